@@ -1,0 +1,248 @@
+/*
+ * lb/connect.c - choosing a member and getting a connection to it: idle
+ * connections kept per thread and per member and reused with HAProxy's
+ * "http-reuse safe" rule (a client's first request gets a connection of
+ * its own; later ones may take an idle one), bounded retries on another
+ * member when a connect fails.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "session.h"
+
+/* ---- members ---- */
+
+static bool
+is_hash_algo(enum lb_algo a)
+{
+	return a == LB_ALGO_IP_HASH || a == LB_ALGO_URI ||
+	    a == LB_ALGO_HEADER || a == LB_ALGO_URL_PARAM;
+}
+
+struct lb_member *
+lb_pick_member(struct lb_session *s, const char *key, size_t keylen)
+{
+	struct lb_pool_bal *pb = &s->t->bal[s->vs->pool->index];
+	bool by_key = key != NULL && is_hash_algo(s->vs->pool->conf->algo);
+	struct lb_balancer *pri = by_key ? &pb->primary : &pb->fb_primary;
+	struct lb_balancer *bak = by_key ? &pb->backup : &pb->fb_backup;
+	struct lb_member *m;
+
+	m = pri->ops->pick(pri, key, keylen, s->failed);
+	if (m == NULL && bak->nmembers > 0)
+		m = bak->ops->pick(bak, key, keylen, s->failed);
+	return m;
+}
+
+void
+lb_member_take(struct lb_session *s, struct lb_member *m)
+{
+	struct lb_ctr *c = &s->t->ctr_member[m->index];
+
+	atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed);
+	CTR_ADD(c->cur, 1);
+	CTR_ADD(c->total, 1);
+	s->member = m;
+}
+
+void
+lb_member_drop(struct lb_session *s)
+{
+	struct lb_member *m = s->member;
+
+	if (m == NULL)
+		return;
+	atomic_fetch_sub_explicit(&m->active, 1, memory_order_relaxed);
+	CTR_ADD(s->t->ctr_member[m->index].cur, -1);
+	s->member = NULL;
+}
+
+/* ---- connections ---- */
+
+static void
+conn_free(struct lb_conn *c)
+{
+	ev_io_stop(c->thread->loop, &c->io);
+	c->tr.ops->close(&c->tr);
+	free(c);
+}
+
+static void
+idle_remove(struct lb_idle_list *l, struct lb_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+	l->n--;
+}
+
+static void
+idle_push(struct lb_idle_list *l, struct lb_conn *c)
+{
+	c->prev = NULL;
+	c->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = c;
+	l->head = c;
+	l->n++;
+}
+
+void
+lb_conn_idle_event(struct lb_conn *c)
+{
+	/* An idle connection has nothing to say: this is its close (or
+	 * junk, which makes it unusable anyway). */
+	idle_remove(&c->thread->idle[c->member->index], c);
+	conn_free(c);
+}
+
+void
+lb_conn_release(struct lb_session *s, bool reusable)
+{
+	struct lb_conn *c = s->conn;
+	struct lb_idle_list *l;
+
+	if (c == NULL)
+		return;
+	s->conn = NULL;
+	c->sess = NULL;
+	c->requests++;
+	l = &c->thread->idle[c->member->index];
+	if (!reusable || !c->connected || l->n >= LB_IDLE_PER_MEMBER ||
+	    c->thread->draining) {
+		conn_free(c);
+		return;
+	}
+	ev_io_stop(c->thread->loop, &c->io);
+	ev_io_set(&c->io, c->tr.fd, EV_READ);
+	ev_io_start(c->thread->loop, &c->io);
+	idle_push(l, c);
+}
+
+static struct lb_conn *
+take_idle(struct lb_session *s)
+{
+	struct lb_idle_list *l = &s->t->idle[s->member->index];
+	struct lb_conn *c = l->head;
+
+	if (c == NULL || s->nreq <= 1 || s->fresh_conn)
+		return NULL;
+	idle_remove(l, c);
+	return c;
+}
+
+/* Starts a non-blocking connect; returns the fd, or -1 with errno. */
+static int
+start_connect(const struct lb_member *m, bool *connected)
+{
+	int one = 1, fd;
+
+	fd = socket(m->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&m->addr, m->addrlen) == 0) {
+		*connected = true;
+		return fd;
+	}
+	if (errno == EINPROGRESS)
+		return fd;
+	one = errno;
+	(void)close(fd);
+	errno = one;
+	return -1;
+}
+
+static struct lb_conn *
+new_conn(struct lb_session *s)
+{
+	struct lb_conn *c = calloc(1, sizeof(*c));
+	bool connected = false;
+	int fd;
+
+	if (c == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((fd = start_connect(s->member, &connected)) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->tr.ops = &lb_transport_plain;
+	c->tr.fd = fd;
+	c->thread = s->t;
+	c->member = s->member;
+	c->connected = connected;
+	ev_io_init(&c->io, lb_fwd_server_io, fd, 0);
+	c->io.data = c;
+	return c;
+}
+
+int
+lb_conn_get(struct lb_session *s)
+{
+	struct lb_conn *c = take_idle(s);
+	const struct lb_timeouts *t = &s->t->rt->conf->timeouts;
+
+	s->fresh_conn = false;
+	if (c == NULL && (c = new_conn(s)) == NULL)
+		return lb_conn_retry(s, "cannot connect", errno, false);
+	c->sess = s;
+	s->conn = c;
+	s->sexp = ev_now(s->t->loop) + (ev_tstamp)(c->connected ? t->server :
+	    t->connect) / 1000.0;
+	return 0;
+}
+
+static void
+log_failure(struct lb_session *s, const char *why, int err)
+{
+	char addr[128];
+
+	conf_fmt_sockaddr(addr, sizeof(addr), &s->member->addr);
+	log_warn("virtual-server %s pool %s member %s %s: %s%s%s (attempt "
+	    "%u of %u)", s->vs->conf->name, s->vs->pool->conf->name,
+	    s->member->name, addr, why, err ? ": " : "",
+	    err ? strerror(err) : "", s->retries + 1,
+	    LB_CONNECT_RETRIES + 1);
+}
+
+int
+lb_conn_retry(struct lb_session *s, const char *why, int err,
+    bool fresh_same)
+{
+	struct lb_member *m;
+
+	if (s->conn != NULL)
+		lb_conn_release(s, false);
+	if (fresh_same) {
+		/* the server closed an idle connection as we used it */
+		s->fresh_conn = true;
+		s->req.off = s->msg_start;
+		return lb_conn_get(s);
+	}
+	log_failure(s, why, err);
+	CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+	if (s->retries++ >= LB_CONNECT_RETRIES)
+		return lb_fwd_reply(s, 503);
+	s->failed = s->member;
+	lb_member_drop(s);
+	if ((m = lb_pick_member(s, NULL, 0)) == NULL)
+		return lb_fwd_reply(s, 503);
+	lb_member_take(s, m);
+	s->req.off = s->msg_start;
+	s->fresh_conn = true;
+	return lb_conn_get(s);
+}

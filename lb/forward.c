@@ -1,0 +1,848 @@
+/*
+ * lb/forward.c - moving a transaction's bytes, top to bottom:
+ *
+ *   client readable -> parse request head -> pick member -> connect
+ *   -> write request (head rewritten, body streamed as parsed)
+ *   -> server readable -> parse response head -> rewrite -> stream body
+ *   -> client writable -> response done -> next request or close
+ *
+ * Every function that can end the session returns -1 when it did, and its
+ * caller returns at once: the session is gone.  Which events each side
+ * waits for is derived from the state and the buffers in lb_fwd_sync,
+ * after every callback, rather than toggled here and there.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http.h"
+#include "log.h"
+#include "session.h"
+
+static ev_tstamp
+now(const struct lb_session *s)
+{
+	return ev_now(s->t->loop);
+}
+
+static const struct lb_timeouts *
+tmo(const struct lb_session *s)
+{
+	return &s->t->rt->conf->timeouts;
+}
+
+#define SEC(ms)	((ev_tstamp)(ms) / 1000.0)
+
+static bool
+has_room(const struct lb_buf *b)
+{
+	return b->data == NULL || b->len < LB_BUF_SIZE || b->off > 0;
+}
+
+static struct lb_ctr *
+vs_ctr(struct lb_session *s)
+{
+	return &s->t->ctr_vs[s->vs->index];
+}
+
+/* Bytes to (in) and from (out) the member, on its pool and itself. */
+static void
+count_bytes(struct lb_session *s, uint64_t in, uint64_t out)
+{
+	struct lb_ctr *p = &s->t->ctr_pool[s->vs->pool->index];
+
+	CTR_ADD(p->bytes_in, in);
+	CTR_ADD(p->bytes_out, out);
+	if (s->member != NULL) {
+		struct lb_ctr *m = &s->t->ctr_member[s->member->index];
+
+		CTR_ADD(m->bytes_in, in);
+		CTR_ADD(m->bytes_out, out);
+	}
+}
+
+/* ---- generated replies and closing ---- */
+
+/* Closes the client side for writing and reads what it still sends until
+ * it closes too (or a second passes), so that unread request bytes do not
+ * make the kernel reset the connection under the reply. */
+static int
+close_client(struct lb_session *s)
+{
+	if (s->cli_eof) {
+		lb_session_end(s, "done");
+		return -1;
+	}
+	s->cli.ops->shutdown_write(&s->cli);
+	lb_buf_detach(&s->rsp, &s->t->bufs);
+	s->state = SESS_LINGER;
+	s->cexp = now(s) + 1.0;
+	s->sexp = 0;
+	return 0;
+}
+
+static void
+count_status(struct lb_session *s, int status)
+{
+	unsigned cls = status >= 100 && status < 600 ? status / 100 : 0;
+
+	s->status = status;
+	CTR_ADD(vs_ctr(s)->resp[cls], 1);
+	if (s->member != NULL)
+		CTR_ADD(s->t->ctr_member[s->member->index].resp[cls], 1);
+	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].resp[cls], 1);
+}
+
+int
+lb_fwd_reply(struct lb_session *s, int status)
+{
+	const char *text;
+	size_t len;
+
+	if (s->rsp_started) {
+		/* a head already went out: all we can do is cut it short */
+		lb_session_end(s, "aborted after response start");
+		return -1;
+	}
+	count_status(s, status);
+	if (s->conn != NULL)
+		lb_conn_release(s, false);
+	lb_member_drop(s);
+	text = lb_http_error_reply(status, &len);
+	lb_buf_detach(&s->rsp, &s->t->bufs);
+	if (lb_buf_attach(&s->rsp, &s->t->bufs) < 0) {
+		lb_session_end(s, "out of memory");
+		return -1;
+	}
+	memcpy(s->rsp.data, text, len);
+	s->rsp.len = s->rsp.parsed = s->rsp.fwd = (uint32_t)len;
+	s->rsp_started = true;
+	s->keep_alive = false;
+	s->state = SESS_REPLY;
+	s->cexp = now(s) + SEC(tmo(s)->client);
+	s->sexp = 0;
+	return 0;
+}
+
+/* ---- the end of a transaction ---- */
+
+static int
+transaction_end(struct lb_session *s)
+{
+	if (s->keep_alive && s->req_done && !s->cli_eof && !s->t->draining)
+		return lb_session_next(s);
+	return close_client(s);
+}
+
+static int
+rsp_complete(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+
+	s->rsp_done = true;
+	s->srv_reusable = s->req_done && b->parsed == b->len &&
+	    llhttp_should_keep_alive(&s->rspp);
+	if (!s->req_done)
+		s->keep_alive = false;
+	lb_member_drop(s);
+	lb_conn_release(s, s->srv_reusable);
+	s->sexp = 0;
+	b->len = b->parsed;		/* bytes past the response: junk */
+	if (lb_buf_pending(b) == 0)
+		return transaction_end(s);
+	return 0;
+}
+
+/* ---- response head ---- */
+
+/* Replaces [start, end) of b with n bytes of src. */
+static int
+splice_head(struct lb_buf *b, uint32_t start, uint32_t end, const char *src,
+    size_t n)
+{
+	uint32_t tail = b->len - end;
+
+	if (start + n + tail > LB_BUF_SIZE)
+		return -1;
+	memmove(b->data + start + n, b->data + end, tail);
+	memcpy(b->data + start, src, n);
+	b->len = start + (uint32_t)n + tail;
+	b->parsed = b->fwd = start + (uint32_t)n;
+	return 0;
+}
+
+/* A tunnel closes after the longer of the two timeouts with no byte
+ * moving either way. */
+static void
+tunnel_activity(struct lb_session *s)
+{
+	uint64_t ms = tmo(s)->client > tmo(s)->server ? tmo(s)->client :
+	    tmo(s)->server;
+
+	s->cexp = s->sexp = now(s) + SEC(ms);
+}
+
+static int
+rsp_interim(struct lb_session *s, uint32_t start, uint32_t end)
+{
+	struct lb_buf *b = &s->rsp;
+
+	if (s->http10)			/* 1.0 clients get no 1xx */
+		return splice_head(b, start, end, "", 0);
+	b->fwd = end;
+	return 0;
+}
+
+static int
+rsp_head(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+	uint32_t start = b->fwd, end = b->parsed;
+	int status = llhttp_get_status_code(&s->rspp);
+	struct lb_http_rsp_opts o = { .client_http10 = s->http10 };
+	int n;
+
+	if (status >= 100 && status < 200 && status != 101)
+		return rsp_interim(s, start, end);
+	if (status == 101 && !s->upgrade)
+		return lb_fwd_reply(s, 502);
+	o.upgrade = status == 101;
+	s->keep_alive = s->keep_alive && s->req_done && !o.upgrade &&
+	    !llhttp_message_needs_eof(&s->rspp) && !s->t->draining;
+	o.keep_alive = s->keep_alive;
+	n = lb_http_rewrite_response(b->data + start, end - start, &o,
+	    s->t->scratch, LB_BUF_SIZE);
+	if (n < 0 || splice_head(b, start, end, s->t->scratch, (size_t)n) < 0)
+		return lb_fwd_reply(s, 502);
+	s->rsp_started = true;
+	count_status(s, status);
+	if (o.upgrade) {
+		s->state = SESS_TUNNEL;
+		b->parsed = b->fwd = b->len;
+		s->req.parsed = s->req.fwd = s->req.len;
+		tunnel_activity(s);
+	}
+	return 0;
+}
+
+static int
+rsp_parse_error(struct lb_session *s, llhttp_errno_t e)
+{
+	log_debug("virtual-server %s: member %s sent an invalid response: %s",
+	    s->vs->conf->name, s->member ? s->member->name : "-",
+	    llhttp_errno_name(e));
+	if (s->member != NULL)
+		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+	return lb_fwd_reply(s, 502);
+}
+
+/* One llhttp pause: a head to rewrite, or a message's end. */
+static int
+rsp_paused(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+	bool interim = llhttp_get_status_code(&s->rspp) < 200 &&
+	    llhttp_get_status_code(&s->rspp) != 101;
+
+	b->parsed = (uint32_t)(llhttp_get_error_pos(&s->rspp) - b->data);
+	llhttp_resume(&s->rspp);
+	if (s->rsp_pause == PAUSE_HEAD)
+		return rsp_head(s);
+	b->fwd = b->parsed;
+	if (interim)
+		return 0;		/* the final response follows */
+	return rsp_complete(s);
+}
+
+static int
+rsp_parse(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+
+	while (!s->rsp_done && s->state == SESS_FORWARD && b->parsed < b->len) {
+		llhttp_errno_t e;
+
+		s->rsp_pause = PAUSE_NONE;
+		e = llhttp_execute(&s->rspp, b->data + b->parsed,
+		    b->len - b->parsed);
+		if (e == HPE_OK) {
+			b->parsed = b->len;
+			if (s->rsp_started)
+				b->fwd = b->parsed;
+			else if (b->len - b->fwd > LB_BUF_SIZE - LB_BUF_RESERVE)
+				return lb_fwd_reply(s, 502);
+		} else if (e == HPE_PAUSED) {
+			if (rsp_paused(s) < 0)
+				return -1;
+		} else {
+			return rsp_parse_error(s, e);
+		}
+	}
+	return 0;
+}
+
+/* ---- request head ---- */
+
+static void
+format_peer(const struct lb_session *s, char *buf, size_t size)
+{
+	const void *a = s->peer.sa.sa_family == AF_INET6 ?
+	    (const void *)&s->peer.sin6.sin6_addr :
+	    (const void *)&s->peer.sin.sin_addr;
+
+	if (inet_ntop(s->peer.sa.sa_family, a, buf, (socklen_t)size) == NULL)
+		snprintf(buf, size, "unknown");
+}
+
+/* The hash key of the request, per the pool's algorithm. */
+static void
+request_key(struct lb_session *s, const char *head,
+    const struct lb_http_req_info *info, const char **key, size_t *len)
+{
+	const struct lb_pool_conf *pc = s->vs->pool->conf;
+	const char *url = head + info->url_off;
+
+	*key = NULL;
+	*len = 0;
+	switch (pc->algo) {
+	case LB_ALGO_IP_HASH:
+		*key = s->peer.sa.sa_family == AF_INET6 ?
+		    (const char *)&s->peer.sin6.sin6_addr :
+		    (const char *)&s->peer.sin.sin_addr;
+		*len = s->peer.sa.sa_family == AF_INET6 ? 16 : 4;
+		break;
+	case LB_ALGO_URI:
+		if (!lb_key_uri(url, info->url_len, pc->uri_length,
+		    pc->uri_depth, key, len))
+			*key = NULL;
+		break;
+	case LB_ALGO_URL_PARAM:
+		if (!lb_key_url_param(url, info->url_len, pc->key_name, key,
+		    len))
+			*key = NULL;
+		break;
+	case LB_ALGO_HEADER:
+		if (info->has_key) {
+			*key = head + info->key_off;
+			*len = info->key_len;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+request_flags(struct lb_session *s, const struct lb_http_req_info *info)
+{
+	llhttp_t *p = &s->reqp;
+
+	s->http10 = info->http10;
+	s->keep_alive = info->keep_alive;
+	s->is_head = llhttp_get_method(p) == HTTP_HEAD;
+	s->upgrade = llhttp_get_upgrade(p);
+	s->has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+}
+
+static void
+count_request(struct lb_session *s)
+{
+	s->nreq++;
+	CTR_ADD(vs_ctr(s)->requests, 1);
+	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].requests, 1);
+	CTR_ADD(s->t->ctr_member[s->member->index].requests, 1);
+}
+
+/* Rewrites the head in place and sends the request to a member. */
+static int
+req_head(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	uint32_t start = s->msg_start, end = b->parsed;
+	const struct lb_pool_conf *pc = s->vs->pool->conf;
+	char xff[INET6_ADDRSTRLEN];
+	struct lb_http_req_opts o = {
+		.key_header = pc->algo == LB_ALGO_HEADER ? pc->key_name : NULL,
+		.upgrade = llhttp_get_upgrade(&s->reqp),
+		.chunked = (s->reqp.flags & F_CHUNKED) != 0,
+		.te = (s->reqp.flags & F_TRANSFER_ENCODING) != 0,
+	};
+	struct lb_http_req_info info;
+	struct lb_member *m;
+	const char *key;
+	size_t keylen;
+	int n;
+
+	if (s->vs->profile->xff_insert) {
+		format_peer(s, xff, sizeof(xff));
+		o.xff = xff;
+	}
+	n = lb_http_rewrite_request(b->data + start, end - start, &o,
+	    s->t->scratch, LB_BUF_SIZE, &info);
+	if (n < 0)
+		return lb_fwd_reply(s, -n);
+	if (llhttp_get_method(&s->reqp) == HTTP_CONNECT)
+		return lb_fwd_reply(s, 405);
+	request_flags(s, &info);
+	request_key(s, b->data + start, &info, &key, &keylen);
+	if ((m = lb_pick_member(s, key, keylen)) == NULL)
+		return lb_fwd_reply(s, 503);
+	if (splice_head(b, start, end, s->t->scratch, (size_t)n) < 0)
+		return lb_fwd_reply(s, 431);
+	lb_member_take(s, m);
+	count_request(s);
+	s->state = SESS_FORWARD;
+	s->cexp = now(s) + SEC(tmo(s)->client);
+	if (lb_conn_get(s) < 0)
+		return -1;
+	return lb_fwd_request(s);
+}
+
+/* ---- request parsing ---- */
+
+static int
+req_paused(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+
+	b->parsed = (uint32_t)(llhttp_get_error_pos(&s->reqp) - b->data);
+	if (s->req_pause == PAUSE_HEAD) {
+		llhttp_resume(&s->reqp);
+		return req_head(s);
+	}
+	llhttp_resume(&s->reqp);
+	b->fwd = b->parsed;
+	s->req_done = true;
+	return 0;
+}
+
+static int
+req_parse_error(struct lb_session *s, llhttp_errno_t e)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	format_peer(s, peer, sizeof(peer));
+	log_debug("virtual-server %s: client %s: bad request: %s (%s)",
+	    s->vs->conf->name, peer, llhttp_errno_name(e),
+	    llhttp_get_error_reason(&s->reqp));
+	if (s->state == SESS_READ_HEAD)
+		return lb_fwd_reply(s, 400);
+	lb_session_end(s, "bad request body");
+	return -1;
+}
+
+int
+lb_fwd_request(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+
+	while (!s->req_done && b->parsed < b->len &&
+	    (s->state == SESS_READ_HEAD || s->state == SESS_FORWARD)) {
+		llhttp_errno_t e;
+
+		s->req_pause = PAUSE_NONE;
+		e = llhttp_execute(&s->reqp, b->data + b->parsed,
+		    b->len - b->parsed);
+		if (e == HPE_OK) {
+			b->parsed = b->len;
+			if (s->state == SESS_FORWARD)
+				b->fwd = b->parsed;
+			else if (b->len - s->msg_start >
+			    LB_BUF_SIZE - LB_BUF_RESERVE)
+				return lb_fwd_reply(s, 431);
+		} else if (e == HPE_PAUSED) {
+			if (req_paused(s) < 0)
+				return -1;
+		} else if (e == HPE_PAUSED_UPGRADE) {
+			b->fwd = b->parsed = (uint32_t)(llhttp_get_error_pos(
+			    &s->reqp) - b->data);
+			s->req_done = true;
+		} else {
+			return req_parse_error(s, e);
+		}
+	}
+	return 0;
+}
+
+/* ---- client side I/O ---- */
+
+static int
+cli_eof(struct lb_session *s)
+{
+	s->cli_eof = true;
+	switch (s->state) {
+	case SESS_FORWARD:
+		if (s->req_done)
+			return 0;	/* half-close: still send the answer */
+		break;
+	case SESS_REPLY:
+		return 0;
+	default:
+		break;
+	}
+	lb_session_end(s, "client closed");
+	return -1;
+}
+
+/* Room at the end of the request buffer: move unwritten bytes down. */
+static void
+req_make_room(struct lb_session *s)
+{
+	uint32_t shift = lb_buf_compact(&s->req);
+
+	s->msg_start = s->msg_start > shift ? s->msg_start - shift : 0;
+}
+
+static int
+cli_read(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	ssize_t n;
+
+	if (lb_buf_attach(b, &s->t->bufs) < 0) {
+		lb_session_end(s, "out of memory");
+		return -1;
+	}
+	if (b->len == LB_BUF_SIZE)
+		req_make_room(s);
+	if (b->len == LB_BUF_SIZE)
+		return 0;
+	n = s->cli.ops->read(&s->cli, b->data + b->len, LB_BUF_SIZE - b->len);
+	if (n == 0)
+		return cli_eof(s);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		lb_session_end(s, "client read error");
+		return -1;
+	}
+	b->len += (uint32_t)n;
+	CTR_ADD(vs_ctr(s)->bytes_in, (uint64_t)n);
+	switch (s->state) {
+	case SESS_WAIT_REQ:
+		s->state = SESS_READ_HEAD;
+		s->cexp = now(s) + SEC(tmo(s)->http_request);
+		return lb_fwd_request(s);
+	case SESS_READ_HEAD:
+		return lb_fwd_request(s);
+	case SESS_FORWARD:
+		s->cexp = now(s) + SEC(tmo(s)->client);
+		return lb_fwd_request(s);
+	case SESS_TUNNEL:
+		b->parsed = b->fwd = b->len;
+		tunnel_activity(s);
+		return 0;
+	default:			/* REPLY, LINGER: discard */
+		b->off = b->fwd = b->parsed = b->len = 0;
+		return 0;
+	}
+}
+
+static int
+cli_flushed(struct lb_session *s)
+{
+	if (s->state == SESS_REPLY)
+		return close_client(s);
+	if (s->rsp_done)
+		return transaction_end(s);
+	return 0;
+}
+
+static int
+cli_write(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+	ssize_t n;
+
+	if (lb_buf_pending(b) == 0)
+		return 0;
+	n = s->cli.ops->write(&s->cli, b->data + b->off, lb_buf_pending(b));
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		lb_session_end(s, "client write error");
+		return -1;
+	}
+	b->off += (uint32_t)n;
+	CTR_ADD(vs_ctr(s)->bytes_out, (uint64_t)n);
+	if (s->state == SESS_FORWARD || s->state == SESS_REPLY)
+		s->cexp = now(s) + SEC(tmo(s)->client);
+	if (lb_buf_pending(b) > 0)
+		return 0;
+	lb_buf_compact(b);
+	return cli_flushed(s);
+}
+
+/* ---- server side I/O ---- */
+
+static bool
+retryable(const struct lb_session *s)
+{
+	return !s->rsp_started && s->rsp.len == 0 &&
+	    (!s->has_body || s->req.off == s->msg_start);
+}
+
+/* The backend closed or failed before answering. */
+static int
+srv_failed(struct lb_session *s, const char *why, int err)
+{
+	bool reused = s->conn->requests > 0;
+
+	if (s->state == SESS_TUNNEL) {
+		lb_session_end(s, "tunnel closed by server");
+		return -1;
+	}
+	if (retryable(s) && (reused || !s->conn->connected))
+		return lb_conn_retry(s, why, err, reused);
+	if (s->member != NULL)
+		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+	return lb_fwd_reply(s, 502);
+}
+
+static int
+srv_eof(struct lb_session *s)
+{
+	llhttp_errno_t e;
+
+	if (s->state == SESS_TUNNEL) {
+		s->rsp_done = true;
+		if (lb_buf_pending(&s->rsp) == 0) {
+			lb_session_end(s, "tunnel closed by server");
+			return -1;
+		}
+		return 0;
+	}
+	if (!s->rsp_started)
+		return srv_failed(s, "closed before answering", 0);
+	e = llhttp_finish(&s->rspp);
+	if (e == HPE_OK || e == HPE_PAUSED)
+		return rsp_complete(s);
+	/* a body cut short: the client sees it cut short too */
+	lb_session_end(s, "response truncated by server");
+	return -1;
+}
+
+static int
+srv_read(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+	ssize_t n;
+
+	if (lb_buf_attach(b, &s->t->bufs) < 0) {
+		lb_session_end(s, "out of memory");
+		return -1;
+	}
+	if (b->len == LB_BUF_SIZE)
+		lb_buf_compact(b);
+	if (b->len == LB_BUF_SIZE)
+		return 0;
+	n = s->conn->tr.ops->read(&s->conn->tr, b->data + b->len,
+	    LB_BUF_SIZE - b->len);
+	if (n == 0)
+		return srv_eof(s);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		return srv_failed(s, "read error", errno);
+	}
+	b->len += (uint32_t)n;
+	count_bytes(s, 0, (uint64_t)n);
+	if (s->state == SESS_TUNNEL) {
+		b->parsed = b->fwd = b->len;
+		tunnel_activity(s);
+		return 0;
+	}
+	s->sexp = now(s) + SEC(tmo(s)->server);
+	return rsp_parse(s);
+}
+
+static int
+srv_connected(struct lb_session *s)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(s->conn->tr.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err != 0)
+		return lb_conn_retry(s, "connect failed", err, false);
+	s->conn->connected = true;
+	s->sexp = now(s) + SEC(tmo(s)->server);
+	return 0;
+}
+
+static int
+srv_write(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	ssize_t n;
+
+	if (!s->conn->connected && srv_connected(s) < 0)
+		return -1;
+	if (s->conn == NULL || !s->conn->connected || lb_buf_pending(b) == 0)
+		return 0;
+	n = s->conn->tr.ops->write(&s->conn->tr, b->data + b->off,
+	    lb_buf_pending(b));
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		return srv_failed(s, "write error", errno);
+	}
+	b->off += (uint32_t)n;
+	count_bytes(s, (uint64_t)n, 0);
+	if (s->state == SESS_FORWARD)
+		s->sexp = now(s) + SEC(tmo(s)->server);
+	if (lb_buf_pending(b) == 0 && s->state == SESS_TUNNEL)
+		lb_buf_compact(b);
+	return 0;
+}
+
+/* ---- callbacks ---- */
+
+void
+lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct lb_session *s = w->data;
+
+	(void)loop;
+	if ((revents & EV_READ) && cli_read(s) < 0)
+		return;
+	if ((revents & EV_WRITE) && cli_write(s) < 0)
+		return;
+	/* a reused backend connection can take the request right away */
+	if (s->conn != NULL && s->conn->connected &&
+	    lb_buf_pending(&s->req) > 0 && srv_write(s) < 0)
+		return;
+	lb_fwd_sync(s);
+}
+
+void
+lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct lb_conn *c = w->data;
+	struct lb_session *s = c->sess;
+
+	(void)loop;
+	if (s == NULL) {
+		lb_conn_idle_event(c);
+		return;
+	}
+	if ((revents & EV_WRITE) && srv_write(s) < 0)
+		return;
+	if ((revents & EV_READ) && s->conn != NULL && srv_read(s) < 0)
+		return;
+	/* answered: a client waiting to write may go on */
+	if (lb_buf_pending(&s->rsp) > 0 && cli_write(s) < 0)
+		return;
+	lb_fwd_sync(s);
+}
+
+static void
+set_io(struct ev_loop *loop, ev_io *w, int fd, int events)
+{
+	if ((w->events & (EV_READ | EV_WRITE)) == events &&
+	    ev_is_active(w) == (events != 0))
+		return;
+	ev_io_stop(loop, w);
+	ev_io_set(w, fd, events);
+	if (events != 0)
+		ev_io_start(loop, w);
+}
+
+static int
+client_events(const struct lb_session *s)
+{
+	int ev = lb_buf_pending(&s->rsp) > 0 ? EV_WRITE : 0;
+
+	switch (s->state) {
+	case SESS_WAIT_REQ:
+	case SESS_READ_HEAD:
+	case SESS_LINGER:
+		return EV_READ;
+	case SESS_FORWARD:
+		if (!s->req_done && !s->cli_eof && has_room(&s->req))
+			ev |= EV_READ;
+		return ev;
+	case SESS_TUNNEL:
+		if (!s->cli_eof && has_room(&s->req))
+			ev |= EV_READ;
+		return ev;
+	default:
+		return ev;
+	}
+}
+
+static int
+server_events(const struct lb_session *s)
+{
+	int ev = 0;
+
+	if (!s->conn->connected)
+		return EV_WRITE;
+	if (lb_buf_pending(&s->req) > 0)
+		ev |= EV_WRITE;
+	if (!s->rsp_done && has_room(&s->rsp))
+		ev |= EV_READ;
+	return ev;
+}
+
+void
+lb_fwd_sync(struct lb_session *s)
+{
+	struct ev_loop *loop = s->t->loop;
+
+	set_io(loop, &s->io, s->cli.fd, client_events(s));
+	if (s->conn != NULL)
+		set_io(loop, &s->conn->io, s->conn->tr.fd, server_events(s));
+	lb_session_timer(s);
+}
+
+/* ---- timeouts ---- */
+
+static int
+client_timeout(struct lb_session *s)
+{
+	switch (s->state) {
+	case SESS_READ_HEAD:
+		return lb_fwd_reply(s, 408);
+	case SESS_FORWARD:
+		if (!s->req_done && !s->rsp_started)
+			return lb_fwd_reply(s, 408);
+		break;
+	default:
+		break;
+	}
+	lb_session_end(s, "client timeout");
+	return -1;
+}
+
+static int
+server_timeout(struct lb_session *s)
+{
+	if (s->conn != NULL && !s->conn->connected)
+		return lb_conn_retry(s, "connect timeout", ETIMEDOUT, false);
+	if (s->member != NULL)
+		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+	if (!s->rsp_started)
+		return lb_fwd_reply(s, 504);
+	lb_session_end(s, "server timeout");
+	return -1;
+}
+
+void
+lb_fwd_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lb_session *s = w->data;
+	ev_tstamp t = ev_now(loop);
+
+	(void)revents;
+	if (s->cexp != 0 && t >= s->cexp) {
+		if (client_timeout(s) < 0)
+			return;
+	} else if (s->sexp != 0 && t >= s->sexp) {
+		if (server_timeout(s) < 0)
+			return;
+	}
+	lb_fwd_sync(s);
+}

@@ -1,0 +1,57 @@
+/*
+ * lb/http.h - HTTP/1.x heads: checking and rewriting them for the other
+ * side.  llhttp (strict) has already validated the syntax of a head when
+ * these run; they apply what llhttp leaves to the proxy (RFC 9110/9112):
+ * hop-by-hop headers, Host rules, framing a proxy must refuse, obs-fold,
+ * and X-Forwarded-For.  Pure functions over byte ranges: no I/O.
+ */
+#ifndef EDGED_LB_HTTP_H
+#define EDGED_LB_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lb_http_req_opts {
+	const char *xff;		/* client address to append, or NULL */
+	const char *key_header;		/* header whose value to report */
+	bool upgrade;			/* llhttp saw Upgrade + Connection */
+	bool chunked;			/* llhttp: Transfer-Encoding chunked */
+	bool te;			/* a Transfer-Encoding header */
+};
+
+struct lb_http_req_info {
+	uint32_t url_off, url_len;	/* request-target, in the input head */
+	uint32_t key_off, key_len;	/* key_header's value, in the input */
+	bool has_key;
+	bool http10;			/* HTTP/1.0 request */
+	bool keep_alive;		/* the client asked to keep it open */
+};
+
+/*
+ * Rewrites the request head in[0..len) (request line to the empty line
+ * included) into out for the backend.  Returns the new length, or the
+ * negated status to answer: -400 (bad request: missing or repeated Host
+ * in HTTP/1.1, obs-fold, Transfer-Encoding other than a final chunked,
+ * Transfer-Encoding in HTTP/1.0), -431 (does not fit in outsize).
+ */
+int lb_http_rewrite_request(const char *in, size_t len,
+    const struct lb_http_req_opts *opts, char *out, size_t outsize,
+    struct lb_http_req_info *info);
+
+struct lb_http_rsp_opts {
+	bool keep_alive;		/* the client connection stays open */
+	bool client_http10;
+	bool upgrade;			/* 101 answer to an upgrade request */
+};
+
+/* Rewrites a response head for the client.  Returns the new length, or
+ * -502 when the head does not fit. */
+int lb_http_rewrite_response(const char *in, size_t len,
+    const struct lb_http_rsp_opts *opts, char *out, size_t outsize);
+
+/* A complete response edged generates itself (400, 408, 431, 502, 503,
+ * 504, ...), with Connection: close.  Returns a static string. */
+const char *lb_http_error_reply(int status, size_t *len);
+
+#endif /* EDGED_LB_HTTP_H */

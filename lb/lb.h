@@ -1,0 +1,121 @@
+/*
+ * lb/lb.h - the load balancer: its configuration model (plain data, built
+ * by the directives in lb_conf.c), and the runtime that a worker process
+ * builds from it (lb_runtime.c) and runs on its event-loop threads.
+ */
+#ifndef EDGED_LB_H
+#define EDGED_LB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+
+#define LB_NAME_MAX	64
+
+enum lb_algo {
+	LB_ALGO_ROUND_ROBIN,
+	LB_ALGO_LEAST_CONN,
+	LB_ALGO_IP_HASH,
+	LB_ALGO_URI,
+	LB_ALGO_HEADER,
+	LB_ALGO_URL_PARAM,
+};
+
+enum lb_profile_type {
+	LB_PROFILE_HTTP,
+};
+
+struct lb_timeouts {			/* milliseconds */
+	uint64_t connect;
+	uint64_t client;
+	uint64_t server;
+	uint64_t http_request;
+	uint64_t keep_alive;
+};
+
+struct lb_profile_conf {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	enum lb_profile_type type;
+	bool xff_insert;
+};
+
+struct lb_member_conf {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	unsigned weight;		/* 1..256, default 1 */
+	bool backup;
+};
+
+struct lb_pool_conf {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	enum lb_algo algo;
+	unsigned uri_length;		/* uri: 0 = whole path */
+	unsigned uri_depth;		/* uri: 0 = all segments */
+	char key_name[LB_NAME_MAX * 2];	/* header NAME / url-param NAME */
+	struct lb_member_conf *members;
+	size_t nmembers;
+};
+
+struct lb_listen_conf {
+	struct conf_pos pos;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
+struct lb_vs_conf {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	struct lb_listen_conf *listens;
+	size_t nlistens;
+	char profile[LB_NAME_MAX];
+	struct conf_pos profile_pos;
+	char default_pool[LB_NAME_MAX];
+	struct conf_pos pool_pos;
+	uint64_t max_connections;	/* 0 = only the global limit */
+	/* resolved by lb_conf_resolve */
+	size_t profile_idx;
+	size_t pool_idx;
+};
+
+struct lb_conf {
+	struct lb_timeouts timeouts;
+	struct lb_profile_conf *profiles;
+	size_t nprofiles;
+	struct lb_pool_conf *pools;
+	size_t npools;
+	struct lb_vs_conf *vservers;
+	size_t nvservers;
+};
+
+/* Top-level directives the load balancer owns: defaults,
+ * application-profile, pool, virtual-server.  obj is a struct lb_conf. */
+extern const struct conf_directive lb_conf_directives[];
+extern const size_t lb_conf_ndirectives;
+
+/* Sets the defaults (timeouts) in a zeroed lb_conf. */
+void lb_conf_init(struct lb_conf *c);
+/* Frees what c holds (not c itself) and zeroes it. */
+void lb_conf_release(struct lb_conf *c);
+/* Cross-references and whole-configuration checks after every statement
+ * was applied: profile and pool names exist (with did-you-mean), every
+ * virtual server listens somewhere, pools have members.  Returns the
+ * number of errors added. */
+unsigned lb_conf_resolve(struct lb_conf *c, struct conf_diag *d);
+/* Prints c in normal form: every setting explicit, 4-space indent. */
+void lb_conf_print(const struct lb_conf *c, FILE *out);
+
+/* Number of listening sockets a worker thread needs (one per listen of
+ * every virtual server, in order). */
+size_t lb_conf_nlisteners(const struct lb_conf *c);
+/* The address of listener i (0 <= i < lb_conf_nlisteners). */
+const struct lb_listen_conf *lb_conf_listener(const struct lb_conf *c,
+    size_t i);
+
+#endif /* EDGED_LB_H */

@@ -1,0 +1,414 @@
+/*
+ * lb/lb_conf.c - the load balancer's configuration directives.
+ *
+ * Vocabulary after NSX's load balancer: application-profile, pool,
+ * member, virtual-server; timeouts in a defaults block as in HAProxy.
+ * Each block is a table of rows with a small handler; cross-references
+ * between blocks are resolved once everything is read (lb_conf_resolve).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lb.h"
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *const algo_names[] = {
+	[LB_ALGO_ROUND_ROBIN] = "round-robin",
+	[LB_ALGO_LEAST_CONN] = "least-conn",
+	[LB_ALGO_IP_HASH] = "ip-hash",
+	[LB_ALGO_URI] = "uri",
+	[LB_ALGO_HEADER] = "header",
+	[LB_ALGO_URL_PARAM] = "url-param",
+	NULL,
+};
+
+static const char *const profile_types[] = {
+	[LB_PROFILE_HTTP] = "http",
+	NULL,
+};
+
+/* Grows *arr (of *n elements of size sz) by one zeroed element. */
+static void *
+push(void *arr, size_t *n, size_t sz)
+{
+	char *p = realloc(*(void **)arr, (*n + 1) * sz);
+
+	if (p == NULL) {
+		perror("edged: out of memory");
+		abort();
+	}
+	memset(p + *n * sz, 0, sz);
+	*(void **)arr = p;
+	return p + (*n)++ * sz;
+}
+
+/* ---- defaults ---- */
+
+static int
+set_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	static const char *const kinds[] = { "connect", "client", "server",
+	    "http-request", "keep-alive", NULL };
+	struct lb_timeouts *t = obj;
+	uint64_t *slots[] = { &t->connect, &t->client, &t->server,
+	    &t->http_request, &t->keep_alive };
+	unsigned k;
+
+	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
+		return -1;
+	/* 1ms .. 1 day */
+	return conf_get_duration(d, n, 2, 1, 86400000, slots[k]);
+}
+
+static const struct conf_directive defaults_rows[] = {
+	{ "timeout", 2, 2, CONF_NO_BLOCK, set_timeout,
+	    "timeout connect|client|server|http-request|keep-alive DURATION" },
+};
+
+static int
+set_defaults(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_conf *c = obj;
+
+	return conf_apply(d, n, "defaults", defaults_rows,
+	    ARRAY_LEN(defaults_rows), &c->timeouts) ? -1 : 0;
+}
+
+/* ---- application-profile ---- */
+
+static int
+set_profile_type(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_profile_conf *p = obj;
+	unsigned v;
+
+	if (conf_get_keyword(d, n, 1, profile_types, &v) < 0)
+		return -1;
+	p->type = v;
+	return 0;
+}
+
+static int
+set_xff(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	static const char *const modes[] = { "none", "insert", NULL };
+	struct lb_profile_conf *p = obj;
+	unsigned v;
+
+	if (conf_get_keyword(d, n, 1, modes, &v) < 0)
+		return -1;
+	p->xff_insert = v == 1;
+	return 0;
+}
+
+static const struct conf_directive profile_rows[] = {
+	{ "type", 1, 1, CONF_NO_BLOCK, set_profile_type, "type http" },
+	{ "x-forwarded-for", 1, 1, CONF_NO_BLOCK, set_xff,
+	    "x-forwarded-for insert|none" },
+};
+
+/* Reports a second definition of a named object; returns -1 if dup. */
+static int
+check_dup(struct conf_diag *d, const struct conf_node *n, const char *what,
+    const char *name, const char *prev_name, const struct conf_pos *prev)
+{
+	if (strcmp(name, prev_name) != 0)
+		return 0;
+	conf_error(d, &n->argpos[1], "duplicate %s '%s' (first defined at "
+	    "%s:%u:%u)", what, name, prev->file, prev->line, prev->col);
+	return -1;
+}
+
+static int
+set_profile(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_conf *c = obj;
+	struct lb_profile_conf *p;
+	char name[LB_NAME_MAX];
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nprofiles; i++)
+		if (check_dup(d, n, "application-profile", name,
+		    c->profiles[i].name, &c->profiles[i].pos) < 0)
+			return -1;
+	p = push(&c->profiles, &c->nprofiles, sizeof(*p));
+	memcpy(p->name, name, sizeof(name));
+	p->pos = n->argpos[1];
+	p->type = LB_PROFILE_HTTP;
+	char ctx[LB_NAME_MAX + 32];
+	snprintf(ctx, sizeof(ctx), "application-profile %s", name);
+	return conf_apply(d, n, ctx, profile_rows, ARRAY_LEN(profile_rows),
+	    p) ? -1 : 0;
+}
+
+/* ---- pool ---- */
+
+/* uri [length N] [depth N] */
+static int
+set_uri_options(struct conf_diag *d, const struct conf_node *n,
+    struct lb_pool_conf *p)
+{
+	static const char *const opts[] = { "length", "depth", NULL };
+
+	for (size_t i = 2; i < n->nargs; i += 2) {
+		unsigned o;
+		uint64_t v;
+
+		if (conf_get_keyword(d, n, i, opts, &o) < 0)
+			return -1;
+		if (i + 1 >= n->nargs) {
+			conf_error(d, &n->argpos[i], "'algorithm uri %s' "
+			    "expects a number after it", opts[o]);
+			return -1;
+		}
+		if (conf_get_uint(d, n, i + 1, 1, 4096, &v) < 0)
+			return -1;
+		if (o == 0)
+			p->uri_length = (unsigned)v;
+		else
+			p->uri_depth = (unsigned)v;
+	}
+	return 0;
+}
+
+static int
+set_key_name(struct conf_diag *d, const struct conf_node *n,
+    struct lb_pool_conf *p)
+{
+	const char *what = p->algo == LB_ALGO_HEADER ? "header" : "url-param";
+
+	if (n->nargs != 3) {
+		conf_error(d, &n->pos, "'algorithm %s' expects exactly one "
+		    "NAME; usage: algorithm %s NAME", what, what);
+		return -1;
+	}
+	return conf_get_name(d, n, 2, p->key_name, sizeof(p->key_name));
+}
+
+static int
+set_algorithm(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_pool_conf *p = obj;
+	unsigned v;
+
+	if (conf_get_keyword(d, n, 1, algo_names, &v) < 0)
+		return -1;
+	p->algo = v;
+	p->uri_length = p->uri_depth = 0;
+	p->key_name[0] = '\0';
+	if (p->algo == LB_ALGO_URI)
+		return set_uri_options(d, n, p);
+	if (p->algo == LB_ALGO_HEADER || p->algo == LB_ALGO_URL_PARAM)
+		return set_key_name(d, n, p);
+	if (n->nargs > 2) {
+		conf_error(d, &n->argpos[2], "'algorithm %s' takes no "
+		    "options, got '%s'", algo_names[v], n->args[2]);
+		return -1;
+	}
+	return 0;
+}
+
+/* member NAME ADDR [weight N] [backup] */
+static int
+set_member_options(struct conf_diag *d, const struct conf_node *n,
+    struct lb_member_conf *m)
+{
+	static const char *const opts[] = { "weight", "backup", NULL };
+
+	for (size_t i = 3; i < n->nargs; i++) {
+		unsigned o;
+		uint64_t w;
+
+		if (conf_get_keyword(d, n, i, opts, &o) < 0)
+			return -1;
+		if (o == 1) {
+			m->backup = true;
+			continue;
+		}
+		if (i + 1 >= n->nargs) {
+			conf_error(d, &n->argpos[i], "'weight' in member %s "
+			    "expects a number from 1 to 256", m->name);
+			return -1;
+		}
+		if (conf_get_uint(d, n, ++i, 1, 256, &w) < 0)
+			return -1;
+		m->weight = (unsigned)w;
+	}
+	return 0;
+}
+
+static int
+set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_pool_conf *p = obj;
+	struct lb_member_conf m = { .weight = 1, .pos = n->argpos[1] };
+
+	if (conf_get_name(d, n, 1, m.name, sizeof(m.name)) < 0 ||
+	    conf_get_sockaddr(d, n, 2, &m.addr, &m.addrlen) < 0 ||
+	    set_member_options(d, n, &m) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nmembers; i++)
+		if (check_dup(d, n, "member", m.name, p->members[i].name,
+		    &p->members[i].pos) < 0)
+			return -1;
+	*(struct lb_member_conf *)push(&p->members, &p->nmembers,
+	    sizeof(m)) = m;
+	return 0;
+}
+
+static const struct conf_directive pool_rows[] = {
+	{ "algorithm", 1, 6, CONF_NO_BLOCK, set_algorithm,
+	    "algorithm round-robin|least-conn|ip-hash|uri [length N] "
+	    "[depth N]|header NAME|url-param NAME" },
+	{ "member", 2, 5, CONF_NO_BLOCK, set_member,
+	    "member NAME ADDRESS:PORT [weight N] [backup]" },
+};
+
+static int
+set_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_conf *c = obj;
+	struct lb_pool_conf *p;
+	char name[LB_NAME_MAX], ctx[LB_NAME_MAX + 8];
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
+		return -1;
+	for (size_t i = 0; i < c->npools; i++)
+		if (check_dup(d, n, "pool", name, c->pools[i].name,
+		    &c->pools[i].pos) < 0)
+			return -1;
+	p = push(&c->pools, &c->npools, sizeof(*p));
+	memcpy(p->name, name, sizeof(name));
+	p->pos = n->argpos[1];
+	snprintf(ctx, sizeof(ctx), "pool %s", name);
+	return conf_apply(d, n, ctx, pool_rows, ARRAY_LEN(pool_rows), p) ?
+	    -1 : 0;
+}
+
+/* ---- virtual-server ---- */
+
+static int
+set_listen(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_vs_conf *vs = obj;
+	struct lb_listen_conf l = { .pos = n->argpos[1] };
+
+	if (conf_get_sockaddr(d, n, 1, &l.addr, &l.addrlen) < 0)
+		return -1;
+	*(struct lb_listen_conf *)push(&vs->listens, &vs->nlistens,
+	    sizeof(l)) = l;
+	return 0;
+}
+
+static int
+set_vs_profile(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_vs_conf *vs = obj;
+
+	vs->profile_pos = n->argpos[1];
+	return conf_get_name(d, n, 1, vs->profile, sizeof(vs->profile));
+}
+
+static int
+set_vs_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_vs_conf *vs = obj;
+
+	vs->pool_pos = n->argpos[1];
+	return conf_get_name(d, n, 1, vs->default_pool,
+	    sizeof(vs->default_pool));
+}
+
+static int
+set_vs_maxconn(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_vs_conf *vs = obj;
+
+	return conf_get_uint(d, n, 1, 1, 10000000, &vs->max_connections);
+}
+
+static const struct conf_directive vs_rows[] = {
+	{ "listen", 1, 1, CONF_NO_BLOCK, set_listen, "listen ADDRESS:PORT" },
+	{ "profile", 1, 1, CONF_NO_BLOCK, set_vs_profile, "profile NAME" },
+	{ "default-pool", 1, 1, CONF_NO_BLOCK, set_vs_pool,
+	    "default-pool NAME" },
+	{ "max-connections", 1, 1, CONF_NO_BLOCK, set_vs_maxconn,
+	    "max-connections N" },
+};
+
+static int
+set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_conf *c = obj;
+	struct lb_vs_conf *vs;
+	char name[LB_NAME_MAX], ctx[LB_NAME_MAX + 16];
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nvservers; i++)
+		if (check_dup(d, n, "virtual-server", name,
+		    c->vservers[i].name, &c->vservers[i].pos) < 0)
+			return -1;
+	vs = push(&c->vservers, &c->nvservers, sizeof(*vs));
+	memcpy(vs->name, name, sizeof(name));
+	vs->pos = n->argpos[1];
+	snprintf(ctx, sizeof(ctx), "virtual-server %s", name);
+	return conf_apply(d, n, ctx, vs_rows, ARRAY_LEN(vs_rows), vs) ?
+	    -1 : 0;
+}
+
+const struct conf_directive lb_conf_directives[] = {
+	{ "defaults", 0, 0, CONF_NEEDS_BLOCK, set_defaults, "defaults { }" },
+	{ "application-profile", 1, 1, CONF_NEEDS_BLOCK, set_profile,
+	    "application-profile NAME { }" },
+	{ "pool", 1, 1, CONF_NEEDS_BLOCK, set_pool, "pool NAME { }" },
+	{ "virtual-server", 1, 1, CONF_NEEDS_BLOCK, set_vs,
+	    "virtual-server NAME { }" },
+};
+const size_t lb_conf_ndirectives = ARRAY_LEN(lb_conf_directives);
+
+void
+lb_conf_init(struct lb_conf *c)
+{
+	c->timeouts.connect = 5000;
+	c->timeouts.client = 30000;
+	c->timeouts.server = 30000;
+	c->timeouts.http_request = 10000;
+	c->timeouts.keep_alive = 60000;
+}
+
+void
+lb_conf_release(struct lb_conf *c)
+{
+	for (size_t i = 0; i < c->npools; i++)
+		free(c->pools[i].members);
+	for (size_t i = 0; i < c->nvservers; i++)
+		free(c->vservers[i].listens);
+	free(c->profiles);
+	free(c->pools);
+	free(c->vservers);
+	memset(c, 0, sizeof(*c));
+}
+
+size_t
+lb_conf_nlisteners(const struct lb_conf *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nvservers; i++)
+		n += c->vservers[i].nlistens;
+	return n;
+}
+
+const struct lb_listen_conf *
+lb_conf_listener(const struct lb_conf *c, size_t i)
+{
+	for (size_t v = 0; v < c->nvservers; v++) {
+		if (i < c->vservers[v].nlistens)
+			return &c->vservers[v].listens[i];
+		i -= c->vservers[v].nlistens;
+	}
+	return NULL;
+}

@@ -1,0 +1,156 @@
+/*
+ * lb/lb_int.h - structures shared by the files of the data path, private
+ * to lb/.  One connection's life, one file per stage:
+ *
+ *   listener.c   accept, limits, back-off
+ *   session.c    the client connection: states, timers, the one teardown
+ *   http.c       request/response heads: llhttp, validation, rewriting
+ *   balance*.c   pick a member
+ *   connect.c    backend connections: connect, idle reuse, retries
+ *   forward.c    moving bytes both ways, bodies, tunnels, error replies
+ *   runtime.c    pools, members, threads and counters built from lb_conf
+ *   stats.c      `edgectl show stats`
+ */
+#ifndef EDGED_LB_INT_H
+#define EDGED_LB_INT_H
+
+#include <errno.h>
+#include <ev.h>
+#include <string.h>
+#include <llhttp.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "balance.h"
+#include "buf.h"
+#include "lb.h"
+#include "lb_runtime.h"
+#include "member.h"
+#include "transport.h"
+
+#define LB_MAX_HEADERS		100
+#define LB_CONNECT_RETRIES	3
+#define LB_IDLE_PER_MEMBER	256	/* idle backend conns per thread */
+
+struct lb_thread;
+struct lb_session;
+
+/* Per-thread counters of one virtual server, pool or member. Written only
+ * by the owning thread; read (summed) by the stats reader. */
+struct lb_ctr {
+	_Atomic uint64_t cur;		/* connections / requests in progress */
+	_Atomic uint64_t total;
+	_Atomic uint64_t requests;
+	_Atomic uint64_t bytes_in;	/* from clients */
+	_Atomic uint64_t bytes_out;	/* to clients */
+	_Atomic uint64_t resp[6];	/* 1xx..5xx, [0] = other */
+	_Atomic uint64_t errors;	/* connect failures, bad responses */
+};
+
+/* A plain increment: the counter has a single writer. */
+#define CTR_ADD(c, n)							\
+	atomic_store_explicit(&(c), atomic_load_explicit(&(c),		\
+	    memory_order_relaxed) + (n), memory_order_relaxed)
+
+struct lb_rt_pool {
+	const struct lb_pool_conf *conf;
+	size_t index;
+	struct lb_member *members;	/* conf->nmembers */
+	size_t nmembers;
+	size_t member_base;		/* index of members[0] runtime-wide */
+	struct lb_member **primary;
+	size_t nprimary;
+	struct lb_member **backup;
+	size_t nbackup;
+};
+
+struct lb_rt_vs {
+	const struct lb_vs_conf *conf;
+	const struct lb_profile_conf *profile;
+	struct lb_rt_pool *pool;
+	size_t index;
+	atomic_uint conns;		/* all threads, for max-connections */
+};
+
+/* A backend connection: in use by one session, or idle in its thread's
+ * pool for its member. */
+struct lb_conn {
+	struct lb_transport tr;
+	ev_io io;
+	struct lb_thread *thread;
+	struct lb_member *member;
+	struct lb_session *sess;	/* NULL while idle */
+	struct lb_conn *next, *prev;	/* idle list */
+	unsigned requests;		/* served on this connection */
+	bool connected;
+};
+
+struct lb_idle_list {
+	struct lb_conn *head;
+	unsigned n;
+};
+
+struct lb_listener {
+	struct lb_thread *thread;
+	struct lb_rt_vs *vs;
+	ev_io io;
+	int fd;
+	bool paused;
+};
+
+/* One balancer per tier per pool per thread: primaries, backups, and the
+ * round-robin fallback of hash algorithms for requests without a key. */
+struct lb_pool_bal {
+	struct lb_balancer primary;
+	struct lb_balancer backup;
+	struct lb_balancer fb_primary;
+	struct lb_balancer fb_backup;
+};
+
+struct lb_thread {
+	struct lb_runtime *rt;
+	unsigned id;
+	struct ev_loop *loop;
+	struct lb_listener *listeners;
+	size_t nlisteners;
+	struct lb_pool_bal *bal;	/* [rt->npools] */
+	struct lb_idle_list *idle;	/* [rt->nmembers] */
+	struct lb_ctr *ctr_vs;		/* [rt->nvs] */
+	struct lb_ctr *ctr_pool;	/* [rt->npools] */
+	struct lb_ctr *ctr_member;	/* [rt->nmembers] */
+	struct lb_buf_pool bufs;
+	char *scratch;			/* head rewriting, LB_BUF_SIZE */
+	ev_timer resume;		/* paused listeners retry */
+	ev_async wake;			/* stop / drain requests */
+	unsigned nsessions;
+	bool draining;
+	struct lb_session *sessions;	/* all live sessions, for drain */
+};
+
+struct lb_runtime {
+	const struct lb_conf *conf;
+	unsigned nthreads;
+	uint64_t max_connections;
+	atomic_uint conns;		/* client connections, all threads */
+	struct lb_rt_pool *pools;
+	size_t npools;
+	struct lb_rt_vs *vs;
+	size_t nvs;
+	size_t nmembers;
+	struct lb_thread *threads;
+	atomic_int stop;		/* 1 drain, 2 now */
+};
+
+/* ---- listener.c ---- */
+/* Starts accepting on every listener of t (fds set). */
+void lb_listeners_init(struct lb_thread *t);
+void lb_listener_start(struct lb_listener *l);
+void lb_listener_stop(struct lb_listener *l);
+/* A session ended: paused listeners may accept again. */
+void lb_listeners_resume(struct lb_thread *t);
+
+/* ---- session.c ---- */
+struct lb_session *lb_session_new(struct lb_thread *t, struct lb_rt_vs *vs,
+    int fd, const struct sockaddr_storage *peer, socklen_t peerlen);
+
+#endif /* EDGED_LB_INT_H */

@@ -1,0 +1,43 @@
+/*
+ * lb/lb_runtime.h - what the worker process uses of the load balancer:
+ * build the runtime for a configuration, run one event-loop thread of it,
+ * drain or stop it, read its statistics.
+ */
+#ifndef EDGED_LB_RUNTIME_H
+#define EDGED_LB_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lb.h"
+
+struct lb_runtime;
+
+/*
+ * Builds pools, members, balancers and counters for conf (which must
+ * outlive the runtime) and nthreads threads.  Returns NULL out of memory.
+ */
+struct lb_runtime *lb_runtime_new(const struct lb_conf *conf,
+    unsigned nthreads, uint64_t max_connections);
+/*
+ * Runs thread `id` on the calling thread: fds[i] is this thread's socket
+ * for listener i (lb_conf_listener order), owned by the runtime from now.
+ * Returns when the runtime is stopped, or drained and idle.
+ */
+int lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds);
+/* From any thread: stop accepting, finish what is in flight, then every
+ * lb_thread_run returns. */
+void lb_runtime_drain(struct lb_runtime *rt);
+/* From any thread: every lb_thread_run returns at once. */
+void lb_runtime_stop(struct lb_runtime *rt);
+/* After every thread returned. */
+void lb_runtime_free(struct lb_runtime **rt);
+/*
+ * Statistics per virtual server, pool and member, summed over threads:
+ * as aligned text, or JSON.  Returns a malloc'd string (caller frees),
+ * NULL out of memory.  Safe while threads run.
+ */
+char *lb_stats(struct lb_runtime *rt, bool json, size_t *len);
+
+#endif /* EDGED_LB_RUNTIME_H */

@@ -1,0 +1,167 @@
+/*
+ * lb/listener.c - accepting client connections on one thread's sockets.
+ *
+ * Each thread has its own SO_REUSEPORT socket per listen address, so the
+ * kernel spreads connections and no accept is contended.  At a
+ * connection limit, or when the process runs out of descriptors, a
+ * listener pauses (connections wait in the kernel's queue) and resumes
+ * when a session ends or, at the latest, on the next resume tick.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "session.h"
+
+#define ACCEPT_BURST	64
+#define RESUME_TICK	0.1
+
+static bool
+at_limit(const struct lb_listener *l)
+{
+	const struct lb_runtime *rt = l->thread->rt;
+	uint64_t vsmax = l->vs->conf->max_connections;
+
+	return atomic_load_explicit(&rt->conns, memory_order_relaxed) >=
+	    rt->max_connections || (vsmax > 0 &&
+	    atomic_load_explicit(&l->vs->conns, memory_order_relaxed) >= vsmax);
+}
+
+static void
+pause_listener(struct lb_listener *l)
+{
+	struct lb_thread *t = l->thread;
+
+	ev_io_stop(t->loop, &l->io);
+	l->paused = true;
+	if (!ev_is_active(&t->resume))
+		ev_timer_again(t->loop, &t->resume);
+}
+
+static void
+out_of_fds(struct lb_listener *l, int err)
+{
+	static _Atomic long last;
+	long now = (long)ev_now(l->thread->loop);
+
+	/* once a second at most: this can happen at every accept */
+	if (atomic_exchange(&last, now) != now)
+		log_warn("virtual-server %s: accept: %s; pausing",
+		    l->vs->conf->name, strerror(err));
+	pause_listener(l);
+}
+
+static void
+admit(struct lb_listener *l, int fd, const struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	struct lb_runtime *rt = l->thread->rt;
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	atomic_fetch_add_explicit(&rt->conns, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&l->vs->conns, 1, memory_order_relaxed);
+	if (lb_session_new(l->thread, l->vs, fd, ss, len) != NULL)
+		return;
+	atomic_fetch_sub_explicit(&rt->conns, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&l->vs->conns, 1, memory_order_relaxed);
+	(void)close(fd);
+}
+
+static void
+accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct lb_listener *l = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (int i = 0; i < ACCEPT_BURST; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd;
+
+		if (at_limit(l)) {
+			pause_listener(l);
+			return;
+		}
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			admit(l, fd, &ss, len);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			out_of_fds(l, errno);
+		else if (errno != EAGAIN)
+			log_err("virtual-server %s: accept: %s",
+			    l->vs->conf->name, strerror(errno));
+		return;
+	}
+}
+
+void
+lb_listener_start(struct lb_listener *l)
+{
+	ev_io_init(&l->io, accept_cb, l->fd, EV_READ);
+	l->io.data = l;
+	ev_io_start(l->thread->loop, &l->io);
+}
+
+void
+lb_listener_stop(struct lb_listener *l)
+{
+	ev_io_stop(l->thread->loop, &l->io);
+	if (l->fd >= 0)
+		(void)close(l->fd);
+	l->fd = -1;
+	l->paused = false;
+}
+
+void
+lb_listeners_resume(struct lb_thread *t)
+{
+	bool still_paused = false;
+
+	if (t->draining || !ev_is_active(&t->resume))
+		return;
+	for (size_t i = 0; i < t->nlisteners; i++) {
+		struct lb_listener *l = &t->listeners[i];
+
+		if (!l->paused)
+			continue;
+		if (at_limit(l)) {
+			still_paused = true;
+			continue;
+		}
+		l->paused = false;
+		ev_io_start(t->loop, &l->io);
+	}
+	if (!still_paused)
+		ev_timer_stop(t->loop, &t->resume);
+}
+
+static void
+resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lb_thread *t = w->data;
+
+	(void)loop;
+	(void)revents;
+	lb_listeners_resume(t);
+}
+
+void
+lb_listeners_init(struct lb_thread *t)
+{
+	ev_init(&t->resume, resume_cb);
+	t->resume.repeat = RESUME_TICK;
+	t->resume.data = t;
+	for (size_t i = 0; i < t->nlisteners; i++)
+		lb_listener_start(&t->listeners[i]);
+}

@@ -1,0 +1,60 @@
+/*
+ * lb/member.h - a pool member as the data path sees it at run time.
+ *
+ * The configuration of a member (lb_member_conf) is plain data; this is
+ * the runtime object built from it, shared by every worker thread.  Fields
+ * that threads change concurrently are atomics; everything else is written
+ * once when the pool is built and read-only afterwards.
+ */
+#ifndef EDGED_LB_MEMBER_H
+#define EDGED_LB_MEMBER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum lb_admin_state {
+	LB_ADMIN_ENABLED = 0,
+	LB_ADMIN_DISABLED,		/* no traffic at all */
+	LB_ADMIN_DRAIN,			/* no new sessions */
+};
+
+struct lb_member {
+	const char *name;		/* owned by the configuration */
+	unsigned weight;		/* 1..256 */
+	bool backup;			/* used only when no primary is usable */
+	uint64_t hash_id;		/* identity on the hash ring (from name) */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	unsigned index;			/* position among all members */
+
+	atomic_int up;			/* health: 1 up, 0 down */
+	atomic_int admin;		/* enum lb_admin_state */
+	atomic_uint active;		/* requests in progress, all threads */
+};
+
+/* True when the member may take a new request. */
+static inline bool
+lb_member_usable(const struct lb_member *m)
+{
+	return atomic_load_explicit(&m->up, memory_order_relaxed) &&
+	    atomic_load_explicit(&m->admin, memory_order_relaxed) ==
+	    LB_ADMIN_ENABLED;
+}
+
+/* 64-bit FNV-1a; used for member identities and hash keys alike. */
+static inline uint64_t
+lb_hash_bytes(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#endif /* EDGED_LB_MEMBER_H */

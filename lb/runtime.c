@@ -1,0 +1,336 @@
+/*
+ * lb/runtime.c - the runtime built from one configuration: pools and
+ * members shared by every thread, and each thread's own loop, listeners,
+ * balancers, idle connections and counters.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "session.h"
+
+static void *
+xcalloc(size_t n, size_t sz)
+{
+	return calloc(n ? n : 1, sz);
+}
+
+static const struct lb_balancer_ops *
+algo_ops(enum lb_algo a)
+{
+	switch (a) {
+	case LB_ALGO_ROUND_ROBIN:
+		return &lb_balance_rr;
+	case LB_ALGO_LEAST_CONN:
+		return &lb_balance_leastconn;
+	default:
+		return &lb_balance_hash;
+	}
+}
+
+static void
+init_member(struct lb_member *m, const struct lb_member_conf *mc,
+    unsigned index)
+{
+	m->name = mc->name;
+	m->weight = mc->weight;
+	m->backup = mc->backup;
+	m->hash_id = lb_hash_bytes(mc->name, strlen(mc->name));
+	memcpy(&m->addr, &mc->addr, sizeof(m->addr));
+	m->addrlen = mc->addrlen;
+	m->index = index;
+	atomic_init(&m->up, 1);
+	atomic_init(&m->admin, LB_ADMIN_ENABLED);
+	atomic_init(&m->active, 0);
+}
+
+static int
+build_pool(struct lb_rt_pool *p, const struct lb_pool_conf *pc,
+    size_t index, size_t base)
+{
+	p->conf = pc;
+	p->index = index;
+	p->nmembers = pc->nmembers;
+	p->member_base = base;
+	p->members = xcalloc(pc->nmembers, sizeof(*p->members));
+	p->primary = xcalloc(pc->nmembers, sizeof(*p->primary));
+	p->backup = xcalloc(pc->nmembers, sizeof(*p->backup));
+	if (p->members == NULL || p->primary == NULL || p->backup == NULL)
+		return -1;
+	for (size_t i = 0; i < pc->nmembers; i++) {
+		struct lb_member *m = &p->members[i];
+
+		init_member(m, &pc->members[i], (unsigned)(base + i));
+		if (m->backup)
+			p->backup[p->nbackup++] = m;
+		else
+			p->primary[p->nprimary++] = m;
+	}
+	return 0;
+}
+
+static int
+bal_init(struct lb_balancer *b, const struct lb_balancer_ops *ops,
+    struct lb_member **members, size_t n)
+{
+	b->ops = ops;
+	b->members = members;
+	b->nmembers = n;
+	return ops->init(b);
+}
+
+static void wake_cb(struct ev_loop *loop, ev_async *w, int revents);
+
+static int
+thread_init(struct lb_runtime *rt, struct lb_thread *t, unsigned id)
+{
+	t->rt = rt;
+	t->id = id;
+	t->bal = xcalloc(rt->npools, sizeof(*t->bal));
+	t->idle = xcalloc(rt->nmembers, sizeof(*t->idle));
+	t->ctr_vs = xcalloc(rt->nvs, sizeof(*t->ctr_vs));
+	t->ctr_pool = xcalloc(rt->npools, sizeof(*t->ctr_pool));
+	t->ctr_member = xcalloc(rt->nmembers, sizeof(*t->ctr_member));
+	t->scratch = malloc(LB_BUF_SIZE);
+	/* Made here, before any thread runs, so that a drain or stop
+	 * request from another thread always finds the loop. */
+	t->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
+	if (!t->bal || !t->idle || !t->ctr_vs || !t->ctr_pool ||
+	    !t->ctr_member || !t->scratch || !t->loop)
+		return -1;
+	ev_async_init(&t->wake, wake_cb);
+	t->wake.data = t;
+	ev_async_start(t->loop, &t->wake);
+	for (size_t i = 0; i < rt->npools; i++) {
+		struct lb_rt_pool *p = &rt->pools[i];
+		struct lb_pool_bal *pb = &t->bal[i];
+		const struct lb_balancer_ops *ops = algo_ops(p->conf->algo);
+
+		if (bal_init(&pb->primary, ops, p->primary, p->nprimary) < 0 ||
+		    bal_init(&pb->backup, ops, p->backup, p->nbackup) < 0 ||
+		    bal_init(&pb->fb_primary, &lb_balance_rr, p->primary,
+		    p->nprimary) < 0 ||
+		    bal_init(&pb->fb_backup, &lb_balance_rr, p->backup,
+		    p->nbackup) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+build(struct lb_runtime *rt, const struct lb_conf *c)
+{
+	size_t base = 0;
+
+	rt->npools = c->npools;
+	rt->nvs = c->nvservers;
+	rt->pools = xcalloc(c->npools, sizeof(*rt->pools));
+	rt->vs = xcalloc(c->nvservers, sizeof(*rt->vs));
+	if (rt->pools == NULL || rt->vs == NULL)
+		return -1;
+	for (size_t i = 0; i < c->npools; i++) {
+		if (build_pool(&rt->pools[i], &c->pools[i], i, base) < 0)
+			return -1;
+		base += c->pools[i].nmembers;
+	}
+	rt->nmembers = base;
+	for (size_t i = 0; i < c->nvservers; i++) {
+		struct lb_rt_vs *vs = &rt->vs[i];
+
+		vs->conf = &c->vservers[i];
+		vs->index = i;
+		vs->profile = &c->profiles[vs->conf->profile_idx];
+		vs->pool = &rt->pools[vs->conf->pool_idx];
+	}
+	rt->threads = xcalloc(rt->nthreads, sizeof(*rt->threads));
+	if (rt->threads == NULL)
+		return -1;
+	for (unsigned i = 0; i < rt->nthreads; i++)
+		if (thread_init(rt, &rt->threads[i], i) < 0)
+			return -1;
+	return 0;
+}
+
+struct lb_runtime *
+lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
+    uint64_t max_connections)
+{
+	struct lb_runtime *rt = calloc(1, sizeof(*rt));
+
+	if (rt == NULL)
+		return NULL;
+	rt->conf = conf;
+	rt->nthreads = nthreads;
+	rt->max_connections = max_connections;
+	if (build(rt, conf) < 0)
+		lb_runtime_free(&rt);
+	return rt;
+}
+
+/* ---- running a thread ---- */
+
+static void
+begin_drain(struct lb_thread *t)
+{
+	struct lb_session *s, *next;
+
+	if (t->draining)
+		return;
+	t->draining = true;
+	ev_timer_stop(t->loop, &t->resume);
+	for (size_t i = 0; i < t->nlisteners; i++)
+		lb_listener_stop(&t->listeners[i]);
+	for (s = t->sessions; s != NULL; s = next) {
+		next = s->next;
+		lb_session_drain(s);
+	}
+}
+
+static void
+wake_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct lb_thread *t = w->data;
+	int stop = atomic_load(&t->rt->stop);
+
+	(void)revents;
+	if (stop >= 2) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	begin_drain(t);
+}
+
+/* While draining, the loop ends once the last session has. */
+static void
+check_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	struct lb_thread *t = w->data;
+
+	(void)revents;
+	if (t->draining && t->nsessions == 0)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+close_idle(struct lb_thread *t)
+{
+	for (size_t i = 0; i < t->rt->nmembers; i++)
+		while (t->idle[i].head != NULL)
+			lb_conn_idle_event(t->idle[i].head);
+}
+
+static void
+thread_cleanup(struct lb_thread *t)
+{
+	t->draining = true;
+	while (t->sessions != NULL)
+		lb_session_end(t->sessions, "stopping");
+	close_idle(t);
+	for (size_t i = 0; i < t->nlisteners; i++)
+		lb_listener_stop(&t->listeners[i]);
+	ev_timer_stop(t->loop, &t->resume);
+	ev_async_stop(t->loop, &t->wake);
+}
+
+int
+lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
+{
+	struct lb_thread *t = &rt->threads[id];
+	ev_check check;
+
+	t->nlisteners = lb_conf_nlisteners(rt->conf);
+	t->listeners = xcalloc(t->nlisteners, sizeof(*t->listeners));
+	if (t->listeners == NULL)
+		return -1;
+	for (size_t i = 0, v = 0, k = 0; i < t->nlisteners; i++, k++) {
+		while (k >= rt->vs[v].conf->nlistens) {
+			v++;
+			k = 0;
+		}
+		t->listeners[i] = (struct lb_listener){ .thread = t,
+		    .vs = &rt->vs[v], .fd = fds[i] };
+	}
+	ev_check_init(&check, check_cb);
+	check.data = t;
+	ev_check_start(t->loop, &check);
+	lb_listeners_init(t);
+	if (atomic_load(&rt->stop) == 0)
+		ev_run(t->loop, 0);
+	ev_check_stop(t->loop, &check);
+	thread_cleanup(t);
+	return 0;
+}
+
+static void
+wake_all(struct lb_runtime *rt, int level)
+{
+	atomic_store(&rt->stop, level);
+	for (unsigned i = 0; i < rt->nthreads; i++)
+		if (rt->threads[i].loop != NULL)
+			ev_async_send(rt->threads[i].loop,
+			    &rt->threads[i].wake);
+}
+
+void
+lb_runtime_drain(struct lb_runtime *rt)
+{
+	wake_all(rt, 1);
+}
+
+void
+lb_runtime_stop(struct lb_runtime *rt)
+{
+	wake_all(rt, 2);
+}
+
+static void
+bal_fini(struct lb_balancer *b)
+{
+	if (b->ops != NULL)
+		b->ops->fini(b);
+}
+
+static void
+thread_free(struct lb_runtime *rt, struct lb_thread *t)
+{
+	for (size_t i = 0; t->bal != NULL && i < rt->npools; i++) {
+		struct lb_pool_bal *pb = &t->bal[i];
+
+		bal_fini(&pb->primary);
+		bal_fini(&pb->backup);
+		bal_fini(&pb->fb_primary);
+		bal_fini(&pb->fb_backup);
+	}
+	lb_buf_pool_release(&t->bufs);
+	if (t->loop != NULL)
+		ev_loop_destroy(t->loop);
+	free(t->listeners);
+	free(t->bal);
+	free(t->idle);
+	free(t->ctr_vs);
+	free(t->ctr_pool);
+	free(t->ctr_member);
+	free(t->scratch);
+}
+
+void
+lb_runtime_free(struct lb_runtime **rtp)
+{
+	struct lb_runtime *rt = *rtp;
+
+	if (rt == NULL)
+		return;
+	for (unsigned i = 0; rt->threads != NULL && i < rt->nthreads; i++)
+		thread_free(rt, &rt->threads[i]);
+	for (size_t i = 0; rt->pools != NULL && i < rt->npools; i++) {
+		free(rt->pools[i].members);
+		free(rt->pools[i].primary);
+		free(rt->pools[i].backup);
+	}
+	free(rt->threads);
+	free(rt->pools);
+	free(rt->vs);
+	free(rt);
+	*rtp = NULL;
+}

@@ -1,0 +1,212 @@
+/*
+ * lb/session.c - a client connection's life: creation, the keep-alive
+ * step between requests, the timer, and the one teardown.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "session.h"
+
+/* ---- llhttp callbacks: all they do is stop the parser where the
+ * proxy has something to decide ---- */
+
+static int
+req_headers_complete(llhttp_t *p)
+{
+	struct lb_session *s = p->data;
+
+	s->req_pause = PAUSE_HEAD;
+	return HPE_PAUSED;
+}
+
+static int
+req_message_complete(llhttp_t *p)
+{
+	struct lb_session *s = p->data;
+
+	s->req_pause = PAUSE_MESSAGE;
+	return HPE_PAUSED;
+}
+
+static int
+rsp_headers_complete(llhttp_t *p)
+{
+	struct lb_session *s = p->data;
+
+	/* a response to HEAD has no body whatever its headers say */
+	if (s->is_head)
+		p->flags |= F_SKIPBODY;
+	s->rsp_pause = PAUSE_HEAD;
+	return HPE_PAUSED;
+}
+
+static int
+rsp_message_complete(llhttp_t *p)
+{
+	struct lb_session *s = p->data;
+
+	s->rsp_pause = PAUSE_MESSAGE;
+	return HPE_PAUSED;
+}
+
+const llhttp_settings_t lb_req_settings = {
+	.on_headers_complete = req_headers_complete,
+	.on_message_complete = req_message_complete,
+};
+
+const llhttp_settings_t lb_rsp_settings = {
+	.on_headers_complete = rsp_headers_complete,
+	.on_message_complete = rsp_message_complete,
+};
+
+/* ---- life ---- */
+
+static void
+link_session(struct lb_thread *t, struct lb_session *s)
+{
+	s->next = t->sessions;
+	if (t->sessions != NULL)
+		t->sessions->prev = s;
+	t->sessions = s;
+	t->nsessions++;
+}
+
+static void
+unlink_session(struct lb_thread *t, struct lb_session *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		t->sessions = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	t->nsessions--;
+}
+
+static void
+start_transaction(struct lb_session *s)
+{
+	llhttp_init(&s->rspp, HTTP_RESPONSE, &lb_rsp_settings);
+	s->rspp.data = s;
+	s->req_done = s->rsp_started = s->rsp_done = false;
+	s->srv_reusable = s->fresh_conn = false;
+	s->failed = NULL;
+	s->retries = 0;
+	s->status = 0;
+	s->msg_start = s->req.parsed;
+}
+
+struct lb_session *
+lb_session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
+    const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+	struct lb_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->t = t;
+	s->vs = vs;
+	s->cli.ops = &lb_transport_plain;
+	s->cli.fd = fd;
+	memcpy(&s->peer, peer, peerlen < sizeof(s->peer) ? peerlen :
+	    sizeof(s->peer));
+	llhttp_init(&s->reqp, HTTP_REQUEST, &lb_req_settings);
+	s->reqp.data = s;
+	start_transaction(s);
+	ev_io_init(&s->io, lb_fwd_client_io, fd, 0);
+	s->io.data = s;
+	ev_init(&s->timer, lb_fwd_timeout);
+	s->timer.data = s;
+	s->state = SESS_WAIT_REQ;
+	s->cexp = ev_now(t->loop) +
+	    (ev_tstamp)t->rt->conf->timeouts.http_request / 1000.0;
+	link_session(t, s);
+	CTR_ADD(t->ctr_vs[vs->index].cur, 1);
+	CTR_ADD(t->ctr_vs[vs->index].total, 1);
+	lb_fwd_sync(s);
+	return s;
+}
+
+int
+lb_session_next(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	struct lb_thread *t = s->t;
+
+	lb_buf_detach(&s->rsp, &t->bufs);
+	if (b->parsed == b->len)
+		lb_buf_detach(b, &t->bufs);
+	else
+		lb_buf_compact(b);
+	/* the parser stopped after the previous message: go on */
+	start_transaction(s);
+	s->state = SESS_WAIT_REQ;
+	s->cexp = ev_now(t->loop) +
+	    (ev_tstamp)t->rt->conf->timeouts.keep_alive / 1000.0;
+	s->sexp = 0;
+	if (b->len == 0)
+		return 0;
+	/* a pipelined request is already here */
+	s->state = SESS_READ_HEAD;
+	s->cexp = ev_now(t->loop) +
+	    (ev_tstamp)t->rt->conf->timeouts.http_request / 1000.0;
+	return lb_fwd_request(s);
+}
+
+void
+lb_session_timer(struct lb_session *s)
+{
+	ev_tstamp when = s->cexp;
+	struct ev_loop *loop = s->t->loop;
+
+	if (s->sexp != 0 && (when == 0 || s->sexp < when))
+		when = s->sexp;
+	if (when == 0) {
+		ev_timer_stop(loop, &s->timer);
+		s->armed = 0;
+		return;
+	}
+	/* Deadlines mostly move later: leave the timer where it is and let
+	 * it re-check when it fires; re-arm only when one moved earlier. */
+	if (s->armed != 0 && s->armed <= when && ev_is_active(&s->timer))
+		return;
+	ev_timer_stop(loop, &s->timer);
+	ev_timer_set(&s->timer, when - ev_now(loop) > 0 ?
+	    when - ev_now(loop) : 0, 0);
+	ev_timer_start(loop, &s->timer);
+	s->armed = when;
+}
+
+void
+lb_session_end(struct lb_session *s, const char *why)
+{
+	struct lb_thread *t = s->t;
+
+	log_debug("virtual-server %s: session closed: %s", s->vs->conf->name,
+	    why);
+	ev_io_stop(t->loop, &s->io);
+	ev_timer_stop(t->loop, &s->timer);
+	if (s->conn != NULL)
+		lb_conn_release(s, false);
+	lb_member_drop(s);
+	s->cli.ops->close(&s->cli);
+	lb_buf_detach(&s->req, &t->bufs);
+	lb_buf_detach(&s->rsp, &t->bufs);
+	unlink_session(t, s);
+	CTR_ADD(t->ctr_vs[s->vs->index].cur, -1);
+	atomic_fetch_sub_explicit(&s->vs->conns, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&t->rt->conns, 1, memory_order_relaxed);
+	free(s);
+	lb_listeners_resume(t);
+}
+
+void
+lb_session_drain(struct lb_session *s)
+{
+	if (s->state == SESS_WAIT_REQ) {
+		lb_session_end(s, "draining");
+		return;
+	}
+	s->keep_alive = false;
+}

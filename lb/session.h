@@ -1,0 +1,134 @@
+/*
+ * lb/session.h - one client connection and the request/response
+ * transactions on it.  Private to lb/.
+ *
+ * States, in the order a connection normally goes through them:
+ *
+ *   WAIT_REQ   no byte of the next request yet (new or keep-alive)
+ *   READ_HEAD  request head arriving (timeout http-request)
+ *   FORWARD    a member was picked: request and response flow; the
+ *              backend may still be connecting
+ *   TUNNEL     after 101 Switching Protocols: raw bytes both ways
+ *   REPLY      sending a response edged generated, then close
+ *   LINGER     closed for writing; reading what the client still sends
+ *              so that the kernel does not reset the reply away
+ *
+ * The session owns both buffers, its backend connection while a request
+ * is in flight, and the member's active count; lb_session_end releases all
+ * of it, on every path.
+ */
+#ifndef EDGED_LB_SESSION_H
+#define EDGED_LB_SESSION_H
+
+#include <netinet/in.h>
+
+#include "lb_int.h"
+
+enum lb_sess_state {
+	SESS_WAIT_REQ,
+	SESS_READ_HEAD,
+	SESS_FORWARD,
+	SESS_TUNNEL,
+	SESS_REPLY,
+	SESS_LINGER,
+};
+
+enum lb_pause {
+	PAUSE_NONE,
+	PAUSE_HEAD,			/* llhttp paused after a head */
+	PAUSE_MESSAGE,			/* ... after a whole message */
+};
+
+union lb_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
+struct lb_session {
+	struct lb_thread *t;
+	struct lb_rt_vs *vs;
+	struct lb_session *next, *prev;	/* the thread's live sessions */
+	struct lb_transport cli;
+	ev_io io;
+	ev_timer timer;
+	ev_tstamp cexp;			/* client-side deadline, 0 = none */
+	ev_tstamp sexp;			/* server-side deadline, 0 = none */
+	union lb_sockaddr peer;
+	enum lb_sess_state state;
+
+	struct lb_buf req;		/* client -> backend */
+	struct lb_buf rsp;		/* backend -> client */
+	llhttp_t reqp;
+	llhttp_t rspp;
+	enum lb_pause req_pause;
+	enum lb_pause rsp_pause;
+	uint32_t msg_start;		/* current request in req */
+
+	struct lb_conn *conn;		/* backend, while a request is on */
+	struct lb_member *member;	/* counted in member->active */
+	struct lb_member *failed;	/* last member that failed to connect */
+	unsigned retries;
+	unsigned nreq;			/* requests on this connection */
+	int status;			/* final status sent, 0 = none yet */
+
+	bool req_done;			/* whole request parsed */
+	bool rsp_started;		/* a final response head went out */
+	bool rsp_done;			/* whole response parsed */
+	bool keep_alive;		/* client connection stays open */
+	bool http10;
+	bool is_head;			/* HEAD request */
+	bool upgrade;			/* request asked for an upgrade */
+	bool has_body;
+	bool srv_reusable;
+	bool cli_eof;
+	bool fresh_conn;		/* next lb_conn_get must connect anew */
+	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
+};
+
+/* forward.c */
+void lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents);
+void lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents);
+void lb_fwd_timeout(struct ev_loop *loop, ev_timer *w, int revents);
+/* Sets both connections' watchers to what the state and buffers need. */
+void lb_fwd_sync(struct lb_session *s);
+/* Parses what the request buffer holds; may start a transaction.
+ * Returns 0, or -1 when the session ended. */
+int lb_fwd_request(struct lb_session *s);
+/* Sends a generated response and closes.  Returns -1 if the session
+ * ended at once, else 0. */
+int lb_fwd_reply(struct lb_session *s, int status);
+
+/* connect.c */
+/* Gives s a connection to s->member: an idle one when allowed, else a new
+ * one.  Returns 0, or -1 when a socket could not even be created. */
+int lb_conn_get(struct lb_session *s);
+/* The backend connection failed before answering (why, errno err).
+ * Retries on another member (or, fresh_same when a reused idle connection
+ * was closed under us, on a new connection to the same member), bounded;
+ * then answers 503.  Returns -1 if the session ended. */
+int lb_conn_retry(struct lb_session *s, const char *why, int err,
+    bool fresh_same);
+/* An idle backend connection became readable: it closed or misbehaved. */
+void lb_conn_idle_event(struct lb_conn *c);
+/* Detaches s->conn: back to the idle pool when reusable, else closed. */
+void lb_conn_release(struct lb_session *s, bool reusable);
+/* Pick a member for s (balancing, backups, avoid); NULL = none usable. */
+struct lb_member *lb_pick_member(struct lb_session *s, const char *key,
+    size_t keylen);
+void lb_member_take(struct lb_session *s, struct lb_member *m);
+void lb_member_drop(struct lb_session *s);
+
+/* session.c */
+/* The one teardown: stops watchers, releases everything, frees s. */
+void lb_session_end(struct lb_session *s, const char *why);
+/* Arms the timer for the earliest deadline. */
+void lb_session_timer(struct lb_session *s);
+/* The keep-alive step: back to WAIT_REQ for the next request. */
+int lb_session_next(struct lb_session *s);
+void lb_session_drain(struct lb_session *s);
+
+extern const llhttp_settings_t lb_req_settings;
+extern const llhttp_settings_t lb_rsp_settings;
+
+#endif /* EDGED_LB_SESSION_H */

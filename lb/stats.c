@@ -1,0 +1,188 @@
+/*
+ * lb/stats.c - counters summed over threads, as text or JSON, for
+ * `edgectl show stats`.  Each counter has one writer (its thread); the
+ * reader sums relaxed loads, so a figure may be a few requests old but
+ * is never torn.
+ */
+#include <stdlib.h>
+
+#include "conf.h"
+#include "session.h"
+
+struct sum {
+	uint64_t cur, total, requests, bytes_in, bytes_out, resp[6], errors;
+};
+
+static uint64_t
+ld(_Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static void
+add(struct sum *s, struct lb_ctr *c)
+{
+	s->cur += ld(&c->cur);
+	s->total += ld(&c->total);
+	s->requests += ld(&c->requests);
+	s->bytes_in += ld(&c->bytes_in);
+	s->bytes_out += ld(&c->bytes_out);
+	for (int i = 0; i < 6; i++)
+		s->resp[i] += ld(&c->resp[i]);
+	s->errors += ld(&c->errors);
+}
+
+enum which { VS, POOL, MEMBER };
+
+static struct sum
+sum_of(struct lb_runtime *rt, enum which w, size_t i)
+{
+	struct sum s = { 0 };
+
+	for (unsigned t = 0; t < rt->nthreads; t++) {
+		struct lb_thread *th = &rt->threads[t];
+
+		add(&s, w == VS ? &th->ctr_vs[i] : w == POOL ?
+		    &th->ctr_pool[i] : &th->ctr_member[i]);
+	}
+	return s;
+}
+
+static void
+json_sum(FILE *f, const struct sum *s)
+{
+	fprintf(f, "\"current\":%llu,\"total\":%llu,\"requests\":%llu,"
+	    "\"bytes_in\":%llu,\"bytes_out\":%llu,\"responses\":{\"1xx\":%llu,"
+	    "\"2xx\":%llu,\"3xx\":%llu,\"4xx\":%llu,\"5xx\":%llu,"
+	    "\"other\":%llu},\"errors\":%llu",
+	    (unsigned long long)s->cur, (unsigned long long)s->total,
+	    (unsigned long long)s->requests, (unsigned long long)s->bytes_in,
+	    (unsigned long long)s->bytes_out, (unsigned long long)s->resp[1],
+	    (unsigned long long)s->resp[2], (unsigned long long)s->resp[3],
+	    (unsigned long long)s->resp[4], (unsigned long long)s->resp[5],
+	    (unsigned long long)s->resp[0], (unsigned long long)s->errors);
+}
+
+static void
+text_sum(FILE *f, const char *type, const char *name, const char *addr,
+    const char *state, const struct sum *s)
+{
+	fprintf(f, "%-15s %-20s %-24s %-5s %6llu %9llu %10llu %12llu %12llu "
+	    "%8llu %8llu %8llu %8llu %8llu %7llu\n", type, name, addr, state,
+	    (unsigned long long)s->cur, (unsigned long long)s->total,
+	    (unsigned long long)s->requests, (unsigned long long)s->bytes_in,
+	    (unsigned long long)s->bytes_out, (unsigned long long)s->resp[1],
+	    (unsigned long long)s->resp[2], (unsigned long long)s->resp[3],
+	    (unsigned long long)s->resp[4], (unsigned long long)s->resp[5],
+	    (unsigned long long)s->errors);
+}
+
+static const char *
+member_state(const struct lb_member *m)
+{
+	static const char *const admin[] = { "up", "disabled", "drain" };
+	int a = atomic_load_explicit(&m->admin, memory_order_relaxed);
+
+	if (a != LB_ADMIN_ENABLED)
+		return admin[a];
+	return atomic_load_explicit(&m->up, memory_order_relaxed) ? "up" :
+	    "down";
+}
+
+static void
+stats_text(struct lb_runtime *rt, FILE *f)
+{
+	char addr[128], name[2 * LB_NAME_MAX + 2];
+
+	fprintf(f, "%-15s %-20s %-24s %-5s %6s %9s %10s %12s %12s %8s %8s "
+	    "%8s %8s %8s %7s\n", "TYPE", "NAME", "ADDRESS", "STATE", "CUR",
+	    "TOTAL", "REQUESTS", "BYTES_IN", "BYTES_OUT", "1XX", "2XX", "3XX",
+	    "4XX", "5XX", "ERRORS");
+	for (size_t i = 0; i < rt->nvs; i++) {
+		struct sum s = sum_of(rt, VS, i);
+
+		conf_fmt_sockaddr(addr, sizeof(addr),
+		    &rt->vs[i].conf->listens[0].addr);
+		text_sum(f, "virtual-server", rt->vs[i].conf->name, addr, "open",
+		    &s);
+	}
+	for (size_t i = 0; i < rt->npools; i++) {
+		struct lb_rt_pool *p = &rt->pools[i];
+		struct sum s = sum_of(rt, POOL, i);
+
+		text_sum(f, "pool", p->conf->name, "-", "-", &s);
+		for (size_t j = 0; j < p->nmembers; j++) {
+			struct lb_member *m = &p->members[j];
+
+			s = sum_of(rt, MEMBER, m->index);
+			conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
+			snprintf(name, sizeof(name), "%s/%s", p->conf->name,
+			    m->name);
+			text_sum(f, "member", name, addr, member_state(m), &s);
+		}
+	}
+}
+
+static void
+json_member(struct lb_runtime *rt, FILE *f, const struct lb_member *m)
+{
+	char addr[128];
+	struct sum s = sum_of(rt, MEMBER, m->index);
+
+	conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
+	fprintf(f, "{\"name\":\"%s\",\"address\":\"%s\",\"state\":\"%s\","
+	    "\"weight\":%u,\"backup\":%s,\"active\":%u,", m->name, addr,
+	    member_state(m), m->weight, m->backup ? "true" : "false",
+	    atomic_load_explicit(&m->active, memory_order_relaxed));
+	json_sum(f, &s);
+	fputc('}', f);
+}
+
+static void
+stats_json(struct lb_runtime *rt, FILE *f)
+{
+	fprintf(f, "{\"virtual_servers\":[");
+	for (size_t i = 0; i < rt->nvs; i++) {
+		struct sum s = sum_of(rt, VS, i);
+
+		fprintf(f, "%s{\"name\":\"%s\",\"pool\":\"%s\",", i ? "," : "",
+		    rt->vs[i].conf->name, rt->vs[i].pool->conf->name);
+		json_sum(f, &s);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"pools\":[");
+	for (size_t i = 0; i < rt->npools; i++) {
+		struct lb_rt_pool *p = &rt->pools[i];
+		struct sum s = sum_of(rt, POOL, i);
+
+		fprintf(f, "%s{\"name\":\"%s\",", i ? "," : "", p->conf->name);
+		json_sum(f, &s);
+		fprintf(f, ",\"members\":[");
+		for (size_t j = 0; j < p->nmembers; j++) {
+			if (j > 0)
+				fputc(',', f);
+			json_member(rt, f, &p->members[j]);
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "]}\n");
+}
+
+char *
+lb_stats(struct lb_runtime *rt, bool json, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	if (json)
+		stats_json(rt, f);
+	else
+		stats_text(rt, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,231 @@
+/*
+ * src/config.c - the top level of the configuration: the global block and
+ * the registry of modules that own the other top-level directives.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+static int
+set_workers(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+	uint64_t v;
+
+	if (strcmp(n->args[1], "auto") == 0) {
+		c->workers = 0;
+		return 0;
+	}
+	if (conf_get_uint(d, n, 1, 1, 256, &v) < 0)
+		return -1;
+	c->workers = (unsigned)v;
+	return 0;
+}
+
+static int
+set_user(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+
+	return conf_get_name(d, n, 1, c->user, sizeof(c->user));
+}
+
+static int
+set_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+	size_t len = strlen(n->args[1]);
+
+	if (n->args[1][0] != '/' || len >= sizeof(c->control_socket)) {
+		conf_error(d, &n->argpos[1], "'control-socket' expects an "
+		    "absolute path of at most %zu bytes, got '%s'",
+		    sizeof(c->control_socket) - 1, n->args[1]);
+		return -1;
+	}
+	memcpy(c->control_socket, n->args[1], len + 1);
+	return 0;
+}
+
+static int
+set_maxconn(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+
+	return conf_get_uint(d, n, 1, 1, 10000000, &c->max_connections);
+}
+
+static const struct conf_directive global_rows[] = {
+	{ "workers", 1, 1, CONF_NO_BLOCK, set_workers, "workers N|auto" },
+	{ "user", 1, 1, CONF_NO_BLOCK, set_user, "user NAME" },
+	{ "control-socket", 1, 1, CONF_NO_BLOCK, set_socket,
+	    "control-socket PATH" },
+	{ "max-connections", 1, 1, CONF_NO_BLOCK, set_maxconn,
+	    "max-connections N" },
+};
+
+static int
+set_global(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return conf_apply(d, n, "global", global_rows,
+	    ARRAY_LEN(global_rows), obj) ? -1 : 0;
+}
+
+static const struct conf_directive core_rows[] = {
+	{ "global", 0, 0, CONF_NEEDS_BLOCK, set_global, "global { }" },
+};
+
+/* The modules that own top-level directives, and where their part of the
+ * configuration lives. */
+struct module {
+	const struct conf_directive *rows;
+	const size_t *nrows;
+	size_t offset;			/* of the module's part in edged_conf */
+};
+
+static const size_t core_nrows = ARRAY_LEN(core_rows);
+static const struct module modules[] = {
+	{ core_rows, &core_nrows, offsetof(struct edged_conf, core) },
+	{ lb_conf_directives, &lb_conf_ndirectives,
+	    offsetof(struct edged_conf, lb) },
+};
+
+static const struct module *
+find_module(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(modules); i++)
+		for (size_t j = 0; j < *modules[i].nrows; j++)
+			if (strcmp(modules[i].rows[j].name, name) == 0)
+				return &modules[i];
+	return NULL;
+}
+
+static void
+unknown_top(struct conf_diag *d, const struct conf_node *n)
+{
+	const char *cands[16];
+	size_t nc = 0;
+	const char *hint;
+
+	for (size_t i = 0; i < ARRAY_LEN(modules); i++)
+		for (size_t j = 0; j < *modules[i].nrows && nc < 16; j++)
+			cands[nc++] = modules[i].rows[j].name;
+	hint = conf_did_you_mean(n->args[0], cands, nc);
+	if (hint != NULL)
+		conf_error(d, &n->pos, "unknown directive '%s' at top level; "
+		    "did you mean '%s'?", n->args[0], hint);
+	else
+		conf_error(d, &n->pos, "unknown directive '%s' at top level",
+		    n->args[0]);
+}
+
+/* Hands each top-level statement to the module that owns its name. */
+static void
+apply_top(struct edged_conf *c, const struct conf_node *root,
+    struct conf_diag *d)
+{
+	for (size_t i = 0; i < root->nchildren; i++) {
+		const struct conf_node *n = &root->children[i];
+		const struct module *m = find_module(n->args[0]);
+		struct conf_node one = { .pos = n->pos, .has_block = true,
+		    .children = root->children + i, .nchildren = 1 };
+
+		if (m == NULL) {
+			unknown_top(d, n);
+			continue;
+		}
+		conf_apply(d, &one, "top level", m->rows, *m->nrows,
+		    (char *)c + m->offset);
+	}
+}
+
+static void
+core_conf_init(struct core_conf *c)
+{
+	c->workers = 1;
+	snprintf(c->user, sizeof(c->user), "edged");
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
+	    EDGED_DEFAULT_SOCKET);
+	c->max_connections = 50000;
+}
+
+struct edged_conf *
+edged_conf_load(const char *path, const char *text, size_t len,
+    struct conf_diag *d)
+{
+	struct edged_conf *c = calloc(1, sizeof(*c));
+	struct conf_tree *t;
+
+	if (c == NULL) {
+		conf_error(d, NULL, "out of memory");
+		return NULL;
+	}
+	core_conf_init(&c->core);
+	lb_conf_init(&c->lb);
+	t = text ? conf_parse_string(path, text, len, d) :
+	    conf_parse_file(path, d);
+	if (t != NULL && d->nerrors == 0) {
+		apply_top(c, &t->root, d);
+		lb_conf_resolve(&c->lb, d);
+	}
+	conf_tree_free(&t);
+	if (d->nerrors > 0)
+		edged_conf_free(&c);
+	return c;
+}
+
+void
+edged_conf_free(struct edged_conf **c)
+{
+	if (*c == NULL)
+		return;
+	lb_conf_release(&(*c)->lb);
+	free(*c);
+	*c = NULL;
+}
+
+void
+edged_conf_print(const struct edged_conf *c, FILE *out)
+{
+	fprintf(out, "global {\n");
+	if (c->core.workers == 0)
+		fprintf(out, "    workers auto\n");
+	else
+		fprintf(out, "    workers %u\n", c->core.workers);
+	fprintf(out, "    user %s\n", c->core.user);
+	fprintf(out, "    control-socket ");
+	conf_print_word(out, c->core.control_socket);
+	fprintf(out, "\n    max-connections %llu\n}\n",
+	    (unsigned long long)c->core.max_connections);
+	lb_conf_print(&c->lb, out);
+}
+
+char *
+edged_conf_to_text(const struct edged_conf *c, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	edged_conf_print(c, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+unsigned
+edged_conf_threads(const struct edged_conf *c)
+{
+	long n;
+
+	if (c->core.workers > 0)
+		return c->core.workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}

@@ -1,0 +1,45 @@
+/*
+ * src/config.h - one generation of edged's configuration: the global
+ * block, which the daemon core owns, and each module's part.  Plain data,
+ * built in its own memory so that a new file is validated while the old
+ * generation keeps serving.
+ */
+#ifndef EDGED_CONFIG_H
+#define EDGED_CONFIG_H
+
+#include <stdio.h>
+
+#include "conf.h"
+#include "lb.h"
+
+#define EDGED_DEFAULT_SOCKET	"/run/edged/edged.sock"
+
+struct core_conf {
+	unsigned workers;		/* event-loop threads; 0 = one per CPU */
+	char user[64];			/* the worker drops to this user */
+	char control_socket[108];	/* sizeof(sun_path) */
+	uint64_t max_connections;	/* whole worker process */
+};
+
+struct edged_conf {
+	struct core_conf core;
+	struct lb_conf lb;
+};
+
+/*
+ * Parses and validates the file at path (or, with text != NULL, the
+ * len bytes of text, named path in messages).  Returns the configuration,
+ * or NULL when there were errors, all of them added to d.  Caller frees
+ * with edged_conf_free.
+ */
+struct edged_conf *edged_conf_load(const char *path, const char *text,
+    size_t len, struct conf_diag *d);
+void edged_conf_free(struct edged_conf **c);
+/* Normal form: what `edged -T` prints; parses again to the same text. */
+void edged_conf_print(const struct edged_conf *c, FILE *out);
+/* The same into a malloc'd NUL-terminated string; NULL out of memory. */
+char *edged_conf_to_text(const struct edged_conf *c, size_t *len);
+/* The thread count workers resolves to on this machine. */
+unsigned edged_conf_threads(const struct edged_conf *c);
+
+#endif /* EDGED_CONFIG_H */

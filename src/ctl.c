@@ -1,0 +1,350 @@
+/*
+ * src/ctl.c - see ctl.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+
+#define CTL_LINE_MAX	512
+
+struct ctl_client {
+	struct master *m;
+	int fd;
+	ev_io io;
+	ev_timer timer;
+	char line[CTL_LINE_MAX];
+	size_t len;
+	uint32_t id;			/* stats request, 0 = none */
+	struct worker *waiting_on;
+	char *reply;			/* stats text gathered so far */
+	size_t reply_len;
+	struct ctl_client *next;
+};
+
+static void
+client_free(struct master *m, struct ctl_client *c)
+{
+	struct ctl_client **pp;
+
+	for (pp = &m->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (m->reload_client == c)
+		m->reload_client = NULL;
+	ev_io_stop(m->loop, &c->io);
+	ev_timer_stop(m->loop, &c->timer);
+	(void)close(c->fd);
+	free(c->reply);
+	free(c);
+}
+
+/* The socket is blocking with a send timeout: replies are small, and an
+ * edgectl that does not read cannot hold the master for long. */
+static void
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+ctl_reply(struct master *m, struct ctl_client *c, bool ok, const char *text)
+{
+	write_all(c->fd, ok ? "OK\n" : "ERROR\n", ok ? 3 : 6);
+	write_all(c->fd, text, strlen(text));
+	client_free(m, c);
+}
+
+static void
+status_text(struct master *m, bool json, FILE *f)
+{
+	const struct edged_conf *c = m->gen->conf;
+	int wpid = m->worker ? (int)m->worker->pid : 0;
+	bool ready = m->worker && m->worker->ready;
+	double up = ev_now(m->loop) - m->started;
+
+	if (json) {
+		fprintf(f, "{\"master_pid\":%d,\"worker_pid\":%d,\"ready\":%s,"
+		    "\"uptime_s\":%.0f,\"threads\":%u,\"config\":\"%s\","
+		    "\"virtual_servers\":[", (int)getpid(), wpid,
+		    ready ? "true" : "false", up, edged_conf_threads(c),
+		    m->path);
+		for (size_t i = 0; i < c->lb.nvservers; i++)
+			fprintf(f, "%s\"%s\"", i ? "," : "",
+			    c->lb.vservers[i].name);
+		fprintf(f, "]}\n");
+		return;
+	}
+	fprintf(f, "edged is running\nmaster pid %d, up %.0fs\n", (int)getpid(),
+	    up);
+	fprintf(f, "worker pid %d (%s), %u thread%s\n", wpid,
+	    ready ? "serving" : "starting", edged_conf_threads(c),
+	    edged_conf_threads(c) == 1 ? "" : "s");
+	fprintf(f, "configuration %s: %zu virtual server%s, %zu pool%s\n",
+	    m->path, c->lb.nvservers, c->lb.nvservers == 1 ? "" : "s",
+	    c->lb.npools, c->lb.npools == 1 ? "" : "s");
+	if (m->draining != NULL)
+		fprintf(f, "older workers still draining\n");
+}
+
+static void
+cmd_status(struct master *m, struct ctl_client *c, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL) {
+		ctl_reply(m, c, false, "out of memory\n");
+		return;
+	}
+	status_text(m, json, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		ctl_reply(m, c, false, "out of memory\n");
+		return;
+	}
+	ctl_reply(m, c, true, buf);
+	free(buf);
+}
+
+static void
+cmd_stats(struct master *m, struct ctl_client *c, bool json)
+{
+	struct worker *w = m->worker;
+
+	if (w == NULL || !w->ready) {
+		ctl_reply(m, c, false, "the worker is not running; try again "
+		    "in a moment\n");
+		return;
+	}
+	c->id = ++m->next_id ? m->next_id : ++m->next_id;
+	c->waiting_on = w;
+	if (ipc_send(w->ipc, IPC_STATS, c->id, json, NULL, 0, -1) < 0)
+		ctl_reply(m, c, false, "cannot reach the worker\n");
+}
+
+void
+ctl_stats_reply(struct master *m, struct worker *w, const struct ipc_msg *msg)
+{
+	struct ctl_client *c;
+	char *p;
+
+	for (c = m->clients; c != NULL; c = c->next)
+		if (c->waiting_on == w && c->id == msg->hdr.arg0)
+			break;
+	if (c == NULL)
+		return;			/* that client left */
+	if (msg->hdr.type == IPC_STATS_END) {
+		c->waiting_on = NULL;
+		ctl_reply(m, c, true, c->reply ? c->reply : "");
+		return;
+	}
+	if ((p = realloc(c->reply, c->reply_len + msg->hdr.len + 1)) == NULL) {
+		ctl_reply(m, c, false, "out of memory\n");
+		return;
+	}
+	memcpy(p + c->reply_len, msg->data, msg->hdr.len);
+	c->reply_len += msg->hdr.len;
+	p[c->reply_len] = '\0';
+	c->reply = p;
+}
+
+void
+ctl_worker_gone(struct master *m, struct worker *w)
+{
+	struct ctl_client *c, *next;
+
+	for (c = m->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->waiting_on == w)
+			ctl_reply(m, c, false, "the worker went away\n");
+	}
+}
+
+static void
+dispatch(struct master *m, struct ctl_client *c)
+{
+	char *words[4] = { 0 };
+	char *save = NULL;
+	size_t n = 0;
+
+	for (char *w = strtok_r(c->line, " \t\r\n", &save); w != NULL && n < 4;
+	    w = strtok_r(NULL, " \t\r\n", &save))
+		words[n++] = w;
+	bool json = n > 1 && strcmp(words[n - 1], "json") == 0;
+	if (n >= 1 && strcmp(words[0], "status") == 0)
+		cmd_status(m, c, json);
+	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+	    strcmp(words[1], "stats") == 0)
+		cmd_stats(m, c, json);
+	else if (n == 1 && strcmp(words[0], "reload") == 0)
+		(void)master_reload(m, c);
+	else
+		ctl_reply(m, c, false, "unknown command; commands: status, "
+		    "show stats, reload\n");
+}
+
+static void
+client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct ctl_client *c = io->data;
+	struct master *m = c->m;
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	n = recv(c->fd, c->line + c->len, sizeof(c->line) - 1 - c->len,
+	    MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_free(m, c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->line[c->len] = '\0';
+	if (strchr(c->line, '\n') == NULL && c->len < sizeof(c->line) - 1)
+		return;
+	ev_io_stop(m->loop, &c->io);
+	dispatch(m, c);
+}
+
+static void
+client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ctl_client *c = t->data;
+
+	(void)loop;
+	(void)revents;
+	if (c->m->reload_client == c)
+		return;			/* a reload takes what it takes */
+	ctl_reply(c->m, c, false, "timed out\n");
+}
+
+static void
+accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct master *m = io->data;
+	struct timeval tv = { 2, 0 };
+	struct ctl_client *c;
+	int fd;
+
+	(void)loop;
+	(void)revents;
+	fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->m = m;
+	c->fd = fd;
+	c->next = m->clients;
+	m->clients = c;
+	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
+	c->io.data = c;
+	ev_io_start(m->loop, &c->io);
+	ev_timer_init(&c->timer, client_timeout_cb, 30.0, 0);
+	c->timer.data = c;
+	ev_timer_start(m->loop, &c->timer);
+}
+
+static int
+make_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		log_err("cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A socket file whose daemon still answers belongs to a running edged. */
+static bool
+in_use(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool used;
+
+	if (fd < 0)
+		return false;
+	used = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	(void)close(fd);
+	return used;
+}
+
+int
+ctl_open(struct master *m, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (make_dir(path) < 0)
+		return -1;
+	if (in_use(&sun)) {
+		log_err("control socket %s is in use: is edged already "
+		    "running?", path);
+		return -1;
+	}
+	(void)unlink(path);
+	m->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	old = umask(0117);		/* srw-rw----: never world-writable */
+	if (m->ctl_fd < 0 || bind(m->ctl_fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) < 0 || listen(m->ctl_fd, 16) < 0) {
+		umask(old);
+		log_err("control socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	umask(old);
+	ev_io_init(&m->ctl_io, accept_cb, m->ctl_fd, EV_READ);
+	m->ctl_io.data = m;
+	ev_io_start(m->loop, &m->ctl_io);
+	return 0;
+}
+
+void
+ctl_close(struct master *m)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	while (m->clients != NULL)
+		client_free(m, m->clients);
+	if (m->ctl_fd < 0)
+		return;
+	ev_io_stop(m->loop, &m->ctl_io);
+	if (getsockname(m->ctl_fd, (struct sockaddr *)&sun, &len) == 0)
+		(void)unlink(sun.sun_path);
+	(void)close(m->ctl_fd);
+	m->ctl_fd = -1;
+}

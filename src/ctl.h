@@ -1,0 +1,29 @@
+/*
+ * src/ctl.h - the master's control socket: one command line per
+ * connection, answered with "OK\n" or "ERROR\n" and then text.
+ *
+ *   status [json]        who runs, which configuration, since when
+ *   show stats [json]    counters, from the worker
+ *   reload               reload the configuration file as a transaction
+ */
+#ifndef EDGED_CTL_H
+#define EDGED_CTL_H
+
+#include <stdbool.h>
+
+#include "master_int.h"
+
+/* Binds the socket at path (mode 0660, its directory created 0755 if
+ * missing).  Returns 0, or -1 after logging why. */
+int ctl_open(struct master *m, const char *path);
+void ctl_close(struct master *m);
+/* Answers client and closes it. */
+void ctl_reply(struct master *m, struct ctl_client *c, bool ok,
+    const char *text);
+/* Statistics data from worker w for a waiting client. */
+void ctl_stats_reply(struct master *m, struct worker *w,
+    const struct ipc_msg *msg);
+/* w is gone: clients waiting on it get an error. */
+void ctl_worker_gone(struct master *m, struct worker *w);
+
+#endif /* EDGED_CTL_H */

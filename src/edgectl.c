@@ -1,0 +1,193 @@
+/*
+ * src/edgectl.c - edged's control client.
+ *
+ *   edgectl [-s SOCKET | -c FILE] [--json] status
+ *   edgectl [-s SOCKET | -c FILE] [--json] show stats
+ *   edgectl [-s SOCKET | -c FILE] reload
+ *   edgectl check FILE
+ *
+ * The socket is -s, else the control-socket of -c FILE, else the
+ * default.  `check` needs no daemon: it parses the file here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: edgectl [-s SOCKET | -c FILE] [--json] COMMAND\n"
+	    "commands:\n"
+	    "  status            is edged running, with what\n"
+	    "  show stats        counters per virtual server, pool, member\n"
+	    "  reload            reload the configuration file\n"
+	    "  check FILE        check a configuration file (no daemon)\n");
+}
+
+static int
+cmd_check(const char *path)
+{
+	struct conf_diag d;
+	struct edged_conf *c;
+
+	conf_diag_init(&d);
+	c = edged_conf_load(path, NULL, 0, &d);
+	conf_diag_print(&d, stderr);
+	if (c != NULL)
+		printf("configuration file %s is valid\n", path);
+	else
+		fprintf(stderr, "%s: %u error%s\n", path, d.nerrors,
+		    d.nerrors == 1 ? "" : "s");
+	conf_diag_free(&d);
+	if (c == NULL)
+		return 1;
+	edged_conf_free(&c);
+	return 0;
+}
+
+/* The control-socket named by a configuration file. */
+static int
+socket_from_conf(const char *path, char *out, size_t size)
+{
+	struct conf_diag d;
+	struct edged_conf *c;
+
+	conf_diag_init(&d);
+	c = edged_conf_load(path, NULL, 0, &d);
+	if (c == NULL) {
+		conf_diag_print(&d, stderr);
+		fprintf(stderr, "edgectl: cannot read the control socket from "
+		    "%s\n", path);
+		conf_diag_free(&d);
+		return -1;
+	}
+	snprintf(out, size, "%s", c->core.control_socket);
+	edged_conf_free(&c);
+	conf_diag_free(&d);
+	return 0;
+}
+
+static int
+connect_socket(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "edgectl: socket path too long: %s\n", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "edgectl: cannot connect to %s: %s%s\n", path,
+		    strerror(err), err == ENOENT || err == ECONNREFUSED ?
+		    " (is edged running?)" : err == EACCES ?
+		    " (run edgectl as root)" : "");
+		if (fd >= 0)
+			(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends the command and copies the answer: "OK"/"ERROR" then text. */
+static int
+run(const char *sock, const char *cmd)
+{
+	char buf[65536];
+	size_t got = 0;
+	ssize_t n;
+	int fd = connect_socket(sock), ok;
+
+	if (fd < 0)
+		return 1;
+	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
+		fprintf(stderr, "edgectl: sending to %s: %s\n", sock,
+		    strerror(errno));
+		(void)close(fd);
+		return 1;
+	}
+	while (got < 6 && (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)n;
+	ok = got >= 3 && memcmp(buf, "OK\n", 3) == 0;
+	if (!ok && !(got >= 6 && memcmp(buf, "ERROR\n", 6) == 0)) {
+		fprintf(stderr, "edgectl: no answer from edged\n");
+		(void)close(fd);
+		return 1;
+	}
+	FILE *out = ok ? stdout : stderr;
+	fwrite(buf + (ok ? 3 : 6), 1, got - (ok ? 3 : 6), out);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, out);
+	(void)close(fd);
+	return ok ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char sock[108] = EDGED_DEFAULT_SOCKET, cmd[256];
+	const char *conf = NULL;
+	bool json = false, have_sock = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+s:c:jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			snprintf(sock, sizeof(sock), "%s", optarg);
+			have_sock = true;
+			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	/* --json may also come after the command */
+	if (argc > 0 && strcmp(argv[argc - 1], "--json") == 0) {
+		json = true;
+		argc--;
+	}
+	if (argc == 2 && strcmp(argv[0], "check") == 0)
+		return cmd_check(argv[1]);
+	if (!have_sock && conf != NULL &&
+	    socket_from_conf(conf, sock, sizeof(sock)) < 0)
+		return 1;
+	if (argc == 1 && strcmp(argv[0], "status") == 0)
+		snprintf(cmd, sizeof(cmd), "status%s\n", json ? " json" : "");
+	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "stats") == 0)
+		snprintf(cmd, sizeof(cmd), "show stats%s\n", json ? " json" : "");
+	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
+		snprintf(cmd, sizeof(cmd), "reload\n");
+	else {
+		usage(stderr);
+		return 2;
+	}
+	return run(sock, cmd);
+}

@@ -1,0 +1,59 @@
+/*
+ * src/ipc.h - the framed protocol between master and worker, over a
+ * SOCK_SEQPACKET socketpair: one message per packet, a header and up to
+ * IPC_MAX_PAYLOAD bytes, optionally one file descriptor (SCM_RIGHTS).
+ *
+ *   master -> worker                    worker -> master
+ *   CONFIG_DATA*, CONFIG_END            READY (after listeners are up)
+ *   LISTENER (fd: listener, thread)     STATS_DATA*, STATS_END
+ *   START                               FAILED (text: why)
+ *   STATS (id, json)
+ *   DRAIN
+ */
+#ifndef EDGED_IPC_H
+#define EDGED_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define IPC_MAX_PAYLOAD	32768
+
+enum ipc_type {
+	IPC_CONFIG_DATA = 1,
+	IPC_CONFIG_END,
+	IPC_LISTENER,
+	IPC_START,
+	IPC_STATS,
+	IPC_DRAIN,
+	IPC_READY,
+	IPC_STATS_DATA,
+	IPC_STATS_END,
+	IPC_FAILED,
+};
+
+struct ipc_hdr {
+	uint32_t type;
+	uint32_t len;
+	uint32_t arg0;
+	uint32_t arg1;
+};
+
+struct ipc_msg {
+	struct ipc_hdr hdr;
+	int fd;				/* -1 when none came */
+	char data[IPC_MAX_PAYLOAD];
+};
+
+/* Sends one message; fd < 0 for none.  Returns 0 or -1 with errno. */
+int ipc_send(int sock, uint32_t type, uint32_t arg0, uint32_t arg1,
+    const void *data, size_t len, int fd);
+/* Sends len bytes of data as DATA messages of at most the payload size,
+ * then an END message (type_end), all with arg0. */
+int ipc_send_blob(int sock, uint32_t type_data, uint32_t type_end,
+    uint32_t arg0, const char *data, size_t len);
+/* Receives one message.  Returns 1, 0 at EOF, -1 with errno (EAGAIN on
+ * a non-blocking socket with nothing to read). */
+int ipc_recv(int sock, struct ipc_msg *m);
+
+#endif /* EDGED_IPC_H */

@@ -1,0 +1,115 @@
+/*
+ * src/listeners.c - see listeners.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lb.h"
+#include "listeners.h"
+
+#define BACKLOG	4096
+
+static int
+set_opt(int fd, int level, int name)
+{
+	int one = 1;
+
+	return setsockopt(fd, level, name, &one, sizeof(one));
+}
+
+/* A new listening socket; -1 with errno on failure. */
+static int
+bind_one(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return -1;
+	/* FREEBIND: a VIP may be bound before the address is on a link,
+	 * as an appliance whose addresses come and go must. */
+	if (set_opt(fd, SOL_SOCKET, SO_REUSEADDR) < 0 ||
+	    set_opt(fd, SOL_SOCKET, SO_REUSEPORT) < 0 ||
+	    (ss->ss_family == AF_INET6 &&
+	    set_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY) < 0) ||
+	    set_opt(fd, ss->ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    ss->ss_family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND) < 0 ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0 ||
+	    listen(fd, BACKLOG) < 0) {
+		err = errno;
+		(void)close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* A duplicate of old's socket for the same address and thread, so that
+ * both generations own their descriptors; -1 when there is none. */
+static int
+dup_old(const struct listen_set *old, const struct sockaddr_storage *ss,
+    socklen_t len, unsigned thread)
+{
+	size_t n = old ? old->nlisteners * old->nthreads : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct listen_sock *ls = &old->v[i];
+
+		if (ls->fd >= 0 && ls->thread == thread &&
+		    ls->addrlen == len && memcmp(&ls->addr, ss, len) == 0)
+			return fcntl(ls->fd, F_DUPFD_CLOEXEC, 3);
+	}
+	return -1;
+}
+
+int
+listen_set_build(struct listen_set *set, const struct lb_conf *c,
+    unsigned nthreads, const struct listen_set *old, struct conf_diag *d)
+{
+	size_t n = lb_conf_nlisteners(c);
+	size_t total = n * nthreads;
+
+	set->nlisteners = n;
+	set->nthreads = nthreads;
+	set->v = calloc(total > 0 ? total : 1, sizeof(*set->v));
+	if (set->v == NULL) {
+		conf_error(d, NULL, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n * nthreads; i++) {
+		const struct lb_listen_conf *l = lb_conf_listener(c,
+		    i / nthreads);
+		struct listen_sock *ls = &set->v[i];
+
+		memcpy(&ls->addr, &l->addr, sizeof(ls->addr));
+		ls->addrlen = l->addrlen;
+		ls->thread = (unsigned)(i % nthreads);
+		ls->fd = dup_old(old, &l->addr, l->addrlen, ls->thread);
+		if (ls->fd < 0 && (ls->fd = bind_one(&l->addr,
+		    l->addrlen)) < 0) {
+			char a[128];
+
+			conf_fmt_sockaddr(a, sizeof(a), &l->addr);
+			conf_error(d, &l->pos, "cannot listen on %s: %s", a,
+			    strerror(errno));
+			listen_set_release(set);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+listen_set_release(struct listen_set *set)
+{
+	for (size_t i = 0; i < set->nlisteners * set->nthreads; i++)
+		if (set->v[i].fd >= 0)
+			(void)close(set->v[i].fd);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,42 @@
+/*
+ * src/listeners.h - the master's listening sockets: one per listen
+ * address per worker thread, SO_REUSEPORT.  A new generation shares
+ * every socket whose address and thread it has in common with the old one, so
+ * that nothing waiting in an accept queue is lost across a reload or a
+ * worker restart.
+ */
+#ifndef EDGED_LISTENERS_H
+#define EDGED_LISTENERS_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+
+struct listen_sock {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	unsigned thread;
+	int fd;
+};
+
+struct listen_set {
+	struct listen_sock *v;		/* [listener * nthreads + thread] */
+	size_t nlisteners;
+	unsigned nthreads;
+};
+
+struct lb_conf;
+
+/*
+ * Fills set for c's listeners and nthreads threads, with duplicates of
+ * old's sockets (old may be NULL) where address and thread match, and new
+ * sockets for the rest.  Returns 0, or -1 after adding an error to d (set
+ * is then empty; old is never changed).
+ */
+int listen_set_build(struct listen_set *set, const struct lb_conf *c,
+    unsigned nthreads, const struct listen_set *old, struct conf_diag *d);
+/* Closes every socket of set and frees it. */
+void listen_set_release(struct listen_set *set);
+
+#endif /* EDGED_LISTENERS_H */

@@ -1,0 +1,96 @@
+/*
+ * src/main.c - edged's command line.
+ *
+ *   edged [-d] [-c FILE]     run in the foreground (master + worker)
+ *   edged -t [-c FILE]       check the configuration; exit 0 or 1
+ *   edged -T [-c FILE]       print it in normal form
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "master.h"
+#include "worker.h"
+
+#define DEFAULT_CONF	"/etc/edged/edged.conf"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: edged [-d] [-t | -T] [-c FILE]\n"
+	    "  -c FILE  configuration (default " DEFAULT_CONF ")\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -T       print the configuration in normal form and exit\n"
+	    "  -d       log debug messages\n"
+	    "  -v       print the version\n");
+}
+
+/* -t and -T: parse, report every error, maybe print. */
+static int
+check(const char *path, bool print)
+{
+	struct conf_diag d;
+	struct edged_conf *c;
+
+	conf_diag_init(&d);
+	c = edged_conf_load(path, NULL, 0, &d);
+	conf_diag_print(&d, stderr);
+	if (c == NULL) {
+		fprintf(stderr, "%s: %u error%s\n", path, d.nerrors,
+		    d.nerrors == 1 ? "" : "s");
+	} else if (print) {
+		edged_conf_print(c, stdout);
+	} else {
+		printf("configuration file %s is valid\n", path);
+	}
+	conf_diag_free(&d);
+	if (c == NULL)
+		return 1;
+	edged_conf_free(&c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONF;
+	bool debug = false;
+	int mode = 0, opt;
+
+	/* internal: the master starts the worker as "edged --worker FD" */
+	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
+		return worker_main(atoi(argv[2]), argc > 3 &&
+		    strcmp(argv[3], "-d") == 0);
+	while ((opt = getopt(argc, argv, "c:dtTvh")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 't':
+		case 'T':
+			mode = opt;
+			break;
+		case 'v':
+			printf("edged %s\n", EDGED_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (mode != 0)
+		return check(path, mode == 'T');
+	return master_main(path, debug);
+}

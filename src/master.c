@@ -1,0 +1,522 @@
+/*
+ * src/master.c - the master process.  It stays root: it reads and
+ * validates the configuration, binds the listening sockets, starts the
+ * unprivileged worker and hands it the configuration text and the
+ * sockets, restarts it when it dies, serves the control socket, and
+ * reloads as a transaction: a new configuration that does not parse, or
+ * whose sockets cannot be bound, or whose worker does not come up,
+ * leaves the running one untouched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ipc.h"
+#include "log.h"
+#include "master.h"
+#include "master_int.h"
+
+#define RESTART_MIN	0.05
+#define RESTART_MAX	0.8
+#define STABLE_AFTER	10.0
+
+/* ---- workers ---- */
+
+static void worker_io_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void worker_exit_cb(struct ev_loop *loop, ev_child *w, int revents);
+
+/* In the child: become the unprivileged user, then the worker binary. */
+static void
+exec_worker(struct master *m, int ipc, const struct passwd *pw)
+{
+	char fdarg[16];
+	char *argv[] = { "edged", "--worker", fdarg, m->debug ? "-d" : NULL,
+	    NULL };
+
+	snprintf(fdarg, sizeof(fdarg), "%d", ipc);
+	/* the worker must not outlive the master */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (pw != NULL && (setgroups(0, NULL) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 ||
+	    setuid(0) == 0)) {
+		log_err("cannot drop privileges to %s", pw->pw_name);
+		_exit(127);
+	}
+	execv(m->exe, argv);
+	log_err("cannot exec the worker: %s", strerror(errno));
+	_exit(127);
+}
+
+static int
+lookup_user(const struct master *m, const struct gen *g, struct passwd **pw)
+{
+	*pw = NULL;
+	if (geteuid() != 0)
+		return 0;		/* not root: nothing to drop */
+	if ((*pw = getpwnam(g->conf->core.user)) == NULL) {
+		log_err("user %s does not exist (packaging/install-deps.sh "
+		    "creates it)", g->conf->core.user);
+		return -1;
+	}
+	(void)m;
+	return 0;
+}
+
+/* Sends the configuration text and every socket, then START. */
+static int
+feed_worker(struct worker *w, const struct gen *g)
+{
+	const struct listen_set *ls = &g->listeners;
+
+	if (ipc_send_blob(w->ipc, IPC_CONFIG_DATA, IPC_CONFIG_END, 0,
+	    g->text, g->len) < 0)
+		return -1;
+	for (size_t i = 0; i < ls->nlisteners * ls->nthreads; i++)
+		if (ipc_send(w->ipc, IPC_LISTENER, (uint32_t)(i / ls->nthreads),
+		    ls->v[i].thread, NULL, 0, ls->v[i].fd) < 0)
+			return -1;
+	return ipc_send(w->ipc, IPC_START, 0, 0, NULL, 0, -1);
+}
+
+static struct worker *
+worker_start(struct master *m, struct gen *g)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	struct passwd *pw;
+	int sv[2];
+
+	if (w == NULL || lookup_user(m, g, &pw) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		free(w);
+		return NULL;
+	}
+	w->m = m;
+	w->gen = g;
+	g->refs++;
+	w->pid = fork();
+	if (w->pid == 0) {
+		(void)close(sv[0]);
+		/* the exec'd worker keeps only this descriptor */
+		(void)fcntl(sv[1], F_SETFD, 0);
+		exec_worker(m, sv[1], pw);
+	}
+	(void)close(sv[1]);
+	w->ipc = sv[0];
+	if (w->pid < 0 || feed_worker(w, g) < 0) {
+		log_err("cannot start a worker: %s", strerror(errno));
+		if (w->pid > 0)
+			(void)kill(w->pid, SIGKILL);
+		(void)close(w->ipc);
+		gen_unref(m, g);
+		free(w);
+		return NULL;
+	}
+	w->started = ev_now(m->loop);
+	ev_io_init(&w->io, worker_io_cb, w->ipc, EV_READ);
+	w->io.data = w;
+	ev_io_start(m->loop, &w->io);
+	ev_child_init(&w->child, worker_exit_cb, w->pid, 0);
+	w->child.data = w;
+	ev_child_start(m->loop, &w->child);
+	log_info("started worker %d", (int)w->pid);
+	return w;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	struct master *m = w->m;
+
+	ev_io_stop(m->loop, &w->io);
+	ev_child_stop(m->loop, &w->child);
+	if (w->ipc >= 0)
+		(void)close(w->ipc);
+	ctl_worker_gone(m, w);
+	gen_unref(m, w->gen);
+	free(w);
+}
+
+static void
+log_exit(const struct worker *w, int status, bool expected)
+{
+	if (WIFSIGNALED(status))
+		log_msg(expected ? LOG_LVL_INFO : LOG_LVL_ERR,
+		    "worker %d killed by signal %d (%s)", (int)w->pid,
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		log_msg(expected && WEXITSTATUS(status) == 0 ? LOG_LVL_INFO :
+		    LOG_LVL_ERR, "worker %d exited with status %d", (int)w->pid,
+		    WEXITSTATUS(status));
+}
+
+/* ran: how long the worker that died had run (0: it never started). */
+static void
+schedule_restart(struct master *m, double ran)
+{
+	if (ran > STABLE_AFTER)
+		m->restart_delay = RESTART_MIN;
+	else
+		m->restart_delay = m->restart_delay * 2 > RESTART_MAX ?
+		    RESTART_MAX : m->restart_delay * 2;
+	log_info("restarting the worker in %.0f ms", m->restart_delay * 1e3);
+	ev_timer_set(&m->restart, m->restart_delay, 0);
+	ev_timer_start(m->loop, &m->restart);
+}
+
+static void
+worker_exit_cb(struct ev_loop *loop, ev_child *c, int revents)
+{
+	struct worker *w = c->data;
+	struct master *m = w->m;
+	bool current = w == m->worker;
+	double ran = ev_now(m->loop) - w->started;
+
+	(void)loop;
+	(void)revents;
+	log_exit(w, c->rstatus, !current || m->stopping);
+	if (w == m->pending) {
+		m->pending = NULL;
+		reload_failed(m, "the new worker died while starting");
+	} else if (current) {
+		m->worker = NULL;
+	} else {
+		draining_remove(m, w);
+	}
+	worker_free(w);
+	if (current && !m->stopping)
+		schedule_restart(m, ran);
+	if (m->stopping && m->worker == NULL && m->draining == NULL &&
+	    m->pending == NULL)
+		ev_break(m->loop, EVBREAK_ALL);
+}
+
+static void
+worker_io_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	struct master *m = w->m;
+	int r = ipc_recv(w->ipc, &m->msg);
+
+	(void)loop;
+	(void)revents;
+	if (r <= 0) {
+		if (r < 0 && errno == EAGAIN)
+			return;
+		/* its exit is handled by the child watcher */
+		ev_io_stop(m->loop, &w->io);
+		return;
+	}
+	if (m->msg.fd >= 0)
+		(void)close(m->msg.fd);
+	switch (m->msg.hdr.type) {
+	case IPC_READY:
+		worker_ready(m, w);
+		break;
+	case IPC_FAILED:
+		log_err("worker %d failed: %.*s", (int)w->pid,
+		    (int)m->msg.hdr.len, m->msg.data);
+		break;
+	case IPC_STATS_DATA:
+	case IPC_STATS_END:
+		ctl_stats_reply(m, w, &m->msg);
+		break;
+	default:
+		log_warn("worker %d sent unknown message %u", (int)w->pid,
+		    m->msg.hdr.type);
+	}
+}
+
+static void
+restart_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct master *m = t->data;
+
+	(void)loop;
+	(void)revents;
+	if (m->worker != NULL || m->stopping)
+		return;
+	if ((m->worker = worker_start(m, m->gen)) == NULL)
+		schedule_restart(m, 0);
+}
+
+/* ---- generations and reload ---- */
+
+void
+gen_unref(struct master *m, struct gen *g)
+{
+	(void)m;
+	if (g == NULL || --g->refs > 0)
+		return;
+	listen_set_release(&g->listeners);
+	edged_conf_free(&g->conf);
+	free(g->text);
+	free(g);
+}
+
+/* Loads the file and binds what it needs.  NULL with errors in d. */
+static struct gen *
+gen_load(struct master *m, struct conf_diag *d)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+
+	if (g == NULL) {
+		conf_error(d, NULL, "out of memory");
+		return NULL;
+	}
+	g->refs = 1;
+	g->loaded = ev_time();
+	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
+	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
+	    listen_set_build(&g->listeners, &g->conf->lb,
+	    edged_conf_threads(g->conf), m->gen ? &m->gen->listeners : NULL,
+	    d) < 0) {
+		if (d->nerrors == 0)
+			conf_error(d, NULL, "out of memory");
+		gen_unref(m, g);
+		return NULL;
+	}
+	return g;
+}
+
+void
+draining_remove(struct master *m, struct worker *w)
+{
+	struct worker **pp;
+
+	for (pp = &m->draining; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+}
+
+static void
+drain_worker(struct master *m, struct worker *w)
+{
+	w->next = m->draining;
+	m->draining = w;
+	if (ipc_send(w->ipc, IPC_DRAIN, 0, 0, NULL, 0, -1) < 0)
+		(void)kill(w->pid, SIGTERM);
+}
+
+static void
+reload_done(struct master *m, bool ok, const char *text)
+{
+	ev_timer_stop(m->loop, &m->reload_timeout);
+	if (m->reload_client != NULL)
+		ctl_reply(m, m->reload_client, ok, text);
+	m->reload_client = NULL;
+}
+
+void
+worker_ready(struct master *m, struct worker *w)
+{
+	w->ready = true;
+	if (w != m->pending) {
+		log_info("worker %d is serving", (int)w->pid);
+		return;
+	}
+	/* commit: the new generation serves, the old one drains */
+	m->pending = NULL;
+	if (m->worker != NULL)
+		drain_worker(m, m->worker);
+	m->worker = w;
+	gen_unref(m, m->gen);
+	m->gen = m->pending_gen;
+	m->pending_gen = NULL;
+	log_info("configuration %s reloaded; worker %d is serving", m->path,
+	    (int)w->pid);
+	reload_done(m, true, "configuration reloaded\n");
+}
+
+void
+reload_failed(struct master *m, const char *why)
+{
+	log_err("reload failed: %s; the running configuration stays in force",
+	    why);
+	gen_unref(m, m->pending_gen);
+	m->pending_gen = NULL;
+	reload_done(m, false, why);
+}
+
+static void
+reload_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct master *m = t->data;
+
+	(void)loop;
+	(void)revents;
+	if (m->pending == NULL)
+		return;
+	(void)kill(m->pending->pid, SIGKILL);
+	/* its exit callback reports the failure */
+}
+
+static char *
+diag_text(const struct conf_diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	conf_diag_print(d, f);
+	fprintf(f, "configuration has errors, not reloading\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int
+master_reload(struct master *m, struct ctl_client *client)
+{
+	struct conf_diag d;
+	struct gen *g;
+	char *text;
+
+	if (m->pending != NULL) {
+		if (client != NULL)
+			ctl_reply(m, client, false, "a reload is already in "
+			    "progress\n");
+		return -1;
+	}
+	conf_diag_init(&d);
+	g = gen_load(m, &d);
+	if (g == NULL) {
+		text = diag_text(&d);
+		conf_diag_print(&d, stderr);
+		log_err("configuration %s has errors, not reloading", m->path);
+		if (client != NULL)
+			ctl_reply(m, client, false, text ? text : "errors\n");
+		free(text);
+		conf_diag_free(&d);
+		return -1;
+	}
+	conf_diag_free(&d);
+	m->pending_gen = g;
+	m->reload_client = client;
+	if ((m->pending = worker_start(m, g)) == NULL) {
+		reload_failed(m, "cannot start a worker\n");
+		return -1;
+	}
+	ev_timer_set(&m->reload_timeout, 10.0, 0);
+	ev_timer_start(m->loop, &m->reload_timeout);
+	return 0;
+}
+
+/* ---- signals and life ---- */
+
+static void
+kill_all(struct master *m, int sig)
+{
+	if (m->worker != NULL)
+		(void)kill(m->worker->pid, sig);
+	if (m->pending != NULL)
+		(void)kill(m->pending->pid, sig);
+	for (struct worker *w = m->draining; w != NULL; w = w->next)
+		(void)kill(w->pid, sig);
+}
+
+static void
+kill_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct master *m = t->data;
+
+	(void)loop;
+	(void)revents;
+	log_warn("workers did not stop in time; killing them");
+	kill_all(m, SIGKILL);
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
+{
+	struct master *m = s->data;
+
+	(void)loop;
+	(void)revents;
+	if (s->signum == SIGHUP) {
+		log_info("SIGHUP: reloading %s", m->path);
+		(void)master_reload(m, NULL);
+		return;
+	}
+	log_info("%s: stopping", strsignal(s->signum));
+	m->stopping = true;
+	ev_timer_stop(m->loop, &m->restart);
+	kill_all(m, SIGTERM);
+	ev_timer_start(m->loop, &m->kill_timer);
+	if (m->worker == NULL && m->pending == NULL && m->draining == NULL)
+		ev_break(m->loop, EVBREAK_ALL);
+}
+
+static void
+init_watchers(struct master *m)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGQUIT };
+
+	for (size_t i = 0; i < 4; i++) {
+		ev_signal_init(&m->sigs[i], signal_cb, sigs[i]);
+		m->sigs[i].data = m;
+		ev_signal_start(m->loop, &m->sigs[i]);
+	}
+	ev_init(&m->restart, restart_cb);
+	m->restart.data = m;
+	ev_init(&m->reload_timeout, reload_timeout_cb);
+	m->reload_timeout.data = m;
+	ev_timer_init(&m->kill_timer, kill_timer_cb, 5.0, 0);
+	m->kill_timer.data = m;
+	m->restart_delay = RESTART_MIN;
+}
+
+int
+master_main(const char *path, bool debug)
+{
+	struct master m = { .path = path, .debug = debug, .ctl_fd = -1 };
+	struct conf_diag d;
+
+	log_init("master", debug);
+	signal(SIGPIPE, SIG_IGN);
+	/* the worker is this binary, by its real name (ps shows "edged") */
+	ssize_t n = readlink("/proc/self/exe", m.exe, sizeof(m.exe) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(m.exe) - 1) {
+		log_err("cannot find my own binary: %s", strerror(errno));
+		return 1;
+	}
+	m.exe[n] = '\0';
+	m.loop = EV_DEFAULT;
+	m.started = ev_time();
+	conf_diag_init(&d);
+	m.gen = gen_load(&m, &d);
+	conf_diag_print(&d, stderr);
+	conf_diag_free(&d);
+	if (m.gen == NULL) {
+		log_err("configuration %s has errors; not starting", path);
+		return 1;
+	}
+	if (geteuid() != 0)
+		log_warn("not running as root: the worker keeps uid %d",
+		    (int)geteuid());
+	if (ctl_open(&m, m.gen->conf->core.control_socket) < 0)
+		return 1;
+	init_watchers(&m);
+	if ((m.worker = worker_start(&m, m.gen)) == NULL)
+		return 1;
+	log_info("edged started with %s", path);
+	ev_run(m.loop, 0);
+	ctl_close(&m);
+	gen_unref(&m, m.gen);
+	log_info("stopped");
+	return 0;
+}

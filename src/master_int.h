@@ -1,0 +1,74 @@
+/*
+ * src/master_int.h - the master's state, shared by master.c and ctl.c.
+ */
+#ifndef EDGED_MASTER_INT_H
+#define EDGED_MASTER_INT_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "listeners.h"
+
+/* One configuration generation: the parsed file, its text as sent to
+ * workers, and its sockets.  Freed when the last worker using it is. */
+struct gen {
+	struct edged_conf *conf;
+	char *text;
+	size_t len;
+	struct listen_set listeners;
+	unsigned refs;
+	ev_tstamp loaded;
+};
+
+struct worker {
+	struct master *m;
+	struct gen *gen;
+	pid_t pid;
+	int ipc;
+	ev_io io;
+	ev_child child;
+	ev_tstamp started;
+	bool ready;
+	struct worker *next;		/* in m->draining */
+};
+
+struct ctl_client;
+
+struct master {
+	struct ev_loop *loop;
+	const char *path;
+	char exe[4096];			/* this binary, run as the worker */
+	bool debug;
+	bool stopping;
+	struct gen *gen;		/* in force */
+	struct worker *worker;		/* serving gen */
+	struct worker *pending;		/* a reload's new worker */
+	struct gen *pending_gen;
+	struct worker *draining;	/* old generations finishing */
+	struct ctl_client *reload_client;
+	ev_timer restart;
+	ev_timer reload_timeout;
+	ev_timer kill_timer;
+	double restart_delay;
+	ev_signal sigs[4];
+	int ctl_fd;
+	ev_io ctl_io;
+	struct ctl_client *clients;
+	uint32_t next_id;
+	ev_tstamp started;
+	struct ipc_msg msg;
+};
+
+void gen_unref(struct master *m, struct gen *g);
+void worker_ready(struct master *m, struct worker *w);
+void reload_failed(struct master *m, const char *why);
+void draining_remove(struct master *m, struct worker *w);
+/* Starts a reload; the result goes to client (may be NULL) and the log.
+ * Returns 0 when a new worker is starting, -1 when the reload was
+ * rejected at once (already answered). */
+int master_reload(struct master *m, struct ctl_client *client);
+
+#endif /* EDGED_MASTER_INT_H */

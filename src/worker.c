@@ -1,0 +1,229 @@
+/*
+ * src/worker.c - the worker process: the whole data path, unprivileged.
+ *
+ * The master starts it already running as the configured user.  It
+ * reads the configuration text and its listening sockets from the master
+ * (ipc.h), parses the text again in its own memory, runs one event-loop
+ * thread per `workers`, and answers the master's statistics and drain
+ * requests from its main thread.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "lb_runtime.h"
+#include "log.h"
+#include "worker.h"
+
+struct worker_thread {
+	pthread_t tid;
+	struct lb_runtime *rt;
+	unsigned id;
+	int *fds;
+	atomic_bool *done;
+};
+
+struct worker {
+	int ipc;
+	struct edged_conf *conf;
+	struct lb_runtime *rt;
+	unsigned nthreads;
+	size_t nlisteners;
+	int *fds;			/* [thread][listener] */
+	struct worker_thread *threads;
+	atomic_bool *done;
+	struct ipc_msg msg;
+};
+
+static int
+fail(struct worker *w, const char *why)
+{
+	log_err("%s", why);
+	(void)ipc_send(w->ipc, IPC_FAILED, 0, 0, why, strlen(why), -1);
+	return -1;
+}
+
+/* CONFIG_DATA... CONFIG_END: the text, parsed here again. */
+static int
+read_config(struct worker *w)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct conf_diag d;
+
+	for (;;) {
+		if (ipc_recv(w->ipc, &w->msg) <= 0)
+			return fail(w, "lost the master while reading config");
+		if (w->msg.hdr.type == IPC_CONFIG_END)
+			break;
+		char *p = realloc(text, len + w->msg.hdr.len + 1);
+		if (p == NULL)
+			return fail(w, "out of memory");
+		text = p;
+		memcpy(text + len, w->msg.data, w->msg.hdr.len);
+		len += w->msg.hdr.len;
+	}
+	conf_diag_init(&d);
+	w->conf = edged_conf_load("(from master)", text ? text : "", len, &d);
+	if (w->conf == NULL)
+		conf_diag_print(&d, stderr);
+	conf_diag_free(&d);
+	free(text);
+	return w->conf ? 0 : fail(w, "configuration from master rejected");
+}
+
+/* LISTENER messages until START: one socket per listener per thread. */
+static int
+read_listeners(struct worker *w)
+{
+	size_t n;
+
+	w->nthreads = edged_conf_threads(w->conf);
+	w->nlisteners = lb_conf_nlisteners(&w->conf->lb);
+	n = w->nthreads * w->nlisteners;
+	if ((w->fds = malloc((n ? n : 1) * sizeof(int))) == NULL)
+		return fail(w, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		w->fds[i] = -1;
+	for (;;) {
+		if (ipc_recv(w->ipc, &w->msg) <= 0)
+			return fail(w, "lost the master while reading sockets");
+		if (w->msg.hdr.type == IPC_START)
+			break;
+		if (w->msg.hdr.type != IPC_LISTENER || w->msg.fd < 0 ||
+		    w->msg.hdr.arg0 >= w->nlisteners ||
+		    w->msg.hdr.arg1 >= w->nthreads)
+			return fail(w, "bad listener message from master");
+		w->fds[w->msg.hdr.arg1 * w->nlisteners + w->msg.hdr.arg0] =
+		    w->msg.fd;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (w->fds[i] < 0)
+			return fail(w, "master sent too few sockets");
+	return 0;
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct worker_thread *wt = arg;
+
+	if (lb_thread_run(wt->rt, wt->id, wt->fds) < 0)
+		log_err("thread %u: could not start", wt->id);
+	atomic_store(wt->done, true);
+	return NULL;
+}
+
+static int
+start_threads(struct worker *w)
+{
+	sigset_t all, old;
+
+	w->rt = lb_runtime_new(&w->conf->lb, w->nthreads,
+	    w->conf->core.max_connections);
+	w->threads = calloc(w->nthreads, sizeof(*w->threads));
+	w->done = calloc(w->nthreads, sizeof(*w->done));
+	if (w->rt == NULL || w->threads == NULL || w->done == NULL)
+		return fail(w, "out of memory");
+	/* signals are the main thread's business */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < w->nthreads; i++) {
+		struct worker_thread *wt = &w->threads[i];
+
+		*wt = (struct worker_thread){ .rt = w->rt, .id = i,
+		    .fds = w->fds + i * w->nlisteners, .done = &w->done[i] };
+		if (pthread_create(&wt->tid, NULL, thread_main, wt) != 0)
+			return fail(w, "cannot create threads");
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+static bool
+all_done(const struct worker *w)
+{
+	for (unsigned i = 0; i < w->nthreads; i++)
+		if (!atomic_load(&w->done[i]))
+			return false;
+	return true;
+}
+
+static void
+answer_stats(struct worker *w)
+{
+	size_t len = 0;
+	char *text = lb_stats(w->rt, w->msg.hdr.arg1 != 0, &len);
+
+	if (text == NULL) {
+		text = strdup("out of memory\n");
+		len = text ? strlen(text) : 0;
+	}
+	if (ipc_send_blob(w->ipc, IPC_STATS_DATA, IPC_STATS_END,
+	    w->msg.hdr.arg0, text ? text : "", len) < 0)
+		log_err("sending statistics to master: %s", strerror(errno));
+	free(text);
+}
+
+/* Serves the master until the threads are done.  Returns the exit code. */
+static int
+serve_master(struct worker *w)
+{
+	struct pollfd p = { .fd = w->ipc, .events = POLLIN };
+	bool master_gone = false;
+
+	while (!all_done(w)) {
+		int r = poll(&p, master_gone ? 0 : 1, 200);
+
+		if (r <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		r = ipc_recv(w->ipc, &w->msg);
+		if (r <= 0) {
+			log_warn("master went away; stopping");
+			lb_runtime_stop(w->rt);
+			master_gone = true;
+			continue;
+		}
+		if (w->msg.fd >= 0)
+			(void)close(w->msg.fd);
+		if (w->msg.hdr.type == IPC_STATS)
+			answer_stats(w);
+		else if (w->msg.hdr.type == IPC_DRAIN)
+			lb_runtime_drain(w->rt);
+	}
+	return 0;
+}
+
+int
+worker_main(int ipc, bool debug)
+{
+	struct worker w = { .ipc = ipc };
+	int rc;
+
+	log_init("worker", debug);
+	signal(SIGPIPE, SIG_IGN);
+	if (read_config(&w) < 0 || read_listeners(&w) < 0 ||
+	    start_threads(&w) < 0)
+		return 1;
+	log_info("serving with %u thread%s as uid %d", w.nthreads,
+	    w.nthreads == 1 ? "" : "s", (int)getuid());
+	if (ipc_send(ipc, IPC_READY, 0, 0, NULL, 0, -1) < 0)
+		log_warn("telling master we are ready: %s", strerror(errno));
+	rc = serve_master(&w);
+	for (unsigned i = 0; i < w.nthreads; i++)
+		pthread_join(w.threads[i].tid, NULL);
+	lb_runtime_free(&w.rt);
+	edged_conf_free(&w.conf);
+	free(w.threads);
+	free(w.done);
+	free(w.fds);
+	log_info("worker exiting");
+	return rc;
+}
