@@ -6,7 +6,9 @@ set -eu
 
 BUILD_PKGS="meson ninja-build gcc clang pkg-config libev-dev libssl-dev \
 libpcre2-dev libcmocka-dev node-llhttp"
-TEST_PKGS="nginx-light curl wrk haproxy iproute2 procps python3"
+DEMO_PKGS="nginx-light curl"
+TEST_PKGS="nginx-light curl wrk haproxy iproute2 procps python3 \
+python3-websockets"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get, useradd)" >&2
@@ -14,7 +16,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 want=""
-for p in $BUILD_PKGS ${EDGED_WITH_TESTS:+$TEST_PKGS}; do
+for p in $BUILD_PKGS ${EDGED_WITH_DEMO:+$DEMO_PKGS} \
+    ${EDGED_WITH_TESTS:+$TEST_PKGS}; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 	    grep -q 'install ok installed'; then
 		want="$want $p"
@@ -31,7 +34,8 @@ fi
 
 # Debian starts nginx from its package; the tests start their own on
 # loopback, so a packaged instance holding port 80 is only in the way.
-if [ -n "${EDGED_WITH_TESTS:-}" ] && command -v systemctl >/dev/null 2>&1; then
+if [ -n "${EDGED_WITH_TESTS:-}${EDGED_WITH_DEMO:-}" ] &&
+    command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now nginx >/dev/null 2>&1 || true
 	systemctl disable --now haproxy >/dev/null 2>&1 || true
 fi
