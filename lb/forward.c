@@ -141,9 +141,12 @@ rsp_complete(struct lb_session *s)
 	struct lb_buf *b = &s->rsp;
 
 	s->rsp_done = true;
-	s->srv_reusable = s->req_done && b->parsed == b->len &&
+	/* An answer before the whole request went out: what is left of the
+	 * request belongs to no one; neither side can be reused. */
+	bool req_all_sent = s->req_done && lb_buf_pending(&s->req) == 0;
+	s->srv_reusable = req_all_sent && b->parsed == b->len &&
 	    llhttp_should_keep_alive(&s->rspp);
-	if (!s->req_done)
+	if (!req_all_sent)
 		s->keep_alive = false;
 	lb_member_drop(s);
 	lb_conn_release(s, s->srv_reusable);
@@ -260,9 +263,15 @@ rsp_parse(struct lb_session *s)
 {
 	struct lb_buf *b = &s->rsp;
 
-	while (!s->rsp_done && s->state == SESS_FORWARD && b->parsed < b->len) {
+	bool kick = false;
+
+	/* After a head, llhttp must run once more even with no byte left:
+	 * that is when it sees that a message has no body and ends it. */
+	while (!s->rsp_done && s->state == SESS_FORWARD &&
+	    (b->parsed < b->len || kick)) {
 		llhttp_errno_t e;
 
+		kick = false;
 		s->rsp_pause = PAUSE_NONE;
 		e = llhttp_execute(&s->rspp, b->data + b->parsed,
 		    b->len - b->parsed);
@@ -273,6 +282,7 @@ rsp_parse(struct lb_session *s)
 			else if (b->len - b->fwd > LB_BUF_SIZE - LB_BUF_RESERVE)
 				return lb_fwd_reply(s, 502);
 		} else if (e == HPE_PAUSED) {
+			kick = s->rsp_pause == PAUSE_HEAD;
 			if (rsp_paused(s) < 0)
 				return -1;
 		} else {
@@ -394,9 +404,7 @@ req_head(struct lb_session *s)
 	count_request(s);
 	s->state = SESS_FORWARD;
 	s->cexp = now(s) + SEC(tmo(s)->client);
-	if (lb_conn_get(s) < 0)
-		return -1;
-	return lb_fwd_request(s);
+	return lb_conn_get(s);
 }
 
 /* ---- request parsing ---- */
@@ -437,10 +445,14 @@ lb_fwd_request(struct lb_session *s)
 {
 	struct lb_buf *b = &s->req;
 
-	while (!s->req_done && b->parsed < b->len &&
+	bool kick = false;
+
+	/* see rsp_parse: one more run after a head ends a bodyless one */
+	while (!s->req_done && (b->parsed < b->len || kick) &&
 	    (s->state == SESS_READ_HEAD || s->state == SESS_FORWARD)) {
 		llhttp_errno_t e;
 
+		kick = false;
 		s->req_pause = PAUSE_NONE;
 		e = llhttp_execute(&s->reqp, b->data + b->parsed,
 		    b->len - b->parsed);
@@ -452,6 +464,7 @@ lb_fwd_request(struct lb_session *s)
 			    LB_BUF_SIZE - LB_BUF_RESERVE)
 				return lb_fwd_reply(s, 431);
 		} else if (e == HPE_PAUSED) {
+			kick = s->req_pause == PAUSE_HEAD;
 			if (req_paused(s) < 0)
 				return -1;
 		} else if (e == HPE_PAUSED_UPGRADE) {
@@ -568,6 +581,10 @@ cli_write(struct lb_session *s)
 	CTR_ADD(vs_ctr(s)->bytes_out, (uint64_t)n);
 	if (s->state == SESS_FORWARD || s->state == SESS_REPLY)
 		s->cexp = now(s) + SEC(tmo(s)->client);
+	/* the server waits on the client, not the other way round */
+	if (s->state == SESS_FORWARD && s->sexp != 0 && s->conn != NULL &&
+	    s->conn->connected)
+		s->sexp = now(s) + SEC(tmo(s)->server);
 	if (lb_buf_pending(b) > 0)
 		return 0;
 	lb_buf_compact(b);
@@ -579,8 +596,7 @@ cli_write(struct lb_session *s)
 static bool
 retryable(const struct lb_session *s)
 {
-	return !s->rsp_started && s->rsp.len == 0 &&
-	    (!s->has_body || s->req.off == s->msg_start);
+	return !s->rsp_started && s->rsp.len == 0 && !s->req_sent;
 }
 
 /* The backend closed or failed before answering. */
@@ -691,10 +707,19 @@ srv_write(struct lb_session *s)
 	}
 	b->off += (uint32_t)n;
 	count_bytes(s, (uint64_t)n, 0);
-	if (s->state == SESS_FORWARD)
+	if (s->has_body)
+		s->req_sent = true;
+	if (s->state == SESS_FORWARD) {
 		s->sexp = now(s) + SEC(tmo(s)->server);
-	if (lb_buf_pending(b) == 0 && s->state == SESS_TUNNEL)
-		lb_buf_compact(b);
+		/* the client waits on the server while it uploads */
+		if (!s->req_done)
+			s->cexp = now(s) + SEC(tmo(s)->client);
+	}
+	/* all written: start the buffer over, so reads stay large (a
+	 * bodyless request keeps its head for a retry) */
+	if (lb_buf_pending(b) == 0 && b->parsed == b->len &&
+	    (s->state == SESS_TUNNEL || s->req_sent))
+		req_make_room(s);
 	return 0;
 }
 
@@ -730,7 +755,9 @@ lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if ((revents & EV_WRITE) && srv_write(s) < 0)
 		return;
-	if ((revents & EV_READ) && s->conn != NULL && srv_read(s) < 0)
+	/* a retry may have replaced c: its events are not the new one's */
+	if ((revents & EV_READ) && s->conn == c && c->connected &&
+	    srv_read(s) < 0)
 		return;
 	/* answered: a client waiting to write may go on */
 	if (lb_buf_pending(&s->rsp) > 0 && cli_write(s) < 0)

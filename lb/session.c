@@ -90,7 +90,7 @@ start_transaction(struct lb_session *s)
 	llhttp_init(&s->rspp, HTTP_RESPONSE, &lb_rsp_settings);
 	s->rspp.data = s;
 	s->req_done = s->rsp_started = s->rsp_done = false;
-	s->srv_reusable = s->fresh_conn = false;
+	s->srv_reusable = s->fresh_conn = s->req_sent = false;
 	s->failed = NULL;
 	s->retries = 0;
 	s->status = 0;

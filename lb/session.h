@@ -82,6 +82,7 @@ struct lb_session {
 	bool has_body;
 	bool srv_reusable;
 	bool cli_eof;
+	bool req_sent;			/* body bytes went to a backend */
 	bool fresh_conn;		/* next lb_conn_get must connect anew */
 	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
 };

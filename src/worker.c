@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -21,6 +22,9 @@
 #include "lb_runtime.h"
 #include "log.h"
 #include "worker.h"
+
+/* seconds a draining worker may take before it stops regardless */
+#define WORKER_HARD_STOP_AFTER	300
 
 struct worker_thread {
 	pthread_t tid;
@@ -178,9 +182,19 @@ serve_master(struct worker *w)
 {
 	struct pollfd p = { .fd = w->ipc, .events = POLLIN };
 	bool master_gone = false;
+	time_t drain_since = 0;
 
 	while (!all_done(w)) {
 		int r = poll(&p, master_gone ? 0 : 1, 200);
+
+		/* long tunnels must not keep an old generation forever */
+		if (drain_since != 0 && time(NULL) - drain_since >
+		    WORKER_HARD_STOP_AFTER) {
+			log_warn("still busy %d s after drain; stopping now",
+			    WORKER_HARD_STOP_AFTER);
+			lb_runtime_stop(w->rt);
+			drain_since = 0;
+		}
 
 		if (r <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
@@ -195,8 +209,11 @@ serve_master(struct worker *w)
 			(void)close(w->msg.fd);
 		if (w->msg.hdr.type == IPC_STATS)
 			answer_stats(w);
-		else if (w->msg.hdr.type == IPC_DRAIN)
+		else if (w->msg.hdr.type == IPC_DRAIN) {
+			log_info("draining");
 			lb_runtime_drain(w->rt);
+			drain_since = time(NULL);
+		}
 	}
 	return 0;
 }
