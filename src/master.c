@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -416,6 +417,31 @@ master_reload(struct master *m, struct ctl_client *client)
 	return 0;
 }
 
+/* Each client connection may hold a backend connection too; the worker
+ * inherits this limit.  Root may raise the hard limit; others get what
+ * the hard limit allows, and accept backs off when it runs out. */
+static void
+raise_fd_limit(uint64_t max_connections)
+{
+	uint64_t want = 2 * max_connections + 1024;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want;
+	if (rl.rlim_max < want && setrlimit(RLIMIT_NOFILE,
+	    &(struct rlimit){ want, want }) == 0)
+		return;
+	if (rl.rlim_max < want)
+		rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_warn("file descriptor limit %llu is below what "
+		    "max-connections %llu needs (%llu)",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)max_connections,
+		    (unsigned long long)want);
+}
+
 /* ---- signals and life ---- */
 
 static void
@@ -508,6 +534,7 @@ master_main(const char *path, bool debug)
 	if (geteuid() != 0)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
+	raise_fd_limit(m.gen->conf->core.max_connections);
 	if (ctl_open(&m, m.gen->conf->core.control_socket) < 0)
 		return 1;
 	init_watchers(&m);
