@@ -11,7 +11,7 @@
 
 #include "http.h"
 
-#define MAX_CONN_TOKENS	8
+#define MAX_CONN_TOKENS	32
 
 struct span {
 	const char *p;
@@ -29,6 +29,7 @@ struct conn_tokens {
 	struct span tok[MAX_CONN_TOKENS];
 	unsigned n;
 	bool close, keep_alive, upgrade;
+	bool overflow;			/* more options than we can honour */
 };
 
 static void
@@ -96,6 +97,16 @@ split_header(struct span line, struct span *name, struct span *value)
 	return true;
 }
 
+/* Headers that frame the message or name its target: the other side
+ * must see exactly what edged parsed, whatever Connection says, or a
+ * body could be read as another request. */
+static bool
+is_framing(struct span name)
+{
+	return span_is(name, "content-length") ||
+	    span_is(name, "transfer-encoding") || span_is(name, "host");
+}
+
 /* Records the comma-separated tokens of a Connection header value. */
 static void
 add_conn_tokens(struct conn_tokens *ct, struct span v)
@@ -111,8 +122,10 @@ add_conn_tokens(struct conn_tokens *ct, struct span v)
 			ct->keep_alive = true;
 		else if (span_is(t, "upgrade"))
 			ct->upgrade = true;
-		else if (t.len > 0 && ct->n < MAX_CONN_TOKENS)
+		else if (t.len > 0 && !is_framing(t) && ct->n < MAX_CONN_TOKENS)
 			ct->tok[ct->n++] = t;
+		else if (t.len > 0 && !is_framing(t))
+			ct->overflow = true;
 		v.p += comma ? n + 1 : n;
 		v.len -= comma ? n + 1 : n;
 	}
@@ -137,7 +150,8 @@ is_hop_by_hop(struct span name, const struct conn_tokens *ct,
 	return false;
 }
 
-/* First pass: Connection tokens; obs-fold is an error (-1). */
+/* First pass: Connection tokens; obs-fold, or more options than we can
+ * remove, is an error (-1). */
 static int
 scan_connection(const char *p, const char *end, struct conn_tokens *ct)
 {
@@ -153,7 +167,7 @@ scan_connection(const char *p, const char *end, struct conn_tokens *ct)
 		    span_is(name, "connection"))
 			add_conn_tokens(ct, value);
 	}
-	return 0;
+	return ct->overflow ? -1 : 0;
 }
 
 /* The request line "METHOD SP TARGET SP HTTP/1.x". */

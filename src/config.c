@@ -2,6 +2,7 @@
  * src/config.c - the top level of the configuration: the global block and
  * the registry of modules that own the other top-level directives.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,12 +27,27 @@ set_workers(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
+/* A POSIX portable user name: [A-Za-z0-9_][A-Za-z0-9_.-]* (OpenBSD's
+ * daemon users start with '_'). */
 static int
 set_user(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct core_conf *c = obj;
+	const char *u = n->args[1];
+	size_t len = strlen(u);
+	bool ok = len > 0 && len < sizeof(c->user) &&
+	    (isalnum((unsigned char)u[0]) || u[0] == '_');
 
-	return conf_get_name(d, n, 1, c->user, sizeof(c->user));
+	for (size_t i = 1; ok && i < len; i++)
+		ok = isalnum((unsigned char)u[i]) || strchr("_.-", u[i]);
+	if (!ok) {
+		conf_error(d, &n->argpos[1], "bad user name '%s' for 'user': "
+		    "expected letters, digits, '_', '.' and '-', not starting "
+		    "with '.' or '-', at most %zu characters", u, sizeof(c->user) - 1);
+		return -1;
+	}
+	memcpy(c->user, u, len + 1);
+	return 0;
 }
 
 static int
@@ -167,6 +183,8 @@ edged_conf_load(const char *path, const char *text, size_t len,
 	lb_conf_init(&c->lb);
 	t = text ? conf_parse_string(path, text, len, d) :
 	    conf_parse_file(path, d);
+	/* After a syntax error the tree's shape is a guess: checking what
+	 * its directives mean would report what is not wrong. */
 	if (t != NULL && d->nerrors == 0) {
 		apply_top(c, &t->root, d);
 		lb_conf_resolve(&c->lb, d);
