@@ -88,6 +88,20 @@ lb_buf_pending(const struct lb_buf *b)
 	return b->fwd - b->off;
 }
 
+/* Drops the first shift bytes (shift <= off): the rest moves to the
+ * front. */
+static inline void
+lb_buf_shift(struct lb_buf *b, uint32_t shift)
+{
+	if (shift == 0)
+		return;
+	memmove(b->data, b->data + shift, b->len - shift);
+	b->off -= shift;
+	b->fwd -= shift;
+	b->parsed -= shift;
+	b->len -= shift;
+}
+
 /* Moves the unwritten bytes to the front.  Returns how far they moved, so
  * that callers can shift offsets of their own. */
 static inline uint32_t
@@ -95,13 +109,7 @@ lb_buf_compact(struct lb_buf *b)
 {
 	uint32_t shift = b->off;
 
-	if (shift == 0)
-		return 0;
-	memmove(b->data, b->data + shift, b->len - shift);
-	b->off = 0;
-	b->fwd -= shift;
-	b->parsed -= shift;
-	b->len -= shift;
+	lb_buf_shift(b, shift);
 	return shift;
 }
 

@@ -124,9 +124,15 @@ lb_conn_release(struct lb_session *s, bool reusable)
 		conn_free(c);
 		return;
 	}
-	ev_io_stop(c->thread->loop, &c->io);
-	ev_io_set(&c->io, c->tr.fd, EV_READ);
-	ev_io_start(c->thread->loop, &c->io);
+	/* Idle, it waits for the server's close.  Usually it already waits
+	 * for a response: leave it armed, as re-setting an ev_io costs a
+	 * syscall even when nothing changes. */
+	if (!ev_is_active(&c->io) ||
+	    (c->io.events & (EV_READ | EV_WRITE)) != EV_READ) {
+		ev_io_stop(c->thread->loop, &c->io);
+		ev_io_set(&c->io, c->tr.fd, EV_READ);
+		ev_io_start(c->thread->loop, &c->io);
+	}
 	idle_push(l, c);
 }
 

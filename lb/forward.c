@@ -498,12 +498,31 @@ cli_eof(struct lb_session *s)
 	return -1;
 }
 
+/* How far the request buffer may move down: past what was written, but
+ * never past a head kept for a retry. */
+static uint32_t
+req_shiftable(const struct lb_session *s)
+{
+	if (s->state == SESS_FORWARD && !s->req_sent &&
+	    s->msg_start < s->req.off)
+		return s->msg_start;
+	return s->req.off;
+}
+
+static bool
+req_has_room(const struct lb_session *s)
+{
+	return s->req.data == NULL || s->req.len < LB_BUF_SIZE ||
+	    req_shiftable(s) > 0;
+}
+
 /* Room at the end of the request buffer: move unwritten bytes down. */
 static void
 req_make_room(struct lb_session *s)
 {
-	uint32_t shift = lb_buf_compact(&s->req);
+	uint32_t shift = req_shiftable(s);
 
+	lb_buf_shift(&s->req, shift);
 	s->msg_start = s->msg_start > shift ? s->msg_start - shift : 0;
 }
 
@@ -788,11 +807,11 @@ client_events(const struct lb_session *s)
 	case SESS_LINGER:
 		return EV_READ;
 	case SESS_FORWARD:
-		if (!s->req_done && !s->cli_eof && has_room(&s->req))
-			ev |= EV_READ;
-		return ev;
 	case SESS_TUNNEL:
-		if (!s->cli_eof && has_room(&s->req))
+		/* Reading on after a whole request costs nothing (pipelined
+		 * bytes wait unparsed) and spares re-arming the event for
+		 * every request. */
+		if (!s->cli_eof && req_has_room(s))
 			ev |= EV_READ;
 		return ev;
 	default:
