@@ -26,18 +26,49 @@ is_hash_algo(enum lb_algo a)
 	    a == LB_ALGO_HEADER || a == LB_ALGO_URL_PARAM;
 }
 
+static bool
+failed_before(const struct lb_session *s, const struct lb_member *m)
+{
+	for (unsigned i = 0; i < s->retries; i++)
+		if (s->failed[i] == m)
+			return true;
+	return false;
+}
+
+/* A retry: the next usable member of the tier that did not fail for this
+ * request yet, in turn from a per-thread position.  Rare enough that a
+ * scan is fine. */
+static struct lb_member *
+pick_untried(struct lb_session *s, struct lb_member **tier, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lb_member *m = tier[(s->t->retry_rr + i) % n];
+
+		if (lb_member_usable(m) && !failed_before(s, m)) {
+			s->t->retry_rr++;
+			return m;
+		}
+	}
+	return NULL;
+}
+
 struct lb_member *
 lb_pick_member(struct lb_session *s, const char *key, size_t keylen)
 {
-	struct lb_pool_bal *pb = &s->t->bal[s->vs->pool->index];
-	bool by_key = key != NULL && is_hash_algo(s->vs->pool->conf->algo);
+	struct lb_rt_pool *p = s->vs->pool;
+	struct lb_pool_bal *pb = &s->t->bal[p->index];
+	bool by_key = key != NULL && is_hash_algo(p->conf->algo);
 	struct lb_balancer *pri = by_key ? &pb->primary : &pb->fb_primary;
 	struct lb_balancer *bak = by_key ? &pb->backup : &pb->fb_backup;
 	struct lb_member *m;
 
-	m = pri->ops->pick(pri, key, keylen, s->failed);
+	if (s->retries > 0) {
+		m = pick_untried(s, p->primary, p->nprimary);
+		return m ? m : pick_untried(s, p->backup, p->nbackup);
+	}
+	m = pri->ops->pick(pri, key, keylen, NULL);
 	if (m == NULL && bak->nmembers > 0)
-		m = bak->ops->pick(bak, key, keylen, s->failed);
+		m = bak->ops->pick(bak, key, keylen, NULL);
 	return m;
 }
 
@@ -48,8 +79,8 @@ lb_member_take(struct lb_session *s, struct lb_member *m)
 
 	atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed);
 	CTR_ADD(c->cur, 1);
-	CTR_ADD(c->total, 1);
 	s->member = m;
+	s->dispatched = false;
 }
 
 void
@@ -196,6 +227,20 @@ new_conn(struct lb_session *s)
 	return c;
 }
 
+void
+lb_conn_dispatched(struct lb_session *s, bool new_conn)
+{
+	struct lb_ctr *c = &s->t->ctr_member[s->member->index];
+
+	/* once per request and member, even if a closed idle connection
+	 * made it go out again on a fresh one */
+	if (!s->dispatched)
+		CTR_ADD(c->requests, 1);
+	s->dispatched = true;
+	if (new_conn)
+		CTR_ADD(c->total, 1);
+}
+
 int
 lb_conn_get(struct lb_session *s)
 {
@@ -209,6 +254,8 @@ lb_conn_get(struct lb_session *s)
 	s->conn = c;
 	s->sexp = ev_now(s->t->loop) + (ev_tstamp)(c->connected ? t->server :
 	    t->connect) / 1000.0;
+	if (c->connected)
+		lb_conn_dispatched(s, c->requests == 0);
 	return 0;
 }
 
@@ -241,9 +288,9 @@ lb_conn_retry(struct lb_session *s, const char *why, int err,
 	}
 	log_failure(s, why, err);
 	CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
-	if (s->retries++ >= LB_CONNECT_RETRIES)
+	if (s->retries >= LB_CONNECT_RETRIES)
 		return lb_fwd_reply(s, 503);
-	s->failed = s->member;
+	s->failed[s->retries++] = s->member;
 	lb_member_drop(s);
 	if ((m = lb_pick_member(s, NULL, 0)) == NULL)
 		return lb_fwd_reply(s, 503);

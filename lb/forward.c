@@ -361,7 +361,6 @@ count_request(struct lb_session *s)
 	s->nreq++;
 	CTR_ADD(vs_ctr(s)->requests, 1);
 	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].requests, 1);
-	CTR_ADD(s->t->ctr_member[s->member->index].requests, 1);
 }
 
 /* Rewrites the head in place and sends the request to a member. */
@@ -704,6 +703,7 @@ srv_connected(struct lb_session *s)
 		return lb_conn_retry(s, "connect failed", err, false);
 	s->conn->connected = true;
 	s->sexp = now(s) + SEC(tmo(s)->server);
+	lb_conn_dispatched(s, true);
 	return 0;
 }
 

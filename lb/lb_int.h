@@ -123,6 +123,7 @@ struct lb_thread {
 	ev_timer resume;		/* paused listeners retry */
 	ev_async wake;			/* stop / drain requests */
 	unsigned nsessions;
+	unsigned retry_rr;		/* where retries start looking */
 	bool draining;
 	struct lb_session *sessions;	/* all live sessions, for drain */
 };

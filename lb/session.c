@@ -91,7 +91,6 @@ start_transaction(struct lb_session *s)
 	s->rspp.data = s;
 	s->req_done = s->rsp_started = s->rsp_done = false;
 	s->srv_reusable = s->fresh_conn = s->req_sent = false;
-	s->failed = NULL;
 	s->retries = 0;
 	s->status = 0;
 	s->msg_start = s->req.parsed;

@@ -67,7 +67,9 @@ struct lb_session {
 
 	struct lb_conn *conn;		/* backend, while a request is on */
 	struct lb_member *member;	/* counted in member->active */
-	struct lb_member *failed;	/* last member that failed to connect */
+	/* members whose connect failed for this request: retries avoid them
+	 * all, then go to the backups */
+	struct lb_member *failed[LB_CONNECT_RETRIES + 1];
 	unsigned retries;
 	unsigned nreq;			/* requests on this connection */
 	int status;			/* final status sent, 0 = none yet */
@@ -83,6 +85,7 @@ struct lb_session {
 	bool srv_reusable;
 	bool cli_eof;
 	bool req_sent;			/* body bytes went to a backend */
+	bool dispatched;		/* counted for s->member */
 	bool fresh_conn;		/* next lb_conn_get must connect anew */
 	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
 };
@@ -112,6 +115,9 @@ int lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same);
 /* An idle backend connection became readable: it closed or misbehaved. */
 void lb_conn_idle_event(struct lb_conn *c);
+/* The request goes out on an established connection to s->member
+ * (new_conn: one just opened): counts it for the member. */
+void lb_conn_dispatched(struct lb_session *s, bool new_conn);
 /* Detaches s->conn: back to the idle pool when reusable, else closed. */
 void lb_conn_release(struct lb_session *s, bool reusable);
 /* Pick a member for s (balancing, backups, avoid); NULL = none usable. */
