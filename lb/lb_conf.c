@@ -6,6 +6,8 @@
  * Each block is a table of rows with a small handler; cross-references
  * between blocks are resolved once everything is read (lb_conf_resolve).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +241,20 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
 	return 0;
 }
 
+/* 0.0.0.0 or :: : a listen may take any address, a member must name one
+ * (connecting to "any" quietly means this host). */
+static bool
+is_wildcard(const struct sockaddr_storage *ss)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &any6,
+	    sizeof(any6)) == 0;
+}
+
 static int
 set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
@@ -249,6 +265,12 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 	    conf_get_sockaddr(d, n, 2, &m.addr, &m.addrlen) < 0 ||
 	    set_member_options(d, n, &m) < 0)
 		return -1;
+	if (is_wildcard(&m.addr)) {
+		conf_error(d, &n->argpos[2], "member %s: '%s' is a wildcard "
+		    "address; a member needs the address of a server",
+		    m.name, n->args[2]);
+		return -1;
+	}
 	for (size_t i = 0; i < p->nmembers; i++)
 		if (check_dup(d, n, "member", m.name, p->members[i].name,
 		    &p->members[i].pos) < 0)
