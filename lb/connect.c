@@ -57,9 +57,10 @@ lb_pick_member(struct lb_session *s, const char *key, size_t keylen)
 {
 	struct lb_rt_pool *p = s->vs->pool;
 	struct lb_pool_bal *pb = &s->t->bal[p->index];
-	bool by_key = key != NULL && is_hash_algo(p->conf->algo);
-	struct lb_balancer *pri = by_key ? &pb->primary : &pb->fb_primary;
-	struct lb_balancer *bak = by_key ? &pb->backup : &pb->fb_backup;
+	/* only a hash algorithm without its key falls back to round-robin */
+	bool fallback = key == NULL && is_hash_algo(p->conf->algo);
+	struct lb_balancer *pri = fallback ? &pb->fb_primary : &pb->primary;
+	struct lb_balancer *bak = fallback ? &pb->fb_backup : &pb->backup;
 	struct lb_member *m;
 
 	if (s->retries > 0) {

@@ -34,12 +34,6 @@ tmo(const struct lb_session *s)
 
 #define SEC(ms)	((ev_tstamp)(ms) / 1000.0)
 
-static bool
-has_room(const struct lb_buf *b)
-{
-	return b->data == NULL || b->len < LB_BUF_SIZE || b->off > 0;
-}
-
 static struct lb_ctr *
 vs_ctr(struct lb_session *s)
 {
@@ -60,6 +54,19 @@ count_bytes(struct lb_session *s, uint64_t in, uint64_t out)
 		CTR_ADD(m->bytes_in, in);
 		CTR_ADD(m->bytes_out, out);
 	}
+}
+
+/* While a head is read, the buffer's last LB_BUF_RESERVE bytes stay free
+ * so that rewriting the head (X-Forwarded-For, Connection) has room even
+ * when body bytes came in the same read. */
+static uint32_t
+read_limit(const struct lb_session *s, const struct lb_buf *b)
+{
+	bool head = b == &s->req ? s->state == SESS_WAIT_REQ ||
+	    s->state == SESS_READ_HEAD : s->state == SESS_FORWARD &&
+	    !s->rsp_started;
+
+	return head ? LB_BUF_SIZE - LB_BUF_RESERVE : LB_BUF_SIZE;
 }
 
 /* ---- generated replies and closing ---- */
@@ -230,6 +237,15 @@ rsp_head(struct lb_session *s)
 }
 
 static int
+rsp_too_large(struct lb_session *s)
+{
+	log_warn("virtual-server %s: member %s sent a response head larger "
+	    "than %d bytes", s->vs->conf->name, s->member ? s->member->name :
+	    "-", LB_BUF_SIZE - LB_BUF_RESERVE);
+	return lb_fwd_reply(s, 502);
+}
+
+static int
 rsp_parse_error(struct lb_session *s, llhttp_errno_t e)
 {
 	log_debug("virtual-server %s: member %s sent an invalid response: %s",
@@ -279,8 +295,8 @@ rsp_parse(struct lb_session *s)
 			b->parsed = b->len;
 			if (s->rsp_started)
 				b->fwd = b->parsed;
-			else if (b->len - b->fwd > LB_BUF_SIZE - LB_BUF_RESERVE)
-				return lb_fwd_reply(s, 502);
+			else if (b->len - b->fwd >= LB_BUF_SIZE - LB_BUF_RESERVE)
+				return rsp_too_large(s);
 		} else if (e == HPE_PAUSED) {
 			kick = s->rsp_pause == PAUSE_HEAD;
 			if (rsp_paused(s) < 0)
@@ -433,7 +449,9 @@ req_parse_error(struct lb_session *s, llhttp_errno_t e)
 	log_debug("virtual-server %s: client %s: bad request: %s (%s)",
 	    s->vs->conf->name, peer, llhttp_errno_name(e),
 	    llhttp_get_error_reason(&s->reqp));
-	if (s->state == SESS_READ_HEAD)
+	/* before any answer, even a body gone wrong gets its 400 (the
+	 * member's connection, which saw part of it, is not reused) */
+	if (s->state == SESS_READ_HEAD || !s->rsp_started)
 		return lb_fwd_reply(s, 400);
 	lb_session_end(s, "bad request body");
 	return -1;
@@ -459,7 +477,7 @@ lb_fwd_request(struct lb_session *s)
 			b->parsed = b->len;
 			if (s->state == SESS_FORWARD)
 				b->fwd = b->parsed;
-			else if (b->len - s->msg_start >
+			else if (b->len - s->msg_start >=
 			    LB_BUF_SIZE - LB_BUF_RESERVE)
 				return lb_fwd_reply(s, 431);
 		} else if (e == HPE_PAUSED) {
@@ -467,9 +485,10 @@ lb_fwd_request(struct lb_session *s)
 			if (req_paused(s) < 0)
 				return -1;
 		} else if (e == HPE_PAUSED_UPGRADE) {
-			b->fwd = b->parsed = (uint32_t)(llhttp_get_error_pos(
-			    &s->reqp) - b->data);
-			s->req_done = true;
+			/* The previous request asked for an upgrade and got a
+			 * plain answer instead: what follows is HTTP again. */
+			llhttp_resume_after_upgrade(&s->reqp);
+			kick = true;
 		} else {
 			return req_parse_error(s, e);
 		}
@@ -511,8 +530,15 @@ req_shiftable(const struct lb_session *s)
 static bool
 req_has_room(const struct lb_session *s)
 {
-	return s->req.data == NULL || s->req.len < LB_BUF_SIZE ||
+	return s->req.data == NULL || s->req.len < read_limit(s, &s->req) ||
 	    req_shiftable(s) > 0;
+}
+
+static bool
+rsp_has_room(const struct lb_session *s)
+{
+	return s->rsp.data == NULL || s->rsp.len < read_limit(s, &s->rsp) ||
+	    s->rsp.off > 0;
 }
 
 /* Room at the end of the request buffer: move unwritten bytes down. */
@@ -535,11 +561,12 @@ cli_read(struct lb_session *s)
 		lb_session_end(s, "out of memory");
 		return -1;
 	}
-	if (b->len == LB_BUF_SIZE)
+	if (b->len >= read_limit(s, b))
 		req_make_room(s);
-	if (b->len == LB_BUF_SIZE)
+	if (b->len >= read_limit(s, b))
 		return 0;
-	n = s->cli.ops->read(&s->cli, b->data + b->len, LB_BUF_SIZE - b->len);
+	n = s->cli.ops->read(&s->cli, b->data + b->len,
+	    read_limit(s, b) - b->len);
 	if (n == 0)
 		return cli_eof(s);
 	if (n < 0) {
@@ -667,12 +694,12 @@ srv_read(struct lb_session *s)
 		lb_session_end(s, "out of memory");
 		return -1;
 	}
-	if (b->len == LB_BUF_SIZE)
+	if (b->len >= read_limit(s, b))
 		lb_buf_compact(b);
-	if (b->len == LB_BUF_SIZE)
+	if (b->len >= read_limit(s, b))
 		return 0;
 	n = s->conn->tr.ops->read(&s->conn->tr, b->data + b->len,
-	    LB_BUF_SIZE - b->len);
+	    read_limit(s, b) - b->len);
 	if (n == 0)
 		return srv_eof(s);
 	if (n < 0) {
@@ -828,7 +855,7 @@ server_events(const struct lb_session *s)
 		return EV_WRITE;
 	if (lb_buf_pending(&s->req) > 0)
 		ev |= EV_WRITE;
-	if (!s->rsp_done && has_room(&s->rsp))
+	if (!s->rsp_done && rsp_has_room(s))
 		ev |= EV_READ;
 	return ev;
 }

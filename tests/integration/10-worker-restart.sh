@@ -1,0 +1,67 @@
+#!/bin/bash
+# 10-worker-restart: when the worker dies (kill -9), the master starts a
+# new one that serves within a second; the listening sockets stay open
+# in the master meanwhile, so a connection made during the gap waits in
+# the kernel's queue and gets its 200, not a refusal.
+. "$(dirname "$0")/lib.sh"
+it_begin 10-worker-restart
+
+VIP=22000 NG=22001
+require_free_ports $VIP $NG
+nginx_backend ng $NG
+
+{
+	edged_conf_head
+	cat <<CONF
+application-profile web { type http; x-forwarded-for insert }
+pool p {
+    algorithm round-robin
+    member ng 127.0.0.1:$NG
+}
+virtual-server v {
+    listen 127.0.0.1:$VIP
+    profile web
+    default-pool p
+}
+CONF
+} >"$T/edged.conf"
+edged_start "$T/edged.conf" $VIP
+assert_eq "status before the kill" 200 "$(status_of "http://127.0.0.1:$VIP/")"
+
+for round in 1 2; do
+	old=$(edged_worker_pid)
+	t0=$(now_ms)
+	kill -KILL "$old"
+	# a client right after the kill: it must be served, late maybe
+	curl -s -o "$T/gap$round" -w '%{http_code}' --max-time 5 \
+	    "http://127.0.0.1:$VIP/gap$round" >"$T/gap$round.code" 2>&1 &
+	gap=$!
+	IT_PIDS+=("$gap")
+	# poll every 50 ms until a request is answered
+	served=
+	while [ $(( $(now_ms) - t0 )) -lt 5000 ]; do
+		if [ "$(status_of "http://127.0.0.1:$VIP/poll" --max-time 1)" = 200 ]
+		then
+			served=$(( $(now_ms) - t0 ))
+			break
+		fi
+		sleep 0.05
+	done
+	it_log "round $round: worker $old killed; served again after ${served:-never} ms"
+	[ -n "$served" ] || check_failed "round $round: not served within 5 s of the kill"
+	[ -z "$served" ] || assert_le "round $round: ms from the kill to a served request" \
+	    "$served" 1000
+	wait "$gap" || true
+	assert_eq "round $round: status of the request made right after the kill" \
+	    200 "$(cat "$T/gap$round.code")"
+	assert_eq "round $round: body of that request" ng "$(cat "$T/gap$round")"
+	new=$(edged_worker_pid)
+	assert_ne "round $round: worker pid in status after the restart" "$old" "$new"
+	assert_eq "round $round: status ready" true \
+	    "$(ctl status --json | json_get 'j["ready"]')"
+	kill -0 "$old" 2>/dev/null && check_failed "round $round: old worker $old still exists"
+	kill -0 "$EDGED_PID" 2>/dev/null || fail "the master died"
+done
+assert_match "the master logged the death" 'killed by signal 9' "$(cat "$EDGED_LOG")"
+
+pass

@@ -1,0 +1,417 @@
+# tests/integration/lib.sh - what every integration scenario shares.
+#
+# A scenario sources this file, calls it_begin with its name, checks
+# that its own block of ports is free, starts real programs (nginx, python backends, edged) on
+# 127.0.0.1 through the helpers below, asserts, and ends with `pass`.
+# Every process started here is recorded by pid and stopped, and the
+# scenario's temporary directory removed, by the EXIT trap: on success,
+# on failure and on interruption alike.
+#
+# Environment:
+#   EDGED_BUILD   the build directory holding edged and edgectl
+#                 (default: ../../build from this file)
+#   IT_KEEP=1     keep the temporary directory (for post-mortems)
+
+set -eu -o pipefail
+
+IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+EDGED_BUILD=${EDGED_BUILD:-$IT_DIR/../../build}
+EDGED_BUILD=$(cd "$EDGED_BUILD" && pwd)
+EDGED=$EDGED_BUILD/edged
+EDGECTL=$EDGED_BUILD/edgectl
+# Debian's python: it has the websockets module (a pyenv one may not).
+PY=/usr/bin/python3
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+IT_NAME=
+T=
+IT_PIDS=()			# every background process we started
+IT_FAILED=0
+EDGED_PID=
+EDGED_SOCK=
+EDGED_LOG=
+declare -A BACKEND_PID=()
+
+# ---- messages ----
+
+it_log() { printf '[%s] %s\n' "$IT_NAME" "$*" >&2; }
+
+# Prints the end of every log the scenario has, to explain a failure
+# (edged's without the debug line every ordinary session end makes).
+it_dump_logs() {
+	local f
+	[ -n "$T" ] && [ -d "$T" ] || return 0
+	for f in "$T"/*.log; do
+		[ -s "$f" ] || continue
+		printf -- '---- %s (last 25 lines) ----\n' "${f#"$T"/}" >&2
+		grep -av 'session closed: \(client closed\|done\)$' "$f" |
+		    tail -n 25 >&2 || true
+	done
+}
+
+# fail MESSAGE...: the scenario failed; explains and exits 1.
+fail() {
+	IT_FAILED=1
+	printf '[%s] FAIL: %s\n' "$IT_NAME" "$*" >&2
+	it_dump_logs
+	exit 1
+}
+
+# check_failed MESSAGE...: records a failed assertion but goes on, so that one
+# run shows every problem; `pass` then exits 1.
+check_failed() {
+	IT_FAILED=1
+	printf '[%s] FAIL: %s\n' "$IT_NAME" "$*" >&2
+}
+
+pass() {
+	if [ "$IT_FAILED" != 0 ]; then
+		it_dump_logs
+		printf '[%s] FAILED\n' "$IT_NAME" >&2
+		exit 1
+	fi
+	printf '[%s] PASS\n' "$IT_NAME" >&2
+	exit 0
+}
+
+# ---- assertions: WHAT describes the check; all print expected and got --
+
+assert_eq() {			# WHAT EXPECTED GOT
+	[ "$2" = "$3" ] && return 0
+	check_failed "$1: expected '$2', got '$3'"
+	return 0
+}
+
+assert_ne() {			# WHAT UNEXPECTED GOT
+	[ "$2" != "$3" ] && return 0
+	check_failed "$1: expected anything but '$2', got it"
+	return 0
+}
+
+assert_match() {		# WHAT EXTENDED-REGEX GOT
+	grep -Eq -- "$2" <<<"$3" && return 0
+	check_failed "$1: expected to match /$2/, got '$3'"
+	return 0
+}
+
+assert_no_match() {		# WHAT EXTENDED-REGEX GOT
+	grep -Eq -- "$2" <<<"$3" || return 0
+	check_failed "$1: expected not to match /$2/, got '$3'"
+	return 0
+}
+
+assert_le() {			# WHAT GOT MAX
+	[ "$2" -le "$3" ] && return 0
+	check_failed "$1: expected at most $3, got $2"
+	return 0
+}
+
+assert_ge() {			# WHAT GOT MIN
+	[ "$2" -ge "$3" ] && return 0
+	check_failed "$1: expected at least $3, got $2"
+	return 0
+}
+
+assert_between() {		# WHAT GOT MIN MAX
+	[ "$2" -ge "$3" ] && [ "$2" -le "$4" ] && return 0
+	check_failed "$1: expected between $3 and $4, got $2"
+	return 0
+}
+
+# ---- life ----
+
+it_cleanup() {
+	local rc=$? pid i
+	set +e
+	trap - EXIT
+	# a closed stderr must not stop the cleanup half-way
+	trap '' INT TERM HUP PIPE
+	# edged first: its master stops its workers
+	for ((i = ${#IT_PIDS[@]} - 1; i >= 0; i--)); do
+		pid=${IT_PIDS[i]}
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${IT_PIDS[@]}"; do
+		for i in $(seq 1 60); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			it_log "pid $pid ignored SIGTERM; killing it"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+		wait "$pid" 2>/dev/null
+	done
+	if [ "$rc" != 0 ] && [ "$IT_FAILED" = 0 ]; then
+		printf '[%s] FAIL: exited with status %s (a command failed)\n' \
+		    "$IT_NAME" "$rc" >&2
+		it_dump_logs
+	fi
+	if [ -n "$T" ] && [ "${IT_KEEP:-0}" != 1 ]; then
+		rm -rf "$T"
+	elif [ -n "$T" ]; then
+		it_log "kept $T"
+	fi
+	exit "$rc"
+}
+
+# it_begin NAME: the temporary directory $T, the trap, the checks that
+# the programs exist.
+it_begin() {
+	IT_NAME=$1
+	local p
+	for p in "$EDGED" "$EDGECTL" "$NGINX" "$PY" curl; do
+		command -v "$p" >/dev/null 2>&1 ||
+		    { echo "[$IT_NAME] FAIL: $p not found" >&2; exit 1; }
+	done
+	[ "$(id -u)" = 0 ] ||
+	    { echo "[$IT_NAME] FAIL: integration tests need root" >&2; exit 1; }
+	T=$(mktemp -d "/tmp/edged-it-$IT_NAME.XXXXXX")
+	# the worker runs as user edged and reads nothing here, but the
+	# backends' files must be readable to whoever serves them
+	chmod 755 "$T"
+	EDGED_SOCK=$T/edged.sock
+	trap it_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+	trap 'exit 141' PIPE
+}
+
+# spawn LOGFILE CMD...: runs CMD in the background, recorded for cleanup;
+# its pid in $SPAWNED.
+spawn() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 </dev/null &
+	SPAWNED=$!
+	IT_PIDS+=("$SPAWNED")
+}
+
+# stop_pid PID: stops one process we started, and waits for it.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+port_open() {			# PORT
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
+wait_port() {
+	local port=$1 tries=$(( ${2:-5} * 20 ))
+	while ! port_open "$port"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "nothing listens on 127.0.0.1:$port"
+		sleep 0.05
+	done
+}
+
+# wait_port_closed PORT: until nothing accepts there any more.
+wait_port_closed() {
+	local port=$1 tries=100
+	while port_open "$port"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "127.0.0.1:$port still accepts"
+		sleep 0.05
+	done
+}
+
+# A port must be free before a scenario uses it, or its results would
+# come from someone else's server.
+require_free_ports() {		# PORT...
+	local p
+	for p in "$@"; do
+		port_open "$p" && fail "port $p is already in use"
+	done
+	return 0
+}
+
+now_ms() { date +%s%3N; }
+
+# ---- nginx backends ----
+
+# nginx_backend NAME PORT [SERVER-DIRECTIVES]: one nginx (single process,
+# foreground) answering "NAME\n" with X-Backend: NAME on every location
+# not overridden, logging each request to $T/NAME.access:
+#   connection-serial connection-requests "request" status
+#   xff="..." len=request-length host="..." conn="..." te="..." cl="..."
+nginx_backend() {
+	local name=$1 port=$2 extra=${3:-} d=$T/nginx-$1
+	mkdir -p "$d/tmp"
+	chmod -R 777 "$d/tmp"
+	cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $T/$name.err info;
+events { worker_connections 1024; }
+http {
+    log_format it '\$connection \$connection_requests "\$request" \$status '
+                  'xff="\$http_x_forwarded_for" len=\$request_length '
+                  'host="\$host" conn="\$http_connection" '
+                  'te="\$http_transfer_encoding" cl="\$http_content_length"';
+    access_log $T/$name.access it;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    keepalive_requests 100000;
+    keepalive_timeout 60s;
+    client_max_body_size 0;
+    large_client_header_buffers 4 64k;
+    default_type text/plain;
+    server {
+        listen 127.0.0.1:$port;
+        location / {
+            add_header X-Backend $name always;
+            return 200 "$name\n";
+        }
+        $extra
+    }
+}
+EOF
+	: >"$T/$name.access"
+	spawn "$T/$name.nginx.log" "$NGINX" -p "$d" -e "$T/$name.err" \
+	    -c "$d/nginx.conf"
+	BACKEND_PID[$name]=$SPAWNED
+	wait_port "$port"
+}
+
+# backend_stop NAME: stops one backend (nginx or python) started here.
+backend_stop() {
+	stop_pid "${BACKEND_PID[$1]}"
+}
+
+# access_count NAME: requests the backend logged.
+access_count() {
+	# nginx writes its log line after the response: give it a moment
+	sleep 0.05
+	wc -l <"$T/$1.access" | tr -d ' '
+}
+
+# ---- python backends (backend.py) ----
+
+# py_backend NAME PORT MODE [ARGS...]: see backend.py for the modes.
+py_backend() {
+	local name=$1 port=$2
+	shift 2
+	spawn "$T/$name.log" "$PY" "$IT_DIR/backend.py" --name "$name" \
+	    --port "$port" "$@"
+	BACKEND_PID[$name]=$SPAWNED
+	wait_port "$port"
+}
+
+# ---- edged ----
+
+# edged_conf_head [LINE...]: the global and defaults blocks every
+# scenario shares (two threads, the edged user, the scenario's own control
+# socket, short timeouts: TMO_CONNECT, TMO_SERVER, TMO_HTTP_REQUEST
+# override them), on stdout.  Extra defaults lines may be passed.
+edged_conf_head() {
+	cat <<EOF
+global {
+    workers 2
+    user edged
+    control-socket $EDGED_SOCK
+}
+defaults {
+    timeout connect ${TMO_CONNECT:-1s}
+    timeout server ${TMO_SERVER:-2s}
+    timeout http-request ${TMO_HTTP_REQUEST:-2s}
+EOF
+	[ $# -eq 0 ] || printf '    %s\n' "$@"
+	echo "}"
+}
+
+ctl() { "$EDGECTL" -s "$EDGED_SOCK" "$@"; }
+
+# json_get EXPR: reads JSON on stdin, prints the python expression EXPR
+# evaluated with the document as `j` (e.g. 'j["worker_pid"]').
+json_get() {
+	"$PY" -c 'import json,sys
+j = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) else v)' "$1"
+}
+
+# stat_of EXPR: evaluates EXPR over `edgectl show stats --json`, with
+# helpers m(name) for a member, vs(name) and pool(name).
+stat_of() {
+	ctl show stats --json | "$PY" -c 'import json,sys
+j = json.load(sys.stdin)
+def vs(n): return [v for v in j["virtual_servers"] if v["name"] == n][0]
+def pool(n): return [p for p in j["pools"] if p["name"] == n][0]
+def m(n): return [x for p in j["pools"] for x in p["members"] if x["name"] == n][0]
+print(eval(sys.argv[1]))' "$1"
+}
+
+edged_worker_pid() {
+	ctl status --json | json_get 'j["worker_pid"]'
+}
+
+# edged_wait_ready [OLDPID] [SECONDS]: until status says a worker (other
+# than OLDPID) is ready.
+edged_wait_ready() {
+	local old=${1:-0} tries=$(( ${2:-10} * 20 )) st
+	while :; do
+		st=$(ctl status --json 2>/dev/null || true)
+		if [[ $st == *'"ready":true'* &&
+		    $st != *"\"worker_pid\":$old,"* ]]; then
+			return 0
+		fi
+		kill -0 "$EDGED_PID" 2>/dev/null ||
+		    fail "edged exited while starting"
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "edged not ready: status '$st'"
+		sleep 0.05
+	done
+}
+
+# edged_start CONF [PORT...]: starts edged -d on CONF (master + worker,
+# foreground, logs in $T/edged.log) and waits until it is ready and the
+# given ports accept.
+edged_start() {
+	local conf=$1 p
+	shift
+	EDGED_LOG=$T/edged.log
+	"$EDGED" -t -c "$conf" >"$T/edged-check.log" 2>&1 ||
+	    fail "edged -t rejects the test's configuration: $(cat "$T/edged-check.log")"
+	spawn "$EDGED_LOG" "$EDGED" -d -c "$conf"
+	EDGED_PID=$SPAWNED
+	edged_wait_ready
+	for p in "$@"; do
+		wait_port "$p"
+	done
+}
+
+# ---- clients ----
+
+# get URL [CURL-ARGS...]: the body of a GET (exit status of curl kept).
+get() {
+	local url=$1
+	shift
+	curl -sS --max-time 10 "$@" "$url"
+}
+
+# status_of URL [CURL-ARGS...]: the HTTP status code of a request.
+status_of() {
+	local url=$1
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url" ||
+	    true
+}
+
+# raw PORT [--timeout S] [--half-close]: sends stdin's bytes as they are
+# to 127.0.0.1:PORT, prints what comes back until the server closes
+# (rawclient.py).
+raw() {
+	"$PY" "$IT_DIR/rawclient.py" "$@"
+}
