@@ -19,58 +19,11 @@
 
 /* ---- members ---- */
 
-static bool
-is_hash_algo(enum lb_algo a)
-{
-	return a == LB_ALGO_IP_HASH || a == LB_ALGO_URI ||
-	    a == LB_ALGO_HEADER || a == LB_ALGO_URL_PARAM;
-}
-
-static bool
-failed_before(const struct lb_session *s, const struct lb_member *m)
-{
-	for (unsigned i = 0; i < s->retries; i++)
-		if (s->failed[i] == m)
-			return true;
-	return false;
-}
-
-/* A retry: the next usable member of the tier that did not fail for this
- * request yet, in turn from a per-thread position.  Rare enough that a
- * scan is fine. */
-static struct lb_member *
-pick_untried(struct lb_session *s, struct lb_member **tier, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct lb_member *m = tier[(s->t->retry_rr + i) % n];
-
-		if (lb_member_usable(m) && !failed_before(s, m)) {
-			s->t->retry_rr++;
-			return m;
-		}
-	}
-	return NULL;
-}
-
 struct lb_member *
 lb_pick_member(struct lb_session *s, const char *key, size_t keylen)
 {
-	struct lb_rt_pool *p = s->vs->pool;
-	struct lb_pool_bal *pb = &s->t->bal[p->index];
-	/* only a hash algorithm without its key falls back to round-robin */
-	bool fallback = key == NULL && is_hash_algo(p->conf->algo);
-	struct lb_balancer *pri = fallback ? &pb->fb_primary : &pb->primary;
-	struct lb_balancer *bak = fallback ? &pb->fb_backup : &pb->backup;
-	struct lb_member *m;
-
-	if (s->retries > 0) {
-		m = pick_untried(s, p->primary, p->nprimary);
-		return m ? m : pick_untried(s, p->backup, p->nbackup);
-	}
-	m = pri->ops->pick(pri, key, keylen, NULL);
-	if (m == NULL && bak->nmembers > 0)
-		m = bak->ops->pick(bak, key, keylen, NULL);
-	return m;
+	return lb_pick(&s->t->bal[s->vs->pool->index], key, keylen, s->failed,
+	    s->retries);
 }
 
 void

@@ -26,6 +26,7 @@
 #include "lb.h"
 #include "lb_runtime.h"
 #include "member.h"
+#include "pick.h"
 #include "transport.h"
 
 #define LB_MAX_HEADERS		100
@@ -98,15 +99,6 @@ struct lb_listener {
 	bool paused;
 };
 
-/* One balancer per tier per pool per thread: primaries, backups, and the
- * round-robin fallback of hash algorithms for requests without a key. */
-struct lb_pool_bal {
-	struct lb_balancer primary;
-	struct lb_balancer backup;
-	struct lb_balancer fb_primary;
-	struct lb_balancer fb_backup;
-};
-
 struct lb_thread {
 	struct lb_runtime *rt;
 	unsigned id;
@@ -123,7 +115,6 @@ struct lb_thread {
 	ev_timer resume;		/* paused listeners retry */
 	ev_async wake;			/* stop / drain requests */
 	unsigned nsessions;
-	unsigned retry_rr;		/* where retries start looking */
 	bool draining;
 	struct lb_session *sessions;	/* all live sessions, for drain */
 };

@@ -107,6 +107,8 @@ thread_init(struct lb_runtime *rt, struct lb_thread *t, unsigned id)
 		struct lb_pool_bal *pb = &t->bal[i];
 		const struct lb_balancer_ops *ops = algo_ops(p->conf->algo);
 
+		pb->hash = ops == &lb_balance_hash;
+
 		if (bal_init(&pb->primary, ops, p->primary, p->nprimary) < 0 ||
 		    bal_init(&pb->backup, ops, p->backup, p->nbackup) < 0 ||
 		    bal_init(&pb->fb_primary, &lb_balance_rr, p->primary,
