@@ -33,6 +33,7 @@ lb_member_take(struct lb_session *s, struct lb_member *m)
 
 	atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed);
 	CTR_ADD(c->cur, 1);
+	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].cur, 1);
 	s->member = m;
 	s->dispatched = false;
 }
@@ -46,6 +47,7 @@ lb_member_drop(struct lb_session *s)
 		return;
 	atomic_fetch_sub_explicit(&m->active, 1, memory_order_relaxed);
 	CTR_ADD(s->t->ctr_member[m->index].cur, -1);
+	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].cur, -1);
 	s->member = NULL;
 }
 
@@ -191,8 +193,10 @@ lb_conn_dispatched(struct lb_session *s, bool new_conn)
 	if (!s->dispatched)
 		CTR_ADD(c->requests, 1);
 	s->dispatched = true;
-	if (new_conn)
+	if (new_conn) {
 		CTR_ADD(c->total, 1);
+		CTR_ADD(s->t->ctr_pool[s->vs->pool->index].total, 1);
+	}
 }
 
 int
