@@ -384,7 +384,9 @@ edged_start() {
 	EDGED_LOG=$T/edged.log
 	"$EDGED" -t -c "$conf" >"$T/edged-check.log" 2>&1 ||
 	    fail "edged -t rejects the test's configuration: $(cat "$T/edged-check.log")"
-	spawn "$EDGED_LOG" "$EDGED" -d -c "$conf"
+	# EDGED_WRAP: a command prefix, e.g. "prlimit --nofile=40:40"
+	# shellcheck disable=SC2086
+	spawn "$EDGED_LOG" ${EDGED_WRAP:-} "$EDGED" -d -c "$conf"
 	EDGED_PID=$SPAWNED
 	edged_wait_ready
 	for p in "$@"; do
