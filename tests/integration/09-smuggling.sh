@@ -11,21 +11,7 @@ require_free_ports $VIP $NG
 nginx_backend ng $NG \
     'location /uri/ { add_header X-Backend ng always; return 200 "uri=$uri\n"; }'
 
-{
-	edged_conf_head
-	cat <<CONF
-application-profile web { type http; x-forwarded-for insert }
-pool p {
-    algorithm round-robin
-    member ng 127.0.0.1:$NG
-}
-virtual-server v {
-    listen 127.0.0.1:$VIP
-    profile web
-    default-pool p
-}
-CONF
-} >"$T/edged.conf"
+one_pool_conf $VIP insert ng $NG >"$T/edged.conf"
 edged_start "$T/edged.conf" $VIP
 
 # NAME|printf format of the raw request (\r\n spelled out)

@@ -10,21 +10,7 @@ VIP=22000 NG=22001
 require_free_ports $VIP $NG
 nginx_backend ng $NG
 
-{
-	edged_conf_head
-	cat <<CONF
-application-profile web { type http; x-forwarded-for insert }
-pool p {
-    algorithm round-robin
-    member ng 127.0.0.1:$NG
-}
-virtual-server v {
-    listen 127.0.0.1:$VIP
-    profile web
-    default-pool p
-}
-CONF
-} >"$T/edged.conf"
+one_pool_conf $VIP insert ng $NG >"$T/edged.conf"
 edged_start "$T/edged.conf" $VIP
 assert_eq "status before the kill" 200 "$(status_of "http://127.0.0.1:$VIP/")"
 

@@ -9,21 +9,7 @@ VIP=22400 NG=22401
 require_free_ports $VIP $NG
 nginx_backend ng $NG
 
-{
-	edged_conf_head
-	cat <<CONF
-application-profile web { type http; x-forwarded-for none }
-pool p {
-    algorithm round-robin
-    member ng 127.0.0.1:$NG
-}
-virtual-server v {
-    listen 127.0.0.1:$VIP
-    profile web
-    default-pool p
-}
-CONF
-} >"$T/edged.conf"
+one_pool_conf $VIP none ng $NG >"$T/edged.conf"
 # Lowering one's own limit needs no privilege: edged starts with 40
 # descriptors, less than max-connections would want (it warns), and the
 # worker inherits them.

@@ -331,6 +331,25 @@ EOF
 	echo "}"
 }
 
+# one_pool_conf VIP XFF NAME PORT: the common case, written to stdout:
+# edged_conf_head, a profile "web" (x-forwarded-for XFF), a round-robin
+# pool p of one member NAME at 127.0.0.1:PORT, virtual server v on VIP.
+one_pool_conf() {
+	edged_conf_head
+	cat <<EOF
+application-profile web { type http; x-forwarded-for $2 }
+pool p {
+    algorithm round-robin
+    member $3 127.0.0.1:$4
+}
+virtual-server v {
+    listen 127.0.0.1:$1
+    profile web
+    default-pool p
+}
+EOF
+}
+
 ctl() { "$EDGECTL" -s "$EDGED_SOCK" "$@"; }
 
 # json_get EXPR: reads JSON on stdin, prints the python expression EXPR
