@@ -58,7 +58,7 @@ exec_worker(struct master *m, int ipc, const struct passwd *pw)
 }
 
 static int
-lookup_user(const struct master *m, const struct gen *g, struct passwd **pw)
+lookup_user(const struct gen *g, struct passwd **pw)
 {
 	*pw = NULL;
 	if (geteuid() != 0)
@@ -68,7 +68,6 @@ lookup_user(const struct master *m, const struct gen *g, struct passwd **pw)
 		    "creates it)", g->conf->core.user);
 		return -1;
 	}
-	(void)m;
 	return 0;
 }
 
@@ -95,7 +94,7 @@ worker_start(struct master *m, struct gen *g)
 	struct passwd *pw;
 	int sv[2];
 
-	if (w == NULL || lookup_user(m, g, &pw) < 0 ||
+	if (w == NULL || lookup_user(g, &pw) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		free(w);
 		return NULL;
@@ -117,7 +116,7 @@ worker_start(struct master *m, struct gen *g)
 		if (w->pid > 0)
 			(void)kill(w->pid, SIGKILL);
 		(void)close(w->ipc);
-		gen_unref(m, g);
+		gen_unref(g);
 		free(w);
 		return NULL;
 	}
@@ -142,7 +141,7 @@ worker_free(struct worker *w)
 	if (w->ipc >= 0)
 		(void)close(w->ipc);
 	ctl_worker_gone(m, w);
-	gen_unref(m, w->gen);
+	gen_unref(w->gen);
 	free(w);
 }
 
@@ -252,9 +251,8 @@ restart_cb(struct ev_loop *loop, ev_timer *t, int revents)
 /* ---- generations and reload ---- */
 
 void
-gen_unref(struct master *m, struct gen *g)
+gen_unref(struct gen *g)
 {
-	(void)m;
 	if (g == NULL || --g->refs > 0)
 		return;
 	listen_set_release(&g->listeners);
@@ -282,7 +280,7 @@ gen_load(struct master *m, struct conf_diag *d)
 	    d) < 0) {
 		if (d->nerrors == 0)
 			conf_error(d, NULL, "out of memory");
-		gen_unref(m, g);
+		gen_unref(g);
 		return NULL;
 	}
 	return g;
@@ -331,7 +329,7 @@ worker_ready(struct master *m, struct worker *w)
 	if (m->worker != NULL)
 		drain_worker(m, m->worker);
 	m->worker = w;
-	gen_unref(m, m->gen);
+	gen_unref(m->gen);
 	m->gen = m->pending_gen;
 	m->pending_gen = NULL;
 	log_info("configuration %s reloaded; worker %d is serving", m->path,
@@ -344,7 +342,7 @@ reload_failed(struct master *m, const char *why)
 {
 	log_err("reload failed: %s; the running configuration stays in force",
 	    why);
-	gen_unref(m, m->pending_gen);
+	gen_unref(m->pending_gen);
 	m->pending_gen = NULL;
 	reload_done(m, false, why);
 }
@@ -543,7 +541,7 @@ master_main(const char *path, bool debug)
 	log_info("edged started with %s", path);
 	ev_run(m.loop, 0);
 	ctl_close(&m);
-	gen_unref(&m, m.gen);
+	gen_unref(m.gen);
 	log_info("stopped");
 	return 0;
 }

@@ -62,7 +62,7 @@ struct master {
 	struct ipc_msg msg;
 };
 
-void gen_unref(struct master *m, struct gen *g);
+void gen_unref(struct gen *g);
 void worker_ready(struct master *m, struct worker *w);
 void reload_failed(struct master *m, const char *why);
 void draining_remove(struct master *m, struct worker *w);
