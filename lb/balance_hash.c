@@ -24,7 +24,6 @@
 /* b->state: one slot per b->members[i], in the same order. */
 struct hash_slot {
 	uint64_t seed;		/* the member's identity, mixed */
-	double weight;
 };
 
 /*
@@ -51,7 +50,6 @@ hash_init(struct lb_balancer *b)
 		return -1;
 	for (size_t i = 0; i < b->nmembers; i++) {
 		slots[i].seed = hash_mix(b->members[i]->hash_id);
-		slots[i].weight = lb_balance_weight(b->members[i]);
 	}
 	b->state = slots;
 	return 0;
@@ -63,12 +61,12 @@ hash_init(struct lb_balancer *b)
  * and negative and the score finite and positive.
  */
 static double
-hash_score(const struct hash_slot *s, uint64_t keyhash)
+hash_score(const struct hash_slot *s, double weight, uint64_t keyhash)
 {
 	uint64_t r = hash_mix(keyhash ^ s->seed);
 	double u = ((double)(r >> 11) + 0.5) * 0x1p-53;
 
-	return s->weight / -log(u);
+	return weight / -log(u);
 }
 
 static struct lb_member *
@@ -89,7 +87,8 @@ hash_pick(struct lb_balancer *b, const void *key, size_t keylen,
 
 		if (m == avoid || !lb_member_usable(m))
 			continue;
-		score = hash_score(&slots[i], keyhash);
+		/* the weight is read each pick: edgectl may change it */
+		score = hash_score(&slots[i], lb_balance_weight(m), keyhash);
 		if (best == NULL || score > bestscore) {
 			best = m;
 			bestscore = score;

@@ -21,7 +21,9 @@
 static inline unsigned
 lb_balance_weight(const struct lb_member *m)
 {
-	return m->weight > 0 ? m->weight : 1;
+	unsigned w = atomic_load_explicit(&m->weight, memory_order_relaxed);
+
+	return w > 0 ? w : 1;
 }
 
 /*

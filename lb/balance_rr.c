@@ -28,7 +28,6 @@
 /* b->state: one slot per b->members[i], in the same order. */
 struct rr_slot {
 	int64_t current;	/* credit earned minus credit paid back */
-	int64_t weight;
 };
 
 static int
@@ -40,8 +39,6 @@ rr_init(struct lb_balancer *b)
 	slots = calloc(b->nmembers + 1, sizeof(*slots));
 	if (slots == NULL)
 		return -1;
-	for (size_t i = 0; i < b->nmembers; i++)
-		slots[i].weight = lb_balance_weight(b->members[i]);
 	b->state = slots;
 	return 0;
 }
@@ -59,11 +56,14 @@ rr_pick(struct lb_balancer *b, const void *key, size_t keylen,
 	(void)keylen;
 	for (size_t i = 0; i < b->nmembers; i++) {
 		struct rr_slot *s = &slots[i];
+		int64_t w;
 
 		if (b->members[i] == avoid || !lb_member_usable(b->members[i]))
 			continue;
-		s->current += s->weight;
-		total += s->weight;
+		/* read each pick: edgectl may change a weight at run time */
+		w = lb_balance_weight(b->members[i]);
+		s->current += w;
+		total += w;
 		if (best == NULL || s->current > best->current) {
 			best = s;
 			besti = i;

@@ -40,4 +40,25 @@ void lb_runtime_free(struct lb_runtime **rt);
  */
 char *lb_stats(struct lb_runtime *rt, bool json, size_t *len);
 
+/* What edgectl can change about a member at run time. */
+enum lb_member_op {
+	LB_MEMBER_ADMIN = 1,		/* value: enum lb_admin_state */
+	LB_MEMBER_WEIGHT,		/* value: 1..256 */
+};
+
+/*
+ * Sets a member's admin state or weight, seen by every thread at once.
+ * Returns 0, or -1 when pool or member does not exist (or value is out
+ * of range).
+ */
+int lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
+    const char *member, enum lb_member_op op, unsigned value);
+/*
+ * Members of pool (all pools when pool is empty): state, admin state,
+ * health, weight, requests in progress, requests, errors, last check.
+ * Text or JSON, malloc'd; NULL out of memory or when pool is unknown.
+ */
+char *lb_show_pool(struct lb_runtime *rt, const char *pool, bool json,
+    size_t *len);
+
 #endif /* EDGED_LB_RUNTIME_H */

@@ -22,7 +22,7 @@ enum lb_admin_state {
 
 struct lb_member {
 	const char *name;		/* owned by the configuration */
-	unsigned weight;		/* 1..256 */
+	atomic_uint weight;		/* 1..256; edgectl may change it */
 	bool backup;			/* used only when no primary is usable */
 	uint64_t hash_id;		/* identity on the hash ring (from name) */
 	struct sockaddr_storage addr;

@@ -34,7 +34,7 @@ init_member(struct lb_member *m, const struct lb_member_conf *mc,
     unsigned index)
 {
 	m->name = mc->name;
-	m->weight = mc->weight;
+	atomic_init(&m->weight, mc->weight);
 	m->backup = mc->backup;
 	m->hash_id = lb_hash_bytes(mc->name, strlen(mc->name));
 	memcpy(&m->addr, &mc->addr, sizeof(m->addr));
@@ -335,4 +335,33 @@ lb_runtime_free(struct lb_runtime **rtp)
 	free(rt->vs);
 	free(rt);
 	*rtp = NULL;
+}
+
+/* ---- run-time member changes ---- */
+
+int
+lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
+    const char *member, enum lb_member_op op, unsigned value)
+{
+	for (size_t i = 0; i < rt->npools; i++) {
+		struct lb_rt_pool *p = &rt->pools[i];
+
+		if (strcmp(p->conf->name, pool) != 0)
+			continue;
+		for (size_t j = 0; j < p->nmembers; j++) {
+			struct lb_member *m = &p->members[j];
+
+			if (strcmp(m->name, member) != 0)
+				continue;
+			if (op == LB_MEMBER_ADMIN && value <= LB_ADMIN_DRAIN)
+				atomic_store(&m->admin, (int)value);
+			else if (op == LB_MEMBER_WEIGHT && value >= 1 &&
+			    value <= 256)
+				atomic_store(&m->weight, value);
+			else
+				return -1;
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -5,6 +5,7 @@
  * is never torn.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf.h"
 #include "session.h"
@@ -132,7 +133,8 @@ json_member(struct lb_runtime *rt, FILE *f, const struct lb_member *m)
 	conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
 	fprintf(f, "{\"name\":\"%s\",\"address\":\"%s\",\"state\":\"%s\","
 	    "\"weight\":%u,\"backup\":%s,\"active\":%u,", m->name, addr,
-	    member_state(m), m->weight, m->backup ? "true" : "false",
+	    member_state(m), atomic_load_explicit(&m->weight,
+	    memory_order_relaxed), m->backup ? "true" : "false",
 	    atomic_load_explicit(&m->active, memory_order_relaxed));
 	json_sum(f, &s);
 	fputc('}', f);
@@ -166,6 +168,107 @@ stats_json(struct lb_runtime *rt, FILE *f)
 		fprintf(f, "]}");
 	}
 	fprintf(f, "]}\n");
+}
+
+/* ---- show pool ---- */
+
+static const char *
+admin_name(const struct lb_member *m)
+{
+	static const char *const names[] = { "enabled", "disabled", "drain" };
+
+	return names[atomic_load_explicit(&m->admin, memory_order_relaxed)];
+}
+
+static void
+pool_text(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
+{
+	char addr[128];
+
+	for (size_t j = 0; j < p->nmembers; j++) {
+		const struct lb_member *m = &p->members[j];
+		struct sum s = sum_of(rt, MEMBER, m->index);
+
+		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
+		fprintf(f, "%-16s %-16s %-24s %-8s %-8s %-6s %6u%s %6u %10llu "
+		    "%7llu %s\n", p->conf->name, m->name, addr, member_state(m),
+		    admin_name(m), atomic_load(&m->up) ? "up" : "down",
+		    atomic_load(&m->weight), m->backup ? "b" : " ",
+		    atomic_load(&m->active), (unsigned long long)s.requests,
+		    (unsigned long long)s.errors, "-");
+	}
+}
+
+static void
+pool_json(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
+{
+	static const char *const algos[] = { "round-robin", "least-conn",
+	    "ip-hash", "uri", "header", "url-param" };
+
+	fprintf(f, "{\"name\":\"%s\",\"algorithm\":\"%s\",\"members\":[",
+	    p->conf->name, algos[p->conf->algo]);
+	for (size_t j = 0; j < p->nmembers; j++) {
+		const struct lb_member *m = &p->members[j];
+		struct sum s = sum_of(rt, MEMBER, m->index);
+		char addr[128];
+
+		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
+		fprintf(f, "%s{\"name\":\"%s\",\"address\":\"%s\","
+		    "\"state\":\"%s\",\"admin\":\"%s\",\"health\":\"%s\","
+		    "\"weight\":%u,\"backup\":%s,\"active\":%u,"
+		    "\"requests\":%llu,\"errors\":%llu,\"last_check\":null}",
+		    j ? "," : "", m->name, addr, member_state(m), admin_name(m),
+		    atomic_load(&m->up) ? "up" : "down",
+		    atomic_load(&m->weight), m->backup ? "true" : "false",
+		    atomic_load(&m->active), (unsigned long long)s.requests,
+		    (unsigned long long)s.errors);
+	}
+	fprintf(f, "]}");
+}
+
+static void
+show_pools(struct lb_runtime *rt, const char *pool, bool json, FILE *f)
+{
+	bool first = true;
+
+	if (json)
+		fprintf(f, "{\"pools\":[");
+	else
+		fprintf(f, "%-16s %-16s %-24s %-8s %-8s %-6s %7s %6s %10s %7s "
+		    "%s\n", "POOL", "MEMBER", "ADDRESS", "STATE", "ADMIN",
+		    "HEALTH", "WEIGHT", "ACTIVE", "REQUESTS", "ERRORS",
+		    "LAST-CHECK");
+	for (size_t i = 0; i < rt->npools; i++) {
+		const struct lb_rt_pool *p = &rt->pools[i];
+
+		if (pool[0] != '\0' && strcmp(pool, p->conf->name) != 0)
+			continue;
+		if (json) {
+			fprintf(f, "%s", first ? "" : ",");
+			pool_json(rt, p, f);
+		} else {
+			pool_text(rt, p, f);
+		}
+		first = false;
+	}
+	if (json)
+		fprintf(f, "]}\n");
+}
+
+char *
+lb_show_pool(struct lb_runtime *rt, const char *pool, bool json, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	show_pools(rt, pool, json, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 char *

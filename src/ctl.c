@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "lb_runtime.h"
 #include "log.h"
 
 #define CTL_LINE_MAX	512
@@ -126,8 +127,44 @@ cmd_status(struct master *m, struct ctl_client *c, bool json)
 	free(buf);
 }
 
+/* The pool and member of conf named so, or an explanation in err. */
+static const struct lb_member_conf *
+find_member(const struct lb_conf *conf, const char *pool, const char *member,
+    char *err, size_t size)
+{
+	const char *cands[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < conf->npools; i++) {
+		const struct lb_pool_conf *p = &conf->pools[i];
+
+		if (n < 256)
+			cands[n++] = p->name;
+		if (strcmp(p->name, pool) != 0)
+			continue;
+		n = 0;
+		for (size_t j = 0; j < p->nmembers; j++) {
+			if (strcmp(p->members[j].name, member) == 0)
+				return &p->members[j];
+			if (n < 256)
+				cands[n++] = p->members[j].name;
+		}
+		const char *hint = conf_did_you_mean(member, cands, n);
+		snprintf(err, size, "pool %s has no member '%s'%s%s%s\n", pool,
+		    member, hint ? "; did you mean '" : "", hint ? hint : "",
+		    hint ? "'?" : "");
+		return NULL;
+	}
+	const char *hint = conf_did_you_mean(pool, cands, n);
+	snprintf(err, size, "no pool '%s'%s%s%s\n", pool, hint ?
+	    "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+	return NULL;
+}
+
+/* A question for the worker; its answer comes back as STATS_DATA/END. */
 static void
-cmd_stats(struct master *m, struct ctl_client *c, bool json)
+ask_worker(struct master *m, struct ctl_client *c, uint32_t type, bool json,
+    const char *arg)
 {
 	struct worker *w = m->worker;
 
@@ -138,8 +175,35 @@ cmd_stats(struct master *m, struct ctl_client *c, bool json)
 	}
 	c->id = ++m->next_id ? m->next_id : ++m->next_id;
 	c->waiting_on = w;
-	if (ipc_send(w->ipc, IPC_STATS, c->id, json, NULL, 0, -1) < 0)
+	if (ipc_send(w->ipc, type, c->id, json, arg, strlen(arg), -1) < 0)
 		ctl_reply(m, c, false, "cannot reach the worker\n");
+}
+
+static void
+cmd_stats(struct master *m, struct ctl_client *c, bool json)
+{
+	ask_worker(m, c, IPC_STATS, json, "");
+}
+
+static void
+cmd_show_pool(struct master *m, struct ctl_client *c, const char *pool,
+    bool json)
+{
+	char err[256];
+
+	for (size_t i = 0; pool[0] != '\0'; i++) {
+		const struct lb_conf *lb = &m->gen->conf->lb;
+
+		if (i == lb->npools) {
+			/* reuse the did-you-mean of find_member */
+			find_member(lb, pool, "", err, sizeof(err));
+			ctl_reply(m, c, false, err);
+			return;
+		}
+		if (strcmp(lb->pools[i].name, pool) == 0)
+			break;
+	}
+	ask_worker(m, c, IPC_SHOW_POOL, json, pool);
 }
 
 void
@@ -180,14 +244,121 @@ ctl_worker_gone(struct master *m, struct worker *w)
 	}
 }
 
+/* ---- members ---- */
+
+static struct member_override *
+override_of(struct master *m, const char *pool, const char *member)
+{
+	struct member_override *o;
+
+	for (size_t i = 0; i < m->noverrides; i++)
+		if (strcmp(m->overrides[i].pool, pool) == 0 &&
+		    strcmp(m->overrides[i].member, member) == 0)
+			return &m->overrides[i];
+	o = realloc(m->overrides, (m->noverrides + 1) * sizeof(*o));
+	if (o == NULL)
+		return NULL;
+	m->overrides = o;
+	o = &m->overrides[m->noverrides++];
+	snprintf(o->pool, sizeof(o->pool), "%s", pool);
+	snprintf(o->member, sizeof(o->member), "%s", member);
+	o->admin = -1;
+	o->weight = 0;
+	return o;
+}
+
+static int
+send_member(struct worker *w, const char *pool, const char *member,
+    uint32_t op, uint32_t value)
+{
+	char text[2 * LB_NAME_MAX + 2];
+	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
+
+	return ipc_send(w->ipc, IPC_MEMBER, op, value, text, (size_t)n, -1);
+}
+
+int
+send_overrides(struct master *m, struct worker *w, const struct gen *g)
+{
+	char err[256];
+
+	for (size_t i = 0; i < m->noverrides; i++) {
+		const struct member_override *o = &m->overrides[i];
+
+		/* a member the new configuration dropped: nothing to do */
+		if (find_member(&g->conf->lb, o->pool, o->member, err,
+		    sizeof(err)) == NULL)
+			continue;
+		if (o->admin >= 0 && send_member(w, o->pool, o->member,
+		    LB_MEMBER_ADMIN, (uint32_t)o->admin) < 0)
+			return -1;
+		if (o->weight > 0 && send_member(w, o->pool, o->member,
+		    LB_MEMBER_WEIGHT, o->weight) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* member disable|enable|drain POOL MEMBER, member weight POOL MEMBER N */
+static void
+cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
+{
+	static const char *const ops[] = { "enable", "disable", "drain" };
+	struct member_override *o;
+	char err[256], *end;
+	unsigned long weight = 0;
+	int admin = -1;
+
+	for (int i = 0; i < 3; i++)
+		if (n == 4 && strcmp(words[1], ops[i]) == 0)
+			admin = i;	/* the order of enum lb_admin_state */
+	if (n == 5 && strcmp(words[1], "weight") == 0) {
+		weight = strtoul(words[4], &end, 10);
+		if (*end != '\0' || weight < 1 || weight > 256) {
+			ctl_reply(m, c, false, "weight must be a number from "
+			    "1 to 256\n");
+			return;
+		}
+	}
+	if (admin < 0 && weight == 0) {
+		ctl_reply(m, c, false, "usage: member enable|disable|drain "
+		    "POOL MEMBER, or member weight POOL MEMBER N\n");
+		return;
+	}
+	if (find_member(&m->gen->conf->lb, words[2], words[3], err,
+	    sizeof(err)) == NULL) {
+		ctl_reply(m, c, false, err);
+		return;
+	}
+	if ((o = override_of(m, words[2], words[3])) == NULL) {
+		ctl_reply(m, c, false, "out of memory\n");
+		return;
+	}
+	if (admin >= 0)
+		o->admin = admin;
+	else
+		o->weight = (unsigned)weight;
+	for (struct worker *w = m->worker; w != NULL;
+	    w = w == m->worker ? m->pending : NULL)
+		if (send_member(w, o->pool, o->member, admin >= 0 ?
+		    LB_MEMBER_ADMIN : LB_MEMBER_WEIGHT, admin >= 0 ?
+		    (uint32_t)admin : o->weight) < 0)
+			log_warn("cannot reach worker %d", (int)w->pid);
+	log_info("edgectl: pool %s member %s: %s %s", o->pool, o->member,
+	    words[1], n == 5 ? words[4] : "");
+	snprintf(err, sizeof(err), "pool %s member %s: %s%s%s\n", o->pool,
+	    o->member, words[1], n == 5 ? " " : "", n == 5 ? words[4] : "");
+	ctl_reply(m, c, true, err);
+}
+
 static void
 dispatch(struct master *m, struct ctl_client *c)
 {
-	char *words[4] = { 0 };
+	char *words[6] = { 0 };
 	char *save = NULL;
 	size_t n = 0;
 
-	for (char *w = strtok_r(c->line, " \t\r\n", &save); w != NULL && n < 4;
+	for (char *w = strtok_r(c->line, " \t\r\n", &save); w != NULL && n < 6;
 	    w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
 	bool json = n > 1 && strcmp(words[n - 1], "json") == 0;
@@ -196,11 +367,18 @@ dispatch(struct master *m, struct ctl_client *c)
 	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
 	    strcmp(words[1], "stats") == 0)
 		cmd_stats(m, c, json);
+	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+	    strcmp(words[1], "pool") == 0)
+		cmd_show_pool(m, c, n > 2 && strcmp(words[2], "json") != 0 ?
+		    words[2] : "", json);
+	else if (n >= 1 && strcmp(words[0], "member") == 0)
+		cmd_member(m, c, words, n);
 	else if (n == 1 && strcmp(words[0], "reload") == 0)
 		(void)master_reload(m, c);
 	else
 		ctl_reply(m, c, false, "unknown command; commands: status, "
-		    "show stats, reload\n");
+		    "show stats, show pool [POOL], member enable|disable|drain "
+		    "POOL MEMBER, member weight POOL MEMBER N, reload\n");
 }
 
 static void

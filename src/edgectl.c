@@ -3,6 +3,9 @@
  *
  *   edgectl [-s SOCKET | -c FILE] [--json] status
  *   edgectl [-s SOCKET | -c FILE] [--json] show stats
+ *   edgectl [-s SOCKET | -c FILE] [--json] show pool [POOL]
+ *   edgectl [-s SOCKET | -c FILE] member enable|disable|drain POOL MEMBER
+ *   edgectl [-s SOCKET | -c FILE] member weight POOL MEMBER N
  *   edgectl [-s SOCKET | -c FILE] reload
  *   edgectl check FILE
  *
@@ -27,6 +30,11 @@ usage(FILE *out)
 	    "commands:\n"
 	    "  status            is edged running, with what\n"
 	    "  show stats        counters per virtual server, pool, member\n"
+	    "  show pool [POOL]  members: state, weight, requests, errors\n"
+	    "  member enable|disable|drain POOL MEMBER\n"
+	    "                    take a member in or out, without a reload\n"
+	    "  member weight POOL MEMBER N\n"
+	    "                    change a member's weight (1-256)\n"
 	    "  reload            reload the configuration file\n"
 	    "  check FILE        check a configuration file (no daemon)\n");
 }
@@ -133,6 +141,17 @@ run(const char *sock, const char *cmd)
 	return ok ? 0 : 1;
 }
 
+/* Words go into one command line: no spaces or newlines inside. */
+static bool
+words_ok(char **argv, int argc)
+{
+	for (int i = 0; i < argc; i++)
+		if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\r\n") != NULL ||
+		    strlen(argv[i]) > 64)
+			return false;
+	return true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,6 +202,15 @@ main(int argc, char **argv)
 	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "stats") == 0)
 		snprintf(cmd, sizeof(cmd), "show stats%s\n", json ? " json" : "");
+	else if (argc >= 2 && argc <= 3 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "pool") == 0)
+		snprintf(cmd, sizeof(cmd), "show pool %s%s\n",
+		    argc == 3 ? argv[2] : "", json ? " json" : "");
+	else if ((argc == 4 || argc == 5) && strcmp(argv[0], "member") == 0 &&
+	    words_ok(argv, argc))
+		snprintf(cmd, sizeof(cmd), "member %s %s %s%s%s\n", argv[1],
+		    argv[2], argv[3], argc == 5 ? " " : "",
+		    argc == 5 ? argv[4] : "");
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		snprintf(cmd, sizeof(cmd), "reload\n");
 	else {

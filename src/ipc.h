@@ -6,8 +6,11 @@
  *   master -> worker                    worker -> master
  *   CONFIG_DATA*, CONFIG_END            READY (after listeners are up)
  *   LISTENER (fd: listener, thread)     STATS_DATA*, STATS_END
- *   START                               FAILED (text: why)
+ *   MEMBER* (op, value; "POOL MEMBER")  FAILED (text: why)
+ *   START
  *   STATS (id, json)
+ *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
+ *   MEMBER (op, value; "POOL MEMBER")
  *   DRAIN
  */
 #ifndef EDGED_IPC_H
@@ -30,6 +33,8 @@ enum ipc_type {
 	IPC_STATS_DATA,
 	IPC_STATS_END,
 	IPC_FAILED,
+	IPC_MEMBER,
+	IPC_SHOW_POOL,
 };
 
 struct ipc_hdr {

@@ -84,6 +84,8 @@ feed_worker(struct worker *w, const struct gen *g)
 		if (ipc_send(w->ipc, IPC_LISTENER, (uint32_t)(i / ls->nthreads),
 		    ls->v[i].thread, NULL, 0, ls->v[i].fd) < 0)
 			return -1;
+	if (send_overrides(w->m, w, g) < 0)
+		return -1;
 	return ipc_send(w->ipc, IPC_START, 0, 0, NULL, 0, -1);
 }
 
@@ -542,6 +544,7 @@ master_main(const char *path, bool debug)
 	ev_run(m.loop, 0);
 	ctl_close(&m);
 	gen_unref(m.gen);
+	free(m.overrides);
 	log_info("stopped");
 	return 0;
 }

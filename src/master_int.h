@@ -37,6 +37,15 @@ struct worker {
 
 struct ctl_client;
 
+/* What edgectl set on a member: kept by the master and given to every
+ * worker it starts, so that it survives reloads and worker restarts. */
+struct member_override {
+	char pool[LB_NAME_MAX];
+	char member[LB_NAME_MAX];
+	int admin;			/* enum lb_admin_state; -1 = unset */
+	unsigned weight;		/* 0 = unset */
+};
+
 struct master {
 	struct ev_loop *loop;
 	const char *path;
@@ -58,11 +67,15 @@ struct master {
 	ev_io ctl_io;
 	struct ctl_client *clients;
 	uint32_t next_id;
+	struct member_override *overrides;
+	size_t noverrides;
 	ev_tstamp started;
 	struct ipc_msg msg;
 };
 
 void gen_unref(struct gen *g);
+/* Sends the overrides that apply to g's configuration to w. */
+int send_overrides(struct master *m, struct worker *w, const struct gen *g);
 void worker_ready(struct master *m, struct worker *w);
 void reload_failed(struct master *m, const char *why);
 void draining_remove(struct master *m, struct worker *w);

@@ -83,13 +83,31 @@ read_config(struct worker *w)
 	return w->conf ? 0 : fail(w, "configuration from master rejected");
 }
 
+/* "POOL MEMBER" of a MEMBER message, NUL-terminated in place. */
+static void
+apply_member(struct worker *w)
+{
+	char *text = w->msg.data, *member;
+
+	text[w->msg.hdr.len < sizeof(w->msg.data) ? w->msg.hdr.len :
+	    sizeof(w->msg.data) - 1] = '\0';
+	if ((member = strchr(text, ' ')) == NULL) {
+		log_err("bad member message from master");
+		return;
+	}
+	*member++ = '\0';
+	if (lb_runtime_member_set(w->rt, text, member, w->msg.hdr.arg0,
+	    w->msg.hdr.arg1) < 0)
+		log_warn("pool %s member %s: no such member here", text,
+		    member);
+}
+
 /* LISTENER messages until START: one socket per listener per thread. */
 static int
 read_listeners(struct worker *w)
 {
 	size_t n;
 
-	w->nthreads = edged_conf_threads(w->conf);
 	w->nlisteners = lb_conf_nlisteners(&w->conf->lb);
 	n = w->nthreads * w->nlisteners;
 	if ((w->fds = malloc((n ? n : 1) * sizeof(int))) == NULL)
@@ -101,6 +119,11 @@ read_listeners(struct worker *w)
 			return fail(w, "lost the master while reading sockets");
 		if (w->msg.hdr.type == IPC_START)
 			break;
+		if (w->msg.hdr.type == IPC_MEMBER) {
+			/* the edgectl changes in force, before traffic */
+			apply_member(w);
+			continue;
+		}
 		if (w->msg.hdr.type != IPC_LISTENER || w->msg.fd < 0 ||
 		    w->msg.hdr.arg0 >= w->nlisteners ||
 		    w->msg.hdr.arg1 >= w->nthreads)
@@ -126,15 +149,22 @@ thread_main(void *arg)
 }
 
 static int
+build_runtime(struct worker *w)
+{
+	w->nthreads = edged_conf_threads(w->conf);
+	w->rt = lb_runtime_new(&w->conf->lb, w->nthreads,
+	    w->conf->core.max_connections);
+	return w->rt ? 0 : fail(w, "out of memory");
+}
+
+static int
 start_threads(struct worker *w)
 {
 	sigset_t all, old;
 
-	w->rt = lb_runtime_new(&w->conf->lb, w->nthreads,
-	    w->conf->core.max_connections);
 	w->threads = calloc(w->nthreads, sizeof(*w->threads));
 	w->done = calloc(w->nthreads, sizeof(*w->done));
-	if (w->rt == NULL || w->threads == NULL || w->done == NULL)
+	if (w->threads == NULL || w->done == NULL)
 		return fail(w, "out of memory");
 	/* signals are the main thread's business */
 	sigfillset(&all);
@@ -164,7 +194,16 @@ static void
 answer_stats(struct worker *w)
 {
 	size_t len = 0;
-	char *text = lb_stats(w->rt, w->msg.hdr.arg1 != 0, &len);
+	char *text;
+
+	if (w->msg.hdr.type == IPC_SHOW_POOL) {
+		w->msg.data[w->msg.hdr.len < sizeof(w->msg.data) ?
+		    w->msg.hdr.len : sizeof(w->msg.data) - 1] = '\0';
+		text = lb_show_pool(w->rt, w->msg.data, w->msg.hdr.arg1 != 0,
+		    &len);
+	} else {
+		text = lb_stats(w->rt, w->msg.hdr.arg1 != 0, &len);
+	}
 
 	if (text == NULL) {
 		text = strdup("out of memory\n");
@@ -207,8 +246,11 @@ serve_master(struct worker *w)
 		}
 		if (w->msg.fd >= 0)
 			(void)close(w->msg.fd);
-		if (w->msg.hdr.type == IPC_STATS)
+		if (w->msg.hdr.type == IPC_STATS ||
+		    w->msg.hdr.type == IPC_SHOW_POOL)
 			answer_stats(w);
+		else if (w->msg.hdr.type == IPC_MEMBER)
+			apply_member(w);
 		else if (w->msg.hdr.type == IPC_DRAIN) {
 			log_info("draining");
 			lb_runtime_drain(w->rt);
@@ -226,8 +268,8 @@ worker_main(int ipc, bool debug)
 
 	log_init("worker", debug);
 	signal(SIGPIPE, SIG_IGN);
-	if (read_config(&w) < 0 || read_listeners(&w) < 0 ||
-	    start_threads(&w) < 0)
+	if (read_config(&w) < 0 || build_runtime(&w) < 0 ||
+	    read_listeners(&w) < 0 || start_threads(&w) < 0)
 		return 1;
 	log_info("serving with %u thread%s as uid %d", w.nthreads,
 	    w.nthreads == 1 ? "" : "s", (int)getuid());

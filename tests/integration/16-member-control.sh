@@ -1,0 +1,88 @@
+#!/bin/bash
+# 16-member-control: edgectl member disable|enable|drain|weight change
+# the traffic split at once, without a reload; bad names get a clear
+# error; what was set survives a reload and a worker restart.
+. "$(dirname "$0")/lib.sh"
+it_begin 16-member-control
+
+VIP=22600 B1=22601 B2=22602
+require_free_ports $VIP $B1 $B2
+nginx_backend b1 $B1
+nginx_backend b2 $B2
+
+{
+	edged_conf_head
+	cat <<CONF
+application-profile web { type http; x-forwarded-for none }
+pool p {
+    algorithm round-robin
+    member b1 127.0.0.1:$B1
+    member b2 127.0.0.1:$B2
+}
+virtual-server v {
+    listen 127.0.0.1:$VIP
+    profile web
+    default-pool p
+}
+CONF
+} >"$T/edged.conf"
+edged_start "$T/edged.conf" $VIP
+
+# split N: the backends that answered N requests on one connection (one
+# thread, one balancer: smooth round-robin is exact), as "b1=X b2=Y".
+split() {
+	curl -sS --max-time 20 "http://127.0.0.1:$VIP/s[1-$1]" >"$T/split"
+	printf 'b1=%s b2=%s' "$(grep -c '^b1$' "$T/split")" \
+	    "$(grep -c '^b2$' "$T/split")"
+}
+admin_of() { ctl show pool p --json | json_get "[m for m in j['pools'][0]['members'] if m['name'] == '$1'][0]['$2']"; }
+
+assert_eq "equal weights" "b1=4 b2=4" "$(split 8)"
+
+assert_eq "disable answers" "pool p member b1: disable" \
+    "$(ctl member disable p b1)"
+assert_eq "b1 disabled: all to b2" "b1=0 b2=8" "$(split 8)"
+assert_eq "show pool: b1's admin state" disabled "$(admin_of b1 admin)"
+
+ctl member enable p b1 >/dev/null
+ctl member weight p b1 3 >/dev/null
+assert_eq "show pool: b1's weight" 3 "$(admin_of b1 weight)"
+assert_eq "weights 3:1" "b1=6 b2=2" "$(split 8)"
+
+ctl member drain p b2 >/dev/null
+assert_eq "b2 draining: no new requests" "b1=8 b2=0" "$(split 8)"
+assert_eq "show pool: b2 state" drain "$(admin_of b2 state)"
+
+# errors: clear, non-zero, nothing changed
+out=$(ctl member disable p b3 2>&1) && fail "unknown member accepted"
+assert_match "unknown member" "pool p has no member 'b3'; did you mean" "$out"
+out=$(ctl member drain pp b1 2>&1) && fail "unknown pool accepted"
+assert_match "unknown pool" "no pool 'pp'; did you mean 'p'" "$out"
+out=$(ctl member weight p b1 0 2>&1) && fail "weight 0 accepted"
+assert_match "weight out of range" "weight must be a number from 1 to 256" "$out"
+out=$(ctl member stop p b1 2>&1) && fail "unknown action accepted"
+assert_match "unknown action" "usage: member enable" "$out"
+assert_eq "still draining, weight still 3" "drain 3" \
+    "$(admin_of b2 state) $(admin_of b1 weight)"
+
+# a reload keeps what edgectl set
+ctl reload >/dev/null
+assert_eq "after reload: b2 still draining" "b1=8 b2=0" "$(split 8)"
+assert_eq "after reload: b1 weight" 3 "$(admin_of b1 weight)"
+
+# so does a new worker after a crash
+old=$(edged_worker_pid)
+kill -KILL "$old"
+for _ in $(seq 100); do
+	new=$(edged_worker_pid 2>/dev/null || true)
+	[ -n "$new" ] && [ "$new" != "$old" ] &&
+	    [ "$(status_of "http://127.0.0.1:$VIP/")" = 200 ] && break
+	sleep 0.05
+done
+assert_ne "a new worker" "$old" "$(edged_worker_pid)"
+assert_eq "after restart: b2 still draining" "b1=8 b2=0" "$(split 8)"
+
+ctl member enable p b2 >/dev/null
+assert_eq "b2 enabled again, weights 3:1" "b1=6 b2=2" "$(split 8)"
+
+pass
