@@ -1,0 +1,108 @@
+/*
+ * lb/health.c - see health.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health.h"
+
+void
+lb_health_init(struct lb_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->up = true;
+}
+
+enum lb_health_change
+lb_health_record(struct lb_health *h, bool ok, unsigned rise, unsigned fall)
+{
+	bool first = !h->probed;
+
+	h->probed = true;
+	if (ok) {
+		h->ok_streak++;
+		h->fail_streak = 0;
+		if (!h->up && h->ok_streak >= rise) {
+			h->up = true;
+			return LB_HEALTH_WENT_UP;
+		}
+		return LB_HEALTH_SAME;
+	}
+	h->fail_streak++;
+	h->ok_streak = 0;
+	if (h->up && (first || h->fail_streak >= fall)) {
+		h->up = false;
+		return LB_HEALTH_WENT_DOWN;
+	}
+	return LB_HEALTH_SAME;
+}
+
+bool
+lb_expect_status(const struct lb_expect_status *e, int status)
+{
+	if (e->n == 0)
+		return status >= 200 && status <= 399;
+	for (unsigned i = 0; i < e->n; i++)
+		if (status >= e->lo[i] && status <= e->hi[i])
+			return true;
+	return false;
+}
+
+void
+lb_expect_status_fmt(const struct lb_expect_status *e, char *buf,
+    size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (e->n == 0) {
+		snprintf(buf, size, "200-399");
+		return;
+	}
+	for (unsigned i = 0; i < e->n && used < size; i++) {
+		int n = e->lo[i] == e->hi[i] ?
+		    snprintf(buf + used, size - used, "%s%u", i ? " " : "",
+		    e->lo[i]) :
+		    snprintf(buf + used, size - used, "%s%u-%u", i ? " " : "",
+		    e->lo[i], e->hi[i]);
+
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
+
+/* A status code, 100-599, exactly three digits. */
+static int
+parse_code(const char *p, size_t len)
+{
+	int v = 0;
+
+	if (len != 3)
+		return -1;
+	for (size_t i = 0; i < 3; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v >= 100 && v <= 599 ? v : -1;
+}
+
+int
+lb_expect_status_add(struct lb_expect_status *e, const char *word)
+{
+	const char *dash = strchr(word, '-');
+	int lo, hi;
+
+	if (e->n >= LB_EXPECT_MAX)
+		return -1;
+	lo = parse_code(word, dash ? (size_t)(dash - word) : strlen(word));
+	hi = dash ? parse_code(dash + 1, strlen(dash + 1)) : lo;
+	if (lo < 0 || hi < 0 || lo > hi)
+		return -1;
+	e->lo[e->n] = (uint16_t)lo;
+	e->hi[e->n] = (uint16_t)hi;
+	e->n++;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * lb/health.h - what a member's probe results mean: the rise/fall state
+ * machine and the expectations a probe's answer is held to.  Pure
+ * functions, no I/O (the probes are in monitor.c).
+ */
+#ifndef EDGED_LB_HEALTH_H
+#define EDGED_LB_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One member's health as its monitor sees it. */
+struct lb_health {
+	bool up;
+	bool probed;			/* a first result came */
+	unsigned ok_streak;		/* consecutive successes */
+	unsigned fail_streak;		/* consecutive failures */
+};
+
+enum lb_health_change {
+	LB_HEALTH_SAME,
+	LB_HEALTH_WENT_UP,
+	LB_HEALTH_WENT_DOWN,
+};
+
+/* A member starts up (traffic flows from the first second) unless its
+ * very first probe fails. */
+void lb_health_init(struct lb_health *h);
+/*
+ * Records one probe result.  An up member goes down after `fall`
+ * consecutive failures (or at once if the first probe ever fails); a
+ * down member comes up after `rise` consecutive successes.
+ */
+enum lb_health_change lb_health_record(struct lb_health *h, bool ok,
+    unsigned rise, unsigned fall);
+
+#define LB_EXPECT_MAX	16
+
+/* `expect status 200-399 404`: ranges of acceptable status codes. */
+struct lb_expect_status {
+	uint16_t lo[LB_EXPECT_MAX];
+	uint16_t hi[LB_EXPECT_MAX];
+	unsigned n;			/* 0: the default, 200-399 */
+};
+
+bool lb_expect_status(const struct lb_expect_status *e, int status);
+/* "200-399", "200-299 404": the ranges in their normal form. */
+void lb_expect_status_fmt(const struct lb_expect_status *e, char *buf,
+    size_t size);
+/*
+ * Parses one word, "200" or "200-399", into e.  Returns 0, or -1 when it
+ * is not a code or range within 100-599 (lo <= hi) or e is full.
+ */
+int lb_expect_status_add(struct lb_expect_status *e, const char *word);
+
+#endif /* EDGED_LB_HEALTH_H */

@@ -1,0 +1,143 @@
+/*
+ * tests/unit/lb/test_health.c - lb/health.c: the rise/fall state machine
+ * and status expectations.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "health.h"
+
+static void
+starts_up(void **state)
+{
+	struct lb_health h;
+
+	(void)state;
+	lb_health_init(&h);
+	assert_true(h.up);
+	assert_int_equal(lb_health_record(&h, true, 2, 3), LB_HEALTH_SAME);
+	assert_true(h.up);
+}
+
+static void
+first_probe_failing_takes_it_down_at_once(void **state)
+{
+	struct lb_health h;
+
+	(void)state;
+	lb_health_init(&h);
+	assert_int_equal(lb_health_record(&h, false, 2, 3),
+	    LB_HEALTH_WENT_DOWN);
+	assert_false(h.up);
+}
+
+static void
+fall_consecutive_failures(void **state)
+{
+	struct lb_health h;
+
+	(void)state;
+	lb_health_init(&h);
+	lb_health_record(&h, true, 2, 3);
+	assert_int_equal(lb_health_record(&h, false, 2, 3), LB_HEALTH_SAME);
+	assert_int_equal(lb_health_record(&h, false, 2, 3), LB_HEALTH_SAME);
+	/* a success in between starts the count again */
+	assert_int_equal(lb_health_record(&h, true, 2, 3), LB_HEALTH_SAME);
+	assert_int_equal(lb_health_record(&h, false, 2, 3), LB_HEALTH_SAME);
+	assert_int_equal(lb_health_record(&h, false, 2, 3), LB_HEALTH_SAME);
+	assert_true(h.up);
+	assert_int_equal(lb_health_record(&h, false, 2, 3),
+	    LB_HEALTH_WENT_DOWN);
+	assert_false(h.up);
+	assert_int_equal(lb_health_record(&h, false, 2, 3), LB_HEALTH_SAME);
+}
+
+static void
+rise_consecutive_successes(void **state)
+{
+	struct lb_health h;
+
+	(void)state;
+	lb_health_init(&h);
+	lb_health_record(&h, false, 2, 3);
+	assert_int_equal(lb_health_record(&h, true, 2, 3), LB_HEALTH_SAME);
+	assert_int_equal(lb_health_record(&h, false, 2, 3), LB_HEALTH_SAME);
+	assert_int_equal(lb_health_record(&h, true, 2, 3), LB_HEALTH_SAME);
+	assert_false(h.up);
+	assert_int_equal(lb_health_record(&h, true, 2, 3), LB_HEALTH_WENT_UP);
+	assert_true(h.up);
+}
+
+static void
+rise_and_fall_of_one(void **state)
+{
+	struct lb_health h;
+
+	(void)state;
+	lb_health_init(&h);
+	lb_health_record(&h, true, 1, 1);
+	assert_int_equal(lb_health_record(&h, false, 1, 1),
+	    LB_HEALTH_WENT_DOWN);
+	assert_int_equal(lb_health_record(&h, true, 1, 1), LB_HEALTH_WENT_UP);
+}
+
+static void
+status_default_and_ranges(void **state)
+{
+	struct lb_expect_status e;
+	char buf[128];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	assert_true(lb_expect_status(&e, 200));
+	assert_true(lb_expect_status(&e, 399));
+	assert_false(lb_expect_status(&e, 404));
+	assert_false(lb_expect_status(&e, 500));
+	lb_expect_status_fmt(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "200-399");
+	assert_int_equal(lb_expect_status_add(&e, "200-299"), 0);
+	assert_int_equal(lb_expect_status_add(&e, "404"), 0);
+	assert_true(lb_expect_status(&e, 204));
+	assert_true(lb_expect_status(&e, 404));
+	assert_false(lb_expect_status(&e, 301));
+	lb_expect_status_fmt(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "200-299 404");
+}
+
+static void
+status_parse_errors(void **state)
+{
+	static const char *const bad[] = { "", "2000", "99", "600", "20x",
+	    "300-200", "200-", "-300", "200-600", "2OO", "200-3999" };
+	struct lb_expect_status e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(lb_expect_status_add(&e, bad[i]), -1);
+	assert_int_equal(e.n, 0);
+	for (int i = 0; i < LB_EXPECT_MAX; i++)
+		assert_int_equal(lb_expect_status_add(&e, "200"), 0);
+	assert_int_equal(lb_expect_status_add(&e, "201"), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(starts_up),
+		cmocka_unit_test(first_probe_failing_takes_it_down_at_once),
+		cmocka_unit_test(fall_consecutive_failures),
+		cmocka_unit_test(rise_consecutive_successes),
+		cmocka_unit_test(rise_and_fall_of_one),
+		cmocka_unit_test(status_default_and_ranges),
+		cmocka_unit_test(status_parse_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
