@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "health.h"
 
 #define LB_NAME_MAX	64
 
@@ -26,6 +27,32 @@ enum lb_algo {
 
 enum lb_profile_type {
 	LB_PROFILE_HTTP,
+};
+
+enum lb_monitor_type {
+	LB_MONITOR_TCP,
+	LB_MONITOR_HTTP,
+};
+
+struct lb_monitor_conf {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	enum lb_monitor_type type;
+	uint64_t interval;		/* ms */
+	uint64_t timeout;		/* ms */
+	unsigned rise;
+	unsigned fall;
+	char method[16];		/* http */
+	char url[1024];
+	char host[256];			/* "" = the member's address */
+	struct lb_expect_status expect;
+	char body[256];			/* "" = any body */
+	bool body_regex;
+	char send[256];			/* tcp: "" = connect only */
+	char receive[256];
+	/* the first directive of the other type, for the type check */
+	const char *misplaced;
+	struct conf_pos misplaced_pos;
 };
 
 struct lb_timeouts {			/* milliseconds */
@@ -50,6 +77,7 @@ struct lb_member_conf {
 	socklen_t addrlen;
 	unsigned weight;		/* 1..256, default 1 */
 	bool backup;
+	unsigned monitor_port;		/* 0 = the member's port */
 };
 
 struct lb_pool_conf {
@@ -59,6 +87,9 @@ struct lb_pool_conf {
 	unsigned uri_length;		/* uri: 0 = whole path */
 	unsigned uri_depth;		/* uri: 0 = all segments */
 	char key_name[LB_NAME_MAX * 2];	/* header NAME / url-param NAME */
+	char monitor[LB_NAME_MAX];	/* "" = none */
+	struct conf_pos monitor_pos;
+	size_t monitor_idx;		/* resolved */
 	struct lb_member_conf *members;
 	size_t nmembers;
 };
@@ -86,6 +117,8 @@ struct lb_vs_conf {
 
 struct lb_conf {
 	struct lb_timeouts timeouts;
+	struct lb_monitor_conf *monitors;
+	size_t nmonitors;
 	struct lb_profile_conf *profiles;
 	size_t nprofiles;
 	struct lb_pool_conf *pools;
@@ -94,7 +127,7 @@ struct lb_conf {
 	size_t nvservers;
 };
 
-/* Top-level directives the load balancer owns: defaults,
+/* Top-level directives the load balancer owns: defaults, monitor,
  * application-profile, pool, virtual-server.  obj is a struct lb_conf. */
 extern const struct conf_directive lb_conf_directives[];
 extern const size_t lb_conf_ndirectives;
@@ -110,6 +143,13 @@ void lb_conf_release(struct lb_conf *c);
 unsigned lb_conf_resolve(struct lb_conf *c, struct conf_diag *d);
 /* Prints c in normal form: every setting explicit, 4-space indent. */
 void lb_conf_print(const struct lb_conf *c, FILE *out);
+
+/* monitor_conf.c: the monitor block, and its checks and printer. */
+int lb_monitor_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+unsigned lb_monitor_check(const struct lb_monitor_conf *m,
+    struct conf_diag *d);
+void lb_monitor_print(const struct lb_monitor_conf *m, FILE *out);
 
 /* Number of listening sockets a worker thread needs (one per listen of
  * every virtual server, in order). */

@@ -212,16 +212,18 @@ set_algorithm(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
-/* member NAME ADDR [weight N] [backup] */
+/* member NAME ADDR [weight N] [backup] [monitor-port N] */
 static int
 set_member_options(struct conf_diag *d, const struct conf_node *n,
     struct lb_member_conf *m)
 {
-	static const char *const opts[] = { "weight", "backup", NULL };
+	static const char *const opts[] = { "weight", "backup",
+	    "monitor-port", NULL };
+	static const uint64_t max[] = { 256, 0, 65535 };
 
 	for (size_t i = 3; i < n->nargs; i++) {
 		unsigned o;
-		uint64_t w;
+		uint64_t v;
 
 		if (conf_get_keyword(d, n, i, opts, &o) < 0)
 			return -1;
@@ -230,13 +232,17 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
 			continue;
 		}
 		if (i + 1 >= n->nargs) {
-			conf_error(d, &n->argpos[i], "'weight' in member %s "
-			    "expects a number from 1 to 256", m->name);
+			conf_error(d, &n->argpos[i], "'%s' in member %s "
+			    "expects a number from 1 to %llu", opts[o],
+			    m->name, (unsigned long long)max[o]);
 			return -1;
 		}
-		if (conf_get_uint(d, n, ++i, 1, 256, &w) < 0)
+		if (conf_get_uint(d, n, ++i, 1, max[o], &v) < 0)
 			return -1;
-		m->weight = (unsigned)w;
+		if (o == 0)
+			m->weight = (unsigned)v;
+		else
+			m->monitor_port = (unsigned)v;
 	}
 	return 0;
 }
@@ -280,12 +286,22 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
+static int
+set_pool_monitor(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_pool_conf *p = obj;
+
+	p->monitor_pos = n->argpos[1];
+	return conf_get_name(d, n, 1, p->monitor, sizeof(p->monitor));
+}
+
 static const struct conf_directive pool_rows[] = {
+	{ "monitor", 1, 1, CONF_NO_BLOCK, set_pool_monitor, "monitor NAME" },
 	{ "algorithm", 1, 6, CONF_NO_BLOCK, set_algorithm,
 	    "algorithm round-robin|least-conn|ip-hash|uri [length N] "
 	    "[depth N]|header NAME|url-param NAME" },
-	{ "member", 2, 5, CONF_NO_BLOCK, set_member,
-	    "member NAME ADDRESS:PORT [weight N] [backup]" },
+	{ "member", 2, 7, CONF_NO_BLOCK, set_member,
+	    "member NAME ADDRESS:PORT [weight N] [backup] [monitor-port N]" },
 };
 
 static int
@@ -383,6 +399,8 @@ set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 const struct conf_directive lb_conf_directives[] = {
 	{ "defaults", 0, 0, CONF_NEEDS_BLOCK, set_defaults, "defaults { }" },
+	{ "monitor", 1, 1, CONF_NEEDS_BLOCK, lb_monitor_directive,
+	    "monitor NAME { }" },
 	{ "application-profile", 1, 1, CONF_NEEDS_BLOCK, set_profile,
 	    "application-profile NAME { }" },
 	{ "pool", 1, 1, CONF_NEEDS_BLOCK, set_pool, "pool NAME { }" },
@@ -408,6 +426,7 @@ lb_conf_release(struct lb_conf *c)
 		free(c->pools[i].members);
 	for (size_t i = 0; i < c->nvservers; i++)
 		free(c->vservers[i].listens);
+	free(c->monitors);
 	free(c->profiles);
 	free(c->pools);
 	free(c->vservers);

@@ -109,12 +109,22 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 {
 	unsigned errors = 0;
 
+	for (size_t i = 0; i < c->nmonitors; i++)
+		errors += lb_monitor_check(&c->monitors[i], d);
 	for (size_t i = 0; i < c->npools; i++) {
-		if (c->pools[i].nmembers > 0)
-			continue;
-		conf_error(d, &c->pools[i].pos, "pool %s has no member",
-		    c->pools[i].name);
-		errors++;
+		struct lb_pool_conf *p = &c->pools[i];
+
+		if (p->nmembers == 0) {
+			conf_error(d, &p->pos, "pool %s has no member", p->name);
+			errors++;
+		}
+		if (p->monitor[0] != '\0' && (p->monitor_idx = find_name(
+		    c->monitors, c->nmonitors, sizeof(*c->monitors),
+		    p->monitor)) == c->nmonitors) {
+			unknown_ref(d, &p->monitor_pos, "monitor", p->monitor,
+			    c->monitors, c->nmonitors, sizeof(*c->monitors));
+			errors++;
+		}
 	}
 	for (size_t i = 0; i < c->nvservers; i++)
 		errors += resolve_vs(c, &c->vservers[i], d);
@@ -175,12 +185,17 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 
 	fprintf(out, "pool %s {\n", p->name);
 	print_algorithm(p, out);
+	if (p->monitor[0] != '\0')
+		fprintf(out, "    monitor %s\n", p->monitor);
 	for (size_t i = 0; i < p->nmembers; i++) {
 		const struct lb_member_conf *m = &p->members[i];
 
 		conf_fmt_sockaddr(buf, sizeof(buf), &m->addr);
-		fprintf(out, "    member %s %s weight %u%s\n", m->name, buf,
+		fprintf(out, "    member %s %s weight %u%s", m->name, buf,
 		    m->weight, m->backup ? " backup" : "");
+		if (m->monitor_port > 0)
+			fprintf(out, " monitor-port %u", m->monitor_port);
+		fputc('\n', out);
 	}
 	fprintf(out, "}\n");
 }
@@ -207,6 +222,8 @@ void
 lb_conf_print(const struct lb_conf *c, FILE *out)
 {
 	print_timeouts(&c->timeouts, out);
+	for (size_t i = 0; i < c->nmonitors; i++)
+		lb_monitor_print(&c->monitors[i], out);
 	for (size_t i = 0; i < c->nprofiles; i++)
 		print_profile(&c->profiles[i], out);
 	for (size_t i = 0; i < c->npools; i++)
