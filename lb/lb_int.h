@@ -131,6 +131,7 @@ struct lb_runtime {
 	size_t nmembers;
 	struct lb_thread *threads;
 	atomic_int stop;		/* 1 drain, 2 now */
+	struct lb_monitors *monitors;	/* NULL: no pool has a monitor */
 };
 
 /* ---- listener.c ---- */

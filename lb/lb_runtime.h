@@ -61,4 +61,10 @@ int lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
 char *lb_show_pool(struct lb_runtime *rt, const char *pool, bool json,
     size_t *len);
 
+/* Starts the monitor thread: each monitored member is probed once per
+ * interval, whatever the number of worker threads.  Returns 0, or -1. */
+int lb_monitors_start(struct lb_runtime *rt);
+/* Stops and joins it (safe when it was never started). */
+void lb_monitors_stop(struct lb_runtime *rt);
+
 #endif /* EDGED_LB_RUNTIME_H */

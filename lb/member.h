@@ -32,6 +32,21 @@ struct lb_member {
 	atomic_int up;			/* health: 1 up, 0 down */
 	atomic_int admin;		/* enum lb_admin_state */
 	atomic_uint active;		/* requests in progress, all threads */
+
+	/* the last probe, written by the monitor thread (monitor.c) */
+	atomic_int check_result;	/* enum lb_check_result, or an HTTP
+					 * status when > 0 */
+	atomic_uint check_us;		/* how long it took */
+	atomic_uint transitions;	/* up/down changes */
+};
+
+enum lb_check_result {
+	LB_CHECK_NONE = 0,		/* no probe yet, or no monitor */
+	LB_CHECK_L4_OK = -1,		/* connected (and received) */
+	LB_CHECK_TIMEOUT = -2,
+	LB_CHECK_CONNECT = -3,		/* refused, unreachable */
+	LB_CHECK_BAD = -4,		/* not HTTP, or not what tcp expects */
+	LB_CHECK_BODY = -5,		/* status fine, body not */
 };
 
 /* True when the member may take a new request. */

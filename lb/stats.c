@@ -180,6 +180,34 @@ admin_name(const struct lb_member *m)
 	return names[atomic_load_explicit(&m->admin, memory_order_relaxed)];
 }
 
+/* "HTTP 200", "L4 ok", "timeout"...: the last probe's result. */
+static const char *
+check_name(int r, char *buf, size_t size)
+{
+	static const char *const names[] = { "-", "L4 ok", "timeout",
+	    "connect failed", "bad reply", "body mismatch" };
+
+	if (r > 0) {
+		snprintf(buf, size, "HTTP %d", r);
+		return buf;
+	}
+	return r >= -5 ? names[-r] : "-";
+}
+
+static void
+fmt_check(const struct lb_member *m, char *buf, size_t size)
+{
+	int r = atomic_load_explicit(&m->check_result, memory_order_relaxed);
+	unsigned us = atomic_load_explicit(&m->check_us, memory_order_relaxed);
+	char name[32];
+
+	if (r == LB_CHECK_NONE)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%s %.1fms", check_name(r, name,
+		    sizeof(name)), us / 1000.0);
+}
+
 static void
 pool_text(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 {
@@ -188,14 +216,16 @@ pool_text(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 	for (size_t j = 0; j < p->nmembers; j++) {
 		const struct lb_member *m = &p->members[j];
 		struct sum s = sum_of(rt, MEMBER, m->index);
+		char check[64];
 
 		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
+		fmt_check(m, check, sizeof(check));
 		fprintf(f, "%-16s %-16s %-24s %-8s %-8s %-6s %6u%s %6u %10llu "
 		    "%7llu %s\n", p->conf->name, m->name, addr, member_state(m),
 		    admin_name(m), atomic_load(&m->up) ? "up" : "down",
 		    atomic_load(&m->weight), m->backup ? "b" : " ",
 		    atomic_load(&m->active), (unsigned long long)s.requests,
-		    (unsigned long long)s.errors, "-");
+		    (unsigned long long)s.errors, check);
 	}
 }
 
@@ -210,18 +240,25 @@ pool_json(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 	for (size_t j = 0; j < p->nmembers; j++) {
 		const struct lb_member *m = &p->members[j];
 		struct sum s = sum_of(rt, MEMBER, m->index);
-		char addr[128];
+		int r = atomic_load(&m->check_result);
+		char addr[128], name[32];
 
 		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
 		fprintf(f, "%s{\"name\":\"%s\",\"address\":\"%s\","
 		    "\"state\":\"%s\",\"admin\":\"%s\",\"health\":\"%s\","
 		    "\"weight\":%u,\"backup\":%s,\"active\":%u,"
-		    "\"requests\":%llu,\"errors\":%llu,\"last_check\":null}",
+		    "\"requests\":%llu,\"errors\":%llu,\"transitions\":%u,",
 		    j ? "," : "", m->name, addr, member_state(m), admin_name(m),
 		    atomic_load(&m->up) ? "up" : "down",
 		    atomic_load(&m->weight), m->backup ? "true" : "false",
 		    atomic_load(&m->active), (unsigned long long)s.requests,
-		    (unsigned long long)s.errors);
+		    (unsigned long long)s.errors, atomic_load(&m->transitions));
+		if (r == LB_CHECK_NONE)
+			fprintf(f, "\"last_check\":null}");
+		else
+			fprintf(f, "\"last_check\":{\"result\":\"%s\","
+			    "\"ms\":%.3f}}", check_name(r, name, sizeof(name)),
+			    atomic_load(&m->check_us) / 1000.0);
 	}
 	fprintf(f, "]}");
 }

@@ -273,11 +273,14 @@ worker_main(int ipc, bool debug)
 		return 1;
 	log_info("serving with %u thread%s as uid %d", w.nthreads,
 	    w.nthreads == 1 ? "" : "s", (int)getuid());
+	if (lb_monitors_start(w.rt) < 0)
+		log_err("cannot start the monitors: members stay as they are");
 	if (ipc_send(ipc, IPC_READY, 0, 0, NULL, 0, -1) < 0)
 		log_warn("telling master we are ready: %s", strerror(errno));
 	rc = serve_master(&w);
 	for (unsigned i = 0; i < w.nthreads; i++)
 		pthread_join(w.threads[i].tid, NULL);
+	lb_monitors_stop(w.rt);
 	lb_runtime_free(&w.rt);
 	edged_conf_free(&w.conf);
 	free(w.threads);

@@ -1,0 +1,493 @@
+/*
+ * lb/monitor.c - probing members: one thread with its own event loop per
+ * worker process, so that each member is probed once per interval
+ * however many threads serve traffic.  A probe never blocks: connect,
+ * send, read, judge, close, all on non-blocking sockets with a timeout.
+ * The verdict goes through the rise/fall machine (health.c); a change is
+ * logged with its reason and published in the member's atomics, which
+ * every data-path thread reads at its next pick.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <netinet/in.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "session.h"
+
+#define PROBE_BUF	4096
+
+enum probe_state { PROBE_IDLE, PROBE_CONNECTING, PROBE_SENDING,
+    PROBE_READING };
+
+struct lb_probe {
+	struct lb_monitors *mons;
+	struct lb_member *member;
+	const struct lb_rt_pool *pool;
+	const struct lb_monitor_conf *conf;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	pcre2_code *re;
+	struct lb_health health;
+	enum probe_state state;
+	ev_timer timer;
+	ev_io io;
+	int fd;
+	ev_tstamp started;
+	char req[2048];
+	size_t reqlen, sent;
+	char buf[PROBE_BUF];
+	size_t len;
+};
+
+struct lb_monitors {
+	struct ev_loop *loop;
+	ev_async stop;
+	pthread_t thread;
+	bool running;
+	struct lb_probe *probes;
+	size_t n;
+};
+
+/* ---- verdicts ---- */
+
+struct verdict {
+	bool ok;
+	int result;			/* enum lb_check_result or HTTP status */
+	char why[384];
+};
+
+static void
+describe(const struct lb_probe *p, const struct verdict *v, char *buf,
+    size_t size)
+{
+	unsigned rise = p->conf->rise, fall = p->conf->fall;
+	const struct lb_health *h = &p->health;
+
+	if (v->ok)
+		snprintf(buf, size, "%s, %u/%u checks passed", v->why,
+		    h->ok_streak < rise ? h->ok_streak : rise, rise);
+	else if (h->fail_streak < fall)
+		snprintf(buf, size, "%s, first check failed", v->why);
+	else
+		snprintf(buf, size, "%s, %u/%u checks failed", v->why, fall,
+		    fall);
+}
+
+static void
+publish(struct lb_probe *p, const struct verdict *v, ev_tstamp took)
+{
+	struct lb_member *m = p->member;
+	char text[512];
+
+	atomic_store(&m->check_result, v->result);
+	atomic_store(&m->check_us, (unsigned)(took * 1e6));
+	switch (lb_health_record(&p->health, v->ok, p->conf->rise,
+	    p->conf->fall)) {
+	case LB_HEALTH_WENT_UP:
+	case LB_HEALTH_WENT_DOWN:
+		describe(p, v, text, sizeof(text));
+		atomic_store(&m->up, p->health.up);
+		atomic_fetch_add(&m->transitions, 1);
+		log_msg(p->health.up ? LOG_LVL_INFO : LOG_LVL_WARN,
+		    "pool %s member %s %s: %s", p->pool->conf->name, m->name,
+		    p->health.up ? "UP" : "DOWN", text);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+judge_http(const struct lb_probe *p, struct verdict *v)
+{
+	const struct lb_monitor_conf *c = p->conf;
+	const char *body;
+	char want[128];
+	int status;
+
+	if (p->len < 12 || sscanf(p->buf, "HTTP/1.%*1[01] %3d", &status) != 1) {
+		v->result = LB_CHECK_BAD;
+		snprintf(v->why, sizeof(v->why), "not an HTTP response");
+		return;
+	}
+	v->result = status;
+	if (!lb_expect_status(&c->expect, status)) {
+		lb_expect_status_fmt(&c->expect, want, sizeof(want));
+		snprintf(v->why, sizeof(v->why), "HTTP %d (expected %s)",
+		    status, want);
+		return;
+	}
+	body = strstr(p->buf, "\r\n\r\n");
+	body = body ? body + 4 : p->buf + p->len;
+	if (c->body[0] != '\0' && (p->re ? pcre2_match(p->re,
+	    (PCRE2_SPTR)body, strlen(body), 0, 0, NULL, NULL) < 0 :
+	    strstr(body, c->body) == NULL)) {
+		v->result = LB_CHECK_BODY;
+		snprintf(v->why, sizeof(v->why), "HTTP %d, but the body does "
+		    "not %s \"%s\"", status, p->re ? "match" : "contain",
+		    c->body);
+		return;
+	}
+	v->ok = true;
+	snprintf(v->why, sizeof(v->why), "HTTP %d", status);
+}
+
+static void
+judge_tcp(const struct lb_probe *p, struct verdict *v)
+{
+	const char *want = p->conf->receive;
+
+	if (want[0] != '\0' && strstr(p->buf, want) == NULL) {
+		v->result = LB_CHECK_BAD;
+		snprintf(v->why, sizeof(v->why), "reply does not contain "
+		    "\"%s\"", want);
+		return;
+	}
+	v->ok = true;
+	v->result = LB_CHECK_L4_OK;
+	snprintf(v->why, sizeof(v->why), want[0] ? "reply received" :
+	    "connected");
+}
+
+/* ---- one probe's cycle ---- */
+
+static void probe_io_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+static void
+probe_finish(struct lb_probe *p, struct verdict *v)
+{
+	struct ev_loop *loop = p->mons->loop;
+	ev_tstamp took = ev_now(loop) - p->started;
+	ev_tstamp next = (ev_tstamp)p->conf->interval / 1000.0 - took;
+
+	ev_io_stop(loop, &p->io);
+	if (p->fd >= 0)
+		(void)close(p->fd);
+	p->fd = -1;
+	p->state = PROBE_IDLE;
+	publish(p, v, took);
+	ev_timer_stop(loop, &p->timer);
+	ev_timer_set(&p->timer, next > 0 ? next : 0, 0);
+	ev_timer_start(loop, &p->timer);
+}
+
+/* A failure of a system call: "what: strerror(err)". */
+static void
+probe_fail(struct lb_probe *p, int result, const char *what, int err)
+{
+	struct verdict v = { .ok = false, .result = result };
+
+	snprintf(v.why, sizeof(v.why), "%s: %s", what, strerror(err));
+	probe_finish(p, &v);
+}
+
+static void
+probe_judge(struct lb_probe *p)
+{
+	struct verdict v = { 0 };
+
+	p->buf[p->len] = '\0';
+	if (p->conf->type == LB_MONITOR_HTTP)
+		judge_http(p, &v);
+	else
+		judge_tcp(p, &v);
+	probe_finish(p, &v);
+}
+
+static void
+probe_start(struct lb_probe *p)
+{
+	struct ev_loop *loop = p->mons->loop;
+
+	p->started = ev_now(loop);
+	p->len = p->sent = 0;
+	p->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (p->fd < 0) {
+		probe_fail(p, LB_CHECK_CONNECT, "socket", errno);
+		return;
+	}
+	if (connect(p->fd, (struct sockaddr *)&p->addr, p->addrlen) < 0 &&
+	    errno != EINPROGRESS) {
+		probe_fail(p, LB_CHECK_CONNECT, "connect", errno);
+		return;
+	}
+	p->state = PROBE_CONNECTING;
+	ev_io_set(&p->io, p->fd, EV_WRITE);
+	ev_io_start(loop, &p->io);
+	/* the timer now stands for the probe's timeout */
+	ev_timer_set(&p->timer, (ev_tstamp)p->conf->timeout / 1000.0, 0);
+	ev_timer_start(loop, &p->timer);
+}
+
+static void
+probe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lb_probe *p = w->data;
+	struct verdict v = { .ok = false, .result = LB_CHECK_TIMEOUT };
+
+	(void)loop;
+	(void)revents;
+	if (p->state == PROBE_IDLE) {
+		probe_start(p);
+		return;
+	}
+	snprintf(v.why, sizeof(v.why), "no answer within %llu ms",
+	    (unsigned long long)p->conf->timeout);
+	probe_finish(p, &v);
+}
+
+static void
+probe_connected(struct lb_probe *p)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err != 0) {
+		probe_fail(p, LB_CHECK_CONNECT, "connect", err);
+		return;
+	}
+	if (p->reqlen == 0 && p->conf->receive[0] == '\0') {
+		probe_judge(p);		/* a plain TCP check: connected */
+		return;
+	}
+	p->state = p->reqlen > 0 ? PROBE_SENDING : PROBE_READING;
+	ev_io_stop(p->mons->loop, &p->io);
+	ev_io_set(&p->io, p->fd, p->reqlen > 0 ? EV_WRITE : EV_READ);
+	ev_io_start(p->mons->loop, &p->io);
+}
+
+static void
+probe_send(struct lb_probe *p)
+{
+	ssize_t n = send(p->fd, p->req + p->sent, p->reqlen - p->sent,
+	    MSG_NOSIGNAL);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			probe_fail(p, LB_CHECK_CONNECT, "send", errno);
+		return;
+	}
+	p->sent += (size_t)n;
+	if (p->sent < p->reqlen)
+		return;
+	p->state = PROBE_READING;
+	ev_io_stop(p->mons->loop, &p->io);
+	ev_io_set(&p->io, p->fd, EV_READ);
+	ev_io_start(p->mons->loop, &p->io);
+}
+
+static void
+probe_read(struct lb_probe *p)
+{
+	ssize_t n = read(p->fd, p->buf + p->len, PROBE_BUF - 1 - p->len);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			probe_fail(p, LB_CHECK_CONNECT, "read", errno);
+		return;
+	}
+	p->len += (size_t)n;
+	p->buf[p->len] = '\0';
+	/* HTTP: judged at the server's close (we ask for it) or when the
+	 * buffer is full; tcp: as soon as what it expects is there */
+	if (n == 0 || p->len == PROBE_BUF - 1 ||
+	    (p->conf->type == LB_MONITOR_TCP &&
+	    strstr(p->buf, p->conf->receive) != NULL))
+		probe_judge(p);
+}
+
+static void
+probe_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct lb_probe *p = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (p->state == PROBE_CONNECTING)
+		probe_connected(p);
+	else if (p->state == PROBE_SENDING)
+		probe_send(p);
+	else if (p->state == PROBE_READING)
+		probe_read(p);
+}
+
+/* ---- set-up ---- */
+
+static void
+build_request(struct lb_probe *p)
+{
+	const struct lb_monitor_conf *c = p->conf;
+	char host[256];
+	int n;
+
+	if (c->type == LB_MONITOR_TCP) {
+		p->reqlen = strlen(c->send);
+		memcpy(p->req, c->send, p->reqlen);
+		return;
+	}
+	if (c->host[0] != '\0')
+		snprintf(host, sizeof(host), "%s", c->host);
+	else
+		conf_fmt_sockaddr(host, sizeof(host), &p->addr);
+	n = snprintf(p->req, sizeof(p->req), "%s %s HTTP/1.1\r\nHost: %s\r\n"
+	    "User-Agent: edged-monitor\r\nConnection: close\r\n\r\n",
+	    c->method, c->url, host);
+	p->reqlen = n > 0 && (size_t)n < sizeof(p->req) ? (size_t)n : 0;
+}
+
+static int
+probe_init(struct lb_monitors *mons, struct lb_probe *p,
+    const struct lb_rt_pool *pool, struct lb_member *m,
+    const struct lb_monitor_conf *c, unsigned port)
+{
+	int err;
+	PCRE2_SIZE off;
+
+	p->mons = mons;
+	p->member = m;
+	p->pool = pool;
+	p->conf = c;
+	p->fd = -1;
+	memcpy(&p->addr, &m->addr, sizeof(p->addr));
+	p->addrlen = m->addrlen;
+	if (port > 0 && p->addr.ss_family == AF_INET)
+		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
+	else if (port > 0)
+		((struct sockaddr_in6 *)&p->addr)->sin6_port = htons(port);
+	if (c->body_regex && (p->re = pcre2_compile((PCRE2_SPTR)c->body,
+	    PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL)) == NULL)
+		return -1;		/* checked when parsed: cannot happen */
+	lb_health_init(&p->health);
+	build_request(p);
+	ev_init(&p->timer, probe_timer_cb);
+	p->timer.data = p;
+	ev_init(&p->io, probe_io_cb);
+	p->io.data = p;
+	return 0;
+}
+
+static size_t
+count_probes(const struct lb_runtime *rt)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rt->npools; i++)
+		if (rt->pools[i].conf->monitor[0] != '\0')
+			n += rt->pools[i].nmembers;
+	return n;
+}
+
+static int
+build_probes(struct lb_runtime *rt, struct lb_monitors *mons)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < rt->npools; i++) {
+		const struct lb_rt_pool *pool = &rt->pools[i];
+		const struct lb_monitor_conf *c;
+
+		if (pool->conf->monitor[0] == '\0')
+			continue;
+		c = &rt->conf->monitors[pool->conf->monitor_idx];
+		for (size_t j = 0; j < pool->nmembers; j++, k++)
+			if (probe_init(mons, &mons->probes[k], pool,
+			    &pool->members[j], c,
+			    pool->conf->members[j].monitor_port) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static void
+stop_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void *
+monitor_main(void *arg)
+{
+	struct lb_monitors *mons = arg;
+
+	ev_run(mons->loop, 0);
+	return NULL;
+}
+
+static void
+monitors_free(struct lb_monitors *mons)
+{
+	for (size_t i = 0; i < mons->n; i++) {
+		struct lb_probe *p = &mons->probes[i];
+
+		if (p->fd >= 0)
+			(void)close(p->fd);
+		pcre2_code_free(p->re);
+	}
+	if (mons->loop != NULL)
+		ev_loop_destroy(mons->loop);
+	free(mons->probes);
+	free(mons);
+}
+
+int
+lb_monitors_start(struct lb_runtime *rt)
+{
+	struct lb_monitors *mons;
+	size_t n = count_probes(rt);
+	sigset_t all, old;
+
+	if (n == 0)
+		return 0;
+	if ((mons = calloc(1, sizeof(*mons))) == NULL ||
+	    (mons->probes = calloc(n, sizeof(*mons->probes))) == NULL ||
+	    (mons->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV)) ==
+	    NULL || build_probes(rt, mons) < 0) {
+		if (mons != NULL)
+			monitors_free(mons);
+		return -1;
+	}
+	mons->n = n;
+	ev_async_init(&mons->stop, stop_cb);
+	ev_async_start(mons->loop, &mons->stop);
+	/* first probes right away, spread over 100 ms */
+	for (size_t i = 0; i < n; i++) {
+		ev_timer_set(&mons->probes[i].timer, 0.1 * (double)i /
+		    (double)n, 0);
+		ev_timer_start(mons->loop, &mons->probes[i].timer);
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	mons->running = pthread_create(&mons->thread, NULL, monitor_main,
+	    mons) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rt->monitors = mons;
+	return mons->running ? 0 : -1;
+}
+
+void
+lb_monitors_stop(struct lb_runtime *rt)
+{
+	struct lb_monitors *mons = rt->monitors;
+
+	if (mons == NULL)
+		return;
+	if (mons->running) {
+		ev_async_send(mons->loop, &mons->stop);
+		pthread_join(mons->thread, NULL);
+	}
+	monitors_free(mons);
+	rt->monitors = NULL;
+}
