@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "balance.h"
+#include "health.h"
 #include "member.h"
 
 /*
@@ -22,8 +23,14 @@ static inline unsigned
 lb_balance_weight(const struct lb_member *m)
 {
 	unsigned w = atomic_load_explicit(&m->weight, memory_order_relaxed);
+	uint64_t since;
 
-	return w > 0 ? w : 1;
+	if (w == 0)
+		w = 1;
+	if (m->slow_start_ms == 0 || (since = atomic_load_explicit(
+	    &m->up_since_ms, memory_order_relaxed)) == 0)
+		return w * LB_WEIGHT_SCALE;
+	return lb_slow_start_weight(w, lb_now_ms() - since, m->slow_start_ms);
 }
 
 /*

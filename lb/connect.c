@@ -246,6 +246,8 @@ lb_conn_retry(struct lb_session *s, const char *why, int err,
 	}
 	log_failure(s, why, err);
 	CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+	atomic_fetch_add_explicit(&s->member->passive_fails, 1,
+	    memory_order_relaxed);
 	if (s->retries >= LB_CONNECT_RETRIES)
 		return lb_fwd_reply(s, 503);
 	s->failed[s->retries++] = s->member;

@@ -895,8 +895,11 @@ server_timeout(struct lb_session *s)
 {
 	if (s->conn != NULL && !s->conn->connected)
 		return lb_conn_retry(s, "connect timeout", ETIMEDOUT, false);
-	if (s->member != NULL)
+	if (s->member != NULL) {
 		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+		atomic_fetch_add_explicit(&s->member->passive_fails, 1,
+		    memory_order_relaxed);
+	}
 	if (!s->rsp_started)
 		return lb_fwd_reply(s, 504);
 	lb_session_end(s, "server timeout");

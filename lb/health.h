@@ -35,6 +35,26 @@ void lb_health_init(struct lb_health *h);
 enum lb_health_change lb_health_record(struct lb_health *h, bool ok,
     unsigned rise, unsigned fall);
 
+/* Weights are used at this scale, so that a member ramping up under
+ * slow-start can have a fraction of its configured weight. */
+#define LB_WEIGHT_SCALE	64
+
+/*
+ * The weight (at LB_WEIGHT_SCALE) of a member that came up elapsed_ms
+ * ago, with slow-start over slow_ms: from 1 (a trickle) up to the full
+ * weight once slow_ms has passed.  slow_ms 0: the full weight.
+ */
+static inline unsigned
+lb_slow_start_weight(unsigned weight, uint64_t elapsed_ms, uint64_t slow_ms)
+{
+	uint64_t full = (uint64_t)weight * LB_WEIGHT_SCALE, w;
+
+	if (slow_ms == 0 || elapsed_ms >= slow_ms)
+		return (unsigned)full;
+	w = full * elapsed_ms / slow_ms;
+	return w > 0 ? (unsigned)w : 1;
+}
+
 #define LB_EXPECT_MAX	16
 
 /* `expect status 200-399 404`: ranges of acceptable status codes. */

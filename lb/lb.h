@@ -87,6 +87,7 @@ struct lb_pool_conf {
 	unsigned uri_length;		/* uri: 0 = whole path */
 	unsigned uri_depth;		/* uri: 0 = all segments */
 	char key_name[LB_NAME_MAX * 2];	/* header NAME / url-param NAME */
+	uint64_t slow_start;		/* ms; 0 = none */
 	char monitor[LB_NAME_MAX];	/* "" = none */
 	struct conf_pos monitor_pos;
 	size_t monitor_idx;		/* resolved */

@@ -295,8 +295,18 @@ set_pool_monitor(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return conf_get_name(d, n, 1, p->monitor, sizeof(p->monitor));
 }
 
+static int
+set_slow_start(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_pool_conf *p = obj;
+
+	return conf_get_duration(d, n, 1, 0, 3600000, &p->slow_start);
+}
+
 static const struct conf_directive pool_rows[] = {
 	{ "monitor", 1, 1, CONF_NO_BLOCK, set_pool_monitor, "monitor NAME" },
+	{ "slow-start", 1, 1, CONF_NO_BLOCK, set_slow_start,
+	    "slow-start DURATION" },
 	{ "algorithm", 1, 6, CONF_NO_BLOCK, set_algorithm,
 	    "algorithm round-robin|least-conn|ip-hash|uri [length N] "
 	    "[depth N]|header NAME|url-param NAME" },

@@ -187,6 +187,10 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 	print_algorithm(p, out);
 	if (p->monitor[0] != '\0')
 		fprintf(out, "    monitor %s\n", p->monitor);
+	if (p->slow_start > 0) {
+		conf_fmt_duration(buf, sizeof(buf), p->slow_start);
+		fprintf(out, "    slow-start %s\n", buf);
+	}
 	for (size_t i = 0; i < p->nmembers; i++) {
 		const struct lb_member_conf *m = &p->members[i];
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 enum lb_admin_state {
 	LB_ADMIN_ENABLED = 0,
@@ -38,7 +39,22 @@ struct lb_member {
 					 * status when > 0 */
 	atomic_uint check_us;		/* how long it took */
 	atomic_uint transitions;	/* up/down changes */
+	/* connect failures and timeouts of live traffic since the last
+	 * probe: the monitor counts them as failed checks */
+	atomic_uint passive_fails;
+	uint64_t slow_start_ms;		/* the pool's slow-start, 0 = none */
+	_Atomic uint64_t up_since_ms;	/* when it last came up, 0 = boot */
 };
+
+/* CLOCK_MONOTONIC in ms, coarse (a few ms): cheap enough per pick. */
+static inline uint64_t
+lb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 enum lb_check_result {
 	LB_CHECK_NONE = 0,		/* no probe yet, or no monitor */

@@ -60,6 +60,7 @@ struct lb_monitors {
 
 struct verdict {
 	bool ok;
+	bool passive;			/* live traffic decided, not a probe */
 	int result;			/* enum lb_check_result or HTTP status */
 	char why[384];
 };
@@ -71,7 +72,9 @@ describe(const struct lb_probe *p, const struct verdict *v, char *buf,
 	unsigned rise = p->conf->rise, fall = p->conf->fall;
 	const struct lb_health *h = &p->health;
 
-	if (v->ok)
+	if (v->passive)
+		snprintf(buf, size, "%s (live traffic)", v->why);
+	else if (v->ok)
 		snprintf(buf, size, "%s, %u/%u checks passed", v->why,
 		    h->ok_streak < rise ? h->ok_streak : rise, rise);
 	else if (h->fail_streak < fall)
@@ -81,19 +84,45 @@ describe(const struct lb_probe *p, const struct verdict *v, char *buf,
 		    fall);
 }
 
+/*
+ * The probe's verdict, then the live traffic's: connect failures and
+ * timeouts seen since the last probe count as failed checks after it,
+ * so a member that answers its monitor but not its clients goes down.
+ */
+static enum lb_health_change
+record(struct lb_probe *p, struct verdict *v)
+{
+	enum lb_health_change c = lb_health_record(&p->health, v->ok,
+	    p->conf->rise, p->conf->fall);
+	unsigned passive = atomic_exchange(&p->member->passive_fails, 0);
+
+	for (unsigned i = 0; i < passive && c == LB_HEALTH_SAME; i++) {
+		c = lb_health_record(&p->health, false, p->conf->rise,
+		    p->conf->fall);
+		if (c == LB_HEALTH_WENT_DOWN) {
+			v->ok = false;
+			v->passive = true;
+			snprintf(v->why, sizeof(v->why), "%u requests could not "
+			    "connect or timed out", passive);
+		}
+	}
+	return c;
+}
+
 static void
-publish(struct lb_probe *p, const struct verdict *v, ev_tstamp took)
+publish(struct lb_probe *p, struct verdict *v, ev_tstamp took)
 {
 	struct lb_member *m = p->member;
 	char text[512];
 
 	atomic_store(&m->check_result, v->result);
 	atomic_store(&m->check_us, (unsigned)(took * 1e6));
-	switch (lb_health_record(&p->health, v->ok, p->conf->rise,
-	    p->conf->fall)) {
+	switch (record(p, v)) {
 	case LB_HEALTH_WENT_UP:
 	case LB_HEALTH_WENT_DOWN:
 		describe(p, v, text, sizeof(text));
+		if (p->health.up)
+			atomic_store(&m->up_since_ms, lb_now_ms());
 		atomic_store(&m->up, p->health.up);
 		atomic_fetch_add(&m->transitions, 1);
 		log_msg(p->health.up ? LOG_LVL_INFO : LOG_LVL_WARN,

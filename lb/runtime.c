@@ -62,6 +62,7 @@ build_pool(struct lb_rt_pool *p, const struct lb_pool_conf *pc,
 		struct lb_member *m = &p->members[i];
 
 		init_member(m, &pc->members[i], (unsigned)(base + i));
+		m->slow_start_ms = pc->slow_start;
 		if (m->backup)
 			p->backup[p->nbackup++] = m;
 		else

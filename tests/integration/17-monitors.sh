@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 17-monitors
 
-VIP=22700 B1=22701 B2=22702 B3=22703 VT=22704
-require_free_ports $VIP $B1 $B2 $B3 $VT
+VIP=22700 B1=22701 B2=22702 B3=22703 VT=22704 VQ=22705 DEAD=22798
+require_free_ports $VIP $B1 $B2 $B3 $VT $VQ $DEAD
 HEALTHY='location /healthz { return 200 "ok\n"; }'
 nginx_backend b1 $B1 "$HEALTHY"
 nginx_backend b2 $B2 "$HEALTHY"
@@ -52,6 +52,18 @@ virtual-server v {
     profile web
     default-pool p
 }
+# passive: bad's monitor port answers, its service port does not
+pool q {
+    algorithm round-robin
+    monitor web
+    member good 127.0.0.1:$B1
+    member bad 127.0.0.1:$DEAD monitor-port $B1
+}
+virtual-server vq {
+    listen 127.0.0.1:$VQ
+    profile web
+    default-pool q
+}
 virtual-server vt {
     listen 127.0.0.1:$VT
     profile web
@@ -59,7 +71,7 @@ virtual-server vt {
 }
 CONF
 } >"$T/edged.conf"
-edged_start "$T/edged.conf" $VIP $VT
+edged_start "$T/edged.conf" $VIP $VT $VQ
 
 health() {
 	ctl show pool "$1" --json | json_get "[m for m in j['pools'][0]['members'] if m['name'] == '$2'][0]['health']"
@@ -99,8 +111,9 @@ took=$(wait_health p b2 down 3000)
 assert_ne "b2 marked down" never "$took"
 assert_le "b2 marked down within (ms)" "$took" 1300
 wait "$wrkpid" || true
+# under load, live traffic's failed connects usually decide first
 assert_match "DOWN logged with its reason" \
-    'pool p member b2 DOWN: connect: Connection refused, 2/2 checks failed' \
+    'pool p member b2 DOWN: (connect: Connection refused, 2/2 checks failed|[0-9]+ requests could not connect or timed out \(live traffic\))' \
     "$(cat "$T/edged.log")"
 # after that, wrk sees no error at all
 wrk -t1 -c10 -d2s "http://127.0.0.1:$VIP/" >"$T/wrk2" 2>&1
@@ -128,5 +141,20 @@ assert_eq "tcp-monitored pool serves from t1" "b1" \
     "$(get "http://127.0.0.1:$VT/")"
 assert_match "show pool: last check of t1" '"result": ?"L4 ok"' \
     "$(ctl show pool t --json)"
+
+# passive failure detection: the probes pass, live connects fail; the
+# clients see no error (retried on good) and bad is taken out within an
+# interval of the failures
+assert_ne "passive: bad starts up (its monitor port answers)" never \
+    "$(wait_health q bad up 2000)"
+curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
+    "http://127.0.0.1:$VQ/p[1-10]" >"$T/passive.codes"
+assert_eq "passive: every client answered 200" 10 \
+    "$(grep -c '^200$' "$T/passive.codes")"
+assert_ne "passive: bad marked down by live traffic" never \
+    "$(wait_health q bad down 1500)"
+assert_match "passive: the reason" \
+    'pool q member bad DOWN: [0-9]+ requests could not connect or timed out \(live traffic\)' \
+    "$(cat "$T/edged.log")"
 
 pass

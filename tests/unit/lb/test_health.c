@@ -126,6 +126,29 @@ status_parse_errors(void **state)
 	assert_int_equal(lb_expect_status_add(&e, "201"), -1);
 }
 
+static void
+slow_start_ramp(void **state)
+{
+	(void)state;
+	/* no slow-start, or over: the full weight, at scale */
+	assert_int_equal(lb_slow_start_weight(3, 0, 0), 3 * LB_WEIGHT_SCALE);
+	assert_int_equal(lb_slow_start_weight(3, 30000, 30000),
+	    3 * LB_WEIGHT_SCALE);
+	assert_int_equal(lb_slow_start_weight(3, 99999, 30000),
+	    3 * LB_WEIGHT_SCALE);
+	/* just up: a trickle, never nothing */
+	assert_int_equal(lb_slow_start_weight(3, 0, 30000), 1);
+	assert_int_equal(lb_slow_start_weight(1, 1, 30000), 1);
+	/* linear in between */
+	assert_int_equal(lb_slow_start_weight(4, 15000, 30000),
+	    2 * LB_WEIGHT_SCALE);
+	assert_int_equal(lb_slow_start_weight(4, 7500, 30000),
+	    LB_WEIGHT_SCALE);
+	for (uint64_t t = 0; t < 30000; t += 1000)
+		assert_true(lb_slow_start_weight(2, t, 30000) <=
+		    lb_slow_start_weight(2, t + 1000, 30000));
+}
+
 int
 main(void)
 {
@@ -137,6 +160,7 @@ main(void)
 		cmocka_unit_test(rise_and_fall_of_one),
 		cmocka_unit_test(status_default_and_ranges),
 		cmocka_unit_test(status_parse_errors),
+		cmocka_unit_test(slow_start_ramp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
