@@ -116,8 +116,17 @@ struct lb_vs_conf {
 	size_t pool_idx;
 };
 
+/* `stats { listen ADDR }`: Prometheus /metrics and JSON /stats. */
+struct lb_stats_conf {
+	bool enabled;
+	struct conf_pos pos;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
 struct lb_conf {
 	struct lb_timeouts timeouts;
+	struct lb_stats_conf stats;
 	struct lb_monitor_conf *monitors;
 	size_t nmonitors;
 	struct lb_profile_conf *profiles;

@@ -407,7 +407,36 @@ set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
 	    -1 : 0;
 }
 
+/* ---- stats ---- */
+
+static int
+set_stats_listen(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_stats_conf *st = obj;
+
+	st->pos = n->argpos[1];
+	if (conf_get_sockaddr(d, n, 1, &st->addr, &st->addrlen) < 0)
+		return -1;
+	st->enabled = true;
+	return 0;
+}
+
+static const struct conf_directive stats_rows[] = {
+	{ "listen", 1, 1, CONF_NO_BLOCK, set_stats_listen,
+	    "listen ADDRESS:PORT" },
+};
+
+static int
+set_stats(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_conf *c = obj;
+
+	return conf_apply(d, n, "stats", stats_rows, ARRAY_LEN(stats_rows),
+	    &c->stats) ? -1 : 0;
+}
+
 const struct conf_directive lb_conf_directives[] = {
+	{ "stats", 0, 0, CONF_NEEDS_BLOCK, set_stats, "stats { listen ADDR }" },
 	{ "defaults", 0, 0, CONF_NEEDS_BLOCK, set_defaults, "defaults { }" },
 	{ "monitor", 1, 1, CONF_NEEDS_BLOCK, lb_monitor_directive,
 	    "monitor NAME { }" },

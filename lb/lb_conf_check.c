@@ -104,6 +104,30 @@ check_listen_dups(const struct lb_conf *c, struct conf_diag *d)
 	return errors;
 }
 
+/* The stats listener must not take a virtual server's address. */
+static unsigned
+check_stats_listen(const struct lb_conf *c, struct conf_diag *d)
+{
+	const struct lb_listen_conf st = { .addr = c->stats.addr,
+	    .addrlen = c->stats.addrlen };
+	char buf[128];
+
+	if (!c->stats.enabled)
+		return 0;
+	for (size_t i = 0; i < lb_conf_nlisteners(c); i++) {
+		const struct lb_listen_conf *l = lb_conf_listener(c, i);
+
+		if (!same_sockaddr(&st, l))
+			continue;
+		conf_fmt_sockaddr(buf, sizeof(buf), &l->addr);
+		conf_error(d, &c->stats.pos, "stats: address %s is already "
+		    "used by a listen at %s:%u:%u", buf, l->pos.file,
+		    l->pos.line, l->pos.col);
+		return 1;
+	}
+	return 0;
+}
+
 unsigned
 lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 {
@@ -128,7 +152,7 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	}
 	for (size_t i = 0; i < c->nvservers; i++)
 		errors += resolve_vs(c, &c->vservers[i], d);
-	return errors + check_listen_dups(c, d);
+	return errors + check_listen_dups(c, d) + check_stats_listen(c, d);
 }
 
 /* ---- printer ---- */
@@ -226,6 +250,12 @@ void
 lb_conf_print(const struct lb_conf *c, FILE *out)
 {
 	print_timeouts(&c->timeouts, out);
+	if (c->stats.enabled) {
+		char buf[128];
+
+		conf_fmt_sockaddr(buf, sizeof(buf), &c->stats.addr);
+		fprintf(out, "stats {\n    listen %s\n}\n", buf);
+	}
 	for (size_t i = 0; i < c->nmonitors; i++)
 		lb_monitor_print(&c->monitors[i], out);
 	for (size_t i = 0; i < c->nprofiles; i++)

@@ -61,6 +61,10 @@ int lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
 char *lb_show_pool(struct lb_runtime *rt, const char *pool, bool json,
     size_t *len);
 
+/* Every counter and gauge in the Prometheus text exposition format
+ * (version 0.0.4).  malloc'd; NULL out of memory. */
+char *lb_metrics(struct lb_runtime *rt, size_t *len);
+
 /* Starts the monitor thread: each monitored member is probed once per
  * interval, whatever the number of worker threads.  Returns 0, or -1. */
 int lb_monitors_start(struct lb_runtime *rt);

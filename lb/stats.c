@@ -326,3 +326,171 @@ lb_stats(struct lb_runtime *rt, bool json, size_t *len)
 	}
 	return buf;
 }
+
+/* ---- Prometheus text exposition format ---- */
+
+enum value {
+	V_CUR, V_TOTAL, V_REQUESTS, V_BYTES_IN, V_BYTES_OUT, V_RESP, V_ERRORS,
+	V_UP, V_WEIGHT, V_ACTIVE, V_CHECK_SECONDS, V_TRANSITIONS,
+};
+
+struct family {
+	enum which which;
+	const char *name;
+	const char *type;
+	enum value value;
+	const char *help;
+};
+
+static const struct family families[] = {
+	{ VS, "edged_virtual_server_connections", "gauge", V_CUR,
+	    "Client connections open." },
+	{ VS, "edged_virtual_server_connections_total", "counter", V_TOTAL,
+	    "Client connections accepted." },
+	{ VS, "edged_virtual_server_requests_total", "counter", V_REQUESTS,
+	    "Requests received." },
+	{ VS, "edged_virtual_server_bytes_in_total", "counter", V_BYTES_IN,
+	    "Bytes received from clients." },
+	{ VS, "edged_virtual_server_bytes_out_total", "counter", V_BYTES_OUT,
+	    "Bytes sent to clients." },
+	{ VS, "edged_virtual_server_responses_total", "counter", V_RESP,
+	    "Responses sent, by status class." },
+	{ POOL, "edged_pool_active_requests", "gauge", V_CUR,
+	    "Requests in progress on the pool's members." },
+	{ POOL, "edged_pool_connections_total", "counter", V_TOTAL,
+	    "Connections opened to the pool's members." },
+	{ POOL, "edged_pool_requests_total", "counter", V_REQUESTS,
+	    "Requests given to the pool." },
+	{ POOL, "edged_pool_bytes_in_total", "counter", V_BYTES_IN,
+	    "Bytes sent to the pool's members." },
+	{ POOL, "edged_pool_bytes_out_total", "counter", V_BYTES_OUT,
+	    "Bytes received from the pool's members." },
+	{ POOL, "edged_pool_responses_total", "counter", V_RESP,
+	    "Responses, by status class." },
+	{ MEMBER, "edged_member_up", "gauge", V_UP,
+	    "1 when the member may take new requests (healthy, enabled)." },
+	{ MEMBER, "edged_member_weight", "gauge", V_WEIGHT,
+	    "The member's weight." },
+	{ MEMBER, "edged_member_active_requests", "gauge", V_ACTIVE,
+	    "Requests in progress on the member." },
+	{ MEMBER, "edged_member_connections_total", "counter", V_TOTAL,
+	    "Connections opened to the member." },
+	{ MEMBER, "edged_member_requests_total", "counter", V_REQUESTS,
+	    "Requests sent to the member." },
+	{ MEMBER, "edged_member_bytes_in_total", "counter", V_BYTES_IN,
+	    "Bytes sent to the member." },
+	{ MEMBER, "edged_member_bytes_out_total", "counter", V_BYTES_OUT,
+	    "Bytes received from the member." },
+	{ MEMBER, "edged_member_responses_total", "counter", V_RESP,
+	    "Responses, by status class." },
+	{ MEMBER, "edged_member_errors_total", "counter", V_ERRORS,
+	    "Connect failures, timeouts and bad responses." },
+	{ MEMBER, "edged_member_check_duration_seconds", "gauge",
+	    V_CHECK_SECONDS, "How long the last health check took." },
+	{ MEMBER, "edged_member_health_transitions_total", "counter",
+	    V_TRANSITIONS, "Health changes, up or down." },
+};
+
+static double
+member_value(const struct lb_member *m, enum value v)
+{
+	switch (v) {
+	case V_UP:
+		return lb_member_usable(m) ? 1 : 0;
+	case V_WEIGHT:
+		return atomic_load(&m->weight);
+	case V_ACTIVE:
+		return atomic_load(&m->active);
+	case V_CHECK_SECONDS:
+		return atomic_load(&m->check_us) / 1e6;
+	default:
+		return atomic_load(&m->transitions);
+	}
+}
+
+static double
+sum_value(const struct sum *s, enum value v)
+{
+	const uint64_t vals[] = { s->cur, s->total, s->requests, s->bytes_in,
+	    s->bytes_out, 0, s->errors };
+
+	return (double)vals[v];
+}
+
+static void
+sample(FILE *f, const struct family *fam, const char *labels, double v)
+{
+	fprintf(f, "%s{%s} %.17g\n", fam->name, labels, v);
+}
+
+static void
+sample_classes(FILE *f, const struct family *fam, const char *labels,
+    const struct sum *s)
+{
+	static const char *const cls[] = { "other", "1xx", "2xx", "3xx", "4xx",
+	    "5xx" };
+	char l[320];
+
+	for (int i = 1; i <= 6; i++) {
+		snprintf(l, sizeof(l), "%s,code=\"%s\"", labels, cls[i % 6]);
+		sample(f, fam, l, (double)s->resp[i % 6]);
+	}
+}
+
+static void
+family_samples(struct lb_runtime *rt, FILE *f, const struct family *fam)
+{
+	size_t n = fam->which == VS ? rt->nvs : fam->which == POOL ?
+	    rt->npools : rt->nmembers;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct lb_member *m = NULL;
+		char labels[256];
+		struct sum s;
+
+		if (fam->which == VS) {
+			snprintf(labels, sizeof(labels), "virtual_server=\"%s\"",
+			    rt->vs[i].conf->name);
+		} else if (fam->which == POOL) {
+			snprintf(labels, sizeof(labels), "pool=\"%s\"",
+			    rt->pools[i].conf->name);
+		} else {
+			const struct lb_rt_pool *p = rt->pools;
+
+			while (i >= p->member_base + p->nmembers)
+				p++;
+			m = &p->members[i - p->member_base];
+			snprintf(labels, sizeof(labels), "pool=\"%s\","
+			    "member=\"%s\"", p->conf->name, m->name);
+		}
+		if (fam->value >= V_UP) {
+			sample(f, fam, labels, member_value(m, fam->value));
+			continue;
+		}
+		s = sum_of(rt, fam->which, i);
+		if (fam->value == V_RESP)
+			sample_classes(f, fam, labels, &s);
+		else
+			sample(f, fam, labels, sum_value(&s, fam->value));
+	}
+}
+
+char *
+lb_metrics(struct lb_runtime *rt, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", families[i].name,
+		    families[i].help, families[i].name, families[i].type);
+		family_samples(rt, f, &families[i]);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -7,6 +7,7 @@
  *   CONFIG_DATA*, CONFIG_END            READY (after listeners are up)
  *   LISTENER (fd: listener, thread)     STATS_DATA*, STATS_END
  *   MEMBER* (op, value; "POOL MEMBER")  FAILED (text: why)
+ *   STATS_LISTENER (fd)
  *   START
  *   STATS (id, json)
  *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
@@ -35,6 +36,7 @@ enum ipc_type {
 	IPC_FAILED,
 	IPC_MEMBER,
 	IPC_SHOW_POOL,
+	IPC_STATS_LISTENER,		/* fd: the stats socket */
 };
 
 struct ipc_hdr {

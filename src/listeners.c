@@ -67,6 +67,32 @@ dup_old(const struct listen_set *old, const struct sockaddr_storage *ss,
 	return -1;
 }
 
+/* The stats socket: one, served by the worker's main thread. */
+static int
+build_stats(struct listen_set *set, const struct lb_conf *c,
+    const struct listen_set *old, struct conf_diag *d)
+{
+	struct listen_sock *st = &set->stats;
+	char a[128];
+
+	if (!c->stats.enabled)
+		return 0;
+	memcpy(&st->addr, &c->stats.addr, sizeof(st->addr));
+	st->addrlen = c->stats.addrlen;
+	if (old != NULL && old->stats.fd >= 0 &&
+	    old->stats.addrlen == st->addrlen &&
+	    memcmp(&old->stats.addr, &st->addr, st->addrlen) == 0)
+		st->fd = fcntl(old->stats.fd, F_DUPFD_CLOEXEC, 3);
+	else
+		st->fd = bind_one(&st->addr, st->addrlen);
+	if (st->fd >= 0)
+		return 0;
+	conf_fmt_sockaddr(a, sizeof(a), &st->addr);
+	conf_error(d, &c->stats.pos, "cannot listen on %s for stats: %s", a,
+	    strerror(errno));
+	return -1;
+}
+
 int
 listen_set_build(struct listen_set *set, const struct lb_conf *c,
     unsigned nthreads, const struct listen_set *old, struct conf_diag *d)
@@ -76,9 +102,14 @@ listen_set_build(struct listen_set *set, const struct lb_conf *c,
 
 	set->nlisteners = n;
 	set->nthreads = nthreads;
+	set->stats.fd = -1;
 	set->v = calloc(total > 0 ? total : 1, sizeof(*set->v));
 	if (set->v == NULL) {
 		conf_error(d, NULL, "out of memory");
+		return -1;
+	}
+	if (build_stats(set, c, old, d) < 0) {
+		listen_set_release(set);
 		return -1;
 	}
 	for (size_t i = 0; i < n * nthreads; i++) {
@@ -110,6 +141,9 @@ listen_set_release(struct listen_set *set)
 	for (size_t i = 0; i < set->nlisteners * set->nthreads; i++)
 		if (set->v[i].fd >= 0)
 			(void)close(set->v[i].fd);
+	if (set->stats.fd >= 0 && set->v != NULL)
+		(void)close(set->stats.fd);
 	free(set->v);
 	memset(set, 0, sizeof(*set));
+	set->stats.fd = -1;
 }

@@ -24,6 +24,7 @@ struct listen_set {
 	struct listen_sock *v;		/* [listener * nthreads + thread] */
 	size_t nlisteners;
 	unsigned nthreads;
+	struct listen_sock stats;	/* fd -1 when there is none */
 };
 
 struct lb_conf;

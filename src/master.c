@@ -84,6 +84,9 @@ feed_worker(struct worker *w, const struct gen *g)
 		if (ipc_send(w->ipc, IPC_LISTENER, (uint32_t)(i / ls->nthreads),
 		    ls->v[i].thread, NULL, 0, ls->v[i].fd) < 0)
 			return -1;
+	if (ls->stats.fd >= 0 && ipc_send(w->ipc, IPC_STATS_LISTENER, 0, 0,
+	    NULL, 0, ls->stats.fd) < 0)
+		return -1;
 	if (send_overrides(w->m, w, g) < 0)
 		return -1;
 	return ipc_send(w->ipc, IPC_START, 0, 0, NULL, 0, -1);

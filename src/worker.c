@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "lb_runtime.h"
 #include "log.h"
+#include "stats_http.h"
 #include "worker.h"
 
 /* seconds a draining worker may take before it stops regardless */
@@ -41,6 +42,7 @@ struct worker {
 	unsigned nthreads;
 	size_t nlisteners;
 	int *fds;			/* [thread][listener] */
+	int stats_fd;			/* -1: no stats listener */
 	struct worker_thread *threads;
 	atomic_bool *done;
 	struct ipc_msg msg;
@@ -122,6 +124,10 @@ read_listeners(struct worker *w)
 		if (w->msg.hdr.type == IPC_MEMBER) {
 			/* the edgectl changes in force, before traffic */
 			apply_member(w);
+			continue;
+		}
+		if (w->msg.hdr.type == IPC_STATS_LISTENER && w->msg.fd >= 0) {
+			w->stats_fd = w->msg.fd;
 			continue;
 		}
 		if (w->msg.hdr.type != IPC_LISTENER || w->msg.fd < 0 ||
@@ -219,12 +225,12 @@ answer_stats(struct worker *w)
 static int
 serve_master(struct worker *w)
 {
-	struct pollfd p = { .fd = w->ipc, .events = POLLIN };
-	bool master_gone = false;
+	struct pollfd p[2] = { { .fd = w->ipc, .events = POLLIN },
+	    { .fd = w->stats_fd, .events = POLLIN } };
 	time_t drain_since = 0;
 
 	while (!all_done(w)) {
-		int r = poll(&p, master_gone ? 0 : 1, 200);
+		int r = poll(p, 2, 200);
 
 		/* long tunnels must not keep an old generation forever */
 		if (drain_since != 0 && time(NULL) - drain_since >
@@ -235,13 +241,15 @@ serve_master(struct worker *w)
 			drain_since = 0;
 		}
 
-		if (r <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+		if (r > 0 && (p[1].revents & POLLIN))
+			stats_serve(w->rt, w->stats_fd);
+		if (r <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		r = ipc_recv(w->ipc, &w->msg);
 		if (r <= 0) {
 			log_warn("master went away; stopping");
 			lb_runtime_stop(w->rt);
-			master_gone = true;
+			p[0].fd = -1;		/* poll ignores it from now */
 			continue;
 		}
 		if (w->msg.fd >= 0)
@@ -263,7 +271,7 @@ serve_master(struct worker *w)
 int
 worker_main(int ipc, bool debug)
 {
-	struct worker w = { .ipc = ipc };
+	struct worker w = { .ipc = ipc, .stats_fd = -1 };
 	int rc;
 
 	log_init("worker", debug);
@@ -286,6 +294,8 @@ worker_main(int ipc, bool debug)
 	free(w.threads);
 	free(w.done);
 	free(w.fds);
+	if (w.stats_fd >= 0)
+		(void)close(w.stats_fd);
 	log_info("worker exiting");
 	return rc;
 }

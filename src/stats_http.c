@@ -1,0 +1,111 @@
+/*
+ * src/stats_http.c - see stats_http.h.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lb_runtime.h"
+#include "stats_http.h"
+
+#define HEAD_MAX	4096
+
+/* Reads the request head (to the empty line) within a second. */
+static ssize_t
+read_head(int c, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	while (len < size - 1) {
+		struct pollfd p = { .fd = c, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) <= 0)
+			return -1;
+		n = recv(c, buf + len, size - 1 - len, MSG_DONTWAIT);
+		if (n <= 0)
+			return n < 0 && errno == EAGAIN ? 0 : -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "\r\n\r\n") != NULL)
+			return (ssize_t)len;
+	}
+	return -1;
+}
+
+static void
+reply(int c, int status, const char *type, const char *body, size_t len)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-cache\r\nConnection: close\r\n\r\n", status,
+	    status == 200 ? "OK" : status == 404 ? "Not Found" :
+	    status == 405 ? "Method Not Allowed" : "Bad Request", type, len);
+
+	(void)send(c, head, (size_t)n, MSG_NOSIGNAL);
+	for (size_t off = 0; off < len;) {
+		ssize_t w = send(c, body + off, len - off, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+/* The path of "GET PATH HTTP/1.x", cut at '?'. */
+static bool
+path_is(const char *head, const char *path)
+{
+	size_t n = strlen(path);
+
+	return strncmp(head + 4, path, n) == 0 &&
+	    (head[4 + n] == ' ' || head[4 + n] == '?');
+}
+
+static void
+answer(struct lb_runtime *rt, int c, const char *head)
+{
+	static const char prom[] = "text/plain; version=0.0.4; "
+	    "charset=utf-8";
+	char *body = NULL;
+	size_t len = 0;
+
+	if (strncmp(head, "GET ", 4) != 0) {
+		reply(c, 405, "text/plain", "GET only\n", 9);
+		return;
+	}
+	if (path_is(head, "/metrics"))
+		body = lb_metrics(rt, &len);
+	else if (path_is(head, "/stats"))
+		body = lb_stats(rt, true, &len);
+	else {
+		reply(c, 404, "text/plain", "try /metrics or /stats\n", 23);
+		return;
+	}
+	if (body == NULL)
+		reply(c, 500, "text/plain", "out of memory\n", 14);
+	else
+		reply(c, 200, path_is(head, "/stats") ? "application/json" :
+		    prom, body, len);
+	free(body);
+}
+
+void
+stats_serve(struct lb_runtime *rt, int fd)
+{
+	struct timeval tv = { 1, 0 };
+	char head[HEAD_MAX];
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (c < 0)
+		return;
+	(void)setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (read_head(c, head, sizeof(head)) > 0)
+		answer(rt, c, head);
+	(void)close(c);
+}
