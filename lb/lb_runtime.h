@@ -44,6 +44,9 @@ char *lb_stats(struct lb_runtime *rt, bool json, size_t *len);
 enum lb_member_op {
 	LB_MEMBER_ADMIN = 1,		/* value: enum lb_admin_state */
 	LB_MEMBER_WEIGHT,		/* value: 1..256 */
+	LB_MEMBER_HEALTH,		/* value: 1 up, 0 down; carried over
+					 * from the previous worker, applied
+					 * only where a monitor decides */
 };
 
 /*
@@ -53,6 +56,15 @@ enum lb_member_op {
  */
 int lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
     const char *member, enum lb_member_op op, unsigned value);
+/*
+ * Health changes since the last call: calls report(pool, member, up,
+ * arg) for each monitored member whose health differs from what was
+ * reported before.  For the worker's main thread.
+ */
+void lb_runtime_health_changes(struct lb_runtime *rt,
+    void (*report)(const char *pool, const char *member, bool up, void *arg),
+    void *arg);
+
 /*
  * Members of pool (all pools when pool is empty): state, admin state,
  * health, weight, requests in progress, requests, errors, last check.

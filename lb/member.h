@@ -43,6 +43,9 @@ struct lb_member {
 	 * probe: the monitor counts them as failed checks */
 	atomic_uint passive_fails;
 	uint64_t slow_start_ms;		/* the pool's slow-start, 0 = none */
+	bool monitored;			/* its pool has a monitor */
+	bool health_carried;		/* up came from the previous worker */
+	int reported_up;		/* what the main thread last reported */
 	_Atomic uint64_t up_since_ms;	/* when it last came up, 0 = boot */
 };
 

@@ -398,6 +398,12 @@ probe_init(struct lb_monitors *mons, struct lb_probe *p,
 	    PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL)) == NULL)
 		return -1;		/* checked when parsed: cannot happen */
 	lb_health_init(&p->health);
+	if (m->health_carried) {
+		/* the previous worker's verdict stands until checks change
+		 * it: a member that was down needs `rise` good checks */
+		p->health.up = atomic_load(&m->up);
+		p->health.probed = true;
+	}
 	build_request(p);
 	ev_init(&p->timer, probe_timer_cb);
 	p->timer.data = p;

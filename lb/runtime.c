@@ -63,6 +63,8 @@ build_pool(struct lb_rt_pool *p, const struct lb_pool_conf *pc,
 
 		init_member(m, &pc->members[i], (unsigned)(base + i));
 		m->slow_start_ms = pc->slow_start;
+		m->monitored = pc->monitor[0] != '\0';
+		m->reported_up = 1;
 		if (m->backup)
 			p->backup[p->nbackup++] = m;
 		else
@@ -354,7 +356,16 @@ lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
 
 			if (strcmp(m->name, member) != 0)
 				continue;
-			if (op == LB_MEMBER_ADMIN && value <= LB_ADMIN_DRAIN)
+			if (op == LB_MEMBER_HEALTH) {
+				/* without a monitor nothing would bring it
+				 * back: a carried health applies only here */
+				if (m->monitored) {
+					atomic_store(&m->up, value != 0);
+					m->health_carried = true;
+					m->reported_up = value != 0;
+				}
+			} else if (op == LB_MEMBER_ADMIN &&
+			    value <= LB_ADMIN_DRAIN)
 				atomic_store(&m->admin, (int)value);
 			else if (op == LB_MEMBER_WEIGHT && value >= 1 &&
 			    value <= 256)
@@ -365,4 +376,24 @@ lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
 		}
 	}
 	return -1;
+}
+
+void
+lb_runtime_health_changes(struct lb_runtime *rt,
+    void (*report)(const char *pool, const char *member, bool up, void *arg),
+    void *arg)
+{
+	for (size_t i = 0; i < rt->npools; i++) {
+		struct lb_rt_pool *p = &rt->pools[i];
+
+		for (size_t j = 0; j < p->nmembers; j++) {
+			struct lb_member *m = &p->members[j];
+			int up = atomic_load(&m->up);
+
+			if (!m->monitored || up == m->reported_up)
+				continue;
+			m->reported_up = up;
+			report(p->conf->name, m->name, up != 0, arg);
+		}
+	}
 }

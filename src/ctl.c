@@ -246,8 +246,8 @@ ctl_worker_gone(struct master *m, struct worker *w)
 
 /* ---- members ---- */
 
-static struct member_override *
-override_of(struct master *m, const char *pool, const char *member)
+struct member_override *
+master_override(struct master *m, const char *pool, const char *member)
 {
 	struct member_override *o;
 
@@ -264,6 +264,7 @@ override_of(struct master *m, const char *pool, const char *member)
 	snprintf(o->member, sizeof(o->member), "%s", member);
 	o->admin = -1;
 	o->weight = 0;
+	o->health = -1;
 	return o;
 }
 
@@ -294,6 +295,9 @@ send_overrides(struct master *m, struct worker *w, const struct gen *g)
 			return -1;
 		if (o->weight > 0 && send_member(w, o->pool, o->member,
 		    LB_MEMBER_WEIGHT, o->weight) < 0)
+			return -1;
+		if (o->health >= 0 && send_member(w, o->pool, o->member,
+		    LB_MEMBER_HEALTH, (uint32_t)o->health) < 0)
 			return -1;
 	}
 	return 0;
@@ -330,7 +334,7 @@ cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
 		ctl_reply(m, c, false, err);
 		return;
 	}
-	if ((o = override_of(m, words[2], words[3])) == NULL) {
+	if ((o = master_override(m, words[2], words[3])) == NULL) {
 		ctl_reply(m, c, false, "out of memory\n");
 		return;
 	}

@@ -12,7 +12,7 @@
  *   STATS (id, json)
  *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
  *   MEMBER (op, value; "POOL MEMBER")
- *   DRAIN
+ *   DRAIN                               HEALTH (up; "POOL MEMBER")
  */
 #ifndef EDGED_IPC_H
 #define EDGED_IPC_H
@@ -37,6 +37,7 @@ enum ipc_type {
 	IPC_MEMBER,
 	IPC_SHOW_POOL,
 	IPC_STATS_LISTENER,		/* fd: the stats socket */
+	IPC_HEALTH,			/* worker: arg0 up; "POOL MEMBER" */
 };
 
 struct ipc_hdr {

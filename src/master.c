@@ -204,6 +204,26 @@ worker_exit_cb(struct ev_loop *loop, ev_child *c, int revents)
 		ev_break(m->loop, EVBREAK_ALL);
 }
 
+/* A monitor's verdict, kept for the next worker (reload or restart). */
+static void
+remember_health(struct master *m, const struct worker *w,
+    struct ipc_msg *msg)
+{
+	struct member_override *o;
+	char *member;
+
+	/* a draining worker's view is older than the current one's */
+	if (w != m->worker && w != m->pending)
+		return;
+	msg->data[msg->hdr.len < sizeof(msg->data) ? msg->hdr.len :
+	    sizeof(msg->data) - 1] = '\0';
+	if ((member = strchr(msg->data, ' ')) == NULL)
+		return;
+	*member++ = '\0';
+	if ((o = master_override(m, msg->data, member)) != NULL)
+		o->health = msg->hdr.arg0 != 0;
+}
+
 static void
 worker_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
@@ -233,6 +253,9 @@ worker_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 	case IPC_STATS_DATA:
 	case IPC_STATS_END:
 		ctl_stats_reply(m, w, &m->msg);
+		break;
+	case IPC_HEALTH:
+		remember_health(m, w, &m->msg);
 		break;
 	default:
 		log_warn("worker %d sent unknown message %u", (int)w->pid,

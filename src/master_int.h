@@ -44,6 +44,8 @@ struct member_override {
 	char member[LB_NAME_MAX];
 	int admin;			/* enum lb_admin_state; -1 = unset */
 	unsigned weight;		/* 0 = unset */
+	int health;			/* the monitor's verdict: 1 up, 0 down,
+					 * -1 unknown (not from edgectl) */
 };
 
 struct master {
@@ -74,6 +76,10 @@ struct master {
 };
 
 void gen_unref(struct gen *g);
+/* The override entry of pool/member, created if new; NULL out of
+ * memory. */
+struct member_override *master_override(struct master *m, const char *pool,
+    const char *member);
 /* Sends the overrides that apply to g's configuration to w. */
 int send_overrides(struct master *m, struct worker *w, const struct gen *g);
 void worker_ready(struct master *m, struct worker *w);

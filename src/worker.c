@@ -221,6 +221,17 @@ answer_stats(struct worker *w)
 	free(text);
 }
 
+static void
+report_health(const char *pool, const char *member, bool up, void *arg)
+{
+	struct worker *w = arg;
+	char text[2 * LB_NAME_MAX + 2];
+	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
+
+	if (ipc_send(w->ipc, IPC_HEALTH, up, 0, text, (size_t)n, -1) < 0)
+		log_warn("cannot tell the master about %s/%s", pool, member);
+}
+
 /* Serves the master until the threads are done.  Returns the exit code. */
 static int
 serve_master(struct worker *w)
@@ -243,6 +254,9 @@ serve_master(struct worker *w)
 
 		if (r > 0 && (p[1].revents & POLLIN))
 			stats_serve(w->rt, w->stats_fd);
+		/* health changes, for the master to hand to the next worker */
+		if (p[0].fd >= 0)
+			lb_runtime_health_changes(w->rt, report_health, w);
 		if (r <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		r = ipc_recv(w->ipc, &w->msg);

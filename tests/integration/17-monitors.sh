@@ -157,4 +157,26 @@ assert_match "passive: the reason" \
     'pool q member bad DOWN: [0-9]+ requests could not connect or timed out \(live traffic\)' \
     "$(cat "$T/edged.log")"
 
+# health survives a reload and a worker restart: b3 (health URL 500)
+# gets nothing even before the new worker's first probe
+for how in reload restart; do
+	: >"$T/b3.access"
+	if [ $how = reload ]; then
+		ctl reload >/dev/null
+	else
+		old=$(edged_worker_pid)
+		kill -KILL "$old"
+		for _ in $(seq 100); do
+			new=$(edged_worker_pid 2>/dev/null || true)
+			[ -n "$new" ] && [ "$new" != "$old" ] && break
+			sleep 0.02
+		done
+	fi
+	curl -sS --max-time 10 -o /dev/null \
+	    "http://127.0.0.1:$VIP/after-$how[1-30]"
+	assert_eq "right after a $how: no request to b3" 0 \
+	    "$(grep -vc healthz "$T/b3.access" || true)"
+	assert_eq "after a $how: b3 still down" down "$(health p b3)"
+done
+
 pass
