@@ -342,12 +342,13 @@ cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
 		o->admin = admin;
 	else
 		o->weight = (unsigned)weight;
-	for (struct worker *w = m->worker; w != NULL;
-	    w = w == m->worker ? m->pending : NULL)
-		if (send_member(w, o->pool, o->member, admin >= 0 ?
-		    LB_MEMBER_ADMIN : LB_MEMBER_WEIGHT, admin >= 0 ?
-		    (uint32_t)admin : o->weight) < 0)
-			log_warn("cannot reach worker %d", (int)w->pid);
+	/* the serving worker, and a reload's new one if it is starting */
+	struct worker *to[2] = { m->worker, m->pending };
+	for (size_t i = 0; i < 2; i++)
+		if (to[i] != NULL && send_member(to[i], o->pool, o->member,
+		    admin >= 0 ? LB_MEMBER_ADMIN : LB_MEMBER_WEIGHT,
+		    admin >= 0 ? (uint32_t)admin : o->weight) < 0)
+			log_warn("cannot reach worker %d", (int)to[i]->pid);
 	log_info("edgectl: pool %s member %s: %s %s", o->pool, o->member,
 	    words[1], n == 5 ? words[4] : "");
 	snprintf(err, sizeof(err), "pool %s member %s: %s%s%s\n", o->pool,

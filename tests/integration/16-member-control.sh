@@ -10,22 +10,7 @@ require_free_ports $VIP $B1 $B2
 nginx_backend b1 $B1
 nginx_backend b2 $B2
 
-{
-	edged_conf_head
-	cat <<CONF
-application-profile web { type http; x-forwarded-for none }
-pool p {
-    algorithm round-robin
-    member b1 127.0.0.1:$B1
-    member b2 127.0.0.1:$B2
-}
-virtual-server v {
-    listen 127.0.0.1:$VIP
-    profile web
-    default-pool p
-}
-CONF
-} >"$T/edged.conf"
+one_pool_conf $VIP none b1 $B1 b2 $B2 >"$T/edged.conf"
 edged_start "$T/edged.conf" $VIP
 
 # split N: the backends that answered N requests on one connection (one

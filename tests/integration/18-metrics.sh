@@ -11,23 +11,8 @@ nginx_backend b1 $B1 'location /missing { return 404 "no\n"; }'
 nginx_backend b2 $B2 'location /missing { return 404 "no\n"; }'
 
 {
-	edged_conf_head
-	cat <<CONF
-stats {
-    listen 127.0.0.1:$ST
-}
-application-profile web { type http; x-forwarded-for none }
-pool p {
-    algorithm round-robin
-    member b1 127.0.0.1:$B1
-    member b2 127.0.0.1:$B2
-}
-virtual-server v {
-    listen 127.0.0.1:$VIP
-    profile web
-    default-pool p
-}
-CONF
+	one_pool_conf $VIP none b1 $B1 b2 $B2
+	printf 'stats {\n    listen 127.0.0.1:%s\n}\n' $ST
 } >"$T/edged.conf"
 edged_start "$T/edged.conf" $VIP $ST
 

@@ -331,23 +331,23 @@ EOF
 	echo "}"
 }
 
-# one_pool_conf VIP XFF NAME PORT: the common case, written to stdout:
-# edged_conf_head, a profile "web" (x-forwarded-for XFF), a round-robin
-# pool p of one member NAME at 127.0.0.1:PORT, virtual server v on VIP.
+# one_pool_conf VIP XFF NAME PORT [NAME PORT]...: the common case,
+# written to stdout: edged_conf_head, a profile "web" (x-forwarded-for
+# XFF), a round-robin pool p of the members NAME at 127.0.0.1:PORT, and
+# virtual server v on VIP.
 one_pool_conf() {
+	local vip=$1 xff=$2
+	shift 2
 	edged_conf_head
-	cat <<EOF
-application-profile web { type http; x-forwarded-for $2 }
-pool p {
-    algorithm round-robin
-    member $3 127.0.0.1:$4
-}
-virtual-server v {
-    listen 127.0.0.1:$1
-    profile web
-    default-pool p
-}
-EOF
+	printf 'application-profile web { type http; x-forwarded-for %s }\n' \
+	    "$xff"
+	printf 'pool p {\n    algorithm round-robin\n'
+	while [ $# -ge 2 ]; do
+		printf '    member %s 127.0.0.1:%s\n' "$1" "$2"
+		shift 2
+	done
+	printf '}\nvirtual-server v {\n    listen 127.0.0.1:%s\n' "$vip"
+	printf '    profile web\n    default-pool p\n}\n'
 }
 
 ctl() { "$EDGECTL" -s "$EDGED_SOCK" "$@"; }
