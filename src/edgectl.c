@@ -152,6 +152,32 @@ words_ok(char **argv, int argc)
 	return true;
 }
 
+/* The control socket's command line for argv; -1 when it is not one. */
+static int
+command_line(int argc, char **argv, bool json, char *cmd, size_t size)
+{
+	const char *j = json ? " json" : "";
+
+	if (argc == 1 && strcmp(argv[0], "status") == 0)
+		snprintf(cmd, size, "status%s\n", j);
+	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "stats") == 0)
+		snprintf(cmd, size, "show stats%s\n", j);
+	else if (argc >= 2 && argc <= 3 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "pool") == 0 && words_ok(argv, argc))
+		snprintf(cmd, size, "show pool %s%s\n", argc == 3 ? argv[2] :
+		    "", j);
+	else if ((argc == 4 || argc == 5) && strcmp(argv[0], "member") == 0 &&
+	    words_ok(argv, argc))
+		snprintf(cmd, size, "member %s %s %s%s%s\n", argv[1], argv[2],
+		    argv[3], argc == 5 ? " " : "", argc == 5 ? argv[4] : "");
+	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
+		snprintf(cmd, size, "reload\n");
+	else
+		return -1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,23 +223,7 @@ main(int argc, char **argv)
 	if (!have_sock && conf != NULL &&
 	    socket_from_conf(conf, sock, sizeof(sock)) < 0)
 		return 1;
-	if (argc == 1 && strcmp(argv[0], "status") == 0)
-		snprintf(cmd, sizeof(cmd), "status%s\n", json ? " json" : "");
-	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
-	    strcmp(argv[1], "stats") == 0)
-		snprintf(cmd, sizeof(cmd), "show stats%s\n", json ? " json" : "");
-	else if (argc >= 2 && argc <= 3 && strcmp(argv[0], "show") == 0 &&
-	    strcmp(argv[1], "pool") == 0)
-		snprintf(cmd, sizeof(cmd), "show pool %s%s\n",
-		    argc == 3 ? argv[2] : "", json ? " json" : "");
-	else if ((argc == 4 || argc == 5) && strcmp(argv[0], "member") == 0 &&
-	    words_ok(argv, argc))
-		snprintf(cmd, sizeof(cmd), "member %s %s %s%s%s\n", argv[1],
-		    argv[2], argv[3], argc == 5 ? " " : "",
-		    argc == 5 ? argv[4] : "");
-	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
-		snprintf(cmd, sizeof(cmd), "reload\n");
-	else {
+	if (command_line(argc, argv, json, cmd, sizeof(cmd)) < 0) {
 		usage(stderr);
 		return 2;
 	}
