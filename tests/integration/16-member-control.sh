@@ -70,4 +70,15 @@ assert_eq "after restart: b2 still draining" "b1=8 b2=0" "$(split 8)"
 ctl member enable p b2 >/dev/null
 assert_eq "b2 enabled again, weights 3:1" "b1=6 b2=2" "$(split 8)"
 
+# no usable member at all: 503 at once, not after a timeout
+ctl member disable p b1 >/dev/null
+ctl member disable p b2 >/dev/null
+t0=$(now_ms)
+assert_eq "every member disabled: 503" 503 \
+    "$(status_of "http://127.0.0.1:$VIP/none")"
+assert_le "and at once (ms)" $(( $(now_ms) - t0 )) 300
+ctl member enable p b1 >/dev/null
+ctl member enable p b2 >/dev/null
+assert_eq "enabled again" 200 "$(status_of "http://127.0.0.1:$VIP/")"
+
 pass
