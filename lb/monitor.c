@@ -328,9 +328,13 @@ probe_read(struct lb_probe *p)
 	}
 	p->len += (size_t)n;
 	p->buf[p->len] = '\0';
-	/* HTTP: judged at the server's close (we ask for it) or when the
-	 * buffer is full; tcp: as soon as what it expects is there */
+	/* HTTP: judged at the server's close (we ask for it), when the
+	 * buffer is full, or once the head is in when only the status
+	 * counts (a server that keeps the connection open must not time
+	 * out); tcp: as soon as what it expects is there */
 	if (n == 0 || p->len == PROBE_BUF - 1 ||
+	    (p->conf->type == LB_MONITOR_HTTP && p->conf->body[0] == '\0' &&
+	    strstr(p->buf, "\r\n\r\n") != NULL) ||
 	    (p->conf->type == LB_MONITOR_TCP &&
 	    strstr(p->buf, p->conf->receive) != NULL))
 		probe_judge(p);

@@ -6,12 +6,15 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 17-monitors
 
-VIP=22700 B1=22701 B2=22702 B3=22703 VT=22704 VQ=22705 DEAD=22798
-require_free_ports $VIP $B1 $B2 $B3 $VT $VQ $DEAD
+VIP=22700 B1=22701 B2=22702 B3=22703 VT=22704 VQ=22705 KEEP=22706
+DEAD=22798
+require_free_ports $VIP $B1 $B2 $B3 $VT $VQ $KEEP $DEAD
 HEALTHY='location /healthz { return 200 "ok\n"; }'
 nginx_backend b1 $B1 "$HEALTHY"
 nginx_backend b2 $B2 "$HEALTHY"
 nginx_backend b3 $B3 'location /healthz { return 500 "sick\n"; }'
+# answers, then keeps the connection open despite Connection: close
+py_backend keep $KEEP oneshot
 
 {
 	edged_conf_head
@@ -33,7 +36,17 @@ monitor port {
     send "GET /healthz HTTP/1.0\r\n\r\n"
     receive "200 OK"
 }
+monitor status-only {
+    type http
+    interval 300ms
+    timeout 200ms
+    url /healthz
+}
 application-profile web { type http; x-forwarded-for none }
+pool k {
+    monitor status-only
+    member keep 127.0.0.1:$KEEP
+}
 pool p {
     algorithm round-robin
     monitor web
@@ -141,6 +154,13 @@ assert_eq "tcp-monitored pool serves from t1" "b1" \
     "$(get "http://127.0.0.1:$VT/")"
 assert_match "show pool: last check of t1" '"result": ?"L4 ok"' \
     "$(ctl show pool t --json)"
+
+# a server that answers but does not close: judged on its head, not
+# timed out
+sleep 1
+assert_eq "a server keeping the probe's connection open is up" up \
+    "$(health k keep)"
+assert_match "its last check" '"result": ?"HTTP 200"' "$(ctl show pool k --json)"
 
 # passive failure detection: the probes pass, live connects fail; the
 # clients see no error (retried on good) and bad is taken out within an
