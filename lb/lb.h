@@ -111,6 +111,9 @@ struct lb_vs_conf {
 	char default_pool[LB_NAME_MAX];
 	struct conf_pos pool_pos;
 	uint64_t max_connections;	/* 0 = only the global limit */
+	char access_log[256];		/* "syslog", a file, or "" = none */
+	bool access_log_json;
+	struct conf_pos access_log_pos;
 	/* resolved by lb_conf_resolve */
 	size_t profile_idx;
 	size_t pool_idx;

@@ -377,7 +377,32 @@ set_vs_maxconn(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return conf_get_uint(d, n, 1, 1, 10000000, &vs->max_connections);
 }
 
+/* access-log syslog|PATH [text|json] */
+static int
+set_access_log(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	static const char *const formats[] = { "text", "json", NULL };
+	struct lb_vs_conf *vs = obj;
+	const char *t = n->args[1];
+	unsigned f = 0;
+
+	if ((strcmp(t, "syslog") != 0 && t[0] != '/') ||
+	    strlen(t) >= sizeof(vs->access_log)) {
+		conf_error(d, &n->argpos[1], "'access-log' expects syslog or "
+		    "an absolute file path, got '%s'", t);
+		return -1;
+	}
+	if (n->nargs > 2 && conf_get_keyword(d, n, 2, formats, &f) < 0)
+		return -1;
+	snprintf(vs->access_log, sizeof(vs->access_log), "%s", t);
+	vs->access_log_json = f == 1;
+	vs->access_log_pos = n->argpos[1];
+	return 0;
+}
+
 static const struct conf_directive vs_rows[] = {
+	{ "access-log", 1, 2, CONF_NO_BLOCK, set_access_log,
+	    "access-log syslog|PATH [text|json]" },
 	{ "listen", 1, 1, CONF_NO_BLOCK, set_listen, "listen ADDRESS:PORT" },
 	{ "profile", 1, 1, CONF_NO_BLOCK, set_vs_profile, "profile NAME" },
 	{ "default-pool", 1, 1, CONF_NO_BLOCK, set_vs_pool,

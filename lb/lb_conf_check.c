@@ -243,6 +243,11 @@ print_vs(const struct lb_vs_conf *vs, FILE *out)
 	if (vs->max_connections > 0)
 		fprintf(out, "    max-connections %llu\n",
 		    (unsigned long long)vs->max_connections);
+	if (vs->access_log[0] != '\0') {
+		fprintf(out, "    access-log ");
+		conf_print_word(out, vs->access_log);
+		fprintf(out, " %s\n", vs->access_log_json ? "json" : "text");
+	}
 	fprintf(out, "}\n");
 }
 
