@@ -35,6 +35,7 @@ lb_member_take(struct lb_session *s, struct lb_member *m)
 	CTR_ADD(c->cur, 1);
 	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].cur, 1);
 	s->member = m;
+	s->mname = m->name;
 	s->dispatched = false;
 }
 
@@ -212,8 +213,10 @@ lb_conn_get(struct lb_session *s)
 	s->conn = c;
 	s->sexp = ev_now(s->t->loop) + (ev_tstamp)(c->connected ? t->server :
 	    t->connect) / 1000.0;
-	if (c->connected)
+	if (c->connected) {
+		s->t_conn = ev_now(s->t->loop);
 		lb_conn_dispatched(s, c->requests == 0);
+	}
 	return 0;
 }
 

@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -69,6 +70,65 @@ read_limit(const struct lb_session *s, const struct lb_buf *b)
 	return head ? LB_BUF_SIZE - LB_BUF_RESERVE : LB_BUF_SIZE;
 }
 
+/* ---- the access log ---- */
+
+static void format_peer(const struct lb_session *s, char *buf, size_t size);
+
+static int
+ms_between(ev_tstamp from, ev_tstamp to)
+{
+	return from == 0 || to == 0 ? -1 : (int)((to - from) * 1000 + 0.5);
+}
+
+void
+lb_fwd_log(struct lb_session *s, const char *term)
+{
+	struct lb_logger *l = s->t->rt->logger;
+	struct lb_log_record r;
+	char client[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN], line[2048];
+	ev_tstamp end = now(s);
+	size_t len;
+
+	if (l == NULL || s->logged || s->vs->conf->access_log[0] == '\0')
+		return;
+	s->logged = true;
+	format_peer(s, addr, sizeof(addr));
+	snprintf(client, sizeof(client), s->peer.sa.sa_family == AF_INET6 ?
+	    "[%s]:%u" : "%s:%u", addr, ntohs(s->peer.sa.sa_family == AF_INET6 ?
+	    s->peer.sin6.sin6_port : s->peer.sin.sin_port));
+	r = (struct lb_log_record){ .client = client,
+	    .vs = s->vs->conf->name, .pool = s->vs->pool->conf->name,
+	    .member = s->mname, .when = s->t_req,
+	    .t_request = ms_between(s->t_req, s->t_head), .t_queue = 0,
+	    .t_connect = ms_between(s->t_head, s->t_conn),
+	    .t_response = ms_between(s->t_conn ? s->t_conn : s->t_head,
+	    s->t_rsp), .t_total = ms_between(s->t_req, end),
+	    .status = s->status ? s->status : -1, .bytes = s->rsp_bytes,
+	    .term = term, .request = s->reqline ? s->reqline : "<BADREQ>" };
+	len = lb_log_format(&r, s->vs->conf->access_log_json, line,
+	    sizeof(line));
+	lb_log_append(l, &s->t->logbufs[s->vs->index], s->vs->index, line,
+	    len);
+}
+
+/* What the log says of a reply edged generated. */
+static const char *
+reply_term(int status)
+{
+	switch (status) {
+	case 408:
+		return "cR";
+	case 502:
+		return "SH";
+	case 503:
+		return "SC";
+	case 504:
+		return "sH";
+	default:
+		return "PR";		/* edged refused the request */
+	}
+}
+
 /* ---- generated replies and closing ---- */
 
 /* Closes the client side for writing and reads what it still sends until
@@ -113,6 +173,9 @@ lb_fwd_reply(struct lb_session *s, int status)
 		return -1;
 	}
 	count_status(s, status);
+	s->term = reply_term(status);
+	if (s->t_head == 0)
+		s->t_head = now(s);	/* refused before a whole head */
 	if (s->conn != NULL)
 		lb_conn_release(s, false);
 	lb_member_drop(s);
@@ -137,6 +200,7 @@ lb_fwd_reply(struct lb_session *s, int status)
 static int
 transaction_end(struct lb_session *s)
 {
+	lb_fwd_log(s, "--");
 	if (s->keep_alive && s->req_done && !s->cli_eof && !s->t->draining)
 		return lb_session_next(s);
 	return close_client(s);
@@ -226,6 +290,7 @@ rsp_head(struct lb_session *s)
 	if (n < 0 || splice_head(b, start, end, s->t->scratch, (size_t)n) < 0)
 		return lb_fwd_reply(s, 502);
 	s->rsp_started = true;
+	s->t_rsp = now(s);
 	count_status(s, status);
 	if (o.upgrade) {
 		s->state = SESS_TUNNEL;
@@ -399,6 +464,10 @@ req_head(struct lb_session *s)
 	size_t keylen;
 	int n;
 
+	s->t_head = now(s);
+	if (s->vs->conf->access_log[0] != '\0')
+		s->reqline = strndup(b->data + start, strcspn(b->data + start,
+		    "\r") < 1024 ? strcspn(b->data + start, "\r") : 1023);
 	if (s->vs->profile->xff_insert) {
 		format_peer(s, xff, sizeof(xff));
 		o.xff = xff;
@@ -580,6 +649,7 @@ cli_read(struct lb_session *s)
 	switch (s->state) {
 	case SESS_WAIT_REQ:
 		s->state = SESS_READ_HEAD;
+		s->t_req = now(s);
 		s->cexp = now(s) + SEC(tmo(s)->http_request);
 		return lb_fwd_request(s);
 	case SESS_READ_HEAD:
@@ -600,8 +670,10 @@ cli_read(struct lb_session *s)
 static int
 cli_flushed(struct lb_session *s)
 {
-	if (s->state == SESS_REPLY)
+	if (s->state == SESS_REPLY) {
+		lb_fwd_log(s, s->term);
 		return close_client(s);
+	}
 	if (s->rsp_done)
 		return transaction_end(s);
 	return 0;
@@ -623,6 +695,7 @@ cli_write(struct lb_session *s)
 		return -1;
 	}
 	b->off += (uint32_t)n;
+	s->rsp_bytes += (uint64_t)n;
 	CTR_ADD(vs_ctr(s)->bytes_out, (uint64_t)n);
 	if (s->state == SESS_FORWARD || s->state == SESS_REPLY)
 		s->cexp = now(s) + SEC(tmo(s)->client);
@@ -729,6 +802,7 @@ srv_connected(struct lb_session *s)
 	if (err != 0)
 		return lb_conn_retry(s, "connect failed", err, false);
 	s->conn->connected = true;
+	s->t_conn = now(s);
 	s->sexp = now(s) + SEC(tmo(s)->server);
 	lb_conn_dispatched(s, true);
 	return 0;

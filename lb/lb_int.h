@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "accesslog.h"
 #include "balance.h"
 #include "buf.h"
 #include "lb.h"
@@ -113,6 +114,8 @@ struct lb_thread {
 	struct lb_buf_pool bufs;
 	char *scratch;			/* head rewriting, LB_BUF_SIZE */
 	ev_timer resume;		/* paused listeners retry */
+	struct lb_log_buf *logbufs;	/* [rt->nvs], when rt->logger */
+	ev_timer log_flush;
 	ev_async wake;			/* stop / drain requests */
 	unsigned nsessions;
 	bool draining;
@@ -132,6 +135,7 @@ struct lb_runtime {
 	struct lb_thread *threads;
 	atomic_int stop;		/* 1 drain, 2 now */
 	struct lb_monitors *monitors;	/* NULL: no pool has a monitor */
+	struct lb_logger *logger;	/* NULL: no access log */
 };
 
 /* ---- listener.c ---- */

@@ -77,6 +77,13 @@ char *lb_show_pool(struct lb_runtime *rt, const char *pool, bool json,
  * (version 0.0.4).  malloc'd; NULL out of memory. */
 char *lb_metrics(struct lb_runtime *rt, size_t *len);
 
+/*
+ * Starts the access logs: fds[i] is the open file of virtual server i's
+ * `access-log PATH` (owned from now) or -1; syslog ones need none.
+ * Before any lb_thread_run.  Returns 0, or -1 (out of memory).
+ */
+int lb_runtime_access_logs(struct lb_runtime *rt, const int *fds);
+
 /* Starts the monitor thread: each monitored member is probed once per
  * interval, whatever the number of worker threads.  Returns 0, or -1. */
 int lb_monitors_start(struct lb_runtime *rt);

@@ -173,6 +173,41 @@ lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
 	return rt;
 }
 
+int
+lb_runtime_access_logs(struct lb_runtime *rt, const int *fds)
+{
+	bool *syslog = calloc(rt->nvs ? rt->nvs : 1, sizeof(bool));
+	bool any = false;
+
+	if (syslog == NULL)
+		return -1;
+	for (size_t i = 0; i < rt->nvs; i++) {
+		syslog[i] = strcmp(rt->vs[i].conf->access_log, "syslog") == 0;
+		any = any || syslog[i] || fds[i] >= 0;
+	}
+	if (any)
+		rt->logger = lb_logger_new(rt->nvs, fds, syslog);
+	free(syslog);
+	if (!any)
+		return 0;
+	for (unsigned t = 0; rt->logger != NULL && t < rt->nthreads; t++)
+		if ((rt->threads[t].logbufs = calloc(rt->nvs,
+		    sizeof(struct lb_log_buf))) == NULL)
+			return -1;
+	return rt->logger ? 0 : -1;
+}
+
+static void
+log_flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lb_thread *t = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (size_t i = 0; i < t->rt->nvs; i++)
+		lb_log_flush(t->rt->logger, &t->logbufs[i]);
+}
+
 /* ---- running a thread ---- */
 
 static void
@@ -259,11 +294,21 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 	ev_check_init(&check, check_cb);
 	check.data = t;
 	ev_check_start(t->loop, &check);
+	if (rt->logger != NULL) {
+		/* lines reach the logger within 100 ms however few */
+		ev_timer_init(&t->log_flush, log_flush_cb, 0.1, 0.1);
+		t->log_flush.data = t;
+		ev_timer_start(t->loop, &t->log_flush);
+	}
 	lb_listeners_init(t);
 	if (atomic_load(&rt->stop) == 0)
 		ev_run(t->loop, 0);
 	ev_check_stop(t->loop, &check);
 	thread_cleanup(t);
+	if (rt->logger != NULL) {
+		ev_timer_stop(t->loop, &t->log_flush);
+		log_flush_cb(t->loop, &t->log_flush, 0);
+	}
 	return 0;
 }
 
@@ -317,6 +362,7 @@ thread_free(struct lb_runtime *rt, struct lb_thread *t)
 	free(t->ctr_pool);
 	free(t->ctr_member);
 	free(t->scratch);
+	free(t->logbufs);
 }
 
 void
@@ -326,6 +372,8 @@ lb_runtime_free(struct lb_runtime **rtp)
 
 	if (rt == NULL)
 		return;
+	/* the threads handed their last lines over: write them out */
+	lb_logger_free(&rt->logger);
 	for (unsigned i = 0; rt->threads != NULL && i < rt->nthreads; i++)
 		thread_free(rt, &rt->threads[i]);
 	for (size_t i = 0; rt->pools != NULL && i < rt->npools; i++) {

@@ -94,6 +94,13 @@ start_transaction(struct lb_session *s)
 	s->retries = 0;
 	s->status = 0;
 	s->msg_start = s->req.parsed;
+	s->t_req = s->t_head = s->t_conn = s->t_rsp = 0;
+	s->rsp_bytes = 0;
+	s->mname = "-";
+	s->term = NULL;
+	s->logged = false;
+	free(s->reqline);
+	s->reqline = NULL;
 }
 
 struct lb_session *
@@ -148,6 +155,7 @@ lb_session_next(struct lb_session *s)
 		return 0;
 	/* a pipelined request is already here */
 	s->state = SESS_READ_HEAD;
+	s->t_req = ev_now(t->loop);
 	s->cexp = ev_now(t->loop) +
 	    (ev_tstamp)t->rt->conf->timeouts.http_request / 1000.0;
 	return lb_fwd_request(s);
@@ -184,6 +192,13 @@ lb_session_end(struct lb_session *s, const char *why)
 
 	log_debug("virtual-server %s: session closed: %s", s->vs->conf->name,
 	    why);
+	/* a transaction cut short still gets its line */
+	if (s->t_head != 0)
+		lb_fwd_log(s, s->state == SESS_TUNNEL ? "--" :
+		    strncmp(why, "client", 6) == 0 ? "CD" :
+		    strncmp(why, "server", 6) == 0 ||
+		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");
+	free(s->reqline);
 	ev_io_stop(t->loop, &s->io);
 	ev_timer_stop(t->loop, &s->timer);
 	if (s->conn != NULL)

@@ -87,6 +87,14 @@ struct lb_session {
 	bool req_sent;			/* body bytes went to a backend */
 	bool dispatched;		/* counted for s->member */
 	bool fresh_conn;		/* next lb_conn_get must connect anew */
+	bool logged;			/* this transaction's line is out */
+
+	/* for the access log (ev_now times; 0 = not reached) */
+	ev_tstamp t_req, t_head, t_conn, t_rsp;
+	uint64_t rsp_bytes;		/* sent to the client */
+	const char *mname;		/* the member that answered */
+	const char *term;		/* termination state of a reply */
+	char *reqline;			/* only when the virtual server logs */
 	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
 };
 
@@ -125,6 +133,10 @@ struct lb_member *lb_pick_member(struct lb_session *s, const char *key,
     size_t keylen);
 void lb_member_take(struct lb_session *s, struct lb_member *m);
 void lb_member_drop(struct lb_session *s);
+
+/* The transaction's access-log line, once (term: its termination
+ * state, e.g. "--" normal, "CD" client aborted during data). */
+void lb_fwd_log(struct lb_session *s, const char *term);
 
 /* session.c */
 /* The one teardown: stops watchers, releases everything, frees s. */

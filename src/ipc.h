@@ -8,6 +8,7 @@
  *   LISTENER (fd: listener, thread)     STATS_DATA*, STATS_END
  *   MEMBER* (op, value; "POOL MEMBER")  FAILED (text: why)
  *   STATS_LISTENER (fd)
+ *   LOG_FD (fd: virtual server arg0's access-log file)
  *   START
  *   STATS (id, json)
  *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
@@ -38,6 +39,7 @@ enum ipc_type {
 	IPC_SHOW_POOL,
 	IPC_STATS_LISTENER,		/* fd: the stats socket */
 	IPC_HEALTH,			/* worker: arg0 up; "POOL MEMBER" */
+	IPC_LOG_FD,			/* fd: virtual server arg0's log */
 };
 
 struct ipc_hdr {

@@ -87,6 +87,10 @@ feed_worker(struct worker *w, const struct gen *g)
 	if (ls->stats.fd >= 0 && ipc_send(w->ipc, IPC_STATS_LISTENER, 0, 0,
 	    NULL, 0, ls->stats.fd) < 0)
 		return -1;
+	for (size_t i = 0; i < g->conf->lb.nvservers; i++)
+		if (g->log_fds[i] >= 0 && ipc_send(w->ipc, IPC_LOG_FD,
+		    (uint32_t)i, 0, NULL, 0, g->log_fds[i]) < 0)
+			return -1;
 	if (send_overrides(w->m, w, g) < 0)
 		return -1;
 	return ipc_send(w->ipc, IPC_START, 0, 0, NULL, 0, -1);
@@ -284,9 +288,39 @@ gen_unref(struct gen *g)
 	if (g == NULL || --g->refs > 0)
 		return;
 	listen_set_release(&g->listeners);
+	for (size_t i = 0; g->log_fds != NULL && i < g->conf->lb.nvservers; i++)
+		if (g->log_fds[i] >= 0)
+			(void)close(g->log_fds[i]);
+	free(g->log_fds);
 	edged_conf_free(&g->conf);
 	free(g->text);
 	free(g);
+}
+
+/* Opens the access-log files (root opens them; the worker writes). */
+static int
+open_logs(struct gen *g, struct conf_diag *d)
+{
+	const struct lb_conf *lb = &g->conf->lb;
+
+	g->log_fds = malloc((lb->nvservers ? lb->nvservers : 1) * sizeof(int));
+	if (g->log_fds == NULL)
+		return -1;
+	for (size_t i = 0; i < lb->nvservers; i++) {
+		const struct lb_vs_conf *vs = &lb->vservers[i];
+
+		g->log_fds[i] = -1;
+		if (vs->access_log[0] != '/')
+			continue;
+		g->log_fds[i] = open(vs->access_log, O_WRONLY | O_APPEND |
+		    O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+		if (g->log_fds[i] < 0) {
+			conf_error(d, &vs->access_log_pos, "cannot open access "
+			    "log %s: %s", vs->access_log, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Loads the file and binds what it needs.  NULL with errors in d. */
@@ -303,6 +337,7 @@ gen_load(struct master *m, struct conf_diag *d)
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
+	    open_logs(g, d) < 0 ||
 	    listen_set_build(&g->listeners, &g->conf->lb,
 	    edged_conf_threads(g->conf), m->gen ? &m->gen->listeners : NULL,
 	    d) < 0) {

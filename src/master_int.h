@@ -19,6 +19,7 @@ struct gen {
 	char *text;
 	size_t len;
 	struct listen_set listeners;
+	int *log_fds;			/* [nvservers]: access-log files, -1 */
 	unsigned refs;
 	ev_tstamp loaded;
 };

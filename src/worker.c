@@ -43,6 +43,7 @@ struct worker {
 	size_t nlisteners;
 	int *fds;			/* [thread][listener] */
 	int stats_fd;			/* -1: no stats listener */
+	int *log_fds;			/* [nvservers]: access-log files */
 	struct worker_thread *threads;
 	atomic_bool *done;
 	struct ipc_msg msg;
@@ -130,6 +131,11 @@ read_listeners(struct worker *w)
 			w->stats_fd = w->msg.fd;
 			continue;
 		}
+		if (w->msg.hdr.type == IPC_LOG_FD && w->msg.fd >= 0 &&
+		    w->msg.hdr.arg0 < w->conf->lb.nvservers) {
+			w->log_fds[w->msg.hdr.arg0] = w->msg.fd;
+			continue;
+		}
 		if (w->msg.hdr.type != IPC_LISTENER || w->msg.fd < 0 ||
 		    w->msg.hdr.arg0 >= w->nlisteners ||
 		    w->msg.hdr.arg1 >= w->nthreads)
@@ -160,7 +166,12 @@ build_runtime(struct worker *w)
 	w->nthreads = edged_conf_threads(w->conf);
 	w->rt = lb_runtime_new(&w->conf->lb, w->nthreads,
 	    w->conf->core.max_connections);
-	return w->rt ? 0 : fail(w, "out of memory");
+	w->log_fds = malloc((w->conf->lb.nvservers + 1) * sizeof(int));
+	if (w->rt == NULL || w->log_fds == NULL)
+		return fail(w, "out of memory");
+	for (size_t i = 0; i < w->conf->lb.nvservers; i++)
+		w->log_fds[i] = -1;
+	return 0;
 }
 
 static int
@@ -291,7 +302,9 @@ worker_main(int ipc, bool debug)
 	log_init("worker", debug);
 	signal(SIGPIPE, SIG_IGN);
 	if (read_config(&w) < 0 || build_runtime(&w) < 0 ||
-	    read_listeners(&w) < 0 || start_threads(&w) < 0)
+	    read_listeners(&w) < 0 ||
+	    lb_runtime_access_logs(w.rt, w.log_fds) < 0 ||
+	    start_threads(&w) < 0)
 		return 1;
 	log_info("serving with %u thread%s as uid %d", w.nthreads,
 	    w.nthreads == 1 ? "" : "s", (int)getuid());
@@ -308,6 +321,7 @@ worker_main(int ipc, bool debug)
 	free(w.threads);
 	free(w.done);
 	free(w.fds);
+	free(w.log_fds);
 	if (w.stats_fd >= 0)
 		(void)close(w.stats_fd);
 	log_info("worker exiting");

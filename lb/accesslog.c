@@ -1,0 +1,318 @@
+/*
+ * lb/accesslog.c - see accesslog.h.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accesslog.h"
+
+#define CHUNK_SIZE	16384
+#define QUEUE_MAX	256		/* chunks waiting: 4 MiB */
+
+struct lb_log_chunk {
+	struct lb_log_chunk *next;
+	size_t vs;
+	size_t len;
+	char data[CHUNK_SIZE];
+};
+
+struct lb_logger {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct lb_log_chunk *head, *tail;
+	unsigned queued;
+	bool stop;
+	bool started;			/* the thread runs: join it */
+	size_t nvs;
+	int *fds;
+	bool *syslog;
+	int syslog_fd;
+	_Atomic uint64_t dropped;
+};
+
+/* ---- formatting ---- */
+
+/* Copies s into out, escaping what would break a quoted string. */
+static size_t
+escape(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 7 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			n += (size_t)snprintf(out + n, size - n, "\\u%04x", c);
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+size_t
+lb_log_format(const struct lb_log_record *r, bool json, char *buf,
+    size_t size)
+{
+	char date[64], req[1024];
+	time_t sec = (time_t)r->when;
+	int ms = (int)((r->when - (double)sec) * 1000);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&sec, &tm);
+	escape(req, sizeof(req), r->request);
+	if (json) {
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = snprintf(buf, size, "{\"time\":\"%s.%03dZ\",\"client\":"
+		    "\"%s\",\"virtual_server\":\"%s\",\"pool\":\"%s\","
+		    "\"member\":\"%s\",\"timers\":{\"request\":%d,\"queue\":%d,"
+		    "\"connect\":%d,\"response\":%d,\"total\":%d},\"status\":%d,"
+		    "\"bytes\":%llu,\"termination\":\"%s\",\"request\":\"%s\"}\n",
+		    date, ms, r->client, r->vs, r->pool, r->member, r->t_request,
+		    r->t_queue, r->t_connect, r->t_response, r->t_total,
+		    r->status, (unsigned long long)r->bytes, r->term, req);
+	} else {
+		strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
+		n = snprintf(buf, size, "%s [%s.%03d] %s %s/%s %d/%d/%d/%d/%d "
+		    "%d %llu %s \"%s\"\n", r->client, date, ms, r->vs, r->pool,
+		    r->member, r->t_request, r->t_queue, r->t_connect,
+		    r->t_response, r->t_total, r->status,
+		    (unsigned long long)r->bytes, r->term, req);
+	}
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= size) {
+		buf[size - 2] = '\n';
+		return size - 1;
+	}
+	return (size_t)n;
+}
+
+/* ---- the logger thread ---- */
+
+static void
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* One datagram per line, as syslog(3) would send it (local0.info). */
+static void
+send_syslog(struct lb_logger *l, const struct lb_log_chunk *c)
+{
+	const char *p = c->data, *end = c->data + c->len;
+	char msg[2048];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int n = snprintf(msg, sizeof(msg), "<134>edged[%d]: %.*s",
+		    (int)getpid(), (int)len, p);
+
+		if (l->syslog_fd >= 0 && n > 0)
+			(void)send(l->syslog_fd, msg, (size_t)n < sizeof(msg) ?
+			    (size_t)n : sizeof(msg) - 1, MSG_NOSIGNAL);
+		p += len + 1;
+	}
+}
+
+static void
+deliver(struct lb_logger *l, struct lb_log_chunk *c)
+{
+	if (l->syslog[c->vs])
+		send_syslog(l, c);
+	else if (l->fds[c->vs] >= 0)
+		write_all(l->fds[c->vs], c->data, c->len);
+	free(c);
+}
+
+static struct lb_log_chunk *
+pop(struct lb_logger *l)
+{
+	struct lb_log_chunk *c;
+
+	pthread_mutex_lock(&l->lock);
+	while (l->head == NULL && !l->stop)
+		pthread_cond_wait(&l->wake, &l->lock);
+	c = l->head;
+	if (c != NULL) {
+		l->head = c->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		l->queued--;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return c;
+}
+
+static void *
+logger_main(void *arg)
+{
+	struct lb_logger *l = arg;
+	struct lb_log_chunk *c;
+
+	while ((c = pop(l)) != NULL)
+		deliver(l, c);
+	return NULL;
+}
+
+static int
+open_syslog(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX,
+	    .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+struct lb_logger *
+lb_logger_new(size_t nvs, const int *fds, const bool *syslog)
+{
+	struct lb_logger *l = calloc(1, sizeof(*l));
+	bool any = false;
+	sigset_t all, old;
+
+	if (l == NULL)
+		return NULL;
+	l->nvs = nvs;
+	l->fds = malloc((nvs ? nvs : 1) * sizeof(int));
+	l->syslog = calloc(nvs ? nvs : 1, sizeof(bool));
+	if (l->fds == NULL || l->syslog == NULL) {
+		lb_logger_free(&l);
+		return NULL;
+	}
+	l->syslog_fd = -1;
+	for (size_t i = 0; i < nvs; i++) {
+		l->fds[i] = fds[i];
+		l->syslog[i] = syslog[i];
+		any = any || fds[i] >= 0 || syslog[i];
+		if (syslog[i] && l->syslog_fd < 0)
+			l->syslog_fd = open_syslog();
+	}
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->wake, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	l->started = any && pthread_create(&l->thread, NULL, logger_main,
+	    l) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!l->started)
+		lb_logger_free(&l);
+	return l;
+}
+
+void
+lb_logger_free(struct lb_logger **lp)
+{
+	struct lb_logger *l = *lp;
+
+	if (l == NULL)
+		return;
+	if (l->started) {
+		pthread_mutex_lock(&l->lock);
+		l->stop = true;
+		pthread_cond_signal(&l->wake);
+		pthread_mutex_unlock(&l->lock);
+		pthread_join(l->thread, NULL);
+	}
+	for (size_t i = 0; l->fds != NULL && i < l->nvs; i++)
+		if (l->fds[i] >= 0)
+			(void)close(l->fds[i]);
+	if (l->syslog_fd >= 0)
+		(void)close(l->syslog_fd);
+	free(l->fds);
+	free(l->syslog);
+	free(l);
+	*lp = NULL;
+}
+
+/* ---- the event threads' side ---- */
+
+static void
+hand_off(struct lb_logger *l, struct lb_log_chunk *c)
+{
+	bool dropped = false;
+
+	pthread_mutex_lock(&l->lock);
+	if (l->queued >= QUEUE_MAX) {
+		dropped = true;
+	} else {
+		c->next = NULL;
+		if (l->tail != NULL)
+			l->tail->next = c;
+		else
+			l->head = c;
+		l->tail = c;
+		l->queued++;
+		pthread_cond_signal(&l->wake);
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (dropped) {
+		for (size_t i = 0; i < c->len; i++)
+			if (c->data[i] == '\n')
+				atomic_fetch_add(&l->dropped, 1);
+		free(c);
+	}
+}
+
+void
+lb_log_flush(struct lb_logger *l, struct lb_log_buf *b)
+{
+	if (b->chunk == NULL || b->chunk->len == 0)
+		return;
+	hand_off(l, b->chunk);
+	b->chunk = NULL;
+}
+
+void
+lb_log_append(struct lb_logger *l, struct lb_log_buf *b, size_t vs,
+    const char *line, size_t len)
+{
+	if (b->chunk != NULL && b->chunk->len + len > CHUNK_SIZE)
+		lb_log_flush(l, b);
+	if (b->chunk == NULL) {
+		if ((b->chunk = malloc(sizeof(*b->chunk))) == NULL) {
+			atomic_fetch_add(&l->dropped, 1);
+			return;
+		}
+		b->chunk->vs = vs;
+		b->chunk->len = 0;
+	}
+	memcpy(b->chunk->data + b->chunk->len, line, len);
+	b->chunk->len += len;
+}
+
+uint64_t
+lb_log_dropped(const struct lb_logger *l)
+{
+	return atomic_load(&l->dropped);
+}
