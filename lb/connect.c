@@ -208,7 +208,7 @@ lb_conn_get(struct lb_session *s)
 
 	s->fresh_conn = false;
 	if (c == NULL && (c = new_conn(s)) == NULL)
-		return lb_conn_retry(s, "cannot connect", errno, false);
+		return lb_conn_retry(s, "cannot connect", errno, false, 503);
 	c->sess = s;
 	s->conn = c;
 	s->sexp = ev_now(s->t->loop) + (ev_tstamp)(c->connected ? t->server :
@@ -235,7 +235,7 @@ log_failure(struct lb_session *s, const char *why, int err)
 
 int
 lb_conn_retry(struct lb_session *s, const char *why, int err,
-    bool fresh_same)
+    bool fresh_same, int status)
 {
 	struct lb_member *m;
 
@@ -252,11 +252,11 @@ lb_conn_retry(struct lb_session *s, const char *why, int err,
 	atomic_fetch_add_explicit(&s->member->passive_fails, 1,
 	    memory_order_relaxed);
 	if (s->retries >= LB_CONNECT_RETRIES)
-		return lb_fwd_reply(s, 503);
+		return lb_fwd_reply(s, status);
 	s->failed[s->retries++] = s->member;
 	lb_member_drop(s);
 	if ((m = lb_pick_member(s, NULL, 0)) == NULL)
-		return lb_fwd_reply(s, 503);
+		return lb_fwd_reply(s, status);
 	lb_member_take(s, m);
 	s->req.off = s->msg_start;
 	s->fresh_conn = true;

@@ -432,6 +432,11 @@ request_flags(struct lb_session *s, const struct lb_http_req_info *info)
 	s->http10 = info->http10;
 	s->keep_alive = info->keep_alive;
 	s->is_head = llhttp_get_method(p) == HTTP_HEAD;
+	s->idempotent = s->is_head || llhttp_get_method(p) == HTTP_GET ||
+	    llhttp_get_method(p) == HTTP_OPTIONS ||
+	    llhttp_get_method(p) == HTTP_TRACE ||
+	    llhttp_get_method(p) == HTTP_PUT ||
+	    llhttp_get_method(p) == HTTP_DELETE;
 	s->upgrade = llhttp_get_upgrade(p);
 	s->has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
 }
@@ -727,8 +732,11 @@ srv_failed(struct lb_session *s, const char *why, int err)
 		lb_session_end(s, "tunnel closed by server");
 		return -1;
 	}
-	if (retryable(s) && (reused || !s->conn->connected))
-		return lb_conn_retry(s, why, err, reused);
+	/* nothing of the body went out: another member may answer it (a
+	 * reused connection the server closed: a fresh one to the same) */
+	if (retryable(s))
+		return lb_conn_retry(s, why, err, reused, s->conn->connected ?
+		    502 : 503);
 	if (s->member != NULL)
 		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
 	return lb_fwd_reply(s, 502);
@@ -800,7 +808,7 @@ srv_connected(struct lb_session *s)
 	if (getsockopt(s->conn->tr.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err != 0)
-		return lb_conn_retry(s, "connect failed", err, false);
+		return lb_conn_retry(s, "connect failed", err, false, 503);
 	s->conn->connected = true;
 	s->t_conn = now(s);
 	s->sexp = now(s) + SEC(tmo(s)->server);
@@ -968,7 +976,12 @@ static int
 server_timeout(struct lb_session *s)
 {
 	if (s->conn != NULL && !s->conn->connected)
-		return lb_conn_retry(s, "connect timeout", ETIMEDOUT, false);
+		return lb_conn_retry(s, "connect timeout", ETIMEDOUT, false,
+		    503);
+	/* an idempotent request with no body sent may go elsewhere */
+	if (s->conn != NULL && retryable(s) && s->idempotent)
+		return lb_conn_retry(s, "no answer within timeout server",
+		    ETIMEDOUT, false, 504);
 	if (s->member != NULL) {
 		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
 		atomic_fetch_add_explicit(&s->member->passive_fails, 1,

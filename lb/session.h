@@ -86,6 +86,7 @@ struct lb_session {
 	bool cli_eof;
 	bool req_sent;			/* body bytes went to a backend */
 	bool dispatched;		/* counted for s->member */
+	bool idempotent;		/* RFC 9110: may be sent twice */
 	bool fresh_conn;		/* next lb_conn_get must connect anew */
 	bool logged;			/* this transaction's line is out */
 
@@ -118,9 +119,10 @@ int lb_conn_get(struct lb_session *s);
 /* The backend connection failed before answering (why, errno err).
  * Retries on another member (or, fresh_same when a reused idle connection
  * was closed under us, on a new connection to the same member), bounded;
- * then answers 503.  Returns -1 if the session ended. */
+ * then answers status (503 for connects, 502 for a close, 504 for a
+ * timeout).  Returns -1 if the session ended. */
 int lb_conn_retry(struct lb_session *s, const char *why, int err,
-    bool fresh_same);
+    bool fresh_same, int status);
 /* An idle backend connection became readable: it closed or misbehaved. */
 void lb_conn_idle_event(struct lb_conn *c);
 /* The request goes out on an established connection to s->member

@@ -10,9 +10,10 @@
 it_begin 08-errors
 
 V_DOWN=21800 V_GARBAGE=21801 V_CLOSE=21802 V_HANG=21803 V_RETRY=21804
-V_OK=21805 NG=21810 GARBAGE=21811 CLOSE=21812 HANG=21813 DEAD=21890
+V_OK=21805 V_RCLOSE=21806 V_RHANG=21807 NG=21810 GARBAGE=21811 CLOSE=21812
+HANG=21813 DEAD=21890
 require_free_ports $V_DOWN $V_GARBAGE $V_CLOSE $V_HANG $V_RETRY $V_OK \
-    $NG $GARBAGE $CLOSE $HANG $DEAD
+    $V_RCLOSE $V_RHANG $NG $GARBAGE $CLOSE $HANG $DEAD
 nginx_backend ng $NG
 py_backend garbage $GARBAGE garbage
 py_backend closer $CLOSE close
@@ -41,8 +42,13 @@ CONF
 	vs retry $V_RETRY "    member dead2 127.0.0.1:$DEAD
     member ng2 127.0.0.1:$NG"
 	vs ok $V_OK "    member ng 127.0.0.1:$NG"
+	vs rclose $V_RCLOSE "    member closer2 127.0.0.1:$CLOSE
+    member ng3 127.0.0.1:$NG"
+	vs rhang $V_RHANG "    member hang2 127.0.0.1:$HANG
+    member ng4 127.0.0.1:$NG"
 } >"$T/edged.conf"
-edged_start "$T/edged.conf" $V_DOWN $V_GARBAGE $V_CLOSE $V_HANG $V_RETRY $V_OK
+edged_start "$T/edged.conf" $V_DOWN $V_GARBAGE $V_CLOSE $V_HANG $V_RETRY $V_OK \
+    $V_RCLOSE $V_RHANG
 
 # timed URL: "STATUS MILLISECONDS"
 timed() {
@@ -98,6 +104,24 @@ assert_ge "connect failures edged counted on dead2" \
     "$(stat_of 'm("dead2")["errors"]')" 1
 assert_eq "requests the live member served via v_retry" 20 \
     "$(grep -c '"GET /r[0-9]* ' "$T/ng.access" || true)"
+
+# ---- retry when safe: a member that closes without answering, or never
+# answers an idempotent request: the other member answers it ----
+curl -s --max-time 30 -o /dev/null -w '%{http_code}\n' \
+    "http://127.0.0.1:$V_RCLOSE/c[1-10]" >"$T/rclose"
+assert_eq "200 answers with one member closing without a word (of 10)" 10 \
+    "$(grep -c '^200$' "$T/rclose" || true)"
+read -r code ms < <(timed "http://127.0.0.1:$V_RHANG/h1")
+read -r code2 ms2 < <(timed "http://127.0.0.1:$V_RHANG/h2")
+assert_eq "GETs to a pool with a silent member: answered" "200 200" \
+    "$code $code2"
+# a POST is not idempotent: after timeout server it is not sent again
+code=$(status_of "http://127.0.0.1:$V_RHANG/p1" -X POST -d '' ||
+    true)
+code2=$(status_of "http://127.0.0.1:$V_RHANG/p2" -X POST -d '' ||
+    true)
+assert_match "one POST met the silent member and got 504, not a retry" \
+    '504' "$code $code2"
 
 # nothing generated ever reached a backend: nginx saw only what it served
 assert_eq "5xx logged by nginx" 0 \
