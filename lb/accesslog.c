@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "log.h"
 
 #define CHUNK_SIZE	16384
 #define QUEUE_MAX	256		/* chunks waiting: 4 MiB */
@@ -34,9 +35,8 @@ struct lb_logger {
 	bool stop;
 	bool started;			/* the thread runs: join it */
 	size_t nvs;
-	int *fds;
+	int *fds;			/* [nvs]: a file, or a syslog socket */
 	bool *syslog;
-	int syslog_fd;
 	_Atomic uint64_t dropped;
 };
 
@@ -133,8 +133,8 @@ send_syslog(struct lb_logger *l, const struct lb_log_chunk *c)
 		int n = snprintf(msg, sizeof(msg), "<134>edged[%d]: %.*s",
 		    (int)getpid(), (int)len, p);
 
-		if (l->syslog_fd >= 0 && n > 0)
-			(void)send(l->syslog_fd, msg, (size_t)n < sizeof(msg) ?
+		if (l->fds[c->vs] >= 0 && n > 0)
+			(void)send(l->fds[c->vs], msg, (size_t)n < sizeof(msg) ?
 			    (size_t)n : sizeof(msg) - 1, MSG_NOSIGNAL);
 		p += len + 1;
 	}
@@ -181,13 +181,15 @@ logger_main(void *arg)
 }
 
 static int
-open_syslog(void)
+open_syslog(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX,
-	    .sun_path = "/dev/log" };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		log_warn("access log: cannot reach syslog at %s: %s; its lines "
+		    "are dropped", path, strerror(errno));
 		(void)close(fd);
 		fd = -1;
 	}
@@ -195,7 +197,7 @@ open_syslog(void)
 }
 
 struct lb_logger *
-lb_logger_new(size_t nvs, const int *fds, const bool *syslog)
+lb_logger_new(size_t nvs, const int *fds, const char *const *syslog)
 {
 	struct lb_logger *l = calloc(1, sizeof(*l));
 	bool any = false;
@@ -210,13 +212,10 @@ lb_logger_new(size_t nvs, const int *fds, const bool *syslog)
 		lb_logger_free(&l);
 		return NULL;
 	}
-	l->syslog_fd = -1;
 	for (size_t i = 0; i < nvs; i++) {
-		l->fds[i] = fds[i];
-		l->syslog[i] = syslog[i];
+		l->syslog[i] = syslog[i] != NULL;
+		l->fds[i] = syslog[i] ? open_syslog(syslog[i]) : fds[i];
 		any = any || fds[i] >= 0 || syslog[i];
-		if (syslog[i] && l->syslog_fd < 0)
-			l->syslog_fd = open_syslog();
 	}
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->wake, NULL);
@@ -247,8 +246,6 @@ lb_logger_free(struct lb_logger **lp)
 	for (size_t i = 0; l->fds != NULL && i < l->nvs; i++)
 		if (l->fds[i] >= 0)
 			(void)close(l->fds[i]);
-	if (l->syslog_fd >= 0)
-		(void)close(l->syslog_fd);
 	free(l->fds);
 	free(l->syslog);
 	free(l);

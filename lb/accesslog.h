@@ -38,9 +38,10 @@ size_t lb_log_format(const struct lb_log_record *r, bool json, char *buf,
     size_t size);
 
 /* The logger of a runtime: nvs destinations, fds[i] a file descriptor
- * (owned from now) or -1, syslog[i] for syslog.  NULL when none logs. */
+ * (owned from now) or -1, syslog[i] the syslog socket (e.g. "/dev/log")
+ * or NULL.  NULL when none logs. */
 struct lb_logger *lb_logger_new(size_t nvs, const int *fds,
-    const bool *syslog);
+    const char *const *syslog);
 void lb_logger_free(struct lb_logger **l);
 /* A thread's pending lines for one virtual server. */
 struct lb_log_buf {

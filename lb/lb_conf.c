@@ -377,7 +377,7 @@ set_vs_maxconn(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return conf_get_uint(d, n, 1, 1, 10000000, &vs->max_connections);
 }
 
-/* access-log syslog|PATH [text|json] */
+/* access-log syslog[:SOCKET]|PATH [text|json] */
 static int
 set_access_log(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
@@ -386,10 +386,10 @@ set_access_log(struct conf_diag *d, const struct conf_node *n, void *obj)
 	const char *t = n->args[1];
 	unsigned f = 0;
 
-	if ((strcmp(t, "syslog") != 0 && t[0] != '/') ||
-	    strlen(t) >= sizeof(vs->access_log)) {
-		conf_error(d, &n->argpos[1], "'access-log' expects syslog or "
-		    "an absolute file path, got '%s'", t);
+	if ((strcmp(t, "syslog") != 0 && strncmp(t, "syslog:/", 8) != 0 &&
+	    t[0] != '/') || strlen(t) >= sizeof(vs->access_log) - 1) {
+		conf_error(d, &n->argpos[1], "'access-log' expects syslog, "
+		    "syslog:/SOCKET or an absolute file path, got '%s'", t);
 		return -1;
 	}
 	if (n->nargs > 2 && conf_get_keyword(d, n, 2, formats, &f) < 0)
@@ -402,7 +402,7 @@ set_access_log(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 static const struct conf_directive vs_rows[] = {
 	{ "access-log", 1, 2, CONF_NO_BLOCK, set_access_log,
-	    "access-log syslog|PATH [text|json]" },
+	    "access-log syslog[:/SOCKET]|PATH [text|json]" },
 	{ "listen", 1, 1, CONF_NO_BLOCK, set_listen, "listen ADDRESS:PORT" },
 	{ "profile", 1, 1, CONF_NO_BLOCK, set_vs_profile, "profile NAME" },
 	{ "default-pool", 1, 1, CONF_NO_BLOCK, set_vs_pool,

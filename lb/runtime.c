@@ -176,14 +176,18 @@ lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
 int
 lb_runtime_access_logs(struct lb_runtime *rt, const int *fds)
 {
-	bool *syslog = calloc(rt->nvs ? rt->nvs : 1, sizeof(bool));
+	const char **syslog = calloc(rt->nvs ? rt->nvs : 1, sizeof(char *));
 	bool any = false;
 
 	if (syslog == NULL)
 		return -1;
 	for (size_t i = 0; i < rt->nvs; i++) {
-		syslog[i] = strcmp(rt->vs[i].conf->access_log, "syslog") == 0;
-		any = any || syslog[i] || fds[i] >= 0;
+		const char *t = rt->vs[i].conf->access_log;
+
+		/* "syslog" is /dev/log; "syslog:/PATH" names the socket */
+		if (strncmp(t, "syslog", 6) == 0)
+			syslog[i] = t[6] == ':' ? t + 7 : "/dev/log";
+		any = any || syslog[i] != NULL || fds[i] >= 0;
 	}
 	if (any)
 		rt->logger = lb_logger_new(rt->nvs, fds, syslog);

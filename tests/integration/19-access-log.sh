@@ -5,9 +5,22 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 19-access-log
 
-VT=22900 VJ=22901 NG=22902
-require_free_ports $VT $VJ $NG
+VT=22900 VJ=22901 NG=22902 VS=22903
+require_free_ports $VT $VJ $NG $VS
 nginx_backend ng $NG 'location /missing { return 404 "no\n"; }'
+
+# a syslog receiver: a datagram socket, as /dev/log is
+"$PY" -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "ab", buffering=0) as out:
+    while True:
+        out.write(s.recv(65536) + b"\n")
+' "$T/syslog.sock" "$T/syslog.out" &
+IT_PIDS+=("$!")
+for _ in $(seq 50); do [ -S "$T/syslog.sock" ] && break; sleep 0.05; done
 
 {
 	edged_conf_head
@@ -29,9 +42,15 @@ virtual-server j {
     default-pool p
     access-log $T/j.log json
 }
+virtual-server s {
+    listen 127.0.0.1:$VS
+    profile web
+    default-pool p
+    access-log syslog:$T/syslog.sock
+}
 CONF
 } >"$T/edged.conf"
-edged_start "$T/edged.conf" $VT $VJ
+edged_start "$T/edged.conf" $VT $VJ $VS
 
 # the harness's readiness probes made no request: no line yet
 curl -sS --max-time 10 -o /dev/null "http://127.0.0.1:$VT/ok[1-5]" \
@@ -71,5 +90,13 @@ for n, line in enumerate(open(sys.argv[1]), 1):
                                 "response", "total"}, r
     assert r["time"].endswith("Z") and r["client"].startswith("127.0.0.1:")
 PYCHECK
+
+# syslog: one datagram per line, local0.info, from edged
+curl -sS --max-time 10 -o /dev/null "http://127.0.0.1:$VS/sys[1-2]"
+sleep 0.5
+assert_eq "syslog datagrams" 2 "$(grep -c . "$T/syslog.out")"
+assert_match "a syslog line" \
+    '^<134>edged\[[0-9]+\]: 127\.0\.0\.1:[0-9]+ \[[^]]+\] s p/ng [0-9/-]+ 200 [0-9]+ -- "GET /sys1 HTTP/1.1"$' \
+    "$(head -1 "$T/syslog.out")"
 
 pass
