@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "health.h"
 
 void
@@ -36,6 +39,25 @@ lb_health_record(struct lb_health *h, bool ok, unsigned rise, unsigned fall)
 		return LB_HEALTH_WENT_DOWN;
 	}
 	return LB_HEALTH_SAME;
+}
+
+bool
+lb_expect_body(const char *body, size_t len, const char *want,
+    const void *re)
+{
+	pcre2_match_data *md;
+	int rc;
+
+	if (want[0] == '\0')
+		return true;
+	if (re == NULL)
+		return memmem(body, len, want, strlen(want)) != NULL;
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	if (md == NULL)
+		return false;
+	rc = pcre2_match(re, (PCRE2_SPTR)body, len, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
 }
 
 bool

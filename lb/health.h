@@ -74,4 +74,12 @@ void lb_expect_status_fmt(const struct lb_expect_status *e, char *buf,
  */
 int lb_expect_status_add(struct lb_expect_status *e, const char *word);
 
+/*
+ * `expect body "ok"` / `expect body-regex "..."`: true when want is empty,
+ * when body contains want, or (re not NULL, a compiled PCRE2 pattern of
+ * want) when the pattern matches somewhere in body.
+ */
+bool lb_expect_body(const char *body, size_t len, const char *want,
+    const void *re);
+
 #endif /* EDGED_LB_HEALTH_H */

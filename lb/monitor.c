@@ -156,9 +156,7 @@ judge_http(const struct lb_probe *p, struct verdict *v)
 	}
 	body = strstr(p->buf, "\r\n\r\n");
 	body = body ? body + 4 : p->buf + p->len;
-	if (c->body[0] != '\0' && (p->re ? pcre2_match(p->re,
-	    (PCRE2_SPTR)body, strlen(body), 0, 0, NULL, NULL) < 0 :
-	    strstr(body, c->body) == NULL)) {
+	if (!lb_expect_body(body, strlen(body), c->body, p->re)) {
 		v->result = LB_CHECK_BODY;
 		snprintf(v->why, sizeof(v->why), "HTTP %d, but the body does "
 		    "not %s \"%s\"", status, p->re ? "match" : "contain",

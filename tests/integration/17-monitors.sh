@@ -113,6 +113,15 @@ assert_ne "b2 healthy" never "$(wait_health p b2 up 2000)"
 curl -sS --max-time 10 -o /dev/null "http://127.0.0.1:$VIP/r[1-20]"
 assert_eq "no request goes to b3" 0 "$(grep -vc healthz "$T/b3.access" || true)"
 
+# once per interval in total, not once per worker thread (2 here):
+# 300 ms over 3 s is about 10 probes, 20 would be one per thread
+# (b2: the only member on its server; b1's serves four)
+n0=$(grep -c healthz "$T/b2.access" || true)
+sleep 3
+probes=$(( $(grep -c healthz "$T/b2.access" || true) - n0 ))
+assert_between "b2's health checks in 3 s (interval 300ms, 2 threads)" \
+    "$probes" 8 12
+
 # b2 stops under load: down within interval x fall + timeout (800 ms),
 # plus the poll's slack
 wrk -t1 -c10 -d3s "http://127.0.0.1:$VIP/" >"$T/wrk1" 2>&1 &

@@ -10,6 +10,9 @@
 
 #include <cmocka.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "health.h"
 
 static void
@@ -149,6 +152,28 @@ slow_start_ramp(void **state)
 		    lb_slow_start_weight(2, t + 1000, 30000));
 }
 
+static void
+expect_body(void **state)
+{
+	static const char body[] = "{\"status\":\"ok\",\"db\":\"up\"}";
+	pcre2_code *re;
+	int err;
+	PCRE2_SIZE off;
+
+	(void)state;
+	assert_true(lb_expect_body(body, strlen(body), "", NULL));
+	assert_true(lb_expect_body(body, strlen(body), "\"ok\"", NULL));
+	assert_false(lb_expect_body(body, strlen(body), "down", NULL));
+	/* only the given length counts */
+	assert_false(lb_expect_body(body, 5, "ok", NULL));
+	re = pcre2_compile((PCRE2_SPTR)"\"db\":\"(up|degraded)\"",
+	    PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+	assert_non_null(re);
+	assert_true(lb_expect_body(body, strlen(body), "x", re));
+	assert_false(lb_expect_body("{\"db\":\"down\"}", 13, "x", re));
+	pcre2_code_free(re);
+}
+
 int
 main(void)
 {
@@ -161,6 +186,7 @@ main(void)
 		cmocka_unit_test(status_default_and_ranges),
 		cmocka_unit_test(status_parse_errors),
 		cmocka_unit_test(slow_start_ramp),
+		cmocka_unit_test(expect_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
