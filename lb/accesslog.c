@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "io.h"
 #include "log.h"
 
 #define CHUNK_SIZE	16384
@@ -105,21 +106,6 @@ lb_log_format(const struct lb_log_record *r, bool json, char *buf,
 
 /* ---- the logger thread ---- */
 
-static void
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /* One datagram per line, as syslog(3) would send it (local0.info). */
 static void
 send_syslog(struct lb_logger *l, const struct lb_log_chunk *c)
@@ -146,7 +132,7 @@ deliver(struct lb_logger *l, struct lb_log_chunk *c)
 	if (l->syslog[c->vs])
 		send_syslog(l, c);
 	else if (l->fds[c->vs] >= 0)
-		write_all(l->fds[c->vs], c->data, c->len);
+		(void)io_write_all(l->fds[c->vs], c->data, c->len);
 	free(c);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "io.h"
 #include "lb_runtime.h"
 #include "log.h"
 
@@ -49,28 +50,13 @@ client_free(struct master *m, struct ctl_client *c)
 	free(c);
 }
 
-/* The socket is blocking with a send timeout: replies are small, and an
- * edgectl that does not read cannot hold the master for long. */
-static void
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 void
 ctl_reply(struct master *m, struct ctl_client *c, bool ok, const char *text)
 {
-	write_all(c->fd, ok ? "OK\n" : "ERROR\n", ok ? 3 : 6);
-	write_all(c->fd, text, strlen(text));
+	/* blocking, with a send timeout: an edgectl that does not read
+	 * cannot hold the master for long */
+	if (io_write_all(c->fd, ok ? "OK\n" : "ERROR\n", ok ? 3 : 6))
+		(void)io_write_all(c->fd, text, strlen(text));
 	client_free(m, c);
 }
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "lb_runtime.h"
 #include "stats_http.h"
 
@@ -47,14 +48,8 @@ reply(int c, int status, const char *type, const char *body, size_t len)
 	    status == 200 ? "OK" : status == 404 ? "Not Found" :
 	    status == 405 ? "Method Not Allowed" : "Bad Request", type, len);
 
-	(void)send(c, head, (size_t)n, MSG_NOSIGNAL);
-	for (size_t off = 0; off < len;) {
-		ssize_t w = send(c, body + off, len - off, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return;
-		off += (size_t)w;
-	}
+	if (io_write_all(c, head, (size_t)n))
+		(void)io_write_all(c, body, len);
 }
 
 /* The path of "GET PATH HTTP/1.x", cut at '?'. */
