@@ -258,10 +258,7 @@ static int
 send_member(struct worker *w, const char *pool, const char *member,
     uint32_t op, uint32_t value)
 {
-	char text[2 * LB_NAME_MAX + 2];
-	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
-
-	return ipc_send(w->ipc, IPC_MEMBER, op, value, text, (size_t)n, -1);
+	return ipc_send_member(w->ipc, IPC_MEMBER, op, value, pool, member);
 }
 
 int

@@ -2,6 +2,7 @@
  * src/ipc.c - see ipc.h.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -73,7 +74,7 @@ int
 ipc_recv(int sock, struct ipc_msg *m)
 {
 	struct iovec iov[2] = { { &m->hdr, sizeof(m->hdr) }, { m->data,
-	    sizeof(m->data) } };
+	    IPC_MAX_PAYLOAD } };
 	union {
 		struct cmsghdr c;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -95,5 +96,33 @@ ipc_recv(int sock, struct ipc_msg *m)
 		errno = EPROTO;
 		return -1;
 	}
+	m->data[m->hdr.len] = '\0';
 	return 1;
+}
+
+int
+ipc_send_member(int sock, uint32_t type, uint32_t arg0, uint32_t arg1,
+    const char *pool, const char *member)
+{
+	char text[256];
+	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
+
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return ipc_send(sock, type, arg0, arg1, text, (size_t)n, -1);
+}
+
+int
+ipc_member(struct ipc_msg *m, char **pool, char **member)
+{
+	char *space = strchr(m->data, ' ');
+
+	if (space == NULL)
+		return -1;
+	*space = '\0';
+	*pool = m->data;
+	*member = space + 1;
+	return 0;
 }

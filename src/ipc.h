@@ -52,7 +52,7 @@ struct ipc_hdr {
 struct ipc_msg {
 	struct ipc_hdr hdr;
 	int fd;				/* -1 when none came */
-	char data[IPC_MAX_PAYLOAD];
+	char data[IPC_MAX_PAYLOAD + 1];	/* NUL-terminated by ipc_recv */
 };
 
 /* Sends one message; fd < 0 for none.  Returns 0 or -1 with errno. */
@@ -62,8 +62,15 @@ int ipc_send(int sock, uint32_t type, uint32_t arg0, uint32_t arg1,
  * then an END message (type_end), all with arg0. */
 int ipc_send_blob(int sock, uint32_t type_data, uint32_t type_end,
     uint32_t arg0, const char *data, size_t len);
-/* Receives one message.  Returns 1, 0 at EOF, -1 with errno (EAGAIN on
- * a non-blocking socket with nothing to read). */
+/* Receives one message; its payload is NUL-terminated.  Returns 1, 0 at
+ * EOF, -1 with errno (EAGAIN on a non-blocking socket with nothing to
+ * read). */
 int ipc_recv(int sock, struct ipc_msg *m);
+/* Sends a message whose payload names a pool and a member. */
+int ipc_send_member(int sock, uint32_t type, uint32_t arg0, uint32_t arg1,
+    const char *pool, const char *member);
+/* The pool and member such a message names, split in place.  Returns 0,
+ * or -1 when the payload is not "POOL MEMBER". */
+int ipc_member(struct ipc_msg *m, char **pool, char **member);
 
 #endif /* EDGED_IPC_H */

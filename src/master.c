@@ -214,17 +214,14 @@ remember_health(struct master *m, const struct worker *w,
     struct ipc_msg *msg)
 {
 	struct member_override *o;
-	char *member;
+	char *pool, *member;
 
 	/* a draining worker's view is older than the current one's */
 	if (w != m->worker && w != m->pending)
 		return;
-	msg->data[msg->hdr.len < sizeof(msg->data) ? msg->hdr.len :
-	    sizeof(msg->data) - 1] = '\0';
-	if ((member = strchr(msg->data, ' ')) == NULL)
+	if (ipc_member(msg, &pool, &member) < 0)
 		return;
-	*member++ = '\0';
-	if ((o = master_override(m, msg->data, member)) != NULL)
+	if ((o = master_override(m, pool, member)) != NULL)
 		o->health = msg->hdr.arg0 != 0;
 }
 

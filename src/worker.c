@@ -86,22 +86,19 @@ read_config(struct worker *w)
 	return w->conf ? 0 : fail(w, "configuration from master rejected");
 }
 
-/* "POOL MEMBER" of a MEMBER message, NUL-terminated in place. */
+/* A MEMBER message: an edgectl change, or a carried-over health. */
 static void
 apply_member(struct worker *w)
 {
-	char *text = w->msg.data, *member;
+	char *pool, *member;
 
-	text[w->msg.hdr.len < sizeof(w->msg.data) ? w->msg.hdr.len :
-	    sizeof(w->msg.data) - 1] = '\0';
-	if ((member = strchr(text, ' ')) == NULL) {
+	if (ipc_member(&w->msg, &pool, &member) < 0) {
 		log_err("bad member message from master");
 		return;
 	}
-	*member++ = '\0';
-	if (lb_runtime_member_set(w->rt, text, member, w->msg.hdr.arg0,
+	if (lb_runtime_member_set(w->rt, pool, member, w->msg.hdr.arg0,
 	    w->msg.hdr.arg1) < 0)
-		log_warn("pool %s member %s: no such member here", text,
+		log_warn("pool %s member %s: no such member here", pool,
 		    member);
 }
 
@@ -214,8 +211,6 @@ answer_stats(struct worker *w)
 	char *text;
 
 	if (w->msg.hdr.type == IPC_SHOW_POOL) {
-		w->msg.data[w->msg.hdr.len < sizeof(w->msg.data) ?
-		    w->msg.hdr.len : sizeof(w->msg.data) - 1] = '\0';
 		text = lb_show_pool(w->rt, w->msg.data, w->msg.hdr.arg1 != 0,
 		    &len);
 	} else {
@@ -236,10 +231,8 @@ static void
 report_health(const char *pool, const char *member, bool up, void *arg)
 {
 	struct worker *w = arg;
-	char text[2 * LB_NAME_MAX + 2];
-	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
 
-	if (ipc_send(w->ipc, IPC_HEALTH, up, 0, text, (size_t)n, -1) < 0)
+	if (ipc_send_member(w->ipc, IPC_HEALTH, up, 0, pool, member) < 0)
 		log_warn("cannot tell the master about %s/%s", pool, member);
 }
 
