@@ -141,7 +141,7 @@ listen_set_release(struct listen_set *set)
 	for (size_t i = 0; i < set->nlisteners * set->nthreads; i++)
 		if (set->v[i].fd >= 0)
 			(void)close(set->v[i].fd);
-	if (set->stats.fd >= 0 && set->v != NULL)
+	if (set->stats.fd >= 0)
 		(void)close(set->stats.fd);
 	free(set->v);
 	memset(set, 0, sizeof(*set));

@@ -331,6 +331,7 @@ gen_load(struct master *m, struct conf_diag *d)
 		return NULL;
 	}
 	g->refs = 1;
+	g->listeners.stats.fd = -1;	/* no socket until built */
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
