@@ -23,20 +23,16 @@ report_unknown(struct conf_diag *d, const struct conf_node *n,
     const char *context, const struct conf_directive *table, size_t ntable)
 {
 	const char **names;
-	const char *hint = NULL;
+	char hint[128] = "";
 
 	if ((names = calloc(ntable + 1, sizeof(*names))) != NULL) {
 		for (size_t i = 0; i < ntable; i++)
 			names[i] = table[i].name;
-		hint = conf_did_you_mean(n->args[0], names, ntable);
+		conf_hint(n->args[0], names, ntable, hint, sizeof(hint));
 		free(names);
 	}
-	if (hint != NULL)
-		conf_error(d, &n->pos, "unknown directive '%s' in %s; did you "
-		    "mean '%s'?", n->args[0], context, hint);
-	else
-		conf_error(d, &n->pos, "unknown directive '%s' in %s",
-		    n->args[0], context);
+	conf_error(d, &n->pos, "unknown directive '%s' in %s%s", n->args[0],
+	    context, hint);
 }
 
 /* "2 arguments", "1 to 3 arguments", "at least 1 argument", ... */

@@ -138,6 +138,12 @@ int conf_get_sockaddr(struct conf_diag *d, const struct conf_node *n,
 const char *conf_did_you_mean(const char *word, const char *const *cands,
     size_t ncands);
 
+/* The end of an error message about word: "; did you mean 'Y'?" with
+ * conf_did_you_mean's candidate, or "" when there is none.  Written into
+ * buf (64 bytes are always enough for names); returns buf. */
+const char *conf_hint(const char *word, const char *const *cands,
+    size_t ncands, char *buf, size_t size);
+
 /* ---- normal forms, used by the printer (-T) ---- */
 
 /* Largest whole unit: 90000 -> "90s", 120000 -> "2m", 250 -> "250ms". */

@@ -5,6 +5,7 @@
  * Levenshtein: insertions, deletions, substitutions and swaps of two
  * neighbouring bytes each cost one, which covers most typing slips.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "conf.h"
@@ -97,4 +98,17 @@ conf_did_you_mean(const char *word, const char *const *cands, size_t ncands)
 	if (pick == NULL || best >= lw / 2 + 1)
 		return NULL;
 	return pick;
+}
+
+const char *
+conf_hint(const char *word, const char *const *cands, size_t ncands,
+    char *buf, size_t size)
+{
+	const char *hint = conf_did_you_mean(word, cands, ncands);
+
+	if (hint != NULL)
+		snprintf(buf, size, "; did you mean '%s'?", hint);
+	else if (size > 0)
+		buf[0] = '\0';
+	return buf;
 }

@@ -322,7 +322,8 @@ int
 conf_get_keyword(struct conf_diag *d, const struct conf_node *n,
     size_t i, const char *const *choices, unsigned *out)
 {
-	const char *w, *hint;
+	const char *w;
+	char hint[128];
 	size_t k;
 	char *list;
 
@@ -334,12 +335,10 @@ conf_get_keyword(struct conf_diag *d, const struct conf_node *n,
 			return 0;
 		}
 	}
-	hint = conf_did_you_mean(w, choices, k);
+	conf_hint(w, choices, k, hint, sizeof(hint));
 	list = join_choices(choices, k);
-	conf_error(d, &n->argpos[i], "'%s' expects one of %s; got '%s'%s%s%s",
-	    n->args[0], list != NULL ? list : "(out of memory)", w,
-	    hint != NULL ? "; did you mean '" : "", hint != NULL ? hint : "",
-	    hint != NULL ? "'?" : "");
+	conf_error(d, &n->argpos[i], "'%s' expects one of %s; got '%s'%s",
+	    n->args[0], list != NULL ? list : "(out of memory)", w, hint);
 	free(list);
 	return -1;
 }

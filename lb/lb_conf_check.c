@@ -29,18 +29,14 @@ unknown_ref(struct conf_diag *d, const struct conf_pos *pos,
     size_t sz)
 {
 	const char **cands = calloc(n ? n : 1, sizeof(*cands));
-	const char *hint = NULL;
+	char hint[128] = "";
 
 	if (cands != NULL) {
 		for (size_t i = 0; i < n; i++)
 			cands[i] = (const char *)arr + i * sz;
-		hint = conf_did_you_mean(name, cands, n);
+		conf_hint(name, cands, n, hint, sizeof(hint));
 	}
-	if (hint != NULL)
-		conf_error(d, pos, "unknown %s '%s'; did you mean '%s'?", what,
-		    name, hint);
-	else
-		conf_error(d, pos, "unknown %s '%s'", what, name);
+	conf_error(d, pos, "unknown %s '%s'%s", what, name, hint);
 	free(cands);
 }
 

@@ -124,18 +124,13 @@ unknown_top(struct conf_diag *d, const struct conf_node *n)
 {
 	const char *cands[16];
 	size_t nc = 0;
-	const char *hint;
+	char hint[128];
 
 	for (size_t i = 0; i < ARRAY_LEN(modules); i++)
 		for (size_t j = 0; j < *modules[i].nrows && nc < 16; j++)
 			cands[nc++] = modules[i].rows[j].name;
-	hint = conf_did_you_mean(n->args[0], cands, nc);
-	if (hint != NULL)
-		conf_error(d, &n->pos, "unknown directive '%s' at top level; "
-		    "did you mean '%s'?", n->args[0], hint);
-	else
-		conf_error(d, &n->pos, "unknown directive '%s' at top level",
-		    n->args[0]);
+	conf_error(d, &n->pos, "unknown directive '%s' at top level%s",
+	    n->args[0], conf_hint(n->args[0], cands, nc, hint, sizeof(hint)));
 }
 
 /* Hands each top-level statement to the module that owns its name. */

@@ -119,6 +119,7 @@ find_member(const struct lb_conf *conf, const char *pool, const char *member,
     char *err, size_t size)
 {
 	const char *cands[256];
+	char hint[128];
 	size_t n = 0;
 
 	for (size_t i = 0; i < conf->npools; i++) {
@@ -135,15 +136,12 @@ find_member(const struct lb_conf *conf, const char *pool, const char *member,
 			if (n < 256)
 				cands[n++] = p->members[j].name;
 		}
-		const char *hint = conf_did_you_mean(member, cands, n);
-		snprintf(err, size, "pool %s has no member '%s'%s%s%s\n", pool,
-		    member, hint ? "; did you mean '" : "", hint ? hint : "",
-		    hint ? "'?" : "");
+		snprintf(err, size, "pool %s has no member '%s'%s\n", pool,
+		    member, conf_hint(member, cands, n, hint, sizeof(hint)));
 		return NULL;
 	}
-	const char *hint = conf_did_you_mean(pool, cands, n);
-	snprintf(err, size, "no pool '%s'%s%s%s\n", pool, hint ?
-	    "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+	snprintf(err, size, "no pool '%s'%s\n", pool,
+	    conf_hint(pool, cands, n, hint, sizeof(hint)));
 	return NULL;
 }
 
