@@ -28,7 +28,7 @@ lb_balance_weight(const struct lb_member *m)
 	if (w == 0)
 		w = 1;
 	if (m->slow_start_ms == 0 || (since = atomic_load_explicit(
-	    &m->up_since_ms, memory_order_relaxed)) == 0)
+	    &m->st->up_since_ms, memory_order_relaxed)) == 0)
 		return w * LB_WEIGHT_SCALE;
 	return lb_slow_start_weight(w, lb_now_ms() - since, m->slow_start_ms);
 }

@@ -47,15 +47,15 @@ lc_load_of(const struct lb_member *m)
 {
 	struct lc_load l;
 
-	l.num = (uint64_t)atomic_load_explicit(&m->active,
-	    memory_order_relaxed) + 1;
+	l.num = (uint64_t)lb_member_load(m) + 1;
 	l.den = lb_balance_weight(m);
 	return l;
 }
 
 /*
- * a < b, cross-multiplied: both factors fit in 32 bits (plus one), so the
- * products cannot overflow 64.
+ * a < b, cross-multiplied: num fits in 33 bits (two 32-bit counts plus
+ * one) and den in 15 (weight times LB_WEIGHT_SCALE), so the products
+ * cannot overflow 64.
  */
 static bool
 lc_lighter(struct lc_load a, struct lc_load b)

@@ -31,7 +31,7 @@ lb_member_take(struct lb_session *s, struct lb_member *m)
 {
 	struct lb_ctr *c = &s->t->ctr_member[m->index];
 
-	atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->st->active, 1, memory_order_relaxed);
 	CTR_ADD(c->cur, 1);
 	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].cur, 1);
 	s->member = m;
@@ -46,7 +46,7 @@ lb_member_drop(struct lb_session *s)
 
 	if (m == NULL)
 		return;
-	atomic_fetch_sub_explicit(&m->active, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&m->st->active, 1, memory_order_relaxed);
 	CTR_ADD(s->t->ctr_member[m->index].cur, -1);
 	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].cur, -1);
 	s->member = NULL;

@@ -27,6 +27,7 @@
 #include "lb.h"
 #include "lb_runtime.h"
 #include "member.h"
+#include "shm.h"
 #include "pick.h"
 #include "transport.h"
 
@@ -36,18 +37,6 @@
 
 struct lb_thread;
 struct lb_session;
-
-/* Per-thread counters of one virtual server, pool or member. Written only
- * by the owning thread; read (summed) by the stats reader. */
-struct lb_ctr {
-	_Atomic uint64_t cur;		/* connections / requests in progress */
-	_Atomic uint64_t total;
-	_Atomic uint64_t requests;
-	_Atomic uint64_t bytes_in;	/* from clients */
-	_Atomic uint64_t bytes_out;	/* to clients */
-	_Atomic uint64_t resp[6];	/* 1xx..5xx, [0] = other */
-	_Atomic uint64_t errors;	/* connect failures, bad responses */
-};
 
 /* A plain increment: the counter has a single writer. */
 #define CTR_ADD(c, n)							\
@@ -136,6 +125,8 @@ struct lb_runtime {
 	atomic_int stop;		/* 1 drain, 2 now */
 	struct lb_monitors *monitors;	/* NULL: no pool has a monitor */
 	struct lb_logger *logger;	/* NULL: no access log */
+	struct lb_shm shm;		/* counters, member state (shm.h) */
+	void *shm_own;			/* the block, when not the master's */
 };
 
 /* ---- listener.c ---- */

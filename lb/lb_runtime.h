@@ -16,10 +16,13 @@ struct lb_runtime;
 
 /*
  * Builds pools, members, balancers and counters for conf (which must
- * outlive the runtime) and nthreads threads.  Returns NULL out of memory.
+ * outlive the runtime) and nthreads threads.  Counters and member state
+ * go into the shm_len bytes at shm, a block the master laid out for conf
+ * (shm.h), or, when shm is NULL, into memory of the runtime's own.
+ * Returns NULL out of memory or when the block does not fit conf.
  */
 struct lb_runtime *lb_runtime_new(const struct lb_conf *conf,
-    unsigned nthreads, uint64_t max_connections);
+    unsigned nthreads, uint64_t max_connections, void *shm, size_t shm_len);
 /*
  * Runs thread `id` on the calling thread: fds[i] is this thread's socket
  * for listener i (lb_conf_listener order), owned by the runtime from now.

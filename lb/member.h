@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "shm.h"
+
 enum lb_admin_state {
 	LB_ADMIN_ENABLED = 0,
 	LB_ADMIN_DISABLED,		/* no traffic at all */
@@ -32,13 +34,9 @@ struct lb_member {
 
 	atomic_int up;			/* health: 1 up, 0 down */
 	atomic_int admin;		/* enum lb_admin_state */
-	atomic_uint active;		/* requests in progress, all threads */
-
-	/* the last probe, written by the monitor thread (monitor.c) */
-	atomic_int check_result;	/* enum lb_check_result, or an HTTP
-					 * status when > 0 */
-	atomic_uint check_us;		/* how long it took */
-	atomic_uint transitions;	/* up/down changes */
+	/* requests in progress, the last probe, when it came up: in the
+	 * block the master maps too (shm.h), so they outlive this worker */
+	struct lb_member_state *st;
 	/* connect failures and timeouts of live traffic since the last
 	 * probe: the monitor counts them as failed checks */
 	atomic_uint passive_fails;
@@ -46,7 +44,6 @@ struct lb_member {
 	bool monitored;			/* its pool has a monitor */
 	bool health_carried;		/* up came from the previous worker */
 	int reported_up;		/* what the main thread last reported */
-	_Atomic uint64_t up_since_ms;	/* when it last came up, 0 = boot */
 };
 
 /* CLOCK_MONOTONIC in ms, coarse (a few ms): cheap enough per pick. */
@@ -67,6 +64,16 @@ enum lb_check_result {
 	LB_CHECK_BAD = -4,		/* not HTTP, or not what tcp expects */
 	LB_CHECK_BODY = -5,		/* status fine, body not */
 };
+
+/* Requests in progress on the member: this worker's and, while an
+ * older generation drains, the older workers' too. */
+static inline uint64_t
+lb_member_load(const struct lb_member *m)
+{
+	return (uint64_t)atomic_load_explicit(&m->st->active,
+	    memory_order_relaxed) + atomic_load_explicit(&m->st->others,
+	    memory_order_relaxed);
+}
 
 /* True when the member may take a new request. */
 static inline bool

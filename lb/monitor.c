@@ -115,16 +115,16 @@ publish(struct lb_probe *p, struct verdict *v, ev_tstamp took)
 	struct lb_member *m = p->member;
 	char text[512];
 
-	atomic_store(&m->check_result, v->result);
-	atomic_store(&m->check_us, (unsigned)(took * 1e6));
+	atomic_store(&m->st->check_result, v->result);
+	atomic_store(&m->st->check_us, (unsigned)(took * 1e6));
 	switch (record(p, v)) {
 	case LB_HEALTH_WENT_UP:
 	case LB_HEALTH_WENT_DOWN:
 		describe(p, v, text, sizeof(text));
 		if (p->health.up)
-			atomic_store(&m->up_since_ms, lb_now_ms());
+			atomic_store(&m->st->up_since_ms, lb_now_ms());
 		atomic_store(&m->up, p->health.up);
-		atomic_fetch_add(&m->transitions, 1);
+		atomic_fetch_add(&m->st->transitions, 1);
 		log_msg(p->health.up ? LOG_LVL_INFO : LOG_LVL_WARN,
 		    "pool %s member %s %s: %s", p->pool->conf->name, m->name,
 		    p->health.up ? "UP" : "DOWN", text);

@@ -42,12 +42,11 @@ init_member(struct lb_member *m, const struct lb_member_conf *mc,
 	m->index = index;
 	atomic_init(&m->up, 1);
 	atomic_init(&m->admin, LB_ADMIN_ENABLED);
-	atomic_init(&m->active, 0);
 }
 
 static int
-build_pool(struct lb_rt_pool *p, const struct lb_pool_conf *pc,
-    size_t index, size_t base)
+build_pool(struct lb_runtime *rt, struct lb_rt_pool *p,
+    const struct lb_pool_conf *pc, size_t index, size_t base)
 {
 	p->conf = pc;
 	p->index = index;
@@ -62,6 +61,7 @@ build_pool(struct lb_rt_pool *p, const struct lb_pool_conf *pc,
 		struct lb_member *m = &p->members[i];
 
 		init_member(m, &pc->members[i], (unsigned)(base + i));
+		m->st = &rt->shm.members[base + i];
 		m->slow_start_ms = pc->slow_start;
 		m->monitored = pc->monitor[0] != '\0';
 		m->reported_up = 1;
@@ -92,15 +92,14 @@ thread_init(struct lb_runtime *rt, struct lb_thread *t, unsigned id)
 	t->id = id;
 	t->bal = xcalloc(rt->npools, sizeof(*t->bal));
 	t->idle = xcalloc(rt->nmembers, sizeof(*t->idle));
-	t->ctr_vs = xcalloc(rt->nvs, sizeof(*t->ctr_vs));
-	t->ctr_pool = xcalloc(rt->npools, sizeof(*t->ctr_pool));
-	t->ctr_member = xcalloc(rt->nmembers, sizeof(*t->ctr_member));
+	t->ctr_vs = lb_shm_ctr(&rt->shm, id, 0);
+	t->ctr_pool = lb_shm_ctr(&rt->shm, id, rt->nvs);
+	t->ctr_member = lb_shm_ctr(&rt->shm, id, rt->nvs + rt->npools);
 	t->scratch = malloc(LB_BUF_SIZE);
 	/* Made here, before any thread runs, so that a drain or stop
 	 * request from another thread always finds the loop. */
 	t->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
-	if (!t->bal || !t->idle || !t->ctr_vs || !t->ctr_pool ||
-	    !t->ctr_member || !t->scratch || !t->loop)
+	if (!t->bal || !t->idle || !t->scratch || !t->loop)
 		return -1;
 	ev_async_init(&t->wake, wake_cb);
 	t->wake.data = t;
@@ -135,7 +134,7 @@ build(struct lb_runtime *rt, const struct lb_conf *c)
 	if (rt->pools == NULL || rt->vs == NULL)
 		return -1;
 	for (size_t i = 0; i < c->npools; i++) {
-		if (build_pool(&rt->pools[i], &c->pools[i], i, base) < 0)
+		if (build_pool(rt, &rt->pools[i], &c->pools[i], i, base) < 0)
 			return -1;
 		base += c->pools[i].nmembers;
 	}
@@ -157,9 +156,29 @@ build(struct lb_runtime *rt, const struct lb_conf *c)
 	return 0;
 }
 
+/* The counters and member state: in the master's block, or, without a
+ * master, in memory of our own. */
+static int
+attach_shm(struct lb_runtime *rt, void *shm, size_t len)
+{
+	if (shm == NULL) {
+		len = lb_shm_size(rt->conf, rt->nthreads);
+		if ((rt->shm_own = calloc(1, len)) == NULL)
+			return -1;
+		lb_shm_init(&rt->shm, rt->shm_own, rt->conf, rt->nthreads);
+		return 0;
+	}
+	if (lb_shm_attach(&rt->shm, shm, len, rt->conf) < 0 ||
+	    rt->shm.hdr->nthreads != rt->nthreads) {
+		log_err("the state block does not match the configuration");
+		return -1;
+	}
+	return 0;
+}
+
 struct lb_runtime *
 lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
-    uint64_t max_connections)
+    uint64_t max_connections, void *shm, size_t shm_len)
 {
 	struct lb_runtime *rt = calloc(1, sizeof(*rt));
 
@@ -168,7 +187,7 @@ lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
 	rt->conf = conf;
 	rt->nthreads = nthreads;
 	rt->max_connections = max_connections;
-	if (build(rt, conf) < 0)
+	if (attach_shm(rt, shm, shm_len) < 0 || build(rt, conf) < 0)
 		lb_runtime_free(&rt);
 	return rt;
 }
@@ -362,9 +381,6 @@ thread_free(struct lb_runtime *rt, struct lb_thread *t)
 	free(t->listeners);
 	free(t->bal);
 	free(t->idle);
-	free(t->ctr_vs);
-	free(t->ctr_pool);
-	free(t->ctr_member);
 	free(t->scratch);
 	free(t->logbufs);
 }
@@ -388,6 +404,7 @@ lb_runtime_free(struct lb_runtime **rtp)
 	free(rt->threads);
 	free(rt->pools);
 	free(rt->vs);
+	free(rt->shm_own);
 	free(rt);
 	*rtp = NULL;
 }

@@ -10,47 +10,23 @@
 #include "conf.h"
 #include "session.h"
 
-struct sum {
-	uint64_t cur, total, requests, bytes_in, bytes_out, resp[6], errors;
-};
-
-static uint64_t
-ld(_Atomic uint64_t *v)
-{
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
-
-static void
-add(struct sum *s, struct lb_ctr *c)
-{
-	s->cur += ld(&c->cur);
-	s->total += ld(&c->total);
-	s->requests += ld(&c->requests);
-	s->bytes_in += ld(&c->bytes_in);
-	s->bytes_out += ld(&c->bytes_out);
-	for (int i = 0; i < 6; i++)
-		s->resp[i] += ld(&c->resp[i]);
-	s->errors += ld(&c->errors);
-}
-
 enum which { VS, POOL, MEMBER };
 
-static struct sum
+/* Counters of every worker, live or gone: this one's threads plus the
+ * base the master keeps up to date (shm.h). */
+static struct lb_sum
 sum_of(struct lb_runtime *rt, enum which w, size_t i)
 {
-	struct sum s = { 0 };
+	size_t obj = w == VS ? i : w == POOL ? rt->nvs + i :
+	    rt->nvs + rt->npools + i;
+	struct lb_sum s = lb_shm_sum(&rt->shm, obj);
 
-	for (unsigned t = 0; t < rt->nthreads; t++) {
-		struct lb_thread *th = &rt->threads[t];
-
-		add(&s, w == VS ? &th->ctr_vs[i] : w == POOL ?
-		    &th->ctr_pool[i] : &th->ctr_member[i]);
-	}
+	lb_sum_add(&s, &rt->shm.base[obj]);
 	return s;
 }
 
 static void
-json_sum(FILE *f, const struct sum *s)
+json_sum(FILE *f, const struct lb_sum *s)
 {
 	fprintf(f, "\"current\":%llu,\"total\":%llu,\"requests\":%llu,"
 	    "\"bytes_in\":%llu,\"bytes_out\":%llu,\"responses\":{\"1xx\":%llu,"
@@ -66,7 +42,7 @@ json_sum(FILE *f, const struct sum *s)
 
 static void
 text_sum(FILE *f, const char *type, const char *name, const char *addr,
-    const char *state, const struct sum *s)
+    const char *state, const struct lb_sum *s)
 {
 	fprintf(f, "%-15s %-20s %-24s %-5s %6llu %9llu %10llu %12llu %12llu "
 	    "%8llu %8llu %8llu %8llu %8llu %7llu\n", type, name, addr, state,
@@ -100,7 +76,7 @@ stats_text(struct lb_runtime *rt, FILE *f)
 	    "TOTAL", "REQUESTS", "BYTES_IN", "BYTES_OUT", "1XX", "2XX", "3XX",
 	    "4XX", "5XX", "ERRORS");
 	for (size_t i = 0; i < rt->nvs; i++) {
-		struct sum s = sum_of(rt, VS, i);
+		struct lb_sum s = sum_of(rt, VS, i);
 
 		conf_fmt_sockaddr(addr, sizeof(addr),
 		    &rt->vs[i].conf->listens[0].addr);
@@ -109,7 +85,7 @@ stats_text(struct lb_runtime *rt, FILE *f)
 	}
 	for (size_t i = 0; i < rt->npools; i++) {
 		struct lb_rt_pool *p = &rt->pools[i];
-		struct sum s = sum_of(rt, POOL, i);
+		struct lb_sum s = sum_of(rt, POOL, i);
 
 		text_sum(f, "pool", p->conf->name, "-", "-", &s);
 		for (size_t j = 0; j < p->nmembers; j++) {
@@ -128,14 +104,14 @@ static void
 json_member(struct lb_runtime *rt, FILE *f, const struct lb_member *m)
 {
 	char addr[128];
-	struct sum s = sum_of(rt, MEMBER, m->index);
+	struct lb_sum s = sum_of(rt, MEMBER, m->index);
 
 	conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
 	fprintf(f, "{\"name\":\"%s\",\"address\":\"%s\",\"state\":\"%s\","
-	    "\"weight\":%u,\"backup\":%s,\"active\":%u,", m->name, addr,
+	    "\"weight\":%u,\"backup\":%s,\"active\":%llu,", m->name, addr,
 	    member_state(m), atomic_load_explicit(&m->weight,
 	    memory_order_relaxed), m->backup ? "true" : "false",
-	    atomic_load_explicit(&m->active, memory_order_relaxed));
+	    (unsigned long long)lb_member_load(m));
 	json_sum(f, &s);
 	fputc('}', f);
 }
@@ -145,7 +121,7 @@ stats_json(struct lb_runtime *rt, FILE *f)
 {
 	fprintf(f, "{\"virtual_servers\":[");
 	for (size_t i = 0; i < rt->nvs; i++) {
-		struct sum s = sum_of(rt, VS, i);
+		struct lb_sum s = sum_of(rt, VS, i);
 
 		fprintf(f, "%s{\"name\":\"%s\",\"pool\":\"%s\",", i ? "," : "",
 		    rt->vs[i].conf->name, rt->vs[i].pool->conf->name);
@@ -155,7 +131,7 @@ stats_json(struct lb_runtime *rt, FILE *f)
 	fprintf(f, "],\"pools\":[");
 	for (size_t i = 0; i < rt->npools; i++) {
 		struct lb_rt_pool *p = &rt->pools[i];
-		struct sum s = sum_of(rt, POOL, i);
+		struct lb_sum s = sum_of(rt, POOL, i);
 
 		fprintf(f, "%s{\"name\":\"%s\",", i ? "," : "", p->conf->name);
 		json_sum(f, &s);
@@ -197,8 +173,8 @@ check_name(int r, char *buf, size_t size)
 static void
 fmt_check(const struct lb_member *m, char *buf, size_t size)
 {
-	int r = atomic_load_explicit(&m->check_result, memory_order_relaxed);
-	unsigned us = atomic_load_explicit(&m->check_us, memory_order_relaxed);
+	int r = atomic_load_explicit(&m->st->check_result, memory_order_relaxed);
+	unsigned us = atomic_load_explicit(&m->st->check_us, memory_order_relaxed);
 	char name[32];
 
 	if (r == LB_CHECK_NONE)
@@ -215,16 +191,17 @@ pool_text(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 
 	for (size_t j = 0; j < p->nmembers; j++) {
 		const struct lb_member *m = &p->members[j];
-		struct sum s = sum_of(rt, MEMBER, m->index);
+		struct lb_sum s = sum_of(rt, MEMBER, m->index);
 		char check[64];
 
 		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
 		fmt_check(m, check, sizeof(check));
-		fprintf(f, "%-16s %-16s %-24s %-8s %-8s %-6s %6u%s %6u %10llu "
+		fprintf(f, "%-16s %-16s %-24s %-8s %-8s %-6s %6u%s %6llu %10llu "
 		    "%7llu %s\n", p->conf->name, m->name, addr, member_state(m),
 		    admin_name(m), atomic_load(&m->up) ? "up" : "down",
 		    atomic_load(&m->weight), m->backup ? "b" : " ",
-		    atomic_load(&m->active), (unsigned long long)s.requests,
+		    (unsigned long long)lb_member_load(m),
+		    (unsigned long long)s.requests,
 		    (unsigned long long)s.errors, check);
 	}
 }
@@ -239,26 +216,28 @@ pool_json(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 	    p->conf->name, algos[p->conf->algo]);
 	for (size_t j = 0; j < p->nmembers; j++) {
 		const struct lb_member *m = &p->members[j];
-		struct sum s = sum_of(rt, MEMBER, m->index);
-		int r = atomic_load(&m->check_result);
+		struct lb_sum s = sum_of(rt, MEMBER, m->index);
+		int r = atomic_load(&m->st->check_result);
 		char addr[128], name[32];
 
 		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
 		fprintf(f, "%s{\"name\":\"%s\",\"address\":\"%s\","
 		    "\"state\":\"%s\",\"admin\":\"%s\",\"health\":\"%s\","
-		    "\"weight\":%u,\"backup\":%s,\"active\":%u,"
+		    "\"weight\":%u,\"backup\":%s,\"active\":%llu,"
 		    "\"requests\":%llu,\"errors\":%llu,\"transitions\":%u,",
 		    j ? "," : "", m->name, addr, member_state(m), admin_name(m),
 		    atomic_load(&m->up) ? "up" : "down",
 		    atomic_load(&m->weight), m->backup ? "true" : "false",
-		    atomic_load(&m->active), (unsigned long long)s.requests,
-		    (unsigned long long)s.errors, atomic_load(&m->transitions));
+		    (unsigned long long)lb_member_load(m),
+		    (unsigned long long)s.requests,
+		    (unsigned long long)s.errors,
+		    atomic_load(&m->st->transitions));
 		if (r == LB_CHECK_NONE)
 			fprintf(f, "\"last_check\":null}");
 		else
 			fprintf(f, "\"last_check\":{\"result\":\"%s\","
 			    "\"ms\":%.3f}}", check_name(r, name, sizeof(name)),
-			    atomic_load(&m->check_us) / 1000.0);
+			    atomic_load(&m->st->check_us) / 1000.0);
 	}
 	fprintf(f, "]}");
 }
@@ -400,16 +379,16 @@ member_value(const struct lb_member *m, enum value v)
 	case V_WEIGHT:
 		return atomic_load(&m->weight);
 	case V_ACTIVE:
-		return atomic_load(&m->active);
+		return lb_member_load(m);
 	case V_CHECK_SECONDS:
-		return atomic_load(&m->check_us) / 1e6;
+		return atomic_load(&m->st->check_us) / 1e6;
 	default:
-		return atomic_load(&m->transitions);
+		return atomic_load(&m->st->transitions);
 	}
 }
 
 static double
-sum_value(const struct sum *s, enum value v)
+sum_value(const struct lb_sum *s, enum value v)
 {
 	const uint64_t vals[] = { s->cur, s->total, s->requests, s->bytes_in,
 	    s->bytes_out, 0, s->errors };
@@ -425,7 +404,7 @@ sample(FILE *f, const struct family *fam, const char *labels, double v)
 
 static void
 sample_classes(FILE *f, const struct family *fam, const char *labels,
-    const struct sum *s)
+    const struct lb_sum *s)
 {
 	static const char *const cls[] = { "other", "1xx", "2xx", "3xx", "4xx",
 	    "5xx" };
@@ -446,7 +425,7 @@ family_samples(struct lb_runtime *rt, FILE *f, const struct family *fam)
 	for (size_t i = 0; i < n; i++) {
 		const struct lb_member *m = NULL;
 		char labels[256];
-		struct sum s;
+		struct lb_sum s;
 
 		if (fam->which == VS) {
 			snprintf(labels, sizeof(labels), "virtual_server=\"%s\"",

@@ -40,6 +40,8 @@ enum ipc_type {
 	IPC_STATS_LISTENER,		/* fd: the stats socket */
 	IPC_HEALTH,			/* worker: arg0 up; "POOL MEMBER" */
 	IPC_LOG_FD,			/* fd: virtual server arg0's log */
+	IPC_SHM,			/* fd: the state block (lb/shm.h),
+					 * arg0 bytes; right after CONFIG_END */
 };
 
 struct ipc_hdr {

@@ -78,7 +78,8 @@ feed_worker(struct worker *w, const struct gen *g)
 	const struct listen_set *ls = &g->listeners;
 
 	if (ipc_send_blob(w->ipc, IPC_CONFIG_DATA, IPC_CONFIG_END, 0,
-	    g->text, g->len) < 0)
+	    g->text, g->len) < 0 || ipc_send(w->ipc, IPC_SHM,
+	    (uint32_t)w->blk.len, 0, NULL, 0, w->blk.fd) < 0)
 		return -1;
 	for (size_t i = 0; i < ls->nlisteners * ls->nthreads; i++)
 		if (ipc_send(w->ipc, IPC_LISTENER, (uint32_t)(i / ls->nthreads),
@@ -96,6 +97,43 @@ feed_worker(struct worker *w, const struct gen *g)
 	return ipc_send(w->ipc, IPC_START, 0, 0, NULL, 0, -1);
 }
 
+/* w's base: the registry plus every other live worker's counters. */
+static void
+refresh_one(struct master *m, struct worker *w)
+{
+	struct state_block *live[64];
+	size_t n = 0;
+
+	if (m->worker != NULL)
+		live[n++] = &m->worker->blk;
+	if (m->pending != NULL)
+		live[n++] = &m->pending->blk;
+	for (struct worker *d = m->draining; d != NULL && n < 64; d = d->next)
+		live[n++] = &d->blk;
+	state_refresh(&m->state, &w->blk, live, n);
+}
+
+void
+master_refresh_state(struct master *m)
+{
+	if (m->worker != NULL)
+		refresh_one(m, m->worker);
+	if (m->pending != NULL)
+		refresh_one(m, m->pending);
+	if (m->pending != NULL || m->draining != NULL)
+		ev_timer_again(m->loop, &m->state_timer);
+	else
+		ev_timer_stop(m->loop, &m->state_timer);
+}
+
+static void
+state_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	master_refresh_state(t->data);
+}
+
 static struct worker *
 worker_start(struct master *m, struct gen *g)
 {
@@ -109,8 +147,20 @@ worker_start(struct master *m, struct gen *g)
 		return NULL;
 	}
 	w->m = m;
+	/* counters and check history start where the newest worker's are */
+	if (m->worker != NULL)
+		state_pull_history(&m->state, &m->worker->blk);
+	if (state_block_new(&m->state, &w->blk, &g->conf->lb,
+	    edged_conf_threads(g->conf)) < 0) {
+		log_err("cannot make a state block: %s", strerror(errno));
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		free(w);
+		return NULL;
+	}
 	w->gen = g;
 	g->refs++;
+	refresh_one(m, w);
 	w->pid = fork();
 	if (w->pid == 0) {
 		(void)close(sv[0]);
@@ -125,6 +175,7 @@ worker_start(struct master *m, struct gen *g)
 		if (w->pid > 0)
 			(void)kill(w->pid, SIGKILL);
 		(void)close(w->ipc);
+		state_block_release(&w->blk);
 		gen_unref(g);
 		free(w);
 		return NULL;
@@ -150,6 +201,7 @@ worker_free(struct worker *w)
 	if (w->ipc >= 0)
 		(void)close(w->ipc);
 	ctl_worker_gone(m, w);
+	state_block_release(&w->blk);
 	gen_unref(w->gen);
 	free(w);
 }
@@ -192,6 +244,10 @@ worker_exit_cb(struct ev_loop *loop, ev_child *c, int revents)
 	(void)loop;
 	(void)revents;
 	log_exit(w, c->rstatus, !current || m->stopping);
+	/* what it counted stays, killed or not */
+	if (current)
+		state_pull_history(&m->state, &w->blk);
+	state_fold(&m->state, &w->blk);
 	if (w == m->pending) {
 		m->pending = NULL;
 		reload_failed(m, "the new worker died while starting");
@@ -201,6 +257,7 @@ worker_exit_cb(struct ev_loop *loop, ev_child *c, int revents)
 		draining_remove(m, w);
 	}
 	worker_free(w);
+	master_refresh_state(m);
 	if (current && !m->stopping)
 		schedule_restart(m, ran);
 	if (m->stopping && m->worker == NULL && m->draining == NULL &&
@@ -393,6 +450,7 @@ worker_ready(struct master *m, struct worker *w)
 	gen_unref(m->gen);
 	m->gen = m->pending_gen;
 	m->pending_gen = NULL;
+	master_refresh_state(m);
 	log_info("configuration %s reloaded; worker %d is serving", m->path,
 	    (int)w->pid);
 	reload_done(m, true, "configuration reloaded\n");
@@ -471,6 +529,7 @@ master_reload(struct master *m, struct ctl_client *client)
 		reload_failed(m, "cannot start a worker\n");
 		return -1;
 	}
+	master_refresh_state(m);
 	ev_timer_set(&m->reload_timeout, 10.0, 0);
 	ev_timer_start(m->loop, &m->reload_timeout);
 	return 0;
@@ -563,6 +622,11 @@ init_watchers(struct master *m)
 	ev_timer_init(&m->kill_timer, kill_timer_cb, 5.0, 0);
 	m->kill_timer.data = m;
 	m->restart_delay = RESTART_MIN;
+	/* while an older worker drains, its counts move: 4 times a second
+	 * the current worker's statistics and least-conn catch up */
+	ev_init(&m->state_timer, state_timer_cb);
+	m->state_timer.repeat = 0.25;
+	m->state_timer.data = m;
 }
 
 int
@@ -604,6 +668,7 @@ master_main(const char *path, bool debug)
 	ctl_close(&m);
 	gen_unref(m.gen);
 	free(m.overrides);
+	state_free(&m.state);
 	log_info("stopped");
 	return 0;
 }

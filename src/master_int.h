@@ -11,6 +11,7 @@
 #include "config.h"
 #include "ipc.h"
 #include "listeners.h"
+#include "state.h"
 
 /* One configuration generation: the parsed file, its text as sent to
  * workers, and its sockets.  Freed when the last worker using it is. */
@@ -33,6 +34,7 @@ struct worker {
 	ev_child child;
 	ev_tstamp started;
 	bool ready;
+	struct state_block blk;		/* its counters and member state */
 	struct worker *next;		/* in m->draining */
 };
 
@@ -73,6 +75,9 @@ struct master {
 	struct member_override *overrides;
 	size_t noverrides;
 	ev_tstamp started;
+	struct state state;		/* carried between workers */
+	ev_timer state_timer;		/* refreshes bases while several
+					 * workers live */
 	struct ipc_msg msg;
 };
 
@@ -86,6 +91,8 @@ int send_overrides(struct master *m, struct worker *w, const struct gen *g);
 void worker_ready(struct master *m, struct worker *w);
 void reload_failed(struct master *m, const char *why);
 void draining_remove(struct master *m, struct worker *w);
+/* Brings the current and pending workers' base counters up to date. */
+void master_refresh_state(struct master *m);
 /* Starts a reload; the result goes to client (may be NULL) and the log.
  * Returns 0 when a new worker is starting, -1 when the reload was
  * rejected at once (already answered). */

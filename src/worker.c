@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,8 @@ struct worker {
 	int *fds;			/* [thread][listener] */
 	int stats_fd;			/* -1: no stats listener */
 	int *log_fds;			/* [nvservers]: access-log files */
+	void *shm;			/* the master's state block */
+	size_t shm_len;
 	struct worker_thread *threads;
 	atomic_bool *done;
 	struct ipc_msg msg;
@@ -84,6 +87,27 @@ read_config(struct worker *w)
 	conf_diag_free(&d);
 	free(text);
 	return w->conf ? 0 : fail(w, "configuration from master rejected");
+}
+
+/* SHM: the block the master laid out for our counters and member
+ * state; it maps it too, and reads it after we are gone. */
+static int
+read_shm(struct worker *w)
+{
+	void *p;
+
+	if (ipc_recv(w->ipc, &w->msg) <= 0)
+		return fail(w, "lost the master while reading the state block");
+	if (w->msg.hdr.type != IPC_SHM || w->msg.fd < 0)
+		return fail(w, "the master sent no state block");
+	p = mmap(NULL, w->msg.hdr.arg0, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    w->msg.fd, 0);
+	(void)close(w->msg.fd);
+	if (p == MAP_FAILED)
+		return fail(w, "cannot map the state block");
+	w->shm = p;
+	w->shm_len = w->msg.hdr.arg0;
+	return 0;
 }
 
 /* A MEMBER message: an edgectl change, or a carried-over health. */
@@ -162,10 +186,10 @@ build_runtime(struct worker *w)
 {
 	w->nthreads = edged_conf_threads(w->conf);
 	w->rt = lb_runtime_new(&w->conf->lb, w->nthreads,
-	    w->conf->core.max_connections);
+	    w->conf->core.max_connections, w->shm, w->shm_len);
 	w->log_fds = malloc((w->conf->lb.nvservers + 1) * sizeof(int));
 	if (w->rt == NULL || w->log_fds == NULL)
-		return fail(w, "out of memory");
+		return fail(w, "cannot build the runtime");
 	for (size_t i = 0; i < w->conf->lb.nvservers; i++)
 		w->log_fds[i] = -1;
 	return 0;
@@ -294,7 +318,7 @@ worker_main(int ipc, bool debug)
 
 	log_init("worker", debug);
 	signal(SIGPIPE, SIG_IGN);
-	if (read_config(&w) < 0 || build_runtime(&w) < 0 ||
+	if (read_config(&w) < 0 || read_shm(&w) < 0 || build_runtime(&w) < 0 ||
 	    read_listeners(&w) < 0 ||
 	    lb_runtime_access_logs(w.rt, w.log_fds) < 0 ||
 	    start_threads(&w) < 0)
@@ -317,6 +341,8 @@ worker_main(int ipc, bool debug)
 	free(w.log_fds);
 	if (w.stats_fd >= 0)
 		(void)close(w.stats_fd);
+	if (w.shm != NULL)
+		(void)munmap(w.shm, w.shm_len);
 	log_info("worker exiting");
 	return rc;
 }

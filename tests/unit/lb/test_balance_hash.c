@@ -20,6 +20,7 @@
 struct fixture {
 	struct lb_member m[MAXMEMBERS];
 	struct lb_member *mp[MAXMEMBERS];
+	struct lb_member_state st[MAXMEMBERS];
 	char names[MAXMEMBERS][32];	/* "web-" and any size_t */
 	struct lb_balancer b;
 };
@@ -42,7 +43,7 @@ pool(const unsigned *weights, size_t n)
 		m->index = (unsigned)i;
 		atomic_init(&m->up, 1);
 		atomic_init(&m->admin, LB_ADMIN_ENABLED);
-		atomic_init(&m->active, 0);
+		m->st = &fx.st[i];
 		fx.mp[i] = m;
 	}
 	fx.b.ops = &lb_balance_hash;

@@ -22,6 +22,7 @@
 struct fixture {
 	struct lb_member m[MAXMEMBERS];
 	struct lb_member *mp[MAXMEMBERS];
+	struct lb_member_state st[MAXMEMBERS];
 	char names[MAXMEMBERS][24];	/* fits any size_t */
 	struct lb_balancer b;
 };
@@ -43,7 +44,7 @@ pool(const unsigned *weights, size_t n)
 		m->index = (unsigned)i;
 		atomic_init(&m->up, 1);
 		atomic_init(&m->admin, LB_ADMIN_ENABLED);
-		atomic_init(&m->active, 0);
+		m->st = &fx.st[i];
 		fx.mp[i] = m;
 	}
 	fx.b.ops = &lb_balance_leastconn;
@@ -63,7 +64,7 @@ static void
 set_active(const unsigned *active, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		atomic_store(&fx.m[i].active, active[i]);
+		atomic_store(&fx.m[i].st->active, active[i]);
 }
 
 static struct lb_member *
@@ -119,6 +120,27 @@ test_large_counts(void **unused)
 	(void)unused;
 	pool(w, 3);
 	set_active(a, 3);
+	assert_int_equal(pick_index(NULL), 1);
+	unpool();
+}
+
+/* An older worker's requests in progress (others, set by the master
+ * while it drains) count like this worker's own. */
+static void
+test_others_count(void **unused)
+{
+	static const unsigned w11[] = { 1, 1 };
+	static const unsigned a11[] = { 2, 3 };
+
+	(void)unused;
+	pool(w11, 2);
+	set_active(a11, 2);
+	assert_int_equal(pick_index(NULL), 0);
+	atomic_store(&fx.m[0].st->others, 4);	/* 6 in all against 3 */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(pick_index(NULL), 1);
+	atomic_store(&fx.m[0].st->others, UINT_MAX);	/* no overflow */
+	atomic_store(&fx.m[1].st->others, UINT_MAX - 10);
 	assert_int_equal(pick_index(NULL), 1);
 	unpool();
 }
@@ -196,12 +218,12 @@ simulate(size_t picks, size_t *counts)
 		size_t i = pick_index(NULL), j;
 
 		counts[i]++;
-		atomic_fetch_add(&fx.m[i].active, 1);
+		atomic_fetch_add(&fx.m[i].st->active, 1);
 		inflight[n++] = i;
 		if (n <= INFLIGHT)
 			continue;
 		j = next_random(&seed) % n;
-		atomic_fetch_sub(&fx.m[inflight[j]].active, 1);
+		atomic_fetch_sub(&fx.m[inflight[j]].st->active, 1);
 		inflight[j] = inflight[--n];
 	}
 }
@@ -222,7 +244,7 @@ check_shares(const unsigned *weights, size_t n)
 
 		print_message("leastconn weight %3u: share %.5f want %.5f "
 		    "(diff %+.5f), active at end %u\n", weights[i], got, want,
-		    got - want, atomic_load(&fx.m[i].active));
+		    got - want, atomic_load(&fx.m[i].st->active));
 		assert_true(got - want < 0.01 && want - got < 0.01);
 	}
 	unpool();
@@ -316,8 +338,8 @@ test_does_not_count(void **unused)
 	pool(w, 2);
 	for (int i = 0; i < 10; i++)
 		pick(NULL);
-	assert_int_equal(atomic_load(&fx.m[0].active), 0);
-	assert_int_equal(atomic_load(&fx.m[1].active), 0);
+	assert_int_equal(atomic_load(&fx.m[0].st->active), 0);
+	assert_int_equal(atomic_load(&fx.m[1].st->active), 0);
 	unpool();
 }
 
@@ -327,6 +349,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_least_active),
 		cmocka_unit_test(test_large_counts),
+		cmocka_unit_test(test_others_count),
 		cmocka_unit_test(test_idle_prefers_weight),
 		cmocka_unit_test(test_ties_rotate),
 		cmocka_unit_test(test_ties_skip_loaded),

@@ -18,6 +18,7 @@
 struct fixture {
 	struct lb_member m[MAXMEMBERS];
 	struct lb_member *mp[MAXMEMBERS];
+	struct lb_member_state st[MAXMEMBERS];
 	char names[MAXMEMBERS][24];	/* fits any size_t */
 	struct lb_balancer b;
 };
@@ -39,7 +40,7 @@ pool(const unsigned *weights, size_t n)
 		m->index = (unsigned)i;
 		atomic_init(&m->up, 1);
 		atomic_init(&m->admin, LB_ADMIN_ENABLED);
-		atomic_init(&m->active, 0);
+		m->st = &fx.st[i];
 		fx.mp[i] = m;
 	}
 	fx.b.ops = &lb_balance_rr;

@@ -1,0 +1,353 @@
+/*
+ * src/state.c - see state.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "member.h"
+#include "state.h"
+
+static uint64_t
+key_hash(const struct lb_shm_obj *o)
+{
+	uint64_t h = lb_hash_bytes(o->name, strlen(o->name));
+
+	h ^= lb_hash_bytes(o->pool, strlen(o->pool)) * 31 + o->kind;
+	return h * 0x9e3779b97f4a7c15ULL;
+}
+
+static bool
+same(const struct lb_shm_obj *a, const struct lb_shm_obj *b)
+{
+	return a->kind == b->kind && strcmp(a->pool, b->pool) == 0 &&
+	    strcmp(a->name, b->name) == 0;
+}
+
+static int
+rehash(struct state *st, size_t nslots)
+{
+	uint32_t *s = calloc(nslots, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < st->n; i++) {
+		size_t j = key_hash(&st->v[i].id) & (nslots - 1);
+
+		while (s[j] != 0)
+			j = (j + 1) & (nslots - 1);
+		s[j] = (uint32_t)i + 1;
+	}
+	free(st->slots);
+	st->slots = s;
+	st->nslots = nslots;
+	return 0;
+}
+
+static int
+grow(struct state *st)
+{
+	size_t cap = st->cap ? st->cap * 2 : 64;
+	struct state_entry *v = realloc(st->v, cap * sizeof(*v));
+	struct lb_sum *tmp;
+	unsigned *act;
+
+	if (v == NULL)
+		return -1;
+	st->v = v;
+	if ((tmp = realloc(st->tmp, cap * sizeof(*tmp))) == NULL)
+		return -1;
+	st->tmp = tmp;
+	if ((act = realloc(st->tmp_active, cap * sizeof(*act))) == NULL)
+		return -1;
+	st->tmp_active = act;
+	st->cap = cap;
+	return rehash(st, cap * 2);
+}
+
+/* The registry index of o, added when new; -1 out of memory. */
+static long
+lookup(struct state *st, const struct lb_shm_obj *o)
+{
+	size_t j;
+
+	if (st->n == st->cap && grow(st) < 0)
+		return -1;
+	for (j = key_hash(o) & (st->nslots - 1); st->slots[j] != 0;
+	    j = (j + 1) & (st->nslots - 1))
+		if (same(&st->v[st->slots[j] - 1].id, o))
+			return (long)st->slots[j] - 1;
+	st->v[st->n] = (struct state_entry){ .id = *o };
+	st->slots[j] = (uint32_t)++st->n;
+	return (long)st->n - 1;
+}
+
+void
+state_free(struct state *st)
+{
+	free(st->v);
+	free(st->slots);
+	free(st->tmp);
+	free(st->tmp_active);
+	*st = (struct state){ 0 };
+}
+
+static bool
+is_member(const struct lb_shm *v, size_t obj, size_t *k)
+{
+	size_t first = (size_t)v->hdr->nvs + v->hdr->npools;
+
+	*k = obj - first;
+	return obj >= first;
+}
+
+/* Registers b's objects; fills b->entry. */
+static int
+register_block(struct state *st, struct state_block *b)
+{
+	uint32_t nobj = b->view.hdr->nobj;
+
+	if ((b->entry = calloc(nobj ? nobj : 1, sizeof(*b->entry))) == NULL)
+		return -1;
+	for (uint32_t i = 0; i < nobj; i++) {
+		struct lb_shm_obj o = b->view.dir[i];
+		long e;
+
+		/* the names come from another process: terminate them */
+		o.pool[sizeof(o.pool) - 1] = '\0';
+		o.name[sizeof(o.name) - 1] = '\0';
+		if ((e = lookup(st, &o)) < 0)
+			return -1;
+		b->entry[i] = (uint32_t)e;
+	}
+	return 0;
+}
+
+static void
+push_history(const struct state *st, struct state_block *b)
+{
+	for (uint32_t i = 0; i < b->view.hdr->nobj; i++) {
+		const struct state_hist *h = &st->v[b->entry[i]].hist;
+		struct lb_member_state *ms;
+		size_t k;
+
+		if (!is_member(&b->view, i, &k) || !h->known)
+			continue;
+		ms = &b->view.members[k];
+		atomic_store(&ms->check_result, h->check_result);
+		atomic_store(&ms->check_us, h->check_us);
+		atomic_store(&ms->transitions, h->transitions);
+		atomic_store(&ms->up_since_ms, h->up_since_ms);
+	}
+}
+
+int
+state_block_new(struct state *st, struct state_block *b,
+    const struct lb_conf *c, unsigned nthreads)
+{
+	*b = (struct state_block){ .fd = -1 };
+	b->len = lb_shm_size(c, nthreads);
+	b->fd = memfd_create("edged-state", MFD_CLOEXEC);
+	if (b->fd < 0 || ftruncate(b->fd, (off_t)b->len) < 0)
+		goto fail;
+	b->mem = mmap(NULL, b->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    b->fd, 0);
+	if (b->mem == MAP_FAILED) {
+		b->mem = NULL;
+		goto fail;
+	}
+	lb_shm_init(&b->view, b->mem, c, nthreads);
+	if (register_block(st, b) < 0) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	push_history(st, b);
+	return 0;
+fail:
+	state_block_release(b);
+	return -1;
+}
+
+int
+state_block_adopt(struct state *st, struct state_block *b, int fd)
+{
+	struct stat sb;
+
+	*b = (struct state_block){ .fd = fd };
+	if (fstat(fd, &sb) < 0 || sb.st_size <= 0)
+		goto fail;
+	b->len = (size_t)sb.st_size;
+	b->mem = mmap(NULL, b->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (b->mem == MAP_FAILED) {
+		b->mem = NULL;
+		goto fail;
+	}
+	if (lb_shm_attach(&b->view, b->mem, b->len, NULL) < 0 ||
+	    register_block(st, b) < 0)
+		goto fail;
+	return 0;
+fail:
+	state_block_release(b);
+	return -1;
+}
+
+void
+state_block_release(struct state_block *b)
+{
+	if (b->mem != NULL)
+		(void)munmap(b->mem, b->len);
+	if (b->fd >= 0)
+		(void)close(b->fd);
+	free(b->entry);
+	*b = (struct state_block){ .fd = -1 };
+}
+
+void
+state_pull_history(struct state *st, const struct state_block *b)
+{
+	if (b->mem == NULL)
+		return;
+	for (uint32_t i = 0; i < b->view.hdr->nobj; i++) {
+		struct state_hist *h = &st->v[b->entry[i]].hist;
+		struct lb_member_state *ms;
+		size_t k;
+
+		if (!is_member(&b->view, i, &k))
+			continue;
+		ms = &b->view.members[k];
+		h->known = true;
+		h->check_result = atomic_load(&ms->check_result);
+		h->check_us = atomic_load(&ms->check_us);
+		h->transitions = atomic_load(&ms->transitions);
+		h->up_since_ms = atomic_load(&ms->up_since_ms);
+	}
+}
+
+static void
+sum_into(struct lb_sum *d, const struct lb_sum *s)
+{
+	d->cur += s->cur;
+	d->total += s->total;
+	d->requests += s->requests;
+	d->bytes_in += s->bytes_in;
+	d->bytes_out += s->bytes_out;
+	for (int i = 0; i < 6; i++)
+		d->resp[i] += s->resp[i];
+	d->errors += s->errors;
+}
+
+void
+state_fold(struct state *st, const struct state_block *b)
+{
+	if (b->mem == NULL)
+		return;
+	for (uint32_t i = 0; i < b->view.hdr->nobj; i++) {
+		struct lb_sum s = lb_shm_sum(&b->view, i);
+
+		/* its connections ended with it */
+		s.cur = 0;
+		sum_into(&st->v[b->entry[i]].carried, &s);
+	}
+}
+
+static void
+store_ctr(struct lb_ctr *c, const struct lb_sum *s)
+{
+	atomic_store_explicit(&c->cur, s->cur, memory_order_relaxed);
+	atomic_store_explicit(&c->total, s->total, memory_order_relaxed);
+	atomic_store_explicit(&c->requests, s->requests,
+	    memory_order_relaxed);
+	atomic_store_explicit(&c->bytes_in, s->bytes_in, memory_order_relaxed);
+	atomic_store_explicit(&c->bytes_out, s->bytes_out,
+	    memory_order_relaxed);
+	for (int i = 0; i < 6; i++)
+		atomic_store_explicit(&c->resp[i], s->resp[i],
+		    memory_order_relaxed);
+	atomic_store_explicit(&c->errors, s->errors, memory_order_relaxed);
+}
+
+void
+state_refresh(struct state *st, struct state_block *target,
+    struct state_block *const *live, size_t n)
+{
+	if (target == NULL || target->mem == NULL)
+		return;
+	for (size_t e = 0; e < st->n; e++) {
+		st->tmp[e] = st->v[e].carried;
+		st->tmp_active[e] = 0;
+	}
+	for (size_t w = 0; w < n; w++) {
+		const struct state_block *b = live[w];
+
+		if (b == NULL || b == target || b->mem == NULL)
+			continue;
+		for (uint32_t i = 0; i < b->view.hdr->nobj; i++) {
+			struct lb_sum s = lb_shm_sum(&b->view, i);
+			size_t k;
+
+			sum_into(&st->tmp[b->entry[i]], &s);
+			if (is_member(&b->view, i, &k))
+				st->tmp_active[b->entry[i]] += atomic_load(
+				    &b->view.members[k].active);
+		}
+	}
+	for (uint32_t i = 0; i < target->view.hdr->nobj; i++) {
+		size_t k;
+
+		store_ctr(&target->view.base[i], &st->tmp[target->entry[i]]);
+		if (is_member(&target->view, i, &k))
+			atomic_store(&target->view.members[k].others,
+			    st->tmp_active[target->entry[i]]);
+	}
+}
+
+void
+state_save(const struct state *st, FILE *f)
+{
+	for (size_t e = 0; e < st->n; e++) {
+		const struct state_entry *v = &st->v[e];
+		const struct lb_sum *s = &v->carried;
+
+		fprintf(f, "entry %" PRIu32 " %s %s %" PRIu64 " %" PRIu64 " %"
+		    PRIu64 " %" PRIu64, v->id.kind,
+		    v->id.pool[0] ? v->id.pool : "-", v->id.name, s->total,
+		    s->requests, s->bytes_in, s->bytes_out);
+		for (int i = 0; i < 6; i++)
+			fprintf(f, " %" PRIu64, s->resp[i]);
+		fprintf(f, " %" PRIu64 " %d %d %u %u %" PRIu64 "\n", s->errors,
+		    v->hist.known, v->hist.check_result, v->hist.check_us,
+		    v->hist.transitions, v->hist.up_since_ms);
+	}
+}
+
+int
+state_load_line(struct state *st, const char *line)
+{
+	struct lb_shm_obj o = { 0 };
+	struct lb_sum s = { 0 };
+	struct state_hist h = { 0 };
+	int known, used = 0;
+	long e;
+
+	if (sscanf(line, "entry %" SCNu32 " %63s %63s %" SCNu64 " %" SCNu64
+	    " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %"
+	    SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %d %u %u %" SCNu64
+	    "%n", &o.kind, o.pool, o.name, &s.total, &s.requests, &s.bytes_in,
+	    &s.bytes_out, &s.resp[0], &s.resp[1], &s.resp[2], &s.resp[3],
+	    &s.resp[4], &s.resp[5], &s.errors, &known, &h.check_result,
+	    &h.check_us, &h.transitions, &h.up_since_ms, &used) != 19 ||
+	    line[used] != '\0' || o.kind < LB_OBJ_VS || o.kind > LB_OBJ_MEMBER)
+		return -1;
+	if (strcmp(o.pool, "-") == 0)
+		o.pool[0] = '\0';
+	h.known = known != 0;
+	if ((e = lookup(st, &o)) < 0)
+		return -1;
+	st->v[e].carried = s;
+	st->v[e].hist = h;
+	return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * src/state.h - the runtime state the master carries from one worker to
+ * the next: counters, check history and live least-conn counts, by name.
+ *
+ * Every worker counts in a block the master made for it (lb/shm.h) and
+ * maps too.  The master keeps a registry of every object name it has
+ * seen (virtual servers, pools, members) with the counters of the
+ * workers that are gone; a new worker's `base` counters are those plus
+ * what the other live workers (an older generation still draining)
+ * counted so far, so that its statistics are those of the appliance,
+ * not of one process, and its least-conn sees the older workers'
+ * requests in progress.  When a worker ends, even killed, its block
+ * still holds what it counted: the master adds it to the registry.
+ */
+#ifndef EDGED_STATE_H
+#define EDGED_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "shm.h"
+
+struct state_hist {
+	bool known;
+	int check_result;
+	unsigned check_us;
+	unsigned transitions;
+	uint64_t up_since_ms;
+};
+
+struct state_entry {
+	struct lb_shm_obj id;		/* kind, pool, name */
+	struct lb_sum carried;		/* workers gone (cur unused) */
+	struct state_hist hist;		/* a member's last check history */
+};
+
+struct state {
+	struct state_entry *v;
+	size_t n, cap;
+	uint32_t *slots;		/* hash of v's indexes, + 1; 0 free */
+	size_t nslots;
+	struct lb_sum *tmp;		/* [cap], for refresh */
+	unsigned *tmp_active;
+};
+
+/* One worker's block, as the master sees it. */
+struct state_block {
+	int fd;				/* memfd, -1 when none */
+	void *mem;
+	size_t len;
+	struct lb_shm view;
+	uint32_t *entry;		/* [nobj]: index in state.v */
+};
+
+void state_free(struct state *st);
+
+/*
+ * Makes the block of a worker of c with nthreads threads: a memfd,
+ * mapped, laid out, its objects registered, their check history written
+ * from the registry.  Returns 0, or -1 with errno.
+ */
+int state_block_new(struct state *st, struct state_block *b,
+    const struct lb_conf *c, unsigned nthreads);
+/* Maps the block in fd (inherited over an upgrade) and registers its
+ * objects.  Returns 0, or -1 when fd is not a block. */
+int state_block_adopt(struct state *st, struct state_block *b, int fd);
+/* The registry takes the members' check history from b (the worker whose
+ * view is the newest). */
+void state_pull_history(struct state *st, const struct state_block *b);
+/* The worker of b is gone: the registry keeps what it counted. */
+void state_fold(struct state *st, const struct state_block *b);
+void state_block_release(struct state_block *b);
+/*
+ * Writes target's base counters and members' `others`: the registry's
+ * carried counters plus what the n blocks of live[] (other live workers;
+ * target itself and NULLs are skipped) count now.
+ */
+void state_refresh(struct state *st, struct state_block *target,
+    struct state_block *const *live, size_t n);
+
+/* The registry as text lines, and back: what an upgrade hands to the
+ * new master.  state_load returns 0, or -1 on a malformed line. */
+void state_save(const struct state *st, FILE *f);
+int state_load_line(struct state *st, const char *line);
+
+#endif /* EDGED_STATE_H */
