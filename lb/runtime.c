@@ -264,9 +264,12 @@ wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 	begin_drain(t);
 }
 
-/* While draining, the loop ends once the last session has. */
+/* While draining, the loop ends once the last session has: checked
+ * before each time the loop would block, after every callback of the
+ * iteration has run (an ev_check would run only after the next wake-up,
+ * which, with nothing left to wait for, might never come). */
 static void
-check_cb(struct ev_loop *loop, ev_check *w, int revents)
+prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct lb_thread *t = w->data;
 
@@ -300,7 +303,7 @@ int
 lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 {
 	struct lb_thread *t = &rt->threads[id];
-	ev_check check;
+	ev_prepare prepare;
 
 	t->nlisteners = lb_conf_nlisteners(rt->conf);
 	t->listeners = xcalloc(t->nlisteners, sizeof(*t->listeners));
@@ -314,9 +317,9 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 		t->listeners[i] = (struct lb_listener){ .thread = t,
 		    .vs = &rt->vs[v], .fd = fds[i] };
 	}
-	ev_check_init(&check, check_cb);
-	check.data = t;
-	ev_check_start(t->loop, &check);
+	ev_prepare_init(&prepare, prepare_cb);
+	prepare.data = t;
+	ev_prepare_start(t->loop, &prepare);
 	if (rt->logger != NULL) {
 		/* lines reach the logger within 100 ms however few */
 		ev_timer_init(&t->log_flush, log_flush_cb, 0.1, 0.1);
@@ -326,7 +329,7 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 	lb_listeners_init(t);
 	if (atomic_load(&rt->stop) == 0)
 		ev_run(t->loop, 0);
-	ev_check_stop(t->loop, &check);
+	ev_prepare_stop(t->loop, &prepare);
 	thread_cleanup(t);
 	if (rt->logger != NULL) {
 		ev_timer_stop(t->loop, &t->log_flush);

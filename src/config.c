@@ -74,6 +74,24 @@ set_maxconn(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return conf_get_uint(d, n, 1, 1, 10000000, &c->max_connections);
 }
 
+static int
+set_grace(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+
+	return conf_get_duration(d, n, 1, 0, 24 * 3600 * 1000ULL,
+	    &c->grace_ms);
+}
+
+static int
+set_hard_stop(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+
+	return conf_get_duration(d, n, 1, 1000, 7 * 24 * 3600 * 1000ULL,
+	    &c->hard_stop_after_ms);
+}
+
 static const struct conf_directive global_rows[] = {
 	{ "workers", 1, 1, CONF_NO_BLOCK, set_workers, "workers N|auto" },
 	{ "user", 1, 1, CONF_NO_BLOCK, set_user, "user NAME" },
@@ -81,6 +99,9 @@ static const struct conf_directive global_rows[] = {
 	    "control-socket PATH" },
 	{ "max-connections", 1, 1, CONF_NO_BLOCK, set_maxconn,
 	    "max-connections N" },
+	{ "grace", 1, 1, CONF_NO_BLOCK, set_grace, "grace DURATION" },
+	{ "hard-stop-after", 1, 1, CONF_NO_BLOCK, set_hard_stop,
+	    "hard-stop-after DURATION" },
 };
 
 static int
@@ -161,6 +182,8 @@ core_conf_init(struct core_conf *c)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 	    EDGED_DEFAULT_SOCKET);
 	c->max_connections = 50000;
+	c->grace_ms = 30 * 1000;
+	c->hard_stop_after_ms = 5 * 60 * 1000;
 }
 
 struct edged_conf *
@@ -203,6 +226,8 @@ edged_conf_free(struct edged_conf **c)
 void
 edged_conf_print(const struct edged_conf *c, FILE *out)
 {
+	char d[32];
+
 	fprintf(out, "global {\n");
 	if (c->core.workers == 0)
 		fprintf(out, "    workers auto\n");
@@ -211,8 +236,12 @@ edged_conf_print(const struct edged_conf *c, FILE *out)
 	fprintf(out, "    user %s\n", c->core.user);
 	fprintf(out, "    control-socket ");
 	conf_print_word(out, c->core.control_socket);
-	fprintf(out, "\n    max-connections %llu\n}\n",
+	fprintf(out, "\n    max-connections %llu\n",
 	    (unsigned long long)c->core.max_connections);
+	conf_fmt_duration(d, sizeof(d), c->core.grace_ms);
+	fprintf(out, "    grace %s\n", d);
+	conf_fmt_duration(d, sizeof(d), c->core.hard_stop_after_ms);
+	fprintf(out, "    hard-stop-after %s\n}\n", d);
 	lb_conf_print(&c->lb, out);
 }
 

@@ -19,6 +19,10 @@ struct core_conf {
 	char user[64];			/* the worker drops to this user */
 	char control_socket[108];	/* sizeof(sun_path) */
 	uint64_t max_connections;	/* whole worker process */
+	uint64_t grace_ms;		/* SIGTERM: in-flight work may finish
+					 * for this long */
+	uint64_t hard_stop_after_ms;	/* a generation draining after a
+					 * reload is stopped after this */
 };
 
 struct edged_conf {

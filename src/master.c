@@ -25,6 +25,7 @@
 #include "log.h"
 #include "master.h"
 #include "master_int.h"
+#include "notify.h"
 
 #define RESTART_MIN	0.05
 #define RESTART_MAX	0.8
@@ -416,12 +417,16 @@ draining_remove(struct master *m, struct worker *w)
 		}
 }
 
+/* w finishes what it has in flight, for at most limit_ms, and exits. */
 static void
-drain_worker(struct master *m, struct worker *w)
+drain_worker(struct master *m, struct worker *w, uint64_t limit_ms)
 {
+	uint64_t s = (limit_ms + 999) / 1000;
+
 	w->next = m->draining;
 	m->draining = w;
-	if (ipc_send(w->ipc, IPC_DRAIN, 0, 0, NULL, 0, -1) < 0)
+	if (ipc_send(w->ipc, IPC_DRAIN, (uint32_t)(s > UINT32_MAX ?
+	    UINT32_MAX : s), 0, NULL, 0, -1) < 0)
 		(void)kill(w->pid, SIGTERM);
 }
 
@@ -432,6 +437,9 @@ reload_done(struct master *m, bool ok, const char *text)
 	if (m->reload_client != NULL)
 		ctl_reply(m, m->reload_client, ok, text);
 	m->reload_client = NULL;
+	if (!m->stopping)
+		notify(ok ? "READY=1\nSTATUS=serving; reloaded" :
+		    "READY=1\nSTATUS=serving; the last reload failed");
 }
 
 void
@@ -440,12 +448,21 @@ worker_ready(struct master *m, struct worker *w)
 	w->ready = true;
 	if (w != m->pending) {
 		log_info("worker %d is serving", (int)w->pid);
+		if (!m->ready_notified) {
+			char buf[64];
+
+			snprintf(buf, sizeof(buf), "READY=1\nMAINPID=%d\n"
+			    "STATUS=serving", (int)getpid());
+			notify(buf);
+			m->ready_notified = true;
+		}
 		return;
 	}
 	/* commit: the new generation serves, the old one drains */
 	m->pending = NULL;
 	if (m->worker != NULL)
-		drain_worker(m, m->worker);
+		drain_worker(m, m->worker,
+		    m->pending_gen->conf->core.hard_stop_after_ms);
 	m->worker = w;
 	gen_unref(m->gen);
 	m->gen = m->pending_gen;
@@ -504,12 +521,13 @@ master_reload(struct master *m, struct ctl_client *client)
 	struct gen *g;
 	char *text;
 
-	if (m->pending != NULL) {
+	if (m->pending != NULL || m->stopping) {
 		if (client != NULL)
-			ctl_reply(m, client, false, "a reload is already in "
-			    "progress\n");
+			ctl_reply(m, client, false, m->stopping ? "stopping\n" :
+			    "a reload is already in progress\n");
 		return -1;
 	}
+	notify_reloading();
 	conf_diag_init(&d);
 	g = gen_load(m, &d);
 	if (g == NULL) {
@@ -520,6 +538,7 @@ master_reload(struct master *m, struct ctl_client *client)
 			ctl_reply(m, client, false, text ? text : "errors\n");
 		free(text);
 		conf_diag_free(&d);
+		notify("READY=1\nSTATUS=serving; the last reload was rejected");
 		return -1;
 	}
 	conf_diag_free(&d);
@@ -585,24 +604,82 @@ kill_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 static void
+close_listeners(struct master *m)
+{
+	listen_set_release(&m->gen->listeners);
+	if (m->pending_gen != NULL)
+		listen_set_release(&m->pending_gen->listeners);
+	for (struct worker *w = m->draining; w != NULL; w = w->next)
+		listen_set_release(&w->gen->listeners);
+}
+
+/*
+ * Graceful: no new connection is accepted; every worker finishes what
+ * it has in flight for up to `grace`, closing idle keep-alive
+ * connections between requests, then exits, and so does the master.
+ * Otherwise the workers are stopped at once.
+ */
+static void
+master_stop(struct master *m, bool graceful)
+{
+	uint64_t grace = m->gen->conf->core.grace_ms;
+	struct worker *w, *next;
+
+	if (m->stopping && graceful)
+		return;			/* already on its way */
+	m->stopping = true;
+	notify("STOPPING=1");
+	ev_timer_stop(m->loop, &m->restart);
+	ev_timer_stop(m->loop, &m->kill_timer);
+	if (m->pending != NULL)
+		(void)kill(m->pending->pid, SIGKILL);
+	if (!graceful) {
+		kill_all(m, SIGTERM);
+		ev_timer_set(&m->kill_timer, 5.0, 0);
+	} else {
+		/* the master's copies too: the sockets close with the
+		 * workers' */
+		close_listeners(m);
+		for (w = m->draining; w != NULL; w = next) {
+			next = w->next;
+			if (ipc_send(w->ipc, IPC_DRAIN, (uint32_t)((grace +
+			    999) / 1000), 0, NULL, 0, -1) < 0)
+				(void)kill(w->pid, SIGTERM);
+		}
+		if (m->worker != NULL) {
+			w = m->worker;
+			m->worker = NULL;
+			drain_worker(m, w, grace);
+		}
+		ev_timer_set(&m->kill_timer, grace / 1000.0 + 5.0, 0);
+	}
+	ev_timer_start(m->loop, &m->kill_timer);
+	if (m->worker == NULL && m->pending == NULL && m->draining == NULL)
+		ev_break(m->loop, EVBREAK_ALL);
+}
+
+static void
 signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 {
 	struct master *m = s->data;
 
 	(void)loop;
 	(void)revents;
-	if (s->signum == SIGHUP) {
+	switch (s->signum) {
+	case SIGHUP:
 		log_info("SIGHUP: reloading %s", m->path);
 		(void)master_reload(m, NULL);
-		return;
+		break;
+	case SIGTERM:
+		log_info("SIGTERM: stopping once in-flight work is done "
+		    "(grace %llu ms)",
+		    (unsigned long long)m->gen->conf->core.grace_ms);
+		master_stop(m, true);
+		break;
+	default:
+		log_info("%s: stopping now", strsignal(s->signum));
+		master_stop(m, false);
 	}
-	log_info("%s: stopping", strsignal(s->signum));
-	m->stopping = true;
-	ev_timer_stop(m->loop, &m->restart);
-	kill_all(m, SIGTERM);
-	ev_timer_start(m->loop, &m->kill_timer);
-	if (m->worker == NULL && m->pending == NULL && m->draining == NULL)
-		ev_break(m->loop, EVBREAK_ALL);
 }
 
 static void
@@ -619,7 +696,7 @@ init_watchers(struct master *m)
 	m->restart.data = m;
 	ev_init(&m->reload_timeout, reload_timeout_cb);
 	m->reload_timeout.data = m;
-	ev_timer_init(&m->kill_timer, kill_timer_cb, 5.0, 0);
+	ev_init(&m->kill_timer, kill_timer_cb);
 	m->kill_timer.data = m;
 	m->restart_delay = RESTART_MIN;
 	/* while an older worker drains, its counts move: 4 times a second

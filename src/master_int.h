@@ -57,6 +57,7 @@ struct master {
 	char exe[4096];			/* this binary, run as the worker */
 	bool debug;
 	bool stopping;
+	bool ready_notified;		/* READY=1 sent to systemd */
 	struct gen *gen;		/* in force */
 	struct worker *worker;		/* serving gen */
 	struct worker *pending;		/* a reload's new worker */

@@ -25,9 +25,6 @@
 #include "stats_http.h"
 #include "worker.h"
 
-/* seconds a draining worker may take before it stops regardless */
-#define WORKER_HARD_STOP_AFTER	300
-
 struct worker_thread {
 	pthread_t tid;
 	struct lb_runtime *rt;
@@ -266,16 +263,16 @@ serve_master(struct worker *w)
 {
 	struct pollfd p[2] = { { .fd = w->ipc, .events = POLLIN },
 	    { .fd = w->stats_fd, .events = POLLIN } };
-	time_t drain_since = 0;
+	time_t drain_since = 0, drain_limit = 0;
 
 	while (!all_done(w)) {
 		int r = poll(p, 2, 200);
 
 		/* long tunnels must not keep an old generation forever */
-		if (drain_since != 0 && time(NULL) - drain_since >
-		    WORKER_HARD_STOP_AFTER) {
-			log_warn("still busy %d s after drain; stopping now",
-			    WORKER_HARD_STOP_AFTER);
+		if (drain_since != 0 && time(NULL) - drain_since >=
+		    drain_limit) {
+			log_warn("still busy %lld s after drain; stopping now",
+			    (long long)drain_limit);
 			lb_runtime_stop(w->rt);
 			drain_since = 0;
 		}
@@ -302,9 +299,18 @@ serve_master(struct worker *w)
 		else if (w->msg.hdr.type == IPC_MEMBER)
 			apply_member(w);
 		else if (w->msg.hdr.type == IPC_DRAIN) {
-			log_info("draining");
-			lb_runtime_drain(w->rt);
-			drain_since = time(NULL);
+			/* arg0: seconds before in-flight work is cut; a
+			 * second DRAIN may shorten it (stop during a drain) */
+			time_t limit = (time_t)w->msg.hdr.arg0;
+
+			if (drain_since == 0 || time(NULL) + limit <
+			    drain_since + drain_limit) {
+				log_info("draining, for at most %lld s",
+				    (long long)limit);
+				lb_runtime_drain(w->rt);
+				drain_since = time(NULL);
+				drain_limit = limit;
+			}
 		}
 	}
 	return 0;
