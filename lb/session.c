@@ -215,12 +215,25 @@ lb_session_end(struct lb_session *s, const char *why)
 	lb_listeners_resume(t);
 }
 
+/*
+ * Closing an idle keep-alive connection races with the request its
+ * client may be sending at that very moment, which would then be lost
+ * (the client sees a reset).  So a draining session is closed only
+ * between requests: a busy client gets its next response with
+ * "Connection: close" (lb_fwd_response sees t->draining), and one that
+ * stays idle is closed after LB_DRAIN_IDLE seconds of silence, when it
+ * is very unlikely to be sending.
+ */
 void
 lb_session_drain(struct lb_session *s)
 {
-	if (s->state == SESS_WAIT_REQ) {
-		lb_session_end(s, "draining");
-		return;
-	}
 	s->keep_alive = false;
+	if (s->state == SESS_WAIT_REQ) {
+		ev_tstamp by = ev_now(s->t->loop) + LB_DRAIN_IDLE;
+
+		if (s->cexp == 0 || by < s->cexp) {
+			s->cexp = by;
+			lb_session_timer(s);
+		}
+	}
 }

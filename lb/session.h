@@ -24,6 +24,10 @@
 
 #include "lb_int.h"
 
+/* Seconds an idle keep-alive connection of a draining worker may stay
+ * silent before it is closed (lb_session_drain). */
+#define LB_DRAIN_IDLE	1.0
+
 enum lb_sess_state {
 	SESS_WAIT_REQ,
 	SESS_READ_HEAD,
@@ -147,6 +151,8 @@ void lb_session_end(struct lb_session *s, const char *why);
 void lb_session_timer(struct lb_session *s);
 /* The keep-alive step: back to WAIT_REQ for the next request. */
 int lb_session_next(struct lb_session *s);
+/* The worker drains: s ends after its current request, or after
+ * LB_DRAIN_IDLE seconds idle. */
 void lb_session_drain(struct lb_session *s);
 
 extern const llhttp_settings_t lb_req_settings;

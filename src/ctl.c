@@ -14,6 +14,7 @@
 #include "io.h"
 #include "lb_runtime.h"
 #include "log.h"
+#include "upgrade.h"
 
 #define CTL_LINE_MAX	512
 
@@ -43,6 +44,8 @@ client_free(struct master *m, struct ctl_client *c)
 		}
 	if (m->reload_client == c)
 		m->reload_client = NULL;
+	if (m->upgrade_client == c)
+		m->upgrade_client = NULL;
 	ev_io_stop(m->loop, &c->io);
 	ev_timer_stop(m->loop, &c->timer);
 	(void)close(c->fd);
@@ -361,10 +364,13 @@ dispatch(struct master *m, struct ctl_client *c)
 		cmd_member(m, c, words, n);
 	else if (n == 1 && strcmp(words[0], "reload") == 0)
 		(void)master_reload(m, c);
+	else if (n == 1 && strcmp(words[0], "upgrade") == 0)
+		(void)master_upgrade(m, c);
 	else
 		ctl_reply(m, c, false, "unknown command; commands: status, "
 		    "show stats, show pool [POOL], member enable|disable|drain "
-		    "POOL MEMBER, member weight POOL MEMBER N, reload\n");
+		    "POOL MEMBER, member weight POOL MEMBER N, reload, "
+		    "upgrade\n");
 }
 
 static void
@@ -399,7 +405,7 @@ client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (c->m->reload_client == c)
+	if (c->m->reload_client == c || c->m->upgrade_client == c)
 		return;			/* a reload takes what it takes */
 	ctl_reply(c->m, c, false, "timed out\n");
 }
@@ -511,4 +517,43 @@ ctl_close(struct master *m)
 		(void)unlink(sun.sun_path);
 	(void)close(m->ctl_fd);
 	m->ctl_fd = -1;
+}
+
+void
+ctl_adopt(struct master *m, int fd)
+{
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	m->ctl_fd = fd;
+	ev_io_init(&m->ctl_io, accept_cb, m->ctl_fd, EV_READ);
+	m->ctl_io.data = m;
+	ev_io_start(m->loop, &m->ctl_io);
+}
+
+struct ctl_client *
+ctl_adopt_client(struct master *m, int fd)
+{
+	struct ctl_client *c = calloc(1, sizeof(*c));
+
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (c == NULL) {
+		(void)close(fd);
+		return NULL;
+	}
+	c->m = m;
+	c->fd = fd;
+	c->next = m->clients;
+	m->clients = c;
+	/* its command was read by the old image: only the answer is due */
+	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
+	c->io.data = c;
+	ev_timer_init(&c->timer, client_timeout_cb, 30.0, 0);
+	c->timer.data = c;
+	return c;
+}
+
+int
+ctl_client_fd(const struct ctl_client *c)
+{
+	return c->fd;
 }

@@ -5,6 +5,7 @@
  *   status [json]        who runs, which configuration, since when
  *   show stats [json]    counters, from the worker
  *   reload               reload the configuration file as a transaction
+ *   upgrade              re-execute the installed binary (upgrade.h)
  */
 #ifndef EDGED_CTL_H
 #define EDGED_CTL_H
@@ -17,6 +18,11 @@
  * missing).  Returns 0, or -1 after logging why. */
 int ctl_open(struct master *m, const char *path);
 void ctl_close(struct master *m);
+/* Serves the control socket fd, inherited over an upgrade. */
+void ctl_adopt(struct master *m, int fd);
+/* A client inherited over an upgrade, waiting for its answer. */
+struct ctl_client *ctl_adopt_client(struct master *m, int fd);
+int ctl_client_fd(const struct ctl_client *c);
 /* Answers client and closes it. */
 void ctl_reply(struct master *m, struct ctl_client *c, bool ok,
     const char *text);

@@ -7,6 +7,7 @@
  *   edgectl [-s SOCKET | -c FILE] member enable|disable|drain POOL MEMBER
  *   edgectl [-s SOCKET | -c FILE] member weight POOL MEMBER N
  *   edgectl [-s SOCKET | -c FILE] reload
+ *   edgectl [-s SOCKET | -c FILE] upgrade
  *   edgectl check FILE
  *
  * The socket is -s, else the control-socket of -c FILE, else the
@@ -36,6 +37,8 @@ usage(FILE *out)
 	    "  member weight POOL MEMBER N\n"
 	    "                    change a member's weight (1-256)\n"
 	    "  reload            reload the configuration file\n"
+	    "  upgrade           re-execute the installed edged binary,\n"
+	    "                    keeping sockets, state and connections\n"
 	    "  check FILE        check a configuration file (no daemon)\n");
 }
 
@@ -173,6 +176,8 @@ command_line(int argc, char **argv, bool json, char *cmd, size_t size)
 		    argv[3], argc == 5 ? " " : "", argc == 5 ? argv[4] : "");
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		snprintf(cmd, size, "reload\n");
+	else if (argc == 1 && strcmp(argv[0], "upgrade") == 0)
+		snprintf(cmd, size, "upgrade\n");
 	else
 		return -1;
 	return 0;

@@ -4,6 +4,9 @@
  *   edged [-d] [-c FILE]     run in the foreground (master + worker)
  *   edged -t [-c FILE]       check the configuration; exit 0 or 1
  *   edged -T [-c FILE]       print it in normal form
+ *
+ * Internal: "edged --worker FD" is the worker; "-U FD" is a master that
+ * an upgrade just executed (src/upgrade.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -57,13 +60,13 @@ main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONF;
 	bool debug = false;
-	int mode = 0, opt;
+	int mode = 0, opt, upgrade_fd = -1;
 
 	/* internal: the master starts the worker as "edged --worker FD" */
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(atoi(argv[2]), argc > 3 &&
 		    strcmp(argv[3], "-d") == 0);
-	while ((opt = getopt(argc, argv, "c:dtTvh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:dtTvhU:")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -74,6 +77,9 @@ main(int argc, char **argv)
 		case 't':
 		case 'T':
 			mode = opt;
+			break;
+		case 'U':
+			upgrade_fd = atoi(optarg);
 			break;
 		case 'v':
 			printf("edged %s\n", EDGED_VERSION);
@@ -92,5 +98,5 @@ main(int argc, char **argv)
 	}
 	if (mode != 0)
 		return check(path, mode == 'T');
-	return master_main(path, debug);
+	return master_main(path, debug, upgrade_fd);
 }

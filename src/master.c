@@ -26,6 +26,7 @@
 #include "master.h"
 #include "master_int.h"
 #include "notify.h"
+#include "upgrade.h"
 
 #define RESTART_MIN	0.05
 #define RESTART_MAX	0.8
@@ -182,14 +183,20 @@ worker_start(struct master *m, struct gen *g)
 		return NULL;
 	}
 	w->started = ev_now(m->loop);
+	worker_watch(m, w);
+	log_info("started worker %d", (int)w->pid);
+	return w;
+}
+
+void
+worker_watch(struct master *m, struct worker *w)
+{
 	ev_io_init(&w->io, worker_io_cb, w->ipc, EV_READ);
 	w->io.data = w;
 	ev_io_start(m->loop, &w->io);
 	ev_child_init(&w->child, worker_exit_cb, w->pid, 0);
 	w->child.data = w;
 	ev_child_start(m->loop, &w->child);
-	log_info("started worker %d", (int)w->pid);
-	return w;
 }
 
 static void
@@ -378,9 +385,11 @@ open_logs(struct gen *g, struct conf_diag *d)
 	return 0;
 }
 
-/* Loads the file and binds what it needs.  NULL with errors in d. */
+/* Loads the file and binds what it needs, sharing prev's sockets where
+ * the addresses are the same.  NULL with errors in d. */
 static struct gen *
-gen_load(struct master *m, struct conf_diag *d)
+gen_load(struct master *m, const struct listen_set *prev,
+    struct conf_diag *d)
 {
 	struct gen *g = calloc(1, sizeof(*g));
 
@@ -395,8 +404,7 @@ gen_load(struct master *m, struct conf_diag *d)
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
 	    open_logs(g, d) < 0 ||
 	    listen_set_build(&g->listeners, &g->conf->lb,
-	    edged_conf_threads(g->conf), m->gen ? &m->gen->listeners : NULL,
-	    d) < 0) {
+	    edged_conf_threads(g->conf), prev, d) < 0) {
 		if (d->nerrors == 0)
 			conf_error(d, NULL, "out of memory");
 		gen_unref(g);
@@ -468,6 +476,16 @@ worker_ready(struct master *m, struct worker *w)
 	m->gen = m->pending_gen;
 	m->pending_gen = NULL;
 	master_refresh_state(m);
+	if (m->upgrading) {
+		char text[128];
+
+		m->upgrading = false;
+		snprintf(text, sizeof(text), "upgraded to edged %s; worker %d "
+		    "is serving\n", EDGED_VERSION, (int)w->pid);
+		log_info("%s", text);
+		reload_done(m, true, text);
+		return;
+	}
 	log_info("configuration %s reloaded; worker %d is serving", m->path,
 	    (int)w->pid);
 	reload_done(m, true, "configuration reloaded\n");
@@ -476,8 +494,9 @@ worker_ready(struct master *m, struct worker *w)
 void
 reload_failed(struct master *m, const char *why)
 {
-	log_err("reload failed: %s; the running configuration stays in force",
-	    why);
+	log_err("%s failed: %s; the running configuration stays in force",
+	    m->upgrading ? "upgrade" : "reload", why);
+	m->upgrading = false;
 	gen_unref(m->pending_gen);
 	m->pending_gen = NULL;
 	reload_done(m, false, why);
@@ -529,7 +548,7 @@ master_reload(struct master *m, struct ctl_client *client)
 	}
 	notify_reloading();
 	conf_diag_init(&d);
-	g = gen_load(m, &d);
+	g = gen_load(m, &m->gen->listeners, &d);
 	if (g == NULL) {
 		text = diag_text(&d);
 		conf_diag_print(&d, stderr);
@@ -670,6 +689,10 @@ signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 		log_info("SIGHUP: reloading %s", m->path);
 		(void)master_reload(m, NULL);
 		break;
+	case SIGUSR2:
+		log_info("SIGUSR2: upgrading to %s", m->exe);
+		(void)master_upgrade(m, NULL);
+		break;
 	case SIGTERM:
 		log_info("SIGTERM: stopping once in-flight work is done "
 		    "(grace %llu ms)",
@@ -685,9 +708,10 @@ signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 static void
 init_watchers(struct master *m)
 {
-	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGQUIT };
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGQUIT,
+	    SIGUSR2 };
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		ev_signal_init(&m->sigs[i], signal_cb, sigs[i]);
 		m->sigs[i].data = m;
 		ev_signal_start(m->loop, &m->sigs[i]);
@@ -706,11 +730,52 @@ init_watchers(struct master *m)
 	m->state_timer.data = m;
 }
 
-int
-master_main(const char *path, bool debug)
+/*
+ * After an upgrade's exec: the old image's workers, sockets and state
+ * are taken over, and a new worker of this binary replaces the old one
+ * as in a reload.  Returns 0, or -1 when there is nothing to go on with.
+ */
+static int
+resume_upgrade(struct master *m, struct upgrade_state *u)
 {
-	struct master m = { .path = path, .debug = debug, .ctl_fd = -1 };
+	struct ctl_client *client;
+
+	if (u->ctl >= 0)
+		ctl_adopt(m, u->ctl);
+	client = u->client >= 0 ? ctl_adopt_client(m, u->client) : NULL;
+	if (u->started > 0)
+		m->started = u->started;
+	if (upgrade_adopt(m, u) < 0)
+		log_warn("upgrade: some runtime state was lost (see above)");
+	if (m->worker == NULL) {
+		/* nothing to take over from: start as usual */
+		if (client != NULL)
+			ctl_reply(m, client, true, "upgraded; no worker was "
+			    "running, a new one starts\n");
+		return (m->worker = worker_start(m, m->gen)) ? 0 : -1;
+	}
+	m->upgrading = true;
+	m->pending_gen = m->gen;
+	m->gen->refs++;
+	m->reload_client = client;
+	if ((m->pending = worker_start(m, m->gen)) == NULL) {
+		reload_failed(m, "cannot start a worker\n");
+		return 0;		/* the old worker serves on */
+	}
+	master_refresh_state(m);
+	ev_timer_set(&m->reload_timeout, 10.0, 0);
+	ev_timer_start(m->loop, &m->reload_timeout);
+	return 0;
+}
+
+int
+master_main(const char *path, bool debug, int upgrade_fd)
+{
+	struct master m = { .path = path, .debug = debug, .ctl_fd = -1,
+	    .upgrade_out = -1 };
+	struct upgrade_state *u = NULL;
 	struct conf_diag d;
+	sigset_t none;
 
 	log_init("master", debug);
 	signal(SIGPIPE, SIG_IGN);
@@ -721,10 +786,15 @@ master_main(const char *path, bool debug)
 		return 1;
 	}
 	m.exe[n] = '\0';
+	/* an exec keeps the signal mask: start from a clean one */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	m.loop = EV_DEFAULT;
 	m.started = ev_time();
+	if (upgrade_fd >= 0 && (u = upgrade_read(upgrade_fd)) == NULL)
+		return 1;
 	conf_diag_init(&d);
-	m.gen = gen_load(&m, &d);
+	m.gen = gen_load(&m, u ? &u->old : NULL, &d);
 	conf_diag_print(&d, stderr);
 	conf_diag_free(&d);
 	if (m.gen == NULL) {
@@ -735,12 +805,23 @@ master_main(const char *path, bool debug)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
 	raise_fd_limit(m.gen->conf->core.max_connections);
-	if (ctl_open(&m, m.gen->conf->core.control_socket) < 0)
-		return 1;
 	init_watchers(&m);
-	if ((m.worker = worker_start(&m, m.gen)) == NULL)
-		return 1;
-	log_info("edged started with %s", path);
+	if (u != NULL) {
+		/* the new generation holds its own duplicates now */
+		int rc = resume_upgrade(&m, u);
+
+		upgrade_state_free(u);
+		if (rc < 0)
+			return 1;
+		log_info("edged %s took over (upgrade), with %s", EDGED_VERSION,
+		    path);
+	} else {
+		if (ctl_open(&m, m.gen->conf->core.control_socket) < 0)
+			return 1;
+		if ((m.worker = worker_start(&m, m.gen)) == NULL)
+			return 1;
+		log_info("edged started with %s", path);
+	}
 	ev_run(m.loop, 0);
 	ctl_close(&m);
 	gen_unref(m.gen);

@@ -7,7 +7,8 @@
 #include <stdbool.h>
 
 /* Runs edged in the foreground with the configuration at path; returns
- * the exit code. */
-int master_main(const char *path, bool debug);
+ * the exit code.  upgrade_fd >= 0: this image was just executed by an
+ * upgrade, which left its state there (upgrade.h); -1 otherwise. */
+int master_main(const char *path, bool debug, int upgrade_fd);
 
 #endif /* EDGED_MASTER_H */

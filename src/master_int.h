@@ -64,11 +64,17 @@ struct master {
 	struct gen *pending_gen;
 	struct worker *draining;	/* old generations finishing */
 	struct ctl_client *reload_client;
+	bool upgrading;			/* the pending worker is an upgrade's */
+	struct ctl_client *upgrade_client;	/* waiting for an upgrade */
+	pid_t upgrade_pid;		/* the new binary checking the file */
+	int upgrade_out;		/* its messages (memfd), -1 */
+	ev_child upgrade_child;
+	ev_timer upgrade_timer;
 	ev_timer restart;
 	ev_timer reload_timeout;
 	ev_timer kill_timer;
 	double restart_delay;
-	ev_signal sigs[4];
+	ev_signal sigs[5];
 	int ctl_fd;
 	ev_io ctl_io;
 	struct ctl_client *clients;
@@ -90,6 +96,8 @@ struct member_override *master_override(struct master *m, const char *pool,
 /* Sends the overrides that apply to g's configuration to w. */
 int send_overrides(struct master *m, struct worker *w, const struct gen *g);
 void worker_ready(struct master *m, struct worker *w);
+/* Watches w's IPC socket and exit (a started or an adopted worker). */
+void worker_watch(struct master *m, struct worker *w);
 void reload_failed(struct master *m, const char *why);
 void draining_remove(struct master *m, struct worker *w);
 /* Brings the current and pending workers' base counters up to date. */

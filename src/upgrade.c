@@ -1,0 +1,415 @@
+/*
+ * src/upgrade.c - binary upgrade: the master re-executes the installed
+ * binary in place (same pid, so systemd and the workers' parent stay
+ * the same) and hands the new image everything it must not lose.
+ *
+ * 1. The installed binary checks the configuration (`edged -t`) in a
+ *    child; if it refuses it, the upgrade is refused with its messages
+ *    and nothing changes.
+ * 2. The master writes its state into a memfd as text lines: the
+ *    listening sockets (by descriptor and thread; the new image asks each
+ *    its address), the control socket, the edgectl client waiting for
+ *    the answer, every live worker (pid, IPC socket, state block), the
+ *    edgectl member overrides and the registry of carried counters; it
+ *    clears close-on-exec on those descriptors and execs itself with
+ *    `-U FD`.
+ * 3. The new image loads the configuration with the inherited sockets
+ *    as the previous generation's (so they are shared, not rebound),
+ *    adopts the workers as its children, and then proceeds as a reload:
+ *    a new worker of the new binary starts, and once it serves, the old
+ *    one drains.  The listening sockets never close, so nothing is
+ *    refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "master_int.h"
+#include "notify.h"
+#include "upgrade.h"
+
+#define UPGRADE_MAGIC	"edged-upgrade 1"
+#define MAX_FDS		4096
+
+/* ---- the old image ---- */
+
+struct fdlist {
+	int v[MAX_FDS];
+	size_t n;
+};
+
+static void
+pass_fd(struct fdlist *l, int fd)
+{
+	if (fd >= 0 && l->n < MAX_FDS)
+		l->v[l->n++] = fd;
+}
+
+static void
+save_worker(FILE *f, struct fdlist *l, const struct worker *w,
+    const char *role)
+{
+	fprintf(f, "worker %s %d %d %d\n", role, (int)w->pid, w->ipc,
+	    w->blk.fd);
+	pass_fd(l, w->ipc);
+	pass_fd(l, w->blk.fd);
+}
+
+static void
+save_state(struct master *m, FILE *f, struct fdlist *l, int client_fd)
+{
+	const struct listen_set *ls = &m->gen->listeners;
+
+	fprintf(f, "%s\nstarted %.6f\nctl %d\n", UPGRADE_MAGIC, m->started,
+	    m->ctl_fd);
+	pass_fd(l, m->ctl_fd);
+	if (client_fd >= 0) {
+		fprintf(f, "client %d\n", client_fd);
+		pass_fd(l, client_fd);
+	}
+	for (size_t i = 0; i < ls->nlisteners * ls->nthreads; i++) {
+		fprintf(f, "listener %u %d\n", ls->v[i].thread, ls->v[i].fd);
+		pass_fd(l, ls->v[i].fd);
+	}
+	if (ls->stats.fd >= 0) {
+		fprintf(f, "stats %d\n", ls->stats.fd);
+		pass_fd(l, ls->stats.fd);
+	}
+	save_worker(f, l, m->worker, "current");
+	for (const struct worker *w = m->draining; w != NULL; w = w->next)
+		save_worker(f, l, w, "draining");
+	for (size_t i = 0; i < m->noverrides; i++) {
+		const struct member_override *o = &m->overrides[i];
+
+		fprintf(f, "override %s %s %d %u %d\n", o->pool, o->member,
+		    o->admin, o->weight, o->health);
+	}
+	state_pull_history(&m->state, &m->worker->blk);
+	state_save(&m->state, f);
+}
+
+static void
+set_cloexec(const struct fdlist *l, bool on)
+{
+	for (size_t i = 0; i < l->n; i++)
+		(void)fcntl(l->v[i], F_SETFD, on ? FD_CLOEXEC : 0);
+}
+
+/* The check passed: hand over and exec.  Returns only on failure. */
+static void
+upgrade_exec(struct master *m)
+{
+	struct ctl_client *c = m->upgrade_client;
+	int client_fd = c ? ctl_client_fd(c) : -1;
+	struct fdlist *l = calloc(1, sizeof(*l));
+	int fd = memfd_create("edged-upgrade", 0);
+	char fdarg[16], path[4096];
+	char *argv[] = { "edged", "-c", path, "-U", fdarg,
+	    m->debug ? "-d" : NULL, NULL };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", m->path);
+	if (l == NULL || fd < 0 || (f = fdopen(dup(fd), "w")) == NULL) {
+		upgrade_failed(m, "cannot save the state: %s", strerror(errno));
+		goto out;
+	}
+	save_state(m, f, l, client_fd);
+	if (fclose(f) != 0 || l->n == MAX_FDS) {
+		upgrade_failed(m, "cannot save the state");
+		goto out;
+	}
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	log_info("upgrading: executing %s", m->exe);
+	notify_reloading();
+	set_cloexec(l, false);
+	execv(m->exe, argv);
+	set_cloexec(l, true);
+	upgrade_failed(m, "cannot execute %s: %s", m->exe, strerror(errno));
+	notify("READY=1");
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	free(l);
+}
+
+static void
+check_done_cb(struct ev_loop *loop, ev_child *c, int revents)
+{
+	struct master *m = c->data;
+	char out[2048] = "";
+	ssize_t n;
+
+	(void)revents;
+	ev_child_stop(loop, c);
+	ev_timer_stop(loop, &m->upgrade_timer);
+	m->upgrade_pid = 0;
+	if (lseek(m->upgrade_out, 0, SEEK_SET) == 0 &&
+	    (n = read(m->upgrade_out, out, sizeof(out) - 1)) > 0)
+		out[n] = '\0';
+	(void)close(m->upgrade_out);
+	m->upgrade_out = -1;
+	if (!WIFEXITED(c->rstatus) || WEXITSTATUS(c->rstatus) != 0) {
+		upgrade_failed(m, "%s refuses the configuration:\n%s", m->exe,
+		    out);
+		return;
+	}
+	if (m->pending != NULL || m->worker == NULL || m->stopping) {
+		upgrade_failed(m, "edged is busy (a reload, a restart or a "
+		    "stop); try again");
+		return;
+	}
+	upgrade_exec(m);
+}
+
+static void
+check_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct master *m = t->data;
+
+	(void)loop;
+	(void)revents;
+	if (m->upgrade_pid > 0)
+		(void)kill(m->upgrade_pid, SIGKILL);
+}
+
+int
+master_upgrade(struct master *m, struct ctl_client *client)
+{
+	pid_t pid;
+
+	if (m->upgrade_pid > 0 || m->upgrade_client != NULL ||
+	    m->pending != NULL || m->worker == NULL || m->stopping) {
+		if (client != NULL)
+			ctl_reply(m, client, false, "edged is busy (an upgrade, "
+			    "a reload, a restart or a stop); try again\n");
+		return -1;
+	}
+	m->upgrade_client = client;
+	m->upgrade_out = memfd_create("edged-check", MFD_CLOEXEC);
+	if (m->upgrade_out < 0) {
+		upgrade_failed(m, "memfd: %s", strerror(errno));
+		return -1;
+	}
+	log_info("upgrade: checking %s with %s", m->path, m->exe);
+	if ((pid = fork()) == 0) {
+		(void)dup2(m->upgrade_out, STDOUT_FILENO);
+		(void)dup2(m->upgrade_out, STDERR_FILENO);
+		execl(m->exe, "edged", "-t", "-c", m->path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0) {
+		upgrade_failed(m, "fork: %s", strerror(errno));
+		return -1;
+	}
+	m->upgrade_pid = pid;
+	ev_child_init(&m->upgrade_child, check_done_cb, pid, 0);
+	m->upgrade_child.data = m;
+	ev_child_start(m->loop, &m->upgrade_child);
+	ev_timer_init(&m->upgrade_timer, check_timeout_cb, 10.0, 0);
+	m->upgrade_timer.data = m;
+	ev_timer_start(m->loop, &m->upgrade_timer);
+	return 0;
+}
+
+void
+upgrade_failed(struct master *m, const char *fmt, ...)
+{
+	char why[2600];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why) - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(why);
+	if (n == 0 || why[n - 1] != '\n')
+		memcpy(why + n, "\n", 2);
+	log_err("upgrade failed; the running binary stays: %s", why);
+	if (m->upgrade_out >= 0)
+		(void)close(m->upgrade_out);
+	m->upgrade_out = -1;
+	if (m->upgrade_client != NULL)
+		ctl_reply(m, m->upgrade_client, false, why);
+	m->upgrade_client = NULL;
+}
+
+/* ---- the new image ---- */
+
+/* A listening socket handed over: its address, asked of the kernel. */
+static int
+add_listener(struct listen_set *ls, size_t *cap, unsigned thread, int fd)
+{
+	struct listen_sock *s;
+
+	if (ls->nlisteners == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct listen_sock *v = realloc(ls->v, ncap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		ls->v = v;
+		*cap = ncap;
+	}
+	s = &ls->v[ls->nlisteners];
+	*s = (struct listen_sock){ .thread = thread, .fd = fd,
+	    .addrlen = sizeof(s->addr) };
+	if (getsockname(fd, (struct sockaddr *)&s->addr, &s->addrlen) < 0)
+		return -1;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	ls->nlisteners++;
+	return 0;
+}
+
+static int
+adopt_worker(struct master *m, const char *role, int pid, int ipc, int shm)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return -1;
+	(void)fcntl(ipc, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(shm, F_SETFD, FD_CLOEXEC);
+	if (state_block_adopt(&m->state, &w->blk, shm) < 0) {
+		log_err("worker %d: its state block is unreadable; its "
+		    "counters are lost", pid);
+		w->blk = (struct state_block){ .fd = -1 };
+		(void)close(shm);
+	}
+	w->m = m;
+	w->pid = pid;
+	w->ipc = ipc;
+	w->ready = true;
+	w->started = ev_now(m->loop);
+	w->gen = m->gen;
+	m->gen->refs++;
+	worker_watch(m, w);
+	if (strcmp(role, "current") == 0 && m->worker == NULL) {
+		m->worker = w;
+	} else {
+		w->next = m->draining;
+		m->draining = w;
+	}
+	return 0;
+}
+
+struct upgrade_state *
+upgrade_read(int fd)
+{
+	struct upgrade_state *u = calloc(1, sizeof(*u));
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (u == NULL)
+		return NULL;
+	*u = (struct upgrade_state){ .ctl = -1, .client = -1 };
+	u->old.stats.fd = -1;
+	if (lseek(fd, 0, SEEK_SET) < 0 || (f = fdopen(fd, "r")) == NULL) {
+		free(u);
+		return NULL;
+	}
+	while (getline(&text, &len, f) > 0) {
+		char **v = realloc(u->lines, (u->nlines + 1) * sizeof(*v));
+
+		text[strcspn(text, "\n")] = '\0';
+		if (v == NULL || (v[u->nlines] = strdup(text)) == NULL) {
+			free(v ? v : u->lines);
+			u->lines = NULL;
+			u->nlines = 0;
+			break;
+		}
+		u->lines = v;
+		u->nlines++;
+	}
+	free(text);
+	(void)fclose(f);
+	if (u->nlines == 0 || strcmp(u->lines[0], UPGRADE_MAGIC) != 0) {
+		log_err("upgrade: the state handed over is not %s",
+		    UPGRADE_MAGIC);
+		upgrade_state_free(u);
+		return NULL;
+	}
+	/* the sockets first: the configuration is loaded with them */
+	for (size_t i = 1; i < u->nlines; i++) {
+		const char *s = u->lines[i];
+		unsigned thread;
+		int a, b = 0;
+
+		if (sscanf(s, "listener %u %d", &thread, &a) == 2)
+			b = add_listener(&u->old, &u->cap, thread, a);
+		else if (sscanf(s, "stats %d", &a) == 1) {
+			u->old.stats.fd = a;
+			u->old.stats.addrlen = sizeof(u->old.stats.addr);
+			b = getsockname(a, (struct sockaddr *)&u->old.stats.addr,
+			    &u->old.stats.addrlen);
+		} else if (sscanf(s, "ctl %d", &a) == 1)
+			u->ctl = a;
+		else if (sscanf(s, "client %d", &a) == 1)
+			u->client = a;
+		else if (sscanf(s, "started %lf", &u->started) == 1)
+			continue;
+		if (b < 0)
+			log_err("upgrade: %s: %s", s, strerror(errno));
+	}
+	/* dup_old matches address and thread over nlisteners * nthreads */
+	u->old.nthreads = 1;
+	return u;
+}
+
+int
+upgrade_adopt(struct master *m, struct upgrade_state *u)
+{
+	int errors = 0;
+
+	for (size_t i = 1; i < u->nlines; i++) {
+		const char *s = u->lines[i];
+		char role[16], pool[LB_NAME_MAX], member[LB_NAME_MAX];
+		struct member_override *o;
+		int pid, ipc, shm, admin, health;
+		unsigned weight;
+
+		if (sscanf(s, "worker %15s %d %d %d", role, &pid, &ipc,
+		    &shm) == 4) {
+			if (adopt_worker(m, role, pid, ipc, shm) < 0)
+				errors++;
+		} else if (sscanf(s, "override %63s %63s %d %u %d", pool,
+		    member, &admin, &weight, &health) == 5) {
+			if ((o = master_override(m, pool, member)) == NULL) {
+				errors++;
+				continue;
+			}
+			o->admin = admin;
+			o->weight = weight;
+			o->health = health;
+		} else if (strncmp(s, "entry ", 6) == 0 &&
+		    state_load_line(&m->state, s) < 0) {
+			log_warn("upgrade: bad state line: %s", s);
+			errors++;
+		}
+	}
+	/* a worker that died while we were exec'ing: reap it now */
+	ev_feed_signal(SIGCHLD);
+	return errors ? -1 : 0;
+}
+
+void
+upgrade_state_free(struct upgrade_state *u)
+{
+	if (u == NULL)
+		return;
+	for (size_t i = 0; i < u->nlines; i++)
+		free(u->lines[i]);
+	free(u->lines);
+	listen_set_release(&u->old);
+	free(u);
+}
