@@ -80,6 +80,9 @@ status_text(struct master *m, bool json, FILE *f)
 		for (size_t i = 0; i < c->lb.nvservers; i++)
 			fprintf(f, "%s\"%s\"", i ? "," : "",
 			    c->lb.vservers[i].name);
+		fprintf(f, "],\"draining_pids\":[");
+		for (struct worker *w = m->draining; w != NULL; w = w->next)
+			fprintf(f, "%d%s", (int)w->pid, w->next ? "," : "");
 		fprintf(f, "]}\n");
 		return;
 	}
@@ -91,8 +94,12 @@ status_text(struct master *m, bool json, FILE *f)
 	fprintf(f, "configuration %s: %zu virtual server%s, %zu pool%s\n",
 	    m->path, c->lb.nvservers, c->lb.nvservers == 1 ? "" : "s",
 	    c->lb.npools, c->lb.npools == 1 ? "" : "s");
-	if (m->draining != NULL)
-		fprintf(f, "older workers still draining\n");
+	if (m->draining != NULL) {
+		fprintf(f, "older workers draining:");
+		for (struct worker *w = m->draining; w != NULL; w = w->next)
+			fprintf(f, " %d", (int)w->pid);
+		fputc('\n', f);
+	}
 }
 
 static void
