@@ -466,12 +466,19 @@ worker_ready(struct master *m, struct worker *w)
 		}
 		return;
 	}
-	/* commit: the new generation serves, the old one drains */
+	/* commit: the new generation serves, the old one drains.  The
+	 * master's copies of the old sockets go now: those the generations
+	 * share live on in the new one; any other, left open, would stay
+	 * in its SO_REUSEPORT group and take a share of new connections
+	 * that nobody accepts (an address removed and added back, fewer
+	 * threads). */
 	m->pending = NULL;
 	if (m->worker != NULL)
 		drain_worker(m, m->worker,
 		    m->pending_gen->conf->core.hard_stop_after_ms);
 	m->worker = w;
+	if (m->gen != m->pending_gen)	/* an upgrade keeps its generation */
+		listen_set_release(&m->gen->listeners);
 	gen_unref(m->gen);
 	m->gen = m->pending_gen;
 	m->pending_gen = NULL;
