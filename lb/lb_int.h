@@ -134,6 +134,9 @@ struct lb_runtime {
 void lb_listeners_init(struct lb_thread *t);
 void lb_listener_start(struct lb_listener *l);
 void lb_listener_stop(struct lb_listener *l);
+/* Accepts what is already queued (those sessions drain with the rest),
+ * then stops and closes the listener. */
+void lb_listener_drain(struct lb_listener *l);
 /* A session ended: paused listeners may accept again. */
 void lb_listeners_resume(struct lb_thread *t);
 

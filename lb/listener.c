@@ -18,6 +18,7 @@
 
 #define ACCEPT_BURST	64
 #define RESUME_TICK	0.1
+#define DRAIN_ACCEPT_MAX	4096	/* the listen backlog */
 
 static bool
 at_limit(const struct lb_listener *l)
@@ -103,6 +104,26 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			    l->vs->conf->name, strerror(errno));
 		return;
 	}
+}
+
+void
+lb_listener_drain(struct lb_listener *l)
+{
+	/* The kernel completed these handshakes: closing the socket now
+	 * would reset clients that were told they are connected. */
+	for (int i = 0; l->fd >= 0 && i < DRAIN_ACCEPT_MAX && !at_limit(l);
+	    i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0)
+			admit(l, fd, &ss, len);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			break;
+	}
+	lb_listener_stop(l);
 }
 
 void

@@ -243,7 +243,7 @@ begin_drain(struct lb_thread *t)
 	t->draining = true;
 	ev_timer_stop(t->loop, &t->resume);
 	for (size_t i = 0; i < t->nlisteners; i++)
-		lb_listener_stop(&t->listeners[i]);
+		lb_listener_drain(&t->listeners[i]);
 	for (s = t->sessions; s != NULL; s = next) {
 		next = s->next;
 		lb_session_drain(s);

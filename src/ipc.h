@@ -30,7 +30,8 @@ enum ipc_type {
 	IPC_LISTENER,
 	IPC_START,
 	IPC_STATS,
-	IPC_DRAIN,
+	IPC_DRAIN,			/* arg0: ms before in-flight work
+					 * is cut */
 	IPC_READY,
 	IPC_STATS_DATA,
 	IPC_STATS_END,

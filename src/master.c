@@ -425,17 +425,22 @@ draining_remove(struct master *m, struct worker *w)
 		}
 }
 
-/* w finishes what it has in flight, for at most limit_ms, and exits. */
+/* Tells w to finish what it has in flight within limit_ms, and exit. */
+static void
+send_drain(struct worker *w, uint64_t limit_ms)
+{
+	/* grace and hard-stop-after are at most 7 days: they fit */
+	if (ipc_send(w->ipc, IPC_DRAIN, (uint32_t)(limit_ms > UINT32_MAX ?
+	    UINT32_MAX : limit_ms), 0, NULL, 0, -1) < 0)
+		(void)kill(w->pid, SIGTERM);
+}
+
 static void
 drain_worker(struct master *m, struct worker *w, uint64_t limit_ms)
 {
-	uint64_t s = (limit_ms + 999) / 1000;
-
 	w->next = m->draining;
 	m->draining = w;
-	if (ipc_send(w->ipc, IPC_DRAIN, (uint32_t)(s > UINT32_MAX ?
-	    UINT32_MAX : s), 0, NULL, 0, -1) < 0)
-		(void)kill(w->pid, SIGTERM);
+	send_drain(w, limit_ms);
 }
 
 static void
@@ -668,9 +673,7 @@ master_stop(struct master *m, bool graceful)
 		close_listeners(m);
 		for (w = m->draining; w != NULL; w = next) {
 			next = w->next;
-			if (ipc_send(w->ipc, IPC_DRAIN, (uint32_t)((grace +
-			    999) / 1000), 0, NULL, 0, -1) < 0)
-				(void)kill(w->pid, SIGTERM);
+			send_drain(w, grace);
 		}
 		if (m->worker != NULL) {
 			w = m->worker;

@@ -130,12 +130,10 @@ upgrade_exec(struct master *m)
 	}
 	snprintf(fdarg, sizeof(fdarg), "%d", fd);
 	log_info("upgrading: executing %s", m->exe);
-	notify_reloading();
 	set_cloexec(l, false);
 	execv(m->exe, argv);
 	set_cloexec(l, true);
 	upgrade_failed(m, "cannot execute %s: %s", m->exe, strerror(errno));
-	notify("READY=1");
 out:
 	if (fd >= 0)
 		(void)close(fd);
@@ -195,6 +193,7 @@ master_upgrade(struct master *m, struct ctl_client *client)
 		return -1;
 	}
 	m->upgrade_client = client;
+	notify_reloading();
 	m->upgrade_out = memfd_create("edged-check", MFD_CLOEXEC);
 	if (m->upgrade_out < 0) {
 		upgrade_failed(m, "memfd: %s", strerror(errno));
@@ -241,6 +240,7 @@ upgrade_failed(struct master *m, const char *fmt, ...)
 	if (m->upgrade_client != NULL)
 		ctl_reply(m, m->upgrade_client, false, why);
 	m->upgrade_client = NULL;
+	notify("READY=1\nSTATUS=serving; the last upgrade failed");
 }
 
 /* ---- the new image ---- */

@@ -248,6 +248,15 @@ answer_stats(struct worker *w)
 	free(text);
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void
 report_health(const char *pool, const char *member, bool up, void *arg)
 {
@@ -263,18 +272,20 @@ serve_master(struct worker *w)
 {
 	struct pollfd p[2] = { { .fd = w->ipc, .events = POLLIN },
 	    { .fd = w->stats_fd, .events = POLLIN } };
-	time_t drain_since = 0, drain_limit = 0;
+	/* CLOCK_MONOTONIC ms at which in-flight work is cut, 0 = none */
+	uint64_t cut_at = 0;
 
 	while (!all_done(w)) {
-		int r = poll(p, 2, 200);
+		uint64_t now = now_ms();
+		int r = poll(p, 2, cut_at == 0 ? 200 : cut_at <= now ? 0 :
+		    cut_at - now < 200 ? (int)(cut_at - now) : 200);
 
 		/* long tunnels must not keep an old generation forever */
-		if (drain_since != 0 && time(NULL) - drain_since >=
-		    drain_limit) {
-			log_warn("still busy %lld s after drain; stopping now",
-			    (long long)drain_limit);
+		if (cut_at != 0 && now_ms() >= cut_at) {
+			log_warn("still busy when the drain's time was up; "
+			    "stopping now");
 			lb_runtime_stop(w->rt);
-			drain_since = 0;
+			cut_at = 0;
 		}
 
 		if (r > 0 && (p[1].revents & POLLIN))
@@ -299,17 +310,15 @@ serve_master(struct worker *w)
 		else if (w->msg.hdr.type == IPC_MEMBER)
 			apply_member(w);
 		else if (w->msg.hdr.type == IPC_DRAIN) {
-			/* arg0: seconds before in-flight work is cut; a
-			 * second DRAIN may shorten it (stop during a drain) */
-			time_t limit = (time_t)w->msg.hdr.arg0;
+			/* arg0: ms before in-flight work is cut; a second
+			 * DRAIN may shorten it (a stop during a drain) */
+			uint64_t at = now_ms() + w->msg.hdr.arg0;
 
-			if (drain_since == 0 || time(NULL) + limit <
-			    drain_since + drain_limit) {
-				log_info("draining, for at most %lld s",
-				    (long long)limit);
+			if (cut_at == 0 || at < cut_at) {
+				log_info("draining, for at most %u ms",
+				    w->msg.hdr.arg0);
 				lb_runtime_drain(w->rt);
-				drain_since = time(NULL);
-				drain_limit = limit;
+				cut_at = at > 0 ? at : 1;
 			}
 		}
 	}
