@@ -103,16 +103,22 @@ feed_worker(struct worker *w, const struct gen *g)
 static void
 refresh_one(struct master *m, struct worker *w)
 {
-	struct state_block *live[64];
-	size_t n = 0;
+	struct state_block **live;
+	size_t n = 2;
 
+	for (struct worker *d = m->draining; d != NULL; d = d->next)
+		n++;
+	if ((live = calloc(n, sizeof(*live))) == NULL)
+		return;			/* stale until the next refresh */
+	n = 0;
 	if (m->worker != NULL)
 		live[n++] = &m->worker->blk;
 	if (m->pending != NULL)
 		live[n++] = &m->pending->blk;
-	for (struct worker *d = m->draining; d != NULL && n < 64; d = d->next)
+	for (struct worker *d = m->draining; d != NULL; d = d->next)
 		live[n++] = &d->blk;
 	state_refresh(&m->state, &w->blk, live, n);
+	free(live);
 }
 
 void
