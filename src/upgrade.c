@@ -240,7 +240,8 @@ upgrade_failed(struct master *m, const char *fmt, ...)
 	if (m->upgrade_client != NULL)
 		ctl_reply(m, m->upgrade_client, false, why);
 	m->upgrade_client = NULL;
-	notify("READY=1\nSTATUS=serving; the last upgrade failed");
+	if (!m->stopping)
+		notify("READY=1\nSTATUS=serving; the last upgrade failed");
 }
 
 /* ---- the new image ---- */
