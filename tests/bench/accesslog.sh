@@ -6,18 +6,21 @@
 #     sh tests/bench/accesslog.sh      (ROUNDS=5 DURATION=5 CONNS=50)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/bench me=accesslog
+. "$here/lib.sh"		# median
 build=${EDGED_BUILD:-$top/build}
 ROUNDS=${ROUNDS:-5} DURATION=${DURATION:-5} CONNS=${CONNS:-50}
 NG=31191 OFF=31192 ON=31193
 tmp=$(mktemp -d /tmp/edged-bench-log.XXXXXX)
 chmod 755 "$tmp"
 pids=""
-cleanup() {
+# its own, not lib.sh's cleanup (which goes with make_tmp and KEEP_TMP)
+on_exit() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap on_exit EXIT INT TERM
 
 mkdir -p "$tmp/ng"
 cat >"$tmp/ng/nginx.conf" <<EOC
@@ -70,7 +73,6 @@ rps() {		# PORT
 	    "http://127.0.0.1:$1/" 2>&1 |
 	    awk '/Requests\/sec/ { print $2 } /Non-2xx|Socket errors/ { print "ERR " $0 > "/dev/stderr" }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "round  logging-off req/s  logging-on req/s  ratio"
 : >"$tmp/off.r"; : >"$tmp/on.r"; : >"$tmp/ratio.r"

@@ -40,23 +40,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3		# Debian's, not whatever python3 is in PATH
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "bench: $*" >&2
-}
-
-is_uint() {
-	case $1 in
-	'' | *[!0-9]*) return 1 ;;
-	*) return 0 ;;
-	esac
-}
+me=bench
+. "$here/lib.sh"
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
@@ -69,10 +54,7 @@ NGINX=${NGINX:-one}
 PORT_BASE=${PORT_BASE:-31080}
 KEEP_TMP=${KEEP_TMP:-0}
 
-for v in ROUNDS DURATION IDLE_CONNS IDLE_INFLIGHT PORT_BASE; do
-	eval "val=\$$v"
-	is_uint "$val" || die "$v must be a whole number (got '$val')"
-done
+need_uint ROUNDS DURATION IDLE_CONNS IDLE_INFLIGHT PORT_BASE
 for c in $CONNS; do
 	is_uint "$c" && [ "$c" -gt 0 ] || die "CONNS: bad count '$c'"
 done
@@ -83,8 +65,7 @@ done
     die "ROUNDS, DURATION and IDLE_INFLIGHT must be at least 1"
 [ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31989 ] ||
     die "PORT_BASE must be within 31000-31989"
-case $PIN in auto | none) ;; *) die "PIN: 'auto' or 'none'" ;; esac
-case $NGINX in one | two) ;; *) die "NGINX: 'one' or 'two'" ;; esac
+check_placement
 
 EDGE_PORT=$PORT_BASE
 WEB1_PORT=$((PORT_BASE + 1))
@@ -93,135 +74,17 @@ HAP_PORT=$((PORT_BASE + 10))
 
 # ---- what we need ----
 
-[ "$(id -u)" -eq 0 ] || die "run me as root (edged and haproxy drop to user edged)"
-build_arg=${EDGED_BUILD:-$here/../../build}
-build=$(cd "$build_arg" 2>/dev/null && pwd) ||
-    die "no build directory $build_arg (set EDGED_BUILD, or: meson setup build && ninja -C build)"
-EDGED=$build/edged
-EDGECTL=$build/edgectl
-[ -x "$EDGED" ] && [ -x "$EDGECTL" ] ||
-    die "no $EDGED or $EDGECTL: build first (meson setup build && ninja -C build)"
-for tool in wrk nginx haproxy curl ss pgrep awk sort; do
-	command -v $tool >/dev/null 2>&1 || die "$tool is missing (EDGED_WITH_TESTS=1 sh packaging/install-deps.sh)"
-done
-[ -x $PY ] || die "$PY is missing"
-id edged >/dev/null 2>&1 || die "user edged is missing (packaging/install-deps.sh creates it)"
-for p in $EDGE_PORT $WEB1_PORT $WEB2_PORT $HAP_PORT; do
-	[ -z "$(ss -Htln "sport = :$p")" ] ||
-	    die "127.0.0.1:$p is already in use (set PORT_BASE)"
-done
-
-# As many descriptors as we may: 2 per proxied connection.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-nofile=$(ulimit -n)
-[ "$nofile" = unlimited ] && nofile=1048576
-maxconn=$(( (nofile - 1024) / 2 ))
-[ "$maxconn" -gt 100000 ] && maxconn=100000
+need_tools wrk nginx haproxy curl ss pgrep awk sort
+need_free_ports $EDGE_PORT $WEB1_PORT $WEB2_PORT $HAP_PORT
+raise_nofile
 [ "$maxconn" -ge $((IDLE_CONNS + 1000)) ] ||
     die "descriptor limit $nofile is too low for IDLE_CONNS=$IDLE_CONNS"
 
-# ---- CPUs: proxy alone on one, the rest elsewhere ----
+pick_cpus			# the proxy alone on one CPU, the rest elsewhere
+make_tmp edged-bench		# and what stops our processes on exit
+stop_file=$tmp/stop		# idle_conns.py stops when it appears
 
-cpus=$($PY -c 'import os; print(" ".join(map(str, sorted(os.sched_getaffinity(0)))))')
-ncpu=$(echo $cpus | wc -w)
-set -- $cpus
-if [ "$PIN" = auto ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
-	# 2: proxy | wrk + nginx;  3: proxy | nginx | wrk;
-	# 4+: proxy | nginx, nginx | wrk
-	auto_client=$1 auto_proxy=$2
-	case $ncpu in
-	2) auto_backend=$1 ;;
-	3) auto_backend=$3 ;;
-	*) auto_backend=$3,$4 ;;
-	esac
-else
-	auto_client='' auto_proxy='' auto_backend=''
-fi
-PROXY_CPUS=${PROXY_CPUS-$auto_proxy}
-BACKEND_CPUS=${BACKEND_CPUS-$auto_backend}
-CLIENT_CPUS=${CLIENT_CPUS-$auto_client}
-command -v taskset >/dev/null || PROXY_CPUS='' BACKEND_CPUS='' CLIENT_CPUS=''
-
-# "taskset -c LIST" or nothing: the command after it keeps its pid
-pin() {
-	[ -n "$1" ] && echo "taskset -c $1"
-	return 0
-}
-
-# ---- processes and cleanup ----
-
-tmp=''
-pids=''			# what we started, by pid; killed on exit
-watch_pids=''		# their children (edged's worker): waited for
-
-alive() {
-	# a zombie is as good as gone
-	[ -r "/proc/$1/stat" ] &&
-	    [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]
-}
-
-cleanup() {
-	trap - EXIT INT TERM HUP
-	set +e
-	[ -n "$tmp" ] && touch "$tmp/stop" 2>/dev/null
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	i=0
-	while [ $i -lt 80 ]; do
-		left=''
-		for p in $pids $watch_pids; do
-			alive "$p" && left="$left $p"
-		done
-		[ -z "$left" ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for p in $left; do
-		case " $pids " in
-		*" $p "*) note "pid $p did not stop on SIGTERM: SIGKILL"
-			kill -KILL "$p" 2>/dev/null ;;
-		esac
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "$tmp" ]; then
-		if [ "$KEEP_TMP" = 1 ]; then
-			note "kept $tmp"
-		else
-			rm -rf "$tmp"
-		fi
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-tmp=$(mktemp -d /tmp/edged-bench.XXXXXX) || die "mktemp failed"
-chmod 755 "$tmp"
-mkdir "$tmp/runs"
-results=$tmp/results		# one line per wrk run
-problems=$tmp/problems		# anything that went wrong, for the end
-: >"$results"
-: >"$problems"
-
-problem() {
-	echo "$*" >>"$problems"
-	note "PROBLEM: $*"
-}
-
-# waits up to $2 tenths of a second for $1 to answer 200
-wait_http() {
-	i=0
-	while [ $i -lt "$2" ]; do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" 2>/dev/null)
-		[ "$code" = 200 ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# ---- what we measure with ----
 
 rss_kib() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
@@ -231,24 +94,10 @@ rss_kib() {
 cpu_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
 }
-HZ=$(getconf CLK_TCK)
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# CPU ticks of all the CPUs, busy (not idle, not iowait)
-busy_ticks() {
-	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
-}
-
-# CPU ticks used by the bench itself: its servers, and the children it
-# waited for (wrk, curl...; `times` must run in this shell, not in $(...))
-ours_ticks() {
-	times >"$tmp/times"
-	t=$(awk -v hz="$HZ" 'NR == 2 { for (i = 1; i <= 2; i++) {
-		split($i, a, "m"); sub(/s$/, "", a[2]); t += a[1] * 60 + a[2] }
-	    printf "%.0f", t * hz }' "$tmp/times")
+# CPU ticks of the servers (lib.sh's ours_ticks adds the bench's own)
+procs_ticks() {
+	t=0
 	for p in $edged_master $edged_pid $hap_pid $nginx_masters \
 	    $(for m in $nginx_masters; do pgrep -P "$m"; done); do
 		c=$(cpu_ticks "$p")
@@ -257,169 +106,15 @@ ours_ticks() {
 	echo "$t"
 }
 
-# ---- nginx backends ----
+# ---- nginx backends, edged, haproxy ----
 
-# start_nginx NAME PORT...: one nginx, one worker, serving on each PORT
-start_nginx() {
-	d=$tmp/$1
-	shift
-	mkdir "$d" "$d/htdocs"
-	head -c 4096 /dev/zero | tr '\0' x >"$d/htdocs/4k"
-	chmod -R a+rX "$d/htdocs"
-	listen=''
-	for port in "$@"; do
-		listen="$listen        listen 127.0.0.1:$port backlog=4096;
-"
-	done
-	cat >"$d/nginx.conf" <<EOC
-worker_processes 1;
-worker_rlimit_nofile $nofile;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events { worker_connections $maxconn; multi_accept on; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    default_type text/plain;
-    sendfile on;
-    open_file_cache max=16;
-    open_file_cache_valid 300s;
-    client_body_temp_path $d/body;
-    proxy_temp_path $d/proxy;
-    fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi;
-    scgi_temp_path $d/scgi;
-    server {
-$listen        location = /4k { root $d/htdocs; }
-        location / { return 200 "hello\n"; }
-    }
-}
-EOC
-	$(pin "$BACKEND_CPUS") nginx -c "$d/nginx.conf" -p "$d/" \
-	    >"$d/stdout" 2>&1 </dev/null &
-	pids="$pids $!"
-	nginx_masters="$nginx_masters $!"
-}
-nginx_masters=''
-
-
-if [ "$NGINX" = two ]; then
-	start_nginx web1 "$WEB1_PORT"
-	start_nginx web2 "$WEB2_PORT"
-else
-	start_nginx web "$WEB1_PORT" "$WEB2_PORT"
-fi
-for port in $WEB1_PORT $WEB2_PORT; do
-	wait_http "http://127.0.0.1:$port/" 50 || {
-		cat "$tmp"/web*/stdout "$tmp"/web*/error.log >&2 2>/dev/null
-		die "nginx on 127.0.0.1:$port did not start"
-	}
-done
-
-# ---- edged ----
-
-cat >"$tmp/edged.conf" <<EOC
-global {
-    workers 1
-    user edged
-    control-socket $tmp/edged.sock
-    max-connections $maxconn
-}
-defaults {
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-request 10s
-    timeout keep-alive 60s
-}
-application-profile web {
-    type http
-    x-forwarded-for none
-}
-pool p {
-    algorithm round-robin
-    member b1 127.0.0.1:$WEB1_PORT
-    member b2 127.0.0.1:$WEB2_PORT
-}
-virtual-server v {
-    listen 127.0.0.1:$EDGE_PORT
-    profile web
-    default-pool p
-}
-EOC
-"$EDGED" -t -c "$tmp/edged.conf" >"$tmp/edged-check.log" 2>&1 || {
-	cat "$tmp/edged-check.log" >&2
-	die "edged rejects the bench configuration"
-}
-$(pin "$PROXY_CPUS") "$EDGED" -c "$tmp/edged.conf" \
-    >"$tmp/edged.log" 2>&1 </dev/null &
-edged_master=$!
-pids="$pids $edged_master"
-edged_pid=''
-i=0
-while [ $i -lt 100 ]; do
-	st=$(timeout 5 "$EDGECTL" -s "$tmp/edged.sock" --json status 2>/dev/null)
-	case $st in
-	*'"ready":true'*)
-		edged_pid=$(echo "$st" | sed -n 's/.*"worker_pid":\([0-9]*\).*/\1/p')
-		break ;;
-	esac
-	alive "$edged_master" || break
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -n "$edged_pid" ] && [ "$edged_pid" -gt 0 ] || {
-	cat "$tmp/edged.log" >&2
-	die "edged did not become ready (edgectl status --json: ${st:-nothing})"
-}
-watch_pids="$watch_pids $edged_pid"
-
-# ---- haproxy ----
-
-cat >"$tmp/haproxy.cfg" <<EOC
-global
-    nbthread 1
-    maxconn $maxconn
-    user edged
-    group edged
-
-defaults
-    mode http
-    maxconn $maxconn
-    option http-keep-alive
-    http-reuse safe
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-request 10s
-    timeout http-keep-alive 60s
-
-frontend fe
-    bind 127.0.0.1:$HAP_PORT
-    default_backend be
-
-backend be
-    balance roundrobin
-    server b1 127.0.0.1:$WEB1_PORT
-    server b2 127.0.0.1:$WEB2_PORT
-EOC
-haproxy -c -q -f "$tmp/haproxy.cfg" >"$tmp/haproxy-check.log" 2>&1 || {
-	cat "$tmp/haproxy-check.log" >&2
-	die "haproxy rejects the bench configuration"
-}
-$(pin "$PROXY_CPUS") haproxy -db -f "$tmp/haproxy.cfg" \
-    >"$tmp/haproxy.log" 2>&1 </dev/null &
-hap_pid=$!
-pids="$pids $hap_pid"
-
-for port in $EDGE_PORT $HAP_PORT; do
-	wait_http "http://127.0.0.1:$port/" 50 || {
-		cat "$tmp/edged.log" "$tmp/haproxy.log" >&2
-		die "nothing answers 200 on 127.0.0.1:$port"
-	}
-done
+start_backends -4k "$WEB1_PORT" "$WEB2_PORT"
+edged_conf round-robin 2 0 >"$tmp/edged.conf"
+haproxy_conf roundrobin 2 0 >"$tmp/haproxy.cfg"
+check_confs "$tmp/edged.conf" "$tmp/haproxy.cfg" "the bench configuration"
+start_edged
+start_haproxy -db
+wait_proxies
 
 # Same bytes through every path?
 for port in $WEB1_PORT $EDGE_PORT $HAP_PORT; do
@@ -451,12 +146,12 @@ echo
 idle_rss() {
 	name=$1 port=$2 pid=$3
 	out=$tmp/idle-$name.txt
-	rm -f "$tmp/stop"
+	rm -f "$stop_file"
 	sleep 1
 	before=$(rss_kib "$pid")
 	: >"$out"
 	$(pin "$CLIENT_CPUS") $PY "$here/idle_conns.py" 127.0.0.1 "$port" \
-	    "$IDLE_CONNS" "$tmp/stop" "$IDLE_INFLIGHT" 120 >"$out" 2>&1 &
+	    "$IDLE_CONNS" "$stop_file" "$IDLE_INFLIGHT" 120 >"$out" 2>&1 &
 	cpid=$!
 	pids="$pids $cpid"
 	i=0
@@ -466,7 +161,7 @@ idle_rss() {
 	done
 	if ! grep -q '^ready' "$out"; then
 		problem "idle test $name: the client did not get ready: $(tr '\n' ' ' <"$out")"
-		touch "$tmp/stop"
+		touch "$stop_file"
 		wait "$cpid" 2>/dev/null
 		return 1
 	fi
@@ -474,7 +169,7 @@ idle_rss() {
 	during=$(rss_kib "$pid")
 	bconns=$(ss -Htn state established \
 	    "( dport = :$WEB1_PORT or dport = :$WEB2_PORT )" | wc -l)
-	touch "$tmp/stop"
+	touch "$stop_file"
 	wait "$cpid" 2>/dev/null
 	ready=$(grep '^ready' "$out")
 	ok=$(echo "$ready" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
@@ -516,36 +211,24 @@ run_wrk() {
 	out=$tmp/runs/r$round-$body-c$conns-$target.txt
 	if [ "$target" = edged ]; then
 		# a crashed worker is replaced by the master: follow it
-		st=$(timeout 5 "$EDGECTL" -s "$tmp/edged.sock" --json status 2>/dev/null)
-		wpid=$(echo "$st" | sed -n 's/.*"worker_pid":\([0-9]*\).*/\1/p')
+		wpid=$(edged_status | worker_pid)
 		if [ -n "$wpid" ] && [ "$wpid" != "$edged_pid" ]; then
 			problem "the edged worker changed from pid $edged_pid to ${wpid:-none} before round $round ($body, $conns conns): $(grep -v '^<[67]>' "$tmp/edged.log" | tail -n 3 | tr '\n' '|')"
 			edged_pid=$wpid pid=$wpid
-			watch_pids="$watch_pids $wpid"
 		fi
 	fi
 	[ "$pid" = - ] || t0=$(cpu_ticks "$pid")
-	ours_ticks >"$tmp/ours"
-	read -r o0 <"$tmp/ours"
-	b0=$(busy_ticks)
-	ms0=$(now_ms)
+	run_begin
 	timeout $((DURATION + 30)) $(pin "$CLIENT_CPUS") wrk -t1 -c"$conns" \
 	    -d"${DURATION}s" --latency "http://127.0.0.1:$port$path" \
 	    >"$out" 2>&1
 	rc=$?
-	ms1=$(now_ms)
-	b1=$(busy_ticks)
-	ours_ticks >"$tmp/ours"
-	read -r o1 <"$tmp/ours"
-	# CPU that went to anything else: another load, kernel threads
-	other=$(awk -v b=$((b1 - b0)) -v o=$((o1 - o0)) -v hz="$HZ" \
-	    -v ms=$((ms1 - ms0)) 'BEGIN { v = (b - o) * 100000 / hz / ms
-	    printf "%.0f", v < 0 ? 0 : v }')
+	run_end
+	other_cpu
 	cpu=-
 	if [ "$pid" != - ]; then
 		t1=$(cpu_ticks "$pid")
-		[ -n "$t0" ] && [ -n "$t1" ] && cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v ms=$((ms1 - ms0)) \
-		    'BEGIN { printf "%.0f", (b - a) * 100000 / hz / ms }')
+		[ -n "$t0" ] && [ -n "$t1" ] && cpu=$(cpu_pct "$t0" "$t1")
 	fi
 	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
 	p99=$(awk '$1 == "99%" {
@@ -574,8 +257,7 @@ for body in $BODIES; do
 	for t in "direct $WEB1_PORT" "edged $EDGE_PORT" "haproxy $HAP_PORT"; do
 		set -- $t
 		case $body in small) path=/ ;; 4k) path=/4k ;; esac
-		timeout 30 $(pin "$CLIENT_CPUS") wrk -t1 -c50 -d1s \
-		    "http://127.0.0.1:$2$path" >/dev/null 2>&1
+		warm_up 1 50 "http://127.0.0.1:$2$path"
 	done
 done
 
@@ -585,15 +267,10 @@ printf '%-5s %-6s %5s  %-8s %9s %9s %6s %7s  %s\n' round body conns target \
     'req/s' 'p99 ms' 'cpu%' 'other%' errors
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	if [ $((r % 2)) -eq 1 ]; then
-		order="edged haproxy"
-	else
-		order="haproxy edged"
-	fi
 	for body in $BODIES; do
 		for conns in $CONNS; do
 			run_wrk "$r" "$body" "$conns" direct "$WEB1_PORT" -
-			for t in $order; do
+			for t in $(round_order "$r"); do
 				case $t in
 				edged) run_wrk "$r" "$body" "$conns" edged \
 				    "$EDGE_PORT" "$edged_pid" ;;
@@ -621,14 +298,6 @@ done
 echo
 
 # ---- summary ----
-
-# median of the numbers on stdin ("NA" lines skipped); "NA" if none
-median() {
-	grep -v '^NA$' | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR == 0) print "NA"
-		  else if (NR % 2) print v[(NR + 1) / 2]
-		  else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # field F ($5 req/s, $6 p99, $7 cpu) of BODY CONNS TARGET, one per round
 field() {
@@ -735,10 +404,5 @@ alive "$hap_pid" || problem "haproxy $hap_pid is gone"
 
 echo
 echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ -s "$problems" ]; then
-	echo "problems seen:"
-	sed 's/^/  - /' "$problems"
-else
-	echo "problems seen: none"
-fi
+print_problems
 exit 0

@@ -67,23 +67,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3		# Debian's, not whatever python3 is in PATH
-
-die() {
-	echo "reload-bench: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "reload-bench: $*" >&2
-}
-
-is_uint() {
-	case $1 in
-	'' | *[!0-9]*) return 1 ;;
-	*) return 0 ;;
-	esac
-}
+me=reload-bench
+. "$here/lib.sh"
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-20}
@@ -96,10 +81,7 @@ PORT_BASE=${PORT_BASE:-31280}
 STATUS_CODES=${STATUS_CODES:-0}
 KEEP_TMP=${KEEP_TMP:-0}
 
-for v in ROUNDS DURATION CONNS WRK_THREADS PORT_BASE; do
-	eval "val=\$$v"
-	is_uint "$val" || die "$v must be a whole number (got '$val')"
-done
+need_uint ROUNDS DURATION CONNS WRK_THREADS PORT_BASE
 [ "$ROUNDS" -ge 1 ] && [ "$DURATION" -ge 2 ] && [ "$CONNS" -ge 1 ] &&
     [ "$WRK_THREADS" -ge 1 ] && [ "$CONNS" -ge "$WRK_THREADS" ] ||
     die "ROUNDS, CONNS, WRK_THREADS >= 1, DURATION >= 2, CONNS >= WRK_THREADS"
@@ -110,8 +92,7 @@ awk -v r="$RELOAD_EVERY" 'BEGIN { exit !(r >= 0.05 && r <= 3600) }' ||
     die "RELOAD_EVERY must be within 0.05-3600 seconds"
 [ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31985 ] ||
     die "PORT_BASE must be within 31000-31985"
-case $PIN in auto | none) ;; *) die "PIN: 'auto' or 'none'" ;; esac
-case $NGINX in one | two) ;; *) die "NGINX: 'one' or 'two'" ;; esac
+check_placement
 case $STATUS_CODES in 0 | 1) ;; *) die "STATUS_CODES: 0 or 1" ;; esac
 
 EDGE_PORT=$PORT_BASE
@@ -125,56 +106,15 @@ SETTLE_MAX=15		# seconds to wait for old workers after a run
 
 # ---- what we need ----
 
-[ "$(id -u)" -eq 0 ] || die "run me as root (edged and haproxy drop to user edged)"
-build_arg=${EDGED_BUILD:-$here/../../build}
-build=$(cd "$build_arg" 2>/dev/null && pwd) ||
-    die "no build directory $build_arg (set EDGED_BUILD, or: meson setup build && ninja -C build)"
-EDGED=$build/edged
-EDGECTL=$build/edgectl
-[ -x "$EDGED" ] && [ -x "$EDGECTL" ] ||
-    die "no $EDGED or $EDGECTL: build first (meson setup build && ninja -C build)"
-for tool in wrk nginx haproxy curl ss awk sort uniq sed timeout; do
-	command -v $tool >/dev/null 2>&1 || die "$tool is missing (EDGED_WITH_TESTS=1 sh packaging/install-deps.sh)"
-done
-[ -x $PY ] || die "$PY is missing"
-id edged >/dev/null 2>&1 || die "user edged is missing (packaging/install-deps.sh creates it)"
-for p in $EDGE_PORT $WEB1_PORT $WEB2_PORT $WEB3_PORT $EDGE_VS2 $HAP_PORT $HAP_VS2; do
-	[ -z "$(ss -Htln "sport = :$p")" ] ||
-	    die "127.0.0.1:$p is already in use (set PORT_BASE)"
-done
-
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-nofile=$(ulimit -n)
-[ "$nofile" = unlimited ] && nofile=1048576
-maxconn=$(( (nofile - 1024) / 2 ))
-[ "$maxconn" -gt 100000 ] && maxconn=100000
+need_tools wrk nginx haproxy curl ss awk sort uniq sed timeout
+need_free_ports $EDGE_PORT $WEB1_PORT $WEB2_PORT $WEB3_PORT $EDGE_VS2 \
+    $HAP_PORT $HAP_VS2
+raise_nofile
 [ "$maxconn" -ge $((CONNS * 4 + 100)) ] ||
     die "descriptor limit $nofile is too low for CONNS=$CONNS"
 
-# ---- CPUs: as bench.sh (proxy alone on one CPU, the rest elsewhere) ----
-
-cpus=$($PY -c 'import os; print(" ".join(map(str, sorted(os.sched_getaffinity(0)))))')
-ncpu=$(echo $cpus | wc -w)
-set -- $cpus
-if [ "$PIN" = auto ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
-	auto_client=$1 auto_proxy=$2
-	case $ncpu in
-	2) auto_backend=$1 ;;
-	3) auto_backend=$3 ;;
-	*) auto_backend=$3,$4 ;;
-	esac
-else
-	auto_client='' auto_proxy='' auto_backend=''
-fi
-PROXY_CPUS=${PROXY_CPUS-$auto_proxy}
-BACKEND_CPUS=${BACKEND_CPUS-$auto_backend}
-CLIENT_CPUS=${CLIENT_CPUS-$auto_client}
-command -v taskset >/dev/null || PROXY_CPUS='' BACKEND_CPUS='' CLIENT_CPUS=''
-
-pin() {
-	[ -n "$1" ] && echo "taskset -c $1"
-	return 0
-}
+pick_cpus			# as bench.sh: the proxy alone on one CPU
+t_start=$(now_ms)
 
 # the proxy's CPU, when it is a single one: its busy% is the proxy's load
 proxy_cpu=''
@@ -187,27 +127,18 @@ esac
 cpu_busy() {
 	awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
-HZ=$(getconf CLK_TCK)
-
-# busy ticks of all the CPUs
-busy_ticks() {
-	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
-}
 
 # user + system CPU ticks of a process and of its reaped children
 cpu_ticks_all() {
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }'
 }
 
-# CPU ticks used by the bench: the children this shell waited for (wrk,
-# curl, the reloader and its edgectl; `times` must run in this shell, not
-# in $(...)), the processes it started and their live children (workers,
-# old and new; the ones their master reaped count in the master's)
-ours_ticks() {
-	times >"$tmp/times"
-	t=$(awk -v hz="$HZ" 'NR == 2 { for (i = 1; i <= 2; i++) {
-		split($i, a, "m"); sub(/s$/, "", a[2]); t += a[1] * 60 + a[2] }
-	    printf "%.0f", t * hz }' "$tmp/times")
+# CPU ticks of the processes we started (the reloader while it runs) and
+# their live children (workers, old and new; the ones their master reaped
+# count in the master's); ours_ticks adds the children this shell waited
+# for (wrk, curl, the reloader and its edgectl)
+procs_ticks() {
+	t=0
 	for p in $pids; do
 		for q in $p $(children "$p"); do
 			c=$(cpu_ticks_all "$q")
@@ -217,145 +148,11 @@ ours_ticks() {
 	echo "$t"
 }
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-t_start=$(now_ms)
-
-# ---- processes and cleanup ----
-
-tmp=''
-pids=''			# what we started, by pid; stopped on exit
-
-alive() {
-	[ -r "/proc/$1/stat" ] &&
-	    [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]
-}
-
-children() {
-	cat /proc/"$1"/task/*/children 2>/dev/null
-}
-
-cleanup() {
-	trap - EXIT INT TERM HUP
-	set +e
-	# the masters' workers (old and new): waited for, not signalled (their
-	# master stops them)
-	kids=''
-	for p in $pids; do
-		kids="$kids $(children "$p")"
-	done
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	i=0
-	while [ $i -lt 100 ]; do
-		left=''
-		for p in $pids $kids; do
-			alive "$p" && left="$left $p"
-		done
-		[ -z "$left" ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for p in $left; do
-		case " $pids " in
-		*" $p "*) note "pid $p did not stop on SIGTERM: SIGKILL"
-			kill -KILL "$p" 2>/dev/null ;;
-		*) note "pid $p (a worker of ours) is still there" ;;
-		esac
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "$tmp" ]; then
-		if [ "$KEEP_TMP" = 1 ]; then
-			note "kept $tmp"
-		else
-			rm -rf "$tmp"
-		fi
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-tmp=$(mktemp -d /tmp/edged-bench-reload.XXXXXX) || die "mktemp failed"
-chmod 755 "$tmp"
-mkdir "$tmp/runs"
-results=$tmp/results		# one line per run
-problems=$tmp/problems
-: >"$results"
-: >"$problems"
-
-problem() {
-	echo "$*" >>"$problems"
-	note "PROBLEM: $*"
-}
-
-wait_http() {
-	i=0
-	while [ $i -lt "$2" ]; do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" 2>/dev/null)
-		[ "$code" = 200 ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+make_tmp edged-bench-reload	# and what stops our processes on exit
 
 # ---- nginx backends (as bench.sh, "/" only) ----
 
-nginx_masters=''
-start_nginx() {		# NAME PORT...
-	d=$tmp/$1
-	shift
-	mkdir "$d"
-	listen=''
-	for port in "$@"; do
-		listen="$listen        listen 127.0.0.1:$port backlog=4096;
-"
-	done
-	cat >"$d/nginx.conf" <<EOC
-worker_processes 1;
-worker_rlimit_nofile $nofile;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events { worker_connections $maxconn; multi_accept on; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    default_type text/plain;
-    client_body_temp_path $d/body;
-    proxy_temp_path $d/proxy;
-    fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi;
-    scgi_temp_path $d/scgi;
-    server {
-$listen        location / { return 200 "hello\n"; }
-    }
-}
-EOC
-	$(pin "$BACKEND_CPUS") nginx -c "$d/nginx.conf" -p "$d/" \
-	    >"$d/stdout" 2>&1 </dev/null &
-	pids="$pids $!"
-	nginx_masters="$nginx_masters $!"
-}
-
-if [ "$NGINX" = two ]; then
-	start_nginx web1 "$WEB1_PORT"
-	start_nginx web2 "$WEB2_PORT" "$WEB3_PORT"
-else
-	start_nginx web "$WEB1_PORT" "$WEB2_PORT" "$WEB3_PORT"
-fi
-for port in $WEB1_PORT $WEB2_PORT $WEB3_PORT; do
-	wait_http "http://127.0.0.1:$port/" 50 || {
-		cat "$tmp"/web*/stdout "$tmp"/web*/error.log >&2 2>/dev/null
-		die "nginx on 127.0.0.1:$port did not start"
-	}
-done
+start_backends "$WEB1_PORT" "$WEB2_PORT" "$WEB3_PORT"
 
 # ---- the six configurations of each side ----
 
@@ -372,108 +169,21 @@ variant() {
 	esac
 }
 
-edged_conf() {		# VARIANT
-	set -- $(variant "$1")
-	alg=round-robin
-	[ "$1" = lc ] && alg=least-conn
-	cat <<EOC
-global {
-    workers 1
-    user edged
-    control-socket $tmp/edged.sock
-    max-connections $maxconn
-}
-defaults {
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-request 10s
-    timeout keep-alive 60s
-}
-application-profile web {
-    type http
-    x-forwarded-for none
-}
-pool p {
-    algorithm $alg
-    member b1 127.0.0.1:$WEB1_PORT
-    member b2 127.0.0.1:$WEB2_PORT
-EOC
-	[ "$2" = 3 ] && echo "    member b3 127.0.0.1:$WEB3_PORT"
-	cat <<EOC
-}
-virtual-server v {
-    listen 127.0.0.1:$EDGE_PORT
-    profile web
-    default-pool p
-}
-EOC
-	[ "$3" = 1 ] && cat <<EOC
-virtual-server v2 {
-    listen 127.0.0.1:$EDGE_VS2
-    profile web
-    default-pool p
-}
-EOC
-	return 0
-}
-
-haproxy_conf() {	# VARIANT
-	set -- $(variant "$1")
-	alg=roundrobin
-	[ "$1" = lc ] && alg=leastconn
-	cat <<EOC
-global
-    nbthread 1
-    maxconn $maxconn
-    user edged
-    group edged
-    stats socket $tmp/haproxy-stats.sock mode 600 level admin expose-fd listeners
+# haproxy's global lines for its seamless reload
+hap_global="    stats socket $tmp/haproxy-stats.sock mode 600 level admin expose-fd listeners
     # edged's draining worker stops regardless after 300 s
-    hard-stop-after 300s
-
-defaults
-    mode http
-    maxconn $maxconn
-    option http-keep-alive
-    http-reuse safe
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-request 10s
-    timeout http-keep-alive 60s
-
-frontend fe
-    bind 127.0.0.1:$HAP_PORT
-    default_backend be
-
-backend be
-    balance $alg
-    server b1 127.0.0.1:$WEB1_PORT
-    server b2 127.0.0.1:$WEB2_PORT
-EOC
-	[ "$2" = 3 ] && echo "    server b3 127.0.0.1:$WEB3_PORT"
-	[ "$3" = 1 ] && cat <<EOC
-
-frontend fe2
-    bind 127.0.0.1:$HAP_VS2
-    default_backend be
-EOC
-	return 0
-}
+    hard-stop-after 300s"
 
 v=0
 while [ $v -lt $NVARIANTS ]; do
-	edged_conf $v >"$tmp/edged.$v.conf"
-	haproxy_conf $v >"$tmp/haproxy.$v.cfg"
-	"$EDGED" -t -c "$tmp/edged.$v.conf" >"$tmp/check.log" 2>&1 || {
-		cat "$tmp/check.log" >&2
-		die "edged rejects configuration $v"
-	}
-	haproxy -c -q -f "$tmp/haproxy.$v.cfg" >"$tmp/check.log" 2>&1 || {
-		cat "$tmp/check.log" >&2
-		die "haproxy rejects configuration $v"
-	}
+	set -- $(variant $v)
+	case $1 in
+	rr) ealg=round-robin halg=roundrobin ;;
+	lc) ealg=least-conn halg=leastconn ;;
+	esac
+	edged_conf "$ealg" "$2" "$3" >"$tmp/edged.$v.conf"
+	haproxy_conf "$halg" "$2" "$3" "$hap_global" >"$tmp/haproxy.$v.cfg"
+	check_confs "$tmp/edged.$v.conf" "$tmp/haproxy.$v.cfg" "configuration $v"
 	v=$((v + 1))
 done
 cp "$tmp/edged.0.conf" "$tmp/edged.conf"
@@ -565,6 +275,16 @@ def mark(text):
         f.write("@@ reloader %.3f %s\n" % (time.time(), text))
 
 
+def read_all(s, data, size):
+    """Appends what s sends to the bytearray data until s closes; what came
+    before an error stays in data."""
+    while True:
+        d = s.recv(size)
+        if not d:
+            return
+        data += d
+
+
 def mcli(cmd, timeout=5.0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -572,12 +292,8 @@ def mcli(cmd, timeout=5.0):
         s.connect(control)
         s.sendall(cmd.encode() + b"\n")
         s.shutdown(socket.SHUT_WR)
-        data = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
+        data = bytearray()
+        read_all(s, data, 65536)
         return data.decode(errors="replace")
     finally:
         s.close()
@@ -639,12 +355,8 @@ def get_vs2():
     try:
         s.settimeout(2)
         s.sendall(b"GET / HTTP/1.1\r\nHost: vs2\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            data += d
+        data = bytearray()
+        read_all(s, data, 4096)
     except OSError as e:
         return "read: %s (after %d bytes)" % (e, len(data))
     finally:
@@ -751,48 +463,16 @@ with open(out, "a") as o:
                 checks.failed, med, mx, i))
 EOP
 
-# ---- edged ----
+# ---- edged; haproxy: master-worker, master CLI ----
 
-: >"$tmp/edged.log"
-# -d: every session edged closes is logged with its reason; appended to,
-# so that the reload driver's marks fall in between
-$(pin "$PROXY_CPUS") "$EDGED" -d -c "$tmp/edged.conf" \
-    >>"$tmp/edged.log" 2>&1 </dev/null &
-edged_master=$!
-pids="$pids $edged_master"
-edged_pid=''
-i=0
-while [ $i -lt 100 ]; do
-	st=$(timeout 5 "$EDGECTL" -s "$tmp/edged.sock" --json status 2>/dev/null)
-	case $st in
-	*'"ready":true'*)
-		edged_pid=$(echo "$st" | sed -n 's/.*"worker_pid":\([0-9]*\).*/\1/p')
-		break ;;
-	esac
-	alive "$edged_master" || break
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -n "$edged_pid" ] && [ "$edged_pid" -gt 0 ] || {
-	cat "$tmp/edged.log" >&2
-	die "edged did not become ready (edgectl status --json: ${st:-nothing})"
-}
-
-# ---- haproxy: master-worker, master CLI ----
-
-: >"$tmp/haproxy.log"
-$(pin "$PROXY_CPUS") haproxy -W -db -S "$tmp/haproxy-master.sock,mode,600" \
-    -f "$tmp/haproxy.cfg" >>"$tmp/haproxy.log" 2>&1 </dev/null &
-hap_master=$!
-pids="$pids $hap_master"
+# -d: every session edged closes is logged with its reason; the log is
+# appended to, so that the reload driver's marks fall in between
+start_edged -d
+start_haproxy -W -db -S "$tmp/haproxy-master.sock,mode,600"
+hap_master=$hap_pid
 edged_master_pid=$edged_master haproxy_master_pid=$hap_master
+wait_proxies
 
-for port in $EDGE_PORT $HAP_PORT; do
-	wait_http "http://127.0.0.1:$port/" 50 || {
-		cat "$tmp/edged.log" "$tmp/haproxy.log" >&2
-		die "nothing answers 200 on 127.0.0.1:$port"
-	}
-done
 hap_proc() {
 	$PY - "$tmp/haproxy-master.sock" "$1" <<'EOP'
 import socket, sys
@@ -833,8 +513,7 @@ old_workers() {
 # what edged's old workers hold: client and backend connections
 old_detail() {
 	[ "$1" = edged ] || return 0
-	cur=$(timeout 5 "$EDGECTL" -s "$tmp/edged.sock" --json status 2>/dev/null |
-	    sed -n 's/.*"worker_pid":\([0-9]*\).*/\1/p')
+	cur=$(edged_status | worker_pid)
 	old=$(children "$edged_master" | tr ' ' '\n' | grep -v "^${cur:-x}\$" | tr '\n' ' ')
 	ss -Htnp state established 2>/dev/null | awk -v old=" $old " \
 	    -v b=" $WEB1_PORT $WEB2_PORT $WEB3_PORT " '
@@ -884,8 +563,7 @@ echo
 
 # warm-up, not counted
 for port in $EDGE_PORT $HAP_PORT; do
-	timeout 30 $(pin "$CLIENT_CPUS") wrk -t"$WRK_THREADS" -c"$CONNS" -d1s \
-	    "http://127.0.0.1:$port/" >/dev/null 2>&1
+	warm_up "$WRK_THREADS" "$CONNS" "http://127.0.0.1:$port/"
 done
 
 cur_edged=0 cur_haproxy=0		# the configuration each side runs
@@ -903,21 +581,16 @@ run_side() {
 	case $side in
 	edged)
 		control="$EDGECTL,$tmp/edged.sock" live=$tmp/edged.conf
-		log=$tmp/edged.log port=$EDGE_PORT vs2=$EDGE_VS2
-		files='' v=0
-		while [ $v -lt $NVARIANTS ]; do
-			files="$files $tmp/edged.$v.conf"; v=$((v + 1))
-		done
-		eval "cur=\$cur_$side" ;;
+		log=$tmp/edged.log port=$EDGE_PORT vs2=$EDGE_VS2 ext=conf ;;
 	haproxy)
 		control=$tmp/haproxy-master.sock live=$tmp/haproxy.cfg
-		log=$tmp/haproxy.log port=$HAP_PORT vs2=$HAP_VS2
-		files='' v=0
-		while [ $v -lt $NVARIANTS ]; do
-			files="$files $tmp/haproxy.$v.cfg"; v=$((v + 1))
-		done
-		eval "cur=\$cur_$side" ;;
+		log=$tmp/haproxy.log port=$HAP_PORT vs2=$HAP_VS2 ext=cfg ;;
 	esac
+	files='' v=0
+	while [ $v -lt $NVARIANTS ]; do
+		files="$files $tmp/$side.$v.$ext"; v=$((v + 1))
+	done
+	eval "cur=\$cur_$side"
 	# every run starts from configuration 0, its old workers gone
 	if [ "$cur" != 0 ]; then
 		# shellcheck disable=SC2086
@@ -929,10 +602,7 @@ run_side() {
 	sleep 1
 	echo "@@ run $r $side begin $(date +%s.%N)" >>"$log"
 	[ -n "$proxy_cpu" ] && c0=$(cpu_busy "$proxy_cpu")
-	ours_ticks >"$tmp/ours"
-	read -r o0 <"$tmp/ours"
-	b0=$(busy_ticks)
-	ms0=$(now_ms)
+	run_begin
 	# shellcheck disable=SC2086
 	$(pin "$CLIENT_CPUS") $PY "$tmp/reloader.py" "$side" "$control" "$live" \
 	    1 "$RELOAD_EVERY" "$DURATION" "$log" "$vs2" "$out.reloads" $files \
@@ -944,17 +614,14 @@ run_side() {
 	    -d"${DURATION}s" -s "$tmp/report.lua" "http://127.0.0.1:$port/" \
 	    >"$out.wrk" 2>&1
 	rc=$?
-	ms1=$(now_ms)
-	b1=$(busy_ticks)
+	run_end
 	# listening sockets on the side's ports now: more than one on a port
 	# means a stale SO_REUSEPORT socket that new connections can land in
 	echo "@@ run $r $side wrk ended $(date +%s.%N)" >>"$log"
 	ss -Htlnp "( sport = :$port or sport = :$vs2 )" >"$out.listening"
 	lsn="$(ss -Htln "sport = :$port" | wc -l)/$(ss -Htln "sport = :$vs2" | wc -l)"
 	cpu=-
-	[ -n "$proxy_cpu" ] && cpu=$(awk -v a="$c0" -v b="$(cpu_busy "$proxy_cpu")" \
-	    -v hz="$HZ" -v ms=$((ms1 - ms0)) \
-	    'BEGIN { printf "%.0f", (b - a) * 100000 / hz / ms }')
+	[ -n "$proxy_cpu" ] && cpu=$(cpu_pct "$c0" "$(cpu_busy "$proxy_cpu")")
 	# the reloader ends by itself within a reload of DURATION
 	i=0
 	while alive "$rpid" && [ $i -lt 300 ]; do
@@ -965,13 +632,8 @@ run_side() {
 		kill -TERM "$rpid" 2>/dev/null; }
 	wait "$rpid" 2>/dev/null
 	pids=$(echo "$pids" | sed "s/ $rpid\$//; s/ $rpid / /")
-	ours_ticks >"$tmp/ours"
-	read -r o1 <"$tmp/ours"
-	# CPU that went to anything else (another load, kernel threads), in %
-	# of one CPU; the reloader's tail after wrk ended counts as ours
-	other=$(awk -v b=$((b1 - b0)) -v o=$((o1 - o0)) -v hz="$HZ" \
-	    -v ms=$((ms1 - ms0)) 'BEGIN { v = (b - o) * 100000 / hz / ms
-	    printf "%.0f", v < 0 ? 0 : v }')
+	# the reloader's tail after wrk ended counts as ours
+	other_cpu
 	echo "@@ run $r $side end $(date +%s.%N)" >>"$log"
 	s=$(settle "$side") || problem "$side round $r: old workers after the run: $s"
 	echo "@@ run $r $side settled ($s)" >>"$log"
@@ -1055,12 +717,7 @@ echo "other% = CPU used by anything but this bench (of one CPU; high = disturbed
 hdr
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	if [ $((r % 2)) -eq 1 ]; then
-		order="edged haproxy"
-	else
-		order="haproxy edged"
-	fi
-	for side in $order; do
+	for side in $(round_order "$r"); do
 		run_side "$r" "$side"
 		row "$(tail -n 1 "$results")"
 	done
@@ -1074,12 +731,6 @@ echo
 
 # ---- summary ----
 
-median() {
-	grep -v '^NA$' | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR == 0) print "NA"
-		  else if (NR % 2) print v[(NR + 1) / 2]
-		  else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 field() {		# SIDE FIELD
 	awk -v s="$1" -v f="$2" '$2 == s { print $f }' "$results"
 }
@@ -1143,10 +794,5 @@ msgs=$(grep -v -e '^<[67]>' -e '^@@' "$tmp/edged.log" | grep -v '^$')
 t_end=$(now_ms)
 echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg); total run time" \
     "$(( (t_end - t_start) / 1000 )) s"
-if [ -s "$problems" ]; then
-	echo "problems seen:"
-	sed 's/^/  - /' "$problems"
-else
-	echo "problems seen: none"
-fi
+print_problems
 exit 0
