@@ -207,6 +207,12 @@ edged_conf_load(const char *path, const char *text, size_t len,
 		apply_top(c, &t->root, d);
 		lb_conf_resolve(&c->lb, d);
 	}
+	if (t != NULL) {
+		c->files = t->files;
+		c->nfiles = t->nfiles;
+		t->files = NULL;
+		t->nfiles = 0;
+	}
 	conf_tree_free(&t);
 	if (d->nerrors > 0)
 		edged_conf_free(&c);
@@ -219,6 +225,9 @@ edged_conf_free(struct edged_conf **c)
 	if (*c == NULL)
 		return;
 	lb_conf_release(&(*c)->lb);
+	for (size_t i = 0; i < (*c)->nfiles; i++)
+		free((*c)->files[i]);
+	free((*c)->files);
 	free(*c);
 	*c = NULL;
 }

@@ -28,6 +28,10 @@ struct core_conf {
 struct edged_conf {
 	struct core_conf core;
 	struct lb_conf lb;
+	/* the file names positions point to: kept, so that errors found
+	 * after loading (a socket, a log file) can still say where */
+	char **files;
+	size_t nfiles;
 };
 
 /*
