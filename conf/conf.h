@@ -59,6 +59,10 @@ void conf_diag_free(struct conf_diag *d);
  * NULL for errors that have no place (the message then stands alone). */
 void conf_error(struct conf_diag *d, const struct conf_pos *pos,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Adds "FILE:LINE:COL: warning: MESSAGE": worth saying, not an error
+ * (nerrors does not change). */
+void conf_warning(struct conf_diag *d, const struct conf_pos *pos,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Writes every message, one per line. */
 void conf_diag_print(const struct conf_diag *d, FILE *out);
 

@@ -54,12 +54,14 @@ escape_controls(const char *s)
 	return out;
 }
 
-/* Returns the malloc'd line for one error, or NULL out of memory. */
-static char *format_line(const struct conf_pos *pos, const char *fmt,
-    va_list ap) __attribute__((format(printf, 2, 0)));
+/* Returns the malloc'd line for one message of kind ("error",
+ * "warning"), or NULL out of memory. */
+static char *format_line(const char *kind, const struct conf_pos *pos,
+    const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 static char *
-format_line(const struct conf_pos *pos, const char *fmt, va_list ap)
+format_line(const char *kind, const struct conf_pos *pos, const char *fmt,
+    va_list ap)
 {
 	char prefix[64], *body, *line = NULL;
 	const char *file = "";
@@ -79,9 +81,9 @@ format_line(const struct conf_pos *pos, const char *fmt, va_list ap)
 		snprintf(prefix, sizeof(prefix), ":%u:%u: ", pos->line,
 		    pos->col);
 	}
-	pn = snprintf(NULL, 0, "%s%serror: %s", file, prefix, body);
+	pn = snprintf(NULL, 0, "%s%s%s: %s", file, prefix, kind, body);
 	if (pn >= 0 && (line = malloc((size_t)pn + 1)) != NULL)
-		snprintf(line, (size_t)pn + 1, "%s%serror: %s", file, prefix,
+		snprintf(line, (size_t)pn + 1, "%s%s%s: %s", file, prefix, kind,
 		    body);
 	free(body);
 	return line;
@@ -117,7 +119,25 @@ conf_error(struct conf_diag *d, const struct conf_pos *pos,
 	 * is no memory left to keep the text. */
 	d->nerrors++;
 	va_start(ap, fmt);
-	raw = format_line(pos, fmt, ap);
+	raw = format_line("error", pos, fmt, ap);
+	va_end(ap);
+	if (raw == NULL)
+		return;
+	line = escape_controls(raw);
+	free(raw);
+	if (line != NULL)
+		diag_push(d, line);
+}
+
+void
+conf_warning(struct conf_diag *d, const struct conf_pos *pos,
+    const char *fmt, ...)
+{
+	char *raw, *line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	raw = format_line("warning", pos, fmt, ap);
 	va_end(ap);
 	if (raw == NULL)
 		return;

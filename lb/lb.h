@@ -55,6 +55,21 @@ struct lb_monitor_conf {
 	struct conf_pos misplaced_pos;
 };
 
+#define LB_PATH_MAX	1024
+
+/* A certificate and its key (cert_conf.c); the files are read by
+ * lb_certs_load (tls_cert.h). */
+struct lb_cert_conf {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	char cert[LB_PATH_MAX];
+	struct conf_pos cert_pos;
+	char key[LB_PATH_MAX];
+	struct conf_pos key_pos;
+	char chain[LB_PATH_MAX];	/* "" = in cert, after the leaf */
+	struct conf_pos chain_pos;
+};
+
 struct lb_timeouts {			/* milliseconds */
 	uint64_t connect;
 	uint64_t client;
@@ -130,6 +145,8 @@ struct lb_stats_conf {
 struct lb_conf {
 	struct lb_timeouts timeouts;
 	struct lb_stats_conf stats;
+	struct lb_cert_conf *certs;
+	size_t ncerts;
 	struct lb_monitor_conf *monitors;
 	size_t nmonitors;
 	struct lb_profile_conf *profiles;
@@ -140,8 +157,9 @@ struct lb_conf {
 	size_t nvservers;
 };
 
-/* Top-level directives the load balancer owns: defaults, monitor,
- * application-profile, pool, virtual-server.  obj is a struct lb_conf. */
+/* Top-level directives the load balancer owns: defaults, certificate,
+ * monitor, application-profile, pool, virtual-server.  obj is a struct
+ * lb_conf. */
 extern const struct conf_directive lb_conf_directives[];
 extern const size_t lb_conf_ndirectives;
 
@@ -156,6 +174,12 @@ void lb_conf_release(struct lb_conf *c);
 unsigned lb_conf_resolve(struct lb_conf *c, struct conf_diag *d);
 /* Prints c in normal form: every setting explicit, 4-space indent. */
 void lb_conf_print(const struct lb_conf *c, FILE *out);
+
+/* cert_conf.c: the certificate block, and its checks and printer. */
+int lb_cert_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+unsigned lb_cert_check(const struct lb_cert_conf *c, struct conf_diag *d);
+void lb_cert_print(const struct lb_cert_conf *c, FILE *out);
 
 /* monitor_conf.c: the monitor block, and its checks and printer. */
 int lb_monitor_directive(struct conf_diag *d, const struct conf_node *n,

@@ -463,6 +463,8 @@ set_stats(struct conf_diag *d, const struct conf_node *n, void *obj)
 const struct conf_directive lb_conf_directives[] = {
 	{ "stats", 0, 0, CONF_NEEDS_BLOCK, set_stats, "stats { listen ADDR }" },
 	{ "defaults", 0, 0, CONF_NEEDS_BLOCK, set_defaults, "defaults { }" },
+	{ "certificate", 1, 1, CONF_NEEDS_BLOCK, lb_cert_directive,
+	    "certificate NAME { }" },
 	{ "monitor", 1, 1, CONF_NEEDS_BLOCK, lb_monitor_directive,
 	    "monitor NAME { }" },
 	{ "application-profile", 1, 1, CONF_NEEDS_BLOCK, set_profile,
@@ -490,6 +492,7 @@ lb_conf_release(struct lb_conf *c)
 		free(c->pools[i].members);
 	for (size_t i = 0; i < c->nvservers; i++)
 		free(c->vservers[i].listens);
+	free(c->certs);
 	free(c->monitors);
 	free(c->profiles);
 	free(c->pools);

@@ -129,6 +129,8 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 {
 	unsigned errors = 0;
 
+	for (size_t i = 0; i < c->ncerts; i++)
+		errors += lb_cert_check(&c->certs[i], d);
 	for (size_t i = 0; i < c->nmonitors; i++)
 		errors += lb_monitor_check(&c->monitors[i], d);
 	for (size_t i = 0; i < c->npools; i++) {
@@ -257,6 +259,8 @@ lb_conf_print(const struct lb_conf *c, FILE *out)
 		conf_fmt_sockaddr(buf, sizeof(buf), &c->stats.addr);
 		fprintf(out, "stats {\n    listen %s\n}\n", buf);
 	}
+	for (size_t i = 0; i < c->ncerts; i++)
+		lb_cert_print(&c->certs[i], out);
 	for (size_t i = 0; i < c->nmonitors; i++)
 		lb_monitor_print(&c->monitors[i], out);
 	for (size_t i = 0; i < c->nprofiles; i++)

@@ -271,6 +271,13 @@ edged_conf_to_text(const struct edged_conf *c, size_t *len)
 }
 
 unsigned
+edged_conf_check_files(const struct edged_conf *c, struct conf_diag *d,
+    struct lb_cert_info **certs)
+{
+	return lb_certs_load(&c->lb, d, certs);
+}
+
+unsigned
 edged_conf_threads(const struct edged_conf *c)
 {
 	long n;

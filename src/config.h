@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "lb.h"
+#include "tls_cert.h"
 
 #define EDGED_DEFAULT_SOCKET	"/run/edged/edged.sock"
 
@@ -47,6 +48,14 @@ void edged_conf_free(struct edged_conf **c);
 void edged_conf_print(const struct edged_conf *c, FILE *out);
 /* The same into a malloc'd NUL-terminated string; NULL out of memory. */
 char *edged_conf_to_text(const struct edged_conf *c, size_t *len);
+/*
+ * The checks that read files (the master's, `edged -t`'s; never the
+ * worker's, which reads no file): certificates and keys.  Errors and
+ * warnings go to d; *certs gets what was read (lb_certs_load).  Returns
+ * the number of errors.
+ */
+unsigned edged_conf_check_files(const struct edged_conf *c,
+    struct conf_diag *d, struct lb_cert_info **certs);
 /* The thread count workers resolves to on this machine. */
 unsigned edged_conf_threads(const struct edged_conf *c);
 

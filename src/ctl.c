@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -102,8 +103,101 @@ status_text(struct master *m, bool json, FILE *f)
 	}
 }
 
+/* s as a JSON string: quotes, backslashes and control bytes escaped. */
 static void
-cmd_status(struct master *m, struct ctl_client *c, bool json)
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* Space-separated words as a JSON array of strings. */
+static void
+json_words(FILE *f, const char *words)
+{
+	char w[256];
+	int n = 0, used;
+
+	fputc('[', f);
+	while (sscanf(words, "%255s%n", w, &used) == 1) {
+		fprintf(f, "%s", n++ ? "," : "");
+		json_string(f, w);
+		words += used;
+	}
+	fputc(']', f);
+}
+
+static void
+fmt_utc(char *buf, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%lld", (long long)t);
+}
+
+/* The certificates of the configuration in force, as the master read
+ * them: names, validity, key, chain, fingerprint; never the key. */
+static void
+certificates_text(struct master *m, bool json, FILE *f)
+{
+	const struct gen *g = m->gen;
+	size_t n = g->conf->lb.ncerts;
+	int64_t now = (int64_t)time(NULL);
+	char from[32], until[32];
+
+	if (!json)
+		fprintf(f, "%-16s %-21s %6s %-8s %5s %s\n", "CERTIFICATE",
+		    "NOT-AFTER", "DAYS", "KEY", "CHAIN", "NAMES");
+	else
+		fprintf(f, "{\"certificates\":[");
+	for (size_t i = 0; g->certs != NULL && i < n; i++) {
+		const struct lb_cert_info *ci = &g->certs[i];
+		const struct lb_cert_conf *cc = &g->conf->lb.certs[i];
+		long long days = (long long)((ci->not_after - now) / 86400);
+		char key[32];
+
+		fmt_utc(from, sizeof(from), ci->not_before);
+		fmt_utc(until, sizeof(until), ci->not_after);
+		snprintf(key, sizeof(key), "%s-%d", ci->key_type, ci->key_bits);
+		if (!json) {
+			fprintf(f, "%-16s %-21s %6lld %-8s %5u %s\n", ci->name,
+			    until, ci->not_after < now ? -1LL : days, key,
+			    ci->chain, ci->names);
+			continue;
+		}
+		fprintf(f, "%s{\"name\":\"%s\",\"cert\":", i ? "," : "",
+		    ci->name);
+		json_string(f, cc->cert);
+		fprintf(f, ",\"names\":");
+		json_words(f, ci->names);
+		fprintf(f, ",\"subject\":");
+		json_string(f, ci->subject);
+		fprintf(f, ",\"issuer\":");
+		json_string(f, ci->issuer);
+		fprintf(f, ",\"not_before\":\"%s\",\"not_after\":\"%s\","
+		    "\"expired\":%s,\"days_left\":%lld,\"key\":\"%s\","
+		    "\"chain\":%u,\"sha256\":\"%s\"}", from, until,
+		    ci->not_after < now ? "true" : "false", days, key,
+		    ci->chain, ci->sha256);
+	}
+	if (json)
+		fprintf(f, "]}\n");
+}
+
+static void
+cmd_text(struct master *m, struct ctl_client *c, bool json,
+    void (*fn)(struct master *, bool, FILE *))
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -113,7 +207,7 @@ cmd_status(struct master *m, struct ctl_client *c, bool json)
 		ctl_reply(m, c, false, "out of memory\n");
 		return;
 	}
-	status_text(m, json, f);
+	fn(m, json, f);
 	if (fclose(f) != 0) {
 		free(buf);
 		ctl_reply(m, c, false, "out of memory\n");
@@ -359,10 +453,13 @@ dispatch(struct master *m, struct ctl_client *c)
 		words[n++] = w;
 	bool json = n > 1 && strcmp(words[n - 1], "json") == 0;
 	if (n >= 1 && strcmp(words[0], "status") == 0)
-		cmd_status(m, c, json);
+		cmd_text(m, c, json, status_text);
 	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
 	    strcmp(words[1], "stats") == 0)
 		cmd_stats(m, c, json);
+	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+	    strcmp(words[1], "certificates") == 0)
+		cmd_text(m, c, json, certificates_text);
 	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
 	    strcmp(words[1], "pool") == 0)
 		cmd_show_pool(m, c, n > 2 && strcmp(words[2], "json") != 0 ?
@@ -375,7 +472,8 @@ dispatch(struct master *m, struct ctl_client *c)
 		(void)master_upgrade(m, c);
 	else
 		ctl_reply(m, c, false, "unknown command; commands: status, "
-		    "show stats, show pool [POOL], member enable|disable|drain "
+		    "show stats, show pool [POOL], show certificates, "
+		    "member enable|disable|drain "
 		    "POOL MEMBER, member weight POOL MEMBER N, reload, "
 		    "upgrade\n");
 }

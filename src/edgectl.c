@@ -4,6 +4,7 @@
  *   edgectl [-s SOCKET | -c FILE] [--json] status
  *   edgectl [-s SOCKET | -c FILE] [--json] show stats
  *   edgectl [-s SOCKET | -c FILE] [--json] show pool [POOL]
+ *   edgectl [-s SOCKET | -c FILE] [--json] show certificates
  *   edgectl [-s SOCKET | -c FILE] member enable|disable|drain POOL MEMBER
  *   edgectl [-s SOCKET | -c FILE] member weight POOL MEMBER N
  *   edgectl [-s SOCKET | -c FILE] reload
@@ -32,6 +33,7 @@ usage(FILE *out)
 	    "  status            is edged running, with what\n"
 	    "  show stats        counters per virtual server, pool, member\n"
 	    "  show pool [POOL]  members: state, weight, requests, errors\n"
+	    "  show certificates names, expiry, key and chain of each\n"
 	    "  member enable|disable|drain POOL MEMBER\n"
 	    "                    take a member in or out, without a reload\n"
 	    "  member weight POOL MEMBER N\n"
@@ -50,6 +52,13 @@ cmd_check(const char *path)
 
 	conf_diag_init(&d);
 	c = edged_conf_load(path, NULL, 0, &d);
+	if (c != NULL) {
+		struct lb_cert_info *certs;
+
+		if (edged_conf_check_files(c, &d, &certs) > 0)
+			edged_conf_free(&c);
+		free(certs);
+	}
 	conf_diag_print(&d, stderr);
 	if (c != NULL)
 		printf("configuration file %s is valid\n", path);
@@ -166,6 +175,9 @@ command_line(int argc, char **argv, bool json, char *cmd, size_t size)
 	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "stats") == 0)
 		snprintf(cmd, size, "show stats%s\n", j);
+	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "certificates") == 0)
+		snprintf(cmd, size, "show certificates%s\n", j);
 	else if (argc >= 2 && argc <= 3 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "pool") == 0 && words_ok(argv, argc))
 		snprintf(cmd, size, "show pool %s%s\n", argc == 3 ? argv[2] :

@@ -360,6 +360,7 @@ gen_unref(struct gen *g)
 		if (g->log_fds[i] >= 0)
 			(void)close(g->log_fds[i]);
 	free(g->log_fds);
+	free(g->certs);
 	edged_conf_free(&g->conf);
 	free(g->text);
 	free(g);
@@ -407,6 +408,7 @@ gen_load(struct master *m, const struct listen_set *prev,
 	g->listeners.stats.fd = -1;	/* no socket until built */
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
+	    edged_conf_check_files(g->conf, d, &g->certs) > 0 ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
 	    open_logs(g, d) < 0 ||
 	    listen_set_build(&g->listeners, &g->conf->lb,
@@ -578,6 +580,7 @@ master_reload(struct master *m, struct ctl_client *client)
 		notify("READY=1\nSTATUS=serving; the last reload was rejected");
 		return -1;
 	}
+	conf_diag_print(&d, stderr);	/* warnings: an expired certificate */
 	conf_diag_free(&d);
 	m->pending_gen = g;
 	m->reload_client = client;

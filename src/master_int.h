@@ -21,6 +21,7 @@ struct gen {
 	size_t len;
 	struct listen_set listeners;
 	int *log_fds;			/* [nvservers]: access-log files, -1 */
+	struct lb_cert_info *certs;	/* [conf->lb.ncerts], as read */
 	unsigned refs;
 	ev_tstamp loaded;
 };

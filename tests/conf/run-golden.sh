@@ -35,6 +35,11 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 2
 cd "$here" || exit 2
 examples=../../conf/examples
 
+# A checkout keeps no modes but the executable bit, and edged warns about
+# a key other users can read: the test keys (tls/make.sh) are made
+# root's only, but for readable.key, whose mode is what 63 tests.
+chmod 600 tls/*.key && chmod 644 tls/readable.key || exit 2
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/edged-golden.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 

@@ -1,0 +1,132 @@
+/*
+ * lb/cert_conf.c - the certificate block: a certificate and its private
+ * key, named, for TLS profiles to use.
+ *
+ *   certificate www {
+ *       cert /etc/edged/tls/www.crt     # PEM, leaf first, chain after it
+ *       key  /etc/edged/tls/www.key     # PEM, unencrypted
+ *       chain /etc/edged/tls/ca.crt     # optional: the chain apart
+ *   }
+ *
+ * Here only the words are checked; the files are read and checked by
+ * lb_certs_load (tls_cert.c), in the master and by `edged -t`: the
+ * worker never opens them.  A relative path is relative to the working
+ * directory (the root directory under systemd): use absolute paths.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lb.h"
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+static int
+set_path(struct conf_diag *d, const struct conf_node *n, char *out,
+    size_t size, struct conf_pos *pos)
+{
+	const char *p = n->args[1];
+	size_t len = strlen(p);
+
+	if (len == 0 || len >= size) {
+		conf_error(d, &n->argpos[1], "'%s' expects a file path of 1 to "
+		    "%zu bytes", n->args[0], size - 1);
+		return -1;
+	}
+	memcpy(out, p, len + 1);
+	*pos = n->argpos[1];
+	return 0;
+}
+
+static int
+set_cert(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_cert_conf *c = obj;
+
+	return set_path(d, n, c->cert, sizeof(c->cert), &c->cert_pos);
+}
+
+static int
+set_key(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_cert_conf *c = obj;
+
+	return set_path(d, n, c->key, sizeof(c->key), &c->key_pos);
+}
+
+static int
+set_chain(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_cert_conf *c = obj;
+
+	return set_path(d, n, c->chain, sizeof(c->chain), &c->chain_pos);
+}
+
+static const struct conf_directive cert_rows[] = {
+	{ "cert", 1, 1, CONF_NO_BLOCK, set_cert, "cert FILE" },
+	{ "key", 1, 1, CONF_NO_BLOCK, set_key, "key FILE" },
+	{ "chain", 1, 1, CONF_NO_BLOCK, set_chain, "chain FILE" },
+};
+
+int
+lb_cert_directive(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_conf *c = obj;
+	struct lb_cert_conf *v, *cert;
+	char name[LB_NAME_MAX], ctx[LB_NAME_MAX + 16];
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
+		return -1;
+	for (size_t i = 0; i < c->ncerts; i++)
+		if (strcmp(c->certs[i].name, name) == 0) {
+			conf_error(d, &n->argpos[1], "duplicate certificate "
+			    "'%s' (first defined at %s:%u:%u)", name,
+			    c->certs[i].pos.file, c->certs[i].pos.line,
+			    c->certs[i].pos.col);
+			return -1;
+		}
+	v = realloc(c->certs, (c->ncerts + 1) * sizeof(*v));
+	if (v == NULL) {
+		conf_error(d, &n->pos, "out of memory");
+		return -1;
+	}
+	c->certs = v;
+	cert = &c->certs[c->ncerts++];
+	memset(cert, 0, sizeof(*cert));
+	memcpy(cert->name, name, sizeof(name));
+	cert->pos = n->argpos[1];
+	snprintf(ctx, sizeof(ctx), "certificate %s", name);
+	return conf_apply(d, n, ctx, cert_rows, ARRAY_LEN(cert_rows), cert) ?
+	    -1 : 0;
+}
+
+unsigned
+lb_cert_check(const struct lb_cert_conf *c, struct conf_diag *d)
+{
+	unsigned errors = 0;
+
+	if (c->cert[0] == '\0') {
+		conf_error(d, &c->pos, "certificate %s has no 'cert FILE'",
+		    c->name);
+		errors++;
+	}
+	if (c->key[0] == '\0') {
+		conf_error(d, &c->pos, "certificate %s has no 'key FILE'",
+		    c->name);
+		errors++;
+	}
+	return errors;
+}
+
+void
+lb_cert_print(const struct lb_cert_conf *c, FILE *out)
+{
+	fprintf(out, "certificate %s {\n    cert ", c->name);
+	conf_print_word(out, c->cert);
+	fprintf(out, "\n    key ");
+	conf_print_word(out, c->key);
+	if (c->chain[0] != '\0') {
+		fprintf(out, "\n    chain ");
+		conf_print_word(out, c->chain);
+	}
+	fprintf(out, "\n}\n");
+}
