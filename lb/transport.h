@@ -1,8 +1,8 @@
 /*
  * lb/transport.h - how the data path reads and writes a connection.
  *
- * Every byte the proxy moves goes through these ops, so that TLS and
- * splice slot in behind the same interface later.  Plain sockets now.
+ * Every byte the proxy moves goes through these ops, so that TLS
+ * (transport_tls.h) and splice slot in behind the same interface.
  */
 #ifndef EDGED_LB_TRANSPORT_H
 #define EDGED_LB_TRANSPORT_H
@@ -23,10 +23,18 @@ struct lb_transport_ops {
 	void (*close)(struct lb_transport *tr);
 };
 
+/* tr->want: what an op that returned EAGAIN waits for (the values of
+ * libev's EV_READ and EV_WRITE) */
+#define LB_TR_WANT_READ		0x01
+#define LB_TR_WANT_WRITE	0x02
+
 struct lb_transport {
 	const struct lb_transport_ops *ops;
 	int fd;
 	void *ctx;			/* the transport's own state */
+	unsigned want;			/* LB_TR_WANT_*, after EAGAIN; a
+					 * plain socket waits for what the
+					 * op does, and leaves it 0 */
 };
 
 extern const struct lb_transport_ops lb_transport_plain;

@@ -1,0 +1,204 @@
+/*
+ * lb/transport_tls.c - TLS on a non-blocking socket (OpenSSL), behind
+ * the same ops as the plain transport.
+ *
+ * OpenSSL may need to write while the caller reads (a handshake message,
+ * a KeyUpdate) or to read while it writes: an op that cannot go on
+ * returns -1 with errno EAGAIN and sets tr->want to the readiness that
+ * lets it, which the caller adds to the events it waits for.
+ *
+ * The write buffer may move between a retried write and the one before
+ * it (buffers are compacted) and a write may be partial: the SSL is set
+ * up for both.  A peer that closes without close_notify is an ordinary
+ * EOF here: an HTTP proxy detects truncation from HTTP's framing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "transport_tls.h"
+
+static SSL *
+ssl_of(struct lb_transport *tr)
+{
+	return tr->ctx;
+}
+
+/* What an SSL_ERROR_* means for a non-blocking caller: sets errno and
+ * tr->want; returns -1, or 0 for an EOF. */
+static ssize_t
+failed(struct lb_transport *tr, int err)
+{
+	unsigned long e;
+
+	switch (err) {
+	case SSL_ERROR_WANT_READ:
+		tr->want = LB_TR_WANT_READ;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		tr->want = LB_TR_WANT_WRITE;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;			/* close_notify */
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0)
+			errno = ECONNRESET;
+		break;
+	default:
+		e = ERR_peek_last_error();
+		errno = ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING ?
+		    0 : EPROTO;
+		if (errno == 0)
+			return 0;	/* closed without close_notify */
+	}
+	ERR_clear_error();
+	return -1;
+}
+
+static ssize_t
+tls_read(struct lb_transport *tr, void *buf, size_t len)
+{
+	size_t n = 0;
+
+	tr->want = 0;
+	ERR_clear_error();
+	if (SSL_read_ex(ssl_of(tr), buf, len, &n) == 1)
+		return (ssize_t)n;
+	return failed(tr, SSL_get_error(ssl_of(tr), 0));
+}
+
+static ssize_t
+tls_write(struct lb_transport *tr, const void *buf, size_t len)
+{
+	size_t n = 0;
+
+	tr->want = 0;
+	ERR_clear_error();
+	if (SSL_write_ex(ssl_of(tr), buf, len, &n) == 1)
+		return (ssize_t)n;
+	return failed(tr, SSL_get_error(ssl_of(tr), 0));
+}
+
+static void
+tls_shutdown_write(struct lb_transport *tr)
+{
+	/* close_notify, once; if it cannot be sent now it is not sent:
+	 * the FIN that follows says the same to HTTP */
+	ERR_clear_error();
+	(void)SSL_shutdown(ssl_of(tr));
+	ERR_clear_error();
+	(void)shutdown(tr->fd, SHUT_WR);
+}
+
+static void
+tls_close(struct lb_transport *tr)
+{
+	SSL_free(ssl_of(tr));
+	tr->ctx = NULL;
+	if (tr->fd >= 0)
+		(void)close(tr->fd);
+	tr->fd = -1;
+}
+
+const struct lb_transport_ops lb_transport_tls = {
+	.name = "tls",
+	.read = tls_read,
+	.write = tls_write,
+	.shutdown_write = tls_shutdown_write,
+	.close = tls_close,
+};
+
+static int
+setup(struct lb_transport *tr, SSL_CTX *ctx, int fd)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL || SSL_set_fd(ssl, fd) != 1) {
+		SSL_free(ssl);
+		return -1;
+	}
+	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	*tr = (struct lb_transport){ .ops = &lb_transport_tls, .fd = fd,
+	    .ctx = ssl };
+	return 0;
+}
+
+int
+lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd)
+{
+	if (setup(tr, ctx, fd) < 0)
+		return -1;
+	SSL_set_accept_state(tr->ctx);
+	return 0;
+}
+
+int
+lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
+    const char *name)
+{
+	SSL *ssl;
+
+	if (setup(tr, ctx, fd) < 0)
+		return -1;
+	ssl = tr->ctx;
+	SSL_set_connect_state(ssl);
+	if (name != NULL && name[0] != '\0' &&
+	    (SSL_set_tlsext_host_name(ssl, name) != 1 ||
+	    SSL_set1_host(ssl, name) != 1)) {
+		SSL_free(ssl);
+		tr->ctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+lb_tls_handshake(struct lb_transport *tr, char *why, size_t size)
+{
+	SSL *ssl = ssl_of(tr);
+	int r, err;
+	long v;
+
+	tr->want = 0;
+	ERR_clear_error();
+	if ((r = SSL_do_handshake(ssl)) == 1)
+		return 1;
+	err = SSL_get_error(ssl, r);
+	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+		(void)failed(tr, err);
+		return 0;
+	}
+	if ((v = SSL_get_verify_result(ssl)) != X509_V_OK)
+		snprintf(why, size, "certificate verify failed: %s",
+		    X509_verify_cert_error_string(v));
+	else if (err == SSL_ERROR_SYSCALL || ERR_peek_last_error() == 0)
+		snprintf(why, size, "connection closed during the handshake");
+	else
+		snprintf(why, size, "%s", ERR_reason_error_string(
+		    ERR_peek_last_error()) ? ERR_reason_error_string(
+		    ERR_peek_last_error()) : "handshake failed");
+	ERR_clear_error();
+	return -1;
+}
+
+void
+lb_tls_describe(struct lb_transport *tr, struct lb_tls_desc *d)
+{
+	SSL *ssl = ssl_of(tr);
+	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	snprintf(d->version, sizeof(d->version), "%s", SSL_get_version(ssl));
+	snprintf(d->cipher, sizeof(d->cipher), "%s",
+	    SSL_get_cipher_name(ssl));
+	snprintf(d->sni, sizeof(d->sni), "%s", sni ? sni : "");
+	d->resumed = SSL_session_reused(ssl) == 1;
+}

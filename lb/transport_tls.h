@@ -1,0 +1,42 @@
+/*
+ * lb/transport_tls.h - the TLS transport (transport_tls.c): a
+ * struct lb_transport whose ops run TLS over a non-blocking socket,
+ * for client connections (termination) and backend connections
+ * (re-encryption).
+ */
+#ifndef EDGED_LB_TRANSPORT_TLS_H
+#define EDGED_LB_TRANSPORT_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "transport.h"
+
+extern const struct lb_transport_ops lb_transport_tls;
+
+/* Server side on fd (owned by tr from now on, closed by its close op).
+ * Returns 0, or -1 out of memory (fd not taken). */
+int lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd);
+/* Client side on fd: name (may be NULL) is sent as SNI and checked
+ * against the server's certificate when ctx verifies.  0 or -1. */
+int lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
+    const char *name);
+/*
+ * One step of the handshake.  Returns 1 when it is done, 0 when it waits
+ * (tr->want says for what), -1 when it failed (why gets a short reason,
+ * such as a certificate verification error).
+ */
+int lb_tls_handshake(struct lb_transport *tr, char *why, size_t size);
+
+/* What a finished handshake agreed, for logs and statistics. */
+struct lb_tls_desc {
+	char version[16];		/* "TLSv1.3" */
+	char cipher[64];
+	char sni[256];			/* what the client asked for, or "" */
+	bool resumed;
+};
+void lb_tls_describe(struct lb_transport *tr, struct lb_tls_desc *d);
+
+#endif /* EDGED_LB_TRANSPORT_TLS_H */
