@@ -145,15 +145,17 @@ int
 lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
     const char *name)
 {
+	char host[256];			/* OpenSSL's macro wants it writable;
+					 * it keeps a copy */
 	SSL *ssl;
 
 	if (setup(tr, ctx, fd) < 0)
 		return -1;
 	ssl = tr->ctx;
 	SSL_set_connect_state(ssl);
-	if (name != NULL && name[0] != '\0' &&
-	    (SSL_set_tlsext_host_name(ssl, name) != 1 ||
-	    SSL_set1_host(ssl, name) != 1)) {
+	snprintf(host, sizeof(host), "%s", name != NULL ? name : "");
+	if (host[0] != '\0' && (SSL_set_tlsext_host_name(ssl, host) != 1 ||
+	    SSL_set1_host(ssl, host) != 1)) {
 		SSL_free(ssl);
 		tr->ctx = NULL;
 		return -1;
