@@ -108,19 +108,17 @@ diag_push(struct conf_diag *d, char *line)
 	d->msgs[d->nmsgs++] = line;
 }
 
-void
-conf_error(struct conf_diag *d, const struct conf_pos *pos,
-    const char *fmt, ...)
-{
-	char *raw, *line;
-	va_list ap;
+/* Formats one message of kind, escapes its control bytes, keeps it. */
+static void diag_add(struct conf_diag *d, const char *kind,
+    const struct conf_pos *pos, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
-	/* The count is what callers trust, so it goes up even when there
-	 * is no memory left to keep the text. */
-	d->nerrors++;
-	va_start(ap, fmt);
-	raw = format_line("error", pos, fmt, ap);
-	va_end(ap);
+static void
+diag_add(struct conf_diag *d, const char *kind, const struct conf_pos *pos,
+    const char *fmt, va_list ap)
+{
+	char *raw = format_line(kind, pos, fmt, ap), *line;
+
 	if (raw == NULL)
 		return;
 	line = escape_controls(raw);
@@ -130,21 +128,28 @@ conf_error(struct conf_diag *d, const struct conf_pos *pos,
 }
 
 void
+conf_error(struct conf_diag *d, const struct conf_pos *pos,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	/* The count is what callers trust, so it goes up even when there
+	 * is no memory left to keep the text. */
+	d->nerrors++;
+	va_start(ap, fmt);
+	diag_add(d, "error", pos, fmt, ap);
+	va_end(ap);
+}
+
+void
 conf_warning(struct conf_diag *d, const struct conf_pos *pos,
     const char *fmt, ...)
 {
-	char *raw, *line;
 	va_list ap;
 
 	va_start(ap, fmt);
-	raw = format_line("warning", pos, fmt, ap);
+	diag_add(d, "warning", pos, fmt, ap);
 	va_end(ap);
-	if (raw == NULL)
-		return;
-	line = escape_controls(raw);
-	free(raw);
-	if (line != NULL)
-		diag_push(d, line);
 }
 
 void
