@@ -71,27 +71,16 @@ int
 lb_cert_directive(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_conf *c = obj;
-	struct lb_cert_conf *v, *cert;
+	struct lb_cert_conf *cert;
 	char name[LB_NAME_MAX], ctx[LB_NAME_MAX + 16];
 
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
 	for (size_t i = 0; i < c->ncerts; i++)
-		if (strcmp(c->certs[i].name, name) == 0) {
-			conf_error(d, &n->argpos[1], "duplicate certificate "
-			    "'%s' (first defined at %s:%u:%u)", name,
-			    c->certs[i].pos.file, c->certs[i].pos.line,
-			    c->certs[i].pos.col);
+		if (lb_conf_check_dup(d, n, "certificate", name,
+		    c->certs[i].name, &c->certs[i].pos) < 0)
 			return -1;
-		}
-	v = realloc(c->certs, (c->ncerts + 1) * sizeof(*v));
-	if (v == NULL) {
-		conf_error(d, &n->pos, "out of memory");
-		return -1;
-	}
-	c->certs = v;
-	cert = &c->certs[c->ncerts++];
-	memset(cert, 0, sizeof(*cert));
+	cert = lb_conf_push(&c->certs, &c->ncerts, sizeof(*cert));
 	memcpy(cert->name, name, sizeof(name));
 	cert->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "certificate %s", name);

@@ -175,6 +175,15 @@ unsigned lb_conf_resolve(struct lb_conf *c, struct conf_diag *d);
 /* Prints c in normal form: every setting explicit, 4-space indent. */
 void lb_conf_print(const struct lb_conf *c, FILE *out);
 
+/* Grows *arr (of *n elements of size sz) by one zeroed element and
+ * returns it (out of memory: aborts, as configuration loading does). */
+void *lb_conf_push(void *arr, size_t *n, size_t sz);
+/* Reports a second definition of a named object (at n's name); returns
+ * -1 if name is prev_name, else 0. */
+int lb_conf_check_dup(struct conf_diag *d, const struct conf_node *n,
+    const char *what, const char *name, const char *prev_name,
+    const struct conf_pos *prev);
+
 /* cert_conf.c: the certificate block, and its checks and printer. */
 int lb_cert_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);

@@ -30,9 +30,8 @@ static const char *const profile_types[] = {
 	NULL,
 };
 
-/* Grows *arr (of *n elements of size sz) by one zeroed element. */
-static void *
-push(void *arr, size_t *n, size_t sz)
+void *
+lb_conf_push(void *arr, size_t *n, size_t sz)
 {
 	char *p = realloc(*(void **)arr, (*n + 1) * sz);
 
@@ -110,10 +109,10 @@ static const struct conf_directive profile_rows[] = {
 	    "x-forwarded-for insert|none" },
 };
 
-/* Reports a second definition of a named object; returns -1 if dup. */
-static int
-check_dup(struct conf_diag *d, const struct conf_node *n, const char *what,
-    const char *name, const char *prev_name, const struct conf_pos *prev)
+int
+lb_conf_check_dup(struct conf_diag *d, const struct conf_node *n,
+    const char *what, const char *name, const char *prev_name,
+    const struct conf_pos *prev)
 {
 	if (strcmp(name, prev_name) != 0)
 		return 0;
@@ -132,10 +131,10 @@ set_profile(struct conf_diag *d, const struct conf_node *n, void *obj)
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
 	for (size_t i = 0; i < c->nprofiles; i++)
-		if (check_dup(d, n, "application-profile", name,
+		if (lb_conf_check_dup(d, n, "application-profile", name,
 		    c->profiles[i].name, &c->profiles[i].pos) < 0)
 			return -1;
-	p = push(&c->profiles, &c->nprofiles, sizeof(*p));
+	p = lb_conf_push(&c->profiles, &c->nprofiles, sizeof(*p));
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	p->type = LB_PROFILE_HTTP;
@@ -278,10 +277,10 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 		return -1;
 	}
 	for (size_t i = 0; i < p->nmembers; i++)
-		if (check_dup(d, n, "member", m.name, p->members[i].name,
-		    &p->members[i].pos) < 0)
+		if (lb_conf_check_dup(d, n, "member", m.name,
+		    p->members[i].name, &p->members[i].pos) < 0)
 			return -1;
-	*(struct lb_member_conf *)push(&p->members, &p->nmembers,
+	*(struct lb_member_conf *)lb_conf_push(&p->members, &p->nmembers,
 	    sizeof(m)) = m;
 	return 0;
 }
@@ -324,10 +323,10 @@ set_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
 	for (size_t i = 0; i < c->npools; i++)
-		if (check_dup(d, n, "pool", name, c->pools[i].name,
+		if (lb_conf_check_dup(d, n, "pool", name, c->pools[i].name,
 		    &c->pools[i].pos) < 0)
 			return -1;
-	p = push(&c->pools, &c->npools, sizeof(*p));
+	p = lb_conf_push(&c->pools, &c->npools, sizeof(*p));
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "pool %s", name);
@@ -345,7 +344,7 @@ set_listen(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 	if (conf_get_sockaddr(d, n, 1, &l.addr, &l.addrlen) < 0)
 		return -1;
-	*(struct lb_listen_conf *)push(&vs->listens, &vs->nlistens,
+	*(struct lb_listen_conf *)lb_conf_push(&vs->listens, &vs->nlistens,
 	    sizeof(l)) = l;
 	return 0;
 }
@@ -421,10 +420,10 @@ set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
 	for (size_t i = 0; i < c->nvservers; i++)
-		if (check_dup(d, n, "virtual-server", name,
+		if (lb_conf_check_dup(d, n, "virtual-server", name,
 		    c->vservers[i].name, &c->vservers[i].pos) < 0)
 			return -1;
-	vs = push(&c->vservers, &c->nvservers, sizeof(*vs));
+	vs = lb_conf_push(&c->vservers, &c->nvservers, sizeof(*vs));
 	memcpy(vs->name, name, sizeof(name));
 	vs->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "virtual-server %s", name);

@@ -243,27 +243,16 @@ lb_monitor_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj)
 {
 	struct lb_conf *c = obj;
-	struct lb_monitor_conf *m, *v;
+	struct lb_monitor_conf *m;
 	char name[LB_NAME_MAX], ctx[LB_NAME_MAX + 16];
 
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
 	for (size_t i = 0; i < c->nmonitors; i++)
-		if (strcmp(c->monitors[i].name, name) == 0) {
-			conf_error(d, &n->argpos[1], "duplicate monitor '%s' "
-			    "(first defined at %s:%u:%u)", name,
-			    c->monitors[i].pos.file, c->monitors[i].pos.line,
-			    c->monitors[i].pos.col);
+		if (lb_conf_check_dup(d, n, "monitor", name,
+		    c->monitors[i].name, &c->monitors[i].pos) < 0)
 			return -1;
-		}
-	v = realloc(c->monitors, (c->nmonitors + 1) * sizeof(*v));
-	if (v == NULL) {
-		conf_error(d, &n->pos, "out of memory");
-		return -1;
-	}
-	c->monitors = v;
-	m = &c->monitors[c->nmonitors++];
-	memset(m, 0, sizeof(*m));
+	m = lb_conf_push(&c->monitors, &c->nmonitors, sizeof(*m));
 	monitor_defaults(m);
 	memcpy(m->name, name, sizeof(name));
 	m->pos = n->argpos[1];
