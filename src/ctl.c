@@ -515,6 +515,28 @@ client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ctl_reply(c->m, c, false, "timed out\n");
 }
 
+/* A client on fd (taken: closed when out of memory), its watchers set
+ * but not started.  NULL out of memory. */
+static struct ctl_client *
+client_new(struct master *m, int fd)
+{
+	struct ctl_client *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		(void)close(fd);
+		return NULL;
+	}
+	c->m = m;
+	c->fd = fd;
+	c->next = m->clients;
+	m->clients = c;
+	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
+	c->io.data = c;
+	ev_timer_init(&c->timer, client_timeout_cb, 30.0, 0);
+	c->timer.data = c;
+	return c;
+}
+
 static void
 accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
@@ -528,21 +550,21 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		(void)close(fd);
-		return;
-	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	c->m = m;
-	c->fd = fd;
-	c->next = m->clients;
-	m->clients = c;
-	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
-	c->io.data = c;
+	if ((c = client_new(m, fd)) == NULL)
+		return;
 	ev_io_start(m->loop, &c->io);
-	ev_timer_init(&c->timer, client_timeout_cb, 30.0, 0);
-	c->timer.data = c;
 	ev_timer_start(m->loop, &c->timer);
+}
+
+/* Accepts edgectl clients on the listening socket fd. */
+static void
+serve(struct master *m, int fd)
+{
+	m->ctl_fd = fd;
+	ev_io_init(&m->ctl_io, accept_cb, fd, EV_READ);
+	m->ctl_io.data = m;
+	ev_io_start(m->loop, &m->ctl_io);
 }
 
 static int
@@ -581,6 +603,7 @@ ctl_open(struct master *m, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	mode_t old;
+	int fd;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (make_dir(path) < 0)
@@ -591,19 +614,18 @@ ctl_open(struct master *m, const char *path)
 		return -1;
 	}
 	(void)unlink(path);
-	m->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	old = umask(0117);		/* srw-rw----: never world-writable */
-	if (m->ctl_fd < 0 || bind(m->ctl_fd, (struct sockaddr *)&sun,
-	    sizeof(sun)) < 0 || listen(m->ctl_fd, 16) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(fd, 16) < 0) {
 		umask(old);
 		log_err("control socket %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
 		return -1;
 	}
 	umask(old);
-	ev_io_init(&m->ctl_io, accept_cb, m->ctl_fd, EV_READ);
-	m->ctl_io.data = m;
-	ev_io_start(m->loop, &m->ctl_io);
+	serve(m, fd);
 	return 0;
 }
 
@@ -629,32 +651,16 @@ ctl_adopt(struct master *m, int fd)
 {
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	m->ctl_fd = fd;
-	ev_io_init(&m->ctl_io, accept_cb, m->ctl_fd, EV_READ);
-	m->ctl_io.data = m;
-	ev_io_start(m->loop, &m->ctl_io);
+	serve(m, fd);
 }
 
 struct ctl_client *
 ctl_adopt_client(struct master *m, int fd)
 {
-	struct ctl_client *c = calloc(1, sizeof(*c));
-
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if (c == NULL) {
-		(void)close(fd);
-		return NULL;
-	}
-	c->m = m;
-	c->fd = fd;
-	c->next = m->clients;
-	m->clients = c;
-	/* its command was read by the old image: only the answer is due */
-	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
-	c->io.data = c;
-	ev_timer_init(&c->timer, client_timeout_cb, 30.0, 0);
-	c->timer.data = c;
-	return c;
+	/* its command was read by the old image: only the answer is due,
+	 * so its watchers stay stopped */
+	return client_new(m, fd);
 }
 
 int
