@@ -663,7 +663,7 @@ static void
 master_stop(struct master *m, bool graceful)
 {
 	uint64_t grace = m->gen->conf->core.grace_ms;
-	struct worker *w, *next;
+	struct worker *w;
 
 	if (m->stopping && graceful)
 		return;			/* already on its way */
@@ -680,10 +680,8 @@ master_stop(struct master *m, bool graceful)
 		/* the master's copies too: the sockets close with the
 		 * workers' */
 		close_listeners(m);
-		for (w = m->draining; w != NULL; w = next) {
-			next = w->next;
+		for (w = m->draining; w != NULL; w = w->next)
 			send_drain(w, grace);
-		}
 		if (m->worker != NULL) {
 			w = m->worker;
 			m->worker = NULL;

@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "ipc.h"
 #include "lb_runtime.h"
 #include "log.h"
+#include "member.h"
 #include "stats_http.h"
 #include "worker.h"
 
@@ -248,15 +248,6 @@ answer_stats(struct worker *w)
 	free(text);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 report_health(const char *pool, const char *member, bool up, void *arg)
 {
@@ -276,12 +267,12 @@ serve_master(struct worker *w)
 	uint64_t cut_at = 0;
 
 	while (!all_done(w)) {
-		uint64_t now = now_ms();
+		uint64_t now = lb_now_ms();
 		int r = poll(p, 2, cut_at == 0 ? 200 : cut_at <= now ? 0 :
 		    cut_at - now < 200 ? (int)(cut_at - now) : 200);
 
 		/* long tunnels must not keep an old generation forever */
-		if (cut_at != 0 && now_ms() >= cut_at) {
+		if (cut_at != 0 && lb_now_ms() >= cut_at) {
 			log_warn("still busy when the drain's time was up; "
 			    "stopping now");
 			lb_runtime_stop(w->rt);
@@ -312,7 +303,7 @@ serve_master(struct worker *w)
 		else if (w->msg.hdr.type == IPC_DRAIN) {
 			/* arg0: ms before in-flight work is cut; a second
 			 * DRAIN may shorten it (a stop during a drain) */
-			uint64_t at = now_ms() + w->msg.hdr.arg0;
+			uint64_t at = lb_now_ms() + w->msg.hdr.arg0;
 
 			if (cut_at == 0 || at < cut_at) {
 				log_info("draining, for at most %u ms",
