@@ -67,33 +67,7 @@ v2_codes() {
 
 # wrk's script: counts the responses that are not 2xx/3xx in each
 # thread; done() prints them with wrk's own error counts
-cat >"$T/count.lua" <<'LUA'
-local threads = {}
-function setup(thread)
-	table.insert(threads, thread)
-end
-function init(args)
-	bad = 0
-	codes = ""
-end
-function response(status, headers, body)
-	if status < 200 or status > 399 then
-		bad = bad + 1
-		if bad <= 10 then codes = codes .. " " .. status end
-	end
-end
-function done(summary, latency, requests)
-	local bad, codes = 0, ""
-	for _, t in ipairs(threads) do
-		bad = bad + t:get("bad")
-		codes = codes .. t:get("codes")
-	end
-	local e = summary.errors
-	io.write(string.format("LUA requests=%d bad=%d connect=%d read=%d " ..
-	    "write=%d status=%d timeout=%d codes=[%s]\n", summary.requests,
-	    bad, e.connect, e.read, e.write, e.status, e.timeout, codes))
-end
-LUA
+wrk_count_script "$T/count.lua" 399
 
 # slow_start N: a 1.5 s request, made just before reload N: the worker
 # that has it drains, and must finish it (headers in slowN.h, body in

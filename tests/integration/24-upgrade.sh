@@ -101,33 +101,7 @@ B1REQ0=$(member_of b1 requests)
 assert_ge "requests counted before the upgrades" "$REQ0" 8
 
 # 2. wrk for 8 s; upgrades at 1.5, 3 and 4.5 s
-cat >"$T/count.lua" <<'LUA'
-local threads = {}
-function setup(thread)
-	table.insert(threads, thread)
-end
-function init(args)
-	bad = 0
-	codes = ""
-end
-function response(status, headers, body)
-	if status < 200 or status > 299 then
-		bad = bad + 1
-		if bad <= 10 then codes = codes .. " " .. status end
-	end
-end
-function done(summary, latency, requests)
-	local bad, codes = 0, ""
-	for _, t in ipairs(threads) do
-		bad = bad + t:get("bad")
-		codes = codes .. t:get("codes")
-	end
-	local e = summary.errors
-	io.write(string.format("LUA requests=%d bad=%d connect=%d read=%d " ..
-	    "write=%d status=%d timeout=%d codes=[%s]\n", summary.requests,
-	    bad, e.connect, e.read, e.write, e.status, e.timeout, codes))
-end
-LUA
+wrk_count_script "$T/count.lua" 299
 wrk -t2 -c50 -d8s -s "$T/count.lua" "http://127.0.0.1:$VIP/load" \
     >"$T/wrk.txt" 2>&1 &
 WRK=$!

@@ -430,6 +430,41 @@ status_of() {
 	    true
 }
 
+# wrk_count_script FILE MAX-STATUS: writes to FILE a wrk script that
+# counts, in each thread, the responses with a status below 200 or above
+# MAX-STATUS (299: only 2xx are good; 399: 3xx too), and whose done()
+# prints one line with them and wrk's own error counts:
+#   LUA requests=N bad=N connect=N read=N write=N status=N timeout=N codes=[...]
+wrk_count_script() {
+	cat >"$1" <<LUA
+local threads = {}
+function setup(thread)
+	table.insert(threads, thread)
+end
+function init(args)
+	bad = 0
+	codes = ""
+end
+function response(status, headers, body)
+	if status < 200 or status > $2 then
+		bad = bad + 1
+		if bad <= 10 then codes = codes .. " " .. status end
+	end
+end
+function done(summary, latency, requests)
+	local bad, codes = 0, ""
+	for _, t in ipairs(threads) do
+		bad = bad + t:get("bad")
+		codes = codes .. t:get("codes")
+	end
+	local e = summary.errors
+	io.write(string.format("LUA requests=%d bad=%d connect=%d read=%d " ..
+	    "write=%d status=%d timeout=%d codes=[%s]\\n", summary.requests,
+	    bad, e.connect, e.read, e.write, e.status, e.timeout, codes))
+end
+LUA
+}
+
 # raw PORT [--timeout S] [--half-close]: sends stdin's bytes as they are
 # to 127.0.0.1:PORT, prints what comes back until the server closes
 # (rawclient.py).
