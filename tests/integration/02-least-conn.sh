@@ -38,11 +38,7 @@ curl -sS --max-time 20 -o "$T/long1" "http://127.0.0.1:$VIP/long1?delay=4" &
 LONG1=$!
 IT_PIDS+=("$LONG1")
 # ... wait until a backend has it
-for i in $(seq 1 100); do
-	grep -q 'long1' "$T/b1.log" "$T/b2.log" && break
-	sleep 0.05
-done
-busy=$(grep -l 'long1' "$T/b1.log" "$T/b2.log" | sed 's|.*/||; s|\.log||')
+busy=$(backend_with long1 b1 b2)
 [ -n "$busy" ] || fail "the long request reached no backend"
 idle=$(other "$busy")
 it_log "long request on $busy; short ones expected on $idle"

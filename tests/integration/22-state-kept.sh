@@ -126,11 +126,7 @@ edged_wait_ready "$old"
 curl -sS --max-time 30 -o "$T/long" "http://127.0.0.1:$VIP/long?delay=4" &
 LONG=$!
 IT_PIDS+=("$LONG")
-for i in $(seq 1 100); do
-	grep -q 'long' "$T/b1.log" "$T/b2.log" && break
-	sleep 0.05
-done
-busy=$(grep -l 'long' "$T/b1.log" "$T/b2.log" | sed 's|.*/||; s|\.log||')
+busy=$(backend_with long b1 b2)
 [ -n "$busy" ] || fail "the long request reached no backend"
 idle=$([ "$busy" = b1 ] && echo b2 || echo b1)
 # the long request stays with the old worker, which drains

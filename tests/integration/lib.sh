@@ -309,6 +309,21 @@ py_backend() {
 	wait_port "$port"
 }
 
+# backend_with WORD NAME...: the name of the python backend whose log
+# (NAME.log) shows WORD, waiting up to 5 s for one to; "" if none does.
+backend_with() {
+	local word=$1 i
+	shift
+	local logs=("${@/#/$T/}")
+	logs=("${logs[@]/%/.log}")
+	for i in $(seq 1 100); do
+		grep -q -- "$word" "${logs[@]}" && break
+		sleep 0.05
+	done
+	{ grep -l -- "$word" "${logs[@]}" || true; } |
+	    sed 's|.*/||; s|\.log$||' | head -n 1
+}
+
 # ---- edged ----
 
 # edged_conf_head [LINE...]: the global and defaults blocks every
