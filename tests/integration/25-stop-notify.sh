@@ -91,16 +91,20 @@ CONF
 conf >"$T/edged.conf"
 cp "$T/edged.conf" "$T/good.conf"
 
-# the master takes NOTIFY_SOCKET from its environment
-export NOTIFY_SOCKET=$T/notify.sock
-edged_start "$T/edged.conf" $VIP $VSLOW
-unset NOTIFY_SOCKET
-WPID=$(edged_worker_pid)
+# start_notified WHAT: edged with NOTIFY_SOCKET in its environment (the
+# master takes it from there); its first word is READY=1 with its pid
+start_notified() {
+	export NOTIFY_SOCKET=$T/notify.sock
+	edged_start "$T/edged.conf" $VIP $VSLOW
+	unset NOTIFY_SOCKET
+	WPID=$(edged_worker_pid)
+	next_note "$1"
+	assert_eq "$1: READY=1 and MAINPID" \
+	    "READY=1|MAINPID=$EDGED_PID|STATUS=serving" "$NOTE"
+}
 
 # 1. READY=1 once the worker serves
-next_note "start"
-assert_eq "start: READY=1 and MAINPID" \
-    "READY=1|MAINPID=$EDGED_PID|STATUS=serving" "$NOTE"
+start_notified "start"
 
 # reloading_then_ready WHAT: the next notification is RELOADING=1 with
 # the CLOCK_MONOTONIC of a moment just before it came, the one after it
@@ -260,13 +264,7 @@ assert_no_match "SIGTERM: nothing killed" 'killed by signal|did not stop in time
 assert_match "SIGTERM: the master's last word" 'stopped$' "$(tail -n 1 <<<"$log")"
 
 # 5. SIGINT: the request in flight is cut, the master exits at once
-export NOTIFY_SOCKET=$T/notify.sock
-edged_start "$T/edged.conf" $VIP $VSLOW
-unset NOTIFY_SOCKET
-WPID=$(edged_worker_pid)
-next_note "second start"
-assert_eq "second start: READY=1 and MAINPID" \
-    "READY=1|MAINPID=$EDGED_PID|STATUS=serving" "$NOTE"
+start_notified "second start"
 SLOW_PIDS=()
 slow_req 4
 wait_backend 4
