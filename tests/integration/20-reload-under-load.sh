@@ -141,16 +141,8 @@ it_log "$n reloads in $(( $(now_ms) - t_start )) ms, $ok OK," \
 
 assert_eq "reloads that answered 'configuration reloaded'" "$n" "$ok"
 assert_ge "reloads under load (40 planned; a loaded machine makes each slower)" "$ok" 20
-[ -n "$lua" ] ||
-    check_failed "no LUA line from wrk's done(): $(cat "$T/wrk.txt")"
-lua_count() { grep -o " $1=[0-9]*" <<<"$lua" | cut -d= -f2; }
-for e in connect read write timeout; do
-	assert_eq "wrk's $e errors" 0 "$(lua_count $e)"
-done
-assert_eq "responses not 2xx/3xx (wrk's Lua)" 0 "$(lua_count bad)"
-assert_no_match "wrk's own error lines" 'Socket errors|Non-2xx' \
-    "$(cat "$T/wrk.txt")"
-reqs=$(lua_count requests)
+assert_wrk_clean "$T/wrk.txt" 2xx/3xx
+reqs=$(wrk_lua "$T/wrk.txt" requests)
 assert_ge "requests wrk completed in 20 s" "${reqs:-0}" 100000
 # each of them was answered by a backend
 logged=$(( $(access_count b1) + $(access_count b2) + $(access_count b3) ))

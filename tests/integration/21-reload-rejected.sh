@@ -15,22 +15,7 @@ nginx_backend b2 $B2
 nginx_backend b3 $B3
 
 # the running file: round-robin over b1 and b2
-{
-	edged_conf_head
-	cat <<CONF
-application-profile web { type http; x-forwarded-for insert }
-pool p {
-    algorithm round-robin
-    member b1 127.0.0.1:$B1
-    member b2 127.0.0.1:$B2
-}
-virtual-server v {
-    listen 127.0.0.1:$VIP
-    profile web
-    default-pool p
-}
-CONF
-} >"$T/edged.conf"
+one_pool_conf $VIP insert b1 $B1 b2 $B2 >"$T/edged.conf"
 edged_start "$T/edged.conf" $VIP
 WPID=$(edged_worker_pid)
 

@@ -172,15 +172,8 @@ wait "$WRK" || check_failed "wrk failed: $(cat "$T/wrk.txt")"
 
 lua=$(grep '^LUA' "$T/wrk.txt" || true)
 it_log "wrk: $lua"
-[ -n "$lua" ] || check_failed "no LUA line from wrk's done(): $(cat "$T/wrk.txt")"
-lua_count() { grep -o " $1=[0-9]*" <<<"$lua" | cut -d= -f2; }
-for e in connect read write timeout; do
-	assert_eq "wrk's $e errors" 0 "$(lua_count $e)"
-done
-assert_eq "responses not 2xx (wrk's Lua)" 0 "$(lua_count bad)"
-assert_no_match "wrk's own error lines" 'Socket errors|Non-2xx' \
-    "$(cat "$T/wrk.txt")"
-REQS=$(lua_count requests)
+assert_wrk_clean "$T/wrk.txt" 2xx
+REQS=$(wrk_lua "$T/wrk.txt" requests)
 assert_ge "requests wrk completed in 8 s" "${REQS:-0}" 10000
 
 # 3. after the upgrades

@@ -480,6 +480,27 @@ end
 LUA
 }
 
+# wrk_lua WRK-OUTPUT NAME: field NAME of the LUA line wrk_count_script's
+# done() printed in the file WRK-OUTPUT ("" when there is none).
+wrk_lua() {
+	{ grep '^LUA' "$1" || true; } | grep -o " $2=[0-9]*" | cut -d= -f2
+}
+
+# assert_wrk_clean WRK-OUTPUT GOOD: wrk (with wrk_count_script) saw no
+# socket error of any kind and no response other than GOOD ("2xx",
+# "2xx/3xx": what the script's MAX-STATUS let through).
+assert_wrk_clean() {
+	local e
+	grep -q '^LUA' "$1" ||
+	    check_failed "no LUA line from wrk's done(): $(cat "$1")"
+	for e in connect read write timeout; do
+		assert_eq "wrk's $e errors" 0 "$(wrk_lua "$1" $e)"
+	done
+	assert_eq "responses not $2 (wrk's Lua)" 0 "$(wrk_lua "$1" bad)"
+	assert_no_match "wrk's own error lines" 'Socket errors|Non-2xx' \
+	    "$(cat "$1")"
+}
+
 # raw PORT [--timeout S] [--half-close]: sends stdin's bytes as they are
 # to 127.0.0.1:PORT, prints what comes back until the server closes
 # (rawclient.py).
