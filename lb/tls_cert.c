@@ -37,14 +37,15 @@ asn1_time(const ASN1_TIME *t)
 	return (int64_t)timegm(&tm);
 }
 
-static void
-fmt_time(char *buf, size_t size, int64_t t)
+void
+lb_cert_fmt_time(char *buf, size_t size, int64_t t, bool iso)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+	if (gmtime_r(&tt, &tm) == NULL || (iso ? strftime(buf, size,
+	    "%Y-%m-%dT%H:%M:%SZ", &tm) : strftime(buf, size,
+	    "%Y-%m-%d %H:%M:%S UTC", &tm)) == 0)
 		snprintf(buf, size, "%lld", (long long)t);
 }
 
@@ -223,11 +224,13 @@ check_dates(const struct lb_cert_conf *cc, const struct lb_cert_info *ci,
 	char when[64];
 
 	if (ci->not_after != 0 && ci->not_after < now) {
-		fmt_time(when, sizeof(when), ci->not_after);
+		lb_cert_fmt_time(when, sizeof(when), ci->not_after,
+		    false);
 		conf_warning(d, &cc->cert_pos, "certificate %s (%s) expired on "
 		    "%s", cc->cert, cc->name, when);
 	} else if (ci->not_before > now) {
-		fmt_time(when, sizeof(when), ci->not_before);
+		lb_cert_fmt_time(when, sizeof(when), ci->not_before,
+		    false);
 		conf_warning(d, &cc->cert_pos, "certificate %s (%s) is not "
 		    "valid before %s", cc->cert, cc->name, when);
 	}

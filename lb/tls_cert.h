@@ -6,6 +6,7 @@
 #ifndef EDGED_LB_TLS_CERT_H
 #define EDGED_LB_TLS_CERT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lb.h"
@@ -35,5 +36,10 @@ struct lb_cert_info {
  */
 unsigned lb_certs_load(const struct lb_conf *c, struct conf_diag *d,
     struct lb_cert_info **out);
+
+/* t (seconds since the epoch) in UTC: "2026-11-24 18:00:00 UTC" for
+ * messages, or with iso "2026-11-24T18:00:00Z" (the number itself if it
+ * cannot be). */
+void lb_cert_fmt_time(char *buf, size_t size, int64_t t, bool iso);
 
 #endif /* EDGED_LB_TLS_CERT_H */

@@ -135,17 +135,6 @@ json_words(FILE *f, const char *words)
 	fputc(']', f);
 }
 
-static void
-fmt_utc(char *buf, size_t size, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "%lld", (long long)t);
-}
-
 /* The certificates of the configuration in force, as the master read
  * them: names, validity, key, chain, fingerprint; never the key. */
 static void
@@ -167,8 +156,10 @@ certificates_text(struct master *m, bool json, FILE *f)
 		long long days = (long long)((ci->not_after - now) / 86400);
 		char key[32];
 
-		fmt_utc(from, sizeof(from), ci->not_before);
-		fmt_utc(until, sizeof(until), ci->not_after);
+		lb_cert_fmt_time(from, sizeof(from), ci->not_before,
+		    true);
+		lb_cert_fmt_time(until, sizeof(until), ci->not_after,
+		    true);
 		snprintf(key, sizeof(key), "%s-%d", ci->key_type, ci->key_bits);
 		if (!json) {
 			fprintf(f, "%-16s %-21s %6lld %-8s %5u %s\n", ci->name,
