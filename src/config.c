@@ -274,7 +274,12 @@ unsigned
 edged_conf_check_files(const struct edged_conf *c, struct conf_diag *d,
     struct lb_cert_info **certs)
 {
-	return lb_certs_load(&c->lb, d, certs);
+	struct lb_cert_info *none;
+	unsigned errors = lb_certs_load(&c->lb, d, certs ? certs : &none);
+
+	if (certs == NULL)
+		free(none);
+	return errors;
 }
 
 unsigned

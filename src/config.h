@@ -51,8 +51,8 @@ char *edged_conf_to_text(const struct edged_conf *c, size_t *len);
 /*
  * The checks that read files (the master's, `edged -t`'s; never the
  * worker's, which reads no file): certificates and keys.  Errors and
- * warnings go to d; *certs gets what was read (lb_certs_load).  Returns
- * the number of errors.
+ * warnings go to d; *certs gets what was read (lb_certs_load), unless
+ * certs is NULL (a check only).  Returns the number of errors.
  */
 unsigned edged_conf_check_files(const struct edged_conf *c,
     struct conf_diag *d, struct lb_cert_info **certs);

@@ -52,13 +52,8 @@ cmd_check(const char *path)
 
 	conf_diag_init(&d);
 	c = edged_conf_load(path, NULL, 0, &d);
-	if (c != NULL) {
-		struct lb_cert_info *certs;
-
-		if (edged_conf_check_files(c, &d, &certs) > 0)
-			edged_conf_free(&c);
-		free(certs);
-	}
+	if (c != NULL && edged_conf_check_files(c, &d, NULL) > 0)
+		edged_conf_free(&c);
 	conf_diag_print(&d, stderr);
 	if (c != NULL)
 		printf("configuration file %s is valid\n", path);
