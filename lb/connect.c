@@ -22,7 +22,7 @@
 struct lb_member *
 lb_pick_member(struct lb_session *s, const char *key, size_t keylen)
 {
-	return lb_pick(&s->t->bal[s->vs->pool->index], key, keylen, s->failed,
+	return lb_pick(&s->t->bal[s->pool->index], key, keylen, s->failed,
 	    s->retries);
 }
 
@@ -33,7 +33,7 @@ lb_member_take(struct lb_session *s, struct lb_member *m)
 
 	atomic_fetch_add_explicit(&m->st->active, 1, memory_order_relaxed);
 	CTR_ADD(c->cur, 1);
-	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].cur, 1);
+	CTR_ADD(s->t->ctr_pool[s->pool->index].cur, 1);
 	s->member = m;
 	s->mname = m->name;
 	s->dispatched = false;
@@ -48,7 +48,7 @@ lb_member_drop(struct lb_session *s)
 		return;
 	atomic_fetch_sub_explicit(&m->st->active, 1, memory_order_relaxed);
 	CTR_ADD(s->t->ctr_member[m->index].cur, -1);
-	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].cur, -1);
+	CTR_ADD(s->t->ctr_pool[s->pool->index].cur, -1);
 	s->member = NULL;
 }
 
@@ -196,7 +196,7 @@ lb_conn_dispatched(struct lb_session *s, bool new_conn)
 	s->dispatched = true;
 	if (new_conn) {
 		CTR_ADD(c->total, 1);
-		CTR_ADD(s->t->ctr_pool[s->vs->pool->index].total, 1);
+		CTR_ADD(s->t->ctr_pool[s->pool->index].total, 1);
 	}
 }
 
@@ -227,7 +227,7 @@ log_failure(struct lb_session *s, const char *why, int err)
 
 	conf_fmt_sockaddr(addr, sizeof(addr), &s->member->addr);
 	log_warn("virtual-server %s pool %s member %s %s: %s%s%s (attempt "
-	    "%u of %u)", s->vs->conf->name, s->vs->pool->conf->name,
+	    "%u of %u)", s->vs->conf->name, s->pool->conf->name,
 	    s->member->name, addr, why, err ? ": " : "",
 	    err ? strerror(err) : "", s->retries + 1,
 	    LB_CONNECT_RETRIES + 1);

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "log.h"
 #include "session.h"
+#include "transport_tls.h"
 
 static ev_tstamp
 now(const struct lb_session *s)
@@ -45,7 +46,7 @@ vs_ctr(struct lb_session *s)
 static void
 count_bytes(struct lb_session *s, uint64_t in, uint64_t out)
 {
-	struct lb_ctr *p = &s->t->ctr_pool[s->vs->pool->index];
+	struct lb_ctr *p = &s->t->ctr_pool[s->pool->index];
 
 	CTR_ADD(p->bytes_in, in);
 	CTR_ADD(p->bytes_out, out);
@@ -97,7 +98,7 @@ lb_fwd_log(struct lb_session *s, const char *term)
 	    "[%s]:%u" : "%s:%u", addr, ntohs(s->peer.sa.sa_family == AF_INET6 ?
 	    s->peer.sin6.sin6_port : s->peer.sin.sin_port));
 	r = (struct lb_log_record){ .client = client,
-	    .vs = s->vs->conf->name, .pool = s->vs->pool->conf->name,
+	    .vs = s->vs->conf->name, .pool = s->pool->conf->name,
 	    .member = s->mname, .when = s->t_req,
 	    .t_request = ms_between(s->t_req, s->t_head), .t_queue = 0,
 	    .t_connect = ms_between(s->t_head, s->t_conn),
@@ -158,7 +159,7 @@ count_status(struct lb_session *s, int status)
 	CTR_ADD(vs_ctr(s)->resp[cls], 1);
 	if (s->member != NULL)
 		CTR_ADD(s->t->ctr_member[s->member->index].resp[cls], 1);
-	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].resp[cls], 1);
+	CTR_ADD(s->t->ctr_pool[s->pool->index].resp[cls], 1);
 }
 
 int
@@ -391,7 +392,7 @@ static void
 request_key(struct lb_session *s, const char *head,
     const struct lb_http_req_info *info, const char **key, size_t *len)
 {
-	const struct lb_pool_conf *pc = s->vs->pool->conf;
+	const struct lb_pool_conf *pc = s->pool->conf;
 	const char *url = head + info->url_off;
 
 	*key = NULL;
@@ -446,7 +447,7 @@ count_request(struct lb_session *s)
 {
 	s->nreq++;
 	CTR_ADD(vs_ctr(s)->requests, 1);
-	CTR_ADD(s->t->ctr_pool[s->vs->pool->index].requests, 1);
+	CTR_ADD(s->t->ctr_pool[s->pool->index].requests, 1);
 }
 
 /* Rewrites the head in place and sends the request to a member. */
@@ -455,7 +456,7 @@ req_head(struct lb_session *s)
 {
 	struct lb_buf *b = &s->req;
 	uint32_t start = s->msg_start, end = b->parsed;
-	const struct lb_pool_conf *pc = s->vs->pool->conf;
+	const struct lb_pool_conf *pc = s->pool->conf;
 	char xff[INET6_ADDRSTRLEN];
 	struct lb_http_req_opts o = {
 		.key_header = pc->algo == LB_ALGO_HEADER ? pc->key_name : NULL,
@@ -476,6 +477,7 @@ req_head(struct lb_session *s)
 	if (s->vs->profile->xff_insert) {
 		format_peer(s, xff, sizeof(xff));
 		o.xff = xff;
+		o.xfp = s->vs->tls != NULL ? "https" : "http";
 	}
 	n = lb_http_rewrite_request(b->data + start, end - start, &o,
 	    s->t->scratch, LB_BUF_SIZE, &info);
@@ -571,6 +573,41 @@ lb_fwd_request(struct lb_session *s)
 }
 
 /* ---- client side I/O ---- */
+
+static void
+log_tls_failure(struct lb_session *s, const char *why)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	format_peer(s, peer, sizeof(peer));
+	log_debug("virtual-server %s: client %s: TLS handshake failed: %s",
+	    s->vs->conf->name, peer, why);
+}
+
+/* One step of the TLS handshake; when it is done the session waits for
+ * the first request, within what is left of timeout http-request. */
+static int
+cli_handshake(struct lb_session *s)
+{
+	char why[160];
+	int r = lb_tls_handshake(&s->cli, why, sizeof(why));
+
+	if (r == 0)
+		return 0;
+	if (r < 0 && !lb_tls_started(&s->cli)) {
+		/* a port probe, or a client that gave up at once */
+		lb_session_end(s, "client closed before the handshake");
+		return -1;
+	}
+	if (r < 0) {
+		log_tls_failure(s, why);
+		CTR_ADD(vs_ctr(s)->errors, 1);
+		lb_session_end(s, "TLS handshake failed");
+		return -1;
+	}
+	s->state = SESS_WAIT_REQ;
+	return 0;
+}
 
 static int
 cli_eof(struct lb_session *s)
@@ -859,6 +896,16 @@ lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents)
 	struct lb_session *s = w->data;
 
 	(void)loop;
+	if (s->state == SESS_HANDSHAKE) {
+		if (cli_handshake(s) < 0)
+			return;
+		lb_fwd_sync(s);
+		return;
+	}
+	/* a TLS read that waited for writability, or the other way round:
+	 * retry both */
+	if (s->cli.want & revents)
+		revents |= EV_READ | EV_WRITE;
 	if ((revents & EV_READ) && cli_read(s) < 0)
 		return;
 	if ((revents & EV_WRITE) && cli_write(s) < 0)
@@ -911,10 +958,12 @@ client_events(const struct lb_session *s)
 	int ev = lb_buf_pending(&s->rsp) > 0 ? EV_WRITE : 0;
 
 	switch (s->state) {
+	case SESS_HANDSHAKE:
+		return s->cli.want ? (int)s->cli.want : EV_READ;
 	case SESS_WAIT_REQ:
 	case SESS_READ_HEAD:
 	case SESS_LINGER:
-		return EV_READ;
+		return EV_READ | (int)s->cli.want;
 	case SESS_FORWARD:
 	case SESS_TUNNEL:
 		/* Reading on after a whole request costs nothing (pipelined
@@ -922,9 +971,9 @@ client_events(const struct lb_session *s)
 		 * every request. */
 		if (!s->cli_eof && req_has_room(s))
 			ev |= EV_READ;
-		return ev;
+		return ev | (int)s->cli.want;
 	default:
-		return ev;
+		return ev | (int)s->cli.want;
 	}
 }
 
@@ -946,8 +995,13 @@ void
 lb_fwd_sync(struct lb_session *s)
 {
 	struct ev_loop *loop = s->t->loop;
+	int cev = client_events(s);
 
-	set_io(loop, &s->io, s->cli.fd, client_events(s));
+	set_io(loop, &s->io, s->cli.fd, cev);
+	/* TLS may hold bytes it read already: the socket will not say */
+	if ((cev & EV_READ) && s->cli.ops->pending != NULL &&
+	    s->cli.ops->pending(&s->cli))
+		ev_feed_event(loop, &s->io, EV_READ);
 	if (s->conn != NULL)
 		set_io(loop, &s->conn->io, s->conn->tr.fd, server_events(s));
 	lb_session_timer(s);

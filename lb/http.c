@@ -217,6 +217,9 @@ copy_request_headers(const char *p, const char *end, const char *base,
 		}
 		if (is_hop_by_hop(name, &rs->ct, opts->upgrade))
 			continue;
+		/* the client does not get to say how it connected */
+		if (opts->xfp != NULL && span_is(name, "x-forwarded-proto"))
+			continue;
 		put(w, line.p, line.len);
 		put(w, "\r\n", 2);
 	}
@@ -234,6 +237,11 @@ add_request_headers(const struct lb_http_req_opts *opts,
 	if (opts->xff != NULL) {
 		put_str(w, "X-Forwarded-For: ");
 		put_str(w, opts->xff);
+		put(w, "\r\n", 2);
+	}
+	if (opts->xfp != NULL) {
+		put_str(w, "X-Forwarded-Proto: ");
+		put_str(w, opts->xfp);
 		put(w, "\r\n", 2);
 	}
 	put(w, "\r\n", 2);

@@ -14,6 +14,8 @@
 
 struct lb_http_req_opts {
 	const char *xff;		/* client address to append, or NULL */
+	const char *xfp;		/* X-Forwarded-Proto to set (any the
+					 * client sent is dropped), or NULL */
 	const char *key_header;		/* header whose value to report */
 	bool upgrade;			/* llhttp saw Upgrade + Connection */
 	bool chunked;			/* llhttp: Transfer-Encoding chunked */

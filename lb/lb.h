@@ -27,6 +27,14 @@ enum lb_algo {
 
 enum lb_profile_type {
 	LB_PROFILE_HTTP,
+	LB_PROFILE_HTTPS,		/* TLS terminated, then HTTP */
+	LB_PROFILE_PASSTHROUGH,		/* TCP, routed by the ClientHello */
+};
+
+enum lb_client_verify {
+	LB_VERIFY_NONE,
+	LB_VERIFY_OPTIONAL,
+	LB_VERIFY_REQUIRED,
 };
 
 enum lb_monitor_type {
@@ -78,11 +86,68 @@ struct lb_timeouts {			/* milliseconds */
 	uint64_t keep_alive;
 };
 
+/* A profile's `tls { }` (tls_conf.c): what clients are offered. */
+struct lb_tls_server_conf {
+	unsigned min_version;		/* TLS1_2_VERSION style, 0x0301.. */
+	char ciphers[512];		/* TLS <= 1.2; "" = OpenSSL's */
+	struct conf_pos ciphers_pos;
+	char ciphersuites[512];		/* TLS 1.3; "" = OpenSSL's */
+	struct conf_pos ciphersuites_pos;
+	char alpn[256];			/* protocols, space-separated */
+	char client_ca[LB_PATH_MAX];	/* "" = no client certificates */
+	struct conf_pos client_ca_pos;
+	enum lb_client_verify client_verify;
+	bool client_verify_set;
+	struct conf_pos client_verify_pos;
+	size_t client_ca_slot;		/* resolved: its lb_tls_files slot */
+};
+
+/* `certificates NAME...`: a reference to a certificate block. */
+struct lb_cert_ref {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	size_t idx;			/* resolved */
+};
+
+#define LB_HOST_MAX	256
+
+/* `sni NAME pool POOL` of an ssl-passthrough profile. */
+struct lb_sni_route {
+	char name[LB_HOST_MAX];		/* lower case; "*.example.com" */
+	struct conf_pos pos;
+	char pool[LB_NAME_MAX];
+	struct conf_pos pool_pos;
+	size_t pool_idx;		/* resolved */
+};
+
 struct lb_profile_conf {
 	char name[LB_NAME_MAX];
 	struct conf_pos pos;
 	enum lb_profile_type type;
 	bool xff_insert;
+	/* https */
+	struct lb_cert_ref *certs;	/* the first is the default */
+	size_t ncerts;
+	struct lb_tls_server_conf tls;
+	struct conf_pos tls_pos;	/* of `tls { }`; file NULL = none */
+	/* ssl-passthrough */
+	struct lb_sni_route *routes;
+	size_t nroutes;
+	char default_pool[LB_NAME_MAX];	/* "" = the virtual server's */
+	struct conf_pos default_pool_pos;
+	size_t default_pool_idx;	/* resolved */
+};
+
+/* A pool's `tls { }` (tls_conf.c): re-encryption to its members. */
+struct lb_tls_client_conf {
+	bool enabled;
+	struct conf_pos pos;
+	bool verify;			/* verify required */
+	char ca[LB_PATH_MAX];		/* "" = none (verify needs one) */
+	struct conf_pos ca_pos;
+	char sni[LB_HOST_MAX];		/* "" = none; the member's address
+					 * is then what is verified */
+	size_t ca_slot;			/* resolved */
 };
 
 struct lb_member_conf {
@@ -106,6 +171,7 @@ struct lb_pool_conf {
 	char monitor[LB_NAME_MAX];	/* "" = none */
 	struct conf_pos monitor_pos;
 	size_t monitor_idx;		/* resolved */
+	struct lb_tls_client_conf tls;
 	struct lb_member_conf *members;
 	size_t nmembers;
 };
@@ -155,6 +221,10 @@ struct lb_conf {
 	size_t npools;
 	struct lb_vs_conf *vservers;
 	size_t nvservers;
+	/* resolved: the files the master reads for TLS and hands to the
+	 * worker, by slot: certificate i is slot 2i (with its chain) and
+	 * its key 2i+1; CA files follow (client_ca_slot, ca_slot) */
+	size_t tls_nfiles;
 };
 
 /* Top-level directives the load balancer owns: defaults, certificate,
@@ -178,6 +248,12 @@ void lb_conf_print(const struct lb_conf *c, FILE *out);
 /* Grows *arr (of *n elements of size sz) by one zeroed element and
  * returns it (out of memory: aborts, as configuration loading does). */
 void *lb_conf_push(void *arr, size_t *n, size_t sz);
+/* The index of the object called name among n objects of size sz whose
+ * name is their first field; when there is none, an error at pos
+ * ("unknown WHAT 'NAME'; did you mean ...") and n. */
+size_t lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
+    const char *what, const char *name, const void *arr, size_t n,
+    size_t sz);
 /* Reports a second definition of a named object (at n's name); returns
  * -1 if name is prev_name, else 0. */
 int lb_conf_check_dup(struct conf_diag *d, const struct conf_node *n,
@@ -189,6 +265,25 @@ int lb_cert_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);
 unsigned lb_cert_check(const struct lb_cert_conf *c, struct conf_diag *d);
 void lb_cert_print(const struct lb_cert_conf *c, FILE *out);
+
+/* tls_conf.c: the TLS directives of profiles and pools, their checks
+ * (after every statement) and printers. */
+int lb_profile_certificates(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_profile_tls(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_profile_sni(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_profile_default_pool(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_pool_tls(struct conf_diag *d, const struct conf_node *n, void *obj);
+/* Resolves certificate and pool names, checks what each profile type
+ * allows, numbers the TLS file slots.  Returns the number of errors. */
+unsigned lb_tls_conf_resolve(struct lb_conf *c, struct conf_diag *d);
+void lb_tls_print_profile(const struct lb_profile_conf *p, FILE *out);
+void lb_tls_print_pool(const struct lb_pool_conf *p, FILE *out);
+/* "1.2" for TLS1_2_VERSION. */
+const char *lb_tls_version_name(unsigned v);
 
 /* monitor_conf.c: the monitor block, and its checks and printer. */
 int lb_monitor_directive(struct conf_diag *d, const struct conf_node *n,

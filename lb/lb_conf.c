@@ -27,6 +27,8 @@ static const char *const algo_names[] = {
 
 static const char *const profile_types[] = {
 	[LB_PROFILE_HTTP] = "http",
+	[LB_PROFILE_HTTPS] = "https",
+	[LB_PROFILE_PASSTHROUGH] = "ssl-passthrough",
 	NULL,
 };
 
@@ -104,9 +106,16 @@ set_xff(struct conf_diag *d, const struct conf_node *n, void *obj)
 }
 
 static const struct conf_directive profile_rows[] = {
-	{ "type", 1, 1, CONF_NO_BLOCK, set_profile_type, "type http" },
+	{ "type", 1, 1, CONF_NO_BLOCK, set_profile_type,
+	    "type http|https|ssl-passthrough" },
 	{ "x-forwarded-for", 1, 1, CONF_NO_BLOCK, set_xff,
 	    "x-forwarded-for insert|none" },
+	{ "certificates", 1, CONF_ARGS_ANY, CONF_NO_BLOCK,
+	    lb_profile_certificates, "certificates NAME..." },
+	{ "tls", 0, 0, CONF_NEEDS_BLOCK, lb_profile_tls, "tls { }" },
+	{ "sni", 3, 3, CONF_NO_BLOCK, lb_profile_sni, "sni NAME pool POOL" },
+	{ "default-pool", 1, 1, CONF_NO_BLOCK, lb_profile_default_pool,
+	    "default-pool NAME" },
 };
 
 int
@@ -138,6 +147,8 @@ set_profile(struct conf_diag *d, const struct conf_node *n, void *obj)
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	p->type = LB_PROFILE_HTTP;
+	p->tls.min_version = 0x0303;	/* TLS 1.2 */
+	snprintf(p->tls.alpn, sizeof(p->tls.alpn), "http/1.1");
 	char ctx[LB_NAME_MAX + 32];
 	snprintf(ctx, sizeof(ctx), "application-profile %s", name);
 	return conf_apply(d, n, ctx, profile_rows, ARRAY_LEN(profile_rows),
@@ -311,6 +322,7 @@ static const struct conf_directive pool_rows[] = {
 	    "[depth N]|header NAME|url-param NAME" },
 	{ "member", 2, 7, CONF_NO_BLOCK, set_member,
 	    "member NAME ADDRESS:PORT [weight N] [backup] [monitor-port N]" },
+	{ "tls", 0, 0, CONF_NEEDS_BLOCK, lb_pool_tls, "tls { }" },
 };
 
 static int
@@ -491,6 +503,10 @@ lb_conf_release(struct lb_conf *c)
 		free(c->pools[i].members);
 	for (size_t i = 0; i < c->nvservers; i++)
 		free(c->vservers[i].listens);
+	for (size_t i = 0; i < c->nprofiles; i++) {
+		free(c->profiles[i].certs);
+		free(c->profiles[i].routes);
+	}
 	free(c->certs);
 	free(c->monitors);
 	free(c->profiles);

@@ -23,21 +23,25 @@ find_name(const void *arr, size_t n, size_t sz, const char *name)
 	return n;
 }
 
-static void
-unknown_ref(struct conf_diag *d, const struct conf_pos *pos,
+size_t
+lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
     const char *what, const char *name, const void *arr, size_t n,
     size_t sz)
 {
-	const char **cands = calloc(n ? n : 1, sizeof(*cands));
+	size_t found = find_name(arr, n, sz, name);
+	const char **cands;
 	char hint[128] = "";
 
-	if (cands != NULL) {
+	if (found < n)
+		return found;
+	if ((cands = calloc(n ? n : 1, sizeof(*cands))) != NULL) {
 		for (size_t i = 0; i < n; i++)
 			cands[i] = (const char *)arr + i * sz;
 		conf_hint(name, cands, n, hint, sizeof(hint));
 	}
 	conf_error(d, pos, "unknown %s '%s'%s", what, name, hint);
 	free(cands);
+	return n;
 }
 
 static unsigned
@@ -51,18 +55,16 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 	if (vs->profile[0] == '\0')
 		conf_error(d, &vs->pos, "virtual-server %s has no 'profile'",
 		    vs->name);
-	else if ((vs->profile_idx = find_name(c->profiles, c->nprofiles,
-	    sizeof(*c->profiles), vs->profile)) == c->nprofiles)
-		unknown_ref(d, &vs->profile_pos, "application-profile",
-		    vs->profile, c->profiles, c->nprofiles,
-		    sizeof(*c->profiles));
+	else
+		vs->profile_idx = lb_conf_ref(d, &vs->profile_pos,
+		    "application-profile", vs->profile, c->profiles,
+		    c->nprofiles, sizeof(*c->profiles));
 	if (vs->default_pool[0] == '\0')
 		conf_error(d, &vs->pos, "virtual-server %s has no "
 		    "'default-pool'", vs->name);
-	else if ((vs->pool_idx = find_name(c->pools, c->npools,
-	    sizeof(*c->pools), vs->default_pool)) == c->npools)
-		unknown_ref(d, &vs->pool_pos, "pool", vs->default_pool,
-		    c->pools, c->npools, sizeof(*c->pools));
+	else
+		vs->pool_idx = lb_conf_ref(d, &vs->pool_pos, "pool",
+		    vs->default_pool, c->pools, c->npools, sizeof(*c->pools));
 	return d->nerrors - before;
 }
 
@@ -140,16 +142,14 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 			conf_error(d, &p->pos, "pool %s has no member", p->name);
 			errors++;
 		}
-		if (p->monitor[0] != '\0' && (p->monitor_idx = find_name(
-		    c->monitors, c->nmonitors, sizeof(*c->monitors),
-		    p->monitor)) == c->nmonitors) {
-			unknown_ref(d, &p->monitor_pos, "monitor", p->monitor,
-			    c->monitors, c->nmonitors, sizeof(*c->monitors));
+		if (p->monitor[0] != '\0' && (p->monitor_idx = lb_conf_ref(
+		    d, &p->monitor_pos, "monitor", p->monitor, c->monitors,
+		    c->nmonitors, sizeof(*c->monitors))) == c->nmonitors)
 			errors++;
-		}
 	}
 	for (size_t i = 0; i < c->nvservers; i++)
 		errors += resolve_vs(c, &c->vservers[i], d);
+	errors += lb_tls_conf_resolve(c, d);
 	return errors + check_listen_dups(c, d) + check_stats_listen(c, d);
 }
 
@@ -175,10 +175,15 @@ print_timeouts(const struct lb_timeouts *t, FILE *out)
 static void
 print_profile(const struct lb_profile_conf *p, FILE *out)
 {
+	static const char *const types[] = { "http", "https",
+	    "ssl-passthrough" };
+
 	fprintf(out, "application-profile %s {\n", p->name);
-	fprintf(out, "    type http\n");
-	fprintf(out, "    x-forwarded-for %s\n", p->xff_insert ? "insert" :
-	    "none");
+	fprintf(out, "    type %s\n", types[p->type]);
+	if (p->type != LB_PROFILE_PASSTHROUGH)
+		fprintf(out, "    x-forwarded-for %s\n", p->xff_insert ?
+		    "insert" : "none");
+	lb_tls_print_profile(p, out);
 	fprintf(out, "}\n");
 }
 
@@ -213,6 +218,7 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 		conf_fmt_duration(buf, sizeof(buf), p->slow_start);
 		fprintf(out, "    slow-start %s\n", buf);
 	}
+	lb_tls_print_pool(p, out);
 	for (size_t i = 0; i < p->nmembers; i++) {
 		const struct lb_member_conf *m = &p->members[i];
 

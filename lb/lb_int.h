@@ -29,6 +29,7 @@
 #include "member.h"
 #include "shm.h"
 #include "pick.h"
+#include "tls_ctx.h"
 #include "transport.h"
 
 #define LB_MAX_HEADERS		100
@@ -59,6 +60,7 @@ struct lb_rt_vs {
 	const struct lb_vs_conf *conf;
 	const struct lb_profile_conf *profile;
 	struct lb_rt_pool *pool;
+	SSL_CTX *tls;			/* https: the default context */
 	size_t index;
 	atomic_uint conns;		/* all threads, for max-connections */
 };
@@ -126,6 +128,8 @@ struct lb_runtime {
 	struct lb_monitors *monitors;	/* NULL: no pool has a monitor */
 	struct lb_logger *logger;	/* NULL: no access log */
 	struct lb_shm shm;		/* counters, member state (shm.h) */
+	struct lb_tls *tls;		/* contexts (tls_ctx.h); NULL until
+					 * lb_runtime_tls */
 	void *shm_own;			/* the block, when not the master's */
 };
 

@@ -87,6 +87,20 @@ char *lb_metrics(struct lb_runtime *rt, size_t *len);
  */
 int lb_runtime_access_logs(struct lb_runtime *rt, const int *fds);
 
+/*
+ * Builds the TLS contexts from the files the master read (tls_cert.h;
+ * blobs are only read: the caller wipes them).  Before any
+ * lb_thread_run; https virtual servers need it.  Returns 0, or -1 after
+ * logging why.
+ */
+struct lb_tls_blob;
+int lb_runtime_tls(struct lb_runtime *rt, const struct lb_tls_blob *blobs,
+    size_t nblobs);
+/* The session ticket keys (n of LB_TICKET_KEY bytes, newest first; see
+ * tls_ctx.h), from any thread once lb_runtime_tls succeeded. */
+void lb_runtime_ticket_keys(struct lb_runtime *rt, const unsigned char *keys,
+    size_t n);
+
 /* Starts the monitor thread: each monitored member is probed once per
  * interval, whatever the number of worker threads.  Returns 0, or -1. */
 int lb_monitors_start(struct lb_runtime *rt);

@@ -193,6 +193,33 @@ lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
 }
 
 int
+lb_runtime_tls(struct lb_runtime *rt, const struct lb_tls_blob *blobs,
+    size_t nblobs)
+{
+	struct conf_diag d;
+
+	conf_diag_init(&d);
+	rt->tls = lb_tls_new(rt->conf, blobs, nblobs, &d);
+	for (size_t i = 0; i < d.nmsgs; i++)
+		log_err("%s", d.msgs[i]);
+	conf_diag_free(&d);
+	if (rt->tls == NULL)
+		return -1;
+	for (size_t i = 0; i < rt->nvs; i++)
+		rt->vs[i].tls = lb_tls_server_ctx(rt->tls,
+		    rt->vs[i].conf->profile_idx);
+	return 0;
+}
+
+void
+lb_runtime_ticket_keys(struct lb_runtime *rt, const unsigned char *keys,
+    size_t n)
+{
+	if (rt->tls != NULL)
+		lb_tls_set_ticket_keys(rt->tls, keys, n);
+}
+
+int
 lb_runtime_access_logs(struct lb_runtime *rt, const int *fds)
 {
 	const char **syslog = calloc(rt->nvs ? rt->nvs : 1, sizeof(char *));
@@ -408,6 +435,7 @@ lb_runtime_free(struct lb_runtime **rtp)
 	free(rt->pools);
 	free(rt->vs);
 	free(rt->shm_own);
+	lb_tls_free(&rt->tls);
 	free(rt);
 	*rtp = NULL;
 }

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "session.h"
+#include "transport_tls.h"
 
 /* ---- llhttp callbacks: all they do is stop the parser where the
  * proxy has something to decide ---- */
@@ -113,8 +114,18 @@ lb_session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
 		return NULL;
 	s->t = t;
 	s->vs = vs;
-	s->cli.ops = &lb_transport_plain;
-	s->cli.fd = fd;
+	s->pool = vs->pool;
+	s->state = SESS_WAIT_REQ;
+	if (vs->tls == NULL) {
+		s->cli.ops = &lb_transport_plain;
+		s->cli.fd = fd;
+	} else if (lb_tls_accept(&s->cli, vs->tls, fd) == 0) {
+		s->state = SESS_HANDSHAKE;
+		s->cli.want = LB_TR_WANT_READ;
+	} else {
+		free(s);
+		return NULL;
+	}
 	memcpy(&s->peer, peer, peerlen < sizeof(s->peer) ? peerlen :
 	    sizeof(s->peer));
 	llhttp_init(&s->reqp, HTTP_REQUEST, &lb_req_settings);
@@ -124,7 +135,6 @@ lb_session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
 	s->io.data = s;
 	ev_init(&s->timer, lb_fwd_timeout);
 	s->timer.data = s;
-	s->state = SESS_WAIT_REQ;
 	s->cexp = ev_now(t->loop) +
 	    (ev_tstamp)t->rt->conf->timeouts.http_request / 1000.0;
 	link_session(t, s);

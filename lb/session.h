@@ -4,6 +4,8 @@
  *
  * States, in the order a connection normally goes through them:
  *
+ *   HANDSHAKE  TLS handshake with the client (https profiles; timeout
+ *              http-request, which goes on counting in WAIT_REQ)
  *   WAIT_REQ   no byte of the next request yet (new or keep-alive)
  *   READ_HEAD  request head arriving (timeout http-request)
  *   FORWARD    a member was picked: request and response flow; the
@@ -29,6 +31,7 @@
 #define LB_DRAIN_IDLE	1.0
 
 enum lb_sess_state {
+	SESS_HANDSHAKE,
 	SESS_WAIT_REQ,
 	SESS_READ_HEAD,
 	SESS_FORWARD,
@@ -52,6 +55,8 @@ union lb_sockaddr {
 struct lb_session {
 	struct lb_thread *t;
 	struct lb_rt_vs *vs;
+	struct lb_rt_pool *pool;	/* where requests go: the virtual
+					 * server's, or the one SNI chose */
 	struct lb_session *next, *prev;	/* the thread's live sessions */
 	struct lb_transport cli;
 	ev_io io;

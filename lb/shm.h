@@ -38,7 +38,9 @@ struct lb_ctr {
 	_Atomic uint64_t bytes_in;	/* from clients */
 	_Atomic uint64_t bytes_out;	/* to clients */
 	_Atomic uint64_t resp[6];	/* 1xx..5xx, [0] = other */
-	_Atomic uint64_t errors;	/* connect failures, bad responses */
+	_Atomic uint64_t errors;	/* members: connect failures, bad
+					 * responses; virtual servers: failed
+					 * TLS handshakes, refused hellos */
 };
 
 /* A member's state that must outlive the worker. */

@@ -1,13 +1,16 @@
 /*
- * lb/tls_cert.c - see tls_cert.h.  The key is read only to check it
- * against the certificate, then freed; nothing of it is kept or logged.
+ * lb/tls_cert.c - see tls_cert.h.  Each file is read once, into memory,
+ * and checked there: what the worker gets is exactly what was checked.
+ * Key bytes are wiped when freed and never logged.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -49,9 +52,40 @@ lb_cert_fmt_time(char *buf, size_t size, int64_t t, bool iso)
 		snprintf(buf, size, "%lld", (long long)t);
 }
 
-static void
-add_name(struct lb_cert_info *ci, const char *name, size_t len)
+void
+lb_cert_names(X509 *x, void (*fn)(const char *name, size_t len, void *arg),
+    void *arg)
 {
+	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+	    NULL);
+	X509_NAME *subj = X509_get_subject_name(x);
+	bool any = false;
+	int i;
+
+	for (i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+
+		if (g->type != GEN_DNS)
+			continue;
+		fn((const char *)ASN1_STRING_get0_data(g->d.dNSName),
+		    (size_t)ASN1_STRING_length(g->d.dNSName), arg);
+		any = true;
+	}
+	GENERAL_NAMES_free(sans);
+	if (!any && subj != NULL &&
+	    (i = X509_NAME_get_index_by_NID(subj, NID_commonName, -1)) >= 0) {
+		ASN1_STRING *cn = X509_NAME_ENTRY_get_data(
+		    X509_NAME_get_entry(subj, i));
+
+		fn((const char *)ASN1_STRING_get0_data(cn),
+		    (size_t)ASN1_STRING_length(cn), arg);
+	}
+}
+
+static void
+add_name(const char *name, size_t len, void *arg)
+{
+	struct lb_cert_info *ci = arg;
 	size_t used = strlen(ci->names);
 
 	if (used + len + 2 > sizeof(ci->names))
@@ -60,34 +94,6 @@ add_name(struct lb_cert_info *ci, const char *name, size_t len)
 		ci->names[used++] = ' ';
 	memcpy(ci->names + used, name, len);
 	ci->names[used + len] = '\0';
-}
-
-/* The DNS names of subjectAltName, else the subject's CN. */
-static void
-collect_names(X509 *x, struct lb_cert_info *ci)
-{
-	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
-	    NULL);
-	X509_NAME *subj = X509_get_subject_name(x);
-	int i;
-
-	for (i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans); i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
-
-		if (g->type == GEN_DNS)
-			add_name(ci, (const char *)ASN1_STRING_get0_data(
-			    g->d.dNSName), (size_t)ASN1_STRING_length(
-			    g->d.dNSName));
-	}
-	GENERAL_NAMES_free(sans);
-	if (ci->names[0] == '\0' && subj != NULL &&
-	    (i = X509_NAME_get_index_by_NID(subj, NID_commonName, -1)) >= 0) {
-		ASN1_STRING *cn = X509_NAME_ENTRY_get_data(
-		    X509_NAME_get_entry(subj, i));
-
-		add_name(ci, (const char *)ASN1_STRING_get0_data(cn),
-		    (size_t)ASN1_STRING_length(cn));
-	}
 }
 
 static void
@@ -114,7 +120,7 @@ describe(X509 *x, EVP_PKEY *key, struct lb_cert_info *ci)
 
 	one_line(X509_get_subject_name(x), ci->subject, sizeof(ci->subject));
 	one_line(X509_get_issuer_name(x), ci->issuer, sizeof(ci->issuer));
-	collect_names(x, ci);
+	lb_cert_names(x, add_name, ci);
 	ci->not_before = asn1_time(X509_get0_notBefore(x));
 	ci->not_after = asn1_time(X509_get0_notAfter(x));
 	switch (EVP_PKEY_get_base_id(key)) {
@@ -145,34 +151,103 @@ describe(X509 *x, EVP_PKEY *key, struct lb_cert_info *ci)
 			    "%02X", md[i]);
 }
 
-/* Reads the leaf (and the chain after it) of path.  NULL after an
- * error. */
-static X509 *
-read_certs(const char *path, const struct conf_pos *pos, unsigned *chain,
-    struct conf_diag *d)
-{
-	FILE *f = fopen(path, "r");
-	X509 *leaf, *x;
+#define LB_TLS_FILE_MAX	(1 << 20)	/* no PEM file is near this */
 
-	if (f == NULL) {
-		conf_error(d, pos, "cannot read certificate %s: %s", path,
+/* Reads path whole into b (NUL-terminated).  key: the file holds a
+ * private key (warn when others can read it).  -1 after an error. */
+static int
+read_file(const char *path, const struct conf_pos *pos, const char *what,
+    bool key, struct lb_tls_blob *b, struct conf_diag *d)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	ssize_t n = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		conf_error(d, pos, "cannot read %s %s: %s", what, path,
 		    strerror(errno));
-		return NULL;
+		goto close_fd;
 	}
+	if (!S_ISREG(st.st_mode) || st.st_size > LB_TLS_FILE_MAX) {
+		conf_error(d, pos, "%s %s: not a regular file of at most %d "
+		    "bytes", what, path, LB_TLS_FILE_MAX);
+		goto close_fd;
+	}
+	if (key && (st.st_mode & S_IROTH))
+		conf_warning(d, pos, "key %s can be read by any user (mode "
+		    "%04o): make it readable by root only (0600)", path,
+		    (unsigned)(st.st_mode & 07777));
+	if ((b->data = malloc((size_t)st.st_size + 1)) == NULL) {
+		conf_error(d, pos, "out of memory");
+		goto close_fd;
+	}
+	b->len = 0;
+	while (b->len < (size_t)st.st_size && ((n = read(fd, b->data + b->len,
+	    (size_t)st.st_size - b->len)) > 0 || (n < 0 && errno == EINTR)))
+		b->len += n > 0 ? (size_t)n : 0;
+	if (n < 0) {
+		conf_error(d, pos, "cannot read %s %s: %s", what, path,
+		    strerror(errno));
+		lb_tls_blob_wipe(b);
+		goto close_fd;
+	}
+	b->data[b->len] = '\0';
+	(void)close(fd);
+	return 0;
+close_fd:
+	if (fd >= 0)
+		(void)close(fd);
+	return -1;
+}
+
+void
+lb_tls_blob_wipe(struct lb_tls_blob *b)
+{
+	if (b->data != NULL)
+		OPENSSL_cleanse(b->data, b->len);
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+}
+
+/* Counts the certificates of b; *leaf gets the first (NULL: none). */
+static unsigned
+parse_certs(const struct lb_tls_blob *b, X509 **leaf)
+{
+	BIO *bio = BIO_new_mem_buf(b->data, (int)b->len);
+	unsigned n = 0;
+	X509 *x;
+
+	*leaf = NULL;
+	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, NULL,
+	    NULL)) != NULL) {
+		if (n++ == 0)
+			*leaf = x;
+		else
+			X509_free(x);
+	}
+	BIO_free(bio);
+	return n;
+}
+
+/* Reads a file of certificates into b.  Returns how many it holds (at
+ * least one), or 0 after an error. */
+static unsigned
+read_certs(const char *path, const struct conf_pos *pos, const char *what,
+    struct lb_tls_blob *b, X509 **leaf, struct conf_diag *d)
+{
+	unsigned n;
+
+	if (read_file(path, pos, what, false, b, d) < 0)
+		return 0;
 	ERR_clear_error();
-	if ((leaf = PEM_read_X509(f, NULL, NULL, NULL)) == NULL) {
+	if ((n = parse_certs(b, leaf)) == 0) {
 		conf_error(d, pos, "%s: no PEM certificate in it (%s)", path,
 		    ssl_reason("not PEM"));
-		fclose(f);
-		return NULL;
-	}
-	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		(*chain)++;
-		X509_free(x);
+		lb_tls_blob_wipe(b);
 	}
 	ERR_clear_error();		/* the end of the file */
-	fclose(f);
-	return leaf;
+	return n;
 }
 
 /* The password callback: only called for an encrypted key. */
@@ -186,33 +261,55 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static EVP_PKEY *
-read_key(const struct lb_cert_conf *cc, struct conf_diag *d)
+EVP_PKEY *
+lb_tls_parse_key(const struct lb_tls_blob *b, bool *encrypted)
 {
-	FILE *f = fopen(cc->key, "r");
+	BIO *bio = BIO_new_mem_buf(b->data, (int)b->len);
 	EVP_PKEY *key;
-	struct stat st;
-	int encrypted = 0;
+	int enc = 0;
 
-	if (f == NULL) {
-		conf_error(d, &cc->key_pos, "cannot read key %s: %s", cc->key,
-		    strerror(errno));
+	key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &enc) :
+	    NULL;
+	BIO_free(bio);
+	if (encrypted != NULL)
+		*encrypted = enc != 0;
+	return key;
+}
+
+static EVP_PKEY *
+read_key(const struct lb_cert_conf *cc, struct lb_tls_blob *b,
+    struct conf_diag *d)
+{
+	EVP_PKEY *key;
+	bool encrypted;
+
+	if (read_file(cc->key, &cc->key_pos, "key", true, b, d) < 0)
 		return NULL;
-	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-		conf_warning(d, &cc->key_pos, "key %s can be read by any user "
-		    "(mode %04o): make it readable by root only (0600)",
-		    cc->key, (unsigned)(st.st_mode & 07777));
 	ERR_clear_error();
-	key = PEM_read_PrivateKey(f, NULL, no_passphrase, &encrypted);
-	fclose(f);
-	if (key == NULL)
+	if ((key = lb_tls_parse_key(b, &encrypted)) == NULL) {
 		conf_error(d, &cc->key_pos, encrypted ? "key %s is encrypted: "
 		    "edged needs it unencrypted, readable by root only%s" :
 		    "%s: no PEM private key in it (%s)", cc->key,
 		    encrypted ? "" : ssl_reason("not PEM"));
+		lb_tls_blob_wipe(b);
+	}
 	ERR_clear_error();
 	return key;
+}
+
+/* Appends the chain file's bytes to the certificate's. */
+static int
+append_chain(struct lb_tls_blob *cert, struct lb_tls_blob *chain)
+{
+	char *p = realloc(cert->data, cert->len + chain->len + 2);
+
+	if (p == NULL)
+		return -1;
+	p[cert->len] = '\n';
+	memcpy(p + cert->len + 1, chain->data, chain->len + 1);
+	cert->data = p;
+	cert->len += chain->len + 1;
+	return 0;
 }
 
 /* Warns about a certificate outside its validity period. */
@@ -238,24 +335,31 @@ check_dates(const struct lb_cert_conf *cc, const struct lb_cert_info *ci,
 
 static unsigned
 load_one(const struct lb_cert_conf *cc, struct lb_cert_info *ci,
-    struct conf_diag *d)
+    struct lb_tls_blob *blobs, struct conf_diag *d)
 {
-	unsigned chain = 0, errors = 0;
-	X509 *leaf = read_certs(cc->cert, &cc->cert_pos, &chain, d);
-	EVP_PKEY *key = read_key(cc, d);
+	struct lb_tls_blob chain = { 0 };
+	unsigned n = 0, errors = 0;
+	X509 *leaf = NULL, *first = NULL;
+	EVP_PKEY *key;
 
-	if (leaf == NULL)
+	if ((n = read_certs(cc->cert, &cc->cert_pos, "certificate", &blobs[0],
+	    &leaf, d)) == 0)
 		errors++;
-	if (key == NULL)
+	if ((key = read_key(cc, &blobs[1], d)) == NULL)
 		errors++;
 	if (cc->chain[0] != '\0') {
-		X509 *first = read_certs(cc->chain, &cc->chain_pos, &chain, d);
+		unsigned k = read_certs(cc->chain, &cc->chain_pos, "chain",
+		    &chain, &first, d);
 
-		if (first == NULL)
+		if (k == 0)
 			errors++;
-		else
-			chain++;
+		else if (n > 0 && append_chain(&blobs[0], &chain) < 0) {
+			conf_error(d, &cc->chain_pos, "out of memory");
+			errors++;
+		}
+		n += k;
 		X509_free(first);
+		lb_tls_blob_wipe(&chain);
 	}
 	if (leaf != NULL && key != NULL) {
 		if (X509_check_private_key(leaf, key) != 1) {
@@ -264,7 +368,7 @@ load_one(const struct lb_cert_conf *cc, struct lb_cert_info *ci,
 			errors++;
 		}
 		describe(leaf, key, ci);
-		ci->chain = chain;
+		ci->chain = n - 1;
 		check_dates(cc, ci, d);
 	}
 	ERR_clear_error();
@@ -273,24 +377,74 @@ load_one(const struct lb_cert_conf *cc, struct lb_cert_info *ci,
 	return errors;
 }
 
-unsigned
-lb_certs_load(const struct lb_conf *c, struct conf_diag *d,
-    struct lb_cert_info **out)
+/* A CA file: at least one certificate. */
+static unsigned
+load_ca(const char *path, const struct conf_pos *pos, struct lb_tls_blob *b,
+    struct conf_diag *d)
 {
-	struct lb_cert_info *v = NULL;
+	X509 *first = NULL;
+	unsigned n = read_certs(path, pos, "CA file", b, &first, d);
+
+	X509_free(first);
+	return n == 0;
+}
+
+static unsigned
+load_cas(const struct lb_conf *c, struct lb_tls_blob *blobs,
+    struct conf_diag *d)
+{
 	unsigned errors = 0;
 
-	*out = NULL;
-	if (c->ncerts == 0)
+	for (size_t i = 0; i < c->nprofiles; i++) {
+		const struct lb_tls_server_conf *t = &c->profiles[i].tls;
+
+		if (c->profiles[i].type == LB_PROFILE_HTTPS &&
+		    t->client_ca[0] != '\0')
+			errors += load_ca(t->client_ca, &t->client_ca_pos,
+			    &blobs[t->client_ca_slot], d);
+	}
+	for (size_t i = 0; i < c->npools; i++) {
+		const struct lb_tls_client_conf *t = &c->pools[i].tls;
+
+		if (t->enabled && t->ca[0] != '\0')
+			errors += load_ca(t->ca, &t->ca_pos,
+			    &blobs[t->ca_slot], d);
+	}
+	return errors;
+}
+
+unsigned
+lb_tls_files_load(const struct lb_conf *c, struct conf_diag *d,
+    struct lb_tls_files *out)
+{
+	unsigned errors = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (c->tls_nfiles == 0)
 		return 0;
-	if ((v = calloc(c->ncerts, sizeof(*v))) == NULL) {
+	out->certs = calloc(c->ncerts ? c->ncerts : 1, sizeof(*out->certs));
+	out->blobs = calloc(c->tls_nfiles, sizeof(*out->blobs));
+	if (out->certs == NULL || out->blobs == NULL) {
+		lb_tls_files_release(out);
 		conf_error(d, NULL, "out of memory");
 		return 1;
 	}
+	out->nblobs = c->tls_nfiles;
 	for (size_t i = 0; i < c->ncerts; i++) {
-		snprintf(v[i].name, sizeof(v[i].name), "%s", c->certs[i].name);
-		errors += load_one(&c->certs[i], &v[i], d);
+		snprintf(out->certs[i].name, sizeof(out->certs[i].name), "%s",
+		    c->certs[i].name);
+		errors += load_one(&c->certs[i], &out->certs[i],
+		    &out->blobs[2 * i], d);
 	}
-	*out = v;
-	return errors;
+	return errors + load_cas(c, out->blobs, d);
+}
+
+void
+lb_tls_files_release(struct lb_tls_files *f)
+{
+	for (size_t i = 0; f->blobs != NULL && i < f->nblobs; i++)
+		lb_tls_blob_wipe(&f->blobs[i]);
+	free(f->blobs);
+	free(f->certs);
+	memset(f, 0, sizeof(*f));
 }

@@ -7,6 +7,7 @@
 #ifndef EDGED_LB_TRANSPORT_H
 #define EDGED_LB_TRANSPORT_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct lb_transport;
@@ -21,6 +22,10 @@ struct lb_transport_ops {
 	void (*shutdown_write)(struct lb_transport *tr);
 	/* Closes the fd and frees what the transport holds; fd becomes -1. */
 	void (*close)(struct lb_transport *tr);
+	/* Bytes already read from the socket wait in the transport, which a
+	 * read would return without the socket becoming readable (NULL: a
+	 * transport that never holds any). */
+	bool (*pending)(struct lb_transport *tr);
 };
 
 /* tr->want: what an op that returned EAGAIN waits for (the values of

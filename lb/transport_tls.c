@@ -107,12 +107,19 @@ tls_close(struct lb_transport *tr)
 	tr->fd = -1;
 }
 
+static bool
+tls_pending(struct lb_transport *tr)
+{
+	return SSL_has_pending(ssl_of(tr)) == 1;
+}
+
 const struct lb_transport_ops lb_transport_tls = {
 	.name = "tls",
 	.read = tls_read,
 	.write = tls_write,
 	.shutdown_write = tls_shutdown_write,
 	.close = tls_close,
+	.pending = tls_pending,
 };
 
 static int
@@ -190,6 +197,12 @@ lb_tls_handshake(struct lb_transport *tr, char *why, size_t size)
 		    ERR_peek_last_error()) : "handshake failed");
 	ERR_clear_error();
 	return -1;
+}
+
+bool
+lb_tls_started(struct lb_transport *tr)
+{
+	return BIO_number_read(SSL_get_rbio(ssl_of(tr))) > 0;
 }
 
 void

@@ -30,6 +30,10 @@ int lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
  */
 int lb_tls_handshake(struct lb_transport *tr, char *why, size_t size);
 
+/* Whether the peer sent any byte yet: a connection closed before that
+ * is a probe, not a failed handshake. */
+bool lb_tls_started(struct lb_transport *tr);
+
 /* What a finished handshake agreed, for logs and statistics. */
 struct lb_tls_desc {
 	char version[16];		/* "TLSv1.3" */

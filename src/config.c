@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "tls_ctx.h"
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -92,6 +93,17 @@ set_hard_stop(struct conf_diag *d, const struct conf_node *n, void *obj)
 	    &c->hard_stop_after_ms);
 }
 
+static int
+set_ticket_rotate(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+
+	/* a minute at least: each rotation costs every client a full
+	 * handshake once its ticket's key is gone */
+	return conf_get_duration(d, n, 1, 60 * 1000, 7 * 24 * 3600 * 1000ULL,
+	    &c->ticket_rotate_ms);
+}
+
 static const struct conf_directive global_rows[] = {
 	{ "workers", 1, 1, CONF_NO_BLOCK, set_workers, "workers N|auto" },
 	{ "user", 1, 1, CONF_NO_BLOCK, set_user, "user NAME" },
@@ -102,6 +114,8 @@ static const struct conf_directive global_rows[] = {
 	{ "grace", 1, 1, CONF_NO_BLOCK, set_grace, "grace DURATION" },
 	{ "hard-stop-after", 1, 1, CONF_NO_BLOCK, set_hard_stop,
 	    "hard-stop-after DURATION" },
+	{ "tls-ticket-rotate", 1, 1, CONF_NO_BLOCK, set_ticket_rotate,
+	    "tls-ticket-rotate DURATION" },
 };
 
 static int
@@ -184,6 +198,7 @@ core_conf_init(struct core_conf *c)
 	c->max_connections = 50000;
 	c->grace_ms = 30 * 1000;
 	c->hard_stop_after_ms = 5 * 60 * 1000;
+	c->ticket_rotate_ms = 3600 * 1000;
 }
 
 struct edged_conf *
@@ -250,7 +265,9 @@ edged_conf_print(const struct edged_conf *c, FILE *out)
 	conf_fmt_duration(d, sizeof(d), c->core.grace_ms);
 	fprintf(out, "    grace %s\n", d);
 	conf_fmt_duration(d, sizeof(d), c->core.hard_stop_after_ms);
-	fprintf(out, "    hard-stop-after %s\n}\n", d);
+	fprintf(out, "    hard-stop-after %s\n", d);
+	conf_fmt_duration(d, sizeof(d), c->core.ticket_rotate_ms);
+	fprintf(out, "    tls-ticket-rotate %s\n}\n", d);
 	lb_conf_print(&c->lb, out);
 }
 
@@ -272,13 +289,23 @@ edged_conf_to_text(const struct edged_conf *c, size_t *len)
 
 unsigned
 edged_conf_check_files(const struct edged_conf *c, struct conf_diag *d,
-    struct lb_cert_info **certs)
+    struct lb_tls_files *files)
 {
-	struct lb_cert_info *none;
-	unsigned errors = lb_certs_load(&c->lb, d, certs ? certs : &none);
+	struct lb_tls_files mine;
+	struct lb_tls_files *f = files != NULL ? files : &mine;
+	unsigned errors = lb_tls_files_load(&c->lb, d, f);
+	struct lb_tls *tls;
 
-	if (certs == NULL)
-		free(none);
+	if (errors == 0) {
+		unsigned before = d->nerrors;
+
+		tls = lb_tls_new(&c->lb, f->blobs, f->nblobs, d);
+		if (tls == NULL)
+			errors += d->nerrors - before ? d->nerrors - before : 1;
+		lb_tls_free(&tls);
+	}
+	if (files == NULL)
+		lb_tls_files_release(&mine);
 	return errors;
 }
 

@@ -24,6 +24,7 @@ struct core_conf {
 					 * for this long */
 	uint64_t hard_stop_after_ms;	/* a generation draining after a
 					 * reload is stopped after this */
+	uint64_t ticket_rotate_ms;	/* a new TLS session ticket key */
 };
 
 struct edged_conf {
@@ -50,12 +51,14 @@ void edged_conf_print(const struct edged_conf *c, FILE *out);
 char *edged_conf_to_text(const struct edged_conf *c, size_t *len);
 /*
  * The checks that read files (the master's, `edged -t`'s; never the
- * worker's, which reads no file): certificates and keys.  Errors and
- * warnings go to d; *certs gets what was read (lb_certs_load), unless
- * certs is NULL (a check only).  Returns the number of errors.
+ * worker's, which reads no file): certificates, keys and CA files, then
+ * the TLS contexts built from them (tls_ctx.h), which are dropped.
+ * Errors and warnings go to d; *files gets what was read, to release with
+ * lb_tls_files_release, unless files is NULL (a check only).  Returns
+ * the number of errors.
  */
 unsigned edged_conf_check_files(const struct edged_conf *c,
-    struct conf_diag *d, struct lb_cert_info **certs);
+    struct conf_diag *d, struct lb_tls_files *files);
 /* The thread count workers resolves to on this machine. */
 unsigned edged_conf_threads(const struct edged_conf *c);
 

@@ -150,8 +150,8 @@ certificates_text(struct master *m, bool json, FILE *f)
 		    "NOT-AFTER", "DAYS", "KEY", "CHAIN", "NAMES");
 	else
 		fprintf(f, "{\"certificates\":[");
-	for (size_t i = 0; g->certs != NULL && i < n; i++) {
-		const struct lb_cert_info *ci = &g->certs[i];
+	for (size_t i = 0; g->tls.certs != NULL && i < n; i++) {
+		const struct lb_cert_info *ci = &g->tls.certs[i];
 		const struct lb_cert_conf *cc = &g->conf->lb.certs[i];
 		long long days = (long long)((ci->not_after - now) / 86400);
 		char key[32];

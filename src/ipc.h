@@ -9,6 +9,8 @@
  *   MEMBER* (op, value; "POOL MEMBER")  FAILED (text: why)
  *   STATS_LISTENER (fd)
  *   LOG_FD (fd: virtual server arg0's access-log file)
+ *   TLS_FILE_DATA*, TLS_FILE_END (slot)
+ *   TICKET_KEYS (also at each rotation)
  *   START
  *   STATS (id, json)
  *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
@@ -43,6 +45,10 @@ enum ipc_type {
 	IPC_LOG_FD,			/* fd: virtual server arg0's log */
 	IPC_SHM,			/* fd: the state block (lb/shm.h),
 					 * arg0 bytes; right after CONFIG_END */
+	IPC_TLS_FILE_DATA,		/* a TLS file the master read, slot */
+	IPC_TLS_FILE_END,		/* arg0 (lb.h); before START */
+	IPC_TICKET_KEYS,		/* arg0 keys of LB_TICKET_KEY bytes,
+					 * newest first */
 };
 
 struct ipc_hdr {

@@ -73,6 +73,25 @@ lookup_user(const struct gen *g, struct passwd **pw)
 	return 0;
 }
 
+static int
+send_tickets(struct master *m, struct worker *w)
+{
+	return ipc_send(w->ipc, IPC_TICKET_KEYS, (uint32_t)m->tickets.n, 0,
+	    m->tickets.keys, m->tickets.n * LB_TICKET_KEY, -1);
+}
+
+/* The certificates, keys and CA files as read (the worker reads no
+ * file), and the ticket keys. */
+static int
+send_tls(struct master *m, struct worker *w, const struct gen *g)
+{
+	for (size_t i = 0; i < g->tls.nblobs; i++)
+		if (ipc_send_blob(w->ipc, IPC_TLS_FILE_DATA, IPC_TLS_FILE_END,
+		    (uint32_t)i, g->tls.blobs[i].data, g->tls.blobs[i].len) < 0)
+			return -1;
+	return send_tickets(m, w);
+}
+
 /* Sends the configuration text and every socket, then START. */
 static int
 feed_worker(struct worker *w, const struct gen *g)
@@ -81,7 +100,8 @@ feed_worker(struct worker *w, const struct gen *g)
 
 	if (ipc_send_blob(w->ipc, IPC_CONFIG_DATA, IPC_CONFIG_END, 0,
 	    g->text, g->len) < 0 || ipc_send(w->ipc, IPC_SHM,
-	    (uint32_t)w->blk.len, 0, NULL, 0, w->blk.fd) < 0)
+	    (uint32_t)w->blk.len, 0, NULL, 0, w->blk.fd) < 0 ||
+	    send_tls(w->m, w, g) < 0)
 		return -1;
 	for (size_t i = 0; i < ls->nlisteners * ls->nthreads; i++)
 		if (ipc_send(w->ipc, IPC_LISTENER, (uint32_t)(i / ls->nthreads),
@@ -132,6 +152,28 @@ master_refresh_state(struct master *m)
 		ev_timer_again(m->loop, &m->state_timer);
 	else
 		ev_timer_stop(m->loop, &m->state_timer);
+}
+
+/* A new ticket key for every live worker; the period is the one in
+ * force now. */
+static void
+ticket_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct master *m = t->data;
+
+	(void)revents;
+	if (tickets_rotate(&m->tickets) < 0) {
+		log_warn("no new TLS ticket key: the random generator failed");
+	} else {
+		if (m->worker != NULL)
+			(void)send_tickets(m, m->worker);
+		if (m->pending != NULL)
+			(void)send_tickets(m, m->pending);
+		for (struct worker *d = m->draining; d != NULL; d = d->next)
+			(void)send_tickets(m, d);
+	}
+	t->repeat = (double)m->gen->conf->core.ticket_rotate_ms / 1000.0;
+	ev_timer_again(loop, t);
 }
 
 static void
@@ -360,7 +402,7 @@ gen_unref(struct gen *g)
 		if (g->log_fds[i] >= 0)
 			(void)close(g->log_fds[i]);
 	free(g->log_fds);
-	free(g->certs);
+	lb_tls_files_release(&g->tls);
 	edged_conf_free(&g->conf);
 	free(g->text);
 	free(g);
@@ -408,7 +450,7 @@ gen_load(struct master *m, const struct listen_set *prev,
 	g->listeners.stats.fd = -1;	/* no socket until built */
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
-	    edged_conf_check_files(g->conf, d, &g->certs) > 0 ||
+	    edged_conf_check_files(g->conf, d, &g->tls) > 0 ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
 	    open_logs(g, d) < 0 ||
 	    listen_set_build(&g->listeners, &g->conf->lb,
@@ -745,6 +787,11 @@ init_watchers(struct master *m)
 	ev_init(&m->state_timer, state_timer_cb);
 	m->state_timer.repeat = 0.25;
 	m->state_timer.data = m;
+	ev_init(&m->ticket_timer, ticket_timer_cb);
+	m->ticket_timer.repeat = (double)m->gen->conf->core.ticket_rotate_ms /
+	    1000.0;
+	m->ticket_timer.data = m;
+	ev_timer_again(m->loop, &m->ticket_timer);
 }
 
 /*
@@ -764,6 +811,8 @@ resume_upgrade(struct master *m, struct upgrade_state *u)
 		m->started = u->started;
 	if (upgrade_adopt(m, u) < 0)
 		log_warn("upgrade: some runtime state was lost (see above)");
+	if (m->tickets.n == 0 && tickets_rotate(&m->tickets) < 0)
+		return -1;
 	if (m->worker == NULL) {
 		/* nothing to take over from: start as usual */
 		if (client != NULL)
@@ -822,6 +871,10 @@ master_main(const char *path, bool debug, int upgrade_fd)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
 	raise_fd_limit(m.gen->conf->core.max_connections);
+	if (u == NULL && tickets_rotate(&m.tickets) < 0) {
+		log_err("cannot make a TLS ticket key: no randomness");
+		return 1;
+	}
 	init_watchers(&m);
 	if (u != NULL) {
 		/* the new generation holds its own duplicates now */
@@ -844,6 +897,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	gen_unref(m.gen);
 	free(m.overrides);
 	state_free(&m.state);
+	tickets_wipe(&m.tickets);
 	log_info("stopped");
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "listeners.h"
 #include "state.h"
+#include "tickets.h"
 
 /* One configuration generation: the parsed file, its text as sent to
  * workers, and its sockets.  Freed when the last worker using it is. */
@@ -21,7 +22,7 @@ struct gen {
 	size_t len;
 	struct listen_set listeners;
 	int *log_fds;			/* [nvservers]: access-log files, -1 */
-	struct lb_cert_info *certs;	/* [conf->lb.ncerts], as read */
+	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
 	unsigned refs;
 	ev_tstamp loaded;
 };
@@ -86,6 +87,8 @@ struct master {
 	struct state state;		/* carried between workers */
 	ev_timer state_timer;		/* refreshes bases while several
 					 * workers live */
+	struct tickets tickets;		/* TLS session ticket keys */
+	ev_timer ticket_timer;		/* rotates them */
 	struct ipc_msg msg;
 };
 

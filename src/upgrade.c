@@ -96,6 +96,7 @@ save_state(struct master *m, FILE *f, struct fdlist *l, int client_fd)
 	}
 	state_pull_history(&m->state, &m->worker->blk);
 	state_save(&m->state, f);
+	tickets_save(&m->tickets, f);
 }
 
 static void
@@ -332,6 +333,8 @@ upgrade_read(int fd)
 		u->lines = v;
 		u->nlines++;
 	}
+	if (text != NULL)
+		explicit_bzero(text, len);
 	free(text);
 	(void)fclose(f);
 	if (u->nlines == 0 || strcmp(u->lines[0], UPGRADE_MAGIC) != 0) {
@@ -396,6 +399,9 @@ upgrade_adopt(struct master *m, struct upgrade_state *u)
 		    state_load_line(&m->state, s) < 0) {
 			log_warn("upgrade: bad state line: %s", s);
 			errors++;
+		} else if (tickets_load_line(&m->tickets, s) < 0) {
+			log_warn("upgrade: bad TLS ticket keys; new ones");
+			errors++;
 		}
 	}
 	/* a worker that died while we were exec'ing: reap it now */
@@ -408,8 +414,11 @@ upgrade_state_free(struct upgrade_state *u)
 {
 	if (u == NULL)
 		return;
-	for (size_t i = 0; i < u->nlines; i++)
+	/* the ticket keys were among them */
+	for (size_t i = 0; i < u->nlines; i++) {
+		explicit_bzero(u->lines[i], strlen(u->lines[i]));
 		free(u->lines[i]);
+	}
 	free(u->lines);
 	listen_set_release(&u->old);
 	free(u);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "member.h"
 #include "stats_http.h"
+#include "tls_ctx.h"
 #include "worker.h"
 
 struct worker_thread {
@@ -44,6 +45,11 @@ struct worker {
 	int *log_fds;			/* [nvservers]: access-log files */
 	void *shm;			/* the master's state block */
 	size_t shm_len;
+	struct lb_tls_blob *tls;	/* [conf->lb.tls_nfiles]: the files
+					 * the master read, until the
+					 * contexts are built */
+	unsigned char tickets[LB_TICKET_KEYS * LB_TICKET_KEY];
+	size_t ntickets;
 	struct worker_thread *threads;
 	atomic_bool *done;
 	struct ipc_msg msg;
@@ -123,7 +129,54 @@ apply_member(struct worker *w)
 		    member);
 }
 
-/* LISTENER messages until START: one socket per listener per thread. */
+/* A piece of a TLS file (TLS_FILE_DATA), or its end. */
+static int
+add_tls_file(struct worker *w)
+{
+	uint32_t slot = w->msg.hdr.arg0;
+	struct lb_tls_blob *b;
+	char *p;
+
+	if (slot >= w->conf->lb.tls_nfiles)
+		return fail(w, "bad TLS file message from master");
+	b = &w->tls[slot];
+	if (w->msg.hdr.type == IPC_TLS_FILE_END)
+		return b->data != NULL ? 0 : fail(w, "empty TLS file");
+	if ((p = malloc(b->len + w->msg.hdr.len + 1)) == NULL)
+		return fail(w, "out of memory");
+	/* copied, not realloc'd: no key byte is left behind unwiped */
+	if (b->data != NULL)
+		memcpy(p, b->data, b->len);
+	memcpy(p + b->len, w->msg.data, w->msg.hdr.len);
+	p[b->len + w->msg.hdr.len] = '\0';
+	b->len += w->msg.hdr.len;
+	explicit_bzero(w->msg.data, w->msg.hdr.len);
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->len - w->msg.hdr.len);
+	free(b->data);
+	b->data = p;
+	return 0;
+}
+
+static void
+set_tickets(struct worker *w)
+{
+	size_t n = w->msg.hdr.arg0;
+
+	if (n == 0 || n > LB_TICKET_KEYS || w->msg.hdr.len !=
+	    n * LB_TICKET_KEY) {
+		log_err("bad ticket keys from master");
+		return;
+	}
+	memcpy(w->tickets, w->msg.data, w->msg.hdr.len);
+	explicit_bzero(w->msg.data, w->msg.hdr.len);
+	w->ntickets = n;
+	if (w->rt != NULL)
+		lb_runtime_ticket_keys(w->rt, w->tickets, n);
+}
+
+/* The messages between the state block and START: sockets (one per
+ * listener per thread), TLS files, ticket keys, edgectl changes. */
 static int
 read_listeners(struct worker *w)
 {
@@ -143,6 +196,16 @@ read_listeners(struct worker *w)
 		if (w->msg.hdr.type == IPC_MEMBER) {
 			/* the edgectl changes in force, before traffic */
 			apply_member(w);
+			continue;
+		}
+		if (w->msg.hdr.type == IPC_TLS_FILE_DATA ||
+		    w->msg.hdr.type == IPC_TLS_FILE_END) {
+			if (add_tls_file(w) < 0)
+				return -1;
+			continue;
+		}
+		if (w->msg.hdr.type == IPC_TICKET_KEYS) {
+			set_tickets(w);
 			continue;
 		}
 		if (w->msg.hdr.type == IPC_STATS_LISTENER && w->msg.fd >= 0) {
@@ -167,6 +230,35 @@ read_listeners(struct worker *w)
 	return 0;
 }
 
+static void
+wipe_tls_files(struct worker *w)
+{
+	for (size_t i = 0; w->tls != NULL && i < w->conf->lb.tls_nfiles; i++)
+		lb_tls_blob_wipe(&w->tls[i]);
+	free(w->tls);
+	w->tls = NULL;
+}
+
+/* The TLS contexts, from the files as the master read them; the key
+ * bytes are wiped at once. */
+static int
+build_tls(struct worker *w)
+{
+	int rc;
+
+	for (size_t i = 0; i < w->conf->lb.tls_nfiles; i++)
+		if (w->tls[i].data == NULL) {
+			wipe_tls_files(w);
+			return fail(w, "master sent too few TLS files");
+		}
+	rc = lb_runtime_tls(w->rt, w->tls, w->conf->lb.tls_nfiles);
+	wipe_tls_files(w);
+	if (rc < 0)
+		return fail(w, "cannot build the TLS contexts");
+	lb_runtime_ticket_keys(w->rt, w->tickets, w->ntickets);
+	return 0;
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -185,7 +277,8 @@ build_runtime(struct worker *w)
 	w->rt = lb_runtime_new(&w->conf->lb, w->nthreads,
 	    w->conf->core.max_connections, w->shm, w->shm_len);
 	w->log_fds = malloc((w->conf->lb.nvservers + 1) * sizeof(int));
-	if (w->rt == NULL || w->log_fds == NULL)
+	w->tls = calloc(w->conf->lb.tls_nfiles + 1, sizeof(*w->tls));
+	if (w->rt == NULL || w->log_fds == NULL || w->tls == NULL)
 		return fail(w, "cannot build the runtime");
 	for (size_t i = 0; i < w->conf->lb.nvservers; i++)
 		w->log_fds[i] = -1;
@@ -300,6 +393,8 @@ serve_master(struct worker *w)
 			answer_stats(w);
 		else if (w->msg.hdr.type == IPC_MEMBER)
 			apply_member(w);
+		else if (w->msg.hdr.type == IPC_TICKET_KEYS)
+			set_tickets(w);
 		else if (w->msg.hdr.type == IPC_DRAIN) {
 			/* arg0: ms before in-flight work is cut; a second
 			 * DRAIN may shorten it (a stop during a drain) */
@@ -325,7 +420,7 @@ worker_main(int ipc, bool debug)
 	log_init("worker", debug);
 	signal(SIGPIPE, SIG_IGN);
 	if (read_config(&w) < 0 || read_shm(&w) < 0 || build_runtime(&w) < 0 ||
-	    read_listeners(&w) < 0 ||
+	    read_listeners(&w) < 0 || build_tls(&w) < 0 ||
 	    lb_runtime_access_logs(w.rt, w.log_fds) < 0 ||
 	    start_threads(&w) < 0)
 		return 1;
@@ -345,6 +440,8 @@ worker_main(int ipc, bool debug)
 	free(w.done);
 	free(w.fds);
 	free(w.log_fds);
+	explicit_bzero(w.tickets, sizeof(w.tickets));
+	explicit_bzero(&w.msg, sizeof(w.msg));
 	if (w.stats_fd >= 0)
 		(void)close(w.stats_fd);
 	if (w.shm != NULL)

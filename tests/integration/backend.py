@@ -8,7 +8,7 @@ where they speak HTTP at all).  Each logs one line per request or
 connection on stdout, flushed, so that a test can count what reached it:
 
   echo      answers every request with "name=NAME method=M path=P len=N
-            sha256=H te=T cl=C expect=E xff=X" about the body it read
+            sha256=H te=T cl=C expect=E xff=X xfp=P" about the body it read
             (Content-Length or chunked); log "REQ M P len=N"
   chunked   answers with a chunked body of --size bytes (see pattern()),
             its sha256 in X-Body-Sha256; uneven chunk sizes
@@ -165,11 +165,12 @@ def h_echo(args, s):
         method, path = start.split(" ")[0], start.split(" ")[1]
         log("REQ %s %s len=%d" % (method, path, count[0]))
         text = ("name=%s method=%s path=%s len=%d sha256=%s te=%s cl=%s "
-                "expect=%s xff=%s\n" % (
+                "expect=%s xff=%s xfp=%s\n" % (
                     args.name, method, path, count[0], digest.hexdigest(),
                     h.get("transfer-encoding", "-"),
                     h.get("content-length", "-"), h.get("expect", "-"),
-                    h.get("x-forwarded-for", "-"))).encode()
+                    h.get("x-forwarded-for", "-"),
+                    h.get("x-forwarded-proto", "-"))).encode()
         ka = keepalive(headers, start)
         respond(s, "200 OK", [("Content-Type", "text/plain"),
                               ("X-Backend", args.name),

@@ -520,6 +520,25 @@ test_req_xff_existing_kept(void **state)
 }
 
 static void
+test_req_xfp_replaces_the_clients(void **state)
+{
+	struct lb_http_req_opts o = { .xff = "192.0.2.7", .xfp = "https" };
+
+	(void)state;
+	/* a client over plain HTTP must not pass for one over TLS */
+	expect_req("GET / HTTP/1.1\r\n"
+	    "X-Forwarded-Proto: http\r\n"
+	    "Host: a\r\n"
+	    "x-forwarded-proto: https\r\n"
+	    "\r\n", &o,
+	    "GET / HTTP/1.1\r\n"
+	    "Host: a\r\n"
+	    "X-Forwarded-For: 192.0.2.7\r\n"
+	    "X-Forwarded-Proto: https\r\n"
+	    "\r\n", NULL);
+}
+
+static void
 test_req_http10_default_close(void **state)
 {
 	struct lb_http_req_info info;
@@ -1065,6 +1084,7 @@ main(void)
 		cmocka_unit_test(test_req_obs_fold),
 		cmocka_unit_test(test_req_xff_appended),
 		cmocka_unit_test(test_req_xff_existing_kept),
+		cmocka_unit_test(test_req_xfp_replaces_the_clients),
 		cmocka_unit_test(test_req_http10_default_close),
 		cmocka_unit_test(test_req_http10_keep_alive),
 		cmocka_unit_test(test_req_http10_close),
