@@ -173,6 +173,13 @@ lb_fwd_reply(struct lb_session *s, int status)
 		lb_session_end(s, "aborted after response start");
 		return -1;
 	}
+	if (s->vs->profile->type == LB_PROFILE_PASSTHROUGH) {
+		/* no HTTP to answer with: the client sees the close */
+		s->term = reply_term(status);
+		lb_session_end(s, status == 503 ? "no member reachable" :
+		    "server failed");
+		return -1;
+	}
 	count_status(s, status);
 	s->term = reply_term(status);
 	if (s->t_head == 0)
@@ -258,6 +265,15 @@ tunnel_activity(struct lb_session *s)
 	s->cexp = s->sexp = now(s) + SEC(ms);
 }
 
+void
+lb_fwd_tunnel(struct lb_session *s)
+{
+	s->state = SESS_TUNNEL;
+	s->rsp.parsed = s->rsp.fwd = s->rsp.len;
+	s->req.parsed = s->req.fwd = s->req.len;
+	tunnel_activity(s);
+}
+
 static int
 rsp_interim(struct lb_session *s, uint32_t start, uint32_t end)
 {
@@ -293,12 +309,8 @@ rsp_head(struct lb_session *s)
 	s->rsp_started = true;
 	s->t_rsp = now(s);
 	count_status(s, status);
-	if (o.upgrade) {
-		s->state = SESS_TUNNEL;
-		b->parsed = b->fwd = b->len;
-		s->req.parsed = s->req.fwd = s->req.len;
-		tunnel_activity(s);
-	}
+	if (o.upgrade)
+		lb_fwd_tunnel(s);
 	return 0;
 }
 
@@ -574,6 +586,19 @@ lb_fwd_request(struct lb_session *s)
 
 /* ---- client side I/O ---- */
 
+/* A tunnel's client closed its side: the server gets the FIN once it
+ * has every byte before it, and may still answer. */
+static void
+tunnel_pass_fin(struct lb_session *s)
+{
+	if (s->state != SESS_TUNNEL || !s->cli_eof || s->srv_shut ||
+	    s->conn == NULL || !s->conn->connected ||
+	    lb_buf_pending(&s->req) > 0)
+		return;
+	s->conn->tr.ops->shutdown_write(&s->conn->tr);
+	s->srv_shut = true;
+}
+
 static void
 log_tls_failure(struct lb_session *s, const char *why)
 {
@@ -619,6 +644,9 @@ cli_eof(struct lb_session *s)
 			return 0;	/* half-close: still send the answer */
 		break;
 	case SESS_REPLY:
+		return 0;
+	case SESS_TUNNEL:
+		tunnel_pass_fin(s);
 		return 0;
 	default:
 		break;
@@ -703,6 +731,8 @@ cli_read(struct lb_session *s)
 		b->parsed = b->fwd = b->len;
 		tunnel_activity(s);
 		return 0;
+	case SESS_HELLO:
+		return lb_pass_hello(s);
 	default:			/* REPLY, LINGER: discard */
 		b->off = b->fwd = b->parsed = b->len = 0;
 		return 0;
@@ -880,6 +910,7 @@ srv_write(struct lb_session *s)
 		if (!s->req_done)
 			s->cexp = now(s) + SEC(tmo(s)->client);
 	}
+	tunnel_pass_fin(s);
 	/* all written: start the buffer over, so reads stay large (a
 	 * bodyless request keeps its head for a retry) */
 	if (lb_buf_pending(b) == 0 && b->parsed == b->len &&
@@ -960,6 +991,7 @@ client_events(const struct lb_session *s)
 	switch (s->state) {
 	case SESS_HANDSHAKE:
 		return s->cli.want ? (int)s->cli.want : EV_READ;
+	case SESS_HELLO:
 	case SESS_WAIT_REQ:
 	case SESS_READ_HEAD:
 	case SESS_LINGER:

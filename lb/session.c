@@ -119,6 +119,10 @@ lb_session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
 	if (vs->tls == NULL) {
 		s->cli.ops = &lb_transport_plain;
 		s->cli.fd = fd;
+		if (vs->profile->type == LB_PROFILE_PASSTHROUGH) {
+			s->state = SESS_HELLO;
+			s->t_req = ev_now(t->loop);
+		}
 	} else if (lb_tls_accept(&s->cli, vs->tls, fd) == 0) {
 		s->state = SESS_HANDSHAKE;
 		s->cli.want = LB_TR_WANT_READ;
@@ -204,7 +208,8 @@ lb_session_end(struct lb_session *s, const char *why)
 	    why);
 	/* a transaction cut short still gets its line */
 	if (s->t_head != 0)
-		lb_fwd_log(s, s->state == SESS_TUNNEL ? "--" :
+		lb_fwd_log(s, s->term != NULL ? s->term :
+		    s->state == SESS_TUNNEL ? "--" :
 		    strncmp(why, "client", 6) == 0 ? "CD" :
 		    strncmp(why, "server", 6) == 0 ||
 		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");

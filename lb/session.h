@@ -6,6 +6,8 @@
  *
  *   HANDSHAKE  TLS handshake with the client (https profiles; timeout
  *              http-request, which goes on counting in WAIT_REQ)
+ *   HELLO      ssl-passthrough: reading the ClientHello (timeout
+ *              http-request), then TUNNEL (passthrough.c)
  *   WAIT_REQ   no byte of the next request yet (new or keep-alive)
  *   READ_HEAD  request head arriving (timeout http-request)
  *   FORWARD    a member was picked: request and response flow; the
@@ -32,6 +34,7 @@
 
 enum lb_sess_state {
 	SESS_HANDSHAKE,
+	SESS_HELLO,
 	SESS_WAIT_REQ,
 	SESS_READ_HEAD,
 	SESS_FORWARD,
@@ -93,6 +96,7 @@ struct lb_session {
 	bool has_body;
 	bool srv_reusable;
 	bool cli_eof;
+	bool srv_shut;			/* tunnel: FIN passed on to the server */
 	bool req_sent;			/* body bytes went to a backend */
 	bool dispatched;		/* counted for s->member */
 	bool idempotent;		/* RFC 9110: may be sent twice */
@@ -144,6 +148,15 @@ struct lb_member *lb_pick_member(struct lb_session *s, const char *key,
     size_t keylen);
 void lb_member_take(struct lb_session *s, struct lb_member *m);
 void lb_member_drop(struct lb_session *s);
+
+/* From here on bytes go both ways unchanged: what either buffer holds
+ * is forwarded as it is. */
+void lb_fwd_tunnel(struct lb_session *s);
+
+/* passthrough.c */
+/* The client sent more of its ClientHello: once it is whole, choose the
+ * pool by SNI, pick a member and tunnel.  Returns -1 if s ended. */
+int lb_pass_hello(struct lb_session *s);
 
 /* The transaction's access-log line, once (term: its termination
  * state, e.g. "--" normal, "CD" client aborted during data). */

@@ -440,16 +440,8 @@ lb_tls_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	unsigned errors = 0;
 
 	c->tls_nfiles = 2 * c->ncerts;
-	for (size_t i = 0; i < c->nprofiles; i++) {
+	for (size_t i = 0; i < c->nprofiles; i++)
 		errors += resolve_profile(c, &c->profiles[i], d);
-		/* TODO(issue 5): the passthrough data path */
-		if (c->profiles[i].type == LB_PROFILE_PASSTHROUGH) {
-			conf_error(d, &c->profiles[i].pos, "application-profile "
-			    "%s: ssl-passthrough is not supported yet",
-			    c->profiles[i].name);
-			errors++;
-		}
-	}
 	for (size_t i = 0; i < c->npools; i++) {
 		struct lb_tls_client_conf *t = &c->pools[i].tls;
 

@@ -236,13 +236,13 @@ now_ms() { date +%s%3N; }
 
 # ---- nginx backends ----
 
-# nginx_backend NAME PORT [SERVER-DIRECTIVES]: one nginx (single process,
-# foreground) answering "NAME\n" with X-Backend: NAME on every location
-# not overridden, logging each request to $T/NAME.access:
+# nginx_backend NAME PORT [SERVER-DIRECTIVES] [LISTEN-OPTIONS]: one nginx
+# (single process, foreground) answering "NAME\n" with X-Backend: NAME on
+# every location not overridden, logging each request to $T/NAME.access:
 #   connection-serial connection-requests "request" status
 #   xff="..." len=request-length host="..." conn="..." te="..." cl="..."
 nginx_backend() {
-	local name=$1 port=$2 extra=${3:-} d=$T/nginx-$1
+	local name=$1 port=$2 extra=${3:-} opts=${4:-} d=$T/nginx-$1
 	mkdir -p "$d/tmp"
 	chmod -R 777 "$d/tmp"
 	cat >"$d/nginx.conf" <<EOF
@@ -269,7 +269,7 @@ http {
     large_client_header_buffers 4 64k;
     default_type text/plain;
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port $opts;
         location / {
             add_header X-Backend $name always;
             return 200 "$name\n";
@@ -283,6 +283,13 @@ EOF
 	    -c "$d/nginx.conf"
 	BACKEND_PID[$name]=$SPAWNED
 	wait_port "$port"
+}
+
+# nginx_tls_backend NAME PORT CERT KEY [SERVER-DIRECTIVES]: the same over
+# TLS, with that certificate and key (TLS 1.2 and 1.3).
+nginx_tls_backend() {
+	nginx_backend "$1" "$2" "ssl_certificate $3; ssl_certificate_key $4;
+        ssl_protocols TLSv1.2 TLSv1.3; ${5:-}" ssl
 }
 
 # backend_stop NAME: stops one backend (nginx or python) started here.

@@ -1,0 +1,121 @@
+/*
+ * lb/passthrough.c - ssl-passthrough, top to bottom:
+ *
+ *   client readable -> ClientHello complete? (at most LB_BUF_SIZE bytes,
+ *   within timeout http-request) -> pool by its SNI -> pick a member
+ *   -> connect -> TUNNEL: the ClientHello first, then every byte both
+ *   ways, unchanged
+ *
+ * Nothing is decrypted.  A ClientHello that is malformed, too large or
+ * not TLS at all closes the connection and counts an error of the
+ * virtual server: no pool is ever chosen from bytes that did not parse.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include "log.h"
+#include "session.h"
+#include "tls_hello.h"
+
+static const char *const refusals[] = {
+	[LB_HELLO_BAD] = "a malformed ClientHello",
+	[LB_HELLO_TOO_BIG] = "a ClientHello larger than the buffer",
+	[LB_HELLO_NOT_TLS] = "bytes that are not TLS",
+};
+
+/* The route for sni: exact, then "*." and all but its first label. */
+static const struct lb_sni_route *
+route_for(const struct lb_profile_conf *p, const char *sni)
+{
+	const char *dot = strchr(sni, '.');
+
+	for (size_t i = 0; i < p->nroutes; i++)
+		if (strcmp(p->routes[i].name, sni) == 0)
+			return &p->routes[i];
+	if (dot == NULL || dot == sni)
+		return NULL;
+	for (size_t i = 0; i < p->nroutes; i++)
+		if (p->routes[i].name[0] == '*' &&
+		    strcmp(p->routes[i].name + 1, dot) == 0)
+			return &p->routes[i];
+	return NULL;
+}
+
+/* SNI route, else the profile's default pool, else the virtual
+ * server's. */
+static struct lb_rt_pool *
+choose_pool(struct lb_session *s, const struct lb_tls_hello *h)
+{
+	const struct lb_profile_conf *p = s->vs->profile;
+	const struct lb_sni_route *r = h->has_sni ? route_for(p, h->sni) :
+	    NULL;
+
+	if (r != NULL)
+		return &s->t->rt->pools[r->pool_idx];
+	if (p->default_pool[0] != '\0')
+		return &s->t->rt->pools[p->default_pool_idx];
+	return s->vs->pool;
+}
+
+static int
+refuse(struct lb_session *s, enum lb_hello_result r)
+{
+	char peer[INET6_ADDRSTRLEN];
+	const void *a = s->peer.sa.sa_family == AF_INET6 ?
+	    (const void *)&s->peer.sin6.sin6_addr :
+	    (const void *)&s->peer.sin.sin_addr;
+
+	if (inet_ntop(s->peer.sa.sa_family, a, peer, sizeof(peer)) == NULL)
+		snprintf(peer, sizeof(peer), "unknown");
+	log_debug("virtual-server %s: client %s: sent %s; closing",
+	    s->vs->conf->name, peer, refusals[r]);
+	CTR_ADD(s->t->ctr_vs[s->vs->index].errors, 1);
+	lb_session_end(s, "ClientHello refused");
+	return -1;
+}
+
+/* ip-hash hashes the client's address; the algorithms that hash a part
+ * of an HTTP request have none here and go by the pool's order. */
+static struct lb_member *
+pick(struct lb_session *s)
+{
+	bool v6 = s->peer.sa.sa_family == AF_INET6;
+
+	if (s->pool->conf->algo != LB_ALGO_IP_HASH)
+		return lb_pick_member(s, NULL, 0);
+	return lb_pick_member(s, v6 ? (const char *)&s->peer.sin6.sin6_addr :
+	    (const char *)&s->peer.sin.sin_addr, v6 ? 16 : 4);
+}
+
+int
+lb_pass_hello(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	struct lb_tls_hello h;
+	enum lb_hello_result r;
+	struct lb_member *m;
+
+	r = lb_tls_hello_parse((const uint8_t *)b->data, b->len, LB_BUF_SIZE,
+	    &h);
+	if (r == LB_HELLO_MORE)
+		return 0;
+	if (r != LB_HELLO_OK)
+		return refuse(s, r);
+	s->pool = choose_pool(s, &h);
+	s->t_head = ev_now(s->t->loop);
+	if (s->vs->conf->access_log[0] != '\0' &&
+	    (s->reqline = malloc(sizeof(h.sni) + 8)) != NULL)
+		snprintf(s->reqline, sizeof(h.sni) + 8, "TLS %s",
+		    h.has_sni ? h.sni : "-");
+	s->nreq++;
+	CTR_ADD(s->t->ctr_vs[s->vs->index].requests, 1);
+	CTR_ADD(s->t->ctr_pool[s->pool->index].requests, 1);
+	if ((m = pick(s)) == NULL)
+		return lb_fwd_reply(s, 503);
+	lb_member_take(s, m);
+	lb_fwd_tunnel(s);
+	s->fresh_conn = true;
+	return lb_conn_get(s);
+}
