@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "log.h"
 #include "session.h"
+#include "transport_tls.h"
 
 /* ---- members ---- */
 
@@ -89,10 +90,35 @@ idle_push(struct lb_idle_list *l, struct lb_conn *c)
 void
 lb_conn_idle_event(struct lb_conn *c)
 {
-	/* An idle connection has nothing to say: this is its close (or
-	 * junk, which makes it unusable anyway). */
+	char junk;
+	ssize_t n = c->tr.ops->read(&c->tr, &junk, 1);
+
+	/* TLS may have read a message of its own (a session ticket, a key
+	 * update): still idle */
+	if (n < 0 && errno == EAGAIN) {
+		if (c->tr.want != 0 && c->tr.want != LB_TR_WANT_READ) {
+			ev_io_stop(c->thread->loop, &c->io);
+			ev_io_set(&c->io, c->tr.fd, EV_READ | (int)c->tr.want);
+			ev_io_start(c->thread->loop, &c->io);
+		}
+		return;
+	}
+	/* Otherwise an idle connection has nothing to say: this is its
+	 * close (or junk, which makes it unusable anyway). */
 	idle_remove(&c->thread->idle[c->member->index], c);
 	conn_free(c);
+}
+
+void
+lb_conn_close_idle(struct lb_thread *t)
+{
+	for (size_t i = 0; i < t->rt->nmembers; i++)
+		while (t->idle[i].head != NULL) {
+			struct lb_conn *c = t->idle[i].head;
+
+			idle_remove(&t->idle[i], c);
+			conn_free(c);
+		}
 }
 
 void
@@ -159,6 +185,22 @@ start_connect(const struct lb_member *m, bool *connected)
 	return -1;
 }
 
+/* Re-encryption: the pool's TLS on the new connection, with its SNI, or
+ * the member's address as the name its certificate must carry. */
+static int
+tls_setup(struct lb_session *s, struct lb_conn *c)
+{
+	SSL_CTX *ctx = lb_tls_client_ctx(s->t->rt->tls, s->pool->index);
+	const struct lb_tls_client_conf *tc = &s->pool->conf->tls;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ctx == NULL)
+		return 0;
+	conf_fmt_addr(ip, sizeof(ip), (const struct sockaddr *)&s->member->addr);
+	return lb_tls_connect(&c->tr, ctx, c->tr.fd, tc->sni[0] ? tc->sni :
+	    NULL, ip);
+}
+
 static struct lb_conn *
 new_conn(struct lb_session *s)
 {
@@ -176,9 +218,17 @@ new_conn(struct lb_session *s)
 	}
 	c->tr.ops = &lb_transport_plain;
 	c->tr.fd = fd;
+	if (tls_setup(s, c) < 0) {
+		(void)close(fd);
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
 	c->thread = s->t;
 	c->member = s->member;
-	c->connected = connected;
+	/* with TLS, a connect that is done at once still needs its
+	 * handshake (lb_conn_up) */
+	c->connected = connected && c->tr.ops == &lb_transport_plain;
 	ev_io_init(&c->io, lb_fwd_server_io, fd, 0);
 	c->io.data = c;
 	return c;

@@ -391,12 +391,7 @@ rsp_parse(struct lb_session *s)
 static void
 format_peer(const struct lb_session *s, char *buf, size_t size)
 {
-	const void *a = s->peer.sa.sa_family == AF_INET6 ?
-	    (const void *)&s->peer.sin6.sin6_addr :
-	    (const void *)&s->peer.sin.sin_addr;
-
-	if (inet_ntop(s->peer.sa.sa_family, a, buf, (socklen_t)size) == NULL)
-		snprintf(buf, size, "unknown");
+	conf_fmt_addr(buf, size, &s->peer.sa);
 }
 
 /* The hash key of the request, per the pool's algorithm. */
@@ -866,16 +861,44 @@ srv_read(struct lb_session *s)
 	return rsp_parse(s);
 }
 
+/* Re-encryption: one step of the handshake with the member; a failed
+ * one (a certificate that does not verify) is a failed connect, retried
+ * elsewhere and answered 502 at the end.  Returns 1 when it is done, 0
+ * while it goes on or after a retry started, -1 if s ended. */
+static int
+srv_handshake(struct lb_session *s)
+{
+	char why[160], msg[192];
+	int r = lb_tls_handshake(&s->conn->tr, why, sizeof(why));
+
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "TLS handshake failed: %s", why);
+		return lb_conn_retry(s, msg, 0, false, 502) < 0 ? -1 : 0;
+	}
+	s->conn->handshaking = r == 0;
+	return r;
+}
+
+/* The connect finished (and, with TLS, its handshake): the request may
+ * go. */
 static int
 srv_connected(struct lb_session *s)
 {
+	struct lb_conn *c = s->conn;
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(s->conn->tr.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err != 0)
-		return lb_conn_retry(s, "connect failed", err, false, 503);
+	if (!c->handshaking) {
+		if (getsockopt(c->tr.fd, SOL_SOCKET, SO_ERROR, &err,
+		    &len) < 0)
+			err = errno;
+		if (err != 0)
+			return lb_conn_retry(s, "connect failed", err, false,
+			    503);
+		c->handshaking = c->tr.ops == &lb_transport_tls;
+	}
+	if (c->handshaking && (err = srv_handshake(s)) <= 0)
+		return err;
 	s->conn->connected = true;
 	s->t_conn = now(s);
 	s->sexp = now(s) + SEC(tmo(s)->server);
@@ -959,6 +982,12 @@ lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents)
 		lb_conn_idle_event(c);
 		return;
 	}
+	/* TLS waiting on the other direction: retry both */
+	if (c->tr.want & revents)
+		revents |= EV_READ | EV_WRITE;
+	/* connecting (or shaking hands): any event moves it on */
+	if (!c->connected)
+		revents |= EV_WRITE;
 	if ((revents & EV_WRITE) && srv_write(s) < 0)
 		return;
 	/* a retry may have replaced c: its events are not the new one's */
@@ -1014,13 +1043,15 @@ server_events(const struct lb_session *s)
 {
 	int ev = 0;
 
+	if (s->conn->handshaking)
+		return (int)s->conn->tr.want;
 	if (!s->conn->connected)
 		return EV_WRITE;
 	if (lb_buf_pending(&s->req) > 0)
 		ev |= EV_WRITE;
 	if (!s->rsp_done && rsp_has_room(s))
 		ev |= EV_READ;
-	return ev;
+	return ev | (int)s->conn->tr.want;
 }
 
 void
@@ -1034,8 +1065,14 @@ lb_fwd_sync(struct lb_session *s)
 	if ((cev & EV_READ) && s->cli.ops->pending != NULL &&
 	    s->cli.ops->pending(&s->cli))
 		ev_feed_event(loop, &s->io, EV_READ);
-	if (s->conn != NULL)
-		set_io(loop, &s->conn->io, s->conn->tr.fd, server_events(s));
+	if (s->conn != NULL) {
+		int sev = server_events(s);
+
+		set_io(loop, &s->conn->io, s->conn->tr.fd, sev);
+		if ((sev & EV_READ) && s->conn->tr.ops->pending != NULL &&
+		    s->conn->tr.ops->pending(&s->conn->tr))
+			ev_feed_event(loop, &s->conn->io, EV_READ);
+	}
 	lb_session_timer(s);
 }
 

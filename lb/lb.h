@@ -40,6 +40,7 @@ enum lb_client_verify {
 enum lb_monitor_type {
 	LB_MONITOR_TCP,
 	LB_MONITOR_HTTP,
+	LB_MONITOR_HTTPS,		/* http over the pool's TLS */
 };
 
 struct lb_monitor_conf {

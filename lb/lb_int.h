@@ -75,7 +75,9 @@ struct lb_conn {
 	struct lb_session *sess;	/* NULL while idle */
 	struct lb_conn *next, *prev;	/* idle list */
 	unsigned requests;		/* served on this connection */
-	bool connected;
+	bool connected;			/* ready for requests (TLS: after the
+					 * handshake) */
+	bool handshaking;		/* TCP up, TLS handshake going on */
 };
 
 struct lb_idle_list {

@@ -63,6 +63,7 @@ enum lb_check_result {
 	LB_CHECK_CONNECT = -3,		/* refused, unreachable */
 	LB_CHECK_BAD = -4,		/* not HTTP, or not what tcp expects */
 	LB_CHECK_BODY = -5,		/* status fine, body not */
+	LB_CHECK_TLS = -6,		/* https: the handshake failed */
 };
 
 /* Requests in progress on the member: this worker's and, while an

@@ -21,11 +21,12 @@
 
 #include "log.h"
 #include "session.h"
+#include "transport_tls.h"
 
 #define PROBE_BUF	4096
 
-enum probe_state { PROBE_IDLE, PROBE_CONNECTING, PROBE_SENDING,
-    PROBE_READING };
+enum probe_state { PROBE_IDLE, PROBE_CONNECTING, PROBE_HANDSHAKE,
+    PROBE_SENDING, PROBE_READING };
 
 struct lb_probe {
 	struct lb_monitors *mons;
@@ -40,6 +41,12 @@ struct lb_probe {
 	ev_timer timer;
 	ev_io io;
 	int fd;
+	struct lb_transport tr;		/* on fd: plain, or TLS (https) */
+	SSL_CTX *tls;			/* https: the pool's, or one that does
+					 * not verify */
+	const char *sni;		/* NULL: none sent */
+	char ip[INET6_ADDRSTRLEN];	/* what the certificate must name
+					 * when there is no SNI */
 	ev_tstamp started;
 	char req[2048];
 	size_t reqlen, sent;
@@ -48,6 +55,7 @@ struct lb_probe {
 };
 
 struct lb_monitors {
+	struct lb_runtime *rt;
 	struct ev_loop *loop;
 	ev_async stop;
 	pthread_t thread;
@@ -197,7 +205,7 @@ probe_finish(struct lb_probe *p, struct verdict *v)
 
 	ev_io_stop(loop, &p->io);
 	if (p->fd >= 0)
-		(void)close(p->fd);
+		p->tr.ops->close(&p->tr);
 	p->fd = -1;
 	p->state = PROBE_IDLE;
 	publish(p, v, took);
@@ -222,7 +230,7 @@ probe_judge(struct lb_probe *p)
 	struct verdict v = { 0 };
 
 	p->buf[p->len] = '\0';
-	if (p->conf->type == LB_MONITOR_HTTP)
+	if (p->conf->type != LB_MONITOR_TCP)
 		judge_http(p, &v);
 	else
 		judge_tcp(p, &v);
@@ -240,6 +248,15 @@ probe_start(struct lb_probe *p)
 	    SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
 		probe_fail(p, LB_CHECK_CONNECT, "socket", errno);
+		return;
+	}
+	p->tr = (struct lb_transport){ .ops = &lb_transport_plain,
+	    .fd = p->fd };
+	if (p->tls != NULL && lb_tls_connect(&p->tr, p->tls, p->fd, p->sni,
+	    p->ip) < 0) {
+		p->tr = (struct lb_transport){ .ops = &lb_transport_plain,
+		    .fd = p->fd };
+		probe_fail(p, LB_CHECK_CONNECT, "TLS", ENOMEM);
 		return;
 	}
 	if (connect(p->fd, (struct sockaddr *)&p->addr, p->addrlen) < 0 &&
@@ -272,6 +289,44 @@ probe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	probe_finish(p, &v);
 }
 
+/* Waits for events (and for what TLS waits for). */
+static void
+probe_wait(struct lb_probe *p, int events)
+{
+	ev_io_stop(p->mons->loop, &p->io);
+	ev_io_set(&p->io, p->fd, events | (int)p->tr.want);
+	ev_io_start(p->mons->loop, &p->io);
+}
+
+/* Connected (and, for https, the handshake done): send or read. */
+static void
+probe_up(struct lb_probe *p)
+{
+	if (p->reqlen == 0 && p->conf->receive[0] == '\0') {
+		probe_judge(p);		/* a plain TCP check: connected */
+		return;
+	}
+	p->state = p->reqlen > 0 ? PROBE_SENDING : PROBE_READING;
+	probe_wait(p, p->reqlen > 0 ? EV_WRITE : EV_READ);
+}
+
+static void
+probe_handshake(struct lb_probe *p)
+{
+	struct verdict v = { .ok = false, .result = LB_CHECK_TLS };
+	char why[160];
+	int r = lb_tls_handshake(&p->tr, why, sizeof(why));
+
+	if (r == 0) {
+		probe_wait(p, 0);
+	} else if (r > 0) {
+		probe_up(p);
+	} else {
+		snprintf(v.why, sizeof(v.why), "TLS handshake: %s", why);
+		probe_finish(p, &v);
+	}
+}
+
 static void
 probe_connected(struct lb_probe *p)
 {
@@ -284,58 +339,69 @@ probe_connected(struct lb_probe *p)
 		probe_fail(p, LB_CHECK_CONNECT, "connect", err);
 		return;
 	}
-	if (p->reqlen == 0 && p->conf->receive[0] == '\0') {
-		probe_judge(p);		/* a plain TCP check: connected */
+	if (p->tls == NULL) {
+		probe_up(p);
 		return;
 	}
-	p->state = p->reqlen > 0 ? PROBE_SENDING : PROBE_READING;
-	ev_io_stop(p->mons->loop, &p->io);
-	ev_io_set(&p->io, p->fd, p->reqlen > 0 ? EV_WRITE : EV_READ);
-	ev_io_start(p->mons->loop, &p->io);
+	p->state = PROBE_HANDSHAKE;
+	probe_handshake(p);
 }
 
 static void
 probe_send(struct lb_probe *p)
 {
-	ssize_t n = send(p->fd, p->req + p->sent, p->reqlen - p->sent,
-	    MSG_NOSIGNAL);
+	ssize_t n = p->tr.ops->write(&p->tr, p->req + p->sent,
+	    p->reqlen - p->sent);
 
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno != EAGAIN)
 			probe_fail(p, LB_CHECK_CONNECT, "send", errno);
+		else
+			probe_wait(p, EV_WRITE);
 		return;
 	}
 	p->sent += (size_t)n;
 	if (p->sent < p->reqlen)
 		return;
 	p->state = PROBE_READING;
-	ev_io_stop(p->mons->loop, &p->io);
-	ev_io_set(&p->io, p->fd, EV_READ);
-	ev_io_start(p->mons->loop, &p->io);
+	probe_wait(p, EV_READ);
+}
+
+/* Whether what was read settles the verdict. */
+static bool
+probe_read_enough(const struct lb_probe *p, ssize_t n)
+{
+	/* HTTP: judged at the server's close (we ask for it), when the
+	 * buffer is full, or once the head is in when only the status
+	 * counts (a server that keeps the connection open must not time
+	 * out); tcp: as soon as what it expects is there */
+	return n == 0 || p->len == PROBE_BUF - 1 ||
+	    (p->conf->type != LB_MONITOR_TCP && p->conf->body[0] == '\0' &&
+	    strstr(p->buf, "\r\n\r\n") != NULL) ||
+	    (p->conf->type == LB_MONITOR_TCP &&
+	    strstr(p->buf, p->conf->receive) != NULL);
 }
 
 static void
 probe_read(struct lb_probe *p)
 {
-	ssize_t n = read(p->fd, p->buf + p->len, PROBE_BUF - 1 - p->len);
+	ssize_t n;
 
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			probe_fail(p, LB_CHECK_CONNECT, "read", errno);
-		return;
-	}
-	p->len += (size_t)n;
-	p->buf[p->len] = '\0';
-	/* HTTP: judged at the server's close (we ask for it), when the
-	 * buffer is full, or once the head is in when only the status
-	 * counts (a server that keeps the connection open must not time
-	 * out); tcp: as soon as what it expects is there */
-	if (n == 0 || p->len == PROBE_BUF - 1 ||
-	    (p->conf->type == LB_MONITOR_HTTP && p->conf->body[0] == '\0' &&
-	    strstr(p->buf, "\r\n\r\n") != NULL) ||
-	    (p->conf->type == LB_MONITOR_TCP &&
-	    strstr(p->buf, p->conf->receive) != NULL))
-		probe_judge(p);
+	/* TLS may hold more than the socket says: read while it gives */
+	do {
+		n = p->tr.ops->read(&p->tr, p->buf + p->len,
+		    PROBE_BUF - 1 - p->len);
+		if (n < 0) {
+			if (errno != EAGAIN)
+				probe_fail(p, LB_CHECK_CONNECT, "read", errno);
+			else
+				probe_wait(p, EV_READ);
+			return;
+		}
+		p->len += (size_t)n;
+		p->buf[p->len] = '\0';
+	} while (!probe_read_enough(p, n));
+	probe_judge(p);
 }
 
 static void
@@ -347,6 +413,8 @@ probe_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if (p->state == PROBE_CONNECTING)
 		probe_connected(p);
+	else if (p->state == PROBE_HANDSHAKE)
+		probe_handshake(p);
 	else if (p->state == PROBE_SENDING)
 		probe_send(p);
 	else if (p->state == PROBE_READING)
@@ -375,6 +443,23 @@ build_request(struct lb_probe *p)
 	    "User-Agent: edged-monitor\r\nConnection: close\r\n\r\n",
 	    c->method, c->url, host);
 	p->reqlen = n > 0 && (size_t)n < sizeof(p->req) ? (size_t)n : 0;
+}
+
+/* https: the pool's TLS settings (its CA, its SNI, or the member's
+ * address as the name to verify); a pool that does not re-encrypt gets
+ * TLS without verification, and the monitor's host as SNI. */
+static void
+probe_tls(struct lb_probe *p)
+{
+	const struct lb_tls_client_conf *t = &p->pool->conf->tls;
+	struct lb_tls *tls = p->mons->rt->tls;
+
+	p->tls = tls == NULL ? NULL : t->enabled ?
+	    lb_tls_client_ctx(tls, p->pool->index) : lb_tls_probe_ctx(tls);
+	p->sni = t->enabled ? (t->sni[0] ? t->sni : NULL) :
+	    (p->conf->host[0] ? p->conf->host : NULL);
+	conf_fmt_addr(p->ip, sizeof(p->ip),
+	    (const struct sockaddr *)&p->member->addr);
 }
 
 static int
@@ -407,6 +492,8 @@ probe_init(struct lb_monitors *mons, struct lb_probe *p,
 		p->health.probed = true;
 	}
 	build_request(p);
+	if (c->type == LB_MONITOR_HTTPS)
+		probe_tls(p);
 	ev_init(&p->timer, probe_timer_cb);
 	p->timer.data = p;
 	ev_init(&p->io, probe_io_cb);
@@ -470,7 +557,7 @@ monitors_free(struct lb_monitors *mons)
 		struct lb_probe *p = &mons->probes[i];
 
 		if (p->fd >= 0)
-			(void)close(p->fd);
+			p->tr.ops->close(&p->tr);
 		pcre2_code_free(p->re);
 	}
 	if (mons->loop != NULL)
@@ -488,12 +575,13 @@ lb_monitors_start(struct lb_runtime *rt)
 
 	if (n == 0)
 		return 0;
-	if ((mons = calloc(1, sizeof(*mons))) == NULL ||
-	    (mons->probes = calloc(n, sizeof(*mons->probes))) == NULL ||
+	if ((mons = calloc(1, sizeof(*mons))) == NULL)
+		return -1;
+	mons->rt = rt;
+	if ((mons->probes = calloc(n, sizeof(*mons->probes))) == NULL ||
 	    (mons->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV)) ==
 	    NULL || build_probes(rt, mons) < 0) {
-		if (mons != NULL)
-			monitors_free(mons);
+		monitors_free(mons);
 		return -1;
 	}
 	mons->n = n;

@@ -39,7 +39,7 @@ note_type(struct lb_monitor_conf *m, const struct conf_node *n)
 static int
 set_type(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
-	static const char *const types[] = { "tcp", "http", NULL };
+	static const char *const types[] = { "tcp", "http", "https", NULL };
 	struct lb_monitor_conf *m = obj;
 	unsigned v;
 
@@ -277,9 +277,10 @@ lb_monitor_check(const struct lb_monitor_conf *m, struct conf_diag *d)
 		    m->name, m->misplaced);
 		errors++;
 	}
-	if (m->type == LB_MONITOR_HTTP && (m->send[0] || m->receive[0])) {
+	if (m->type != LB_MONITOR_TCP && (m->send[0] || m->receive[0])) {
 		conf_error(d, &m->pos, "monitor %s: send and receive apply to "
-		    "tcp monitors, and this one is http", m->name);
+		    "tcp monitors, and this one is http%s", m->name,
+		    m->type == LB_MONITOR_HTTPS ? "s" : "");
 		errors++;
 	}
 	return errors;
@@ -300,14 +301,15 @@ lb_monitor_print(const struct lb_monitor_conf *m, FILE *out)
 {
 	char buf[256];
 
-	fprintf(out, "monitor %s {\n    type %s\n", m->name,
-	    m->type == LB_MONITOR_HTTP ? "http" : "tcp");
+	static const char *const types[] = { "tcp", "http", "https" };
+
+	fprintf(out, "monitor %s {\n    type %s\n", m->name, types[m->type]);
 	conf_fmt_duration(buf, sizeof(buf), m->interval);
 	fprintf(out, "    interval %s\n", buf);
 	conf_fmt_duration(buf, sizeof(buf), m->timeout);
 	fprintf(out, "    timeout %s\n    rise %u\n    fall %u\n", buf,
 	    m->rise, m->fall);
-	if (m->type == LB_MONITOR_HTTP) {
+	if (m->type != LB_MONITOR_TCP) {
 		fprintf(out, "    method %s\n    url ", m->method);
 		conf_print_word(out, m->url);
 		fputc('\n', out);

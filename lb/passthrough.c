@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-
+#include "conf.h"
 #include "log.h"
 #include "session.h"
 #include "tls_hello.h"
@@ -63,12 +62,8 @@ static int
 refuse(struct lb_session *s, enum lb_hello_result r)
 {
 	char peer[INET6_ADDRSTRLEN];
-	const void *a = s->peer.sa.sa_family == AF_INET6 ?
-	    (const void *)&s->peer.sin6.sin6_addr :
-	    (const void *)&s->peer.sin.sin_addr;
 
-	if (inet_ntop(s->peer.sa.sa_family, a, peer, sizeof(peer)) == NULL)
-		snprintf(peer, sizeof(peer), "unknown");
+	conf_fmt_addr(peer, sizeof(peer), &s->peer.sa);
 	log_debug("virtual-server %s: client %s: sent %s; closing",
 	    s->vs->conf->name, peer, refusals[r]);
 	CTR_ADD(s->t->ctr_vs[s->vs->index].errors, 1);

@@ -306,20 +306,12 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 static void
-close_idle(struct lb_thread *t)
-{
-	for (size_t i = 0; i < t->rt->nmembers; i++)
-		while (t->idle[i].head != NULL)
-			lb_conn_idle_event(t->idle[i].head);
-}
-
-static void
 thread_cleanup(struct lb_thread *t)
 {
 	t->draining = true;
 	while (t->sessions != NULL)
 		lb_session_end(t->sessions, "stopping");
-	close_idle(t);
+	lb_conn_close_idle(t);
 	for (size_t i = 0; i < t->nlisteners; i++)
 		lb_listener_stop(&t->listeners[i]);
 	ev_timer_stop(t->loop, &t->resume);

@@ -136,8 +136,11 @@ int lb_conn_get(struct lb_session *s);
  * timeout).  Returns -1 if the session ended. */
 int lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same, int status);
-/* An idle backend connection became readable: it closed or misbehaved. */
+/* An idle backend connection became readable: it closed or misbehaved
+ * (or, with TLS, sent a message of its own, and stays). */
 void lb_conn_idle_event(struct lb_conn *c);
+/* Closes every idle backend connection of t. */
+void lb_conn_close_idle(struct lb_thread *t);
 /* The request goes out on an established connection to s->member
  * (new_conn: one just opened): counts it for the member. */
 void lb_conn_dispatched(struct lb_session *s, bool new_conn);

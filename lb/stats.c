@@ -161,13 +161,13 @@ static const char *
 check_name(int r, char *buf, size_t size)
 {
 	static const char *const names[] = { "-", "L4 ok", "timeout",
-	    "connect failed", "bad reply", "body mismatch" };
+	    "connect failed", "bad reply", "body mismatch", "TLS failed" };
 
 	if (r > 0) {
 		snprintf(buf, size, "HTTP %d", r);
 		return buf;
 	}
-	return r >= -5 ? names[-r] : "-";
+	return r >= -6 ? names[-r] : "-";
 }
 
 static void

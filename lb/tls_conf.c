@@ -447,10 +447,6 @@ lb_tls_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 
 		if (!t->enabled)
 			continue;
-		/* TODO(issue 5): re-encryption in connect.c */
-		conf_error(d, &t->pos, "pool %s: tls (re-encryption) is not "
-		    "supported yet", c->pools[i].name);
-		errors++;
 		if (t->verify && t->ca[0] == '\0') {
 			conf_error(d, &t->pos, "pool %s: tls verify required "
 			    "needs a 'ca FILE' (or say 'verify none')",

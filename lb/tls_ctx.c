@@ -43,6 +43,7 @@ struct lb_tls {
 	size_t nservers;
 	SSL_CTX **clients;		/* [npools]; NULL without tls */
 	size_t nclients;
+	SSL_CTX *probe;			/* https monitors of plain pools */
 	pthread_rwlock_t lock;		/* over the ticket keys */
 	unsigned char keys[LB_TICKET_KEYS][LB_TICKET_KEY];
 	size_t nkeys;
@@ -434,6 +435,30 @@ client_new(const struct lb_pool_conf *p, const struct lb_tls_blob *blobs,
 	return ctx;
 }
 
+/* An https monitor on a pool that does not re-encrypt. */
+static bool
+needs_probe_ctx(const struct lb_conf *c)
+{
+	for (size_t i = 0; i < c->npools; i++)
+		if (!c->pools[i].tls.enabled && c->pools[i].monitor[0] &&
+		    c->monitors[c->pools[i].monitor_idx].type ==
+		    LB_MONITOR_HTTPS)
+			return true;
+	return false;
+}
+
+static SSL_CTX *
+probe_new(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx != NULL) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	}
+	return ctx;
+}
+
 struct lb_tls *
 lb_tls_new(const struct lb_conf *c, const struct lb_tls_blob *blobs,
     size_t nblobs, struct conf_diag *d)
@@ -467,6 +492,11 @@ lb_tls_new(const struct lb_conf *c, const struct lb_tls_blob *blobs,
 			lb_tls_free(&t);
 			return NULL;
 		}
+	if (needs_probe_ctx(c) && (t->probe = probe_new()) == NULL) {
+		conf_error(d, NULL, "out of memory");
+		lb_tls_free(&t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -487,6 +517,7 @@ lb_tls_free(struct lb_tls **tp)
 		SSL_CTX_free(t->clients[i]);
 	free(t->servers);
 	free(t->clients);
+	SSL_CTX_free(t->probe);
 	OPENSSL_cleanse(t->keys, sizeof(t->keys));
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
@@ -504,4 +535,10 @@ SSL_CTX *
 lb_tls_client_ctx(struct lb_tls *t, size_t pool)
 {
 	return pool < t->nclients ? t->clients[pool] : NULL;
+}
+
+SSL_CTX *
+lb_tls_probe_ctx(struct lb_tls *t)
+{
+	return t->probe;
 }

@@ -41,6 +41,9 @@ void lb_tls_free(struct lb_tls **t);
 SSL_CTX *lb_tls_server_ctx(struct lb_tls *t, size_t profile);
 /* The client context of pool i (NULL when it does not re-encrypt). */
 SSL_CTX *lb_tls_client_ctx(struct lb_tls *t, size_t pool);
+/* What an https monitor of a pool without tls uses: no verification
+ * (NULL when no such monitor is configured). */
+SSL_CTX *lb_tls_probe_ctx(struct lb_tls *t);
 
 /*
  * Sets the ticket keys: n (1..LB_TICKET_KEYS) keys of LB_TICKET_KEY

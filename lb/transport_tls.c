@@ -150,7 +150,7 @@ lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd)
 
 int
 lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
-    const char *name)
+    const char *name, const char *ip)
 {
 	char host[256];			/* OpenSSL's macro wants it writable;
 					 * it keeps a copy */
@@ -161,8 +161,10 @@ lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
 	ssl = tr->ctx;
 	SSL_set_connect_state(ssl);
 	snprintf(host, sizeof(host), "%s", name != NULL ? name : "");
-	if (host[0] != '\0' && (SSL_set_tlsext_host_name(ssl, host) != 1 ||
-	    SSL_set1_host(ssl, host) != 1)) {
+	if ((host[0] != '\0' && (SSL_set_tlsext_host_name(ssl, host) != 1 ||
+	    SSL_set1_host(ssl, host) != 1)) || (host[0] == '\0' &&
+	    ip != NULL && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+	    ip) != 1)) {
 		SSL_free(ssl);
 		tr->ctx = NULL;
 		return -1;

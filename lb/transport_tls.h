@@ -20,9 +20,11 @@ extern const struct lb_transport_ops lb_transport_tls;
  * Returns 0, or -1 out of memory (fd not taken). */
 int lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd);
 /* Client side on fd: name (may be NULL) is sent as SNI and checked
- * against the server's certificate when ctx verifies.  0 or -1. */
+ * against the server's certificate when ctx verifies; without a name,
+ * ip (may be NULL; text) is what the certificate must name instead.
+ * 0 or -1. */
 int lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
-    const char *name);
+    const char *name, const char *ip);
 /*
  * One step of the handshake.  Returns 1 when it is done, 0 when it waits
  * (tr->want says for what), -1 when it failed (why gets a short reason,

@@ -69,7 +69,7 @@ ends(struct lb_transport *c, struct lb_transport *s, SSL_CTX *sctx,
 
 	pair(sv);
 	assert_int_equal(lb_tls_accept(s, sctx, sv[0]), 0);
-	assert_int_equal(lb_tls_connect(c, cctx, sv[1], name), 0);
+	assert_int_equal(lb_tls_connect(c, cctx, sv[1], name, NULL), 0);
 }
 
 /* Both handshakes, a step each in turn; returns the client's result
