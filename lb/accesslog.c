@@ -65,11 +65,34 @@ escape(char *out, size_t size, const char *s)
 	return n;
 }
 
+/* What a TLS virtual server adds: ` tls=VERSION/CIPHER/SNI` (text), or
+ * `,"tls":{...}` (JSON); "" for others.  SNI is a DNS name OpenSSL
+ * checked; escaped all the same. */
+static void
+format_tls(const struct lb_log_record *r, bool json, char *out,
+    size_t size)
+{
+	char sni[300];
+
+	out[0] = '\0';
+	if (r->tls_version == NULL)
+		return;
+	escape(sni, sizeof(sni), r->sni);
+	if (json)
+		snprintf(out, size, ",\"tls\":{\"version\":\"%s\",\"cipher\":"
+		    "\"%s\",\"sni\":\"%s\",\"resumed\":%s}", r->tls_version,
+		    r->tls_cipher, sni, r->tls_resumed ? "true" : "false");
+	else
+		snprintf(out, size, " tls=%s/%s/%s%s", r->tls_version,
+		    r->tls_cipher, sni[0] ? sni : "-", r->tls_resumed ?
+		    "/resumed" : "");
+}
+
 size_t
 lb_log_format(const struct lb_log_record *r, bool json, char *buf,
     size_t size)
 {
-	char date[64], req[1024];
+	char date[64], req[1024], tls[512];
 	time_t sec = (time_t)r->when;
 	int ms = (int)((r->when - (double)sec) * 1000);
 	struct tm tm;
@@ -77,23 +100,25 @@ lb_log_format(const struct lb_log_record *r, bool json, char *buf,
 
 	gmtime_r(&sec, &tm);
 	escape(req, sizeof(req), r->request);
+	format_tls(r, json, tls, sizeof(tls));
 	if (json) {
 		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 		n = snprintf(buf, size, "{\"time\":\"%s.%03dZ\",\"client\":"
 		    "\"%s\",\"virtual_server\":\"%s\",\"pool\":\"%s\","
 		    "\"member\":\"%s\",\"timers\":{\"request\":%d,\"queue\":%d,"
 		    "\"connect\":%d,\"response\":%d,\"total\":%d},\"status\":%d,"
-		    "\"bytes\":%llu,\"termination\":\"%s\",\"request\":\"%s\"}\n",
-		    date, ms, r->client, r->vs, r->pool, r->member, r->t_request,
-		    r->t_queue, r->t_connect, r->t_response, r->t_total,
-		    r->status, (unsigned long long)r->bytes, r->term, req);
+		    "\"bytes\":%llu,\"termination\":\"%s\",\"request\":\"%s\"%s}"
+		    "\n", date, ms, r->client, r->vs, r->pool, r->member,
+		    r->t_request, r->t_queue, r->t_connect, r->t_response,
+		    r->t_total, r->status, (unsigned long long)r->bytes, r->term,
+		    req, tls);
 	} else {
 		strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
 		n = snprintf(buf, size, "%s [%s.%03d] %s %s/%s %d/%d/%d/%d/%d "
-		    "%d %llu %s \"%s\"\n", r->client, date, ms, r->vs, r->pool,
+		    "%d %llu %s \"%s\"%s\n", r->client, date, ms, r->vs, r->pool,
 		    r->member, r->t_request, r->t_queue, r->t_connect,
 		    r->t_response, r->t_total, r->status,
-		    (unsigned long long)r->bytes, r->term, req);
+		    (unsigned long long)r->bytes, r->term, req, tls);
 	}
 	if (n < 0)
 		return 0;

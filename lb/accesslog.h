@@ -30,6 +30,11 @@ struct lb_log_record {
 	uint64_t bytes;			/* sent to the client */
 	const char *term;		/* termination state, 2 characters */
 	const char *request;		/* "GET /path HTTP/1.1" */
+	/* TLS terminated: what the handshake agreed; NULL otherwise */
+	const char *tls_version;	/* "TLSv1.3" */
+	const char *tls_cipher;
+	const char *sni;		/* "" when the client sent none */
+	bool tls_resumed;
 };
 
 /* Formats r as a line (with its newline) into buf; returns its length

@@ -88,6 +88,7 @@ lb_fwd_log(struct lb_session *s, const char *term)
 	struct lb_log_record r;
 	char client[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN], line[2048];
 	ev_tstamp end = now(s);
+	struct lb_tls_desc tls;
 	size_t len;
 
 	if (l == NULL || s->logged || s->vs->conf->access_log[0] == '\0')
@@ -106,6 +107,13 @@ lb_fwd_log(struct lb_session *s, const char *term)
 	    s->t_rsp), .t_total = ms_between(s->t_req, end),
 	    .status = s->status ? s->status : -1, .bytes = s->rsp_bytes,
 	    .term = term, .request = s->reqline ? s->reqline : "<BADREQ>" };
+	if (s->cli.ops == &lb_transport_tls && s->state != SESS_HANDSHAKE) {
+		lb_tls_describe(&s->cli, &tls);
+		r.tls_version = tls.version;
+		r.tls_cipher = tls.cipher;
+		r.sni = tls.sni;
+		r.tls_resumed = tls.resumed;
+	}
 	len = lb_log_format(&r, s->vs->conf->access_log_json, line,
 	    sizeof(line));
 	lb_log_append(l, &s->t->logbufs[s->vs->index], s->vs->index, line,
@@ -604,6 +612,20 @@ log_tls_failure(struct lb_session *s, const char *why)
 	    s->vs->conf->name, peer, why);
 }
 
+static void
+count_handshake(struct lb_session *s)
+{
+	struct lb_ctr *c = vs_ctr(s);
+	bool resumed, tls13;
+
+	lb_tls_kind(&s->cli, &resumed, &tls13);
+	CTR_ADD(c->tls[LB_TLS_HANDSHAKES], 1);
+	if (resumed)
+		CTR_ADD(c->tls[LB_TLS_RESUMED], 1);
+	if (tls13)
+		CTR_ADD(c->tls[LB_TLS_V13], 1);
+}
+
 /* One step of the TLS handshake; when it is done the session waits for
  * the first request, within what is left of timeout http-request. */
 static int
@@ -625,6 +647,7 @@ cli_handshake(struct lb_session *s)
 		lb_session_end(s, "TLS handshake failed");
 		return -1;
 	}
+	count_handshake(s);
 	s->state = SESS_WAIT_REQ;
 	return 0;
 }

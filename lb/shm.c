@@ -137,6 +137,8 @@ lb_sum_add(struct lb_sum *s, struct lb_ctr *c)
 	for (int i = 0; i < 6; i++)
 		s->resp[i] += lb_ctr_ld(&c->resp[i]);
 	s->errors += lb_ctr_ld(&c->errors);
+	for (int i = 0; i < LB_TLS_CTRS; i++)
+		s->tls[i] += lb_ctr_ld(&c->tls[i]);
 }
 
 struct lb_sum

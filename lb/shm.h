@@ -31,6 +31,14 @@
 /* Per-thread counters of one virtual server, pool or member.  Written
  * only by the owning thread; read (summed) by the stats reader and the
  * master. */
+/* A virtual server's TLS handshakes (struct lb_ctr's tls[]). */
+enum lb_tls_ctr {
+	LB_TLS_HANDSHAKES,		/* completed */
+	LB_TLS_RESUMED,			/* of them, resuming a session */
+	LB_TLS_V13,			/* of them, TLS 1.3 */
+	LB_TLS_CTRS,
+};
+
 struct lb_ctr {
 	_Atomic uint64_t cur;		/* connections / requests in progress */
 	_Atomic uint64_t total;
@@ -41,6 +49,7 @@ struct lb_ctr {
 	_Atomic uint64_t errors;	/* members: connect failures, bad
 					 * responses; virtual servers: failed
 					 * TLS handshakes, refused hellos */
+	_Atomic uint64_t tls[LB_TLS_CTRS];	/* virtual servers */
 };
 
 /* A member's state that must outlive the worker. */
@@ -69,7 +78,7 @@ struct lb_shm_obj {
 };
 
 #define LB_SHM_MAGIC	0x65646764u	/* "edgd" */
-#define LB_SHM_VERSION	1u
+#define LB_SHM_VERSION	2u		/* 2: TLS counters */
 
 struct lb_shm_hdr {
 	uint32_t magic;
@@ -122,6 +131,7 @@ lb_ctr_ld(_Atomic uint64_t *c)
 /* A plain sum of counters, for readers. */
 struct lb_sum {
 	uint64_t cur, total, requests, bytes_in, bytes_out, resp[6], errors;
+	uint64_t tls[LB_TLS_CTRS];
 };
 
 /* s += c. */

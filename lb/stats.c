@@ -66,6 +66,34 @@ member_state(const struct lb_member *m)
 	    "down";
 }
 
+/* Virtual servers that terminate TLS: their handshakes, in a table of
+ * their own under the main one. */
+static void
+tls_text(struct lb_runtime *rt, FILE *f)
+{
+	bool header = false;
+
+	for (size_t i = 0; i < rt->nvs; i++) {
+		struct lb_sum s;
+
+		if (rt->vs[i].profile->type != LB_PROFILE_HTTPS)
+			continue;
+		if (!header)
+			fprintf(f, "\n%-15s %-20s %12s %12s %12s %12s %12s\n",
+			    "TLS", "NAME", "HANDSHAKES", "RESUMED", "TLSV1.3",
+			    "TLSV1.2-", "FAILED");
+		header = true;
+		s = sum_of(rt, VS, i);
+		fprintf(f, "%-15s %-20s %12llu %12llu %12llu %12llu %12llu\n",
+		    "virtual-server", rt->vs[i].conf->name,
+		    (unsigned long long)s.tls[LB_TLS_HANDSHAKES],
+		    (unsigned long long)s.tls[LB_TLS_RESUMED],
+		    (unsigned long long)s.tls[LB_TLS_V13],
+		    (unsigned long long)(s.tls[LB_TLS_HANDSHAKES] -
+		    s.tls[LB_TLS_V13]), (unsigned long long)s.errors);
+	}
+}
+
 static void
 stats_text(struct lb_runtime *rt, FILE *f)
 {
@@ -98,6 +126,7 @@ stats_text(struct lb_runtime *rt, FILE *f)
 			text_sum(f, "member", name, addr, member_state(m), &s);
 		}
 	}
+	tls_text(rt, f);
 }
 
 static void
@@ -126,6 +155,12 @@ stats_json(struct lb_runtime *rt, FILE *f)
 		fprintf(f, "%s{\"name\":\"%s\",\"pool\":\"%s\",", i ? "," : "",
 		    rt->vs[i].conf->name, rt->vs[i].pool->conf->name);
 		json_sum(f, &s);
+		if (rt->vs[i].profile->type == LB_PROFILE_HTTPS)
+			fprintf(f, ",\"tls\":{\"handshakes\":%llu,\"resumed\":%llu,"
+			    "\"tls13\":%llu}",
+			    (unsigned long long)s.tls[LB_TLS_HANDSHAKES],
+			    (unsigned long long)s.tls[LB_TLS_RESUMED],
+			    (unsigned long long)s.tls[LB_TLS_V13]);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"pools\":[");
@@ -310,6 +345,7 @@ lb_stats(struct lb_runtime *rt, bool json, size_t *len)
 
 enum value {
 	V_CUR, V_TOTAL, V_REQUESTS, V_BYTES_IN, V_BYTES_OUT, V_RESP, V_ERRORS,
+	V_TLS_HANDSHAKES, V_TLS_RESUMED, V_TLS13,
 	V_UP, V_WEIGHT, V_ACTIVE, V_CHECK_SECONDS, V_TRANSITIONS,
 };
 
@@ -334,6 +370,14 @@ static const struct family families[] = {
 	    "Bytes sent to clients." },
 	{ VS, "edged_virtual_server_responses_total", "counter", V_RESP,
 	    "Responses sent, by status class." },
+	{ VS, "edged_virtual_server_errors_total", "counter", V_ERRORS,
+	    "Failed TLS handshakes and refused ClientHellos." },
+	{ VS, "edged_virtual_server_tls_handshakes_total", "counter",
+	    V_TLS_HANDSHAKES, "TLS handshakes completed (https)." },
+	{ VS, "edged_virtual_server_tls_resumed_total", "counter",
+	    V_TLS_RESUMED, "Of them, resuming a session (a ticket)." },
+	{ VS, "edged_virtual_server_tls13_handshakes_total", "counter",
+	    V_TLS13, "Of them, in TLS 1.3." },
 	{ POOL, "edged_pool_active_requests", "gauge", V_CUR,
 	    "Requests in progress on the pool's members." },
 	{ POOL, "edged_pool_connections_total", "counter", V_TOTAL,
@@ -391,7 +435,8 @@ static double
 sum_value(const struct lb_sum *s, enum value v)
 {
 	const uint64_t vals[] = { s->cur, s->total, s->requests, s->bytes_in,
-	    s->bytes_out, 0, s->errors };
+	    s->bytes_out, 0, s->errors, s->tls[LB_TLS_HANDSHAKES],
+	    s->tls[LB_TLS_RESUMED], s->tls[LB_TLS_V13] };
 
 	return (double)vals[v];
 }

@@ -208,6 +208,13 @@ lb_tls_started(struct lb_transport *tr)
 }
 
 void
+lb_tls_kind(struct lb_transport *tr, bool *resumed, bool *tls13)
+{
+	*resumed = SSL_session_reused(ssl_of(tr)) == 1;
+	*tls13 = SSL_version(ssl_of(tr)) == TLS1_3_VERSION;
+}
+
+void
 lb_tls_describe(struct lb_transport *tr, struct lb_tls_desc *d)
 {
 	SSL *ssl = ssl_of(tr);

@@ -36,7 +36,10 @@ int lb_tls_handshake(struct lb_transport *tr, char *why, size_t size);
  * is a probe, not a failed handshake. */
 bool lb_tls_started(struct lb_transport *tr);
 
-/* What a finished handshake agreed, for logs and statistics. */
+/* Whether a finished handshake resumed a session, and was TLS 1.3. */
+void lb_tls_kind(struct lb_transport *tr, bool *resumed, bool *tls13);
+
+/* What a finished handshake agreed, for logs. */
 struct lb_tls_desc {
 	char version[16];		/* "TLSv1.3" */
 	char cipher[64];

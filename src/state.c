@@ -238,6 +238,8 @@ sum_into(struct lb_sum *d, const struct lb_sum *s)
 	for (int i = 0; i < 6; i++)
 		d->resp[i] += s->resp[i];
 	d->errors += s->errors;
+	for (int i = 0; i < LB_TLS_CTRS; i++)
+		d->tls[i] += s->tls[i];
 }
 
 void
@@ -268,6 +270,9 @@ store_ctr(struct lb_ctr *c, const struct lb_sum *s)
 		atomic_store_explicit(&c->resp[i], s->resp[i],
 		    memory_order_relaxed);
 	atomic_store_explicit(&c->errors, s->errors, memory_order_relaxed);
+	for (int i = 0; i < LB_TLS_CTRS; i++)
+		atomic_store_explicit(&c->tls[i], s->tls[i],
+		    memory_order_relaxed);
 }
 
 void
@@ -318,11 +323,17 @@ state_save(const struct state *st, FILE *f)
 		    s->requests, s->bytes_in, s->bytes_out);
 		for (int i = 0; i < 6; i++)
 			fprintf(f, " %" PRIu64, s->resp[i]);
-		fprintf(f, " %" PRIu64 " %d %d %u %u %" PRIu64 "\n", s->errors,
+		fprintf(f, " %" PRIu64 " %d %d %u %u %" PRIu64, s->errors,
 		    v->hist.known, v->hist.check_result, v->hist.check_us,
 		    v->hist.transitions, v->hist.up_since_ms);
+		for (int i = 0; i < LB_TLS_CTRS; i++)
+			fprintf(f, " %" PRIu64, s->tls[i]);
+		fputc('\n', f);
 	}
 }
+
+/* the line format below names them one by one */
+_Static_assert(LB_TLS_CTRS == 3, "state lines carry three TLS counters");
 
 int
 state_load_line(struct state *st, const char *line)
@@ -330,7 +341,7 @@ state_load_line(struct state *st, const char *line)
 	struct lb_shm_obj o = { 0 };
 	struct lb_sum s = { 0 };
 	struct state_hist h = { 0 };
-	int known, used = 0;
+	int known, used = 0, more = 0;
 	long e;
 
 	if (sscanf(line, "entry %" SCNu32 " %63s %63s %" SCNu64 " %" SCNu64
@@ -340,7 +351,13 @@ state_load_line(struct state *st, const char *line)
 	    &s.bytes_out, &s.resp[0], &s.resp[1], &s.resp[2], &s.resp[3],
 	    &s.resp[4], &s.resp[5], &s.errors, &known, &h.check_result,
 	    &h.check_us, &h.transitions, &h.up_since_ms, &used) != 19 ||
-	    line[used] != '\0' || o.kind < LB_OBJ_VS || o.kind > LB_OBJ_MEMBER)
+	    o.kind < LB_OBJ_VS || o.kind > LB_OBJ_MEMBER)
+		return -1;
+	/* the TLS counters; an older image's lines end before them */
+	if (line[used] != '\0' && sscanf(line + used, " %" SCNu64 " %" SCNu64
+	    " %" SCNu64 "%n", &s.tls[0], &s.tls[1], &s.tls[2], &more) == 3)
+		used += more;
+	if (line[used] != '\0')
 		return -1;
 	if (strcmp(o.pool, "-") == 0)
 		o.pool[0] = '\0';

@@ -13,11 +13,13 @@
 #     on any thread, and after a reload
 #   - a reload reads changed certificate files; a failed handshake counts
 #     as an error of the virtual server; no key byte in the log
+#   - the access log (text and JSON) carries version, cipher and SNI;
+#     stats count handshakes, resumed ones and TLS 1.3 ones
 . "$(dirname "$0")/lib.sh"
 it_begin 28-tls-termination
 
-VIP=23800 MTLS=23801 OPT=23802 NG=23810 ECHO=23811
-require_free_ports $VIP $MTLS $OPT $NG $ECHO
+VIP=23800 MTLS=23801 OPT=23802 ST=23803 NG=23810 ECHO=23811
+require_free_ports $VIP $MTLS $OPT $ST $NG $ECHO
 OPENSSL=${OPENSSL:-openssl}
 command -v "$OPENSSL" >/dev/null || fail "openssl not found"
 
@@ -52,6 +54,7 @@ py_backend echo $ECHO echo
 conf() {
 	edged_conf_head
 	cat <<CONF
+stats { listen 127.0.0.1:$ST; }
 certificate www { cert $T/tls/www.crt; key $T/tls/www.key; }
 certificate api { cert $T/tls/api.crt; key $T/tls/api.key; }
 certificate app {
@@ -82,9 +85,19 @@ application-profile mtls-optional {
 }
 pool p { member ng 127.0.0.1:$NG; }
 pool e { member echo 127.0.0.1:$ECHO; }
-virtual-server v { listen 127.0.0.1:$VIP; profile web-https; default-pool p; }
+virtual-server v {
+    listen 127.0.0.1:$VIP
+    profile web-https
+    default-pool p
+    access-log $T/access.log
+}
 virtual-server m { listen 127.0.0.1:$MTLS; profile mtls; default-pool p; }
-virtual-server o { listen 127.0.0.1:$OPT; profile mtls-optional; default-pool e; }
+virtual-server o {
+    listen 127.0.0.1:$OPT
+    profile mtls-optional
+    default-pool e
+    access-log $T/access.json json
+}
 CONF
 }
 conf >"$T/edged.conf"
@@ -201,6 +214,28 @@ out=$(ctl reload 2>&1) || fail "reload failed: $out"
 edged_wait_ready "$old"
 assert_match "resumed after a reload (new worker, same keys)" "^Reused," \
     "$(resumed "$T/sess.pem")"
+
+# ---- what the log and the counters say ----
+tls_of() { stat_of "vs(\"v\")[\"tls\"][\"$1\"]"; }
+assert_ge "handshakes counted (kept across the reload)" "$(tls_of handshakes)" 14
+assert_ge "resumed ones" "$(tls_of resumed)" 8
+assert_ge "TLS 1.3 ones" "$(tls_of tls13)" 10
+assert_match "show stats: the TLS table" \
+    "^virtual-server +v +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$" \
+    "$(ctl show stats | sed -n '/^TLS /,$p')"
+assert_match "metrics: resumed handshakes" \
+    '^edged_virtual_server_tls_resumed_total\{virtual_server="v"\} [1-9]' \
+    "$(get "http://127.0.0.1:$ST/metrics")"
+sleep 0.3			# access logs are written in batches
+assert_match "text log: version, cipher, SNI" \
+    '"GET / HTTP/1.1" tls=TLSv1.3/TLS_AES_[0-9A-Z_]+/www.example.com$' \
+    "$(cat "$T/access.log")"
+assert_match "text log: a resumed session says so" \
+    '"GET / HTTP/1.0" tls=TLSv1.3/[A-Z0-9_]+/www.example.com/resumed$' \
+    "$(cat "$T/access.log")"
+assert_match "JSON log: the tls object" \
+    '"tls":\{"version":"TLSv1.3","cipher":"TLS_[A-Z0-9_]+","sni":"www.example.com","resumed":false\}\}$' \
+    "$(cat "$T/access.json")"
 
 # ---- a reload reads changed files ----
 cp "$T/tls/api.crt" "$T/tls/www.crt"
