@@ -976,8 +976,12 @@ lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents)
 	if (s->state == SESS_HANDSHAKE) {
 		if (cli_handshake(s) < 0)
 			return;
-		lb_fwd_sync(s);
-		return;
+		if (s->state == SESS_HANDSHAKE) {
+			lb_fwd_sync(s);
+			return;
+		}
+		/* the request often comes with the client's Finished */
+		revents = EV_READ;
 	}
 	/* a TLS read that waited for writability, or the other way round:
 	 * retry both */
@@ -992,6 +996,13 @@ lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents)
 	    lb_buf_pending(&s->req) > 0 && srv_write(s) < 0)
 		return;
 	lb_fwd_sync(s);
+}
+
+void
+lb_fwd_start(struct lb_session *s)
+{
+	if (s->state == SESS_HANDSHAKE || s->state == SESS_HELLO)
+		lb_fwd_client_io(s->t->loop, &s->io, EV_READ);
 }
 
 void

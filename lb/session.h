@@ -116,6 +116,10 @@ struct lb_session {
 void lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents);
 void lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents);
 void lb_fwd_timeout(struct ev_loop *loop, ev_timer *w, int revents);
+/* A new connection: TLS and passthrough take their first step at once
+ * (the ClientHello is usually there already), sparing a turn of the
+ * loop.  s may have ended when it returns. */
+void lb_fwd_start(struct lb_session *s);
 /* Sets both connections' watchers to what the state and buffers need. */
 void lb_fwd_sync(struct lb_session *s);
 /* Parses what the request buffer holds; may start a transaction.

@@ -93,7 +93,9 @@ ticket_init(unsigned char *key, unsigned char *iv, EVP_CIPHER_CTX *c,
 }
 
 /* OpenSSL's ticket callback: encrypt with the newest key; decrypt with
- * whichever key named the ticket (2: renew it under the newest). */
+ * whichever key named the ticket (2: a new ticket follows; always in
+ * TLS 1.3, whose tickets are meant for one use, else when an older key
+ * made it). */
 static int
 ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
     EVP_CIPHER_CTX *c, EVP_MAC_CTX *h, int enc)
@@ -114,7 +116,7 @@ ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
 			if (memcmp(name, t->keys[i], LB_TICKET_NAME) != 0)
 				continue;
 			rc = ticket_init(t->keys[i], iv, c, h, 0) < 0 ? -1 :
-			    i == 0 ? 1 : 2;
+			    i == 0 && SSL_version(ssl) < TLS1_3_VERSION ? 1 : 2;
 			break;
 		}
 	}

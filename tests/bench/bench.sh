@@ -230,19 +230,7 @@ run_wrk() {
 		t1=$(cpu_ticks "$pid")
 		[ -n "$t0" ] && [ -n "$t1" ] && cpu=$(cpu_pct "$t0" "$t1")
 	fi
-	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-	p99=$(awk '$1 == "99%" {
-		v = $2
-		if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v); v = v + 0 }
-		else if (v ~ /m$/) { sub(/m$/, "", v); v = v * 60000 }
-		else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 }
-		printf "%.3f", v }' "$out")
-	errs=$(awk '
-		/Socket errors:/ { gsub(/,/, ""); for (i = 3; i < NF; i += 2)
-			if ($(i + 1) > 0) e = e $i "=" $(i + 1) "," }
-		/Non-2xx or 3xx responses:/ { e = e "non2xx=" $NF "," }
-		END { sub(/,$/, "", e); print (e == "" ? "-" : e) }' "$out")
+	wrk_figures "$out"
 	if [ $rc -ne 0 ] || [ -z "$rps" ] || [ -z "$p99" ]; then
 		problem "wrk against $target ($body, $conns conns, round $round) failed (rc $rc): $(tail -n 3 "$out" | tr '\n' ' ')"
 		rps=NA p99=NA

@@ -223,6 +223,25 @@ wait_http() {
 	return 1
 }
 
+# wrk_figures FILE: from wrk --latency's output in FILE, sets rps
+# (requests/s, whole), p99 (ms) and errs (socket errors and non-2xx/3xx
+# answers as "read=3,non2xx=1", or "-"); empty when wrk printed none
+wrk_figures() {
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1")
+	p99=$(awk '$1 == "99%" {
+		v = $2
+		if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); v = v + 0 }
+		else if (v ~ /m$/) { sub(/m$/, "", v); v = v * 60000 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 }
+		printf "%.3f", v }' "$1")
+	errs=$(awk '
+		/Socket errors:/ { gsub(/,/, ""); for (i = 3; i < NF; i += 2)
+			if ($(i + 1) > 0) e = e $i "=" $(i + 1) "," }
+		/Non-2xx or 3xx responses:/ { e = e "non2xx=" $NF "," }
+		END { sub(/,$/, "", e); print (e == "" ? "-" : e) }' "$1")
+}
+
 # ---- nginx backends ----
 
 nginx_masters=''

@@ -198,6 +198,8 @@ tickets_across_rotations(void **state)
 	first = SSL_get1_session(c);
 	SSL_free(c);
 	assert_true(resumes(f, first, &next));
+	/* TLS 1.3: a resumed connection gets a fresh ticket (one use each) */
+	assert_ptr_not_equal(next, first);
 	SSL_SESSION_free(next);
 	/* older keys still decrypt: after one and two rotations */
 	rotate(f);
