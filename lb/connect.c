@@ -227,7 +227,7 @@ new_conn(struct lb_session *s)
 	c->thread = s->t;
 	c->member = s->member;
 	/* with TLS, a connect that is done at once still needs its
-	 * handshake (lb_conn_up) */
+	 * handshake (srv_connected, forward.c) */
 	c->connected = connected && c->tr.ops == &lb_transport_plain;
 	ev_io_init(&c->io, lb_fwd_server_io, fd, 0);
 	c->io.data = c;

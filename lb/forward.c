@@ -1050,6 +1050,11 @@ static int
 client_events(const struct lb_session *s)
 {
 	int ev = lb_buf_pending(&s->rsp) > 0 ? EV_WRITE : 0;
+	/* A TLS read that must write first (a key update's answer) waits
+	 * for writability too.  Readability is the state's to ask for: a
+	 * read that waits for it asks for nothing else, and adding it
+	 * where the buffer has no room would spin. */
+	int want = (int)(s->cli.want & LB_TR_WANT_WRITE);
 
 	switch (s->state) {
 	case SESS_HANDSHAKE:
@@ -1058,7 +1063,7 @@ client_events(const struct lb_session *s)
 	case SESS_WAIT_REQ:
 	case SESS_READ_HEAD:
 	case SESS_LINGER:
-		return EV_READ | (int)s->cli.want;
+		return EV_READ | want;
 	case SESS_FORWARD:
 	case SESS_TUNNEL:
 		/* Reading on after a whole request costs nothing (pipelined
@@ -1066,9 +1071,9 @@ client_events(const struct lb_session *s)
 		 * every request. */
 		if (!s->cli_eof && req_has_room(s))
 			ev |= EV_READ;
-		return ev | (int)s->cli.want;
+		return ev | want;
 	default:
-		return ev | (int)s->cli.want;
+		return ev | want;
 	}
 }
 
@@ -1085,7 +1090,7 @@ server_events(const struct lb_session *s)
 		ev |= EV_WRITE;
 	if (!s->rsp_done && rsp_has_room(s))
 		ev |= EV_READ;
-	return ev | (int)s->conn->tr.want;
+	return ev | (int)(s->conn->tr.want & LB_TR_WANT_WRITE);
 }
 
 void
