@@ -24,17 +24,7 @@ static int
 set_path(struct conf_diag *d, const struct conf_node *n, char *out,
     size_t size, struct conf_pos *pos)
 {
-	const char *p = n->args[1];
-	size_t len = strlen(p);
-
-	if (len == 0 || len >= size) {
-		conf_error(d, &n->argpos[1], "'%s' expects a file path of 1 to "
-		    "%zu bytes", n->args[0], size - 1);
-		return -1;
-	}
-	memcpy(out, p, len + 1);
-	*pos = n->argpos[1];
-	return 0;
+	return lb_conf_get_word(d, n, "a file path", out, size, pos);
 }
 
 static int

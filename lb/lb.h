@@ -255,6 +255,11 @@ void *lb_conf_push(void *arr, size_t *n, size_t sz);
 size_t lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
     const char *what, const char *name, const void *arr, size_t n,
     size_t sz);
+/* n's first argument, a file path or a list (what says which), into out:
+ * 1 to size - 1 bytes.  pos gets its position.  0, or -1 after an
+ * error. */
+int lb_conf_get_word(struct conf_diag *d, const struct conf_node *n,
+    const char *what, char *out, size_t size, struct conf_pos *pos);
 /* Reports a second definition of a named object (at n's name); returns
  * -1 if name is prev_name, else 0. */
 int lb_conf_check_dup(struct conf_diag *d, const struct conf_node *n,

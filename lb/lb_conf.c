@@ -119,6 +119,22 @@ static const struct conf_directive profile_rows[] = {
 };
 
 int
+lb_conf_get_word(struct conf_diag *d, const struct conf_node *n,
+    const char *what, char *out, size_t size, struct conf_pos *pos)
+{
+	size_t len = strlen(n->args[1]);
+
+	if (len == 0 || len >= size) {
+		conf_error(d, &n->argpos[1], "'%s' expects %s of 1 to %zu "
+		    "bytes", n->args[0], what, size - 1);
+		return -1;
+	}
+	memcpy(out, n->args[1], len + 1);
+	*pos = n->argpos[1];
+	return 0;
+}
+
+int
 lb_conf_check_dup(struct conf_diag *d, const struct conf_node *n,
     const char *what, const char *name, const char *prev_name,
     const struct conf_pos *prev)

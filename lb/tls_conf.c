@@ -47,28 +47,11 @@ lb_tls_version_name(unsigned v)
 	return v >= 0x0301 && v <= 0x0304 ? versions[v - 0x0301] : "?";
 }
 
-/* The word of a file path or a list directive: non-empty, fits. */
-static int
-get_word(struct conf_diag *d, const struct conf_node *n, const char *what,
-    char *out, size_t size, struct conf_pos *pos)
-{
-	size_t len = strlen(n->args[1]);
-
-	if (len == 0 || len >= size) {
-		conf_error(d, &n->argpos[1], "'%s' expects %s of 1 to %zu "
-		    "bytes", n->args[0], what, size - 1);
-		return -1;
-	}
-	memcpy(out, n->args[1], len + 1);
-	*pos = n->argpos[1];
-	return 0;
-}
-
 static int
 get_path(struct conf_diag *d, const struct conf_node *n, char *out,
     size_t size, struct conf_pos *pos)
 {
-	return get_word(d, n, "a file path", out, size, pos);
+	return lb_conf_get_word(d, n, "a file path", out, size, pos);
 }
 
 /* A DNS name as SNI carries it, lower-cased into out; with wildcard, a
@@ -144,7 +127,7 @@ set_ciphers(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_tls_server_conf *t = obj;
 
-	return get_word(d, n, "a list", t->ciphers, sizeof(t->ciphers),
+	return lb_conf_get_word(d, n, "a list", t->ciphers, sizeof(t->ciphers),
 	    &t->ciphers_pos);
 }
 
@@ -181,7 +164,7 @@ set_ciphersuites(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_tls_server_conf *t = obj;
 
-	if (get_word(d, n, "a list", t->ciphersuites, sizeof(t->ciphersuites),
+	if (lb_conf_get_word(d, n, "a list", t->ciphersuites, sizeof(t->ciphersuites),
 	    &t->ciphersuites_pos) < 0)
 		return -1;
 	return check_suites(d, n, t->ciphersuites);

@@ -90,11 +90,6 @@ rss_kib() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
-# user + system CPU time of a process (all its threads), in clock ticks
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
-
 # CPU ticks of the servers (lib.sh's ours_ticks adds the bench's own)
 procs_ticks() {
 	t=0
@@ -305,20 +300,6 @@ ratios() {
 		if (e == "NA" || h == "NA" || e == "" || h == "" || h == 0)
 			print "NA"
 		else printf "%.3f\n", e / h } }' "$results"
-}
-
-fmt_ms() {
-	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN {
-	    if (v < 10) printf "%.2fms", v; else if (v < 1000) printf "%.1fms", v
-	    else printf "%.2fs", v / 1000 }' ;; esac
-}
-
-fmt_num() {
-	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN { printf "%.0f", v }' ;; esac
-}
-
-fmt_ratio() {
-	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN { printf "%.2f", v }' ;; esac
 }
 
 echo "medians over $ROUNDS round(s); ratio = median of the per-round ratios edged/haproxy"

@@ -242,6 +242,27 @@ wrk_figures() {
 		END { sub(/,$/, "", e); print (e == "" ? "-" : e) }' "$1")
 }
 
+# ---- figures: CPU time, and numbers as the summaries print them ----
+
+# user + system CPU time of a process (all its threads), in clock ticks
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+fmt_ms() {
+	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN {
+	    if (v < 10) printf "%.2fms", v; else if (v < 1000) printf "%.1fms", v
+	    else printf "%.2fs", v / 1000 }' ;; esac
+}
+
+fmt_num() {
+	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN { printf "%.0f", v }' ;; esac
+}
+
+fmt_ratio() {
+	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN { printf "%.2f", v }' ;; esac
+}
+
 # ---- nginx backends ----
 
 nginx_masters=''
@@ -324,11 +345,9 @@ start_backends() {
 
 # ---- edged and haproxy ----
 
-# edged_conf ALGORITHM MEMBERS VS2: one worker, the bench's timeouts, no
-# X-Forwarded-For; pool p over b1 and b2 (MEMBERS 2) or b1, b2, b3 (3), on
-# WEB1_PORT...WEB3_PORT; virtual server v on EDGE_PORT and, with VS2 1, v2
-# on EDGE_VS2
-edged_conf() {
+# edged_head: the global and defaults blocks of every bench: one worker,
+# the control socket in tmp, maxconn, the bench's timeouts
+edged_head() {
 	cat <<EOC
 global {
     workers 1
@@ -343,6 +362,16 @@ defaults {
     timeout http-request 10s
     timeout keep-alive 60s
 }
+EOC
+}
+
+# edged_conf ALGORITHM MEMBERS VS2: one worker, the bench's timeouts, no
+# X-Forwarded-For; pool p over b1 and b2 (MEMBERS 2) or b1, b2, b3 (3), on
+# WEB1_PORT...WEB3_PORT; virtual server v on EDGE_PORT and, with VS2 1, v2
+# on EDGE_VS2
+edged_conf() {
+	edged_head
+	cat <<EOC
 application-profile web {
     type http
     x-forwarded-for none

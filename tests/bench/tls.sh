@@ -163,11 +163,6 @@ fi
 
 # ---- what we measure with ----
 
-# user + system CPU time of a process (all its threads), in clock ticks
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
-
 # CPU ticks of the servers (lib.sh's ours_ticks adds the bench's own)
 procs_ticks() {
 	t=0
@@ -275,20 +270,8 @@ EOC
 # ---- the proxies' configurations ----
 
 edged_tls_conf() {
+	edged_head
 	cat <<EOC
-global {
-    workers 1
-    user edged
-    control-socket $tmp/edged.sock
-    max-connections $maxconn
-}
-defaults {
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-request 10s
-    timeout keep-alive 60s
-}
 certificate c {
     cert $CRT
     key $KEY
@@ -621,20 +604,6 @@ ratios() {
 eff() {
 	awk -v s="$1" -v t="$2" '$2 == s && $3 == t && $6 > 0 && $4 != "NA" {
 	    print $4 * 100 / $6 }' "$results"
-}
-
-fmt_ms() {
-	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN {
-	    if (v < 10) printf "%.2fms", v; else if (v < 1000) printf "%.1fms", v
-	    else printf "%.2fs", v / 1000 }' ;; esac
-}
-
-fmt_num() {
-	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN { printf "%.0f", v }' ;; esac
-}
-
-fmt_ratio() {
-	case $1 in NA) echo NA ;; *) awk -v v="$1" 'BEGIN { printf "%.2f", v }' ;; esac
 }
 
 echo "medians over $ROUNDS round(s); ratio = median of the per-round ratios edged/haproxy"
