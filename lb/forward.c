@@ -967,6 +967,58 @@ srv_write(struct lb_session *s)
 
 /* ---- callbacks ---- */
 
+/*
+ * Bytes read on one side are written to the other once every event of
+ * the loop's turn has been handled, just before it polls again: the
+ * peers then get this turn's data in one burst and wake up once for all
+ * of it, where writing at once would wake them for each.  Until then
+ * the session asks for writability as usual, so a write the flush does
+ * not reach (one queued by an event fed after it) still happens; when
+ * the flush writes everything, the wish is withdrawn before libev tells
+ * the kernel, and costs nothing.
+ */
+static void
+queue_flush(struct lb_session *s)
+{
+	struct lb_thread *t = s->t;
+
+	if (s->flush_pprev != NULL)
+		return;
+	s->flush_next = t->flush;
+	if (t->flush != NULL)
+		t->flush->flush_pprev = &s->flush_next;
+	t->flush = s;
+	s->flush_pprev = &t->flush;
+}
+
+void
+lb_fwd_unqueue(struct lb_session *s)
+{
+	if (s->flush_pprev == NULL)
+		return;
+	*s->flush_pprev = s->flush_next;
+	if (s->flush_next != NULL)
+		s->flush_next->flush_pprev = s->flush_pprev;
+	s->flush_pprev = NULL;
+}
+
+/* The loop's turn: every queued session writes what it holds. */
+void
+lb_fwd_flush(struct lb_thread *t)
+{
+	struct lb_session *s;
+
+	while ((s = t->flush) != NULL) {
+		lb_fwd_unqueue(s);
+		if (s->conn != NULL && s->conn->connected &&
+		    lb_buf_pending(&s->req) > 0 && srv_write(s) < 0)
+			continue;
+		if (lb_buf_pending(&s->rsp) > 0 && cli_write(s) < 0)
+			continue;
+		lb_fwd_sync(s);
+	}
+}
+
 void
 lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -991,10 +1043,10 @@ lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	if ((revents & EV_WRITE) && cli_write(s) < 0)
 		return;
-	/* a reused backend connection can take the request right away */
+	/* a connected backend takes what came at the loop's turn */
 	if (s->conn != NULL && s->conn->connected &&
-	    lb_buf_pending(&s->req) > 0 && srv_write(s) < 0)
-		return;
+	    lb_buf_pending(&s->req) > 0)
+		queue_flush(s);
 	lb_fwd_sync(s);
 }
 
@@ -1028,9 +1080,9 @@ lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents)
 	if ((revents & EV_READ) && s->conn == c && c->connected &&
 	    srv_read(s) < 0)
 		return;
-	/* answered: a client waiting to write may go on */
-	if (lb_buf_pending(&s->rsp) > 0 && cli_write(s) < 0)
-		return;
+	/* answered: the client gets it at the loop's turn */
+	if (lb_buf_pending(&s->rsp) > 0)
+		queue_flush(s);
 	lb_fwd_sync(s);
 }
 
@@ -1041,7 +1093,13 @@ set_io(struct ev_loop *loop, ev_io *w, int fd, int events)
 	    ev_is_active(w) == (events != 0))
 		return;
 	ev_io_stop(loop, w);
-	ev_io_set(w, fd, events);
+	/* the same descriptor: libev then tells the kernel only if the
+	 * events changed by the time it polls (ev_io_set would make it
+	 * tell the kernel in any case) */
+	if (w->fd == fd)
+		ev_io_modify(w, events);
+	else
+		ev_io_set(w, fd, events);
 	if (events != 0)
 		ev_io_start(loop, w);
 }

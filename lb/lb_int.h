@@ -113,6 +113,8 @@ struct lb_thread {
 	unsigned nsessions;
 	bool draining;
 	struct lb_session *sessions;	/* all live sessions, for drain */
+	struct lb_session *flush;	/* writes deferred to the loop's turn
+					 * (lb_fwd_flush) */
 };
 
 struct lb_runtime {

@@ -301,6 +301,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct lb_thread *t = w->data;
 
 	(void)revents;
+	lb_fwd_flush(t);
 	if (t->draining && t->nsessions == 0)
 		ev_break(loop, EVBREAK_ALL);
 }

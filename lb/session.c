@@ -214,6 +214,7 @@ lb_session_end(struct lb_session *s, const char *why)
 		    strncmp(why, "server", 6) == 0 ||
 		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");
 	free(s->reqline);
+	lb_fwd_unqueue(s);
 	ev_io_stop(t->loop, &s->io);
 	ev_timer_stop(t->loop, &s->timer);
 	if (s->conn != NULL)

@@ -61,6 +61,8 @@ struct lb_session {
 	struct lb_rt_pool *pool;	/* where requests go: the virtual
 					 * server's, or the one SNI chose */
 	struct lb_session *next, *prev;	/* the thread's live sessions */
+	/* queued for lb_fwd_flush (flush_pprev != NULL while it is) */
+	struct lb_session *flush_next, **flush_pprev;
 	struct lb_transport cli;
 	ev_io io;
 	ev_timer timer;
@@ -116,6 +118,8 @@ struct lb_session {
 void lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents);
 void lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents);
 void lb_fwd_timeout(struct ev_loop *loop, ev_timer *w, int revents);
+void lb_fwd_flush(struct lb_thread *t);
+void lb_fwd_unqueue(struct lb_session *s);
 /* A new connection: TLS and passthrough take their first step at once
  * (the ClientHello is usually there already), sparing a turn of the
  * loop.  s may have ended when it returns. */

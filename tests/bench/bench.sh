@@ -34,6 +34,8 @@
 #                  ports, two = one nginx (1 worker) per backend [one]
 #   PROXY_CPUS, BACKEND_CPUS, CLIENT_CPUS
 #                  taskset lists overriding the automatic pinning
+#   CAP            a CPU cap for each proxy, in % of one CPU (cgroup cpu
+#                  quota; 0 = none): makes the proxy the bottleneck [0]
 #   PORT_BASE      edged on PORT_BASE, backends on +1 and +2, haproxy on
 #                  +10; all within 31000-31999 [31080]
 #   KEEP_TMP       1 = keep the temporary directory (configs, raw output)
@@ -130,7 +132,7 @@ fi
 echo "  wrk -t1 -c{$(echo $CONNS | tr ' ' ,)} -d${DURATION}s --latency;" \
     "$ROUNDS rounds; bodies: $BODIES"
 echo "  cpus: $ncpu; proxy on [${PROXY_CPUS:-any}], nginx on" \
-    "[${BACKEND_CPUS:-any}], wrk and clients on [${CLIENT_CPUS:-any}]"
+    "[${BACKEND_CPUS:-any}], wrk and clients on [${CLIENT_CPUS:-any}]$(cap_desc)"
 echo "  fd limit $nofile, max connections $maxconn; load average:" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
 echo

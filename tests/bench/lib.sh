@@ -42,10 +42,11 @@ need_uint() {
 	done
 }
 
-# PIN and NGINX, the same for every script
+# PIN, NGINX and CAP, the same for every script
 check_placement() {
 	case $PIN in auto | none) ;; *) die "PIN: 'auto' or 'none'" ;; esac
 	case $NGINX in one | two) ;; *) die "NGINX: 'one' or 'two'" ;; esac
+	check_cap
 }
 
 # ---- what we need ----
@@ -119,6 +120,68 @@ pin() {
 	return 0
 }
 
+# ---- a CPU cap for the proxies ----
+
+# With CAP=PCT (1-100; 0 or unset: no cap), edged (master and workers) and
+# haproxy each run in a cgroup of their own that may use PCT% of one CPU:
+# PCT*100 us of every 10 ms.  On a machine too small for wrk and nginx to
+# saturate the proxy (2 CPUs: they share one), requests/s then measure
+# the proxies rather than the load on the other CPU.  cgroup v2 (cpu.max)
+# or v1 (cpu.cfs_quota_us); the groups go when the run ends.
+cap_dirs=''
+
+# check_cap: CAP is a percentage, and a cpu controller is there for it;
+# sets cap_root (the parent of our groups) and cap_kind (v1 or v2)
+check_cap() {
+	CAP=${CAP:-0}
+	need_uint CAP
+	[ "$CAP" -le 100 ] || die "CAP is a percentage of one CPU: 0-100"
+	[ "$CAP" -eq 0 ] && return 0
+	if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		cap_root=/sys/fs/cgroup cap_kind=v2
+		grep -qw cpu "$cap_root/cgroup.subtree_control" ||
+		    echo +cpu >"$cap_root/cgroup.subtree_control" ||
+		    die "CAP: cannot enable the cpu controller in $cap_root"
+	elif [ -w /sys/fs/cgroup/cpu/cgroup.procs ]; then
+		cap_root=/sys/fs/cgroup/cpu cap_kind=v1
+	else
+		die "CAP needs a writable cgroup cpu controller (v2 or v1)"
+	fi
+}
+
+# cap_make NAME: with CAP, makes NAME's cgroup (once) and $tmp/cap-NAME,
+# a wrapper that enters it and runs its arguments
+cap_make() {
+	[ "${CAP:-0}" -gt 0 ] || return 0
+	d=$cap_root/edged-bench-$$-$1
+	[ -d "$d" ] && return 0
+	mkdir "$d" || die "CAP: cannot make the cgroup $d"
+	cap_dirs="$cap_dirs $d"
+	if [ "$cap_kind" = v2 ]; then
+		echo "$((CAP * 100)) 10000" >"$d/cpu.max"
+	else
+		echo 10000 >"$d/cpu.cfs_period_us" &&
+		    echo $((CAP * 100)) >"$d/cpu.cfs_quota_us"
+	fi || die "CAP: cannot set the quota of $d"
+	printf '#!/bin/sh\necho $$ >%s/cgroup.procs || exit 1\nexec "$@"\n' \
+	    "$d" >"$tmp/cap-$1"
+	chmod 755 "$tmp/cap-$1"
+}
+
+# capped NAME: the wrapper cap_make made, as a command prefix (like pin's
+# output), or nothing without CAP
+capped() {
+	[ "${CAP:-0}" -gt 0 ] && echo "$tmp/cap-$1"
+	return 0
+}
+
+# "; each proxy capped at ..." for the header, or nothing
+cap_desc() {
+	[ "${CAP:-0}" -gt 0 ] &&
+	    echo "; each proxy capped at $CAP% of one CPU (cgroup $cap_kind)"
+	return 0
+}
+
 # ---- processes and cleanup ----
 
 tmp=''
@@ -169,6 +232,9 @@ cleanup() {
 	done
 	for p in $pids; do
 		wait "$p" 2>/dev/null
+	done
+	for d in $cap_dirs; do
+		rmdir "$d" 2>/dev/null || note "could not remove the cgroup $d"
 	done
 	if [ -n "$tmp" ]; then
 		if [ "$KEEP_TMP" = 1 ]; then
@@ -469,7 +535,8 @@ worker_pid() {
 # waits until it is ready, sets edged_master and edged_pid (its worker)
 start_edged() {
 	: >"$tmp/edged.log"
-	$(pin "$PROXY_CPUS") "$EDGED" "$@" -c "$tmp/edged.conf" \
+	cap_make edged
+	$(pin "$PROXY_CPUS") $(capped edged) "$EDGED" "$@" -c "$tmp/edged.conf" \
 	    >>"$tmp/edged.log" 2>&1 </dev/null &
 	edged_master=$!
 	pids="$pids $edged_master"
@@ -496,7 +563,8 @@ start_edged() {
 # output in $tmp/haproxy.log (appended to); sets hap_pid
 start_haproxy() {
 	: >"$tmp/haproxy.log"
-	$(pin "$PROXY_CPUS") haproxy "$@" -f "$tmp/haproxy.cfg" \
+	cap_make haproxy
+	$(pin "$PROXY_CPUS") $(capped haproxy) haproxy "$@" -f "$tmp/haproxy.cfg" \
 	    >>"$tmp/haproxy.log" 2>&1 </dev/null &
 	hap_pid=$!
 	pids="$pids $hap_pid"

@@ -59,6 +59,8 @@
 #   NGINX          one = one nginx (1 worker) on all backend ports,
 #                  two = one nginx for b1, another for b2 and b3 [one]
 #   PROXY_CPUS, BACKEND_CPUS, CLIENT_CPUS   taskset lists (override PIN)
+#   CAP            a CPU cap for each proxy, in % of one CPU (cgroup cpu
+#                  quota; 0 = none): makes the proxy the bottleneck [0]
 #   PORT_BASE      edged on PORT_BASE, its vs2 on +4, backends on +1..+3,
 #                  haproxy on +10, its vs2 on +14; within 31000-31985 [31280]
 #   STATUS_CODES   1 = the Lua script also counts each non-2xx/3xx status
@@ -557,7 +559,7 @@ fi
 echo "  wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s; a reload every ${RELOAD_EVERY}s" \
     "($planned per run) cycling through $NVARIANTS configurations; $ROUNDS rounds"
 echo "  cpus: $ncpu; proxy on [${PROXY_CPUS:-any}], nginx on" \
-    "[${BACKEND_CPUS:-any}], wrk and reloader on [${CLIENT_CPUS:-any}]"
+    "[${BACKEND_CPUS:-any}], wrk and reloader on [${CLIENT_CPUS:-any}]$(cap_desc)"
 echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg); expected run time about ${est} s (at most about ${est_max} s)"
 echo
 

@@ -50,6 +50,8 @@
 #                  passthrough [all three]
 #   PIN            auto = pin with taskset as bench.sh does, none [auto]
 #   PROXY_CPUS, BACKEND_CPUS, CLIENT_CPUS   taskset lists (override PIN)
+#   CAP            a CPU cap for each proxy, in % of one CPU (cgroup cpu
+#                  quota; 0 = none): makes the proxy the bottleneck [0]
 #   PORT_BASE      edged on PORT_BASE (termination) and +1 (passthrough),
 #                  nginx on +2 (HTTP) and +3 (TLS), haproxy on +10 and
 #                  +11; within 31000-31988 [31300]
@@ -434,7 +436,7 @@ echo "    haproxy $(resumed_tickets $HAP_PORT)"
 [ $newconn = 1 ] && echo "  terminate-newconn: -H 'Connection: close', wrk with" \
     "$SHIM: every handshake a full one"
 echo "  cpus: $ncpu; proxy on [${PROXY_CPUS:-any}], nginx on" \
-    "[${BACKEND_CPUS:-any}], wrk on [${CLIENT_CPUS:-any}]"
+    "[${BACKEND_CPUS:-any}], wrk on [${CLIENT_CPUS:-any}]$(cap_desc)"
 echo "  fd limit $nofile, max connections $maxconn; load average:" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
