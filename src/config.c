@@ -142,6 +142,8 @@ static const struct module modules[] = {
 	{ core_rows, &core_nrows, offsetof(struct edged_conf, core) },
 	{ lb_conf_directives, &lb_conf_ndirectives,
 	    offsetof(struct edged_conf, lb) },
+	{ fw_conf_directives, &fw_conf_ndirectives,
+	    offsetof(struct edged_conf, fw) },
 };
 
 static const struct module *
@@ -214,6 +216,7 @@ edged_conf_load(const char *path, const char *text, size_t len,
 	}
 	core_conf_init(&c->core);
 	lb_conf_init(&c->lb);
+	fw_conf_init(&c->fw);
 	t = text ? conf_parse_string(path, text, len, d) :
 	    conf_parse_file(path, d);
 	/* After a syntax error the tree's shape is a guess: checking what
@@ -221,6 +224,7 @@ edged_conf_load(const char *path, const char *text, size_t len,
 	if (t != NULL && d->nerrors == 0) {
 		apply_top(c, &t->root, d);
 		lb_conf_resolve(&c->lb, d);
+		fw_conf_resolve(&c->fw, d);
 	}
 	if (t != NULL) {
 		c->files = t->files;
@@ -240,6 +244,7 @@ edged_conf_free(struct edged_conf **c)
 	if (*c == NULL)
 		return;
 	lb_conf_release(&(*c)->lb);
+	fw_conf_release(&(*c)->fw);
 	for (size_t i = 0; i < (*c)->nfiles; i++)
 		free((*c)->files[i]);
 	free((*c)->files);
@@ -269,6 +274,7 @@ edged_conf_print(const struct edged_conf *c, FILE *out)
 	conf_fmt_duration(d, sizeof(d), c->core.ticket_rotate_ms);
 	fprintf(out, "    tls-ticket-rotate %s\n}\n", d);
 	lb_conf_print(&c->lb, out);
+	fw_conf_print(&c->fw, out);
 }
 
 char *

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "conf.h"
+#include "fw_conf.h"
 #include "lb.h"
 #include "tls_cert.h"
 
@@ -30,6 +31,7 @@ struct core_conf {
 struct edged_conf {
 	struct core_conf core;
 	struct lb_conf lb;
+	struct fw_conf fw;
 	/* the file names positions point to: kept, so that errors found
 	 * after loading (a socket, a log file) can still say where */
 	char **files;

@@ -4,6 +4,7 @@
  *   edged [-d] [-c FILE]     run in the foreground (master + worker)
  *   edged -t [-c FILE]       check the configuration; exit 0 or 1
  *   edged -T [-c FILE]       print it in normal form
+ *   edged -n [-c FILE]       print the nftables table it compiles to
  *
  * Internal: "edged --worker FD" is the worker; "-U FD" is a master that
  * an upgrade just executed (src/upgrade.c).
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fw_nft.h"
 #include "master.h"
 #include "worker.h"
 
@@ -22,17 +24,19 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: edged [-d] [-t | -T] [-c FILE]\n"
+	fprintf(out, "usage: edged [-d] [-t | -T | -n] [-c FILE]\n"
 	    "  -c FILE  configuration (default " DEFAULT_CONF ")\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -T       print the configuration in normal form and exit\n"
+	    "  -n       print the nftables table the firewall and NAT compile "
+	    "to, and exit\n"
 	    "  -d       log debug messages\n"
 	    "  -v       print the version\n");
 }
 
-/* -t and -T: parse, report every error, maybe print. */
+/* -t, -T and -n: parse, report every error, maybe print. */
 static int
-check(const char *path, bool print)
+check(const char *path, int mode)
 {
 	struct conf_diag d;
 	struct edged_conf *c;
@@ -45,8 +49,10 @@ check(const char *path, bool print)
 	if (c == NULL) {
 		fprintf(stderr, "%s: %u error%s\n", path, d.nerrors,
 		    d.nerrors == 1 ? "" : "s");
-	} else if (print) {
+	} else if (mode == 'T') {
 		edged_conf_print(c, stdout);
+	} else if (mode == 'n') {
+		fw_nft_write(stdout, &c->fw, &c->lb);
 	} else {
 		printf("configuration file %s is valid\n", path);
 	}
@@ -68,7 +74,7 @@ main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(atoi(argv[2]), argc > 3 &&
 		    strcmp(argv[3], "-d") == 0);
-	while ((opt = getopt(argc, argv, "c:dtTvhU:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:dtTnvhU:")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -78,6 +84,7 @@ main(int argc, char **argv)
 			break;
 		case 't':
 		case 'T':
+		case 'n':
 			mode = opt;
 			break;
 		case 'U':
@@ -99,6 +106,6 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (mode != 0)
-		return check(path, mode == 'T');
+		return check(path, mode);
 	return master_main(path, debug, upgrade_fd);
 }

@@ -6,6 +6,8 @@
 # Each NN-name.conf here comes with one expectation:
 #   NN-name.out  a valid file: `edged -T` prints exactly this on stdout,
 #                nothing on stderr, and exits 0; `edged -t` exits 0.
+#                With NN-name.nft beside it, `edged -n` prints exactly
+#                that (the nftables table the firewall and NAT compile to).
 #   NN-name.err  an invalid file: `edged -t` and `edged -T` print exactly
 #                this on stderr, nothing on stdout, and exit 1.
 # Then the round trip: every valid file here and every file in
@@ -99,6 +101,14 @@ check_valid() {
 	if [ $rc -ne 0 ]; then
 		fail "$name" "edged -t exited $rc, want 0" "$tmp/err"
 		return
+	fi
+	if [ -f "$base.nft" ]; then
+		run "$tmp/out" "$tmp/err" -n -c "$conf"
+		if [ $rc -ne 0 ]; then
+			fail "$name" "edged -n exited $rc, want 0" "$tmp/err"
+			return
+		fi
+		expect_same "$name (edged -n)" "$base.nft" "$tmp/out" || return
 	fi
 	pass "$name"
 }

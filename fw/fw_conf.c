@@ -1,0 +1,1262 @@
+/*
+ * fw/fw_conf.c - the firewall and NAT directives: address-group, service,
+ * firewall { rule }, nat { snat, dnat }.
+ *
+ * Vocabulary after NSX Edge: rules in order with source, destination,
+ * service and action; groups of addresses that rules name, some of them
+ * dynamic (members set at runtime, like Palo Alto's dynamic address
+ * groups).  Names are resolved once the whole file is read.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fw_conf.h"
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+static void *
+push(void *arr, size_t *n, size_t sz)
+{
+	char *p = realloc(*(void **)arr, (*n + 1) * sz);
+
+	if (p == NULL) {
+		perror("edged: out of memory");
+		abort();
+	}
+	memset(p + *n * sz, 0, sz);
+	*(void **)arr = p;
+	return p + (*n)++ * sz;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL) {
+		perror("edged: out of memory");
+		abort();
+	}
+	return p;
+}
+
+/* ---- addresses ---- */
+
+int
+fw_prefix_parse(const char *s, struct fw_prefix *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long len;
+	char *end;
+
+	if (alen == 0 || alen >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = AF_INET;
+		out->len = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->len = 128;
+	} else {
+		return -1;
+	}
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return -1;
+		len = strtoul(slash + 1, &end, 10);
+		if (*end != '\0' || len > out->len)
+			return -1;
+		out->len = (uint8_t)len;
+	}
+	/* host bits set: 10.0.0.1/8 is a typo for something */
+	for (unsigned bit = out->len; bit < (out->family == AF_INET ?
+	    32u : 128u); bit++)
+		if (out->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return -2;
+	return 0;
+}
+
+void
+fw_prefix_fmt(char *buf, size_t size, const struct fw_prefix *p)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family, p->addr, a, sizeof(a));
+	if (p->len == (p->family == AF_INET ? 32 : 128))
+		snprintf(buf, size, "%s", a);
+	else
+		snprintf(buf, size, "%s/%u", a, p->len);
+}
+
+/* ADDR or ADDR/LEN of argument i, with an error naming the directive. */
+static int
+get_prefix(struct conf_diag *d, const struct conf_node *n, const char *word,
+    const struct conf_pos *pos, struct fw_prefix *out)
+{
+	int r = fw_prefix_parse(word, out);
+
+	if (r == -2)
+		conf_error(d, pos, "'%s': '%s' has bits set after the prefix "
+		    "length; did you mean the network address?", n->args[0],
+		    word);
+	else if (r < 0)
+		conf_error(d, pos, "'%s' expects an IPv4 or IPv6 address or "
+		    "prefix (ADDR or ADDR/LEN), got '%s'", n->args[0], word);
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- ICMP types (nft's names) ---- */
+
+struct icmp_type {
+	const char *name;
+	uint16_t type;
+};
+
+static const struct icmp_type icmp4_types[] = {
+	{ "echo-reply", 0 }, { "destination-unreachable", 3 },
+	{ "source-quench", 4 }, { "redirect", 5 }, { "echo-request", 8 },
+	{ "router-advertisement", 9 }, { "router-solicitation", 10 },
+	{ "time-exceeded", 11 }, { "parameter-problem", 12 },
+	{ "timestamp-request", 13 }, { "timestamp-reply", 14 },
+};
+
+static const struct icmp_type icmp6_types[] = {
+	{ "destination-unreachable", 1 }, { "packet-too-big", 2 },
+	{ "time-exceeded", 3 }, { "parameter-problem", 4 },
+	{ "echo-request", 128 }, { "echo-reply", 129 },
+	{ "nd-router-solicit", 133 }, { "nd-router-advert", 134 },
+	{ "nd-neighbor-solicit", 135 }, { "nd-neighbor-advert", 136 },
+};
+
+static const struct icmp_type *
+icmp_table(enum fw_proto proto, size_t *n)
+{
+	if (proto == FW_ICMP) {
+		*n = ARRAY_LEN(icmp4_types);
+		return icmp4_types;
+	}
+	*n = ARRAY_LEN(icmp6_types);
+	return icmp6_types;
+}
+
+const char *
+fw_icmp_type_name(enum fw_proto proto, uint16_t type)
+{
+	size_t n;
+	const struct icmp_type *t = icmp_table(proto, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].type == type)
+			return t[i].name;
+	return NULL;
+}
+
+static const char *const proto_names[] = {
+	[FW_TCP] = "tcp", [FW_UDP] = "udp", [FW_ICMP] = "icmp",
+	[FW_ICMPV6] = "icmpv6", NULL,
+};
+
+/* ---- services ---- */
+
+/* One port or range "80", "8000-8080" (spec, up to its end or a comma). */
+static int
+parse_port_range(const char *s, size_t len, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long a, b;
+	char buf[16], *end;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return -1;
+	a = strtoul(buf, &end, 10);
+	b = a;
+	if (*end == '-') {
+		if (end[1] < '0' || end[1] > '9')
+			return -1;
+		b = strtoul(end + 1, &end, 10);
+	}
+	if (*end != '\0' || a < 1 || a > 65535 || b < 1 || b > 65535 || b < a)
+		return -2;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+/* "80,443,8000-8080" or "echo-request,echo-reply" for proto, appended to
+ * items.  word is for messages. */
+static int
+parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
+    const char *what, enum fw_proto proto, const char *list,
+    struct fw_svc_item **items, size_t *nitems)
+{
+	const char *p = list;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct fw_svc_item it = { .proto = proto };
+
+		if (proto == FW_TCP || proto == FW_UDP) {
+			int r = parse_port_range(p, len, &it.lo, &it.hi);
+
+			if (r < 0) {
+				conf_error(d, pos, "%s: bad %s port '%.*s': "
+				    "expected a port 1-65535 or a range "
+				    "LOW-HIGH within it", what,
+				    proto_names[proto], (int)len, p);
+				return -1;
+			}
+		} else {
+			size_t nt;
+			const struct icmp_type *t = icmp_table(proto, &nt);
+			const char *cands[16];
+			char hint[96], name[32];
+			size_t i;
+
+			for (i = 0; i < nt; i++)
+				if (strlen(t[i].name) == len &&
+				    strncmp(t[i].name, p, len) == 0)
+					break;
+			if (i == nt) {
+				snprintf(name, sizeof(name), "%.*s",
+				    (int)(len < 31 ? len : 31), p);
+				for (size_t k = 0; k < nt; k++)
+					cands[k] = t[k].name;
+				conf_error(d, pos, "%s: unknown %s type '%s'%s",
+				    what, proto_names[proto], name,
+				    conf_hint(name, cands, nt, hint,
+				    sizeof(hint)));
+				return -1;
+			}
+			it.lo = it.hi = t[i].type;
+		}
+		*(struct fw_svc_item *)push(items, nitems, sizeof(it)) = it;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+static int
+proto_any(enum fw_proto proto, struct fw_svc_item **items, size_t *nitems)
+{
+	struct fw_svc_item it = { .proto = proto };
+
+	if (proto == FW_ICMP || proto == FW_ICMPV6)
+		it.lo = it.hi = FW_ICMP_ANY;
+	*(struct fw_svc_item *)push(items, nitems, sizeof(it)) = it;
+	return 0;
+}
+
+static int
+set_svc_proto(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_service *s = obj;
+	enum fw_proto proto = FW_TCP;
+	char what[96];
+
+	while (strcmp(proto_names[proto], n->args[0]) != 0)
+		proto++;
+	if (n->nargs == 1 || (n->nargs == 2 && strcmp(n->args[1], "any") == 0))
+		return proto_any(proto, &s->items, &s->nitems);
+	snprintf(what, sizeof(what), "service %s", s->name);
+	for (size_t i = 1; i < n->nargs; i++)
+		if (parse_svc_list(d, &n->argpos[i], what, proto, n->args[i],
+		    &s->items, &s->nitems) < 0)
+			return -1;
+	return 0;
+}
+
+static const struct conf_directive service_rows[] = {
+	{ "tcp", 0, CONF_ARGS_ANY, CONF_NO_BLOCK, set_svc_proto,
+	    "tcp [PORT|LOW-HIGH,...|any]" },
+	{ "udp", 0, CONF_ARGS_ANY, CONF_NO_BLOCK, set_svc_proto,
+	    "udp [PORT|LOW-HIGH,...|any]" },
+	{ "icmp", 0, CONF_ARGS_ANY, CONF_NO_BLOCK, set_svc_proto,
+	    "icmp [TYPE,...|any]" },
+	{ "icmpv6", 0, CONF_ARGS_ANY, CONF_NO_BLOCK, set_svc_proto,
+	    "icmpv6 [TYPE,...|any]" },
+};
+
+static bool
+name_taken(struct conf_diag *d, const struct conf_node *n, const char *what,
+    const char *name, const struct conf_pos *first)
+{
+	if (first == NULL)
+		return false;
+	conf_error(d, &n->argpos[1], "%s '%s' is already defined at %s:%u:%u",
+	    what, name, first->file, first->line, first->col);
+	return true;
+}
+
+static const struct conf_pos *
+find_service_pos(const struct fw_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nservices; i++)
+		if (strcmp(c->services[i].name, name) == 0)
+			return &c->services[i].pos;
+	return NULL;
+}
+
+static int
+set_service(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_conf *c = obj;
+	struct fw_service *s;
+	char name[FW_NAME_MAX], ctx[96];
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0 ||
+	    name_taken(d, n, "service", name, find_service_pos(c, name)))
+		return -1;
+	s = push(&c->services, &c->nservices, sizeof(*s));
+	memcpy(s->name, name, sizeof(name));
+	s->pos = n->pos;
+	snprintf(ctx, sizeof(ctx), "service %s", name);
+	if (conf_apply(d, n, ctx, service_rows, ARRAY_LEN(service_rows), s))
+		return -1;
+	if (s->nitems == 0) {
+		conf_error(d, &n->pos, "service %s names no protocol: add "
+		    "tcp, udp, icmp or icmpv6", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- address groups ---- */
+
+long
+fw_group_find(const struct fw_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->ngroups; i++)
+		if (strcmp(c->groups[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int
+set_group_address(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_group *g = obj;
+
+	for (size_t i = 1; i < n->nargs; i++) {
+		struct fw_prefix p;
+
+		if (get_prefix(d, n, n->args[i], &n->argpos[i], &p) < 0)
+			return -1;
+		*(struct fw_prefix *)push(&g->members, &g->nmembers,
+		    sizeof(p)) = p;
+	}
+	return 0;
+}
+
+static int
+set_group_dynamic(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_group *g = obj;
+
+	(void)d;
+	(void)n;
+	g->dynamic = true;
+	return 0;
+}
+
+static const struct conf_directive group_rows[] = {
+	{ "address", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, set_group_address,
+	    "address ADDR[/LEN]..." },
+	{ "dynamic", 0, 0, CONF_NO_BLOCK, set_group_dynamic, "dynamic" },
+};
+
+static int
+set_group(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_conf *c = obj;
+	struct fw_group *g;
+	char name[FW_NAME_MAX], ctx[96];
+	long old;
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
+		return -1;
+	old = fw_group_find(c, name);
+	if (name_taken(d, n, "address-group", name,
+	    old >= 0 ? &c->groups[old].pos : NULL))
+		return -1;
+	if (strcmp(name, "any") == 0 || strcmp(name, "self") == 0) {
+		conf_error(d, &n->argpos[1], "'%s' is a reserved word in "
+		    "sources and destinations: choose another group name",
+		    name);
+		return -1;
+	}
+	g = push(&c->groups, &c->ngroups, sizeof(*g));
+	memcpy(g->name, name, sizeof(name));
+	g->pos = n->pos;
+	snprintf(ctx, sizeof(ctx), "address-group %s", name);
+	if (conf_apply(d, n, ctx, group_rows, ARRAY_LEN(group_rows), g))
+		return -1;
+	if (g->dynamic && g->nmembers > 0) {
+		conf_error(d, &n->pos, "address-group %s is dynamic: its "
+		    "members are set with 'edgectl group', not 'address'",
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- rules: shared parts ---- */
+
+/* source/destination WORD...: any, self, addresses, prefixes, groups
+ * (resolved later). */
+static int
+set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
+    bool self_ok)
+{
+	if (m->set) {
+		conf_error(d, &n->pos, "'%s' is given twice: list everything "
+		    "in one", n->args[0]);
+		return -1;
+	}
+	m->set = true;
+	for (size_t i = 1; i < n->nargs; i++) {
+		const char *w = n->args[i];
+		struct fw_prefix p;
+		int r;
+
+		if (strcmp(w, "any") == 0 || strcmp(w, "self") == 0) {
+			if (n->nargs > 2) {
+				conf_error(d, &n->argpos[i], "'%s' stands "
+				    "alone in '%s'", w, n->args[0]);
+				return -1;
+			}
+			if (w[0] == 's' && !self_ok) {
+				conf_error(d, &n->argpos[i], "'self' is only "
+				    "a destination (the appliance's own "
+				    "traffic is not filtered)");
+				return -1;
+			}
+			m->self = w[0] == 's';
+			continue;
+		}
+		r = fw_prefix_parse(w, &p);
+		if (r == 0) {
+			*(struct fw_prefix *)push(&m->addrs, &m->naddrs,
+			    sizeof(p)) = p;
+			continue;
+		}
+		if (r == -2 || strchr(w, '/') != NULL || strchr(w, ':') ||
+		    (w[0] >= '0' && w[0] <= '9' && strchr(w, '.'))) {
+			get_prefix(d, n, w, &n->argpos[i], &p);
+			return -1;
+		}
+		*(char **)push(&m->names, &m->nnames, sizeof(char *)) =
+		    xstrdup(w);
+		m->nnames--;
+		*(struct conf_pos *)push(&m->namepos, &m->nnames,
+		    sizeof(struct conf_pos)) = n->argpos[i];
+	}
+	return 0;
+}
+
+static int
+set_svcnames(struct conf_diag *d, const struct conf_node *n, char ***names,
+    struct conf_pos **pos, size_t *nnames)
+{
+	if (*nnames > 0) {
+		conf_error(d, &n->pos, "'service' is given twice: list "
+		    "everything in one");
+		return -1;
+	}
+	for (size_t i = 1; i < n->nargs; i++) {
+		*(char **)push(names, nnames, sizeof(char *)) =
+		    xstrdup(n->args[i]);
+		(*nnames)--;
+		*(struct conf_pos *)push(pos, nnames,
+		    sizeof(struct conf_pos)) = n->argpos[i];
+	}
+	return 0;
+}
+
+static int
+get_ifname(struct conf_diag *d, const struct conf_node *n, char *out)
+{
+	const char *w = n->args[1];
+	size_t len = strlen(w);
+
+	if (len == 0 || len >= FW_IFNAME_MAX || strchr(w, '/') ||
+	    strchr(w, '"') || strchr(w, '\\') || strcmp(w, ".") == 0 ||
+	    strcmp(w, "..") == 0) {
+		conf_error(d, &n->argpos[1], "'%s': bad interface name '%s': "
+		    "1-%d characters, no '/', quote or backslash", n->args[0],
+		    w, FW_IFNAME_MAX - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)w[i] <= ' ' || (unsigned char)w[i] >= 0x7f) {
+			conf_error(d, &n->argpos[1], "'%s': bad interface "
+			    "name '%s': printable characters only",
+			    n->args[0], w);
+			return -1;
+		}
+	memcpy(out, w, len + 1);
+	return 0;
+}
+
+static int
+get_on_off(struct conf_diag *d, const struct conf_node *n, bool *out)
+{
+	static const char *const onoff[] = { "off", "on", NULL };
+	unsigned k;
+
+	if (conf_get_keyword(d, n, 1, onoff, &k) < 0)
+		return -1;
+	*out = k == 1;
+	return 0;
+}
+
+/* ---- firewall rules ---- */
+
+static const char *const action_names[] = {
+	[FW_ACCEPT] = "accept", [FW_DROP] = "drop", [FW_REJECT] = "reject",
+	NULL,
+};
+
+static int
+rule_source(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return set_match(d, n, &((struct fw_rule *)obj)->src, false);
+}
+
+static int
+rule_destination(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return set_match(d, n, &((struct fw_rule *)obj)->dst, true);
+}
+
+static int
+rule_service(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_rule *r = obj;
+
+	return set_svcnames(d, n, &r->svcnames, &r->svcpos, &r->nsvcnames);
+}
+
+static int
+rule_action(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_rule *r = obj;
+	unsigned k;
+
+	if (conf_get_keyword(d, n, 1, action_names, &k) < 0)
+		return -1;
+	r->action = (enum fw_action)k;
+	r->action_set = true;
+	return 0;
+}
+
+static int
+rule_log(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return get_on_off(d, n, &((struct fw_rule *)obj)->log);
+}
+
+static int
+rule_translated(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return get_on_off(d, n, &((struct fw_rule *)obj)->match_translated);
+}
+
+static int
+rule_in_if(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return get_ifname(d, n, ((struct fw_rule *)obj)->in_if);
+}
+
+static const struct conf_directive rule_rows[] = {
+	{ "source", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, rule_source,
+	    "source any|ADDR[/LEN]|GROUP..." },
+	{ "destination", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, rule_destination,
+	    "destination any|self|ADDR[/LEN]|GROUP..." },
+	{ "service", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, rule_service,
+	    "service NAME|tcp/PORTS|udp/PORTS|icmp/TYPE|icmpv6/TYPE..." },
+	{ "action", 1, 1, CONF_NO_BLOCK, rule_action,
+	    "action accept|drop|reject" },
+	{ "log", 1, 1, CONF_NO_BLOCK, rule_log, "log on|off" },
+	{ "match-translated", 1, 1, CONF_NO_BLOCK, rule_translated,
+	    "match-translated on|off" },
+	{ "in-interface", 1, 1, CONF_NO_BLOCK, rule_in_if,
+	    "in-interface NAME" },
+};
+
+static int
+set_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_conf *c = obj;
+	struct fw_rule *r;
+	char name[FW_NAME_MAX], ctx[96];
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nrules; i++)
+		if (name_taken(d, n, "rule", name,
+		    strcmp(c->rules[i].name, name) == 0 ? &c->rules[i].pos :
+		    NULL))
+			return -1;
+	r = push(&c->rules, &c->nrules, sizeof(*r));
+	memcpy(r->name, name, sizeof(name));
+	r->pos = n->pos;
+	snprintf(ctx, sizeof(ctx), "rule %s", name);
+	r->bad = true;
+	if (conf_apply(d, n, ctx, rule_rows, ARRAY_LEN(rule_rows), r))
+		return -1;
+	if (!r->action_set) {
+		conf_error(d, &n->pos, "rule %s has no action: add 'action "
+		    "accept', 'action drop' or 'action reject'", name);
+		return -1;
+	}
+	r->bad = false;
+	return 0;
+}
+
+static int
+set_policy(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_conf *c = obj;
+	unsigned k;
+
+	if (conf_get_keyword(d, n, 1, action_names, &k) < 0)
+		return -1;
+	c->default_policy = (enum fw_action)k;
+	return 0;
+}
+
+static const struct conf_directive firewall_rows[] = {
+	{ "default-policy", 1, 1, CONF_NO_BLOCK, set_policy,
+	    "default-policy drop|reject|accept" },
+	{ "rule", 1, 1, CONF_NEEDS_BLOCK, set_rule, "rule NAME { }" },
+};
+
+static int
+set_firewall(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_conf *c = obj;
+
+	if (c->firewall) {
+		conf_error(d, &n->pos, "'firewall' is given twice (first at "
+		    "%s:%u:%u): one block holds every rule", c->fw_pos.file,
+		    c->fw_pos.line, c->fw_pos.col);
+		return -1;
+	}
+	c->firewall = true;
+	c->fw_pos = n->pos;
+	return conf_apply(d, n, "firewall", firewall_rows,
+	    ARRAY_LEN(firewall_rows), c) ? -1 : 0;
+}
+
+/* ---- NAT ---- */
+
+static int
+nat_source(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return set_match(d, n, &((struct fw_nat_rule *)obj)->src, false);
+}
+
+static int
+nat_destination(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return set_match(d, n, &((struct fw_nat_rule *)obj)->dst, false);
+}
+
+static int
+nat_service(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_nat_rule *r = obj;
+
+	return set_svcnames(d, n, &r->svcnames, &r->svcpos, &r->nsvcnames);
+}
+
+static int
+nat_in_if(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return get_ifname(d, n, ((struct fw_nat_rule *)obj)->in_if);
+}
+
+static int
+nat_out_if(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return get_ifname(d, n, ((struct fw_nat_rule *)obj)->out_if);
+}
+
+/* translate-to masquerade | ADDR | ADDR-ADDR | ADDR:PORT | [V6]:PORT */
+static int
+nat_translate(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_nat_rule *r = obj;
+	const char *w = n->args[1];
+	char buf[128], *dash, *colon = NULL;
+	unsigned long port = 0;
+
+	r->to_set = true;
+	r->to_pos = n->argpos[1];
+	if (strcmp(w, "masquerade") == 0) {
+		if (r->kind == FW_DNAT) {
+			conf_error(d, &n->argpos[1], "masquerade is for snat "
+			    "rules; a dnat rule translates to ADDR[:PORT]");
+			return -1;
+		}
+		r->masquerade = true;
+		return 0;
+	}
+	if (strlen(w) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", w);
+	/* a port: "10.0.0.1:80" or "[2001:db8::1]:80" */
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			goto bad;
+		if (close[1] == ':')
+			colon = close + 1;
+		*close = '\0';
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+	} else if (strchr(buf, ':') == strrchr(buf, ':')) {
+		colon = strchr(buf, ':');
+	}
+	if (colon != NULL) {
+		char *end;
+
+		*colon = '\0';
+		if (colon[1] < '0' || colon[1] > '9')
+			goto bad;
+		port = strtoul(colon + 1, &end, 10);
+		if (*end != '\0' || port < 1 || port > 65535)
+			goto bad;
+		if (r->kind == FW_SNAT) {
+			conf_error(d, &n->argpos[1], "an snat rule translates "
+			    "the address only: '%s' has a port", w);
+			return -1;
+		}
+	}
+	dash = strchr(buf, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (fw_prefix_parse(buf, &r->to_lo) < 0 ||
+	    r->to_lo.len != (r->to_lo.family == AF_INET ? 32 : 128))
+		goto bad;
+	if (dash != NULL) {
+		if (fw_prefix_parse(dash + 1, &r->to_hi) < 0 ||
+		    r->to_hi.family != r->to_lo.family ||
+		    r->to_hi.len != r->to_lo.len ||
+		    memcmp(r->to_hi.addr, r->to_lo.addr, 16) < 0) {
+			conf_error(d, &n->argpos[1], "'translate-to': bad "
+			    "address range '%s': LOW-HIGH of one family, "
+			    "LOW first", w);
+			return -1;
+		}
+	}
+	r->to_port = (uint16_t)port;
+	return 0;
+bad:
+	conf_error(d, &n->argpos[1], "'translate-to' expects %s, got '%s'",
+	    r->kind == FW_SNAT ? "masquerade, an address or a range "
+	    "LOW-HIGH" : "an address, optionally with a port (ADDR:PORT, "
+	    "[V6ADDR]:PORT), or a range LOW-HIGH", w);
+	return -1;
+}
+
+static const struct conf_directive nat_rule_rows[] = {
+	{ "source", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, nat_source,
+	    "source any|ADDR[/LEN]|GROUP..." },
+	{ "destination", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, nat_destination,
+	    "destination any|ADDR[/LEN]|GROUP..." },
+	{ "service", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, nat_service,
+	    "service NAME|tcp/PORTS|udp/PORTS..." },
+	{ "in-interface", 1, 1, CONF_NO_BLOCK, nat_in_if,
+	    "in-interface NAME" },
+	{ "out-interface", 1, 1, CONF_NO_BLOCK, nat_out_if,
+	    "out-interface NAME" },
+	{ "translate-to", 1, 1, CONF_NO_BLOCK, nat_translate,
+	    "translate-to masquerade|ADDR[-ADDR]|ADDR:PORT" },
+};
+
+static int
+set_nat_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_conf *c = obj;
+	struct fw_nat_rule *r;
+	char name[FW_NAME_MAX], ctx[96];
+	enum fw_nat_kind kind = n->args[0][0] == 's' ? FW_SNAT : FW_DNAT;
+
+	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nnats; i++)
+		if (name_taken(d, n, "NAT rule", name,
+		    strcmp(c->nats[i].name, name) == 0 ? &c->nats[i].pos :
+		    NULL))
+			return -1;
+	r = push(&c->nats, &c->nnats, sizeof(*r));
+	r->kind = kind;
+	memcpy(r->name, name, sizeof(name));
+	r->pos = n->pos;
+	snprintf(ctx, sizeof(ctx), "%s %s", n->args[0], name);
+	r->bad = true;
+	if (conf_apply(d, n, ctx, nat_rule_rows, ARRAY_LEN(nat_rule_rows), r))
+		return -1;
+	if (!r->to_set) {
+		conf_error(d, &n->pos, "%s %s has no 'translate-to'",
+		    n->args[0], name);
+		return -1;
+	}
+	if (kind == FW_SNAT && r->in_if[0] != '\0') {
+		conf_error(d, &n->pos, "snat %s: source NAT happens on the "
+		    "way out: use 'out-interface', not 'in-interface'", name);
+		return -1;
+	}
+	if (kind == FW_DNAT && r->out_if[0] != '\0') {
+		conf_error(d, &n->pos, "dnat %s: destination NAT happens on "
+		    "the way in: use 'in-interface', not 'out-interface'",
+		    name);
+		return -1;
+	}
+	r->bad = false;
+	return 0;
+}
+
+static const struct conf_directive nat_rows[] = {
+	{ "snat", 1, 1, CONF_NEEDS_BLOCK, set_nat_rule, "snat NAME { }" },
+	{ "dnat", 1, 1, CONF_NEEDS_BLOCK, set_nat_rule, "dnat NAME { }" },
+};
+
+static int
+set_nat(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_conf *c = obj;
+
+	c->nat = true;
+	return conf_apply(d, n, "nat", nat_rows, ARRAY_LEN(nat_rows), c) ?
+	    -1 : 0;
+}
+
+const struct conf_directive fw_conf_directives[] = {
+	{ "address-group", 1, 1, CONF_NEEDS_BLOCK, set_group,
+	    "address-group NAME { }" },
+	{ "service", 1, 1, CONF_NEEDS_BLOCK, set_service, "service NAME { }" },
+	{ "firewall", 0, 0, CONF_NEEDS_BLOCK, set_firewall, "firewall { }" },
+	{ "nat", 0, 0, CONF_NEEDS_BLOCK, set_nat, "nat { }" },
+};
+const size_t fw_conf_ndirectives = ARRAY_LEN(fw_conf_directives);
+
+void
+fw_conf_init(struct fw_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->default_policy = FW_DROP;
+}
+
+/* ---- resolution ---- */
+
+static void
+resolve_match(struct fw_conf *c, struct fw_match *m, struct conf_diag *d)
+{
+	for (size_t i = 0; i < m->nnames; i++) {
+		long g = fw_group_find(c, m->names[i]);
+
+		if (g < 0) {
+			const char *cands[64];
+			size_t nc = 0;
+			char hint[96];
+
+			for (size_t k = 0; k < c->ngroups && nc < 64; k++)
+				cands[nc++] = c->groups[k].name;
+			conf_error(d, &m->namepos[i], "unknown address-group "
+			    "'%s'%s", m->names[i], conf_hint(m->names[i],
+			    cands, nc, hint, sizeof(hint)));
+			continue;
+		}
+		c->groups[g].used = true;
+		*(size_t *)push(&m->groups, &m->ngroups, sizeof(size_t)) =
+		    (size_t)g;
+	}
+}
+
+/* "tcp/22", "udp/53,5353", "icmp/echo-request", "icmp" */
+static int
+inline_service(struct conf_diag *d, const struct conf_pos *pos,
+    const char *w, struct fw_svc_item **items, size_t *n)
+{
+	const char *slash = strchr(w, '/');
+	size_t plen = slash ? (size_t)(slash - w) : strlen(w);
+	char what[96];
+
+	for (unsigned p = 0; proto_names[p] != NULL; p++) {
+		if (strlen(proto_names[p]) != plen ||
+		    strncmp(proto_names[p], w, plen) != 0)
+			continue;
+		if (slash == NULL || strcmp(slash + 1, "any") == 0)
+			return proto_any((enum fw_proto)p, items, n);
+		snprintf(what, sizeof(what), "service '%s'", w);
+		return parse_svc_list(d, pos, what, (enum fw_proto)p,
+		    slash + 1, items, n);
+	}
+	return 1;
+}
+
+static void
+resolve_services(struct fw_conf *c, char **names, struct conf_pos *pos,
+    size_t nnames, struct fw_svc_item **items, size_t *nitems,
+    struct conf_diag *d)
+{
+	for (size_t i = 0; i < nnames; i++) {
+		const char *w = names[i];
+		size_t k;
+		int r;
+
+		if (strcmp(w, "any") == 0) {
+			if (nnames > 1)
+				conf_error(d, &pos[i], "'any' stands alone in "
+				    "'service'");
+			continue;
+		}
+		for (k = 0; k < c->nservices; k++)
+			if (strcmp(c->services[k].name, w) == 0)
+				break;
+		if (k < c->nservices) {
+			for (size_t j = 0; j < c->services[k].nitems; j++)
+				*(struct fw_svc_item *)push(items, nitems,
+				    sizeof(**items)) = c->services[k].items[j];
+			continue;
+		}
+		r = inline_service(d, &pos[i], w, items, nitems);
+		if (r > 0) {
+			const char *cands[64];
+			size_t nc = 0;
+			char hint[96];
+
+			for (k = 0; k < c->nservices && nc < 64; k++)
+				cands[nc++] = c->services[k].name;
+			conf_error(d, &pos[i], "unknown service '%s': a "
+			    "service name, or tcp/PORTS, udp/PORTS, "
+			    "icmp/TYPE, icmpv6/TYPE%s", w, conf_hint(w, cands,
+			    nc, hint, sizeof(hint)));
+		}
+	}
+}
+
+/* The address families a match can hold: bit 0 IPv4, bit 1 IPv6
+ * (both for any, self and dynamic groups). */
+static unsigned
+match_families(const struct fw_conf *c, const struct fw_match *m)
+{
+	unsigned f = 0;
+
+	if (m->naddrs == 0 && m->ngroups == 0)
+		return 3;
+	for (size_t i = 0; i < m->naddrs; i++)
+		f |= m->addrs[i].family == AF_INET ? 1 : 2;
+	for (size_t i = 0; i < m->ngroups; i++) {
+		const struct fw_group *g = &c->groups[m->groups[i]];
+
+		if (g->dynamic)
+			return 3;
+		for (size_t k = 0; k < g->nmembers; k++)
+			f |= g->members[k].family == AF_INET ? 1 : 2;
+	}
+	return f;
+}
+
+static unsigned
+svc_families(const struct fw_svc_item *svc, size_t n)
+{
+	unsigned f = 0;
+
+	if (n == 0)
+		return 3;
+	for (size_t i = 0; i < n; i++)
+		f |= svc[i].proto == FW_ICMP ? 1 : svc[i].proto == FW_ICMPV6 ?
+		    2 : 3;
+	return f;
+}
+
+static void
+resolve_rule(struct fw_conf *c, struct fw_rule *r, struct conf_diag *d)
+{
+	unsigned before = d->nerrors;
+
+	resolve_match(c, &r->src, d);
+	resolve_match(c, &r->dst, d);
+	resolve_services(c, r->svcnames, r->svcpos, r->nsvcnames, &r->svc,
+	    &r->nsvc, d);
+	if (d->nerrors > before)
+		return;
+	if ((match_families(c, &r->src) & match_families(c, &r->dst) &
+	    svc_families(r->svc, r->nsvc)) == 0)
+		conf_error(d, &r->pos, "rule %s can never match: its source, "
+		    "destination and service have no address family (IPv4 "
+		    "or IPv6) in common", r->name);
+}
+
+static void
+resolve_nat(struct fw_conf *c, struct fw_nat_rule *r, struct conf_diag *d)
+{
+	unsigned before = d->nerrors;
+	unsigned fam;
+	bool l4 = false;
+
+	resolve_match(c, &r->src, d);
+	resolve_match(c, &r->dst, d);
+	resolve_services(c, r->svcnames, r->svcpos, r->nsvcnames, &r->svc,
+	    &r->nsvc, d);
+	if (d->nerrors > before)
+		return;
+	for (size_t i = 0; i < r->nsvc; i++)
+		l4 = l4 || r->svc[i].proto == FW_TCP ||
+		    r->svc[i].proto == FW_UDP;
+	fam = match_families(c, &r->src) & match_families(c, &r->dst) &
+	    svc_families(r->svc, r->nsvc);
+	if (!r->masquerade) {
+		unsigned want = r->to_lo.family == AF_INET ? 1 : 2;
+
+		if ((fam & want) == 0) {
+			conf_error(d, &r->to_pos, "%s %s: translate-to is an "
+			    "%s address, but the rule matches only %s "
+			    "traffic", r->kind == FW_SNAT ? "snat" : "dnat",
+			    r->name, want == 1 ? "IPv4" : "IPv6",
+			    want == 1 ? "IPv6" : "IPv4");
+			return;
+		}
+	} else if (fam == 0) {
+		conf_error(d, &r->pos, "snat %s can never match: its source, "
+		    "destination and service have no address family in "
+		    "common", r->name);
+		return;
+	}
+	if (r->to_port != 0 && !l4)
+		conf_error(d, &r->to_pos, "dnat %s translates the port, so "
+		    "its service must name tcp or udp ports", r->name);
+}
+
+void
+fw_conf_resolve(struct fw_conf *c, struct conf_diag *d)
+{
+	for (size_t i = 0; i < c->nrules; i++)
+		if (!c->rules[i].bad)
+			resolve_rule(c, &c->rules[i], d);
+	for (size_t i = 0; i < c->nnats; i++)
+		if (!c->nats[i].bad)
+			resolve_nat(c, &c->nats[i], d);
+}
+
+/* ---- release ---- */
+
+static void
+match_release(struct fw_match *m)
+{
+	for (size_t i = 0; i < m->nnames; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->namepos);
+	free(m->addrs);
+	free(m->groups);
+}
+
+static void
+svcnames_release(char **names, size_t n, struct conf_pos *pos)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(pos);
+}
+
+void
+fw_conf_release(struct fw_conf *c)
+{
+	for (size_t i = 0; i < c->ngroups; i++)
+		free(c->groups[i].members);
+	free(c->groups);
+	for (size_t i = 0; i < c->nservices; i++)
+		free(c->services[i].items);
+	free(c->services);
+	for (size_t i = 0; i < c->nrules; i++) {
+		struct fw_rule *r = &c->rules[i];
+
+		match_release(&r->src);
+		match_release(&r->dst);
+		free(r->svc);
+		svcnames_release(r->svcnames, r->nsvcnames, r->svcpos);
+	}
+	free(c->rules);
+	for (size_t i = 0; i < c->nnats; i++) {
+		struct fw_nat_rule *r = &c->nats[i];
+
+		match_release(&r->src);
+		match_release(&r->dst);
+		free(r->svc);
+		svcnames_release(r->svcnames, r->nsvcnames, r->svcpos);
+	}
+	free(c->nats);
+	fw_conf_init(c);
+}
+
+/* ---- normal form ---- */
+
+static void
+print_match(FILE *out, const char *kw, const struct fw_match *m)
+{
+	char buf[64];
+
+	if (!m->set)
+		return;
+	fprintf(out, "        %s", kw);
+	if (m->self)
+		fprintf(out, " self");
+	else if (m->naddrs == 0 && m->nnames == 0)
+		fprintf(out, " any");
+	/* addresses first, then groups: the order does not matter to a
+	 * match, and this one parses back to itself */
+	for (size_t i = 0; i < m->naddrs; i++) {
+		fw_prefix_fmt(buf, sizeof(buf), &m->addrs[i]);
+		fprintf(out, " %s", buf);
+	}
+	for (size_t i = 0; i < m->nnames; i++) {
+		fputc(' ', out);
+		conf_print_word(out, m->names[i]);
+	}
+	fputc('\n', out);
+}
+
+static void
+print_svcnames(FILE *out, char **names, size_t n)
+{
+	if (n == 0)
+		return;
+	fprintf(out, "        service");
+	for (size_t i = 0; i < n; i++) {
+		fputc(' ', out);
+		conf_print_word(out, names[i]);
+	}
+	fputc('\n', out);
+}
+
+static void
+print_service(FILE *out, const struct fw_service *s)
+{
+	fprintf(out, "service %s {\n", s->name);
+	for (size_t i = 0; i < s->nitems; i++) {
+		const struct fw_svc_item *it = &s->items[i];
+
+		fprintf(out, "    %s", proto_names[it->proto]);
+		if (it->proto == FW_TCP || it->proto == FW_UDP) {
+			if (it->lo == 0)
+				fprintf(out, " any");
+			else if (it->lo == it->hi)
+				fprintf(out, " %u", it->lo);
+			else
+				fprintf(out, " %u-%u", it->lo, it->hi);
+		} else {
+			fprintf(out, " %s", it->lo == FW_ICMP_ANY ? "any" :
+			    fw_icmp_type_name(it->proto, it->lo));
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "}\n");
+}
+
+static void
+print_nat(FILE *out, const struct fw_nat_rule *r)
+{
+	char lo[64], hi[64];
+
+	fprintf(out, "    %s %s {\n", r->kind == FW_SNAT ? "snat" : "dnat",
+	    r->name);
+	print_match(out, "source", &r->src);
+	print_match(out, "destination", &r->dst);
+	print_svcnames(out, r->svcnames, r->nsvcnames);
+	if (r->in_if[0] != '\0') {
+		fprintf(out, "        in-interface ");
+		conf_print_word(out, r->in_if);
+		fputc('\n', out);
+	}
+	if (r->out_if[0] != '\0') {
+		fprintf(out, "        out-interface ");
+		conf_print_word(out, r->out_if);
+		fputc('\n', out);
+	}
+	if (r->masquerade) {
+		fprintf(out, "        translate-to masquerade\n    }\n");
+		return;
+	}
+	fw_prefix_fmt(lo, sizeof(lo), &r->to_lo);
+	if (r->to_hi.family != 0) {
+		fw_prefix_fmt(hi, sizeof(hi), &r->to_hi);
+		fprintf(out, "        translate-to %s-%s", lo, hi);
+	} else if (r->to_port != 0 && r->to_lo.family == AF_INET6) {
+		fprintf(out, "        translate-to [%s]", lo);
+	} else {
+		fprintf(out, "        translate-to %s", lo);
+	}
+	if (r->to_port != 0)
+		fprintf(out, ":%u", r->to_port);
+	fprintf(out, "\n    }\n");
+}
+
+void
+fw_conf_print(const struct fw_conf *c, FILE *out)
+{
+	char buf[64];
+
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct fw_group *g = &c->groups[i];
+
+		fprintf(out, "address-group %s {\n", g->name);
+		if (g->dynamic)
+			fprintf(out, "    dynamic\n");
+		for (size_t k = 0; k < g->nmembers; k++) {
+			fw_prefix_fmt(buf, sizeof(buf), &g->members[k]);
+			fprintf(out, "    address %s\n", buf);
+		}
+		fprintf(out, "}\n");
+	}
+	for (size_t i = 0; i < c->nservices; i++)
+		print_service(out, &c->services[i]);
+	if (c->firewall) {
+		fprintf(out, "firewall {\n    default-policy %s\n",
+		    action_names[c->default_policy]);
+		for (size_t i = 0; i < c->nrules; i++) {
+			const struct fw_rule *r = &c->rules[i];
+
+			fprintf(out, "    rule %s {\n", r->name);
+			print_match(out, "source", &r->src);
+			print_match(out, "destination", &r->dst);
+			print_svcnames(out, r->svcnames, r->nsvcnames);
+			if (r->in_if[0] != '\0') {
+				fprintf(out, "        in-interface ");
+				conf_print_word(out, r->in_if);
+				fputc('\n', out);
+			}
+			fprintf(out, "        action %s\n",
+			    action_names[r->action]);
+			if (r->log)
+				fprintf(out, "        log on\n");
+			if (r->match_translated)
+				fprintf(out, "        match-translated on\n");
+			fprintf(out, "    }\n");
+		}
+		fprintf(out, "}\n");
+	}
+	if (c->nat) {
+		fprintf(out, "nat {\n");
+		for (size_t i = 0; i < c->nnats; i++)
+			print_nat(out, &c->nats[i]);
+		fprintf(out, "}\n");
+	}
+}

@@ -1,0 +1,153 @@
+/*
+ * fw/fw_conf.h - the firewall and NAT part of the configuration: address
+ * groups, services, firewall rules and NAT rules, as parsed and checked.
+ * Plain data; fw_nft.h compiles it into one nftables batch.
+ */
+#ifndef EDGED_FW_CONF_H
+#define EDGED_FW_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conf.h"
+
+#define FW_NAME_MAX	64
+#define FW_IFNAME_MAX	16		/* IFNAMSIZ, with the NUL */
+
+/* An address or a prefix; a host address has len 32 or 128. */
+struct fw_prefix {
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t len;
+	uint8_t addr[16];		/* network byte order, host bits 0 */
+};
+
+struct fw_group {
+	char name[FW_NAME_MAX];
+	struct conf_pos pos;
+	bool dynamic;			/* members set at runtime (edgectl) */
+	struct fw_prefix *members;	/* static members, in file order */
+	size_t nmembers;
+	bool used;			/* referenced by a rule */
+};
+
+enum fw_proto { FW_TCP, FW_UDP, FW_ICMP, FW_ICMPV6 };
+
+/* One protocol of a service: tcp/udp with a port range (lo = 0: any
+ * port), icmp/icmpv6 with a type (lo = FW_ICMP_ANY: any type). */
+struct fw_svc_item {
+	enum fw_proto proto;
+	uint16_t lo, hi;
+};
+
+#define FW_ICMP_ANY	0xffff
+
+struct fw_service {
+	char name[FW_NAME_MAX];
+	struct conf_pos pos;
+	struct fw_svc_item *items;
+	size_t nitems;
+};
+
+/* Where a rule's source or destination may be: any, the appliance
+ * itself (destination only), or a list of addresses, prefixes and
+ * groups. */
+struct fw_match {
+	bool set;			/* written in the rule */
+	bool self;
+	struct fw_prefix *addrs;	/* inline addresses and prefixes */
+	size_t naddrs;
+	size_t *groups;			/* indexes into fw_conf.groups */
+	size_t ngroups;
+	/* names as written, resolved after the whole file is read */
+	char **names;
+	struct conf_pos *namepos;
+	size_t nnames;
+};
+
+enum fw_action { FW_ACCEPT, FW_DROP, FW_REJECT };
+
+struct fw_rule {
+	char name[FW_NAME_MAX];
+	struct conf_pos pos;
+	struct fw_match src, dst;
+	struct fw_svc_item *svc;	/* services expanded; none = any */
+	size_t nsvc;
+	char **svcnames;		/* as written: names or inline specs */
+	struct conf_pos *svcpos;
+	size_t nsvcnames;
+	char in_if[FW_IFNAME_MAX];	/* "" = any interface */
+	enum fw_action action;
+	bool action_set;
+	bool log;
+	bool match_translated;
+	bool bad;			/* had errors: not resolved */
+};
+
+enum fw_nat_kind { FW_SNAT, FW_DNAT };
+
+/* translate-to: masquerade (snat only), an address or a range of them,
+ * and for dnat an optional port. */
+struct fw_nat_rule {
+	enum fw_nat_kind kind;
+	char name[FW_NAME_MAX];
+	struct conf_pos pos;
+	struct fw_match src, dst;
+	struct fw_svc_item *svc;
+	size_t nsvc;
+	char **svcnames;
+	struct conf_pos *svcpos;
+	size_t nsvcnames;
+	char in_if[FW_IFNAME_MAX];
+	char out_if[FW_IFNAME_MAX];
+	bool masquerade;
+	bool to_set;
+	struct fw_prefix to_lo, to_hi;	/* to_hi.family 0: one address */
+	uint16_t to_port;		/* 0: keep the port */
+	struct conf_pos to_pos;
+	bool bad;			/* had errors: not resolved */
+};
+
+struct fw_conf {
+	struct fw_group *groups;
+	size_t ngroups;
+	struct fw_service *services;
+	size_t nservices;
+	bool firewall;			/* a firewall block was given */
+	struct conf_pos fw_pos;
+	enum fw_action default_policy;
+	struct fw_rule *rules;
+	size_t nrules;
+	bool nat;			/* a nat block was given */
+	struct fw_nat_rule *nats;
+	size_t nnats;
+};
+
+extern const struct conf_directive fw_conf_directives[];
+extern const size_t fw_conf_ndirectives;
+
+void fw_conf_init(struct fw_conf *c);
+/* Resolves group and service names and checks what needs the whole
+ * file; errors go to d. */
+void fw_conf_resolve(struct fw_conf *c, struct conf_diag *d);
+void fw_conf_release(struct fw_conf *c);
+/* Normal form, as part of `edged -T`. */
+void fw_conf_print(const struct fw_conf *c, FILE *out);
+
+/* The index of the group called name, or -1. */
+long fw_group_find(const struct fw_conf *c, const char *name);
+/* Parses "ADDR" or "ADDR/LEN" (host bits must be zero); 0 or -1. */
+int fw_prefix_parse(const char *s, struct fw_prefix *out);
+/* "10.0.0.0/8", "192.0.2.1", "2001:db8::/32"; buf of 64 bytes. */
+void fw_prefix_fmt(char *buf, size_t size, const struct fw_prefix *p);
+/* The names of the icmp / icmpv6 types edged knows (nft's names). */
+const char *fw_icmp_type_name(enum fw_proto proto, uint16_t type);
+
+static inline bool
+fw_active(const struct fw_conf *c)
+{
+	return c->firewall || c->nnats > 0;
+}
+
+#endif /* EDGED_FW_CONF_H */

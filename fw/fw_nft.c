@@ -1,0 +1,627 @@
+/*
+ * fw/fw_nft.c - compiles the firewall and NAT configuration into nft's
+ * language (see fw_nft.h for the table's layout).
+ *
+ * A rule becomes one nft rule per combination of address family, source
+ * alternative (inline addresses, each group), destination alternative
+ * and protocol class (tcp ports, udp ports, icmp types, icmpv6 types);
+ * usually one or two.  They share the rule's named counter, and since
+ * the first match ends a packet's way through the chain, each packet is
+ * counted once.
+ *
+ * Order in the filter chains, as documented in the README:
+ *   1. established and related packets accepted, IPv6 neighbour
+ *      discovery accepted, invalid packets dropped, loopback accepted;
+ *   2. the rules, in file order, first match wins;
+ *   3. (input only) the virtual servers' listeners accepted;
+ *   4. the default policy.
+ * Rules with `destination self` go to the input chain only, the others
+ * to input and forward.  Destinations match the packet as it arrived,
+ * before DNAT (`ct original`), unless the rule says match-translated.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fw_nft.h"
+
+#define F4	1u
+#define F6	2u
+
+static const char *const action_nft[] = {
+	[FW_ACCEPT] = "accept", [FW_DROP] = "drop", [FW_REJECT] = "reject",
+};
+
+static unsigned
+fam_bit(int family)
+{
+	return family == AF_INET ? F4 : F6;
+}
+
+static void
+set_name(char *buf, size_t size, const struct fw_group *g, unsigned f)
+{
+	snprintf(buf, size, "%c_%s_%c", g->dynamic ? 'd' : 'g', g->name,
+	    f == F4 ? '4' : '6');
+}
+
+void
+fw_nft_dyn_set(char *buf, size_t size, const struct fw_group *g, int family)
+{
+	set_name(buf, size, g, fam_bit(family));
+}
+
+/* Static groups have a set per family they hold; dynamic ones both. */
+static bool
+group_has(const struct fw_group *g, unsigned f)
+{
+	if (g->dynamic)
+		return true;
+	for (size_t i = 0; i < g->nmembers; i++)
+		if (fam_bit(g->members[i].family) == f)
+			return true;
+	return false;
+}
+
+static void
+write_sets(FILE *out, const struct fw_conf *c)
+{
+	char name[96], a[64];
+
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct fw_group *g = &c->groups[i];
+
+		for (unsigned f = F4; f <= F6; f <<= 1) {
+			size_t n = 0;
+
+			if (!group_has(g, f))
+				continue;
+			set_name(name, sizeof(name), g, f);
+			fprintf(out, "\tset %s {\n\t\ttype %s\n", name,
+			    f == F4 ? "ipv4_addr" : "ipv6_addr");
+			if (g->dynamic) {
+				fprintf(out, "\t}\n");
+				continue;
+			}
+			fprintf(out, "\t\tflags interval\n\t\tauto-merge\n"
+			    "\t\telements = {");
+			for (size_t k = 0; k < g->nmembers; k++) {
+				if (fam_bit(g->members[k].family) != f)
+					continue;
+				fw_prefix_fmt(a, sizeof(a), &g->members[k]);
+				fprintf(out, "%s%s%s", n ? "," : "",
+				    n % 8 ? " " : "\n\t\t\t", a);
+				n++;
+			}
+			fprintf(out, "\n\t\t}\n\t}\n");
+		}
+	}
+}
+
+/* ---- matches ---- */
+
+#define ALT_MAX	65		/* inline addresses + up to 64 groups */
+
+struct alts {
+	char *s[ALT_MAX];
+	size_t n;
+};
+
+static void
+alts_free(struct alts *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->s[i]);
+	a->n = 0;
+}
+
+static void
+alts_add(struct alts *a, char *s)
+{
+	if (s == NULL) {
+		perror("edged: out of memory");
+		abort();
+	}
+	if (a->n < ALT_MAX)
+		a->s[a->n++] = s;
+	else
+		free(s);
+}
+
+/* The alternatives for one side of a rule in family f ("" when it
+ * matches anything); none when it holds nothing of family f.  what is
+ * "ip saddr", "ct original ip daddr"...; f 0 = no family (any). */
+static void
+match_alts(const struct fw_conf *c, const struct fw_match *m, unsigned f,
+    bool dst, bool original, struct alts *a)
+{
+	char *buf = NULL, name[96], addr[64];
+	size_t len = 0, n = 0;
+	FILE *s;
+	const char *l3 = f == F4 ? "ip" : "ip6";
+	char what[48];
+
+	a->n = 0;
+	if (m->self || (m->naddrs == 0 && m->ngroups == 0)) {
+		alts_add(a, strdup(""));
+		return;
+	}
+	snprintf(what, sizeof(what), "%s%s %s", original ? "ct original " :
+	    "", l3, dst ? "daddr" : "saddr");
+	if ((s = open_memstream(&buf, &len)) == NULL)
+		alts_add(a, NULL);
+	for (size_t i = 0; i < m->naddrs; i++) {
+		if (fam_bit(m->addrs[i].family) != f)
+			continue;
+		fw_prefix_fmt(addr, sizeof(addr), &m->addrs[i]);
+		fprintf(s, "%s%s", n ? ", " : "", addr);
+		n++;
+	}
+	fclose(s);
+	if (n == 1) {
+		char *one = NULL;
+
+		if (asprintf(&one, "%s %s", what, buf) < 0)
+			one = NULL;
+		alts_add(a, one);
+	} else if (n > 1) {
+		char *set = NULL;
+
+		if (asprintf(&set, "%s { %s }", what, buf) < 0)
+			set = NULL;
+		alts_add(a, set);
+	}
+	free(buf);
+	for (size_t i = 0; i < m->ngroups; i++) {
+		const struct fw_group *g = &c->groups[m->groups[i]];
+		char *ref = NULL;
+
+		if (!group_has(g, f))
+			continue;
+		set_name(name, sizeof(name), g, f);
+		if (asprintf(&ref, "%s @%s", what, name) < 0)
+			ref = NULL;
+		alts_add(a, ref);
+	}
+}
+
+static bool
+has_addrs(const struct fw_match *m)
+{
+	return !m->self && (m->naddrs > 0 || m->ngroups > 0);
+}
+
+/* Protocol classes of a service list. */
+enum svc_class { SC_TCP, SC_UDP, SC_ICMP, SC_ICMPV6, SC_N };
+
+static const char *const class_proto[] = { "tcp", "udp", "icmp",
+    "ipv6-icmp" };
+
+/* The match for class k of svc, or NULL when svc has none of it.
+ * original: ports as they were before DNAT. */
+static char *
+class_match(const struct fw_svc_item *svc, size_t n, enum svc_class k,
+    bool original)
+{
+	char *buf = NULL, *res = NULL;
+	size_t len = 0, count = 0;
+	bool any = false;
+	FILE *s = open_memstream(&buf, &len);
+
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct fw_svc_item *it = &svc[i];
+
+		if ((enum svc_class)it->proto != k)
+			continue;
+		if (it->lo == 0 || it->lo == FW_ICMP_ANY) {
+			any = true;
+			continue;
+		}
+		if (k == SC_TCP || k == SC_UDP) {
+			if (it->lo == it->hi)
+				fprintf(s, "%s%u", count ? ", " : "", it->lo);
+			else
+				fprintf(s, "%s%u-%u", count ? ", " : "", it->lo,
+				    it->hi);
+		} else {
+			fprintf(s, "%s%s", count ? ", " : "",
+			    fw_icmp_type_name(it->proto, it->lo));
+		}
+		count++;
+	}
+	fclose(s);
+	if (any || count == 0) {
+		bool present = any;
+
+		for (size_t i = 0; i < n && !present; i++)
+			present = (enum svc_class)svc[i].proto == k;
+		if (present && asprintf(&res, "meta l4proto %s",
+		    class_proto[k]) < 0)
+			res = NULL;
+	} else if (k == SC_TCP || k == SC_UDP) {
+		char *vals = NULL;
+
+		if (asprintf(&vals, "%s%s%s", count > 1 ? "{ " : "", buf,
+		    count > 1 ? " }" : "") >= 0) {
+			if (original && asprintf(&res, "meta l4proto %s ct "
+			    "original proto-dst %s", class_proto[k], vals) < 0)
+				res = NULL;
+			else if (!original && asprintf(&res, "%s dport %s",
+			    class_proto[k], vals) < 0)
+				res = NULL;
+			free(vals);
+		}
+	} else {
+		if (asprintf(&res, "%s type %s%s%s", k == SC_ICMP ? "icmp" :
+		    "icmpv6", count > 1 ? "{ " : "", buf, count > 1 ? " }" :
+		    "") < 0)
+			res = NULL;
+	}
+	free(buf);
+	return res;
+}
+
+/* the service classes of a rule: "" alone when it has no service */
+static void
+svc_alts(const struct fw_svc_item *svc, size_t n, unsigned f, bool original,
+    struct alts *a, enum svc_class *cls)
+{
+	a->n = 0;
+	if (n == 0) {
+		alts_add(a, strdup(""));
+		cls[0] = SC_N;
+		return;
+	}
+	for (unsigned k = 0; k < SC_N; k++) {
+		char *m;
+
+		if ((k == SC_ICMP && f == F6) || (k == SC_ICMPV6 && f == F4))
+			continue;
+		if ((m = class_match(svc, n, (enum svc_class)k, original)) ==
+		    NULL)
+			continue;
+		cls[a->n] = (enum svc_class)k;
+		alts_add(a, m);
+	}
+}
+
+/* Writes "\t\tA B C " with the non-empty parts, then the rest. */
+static void
+rule_line(FILE *out, const char *const *parts, size_t n, const char *tail)
+{
+	fputs("\t\t", out);
+	for (size_t i = 0; i < n; i++)
+		if (parts[i] != NULL && parts[i][0] != '\0')
+			fprintf(out, "%s ", parts[i]);
+	fprintf(out, "%s\n", tail);
+}
+
+static void
+write_action(FILE *out, const char *const *parts, size_t n,
+    enum fw_action act, enum svc_class cls, const char *counter,
+    const char *comment)
+{
+	char tail[256];
+
+	if (act != FW_REJECT) {
+		snprintf(tail, sizeof(tail), "counter name \"%s\" %s%s",
+		    counter, action_nft[act], comment);
+		rule_line(out, parts, n, tail);
+		return;
+	}
+	/* TCP gets a reset, the rest ICMP "administratively prohibited" */
+	if (cls == SC_TCP || cls == SC_N) {
+		const char *p2[8];
+		size_t k = 0;
+
+		if (cls == SC_N)
+			p2[k++] = "meta l4proto tcp";
+		for (size_t i = 0; i < n && k < 8; i++)
+			p2[k++] = parts[i];
+		snprintf(tail, sizeof(tail), "counter name \"%s\" reject with "
+		    "tcp reset%s", counter, comment);
+		rule_line(out, p2, k, tail);
+		if (cls == SC_TCP)
+			return;
+	}
+	snprintf(tail, sizeof(tail), "counter name \"%s\" reject with icmpx "
+	    "admin-prohibited%s", counter, comment);
+	rule_line(out, parts, n, tail);
+}
+
+struct expand {
+	const char *iif, *oif;
+	const struct fw_match *src, *dst;
+	const struct fw_svc_item *svc;
+	size_t nsvc;
+	bool original;			/* destination before DNAT */
+	unsigned only;			/* families allowed (NAT: translate) */
+};
+
+/* Calls emit for each nft rule a configured rule expands to: parts are
+ * the matches (interface, family, source, destination, service). */
+typedef void emit_fn(FILE *out, const char *const *parts, size_t n,
+    enum svc_class cls, void *arg);
+
+static void
+expand(FILE *out, const struct fw_conf *c, const struct expand *e,
+    emit_fn *emit, void *arg)
+{
+	bool by_family = has_addrs(e->src) || has_addrs(e->dst) ||
+	    e->only != (F4 | F6);
+	char iif[40] = "", oif[40] = "";
+
+	if (e->iif != NULL && e->iif[0] != '\0')
+		snprintf(iif, sizeof(iif), "iifname \"%s\"", e->iif);
+	if (e->oif != NULL && e->oif[0] != '\0')
+		snprintf(oif, sizeof(oif), "oifname \"%s\"", e->oif);
+	for (unsigned f = by_family ? F4 : 0; f <= (by_family ? F6 : 0);
+	    f = f ? f << 1 : 1) {
+		struct alts sa, da, va;
+		enum svc_class cls[SC_N + 1];
+		const char *fam = "";
+
+		if (by_family && (e->only & f) == 0)
+			continue;
+		/* a family match where no address says it */
+		if (by_family && !has_addrs(e->src) && !has_addrs(e->dst))
+			fam = f == F4 ? "meta nfproto ipv4" :
+			    "meta nfproto ipv6";
+		match_alts(c, e->src, f, false, false, &sa);
+		match_alts(c, e->dst, f, true, e->original, &da);
+		svc_alts(e->svc, e->nsvc, f, e->original, &va, cls);
+		for (size_t i = 0; i < sa.n; i++)
+			for (size_t j = 0; j < da.n; j++)
+				for (size_t k = 0; k < va.n; k++) {
+					const char *parts[] = { iif, oif, fam,
+					    sa.s[i], da.s[j], va.s[k] };
+
+					emit(out, parts, 6, cls[k], arg);
+				}
+		alts_free(&sa);
+		alts_free(&da);
+		alts_free(&va);
+		if (!by_family)
+			break;
+	}
+}
+
+/* ---- filter ---- */
+
+struct rule_arg {
+	const struct fw_rule *r;
+	char counter[80];
+	char comment[96];
+	char prefix[96];
+};
+
+static void
+emit_rule(FILE *out, const char *const *parts, size_t n, enum svc_class cls,
+    void *arg)
+{
+	struct rule_arg *ra = arg;
+
+	if (ra->r->log) {
+		char tail[160];
+
+		snprintf(tail, sizeof(tail), "limit rate 10/second burst 20 "
+		    "packets log prefix \"%s\" level info", ra->prefix);
+		rule_line(out, parts, n, tail);
+	}
+	write_action(out, parts, n, ra->r->action, cls, ra->counter,
+	    ra->comment);
+}
+
+static bool
+any_dnat(const struct fw_conf *c)
+{
+	for (size_t i = 0; i < c->nnats; i++)
+		if (c->nats[i].kind == FW_DNAT)
+			return true;
+	return false;
+}
+
+static void
+write_rules(FILE *out, const struct fw_conf *c, bool input)
+{
+	bool dnat = any_dnat(c);
+
+	for (size_t i = 0; i < c->nrules; i++) {
+		const struct fw_rule *r = &c->rules[i];
+		struct rule_arg ra = { .r = r };
+		struct expand e = { .iif = r->in_if, .src = &r->src,
+		    .dst = &r->dst, .svc = r->svc, .nsvc = r->nsvc,
+		    .original = dnat && !r->match_translated,
+		    .only = F4 | F6 };
+
+		if (!input && r->dst.self)
+			continue;
+		snprintf(ra.counter, sizeof(ra.counter), "r_%s", r->name);
+		snprintf(ra.comment, sizeof(ra.comment), " comment \"rule "
+		    "%s\"", r->name);
+		snprintf(ra.prefix, sizeof(ra.prefix), "edged %s %s: ",
+		    r->name, action_nft[r->action]);
+		expand(out, c, &e, emit_rule, &ra);
+	}
+}
+
+/* The virtual servers' listeners, after the rules (input only). */
+static void
+write_listeners(FILE *out, const struct lb_conf *lb)
+{
+	char a[64];
+
+	for (size_t i = 0; i < lb->nvservers; i++) {
+		const struct lb_vs_conf *v = &lb->vservers[i];
+
+		for (size_t k = 0; k < v->nlistens; k++) {
+			const struct sockaddr_storage *ss = &v->listens[k].addr;
+			bool wild;
+			unsigned port;
+
+			if (ss->ss_family == AF_INET) {
+				const struct sockaddr_in *s4 =
+				    (const void *)ss;
+
+				wild = s4->sin_addr.s_addr == INADDR_ANY;
+				port = ntohs(s4->sin_port);
+			} else {
+				const struct sockaddr_in6 *s6 =
+				    (const void *)ss;
+
+				wild = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+				port = ntohs(s6->sin6_port);
+			}
+			conf_fmt_addr(a, sizeof(a), (const void *)ss);
+			fprintf(out, "\t\t");
+			if (wild)
+				fprintf(out, "meta nfproto %s ",
+				    ss->ss_family == AF_INET ? "ipv4" : "ipv6");
+			else
+				fprintf(out, "%s daddr %s ", ss->ss_family ==
+				    AF_INET ? "ip" : "ip6", a);
+			fprintf(out, "tcp dport %u accept comment "
+			    "\"virtual-server %s\"\n", port, v->name);
+		}
+	}
+}
+
+static void
+write_policy(FILE *out, enum fw_action p, const char *counter)
+{
+	const char *none[1] = { "" };
+
+	write_action(out, none, 1, p, SC_N, counter, "");
+}
+
+static void
+write_filter(FILE *out, const struct fw_conf *c, const struct lb_conf *lb,
+    bool input)
+{
+	fprintf(out, "\tchain filter_%s {\n\t\ttype filter hook %s priority "
+	    "filter; policy accept;\n", input ? "input" : "forward",
+	    input ? "input" : "forward");
+	fprintf(out, "\t\tct state established,related accept\n");
+	fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
+	    "nd-neighbor-solicit, nd-neighbor-advert } accept\n");
+	fprintf(out, "\t\tct state invalid drop\n");
+	if (input)
+		fprintf(out, "\t\tiifname \"lo\" accept\n");
+	write_rules(out, c, input);
+	if (input)
+		write_listeners(out, lb);
+	write_policy(out, c->default_policy, input ? "default_in" :
+	    "default_fwd");
+	fprintf(out, "\t}\n");
+}
+
+/* ---- NAT ---- */
+
+struct nat_arg {
+	const struct fw_nat_rule *r;
+};
+
+static void
+emit_nat(FILE *out, const char *const *parts, size_t n, enum svc_class cls,
+    void *arg)
+{
+	const struct fw_nat_rule *r = ((struct nat_arg *)arg)->r;
+	char tail[320], lo[64], hi[64], to[160];
+
+	(void)cls;
+	if (r->masquerade) {
+		snprintf(to, sizeof(to), "masquerade");
+	} else {
+		const char *l3 = r->to_lo.family == AF_INET ? "ip" : "ip6";
+		bool v6 = r->to_lo.family == AF_INET6;
+
+		fw_prefix_fmt(lo, sizeof(lo), &r->to_lo);
+		if (r->to_hi.family != 0) {
+			fw_prefix_fmt(hi, sizeof(hi), &r->to_hi);
+			snprintf(to, sizeof(to), "%s %s to %s-%s",
+			    r->kind == FW_SNAT ? "snat" : "dnat", l3, lo, hi);
+		} else if (r->to_port != 0) {
+			snprintf(to, sizeof(to), "dnat %s to %s%s%s:%u", l3,
+			    v6 ? "[" : "", lo, v6 ? "]" : "", r->to_port);
+		} else {
+			snprintf(to, sizeof(to), "%s %s to %s",
+			    r->kind == FW_SNAT ? "snat" : "dnat", l3, lo);
+		}
+	}
+	snprintf(tail, sizeof(tail), "counter name \"n_%s\" %s comment "
+	    "\"%s %s\"", r->name, to, r->kind == FW_SNAT ? "snat" : "dnat",
+	    r->name);
+	rule_line(out, parts, n, tail);
+}
+
+static void
+write_nat(FILE *out, const struct fw_conf *c, enum fw_nat_kind kind)
+{
+	fprintf(out, "\tchain nat_%s {\n\t\ttype nat hook %s priority %s; "
+	    "policy accept;\n", kind == FW_DNAT ? "prerouting" : "postrouting",
+	    kind == FW_DNAT ? "prerouting" : "postrouting",
+	    kind == FW_DNAT ? "dstnat" : "srcnat");
+	for (size_t i = 0; i < c->nnats; i++) {
+		const struct fw_nat_rule *r = &c->nats[i];
+		struct nat_arg na = { .r = r };
+		struct expand e = { .iif = r->in_if, .oif = r->out_if,
+		    .src = &r->src, .dst = &r->dst, .svc = r->svc,
+		    .nsvc = r->nsvc, .only = F4 | F6 };
+
+		if (r->kind != kind)
+			continue;
+		if (!r->masquerade)
+			e.only = fam_bit(r->to_lo.family);
+		expand(out, c, &e, emit_nat, &na);
+	}
+	fprintf(out, "\t}\n");
+}
+
+/* ---- the table ---- */
+
+void
+fw_nft_write(FILE *out, const struct fw_conf *c, const struct lb_conf *lb)
+{
+	if (!fw_active(c))
+		return;
+	fprintf(out, "table inet %s {\n", FW_TABLE);
+	write_sets(out, c);
+	for (size_t i = 0; i < c->nrules; i++)
+		fprintf(out, "\tcounter r_%s {\n\t}\n", c->rules[i].name);
+	for (size_t i = 0; i < c->nnats; i++)
+		fprintf(out, "\tcounter n_%s {\n\t}\n", c->nats[i].name);
+	if (c->firewall) {
+		fprintf(out, "\tcounter default_in {\n\t}\n"
+		    "\tcounter default_fwd {\n\t}\n");
+		write_filter(out, c, lb, true);
+		write_filter(out, c, lb, false);
+	}
+	if (any_dnat(c))
+		write_nat(out, c, FW_DNAT);
+	for (size_t i = 0; i < c->nnats; i++)
+		if (c->nats[i].kind == FW_SNAT) {
+			write_nat(out, c, FW_SNAT);
+			break;
+		}
+	fprintf(out, "}\n");
+}
+
+char *
+fw_nft_text(const struct fw_conf *c, const struct lb_conf *lb, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	fw_nft_write(f, c, lb);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

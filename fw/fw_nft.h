@@ -1,0 +1,41 @@
+/*
+ * fw/fw_nft.h - the firewall and NAT configuration compiled into one
+ * nftables table, `table inet edged`, as the text nft reads.
+ *
+ * The table holds a set per address group (g_NAME_4 / g_NAME_6 with
+ * intervals for static groups; d_NAME_4 / d_NAME_6 hash sets of
+ * addresses for dynamic ones), a named counter per rule (r_NAME), per
+ * NAT rule (n_NAME) and for the default policy (default_in,
+ * default_fwd), and the chains filter_input, filter_forward,
+ * nat_prerouting and nat_postrouting.  Nothing outside the table is
+ * touched.
+ */
+#ifndef EDGED_FW_NFT_H
+#define EDGED_FW_NFT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "fw_conf.h"
+#include "lb.h"
+
+#define FW_TABLE	"edged"
+
+/*
+ * Writes the table's definition (without the members of dynamic groups,
+ * which fw_apply adds) to out.  lb gives the virtual servers whose
+ * listeners the firewall lets in.  Writes nothing when the
+ * configuration has neither a firewall nor NAT.
+ */
+void fw_nft_write(FILE *out, const struct fw_conf *c,
+    const struct lb_conf *lb);
+/* The same into a malloc'd string (len without the NUL); NULL when out
+ * of memory. */
+char *fw_nft_text(const struct fw_conf *c, const struct lb_conf *lb,
+    size_t *len);
+/* The name of dynamic group g's set for family (AF_INET, AF_INET6), into
+ * buf (at least 80 bytes). */
+void fw_nft_dyn_set(char *buf, size_t size, const struct fw_group *g,
+    int family);
+
+#endif /* EDGED_FW_NFT_H */
