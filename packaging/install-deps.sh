@@ -5,10 +5,10 @@
 set -eu
 
 BUILD_PKGS="meson ninja-build gcc clang pkg-config libev-dev libssl-dev \
-libpcre2-dev libcmocka-dev node-llhttp"
+libpcre2-dev libcmocka-dev node-llhttp libnftables-dev"
 DEMO_PKGS="nginx-light curl"
 TEST_PKGS="nginx-light curl wrk haproxy iproute2 procps python3 \
-python3-websockets groff-base openssl"
+python3-websockets groff-base openssl nftables iputils-ping"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: must run as root (apt-get, useradd)" >&2

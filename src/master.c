@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "fw_apply.h"
+#include "fw_nft.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
@@ -405,6 +407,7 @@ gen_unref(struct gen *g)
 	lb_tls_files_release(&g->tls);
 	edged_conf_free(&g->conf);
 	free(g->text);
+	free(g->fw_text);
 	free(g);
 }
 
@@ -441,6 +444,7 @@ gen_load(struct master *m, const struct listen_set *prev,
     struct conf_diag *d)
 {
 	struct gen *g = calloc(1, sizeof(*g));
+	size_t fwlen;
 
 	if (g == NULL) {
 		conf_error(d, NULL, "out of memory");
@@ -452,6 +456,8 @@ gen_load(struct master *m, const struct listen_set *prev,
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
 	    edged_conf_check_files(g->conf, d, &g->tls) > 0 ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
+	    (g->fw_text = fw_nft_text(&g->conf->fw, &g->conf->lb,
+	    &fwlen)) == NULL ||
 	    open_logs(g, d) < 0 ||
 	    listen_set_build(&g->listeners, &g->conf->lb,
 	    edged_conf_threads(g->conf), prev, d) < 0) {
@@ -561,6 +567,7 @@ reload_failed(struct master *m, const char *why)
 	m->upgrading = false;
 	gen_unref(m->pending_gen);
 	m->pending_gen = NULL;
+	master_fw_restore(m);
 	reload_done(m, false, why);
 }
 
@@ -600,7 +607,7 @@ master_reload(struct master *m, struct ctl_client *client)
 {
 	struct conf_diag d;
 	struct gen *g;
-	char *text;
+	char *text, fwerr[2048];
 
 	if (m->pending != NULL || m->stopping) {
 		if (client != NULL)
@@ -624,6 +631,23 @@ master_reload(struct master *m, struct ctl_client *client)
 	}
 	conf_diag_print(&d, stderr);	/* warnings: an expired certificate */
 	conf_diag_free(&d);
+	if (master_fw_sync(m, g, fwerr, sizeof(fwerr)) < 0) {
+		log_err("reload: the kernel refused the firewall: %s; the "
+		    "running configuration stays in force", fwerr);
+		if (client != NULL) {
+			text = NULL;
+			if (asprintf(&text, "the kernel refused the firewall "
+			    "and NAT rules:\n%s\nnot reloading; the running "
+			    "configuration stays in force\n", fwerr) < 0)
+				text = NULL;
+			ctl_reply(m, client, false, text ? text :
+			    "the kernel refused the firewall\n");
+			free(text);
+		}
+		gen_unref(g);
+		notify("READY=1\nSTATUS=serving; the last reload was rejected");
+		return -1;
+	}
 	m->pending_gen = g;
 	m->reload_client = client;
 	if ((m->pending = worker_start(m, g)) == NULL) {
@@ -870,6 +894,15 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	if (geteuid() != 0)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
+	{
+		char fwerr[2048];
+
+		if (master_fw_sync(&m, m.gen, fwerr, sizeof(fwerr)) < 0) {
+			log_err("the kernel refused the firewall and NAT "
+			    "rules: %s; not starting", fwerr);
+			return 1;
+		}
+	}
 	raise_fd_limit(m.gen->conf->core.max_connections);
 	if (u == NULL && tickets_rotate(&m.tickets) < 0) {
 		log_err("cannot make a TLS ticket key: no randomness");
@@ -898,6 +931,10 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	free(m.overrides);
 	state_free(&m.state);
 	tickets_wipe(&m.tickets);
+	/* the table stays in force: the edge stays closed while edged is
+	 * down or restarting */
+	fw_kernel_close(&m.fwk);
+	free(m.fw_applied);
 	log_info("stopped");
 	return 0;
 }

@@ -23,6 +23,8 @@ struct gen {
 	struct listen_set listeners;
 	int *log_fds;			/* [nvservers]: access-log files, -1 */
 	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
+	char *fw_text;			/* its nftables table (fw_nft.h); ""
+					 * without firewall and NAT */
 	unsigned refs;
 	ev_tstamp loaded;
 };
@@ -89,6 +91,9 @@ struct master {
 					 * workers live */
 	struct tickets tickets;		/* TLS session ticket keys */
 	ev_timer ticket_timer;		/* rotates them */
+	struct fw_kernel *fwk;		/* libnftables, once needed */
+	char *fw_applied;		/* the table in the kernel as we put
+					 * it there; NULL: not yet */
 	struct ipc_msg msg;
 };
 
@@ -110,5 +115,12 @@ void master_refresh_state(struct master *m);
  * Returns 0 when a new worker is starting, -1 when the reload was
  * rejected at once (already answered). */
 int master_reload(struct master *m, struct ctl_client *client);
+
+/* fwsync.c: puts g's firewall table in force unless it already is;
+ * 0, or -1 with err (then what was in force stays). */
+int master_fw_sync(struct master *m, const struct gen *g, char *err,
+    size_t errsize);
+/* After a failed reload: the running generation's table again. */
+void master_fw_restore(struct master *m);
 
 #endif /* EDGED_MASTER_INT_H */

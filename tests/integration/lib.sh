@@ -31,6 +31,7 @@ EDGED_PID=
 EDGED_SOCK=
 EDGED_LOG=
 declare -A BACKEND_PID=()
+IT_NETNS=()			# network namespaces we made
 
 # ---- messages ----
 
@@ -142,6 +143,10 @@ it_cleanup() {
 		fi
 		wait "$pid" 2>/dev/null
 	done
+	# the namespaces go with everything in them (addresses, rules)
+	for pid in "${IT_NETNS[@]}"; do
+		ip netns del "$pid" 2>/dev/null
+	done
 	if [ "$rc" != 0 ] && [ "$IT_FAILED" = 0 ]; then
 		printf '[%s] FAIL: exited with status %s (a command failed)\n' \
 		    "$IT_NAME" "$rc" >&2
@@ -233,6 +238,38 @@ require_free_ports() {		# PORT...
 }
 
 now_ms() { date +%s%3N; }
+
+# ---- network namespaces ----
+
+# netns_add NAME: a new network namespace with its loopback up, deleted
+# on exit.  Tests that change firewall rules, routes or addresses do it
+# only in namespaces of their own.
+netns_add() {
+	ip netns add "$1" || fail "cannot make network namespace $1"
+	IT_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# netns_addr NS IF CIDR: IPv6 ones without duplicate address detection,
+# so that they are usable at once
+netns_addr() {
+	case $3 in
+	*:*) ip -n "$1" addr add "$3" dev "$2" nodad ;;
+	*) ip -n "$1" addr add "$3" dev "$2" ;;
+	esac
+}
+
+# netns_link NS1 IF1 ADDRS1 NS2 IF2 ADDRS2: a veth pair between two
+# namespaces, each end up with its addresses (space-separated CIDRs).
+netns_link() {
+	local a
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" ||
+	    fail "cannot make the veth pair $1/$2 - $4/$5"
+	for a in $3; do netns_addr "$1" "$2" "$a"; done
+	for a in $6; do netns_addr "$4" "$5" "$a"; done
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
 
 # ---- nginx backends ----
 

@@ -1,0 +1,167 @@
+/*
+ * fw/fw_apply.c - the table into the kernel through libnftables.
+ *
+ * nftables 1.0.6 has no "delete if it exists", so a replacement is the
+ * usual idiom in one buffer, which nft sends as one netlink batch, one
+ * kernel transaction:
+ *
+ *     table inet edged            (creates it if missing: a no-op else)
+ *     delete table inet edged     (its chains, sets and counters)
+ *     table inet edged { ... }    (the new one)
+ *
+ * Other tables are never named, so never touched.
+ */
+#include <nftables/libnftables.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw_apply.h"
+#include "fw_nft.h"
+
+struct fw_kernel {
+	struct nft_ctx *nft;
+};
+
+struct fw_kernel *
+fw_kernel_open(void)
+{
+	struct fw_kernel *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return NULL;
+	k->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (k->nft == NULL) {
+		free(k);
+		return NULL;
+	}
+	nft_ctx_buffer_output(k->nft);
+	nft_ctx_buffer_error(k->nft);
+	return k;
+}
+
+void
+fw_kernel_close(struct fw_kernel **k)
+{
+	if (*k == NULL)
+		return;
+	nft_ctx_free((*k)->nft);
+	free(*k);
+	*k = NULL;
+}
+
+/* nft's error text, trimmed to what fits, on one line per message line */
+static void
+take_error(struct fw_kernel *k, char *err, size_t errsize)
+{
+	const char *e = nft_ctx_get_error_buffer(k->nft);
+	size_t len;
+
+	if (e == NULL || *e == '\0')
+		e = "nft failed without a message";
+	snprintf(err, errsize, "%s", e);
+	len = strlen(err);
+	while (len > 0 && err[len - 1] == '\n')
+		err[--len] = '\0';
+}
+
+static int
+run(struct fw_kernel *k, const char *cmds, bool dry, char *err,
+    size_t errsize)
+{
+	int rc;
+
+	nft_ctx_set_dry_run(k->nft, dry);
+	rc = nft_run_cmd_from_buffer(k->nft, cmds);
+	nft_ctx_set_dry_run(k->nft, false);
+	if (rc != 0) {
+		take_error(k, err, errsize);
+		return -1;
+	}
+	return 0;
+}
+
+int
+fw_kernel_run(struct fw_kernel *k, const char *cmds, char *err,
+    size_t errsize)
+{
+	return run(k, cmds, false, err, errsize);
+}
+
+const char *
+fw_kernel_query(struct fw_kernel *k, const char *cmds, char *err,
+    size_t errsize)
+{
+	if (run(k, cmds, false, err, errsize) < 0)
+		return NULL;
+	return nft_ctx_get_output_buffer(k->nft);
+}
+
+int
+fw_kernel_replace(struct fw_kernel *k, const char *text, const char *extra,
+    char *err, size_t errsize)
+{
+	char *batch = NULL;
+	int rc;
+
+	if (asprintf(&batch, "table inet %s\ndelete table inet %s\n%s%s",
+	    FW_TABLE, FW_TABLE, text, extra != NULL ? extra : "") < 0) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	/* the check first: the kernel sees the batch, nothing changes */
+	rc = run(k, batch, true, err, errsize);
+	if (rc == 0)
+		rc = run(k, batch, false, err, errsize);
+	free(batch);
+	return rc;
+}
+
+bool
+fw_wants_forwarding(const struct fw_conf *c)
+{
+	if (c->nnats > 0)
+		return true;
+	for (size_t i = 0; i < c->nrules; i++)
+		if (!c->rules[i].dst.self)
+			return true;
+	return false;
+}
+
+static int
+write_one(const char *path, char *err, size_t errsize)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = write(fd, "1\n", 2);
+	if (n != 2) {
+		snprintf(err, errsize, "%s: %s", path, n < 0 ?
+		    strerror(errno) : "short write");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+fw_enable_forwarding(char *err, size_t errsize)
+{
+	if (write_one("/proc/sys/net/ipv4/ip_forward", err, errsize) < 0)
+		return -1;
+	/* a kernel without IPv6 has no such file: IPv4 is enough then */
+	if (access("/proc/sys/net/ipv6/conf/all/forwarding", F_OK) == 0 &&
+	    write_one("/proc/sys/net/ipv6/conf/all/forwarding", err,
+	    errsize) < 0)
+		return -1;
+	return 0;
+}

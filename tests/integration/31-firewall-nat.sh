@@ -1,0 +1,240 @@
+#!/bin/bash
+# 31-firewall-nat: edged's firewall and NAT on real traffic, in network
+# namespaces made here (nothing changes in the machine's own):
+#
+#   client (10.31.1.2, fd31:1::2) --- uplink0 [edge] inside0 --- server
+#                                    10.31.1.1        10.31.2.1   (10.31.2.2,
+#                                    fd31:1::1        fd31:2::1    fd31:2::2)
+#
+# edged runs in the edge namespace; nginx in the server's answers with
+# the address it sees.  Asserted: allowed flows and their return traffic
+# (IPv4 and IPv6), a dropped flow (the client times out), rejected ones
+# (TCP reset; ICMP "filtered" for ping), SNAT (the server sees the
+# edge), DNAT (a port forward reaches the server with the client's
+# address), the virtual server's listener let in by the default policy's
+# side, forwarding turned on, a table of someone else's never touched, a
+# rejected reload that leaves `nft list ruleset` byte for byte, a reload
+# that changes only the load balancer not touching the table (counters
+# kept), and a changed rule taking effect on reload.
+source "$(dirname "$0")/lib.sh"
+
+it_begin 31-firewall-nat
+for p in ip nft ping; do
+	command -v $p >/dev/null || fail "$p not found (install-deps.sh)"
+done
+
+C=edged-it31-c-$$ E=edged-it31-e-$$ S=edged-it31-s-$$
+netns_add "$C"
+netns_add "$E"
+netns_add "$S"
+netns_link "$C" c0 "10.31.1.2/24 fd31:1::2/64" \
+    "$E" uplink0 "10.31.1.1/24 fd31:1::1/64"
+netns_link "$E" inside0 "10.31.2.1/24 fd31:2::1/64" \
+    "$S" s0 "10.31.2.2/24 fd31:2::2/64"
+ip -n "$C" route add default via 10.31.1.1
+ip -n "$C" -6 route add default via fd31:1::1
+ip -n "$S" route add default via 10.31.2.1
+ip -n "$S" -6 route add default via fd31:2::1
+inC() { ip netns exec "$C" "$@"; }
+inE() { ip netns exec "$E" "$@"; }
+
+assert_eq "forwarding before edged" 0 \
+    "$(inE cat /proc/sys/net/ipv4/ip_forward)"
+
+# ---- the server: nginx answering with the address it sees ----
+d=$T/nginx-srv
+mkdir -p "$d/tmp"
+chmod -R 777 "$d/tmp"
+cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $T/srv.err info;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    server {
+        listen 10.31.2.2:80;
+        listen 10.31.2.2:81;
+        listen 10.31.2.2:82;
+        listen 10.31.2.2:83;
+        listen [fd31:2::2]:80;
+        location / { return 200 "\$remote_addr\n"; }
+    }
+}
+EOF
+spawn "$T/srv.log" ip netns exec "$S" "$NGINX" -c "$d/nginx.conf" -p "$d/"
+for i in $(seq 1 50); do
+	ip netns exec "$S" bash -c 'exec 3<>/dev/tcp/10.31.2.2/80' \
+	    2>/dev/null && break
+	sleep 0.1
+done
+
+# someone else's table in the edge: edged must never touch it
+inE nft -f - <<'EOF'
+table inet other {
+	set keep { type ipv4_addr; elements = { 192.0.2.99 } }
+	chain watch { type filter hook prerouting priority -10; policy accept;
+		ip saddr @keep counter
+	}
+}
+EOF
+other_before=$(inE nft list table inet other)
+
+# ---- edged in the edge ----
+write_conf() {		# REJECT-82-ACTION TIMEOUT
+	cat <<EOF
+global {
+    workers 1
+    user edged
+    control-socket $EDGED_SOCK
+}
+defaults {
+    timeout connect $2
+}
+application-profile web { type http }
+pool p { member srv 10.31.2.2:80 }
+virtual-server v {
+    listen 10.31.1.1:8000
+    profile web
+    default-pool p
+}
+address-group servers {
+    address 10.31.2.0/24 fd31:2::/64
+}
+service web {
+    tcp 80,81
+}
+firewall {
+    default-policy drop
+    rule web-in {
+        destination servers
+        service web
+        action accept
+    }
+    rule port-forward {
+        destination 10.31.1.1
+        service tcp/8080
+        action accept
+    }
+    rule port-82 {
+        destination servers
+        service tcp/82
+        action $1
+    }
+    rule no-ping {
+        destination servers
+        service icmp/echo-request icmpv6/echo-request
+        action reject
+    }
+    rule ping-edge {
+        destination self
+        service icmp/echo-request
+        action accept
+    }
+}
+nat {
+    snat to-servers {
+        source 10.31.1.0/24
+        service tcp/81
+        out-interface inside0
+        translate-to masquerade
+    }
+    dnat port-forward {
+        destination 10.31.1.1
+        service tcp/8080
+        in-interface uplink0
+        translate-to 10.31.2.2:80
+    }
+}
+EOF
+}
+write_conf reject 1s >"$T/edged.conf"
+EDGED_WRAP="ip netns exec $E" edged_start "$T/edged.conf"
+inE nft list table inet edged >/dev/null || fail "no table inet edged"
+assert_eq "IPv4 forwarding turned on" 1 \
+    "$(inE cat /proc/sys/net/ipv4/ip_forward)"
+
+# ---- flows ----
+cget() { inC curl -sS --max-time 5 "$@"; }
+
+assert_eq "allowed flow (IPv4), client's own address" 10.31.1.2 \
+    "$(cget http://10.31.2.2:80/)"
+assert_eq "allowed flow (IPv6)" fd31:1::2 "$(cget 'http://[fd31:2::2]:80/')"
+assert_eq "SNAT: the server sees the edge" 10.31.2.1 \
+    "$(cget http://10.31.2.2:81/)"
+assert_eq "DNAT: the port forward reaches the server" 10.31.1.2 \
+    "$(cget http://10.31.1.1:8080/)"
+assert_eq "virtual server's listener let in" 10.31.2.1 \
+    "$(cget http://10.31.1.1:8000/)"
+
+# dropped: no answer at all, the client gives up
+rc=0
+inC curl -sS --connect-timeout 1 -o /dev/null http://10.31.2.2:83/ \
+    2>/dev/null || rc=$?
+assert_eq "dropped flow: curl timed out (28)" 28 "$rc"
+
+# rejected: a reset at once
+rc=0
+t0=$(now_ms)
+inC curl -sS --connect-timeout 3 -o /dev/null http://10.31.2.2:82/ \
+    2>/dev/null || rc=$?
+assert_eq "rejected flow: connection refused (7)" 7 "$rc"
+assert_le "rejected flow answered at once (ms)" $(( $(now_ms) - t0 )) 2000
+
+out=$(inC ping -n -c 1 -W 2 10.31.2.2 2>&1 || true)
+assert_match "ping rejected with ICMP" \
+    'From 10\.31\.1\.1 .*(filtered|rohibited|nreachable)' "$out"
+inC ping -n -c 1 -W 2 10.31.1.1 >/dev/null ||
+    check_failed "ping to the edge itself (rule ping-edge) failed"
+
+# counters, in the kernel's own words
+web_in=$(inE nft list counter inet edged r_web-in |
+    sed -n 's/.*packets \([0-9]*\).*/\1/p')
+assert_ge "r_web-in counted the allowed connections" "$web_in" 3
+
+# ---- reloads ----
+# The ruleset with its handles (a table made again gets new ones), and
+# counters blanked (stray packets, MLD reports, may count meanwhile).
+snapshot() {
+	inE nft -a list ruleset |
+	    sed -E 's/packets [0-9]+ bytes [0-9]+/packets - bytes -/'
+}
+# a file with an error: rejected, the ruleset as it was
+before=$(snapshot)
+cp "$T/edged.conf" "$T/good.conf"
+sed -i 's/action reject$/action rejekt/' "$T/edged.conf"
+out=$(ctl reload 2>&1) && fail "a bad firewall rule was accepted: $out"
+assert_match "reload error names the place" 'edged.conf:[0-9]+:[0-9]+: ' \
+    "$out"
+assert_eq "ruleset after a rejected reload" "$before" "$(snapshot)"
+
+# a change to the load balancer only: the table is not touched (its
+# counters go on from where they were)
+write_conf reject 2s >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (timeout changed) failed"
+assert_eq "ruleset after a reload that changes no rule" "$before" \
+    "$(snapshot)"
+web_in2=$(inE nft list counter inet edged r_web-in |
+    sed -n 's/.*packets \([0-9]*\).*/\1/p')
+assert_ge "r_web-in kept its count" "$web_in2" "$web_in"
+assert_eq "the table was applied once" 1 \
+    "$(grep -c 'firewall: table inet edged applied' "$EDGED_LOG")"
+
+# a changed rule takes effect
+write_conf accept 2s >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (port 82 accepted) failed"
+assert_eq "port 82 open after the reload" 10.31.1.2 \
+    "$(cget http://10.31.2.2:82/)"
+assert_eq "allowed flow still allowed" 10.31.1.2 \
+    "$(cget http://10.31.2.2:80/)"
+
+assert_eq "the other table, untouched" "$other_before" \
+    "$(inE nft list table inet other)"
+pass
