@@ -13,8 +13,10 @@
  */
 #include <nftables/libnftables.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,56 @@
 #include "fw_apply.h"
 #include "fw_nft.h"
 
+#define FDS_WORDS	64		/* descriptors 0-4095 are watched */
+
 struct fw_kernel {
 	struct nft_ctx *nft;
+	uint64_t known[FDS_WORDS];	/* descriptors open before libnftables
+					 * ran: not its to mark */
 };
+
+/*
+ * libnftables opens its netlink socket without close-on-exec.  A root
+ * netlink socket must not reach the worker, nor pile up in the master
+ * across binary upgrades (which exec): every descriptor that appears
+ * while libnftables runs is marked close-on-exec.
+ */
+static void
+fds_open(uint64_t *set)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	memset(set, 0, FDS_WORDS * sizeof(*set));
+	if (dir == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		long fd = strtol(e->d_name, NULL, 10);
+
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= 0 &&
+		    fd < FDS_WORDS * 64 && fd != dirfd(dir))
+			set[fd / 64] |= 1ULL << (fd % 64);
+	}
+	closedir(dir);
+}
+
+static void
+mark_new_fds(const uint64_t *before)
+{
+	uint64_t now[FDS_WORDS];
+
+	fds_open(now);
+	for (int fd = 0; fd < FDS_WORDS * 64; fd++) {
+		uint64_t bit = 1ULL << (fd % 64);
+
+		if ((now[fd / 64] & bit) && !(before[fd / 64] & bit)) {
+			int fl = fcntl(fd, F_GETFD);
+
+			if (fl >= 0 && !(fl & FD_CLOEXEC))
+				(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+		}
+	}
+}
 
 struct fw_kernel *
 fw_kernel_open(void)
@@ -34,6 +83,7 @@ fw_kernel_open(void)
 
 	if (k == NULL)
 		return NULL;
+	fds_open(k->known);
 	k->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (k->nft == NULL) {
 		free(k);
@@ -41,6 +91,7 @@ fw_kernel_open(void)
 	}
 	nft_ctx_buffer_output(k->nft);
 	nft_ctx_buffer_error(k->nft);
+	mark_new_fds(k->known);
 	return k;
 }
 
@@ -78,6 +129,8 @@ run(struct fw_kernel *k, const char *cmds, bool dry, char *err,
 	nft_ctx_set_dry_run(k->nft, dry);
 	rc = nft_run_cmd_from_buffer(k->nft, cmds);
 	nft_ctx_set_dry_run(k->nft, false);
+	/* it may have reopened its socket */
+	mark_new_fds(k->known);
 	if (rc != 0) {
 		take_error(k, err, errsize);
 		return -1;

@@ -68,6 +68,22 @@ set_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
 }
 
 static int
+set_state_dir(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct core_conf *c = obj;
+	size_t len = strlen(n->args[1]);
+
+	if (n->args[1][0] != '/' || len >= sizeof(c->state_dir)) {
+		conf_error(d, &n->argpos[1], "'state-directory' expects an "
+		    "absolute path of at most %zu bytes, got '%s'",
+		    sizeof(c->state_dir) - 1, n->args[1]);
+		return -1;
+	}
+	memcpy(c->state_dir, n->args[1], len + 1);
+	return 0;
+}
+
+static int
 set_maxconn(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct core_conf *c = obj;
@@ -116,6 +132,8 @@ static const struct conf_directive global_rows[] = {
 	    "hard-stop-after DURATION" },
 	{ "tls-ticket-rotate", 1, 1, CONF_NO_BLOCK, set_ticket_rotate,
 	    "tls-ticket-rotate DURATION" },
+	{ "state-directory", 1, 1, CONF_NO_BLOCK, set_state_dir,
+	    "state-directory PATH" },
 };
 
 static int
@@ -201,6 +219,8 @@ core_conf_init(struct core_conf *c)
 	c->grace_ms = 30 * 1000;
 	c->hard_stop_after_ms = 5 * 60 * 1000;
 	c->ticket_rotate_ms = 3600 * 1000;
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s",
+	    EDGED_DEFAULT_STATE_DIR);
 }
 
 struct edged_conf *
@@ -272,7 +292,10 @@ edged_conf_print(const struct edged_conf *c, FILE *out)
 	conf_fmt_duration(d, sizeof(d), c->core.hard_stop_after_ms);
 	fprintf(out, "    hard-stop-after %s\n", d);
 	conf_fmt_duration(d, sizeof(d), c->core.ticket_rotate_ms);
-	fprintf(out, "    tls-ticket-rotate %s\n}\n", d);
+	fprintf(out, "    tls-ticket-rotate %s\n", d);
+	fprintf(out, "    state-directory ");
+	conf_print_word(out, c->core.state_dir);
+	fprintf(out, "\n}\n");
 	lb_conf_print(&c->lb, out);
 	fw_conf_print(&c->fw, out);
 }

@@ -15,6 +15,7 @@
 #include "tls_cert.h"
 
 #define EDGED_DEFAULT_SOCKET	"/run/edged/edged.sock"
+#define EDGED_DEFAULT_STATE_DIR	"/var/lib/edged"
 
 struct core_conf {
 	unsigned workers;		/* event-loop threads; 0 = one per CPU */
@@ -26,6 +27,8 @@ struct core_conf {
 	uint64_t hard_stop_after_ms;	/* a generation draining after a
 					 * reload is stopped after this */
 	uint64_t ticket_rotate_ms;	/* a new TLS session ticket key */
+	char state_dir[256];		/* what outlives restarts: dynamic
+					 * group members */
 };
 
 struct edged_conf {

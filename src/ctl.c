@@ -17,7 +17,7 @@
 #include "log.h"
 #include "upgrade.h"
 
-#define CTL_LINE_MAX	512
+#define CTL_LINE_MAX	65536		/* group set: many addresses */
 
 struct ctl_client {
 	struct master *m;
@@ -435,15 +435,26 @@ cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
 static void
 dispatch(struct master *m, struct ctl_client *c)
 {
-	char *words[6] = { 0 };
+	char **words = calloc(CTL_LINE_MAX / 2 + 1, sizeof(char *));
 	char *save = NULL;
 	size_t n = 0;
 
-	for (char *w = strtok_r(c->line, " \t\r\n", &save); w != NULL && n < 6;
+	if (words == NULL) {
+		ctl_reply(m, c, false, "out of memory\n");
+		return;
+	}
+	for (char *w = strtok_r(c->line, " \t\r\n", &save); w != NULL;
 	    w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
 	bool json = n > 1 && strcmp(words[n - 1], "json") == 0;
-	if (n >= 1 && strcmp(words[0], "status") == 0)
+	if (n >= 1 && strcmp(words[0], "group") == 0)
+		master_group_cmd(m, c, words, n);
+	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+	    (strcmp(words[1], "firewall") == 0 || strcmp(words[1], "nat") == 0))
+		master_fw_show(m, c, json, words[1][0] == 'n');
+	else if (n > 6)
+		ctl_reply(m, c, false, "too many words in the command\n");
+	else if (n >= 1 && strcmp(words[0], "status") == 0)
 		cmd_text(m, c, json, status_text);
 	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
 	    strcmp(words[1], "stats") == 0)
@@ -464,9 +475,11 @@ dispatch(struct master *m, struct ctl_client *c)
 	else
 		ctl_reply(m, c, false, "unknown command; commands: status, "
 		    "show stats, show pool [POOL], show certificates, "
-		    "member enable|disable|drain "
-		    "POOL MEMBER, member weight POOL MEMBER N, reload, "
+		    "show firewall, show nat, member enable|disable|drain "
+		    "POOL MEMBER, member weight POOL MEMBER N, "
+		    "group add|del|set|show NAME [ADDR...], reload, "
 		    "upgrade\n");
+	free(words);
 }
 
 static void

@@ -7,6 +7,9 @@
  *   edgectl [-s SOCKET | -c FILE] [--json] show certificates
  *   edgectl [-s SOCKET | -c FILE] member enable|disable|drain POOL MEMBER
  *   edgectl [-s SOCKET | -c FILE] member weight POOL MEMBER N
+ *   edgectl [-s SOCKET | -c FILE] [--json] show firewall|nat
+ *   edgectl [-s SOCKET | -c FILE] group add|del|set NAME ADDR...
+ *   edgectl [-s SOCKET | -c FILE] group set|show NAME
  *   edgectl [-s SOCKET | -c FILE] reload
  *   edgectl [-s SOCKET | -c FILE] upgrade
  *   edgectl check FILE
@@ -38,6 +41,12 @@ usage(FILE *out)
 	    "                    take a member in or out, without a reload\n"
 	    "  member weight POOL MEMBER N\n"
 	    "                    change a member's weight (1-256)\n"
+	    "  show firewall     packets and bytes per rule and default policy\n"
+	    "  show nat          packets and bytes per NAT rule\n"
+	    "  group add|del|set NAME ADDR...\n"
+	    "                    change a dynamic address group's members at\n"
+	    "                    once, without a reload (set: replace them)\n"
+	    "  group show NAME   a dynamic group's members\n"
 	    "  reload            reload the configuration file\n"
 	    "  upgrade           re-execute the installed edged binary,\n"
 	    "                    keeping sockets, state and connections\n"
@@ -159,13 +168,39 @@ words_ok(char **argv, int argc)
 	return true;
 }
 
+/* "group OP NAME ADDR...": every word checked, the line within the
+ * control socket's limit (64 KiB); -1 when not. */
+static int
+group_line(int argc, char **argv, char *cmd, size_t size)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < argc; i++) {
+		size_t w = strlen(argv[i]);
+
+		if (w == 0 || w > 64 || strpbrk(argv[i], " \t\r\n") != NULL ||
+		    len + w + 2 > size)
+			return -1;
+		memcpy(cmd + len, argv[i], w);
+		len += w;
+		cmd[len++] = i + 1 < argc ? ' ' : '\n';
+	}
+	cmd[len] = '\0';
+	return 0;
+}
+
 /* The control socket's command line for argv; -1 when it is not one. */
 static int
 command_line(int argc, char **argv, bool json, char *cmd, size_t size)
 {
 	const char *j = json ? " json" : "";
 
-	if (argc == 1 && strcmp(argv[0], "status") == 0)
+	if (argc >= 3 && strcmp(argv[0], "group") == 0)
+		return group_line(argc, argv, cmd, size);
+	if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    (strcmp(argv[1], "firewall") == 0 || strcmp(argv[1], "nat") == 0))
+		snprintf(cmd, size, "show %s%s\n", argv[1], j);
+	else if (argc == 1 && strcmp(argv[0], "status") == 0)
 		snprintf(cmd, size, "status%s\n", j);
 	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "stats") == 0)
@@ -198,7 +233,8 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char sock[108] = EDGED_DEFAULT_SOCKET, cmd[256];
+	char sock[108] = EDGED_DEFAULT_SOCKET;
+	static char cmd[65536];
 	const char *conf = NULL;
 	bool json = false, have_sock = false;
 	int opt;

@@ -897,6 +897,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	{
 		char fwerr[2048];
 
+		master_fw_load_state(&m, m.gen);
 		if (master_fw_sync(&m, m.gen, fwerr, sizeof(fwerr)) < 0) {
 			log_err("the kernel refused the firewall and NAT "
 			    "rules: %s; not starting", fwerr);
@@ -935,6 +936,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	 * down or restarting */
 	fw_kernel_close(&m.fwk);
 	free(m.fw_applied);
+	fw_dyn_free(&m.dyn);
 	log_info("stopped");
 	return 0;
 }

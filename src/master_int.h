@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "fw_dyn.h"
 #include "ipc.h"
 #include "listeners.h"
 #include "state.h"
@@ -94,6 +95,7 @@ struct master {
 	struct fw_kernel *fwk;		/* libnftables, once needed */
 	char *fw_applied;		/* the table in the kernel as we put
 					 * it there; NULL: not yet */
+	struct fw_dyn dyn;		/* dynamic groups' members */
 	struct ipc_msg msg;
 };
 
@@ -122,5 +124,15 @@ int master_fw_sync(struct master *m, const struct gen *g, char *err,
     size_t errsize);
 /* After a failed reload: the running generation's table again. */
 void master_fw_restore(struct master *m);
+/* At start: the dynamic groups' members from g's state directory. */
+void master_fw_load_state(struct master *m, const struct gen *g);
+struct ctl_client;
+/* edgectl group add|del|set|show ... (words as the control line has
+ * them) */
+void master_group_cmd(struct master *m, struct ctl_client *c, char **words,
+    size_t n);
+/* edgectl show firewall|nat [json] */
+void master_fw_show(struct master *m, struct ctl_client *c, bool json,
+    bool nat);
 
 #endif /* EDGED_MASTER_INT_H */

@@ -12,10 +12,13 @@
 # (TCP reset; ICMP "filtered" for ping), SNAT (the server sees the
 # edge), DNAT (a port forward reaches the server with the client's
 # address), the virtual server's listener let in by the default policy's
-# side, forwarding turned on, a table of someone else's never touched, a
-# rejected reload that leaves `nft list ruleset` byte for byte, a reload
-# that changes only the load balancer not touching the table (counters
-# kept), and a changed rule taking effect on reload.
+# side, forwarding turned on, counters (nft and edgectl show
+# firewall|nat), a dynamic group changed with edgectl taking effect on
+# the next connection without a reload, kept across a reload that remakes
+# the table and across a restart, a table of someone else's never
+# touched, a rejected reload that leaves `nft list ruleset` as it was, a
+# reload that changes only the load balancer not touching the table
+# (handles and counters kept), and a changed rule taking effect.
 source "$(dirname "$0")/lib.sh"
 
 it_begin 31-firewall-nat
@@ -94,6 +97,7 @@ global {
     workers 1
     user edged
     control-socket $EDGED_SOCK
+    state-directory $T/state
 }
 defaults {
     timeout connect $2
@@ -108,11 +112,19 @@ virtual-server v {
 address-group servers {
     address 10.31.2.0/24 fd31:2::/64
 }
+address-group quarantine {
+    dynamic
+}
 service web {
     tcp 80,81
 }
 firewall {
     default-policy drop
+    rule block-quarantined {
+        source quarantine
+        action drop
+        log on
+    }
     rule web-in {
         destination servers
         service web
@@ -198,6 +210,44 @@ inC ping -n -c 1 -W 2 10.31.1.1 >/dev/null ||
 web_in=$(inE nft list counter inet edged r_web-in |
     sed -n 's/.*packets \([0-9]*\).*/\1/p')
 assert_ge "r_web-in counted the allowed connections" "$web_in" 3
+fwjson=$(ctl show firewall --json)
+assert_ge "show firewall: web-in packets" "$(echo "$fwjson" |
+    json_get '[r for r in j["rules"] if r["name"] == "web-in"][0]["packets"]')" \
+    "$web_in"
+assert_ge "show firewall: default policy (forward) dropped the flow to :83" \
+    "$(echo "$fwjson" | json_get 'j["default_policy"]["forward"]["packets"]')" 1
+natjson=$(ctl show nat --json)
+assert_ge "show nat: port-forward used" "$(echo "$natjson" |
+    json_get '[r for r in j["nat"] if r["name"] == "port-forward"][0]["packets"]')" 1
+assert_ge "show nat: to-servers used" "$(echo "$natjson" |
+    json_get '[r for r in j["nat"] if r["name"] == "to-servers"][0]["packets"]')" 1
+assert_match "show firewall (text)" 'block-quarantined +drop' \
+    "$(ctl show firewall)"
+
+# ---- a dynamic group: the next packet, no reload ----
+applied=$(grep -c 'firewall: table inet edged applied' "$EDGED_LOG")
+out=$(ctl group add quarantine 10.31.1.2 fd31:1::2) ||
+    fail "group add failed: $out"
+rc=0
+inC curl -sS --connect-timeout 1 -o /dev/null http://10.31.2.2:80/ \
+    2>/dev/null || rc=$?
+assert_eq "quarantined client (IPv4) dropped" 28 "$rc"
+rc=0
+inC curl -sS --connect-timeout 1 -o /dev/null 'http://[fd31:2::2]:80/' \
+    2>/dev/null || rc=$?
+assert_eq "quarantined client (IPv6) dropped" 28 "$rc"
+assert_eq "no reload for a group change" "$applied" \
+    "$(grep -c 'firewall: table inet edged applied' "$EDGED_LOG")"
+assert_eq "group show" "10.31.1.2 fd31:1::2" \
+    "$(ctl group show quarantine | tr '\n' ' ' | sed 's/ $//')"
+assert_match "kept in the state file" '^quarantine 10\.31\.1\.2 fd31:1::2$' \
+    "$(grep -v '^#' "$T/state/groups")"
+out=$(ctl group add quarantine 10.31.1.0/24 2>&1) &&
+    fail "a prefix was accepted in a dynamic group: $out"
+out=$(ctl group add servers 10.31.1.9 2>&1) &&
+    fail "a static group was changed at run time: $out"
+assert_ge "block-quarantined counted" "$(ctl show firewall --json |
+    json_get '[r for r in j["rules"] if r["name"] == "block-quarantined"][0]["packets"]')" 2
 
 # ---- reloads ----
 # The ruleset with its handles (a table made again gets new ones), and
@@ -227,12 +277,33 @@ assert_ge "r_web-in kept its count" "$web_in2" "$web_in"
 assert_eq "the table was applied once" 1 \
     "$(grep -c 'firewall: table inet edged applied' "$EDGED_LOG")"
 
-# a changed rule takes effect
+# a changed rule takes effect; the group's members go into the new table
 write_conf accept 2s >"$T/edged.conf"
 ctl reload >/dev/null || fail "reload (port 82 accepted) failed"
+rc=0
+inC curl -sS --connect-timeout 1 -o /dev/null http://10.31.2.2:82/ \
+    2>/dev/null || rc=$?
+assert_eq "still quarantined after a reload that remade the table" 28 "$rc"
+ctl group del quarantine 10.31.1.2 fd31:1::2 >/dev/null ||
+    fail "group del failed"
 assert_eq "port 82 open after the reload" 10.31.1.2 \
     "$(cget http://10.31.2.2:82/)"
-assert_eq "allowed flow still allowed" 10.31.1.2 \
+assert_eq "released from quarantine" 10.31.1.2 \
+    "$(cget http://10.31.2.2:80/)"
+
+# members outlive a restart (the state file)
+ctl group set quarantine 10.31.1.2 >/dev/null || fail "group set failed"
+stop_pid "$EDGED_PID"
+EDGED_WRAP="ip netns exec $E" edged_start "$T/edged.conf"
+assert_match "members restored into the kernel after a restart" \
+    'elements = \{ 10\.31\.1\.2 \}' \
+    "$(inE nft list set inet edged d_quarantine_4)"
+rc=0
+inC curl -sS --connect-timeout 1 -o /dev/null http://10.31.2.2:80/ \
+    2>/dev/null || rc=$?
+assert_eq "still quarantined after a restart" 28 "$rc"
+ctl group set quarantine >/dev/null || fail "group set (empty) failed"
+assert_eq "allowed once the group is empty" 10.31.1.2 \
     "$(cget http://10.31.2.2:80/)"
 
 assert_eq "the other table, untouched" "$other_before" \

@@ -1,0 +1,293 @@
+/*
+ * fw/fw_dyn.c - dynamic address groups' members, their state file and
+ * the nft commands that change them in the kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fw_dyn.h"
+#include "fw_nft.h"
+
+void
+fw_dyn_free(struct fw_dyn *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->groups[i].addrs);
+	free(d->groups);
+	d->groups = NULL;
+	d->n = 0;
+}
+
+struct fw_dyn_group *
+fw_dyn_get(struct fw_dyn *d, const char *name, bool create)
+{
+	struct fw_dyn_group *g;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->groups[i].name, name) == 0)
+			return &d->groups[i];
+	if (!create || strlen(name) >= FW_NAME_MAX)
+		return NULL;
+	g = realloc(d->groups, (d->n + 1) * sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	d->groups = g;
+	g = &d->groups[d->n++];
+	memset(g, 0, sizeof(*g));
+	memcpy(g->name, name, strlen(name) + 1);
+	return g;
+}
+
+/* IPv4 before IPv6, then by address */
+static int
+cmp_addr(const struct fw_prefix *a, const struct fw_prefix *b)
+{
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* The index of a in g, or where it would go (*found false). */
+static size_t
+find(const struct fw_dyn_group *g, const struct fw_prefix *a, bool *found)
+{
+	size_t lo = 0, hi = g->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_addr(&g->addrs[mid], a);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+bool
+fw_dyn_has(const struct fw_dyn_group *g, const struct fw_prefix *a)
+{
+	bool found;
+
+	(void)find(g, a, &found);
+	return found;
+}
+
+int
+fw_dyn_add(struct fw_dyn_group *g, const struct fw_prefix *a)
+{
+	bool found;
+	size_t at = find(g, a, &found);
+	struct fw_prefix *p;
+
+	if (found)
+		return 0;
+	p = realloc(g->addrs, (g->n + 1) * sizeof(*p));
+	if (p == NULL)
+		return -1;
+	g->addrs = p;
+	memmove(&p[at + 1], &p[at], (g->n - at) * sizeof(*p));
+	p[at] = *a;
+	g->n++;
+	return 0;
+}
+
+void
+fw_dyn_del(struct fw_dyn_group *g, const struct fw_prefix *a)
+{
+	bool found;
+	size_t at = find(g, a, &found);
+
+	if (!found)
+		return;
+	memmove(&g->addrs[at], &g->addrs[at + 1],
+	    (g->n - at - 1) * sizeof(*g->addrs));
+	g->n--;
+}
+
+int
+fw_dyn_load(struct fw_dyn *d, const char *path, char *err, size_t errsize)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	fw_dyn_free(d);
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		char *save = NULL, *w = strtok_r(line, " \t\r\n", &save);
+		struct fw_dyn_group *g;
+
+		lineno++;
+		if (w == NULL || w[0] == '#')
+			continue;
+		if ((g = fw_dyn_get(d, w, true)) == NULL) {
+			snprintf(err, errsize, "%s:%u: bad group name",
+			    path, lineno);
+			rc = -1;
+			break;
+		}
+		while ((w = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+			struct fw_prefix a;
+
+			if (fw_prefix_parse(w, &a) < 0 ||
+			    a.len != (a.family == AF_INET ? 32 : 128)) {
+				snprintf(err, errsize, "%s:%u: bad address "
+				    "'%s'", path, lineno, w);
+				rc = -1;
+				break;
+			}
+			if (fw_dyn_add(g, &a) < 0) {
+				snprintf(err, errsize, "out of memory");
+				rc = -1;
+				break;
+			}
+		}
+	}
+	free(line);
+	fclose(f);
+	if (rc < 0)
+		fw_dyn_free(d);
+	return rc;
+}
+
+int
+fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
+    char *err, size_t errsize)
+{
+	char tmp[512], a[64];
+	FILE *f;
+	int fd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fprintf(f, "# edged: members of dynamic address groups "
+	    "(edgectl group); rewritten on every change\n");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct fw_dyn_group *g = &d->groups[i];
+
+		if (g->n == 0)
+			continue;
+		fputs(g->name, f);
+		for (size_t k = 0; k < g->n; k++) {
+			fw_prefix_fmt(a, sizeof(a), &g->addrs[k]);
+			fprintf(f, " %s", a);
+		}
+		fputc('\n', f);
+	}
+	/* renamed over the old file: a crash leaves one or the other */
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* "add element inet edged SET { a, b }\n" for the addresses of family in
+ * a[0..n) */
+static void
+element_cmd(FILE *out, const char *verb, const struct fw_group *g,
+    int family, const struct fw_prefix *a, size_t n)
+{
+	char set[96], s[64];
+	size_t count = 0;
+
+	fw_nft_dyn_set(set, sizeof(set), g, family);
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].family != family)
+			continue;
+		fw_prefix_fmt(s, sizeof(s), &a[i]);
+		if (count == 0)
+			fprintf(out, "%s element inet %s %s { %s", verb,
+			    FW_TABLE, set, s);
+		else
+			fprintf(out, ", %s", s);
+		count++;
+	}
+	if (count > 0)
+		fprintf(out, " }\n");
+}
+
+char *
+fw_dyn_commands(const struct fw_group *g, const struct fw_prefix *a,
+    size_t n, bool add, bool flush)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	char set[96];
+
+	if (out == NULL)
+		return NULL;
+	if (flush) {
+		fw_nft_dyn_set(set, sizeof(set), g, AF_INET);
+		fprintf(out, "flush set inet %s %s\n", FW_TABLE, set);
+		fw_nft_dyn_set(set, sizeof(set), g, AF_INET6);
+		fprintf(out, "flush set inet %s %s\n", FW_TABLE, set);
+	}
+	element_cmd(out, add ? "add" : "delete", g, AF_INET, a, n);
+	element_cmd(out, add ? "add" : "delete", g, AF_INET6, a, n);
+	if (fclose(out) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *
+fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct fw_group *g = &c->groups[i];
+
+		if (!g->dynamic)
+			continue;
+		for (size_t k = 0; k < d->n; k++)
+			if (strcmp(d->groups[k].name, g->name) == 0) {
+				element_cmd(out, "add", g, AF_INET,
+				    d->groups[k].addrs, d->groups[k].n);
+				element_cmd(out, "add", g, AF_INET6,
+				    d->groups[k].addrs, d->groups[k].n);
+			}
+	}
+	if (fclose(out) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

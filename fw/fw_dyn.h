@@ -1,0 +1,60 @@
+/*
+ * fw/fw_dyn.h - the members of dynamic address groups: set at run time
+ * (edgectl group), kept by the master in memory and in a state file, and
+ * put in the kernel's sets (d_NAME_4, d_NAME_6) without touching rules.
+ */
+#ifndef EDGED_FW_DYN_H
+#define EDGED_FW_DYN_H
+
+#include <stddef.h>
+
+#include "fw_conf.h"
+
+struct fw_dyn_group {
+	char name[FW_NAME_MAX];
+	struct fw_prefix *addrs;	/* host addresses, sorted, unique */
+	size_t n;
+};
+
+struct fw_dyn {
+	struct fw_dyn_group *groups;
+	size_t n;
+};
+
+void fw_dyn_free(struct fw_dyn *d);
+/* The group called name; created empty when create is set (NULL out of
+ * memory), else NULL when absent. */
+struct fw_dyn_group *fw_dyn_get(struct fw_dyn *d, const char *name,
+    bool create);
+/* Whether g holds a. */
+bool fw_dyn_has(const struct fw_dyn_group *g, const struct fw_prefix *a);
+/* Adds a (kept sorted; a duplicate is ignored); -1 out of memory. */
+int fw_dyn_add(struct fw_dyn_group *g, const struct fw_prefix *a);
+/* Removes a if present. */
+void fw_dyn_del(struct fw_dyn_group *g, const struct fw_prefix *a);
+
+/*
+ * The state file: one line per group, "NAME ADDR ADDR...".  Load
+ * replaces d's contents (a missing file is an empty state); save writes
+ * a new file and renames it over the old one (mode 0600), creating the
+ * directory (0700) if needed.  0, or -1 with err.
+ */
+int fw_dyn_load(struct fw_dyn *d, const char *path, char *err,
+    size_t errsize);
+int fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
+    char *err, size_t errsize);
+
+/*
+ * nft commands that put the members of every group dynamic in c into
+ * the kernel's sets ("add element inet edged d_web_4 { ... }"), for the
+ * batch that replaces the table; "" when there are none.  NULL out of
+ * memory.
+ */
+char *fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c);
+/* "add element" (add) or "delete element" (!add) commands for the
+ * addresses in a[0..n) of group g; with flush, the group's sets are
+ * emptied first.  NULL out of memory. */
+char *fw_dyn_commands(const struct fw_group *g, const struct fw_prefix *a,
+    size_t n, bool add, bool flush);
+
+#endif /* EDGED_FW_DYN_H */
