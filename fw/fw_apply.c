@@ -154,10 +154,19 @@ fw_kernel_query(struct fw_kernel *k, const char *cmds, char *err,
 	return nft_ctx_get_output_buffer(k->nft);
 }
 
+/*
+ * A replacement runs in a context of its own, made for it: a dry run
+ * leaves nft's cache believing what it evaluated (our table deleted)
+ * while the kernel's generation has not moved, and the long-lived
+ * context, which group updates use for their speed, must not inherit
+ * that.  It refreshes its cache by itself once the kernel's generation
+ * moves.
+ */
 int
 fw_kernel_replace(struct fw_kernel *k, const char *text, const char *extra,
     char *err, size_t errsize)
 {
+	struct fw_kernel *once;
 	char *batch = NULL;
 	int rc;
 
@@ -166,10 +175,17 @@ fw_kernel_replace(struct fw_kernel *k, const char *text, const char *extra,
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
+	if ((once = fw_kernel_open()) == NULL) {
+		free(batch);
+		snprintf(err, errsize, "cannot make a libnftables context");
+		return -1;
+	}
 	/* the check first: the kernel sees the batch, nothing changes */
-	rc = run(k, batch, true, err, errsize);
+	rc = run(once, batch, true, err, errsize);
 	if (rc == 0)
-		rc = run(k, batch, false, err, errsize);
+		rc = run(once, batch, false, err, errsize);
+	fw_kernel_close(&once);
+	(void)k;
 	free(batch);
 	return rc;
 }

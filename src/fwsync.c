@@ -49,6 +49,8 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 {
 	const struct fw_conf *fw = &g->conf->fw;
 	char *copy, *extra;
+	ev_tstamp t0;
+	double ms;
 
 	if (m->fw_applied != NULL && strcmp(m->fw_applied, g->fw_text) == 0)
 		return 0;
@@ -74,18 +76,20 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
+	t0 = ev_time();
 	if (fw_kernel_replace(m->fwk, g->fw_text, extra, err, errsize) < 0) {
 		free(copy);
 		free(extra);
 		return -1;
 	}
+	ms = (ev_time() - t0) * 1000.0;
 	free(extra);
 	free(m->fw_applied);
 	m->fw_applied = copy;
 	if (fw_active(fw))
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
-		    "rules, %zu groups)", FW_TABLE, fw->nrules, fw->nnats,
-		    fw->ngroups);
+		    "rules, %zu groups) in %.0f ms", FW_TABLE, fw->nrules,
+		    fw->nnats, fw->ngroups, ms);
 	else
 		log_info("firewall: no firewall or NAT configured; table inet "
 		    "%s removed", FW_TABLE);
