@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "ctl.h"
 #include "fw_apply.h"
@@ -54,16 +53,28 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 
 	if (m->fw_applied != NULL && strcmp(m->fw_applied, g->fw_text) == 0)
 		return 0;
-	/* Nothing to put in the kernel and nothing put there yet: a table
-	 * an earlier run left goes, if we may; a load balancer alone does
-	 * not need root for it. */
-	if (!fw_active(fw) && m->fw_applied == NULL && geteuid() != 0) {
+	if (m->fwk == NULL && (m->fwk = fw_kernel_open()) == NULL) {
+		if (fw_active(fw)) {
+			snprintf(err, errsize, "cannot make a libnftables "
+			    "context");
+			return -1;
+		}
 		m->fw_applied = strdup("");
 		return 0;
 	}
-	if (m->fwk == NULL && (m->fwk = fw_kernel_open()) == NULL) {
-		snprintf(err, errsize, "cannot make a libnftables context");
-		return -1;
+	/* Nothing to put in the kernel and nothing put there yet: the
+	 * kernel is only read, and a table an earlier run left is
+	 * removed.  A load balancer alone changes nothing there, and
+	 * needs no privilege for it. */
+	if (!fw_active(fw) && m->fw_applied == NULL) {
+		const char *tables = fw_kernel_query(m->fwk, "list tables",
+		    err, errsize);
+
+		if (tables == NULL || strstr(tables, "table inet " FW_TABLE
+		    "\n") == NULL) {
+			m->fw_applied = strdup("");
+			return 0;
+		}
 	}
 	if ((copy = strdup(g->fw_text)) == NULL) {
 		snprintf(err, errsize, "out of memory");
