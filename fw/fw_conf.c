@@ -464,6 +464,13 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 			get_prefix(d, n, w, &n->argpos[i], &p);
 			return -1;
 		}
+		/* each group is an alternative the compiler expands */
+		if (m->nnames == FW_MATCH_GROUPS_MAX) {
+			conf_error(d, &n->argpos[i], "'%s' names more than %d "
+			    "groups: merge some", n->args[0],
+			    FW_MATCH_GROUPS_MAX);
+			return -1;
+		}
 		*(char **)push(&m->names, &m->nnames, sizeof(char *)) =
 		    xstrdup(w);
 		m->nnames--;

@@ -15,6 +15,7 @@
 
 #define FW_NAME_MAX	64
 #define FW_IFNAME_MAX	16		/* IFNAMSIZ, with the NUL */
+#define FW_MATCH_GROUPS_MAX 64		/* groups in one source/destination */
 
 /* An address or a prefix; a host address has len 32 or 128. */
 struct fw_prefix {

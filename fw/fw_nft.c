@@ -102,7 +102,7 @@ write_sets(FILE *out, const struct fw_conf *c)
 
 /* ---- matches ---- */
 
-#define ALT_MAX	65		/* inline addresses + up to 64 groups */
+#define ALT_MAX	(FW_MATCH_GROUPS_MAX + 1)	/* inline addresses + groups */
 
 struct alts {
 	char *s[ALT_MAX];
