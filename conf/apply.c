@@ -4,6 +4,7 @@
  * The checks every directive shares (is it known, how many words, block
  * or not) are made here, so that a row's setter only reads its values.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,4 +127,21 @@ conf_apply(struct conf_diag *d, const struct conf_node *block,
 	for (size_t i = 0; i < block->nchildren; i++)
 		apply_one(d, &block->children[i], context, table, ntable, obj);
 	return d->nerrors - before;
+}
+
+void *
+conf_push(void *arr, size_t *n, size_t sz)
+{
+	char *p = *(void **)arr;
+
+	if ((*n & (*n - 1)) == 0) {
+		p = realloc(p, (*n ? *n * 2 : 1) * sz);
+		if (p == NULL) {
+			perror("edged: out of memory");
+			abort();
+		}
+		*(void **)arr = p;
+	}
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
 }

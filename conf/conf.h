@@ -112,6 +112,15 @@ unsigned conf_apply(struct conf_diag *d, const struct conf_node *block,
     const char *context, const struct conf_directive *table, size_t ntable,
     void *obj);
 
+/*
+ * Appends a zeroed element of size sz to the array *arr of *n elements,
+ * and returns it; aborts when out of memory.  For the arrays the
+ * modules' setters build: they only grow, one element at a time, from
+ * NULL and 0, so their capacity is the power of two above their count
+ * and they are reallocated only when the count reaches one.
+ */
+void *conf_push(void *arr, size_t *n, size_t sz);
+
 /* ---- values: each returns 0, or -1 after adding an error naming the
  * directive (n->args[0]), the word and what was expected ---- */
 

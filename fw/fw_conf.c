@@ -17,27 +17,6 @@
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Appends a zeroed element.  Arrays only grow, one at a time, so their
- * capacity is the power of two above their count: they are reallocated
- * when the count reaches one (a group of 100000 addresses costs 17
- * reallocations, not 100000). */
-static void *
-push(void *arr, size_t *n, size_t sz)
-{
-	char *p = *(void **)arr;
-
-	if ((*n & (*n - 1)) == 0) {
-		p = realloc(p, (*n ? *n * 2 : 1) * sz);
-		if (p == NULL) {
-			perror("edged: out of memory");
-			abort();
-		}
-		*(void **)arr = p;
-	}
-	memset(p + *n * sz, 0, sz);
-	return p + (*n)++ * sz;
-}
-
 static char *
 xstrdup(const char *s)
 {
@@ -248,7 +227,8 @@ parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
 			}
 			it.lo = it.hi = t[i].type;
 		}
-		*(struct fw_svc_item *)push(items, nitems, sizeof(it)) = it;
+		*(struct fw_svc_item *)conf_push(items, nitems,
+		    sizeof(it)) = it;
 		if (comma == NULL)
 			return 0;
 		p = comma + 1;
@@ -262,7 +242,7 @@ proto_any(enum fw_proto proto, struct fw_svc_item **items, size_t *nitems)
 
 	if (proto == FW_ICMP || proto == FW_ICMPV6)
 		it.lo = it.hi = FW_ICMP_ANY;
-	*(struct fw_svc_item *)push(items, nitems, sizeof(it)) = it;
+	*(struct fw_svc_item *)conf_push(items, nitems, sizeof(it)) = it;
 	return 0;
 }
 
@@ -326,7 +306,7 @@ set_service(struct conf_diag *d, const struct conf_node *n, void *obj)
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0 ||
 	    name_taken(d, n, "service", name, find_service_pos(c, name)))
 		return -1;
-	s = push(&c->services, &c->nservices, sizeof(*s));
+	s = conf_push(&c->services, &c->nservices, sizeof(*s));
 	memcpy(s->name, name, sizeof(name));
 	s->pos = n->pos;
 	snprintf(ctx, sizeof(ctx), "service %s", name);
@@ -361,7 +341,7 @@ set_group_address(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 		if (get_prefix(d, n, n->args[i], &n->argpos[i], &p) < 0)
 			return -1;
-		*(struct fw_prefix *)push(&g->members, &g->nmembers,
+		*(struct fw_prefix *)conf_push(&g->members, &g->nmembers,
 		    sizeof(p)) = p;
 	}
 	return 0;
@@ -404,7 +384,7 @@ set_group(struct conf_diag *d, const struct conf_node *n, void *obj)
 		    name);
 		return -1;
 	}
-	g = push(&c->groups, &c->ngroups, sizeof(*g));
+	g = conf_push(&c->groups, &c->ngroups, sizeof(*g));
 	memcpy(g->name, name, sizeof(name));
 	g->pos = n->pos;
 	snprintf(ctx, sizeof(ctx), "address-group %s", name);
@@ -455,7 +435,7 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 		}
 		r = fw_prefix_parse(w, &p);
 		if (r == 0) {
-			*(struct fw_prefix *)push(&m->addrs, &m->naddrs,
+			*(struct fw_prefix *)conf_push(&m->addrs, &m->naddrs,
 			    sizeof(p)) = p;
 			continue;
 		}
@@ -471,10 +451,10 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 			    FW_MATCH_GROUPS_MAX);
 			return -1;
 		}
-		*(char **)push(&m->names, &m->nnames, sizeof(char *)) =
+		*(char **)conf_push(&m->names, &m->nnames, sizeof(char *)) =
 		    xstrdup(w);
 		m->nnames--;
-		*(struct conf_pos *)push(&m->namepos, &m->nnames,
+		*(struct conf_pos *)conf_push(&m->namepos, &m->nnames,
 		    sizeof(struct conf_pos)) = n->argpos[i];
 	}
 	return 0;
@@ -490,10 +470,10 @@ set_svcnames(struct conf_diag *d, const struct conf_node *n, char ***names,
 		return -1;
 	}
 	for (size_t i = 1; i < n->nargs; i++) {
-		*(char **)push(names, nnames, sizeof(char *)) =
+		*(char **)conf_push(names, nnames, sizeof(char *)) =
 		    xstrdup(n->args[i]);
 		(*nnames)--;
-		*(struct conf_pos *)push(pos, nnames,
+		*(struct conf_pos *)conf_push(pos, nnames,
 		    sizeof(struct conf_pos)) = n->argpos[i];
 	}
 	return 0;
@@ -624,7 +604,7 @@ set_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
 		    strcmp(c->rules[i].name, name) == 0 ? &c->rules[i].pos :
 		    NULL))
 			return -1;
-	r = push(&c->rules, &c->nrules, sizeof(*r));
+	r = conf_push(&c->rules, &c->nrules, sizeof(*r));
 	memcpy(r->name, name, sizeof(name));
 	r->pos = n->pos;
 	snprintf(ctx, sizeof(ctx), "rule %s", name);
@@ -817,7 +797,7 @@ set_nat_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
 		    strcmp(c->nats[i].name, name) == 0 ? &c->nats[i].pos :
 		    NULL))
 			return -1;
-	r = push(&c->nats, &c->nnats, sizeof(*r));
+	r = conf_push(&c->nats, &c->nnats, sizeof(*r));
 	r->kind = kind;
 	memcpy(r->name, name, sizeof(name));
 	r->pos = n->pos;
@@ -897,7 +877,7 @@ resolve_match(struct fw_conf *c, struct fw_match *m, struct conf_diag *d)
 			continue;
 		}
 		c->groups[g].used = true;
-		*(size_t *)push(&m->groups, &m->ngroups, sizeof(size_t)) =
+		*(size_t *)conf_push(&m->groups, &m->ngroups, sizeof(size_t)) =
 		    (size_t)g;
 	}
 }
@@ -945,7 +925,7 @@ resolve_services(struct fw_conf *c, char **names, struct conf_pos *pos,
 				break;
 		if (k < c->nservices) {
 			for (size_t j = 0; j < c->services[k].nitems; j++)
-				*(struct fw_svc_item *)push(items, nitems,
+				*(struct fw_svc_item *)conf_push(items, nitems,
 				    sizeof(**items)) = c->services[k].items[j];
 			continue;
 		}

@@ -102,7 +102,8 @@ write_sets(FILE *out, const struct fw_conf *c)
 
 /* ---- matches ---- */
 
-#define ALT_MAX	(FW_MATCH_GROUPS_MAX + 1)	/* inline addresses + groups */
+/* the inline addresses, then each group */
+#define ALT_MAX	(FW_MATCH_GROUPS_MAX + 1)
 
 struct alts {
 	char *s[ALT_MAX];

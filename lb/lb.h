@@ -246,9 +246,6 @@ unsigned lb_conf_resolve(struct lb_conf *c, struct conf_diag *d);
 /* Prints c in normal form: every setting explicit, 4-space indent. */
 void lb_conf_print(const struct lb_conf *c, FILE *out);
 
-/* Grows *arr (of *n elements of size sz) by one zeroed element and
- * returns it (out of memory: aborts, as configuration loading does). */
-void *lb_conf_push(void *arr, size_t *n, size_t sz);
 /* The index of the object called name among n objects of size sz whose
  * name is their first field; when there is none, an error at pos
  * ("unknown WHAT 'NAME'; did you mean ...") and n. */

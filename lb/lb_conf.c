@@ -32,20 +32,6 @@ static const char *const profile_types[] = {
 	NULL,
 };
 
-void *
-lb_conf_push(void *arr, size_t *n, size_t sz)
-{
-	char *p = realloc(*(void **)arr, (*n + 1) * sz);
-
-	if (p == NULL) {
-		perror("edged: out of memory");
-		abort();
-	}
-	memset(p + *n * sz, 0, sz);
-	*(void **)arr = p;
-	return p + (*n)++ * sz;
-}
-
 /* ---- defaults ---- */
 
 static int
@@ -159,7 +145,7 @@ set_profile(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "application-profile", name,
 		    c->profiles[i].name, &c->profiles[i].pos) < 0)
 			return -1;
-	p = lb_conf_push(&c->profiles, &c->nprofiles, sizeof(*p));
+	p = conf_push(&c->profiles, &c->nprofiles, sizeof(*p));
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	p->type = LB_PROFILE_HTTP;
@@ -307,7 +293,7 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "member", m.name,
 		    p->members[i].name, &p->members[i].pos) < 0)
 			return -1;
-	*(struct lb_member_conf *)lb_conf_push(&p->members, &p->nmembers,
+	*(struct lb_member_conf *)conf_push(&p->members, &p->nmembers,
 	    sizeof(m)) = m;
 	return 0;
 }
@@ -354,7 +340,7 @@ set_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "pool", name, c->pools[i].name,
 		    &c->pools[i].pos) < 0)
 			return -1;
-	p = lb_conf_push(&c->pools, &c->npools, sizeof(*p));
+	p = conf_push(&c->pools, &c->npools, sizeof(*p));
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "pool %s", name);
@@ -372,7 +358,7 @@ set_listen(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 	if (conf_get_sockaddr(d, n, 1, &l.addr, &l.addrlen) < 0)
 		return -1;
-	*(struct lb_listen_conf *)lb_conf_push(&vs->listens, &vs->nlistens,
+	*(struct lb_listen_conf *)conf_push(&vs->listens, &vs->nlistens,
 	    sizeof(l)) = l;
 	return 0;
 }
@@ -451,7 +437,7 @@ set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "virtual-server", name,
 		    c->vservers[i].name, &c->vservers[i].pos) < 0)
 			return -1;
-	vs = lb_conf_push(&c->vservers, &c->nvservers, sizeof(*vs));
+	vs = conf_push(&c->vservers, &c->nvservers, sizeof(*vs));
 	memcpy(vs->name, name, sizeof(name));
 	vs->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "virtual-server %s", name);

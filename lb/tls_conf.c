@@ -104,7 +104,7 @@ lb_profile_certificates(struct conf_diag *d, const struct conf_node *n,
 				    "is listed twice", r.name);
 				return -1;
 			}
-		*(struct lb_cert_ref *)lb_conf_push(&p->certs, &p->ncerts,
+		*(struct lb_cert_ref *)conf_push(&p->certs, &p->ncerts,
 		    sizeof(r)) = r;
 	}
 	return 0;
@@ -273,7 +273,7 @@ lb_profile_sni(struct conf_diag *d, const struct conf_node *n, void *obj)
 			    p->routes[i].pos.line, p->routes[i].pos.col);
 			return -1;
 		}
-	*(struct lb_sni_route *)lb_conf_push(&p->routes, &p->nroutes,
+	*(struct lb_sni_route *)conf_push(&p->routes, &p->nroutes,
 	    sizeof(r)) = r;
 	return 0;
 }
