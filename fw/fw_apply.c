@@ -196,7 +196,7 @@ fw_wants_forwarding(const struct fw_conf *c)
 	if (c->nnats > 0)
 		return true;
 	for (size_t i = 0; i < c->nrules; i++)
-		if (!c->rules[i].dst.self)
+		if (!c->rules[i].sel.dst.self)
 			return true;
 	return false;
 }

@@ -29,6 +29,24 @@ xstrdup(const char *s)
 	return p;
 }
 
+static void
+words_add(struct fw_words *w, const char *word, const struct conf_pos *pos)
+{
+	size_t n = w->n;
+
+	*(char **)conf_push(&w->w, &n, sizeof(char *)) = xstrdup(word);
+	*(struct conf_pos *)conf_push(&w->pos, &w->n, sizeof(*pos)) = *pos;
+}
+
+static void
+words_release(struct fw_words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->w[i]);
+	free(w->w);
+	free(w->pos);
+}
+
 /* ---- addresses ---- */
 
 int
@@ -445,36 +463,13 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 			return -1;
 		}
 		/* each group is an alternative the compiler expands */
-		if (m->nnames == FW_MATCH_GROUPS_MAX) {
+		if (m->names.n == FW_MATCH_GROUPS_MAX) {
 			conf_error(d, &n->argpos[i], "'%s' names more than %d "
 			    "groups: merge some", n->args[0],
 			    FW_MATCH_GROUPS_MAX);
 			return -1;
 		}
-		*(char **)conf_push(&m->names, &m->nnames, sizeof(char *)) =
-		    xstrdup(w);
-		m->nnames--;
-		*(struct conf_pos *)conf_push(&m->namepos, &m->nnames,
-		    sizeof(struct conf_pos)) = n->argpos[i];
-	}
-	return 0;
-}
-
-static int
-set_svcnames(struct conf_diag *d, const struct conf_node *n, char ***names,
-    struct conf_pos **pos, size_t *nnames)
-{
-	if (*nnames > 0) {
-		conf_error(d, &n->pos, "'service' is given twice: list "
-		    "everything in one");
-		return -1;
-	}
-	for (size_t i = 1; i < n->nargs; i++) {
-		*(char **)conf_push(names, nnames, sizeof(char *)) =
-		    xstrdup(n->args[i]);
-		(*nnames)--;
-		*(struct conf_pos *)conf_push(pos, nnames,
-		    sizeof(struct conf_pos)) = n->argpos[i];
+		words_add(&m->names, w, &n->argpos[i]);
 	}
 	return 0;
 }
@@ -516,32 +511,88 @@ get_on_off(struct conf_diag *d, const struct conf_node *n, bool *out)
 	return 0;
 }
 
+/* ---- what rules and NAT rules share (struct fw_sel, their first
+ * member, is the object of these setters) ---- */
+
+static int
+sel_source(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return set_match(d, n, &((struct fw_sel *)obj)->src, false);
+}
+
+/* a firewall rule's: it may be the appliance itself */
+static int
+sel_destination_self(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
+{
+	return set_match(d, n, &((struct fw_sel *)obj)->dst, true);
+}
+
+/* a NAT rule's */
+static int
+sel_destination(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return set_match(d, n, &((struct fw_sel *)obj)->dst, false);
+}
+
+static int
+sel_service(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct fw_words *w = &((struct fw_sel *)obj)->svcnames;
+
+	if (w->n > 0) {
+		conf_error(d, &n->pos, "'service' is given twice: list "
+		    "everything in one");
+		return -1;
+	}
+	for (size_t i = 1; i < n->nargs; i++)
+		words_add(w, n->args[i], &n->argpos[i]);
+	return 0;
+}
+
+static int
+sel_in_if(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	return get_ifname(d, n, ((struct fw_sel *)obj)->in_if);
+}
+
+/*
+ * A rule block NAME { ... } into sel, the first member of the element
+ * just added to an array whose other nothers elements, stride bytes
+ * apart, are at others: the name (not taken among them: what names
+ * them in messages), then the block's statements through rows.  0, or
+ * -1 after errors; sel->bad stays set until the caller's own checks
+ * pass, so that a rule with errors is not resolved.
+ */
+static int
+sel_block(struct conf_diag *d, const struct conf_node *n, const char *what,
+    struct fw_sel *sel, const void *others, size_t nothers, size_t stride,
+    const struct conf_directive *rows, size_t nrows)
+{
+	char ctx[96];
+
+	sel->bad = true;
+	sel->pos = n->pos;
+	if (conf_get_name(d, n, 1, sel->name, sizeof(sel->name)) < 0)
+		return -1;
+	for (size_t i = 0; i < nothers; i++) {
+		const struct fw_sel *o = (const void *)((const char *)others +
+		    i * stride);
+
+		if (name_taken(d, n, what, sel->name, strcmp(o->name,
+		    sel->name) == 0 ? &o->pos : NULL))
+			return -1;
+	}
+	snprintf(ctx, sizeof(ctx), "%s %s", n->args[0], sel->name);
+	return conf_apply(d, n, ctx, rows, nrows, sel) ? -1 : 0;
+}
+
 /* ---- firewall rules ---- */
 
 static const char *const action_names[] = {
 	[FW_ACCEPT] = "accept", [FW_DROP] = "drop", [FW_REJECT] = "reject",
 	NULL,
 };
-
-static int
-rule_source(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	return set_match(d, n, &((struct fw_rule *)obj)->src, false);
-}
-
-static int
-rule_destination(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	return set_match(d, n, &((struct fw_rule *)obj)->dst, true);
-}
-
-static int
-rule_service(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	struct fw_rule *r = obj;
-
-	return set_svcnames(d, n, &r->svcnames, &r->svcpos, &r->nsvcnames);
-}
 
 static int
 rule_action(struct conf_diag *d, const struct conf_node *n, void *obj)
@@ -568,25 +619,19 @@ rule_translated(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return get_on_off(d, n, &((struct fw_rule *)obj)->match_translated);
 }
 
-static int
-rule_in_if(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	return get_ifname(d, n, ((struct fw_rule *)obj)->in_if);
-}
-
 static const struct conf_directive rule_rows[] = {
-	{ "source", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, rule_source,
+	{ "source", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, sel_source,
 	    "source any|ADDR[/LEN]|GROUP..." },
-	{ "destination", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, rule_destination,
+	{ "destination", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, sel_destination_self,
 	    "destination any|self|ADDR[/LEN]|GROUP..." },
-	{ "service", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, rule_service,
+	{ "service", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, sel_service,
 	    "service NAME|tcp/PORTS|udp/PORTS|icmp/TYPE|icmpv6/TYPE..." },
 	{ "action", 1, 1, CONF_NO_BLOCK, rule_action,
 	    "action accept|drop|reject" },
 	{ "log", 1, 1, CONF_NO_BLOCK, rule_log, "log on|off" },
 	{ "match-translated", 1, 1, CONF_NO_BLOCK, rule_translated,
 	    "match-translated on|off" },
-	{ "in-interface", 1, 1, CONF_NO_BLOCK, rule_in_if,
+	{ "in-interface", 1, 1, CONF_NO_BLOCK, sel_in_if,
 	    "in-interface NAME" },
 };
 
@@ -594,29 +639,17 @@ static int
 set_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct fw_conf *c = obj;
-	struct fw_rule *r;
-	char name[FW_NAME_MAX], ctx[96];
+	struct fw_rule *r = conf_push(&c->rules, &c->nrules, sizeof(*r));
 
-	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
-		return -1;
-	for (size_t i = 0; i < c->nrules; i++)
-		if (name_taken(d, n, "rule", name,
-		    strcmp(c->rules[i].name, name) == 0 ? &c->rules[i].pos :
-		    NULL))
-			return -1;
-	r = conf_push(&c->rules, &c->nrules, sizeof(*r));
-	memcpy(r->name, name, sizeof(name));
-	r->pos = n->pos;
-	snprintf(ctx, sizeof(ctx), "rule %s", name);
-	r->bad = true;
-	if (conf_apply(d, n, ctx, rule_rows, ARRAY_LEN(rule_rows), r))
+	if (sel_block(d, n, "rule", &r->sel, c->rules, c->nrules - 1,
+	    sizeof(*r), rule_rows, ARRAY_LEN(rule_rows)) < 0)
 		return -1;
 	if (!r->action_set) {
 		conf_error(d, &n->pos, "rule %s has no action: add 'action "
-		    "accept', 'action drop' or 'action reject'", name);
+		    "accept', 'action drop' or 'action reject'", r->sel.name);
 		return -1;
 	}
-	r->bad = false;
+	r->sel.bad = false;
 	return 0;
 }
 
@@ -656,32 +689,6 @@ set_firewall(struct conf_diag *d, const struct conf_node *n, void *obj)
 }
 
 /* ---- NAT ---- */
-
-static int
-nat_source(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	return set_match(d, n, &((struct fw_nat_rule *)obj)->src, false);
-}
-
-static int
-nat_destination(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	return set_match(d, n, &((struct fw_nat_rule *)obj)->dst, false);
-}
-
-static int
-nat_service(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	struct fw_nat_rule *r = obj;
-
-	return set_svcnames(d, n, &r->svcnames, &r->svcpos, &r->nsvcnames);
-}
-
-static int
-nat_in_if(struct conf_diag *d, const struct conf_node *n, void *obj)
-{
-	return get_ifname(d, n, ((struct fw_nat_rule *)obj)->in_if);
-}
 
 static int
 nat_out_if(struct conf_diag *d, const struct conf_node *n, void *obj)
@@ -768,13 +775,13 @@ bad:
 }
 
 static const struct conf_directive nat_rule_rows[] = {
-	{ "source", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, nat_source,
+	{ "source", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, sel_source,
 	    "source any|ADDR[/LEN]|GROUP..." },
-	{ "destination", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, nat_destination,
+	{ "destination", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, sel_destination,
 	    "destination any|ADDR[/LEN]|GROUP..." },
-	{ "service", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, nat_service,
+	{ "service", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, sel_service,
 	    "service NAME|tcp/PORTS|udp/PORTS..." },
-	{ "in-interface", 1, 1, CONF_NO_BLOCK, nat_in_if,
+	{ "in-interface", 1, 1, CONF_NO_BLOCK, sel_in_if,
 	    "in-interface NAME" },
 	{ "out-interface", 1, 1, CONF_NO_BLOCK, nat_out_if,
 	    "out-interface NAME" },
@@ -786,42 +793,30 @@ static int
 set_nat_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct fw_conf *c = obj;
-	struct fw_nat_rule *r;
-	char name[FW_NAME_MAX], ctx[96];
-	enum fw_nat_kind kind = n->args[0][0] == 's' ? FW_SNAT : FW_DNAT;
+	struct fw_nat_rule *r = conf_push(&c->nats, &c->nnats, sizeof(*r));
+	const char *name = r->sel.name;
 
-	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
-		return -1;
-	for (size_t i = 0; i < c->nnats; i++)
-		if (name_taken(d, n, "NAT rule", name,
-		    strcmp(c->nats[i].name, name) == 0 ? &c->nats[i].pos :
-		    NULL))
-			return -1;
-	r = conf_push(&c->nats, &c->nnats, sizeof(*r));
-	r->kind = kind;
-	memcpy(r->name, name, sizeof(name));
-	r->pos = n->pos;
-	snprintf(ctx, sizeof(ctx), "%s %s", n->args[0], name);
-	r->bad = true;
-	if (conf_apply(d, n, ctx, nat_rule_rows, ARRAY_LEN(nat_rule_rows), r))
+	r->kind = n->args[0][0] == 's' ? FW_SNAT : FW_DNAT;
+	if (sel_block(d, n, "NAT rule", &r->sel, c->nats, c->nnats - 1,
+	    sizeof(*r), nat_rule_rows, ARRAY_LEN(nat_rule_rows)) < 0)
 		return -1;
 	if (!r->to_set) {
 		conf_error(d, &n->pos, "%s %s has no 'translate-to'",
 		    n->args[0], name);
 		return -1;
 	}
-	if (kind == FW_SNAT && r->in_if[0] != '\0') {
+	if (r->kind == FW_SNAT && r->sel.in_if[0] != '\0') {
 		conf_error(d, &n->pos, "snat %s: source NAT happens on the "
 		    "way out: use 'out-interface', not 'in-interface'", name);
 		return -1;
 	}
-	if (kind == FW_DNAT && r->out_if[0] != '\0') {
+	if (r->kind == FW_DNAT && r->out_if[0] != '\0') {
 		conf_error(d, &n->pos, "dnat %s: destination NAT happens on "
 		    "the way in: use 'in-interface', not 'out-interface'",
 		    name);
 		return -1;
 	}
-	r->bad = false;
+	r->sel.bad = false;
 	return 0;
 }
 
@@ -861,8 +856,8 @@ fw_conf_init(struct fw_conf *c)
 static void
 resolve_match(struct fw_conf *c, struct fw_match *m, struct conf_diag *d)
 {
-	for (size_t i = 0; i < m->nnames; i++) {
-		long g = fw_group_find(c, m->names[i]);
+	for (size_t i = 0; i < m->names.n; i++) {
+		long g = fw_group_find(c, m->names.w[i]);
 
 		if (g < 0) {
 			const char *cands[64];
@@ -871,8 +866,8 @@ resolve_match(struct fw_conf *c, struct fw_match *m, struct conf_diag *d)
 
 			for (size_t k = 0; k < c->ngroups && nc < 64; k++)
 				cands[nc++] = c->groups[k].name;
-			conf_error(d, &m->namepos[i], "unknown address-group "
-			    "'%s'%s", m->names[i], conf_hint(m->names[i],
+			conf_error(d, &m->names.pos[i], "unknown address-group "
+			    "'%s'%s", m->names.w[i], conf_hint(m->names.w[i],
 			    cands, nc, hint, sizeof(hint)));
 			continue;
 		}
@@ -905,18 +900,18 @@ inline_service(struct conf_diag *d, const struct conf_pos *pos,
 }
 
 static void
-resolve_services(struct fw_conf *c, char **names, struct conf_pos *pos,
-    size_t nnames, struct fw_svc_item **items, size_t *nitems,
-    struct conf_diag *d)
+resolve_services(struct fw_conf *c, const struct fw_words *names,
+    struct fw_svc_item **items, size_t *nitems, struct conf_diag *d)
 {
-	for (size_t i = 0; i < nnames; i++) {
-		const char *w = names[i];
+	for (size_t i = 0; i < names->n; i++) {
+		const char *w = names->w[i];
+		const struct conf_pos *pos = &names->pos[i];
 		size_t k;
 		int r;
 
 		if (strcmp(w, "any") == 0) {
-			if (nnames > 1)
-				conf_error(d, &pos[i], "'any' stands alone in "
+			if (names->n > 1)
+				conf_error(d, pos, "'any' stands alone in "
 				    "'service'");
 			continue;
 		}
@@ -929,7 +924,7 @@ resolve_services(struct fw_conf *c, char **names, struct conf_pos *pos,
 				    sizeof(**items)) = c->services[k].items[j];
 			continue;
 		}
-		r = inline_service(d, &pos[i], w, items, nitems);
+		r = inline_service(d, pos, w, items, nitems);
 		if (r > 0) {
 			const char *cands[64];
 			size_t nc = 0;
@@ -937,7 +932,7 @@ resolve_services(struct fw_conf *c, char **names, struct conf_pos *pos,
 
 			for (k = 0; k < c->nservices && nc < 64; k++)
 				cands[nc++] = c->services[k].name;
-			conf_error(d, &pos[i], "unknown service '%s': a "
+			conf_error(d, pos, "unknown service '%s': a "
 			    "service name, or tcp/PORTS, udp/PORTS, "
 			    "icmp/TYPE, icmpv6/TYPE%s", w, conf_hint(w, cands,
 			    nc, hint, sizeof(hint)));
@@ -980,72 +975,72 @@ svc_families(const struct fw_svc_item *svc, size_t n)
 	return f;
 }
 
-static void
-resolve_rule(struct fw_conf *c, struct fw_rule *r, struct conf_diag *d)
+/* The groups and services sel names; the address families it can match
+ * (bit 0 IPv4, bit 1 IPv6), or -1 after errors. */
+static int
+resolve_sel(struct fw_conf *c, struct fw_sel *sel, struct conf_diag *d)
 {
 	unsigned before = d->nerrors;
 
-	resolve_match(c, &r->src, d);
-	resolve_match(c, &r->dst, d);
-	resolve_services(c, r->svcnames, r->svcpos, r->nsvcnames, &r->svc,
-	    &r->nsvc, d);
+	resolve_match(c, &sel->src, d);
+	resolve_match(c, &sel->dst, d);
+	resolve_services(c, &sel->svcnames, &sel->svc, &sel->nsvc, d);
 	if (d->nerrors > before)
-		return;
-	if ((match_families(c, &r->src) & match_families(c, &r->dst) &
-	    svc_families(r->svc, r->nsvc)) == 0)
-		conf_error(d, &r->pos, "rule %s can never match: its source, "
-		    "destination and service have no address family (IPv4 "
-		    "or IPv6) in common", r->name);
+		return -1;
+	return (int)(match_families(c, &sel->src) &
+	    match_families(c, &sel->dst) & svc_families(sel->svc, sel->nsvc));
+}
+
+static void
+resolve_rule(struct fw_conf *c, struct fw_rule *r, struct conf_diag *d)
+{
+	if (resolve_sel(c, &r->sel, d) == 0)
+		conf_error(d, &r->sel.pos, "rule %s can never match: its "
+		    "source, destination and service have no address family "
+		    "(IPv4 or IPv6) in common", r->sel.name);
 }
 
 static void
 resolve_nat(struct fw_conf *c, struct fw_nat_rule *r, struct conf_diag *d)
 {
-	unsigned before = d->nerrors;
-	unsigned fam;
+	int fam = resolve_sel(c, &r->sel, d);
 	bool l4 = false;
 
-	resolve_match(c, &r->src, d);
-	resolve_match(c, &r->dst, d);
-	resolve_services(c, r->svcnames, r->svcpos, r->nsvcnames, &r->svc,
-	    &r->nsvc, d);
-	if (d->nerrors > before)
+	if (fam < 0)
 		return;
-	for (size_t i = 0; i < r->nsvc; i++)
-		l4 = l4 || r->svc[i].proto == FW_TCP ||
-		    r->svc[i].proto == FW_UDP;
-	fam = match_families(c, &r->src) & match_families(c, &r->dst) &
-	    svc_families(r->svc, r->nsvc);
+	for (size_t i = 0; i < r->sel.nsvc; i++)
+		l4 = l4 || r->sel.svc[i].proto == FW_TCP ||
+		    r->sel.svc[i].proto == FW_UDP;
 	if (!r->masquerade) {
-		unsigned want = r->to_lo.family == AF_INET ? 1 : 2;
+		int want = r->to_lo.family == AF_INET ? 1 : 2;
 
 		if ((fam & want) == 0) {
 			conf_error(d, &r->to_pos, "%s %s: translate-to is an "
 			    "%s address, but the rule matches only %s "
 			    "traffic", r->kind == FW_SNAT ? "snat" : "dnat",
-			    r->name, want == 1 ? "IPv4" : "IPv6",
+			    r->sel.name, want == 1 ? "IPv4" : "IPv6",
 			    want == 1 ? "IPv6" : "IPv4");
 			return;
 		}
 	} else if (fam == 0) {
-		conf_error(d, &r->pos, "snat %s can never match: its source, "
-		    "destination and service have no address family in "
-		    "common", r->name);
+		conf_error(d, &r->sel.pos, "snat %s can never match: its "
+		    "source, destination and service have no address family "
+		    "in common", r->sel.name);
 		return;
 	}
 	if (r->to_port != 0 && !l4)
 		conf_error(d, &r->to_pos, "dnat %s translates the port, so "
-		    "its service must name tcp or udp ports", r->name);
+		    "its service must name tcp or udp ports", r->sel.name);
 }
 
 void
 fw_conf_resolve(struct fw_conf *c, struct conf_diag *d)
 {
 	for (size_t i = 0; i < c->nrules; i++)
-		if (!c->rules[i].bad)
+		if (!c->rules[i].sel.bad)
 			resolve_rule(c, &c->rules[i], d);
 	for (size_t i = 0; i < c->nnats; i++)
-		if (!c->nats[i].bad)
+		if (!c->nats[i].sel.bad)
 			resolve_nat(c, &c->nats[i], d);
 }
 
@@ -1054,21 +1049,18 @@ fw_conf_resolve(struct fw_conf *c, struct conf_diag *d)
 static void
 match_release(struct fw_match *m)
 {
-	for (size_t i = 0; i < m->nnames; i++)
-		free(m->names[i]);
-	free(m->names);
-	free(m->namepos);
+	words_release(&m->names);
 	free(m->addrs);
 	free(m->groups);
 }
 
 static void
-svcnames_release(char **names, size_t n, struct conf_pos *pos)
+sel_release(struct fw_sel *sel)
 {
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(pos);
+	match_release(&sel->src);
+	match_release(&sel->dst);
+	free(sel->svc);
+	words_release(&sel->svcnames);
 }
 
 void
@@ -1080,23 +1072,11 @@ fw_conf_release(struct fw_conf *c)
 	for (size_t i = 0; i < c->nservices; i++)
 		free(c->services[i].items);
 	free(c->services);
-	for (size_t i = 0; i < c->nrules; i++) {
-		struct fw_rule *r = &c->rules[i];
-
-		match_release(&r->src);
-		match_release(&r->dst);
-		free(r->svc);
-		svcnames_release(r->svcnames, r->nsvcnames, r->svcpos);
-	}
+	for (size_t i = 0; i < c->nrules; i++)
+		sel_release(&c->rules[i].sel);
 	free(c->rules);
-	for (size_t i = 0; i < c->nnats; i++) {
-		struct fw_nat_rule *r = &c->nats[i];
-
-		match_release(&r->src);
-		match_release(&r->dst);
-		free(r->svc);
-		svcnames_release(r->svcnames, r->nsvcnames, r->svcpos);
-	}
+	for (size_t i = 0; i < c->nnats; i++)
+		sel_release(&c->nats[i].sel);
 	free(c->nats);
 	fw_conf_init(c);
 }
@@ -1113,7 +1093,7 @@ print_match(FILE *out, const char *kw, const struct fw_match *m)
 	fprintf(out, "        %s", kw);
 	if (m->self)
 		fprintf(out, " self");
-	else if (m->naddrs == 0 && m->nnames == 0)
+	else if (m->naddrs == 0 && m->names.n == 0)
 		fprintf(out, " any");
 	/* addresses first, then groups: the order does not matter to a
 	 * match, and this one parses back to itself */
@@ -1121,24 +1101,39 @@ print_match(FILE *out, const char *kw, const struct fw_match *m)
 		fw_prefix_fmt(buf, sizeof(buf), &m->addrs[i]);
 		fprintf(out, " %s", buf);
 	}
-	for (size_t i = 0; i < m->nnames; i++) {
+	for (size_t i = 0; i < m->names.n; i++) {
 		fputc(' ', out);
-		conf_print_word(out, m->names[i]);
+		conf_print_word(out, m->names.w[i]);
 	}
 	fputc('\n', out);
 }
 
 static void
-print_svcnames(FILE *out, char **names, size_t n)
+print_ifname(FILE *out, const char *kw, const char *name)
 {
-	if (n == 0)
+	if (name[0] == '\0')
 		return;
-	fprintf(out, "        service");
-	for (size_t i = 0; i < n; i++) {
-		fputc(' ', out);
-		conf_print_word(out, names[i]);
-	}
+	fprintf(out, "        %s ", kw);
+	conf_print_word(out, name);
 	fputc('\n', out);
+}
+
+/* a rule's or NAT rule's block, up to what is its own */
+static void
+print_sel(FILE *out, const char *kw, const struct fw_sel *sel)
+{
+	fprintf(out, "    %s %s {\n", kw, sel->name);
+	print_match(out, "source", &sel->src);
+	print_match(out, "destination", &sel->dst);
+	if (sel->svcnames.n > 0) {
+		fprintf(out, "        service");
+		for (size_t i = 0; i < sel->svcnames.n; i++) {
+			fputc(' ', out);
+			conf_print_word(out, sel->svcnames.w[i]);
+		}
+		fputc('\n', out);
+	}
+	print_ifname(out, "in-interface", sel->in_if);
 }
 
 static void
@@ -1170,21 +1165,8 @@ print_nat(FILE *out, const struct fw_nat_rule *r)
 {
 	char lo[64], hi[64];
 
-	fprintf(out, "    %s %s {\n", r->kind == FW_SNAT ? "snat" : "dnat",
-	    r->name);
-	print_match(out, "source", &r->src);
-	print_match(out, "destination", &r->dst);
-	print_svcnames(out, r->svcnames, r->nsvcnames);
-	if (r->in_if[0] != '\0') {
-		fprintf(out, "        in-interface ");
-		conf_print_word(out, r->in_if);
-		fputc('\n', out);
-	}
-	if (r->out_if[0] != '\0') {
-		fprintf(out, "        out-interface ");
-		conf_print_word(out, r->out_if);
-		fputc('\n', out);
-	}
+	print_sel(out, r->kind == FW_SNAT ? "snat" : "dnat", &r->sel);
+	print_ifname(out, "out-interface", r->out_if);
 	if (r->masquerade) {
 		fprintf(out, "        translate-to masquerade\n    }\n");
 		return;
@@ -1228,15 +1210,7 @@ fw_conf_print(const struct fw_conf *c, FILE *out)
 		for (size_t i = 0; i < c->nrules; i++) {
 			const struct fw_rule *r = &c->rules[i];
 
-			fprintf(out, "    rule %s {\n", r->name);
-			print_match(out, "source", &r->src);
-			print_match(out, "destination", &r->dst);
-			print_svcnames(out, r->svcnames, r->nsvcnames);
-			if (r->in_if[0] != '\0') {
-				fprintf(out, "        in-interface ");
-				conf_print_word(out, r->in_if);
-				fputc('\n', out);
-			}
+			print_sel(out, "rule", &r->sel);
 			fprintf(out, "        action %s\n",
 			    action_names[r->action]);
 			if (r->log)

@@ -51,6 +51,14 @@ struct fw_service {
 	size_t nitems;
 };
 
+/* Words as written, with where they were, resolved once the whole file
+ * is read. */
+struct fw_words {
+	char **w;
+	struct conf_pos *pos;
+	size_t n;
+};
+
 /* Where a rule's source or destination may be: any, the appliance
  * itself (destination only), or a list of addresses, prefixes and
  * groups. */
@@ -61,29 +69,30 @@ struct fw_match {
 	size_t naddrs;
 	size_t *groups;			/* indexes into fw_conf.groups */
 	size_t ngroups;
-	/* names as written, resolved after the whole file is read */
-	char **names;
-	struct conf_pos *namepos;
-	size_t nnames;
+	struct fw_words names;		/* the groups as written */
 };
 
-enum fw_action { FW_ACCEPT, FW_DROP, FW_REJECT };
-
-struct fw_rule {
+/* What a firewall rule and a NAT rule have in common: a name, a place,
+ * and what they match.  Both start with it. */
+struct fw_sel {
 	char name[FW_NAME_MAX];
 	struct conf_pos pos;
 	struct fw_match src, dst;
 	struct fw_svc_item *svc;	/* services expanded; none = any */
 	size_t nsvc;
-	char **svcnames;		/* as written: names or inline specs */
-	struct conf_pos *svcpos;
-	size_t nsvcnames;
+	struct fw_words svcnames;	/* as written: names or inline specs */
 	char in_if[FW_IFNAME_MAX];	/* "" = any interface */
+	bool bad;			/* had errors: not resolved */
+};
+
+enum fw_action { FW_ACCEPT, FW_DROP, FW_REJECT };
+
+struct fw_rule {
+	struct fw_sel sel;		/* first: the shared setters' object */
 	enum fw_action action;
 	bool action_set;
 	bool log;
 	bool match_translated;
-	bool bad;			/* had errors: not resolved */
 };
 
 enum fw_nat_kind { FW_SNAT, FW_DNAT };
@@ -91,23 +100,14 @@ enum fw_nat_kind { FW_SNAT, FW_DNAT };
 /* translate-to: masquerade (snat only), an address or a range of them,
  * and for dnat an optional port. */
 struct fw_nat_rule {
+	struct fw_sel sel;		/* first: the shared setters' object */
 	enum fw_nat_kind kind;
-	char name[FW_NAME_MAX];
-	struct conf_pos pos;
-	struct fw_match src, dst;
-	struct fw_svc_item *svc;
-	size_t nsvc;
-	char **svcnames;
-	struct conf_pos *svcpos;
-	size_t nsvcnames;
-	char in_if[FW_IFNAME_MAX];
 	char out_if[FW_IFNAME_MAX];
 	bool masquerade;
 	bool to_set;
 	struct fw_prefix to_lo, to_hi;	/* to_hi.family 0: one address */
 	uint16_t to_port;		/* 0: keep the port */
 	struct conf_pos to_pos;
-	bool bad;			/* had errors: not resolved */
 };
 
 struct fw_conf {

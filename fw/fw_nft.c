@@ -335,10 +335,8 @@ write_action(FILE *out, const char *const *parts, size_t n,
 }
 
 struct expand {
-	const char *iif, *oif;
-	const struct fw_match *src, *dst;
-	const struct fw_svc_item *svc;
-	size_t nsvc;
+	const struct fw_sel *sel;	/* what the rule matches */
+	const char *oif;		/* NAT: out-interface */
 	bool original;			/* destination before DNAT */
 	unsigned only;			/* families allowed (NAT: translate) */
 };
@@ -352,12 +350,13 @@ static void
 expand(FILE *out, const struct fw_conf *c, const struct expand *e,
     emit_fn *emit, void *arg)
 {
-	bool by_family = has_addrs(e->src) || has_addrs(e->dst) ||
+	const struct fw_sel *sel = e->sel;
+	bool by_family = has_addrs(&sel->src) || has_addrs(&sel->dst) ||
 	    e->only != (F4 | F6);
 	char iif[40] = "", oif[40] = "";
 
-	if (e->iif != NULL && e->iif[0] != '\0')
-		snprintf(iif, sizeof(iif), "iifname \"%s\"", e->iif);
+	if (sel->in_if[0] != '\0')
+		snprintf(iif, sizeof(iif), "iifname \"%s\"", sel->in_if);
 	if (e->oif != NULL && e->oif[0] != '\0')
 		snprintf(oif, sizeof(oif), "oifname \"%s\"", e->oif);
 	for (unsigned f = by_family ? F4 : 0; f <= (by_family ? F6 : 0);
@@ -369,12 +368,13 @@ expand(FILE *out, const struct fw_conf *c, const struct expand *e,
 		if (by_family && (e->only & f) == 0)
 			continue;
 		/* a family match where no address says it */
-		if (by_family && !has_addrs(e->src) && !has_addrs(e->dst))
+		if (by_family && !has_addrs(&sel->src) &&
+		    !has_addrs(&sel->dst))
 			fam = f == F4 ? "meta nfproto ipv4" :
 			    "meta nfproto ipv6";
-		match_alts(c, e->src, f, false, false, &sa);
-		match_alts(c, e->dst, f, true, e->original, &da);
-		svc_alts(e->svc, e->nsvc, f, e->original, &va, cls);
+		match_alts(c, &sel->src, f, false, false, &sa);
+		match_alts(c, &sel->dst, f, true, e->original, &da);
+		svc_alts(sel->svc, sel->nsvc, f, e->original, &va, cls);
 		for (size_t i = 0; i < sa.n; i++)
 			for (size_t j = 0; j < da.n; j++)
 				for (size_t k = 0; k < va.n; k++) {
@@ -434,18 +434,17 @@ write_rules(FILE *out, const struct fw_conf *c, bool input)
 	for (size_t i = 0; i < c->nrules; i++) {
 		const struct fw_rule *r = &c->rules[i];
 		struct rule_arg ra = { .r = r };
-		struct expand e = { .iif = r->in_if, .src = &r->src,
-		    .dst = &r->dst, .svc = r->svc, .nsvc = r->nsvc,
+		struct expand e = { .sel = &r->sel,
 		    .original = dnat && !r->match_translated,
 		    .only = F4 | F6 };
 
-		if (!input && r->dst.self)
+		if (!input && r->sel.dst.self)
 			continue;
-		snprintf(ra.counter, sizeof(ra.counter), "r_%s", r->name);
+		snprintf(ra.counter, sizeof(ra.counter), "r_%s", r->sel.name);
 		snprintf(ra.comment, sizeof(ra.comment), " comment \"rule "
-		    "%s\"", r->name);
+		    "%s\"", r->sel.name);
 		snprintf(ra.prefix, sizeof(ra.prefix), "edged %s %s: ",
-		    r->name, action_nft[r->action]);
+		    r->sel.name, action_nft[r->action]);
 		expand(out, c, &e, emit_rule, &ra);
 	}
 }
@@ -554,8 +553,8 @@ emit_nat(FILE *out, const char *const *parts, size_t n, enum svc_class cls,
 		}
 	}
 	snprintf(tail, sizeof(tail), "counter name \"n_%s\" %s comment "
-	    "\"%s %s\"", r->name, to, r->kind == FW_SNAT ? "snat" : "dnat",
-	    r->name);
+	    "\"%s %s\"", r->sel.name, to, r->kind == FW_SNAT ? "snat" :
+	    "dnat", r->sel.name);
 	rule_line(out, parts, n, tail);
 }
 
@@ -569,9 +568,8 @@ write_nat(FILE *out, const struct fw_conf *c, enum fw_nat_kind kind)
 	for (size_t i = 0; i < c->nnats; i++) {
 		const struct fw_nat_rule *r = &c->nats[i];
 		struct nat_arg na = { .r = r };
-		struct expand e = { .iif = r->in_if, .oif = r->out_if,
-		    .src = &r->src, .dst = &r->dst, .svc = r->svc,
-		    .nsvc = r->nsvc, .only = F4 | F6 };
+		struct expand e = { .sel = &r->sel, .oif = r->out_if,
+		    .only = F4 | F6 };
 
 		if (r->kind != kind)
 			continue;
@@ -592,9 +590,9 @@ fw_nft_write(FILE *out, const struct fw_conf *c, const struct lb_conf *lb)
 	fprintf(out, "table inet %s {\n", FW_TABLE);
 	write_sets(out, c);
 	for (size_t i = 0; i < c->nrules; i++)
-		fprintf(out, "\tcounter r_%s {\n\t}\n", c->rules[i].name);
+		fprintf(out, "\tcounter r_%s {\n\t}\n", c->rules[i].sel.name);
 	for (size_t i = 0; i < c->nnats; i++)
-		fprintf(out, "\tcounter n_%s {\n\t}\n", c->nats[i].name);
+		fprintf(out, "\tcounter n_%s {\n\t}\n", c->nats[i].sel.name);
 	if (c->firewall) {
 		fprintf(out, "\tcounter default_in {\n\t}\n"
 		    "\tcounter default_fwd {\n\t}\n");

@@ -392,14 +392,14 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 		    "RULE", nat ? "TYPE" : "ACTION", "PACKETS", "BYTES");
 	if (nat) {
 		for (size_t i = 0; i < fw->nnats; i++)
-			show_row(out, json, &first, fw->nats[i].name,
+			show_row(out, json, &first, fw->nats[i].sel.name,
 			    fw->nats[i].kind == FW_SNAT ? "snat" : "dnat",
-			    counter_of(v, n, "n_", fw->nats[i].name));
+			    counter_of(v, n, "n_", fw->nats[i].sel.name));
 	} else {
 		for (size_t i = 0; i < fw->nrules; i++)
-			show_row(out, json, &first, fw->rules[i].name,
+			show_row(out, json, &first, fw->rules[i].sel.name,
 			    action_word[fw->rules[i].action],
-			    counter_of(v, n, "r_", fw->rules[i].name));
+			    counter_of(v, n, "r_", fw->rules[i].sel.name));
 	}
 	if (!nat) {
 		const struct counter *in = counter_of(v, n, "", "default_in");
