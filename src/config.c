@@ -51,36 +51,38 @@ set_user(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
+/* An absolute path that fits out (control-socket, state-directory). */
+static int
+get_abs_path(struct conf_diag *d, const struct conf_node *n, char *out,
+    size_t size)
+{
+	size_t len = strlen(n->args[1]);
+
+	if (n->args[1][0] != '/' || len >= size) {
+		conf_error(d, &n->argpos[1], "'%s' expects an absolute path of "
+		    "at most %zu bytes, got '%s'", n->args[0], size - 1,
+		    n->args[1]);
+		return -1;
+	}
+	memcpy(out, n->args[1], len + 1);
+	return 0;
+}
+
 static int
 set_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct core_conf *c = obj;
-	size_t len = strlen(n->args[1]);
 
-	if (n->args[1][0] != '/' || len >= sizeof(c->control_socket)) {
-		conf_error(d, &n->argpos[1], "'control-socket' expects an "
-		    "absolute path of at most %zu bytes, got '%s'",
-		    sizeof(c->control_socket) - 1, n->args[1]);
-		return -1;
-	}
-	memcpy(c->control_socket, n->args[1], len + 1);
-	return 0;
+	return get_abs_path(d, n, c->control_socket,
+	    sizeof(c->control_socket));
 }
 
 static int
 set_state_dir(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct core_conf *c = obj;
-	size_t len = strlen(n->args[1]);
 
-	if (n->args[1][0] != '/' || len >= sizeof(c->state_dir)) {
-		conf_error(d, &n->argpos[1], "'state-directory' expects an "
-		    "absolute path of at most %zu bytes, got '%s'",
-		    sizeof(c->state_dir) - 1, n->args[1]);
-		return -1;
-	}
-	memcpy(c->state_dir, n->args[1], len + 1);
-	return 0;
+	return get_abs_path(d, n, c->state_dir, sizeof(c->state_dir));
 }
 
 static int
