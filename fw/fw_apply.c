@@ -163,8 +163,8 @@ fw_kernel_query(struct fw_kernel *k, const char *cmds, char *err,
  * moves.
  */
 int
-fw_kernel_replace(struct fw_kernel *k, const char *text, const char *extra,
-    char *err, size_t errsize)
+fw_kernel_replace(const char *text, const char *extra, char *err,
+    size_t errsize)
 {
 	struct fw_kernel *once;
 	char *batch = NULL;
@@ -185,7 +185,6 @@ fw_kernel_replace(struct fw_kernel *k, const char *text, const char *extra,
 	if (rc == 0)
 		rc = run(once, batch, false, err, errsize);
 	fw_kernel_close(&once);
-	(void)k;
 	free(batch);
 	return rc;
 }

@@ -24,9 +24,10 @@ void fw_kernel_close(struct fw_kernel **k);
  * dynamic groups' members; may be NULL).  The batch is checked (a dry
  * run) and then applied as one transaction: when the kernel refuses it,
  * what was in force stays, and err gets nft's message.  Returns 0 or -1.
+ * It runs in a libnftables context of its own (see fw_apply.c).
  */
-int fw_kernel_replace(struct fw_kernel *k, const char *text,
-    const char *extra, char *err, size_t errsize);
+int fw_kernel_replace(const char *text, const char *extra, char *err,
+    size_t errsize);
 /* Runs cmds (nft commands) as one transaction; 0 or -1 with err. */
 int fw_kernel_run(struct fw_kernel *k, const char *cmds, char *err,
     size_t errsize);

@@ -2,6 +2,7 @@
  * src/ctl.c - see ctl.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,21 @@ ctl_reply(struct master *m, struct ctl_client *c, bool ok, const char *text)
 	if (io_write_all(c->fd, ok ? "OK\n" : "ERROR\n", ok ? 3 : 6))
 		(void)io_write_all(c->fd, text, strlen(text));
 	client_free(m, c);
+}
+
+void
+ctl_replyf(struct master *m, struct ctl_client *c, bool ok, const char *fmt,
+    ...)
+{
+	char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	ctl_reply(m, c, ok, text != NULL ? text : "out of memory\n");
+	free(text);
 }
 
 static void
@@ -435,7 +451,8 @@ cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
 static void
 dispatch(struct master *m, struct ctl_client *c)
 {
-	char **words = calloc(CTL_LINE_MAX / 2 + 1, sizeof(char *));
+	/* a word and its separator take two bytes at least */
+	char **words = calloc(c->len / 2 + 2, sizeof(char *));
 	char *save = NULL;
 	size_t n = 0;
 

@@ -26,6 +26,9 @@ int ctl_client_fd(const struct ctl_client *c);
 /* Answers client and closes it. */
 void ctl_reply(struct master *m, struct ctl_client *c, bool ok,
     const char *text);
+/* The same with a formatted text. */
+void ctl_replyf(struct master *m, struct ctl_client *c, bool ok,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Statistics data from worker w for a waiting client. */
 void ctl_stats_reply(struct master *m, struct worker *w,
     const struct ipc_msg *msg);

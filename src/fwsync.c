@@ -11,7 +11,6 @@
  * is not sent at all, so counters and conntrack-dependent state are not
  * disturbed by reloads that change something else.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +87,7 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 		return -1;
 	}
 	t0 = ev_time();
-	if (fw_kernel_replace(m->fwk, g->fw_text, extra, err, errsize) < 0) {
+	if (fw_kernel_replace(g->fw_text, extra, err, errsize) < 0) {
 		free(copy);
 		free(extra);
 		return -1;
@@ -135,25 +134,6 @@ gen_in_force(const struct master *m)
 	return m->gen;
 }
 
-static void
-reply_fmt(struct master *m, struct ctl_client *c, bool ok, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
-
-static void
-reply_fmt(struct master *m, struct ctl_client *c, bool ok, const char *fmt,
-    ...)
-{
-	char *text = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
-	va_end(ap);
-	ctl_reply(m, c, ok, text != NULL ? text : "out of memory\n");
-	free(text);
-}
-
 /*
  * group add|del|set NAME ADDR..., group show NAME: the kernel's sets
  * first (one transaction), then the master's copy and the state file.
@@ -183,7 +163,7 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 	}
 	gi = fw_group_find(fw, words[2]);
 	if (gi < 0 || !fw->groups[gi].dynamic) {
-		reply_fmt(m, c, false, "group %s: not a dynamic "
+		ctl_replyf(m, c, false, "group %s: not a dynamic "
 		    "address-group of the configuration in force\n", words[2]);
 		return;
 	}
@@ -217,7 +197,7 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 
 		if (fw_prefix_parse(words[i], p) < 0 ||
 		    p->len != (p->family == AF_INET ? 32 : 128)) {
-			reply_fmt(m, c, false, "group %s: '%s' is not an IPv4 "
+			ctl_replyf(m, c, false, "group %s: '%s' is not an IPv4 "
 			    "or IPv6 address (a dynamic group holds "
 			    "addresses, not prefixes); nothing changed\n",
 			    words[2], words[i]);
@@ -233,7 +213,7 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 	}
 	changed = na;
 	if (op != 2 && na == 0) {
-		reply_fmt(m, c, true, "group %s: nothing to change (%zu "
+		ctl_replyf(m, c, true, "group %s: nothing to change (%zu "
 		    "members)\n", words[2], dg->n);
 		free(addrs);
 		return;
@@ -246,7 +226,7 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 	}
 	if (m->fwk == NULL || fw_kernel_run(m->fwk, cmds, err,
 	    sizeof(err)) < 0) {
-		reply_fmt(m, c, false, "group %s: the kernel refused the "
+		ctl_replyf(m, c, false, "group %s: the kernel refused the "
 		    "change: %s; nothing changed\n", words[2], m->fwk == NULL ?
 		    "no firewall table in force" : err);
 		free(cmds);
@@ -274,7 +254,7 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 	log_info("edgectl: group %s %s: %zu address%s; %zu member%s", words[2],
 	    words[1], changed, changed == 1 ? "" : "es", dg->n,
 	    dg->n == 1 ? "" : "s");
-	reply_fmt(m, c, true, "group %s: %s %zu address%s; %zu member%s\n",
+	ctl_replyf(m, c, true, "group %s: %s %zu address%s; %zu member%s\n",
 	    words[2], op == 0 ? "added" : op == 1 ? "removed" : "set to",
 	    changed, changed == 1 ? "" : "es", dg->n, dg->n == 1 ? "" : "s");
 }
@@ -369,13 +349,13 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 	FILE *out;
 
 	if (!(nat ? fw->nnats > 0 : fw->firewall)) {
-		reply_fmt(m, c, true, json ? "{\"%s\":[]}\n" :
+		ctl_replyf(m, c, true, json ? "{\"%s\":[]}\n" :
 		    "no %s configured\n", nat ? "nat" : "firewall");
 		return;
 	}
 	if (m->fwk == NULL || (text = fw_kernel_query(m->fwk, "list counters "
 	    "table inet " FW_TABLE, err, sizeof(err))) == NULL) {
-		reply_fmt(m, c, false, "cannot read the counters: %s\n",
+		ctl_replyf(m, c, false, "cannot read the counters: %s\n",
 		    m->fwk == NULL ? "no firewall table in force" : err);
 		return;
 	}

@@ -634,16 +634,10 @@ master_reload(struct master *m, struct ctl_client *client)
 	if (master_fw_sync(m, g, fwerr, sizeof(fwerr)) < 0) {
 		log_err("reload: the kernel refused the firewall: %s; the "
 		    "running configuration stays in force", fwerr);
-		if (client != NULL) {
-			text = NULL;
-			if (asprintf(&text, "the kernel refused the firewall "
-			    "and NAT rules:\n%s\nnot reloading; the running "
-			    "configuration stays in force\n", fwerr) < 0)
-				text = NULL;
-			ctl_reply(m, client, false, text ? text :
-			    "the kernel refused the firewall\n");
-			free(text);
-		}
+		if (client != NULL)
+			ctl_replyf(m, client, false, "the kernel refused the "
+			    "firewall and NAT rules:\n%s\nnot reloading; the "
+			    "running configuration stays in force\n", fwerr);
 		gen_unref(g);
 		notify("READY=1\nSTATUS=serving; the last reload was rejected");
 		return -1;
