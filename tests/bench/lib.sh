@@ -333,11 +333,14 @@ fmt_ratio() {
 
 nginx_masters=''
 
-# start_nginx [-4k] NAME PORT...: one nginx, one worker, serving on each
-# PORT "hello\n" on /, and with -4k a static 4096-byte file on /4k
+# start_nginx [-4k] [-server TEXT] NAME PORT...: one nginx, one worker,
+# serving on each PORT "hello\n" on /, its connection counts on
+# /nginx-status, with -4k a static 4096-byte file on /4k; -server adds
+# TEXT, a server block of its own, to the http block
 start_nginx() {
-	big=0
+	big=0 server=''
 	[ "$1" = -4k ] && { big=1; shift; }
+	[ "$1" = -server ] && { server=$2; shift 2; }
 	d=$tmp/$1
 	shift
 	mkdir "$d"
@@ -376,9 +379,10 @@ ${file_lines}    client_body_temp_path $d/body;
     uwsgi_temp_path $d/uwsgi;
     scgi_temp_path $d/scgi;
     server {
-$listen$file_location        location / { return 200 "hello\n"; }
+$listen$file_location        location = /nginx-status { stub_status; }
+        location / { return 200 "hello\n"; }
     }
-}
+$server}
 EOC
 	$(pin "$BACKEND_CPUS") nginx -c "$d/nginx.conf" -p "$d/" \
 	    >"$d/stdout" 2>&1 </dev/null &

@@ -222,45 +222,16 @@ hap_handshakes() {
 
 # ---- nginx: plain HTTP and TLS ports, one worker ----
 
-# as lib.sh's start_nginx, with a second server block on TLSWEB_PORT
+# lib.sh's start_nginx, with a second server block: TLS on TLSWEB_PORT
 start_web() {
-	d=$tmp/web
-	mkdir "$d"
-	cat >"$d/nginx.conf" <<EOC
-worker_processes 1;
-worker_rlimit_nofile $nofile;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events { worker_connections $maxconn; multi_accept on; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    default_type text/plain;
-    client_body_temp_path $d/body;
-    proxy_temp_path $d/proxy;
-    fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi;
-    scgi_temp_path $d/scgi;
-    server {
-        listen 127.0.0.1:$WEB1_PORT backlog=4096;
-        location = /nginx-status { stub_status; }
-        location / { return 200 "hello\n"; }
-    }
-    server {
+	start_nginx -server "    server {
         listen 127.0.0.1:$TLSWEB_PORT ssl backlog=4096;
         ssl_certificate $CRT;
         ssl_certificate_key $KEY;
         ssl_protocols TLSv1.2 TLSv1.3;
-        location / { return 200 "hello\n"; }
+        location / { return 200 \"hello\\n\"; }
     }
-}
-EOC
-	$(pin "$BACKEND_CPUS") nginx -c "$d/nginx.conf" -p "$d/" \
-	    >"$d/stdout" 2>&1 </dev/null &
-	pids="$pids $!"
-	nginx_masters="$nginx_masters $!"
+" web "$WEB1_PORT"
 	for url in "http://127.0.0.1:$WEB1_PORT/" "https://$HOST:$TLSWEB_PORT/"; do
 		wait_http "$url" 50 || {
 			cat "$d/stdout" "$d/error.log" >&2 2>/dev/null
