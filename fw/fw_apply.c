@@ -13,10 +13,8 @@
  */
 #include <nftables/libnftables.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,148 +23,74 @@
 #include "fw_apply.h"
 #include "fw_nft.h"
 
-#define FDS_WORDS	64		/* descriptors 0-4095 are watched */
-
-struct fw_kernel {
-	struct nft_ctx *nft;
-	uint64_t known[FDS_WORDS];	/* descriptors open before libnftables
-					 * ran: not its to mark */
-};
-
 /*
- * libnftables opens its netlink socket without close-on-exec.  A root
- * netlink socket must not reach the worker, nor pile up in the master
- * across binary upgrades (which exec): every descriptor that appears
- * while libnftables runs is marked close-on-exec.
+ * Runs cmds in a libnftables context made for them and freed after:
+ * no cache outlives a call (a refused batch leaves one believing what
+ * it evaluated), and no netlink socket either (libnftables opens its
+ * own without close-on-exec; nft_ctx_free closes it, so it never
+ * reaches the worker or an upgraded binary).  With out, nft's output
+ * is copied there (malloc'd, the caller's).  0, or -1 with nft's error
+ * in err.
  */
-static void
-fds_open(uint64_t *set)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *e;
-
-	memset(set, 0, FDS_WORDS * sizeof(*set));
-	if (dir == NULL)
-		return;
-	while ((e = readdir(dir)) != NULL) {
-		long fd = strtol(e->d_name, NULL, 10);
-
-		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= 0 &&
-		    fd < FDS_WORDS * 64 && fd != dirfd(dir))
-			set[fd / 64] |= 1ULL << (fd % 64);
-	}
-	closedir(dir);
-}
-
-static void
-mark_new_fds(const uint64_t *before)
-{
-	uint64_t now[FDS_WORDS];
-
-	fds_open(now);
-	for (int fd = 0; fd < FDS_WORDS * 64; fd++) {
-		uint64_t bit = 1ULL << (fd % 64);
-
-		if ((now[fd / 64] & bit) && !(before[fd / 64] & bit)) {
-			int fl = fcntl(fd, F_GETFD);
-
-			if (fl >= 0 && !(fl & FD_CLOEXEC))
-				(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-		}
-	}
-}
-
-struct fw_kernel *
-fw_kernel_open(void)
-{
-	struct fw_kernel *k = calloc(1, sizeof(*k));
-
-	if (k == NULL)
-		return NULL;
-	fds_open(k->known);
-	k->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (k->nft == NULL) {
-		free(k);
-		return NULL;
-	}
-	nft_ctx_buffer_output(k->nft);
-	nft_ctx_buffer_error(k->nft);
-	mark_new_fds(k->known);
-	return k;
-}
-
-void
-fw_kernel_close(struct fw_kernel **k)
-{
-	if (*k == NULL)
-		return;
-	nft_ctx_free((*k)->nft);
-	free(*k);
-	*k = NULL;
-}
-
-/* nft's error text, trimmed to what fits, on one line per message line */
-static void
-take_error(struct fw_kernel *k, char *err, size_t errsize)
-{
-	const char *e = nft_ctx_get_error_buffer(k->nft);
-	size_t len;
-
-	if (e == NULL || *e == '\0')
-		e = "nft failed without a message";
-	snprintf(err, errsize, "%s", e);
-	len = strlen(err);
-	while (len > 0 && err[len - 1] == '\n')
-		err[--len] = '\0';
-}
-
 static int
-run(struct fw_kernel *k, const char *cmds, bool dry, char *err,
-    size_t errsize)
+run(const char *cmds, char **out, char *err, size_t errsize)
 {
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *text;
 	int rc;
 
-	nft_ctx_set_dry_run(k->nft, dry);
-	rc = nft_run_cmd_from_buffer(k->nft, cmds);
-	nft_ctx_set_dry_run(k->nft, false);
-	/* it may have reopened its socket */
-	mark_new_fds(k->known);
-	if (rc != 0) {
-		take_error(k, err, errsize);
+	if (nft == NULL) {
+		snprintf(err, errsize, "cannot make a libnftables context");
 		return -1;
 	}
-	return 0;
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	rc = nft_run_cmd_from_buffer(nft, cmds) == 0 ? 0 : -1;
+	if (rc < 0) {
+		size_t len;
+
+		text = nft_ctx_get_error_buffer(nft);
+		snprintf(err, errsize, "%s", text != NULL && *text != '\0' ?
+		    text : "nft failed without a message");
+		len = strlen(err);
+		while (len > 0 && err[len - 1] == '\n')
+			err[--len] = '\0';
+	} else if (out != NULL) {
+		text = nft_ctx_get_output_buffer(nft);
+		if ((*out = strdup(text != NULL ? text : "")) == NULL) {
+			snprintf(err, errsize, "out of memory");
+			rc = -1;
+		}
+	}
+	nft_ctx_free(nft);
+	return rc;
 }
 
 int
-fw_kernel_run(struct fw_kernel *k, const char *cmds, char *err,
-    size_t errsize)
+fw_kernel_has_table(void)
 {
-	return run(k, cmds, false, err, errsize);
-}
+	char err[256], *out = NULL;
+	int rc = -1;
 
-const char *
-fw_kernel_query(struct fw_kernel *k, const char *cmds, char *err,
-    size_t errsize)
-{
-	if (run(k, cmds, false, err, errsize) < 0)
-		return NULL;
-	return nft_ctx_get_output_buffer(k->nft);
+	if (run("list tables", &out, err, sizeof(err)) == 0)
+		rc = strstr(out, "table inet " FW_TABLE "\n") != NULL;
+	free(out);
+	return rc;
 }
 
 /*
- * A replacement runs in a context of its own, made for it: a dry run
- * leaves nft's cache believing what it evaluated (our table deleted)
- * while the kernel's generation has not moved, and the long-lived
- * context, which group updates use for their speed, must not inherit
- * that.  It refreshes its cache by itself once the kernel's generation
- * moves.
+ * One pass is the check and the apply: libnftables parses and evaluates
+ * the whole batch before it sends anything (an error there sends
+ * nothing), and the kernel validates every message of the batch before
+ * it commits any (an error there aborts the whole transaction).  A dry
+ * run first would only do both twice, for no more safety: a batch the
+ * dry run accepts can still be refused, and a refused one changes
+ * nothing either way.
  */
 int
 fw_kernel_replace(const char *text, const char *extra, char *err,
     size_t errsize)
 {
-	struct fw_kernel *once;
 	char *batch = NULL;
 	int rc;
 
@@ -175,16 +99,7 @@ fw_kernel_replace(const char *text, const char *extra, char *err,
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	if ((once = fw_kernel_open()) == NULL) {
-		free(batch);
-		snprintf(err, errsize, "cannot make a libnftables context");
-		return -1;
-	}
-	/* the check first: the kernel sees the batch, nothing changes */
-	rc = run(once, batch, true, err, errsize);
-	if (rc == 0)
-		rc = run(once, batch, false, err, errsize);
-	fw_kernel_close(&once);
+	rc = run(batch, NULL, err, errsize);
 	free(batch);
 	return rc;
 }

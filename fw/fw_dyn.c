@@ -1,6 +1,6 @@
 /*
- * fw/fw_dyn.c - dynamic address groups' members, their state file and
- * the nft commands that change them in the kernel.
+ * fw/fw_dyn.c - dynamic address groups' members, their state file, and
+ * their changes in the kernel's sets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fw_dyn.h"
+#include "fw_netlink.h"
 #include "fw_nft.h"
 
 void
@@ -237,30 +238,21 @@ element_cmd(FILE *out, const char *verb, const struct fw_group *g,
 		fprintf(out, " }\n");
 }
 
-char *
-fw_dyn_commands(const struct fw_group *g, const struct fw_prefix *a,
-    size_t n, bool add, bool flush)
+int
+fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
+    const struct fw_prefix *a, size_t n, bool add, bool flush)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	static const int fams[] = { AF_INET, AF_INET6 };
 	char set[96];
 
-	if (out == NULL)
-		return NULL;
-	if (flush) {
-		fw_nft_dyn_set(set, sizeof(set), g, AF_INET);
-		fprintf(out, "flush set inet %s %s\n", FW_TABLE, set);
-		fw_nft_dyn_set(set, sizeof(set), g, AF_INET6);
-		fprintf(out, "flush set inet %s %s\n", FW_TABLE, set);
+	for (size_t i = 0; i < 2; i++) {
+		fw_nft_dyn_set(set, sizeof(set), g, fams[i]);
+		if (flush && fw_nl_flush(nl, set) < 0)
+			return -1;
+		if (fw_nl_elems(nl, set, add, fams[i], a, n) < 0)
+			return -1;
 	}
-	element_cmd(out, add ? "add" : "delete", g, AF_INET, a, n);
-	element_cmd(out, add ? "add" : "delete", g, AF_INET6, a, n);
-	if (fclose(out) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return 0;
 }
 
 char *

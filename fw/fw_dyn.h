@@ -10,6 +10,8 @@
 
 #include "fw_conf.h"
 
+struct fw_nl;
+
 struct fw_dyn_group {
 	char name[FW_NAME_MAX];
 	struct fw_prefix *addrs;	/* host addresses, sorted, unique */
@@ -51,10 +53,10 @@ int fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
  * memory.
  */
 char *fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c);
-/* "add element" (add) or "delete element" (!add) commands for the
- * addresses in a[0..n) of group g; with flush, the group's sets are
- * emptied first.  NULL out of memory. */
-char *fw_dyn_commands(const struct fw_group *g, const struct fw_prefix *a,
-    size_t n, bool add, bool flush);
+/* Queues in nl's transaction (fw_netlink.h) adding (add) or deleting
+ * (!add) the addresses a[0..n) to or from group g's sets; with flush,
+ * the sets are emptied first.  0, or -1 out of memory. */
+int fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
+    const struct fw_prefix *a, size_t n, bool add, bool flush);
 
 #endif /* EDGED_FW_DYN_H */

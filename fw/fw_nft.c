@@ -15,8 +15,9 @@
  *   2. the rules, in file order, first match wins;
  *   3. (input only) the virtual servers' listeners accepted;
  *   4. the default policy.
- * Rules with `destination self` go to the input chain only, the others
- * to input and forward.  Destinations match the packet as it arrived,
+ * Rules with `destination self` go to the input chain only; the others
+ * are written once, in chains both filter chains jump to (write_shared).
+ * Destinations match the packet as it arrived,
  * before DNAT (`ct original`), unless the rule says match-translated.
  */
 #include <arpa/inet.h>
@@ -65,37 +66,47 @@ group_has(const struct fw_group *g, unsigned f)
 	return false;
 }
 
+/* A static group's set for family f: its members merged (fw_interval.c),
+ * so that nft has no overlap to resolve and no auto-merge to do. */
+static void
+write_elements(FILE *out, const struct fw_group *g, unsigned f)
+{
+	int family = f == F4 ? AF_INET : AF_INET6;
+	struct fw_range *r;
+	ssize_t n = fw_ranges_merge(g->members, g->nmembers, family, &r);
+	char a[100];
+
+	if (n < 0) {
+		perror("edged: out of memory");
+		abort();
+	}
+	fprintf(out, "\t\tflags interval\n\t\telements = {");
+	for (ssize_t k = 0; k < n; k++) {
+		fw_range_fmt(a, sizeof(a), &r[k], family);
+		fprintf(out, "%s%s%s", k ? "," : "", k % 8 ? " " : "\n\t\t\t",
+		    a);
+	}
+	fprintf(out, "\n\t\t}\n");
+	free(r);
+}
+
 static void
 write_sets(FILE *out, const struct fw_conf *c)
 {
-	char name[96], a[64];
+	char name[96];
 
 	for (size_t i = 0; i < c->ngroups; i++) {
 		const struct fw_group *g = &c->groups[i];
 
 		for (unsigned f = F4; f <= F6; f <<= 1) {
-			size_t n = 0;
-
 			if (!group_has(g, f))
 				continue;
 			set_name(name, sizeof(name), g, f);
 			fprintf(out, "\tset %s {\n\t\ttype %s\n", name,
 			    f == F4 ? "ipv4_addr" : "ipv6_addr");
-			if (g->dynamic) {
-				fprintf(out, "\t}\n");
-				continue;
-			}
-			fprintf(out, "\t\tflags interval\n\t\tauto-merge\n"
-			    "\t\telements = {");
-			for (size_t k = 0; k < g->nmembers; k++) {
-				if (fam_bit(g->members[k].family) != f)
-					continue;
-				fw_prefix_fmt(a, sizeof(a), &g->members[k]);
-				fprintf(out, "%s%s%s", n ? "," : "",
-				    n % 8 ? " " : "\n\t\t\t", a);
-				n++;
-			}
-			fprintf(out, "\n\t\t}\n\t}\n");
+			if (!g->dynamic)
+				write_elements(out, g, f);
+			fprintf(out, "\t}\n");
 		}
 	}
 }
@@ -427,25 +438,61 @@ any_dnat(const struct fw_conf *c)
 }
 
 static void
+write_rule(FILE *out, const struct fw_conf *c, const struct fw_rule *r)
+{
+	struct rule_arg ra = { .r = r };
+	struct expand e = { .sel = &r->sel,
+	    .original = any_dnat(c) && !r->match_translated,
+	    .only = F4 | F6 };
+
+	snprintf(ra.counter, sizeof(ra.counter), "r_%s", r->sel.name);
+	snprintf(ra.comment, sizeof(ra.comment), " comment \"rule %s\"",
+	    r->sel.name);
+	snprintf(ra.prefix, sizeof(ra.prefix), "edged %s %s: ", r->sel.name,
+	    action_nft[r->action]);
+	expand(out, c, &e, emit_rule, &ra);
+}
+
+/*
+ * The rules that apply to both directions are written once, not once
+ * per hook chain: each run of them between `destination self` rules is
+ * a regular chain, rules_K, that filter_input and filter_forward jump
+ * to at its place in the order (a packet no rule of it matches comes
+ * back and goes on).  That halves the rules the kernel loads.
+ */
+static void
+write_shared(FILE *out, const struct fw_conf *c)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < c->nrules; i++) {
+		if (c->rules[i].sel.dst.self)
+			continue;
+		if (i == 0 || c->rules[i - 1].sel.dst.self)
+			fprintf(out, "\tchain rules_%zu {\n", ++run);
+		write_rule(out, c, &c->rules[i]);
+		if (i + 1 == c->nrules || c->rules[i + 1].sel.dst.self)
+			fprintf(out, "\t}\n");
+	}
+}
+
+/* The rules in order: the self ones themselves (input only), a jump
+ * for each run of the others. */
+static void
 write_rules(FILE *out, const struct fw_conf *c, bool input)
 {
-	bool dnat = any_dnat(c);
+	size_t run = 0;
 
 	for (size_t i = 0; i < c->nrules; i++) {
 		const struct fw_rule *r = &c->rules[i];
-		struct rule_arg ra = { .r = r };
-		struct expand e = { .sel = &r->sel,
-		    .original = dnat && !r->match_translated,
-		    .only = F4 | F6 };
 
-		if (!input && r->sel.dst.self)
+		if (r->sel.dst.self) {
+			if (input)
+				write_rule(out, c, r);
 			continue;
-		snprintf(ra.counter, sizeof(ra.counter), "r_%s", r->sel.name);
-		snprintf(ra.comment, sizeof(ra.comment), " comment \"rule "
-		    "%s\"", r->sel.name);
-		snprintf(ra.prefix, sizeof(ra.prefix), "edged %s %s: ",
-		    r->sel.name, action_nft[r->action]);
-		expand(out, c, &e, emit_rule, &ra);
+		}
+		if (i == 0 || c->rules[i - 1].sel.dst.self)
+			fprintf(out, "\t\tjump rules_%zu\n", ++run);
 	}
 }
 
@@ -596,6 +643,7 @@ fw_nft_write(FILE *out, const struct fw_conf *c, const struct lb_conf *lb)
 	if (c->firewall) {
 		fprintf(out, "\tcounter default_in {\n\t}\n"
 		    "\tcounter default_fwd {\n\t}\n");
+		write_shared(out, c);
 		write_filter(out, c, lb, true);
 		write_filter(out, c, lb, false);
 	}

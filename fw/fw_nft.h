@@ -14,7 +14,9 @@
 #define EDGED_FW_NFT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "fw_conf.h"
 #include "lb.h"
@@ -36,6 +38,26 @@ char *fw_nft_text(const struct fw_conf *c, const struct lb_conf *lb,
 /* The name of dynamic group g's set for family (AF_INET, AF_INET6), into
  * buf (at least 80 bytes). */
 void fw_nft_dyn_set(char *buf, size_t size, const struct fw_group *g,
+    int family);
+
+/* A range of addresses of one family, both ends included, in network
+ * byte order (IPv4 in the first 4 bytes, the rest 0). */
+struct fw_range {
+	uint8_t lo[16], hi[16];
+};
+
+/*
+ * The members of family (AF_INET, AF_INET6) among the n prefixes p,
+ * merged into sorted ranges that neither overlap nor touch: what an
+ * interval set holds (fw_interval.c).  *out is malloc'd, the caller's
+ * to free (NULL when there are none).  Returns their number, or -1 when
+ * out of memory.
+ */
+ssize_t fw_ranges_merge(const struct fw_prefix *p, size_t n, int family,
+    struct fw_range **out);
+/* r as one set element: ADDR, ADDR/LEN when it is exactly a prefix,
+ * else LO-HI.  buf: at least 100 bytes. */
+void fw_range_fmt(char *buf, size_t size, const struct fw_range *r,
     int family);
 
 #endif /* EDGED_FW_NFT_H */

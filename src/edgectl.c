@@ -169,7 +169,8 @@ words_ok(char **argv, int argc)
 }
 
 /* "group OP NAME ADDR...": every word checked, the line within the
- * control socket's limit (64 KiB); -1 when not. */
+ * control socket's limit (64 KiB); -1 when not a command, -2 (said on
+ * stderr) when too long. */
 static int
 group_line(int argc, char **argv, char *cmd, size_t size)
 {
@@ -178,9 +179,15 @@ group_line(int argc, char **argv, char *cmd, size_t size)
 	for (int i = 0; i < argc; i++) {
 		size_t w = strlen(argv[i]);
 
-		if (w == 0 || w > 64 || strpbrk(argv[i], " \t\r\n") != NULL ||
-		    len + w + 2 > size)
+		if (w == 0 || w > 64 || strpbrk(argv[i], " \t\r\n") != NULL)
 			return -1;
+		if (len + w + 2 > size) {
+			fprintf(stderr, "edgectl: group: the command is longer "
+			    "than the control socket takes (%zu KiB); give "
+			    "the addresses in several group add commands\n",
+			    size / 1024);
+			return -2;
+		}
 		memcpy(cmd + len, argv[i], w);
 		len += w;
 		cmd[len++] = i + 1 < argc ? ' ' : '\n';
@@ -271,7 +278,12 @@ main(int argc, char **argv)
 	if (!have_sock && conf != NULL &&
 	    socket_from_conf(conf, sock, sizeof(sock)) < 0)
 		return 1;
-	if (command_line(argc, argv, json, cmd, sizeof(cmd)) < 0) {
+	switch (command_line(argc, argv, json, cmd, sizeof(cmd))) {
+	case 0:
+		break;
+	case -2:
+		return 2;
+	default:
 		usage(stderr);
 		return 2;
 	}

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "fw_apply.h"
 #include "fw_dyn.h"
+#include "fw_netlink.h"
 #include "fw_nft.h"
 #include "log.h"
 #include "master_int.h"
@@ -52,28 +53,15 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 
 	if (m->fw_applied != NULL && strcmp(m->fw_applied, g->fw_text) == 0)
 		return 0;
-	if (m->fwk == NULL && (m->fwk = fw_kernel_open()) == NULL) {
-		if (fw_active(fw)) {
-			snprintf(err, errsize, "cannot make a libnftables "
-			    "context");
-			return -1;
-		}
-		m->fw_applied = strdup("");
-		return 0;
-	}
 	/* Nothing to put in the kernel and nothing put there yet: the
 	 * kernel is only read, and a table an earlier run left is
 	 * removed.  A load balancer alone changes nothing there, and
-	 * needs no privilege for it. */
-	if (!fw_active(fw) && m->fw_applied == NULL) {
-		const char *tables = fw_kernel_query(m->fwk, "list tables",
-		    err, errsize);
-
-		if (tables == NULL || strstr(tables, "table inet " FW_TABLE
-		    "\n") == NULL) {
-			m->fw_applied = strdup("");
-			return 0;
-		}
+	 * needs no privilege for it (a kernel that cannot be asked holds
+	 * no table of ours either). */
+	if (!fw_active(fw) && m->fw_applied == NULL &&
+	    fw_kernel_has_table() != 1) {
+		m->fw_applied = strdup("");
+		return 0;
 	}
 	if ((copy = strdup(g->fw_text)) == NULL) {
 		snprintf(err, errsize, "out of memory");
@@ -134,6 +122,32 @@ gen_in_force(const struct master *m)
 	return m->gen;
 }
 
+/* The master's nfnetlink socket, opened once needed; 0 or -1 with err. */
+static int
+fw_netlink(struct master *m, char *err, size_t errsize)
+{
+	if (m->fwnl == NULL)
+		m->fwnl = fw_nl_open(err, errsize);
+	return m->fwnl != NULL ? 0 : -1;
+}
+
+/* op 0 add, 1 del, 2 set: one transaction on g's sets.  0, or -1 with
+ * err. */
+static int
+group_to_kernel(struct master *m, const struct fw_group *g,
+    const struct fw_prefix *addrs, size_t n, unsigned op, char *err,
+    size_t errsize)
+{
+	if (fw_netlink(m, err, errsize) < 0)
+		return -1;
+	fw_nl_begin(m->fwnl, FW_TABLE);
+	if (fw_dyn_queue(m->fwnl, g, addrs, n, op != 1, op == 2) < 0) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	return fw_nl_commit(m->fwnl, err, errsize);
+}
+
 /*
  * group add|del|set NAME ADDR..., group show NAME: the kernel's sets
  * first (one transaction), then the master's copy and the state file.
@@ -149,7 +163,6 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 	struct fw_dyn_group *dg;
 	char err[1024], path[512], a[64];
 	size_t na = 0, changed = 0;
-	char *cmds = NULL;
 	unsigned op;
 	long gi;
 
@@ -218,22 +231,13 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 		free(addrs);
 		return;
 	}
-	cmds = fw_dyn_commands(&fw->groups[gi], addrs, na, op != 1, op == 2);
-	if (cmds == NULL) {
-		free(addrs);
-		ctl_reply(m, c, false, "out of memory\n");
-		return;
-	}
-	if (m->fwk == NULL || fw_kernel_run(m->fwk, cmds, err,
+	if (group_to_kernel(m, &fw->groups[gi], addrs, na, op, err,
 	    sizeof(err)) < 0) {
 		ctl_replyf(m, c, false, "group %s: the kernel refused the "
-		    "change: %s; nothing changed\n", words[2], m->fwk == NULL ?
-		    "no firewall table in force" : err);
-		free(cmds);
+		    "change: %s; nothing changed\n", words[2], err);
 		free(addrs);
 		return;
 	}
-	free(cmds);
 	if (op == 2) {
 		free(dg->addrs);
 		dg->addrs = NULL;
@@ -266,53 +270,72 @@ struct counter {
 	unsigned long long packets, bytes;
 };
 
-/* parses `list counters table inet edged` */
-static size_t
-parse_counters(const char *text, struct counter **out)
+static int
+cmp_counter(const void *a, const void *b)
 {
-	struct counter *v = NULL, *cur = NULL;
-	size_t n = 0;
-	const char *p = text;
-
-	while (p != NULL && *p != '\0') {
-		const char *eol = strchr(p, '\n');
-		char line[256], name[FW_NAME_MAX + 8];
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		unsigned long long pk, by;
-
-		snprintf(line, sizeof(line), "%.*s", (int)(len < 255 ? len :
-		    255), p);
-		if (sscanf(line, " counter %71s {", name) == 1) {
-			struct counter *nv = realloc(v, (n + 1) * sizeof(*v));
-
-			if (nv == NULL)
-				break;
-			v = nv;
-			cur = &v[n++];
-			memset(cur, 0, sizeof(*cur));
-			snprintf(cur->name, sizeof(cur->name), "%s", name);
-		} else if (cur != NULL && sscanf(line, " packets %llu bytes "
-		    "%llu", &pk, &by) == 2) {
-			cur->packets = pk;
-			cur->bytes = by;
-		}
-		p = eol ? eol + 1 : NULL;
-	}
-	*out = v;
-	return n;
+	return strcmp(((const struct counter *)a)->name,
+	    ((const struct counter *)b)->name);
 }
 
+struct counters {
+	struct counter *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void
+take_counter(const char *name, uint64_t packets, uint64_t bytes, void *arg)
+{
+	struct counters *cs = arg;
+	struct counter *k;
+
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 64;
+
+		if ((k = realloc(cs->v, cap * sizeof(*k))) == NULL) {
+			cs->oom = true;
+			return;
+		}
+		cs->v = k;
+		cs->cap = cap;
+	}
+	k = &cs->v[cs->n++];
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->packets = packets;
+	k->bytes = bytes;
+}
+
+/* The named counters of the table in force; 0 or -1 with err. */
+static int
+read_counters(struct master *m, struct counters *cs, char *err,
+    size_t errsize)
+{
+	memset(cs, 0, sizeof(*cs));
+	if (fw_netlink(m, err, errsize) < 0 ||
+	    fw_nl_counters(m->fwnl, FW_TABLE, take_counter, cs, err,
+	    errsize) < 0) {
+		free(cs->v);
+		return -1;
+	}
+	if (cs->oom) {
+		free(cs->v);
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	if (cs->n > 0)
+		qsort(cs->v, cs->n, sizeof(*cs->v), cmp_counter);
+	return 0;
+}
+
+/* v sorted by read_counters */
 static const struct counter *
 counter_of(const struct counter *v, size_t n, const char *prefix,
     const char *name)
 {
-	char want[FW_NAME_MAX + 8];
+	struct counter want;
 
-	snprintf(want, sizeof(want), "%s%s", prefix, name);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].name, want) == 0)
-			return &v[i];
-	return NULL;
+	snprintf(want.name, sizeof(want.name), "%s%s", prefix, name);
+	return n > 0 ? bsearch(&want, v, n, sizeof(*v), cmp_counter) : NULL;
 }
 
 static const char *const action_word[] = { "accept", "drop", "reject" };
@@ -340,11 +363,11 @@ void
 master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 {
 	const struct fw_conf *fw = &gen_in_force(m)->conf->fw;
-	struct counter *v = NULL;
-	size_t n = 0;
+	struct counters cs;
+	const struct counter *v;
+	size_t n;
 	char err[1024], *buf = NULL;
 	size_t len = 0;
-	const char *text;
 	bool first = true;
 	FILE *out;
 
@@ -353,15 +376,14 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 		    "no %s configured\n", nat ? "nat" : "firewall");
 		return;
 	}
-	if (m->fwk == NULL || (text = fw_kernel_query(m->fwk, "list counters "
-	    "table inet " FW_TABLE, err, sizeof(err))) == NULL) {
-		ctl_replyf(m, c, false, "cannot read the counters: %s\n",
-		    m->fwk == NULL ? "no firewall table in force" : err);
+	if (read_counters(m, &cs, err, sizeof(err)) < 0) {
+		ctl_replyf(m, c, false, "cannot read the counters: %s\n", err);
 		return;
 	}
-	n = parse_counters(text, &v);
+	v = cs.v;
+	n = cs.n;
 	if ((out = open_memstream(&buf, &len)) == NULL) {
-		free(v);
+		free(cs.v);
 		ctl_reply(m, c, false, "out of memory\n");
 		return;
 	}
@@ -405,7 +427,7 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 	if (json)
 		fputs("}\n", out);
 	fclose(out);
-	free(v);
+	free(cs.v);
 	ctl_reply(m, c, true, buf != NULL ? buf : "");
 	free(buf);
 }

@@ -22,6 +22,7 @@
 
 #include "ctl.h"
 #include "fw_apply.h"
+#include "fw_netlink.h"
 #include "fw_nft.h"
 #include "ipc.h"
 #include "log.h"
@@ -928,7 +929,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	tickets_wipe(&m.tickets);
 	/* the table stays in force: the edge stays closed while edged is
 	 * down or restarting */
-	fw_kernel_close(&m.fwk);
+	fw_nl_close(&m.fwnl);
 	free(m.fw_applied);
 	fw_dyn_free(&m.dyn);
 	log_info("stopped");

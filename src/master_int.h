@@ -92,7 +92,7 @@ struct master {
 					 * workers live */
 	struct tickets tickets;		/* TLS session ticket keys */
 	ev_timer ticket_timer;		/* rotates them */
-	struct fw_kernel *fwk;		/* libnftables, once needed */
+	struct fw_nl *fwnl;		/* nfnetlink: group changes, counters */
 	char *fw_applied;		/* the table in the kernel as we put
 					 * it there; NULL: not yet */
 	struct fw_dyn dyn;		/* dynamic groups' members */

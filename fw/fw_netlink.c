@@ -1,0 +1,536 @@
+/*
+ * fw/fw_netlink.c - set elements and counters of table inet edged, in
+ * nfnetlink messages built here (see fw_netlink.h for why).
+ *
+ * A message is a netlink header, nfnetlink's generic header (the family,
+ * NFPROTO_INET) and attributes, nested where nf_tables.h says so.  Set
+ * element changes go in a batch (NFNL_MSG_BATCH_BEGIN ... END), which
+ * nf_tables applies as one transaction; every message in it asks for an
+ * acknowledgement, and the kernel has queued them all by the time
+ * sendmsg returns, since it processes the batch in the sender's context.
+ * The counters are a dump of the table's counter objects.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* after the libc's: linux/netfilter.h would define in_addr again */
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include "fw_netlink.h"
+
+#define RBUF_SIZE	65536		/* above what a dump part can be */
+#define ELEMS_PER_MSG	1024		/* a nested attribute's length is
+					 * 16 bits: 1024 x 28 bytes fits */
+#define ANSWER_WAIT_MS	1000
+
+/* a change message of the batch, to name it in an error */
+struct sent {
+	uint32_t seq;
+	bool add;
+	char set[FW_NAME_MAX + 8];
+};
+
+struct fw_nl {
+	int fd;
+	uint32_t seq;
+	char table[FW_NAME_MAX];
+	uint8_t *buf;			/* the batch or request being built */
+	size_t len, cap;
+	struct sent *sent;		/* the batch's change messages */
+	size_t nsent, sent_cap;
+	int sndbuf;			/* what SO_SNDBUF was raised to */
+	bool oom;
+	uint8_t rbuf[RBUF_SIZE];
+};
+
+struct fw_nl *
+fw_nl_open(char *err, size_t errsize)
+{
+	struct fw_nl *nl = calloc(1, sizeof(*nl));
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 2 };
+	int one = 1;
+
+	if (nl == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_NETFILTER);
+	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa,
+	    sizeof(sa)) < 0) {
+		snprintf(err, errsize, "netfilter netlink socket: %s",
+		    strerror(errno));
+		if (nl->fd >= 0)
+			close(nl->fd);
+		free(nl);
+		return NULL;
+	}
+	/* acknowledgements without a copy of the request; a dump that
+	 * stalls must not stall the master for ever */
+	(void)setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one,
+	    sizeof(one));
+	(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	nl->seq = (uint32_t)time(NULL);
+	return nl;
+}
+
+void
+fw_nl_close(struct fw_nl **nl)
+{
+	if (*nl == NULL)
+		return;
+	close((*nl)->fd);
+	free((*nl)->buf);
+	free((*nl)->sent);
+	free(*nl);
+	*nl = NULL;
+}
+
+/* ---- building messages ---- */
+
+/* Room for n more bytes, zeroed; NULL (and oom set) out of memory. */
+static void *
+grow(struct fw_nl *nl, size_t n)
+{
+	void *p;
+
+	if (nl->oom)
+		return NULL;
+	if (nl->len + n > nl->cap) {
+		size_t cap = nl->cap ? nl->cap : 4096;
+		uint8_t *b;
+
+		while (cap < nl->len + n)
+			cap *= 2;
+		if ((b = realloc(nl->buf, cap)) == NULL) {
+			nl->oom = true;
+			return NULL;
+		}
+		nl->buf = b;
+		nl->cap = cap;
+	}
+	p = nl->buf + nl->len;
+	memset(p, 0, n);
+	nl->len += n;
+	return p;
+}
+
+/* Starts a message; its offset in the buffer. */
+static size_t
+msg_start(struct fw_nl *nl, uint16_t type, uint16_t flags, uint8_t family,
+    uint16_t res_id)
+{
+	size_t off = nl->len;
+	struct nlmsghdr *h = grow(nl, NLMSG_HDRLEN +
+	    NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+	struct nfgenmsg *g;
+
+	if (h == NULL)
+		return off;
+	h->nlmsg_type = type;
+	h->nlmsg_flags = flags;
+	h->nlmsg_seq = nl->seq++;
+	g = (struct nfgenmsg *)((uint8_t *)h + NLMSG_HDRLEN);
+	g->nfgen_family = family;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(res_id);
+	return off;
+}
+
+static void
+msg_end(struct fw_nl *nl, size_t off)
+{
+	if (!nl->oom)
+		((struct nlmsghdr *)(nl->buf + off))->nlmsg_len =
+		    (uint32_t)(nl->len - off);
+}
+
+static void
+attr_put(struct fw_nl *nl, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *a = grow(nl, NLA_HDRLEN + NLA_ALIGN(len));
+
+	if (a == NULL)
+		return;
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy((uint8_t *)a + NLA_HDRLEN, data, len);
+}
+
+static void
+attr_str(struct fw_nl *nl, uint16_t type, const char *s)
+{
+	attr_put(nl, type, s, strlen(s) + 1);
+}
+
+static size_t
+nest_start(struct fw_nl *nl, uint16_t type)
+{
+	size_t off = nl->len;
+	struct nlattr *a = grow(nl, NLA_HDRLEN);
+
+	if (a != NULL)
+		a->nla_type = type | NLA_F_NESTED;
+	return off;
+}
+
+static void
+nest_end(struct fw_nl *nl, size_t off)
+{
+	if (!nl->oom)
+		((struct nlattr *)(nl->buf + off))->nla_len =
+		    (uint16_t)(nl->len - off);
+}
+
+/* ---- the set element transaction ---- */
+
+void
+fw_nl_begin(struct fw_nl *nl, const char *table)
+{
+	size_t off;
+
+	nl->len = 0;
+	nl->nsent = 0;
+	nl->oom = false;
+	snprintf(nl->table, sizeof(nl->table), "%s", table);
+	off = msg_start(nl, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC,
+	    NFNL_SUBSYS_NFTABLES);
+	msg_end(nl, off);
+}
+
+static int
+note_sent(struct fw_nl *nl, uint32_t seq, const char *set, bool add)
+{
+	struct sent *s;
+
+	if (nl->nsent == nl->sent_cap) {
+		size_t cap = nl->sent_cap ? nl->sent_cap * 2 : 8;
+
+		if ((s = realloc(nl->sent, cap * sizeof(*s))) == NULL) {
+			nl->oom = true;
+			return -1;
+		}
+		nl->sent = s;
+		nl->sent_cap = cap;
+	}
+	s = &nl->sent[nl->nsent++];
+	s->seq = seq;
+	s->add = add;
+	snprintf(s->set, sizeof(s->set), "%s", set);
+	return 0;
+}
+
+/* One NEWSETELEM / DELSETELEM message with the elements of family among
+ * a[from..to); none (from == to) deletes them all. */
+static void
+elems_msg(struct fw_nl *nl, const char *set, bool add, int family,
+    const struct fw_prefix *a, size_t from, size_t to)
+{
+	uint16_t type = (NFNL_SUBSYS_NFTABLES << 8) |
+	    (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
+	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (add ? NLM_F_CREATE : 0);
+	size_t w = family == AF_INET ? 4 : 16;
+	uint32_t seq = nl->seq;
+	size_t off = msg_start(nl, type, flags, NFPROTO_INET, 0), list;
+
+	attr_str(nl, NFTA_SET_ELEM_LIST_TABLE, nl->table);
+	attr_str(nl, NFTA_SET_ELEM_LIST_SET, set);
+	if (to > from) {
+		list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (size_t i = from; i < to; i++) {
+			size_t el, key;
+
+			if (a[i].family != family)
+				continue;
+			el = nest_start(nl, NFTA_LIST_ELEM);
+			key = nest_start(nl, NFTA_SET_ELEM_KEY);
+			attr_put(nl, NFTA_DATA_VALUE, a[i].addr, w);
+			nest_end(nl, key);
+			nest_end(nl, el);
+		}
+		nest_end(nl, list);
+	}
+	msg_end(nl, off);
+	(void)note_sent(nl, seq, set, add);
+}
+
+int
+fw_nl_elems(struct fw_nl *nl, const char *set, bool add, int family,
+    const struct fw_prefix *a, size_t n)
+{
+	size_t count = 0, from = 0;
+
+	/* ELEMS_PER_MSG elements of the family per message */
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].family != family)
+			continue;
+		if (++count == ELEMS_PER_MSG) {
+			elems_msg(nl, set, add, family, a, from, i + 1);
+			from = i + 1;
+			count = 0;
+		}
+	}
+	if (count > 0)
+		elems_msg(nl, set, add, family, a, from, n);
+	return nl->oom ? -1 : 0;
+}
+
+int
+fw_nl_flush(struct fw_nl *nl, const char *set)
+{
+	/* a DELSETELEM without elements empties the set */
+	elems_msg(nl, set, false, AF_UNSPEC, NULL, 0, 0);
+	return nl->oom ? -1 : 0;
+}
+
+/* A batch bigger than the socket's send buffer is refused whole
+ * (EMSGSIZE): raise it, as root may beyond the system's maximum. */
+static void
+fit_sndbuf(struct fw_nl *nl)
+{
+	int want = (int)nl->len + 4096;
+
+	if (nl->len < 128 * 1024 || want <= nl->sndbuf)
+		return;
+	if (setsockopt(nl->fd, SOL_SOCKET, SO_SNDBUFFORCE, &want,
+	    sizeof(want)) < 0)
+		(void)setsockopt(nl->fd, SOL_SOCKET, SO_SNDBUF, &want,
+		    sizeof(want));
+	nl->sndbuf = want;
+}
+
+static int
+send_all(struct fw_nl *nl, char *err, size_t errsize)
+{
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	ssize_t n;
+
+	fit_sndbuf(nl);
+	do
+		n = sendto(nl->fd, nl->buf, nl->len, 0, (struct sockaddr *)&to,
+		    sizeof(to));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 || (size_t)n != nl->len) {
+		snprintf(err, errsize, "netlink send: %s", n < 0 ?
+		    strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct sent *
+sent_of(const struct fw_nl *nl, uint32_t seq)
+{
+	for (size_t i = 0; i < nl->nsent; i++)
+		if (nl->sent[i].seq == seq)
+			return &nl->sent[i];
+	return NULL;
+}
+
+/* One received datagram of answers to the batch: counts the
+ * acknowledgements; the first refusal sets *failed and err. */
+static void
+batch_answers(struct fw_nl *nl, size_t len, size_t *acked, bool *failed,
+    char *err, size_t errsize)
+{
+	for (struct nlmsghdr *h = (struct nlmsghdr *)nl->rbuf;
+	    NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+		const struct sent *s = sent_of(nl, h->nlmsg_seq);
+
+		if (h->nlmsg_type != NLMSG_ERROR || s == NULL ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			continue;
+		(*acked)++;
+		if (e->error == 0)
+			continue;
+		if (!*failed)
+			snprintf(err, errsize, "set %s: %s%s", s->set,
+			    strerror(-e->error), !s->add && e->error ==
+			    -ENOENT ? " (no such set, or an address to "
+			    "remove is not in it)" : "");
+		*failed = true;
+	}
+}
+
+int
+fw_nl_commit(struct fw_nl *nl, char *err, size_t errsize)
+{
+	size_t off, acked = 0;
+	bool failed = false;
+
+	off = msg_start(nl, NFNL_MSG_BATCH_END, NLM_F_REQUEST, AF_UNSPEC,
+	    NFNL_SUBSYS_NFTABLES);
+	msg_end(nl, off);
+	if (nl->oom) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	if (send_all(nl, err, errsize) < 0)
+		return -1;
+	while (acked < nl->nsent) {
+		ssize_t n = recv(nl->fd, nl->rbuf, sizeof(nl->rbuf),
+		    MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = { .fd = nl->fd, .events = POLLIN };
+
+			/* after a refusal the kernel may answer only it */
+			if (failed)
+				break;
+			if (poll(&p, 1, ANSWER_WAIT_MS) > 0)
+				continue;
+			snprintf(err, errsize, "no answer from the kernel");
+			return -1;
+		}
+		if (n < 0) {
+			snprintf(err, errsize, "netlink receive: %s",
+			    strerror(errno));
+			return -1;
+		}
+		batch_answers(nl, (size_t)n, &acked, &failed, err, errsize);
+	}
+	return failed ? -1 : 0;
+}
+
+/* ---- the counters ---- */
+
+/* The attributes of a message (after nfgenmsg) by type, up to max. */
+static void
+parse_attrs(const struct nlattr *a, size_t len, const struct nlattr **tb,
+    unsigned max)
+{
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	    a->nla_len <= len) {
+		unsigned type = a->nla_type & NLA_TYPE_MASK;
+		size_t step = NLA_ALIGN(a->nla_len);
+
+		if (type <= max)
+			tb[type] = a;
+		if (step >= len)
+			break;
+		len -= step;
+		a = (const struct nlattr *)((const uint8_t *)a + step);
+	}
+}
+
+static const void *
+attr_data(const struct nlattr *a)
+{
+	return (const uint8_t *)a + NLA_HDRLEN;
+}
+
+static uint64_t
+attr_u64(const struct nlattr *a)
+{
+	uint64_t v;
+
+	if (a == NULL || a->nla_len < NLA_HDRLEN + sizeof(v))
+		return 0;
+	memcpy(&v, attr_data(a), sizeof(v));
+	return be64toh(v);
+}
+
+/* One counter object of the dump. */
+static void
+counter_msg(const struct nlmsghdr *h, fw_nl_counter_fn *fn, void *arg)
+{
+	const struct nlattr *tb[NFTA_OBJ_MAX + 1], *cb[NFTA_COUNTER_MAX + 1];
+	size_t hl = NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	char name[FW_NAME_MAX + 8];
+	size_t nlen;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(hl))
+		return;
+	parse_attrs((const struct nlattr *)((const uint8_t *)NLMSG_DATA(h) +
+	    hl), h->nlmsg_len - NLMSG_LENGTH(hl), tb, NFTA_OBJ_MAX);
+	if (tb[NFTA_OBJ_NAME] == NULL || tb[NFTA_OBJ_DATA] == NULL)
+		return;
+	nlen = tb[NFTA_OBJ_NAME]->nla_len - NLA_HDRLEN;
+	snprintf(name, sizeof(name), "%.*s", (int)(nlen < sizeof(name) ?
+	    nlen : sizeof(name) - 1), (const char *)attr_data(
+	    tb[NFTA_OBJ_NAME]));
+	parse_attrs(attr_data(tb[NFTA_OBJ_DATA]), tb[NFTA_OBJ_DATA]->nla_len -
+	    NLA_HDRLEN, cb, NFTA_COUNTER_MAX);
+	fn(name, attr_u64(cb[NFTA_COUNTER_PACKETS]),
+	    attr_u64(cb[NFTA_COUNTER_BYTES]), arg);
+}
+
+/* Reads the dump's datagrams to its end: 0, or -1 with err. */
+static int
+read_dump(struct fw_nl *nl, uint32_t seq, fw_nl_counter_fn *fn, void *arg,
+    char *err, size_t errsize)
+{
+	for (;;) {
+		ssize_t n = recv(nl->fd, nl->rbuf, sizeof(nl->rbuf), 0);
+		size_t len = n > 0 ? (size_t)n : 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errsize, "netlink receive: %s",
+			    errno == EAGAIN ? "no answer from the kernel" :
+			    strerror(errno));
+			return -1;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)nl->rbuf;
+		    NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != seq)
+				continue;	/* a late answer to another */
+			if (h->nlmsg_type == NLMSG_DONE ||
+			    h->nlmsg_type == NLMSG_ERROR) {
+				/* both begin with the error number, 0 for
+				 * a dump that ended well */
+				int e = 0;
+
+				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(e)))
+					memcpy(&e, NLMSG_DATA(h), sizeof(e));
+				if (e == 0)
+					return 0;
+				snprintf(err, errsize, "%s", strerror(-e));
+				return -1;
+			}
+			counter_msg(h, fn, arg);
+		}
+	}
+}
+
+int
+fw_nl_counters(struct fw_nl *nl, const char *table, fw_nl_counter_fn *fn,
+    void *arg, char *err, size_t errsize)
+{
+	uint32_t type = htonl(NFT_OBJECT_COUNTER), seq = nl->seq;
+	size_t off;
+
+	nl->len = 0;
+	nl->oom = false;
+	off = msg_start(nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETOBJ,
+	    NLM_F_REQUEST | NLM_F_DUMP, NFPROTO_INET, 0);
+	attr_str(nl, NFTA_OBJ_TABLE, table);
+	attr_put(nl, NFTA_OBJ_TYPE, &type, sizeof(type));
+	msg_end(nl, off);
+	if (nl->oom) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	if (send_all(nl, err, errsize) < 0)
+		return -1;
+	return read_dump(nl, seq, fn, arg, err, errsize);
+}
