@@ -11,10 +11,14 @@
  * is not sent at all, so counters and conntrack-dependent state are not
  * disturbed by reloads that change something else.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "fw_apply.h"
@@ -430,4 +434,77 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 	free(cs.v);
 	ctl_reply(m, c, true, buf != NULL ? buf : "");
 	free(buf);
+}
+
+/* ---- the counters for the metrics ---- */
+
+void
+master_fw_block(struct gen *g)
+{
+	const struct fw_conf *fw = &g->conf->fw;
+	size_t len;
+	void *mem;
+	int fd;
+
+	if (!fw_active(fw))
+		return;
+	len = fw_stats_size(fw);
+	fd = memfd_create("edged-fw-counters", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)len) < 0 ||
+	    (mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0)) == MAP_FAILED) {
+		log_warn("firewall: no counters block for the metrics: %s",
+		    strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		return;
+	}
+	fw_stats_init(&g->fw_blk, mem, fw);
+	g->fw_blk_fd = fd;
+	g->fw_blk_len = len;
+}
+
+void
+master_fw_block_release(struct gen *g)
+{
+	if (g->fw_blk_fd < 0)
+		return;
+	(void)munmap(g->fw_blk.hdr, g->fw_blk_len);
+	(void)close(g->fw_blk_fd);
+	g->fw_blk_fd = -1;
+	g->fw_blk.hdr = NULL;
+}
+
+void
+master_fw_publish(struct master *m, struct gen *g)
+{
+	const struct fw_conf *fw = &g->conf->fw;
+	struct fw_stats *v = &g->fw_blk;
+	struct counters cs;
+	struct timespec now;
+	char err[1024], name[FW_NAME_MAX + 8];
+
+	if (g->fw_blk_fd < 0)
+		return;
+	if (read_counters(m, &cs, err, sizeof(err)) < 0) {
+		log_warn("firewall: cannot read the counters for the "
+		    "metrics: %s", err);
+		return;
+	}
+	for (size_t i = 0; i < v->hdr->nslots; i++) {
+		const struct counter *k;
+
+		fw_stats_counter(fw, i, name, sizeof(name));
+		k = counter_of(cs.v, cs.n, "", name);
+		atomic_store_explicit(&v->ctr[i].packets, k ? k->packets : 0,
+		    memory_order_relaxed);
+		atomic_store_explicit(&v->ctr[i].bytes, k ? k->bytes : 0,
+		    memory_order_relaxed);
+	}
+	free(cs.v);
+	clock_gettime(CLOCK_REALTIME, &now);
+	atomic_store_explicit(&v->hdr->at_ms, (uint64_t)now.tv_sec * 1000 +
+	    (uint64_t)now.tv_nsec / 1000000, memory_order_release);
+	/* last: the worker waits for this one */
+	atomic_fetch_add_explicit(&v->hdr->seq, 1, memory_order_release);
 }

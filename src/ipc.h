@@ -11,7 +11,8 @@
  *   LOG_FD (fd: virtual server arg0's access-log file)
  *   TLS_FILE_DATA*, TLS_FILE_END (slot)
  *   TICKET_KEYS (also at each rotation)
- *   START
+ *   FW_STATS (fd)
+ *   START                               FW_COUNTERS (for GET /metrics)
  *   STATS (id, json)
  *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
  *   MEMBER (op, value; "POOL MEMBER")
@@ -49,6 +50,9 @@ enum ipc_type {
 	IPC_TLS_FILE_END,		/* arg0 (lb.h); before START */
 	IPC_TICKET_KEYS,		/* arg0 keys of LB_TICKET_KEY bytes,
 					 * newest first */
+	IPC_FW_STATS,			/* fd: the firewall's counters block
+					 * (fw_stats.h), arg0 bytes */
+	IPC_FW_COUNTERS,		/* worker: refresh that block, please */
 };
 
 struct ipc_hdr {

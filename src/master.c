@@ -106,6 +106,9 @@ feed_worker(struct worker *w, const struct gen *g)
 	    (uint32_t)w->blk.len, 0, NULL, 0, w->blk.fd) < 0 ||
 	    send_tls(w->m, w, g) < 0)
 		return -1;
+	if (g->fw_blk_fd >= 0 && ipc_send(w->ipc, IPC_FW_STATS,
+	    (uint32_t)g->fw_blk_len, 0, NULL, 0, g->fw_blk_fd) < 0)
+		return -1;
 	for (size_t i = 0; i < ls->nlisteners * ls->nthreads; i++)
 		if (ipc_send(w->ipc, IPC_LISTENER, (uint32_t)(i / ls->nthreads),
 		    ls->v[i].thread, NULL, 0, ls->v[i].fd) < 0)
@@ -374,6 +377,9 @@ worker_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 	case IPC_HEALTH:
 		remember_health(m, w, &m->msg);
 		break;
+	case IPC_FW_COUNTERS:
+		master_fw_publish(m, w->gen);
+		break;
 	default:
 		log_warn("worker %d sent unknown message %u", (int)w->pid,
 		    m->msg.hdr.type);
@@ -409,6 +415,7 @@ gen_unref(struct gen *g)
 	edged_conf_free(&g->conf);
 	free(g->text);
 	free(g->fw_text);
+	master_fw_block_release(g);
 	free(g);
 }
 
@@ -453,6 +460,7 @@ gen_load(struct master *m, const struct listen_set *prev,
 	}
 	g->refs = 1;
 	g->listeners.stats.fd = -1;	/* no socket until built */
+	g->fw_blk_fd = -1;
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
 	    edged_conf_check_files(g->conf, d, &g->tls) > 0 ||
@@ -467,6 +475,7 @@ gen_load(struct master *m, const struct listen_set *prev,
 		gen_unref(g);
 		return NULL;
 	}
+	master_fw_block(g);
 	return g;
 }
 

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "fw_dyn.h"
+#include "fw_stats.h"
 #include "ipc.h"
 #include "listeners.h"
 #include "state.h"
@@ -26,6 +27,10 @@ struct gen {
 	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
 	char *fw_text;			/* its nftables table (fw_nft.h); ""
 					 * without firewall and NAT */
+	int fw_blk_fd;			/* its counters for the metrics
+					 * (fw_stats.h): a memfd, or -1 */
+	struct fw_stats fw_blk;		/* mapped */
+	size_t fw_blk_len;
 	unsigned refs;
 	ev_tstamp loaded;
 };
@@ -124,6 +129,13 @@ int master_fw_sync(struct master *m, const struct gen *g, char *err,
     size_t errsize);
 /* After a failed reload: the running generation's table again. */
 void master_fw_restore(struct master *m);
+/* g's block of firewall counters, when it has a firewall or NAT (a
+ * failure is logged: the metrics go without those figures), and its
+ * release. */
+void master_fw_block(struct gen *g);
+void master_fw_block_release(struct gen *g);
+/* A worker of g asks for fresh figures in g's block. */
+void master_fw_publish(struct master *m, struct gen *g);
 /* At start: the dynamic groups' members from g's state directory. */
 void master_fw_load_state(struct master *m, const struct gen *g);
 struct ctl_client;

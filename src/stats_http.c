@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
+#include "ipc.h"
 #include "lb_runtime.h"
 #include "stats_http.h"
 
 #define HEAD_MAX	4096
+#define FW_WAIT_MS	250
 
 /* Reads the request head (to the empty line) within a second. */
 static ssize_t
@@ -62,8 +65,56 @@ path_is(const char *head, const char *path)
 	    (head[4 + n] == ' ' || head[4 + n] == '?');
 }
 
+/* Asks the master to refresh the block and waits until it has, or
+ * FW_WAIT_MS (a master busy applying a table): older figures then. */
 static void
-answer(struct lb_runtime *rt, int c, const char *head)
+fw_refresh(const struct stats_fw *fw)
+{
+	uint64_t seq = atomic_load_explicit(&fw->view.hdr->seq,
+	    memory_order_acquire);
+	const struct timespec ms = { 0, 1000000 };
+
+	if (ipc_send(fw->ipc, IPC_FW_COUNTERS, 0, 0, NULL, 0, -1) < 0)
+		return;
+	for (int i = 0; i < FW_WAIT_MS; i++) {
+		if (atomic_load_explicit(&fw->view.hdr->seq,
+		    memory_order_acquire) != seq)
+			return;
+		(void)nanosleep(&ms, NULL);
+	}
+}
+
+/* body (the load balancer's metrics, len bytes) with the firewall's
+ * after it; body itself when there are none (or out of memory). */
+static char *
+with_fw(char *body, size_t *len, const struct stats_fw *fw)
+{
+	struct timespec now;
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (fw == NULL || fw->view.hdr == NULL || body == NULL)
+		return body;
+	fw_refresh(fw);
+	if ((f = open_memstream(&buf, &n)) == NULL)
+		return body;
+	clock_gettime(CLOCK_REALTIME, &now);
+	fwrite(body, 1, *len, f);
+	fw_metrics(f, fw->conf, &fw->view, (uint64_t)now.tv_sec * 1000 +
+	    (uint64_t)now.tv_nsec / 1000000);
+	if (fclose(f) != 0) {
+		free(buf);
+		return body;
+	}
+	free(body);
+	*len = n;
+	return buf;
+}
+
+static void
+answer(struct lb_runtime *rt, const struct stats_fw *fw, int c,
+    const char *head)
 {
 	static const char prom[] = "text/plain; version=0.0.4; "
 	    "charset=utf-8";
@@ -75,7 +126,7 @@ answer(struct lb_runtime *rt, int c, const char *head)
 		return;
 	}
 	if (path_is(head, "/metrics"))
-		body = lb_metrics(rt, &len);
+		body = with_fw(lb_metrics(rt, &len), &len, fw);
 	else if (path_is(head, "/stats"))
 		body = lb_stats(rt, true, &len);
 	else {
@@ -91,7 +142,7 @@ answer(struct lb_runtime *rt, int c, const char *head)
 }
 
 void
-stats_serve(struct lb_runtime *rt, int fd)
+stats_serve(struct lb_runtime *rt, const struct stats_fw *fw, int fd)
 {
 	struct timeval tv = { 1, 0 };
 	char head[HEAD_MAX];
@@ -101,6 +152,6 @@ stats_serve(struct lb_runtime *rt, int fd)
 		return;
 	(void)setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (read_head(c, head, sizeof(head)) > 0)
-		answer(rt, c, head);
+		answer(rt, fw, c, head);
 	(void)close(c);
 }

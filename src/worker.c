@@ -45,6 +45,9 @@ struct worker {
 	int *log_fds;			/* [nvservers]: access-log files */
 	void *shm;			/* the master's state block */
 	size_t shm_len;
+	struct stats_fw fw;		/* the firewall's counters, for the
+					 * metrics: mapped read-only */
+	size_t fw_len;
 	struct lb_tls_blob *tls;	/* [conf->lb.tls_nfiles]: the files
 					 * the master read, until the
 					 * contexts are built */
@@ -177,6 +180,28 @@ set_tickets(struct worker *w)
 
 /* The messages between the state block and START: sockets (one per
  * listener per thread), TLS files, ticket keys, edgectl changes. */
+/* FW_STATS: the firewall's counters block, which the master fills; the
+ * metrics go without them when it cannot be mapped. */
+static void
+map_fw_stats(struct worker *w)
+{
+	size_t len = w->msg.hdr.arg0;
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, w->msg.fd, 0);
+
+	(void)close(w->msg.fd);
+	if (p == MAP_FAILED || fw_stats_attach(&w->fw.view, p, len,
+	    &w->conf->fw) < 0) {
+		log_warn("the firewall's counters block is not usable; the "
+		    "metrics go without it");
+		if (p != MAP_FAILED)
+			(void)munmap(p, len);
+		return;
+	}
+	w->fw.ipc = w->ipc;
+	w->fw.conf = &w->conf->fw;
+	w->fw_len = len;
+}
+
 static int
 read_listeners(struct worker *w)
 {
@@ -206,6 +231,10 @@ read_listeners(struct worker *w)
 		}
 		if (w->msg.hdr.type == IPC_TICKET_KEYS) {
 			set_tickets(w);
+			continue;
+		}
+		if (w->msg.hdr.type == IPC_FW_STATS && w->msg.fd >= 0) {
+			map_fw_stats(w);
 			continue;
 		}
 		if (w->msg.hdr.type == IPC_STATS_LISTENER && w->msg.fd >= 0) {
@@ -373,7 +402,7 @@ serve_master(struct worker *w)
 		}
 
 		if (r > 0 && (p[1].revents & POLLIN))
-			stats_serve(w->rt, w->stats_fd);
+			stats_serve(w->rt, &w->fw, w->stats_fd);
 		/* health changes, for the master to hand to the next worker */
 		if (p[0].fd >= 0)
 			lb_runtime_health_changes(w->rt, report_health, w);
@@ -446,6 +475,8 @@ worker_main(int ipc, bool debug)
 		(void)close(w.stats_fd);
 	if (w.shm != NULL)
 		(void)munmap(w.shm, w.shm_len);
+	if (w.fw.view.hdr != NULL)
+		(void)munmap(w.fw.view.hdr, w.fw_len);
 	log_info("worker exiting");
 	return rc;
 }

@@ -12,8 +12,8 @@
 # (TCP reset; ICMP "filtered" for ping), SNAT (the server sees the
 # edge), DNAT (a port forward reaches the server with the client's
 # address), the virtual server's listener let in by the default policy's
-# side, forwarding turned on, counters (nft and edgectl show
-# firewall|nat), a dynamic group changed with edgectl taking effect on
+# side, forwarding turned on, counters (nft, edgectl show firewall|nat
+# and the metrics), a dynamic group changed with edgectl taking effect on
 # the next connection without a reload, kept across a reload that remakes
 # the table and across a restart, a table of someone else's never
 # touched, a rejected reload that leaves `nft list ruleset` as it was, a
@@ -165,6 +165,9 @@ nat {
         translate-to 10.31.2.2:80
     }
 }
+stats {
+    listen 127.0.0.1:9100
+}
 EOF
 }
 write_conf reject 1s >"$T/edged.conf"
@@ -223,6 +226,24 @@ assert_ge "show nat: to-servers used" "$(echo "$natjson" |
     json_get '[r for r in j["nat"] if r["name"] == "to-servers"][0]["packets"]')" 1
 assert_match "show firewall (text)" 'block-quarantined +drop' \
     "$(ctl show firewall)"
+
+# the same counters in the metrics, which the unprivileged worker serves
+# from the block the master fills when asked
+inE curl -sS --max-time 5 http://127.0.0.1:9100/metrics >"$T/metrics" ||
+    fail "GET /metrics failed"
+"$PY" "$IT_DIR/promcheck.py" <"$T/metrics" >"$T/samples" 2>"$T/promerr" ||
+    fail "metrics not valid exposition format: $(cat "$T/promerr")"
+metric() { grep -F "$1 " "$T/samples" | awk '{ print $2 }'; }
+web_in=$(inE nft list counter inet edged r_web-in |
+    sed -n 's/.*packets \([0-9]*\).*/\1/p')
+assert_eq "metrics: web-in packets, as the kernel counts them" "$web_in" \
+    "$(metric 'edged_firewall_rule_packets_total{action="accept",rule="web-in"}')"
+assert_ge "metrics: default policy (forward)" "$(metric \
+    'edged_firewall_default_packets_total{action="drop",direction="forward"}')" 1
+assert_ge "metrics: port-forward DNAT" "$(metric \
+    'edged_nat_rule_packets_total{rule="port-forward",type="dnat"}')" 1
+assert_match "metrics: the figures are fresh" '^0\.' \
+    "$(metric "edged_firewall_counters_age_seconds{}")"
 
 # ---- a dynamic group: the next packet, no reload ----
 applied=$(grep -c 'firewall: table inet edged applied' "$EDGED_LOG")

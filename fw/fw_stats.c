@@ -1,0 +1,148 @@
+/*
+ * fw/fw_stats.c - see fw_stats.h.
+ */
+#include <string.h>
+
+#include "fw_stats.h"
+
+static size_t
+nslots(const struct fw_conf *c)
+{
+	return c->nrules + 2 + c->nnats;
+}
+
+size_t
+fw_stats_size(const struct fw_conf *c)
+{
+	return sizeof(struct fw_stats_hdr) +
+	    nslots(c) * sizeof(struct fw_stats_ctr);
+}
+
+static void
+view(struct fw_stats *v, void *mem)
+{
+	v->hdr = mem;
+	v->ctr = (struct fw_stats_ctr *)((char *)mem + sizeof(*v->hdr));
+}
+
+void
+fw_stats_init(struct fw_stats *v, void *mem, const struct fw_conf *c)
+{
+	view(v, mem);
+	v->hdr->magic = FW_STATS_MAGIC;
+	v->hdr->nslots = (uint32_t)nslots(c);
+}
+
+int
+fw_stats_attach(struct fw_stats *v, void *mem, size_t len,
+    const struct fw_conf *c)
+{
+	const struct fw_stats_hdr *h = mem;
+
+	v->hdr = NULL;
+	v->ctr = NULL;
+	if (len != fw_stats_size(c) || h->magic != FW_STATS_MAGIC ||
+	    h->nslots != nslots(c))
+		return -1;
+	view(v, mem);
+	return 0;
+}
+
+void
+fw_stats_counter(const struct fw_conf *c, size_t i, char *buf, size_t size)
+{
+	if (i < c->nrules)
+		snprintf(buf, size, "r_%s", c->rules[i].sel.name);
+	else if (i == c->nrules)
+		snprintf(buf, size, "default_in");
+	else if (i == c->nrules + 1)
+		snprintf(buf, size, "default_fwd");
+	else
+		snprintf(buf, size, "n_%s", c->nats[i - c->nrules - 2].sel.name);
+}
+
+static const char *const action_word[] = {
+	[FW_ACCEPT] = "accept", [FW_DROP] = "drop", [FW_REJECT] = "reject",
+};
+
+/* The labels of slot i. */
+static void
+labels(const struct fw_conf *c, size_t i, char *buf, size_t size)
+{
+	if (i < c->nrules)
+		snprintf(buf, size, "rule=\"%s\",action=\"%s\"",
+		    c->rules[i].sel.name, action_word[c->rules[i].action]);
+	else if (i < c->nrules + 2)
+		snprintf(buf, size, "direction=\"%s\",action=\"%s\"",
+		    i == c->nrules ? "input" : "forward",
+		    action_word[c->default_policy]);
+	else
+		snprintf(buf, size, "rule=\"%s\",type=\"%s\"",
+		    c->nats[i - c->nrules - 2].sel.name,
+		    c->nats[i - c->nrules - 2].kind == FW_SNAT ? "snat" :
+		    "dnat");
+}
+
+struct family {
+	const char *name, *help;
+	size_t from, to;		/* slots */
+	bool bytes;
+};
+
+static void
+family(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
+    const struct family *f)
+{
+	char l[FW_NAME_MAX + 64];
+
+	if (f->from == f->to)
+		return;
+	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", f->name, f->help,
+	    f->name);
+	for (size_t i = f->from; i < f->to; i++) {
+		const struct fw_stats_ctr *k = &v->ctr[i];
+
+		labels(c, i, l, sizeof(l));
+		fprintf(out, "%s{%s} %llu\n", f->name, l, (unsigned long long)
+		    atomic_load_explicit(f->bytes ? &k->bytes : &k->packets,
+		    memory_order_relaxed));
+	}
+}
+
+void
+fw_metrics(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
+    uint64_t now_ms)
+{
+	size_t r = c->nrules, all = nslots(c);
+	const struct family fams[] = {
+		{ "edged_firewall_rule_packets_total",
+		    "Packets a firewall rule decided on.", 0, r, false },
+		{ "edged_firewall_rule_bytes_total",
+		    "Bytes of those packets.", 0, r, true },
+		{ "edged_firewall_default_packets_total",
+		    "Packets no rule matched, left to the default policy.",
+		    r, c->firewall ? r + 2 : r, false },
+		{ "edged_firewall_default_bytes_total",
+		    "Bytes of those packets.", r, c->firewall ? r + 2 : r,
+		    true },
+		{ "edged_nat_rule_packets_total",
+		    "Connections a NAT rule translated (their first packet).",
+		    r + 2, all, false },
+		{ "edged_nat_rule_bytes_total",
+		    "Bytes of those first packets.", r + 2, all, true },
+	};
+	uint64_t at;
+
+	if (v->hdr == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+		family(out, c, v, &fams[i]);
+	at = atomic_load_explicit(&v->hdr->at_ms, memory_order_acquire);
+	if (at == 0)
+		return;
+	fprintf(out, "# HELP edged_firewall_counters_age_seconds How old the "
+	    "firewall and NAT figures are.\n# TYPE "
+	    "edged_firewall_counters_age_seconds gauge\n"
+	    "edged_firewall_counters_age_seconds %.3f\n",
+	    now_ms > at ? (double)(now_ms - at) / 1000.0 : 0.0);
+}
