@@ -48,6 +48,7 @@ struct fw_nl {
 	char table[FW_NAME_MAX];
 	uint8_t *buf;			/* the batch or request being built */
 	size_t len, cap;
+	uint32_t batch_seq;		/* the batch's BATCH_BEGIN */
 	struct sent *sent;		/* the batch's change messages */
 	size_t nsent, sent_cap;
 	int sndbuf;			/* what SO_SNDBUF was raised to */
@@ -206,6 +207,7 @@ fw_nl_begin(struct fw_nl *nl, const char *table)
 	nl->nsent = 0;
 	nl->oom = false;
 	snprintf(nl->table, sizeof(nl->table), "%s", table);
+	nl->batch_seq = nl->seq;
 	off = msg_start(nl, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC,
 	    NFNL_SUBSYS_NFTABLES);
 	msg_end(nl, off);
@@ -352,17 +354,25 @@ batch_answers(struct fw_nl *nl, size_t len, size_t *acked, bool *failed,
 		const struct nlmsgerr *e = NLMSG_DATA(h);
 		const struct sent *s = sent_of(nl, h->nlmsg_seq);
 
-		if (h->nlmsg_type != NLMSG_ERROR || s == NULL ||
+		if (h->nlmsg_type != NLMSG_ERROR ||
 		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 			continue;
-		(*acked)++;
+		if (s != NULL)
+			(*acked)++;
+		/* the batch's own messages are answered only when
+		 * refused (no privilege, say) */
+		else if (h->nlmsg_seq - nl->batch_seq > nl->seq - 1 -
+		    nl->batch_seq)
+			continue;	/* not this batch's */
 		if (e->error == 0)
 			continue;
-		if (!*failed)
+		if (!*failed && s != NULL)
 			snprintf(err, errsize, "set %s: %s%s", s->set,
 			    strerror(-e->error), !s->add && e->error ==
 			    -ENOENT ? " (no such set, or an address to "
 			    "remove is not in it)" : "");
+		else if (!*failed)
+			snprintf(err, errsize, "%s", strerror(-e->error));
 		*failed = true;
 	}
 }

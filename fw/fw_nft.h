@@ -7,7 +7,8 @@
  * addresses for dynamic ones), a named counter per rule (r_NAME), per
  * NAT rule (n_NAME) and for the default policy (default_in,
  * default_fwd), and the chains filter_input, filter_forward,
- * nat_prerouting and nat_postrouting.  Nothing outside the table is
+ * nat_prerouting and nat_postrouting, with rules_1, rules_2... holding
+ * the rules both filter chains jump to.  Nothing outside the table is
  * touched.
  */
 #ifndef EDGED_FW_NFT_H
