@@ -384,6 +384,13 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 		ctl_replyf(m, c, false, "cannot read the counters: %s\n", err);
 		return;
 	}
+	if (cs.n == 0) {
+		/* a configured rule always has its counter */
+		ctl_reply(m, c, false, "cannot read the counters: table inet "
+		    FW_TABLE " is not in the kernel (removed by hand?); "
+		    "restarting edged puts it back\n");
+		return;
+	}
 	v = cs.v;
 	n = cs.n;
 	if ((out = open_memstream(&buf, &len)) == NULL) {
