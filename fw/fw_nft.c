@@ -17,8 +17,8 @@
  *   4. the default policy.
  * Rules with `destination self` go to the input chain only; the others
  * are written once, in chains both filter chains jump to (write_shared).
- * Destinations match the packet as it arrived,
- * before DNAT (`ct original`), unless the rule says match-translated.
+ * Destinations match the packet as it arrived, before DNAT (`ct
+ * original`), unless the rule says match-translated.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

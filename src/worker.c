@@ -178,8 +178,6 @@ set_tickets(struct worker *w)
 		lb_runtime_ticket_keys(w->rt, w->tickets, n);
 }
 
-/* The messages between the state block and START: sockets (one per
- * listener per thread), TLS files, ticket keys, edgectl changes. */
 /* FW_STATS: the firewall's counters block, which the master fills; the
  * metrics go without them when it cannot be mapped. */
 static void
@@ -202,6 +200,8 @@ map_fw_stats(struct worker *w)
 	w->fw_len = len;
 }
 
+/* The messages between the state block and START: sockets (one per
+ * listener per thread), TLS files, ticket keys, edgectl changes. */
 static int
 read_listeners(struct worker *w)
 {
