@@ -594,6 +594,12 @@ static const char *const action_names[] = {
 	NULL,
 };
 
+const char *
+fw_action_name(enum fw_action a)
+{
+	return action_names[a];
+}
+
 static int
 rule_action(struct conf_diag *d, const struct conf_node *n, void *obj)
 {

@@ -144,6 +144,8 @@ int fw_prefix_parse(const char *s, struct fw_prefix *out);
 void fw_prefix_fmt(char *buf, size_t size, const struct fw_prefix *p);
 /* The names of the icmp / icmpv6 types edged knows (nft's names). */
 const char *fw_icmp_type_name(enum fw_proto proto, uint16_t type);
+/* The configuration's word for action a: "accept", "drop", "reject". */
+const char *fw_action_name(enum fw_action a);
 
 static inline bool
 fw_active(const struct fw_conf *c)

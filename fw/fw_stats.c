@@ -61,21 +61,17 @@ fw_stats_counter(const struct fw_conf *c, size_t i, char *buf, size_t size)
 		snprintf(buf, size, "n_%s", c->nats[i - c->nrules - 2].sel.name);
 }
 
-static const char *const action_word[] = {
-	[FW_ACCEPT] = "accept", [FW_DROP] = "drop", [FW_REJECT] = "reject",
-};
-
 /* The labels of slot i. */
 static void
 labels(const struct fw_conf *c, size_t i, char *buf, size_t size)
 {
 	if (i < c->nrules)
 		snprintf(buf, size, "rule=\"%s\",action=\"%s\"",
-		    c->rules[i].sel.name, action_word[c->rules[i].action]);
+		    c->rules[i].sel.name, fw_action_name(c->rules[i].action));
 	else if (i < c->nrules + 2)
 		snprintf(buf, size, "direction=\"%s\",action=\"%s\"",
 		    i == c->nrules ? "input" : "forward",
-		    action_word[c->default_policy]);
+		    fw_action_name(c->default_policy));
 	else
 		snprintf(buf, size, "rule=\"%s\",type=\"%s\"",
 		    c->nats[i - c->nrules - 2].sel.name,

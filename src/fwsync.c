@@ -342,8 +342,6 @@ counter_of(const struct counter *v, size_t n, const char *prefix,
 	return n > 0 ? bsearch(&want, v, n, sizeof(*v), cmp_counter) : NULL;
 }
 
-static const char *const action_word[] = { "accept", "drop", "reject" };
-
 static void
 show_row(FILE *out, bool json, bool *first, const char *name,
     const char *what, const struct counter *k)
@@ -411,14 +409,14 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 	} else {
 		for (size_t i = 0; i < fw->nrules; i++)
 			show_row(out, json, &first, fw->rules[i].sel.name,
-			    action_word[fw->rules[i].action],
+			    fw_action_name(fw->rules[i].action),
 			    counter_of(v, n, "r_", fw->rules[i].sel.name));
 	}
 	if (!nat) {
 		const struct counter *in = counter_of(v, n, "", "default_in");
 		const struct counter *fwd = counter_of(v, n, "",
 		    "default_fwd");
-		const char *act = action_word[fw->default_policy];
+		const char *act = fw_action_name(fw->default_policy);
 
 		if (json) {
 			fprintf(out, "],\"default_policy\":{\"action\":\"%s\","
