@@ -333,12 +333,13 @@ read_counters(struct master *m, struct counters *cs, char *err,
 
 /* v sorted by read_counters */
 static const struct counter *
-counter_of(const struct counter *v, size_t n, const char *prefix,
-    const char *name)
+counter_of(const struct counter *v, size_t n, const struct fw_conf *fw,
+    size_t slot)
 {
 	struct counter want;
 
-	snprintf(want.name, sizeof(want.name), "%s%s", prefix, name);
+	/* the slots of fw_stats.h name every counter of the table */
+	fw_stats_counter(fw, slot, want.name, sizeof(want.name));
 	return n > 0 ? bsearch(&want, v, n, sizeof(*v), cmp_counter) : NULL;
 }
 
@@ -405,17 +406,17 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 		for (size_t i = 0; i < fw->nnats; i++)
 			show_row(out, json, &first, fw->nats[i].sel.name,
 			    fw->nats[i].kind == FW_SNAT ? "snat" : "dnat",
-			    counter_of(v, n, "n_", fw->nats[i].sel.name));
+			    counter_of(v, n, fw, fw->nrules + 2 + i));
 	} else {
 		for (size_t i = 0; i < fw->nrules; i++)
 			show_row(out, json, &first, fw->rules[i].sel.name,
 			    fw_action_name(fw->rules[i].action),
-			    counter_of(v, n, "r_", fw->rules[i].sel.name));
+			    counter_of(v, n, fw, i));
 	}
 	if (!nat) {
-		const struct counter *in = counter_of(v, n, "", "default_in");
-		const struct counter *fwd = counter_of(v, n, "",
-		    "default_fwd");
+		const struct counter *in = counter_of(v, n, fw, fw->nrules);
+		const struct counter *fwd = counter_of(v, n, fw,
+		    fw->nrules + 1);
 		const char *act = fw_action_name(fw->default_policy);
 
 		if (json) {
@@ -487,7 +488,7 @@ master_fw_publish(struct master *m, struct gen *g)
 	struct fw_stats *v = &g->fw_blk;
 	struct counters cs;
 	struct timespec now;
-	char err[1024], name[FW_NAME_MAX + 8];
+	char err[1024];
 
 	if (g->fw_blk_fd < 0)
 		return;
@@ -497,10 +498,8 @@ master_fw_publish(struct master *m, struct gen *g)
 		return;
 	}
 	for (size_t i = 0; i < v->hdr->nslots; i++) {
-		const struct counter *k;
+		const struct counter *k = counter_of(cs.v, cs.n, fw, i);
 
-		fw_stats_counter(fw, i, name, sizeof(name));
-		k = counter_of(cs.v, cs.n, "", name);
 		atomic_store_explicit(&v->ctr[i].packets, k ? k->packets : 0,
 		    memory_order_relaxed);
 		atomic_store_explicit(&v->ctr[i].bytes, k ? k->bytes : 0,
