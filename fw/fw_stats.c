@@ -2,6 +2,7 @@
  * fw/fw_stats.c - see fw_stats.h.
  */
 #include <string.h>
+#include <time.h>
 
 #include "fw_stats.h"
 
@@ -46,6 +47,15 @@ fw_stats_attach(struct fw_stats *v, void *mem, size_t len,
 		return -1;
 	view(v, mem);
 	return 0;
+}
+
+uint64_t
+fw_stats_clock_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 }
 
 void

@@ -55,8 +55,10 @@ int fw_stats_attach(struct fw_stats *v, void *mem, size_t len,
 void fw_stats_counter(const struct fw_conf *c, size_t i, char *buf,
     size_t size);
 
+/* CLOCK_REALTIME in ms: the clock of at_ms. */
+uint64_t fw_stats_clock_ms(void);
 /* Writes the Prometheus families of the block's figures (now_ms:
- * CLOCK_REALTIME, for their age). */
+ * fw_stats_clock_ms(), for their age). */
 void fw_metrics(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
     uint64_t now_ms);
 

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -487,7 +486,6 @@ master_fw_publish(struct master *m, struct gen *g)
 	const struct fw_conf *fw = &g->conf->fw;
 	struct fw_stats *v = &g->fw_blk;
 	struct counters cs;
-	struct timespec now;
 	char err[1024];
 
 	if (g->fw_blk_fd < 0)
@@ -506,9 +504,8 @@ master_fw_publish(struct master *m, struct gen *g)
 		    memory_order_relaxed);
 	}
 	free(cs.v);
-	clock_gettime(CLOCK_REALTIME, &now);
-	atomic_store_explicit(&v->hdr->at_ms, (uint64_t)now.tv_sec * 1000 +
-	    (uint64_t)now.tv_nsec / 1000000, memory_order_release);
+	atomic_store_explicit(&v->hdr->at_ms, fw_stats_clock_ms(),
+	    memory_order_release);
 	/* last: the worker waits for this one */
 	atomic_fetch_add_explicit(&v->hdr->seq, 1, memory_order_release);
 }

@@ -89,7 +89,6 @@ fw_refresh(const struct stats_fw *fw)
 static char *
 with_fw(char *body, size_t *len, const struct stats_fw *fw)
 {
-	struct timespec now;
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f;
@@ -99,10 +98,8 @@ with_fw(char *body, size_t *len, const struct stats_fw *fw)
 	fw_refresh(fw);
 	if ((f = open_memstream(&buf, &n)) == NULL)
 		return body;
-	clock_gettime(CLOCK_REALTIME, &now);
 	fwrite(body, 1, *len, f);
-	fw_metrics(f, fw->conf, &fw->view, (uint64_t)now.tv_sec * 1000 +
-	    (uint64_t)now.tv_nsec / 1000000);
+	fw_metrics(f, fw->conf, &fw->view, fw_stats_clock_ms());
 	if (fclose(f) != 0) {
 		free(buf);
 		return body;
