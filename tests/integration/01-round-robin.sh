@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 01-round-robin
 
-VIP=21100 B1=21101 B2=21102 B3=21103
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2)) B3=$((IT_PORT + 3))
 require_free_ports $VIP $B1 $B2 $B3
 nginx_backend b1 $B1
 nginx_backend b2 $B2

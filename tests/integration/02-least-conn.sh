@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 02-least-conn
 
-VIP=21200 B1=21201 B2=21202
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2))
 require_free_ports $VIP $B1 $B2
 # answers after ?delay=S seconds (0 by default)
 py_backend b1 $B1 slow --delay 0

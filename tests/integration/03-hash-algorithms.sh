@@ -11,8 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 03-hash-algorithms
 
-B1=21311 B2=21312 B3=21313
-V_IP=21301 V_URI=21302 V_DEPTH=21303 V_LEN=21304 V_HDR=21305 V_PARAM=21306
+B1=$((IT_PORT + 11)) B2=$((IT_PORT + 12)) B3=$((IT_PORT + 13))
+V_IP=$((IT_PORT + 1)) V_URI=$((IT_PORT + 2)) V_DEPTH=$((IT_PORT + 3)) V_LEN=$((IT_PORT + 4)) V_HDR=$((IT_PORT + 5)) V_PARAM=$((IT_PORT + 6))
 require_free_ports $B1 $B2 $B3 $V_IP $V_URI $V_DEPTH $V_LEN $V_HDR $V_PARAM
 nginx_backend b1 $B1
 nginx_backend b2 $B2

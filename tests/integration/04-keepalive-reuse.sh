@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 04-keepalive-reuse
 
-VIP=21400 B1=21401 B2=21402 V_ONE=21403 ONE=21404
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2)) V_ONE=$((IT_PORT + 3)) ONE=$((IT_PORT + 4))
 require_free_ports $VIP $B1 $B2 $V_ONE $ONE
 nginx_backend b1 $B1
 nginx_backend b2 $B2

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 05-chunked
 
-VIP_UP=21500 VIP_DOWN=21501 ECHO=21510 CHUNK=21511
+VIP_UP=$((IT_PORT + 0)) VIP_DOWN=$((IT_PORT + 1)) ECHO=$((IT_PORT + 10)) CHUNK=$((IT_PORT + 11))
 require_free_ports $VIP_UP $VIP_DOWN $ECHO $CHUNK
 py_backend echo $ECHO echo
 SIZE=3000017

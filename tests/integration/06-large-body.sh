@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 06-large-body
 
-VIP=21600 NG=21601 ECHO=21602 VIP_UP=21603
+VIP=$((IT_PORT + 0)) NG=$((IT_PORT + 1)) ECHO=$((IT_PORT + 2)) VIP_UP=$((IT_PORT + 3))
 require_free_ports $VIP $NG $ECHO $VIP_UP
 mkdir -p "$T/files"
 head -c 100M /dev/urandom >"$T/files/big.bin"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 07-websocket
 
-VIP=21700 WS=21701 V_NG=21702 NG=21703
+VIP=$((IT_PORT + 0)) WS=$((IT_PORT + 1)) V_NG=$((IT_PORT + 2)) NG=$((IT_PORT + 3))
 require_free_ports $VIP $WS $V_NG $NG
 py_backend ws $WS ws
 nginx_backend ng $NG

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 09-smuggling
 
-VIP=21900 NG=21901
+VIP=$((IT_PORT + 0)) NG=$((IT_PORT + 1))
 require_free_ports $VIP $NG
 nginx_backend ng $NG \
     'location /uri/ { add_header X-Backend ng always; return 200 "uri=$uri\n"; }'

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 10-worker-restart
 
-VIP=22000 NG=22001
+VIP=$((IT_PORT + 0)) NG=$((IT_PORT + 1))
 require_free_ports $VIP $NG
 nginx_backend ng $NG
 

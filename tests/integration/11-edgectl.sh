@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 11-edgectl
 
-VIP=22100 B1=22101 B2=22102 B3=22103
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2)) B3=$((IT_PORT + 3))
 require_free_ports $VIP $B1 $B2 $B3
 for b in b1:$B1 b2:$B2 b3:$B3; do
 	nginx_backend "${b%%:*}" "${b#*:}" \

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 12-http10-head-expect
 
-V_NG=22200 V_ECHO=22201 V_BLOB=22202 NG=22210 ECHO=22211 BLOB=22212
+V_NG=$((IT_PORT + 0)) V_ECHO=$((IT_PORT + 1)) V_BLOB=$((IT_PORT + 2)) NG=$((IT_PORT + 10)) ECHO=$((IT_PORT + 11)) BLOB=$((IT_PORT + 12))
 require_free_ports $V_NG $V_ECHO $V_BLOB $NG $ECHO $BLOB
 nginx_backend ng $NG
 py_backend echo $ECHO echo

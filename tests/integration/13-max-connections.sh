@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 13-max-connections
 
-VA=22300 VB=22301 NG=22302
+VA=$((IT_PORT + 0)) VB=$((IT_PORT + 1)) NG=$((IT_PORT + 2))
 require_free_ports $VA $VB $NG
 nginx_backend ng $NG
 

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 14-fd-exhaustion
 
-VIP=22400 NG=22401
+VIP=$((IT_PORT + 0)) NG=$((IT_PORT + 1))
 require_free_ports $VIP $NG
 nginx_backend ng $NG
 

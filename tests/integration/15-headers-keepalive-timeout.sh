@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 15-headers-keepalive-timeout
 
-VX=22500 VN=22501 NG=22502
+VX=$((IT_PORT + 0)) VN=$((IT_PORT + 1)) NG=$((IT_PORT + 2))
 require_free_ports $VX $VN $NG
 nginx_backend ng $NG '
         location /hop { add_header X-Hop server-hop always;

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 16-member-control
 
-VIP=22600 B1=22601 B2=22602
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2))
 require_free_ports $VIP $B1 $B2
 nginx_backend b1 $B1
 nginx_backend b2 $B2

@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 17-monitors
 
-VIP=22700 B1=22701 B2=22702 B3=22703 VT=22704 VQ=22705 KEEP=22706
-DEAD=22798
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2)) B3=$((IT_PORT + 3)) VT=$((IT_PORT + 4)) VQ=$((IT_PORT + 5)) KEEP=$((IT_PORT + 6))
+DEAD=$((IT_PORT + 98))
 require_free_ports $VIP $B1 $B2 $B3 $VT $VQ $KEEP $DEAD
 HEALTHY='location /healthz { return 200 "ok\n"; }'
 nginx_backend b1 $B1 "$HEALTHY"
@@ -58,7 +58,7 @@ pool t {
     algorithm round-robin
     monitor port
     member t1 127.0.0.1:$B1
-    member t3 127.0.0.1:22799
+    member t3 127.0.0.1:$((IT_PORT + 99))
 }
 virtual-server v {
     listen 127.0.0.1:$VIP

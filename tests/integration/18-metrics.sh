@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 18-metrics
 
-VIP=22800 B1=22801 B2=22802 ST=22803
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2)) ST=$((IT_PORT + 3))
 require_free_ports $VIP $B1 $B2 $ST
 nginx_backend b1 $B1 'location /missing { return 404 "no\n"; }'
 nginx_backend b2 $B2 'location /missing { return 404 "no\n"; }'

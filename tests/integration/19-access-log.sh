@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 19-access-log
 
-VT=22900 VJ=22901 NG=22902 VS=22903
+VT=$((IT_PORT + 0)) VJ=$((IT_PORT + 1)) NG=$((IT_PORT + 2)) VS=$((IT_PORT + 3))
 require_free_ports $VT $VJ $NG $VS
 nginx_backend ng $NG 'location /missing { return 404 "no\n"; }'
 

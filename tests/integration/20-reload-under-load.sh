@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 20-reload-under-load
 
-VIP=23000 VIP2=23001 VSLOW=23002 B1=23011 B2=23012 B3=23013 SLOW=23014
+VIP=$((IT_PORT + 0)) VIP2=$((IT_PORT + 1)) VSLOW=$((IT_PORT + 2)) B1=$((IT_PORT + 11)) B2=$((IT_PORT + 12)) B3=$((IT_PORT + 13)) SLOW=$((IT_PORT + 14))
 require_free_ports $VIP $VIP2 $VSLOW $B1 $B2 $B3 $SLOW
 command -v wrk >/dev/null || fail "wrk not found"
 nginx_backend b1 $B1

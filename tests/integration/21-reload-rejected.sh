@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 21-reload-rejected
 
-VIP=23100 NEWVIP=23101 B1=23111 B2=23112 B3=23113
+VIP=$((IT_PORT + 0)) NEWVIP=$((IT_PORT + 1)) B1=$((IT_PORT + 11)) B2=$((IT_PORT + 12)) B3=$((IT_PORT + 13))
 require_free_ports $VIP $NEWVIP $B1 $B2 $B3
 nginx_backend b1 $B1
 nginx_backend b2 $B2

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 22-state-kept
 
-VIP=23200 B1=23201 B2=23202 B3=23203 DEAD=23298
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2)) B3=$((IT_PORT + 3)) DEAD=$((IT_PORT + 98))
 require_free_ports $VIP $B1 $B2 $B3 $DEAD
 # answer after ?delay=S seconds (0 by default); /healthz too
 py_backend b1 $B1 slow --delay 0

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 24-upgrade
 
-VIP=23400 B1=23401 B2=23402
+VIP=$((IT_PORT + 0)) B1=$((IT_PORT + 1)) B2=$((IT_PORT + 2))
 require_free_ports $VIP $B1 $B2
 command -v wrk >/dev/null || fail "wrk not found"
 command -v ss >/dev/null || fail "ss not found"

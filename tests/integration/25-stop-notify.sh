@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 25-stop-notify
 
-VIP=23500 VSLOW=23501 NG=23511 SLOW=23512
+VIP=$((IT_PORT + 0)) VSLOW=$((IT_PORT + 1)) NG=$((IT_PORT + 11)) SLOW=$((IT_PORT + 12))
 require_free_ports $VIP $VSLOW $NG $SLOW
 nginx_backend ng $NG
 # answers "slow" after 2 s

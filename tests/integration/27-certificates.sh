@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 27-certificates
 
-VIP=23700 NG=23701
+VIP=$((IT_PORT + 0)) NG=$((IT_PORT + 1))
 require_free_ports $VIP $NG
 nginx_backend ng $NG
 

@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 28-tls-termination
 
-VIP=23800 MTLS=23801 OPT=23802 ST=23803 NG=23810 ECHO=23811
+VIP=$((IT_PORT + 0)) MTLS=$((IT_PORT + 1)) OPT=$((IT_PORT + 2)) ST=$((IT_PORT + 3)) NG=$((IT_PORT + 10)) ECHO=$((IT_PORT + 11))
 require_free_ports $VIP $MTLS $OPT $ST $NG $ECHO
 OPENSSL=${OPENSSL:-openssl}
 command -v "$OPENSSL" >/dev/null || fail "openssl not found"

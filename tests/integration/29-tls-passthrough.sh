@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 29-tls-passthrough
 
-VIP=23900 APP=23910 API=23911 WEB=23912
+VIP=$((IT_PORT + 0)) APP=$((IT_PORT + 10)) API=$((IT_PORT + 11)) WEB=$((IT_PORT + 12))
 require_free_ports $VIP $APP $API $WEB
 OPENSSL=${OPENSSL:-openssl}
 command -v "$OPENSSL" >/dev/null || fail "openssl not found"

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin 30-tls-reencrypt
 
-VIP=24000 TVIP=24001 APP=24010 PLAIN=24011
+VIP=$((IT_PORT + 0)) TVIP=$((IT_PORT + 1)) APP=$((IT_PORT + 10)) PLAIN=$((IT_PORT + 11))
 require_free_ports $VIP $TVIP $APP $PLAIN
 TLS=$IT_DIR/../conf/tls
 mkdir -p "$T/tls"

@@ -1,7 +1,7 @@
 # tests/integration/lib.sh - what every integration scenario shares.
 #
-# A scenario sources this file, calls it_begin with its name, checks
-# that its own block of ports is free, starts real programs (nginx, python backends, edged) on
+# A scenario sources this file, calls it_begin with its name (which
+# picks its block of free ports, IT_PORT), starts real programs (nginx, python backends, edged) on
 # 127.0.0.1 through the helpers below, asserts, and ends with `pass`.
 # Every process started here is recorded by pid and stopped, and the
 # scenario's temporary directory removed, by the EXIT trap: on success,
@@ -161,7 +161,7 @@ it_cleanup() {
 }
 
 # it_begin NAME: the temporary directory $T, the trap, the checks that
-# the programs exist.
+# the programs exist, the scenario's ports (it_pick_ports).
 it_begin() {
 	IT_NAME=$1
 	local p
@@ -179,6 +179,7 @@ it_begin() {
 	trap it_cleanup EXIT
 	trap 'exit 130' INT TERM HUP
 	trap 'exit 141' PIPE
+	it_pick_ports
 }
 
 # spawn LOGFILE CMD...: runs CMD in the background, recorded for cleanup;
@@ -225,6 +226,32 @@ wait_port_closed() {
 		[ "$tries" -gt 0 ] || fail "127.0.0.1:$port still accepts"
 		sleep 0.05
 	done
+}
+
+# it_pick_ports: IT_PORT, the first of the 100 ports scenario NN uses
+# (NN from its name): 21000 + 100 * NN, or, when another program holds
+# one of them, the first block of the same shape (11000 + ..., then
+# 61000 + ...) that is all free, said in the log.  Scenarios name their
+# ports as IT_PORT + k, k < 100.
+it_pick_ports() {
+	local nn=${IT_NAME%%-*} base p taken
+	case $nn in
+	[0-9][0-9]) ;;
+	*) IT_PORT=; return 0 ;;
+	esac
+	for base in 21000 11000 61000; do
+		IT_PORT=$((base + 100 * 10#$nn))
+		taken=
+		for ((p = IT_PORT; p < IT_PORT + 100; p++)); do
+			port_open "$p" && { taken=$p; break; }
+		done
+		[ -n "$taken" ] || return 0
+		it_log "port $taken is in use (by a program not ours): trying" \
+		    "another block of ports"
+	done
+	fail "no free block of 100 ports for this scenario (tried those" \
+	    "from $((21000 + 100 * 10#$nn)), $((11000 + 100 * 10#$nn)) and" \
+	    "$((61000 + 100 * 10#$nn)))"
 }
 
 # A port must be free before a scenario uses it, or its results would
