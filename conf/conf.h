@@ -48,6 +48,7 @@ struct conf_tree {
 
 struct conf_diag {
 	char **msgs;			/* formatted lines, without newline */
+	bool *warning;			/* [nmsgs]: a warning, not an error */
 	size_t nmsgs;
 	size_t cap;
 	unsigned nerrors;

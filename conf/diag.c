@@ -23,6 +23,7 @@ conf_diag_free(struct conf_diag *d)
 	for (size_t i = 0; i < d->nmsgs; i++)
 		free(d->msgs[i]);
 	free(d->msgs);
+	free(d->warning);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -91,20 +92,25 @@ format_line(const char *kind, const struct conf_pos *pos, const char *fmt,
 
 /* Keeps line (taking it) in d; drops it when out of memory. */
 static void
-diag_push(struct conf_diag *d, char *line)
+diag_push(struct conf_diag *d, char *line, bool warning)
 {
 	char **msgs;
+	bool *kinds;
 	size_t cap;
 
 	if (d->nmsgs == d->cap) {
 		cap = d->cap != 0 ? d->cap * 2 : 8;
-		if ((msgs = realloc(d->msgs, cap * sizeof(*msgs))) == NULL) {
+		if ((kinds = realloc(d->warning, cap * sizeof(*kinds))) != NULL)
+			d->warning = kinds;
+		if (kinds == NULL ||
+		    (msgs = realloc(d->msgs, cap * sizeof(*msgs))) == NULL) {
 			free(line);
 			return;
 		}
 		d->msgs = msgs;
 		d->cap = cap;
 	}
+	d->warning[d->nmsgs] = warning;
 	d->msgs[d->nmsgs++] = line;
 }
 
@@ -124,7 +130,7 @@ diag_add(struct conf_diag *d, const char *kind, const struct conf_pos *pos,
 	line = escape_controls(raw);
 	free(raw);
 	if (line != NULL)
-		diag_push(d, line);
+		diag_push(d, line, strcmp(kind, "warning") == 0);
 }
 
 void

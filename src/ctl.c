@@ -469,6 +469,8 @@ dispatch(struct master *m, struct ctl_client *c)
 	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
 	    (strcmp(words[1], "firewall") == 0 || strcmp(words[1], "nat") == 0))
 		master_fw_show(m, c, json, words[1][0] == 'n');
+	else if (n >= 1 && strcmp(words[0], "firewall") == 0)
+		master_fw_cmd(m, c, words, n);
 	else if (n > 6)
 		ctl_reply(m, c, false, "too many words in the command\n");
 	else if (n >= 1 && strcmp(words[0], "status") == 0)

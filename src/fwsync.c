@@ -509,3 +509,11 @@ master_fw_publish(struct master *m, struct gen *g)
 	/* last: the worker waits for this one */
 	atomic_fetch_add_explicit(&v->hdr->seq, 1, memory_order_release);
 }
+
+void
+master_fw_cmd(struct master *m, struct ctl_client *c, char **words, size_t n)
+{
+	(void)words;
+	(void)n;
+	ctl_reply(m, c, false, "usage: firewall flush\n");
+}

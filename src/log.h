@@ -16,6 +16,11 @@ bool log_debug_enabled(void);
 void log_msg(enum log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+struct conf_diag;
+/* Each error and warning of a configuration, one log line each, at its
+ * level: what journald must file as an error is one. */
+void log_conf_diag(const struct conf_diag *d);
+
 #define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -19,13 +19,11 @@
 #include "master.h"
 #include "worker.h"
 
-#define DEFAULT_CONF	"/etc/edged/edged.conf"
-
 static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: edged [-d] [-t | -T | -n] [-c FILE]\n"
-	    "  -c FILE  configuration (default " DEFAULT_CONF ")\n"
+	    "  -c FILE  configuration (default " EDGED_DEFAULT_CONF ")\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -T       print the configuration in normal form and exit\n"
 	    "  -n       print the nftables table the firewall and NAT compile "
@@ -66,7 +64,7 @@ check(const char *path, int mode)
 int
 main(int argc, char **argv)
 {
-	const char *path = DEFAULT_CONF;
+	const char *path = EDGED_DEFAULT_CONF;
 	bool debug = false;
 	int mode = 0, opt, upgrade_fd = -1;
 

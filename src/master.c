@@ -630,7 +630,7 @@ master_reload(struct master *m, struct ctl_client *client)
 	g = gen_load(m, &m->gen->listeners, &d);
 	if (g == NULL) {
 		text = diag_text(&d);
-		conf_diag_print(&d, stderr);
+		log_conf_diag(&d);
 		log_err("configuration %s has errors, not reloading", m->path);
 		if (client != NULL)
 			ctl_reply(m, client, false, text ? text : "errors\n");
@@ -639,7 +639,7 @@ master_reload(struct master *m, struct ctl_client *client)
 		notify("READY=1\nSTATUS=serving; the last reload was rejected");
 		return -1;
 	}
-	conf_diag_print(&d, stderr);	/* warnings: an expired certificate */
+	log_conf_diag(&d);	/* warnings: an expired certificate */
 	conf_diag_free(&d);
 	if (master_fw_sync(m, g, fwerr, sizeof(fwerr)) < 0) {
 		log_err("reload: the kernel refused the firewall: %s; the "
@@ -666,11 +666,13 @@ master_reload(struct master *m, struct ctl_client *client)
 
 /* Each client connection may hold a backend connection too; the worker
  * inherits this limit.  Root may raise the hard limit; others get what
- * the hard limit allows, and accept backs off when it runs out. */
+ * the hard limit allows, and accept backs off when it runs out.  Without
+ * a virtual server there is nothing to accept, and nothing to say. */
 static void
-raise_fd_limit(uint64_t max_connections)
+raise_fd_limit(const struct edged_conf *c)
 {
-	uint64_t want = 2 * max_connections + 1024;
+	uint64_t maxconn = c->core.max_connections;
+	uint64_t want = 2 * maxconn + 1024;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
@@ -681,11 +683,14 @@ raise_fd_limit(uint64_t max_connections)
 		return;
 	if (rl.rlim_max < want)
 		rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
-		log_warn("file descriptor limit %llu is below what "
-		    "max-connections %llu needs (%llu)",
-		    (unsigned long long)rl.rlim_cur,
-		    (unsigned long long)max_connections,
+	if ((setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want) &&
+	    c->lb.nvservers > 0)
+		log_warn("file descriptor limit %llu is below the %llu that "
+		    "max-connections %llu needs: raise it (LimitNOFILE=%llu "
+		    "in the systemd unit, or ulimit -n %llu before starting "
+		    "edged) or lower max-connections",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)want,
+		    (unsigned long long)maxconn, (unsigned long long)want,
 		    (unsigned long long)want);
 }
 
@@ -889,7 +894,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 		return 1;
 	conf_diag_init(&d);
 	m.gen = gen_load(&m, u ? &u->old : NULL, &d);
-	conf_diag_print(&d, stderr);
+	log_conf_diag(&d);
 	conf_diag_free(&d);
 	if (m.gen == NULL) {
 		log_err("configuration %s has errors; not starting", path);
@@ -908,7 +913,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 			return 1;
 		}
 	}
-	raise_fd_limit(m.gen->conf->core.max_connections);
+	raise_fd_limit(m.gen->conf);
 	if (u == NULL && tickets_rotate(&m.tickets) < 0) {
 		log_err("cannot make a TLS ticket key: no randomness");
 		return 1;

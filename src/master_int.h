@@ -143,6 +143,9 @@ struct ctl_client;
  * them) */
 void master_group_cmd(struct master *m, struct ctl_client *c, char **words,
     size_t n);
+/* edgectl firewall ... (words as the control line has them) */
+void master_fw_cmd(struct master *m, struct ctl_client *c, char **words,
+    size_t n);
 /* edgectl show firewall|nat [json] */
 void master_fw_show(struct master *m, struct ctl_client *c, bool json,
     bool nat);

@@ -89,7 +89,7 @@ read_config(struct worker *w)
 	conf_diag_init(&d);
 	w->conf = edged_conf_load("(from master)", text ? text : "", len, &d);
 	if (w->conf == NULL)
-		conf_diag_print(&d, stderr);
+		log_conf_diag(&d);
 	conf_diag_free(&d);
 	free(text);
 	return w->conf ? 0 : fail(w, "configuration from master rejected");

@@ -15,8 +15,23 @@ one_pool_conf $VIP none ng $NG >"$T/edged.conf"
 # worker inherits them.
 limit=40
 EDGED_WRAP="prlimit --nofile=$limit:$limit" edged_start "$T/edged.conf" $VIP
-assert_match "edged warned that the limit is too low" \
-    'file descriptor limit 40 is below' "$(cat "$T/edged.log")"
+assert_match "edged warned that the limit is too low, and what to do" \
+    '<4>warning: .*file descriptor limit 40 is below .*LimitNOFILE=[0-9]+ in the systemd unit, or ulimit -n [0-9]+' \
+    "$(cat "$T/edged.log")"
+# a file without a virtual server has nothing to accept: no warning
+printf 'global { control-socket %s; }\n' "$T/novs.sock" >"$T/novs.conf"
+prlimit --nofile=$limit:$limit "$EDGED" -c "$T/novs.conf" >"$T/novs.log" 2>&1 &
+novs=$!
+IT_PIDS+=("$novs")
+for _ in $(seq 100); do
+	grep -q 'is serving' "$T/novs.log" && break
+	sleep 0.05
+done
+assert_match "without virtual servers: edged serves" 'is serving' \
+    "$(cat "$T/novs.log")"
+assert_no_match "without virtual servers: no descriptor warning" \
+    'file descriptor limit' "$(cat "$T/novs.log")"
+stop_pid "$novs"
 assert_eq "served before" 200 "$(status_of "http://127.0.0.1:$VIP/")"
 worker=$(edged_worker_pid)
 assert_eq "the worker's limit" $limit \

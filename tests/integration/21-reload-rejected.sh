@@ -125,9 +125,13 @@ hup=$(tail -n +$((before + 1)) "$EDGED_LOG")
 assert_match "SIGHUP: logged" 'SIGHUP: reloading' "$hup"
 assert_match "SIGHUP: logged as refused" \
     "configuration $F has errors, not reloading" "$hup"
-assert_match "SIGHUP: unknown directive at $P_DIRECTIVE" "$E_DIRECTIVE" "$hup"
-assert_match "SIGHUP: bad port at $P_PORT" "$E_PORT" "$hup"
-assert_match "SIGHUP: unknown pool at $P_POOL" "$E_POOL" "$hup"
+# each error a log line of its own at error priority, as journald files
+# them: "<3>error: edged master[PID]: FILE:LINE:COL: error: ..."
+L="^<3>error: edged master\\[$EDGED_PID\\]: "
+assert_match "SIGHUP: unknown directive at $P_DIRECTIVE" "$L${E_DIRECTIVE#^}" \
+    "$hup"
+assert_match "SIGHUP: bad port at $P_PORT" "$L${E_PORT#^}" "$hup"
+assert_match "SIGHUP: unknown pool at $P_POOL" "$L${E_POOL#^}" "$hup"
 sleep 0.3			# a worker it would have started: ready by now
 old_in_force "after SIGHUP"
 assert_eq "workers (children of the master)" "$WPID" \

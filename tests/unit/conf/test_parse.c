@@ -388,7 +388,8 @@ test_include_errors(void **state)
 	conf_diag_init(&d);
 	assert_non_null(t = conf_parse_file(path, &d));
 	assert_int_equal(d.nerrors, 7);
-	check_errors(&(struct conf_diag){ d.msgs, 5, 5, 5 }, errs, 5);
+	check_errors(&(struct conf_diag){ .msgs = d.msgs, .nmsgs = 5,
+	    .cap = 5, .nerrors = 5 }, errs, 5);
 	snprintf(e[0], sizeof(e[0]), "%s/broken.conf:1:3: error: block "
 	    "opened here is never closed", s.dir);
 	assert_string_equal(d.msgs[5], e[0]);
