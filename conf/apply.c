@@ -24,9 +24,11 @@ report_unknown(struct conf_diag *d, const struct conf_node *n,
     const char *context, const struct conf_directive *table, size_t ntable)
 {
 	const char **names;
-	char hint[128] = "";
+	char hint[256] = "";
 
-	if ((names = calloc(ntable + 1, sizeof(*names))) != NULL) {
+	/* An exact HAProxy word is no typo: its translation wins. */
+	if (conf_haproxy_directive(n, context, hint, sizeof(hint)) == NULL &&
+	    (names = calloc(ntable + 1, sizeof(*names))) != NULL) {
 		for (size_t i = 0; i < ntable; i++)
 			names[i] = table[i].name;
 		conf_hint(n->args[0], names, ntable, hint, sizeof(hint));
@@ -127,6 +129,32 @@ conf_apply(struct conf_diag *d, const struct conf_node *block,
 	for (size_t i = 0; i < block->nchildren; i++)
 		apply_one(d, &block->children[i], context, table, ntable, obj);
 	return d->nerrors - before;
+}
+
+/* Whether a statement of block starts with name. */
+static bool
+block_has(const struct conf_node *block, const char *name)
+{
+	for (size_t i = 0; i < block->nchildren; i++)
+		if (strcmp(block->children[i].args[0], name) == 0)
+			return true;
+	return false;
+}
+
+unsigned
+conf_require(struct conf_diag *d, const struct conf_node *n,
+    const char *what, const char *const *names)
+{
+	const struct conf_pos *pos = n->nargs > 1 ? &n->argpos[1] : &n->pos;
+	unsigned errors = 0;
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		if (block_has(n, names[i]))
+			continue;
+		conf_error(d, pos, "%s has no '%s'", what, names[i]);
+		errors++;
+	}
+	return errors;
 }
 
 void *

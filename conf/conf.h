@@ -122,6 +122,16 @@ unsigned conf_apply(struct conf_diag *d, const struct conf_node *block,
  */
 void *conf_push(void *arr, size_t *n, size_t sz);
 
+/*
+ * Reports, at the name of block n (its word 1, else its directive), each
+ * of names (NULL-terminated) that no statement of the block starts with:
+ * "WHAT has no 'NAME'".  A statement that is there but wrong has its own
+ * error where it stands, so it is not reported again as missing.  Returns
+ * the number of errors added.
+ */
+unsigned conf_require(struct conf_diag *d, const struct conf_node *n,
+    const char *what, const char *const *names);
+
 /* ---- values: each returns 0, or -1 after adding an error naming the
  * directive (n->args[0]), the word and what was expected ---- */
 
@@ -141,8 +151,18 @@ int conf_get_name(struct conf_diag *d, const struct conf_node *n, size_t i,
  * choice for a misspelt word. */
 int conf_get_keyword(struct conf_diag *d, const struct conf_node *n,
     size_t i, const char *const *choices, unsigned *out);
+/* An option word i of a statement such as `member NAME ADDR weight 2`:
+ * one of names (NULL-terminated), whose index it stores; else "unknown
+ * option 'X' for 'member'" with the options, and a hint. */
+int conf_get_option(struct conf_diag *d, const struct conf_node *n,
+    size_t i, const char *const *names, unsigned *out);
+/* The number after an option: word i, named in errors by the option
+ * word before it ("'weight' expects a number from 1 to 256"). */
+int conf_get_option_uint(struct conf_diag *d, const struct conf_node *n,
+    size_t i, uint64_t min, uint64_t max, uint64_t *out);
 /* "192.0.2.1:80", "[2001:db8::1]:80", "*:80" (any IPv4), "[::]:80".
- * The port is required and 1..65535. */
+ * The port is required and 1..65535; a port alone ("8080", ":8080")
+ * is told to need an address. */
 int conf_get_sockaddr(struct conf_diag *d, const struct conf_node *n,
     size_t i, struct sockaddr_storage *out, socklen_t *outlen);
 
@@ -157,6 +177,23 @@ const char *conf_did_you_mean(const char *word, const char *const *cands,
  * buf (64 bytes are always enough for names); returns buf. */
 const char *conf_hint(const char *word, const char *const *cands,
     size_t ncands, char *buf, size_t size);
+
+/*
+ * HAProxy's words for what edged calls otherwise (conf/haproxy.c): the
+ * end of an error message about an unknown word, such as "; edged calls
+ * it 'member' (HAProxy's 'server')", written into buf (256 bytes are
+ * enough), or NULL when the word is not one of them.  Callers say this
+ * instead of "did you mean": the word is exact, not a typo.
+ *
+ * conf_haproxy_directive: the unknown directive n->args[0], met in
+ * context ("pool web"; "top level" also looks up HAProxy's sections).
+ * conf_haproxy_value: word i of n, an unknown keyword value of the
+ * directive n->args[0] (an algorithm, a TLS version, a member option).
+ */
+const char *conf_haproxy_directive(const struct conf_node *n,
+    const char *context, char *buf, size_t size);
+const char *conf_haproxy_value(const struct conf_node *n, size_t i,
+    char *buf, size_t size);
 
 /* ---- normal forms, used by the printer (-T) ---- */
 

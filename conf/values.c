@@ -113,10 +113,11 @@ fmt_decimal(char *buf, size_t size, uint64_t v)
 }
 
 /* "'workers' expects a number from 1 to 256, got '300'", with the bounds
- * written by fmt in their normal form. */
+ * written by fmt in their normal form; name is the directive or option
+ * the word i belongs to. */
 static void
 report_range(struct conf_diag *d, const struct conf_node *n, size_t i,
-    const char *what, uint64_t min, uint64_t max,
+    const char *name, const char *what, uint64_t min, uint64_t max,
     void (*fmt)(char *, size_t, uint64_t))
 {
 	char lo[32], hi[32];
@@ -125,18 +126,19 @@ report_range(struct conf_diag *d, const struct conf_node *n, size_t i,
 	fmt(hi, sizeof(hi), max);
 	if (max == UINT64_MAX && min == 0)
 		conf_error(d, &n->argpos[i], "'%s' expects %s, got '%s'",
-		    n->args[0], what, n->args[i]);
+		    name, what, n->args[i]);
 	else if (max == UINT64_MAX)
 		conf_error(d, &n->argpos[i], "'%s' expects %s of at least %s, "
-		    "got '%s'", n->args[0], what, lo, n->args[i]);
+		    "got '%s'", name, what, lo, n->args[i]);
 	else
 		conf_error(d, &n->argpos[i], "'%s' expects %s from %s to %s, "
-		    "got '%s'", n->args[0], what, lo, hi, n->args[i]);
+		    "got '%s'", name, what, lo, hi, n->args[i]);
 }
 
-int
-conf_get_uint(struct conf_diag *d, const struct conf_node *n, size_t i,
-    uint64_t min, uint64_t max, uint64_t *out)
+/* Word i as a number in [min, max]; errors name it as name's. */
+static int
+get_uint(struct conf_diag *d, const struct conf_node *n, size_t i,
+    const char *name, uint64_t min, uint64_t max, uint64_t *out)
 {
 	const char *w;
 	uint64_t v;
@@ -147,11 +149,27 @@ conf_get_uint(struct conf_diag *d, const struct conf_node *n, size_t i,
 		return -1;
 	k = read_digits(w, &v, &over);
 	if (k == 0 || w[k] != '\0' || over || v < min || v > max) {
-		report_range(d, n, i, "a number", min, max, fmt_decimal);
+		report_range(d, n, i, name, "a number", min, max, fmt_decimal);
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+int
+conf_get_uint(struct conf_diag *d, const struct conf_node *n, size_t i,
+    uint64_t min, uint64_t max, uint64_t *out)
+{
+	return get_uint(d, n, i, n->args[0], min, max, out);
+}
+
+int
+conf_get_option_uint(struct conf_diag *d, const struct conf_node *n,
+    size_t i, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *name = i > 1 && i < n->nargs ? n->args[i - 1] : n->args[0];
+
+	return get_uint(d, n, i, name, min, max, out);
 }
 
 int
@@ -184,7 +202,7 @@ conf_get_duration(struct conf_diag *d, const struct conf_node *n,
 		return -1;
 	}
 	if (v < min_ms || v > max_ms) {
-		report_range(d, n, i, "a duration", min_ms, max_ms,
+		report_range(d, n, i, n->args[0], "a duration", min_ms, max_ms,
 		    conf_fmt_duration);
 		return -1;
 	}
@@ -218,7 +236,8 @@ conf_get_size(struct conf_diag *d, const struct conf_node *n, size_t i,
 		return -1;
 	}
 	if (v < min || v > max) {
-		report_range(d, n, i, "a size", min, max, conf_fmt_size);
+		report_range(d, n, i, n->args[0], "a size", min, max,
+		    conf_fmt_size);
 		return -1;
 	}
 	*out = v;
@@ -318,27 +337,77 @@ join_choices(const char *const *choices, size_t nchoices)
 	return list;
 }
 
+/* Finds word in choices: 0 with its index in *out, else -1 with the
+ * number of choices in *out. */
+static int
+find_choice(const char *w, const char *const *choices, unsigned *out)
+{
+	unsigned k;
+
+	for (k = 0; choices[k] != NULL; k++) {
+		if (strcmp(w, choices[k]) == 0) {
+			*out = k;
+			return 0;
+		}
+	}
+	*out = k;
+	return -1;
+}
+
+/* The end of a message about the unknown word i: HAProxy's translation
+ * when it is one of HAProxy's words, else "did you mean". */
+static const char *
+value_hint(const struct conf_node *n, size_t i, const char *const *choices,
+    size_t nchoices, char *buf, size_t size)
+{
+	if (conf_haproxy_value(n, i, buf, size) != NULL)
+		return buf;
+	return conf_hint(n->args[i], choices, nchoices, buf, size);
+}
+
 int
 conf_get_keyword(struct conf_diag *d, const struct conf_node *n,
     size_t i, const char *const *choices, unsigned *out)
 {
 	const char *w;
-	char hint[128];
-	size_t k;
+	char hint[256];
+	unsigned k;
 	char *list;
 
 	if ((w = word_at(d, n, i)) == NULL)
 		return -1;
-	for (k = 0; choices[k] != NULL; k++) {
-		if (strcmp(w, choices[k]) == 0) {
-			*out = (unsigned)k;
-			return 0;
-		}
+	if (find_choice(w, choices, &k) == 0) {
+		*out = k;
+		return 0;
 	}
-	conf_hint(w, choices, k, hint, sizeof(hint));
+	value_hint(n, i, choices, k, hint, sizeof(hint));
 	list = join_choices(choices, k);
 	conf_error(d, &n->argpos[i], "'%s' expects one of %s; got '%s'%s",
 	    n->args[0], list != NULL ? list : "(out of memory)", w, hint);
+	free(list);
+	return -1;
+}
+
+int
+conf_get_option(struct conf_diag *d, const struct conf_node *n, size_t i,
+    const char *const *names, unsigned *out)
+{
+	const char *w;
+	char hint[256];
+	unsigned k;
+	char *list;
+
+	if ((w = word_at(d, n, i)) == NULL)
+		return -1;
+	if (find_choice(w, names, &k) == 0) {
+		*out = k;
+		return 0;
+	}
+	value_hint(n, i, names, k, hint, sizeof(hint));
+	list = join_choices(names, k);
+	conf_error(d, &n->argpos[i], "unknown option '%s' for '%s' (options: "
+	    "%s)%s", w, n->args[0], list != NULL ? list : "(out of memory)",
+	    hint);
 	free(list);
 	return -1;
 }
@@ -366,6 +435,7 @@ enum addr_err {
 	ADDR_BAD,
 	ADDR_NO_PORT,
 	ADDR_BAD_PORT,
+	ADDR_PORT_ALONE,		/* "8080" or ":8080" */
 };
 
 /*
@@ -406,10 +476,14 @@ parse_sockaddr(const char *w, struct sockaddr_storage *ss, socklen_t *len)
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	char buf[INET6_ADDRSTRLEN + 16], *host, *port;
 	enum addr_err err;
+	in_port_t alone;
 	int family;
 
 	if (strlen(w) >= sizeof(buf))
 		return ADDR_BAD;
+	/* HAProxy's "bind :80"; or the address simply forgotten. */
+	if (parse_port(w + (w[0] == ':'), &alone) == 0)
+		return ADDR_PORT_ALONE;
 	memcpy(buf, w, strlen(w) + 1);
 	if ((err = split_host_port(buf, &host, &port, &family)) != ADDR_OK)
 		return err;
@@ -449,6 +523,12 @@ conf_get_sockaddr(struct conf_diag *d, const struct conf_node *n,
 	case ADDR_NO_PORT:
 		conf_error(d, &n->argpos[i], "bad address '%s' for '%s': "
 		    "missing port; expected " ADDRESS_FORMS, w, n->args[0]);
+		return -1;
+	case ADDR_PORT_ALONE:
+		port = w + (w[0] == ':');
+		conf_error(d, &n->argpos[i], "bad address '%s' for '%s': an "
+		    "address is missing before the port; did you mean "
+		    "'127.0.0.1:%s'?", w, n->args[0], port);
 		return -1;
 	case ADDR_BAD_PORT:
 		port = strrchr(w, ':') + 1;

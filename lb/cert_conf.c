@@ -20,10 +20,13 @@
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* pos is set even when the path is bad: the statement is there, and
+ * lb_cert_check must not call it missing as well. */
 static int
 set_path(struct conf_diag *d, const struct conf_node *n, char *out,
     size_t size, struct conf_pos *pos)
 {
+	*pos = n->argpos[1];
 	return lb_conf_get_word(d, n, "a file path", out, size, pos);
 }
 
@@ -83,12 +86,12 @@ lb_cert_check(const struct lb_cert_conf *c, struct conf_diag *d)
 {
 	unsigned errors = 0;
 
-	if (c->cert[0] == '\0') {
+	if (c->cert_pos.file == NULL) {
 		conf_error(d, &c->pos, "certificate %s has no 'cert FILE'",
 		    c->name);
 		errors++;
 	}
-	if (c->key[0] == '\0') {
+	if (c->key_pos.file == NULL) {
 		conf_error(d, &c->pos, "certificate %s has no 'key FILE'",
 		    c->name);
 		errors++;

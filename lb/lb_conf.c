@@ -170,14 +170,14 @@ set_uri_options(struct conf_diag *d, const struct conf_node *n,
 		unsigned o;
 		uint64_t v;
 
-		if (conf_get_keyword(d, n, i, opts, &o) < 0)
+		if (conf_get_option(d, n, i, opts, &o) < 0)
 			return -1;
 		if (i + 1 >= n->nargs) {
 			conf_error(d, &n->argpos[i], "'algorithm uri %s' "
 			    "expects a number after it", opts[o]);
 			return -1;
 		}
-		if (conf_get_uint(d, n, i + 1, 1, 4096, &v) < 0)
+		if (conf_get_option_uint(d, n, i + 1, 1, 4096, &v) < 0)
 			return -1;
 		if (o == 0)
 			p->uri_length = (unsigned)v;
@@ -224,37 +224,62 @@ set_algorithm(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
+static void
+member_weight(struct lb_member_conf *m, uint64_t v)
+{
+	m->weight = (unsigned)v;
+}
+
+static void
+member_backup(struct lb_member_conf *m, uint64_t v)
+{
+	(void)v;
+	m->backup = true;
+}
+
+static void
+member_monitor_port(struct lb_member_conf *m, uint64_t v)
+{
+	m->monitor_port = (unsigned)v;
+}
+
+/* The options after a member's address: a flag, or a word and a number
+ * from 1 to max. */
+static const struct member_option {
+	const char *name;
+	uint64_t max;			/* 0: a flag without a number */
+	void (*set)(struct lb_member_conf *, uint64_t);
+} member_options[] = {
+	{ "weight", 256, member_weight },
+	{ "backup", 0, member_backup },
+	{ "monitor-port", 65535, member_monitor_port },
+};
+
 /* member NAME ADDR [weight N] [backup] [monitor-port N] */
 static int
 set_member_options(struct conf_diag *d, const struct conf_node *n,
     struct lb_member_conf *m)
 {
-	static const char *const opts[] = { "weight", "backup",
+	static const char *const names[] = { "weight", "backup",
 	    "monitor-port", NULL };
-	static const uint64_t max[] = { 256, 0, 65535 };
+	const struct member_option *opt;
+	unsigned o;
+	uint64_t v = 0;
 
 	for (size_t i = 3; i < n->nargs; i++) {
-		unsigned o;
-		uint64_t v;
-
-		if (conf_get_keyword(d, n, i, opts, &o) < 0)
+		if (conf_get_option(d, n, i, names, &o) < 0)
 			return -1;
-		if (o == 1) {
-			m->backup = true;
-			continue;
-		}
-		if (i + 1 >= n->nargs) {
+		opt = &member_options[o];
+		if (opt->max > 0 && i + 1 >= n->nargs) {
 			conf_error(d, &n->argpos[i], "'%s' in member %s "
-			    "expects a number from 1 to %llu", opts[o],
-			    m->name, (unsigned long long)max[o]);
+			    "expects a number from 1 to %llu after it",
+			    opt->name, m->name, (unsigned long long)opt->max);
 			return -1;
 		}
-		if (conf_get_uint(d, n, ++i, 1, max[o], &v) < 0)
+		if (opt->max > 0 &&
+		    conf_get_option_uint(d, n, ++i, 1, opt->max, &v) < 0)
 			return -1;
-		if (o == 0)
-			m->weight = (unsigned)v;
-		else
-			m->monitor_port = (unsigned)v;
+		opt->set(m, v);
 	}
 	return 0;
 }
@@ -327,12 +352,18 @@ static const struct conf_directive pool_rows[] = {
 	{ "tls", 0, 0, CONF_NEEDS_BLOCK, lb_pool_tls, "tls { }" },
 };
 
+/* What a pool cannot do without.  Checked against the statements
+ * written, not the members that parsed: a bad member has its own error,
+ * and is not missing too. */
+static const char *const pool_required[] = { "member", NULL };
+
 static int
 set_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_conf *c = obj;
 	struct lb_pool_conf *p;
 	char name[LB_NAME_MAX], ctx[LB_NAME_MAX + 8];
+	unsigned errors;
 
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
@@ -344,8 +375,9 @@ set_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "pool %s", name);
-	return conf_apply(d, n, ctx, pool_rows, ARRAY_LEN(pool_rows), p) ?
-	    -1 : 0;
+	errors = conf_apply(d, n, ctx, pool_rows, ARRAY_LEN(pool_rows), p);
+	errors += conf_require(d, n, ctx, pool_required);
+	return errors ? -1 : 0;
 }
 
 /* ---- virtual-server ---- */
@@ -424,12 +456,17 @@ static const struct conf_directive vs_rows[] = {
 	    "max-connections N" },
 };
 
+/* As for pools: "has no 'listen'" only when no listen is written. */
+static const char *const vs_required[] = { "listen", "profile",
+    "default-pool", NULL };
+
 static int
 set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_conf *c = obj;
 	struct lb_vs_conf *vs;
 	char name[LB_NAME_MAX], ctx[LB_NAME_MAX + 16];
+	unsigned errors;
 
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
@@ -441,8 +478,9 @@ set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
 	memcpy(vs->name, name, sizeof(name));
 	vs->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "virtual-server %s", name);
-	return conf_apply(d, n, ctx, vs_rows, ARRAY_LEN(vs_rows), vs) ?
-	    -1 : 0;
+	errors = conf_apply(d, n, ctx, vs_rows, ARRAY_LEN(vs_rows), vs);
+	errors += conf_require(d, n, ctx, vs_required);
+	return errors ? -1 : 0;
 }
 
 /* ---- stats ---- */

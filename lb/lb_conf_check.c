@@ -44,25 +44,18 @@ lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
 	return n;
 }
 
+/* A name left empty was missing or bad, and said so when it was read
+ * (set_vs): only the names that were read are looked up. */
 static unsigned
 resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 {
 	unsigned before = d->nerrors;
 
-	if (vs->nlistens == 0)
-		conf_error(d, &vs->pos, "virtual-server %s has no 'listen'",
-		    vs->name);
-	if (vs->profile[0] == '\0')
-		conf_error(d, &vs->pos, "virtual-server %s has no 'profile'",
-		    vs->name);
-	else
+	if (vs->profile[0] != '\0')
 		vs->profile_idx = lb_conf_ref(d, &vs->profile_pos,
 		    "application-profile", vs->profile, c->profiles,
 		    c->nprofiles, sizeof(*c->profiles));
-	if (vs->default_pool[0] == '\0')
-		conf_error(d, &vs->pos, "virtual-server %s has no "
-		    "'default-pool'", vs->name);
-	else
+	if (vs->default_pool[0] != '\0')
 		vs->pool_idx = lb_conf_ref(d, &vs->pool_pos, "pool",
 		    vs->default_pool, c->pools, c->npools, sizeof(*c->pools));
 	return d->nerrors - before;
@@ -138,10 +131,6 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	for (size_t i = 0; i < c->npools; i++) {
 		struct lb_pool_conf *p = &c->pools[i];
 
-		if (p->nmembers == 0) {
-			conf_error(d, &p->pos, "pool %s has no member", p->name);
-			errors++;
-		}
 		if (p->monitor[0] != '\0' && (p->monitor_idx = lb_conf_ref(
 		    d, &p->monitor_pos, "monitor", p->monitor, c->monitors,
 		    c->nmonitors, sizeof(*c->monitors))) == c->nmonitors)

@@ -181,13 +181,16 @@ unknown_top(struct conf_diag *d, const struct conf_node *n)
 {
 	const char *cands[16];
 	size_t nc = 0;
-	char hint[128];
+	char hint[256];
 
 	for (size_t i = 0; i < ARRAY_LEN(modules); i++)
 		for (size_t j = 0; j < *modules[i].nrows && nc < 16; j++)
 			cands[nc++] = modules[i].rows[j].name;
+	/* HAProxy's frontend, backend, listen: a translation, not a typo */
+	if (conf_haproxy_directive(n, "top level", hint, sizeof(hint)) == NULL)
+		conf_hint(n->args[0], cands, nc, hint, sizeof(hint));
 	conf_error(d, &n->pos, "unknown directive '%s' at top level%s",
-	    n->args[0], conf_hint(n->args[0], cands, nc, hint, sizeof(hint)));
+	    n->args[0], hint);
 }
 
 /* Hands each top-level statement to the module that owns its name. */
