@@ -129,6 +129,8 @@ struct lb_profile_conf {
 	/* https */
 	struct lb_cert_ref *certs;	/* the first is the default */
 	size_t ncerts;
+	struct conf_pos certs_pos;	/* of `certificates`; file NULL =
+					 * not written */
 	struct lb_tls_server_conf tls;
 	struct conf_pos tls_pos;	/* of `tls { }`; file NULL = none */
 	/* ssl-passthrough */

@@ -93,6 +93,7 @@ lb_profile_certificates(struct conf_diag *d, const struct conf_node *n,
 {
 	struct lb_profile_conf *p = obj;
 
+	p->certs_pos = n->pos;
 	for (size_t i = 1; i < n->nargs; i++) {
 		struct lb_cert_ref r = { .pos = n->argpos[i] };
 
@@ -378,7 +379,8 @@ check_type(const struct lb_profile_conf *p, struct conf_diag *d)
 		conf_error(d, &p->pos, "application-profile %s: "
 		    "x-forwarded-for needs HTTP, and ssl-passthrough never "
 		    "decrypts", p->name);
-	if (p->type == LB_PROFILE_HTTPS && p->ncerts == 0)
+	/* a `certificates` line that had errors has said so already */
+	if (p->type == LB_PROFILE_HTTPS && p->certs_pos.file == NULL)
 		conf_error(d, &p->pos, "application-profile %s is https and "
 		    "has no 'certificates'", p->name);
 	return d->nerrors - before;
