@@ -38,7 +38,9 @@ void lb_runtime_stop(struct lb_runtime *rt);
 void lb_runtime_free(struct lb_runtime **rt);
 /*
  * Statistics per virtual server, pool and member, summed over threads:
- * as aligned text, or JSON.  Returns a malloc'd string (caller frees),
+ * as aligned text, or JSON (with edged's version and the master's
+ * figures, shm.h, under "edged").  A pool's errors are its members'.
+ * Returns a malloc'd string (caller frees),
  * NULL out of memory.  Safe while threads run.
  */
 char *lb_stats(struct lb_runtime *rt, bool json, size_t *len);
@@ -71,13 +73,17 @@ void lb_runtime_health_changes(struct lb_runtime *rt,
 /*
  * Members of pool (all pools when pool is empty): state, admin state,
  * health, weight, requests in progress, requests, errors, last check.
+ * An admin state or weight that differs from the file (set with edgectl)
+ * is marked '*' with a footnote in the text, and has weight_file,
+ * admin_file and override in JSON.
  * Text or JSON, malloc'd; NULL out of memory or when pool is unknown.
  */
 char *lb_show_pool(struct lb_runtime *rt, const char *pool, bool json,
     size_t *len);
 
 /* Every counter and gauge in the Prometheus text exposition format
- * (version 0.0.4).  malloc'd; NULL out of memory. */
+ * (version 0.0.4), edged's own (build, start, reloads) first.
+ * malloc'd; NULL out of memory. */
 char *lb_metrics(struct lb_runtime *rt, size_t *len);
 
 /*

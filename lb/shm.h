@@ -80,6 +80,22 @@ struct lb_shm_obj {
 #define LB_SHM_MAGIC	0x65646764u	/* "edgd" */
 #define LB_SHM_VERSION	2u		/* 2: TLS counters */
 
+/* What the master knows and the worker's metrics show: the master's
+ * own life, written by the master only, at any time (relaxed). */
+enum lb_reload_result {
+	LB_RELOAD_SUCCESS,
+	LB_RELOAD_FAILURE,
+	LB_RELOAD_RESULTS,
+};
+
+struct lb_shm_master {
+	_Atomic uint64_t reloads[LB_RELOAD_RESULTS];	/* since the start,
+							 * upgrades included */
+	_Atomic uint64_t started_ms;	/* the master's start, Unix ms */
+	_Atomic uint64_t loaded_ms;	/* when the configuration in force
+					 * was read: start or last reload */
+};
+
 struct lb_shm_hdr {
 	uint32_t magic;
 	uint32_t version;
@@ -89,7 +105,13 @@ struct lb_shm_hdr {
 	uint32_t pad;
 	uint64_t size;
 	uint64_t off_dir, off_ctr, off_base, off_members;
+	/* in what was the header's padding before the directory: a block
+	 * of a binary without it has zeros there, and the same layout */
+	struct lb_shm_master master;
 };
+
+_Static_assert(sizeof(struct lb_shm_hdr) <= 128,
+    "the header fits before the directory, as in version 2");
 
 /* A block as mapped in one process: pointers into it. */
 struct lb_shm {

@@ -12,17 +12,54 @@
 
 enum which { VS, POOL, MEMBER };
 
-/* Counters of every worker, live or gone: this one's threads plus the
- * base the master keeps up to date (shm.h). */
+/* Object obj's counters of every worker, live or gone: this one's
+ * threads plus the base the master keeps up to date (shm.h). */
+static struct lb_sum
+obj_sum(struct lb_runtime *rt, size_t obj)
+{
+	struct lb_sum s = lb_shm_sum(&rt->shm, obj);
+
+	lb_sum_add(&s, &rt->shm.base[obj]);
+	return s;
+}
+
+/* The data path counts an error on the member that failed; a pool's
+ * errors are those of the members it has. */
+static uint64_t
+pool_errors(struct lb_runtime *rt, const struct lb_rt_pool *p)
+{
+	uint64_t n = 0;
+
+	for (size_t j = 0; j < p->nmembers; j++)
+		n += obj_sum(rt, rt->nvs + rt->npools +
+		    p->members[j].index).errors;
+	return n;
+}
+
 static struct lb_sum
 sum_of(struct lb_runtime *rt, enum which w, size_t i)
 {
 	size_t obj = w == VS ? i : w == POOL ? rt->nvs + i :
 	    rt->nvs + rt->npools + i;
-	struct lb_sum s = lb_shm_sum(&rt->shm, obj);
+	struct lb_sum s = obj_sum(rt, obj);
 
-	lb_sum_add(&s, &rt->shm.base[obj]);
+	if (w == POOL)
+		s.errors += pool_errors(rt, &rt->pools[i]);
 	return s;
+}
+
+/* The master's figures (shm.h), Unix seconds for the times. */
+static double
+master_ms(_Atomic uint64_t *v)
+{
+	return (double)atomic_load_explicit(v, memory_order_relaxed) / 1e3;
+}
+
+static uint64_t
+master_reloads(struct lb_runtime *rt, enum lb_reload_result r)
+{
+	return atomic_load_explicit(&rt->shm.hdr->master.reloads[r],
+	    memory_order_relaxed);
 }
 
 static void
@@ -145,6 +182,21 @@ json_member(struct lb_runtime *rt, FILE *f, const struct lb_member *m)
 	fputc('}', f);
 }
 
+/* edged itself: its version and the master's figures. */
+static void
+edged_json(struct lb_runtime *rt, FILE *f)
+{
+	struct lb_shm_master *pm = &rt->shm.hdr->master;
+
+	fprintf(f, "\"edged\":{\"version\":\"%s\","
+	    "\"start_time_seconds\":%.3f,\"last_reload_time_seconds\":%.3f,"
+	    "\"reloads\":{\"success\":%llu,\"failure\":%llu}}",
+	    EDGED_VERSION, master_ms(&pm->started_ms),
+	    master_ms(&pm->loaded_ms),
+	    (unsigned long long)master_reloads(rt, LB_RELOAD_SUCCESS),
+	    (unsigned long long)master_reloads(rt, LB_RELOAD_FAILURE));
+}
+
 static void
 stats_json(struct lb_runtime *rt, FILE *f)
 {
@@ -157,10 +209,11 @@ stats_json(struct lb_runtime *rt, FILE *f)
 		json_sum(f, &s);
 		if (rt->vs[i].profile->type == LB_PROFILE_HTTPS)
 			fprintf(f, ",\"tls\":{\"handshakes\":%llu,\"resumed\":%llu,"
-			    "\"tls13\":%llu}",
+			    "\"tls13\":%llu,\"failed\":%llu}",
 			    (unsigned long long)s.tls[LB_TLS_HANDSHAKES],
 			    (unsigned long long)s.tls[LB_TLS_RESUMED],
-			    (unsigned long long)s.tls[LB_TLS_V13]);
+			    (unsigned long long)s.tls[LB_TLS_V13],
+			    (unsigned long long)s.errors);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"pools\":[");
@@ -178,7 +231,9 @@ stats_json(struct lb_runtime *rt, FILE *f)
 		}
 		fprintf(f, "]}");
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "],");
+	edged_json(rt, f);
+	fprintf(f, "}\n");
 }
 
 /* ---- show pool ---- */
@@ -219,6 +274,32 @@ fmt_check(const struct lb_member *m, char *buf, size_t size)
 		    sizeof(name)), us / 1000.0);
 }
 
+/*
+ * What edgectl set and the file does not say: the file's weight, and
+ * its admin state, which is always enabled (the file has no word for
+ * another).  Members are built in the file's order (runtime.c).
+ */
+struct override {
+	unsigned weight, weight_file;
+	bool weight_set, admin_set;
+};
+
+static struct override
+override_of(const struct lb_rt_pool *p, size_t j)
+{
+	const struct lb_member *m = &p->members[j];
+	struct override o = {
+		.weight = atomic_load_explicit(&m->weight,
+		    memory_order_relaxed),
+		.weight_file = p->conf->members[j].weight,
+	};
+
+	o.weight_set = o.weight != o.weight_file;
+	o.admin_set = atomic_load_explicit(&m->admin, memory_order_relaxed) !=
+	    LB_ADMIN_ENABLED;
+	return o;
+}
+
 static void
 pool_text(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 {
@@ -226,18 +307,40 @@ pool_text(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 
 	for (size_t j = 0; j < p->nmembers; j++) {
 		const struct lb_member *m = &p->members[j];
+		struct override o = override_of(p, j);
 		struct lb_sum s = sum_of(rt, MEMBER, m->index);
-		char check[64];
+		char check[64], admin[16], mark[4];
 
 		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
 		fmt_check(m, check, sizeof(check));
-		fprintf(f, "%-16s %-16s %-24s %-8s %-8s %-6s %6u%s %6llu %10llu "
-		    "%7llu %s\n", p->conf->name, m->name, addr, member_state(m),
-		    admin_name(m), atomic_load(&m->up) ? "up" : "down",
-		    atomic_load(&m->weight), m->backup ? "b" : " ",
+		snprintf(admin, sizeof(admin), "%s%s", admin_name(m),
+		    o.admin_set ? "*" : "");
+		/* digits aligned; "3*b" stays one word for awk */
+		snprintf(mark, sizeof(mark), "%s%s", o.weight_set ? "*" : "",
+		    m->backup ? "b" : "");
+		fprintf(f, "%-16s %-16s %-24s %-8s %-9s %-6s %5u%-2s %6llu "
+		    "%10llu %7llu %s\n", p->conf->name, m->name, addr, member_state(m),
+		    admin, atomic_load(&m->up) ? "up" : "down", o.weight, mark,
 		    (unsigned long long)lb_member_load(m),
 		    (unsigned long long)s.requests,
 		    (unsigned long long)s.errors, check);
+	}
+}
+
+/* Under the table: for each member marked '*', what the file says and
+ * how to return to it. */
+static void
+pool_footnotes(const struct lb_rt_pool *p, FILE *f)
+{
+	for (size_t j = 0; j < p->nmembers; j++) {
+		struct override o = override_of(p, j);
+
+		if (!o.weight_set && !o.admin_set)
+			continue;
+		fprintf(f, "* %s/%s: set with edgectl, differs from the file "
+		    "(weight %u, enabled); edgectl member reset %s %s returns "
+		    "to it\n", p->conf->name, p->members[j].name,
+		    o.weight_file, p->conf->name, p->members[j].name);
 	}
 }
 
@@ -252,17 +355,21 @@ pool_json(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 	for (size_t j = 0; j < p->nmembers; j++) {
 		const struct lb_member *m = &p->members[j];
 		struct lb_sum s = sum_of(rt, MEMBER, m->index);
+		struct override o = override_of(p, j);
 		int r = atomic_load(&m->st->check_result);
 		char addr[128], name[32];
 
 		conf_fmt_sockaddr(addr, sizeof(addr), &m->addr);
 		fprintf(f, "%s{\"name\":\"%s\",\"address\":\"%s\","
-		    "\"state\":\"%s\",\"admin\":\"%s\",\"health\":\"%s\","
-		    "\"weight\":%u,\"backup\":%s,\"active\":%llu,"
+		    "\"state\":\"%s\",\"admin\":\"%s\","
+		    "\"admin_file\":\"enabled\",\"health\":\"%s\","
+		    "\"weight\":%u,\"weight_file\":%u,\"override\":%s,"
+		    "\"backup\":%s,\"active\":%llu,"
 		    "\"requests\":%llu,\"errors\":%llu,\"transitions\":%u,",
 		    j ? "," : "", m->name, addr, member_state(m), admin_name(m),
-		    atomic_load(&m->up) ? "up" : "down",
-		    atomic_load(&m->weight), m->backup ? "true" : "false",
+		    atomic_load(&m->up) ? "up" : "down", o.weight,
+		    o.weight_file, o.weight_set || o.admin_set ? "true" :
+		    "false", m->backup ? "true" : "false",
 		    (unsigned long long)lb_member_load(m),
 		    (unsigned long long)s.requests,
 		    (unsigned long long)s.errors,
@@ -285,7 +392,7 @@ show_pools(struct lb_runtime *rt, const char *pool, bool json, FILE *f)
 	if (json)
 		fprintf(f, "{\"pools\":[");
 	else
-		fprintf(f, "%-16s %-16s %-24s %-8s %-8s %-6s %7s %6s %10s %7s "
+		fprintf(f, "%-16s %-16s %-24s %-8s %-9s %-6s %7s %6s %10s %7s "
 		    "%s\n", "POOL", "MEMBER", "ADDRESS", "STATE", "ADMIN",
 		    "HEALTH", "WEIGHT", "ACTIVE", "REQUESTS", "ERRORS",
 		    "LAST-CHECK");
@@ -302,8 +409,16 @@ show_pools(struct lb_runtime *rt, const char *pool, bool json, FILE *f)
 		}
 		first = false;
 	}
-	if (json)
+	if (json) {
 		fprintf(f, "]}\n");
+		return;
+	}
+	for (size_t i = 0; i < rt->npools; i++) {
+		const struct lb_rt_pool *p = &rt->pools[i];
+
+		if (pool[0] == '\0' || strcmp(pool, p->conf->name) == 0)
+			pool_footnotes(p, f);
+	}
 }
 
 char *
@@ -345,7 +460,7 @@ lb_stats(struct lb_runtime *rt, bool json, size_t *len)
 
 enum value {
 	V_CUR, V_TOTAL, V_REQUESTS, V_BYTES_IN, V_BYTES_OUT, V_RESP, V_ERRORS,
-	V_TLS_HANDSHAKES, V_TLS_RESUMED, V_TLS13,
+	V_TLS_HANDSHAKES, V_TLS_RESUMED, V_TLS13, V_TLS_FAILED,
 	V_UP, V_WEIGHT, V_ACTIVE, V_CHECK_SECONDS, V_TRANSITIONS,
 };
 
@@ -378,6 +493,9 @@ static const struct family families[] = {
 	    V_TLS_RESUMED, "Of them, resuming a session (a ticket)." },
 	{ VS, "edged_virtual_server_tls13_handshakes_total", "counter",
 	    V_TLS13, "Of them, in TLS 1.3." },
+	{ VS, "edged_virtual_server_tls_handshake_failures_total", "counter",
+	    V_TLS_FAILED, "TLS handshakes that failed (https; the FAILED "
+	    "column of show stats)." },
 	{ POOL, "edged_pool_active_requests", "gauge", V_CUR,
 	    "Requests in progress on the pool's members." },
 	{ POOL, "edged_pool_connections_total", "counter", V_TOTAL,
@@ -390,6 +508,8 @@ static const struct family families[] = {
 	    "Bytes received from the pool's members." },
 	{ POOL, "edged_pool_responses_total", "counter", V_RESP,
 	    "Responses, by status class." },
+	{ POOL, "edged_pool_errors_total", "counter", V_ERRORS,
+	    "Its members' connect failures, timeouts and bad responses." },
 	{ MEMBER, "edged_member_up", "gauge", V_UP,
 	    "1 when the member may take new requests (healthy, enabled)." },
 	{ MEMBER, "edged_member_weight", "gauge", V_WEIGHT,
@@ -436,7 +556,7 @@ sum_value(const struct lb_sum *s, enum value v)
 {
 	const uint64_t vals[] = { s->cur, s->total, s->requests, s->bytes_in,
 	    s->bytes_out, 0, s->errors, s->tls[LB_TLS_HANDSHAKES],
-	    s->tls[LB_TLS_RESUMED], s->tls[LB_TLS_V13] };
+	    s->tls[LB_TLS_RESUMED], s->tls[LB_TLS_V13], s->errors };
 
 	return (double)vals[v];
 }
@@ -472,6 +592,11 @@ family_samples(struct lb_runtime *rt, FILE *f, const struct family *fam)
 		char labels[256];
 		struct lb_sum s;
 
+		/* a failed handshake means something only where edged
+		 * terminates TLS; elsewhere errors are refused hellos */
+		if (fam->value == V_TLS_FAILED &&
+		    rt->vs[i].profile->type != LB_PROFILE_HTTPS)
+			continue;
 		if (fam->which == VS) {
 			snprintf(labels, sizeof(labels), "virtual_server=\"%s\"",
 			    rt->vs[i].conf->name);
@@ -499,6 +624,39 @@ family_samples(struct lb_runtime *rt, FILE *f, const struct family *fam)
 	}
 }
 
+static void
+head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* edged itself: the build and the master's figures (shm.h), which
+ * outlive this worker. */
+static void
+process_metrics(struct lb_runtime *rt, FILE *f)
+{
+	static const char *const results[] = { "success", "failure" };
+	struct lb_shm_master *pm = &rt->shm.hdr->master;
+
+	head(f, "edged_build_info", "gauge", "Always 1; the version of edged "
+	    "serving.");
+	fprintf(f, "edged_build_info{version=\"%s\"} 1\n", EDGED_VERSION);
+	head(f, "edged_process_start_time_seconds", "gauge", "When the "
+	    "master process started (Unix time); kept across upgrades.");
+	fprintf(f, "edged_process_start_time_seconds %.3f\n",
+	    master_ms(&pm->started_ms));
+	head(f, "edged_reloads_total", "counter", "Reloads of the "
+	    "configuration (edgectl reload, SIGHUP), by result.");
+	for (int r = 0; r < LB_RELOAD_RESULTS; r++)
+		fprintf(f, "edged_reloads_total{result=\"%s\"} %llu\n",
+		    results[r], (unsigned long long)master_reloads(rt, r));
+	head(f, "edged_last_reload_timestamp_seconds", "gauge", "When the "
+	    "configuration in force was read (Unix time): the start or the "
+	    "last successful reload.");
+	fprintf(f, "edged_last_reload_timestamp_seconds %.3f\n",
+	    master_ms(&pm->loaded_ms));
+}
+
 char *
 lb_metrics(struct lb_runtime *rt, size_t *len)
 {
@@ -507,9 +665,9 @@ lb_metrics(struct lb_runtime *rt, size_t *len)
 
 	if (f == NULL)
 		return NULL;
+	process_metrics(rt, f);
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", families[i].name,
-		    families[i].help, families[i].name, families[i].type);
+		head(f, families[i].name, families[i].type, families[i].help);
 		family_samples(rt, f, &families[i]);
 	}
 	if (fclose(f) != 0) {

@@ -160,6 +160,29 @@ master_refresh_state(struct master *m)
 		ev_timer_stop(m->loop, &m->state_timer);
 }
 
+/* The master's figures (state.h) into every live worker's block, where
+ * a scrape of the metrics reads them without asking us. */
+static void
+publish_figures(struct master *m)
+{
+	if (m->worker != NULL)
+		state_publish(&m->state, &m->worker->blk);
+	if (m->pending != NULL)
+		state_publish(&m->state, &m->pending->blk);
+	for (struct worker *d = m->draining; d != NULL; d = d->next)
+		state_publish(&m->state, &d->blk);
+}
+
+/* A reload (edgectl reload, SIGHUP) ended; an upgrade is not one. */
+static void
+count_reload(struct master *m, enum lb_reload_result r)
+{
+	m->state.master.reloads[r]++;
+	if (r == LB_RELOAD_SUCCESS)
+		m->state.master.loaded_ms = (uint64_t)(m->gen->loaded * 1e3);
+	publish_figures(m);
+}
+
 /* A new ticket key for every live worker; the period is the one in
  * force now. */
 static void
@@ -564,6 +587,7 @@ worker_ready(struct master *m, struct worker *w)
 		reload_done(m, true, text);
 		return;
 	}
+	count_reload(m, LB_RELOAD_SUCCESS);
 	log_info("configuration %s reloaded; worker %d is serving", m->path,
 	    (int)w->pid);
 	reload_done(m, true, "configuration reloaded\n");
@@ -574,6 +598,8 @@ reload_failed(struct master *m, const char *why)
 {
 	log_err("%s failed: %s; the running configuration stays in force",
 	    m->upgrading ? "upgrade" : "reload", why);
+	if (!m->upgrading)
+		count_reload(m, LB_RELOAD_FAILURE);
 	m->upgrading = false;
 	gen_unref(m->pending_gen);
 	m->pending_gen = NULL;
@@ -636,6 +662,7 @@ master_reload(struct master *m, struct ctl_client *client)
 			ctl_reply(m, client, false, text ? text : "errors\n");
 		free(text);
 		conf_diag_free(&d);
+		count_reload(m, LB_RELOAD_FAILURE);
 		notify("READY=1\nSTATUS=serving; the last reload was rejected");
 		return -1;
 	}
@@ -649,6 +676,7 @@ master_reload(struct master *m, struct ctl_client *client)
 			    "firewall and NAT rules:\n%s\nnot reloading; the "
 			    "running configuration stays in force\n", fwerr);
 		gen_unref(g);
+		count_reload(m, LB_RELOAD_FAILURE);
 		notify("READY=1\nSTATUS=serving; the last reload was rejected");
 		return -1;
 	}
@@ -842,6 +870,9 @@ resume_upgrade(struct master *m, struct upgrade_state *u)
 	client = u->client >= 0 ? ctl_adopt_client(m, u->client) : NULL;
 	if (u->started > 0)
 		m->started = u->started;
+	/* the reloads and the load of the configuration in force come
+	 * with the state lines ("reloads ...") */
+	m->state.master.started_ms = (uint64_t)(m->started * 1e3);
 	if (upgrade_adopt(m, u) < 0)
 		log_warn("upgrade: some runtime state was lost (see above)");
 	if (m->tickets.n == 0 && tickets_rotate(&m->tickets) < 0)
@@ -900,6 +931,8 @@ master_main(const char *path, bool debug, int upgrade_fd)
 		log_err("configuration %s has errors; not starting", path);
 		return 1;
 	}
+	m.state.master.started_ms = (uint64_t)(m.started * 1e3);
+	m.state.master.loaded_ms = (uint64_t)(m.gen->loaded * 1e3);
 	if (geteuid() != 0)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
@@ -943,6 +976,8 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	tickets_wipe(&m.tickets);
 	/* the table stays in force: the edge stays closed while edged is
 	 * down or restarting */
+	/* (the firewall's stop hook, fwsync.c, goes here: the netlink
+	 * socket is still open) */
 	fw_nl_close(&m.fwnl);
 	free(m.fw_applied);
 	fw_dyn_free(&m.dyn);

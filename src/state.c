@@ -166,10 +166,28 @@ state_block_new(struct state *st, struct state_block *b,
 		goto fail;
 	}
 	push_history(st, b);
+	state_publish(st, b);
 	return 0;
 fail:
 	state_block_release(b);
 	return -1;
+}
+
+void
+state_publish(const struct state *st, struct state_block *b)
+{
+	struct lb_shm_master *bm;
+
+	if (b->mem == NULL)
+		return;
+	bm = &b->view.hdr->master;
+	for (int i = 0; i < LB_RELOAD_RESULTS; i++)
+		atomic_store_explicit(&bm->reloads[i], st->master.reloads[i],
+		    memory_order_relaxed);
+	atomic_store_explicit(&bm->started_ms, st->master.started_ms,
+	    memory_order_relaxed);
+	atomic_store_explicit(&bm->loaded_ms, st->master.loaded_ms,
+	    memory_order_relaxed);
 }
 
 int
@@ -330,13 +348,31 @@ state_save(const struct state *st, FILE *f)
 			fprintf(f, " %" PRIu64, s->tls[i]);
 		fputc('\n', f);
 	}
+	fprintf(f, "reloads %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+	    st->master.reloads[LB_RELOAD_SUCCESS],
+	    st->master.reloads[LB_RELOAD_FAILURE], st->master.loaded_ms);
 }
 
 /* the line format below names them one by one */
 _Static_assert(LB_TLS_CTRS == 3, "state lines carry three TLS counters");
 
-int
-state_load_line(struct state *st, const char *line)
+/* "reloads SUCCESS FAILURE LOADED_MS" */
+static int
+load_reloads(struct state *st, const char *line)
+{
+	struct state_master m = st->master;
+	int used = 0;
+
+	if (sscanf(line, "reloads %" SCNu64 " %" SCNu64 " %" SCNu64 "%n",
+	    &m.reloads[LB_RELOAD_SUCCESS], &m.reloads[LB_RELOAD_FAILURE],
+	    &m.loaded_ms, &used) != 3 || line[used] != '\0')
+		return -1;
+	st->master = m;
+	return 0;
+}
+
+static int
+load_entry(struct state *st, const char *line)
 {
 	struct lb_shm_obj o = { 0 };
 	struct lb_sum s = { 0 };
@@ -367,4 +403,12 @@ state_load_line(struct state *st, const char *line)
 	st->v[e].carried = s;
 	st->v[e].hist = h;
 	return 0;
+}
+
+int
+state_load_line(struct state *st, const char *line)
+{
+	if (strncmp(line, "reloads ", 8) == 0)
+		return load_reloads(st, line);
+	return load_entry(st, line);
 }

@@ -36,7 +36,16 @@ struct state_entry {
 	struct state_hist hist;		/* a member's last check history */
 };
 
+/* The master's own figures, for the worker's metrics (lb_shm_master):
+ * reloads counted, the start and the configuration's load, Unix ms. */
+struct state_master {
+	uint64_t reloads[LB_RELOAD_RESULTS];
+	uint64_t started_ms;
+	uint64_t loaded_ms;
+};
+
 struct state {
+	struct state_master master;	/* published in every block */
 	struct state_entry *v;
 	size_t n, cap;
 	uint32_t *slots;		/* hash of v's indexes, + 1; 0 free */
@@ -79,9 +88,14 @@ void state_block_release(struct state_block *b);
  */
 void state_refresh(struct state *st, struct state_block *target,
     struct state_block *const *live, size_t n);
+/* Writes st->master into b's header, where the worker's metrics read
+ * it (a block made by state_block_new has it already). */
+void state_publish(const struct state *st, struct state_block *b);
 
 /* The registry as text lines, and back: what an upgrade hands to the
- * new master.  state_load returns 0, or -1 on a malformed line. */
+ * new master.  Lines are "entry ..." (one object each) and one
+ * "reloads ..." (st->master but the start, which the master hands over
+ * itself).  state_load_line returns 0, or -1 on a malformed line. */
 void state_save(const struct state *st, FILE *f);
 int state_load_line(struct state *st, const char *line);
 

@@ -271,6 +271,61 @@ handed_over(void **unused)
 	edged_conf_free(&a);
 }
 
+/* The master's figures: in every block it makes or publishes to, where
+ * the worker's metrics read them, and in the text an upgrade hands on. */
+static void
+master_figures(void **unused)
+{
+	struct edged_conf *a = load(conf_a);
+	struct state st = { 0 }, st2 = { 0 };
+	struct state_block b;
+	struct lb_shm_master *bm;
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)unused;
+	st.master.started_ms = 1700000000123;
+	st.master.loaded_ms = 1700000000456;
+	st.master.reloads[LB_RELOAD_FAILURE] = 2;
+	assert_int_equal(state_block_new(&st, &b, &a->lb, 1), 0);
+	bm = &b.view.hdr->master;
+	assert_int_equal(atomic_load(&bm->started_ms), 1700000000123);
+	assert_int_equal(atomic_load(&bm->reloads[LB_RELOAD_FAILURE]), 2);
+	assert_int_equal(atomic_load(&bm->reloads[LB_RELOAD_SUCCESS]), 0);
+	/* a reload later: the live block follows */
+	st.master.reloads[LB_RELOAD_SUCCESS] = 1;
+	st.master.loaded_ms = 1700000009000;
+	state_publish(&st, &b);
+	assert_int_equal(atomic_load(&bm->reloads[LB_RELOAD_SUCCESS]), 1);
+	assert_int_equal(atomic_load(&bm->loaded_ms), 1700000009000);
+	/* the figures sit before the directory: the layout is unchanged */
+	assert_true((char *)b.view.dir >= (char *)(bm + 1));
+	assert_int_equal(b.view.hdr->off_dir, 128);
+
+	assert_non_null(f = open_memstream(&text, &len));
+	state_save(&st, f);
+	fclose(f);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		assert_int_equal(state_load_line(&st2, line), 0);
+	free(text);
+	assert_int_equal(st2.master.reloads[LB_RELOAD_SUCCESS], 1);
+	assert_int_equal(st2.master.reloads[LB_RELOAD_FAILURE], 2);
+	assert_int_equal(st2.master.loaded_ms, 1700000009000);
+	/* the start is the master's own line ("started"), not ours */
+	assert_int_equal(st2.master.started_ms, 0);
+	assert_int_equal(state_load_line(&st2, "reloads 1 2"), -1);
+	assert_int_equal(state_load_line(&st2, "reloads 1 2 3 4"), -1);
+	assert_int_equal(state_load_line(&st2, "reloads x 2 3"), -1);
+	assert_int_equal(st2.master.reloads[LB_RELOAD_SUCCESS], 1);
+
+	state_block_release(&b);
+	state_free(&st);
+	state_free(&st2);
+	edged_conf_free(&a);
+}
+
 int
 main(void)
 {
@@ -279,6 +334,7 @@ main(void)
 		cmocka_unit_test(carried_by_name),
 		cmocka_unit_test(history_follows_the_member),
 		cmocka_unit_test(handed_over),
+		cmocka_unit_test(master_figures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
