@@ -1,10 +1,15 @@
 #!/bin/bash
 # 26-install: `meson install --destdir` of the build directory puts edged,
-# edgectl, the systemd unit, the example configuration and the three
-# manual pages where the build's options say; each page renders with
-# groff without a warning; the installed unit is Type=notify and runs the
-# installed binaries on the installed configuration; and the installed
-# edged accepts the installed example.  Uses no port.
+# edgectl, the systemd unit, the starter configuration, the full example
+# and the LICENSE (as documentation) and the three manual pages where the
+# build's options say; each page renders with groff without a warning;
+# the installed unit is Type=notify and runs the installed binaries on
+# the installed configuration; the installed edged accepts it, and its
+# default configuration file is that one; and the starter configuration
+# really serves as it is: the installed edged, run without -c inside a
+# network namespace and a mount namespace of the test's own (a tmpfs on
+# /run for the default control socket), balances between two nginx on
+# 127.0.0.1:8081 and :8082 there.  Uses no port of the machine.
 . "$(dirname "$0")/lib.sh"
 it_begin 26-install
 
@@ -31,7 +36,9 @@ SBIN=$(opt sbindir)
 ETC=$(opt sysconfdir)/edged
 MAN=$(opt mandir)
 UNITDIR=$(opt systemdunitdir)
-it_log "sbin $SBIN, configuration $ETC, man $MAN, unit $UNITDIR"
+DOC=$(opt datadir)/doc/edged
+TOP=$(cd "$IT_DIR/../.." && pwd)
+it_log "sbin $SBIN, configuration $ETC, man $MAN, unit $UNITDIR, doc $DOC"
 
 # ---- what lands ----
 for f in "$SBIN/edged" "$SBIN/edgectl"; do
@@ -40,9 +47,39 @@ done
 UNIT=$UNITDIR/edged.service
 CONF=$ETC/edged.conf
 PAGES="$MAN/man8/edged.8 $MAN/man8/edgectl.8 $MAN/man5/edged.conf.5"
-for f in "$UNIT" "$CONF" $PAGES; do
+EXAMPLE=$DOC/examples/edged.conf
+for f in "$UNIT" "$CONF" $PAGES "$EXAMPLE" "$DOC/LICENSE"; do
 	[ -s "$D$f" ] || check_failed "not installed, or empty: $f"
 done
+
+# ---- the license, and the full example as documentation ----
+assert_match "LICENSE: BSD-2-Clause" '^BSD 2-Clause License$' \
+    "$(cat "$TOP/LICENSE" 2>/dev/null)"
+assert_match "LICENSE: copyright" \
+    '^Copyright \(c\) 2026, the edged authors$' \
+    "$(cat "$TOP/LICENSE" 2>/dev/null)"
+cmp -s "$TOP/LICENSE" "$D$DOC/LICENSE" ||
+    check_failed "the installed LICENSE differs from the tree's"
+cmp -s "$TOP/conf/examples/edged.conf" "$D$EXAMPLE" ||
+    check_failed "the installed example differs from conf/examples/edged.conf"
+
+# ---- the starter configuration: loopback only, pointing further ----
+if [ -s "$D$CONF" ]; then
+	# every address it listens on or sends to
+	addrs=$(grep -E '^[[:space:]]*(listen|member)[[:space:]]' "$D$CONF" |
+	    sed -E 's/^[[:space:]]*listen[[:space:]]+//;
+	        s/^[[:space:]]*member[[:space:]]+[^[:space:]]+[[:space:]]+//;
+	        s/[[:space:]].*//' | sort | tr '\n' ' ')
+	assert_eq "starter: listen and member addresses" \
+	    "127.0.0.1:8080 127.0.0.1:8081 127.0.0.1:8082 " "$addrs"
+	assert_match "starter: names the installed full example" \
+	    "$EXAMPLE" "$(cat "$D$CONF")"
+	assert_match "starter: names edged.conf(5)" 'edged\.conf\(5\)' \
+	    "$(cat "$D$CONF")"
+	assert_eq "starter: the default control socket" \
+	    "/run/edged/edged.sock" \
+	    "$(sed -n 's/^[[:space:]]*control-socket[[:space:]]*//p' "$D$CONF")"
+fi
 
 # ---- the manual pages render, without a warning ----
 for f in $PAGES; do
@@ -94,7 +131,7 @@ if [ -s "$D$UNIT" ]; then
 	fi
 fi
 
-# ---- the installed edged accepts the installed example ----
+# ---- the installed edged accepts the installed configuration ----
 if [ -x "$D$SBIN/edged" ] && [ -s "$D$CONF" ]; then
 	rc=0
 	"$D$SBIN/edged" -t -c "$D$CONF" >"$T/check.out" 2>"$T/check.err" || rc=$?
@@ -105,5 +142,140 @@ if [ -x "$D$SBIN/edged" ] && [ -s "$D$CONF" ]; then
 	"$D$SBIN/edgectl" check "$D$CONF" >/dev/null 2>&1 || rc=$?
 	assert_eq "installed edgectl check on the installed example" 0 "$rc"
 fi
+
+# ---- the installed edged's default file is the installed one ----
+# at-default.sh ROOT ETC, run in a private mount namespace: makes the
+# configuration directory ETC hold what the installation put in ROOT/ETC
+# (a bind mount over it, or over a tmpfs on its parent when it does not
+# exist); exits 3 when it cannot without hiding /etc or /.
+cat >"$T/at-default.sh" <<'EOF'
+set -e
+root=$1 etc=$2 parent=${2%/*}
+if [ -d "$etc" ]; then
+	mount --bind "$root$etc" "$etc"
+elif [ -n "$parent" ] && [ "$parent" != /etc ] && [ -d "$parent" ]; then
+	mount -t tmpfs tmpfs "$parent"
+	mkdir "$etc"
+	mount --bind "$root$etc" "$etc"
+else
+	exit 3
+fi
+EOF
+PLACED=1
+if [ -x "$D$SBIN/edged" ] && [ -s "$D$CONF" ]; then
+	rc=0
+	# shellcheck disable=SC2016 # expanded by that sh
+	unshare -m sh -c 'sh "$1" "$2" "$3" || exit 3; exec "$4" -t' sh \
+	    "$T/at-default.sh" "$D" "$ETC" "$D$SBIN/edged" \
+	    >"$T/default.out" 2>"$T/default.err" || rc=$?
+	if [ "$rc" = 3 ]; then
+		# no file can be put at the default path: its usage names it
+		PLACED=
+		it_log "cannot show $ETC in a mount namespace: checking the" \
+		    "default path in edged's usage instead"
+		assert_match "installed edged -h: default configuration" \
+		    "default $CONF\\)" "$("$D$SBIN/edged" -h 2>&1 || true)"
+	else
+		assert_eq "installed edged -t without -c: exit status" 0 "$rc"
+		assert_match "installed edged -t without -c: reads $CONF" \
+		    "$CONF is valid" "$(cat "$T/default.out")"
+		assert_eq "installed edged -t without -c: errors" "" \
+		    "$(cat "$T/default.err")"
+	fi
+fi
+
+# ---- the starter configuration serves as it is ----
+# Inside a network namespace of the test's own (8080-8082 there are not
+# the machine's) and a private mount namespace with a tmpfs on /run (the
+# default control socket /run/edged/edged.sock is not the machine's):
+# nginx web1 and web2 on 127.0.0.1:8081 and :8082, the installed edged
+# without -c (or with it, when the default path cannot be shown), curl
+# through 127.0.0.1:8080, the installed edgectl on the default socket.
+for n in 1 2; do
+	w=$T/web$n
+	mkdir -p "$w/tmp"
+	cat >"$w/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $w/nginx.pid;
+error_log $T/web$n.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $w/tmp/body;
+    proxy_temp_path $w/tmp/proxy;
+    fastcgi_temp_path $w/tmp/fastcgi;
+    uwsgi_temp_path $w/tmp/uwsgi;
+    scgi_temp_path $w/tmp/scgi;
+    server {
+        listen 127.0.0.1:808$n;
+        location / { return 200 "web$n\n"; }
+    }
+}
+EOF
+done
+cat >"$T/serve.sh" <<'EOF'
+# serve.sh T D SBIN ETC CONF NGINX PLACED: runs in the namespaces; stops
+# what it started, by pid, when it ends.
+T=$1 D=$2 SBIN=$3 ETC=$4 CONF=$5 NGINX=$6 PLACED=$7
+pids=()
+stop() {
+	local p
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+}
+trap stop EXIT
+mount -t tmpfs tmpfs /run || exit 10
+copt=(-c "$D$CONF")
+if [ -n "$PLACED" ]; then
+	sh "$T/at-default.sh" "$D" "$ETC" || exit 11
+	copt=()
+fi
+for n in 1 2; do
+	"$NGINX" -p "$T/web$n" -e "$T/web$n.log" -c "$T/web$n/nginx.conf" \
+	    >>"$T/web$n.log" 2>&1 &
+	pids+=("$!")
+done
+"$D$SBIN/edged" "${copt[@]}" >"$T/installed-edged.log" 2>&1 &
+pids=("$!" "${pids[@]}")
+# until edged and both backends accept (edged's exit ends the wait)
+for port in 8080 8081 8082; do
+	for i in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		kill -0 "${pids[0]}" 2>/dev/null || exit 12
+		sleep 0.1
+	done
+done
+for i in 1 2 3 4; do
+	curl -sS --max-time 5 http://127.0.0.1:8080/
+done >"$T/served.out" 2>"$T/served.err"
+"$D$SBIN/edgectl" status >"$T/ctl.out" 2>&1
+echo $? >"$T/ctl.rc"
+EOF
+RUN_EDGED_BEFORE=$([ -e /run/edged ] && echo present || echo absent)
+if [ -x "$D$SBIN/edged" ] && [ -s "$D$CONF" ]; then
+	NS=edged-it26-$$
+	netns_add "$NS"
+	rc=0
+	ip netns exec "$NS" unshare -m bash "$T/serve.sh" "$T" "$D" "$SBIN" \
+	    "$ETC" "$CONF" "$NGINX" "$PLACED" >"$T/serve.log" 2>&1 || rc=$?
+	assert_eq "serving the starter configuration: exit status" 0 "$rc"
+	assert_eq "curl through 127.0.0.1:8080: errors" "" \
+	    "$(cat "$T/served.err" 2>/dev/null)"
+	assert_eq "curl through 127.0.0.1:8080: the backends that answered" \
+	    "web1 web2" \
+	    "$(sort -u "$T/served.out" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+	assert_eq "installed edgectl status on the default socket: exit status" \
+	    0 "$(cat "$T/ctl.rc" 2>/dev/null)"
+	assert_match "installed edgectl status" 'edged is running' \
+	    "$(cat "$T/ctl.out" 2>/dev/null)"
+	if [ -n "$PLACED" ]; then
+		assert_match "the installed edged without -c runs $CONF" \
+		    "started with $CONF" "$(cat "$T/installed-edged.log")"
+	fi
+fi
+assert_eq "the machine's /run/edged, afterwards" "$RUN_EDGED_BEFORE" \
+    "$([ -e /run/edged ] && echo present || echo absent)"
 
 pass
