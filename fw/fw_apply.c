@@ -104,6 +104,13 @@ fw_kernel_replace(const char *text, const char *extra, char *err,
 	return rc;
 }
 
+int
+fw_kernel_remove(char *err, size_t errsize)
+{
+	/* the replacement idiom with nothing after the delete */
+	return fw_kernel_replace("", NULL, err, errsize);
+}
+
 bool
 fw_wants_forwarding(const struct fw_conf *c)
 {

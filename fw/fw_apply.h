@@ -21,6 +21,10 @@
  */
 int fw_kernel_replace(const char *text, const char *extra, char *err,
     size_t errsize);
+/* Removes table inet edged, if it is there, in one transaction that
+ * names that table and no other (edgectl firewall flush).  0, or -1
+ * with nft's message in err. */
+int fw_kernel_remove(char *err, size_t errsize);
 /* Whether table inet edged is in the kernel: 1 or 0, -1 when the kernel
  * cannot be asked (no privilege, no nf_tables). */
 int fw_kernel_has_table(void);

@@ -260,9 +260,13 @@ fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	FILE *out;
 
-	if (out == NULL)
+	/* without a firewall or NAT there is no table, so no set to fill:
+	 * the members wait in d for a configuration that has one */
+	if (!fw_active(c))
+		return strdup("");
+	if ((out = open_memstream(&buf, &len)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < c->ngroups; i++) {
 		const struct fw_group *g = &c->groups[i];

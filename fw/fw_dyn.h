@@ -49,8 +49,8 @@ int fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
 /*
  * nft commands that put the members of every group dynamic in c into
  * the kernel's sets ("add element inet edged d_web_4 { ... }"), for the
- * batch that replaces the table; "" when there are none.  NULL out of
- * memory.
+ * batch that replaces the table; "" when there are none, or no table (c
+ * has neither a firewall nor NAT).  NULL out of memory.
  */
 char *fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c);
 /* Queues in nl's transaction (fw_netlink.h) adding (add) or deleting

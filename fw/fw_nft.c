@@ -13,7 +13,8 @@
  *   1. established and related packets accepted, IPv6 neighbour
  *      discovery accepted, invalid packets dropped, loopback accepted;
  *   2. the rules, in file order, first match wins;
- *   3. (input only) the virtual servers' listeners accepted;
+ *   3. (input only) edged's own listeners accepted: the virtual
+ *      servers' and the stats listener's;
  *   4. the default policy.
  * Rules with `destination self` go to the input chain only; the others
  * are written once, in chains both filter chains jump to (write_shared).
@@ -496,45 +497,49 @@ write_rules(FILE *out, const struct fw_conf *c, bool input)
 	}
 }
 
-/* The virtual servers' listeners, after the rules (input only). */
+/* One of edged's own listeners let in: TCP to its address and port (any
+ * address of its family when it listens on all of them). */
+static void
+write_listen(FILE *out, const struct sockaddr_storage *ss, const char *what,
+    const char *name)
+{
+	bool v4 = ss->ss_family == AF_INET;
+	const struct sockaddr_in *s4 = (const void *)ss;
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	bool wild = v4 ? s4->sin_addr.s_addr == htonl(INADDR_ANY) :
+	    IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+	unsigned port = ntohs(v4 ? s4->sin_port : s6->sin6_port);
+	char a[64];
+
+	fprintf(out, "\t\t");
+	if (wild) {
+		fprintf(out, "meta nfproto %s ", v4 ? "ipv4" : "ipv6");
+	} else {
+		conf_fmt_addr(a, sizeof(a), (const struct sockaddr *)ss);
+		fprintf(out, "%s daddr %s ", v4 ? "ip" : "ip6", a);
+	}
+	fprintf(out, "tcp dport %u accept comment \"%s%s%s\"\n", port, what,
+	    name[0] != '\0' ? " " : "", name);
+}
+
+/*
+ * edged's own listeners, after the rules (input only): the virtual
+ * servers' and the stats listener's (the metrics).  An appliance with
+ * `default-policy drop` still serves and can still be scraped, and a
+ * rule, which comes first, can still close either.
+ */
 static void
 write_listeners(FILE *out, const struct lb_conf *lb)
 {
-	char a[64];
-
 	for (size_t i = 0; i < lb->nvservers; i++) {
 		const struct lb_vs_conf *v = &lb->vservers[i];
 
-		for (size_t k = 0; k < v->nlistens; k++) {
-			const struct sockaddr_storage *ss = &v->listens[k].addr;
-			bool wild;
-			unsigned port;
-
-			if (ss->ss_family == AF_INET) {
-				const struct sockaddr_in *s4 =
-				    (const void *)ss;
-
-				wild = s4->sin_addr.s_addr == INADDR_ANY;
-				port = ntohs(s4->sin_port);
-			} else {
-				const struct sockaddr_in6 *s6 =
-				    (const void *)ss;
-
-				wild = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
-				port = ntohs(s6->sin6_port);
-			}
-			conf_fmt_addr(a, sizeof(a), (const void *)ss);
-			fprintf(out, "\t\t");
-			if (wild)
-				fprintf(out, "meta nfproto %s ",
-				    ss->ss_family == AF_INET ? "ipv4" : "ipv6");
-			else
-				fprintf(out, "%s daddr %s ", ss->ss_family ==
-				    AF_INET ? "ip" : "ip6", a);
-			fprintf(out, "tcp dport %u accept comment "
-			    "\"virtual-server %s\"\n", port, v->name);
-		}
+		for (size_t k = 0; k < v->nlistens; k++)
+			write_listen(out, &v->listens[k].addr,
+			    "virtual-server", v->name);
 	}
+	if (lb->stats.enabled)
+		write_listen(out, &lb->stats.addr, "stats", "");
 }
 
 static void

@@ -26,9 +26,10 @@
 
 /*
  * Writes the table's definition (without the members of dynamic groups,
- * which fw_apply adds) to out.  lb gives the virtual servers whose
- * listeners the firewall lets in.  Writes nothing when the
- * configuration has neither a firewall nor NAT.
+ * which fw_apply adds) to out.  lb gives edged's own listeners, which
+ * the firewall lets in after the rules: the virtual servers' and the
+ * stats listener.  Writes nothing when the configuration has neither a
+ * firewall nor NAT.
  */
 void fw_nft_write(FILE *out, const struct fw_conf *c,
     const struct lb_conf *lb);

@@ -975,9 +975,8 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	state_free(&m.state);
 	tickets_wipe(&m.tickets);
 	/* the table stays in force: the edge stays closed while edged is
-	 * down or restarting */
-	/* (the firewall's stop hook, fwsync.c, goes here: the netlink
-	 * socket is still open) */
+	 * down or restarting; the log says so, and how to remove it */
+	master_fw_stopping(&m);
 	fw_nl_close(&m.fwnl);
 	free(m.fw_applied);
 	fw_dyn_free(&m.dyn);

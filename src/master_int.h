@@ -146,6 +146,9 @@ void master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 /* edgectl firewall ... (words as the control line has them) */
 void master_fw_cmd(struct master *m, struct ctl_client *c, char **words,
     size_t n);
+/* At stop: logs that table inet edged stays in force (or that it was
+ * flushed), and how to remove it. */
+void master_fw_stopping(const struct master *m);
 /* edgectl show firewall|nat [json] */
 void master_fw_show(struct master *m, struct ctl_client *c, bool json,
     bool nat);
