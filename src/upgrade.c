@@ -395,7 +395,8 @@ upgrade_adopt(struct master *m, struct upgrade_state *u)
 			o->admin = admin;
 			o->weight = weight;
 			o->health = health;
-		} else if (strncmp(s, "entry ", 6) == 0 &&
+		} else if ((strncmp(s, "entry ", 6) == 0 ||
+		    strncmp(s, "reloads ", 8) == 0) &&
 		    state_load_line(&m->state, s) < 0) {
 			log_warn("upgrade: bad state line: %s", s);
 			errors++;

@@ -100,6 +100,13 @@ REQ0=$(vs_requests)
 B1REQ0=$(member_of b1 requests)
 assert_ge "requests counted before the upgrades" "$REQ0" 8
 
+# a reload the file refuses: counted, and the count outlives the upgrades
+sed 's/^    default-pool p$/&\n    bogus-directive on/' "$T/good.conf" >"$T/edged.conf"
+ctl reload >/dev/null 2>&1 && fail "a broken file was reloaded"
+cp "$T/good.conf" "$T/edged.conf"
+assert_eq "failed reloads before the upgrades" 1 \
+    "$(stat_of 'j["edged"]["reloads"]["failure"]')"
+
 # 2. wrk for 8 s; upgrades at 1.5, 3 and 4.5 s
 wrk_count_script "$T/count.lua" 299
 wrk -t2 -c50 -d8s -s "$T/count.lua" "http://127.0.0.1:$VIP/load" \
@@ -207,6 +214,8 @@ assert_eq "listening sockets on :$VIP (inodes) after the upgrades" "$INO0" "$INO
 in_master "$INO1" ||
     check_failed "the master holds the listening sockets $INO1: it holds $(master_inodes)"
 
+assert_eq "failed reloads after the upgrades (carried over)" 1 \
+    "$(stat_of 'j["edged"]["reloads"]["failure"]')"
 assert_eq "after: b1's weight, spare's admin state" "3 drain" \
     "$(member_of b1 weight) $(member_of spare admin)"
 assert_eq "after: weights 3:1, spare drained" "b1=6 b2=2" "$(split 8)"

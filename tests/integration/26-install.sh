@@ -81,6 +81,24 @@ if [ -s "$D$CONF" ]; then
 	    "$(sed -n 's/^[[:space:]]*control-socket[[:space:]]*//p' "$D$CONF")"
 fi
 
+# ---- installing again keeps the operator's configuration ----
+if [ -s "$D$CONF" ]; then
+	cp "$D$CONF" "$T/starter.conf"
+	echo "# edited by the operator" >>"$D$CONF"
+	cp "$D$CONF" "$T/edited.conf"
+	meson install -C "$EDGED_BUILD" --destdir "$D" \
+	    >"$T/install2.log" 2>&1 ||
+	    fail "meson install (again) failed: $(tail -n 5 "$T/install2.log")"
+	cmp -s "$T/edited.conf" "$D$CONF" ||
+	    check_failed "a second install wrote over the edited $CONF"
+	cmp -s "$T/starter.conf" "$D$CONF.starter" ||
+	    check_failed "a second install did not put the starter beside it as $CONF.starter"
+	assert_match "a second install says it kept the file" \
+	    "kept $D$CONF" "$(cat "$T/install2.log")"
+	cp "$T/starter.conf" "$D$CONF"
+	rm -f "$D$CONF.starter"
+fi
+
 # ---- the manual pages render, without a warning ----
 for f in $PAGES; do
 	[ -s "$D$f" ] || continue
