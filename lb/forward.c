@@ -138,7 +138,7 @@ reply_term(int status)
 	}
 }
 
-/* ---- generated replies and closing ---- */
+/* ---- closing ---- */
 
 /* Closes the client side for writing and reads what it still sends until
  * it closes too (or a second passes), so that unread request bytes do not
@@ -158,16 +158,85 @@ close_client(struct lb_session *s)
 	return 0;
 }
 
+/* ---- counting ----
+ *
+ * A request counts once in the virtual server's requests, from the moment
+ * edged takes it (a member is to be picked) or answers it itself (400,
+ * 408, 431, 503 ...), and once in one response class; the pool counts
+ * what reached it in the same way.  So that, for both, requests equals
+ * the sum of the classes once traffic is done.
+ */
+
+void
+lb_fwd_count_request(struct lb_session *s, bool pool)
+{
+	if (!s->req_counted) {
+		s->req_counted = true;
+		s->nreq++;
+		CTR_ADD(vs_ctr(s)->requests, 1);
+	}
+	if (pool && !s->pool_counted) {
+		s->pool_counted = true;
+		CTR_ADD(s->t->ctr_pool[s->pool->index].requests, 1);
+	}
+}
+
+/* cls: 1-5 for 1xx-5xx, 0 for "other" */
+static void
+count_class(struct lb_session *s, unsigned cls)
+{
+	CTR_ADD(vs_ctr(s)->resp[cls], 1);
+	if (s->pool_counted)
+		CTR_ADD(s->t->ctr_pool[s->pool->index].resp[cls], 1);
+}
+
+/* The final status of the transaction, sent by a member or by edged. */
 static void
 count_status(struct lb_session *s, int status)
 {
 	unsigned cls = status >= 100 && status < 600 ? status / 100 : 0;
 
 	s->status = status;
-	CTR_ADD(vs_ctr(s)->resp[cls], 1);
+	lb_fwd_count_request(s, false);
+	count_class(s, cls);
 	if (s->member != NULL)
 		CTR_ADD(s->t->ctr_member[s->member->index].resp[cls], 1);
-	CTR_ADD(s->t->ctr_pool[s->pool->index].resp[cls], 1);
+}
+
+void
+lb_fwd_count_unanswered(struct lb_session *s)
+{
+	if (s->req_counted && s->status == 0)
+		count_class(s, 0);
+}
+
+/* ---- generated replies ---- */
+
+/* Sends text (len bytes: a whole response, with Connection: close) as
+ * the answer to the transaction, then closes. */
+static int
+send_reply(struct lb_session *s, int status, const char *text, size_t len)
+{
+	count_status(s, status);
+	s->term = reply_term(status);
+	if (s->t_head == 0)
+		s->t_head = now(s);	/* refused before a whole head */
+	if (s->conn != NULL)
+		lb_conn_release(s, false);
+	lb_member_drop(s);
+	lb_buf_detach(&s->rsp, &s->t->bufs);
+	if (lb_buf_attach(&s->rsp, &s->t->bufs) < 0) {
+		lb_session_end(s, "out of memory");
+		return -1;
+	}
+	memcpy(s->rsp.data, text, len);
+	s->rsp.len = s->rsp.parsed = s->rsp.fwd = (uint32_t)len;
+	s->rsp_started = true;
+	s->keep_alive = false;
+	s->state = SESS_REPLY;
+	s->cexp = now(s) + SEC(tmo(s)->client);
+	s->sexp = 0;
+	return 0;
 }
 
 int
@@ -188,27 +257,8 @@ lb_fwd_reply(struct lb_session *s, int status)
 		    "server failed");
 		return -1;
 	}
-	count_status(s, status);
-	s->term = reply_term(status);
-	if (s->t_head == 0)
-		s->t_head = now(s);	/* refused before a whole head */
-	if (s->conn != NULL)
-		lb_conn_release(s, false);
-	lb_member_drop(s);
 	text = lb_http_error_reply(status, &len);
-	lb_buf_detach(&s->rsp, &s->t->bufs);
-	if (lb_buf_attach(&s->rsp, &s->t->bufs) < 0) {
-		lb_session_end(s, "out of memory");
-		return -1;
-	}
-	memcpy(s->rsp.data, text, len);
-	s->rsp.len = s->rsp.parsed = s->rsp.fwd = (uint32_t)len;
-	s->rsp_started = true;
-	s->keep_alive = false;
-	s->state = SESS_REPLY;
-	s->cexp = now(s) + SEC(tmo(s)->client);
-	s->sexp = 0;
-	return 0;
+	return send_reply(s, status, text, len);
 }
 
 /* ---- the end of a transaction ---- */
@@ -457,14 +507,6 @@ request_flags(struct lb_session *s, const struct lb_http_req_info *info)
 	s->has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
 }
 
-static void
-count_request(struct lb_session *s)
-{
-	s->nreq++;
-	CTR_ADD(vs_ctr(s)->requests, 1);
-	CTR_ADD(s->t->ctr_pool[s->pool->index].requests, 1);
-}
-
 /* Rewrites the head in place and sends the request to a member. */
 static int
 req_head(struct lb_session *s)
@@ -502,12 +544,12 @@ req_head(struct lb_session *s)
 		return lb_fwd_reply(s, 405);
 	request_flags(s, &info);
 	request_key(s, b->data + start, &info, &key, &keylen);
+	lb_fwd_count_request(s, true);
 	if ((m = lb_pick_member(s, key, keylen)) == NULL)
 		return lb_fwd_reply(s, 503);
 	if (splice_head(b, start, end, s->t->scratch, (size_t)n) < 0)
 		return lb_fwd_reply(s, 431);
 	lb_member_take(s, m);
-	count_request(s);
 	s->state = SESS_FORWARD;
 	s->cexp = now(s) + SEC(tmo(s)->client);
 	return lb_conn_get(s);
@@ -626,6 +668,25 @@ count_handshake(struct lb_session *s)
 		CTR_ADD(c->tls[LB_TLS_V13], 1);
 }
 
+/* Plain HTTP on a TLS port: a failed handshake all the same, but the
+ * client gets a 400 in plain HTTP that says why (as from nginx and
+ * HAProxy), then a clean close, rather than a bare one. */
+static int
+plain_on_tls(struct lb_session *s)
+{
+	const char *text;
+	size_t len;
+	int fd;
+
+	log_tls_failure(s, "plain HTTP sent to a TLS port");
+	CTR_ADD(vs_ctr(s)->errors, 1);
+	fd = lb_tls_release(&s->cli);
+	s->cli = (struct lb_transport){ .ops = &lb_transport_plain, .fd = fd };
+	s->t_req = now(s);
+	text = lb_http_plain_on_tls_reply(&len);
+	return send_reply(s, 400, text, len);
+}
+
 /* One step of the TLS handshake; when it is done the session waits for
  * the first request, within what is left of timeout http-request. */
 static int
@@ -636,6 +697,8 @@ cli_handshake(struct lb_session *s)
 
 	if (r == 0)
 		return 0;
+	if (r < 0 && lb_tls_plain_http(&s->cli))
+		return plain_on_tls(s);
 	if (r < 0 && !lb_tls_started(&s->cli)) {
 		/* a port probe, or a client that gave up at once */
 		lb_session_end(s, "client closed before the handshake");

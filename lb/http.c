@@ -310,13 +310,23 @@ lb_http_rewrite_response(const char *in, size_t len,
 	return w.overflow ? -502 : (int)w.len;
 }
 
+/* Why edged answers itself.  Each status has its own row (WHY_STATUS)
+ * and may have rows for particular causes. */
+enum reply_why {
+	WHY_STATUS,
+	WHY_PLAIN_ON_TLS,
+};
+
 static const struct {
 	int status;
+	enum reply_why why;
 	const char *head;
 	const char *body;
 } replies[] = {
-#define R(code, reason, body) { code, #code " " reason, body }
+#define R(code, reason, body) { code, WHY_STATUS, #code " " reason, body }
 	R(400, "Bad Request", "Your browser sent an invalid request."),
+	{ 400, WHY_PLAIN_ON_TLS, "400 Bad Request", "The plain HTTP request "
+	    "was sent to an HTTPS port: use https://." },
 	R(405, "Method Not Allowed", "This method is not allowed here."),
 	R(408, "Request Timeout", "Your browser didn't send a complete "
 	    "request in time."),
@@ -356,17 +366,32 @@ init_replies(void)
 		reply_len[i] = format_reply(i);
 }
 
+/* The row for status and why; 500's when there is none. */
+static size_t
+reply_row(int status, enum reply_why why)
+{
+	size_t n = sizeof(replies) / sizeof(replies[0]);
+
+	for (size_t i = 0; i < n; i++)
+		if (replies[i].status == status && replies[i].why == why)
+			return i;
+	return status == 500 ? 0 : reply_row(500, WHY_STATUS);
+}
+
 const char *
 lb_http_error_reply(int status, size_t *len)
 {
-	size_t n = sizeof(replies) / sizeof(replies[0]);
-	size_t i;
+	size_t i = reply_row(status, WHY_STATUS);
 
-	for (i = 0; i < n; i++)
-		if (replies[i].status == status)
-			break;
-	if (i == n)
-		i = 4;			/* 500 */
+	*len = reply_len[i];
+	return reply_cache[i];
+}
+
+const char *
+lb_http_plain_on_tls_reply(size_t *len)
+{
+	size_t i = reply_row(400, WHY_PLAIN_ON_TLS);
+
 	*len = reply_len[i];
 	return reply_cache[i];
 }

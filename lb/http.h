@@ -55,5 +55,8 @@ int lb_http_rewrite_response(const char *in, size_t len,
 /* A complete response edged generates itself (400, 408, 431, 502, 503,
  * 504, ...), with Connection: close.  Returns a static string. */
 const char *lb_http_error_reply(int status, size_t *len);
+/* The 400 answered in plain HTTP to plain HTTP sent to a TLS port,
+ * saying so in its body.  Returns a static string. */
+const char *lb_http_plain_on_tls_reply(size_t *len);
 
 #endif /* EDGED_LB_HTTP_H */

@@ -9,6 +9,8 @@
  * Nothing is decrypted.  A ClientHello that is malformed, too large or
  * not TLS at all closes the connection and counts an error of the
  * virtual server: no pool is ever chosen from bytes that did not parse.
+ * A ClientHello that parsed is a request of the virtual server and of
+ * the pool chosen; with no HTTP status, it ends in the "other" class.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +106,7 @@ lb_pass_hello(struct lb_session *s)
 	    (s->reqline = malloc(sizeof(h.sni) + 8)) != NULL)
 		snprintf(s->reqline, sizeof(h.sni) + 8, "TLS %s",
 		    h.has_sni ? h.sni : "-");
-	s->nreq++;
-	CTR_ADD(s->t->ctr_vs[s->vs->index].requests, 1);
-	CTR_ADD(s->t->ctr_pool[s->pool->index].requests, 1);
+	lb_fwd_count_request(s, true);
 	if ((m = pick(s)) == NULL)
 		return lb_fwd_reply(s, 503);
 	lb_member_take(s, m);

@@ -100,6 +100,7 @@ start_transaction(struct lb_session *s)
 	s->mname = "-";
 	s->term = NULL;
 	s->logged = false;
+	s->req_counted = s->pool_counted = false;
 	free(s->reqline);
 	s->reqline = NULL;
 }
@@ -206,6 +207,7 @@ lb_session_end(struct lb_session *s, const char *why)
 
 	log_debug("virtual-server %s: session closed: %s", s->vs->conf->name,
 	    why);
+	lb_fwd_count_unanswered(s);
 	/* a transaction cut short still gets its line */
 	if (s->t_head != 0)
 		lb_fwd_log(s, s->term != NULL ? s->term :

@@ -5,7 +5,8 @@
  * States, in the order a connection normally goes through them:
  *
  *   HANDSHAKE  TLS handshake with the client (https profiles; timeout
- *              http-request, which goes on counting in WAIT_REQ)
+ *              http-request, which goes on counting in WAIT_REQ); a
+ *              client speaking plain HTTP gets a plain 400 (REPLY)
  *   HELLO      ssl-passthrough: reading the ClientHello (timeout
  *              http-request), then TUNNEL (passthrough.c)
  *   WAIT_REQ   no byte of the next request yet (new or keep-alive)
@@ -104,6 +105,8 @@ struct lb_session {
 	bool idempotent;		/* RFC 9110: may be sent twice */
 	bool fresh_conn;		/* next lb_conn_get must connect anew */
 	bool logged;			/* this transaction's line is out */
+	bool req_counted;		/* in the virtual server's requests */
+	bool pool_counted;		/* ... and in its pool's */
 
 	/* for the access log (ev_now times; 0 = not reached) */
 	ev_tstamp t_req, t_head, t_conn, t_rsp;
@@ -132,6 +135,17 @@ int lb_fwd_request(struct lb_session *s);
 /* Sends a generated response and closes.  Returns -1 if the session
  * ended at once, else 0. */
 int lb_fwd_reply(struct lb_session *s, int status);
+/*
+ * Counts the transaction as a request of the virtual server, and, when
+ * pool is true (it reached the pool: a member is to be picked), of its
+ * pool; each at most once per transaction.  Every request counted ends in
+ * exactly one response class: its status's, or "other" when it got none
+ * (lb_fwd_count_unanswered), so requests == the sum of the classes.
+ */
+void lb_fwd_count_request(struct lb_session *s, bool pool);
+/* The transaction ends without a status (cut short, or a tunnel of
+ * ssl-passthrough): a request counted goes to the "other" class. */
+void lb_fwd_count_unanswered(struct lb_session *s);
 
 /* connect.c */
 /* Gives s a connection to s->member: an idle one when allowed, else a new

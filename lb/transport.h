@@ -40,6 +40,11 @@ struct lb_transport {
 	unsigned want;			/* LB_TR_WANT_*, after EAGAIN; a
 					 * plain socket waits for what the
 					 * op does, and leaves it 0 */
+	/* TLS server side: the first bytes the peer sent (a record
+	 * header's worth), kept during the handshake to tell plain HTTP
+	 * from TLS (lb_tls_plain_http) */
+	unsigned char first[5];
+	unsigned char nfirst;
 };
 
 extern const struct lb_transport_ops lb_transport_plain;

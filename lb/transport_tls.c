@@ -139,12 +139,44 @@ setup(struct lb_transport *tr, SSL_CTX *ctx, int fd)
 	return 0;
 }
 
+/*
+ * Keeps the first bytes the socket BIO reads for a server side, before
+ * OpenSSL judges them: plain HTTP sent to a TLS port is told from them
+ * (lb_tls_plain_http).  OpenSSL reads a record header (5 bytes) first,
+ * so this costs no syscall; the callback goes once the handshake ends.
+ */
+static long
+keep_first(BIO *b, int oper, const char *argp, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+	struct lb_transport *tr = (void *)BIO_get_callback_arg(b);
+	size_t n;
+
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (oper != (BIO_CB_READ | BIO_CB_RETURN) || ret <= 0 ||
+	    processed == NULL || tr->nfirst >= sizeof(tr->first))
+		return ret;
+	n = sizeof(tr->first) - tr->nfirst;
+	if (*processed < n)
+		n = *processed;
+	memcpy(tr->first + tr->nfirst, argp, n);
+	tr->nfirst += (unsigned char)n;
+	return ret;
+}
+
 int
 lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd)
 {
+	BIO *b;
+
 	if (setup(tr, ctx, fd) < 0)
 		return -1;
 	SSL_set_accept_state(tr->ctx);
+	b = SSL_get_rbio(tr->ctx);
+	BIO_set_callback_arg(b, (char *)tr);
+	BIO_set_callback_ex(b, keep_first);
 	return 0;
 }
 
@@ -176,18 +208,22 @@ int
 lb_tls_handshake(struct lb_transport *tr, char *why, size_t size)
 {
 	SSL *ssl = ssl_of(tr);
-	int r, err;
+	int r, err = SSL_ERROR_NONE;
 	long v;
 
 	tr->want = 0;
 	ERR_clear_error();
-	if ((r = SSL_do_handshake(ssl)) == 1)
-		return 1;
-	err = SSL_get_error(ssl, r);
-	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-		(void)failed(tr, err);
-		return 0;
+	if ((r = SSL_do_handshake(ssl)) != 1) {
+		err = SSL_get_error(ssl, r);
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+			(void)failed(tr, err);
+			return 0;
+		}
 	}
+	/* over either way: the data path reads without keep_first */
+	BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
+	if (r == 1)
+		return 1;
 	if ((v = SSL_get_verify_result(ssl)) != X509_V_OK)
 		snprintf(why, size, "certificate verify failed: %s",
 		    X509_verify_cert_error_string(v));
@@ -205,6 +241,30 @@ bool
 lb_tls_started(struct lb_transport *tr)
 {
 	return BIO_number_read(SSL_get_rbio(ssl_of(tr))) > 0;
+}
+
+bool
+lb_tls_plain_http(const struct lb_transport *tr)
+{
+	size_t i = 0;
+
+	if (tr->nfirst < sizeof(tr->first))
+		return false;
+	while (i < tr->nfirst && tr->first[i] >= 'A' && tr->first[i] <= 'Z')
+		i++;
+	/* a method longer than 4 letters fills the record header */
+	return i > 0 && (i == tr->nfirst || tr->first[i] == ' ');
+}
+
+int
+lb_tls_release(struct lb_transport *tr)
+{
+	int fd = tr->fd;
+
+	/* SSL_set_fd's BIO does not close the fd */
+	SSL_free(ssl_of(tr));
+	*tr = (struct lb_transport){ .fd = -1 };
+	return fd;
 }
 
 void

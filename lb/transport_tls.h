@@ -17,7 +17,9 @@
 extern const struct lb_transport_ops lb_transport_tls;
 
 /* Server side on fd (owned by tr from now on, closed by its close op).
- * Returns 0, or -1 out of memory (fd not taken). */
+ * tr must stay where it is until the handshake ends: the first bytes
+ * read are kept in it (lb_tls_plain_http).  Returns 0, or -1 out of
+ * memory (fd not taken). */
 int lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd);
 /* Client side on fd: name (may be NULL) is sent as SNI and checked
  * against the server's certificate when ctx verifies; without a name,
@@ -35,6 +37,17 @@ int lb_tls_handshake(struct lb_transport *tr, char *why, size_t size);
 /* Whether the peer sent any byte yet: a connection closed before that
  * is a probe, not a failed handshake. */
 bool lb_tls_started(struct lb_transport *tr);
+
+/* After a failed server-side handshake: whether the peer's first bytes
+ * were the start of a plain HTTP request (an upper-case method and a
+ * space) rather than a TLS record (0x16 0x03 ...). */
+bool lb_tls_plain_http(const struct lb_transport *tr);
+
+/* Frees the TLS state of tr but not its fd, which it returns (tr is
+ * left closed, fd -1): to answer a plain HTTP client in plain HTTP on it.
+ * OpenSSL sent that client no alert (it sends none for a first record
+ * that is not TLS at all). */
+int lb_tls_release(struct lb_transport *tr);
 
 /* Whether a finished handshake resumed a session, and was TLS 1.3. */
 void lb_tls_kind(struct lb_transport *tr, bool *resumed, bool *tls13);

@@ -13,6 +13,9 @@
 #     on any thread, and after a reload
 #   - a reload reads changed certificate files; a failed handshake counts
 #     as an error of the virtual server; no key byte in the log
+#   - plain HTTP sent to the https port gets a 400 in plain HTTP saying
+#     so, then a clean close; counted as a request, a 4xx and an error,
+#     and access-logged; TLS clients are served as before
 #   - the access log (text and JSON) carries version, cipher and SNI;
 #     stats count handshakes, resumed ones and TLS 1.3 ones
 . "$(dirname "$0")/lib.sh"
@@ -154,6 +157,44 @@ assert_match "a TLS 1.2 cipher outside ECDHE+AESGCM refused" \
 errors=$(stat_of 'vs("v")["errors"]')
 assert_ge "failed handshakes counted as errors of v" "$errors" 2
 
+# ---- plain HTTP on the https port: a 400 in plain HTTP, a clean close ----
+req0=$(stat_of 'vs("v")["requests"]')
+c4xx0=$(stat_of 'vs("v")["responses"]["4xx"]')
+rc=0
+curl -sS --max-time 10 -D "$T/plain.head" -o "$T/plain.body" \
+    "http://127.0.0.1:$VIP/plain" 2>"$T/plain.err" || rc=$?
+assert_eq "curl http:// to the https port: exit status (no reset; $(
+    cat "$T/plain.err"))" 0 "$rc"
+assert_match "plain HTTP to the https port: status" '^HTTP/1.1 400 ' \
+    "$(head -1 "$T/plain.head")"
+assert_match "plain HTTP to the https port: the body says why" \
+    'plain HTTP request was sent to an HTTPS port' "$(cat "$T/plain.body")"
+assert_match "plain HTTP to the https port: Connection: close" \
+    '^Connection: close' "$(tr -d '\r' <"$T/plain.head")"
+# a method OpenSSL does not know, and more request after the head: still
+# the 400, then a close (not a reset from unread bytes)
+printf 'DELETE /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello' |
+    raw $VIP --timeout 4 >"$T/plain.raw" 2>"$T/plain.rawerr"
+assert_match "DELETE in plain HTTP: status" '^HTTP/1.1 400 ' \
+    "$(head -1 "$T/plain.raw")"
+assert_match "DELETE in plain HTTP: closed cleanly" 'closed=yes' \
+    "$(cat "$T/plain.rawerr")"
+# TLS garbage that is not HTTP gets no HTTP answer: just the close
+printf '\x16\x03\x01\x00\x05hello' | raw $VIP --timeout 4 >"$T/junk.raw" \
+    2>"$T/junk.err"
+assert_no_match "a broken TLS record: no HTTP answer" 'HTTP/' \
+    "$(cat "$T/junk.raw")"
+assert_eq "plain HTTP counted as errors of v (failed handshakes)" \
+    $((errors + 3)) "$(stat_of 'vs("v")["errors"]')"
+assert_eq "plain HTTP counted as requests of v" $((req0 + 2)) \
+    "$(stat_of 'vs("v")["requests"]')"
+assert_eq "plain HTTP counted as 4xx responses of v" $((c4xx0 + 2)) \
+    "$(stat_of 'vs("v")["responses"]["4xx"]')"
+# shellcheck disable=SC2046
+assert_eq "a TLS client on the same port afterwards" "ng" \
+    "$(get "https://www.example.com:$VIP/" $(resolve www.example.com) \
+    --cacert "$T/tls/www.crt")"
+
 # ---- what the backend sees; keep-alive; bodies both ways ----
 # shellcheck disable=SC2046
 out=$(get "https://www.example.com:$OPT/echo" --resolve \
@@ -232,6 +273,9 @@ assert_match "text log: version, cipher, SNI" \
     "$(cat "$T/access.log")"
 assert_match "text log: a resumed session says so" \
     '"GET / HTTP/1.0" tls=TLSv1.3/[A-Z0-9_]+/www.example.com/resumed$' \
+    "$(cat "$T/access.log")"
+assert_match "text log: plain HTTP on the https port, answered 400" \
+    ' v p/- [0-9]+/0/-1/-1/[0-9]+ 400 [0-9]+ PR "<BADREQ>"$' \
     "$(cat "$T/access.log")"
 assert_match "JSON log: the tls object" \
     '"tls":\{"version":"TLSv1.3","cipher":"TLS_[A-Z0-9_]+","sni":"www.example.com","resumed":false\}\}$' \
