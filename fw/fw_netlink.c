@@ -469,8 +469,10 @@ counter_msg(const struct nlmsghdr *h, fw_nl_counter_fn *fn, void *arg)
 
 	if (h->nlmsg_len < NLMSG_LENGTH(hl))
 		return;
-	parse_attrs((const struct nlattr *)((const uint8_t *)NLMSG_DATA(h) +
-	    hl), h->nlmsg_len - NLMSG_LENGTH(hl), tb, NFTA_OBJ_MAX);
+	/* NLMSG_DATA would cast the const away */
+	parse_attrs((const struct nlattr *)((const uint8_t *)h +
+	    NLMSG_HDRLEN + hl), h->nlmsg_len - NLMSG_LENGTH(hl), tb,
+	    NFTA_OBJ_MAX);
 	if (tb[NFTA_OBJ_NAME] == NULL || tb[NFTA_OBJ_DATA] == NULL)
 		return;
 	nlen = tb[NFTA_OBJ_NAME]->nla_len - NLA_HDRLEN;
