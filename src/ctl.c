@@ -16,6 +16,7 @@
 #include "io.h"
 #include "lb_runtime.h"
 #include "log.h"
+#include "member.h"		/* enum lb_admin_state */
 #include "upgrade.h"
 
 #define CTL_LINE_MAX	65536		/* group set: many addresses */
@@ -341,15 +342,25 @@ ctl_worker_gone(struct master *m, struct worker *w)
 
 /* ---- members ---- */
 
-struct member_override *
-master_override(struct master *m, const char *pool, const char *member)
+/* The override of pool/member when there is one (master_override
+ * makes one). */
+static struct member_override *
+override_find(struct master *m, const char *pool, const char *member)
 {
-	struct member_override *o;
-
 	for (size_t i = 0; i < m->noverrides; i++)
 		if (strcmp(m->overrides[i].pool, pool) == 0 &&
 		    strcmp(m->overrides[i].member, member) == 0)
 			return &m->overrides[i];
+	return NULL;
+}
+
+struct member_override *
+master_override(struct master *m, const char *pool, const char *member)
+{
+	struct member_override *o = override_find(m, pool, member);
+
+	if (o != NULL)
+		return o;
 	o = realloc(m->overrides, (m->noverrides + 1) * sizeof(*o));
 	if (o == NULL)
 		return NULL;
@@ -397,7 +408,7 @@ send_overrides(struct master *m, struct worker *w, const struct gen *g)
 
 /* member disable|enable|drain POOL MEMBER, member weight POOL MEMBER N */
 static void
-cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
+member_set(struct master *m, struct ctl_client *c, char **words, size_t n)
 {
 	static const char *const ops[] = { "enable", "disable", "drain" };
 	struct member_override *o;
@@ -418,7 +429,8 @@ cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
 	}
 	if (admin < 0 && weight == 0) {
 		ctl_reply(m, c, false, "usage: member enable|disable|drain "
-		    "POOL MEMBER, or member weight POOL MEMBER N\n");
+		    "POOL MEMBER, member weight POOL MEMBER N, member reset "
+		    "POOL MEMBER, or member reset-all\n");
 		return;
 	}
 	if (find_member(&m->gen->conf->lb, words[2], words[3], err,
@@ -446,6 +458,97 @@ cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
 	snprintf(err, sizeof(err), "pool %s member %s: %s%s%s\n", o->pool,
 	    o->member, words[1], n == 5 ? " " : "", n == 5 ? words[4] : "");
 	ctl_reply(m, c, true, err);
+}
+
+/* Forgets what edgectl set on o (the monitor's health stays: it is not
+ * edgectl's); false when it had set nothing. */
+static bool
+override_clear(struct member_override *o)
+{
+	bool had = o->admin >= 0 || o->weight > 0;
+
+	o->admin = -1;
+	o->weight = 0;
+	return had;
+}
+
+/* The serving worker, and a reload's new one if it is starting, put
+ * pool/member back to the values of the file each one runs. */
+static void
+send_file_values(struct master *m, const char *pool, const char *member)
+{
+	struct worker *to[2] = { m->worker, m->pending };
+	const struct lb_member_conf *mc;
+	char err[256];
+
+	for (size_t i = 0; i < 2; i++) {
+		if (to[i] == NULL || (mc = find_member(&to[i]->gen->conf->lb,
+		    pool, member, err, sizeof(err))) == NULL)
+			continue;
+		if (send_member(to[i], pool, member, LB_MEMBER_ADMIN,
+		    LB_ADMIN_ENABLED) < 0 || send_member(to[i], pool, member,
+		    LB_MEMBER_WEIGHT, mc->weight) < 0)
+			log_warn("cannot reach worker %d", (int)to[i]->pid);
+	}
+}
+
+/* member reset POOL MEMBER: back to the file's admin state and weight */
+static void
+member_reset(struct master *m, struct ctl_client *c, const char *pool,
+    const char *member)
+{
+	const struct lb_member_conf *mc;
+	struct member_override *o;
+	char err[256];
+
+	if ((mc = find_member(&m->gen->conf->lb, pool, member, err,
+	    sizeof(err))) == NULL) {
+		ctl_reply(m, c, false, err);
+		return;
+	}
+	if ((o = override_find(m, pool, member)) != NULL)
+		(void)override_clear(o);
+	send_file_values(m, pool, member);
+	log_info("edgectl: pool %s member %s: reset to the file: enabled, "
+	    "weight %u", pool, member, mc->weight);
+	ctl_replyf(m, c, true, "pool %s member %s: back to the file: enabled, "
+	    "weight %u\n", pool, member, mc->weight);
+}
+
+/* member reset-all: every member edgectl changed, back to the file */
+static void
+member_reset_all(struct master *m, struct ctl_client *c)
+{
+	char err[256];
+	size_t changed = 0;
+
+	for (size_t i = 0; i < m->noverrides; i++) {
+		struct member_override *o = &m->overrides[i];
+
+		if (!override_clear(o))
+			continue;
+		send_file_values(m, o->pool, o->member);
+		/* one the configuration in force dropped did not change */
+		if (find_member(&m->gen->conf->lb, o->pool, o->member, err,
+		    sizeof(err)) != NULL)
+			changed++;
+	}
+	log_info("edgectl: member reset --all: %zu member%s back to the file",
+	    changed, changed == 1 ? "" : "s");
+	ctl_replyf(m, c, true, "%zu member%s back to the file's admin state "
+	    "and weight\n", changed, changed == 1 ? "" : "s");
+}
+
+/* member OP ...: reset, or a change of admin state or weight */
+static void
+cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
+{
+	if (n == 2 && strcmp(words[1], "reset-all") == 0)
+		member_reset_all(m, c);
+	else if (n == 4 && strcmp(words[1], "reset") == 0)
+		member_reset(m, c, words[2], words[3]);
+	else
+		member_set(m, c, words, n);
 }
 
 static void
@@ -496,8 +599,9 @@ dispatch(struct master *m, struct ctl_client *c)
 		    "show stats, show pool [POOL], show certificates, "
 		    "show firewall, show nat, member enable|disable|drain "
 		    "POOL MEMBER, member weight POOL MEMBER N, "
-		    "group add|del|set|show NAME [ADDR...], reload, "
-		    "upgrade\n");
+		    "member reset POOL MEMBER, member reset-all, "
+		    "group add|del|set|show NAME [ADDR...], firewall flush, "
+		    "reload, upgrade\n");
 	free(words);
 }
 

@@ -4,6 +4,13 @@
  *
  *   status [json]        who runs, which configuration, since when
  *   show stats [json]    counters, from the worker
+ *   show pool [POOL] [json], show certificates [json]
+ *   member enable|disable|drain POOL MEMBER, member weight POOL MEMBER N
+ *                        an override kept by the master (master_int.h)
+ *   member reset POOL MEMBER, member reset-all
+ *                        the override forgotten: back to the file's
+ *                        admin state and weight
+ *   group ..., firewall ..., show firewall|nat [json]   (fwsync.c)
  *   reload               reload the configuration file as a transaction
  *   upgrade              re-execute the installed binary (upgrade.h)
  */

@@ -1,23 +1,18 @@
 /*
  * src/edgectl.c - edged's control client.
  *
- *   edgectl [-s SOCKET | -c FILE] [--json] status
- *   edgectl [-s SOCKET | -c FILE] [--json] show stats
- *   edgectl [-s SOCKET | -c FILE] [--json] show pool [POOL]
- *   edgectl [-s SOCKET | -c FILE] [--json] show certificates
- *   edgectl [-s SOCKET | -c FILE] member enable|disable|drain POOL MEMBER
- *   edgectl [-s SOCKET | -c FILE] member weight POOL MEMBER N
- *   edgectl [-s SOCKET | -c FILE] [--json] show firewall|nat
- *   edgectl [-s SOCKET | -c FILE] group add|del|set NAME ADDR...
- *   edgectl [-s SOCKET | -c FILE] group set|show NAME
- *   edgectl [-s SOCKET | -c FILE] reload
- *   edgectl [-s SOCKET | -c FILE] upgrade
- *   edgectl check FILE
+ *   edgectl [-s SOCKET | -c FILE] [-j] COMMAND [ARG...] [--json]
+ *
+ * The commands are the rows of `commands` below: each turns into one
+ * control line (ctl.h) that the master answers, except `check`, which
+ * parses the file here and needs no daemon.
  *
  * The socket is -s, else the control-socket of -c FILE, else the
- * default.  `check` needs no daemon: it parses the file here.
+ * default.  Only that one setting of FILE is read: runtime commands must
+ * work while the rest of the file is being edited (and is broken).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,29 +23,113 @@
 
 #include "config.h"
 
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#define ARGS_ANY	(-1)
+#define WORD_MAX	64		/* a name on a control line */
+#define SOCK_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
+
+struct command;
+
+/* Writes the control line of cmd for args into line; 0, or -1 after
+ * saying why on stderr. */
+typedef int (*line_fn)(const struct command *cmd, int argc, char **args,
+    bool json, char *line, size_t size);
+
+/* One edgectl command: its words, its arguments, what it does. */
+struct command {
+	const char *word;		/* status, show, member, ... */
+	const char *sub;		/* its second word, or NULL */
+	int min, max;			/* arguments after the words */
+	bool json;			/* it shows something: --json applies */
+	const char *args;		/* what the arguments are */
+	const char *help;
+	line_fn line;			/* NULL: joins the words */
+	int (*local)(const char *path);	/* run here, without a daemon */
+};
+
+static int member_reset_line(const struct command *, int, char **, bool,
+    char *, size_t);
+static int cmd_check(const char *path);
+
+static const struct command commands[] = {
+	{ "status", NULL, 0, 0, true, "", "is edged running, with what",
+	    NULL, NULL },
+	{ "show", "stats", 0, 0, true, "",
+	    "counters per virtual server, pool, member", NULL, NULL },
+	{ "show", "pool", 0, 1, true, "[POOL]",
+	    "members: state, weight, requests, errors", NULL, NULL },
+	{ "show", "certificates", 0, 0, true, "",
+	    "names, expiry, key and chain of each", NULL, NULL },
+	{ "show", "firewall", 0, 0, true, "",
+	    "packets and bytes per rule and default policy", NULL, NULL },
+	{ "show", "nat", 0, 0, true, "", "packets and bytes per NAT rule",
+	    NULL, NULL },
+	{ "member", "enable", 2, 2, false, "POOL MEMBER",
+	    "give a member traffic again", NULL, NULL },
+	{ "member", "disable", 2, 2, false, "POOL MEMBER",
+	    "take a member out at once", NULL, NULL },
+	{ "member", "drain", 2, 2, false, "POOL MEMBER",
+	    "no new sessions; those open finish", NULL, NULL },
+	{ "member", "weight", 3, 3, false, "POOL MEMBER N",
+	    "change a member's weight (1-256)", NULL, NULL },
+	{ "member", "reset", 1, 2, false, "POOL MEMBER | --all",
+	    "back to the file's admin state and weight", member_reset_line,
+	    NULL },
+	{ "group", "add", 2, ARGS_ANY, false, "NAME ADDR...",
+	    "add addresses to a dynamic group", NULL, NULL },
+	{ "group", "del", 2, ARGS_ANY, false, "NAME ADDR...",
+	    "remove addresses from a dynamic group", NULL, NULL },
+	{ "group", "set", 1, ARGS_ANY, false, "NAME [ADDR...]",
+	    "replace its members (none: empty it)", NULL, NULL },
+	{ "group", "show", 1, 1, true, "NAME", "a dynamic group's members",
+	    NULL, NULL },
+	{ "firewall", "flush", 0, 0, false, "",
+	    "remove edged's nftables table from the kernel", NULL, NULL },
+	{ "reload", NULL, 0, 0, false, "",
+	    "reload the file; errors change nothing", NULL,
+	    NULL },
+	{ "upgrade", NULL, 0, 0, false, "",
+	    "run the installed binary, keeping connections",
+	    NULL, NULL },
+	{ "check", NULL, 1, 1, false, "FILE",
+	    "check a configuration file (no daemon)", NULL,
+	    cmd_check },
+};
+
+/* "member weight POOL MEMBER N [--json]", as the usage shows it. */
+static void
+synopsis(const struct command *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s%s%s", c->word, c->sub ? " " : "",
+	    c->sub ? c->sub : "", c->args[0] ? " " : "", c->args,
+	    c->json ? " [--json]" : "");
+}
+
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: edgectl [-s SOCKET | -c FILE] [--json] COMMAND\n"
-	    "commands:\n"
-	    "  status            is edged running, with what\n"
-	    "  show stats        counters per virtual server, pool, member\n"
-	    "  show pool [POOL]  members: state, weight, requests, errors\n"
-	    "  show certificates names, expiry, key and chain of each\n"
-	    "  member enable|disable|drain POOL MEMBER\n"
-	    "                    take a member in or out, without a reload\n"
-	    "  member weight POOL MEMBER N\n"
-	    "                    change a member's weight (1-256)\n"
-	    "  show firewall     packets and bytes per rule and default policy\n"
-	    "  show nat          packets and bytes per NAT rule\n"
-	    "  group add|del|set NAME ADDR...\n"
-	    "                    change a dynamic address group's members at\n"
-	    "                    once, without a reload (set: replace them)\n"
-	    "  group show NAME   a dynamic group's members\n"
-	    "  reload            reload the configuration file\n"
-	    "  upgrade           re-execute the installed edged binary,\n"
-	    "                    keeping sockets, state and connections\n"
-	    "  check FILE        check a configuration file (no daemon)\n");
+	char syn[128];
+
+	fprintf(out, "usage: edgectl [-s SOCKET | -c FILE] [-j] COMMAND "
+	    "[ARG...] [--json]\n"
+	    "options:\n"
+	    "  -s, --socket SOCKET  edged's control socket (default "
+	    EDGED_DEFAULT_SOCKET ")\n"
+	    "  -c, --config FILE    the control-socket named in FILE's global "
+	    "block\n"
+	    "  -j, --json           JSON output, for the commands marked "
+	    "[--json]\n"
+	    "  -v, --version        print the version and exit\n"
+	    "  -h, --help           print this help and exit\n"
+	    "commands:\n");
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		synopsis(&commands[i], syn, sizeof(syn));
+		if (strlen(syn) <= 28)
+			fprintf(out, "  %-28s %s\n", syn, commands[i].help);
+		else
+			fprintf(out, "  %s\n  %-28s %s\n", syn, "",
+			    commands[i].help);
+	}
 }
 
 static int
@@ -76,27 +155,105 @@ cmd_check(const char *path)
 	return 0;
 }
 
-/* The control-socket named by a configuration file. */
-static int
-socket_from_conf(const char *path, char *out, size_t size)
-{
-	struct conf_diag d;
-	struct edged_conf *c;
+/* ---- the control socket named by a file ---- */
 
-	conf_diag_init(&d);
-	c = edged_conf_load(path, NULL, 0, &d);
-	if (c == NULL) {
-		conf_diag_print(&d, stderr);
-		fprintf(stderr, "edgectl: cannot read the control socket from "
-		    "%s\n", path);
-		conf_diag_free(&d);
+/* The last control-socket statement of a top-level global block, or
+ * NULL. */
+static struct conf_node *
+socket_node(const struct conf_tree *t)
+{
+	struct conf_node *found = NULL;
+
+	for (size_t i = 0; i < t->root.nchildren; i++) {
+		const struct conf_node *g = &t->root.children[i];
+
+		if (g->nargs == 0 || strcmp(g->args[0], "global") != 0)
+			continue;
+		for (size_t j = 0; j < g->nchildren; j++)
+			if (strcmp(g->children[j].args[0],
+			    "control-socket") == 0)
+				found = &g->children[j];
+	}
+	return found;
+}
+
+/* The daemon's own rule (src/config.c): an absolute path that fits
+ * sun_path. */
+static int
+set_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	char *out = obj;
+	size_t len = strlen(n->args[1]);
+
+	if (n->args[1][0] != '/' || len >= SOCK_MAX) {
+		conf_error(d, &n->argpos[1], "'%s' expects an absolute path of "
+		    "at most %zu bytes, got '%s'", n->args[0], SOCK_MAX - 1,
+		    n->args[1]);
 		return -1;
 	}
-	snprintf(out, size, "%s", c->core.control_socket);
-	edged_conf_free(&c);
-	conf_diag_free(&d);
+	memcpy(out, n->args[1], len + 1);
 	return 0;
 }
+
+static const struct conf_directive socket_row[] = {
+	{ "control-socket", 1, 1, CONF_NO_BLOCK, set_socket,
+	    "control-socket PATH" },
+};
+
+/*
+ * The control-socket of the file at path into out (SOCK_MAX bytes): the
+ * default when the file parses and names none.  The file's other errors
+ * are not ours to report; when they hide the setting, they are printed
+ * with the reason.  Returns 0, or -1 after saying why on stderr.
+ */
+static int
+socket_from_conf(const char *path, char *out)
+{
+	struct conf_tree *t;
+	struct conf_node *n, blk = { .nchildren = 1 };
+	struct conf_diag d, own;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "edgectl: cannot read %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	(void)close(fd);
+	conf_diag_init(&d);
+	conf_diag_init(&own);
+	if ((t = conf_parse_file(path, &d)) == NULL) {
+		fprintf(stderr, "edgectl: out of memory\n");
+		goto free_diag;
+	}
+	if ((n = socket_node(t)) != NULL) {
+		blk.children = n;
+		if (conf_apply(&own, &blk, "global", socket_row, 1, out) == 0)
+			rc = 0;
+		else {
+			conf_diag_print(&own, stderr);
+			fprintf(stderr, "edgectl: no control socket to reach: "
+			    "fix control-socket in %s, or use -s SOCKET\n",
+			    path);
+		}
+	} else if (d.nerrors == 0) {
+		snprintf(out, SOCK_MAX, "%s", EDGED_DEFAULT_SOCKET);
+		rc = 0;
+	} else {
+		conf_diag_print(&d, stderr);
+		fprintf(stderr, "edgectl: the control socket could not be "
+		    "found in %s past %s error%s; use -s SOCKET\n", path,
+		    d.nerrors == 1 ? "this" : "these",
+		    d.nerrors == 1 ? "" : "s");
+	}
+	conf_tree_free(&t);
+free_diag:
+	conf_diag_free(&own);
+	conf_diag_free(&d);
+	return rc;
+}
+
+/* ---- talking to the daemon ---- */
 
 static int
 connect_socket(const char *path)
@@ -157,96 +314,168 @@ run(const char *sock, const char *cmd)
 	return ok ? 0 : 1;
 }
 
-/* Words go into one command line: no spaces or newlines inside. */
-static bool
-words_ok(char **argv, int argc)
+/* ---- command lines ---- */
+
+/* Appends word and a space to line (len bytes so far); -1 after saying
+ * why when the word cannot go on a control line or the line is full. */
+static int
+append_word(const char *word, char *line, size_t *len, size_t size)
 {
-	for (int i = 0; i < argc; i++)
-		if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\r\n") != NULL ||
-		    strlen(argv[i]) > 64)
-			return false;
-	return true;
+	size_t w = strlen(word);
+
+	if (w == 0 || w > WORD_MAX || strpbrk(word, " \t\r\n") != NULL) {
+		fprintf(stderr, "edgectl: '%s': a name or address is 1 to %d "
+		    "characters without spaces\n", word, WORD_MAX);
+		return -1;
+	}
+	if (*len + w + 2 > size) {
+		fprintf(stderr, "edgectl: the command is longer than the "
+		    "control socket takes (%zu KiB); give the addresses in "
+		    "several commands\n", size / 1024);
+		return -1;
+	}
+	memcpy(line + *len, word, w);
+	*len += w;
+	line[(*len)++] = ' ';
+	line[*len] = '\0';
+	return 0;
 }
 
-/* "group OP NAME ADDR...": every word checked, the line within the
- * control socket's limit (64 KiB); -1 when not a command, -2 (said on
- * stderr) when too long. */
+/* "WORD [SUB] ARGS... [json]\n" */
 static int
-group_line(int argc, char **argv, char *cmd, size_t size)
+join_line(const struct command *cmd, int argc, char **args, bool json,
+    char *line, size_t size)
 {
 	size_t len = 0;
+	int rc = append_word(cmd->word, line, &len, size);
 
-	for (int i = 0; i < argc; i++) {
-		size_t w = strlen(argv[i]);
-
-		if (w == 0 || w > 64 || strpbrk(argv[i], " \t\r\n") != NULL)
-			return -1;
-		if (len + w + 2 > size) {
-			fprintf(stderr, "edgectl: group: the command is longer "
-			    "than the control socket takes (%zu KiB); give "
-			    "the addresses in several group add commands\n",
-			    size / 1024);
-			return -2;
-		}
-		memcpy(cmd + len, argv[i], w);
-		len += w;
-		cmd[len++] = i + 1 < argc ? ' ' : '\n';
-	}
-	cmd[len] = '\0';
-	return 0;
+	if (rc == 0 && cmd->sub != NULL)
+		rc = append_word(cmd->sub, line, &len, size);
+	for (int i = 0; rc == 0 && i < argc; i++)
+		rc = append_word(args[i], line, &len, size);
+	if (rc == 0 && json && cmd->json)
+		rc = append_word("json", line, &len, size);
+	if (rc == 0)
+		line[len - 1] = '\n';	/* the last space */
+	return rc;
 }
 
-/* The control socket's command line for argv; -1 when it is not one. */
+/* member reset POOL MEMBER, or member reset --all ("member reset-all"). */
 static int
-command_line(int argc, char **argv, bool json, char *cmd, size_t size)
+member_reset_line(const struct command *cmd, int argc, char **args,
+    bool json, char *line, size_t size)
 {
-	const char *j = json ? " json" : "";
+	if (argc == 1 && strcmp(args[0], "--all") == 0) {
+		snprintf(line, size, "member reset-all\n");
+		return 0;
+	}
+	if (argc == 2)
+		return join_line(cmd, argc, args, json, line, size);
+	fprintf(stderr, "edgectl: usage: edgectl member reset POOL MEMBER, "
+	    "or member reset --all\n");
+	return -1;
+}
 
-	if (argc >= 3 && strcmp(argv[0], "group") == 0)
-		return group_line(argc, argv, cmd, size);
-	if (argc == 2 && strcmp(argv[0], "show") == 0 &&
-	    (strcmp(argv[1], "firewall") == 0 || strcmp(argv[1], "nat") == 0))
-		snprintf(cmd, size, "show %s%s\n", argv[1], j);
-	else if (argc == 1 && strcmp(argv[0], "status") == 0)
-		snprintf(cmd, size, "status%s\n", j);
-	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
-	    strcmp(argv[1], "stats") == 0)
-		snprintf(cmd, size, "show stats%s\n", j);
-	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
-	    strcmp(argv[1], "certificates") == 0)
-		snprintf(cmd, size, "show certificates%s\n", j);
-	else if (argc >= 2 && argc <= 3 && strcmp(argv[0], "show") == 0 &&
-	    strcmp(argv[1], "pool") == 0 && words_ok(argv, argc))
-		snprintf(cmd, size, "show pool %s%s\n", argc == 3 ? argv[2] :
-		    "", j);
-	else if ((argc == 4 || argc == 5) && strcmp(argv[0], "member") == 0 &&
-	    words_ok(argv, argc))
-		snprintf(cmd, size, "member %s %s %s%s%s\n", argv[1], argv[2],
-		    argv[3], argc == 5 ? " " : "", argc == 5 ? argv[4] : "");
-	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
-		snprintf(cmd, size, "reload\n");
-	else if (argc == 1 && strcmp(argv[0], "upgrade") == 0)
-		snprintf(cmd, size, "upgrade\n");
-	else
-		return -1;
-	return 0;
+/* The words that can follow word (NULL: the first words), each once. */
+static size_t
+words_after(const char *word, const char **cands)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		const struct command *c = &commands[i];
+		const char *w = word == NULL ? c->word : c->sub;
+
+		if (word != NULL && strcmp(c->word, word) != 0)
+			continue;
+		if (n == 0 || strcmp(cands[n - 1], w) != 0)
+			cands[n++] = w;
+	}
+	return n;
+}
+
+/* got is not a word that can follow word (NULL: not a command; got
+ * NULL: nothing followed word): says so, with "did you mean", then the
+ * usage. */
+static void
+unknown(const char *word, const char *got)
+{
+	const char *cands[ARRAY_LEN(commands)];
+	size_t n = words_after(word, cands);
+	char hint[128];
+
+	if (got == NULL) {
+		fprintf(stderr, "edgectl: '%s' needs one of:", word);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", cands[i]);
+		fputc('\n', stderr);
+	} else
+		fprintf(stderr, "edgectl: unknown %s%scommand '%s'%s\n",
+		    word != NULL ? word : "", word != NULL ? " " : "", got,
+		    conf_hint(got, cands, n, hint, sizeof(hint)));
+	usage(stderr);
+}
+
+/* The row for argv (its arguments after *used words), or NULL after
+ * saying why. */
+static const struct command *
+find_command(int argc, char **argv, int *used)
+{
+	const struct command *c = NULL;
+	bool known = false;
+
+	if (argc == 0) {
+		usage(stderr);
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(commands) && c == NULL; i++) {
+		if (strcmp(commands[i].word, argv[0]) != 0)
+			continue;
+		known = true;
+		if (commands[i].sub == NULL || (argc > 1 &&
+		    strcmp(commands[i].sub, argv[1]) == 0))
+			c = &commands[i];
+	}
+	if (!known)
+		unknown(NULL, argv[0]);
+	else if (c == NULL)
+		unknown(argv[0], argc > 1 ? argv[1] : NULL);
+	*used = c != NULL && c->sub != NULL ? 2 : 1;
+	return c;
+}
+
+static bool
+arity_ok(const struct command *c, int nargs)
+{
+	char syn[128];
+
+	if (nargs >= c->min && (c->max == ARGS_ANY || nargs <= c->max))
+		return true;
+	synopsis(c, syn, sizeof(syn));
+	fprintf(stderr, "edgectl: usage: edgectl %s\n", syn);
+	return false;
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char sock[108] = EDGED_DEFAULT_SOCKET;
-	static char cmd[65536];
+	char sock[SOCK_MAX] = EDGED_DEFAULT_SOCKET;
+	static char line[65536];
+	const struct command *cmd;
 	const char *conf = NULL;
 	bool json = false, have_sock = false;
-	int opt;
+	int opt, used;
 
-	while ((opt = getopt_long(argc, argv, "+s:c:jh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:c:jvh", longopts,
+	    NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			snprintf(sock, sizeof(sock), "%s", optarg);
@@ -258,6 +487,9 @@ main(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'v':
+			printf("edgectl %s\n", EDGED_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -273,19 +505,15 @@ main(int argc, char **argv)
 		json = true;
 		argc--;
 	}
-	if (argc == 2 && strcmp(argv[0], "check") == 0)
-		return cmd_check(argv[1]);
-	if (!have_sock && conf != NULL &&
-	    socket_from_conf(conf, sock, sizeof(sock)) < 0)
+	if ((cmd = find_command(argc, argv, &used)) == NULL ||
+	    !arity_ok(cmd, argc - used))
+		return 2;
+	if (cmd->local != NULL)
+		return cmd->local(argv[used]);
+	if ((cmd->line != NULL ? cmd->line : join_line)(cmd, argc - used,
+	    argv + used, json, line, sizeof(line)) < 0)
+		return 2;
+	if (!have_sock && conf != NULL && socket_from_conf(conf, sock) < 0)
 		return 1;
-	switch (command_line(argc, argv, json, cmd, sizeof(cmd))) {
-	case 0:
-		break;
-	case -2:
-		return 2;
-	default:
-		usage(stderr);
-		return 2;
-	}
-	return run(sock, cmd);
+	return run(sock, line);
 }

@@ -6,6 +6,9 @@
  *   edged -T [-c FILE]       print it in normal form
  *   edged -n [-c FILE]       print the nftables table it compiles to
  *
+ * Each option has a long form too (--config, --check, --print, --nft,
+ * --debug, --version, --help).
+ *
  * Internal: "edged --worker FD" is the worker; "-U FD" is a master that
  * an upgrade just executed (src/upgrade.c).
  */
@@ -23,13 +26,21 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: edged [-d] [-t | -T | -n] [-c FILE]\n"
-	    "  -c FILE  configuration (default " EDGED_DEFAULT_CONF ")\n"
-	    "  -t       check the configuration and exit\n"
-	    "  -T       print the configuration in normal form and exit\n"
-	    "  -n       print the nftables table the firewall and NAT compile "
-	    "to, and exit\n"
-	    "  -d       log debug messages\n"
-	    "  -v       print the version\n");
+	    "       edged -v | -h\n"
+	    "  -c, --config FILE  the configuration file (default\n"
+	    "                     " EDGED_DEFAULT_CONF ")\n"
+	    "  -t, --check        check the configuration and exit: 0 when "
+	    "valid\n"
+	    "  -T, --print        print the configuration in normal form "
+	    "and exit\n"
+	    "  -n, --nft          print the nftables table the firewall and "
+	    "NAT compile\n"
+	    "                     to, and exit\n"
+	    "  -d, --debug        log debug messages too\n"
+	    "  -v, --version      print the version and exit\n"
+	    "  -h, --help         print this help and exit\n"
+	    "Without -t, -T or -n, edged runs in the foreground: a privileged "
+	    "master and an\nunprivileged worker; edgectl controls it.\n");
 }
 
 /* -t, -T and -n: parse, report every error, maybe print. */
@@ -64,6 +75,16 @@ check(const char *path, int mode)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "print", no_argument, NULL, 'T' },
+		{ "nft", no_argument, NULL, 'n' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = EDGED_DEFAULT_CONF;
 	bool debug = false;
 	int mode = 0, opt, upgrade_fd = -1;
@@ -72,7 +93,9 @@ main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(atoi(argv[2]), argc > 3 &&
 		    strcmp(argv[3], "-d") == 0);
-	while ((opt = getopt(argc, argv, "c:dtTnvhU:")) != -1) {
+	/* -U FD is internal (upgrade.c): not in the usage */
+	while ((opt = getopt_long(argc, argv, "c:dtTnvhU:", longopts,
+	    NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;

@@ -133,8 +133,11 @@ assert_match "error for a missing socket" \
 assert_eq "output for a missing socket" "" "$(cat "$T/nope.out")"
 rc=0
 ctl frobnicate >/dev/null 2>"$T/usage.err" || rc=$?
-assert_ne "exit status for an unknown command" 0 "$rc"
-assert_match "usage for an unknown command" 'usage' "$(cat "$T/usage.err")"
+assert_eq "exit status for an unknown command" 2 "$rc"
+assert_eq "an unknown command is named first" \
+    "edgectl: unknown command 'frobnicate'" "$(head -1 "$T/usage.err")"
+assert_match "usage for an unknown command" '^usage: edgectl' \
+    "$(sed -n 2p "$T/usage.err")"
 
 # ---- the control socket's mode ----
 mode=$(stat -c %a "$EDGED_SOCK")
