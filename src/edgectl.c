@@ -81,7 +81,7 @@ static const struct command commands[] = {
 	    "remove addresses from a dynamic group", NULL, NULL },
 	{ "group", "set", 1, ARGS_ANY, false, "NAME [ADDR...]",
 	    "replace its members (none: empty it)", NULL, NULL },
-	{ "group", "show", 1, 1, true, "NAME", "a dynamic group's members",
+	{ "group", "show", 1, 1, true, "NAME", "a group's members",
 	    NULL, NULL },
 	{ "firewall", "flush", 0, 0, false, "",
 	    "remove edged's nftables table from the kernel", NULL, NULL },
