@@ -365,9 +365,11 @@ value_hint(const struct conf_node *n, size_t i, const char *const *choices,
 	return conf_hint(n->args[i], choices, nchoices, buf, size);
 }
 
-int
-conf_get_keyword(struct conf_diag *d, const struct conf_node *n,
-    size_t i, const char *const *choices, unsigned *out)
+/* A word of choices (a keyword value, or an option name when option):
+ * its index, or -1 after an error listing the choices, with a hint. */
+static int
+get_choice(struct conf_diag *d, const struct conf_node *n, size_t i,
+    const char *const *choices, bool option, unsigned *out)
 {
 	const char *w;
 	char hint[256];
@@ -382,34 +384,30 @@ conf_get_keyword(struct conf_diag *d, const struct conf_node *n,
 	}
 	value_hint(n, i, choices, k, hint, sizeof(hint));
 	list = join_choices(choices, k);
-	conf_error(d, &n->argpos[i], "'%s' expects one of %s; got '%s'%s",
-	    n->args[0], list != NULL ? list : "(out of memory)", w, hint);
+	if (option)
+		conf_error(d, &n->argpos[i], "unknown option '%s' for '%s' "
+		    "(options: %s)%s", w, n->args[0], list != NULL ? list :
+		    "(out of memory)", hint);
+	else
+		conf_error(d, &n->argpos[i], "'%s' expects one of %s; got "
+		    "'%s'%s", n->args[0], list != NULL ? list :
+		    "(out of memory)", w, hint);
 	free(list);
 	return -1;
+}
+
+int
+conf_get_keyword(struct conf_diag *d, const struct conf_node *n,
+    size_t i, const char *const *choices, unsigned *out)
+{
+	return get_choice(d, n, i, choices, false, out);
 }
 
 int
 conf_get_option(struct conf_diag *d, const struct conf_node *n, size_t i,
     const char *const *names, unsigned *out)
 {
-	const char *w;
-	char hint[256];
-	unsigned k;
-	char *list;
-
-	if ((w = word_at(d, n, i)) == NULL)
-		return -1;
-	if (find_choice(w, names, &k) == 0) {
-		*out = k;
-		return 0;
-	}
-	value_hint(n, i, names, k, hint, sizeof(hint));
-	list = join_choices(names, k);
-	conf_error(d, &n->argpos[i], "unknown option '%s' for '%s' (options: "
-	    "%s)%s", w, n->args[0], list != NULL ? list : "(out of memory)",
-	    hint);
-	free(list);
-	return -1;
+	return get_choice(d, n, i, names, true, out);
 }
 
 /* ---- addresses ---- */
