@@ -45,39 +45,13 @@ assert_eq "forwarding before edged" 0 \
     "$(inE cat /proc/sys/net/ipv4/ip_forward)"
 
 # ---- the server: nginx answering with the address it sees ----
-d=$T/nginx-srv
-mkdir -p "$d/tmp"
-chmod -R 777 "$d/tmp"
-cat >"$d/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $T/srv.err info;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $d/tmp/body;
-    proxy_temp_path $d/tmp/proxy;
-    fastcgi_temp_path $d/tmp/fastcgi;
-    uwsgi_temp_path $d/tmp/uwsgi;
-    scgi_temp_path $d/tmp/scgi;
-    server {
+netns_nginx "$S" srv 10.31.2.2:80 '
         listen 10.31.2.2:80;
         listen 10.31.2.2:81;
         listen 10.31.2.2:82;
         listen 10.31.2.2:83;
         listen [fd31:2::2]:80;
-        location / { return 200 "\$remote_addr\n"; }
-    }
-}
-EOF
-spawn "$T/srv.log" ip netns exec "$S" "$NGINX" -c "$d/nginx.conf" -p "$d/"
-for i in $(seq 1 50); do
-	ip netns exec "$S" bash -c 'exec 3<>/dev/tcp/10.31.2.2/80' \
-	    2>/dev/null && break
-	sleep 0.1
-done
+        location / { return 200 "$remote_addr\n"; }'
 
 # someone else's table in the edge: edged must never touch it
 inE nft -f - <<'EOF'

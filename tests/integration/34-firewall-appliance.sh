@@ -35,34 +35,9 @@ inC() { ip netns exec "$C" "$@"; }
 inE() { ip netns exec "$E" "$@"; }
 
 # ---- the member: nginx on the edge's own loopback ----
-d=$T/nginx-member
-mkdir -p "$d/tmp"
-chmod -R 777 "$d/tmp"
-cat >"$d/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $T/member.err info;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $d/tmp/body;
-    proxy_temp_path $d/tmp/proxy;
-    fastcgi_temp_path $d/tmp/fastcgi;
-    uwsgi_temp_path $d/tmp/uwsgi;
-    scgi_temp_path $d/tmp/scgi;
-    server {
+netns_nginx "$E" member "127.0.0.1:$MEMBER" "
         listen 127.0.0.1:$MEMBER;
-        location / { return 200 "member\n"; }
-    }
-}
-EOF
-spawn "$T/member.log" inE "$NGINX" -c "$d/nginx.conf" -p "$d/"
-for i in $(seq 1 50); do
-	inE bash -c "exec 3<>/dev/tcp/127.0.0.1/$MEMBER" 2>/dev/null && break
-	sleep 0.1
-done
+        location / { return 200 \"member\\n\"; }"
 
 # ---- edged in the edge ----
 write_conf() {		# [EXTRA-RULE...]: a firewall with these rules

@@ -300,6 +300,43 @@ netns_link() {
 
 # ---- nginx backends ----
 
+# netns_nginx NS NAME HOST:PORT SERVER-BODY: one nginx (single process,
+# foreground) inside namespace NS, serving SERVER-BODY (the lines of its
+# server { } block), its errors in $T/NAME.err; waits until HOST:PORT
+# (IPv4) accepts there.
+netns_nginx() {
+	local ns=$1 name=$2 hp=$3 body=$4 d=$T/nginx-$2 i
+	mkdir -p "$d/tmp"
+	chmod -R 777 "$d/tmp"
+	cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $T/$name.err info;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    server {
+$body
+    }
+}
+EOF
+	spawn "$T/$name.log" ip netns exec "$ns" "$NGINX" -c "$d/nginx.conf" \
+	    -p "$d/"
+	for i in $(seq 1 50); do
+		ip netns exec "$ns" bash -c \
+		    "exec 3<>/dev/tcp/${hp%:*}/${hp##*:}" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "nginx $name in $ns does not accept on $hp"
+}
+
 # nginx_backend NAME PORT [SERVER-DIRECTIVES] [LISTEN-OPTIONS]: one nginx
 # (single process, foreground) answering "NAME\n" with X-Backend: NAME on
 # every location not overridden, logging each request to $T/NAME.access:
