@@ -13,21 +13,40 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_cmd.h"
 #include "io.h"
 #include "lb_runtime.h"
 #include "log.h"
 #include "member.h"		/* enum lb_admin_state */
 #include "upgrade.h"
 
-#define CTL_LINE_MAX	65536		/* group set: many addresses */
+/*
+ * A local program that connects and sends nothing, or a flood of them,
+ * must not hold the master's memory or the slots edgectl needs: clients
+ * are bounded, the command line must come quickly, and the line buffer
+ * grows only as the line does.  Beyond the bound a client is answered
+ * at once; it is then kept (without buffer) until it closes, briefly, so
+ * that the command it writes meanwhile does not meet a closed socket:
+ * those are bounded too, and beyond both a client is closed at once.
+ */
+#define CTL_CLIENTS_MAX		64
+#define CTL_REFUSED_MAX		64
+#define CTL_LINE_TIMEOUT	5.0	/* for the command line to come */
+#define CTL_ANSWER_TIMEOUT	30.0	/* for the worker's statistics */
+#define CTL_REFUSED_LINGER	1.0	/* a refused client's command */
+#define CTL_LINE_FIRST		256	/* the buffer at first; doubles */
+#define CTL_STR_(x)		#x
+#define CTL_STR(x)		CTL_STR_(x)
 
 struct ctl_client {
 	struct master *m;
 	int fd;
+	bool refused;			/* answered "too many"; lingering */
 	ev_io io;
 	ev_timer timer;
-	char line[CTL_LINE_MAX];
-	size_t len;
+	char *line;			/* cap bytes, NULL until data comes */
+	size_t len, cap;
+	size_t scanned;			/* bytes of line checked */
 	uint32_t id;			/* stats request, 0 = none */
 	struct worker *waiting_on;
 	char *reply;			/* stats text gathered so far */
@@ -52,6 +71,7 @@ client_free(struct master *m, struct ctl_client *c)
 	ev_io_stop(m->loop, &c->io);
 	ev_timer_stop(m->loop, &c->timer);
 	(void)close(c->fd);
+	free(c->line);
 	free(c->reply);
 	free(c);
 }
@@ -551,58 +571,136 @@ cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
 		member_set(m, c, words, n);
 }
 
+/* ---- the command line ---- */
+
+static void
+run_status(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	cmd_text(m, c, cmd->json, status_text);
+}
+
+static void
+run_stats(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	cmd_stats(m, c, cmd->json);
+}
+
+/* show pool [POOL] [json] */
+static void
+run_pool(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	bool named = cmd->nwords > 2 && strcmp(cmd->words[2], "json") != 0;
+
+	cmd_show_pool(m, c, named ? cmd->words[2] : "", cmd->json);
+}
+
+static void
+run_certificates(struct master *m, struct ctl_client *c,
+    const struct ctl_cmd *cmd)
+{
+	cmd_text(m, c, cmd->json, certificates_text);
+}
+
+static void
+run_firewall_show(struct master *m, struct ctl_client *c,
+    const struct ctl_cmd *cmd)
+{
+	master_fw_show(m, c, cmd->json, cmd->verb == CTL_SHOW_NAT);
+}
+
+static void
+run_member(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	cmd_member(m, c, cmd->words, cmd->nwords);
+}
+
+static void
+run_group(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	master_group_cmd(m, c, cmd->words, cmd->nwords);
+}
+
+static void
+run_firewall(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	master_fw_cmd(m, c, cmd->words, cmd->nwords);
+}
+
+static void
+run_reload(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	(void)cmd;
+	(void)master_reload(m, c);
+}
+
+static void
+run_upgrade(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+{
+	(void)cmd;
+	(void)master_upgrade(m, c);
+}
+
+/* Each answers c (now, or when the worker or the reload has), which
+ * frees it. */
+static void (*const handlers[CTL_NVERBS])(struct master *,
+    struct ctl_client *, const struct ctl_cmd *) = {
+	[CTL_STATUS] = run_status,
+	[CTL_SHOW_STATS] = run_stats,
+	[CTL_SHOW_POOL] = run_pool,
+	[CTL_SHOW_CERTIFICATES] = run_certificates,
+	[CTL_SHOW_FIREWALL] = run_firewall_show,
+	[CTL_SHOW_NAT] = run_firewall_show,
+	[CTL_MEMBER] = run_member,
+	[CTL_GROUP] = run_group,
+	[CTL_FIREWALL] = run_firewall,
+	[CTL_RELOAD] = run_reload,
+	[CTL_UPGRADE] = run_upgrade,
+};
+
+/* c's whole line is in: the answer may take longer than the line did
+ * (the worker's statistics; a reload or an upgrade has no limit). */
 static void
 dispatch(struct master *m, struct ctl_client *c)
 {
-	/* a word and its separator take two bytes at least */
-	char **words = calloc(c->len / 2 + 2, sizeof(char *));
-	char *save = NULL;
-	size_t n = 0;
+	struct ctl_cmd cmd;
 
-	if (words == NULL) {
-		ctl_reply(m, c, false, "out of memory\n");
+	ev_io_stop(m->loop, &c->io);
+	ev_timer_stop(m->loop, &c->timer);
+	ev_timer_set(&c->timer, CTL_ANSWER_TIMEOUT, 0);
+	ev_timer_start(m->loop, &c->timer);
+	if (ctl_cmd_parse(c->line, c->scanned, &cmd) < 0) {
+		ctl_reply(m, c, false, cmd.error);
 		return;
 	}
-	for (char *w = strtok_r(c->line, " \t\r\n", &save); w != NULL;
-	    w = strtok_r(NULL, " \t\r\n", &save))
-		words[n++] = w;
-	bool json = n > 1 && strcmp(words[n - 1], "json") == 0;
-	if (n >= 1 && strcmp(words[0], "group") == 0)
-		master_group_cmd(m, c, words, n);
-	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
-	    (strcmp(words[1], "firewall") == 0 || strcmp(words[1], "nat") == 0))
-		master_fw_show(m, c, json, words[1][0] == 'n');
-	else if (n >= 1 && strcmp(words[0], "firewall") == 0)
-		master_fw_cmd(m, c, words, n);
-	else if (n > 6)
-		ctl_reply(m, c, false, "too many words in the command\n");
-	else if (n >= 1 && strcmp(words[0], "status") == 0)
-		cmd_text(m, c, json, status_text);
-	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
-	    strcmp(words[1], "stats") == 0)
-		cmd_stats(m, c, json);
-	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
-	    strcmp(words[1], "certificates") == 0)
-		cmd_text(m, c, json, certificates_text);
-	else if (n >= 2 && strcmp(words[0], "show") == 0 &&
-	    strcmp(words[1], "pool") == 0)
-		cmd_show_pool(m, c, n > 2 && strcmp(words[2], "json") != 0 ?
-		    words[2] : "", json);
-	else if (n >= 1 && strcmp(words[0], "member") == 0)
-		cmd_member(m, c, words, n);
-	else if (n == 1 && strcmp(words[0], "reload") == 0)
-		(void)master_reload(m, c);
-	else if (n == 1 && strcmp(words[0], "upgrade") == 0)
-		(void)master_upgrade(m, c);
-	else
-		ctl_reply(m, c, false, "unknown command; commands: status, "
-		    "show stats, show pool [POOL], show certificates, "
-		    "show firewall, show nat, member enable|disable|drain "
-		    "POOL MEMBER, member weight POOL MEMBER N, "
-		    "member reset POOL MEMBER, member reset-all, "
-		    "group add|del|set|show NAME [ADDR...], firewall flush, "
-		    "reload, upgrade\n");
-	free(words);
+	/* the words point into c->line: freed with c, after their use */
+	handlers[cmd.verb](m, c, &cmd);
+	ctl_cmd_free(&cmd);
+}
+
+/* Room for more of the line: the buffer doubles up to CTL_LINE_MAX.
+ * false when it is that long already, or out of memory (answered). */
+static bool
+line_room(struct master *m, struct ctl_client *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : CTL_LINE_FIRST;
+	char *p;
+
+	if (c->len < c->cap)
+		return true;
+	if (c->cap == CTL_LINE_MAX) {
+		ctl_replyf(m, c, false, "the command line is longer than %d "
+		    "bytes; give the addresses in several commands\n",
+		    CTL_LINE_MAX);
+		return false;
+	}
+	if ((p = realloc(c->line, cap < CTL_LINE_MAX ? cap :
+	    CTL_LINE_MAX)) == NULL) {
+		ctl_reply(m, c, false, "out of memory\n");
+		return false;
+	}
+	c->line = p;
+	c->cap = cap < CTL_LINE_MAX ? cap : CTL_LINE_MAX;
+	return true;
 }
 
 static void
@@ -610,12 +708,14 @@ client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct ctl_client *c = io->data;
 	struct master *m = c->m;
+	char err[128];
 	ssize_t n;
 
 	(void)loop;
 	(void)revents;
-	n = recv(c->fd, c->line + c->len, sizeof(c->line) - 1 - c->len,
-	    MSG_DONTWAIT);
+	if (!line_room(m, c))
+		return;
+	n = recv(c->fd, c->line + c->len, c->cap - c->len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -623,11 +723,34 @@ client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		return;
 	}
 	c->len += (size_t)n;
-	c->line[c->len] = '\0';
-	if (strchr(c->line, '\n') == NULL && c->len < sizeof(c->line) - 1)
+	switch (ctl_line_scan(c->line, c->len, &c->scanned, err,
+	    sizeof(err))) {
+	case CTL_SCAN_MORE:
 		return;
-	ev_io_stop(m->loop, &c->io);
-	dispatch(m, c);
+	case CTL_SCAN_BAD:
+		ctl_reply(m, c, false, err);
+		return;
+	case CTL_SCAN_LINE:
+		dispatch(m, c);
+		return;
+	}
+}
+
+/* A refused client wrote its command, or went: it can go now. */
+static void
+refused_read_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct ctl_client *c = io->data;
+	char sink[512];
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0)
+		client_free(c->m, c);
 }
 
 static void
@@ -637,9 +760,17 @@ client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (c->refused) {
+		client_free(c->m, c);
+		return;
+	}
 	if (c->m->reload_client == c || c->m->upgrade_client == c)
 		return;			/* a reload takes what it takes */
-	ctl_reply(c->m, c, false, "timed out\n");
+	if (ev_is_active(&c->io))
+		ctl_replyf(c->m, c, false, "no command line within %.0f "
+		    "seconds\n", CTL_LINE_TIMEOUT);
+	else
+		ctl_reply(c->m, c, false, "timed out\n");
 }
 
 /* A client on fd (taken: closed when out of memory), its watchers set
@@ -659,9 +790,61 @@ client_new(struct master *m, int fd)
 	m->clients = c;
 	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
 	c->io.data = c;
-	ev_timer_init(&c->timer, client_timeout_cb, 30.0, 0);
+	ev_timer_init(&c->timer, client_timeout_cb, CTL_LINE_TIMEOUT, 0);
 	c->timer.data = c;
 	return c;
+}
+
+static size_t
+count_clients(const struct master *m, bool refused)
+{
+	size_t n = 0;
+
+	for (const struct ctl_client *c = m->clients; c != NULL; c = c->next)
+		n += c->refused == refused;
+	return n;
+}
+
+/* One warning a second at most, with the count since the last: a flood
+ * must not flood the log as well.  (The master is one per process.) */
+static void
+warn_refused(struct master *m)
+{
+	static ev_tstamp last;
+	static unsigned long refused;
+
+	refused++;
+	if (ev_now(m->loop) - last < 1.0)
+		return;
+	log_warn("control socket: %lu client%s refused: too many control "
+	    "clients (%d) at a time", refused, refused == 1 ? "" : "s",
+	    CTL_CLIENTS_MAX);
+	last = ev_now(m->loop);
+	refused = 0;
+}
+
+/* Answers fd that there are too many clients; keeps it a moment while
+ * there is room for that, so that its command meets an open socket,
+ * else closes it. */
+static void
+refuse_client(struct master *m, int fd)
+{
+	static const char text[] = "ERROR\ntoo many control clients "
+	    "(" CTL_STR(CTL_CLIENTS_MAX) "); try again\n";
+	struct ctl_client *c;
+
+	warn_refused(m);
+	(void)io_write_all(fd, text, sizeof(text) - 1);
+	if (count_clients(m, true) >= CTL_REFUSED_MAX ||
+	    shutdown(fd, SHUT_WR) < 0 || (c = client_new(m, fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	c->refused = true;
+	ev_set_cb(&c->io, refused_read_cb);
+	ev_timer_set(&c->timer, CTL_REFUSED_LINGER, 0);
+	ev_io_start(m->loop, &c->io);
+	ev_timer_start(m->loop, &c->timer);
 }
 
 static void
@@ -678,6 +861,10 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	if (fd < 0)
 		return;
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (count_clients(m, false) >= CTL_CLIENTS_MAX) {
+		refuse_client(m, fd);
+		return;
+	}
 	if ((c = client_new(m, fd)) == NULL)
 		return;
 	ev_io_start(m->loop, &c->io);

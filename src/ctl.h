@@ -13,6 +13,12 @@
  *   group ..., firewall ..., show firewall|nat [json]   (fwsync.c)
  *   reload               reload the configuration file as a transaction
  *   upgrade              re-execute the installed binary (upgrade.h)
+ *
+ * The line is checked as it arrives (ctl_cmd.h): a control byte or a
+ * line over 64 KiB is refused at once.  A client has 5 s to send its
+ * line and 30 s more for a statistics answer (a reload or an upgrade
+ * takes what it takes).  At most 64 clients are served at a time; one
+ * more is answered "too many control clients" at once.
  */
 #ifndef EDGED_CTL_H
 #define EDGED_CTL_H
