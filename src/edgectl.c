@@ -292,9 +292,14 @@ run(const char *sock, const char *cmd)
 
 	if (fd < 0)
 		return 1;
-	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
+	/* edged may answer and close before it has read all of a command
+	 * (too many control clients, a refused line): no SIGPIPE, and its
+	 * answer is still read and shown */
+	n = send(fd, cmd, strlen(cmd), MSG_NOSIGNAL);
+	if (n != (ssize_t)strlen(cmd) && !(n < 0 && (errno == EPIPE ||
+	    errno == ECONNRESET))) {
 		fprintf(stderr, "edgectl: sending to %s: %s\n", sock,
-		    strerror(errno));
+		    n < 0 ? strerror(errno) : "short write");
 		(void)close(fd);
 		return 1;
 	}
