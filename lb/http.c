@@ -3,7 +3,11 @@
  *
  * A head is scanned twice: once to learn what the Connection header
  * names (those headers are hop-by-hop too), then to copy every header the
- * other side should see.  llhttp has validated tokens and line endings.
+ * other side should see.  The second pass also checks every byte of every
+ * line against the grammar of RFC 9110/9112 (one table lookup a byte):
+ * llhttp lets through more than the RFC does (an empty field name, a
+ * space in one, "GET  /", HTTP/2.0), and what edged forwards must mean
+ * the same to every member behind it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +16,20 @@
 #include "http.h"
 
 #define MAX_CONN_TOKENS	32
+
+/* Character classes (RFC 9110 5.6.2, 5.5; RFC 3986 3.1, 3.2.2). */
+enum {
+	CC_TCHAR	= 1 << 0,	/* token */
+	CC_FIELD	= 1 << 1,	/* field-vchar: VCHAR / obs-text */
+	CC_TARGET	= 1 << 2,	/* request-target: VCHAR (URIs are ASCII) */
+	CC_HOST		= 1 << 3,	/* reg-name: unreserved / sub-delims */
+	CC_SCHEME	= 1 << 4,	/* ALPHA / DIGIT / "+" / "-" / "." */
+	CC_DIGIT	= 1 << 5,
+	CC_HEX		= 1 << 6,
+	CC_WS		= 1 << 7,	/* SP / HTAB, inside a field value */
+};
+
+static uint8_t cclass[256];
 
 struct span {
 	const char *p;
@@ -31,6 +49,60 @@ struct conn_tokens {
 	bool close, keep_alive, upgrade;
 	bool overflow;			/* more options than we can honour */
 };
+
+static void
+add_range(unsigned lo, unsigned hi, uint8_t cls)
+{
+	for (unsigned c = lo; c <= hi; c++)
+		cclass[c] |= cls;
+}
+
+static void
+add_set(const char *set, uint8_t cls)
+{
+	for (; *set != '\0'; set++)
+		cclass[(unsigned char)*set] |= cls;
+}
+
+/* Fills the table once, before any thread runs. */
+__attribute__((constructor)) static void
+init_classes(void)
+{
+	const uint8_t alnum = CC_TCHAR | CC_HOST | CC_SCHEME;
+
+	add_range('A', 'Z', alnum);
+	add_range('a', 'z', alnum);
+	add_range('0', '9', alnum | CC_DIGIT | CC_HEX);
+	add_range('A', 'F', CC_HEX);
+	add_range('a', 'f', CC_HEX);
+	add_set("!#$%&'*+-.^_`|~", CC_TCHAR);
+	add_set("-._~!$&'()*+,;=", CC_HOST);
+	add_set("+-.", CC_SCHEME);
+	add_range(0x21, 0x7e, CC_FIELD | CC_TARGET);
+	add_range(0x80, 0xff, CC_FIELD);
+	add_set(" \t", CC_WS);
+}
+
+static bool
+all_of(const char *p, size_t len, uint8_t cls)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((cclass[(unsigned char)p[i]] & cls) == 0)
+			return false;
+	return true;
+}
+
+bool
+lb_http_token_chars(const char *p, size_t len)
+{
+	return all_of(p, len, CC_TCHAR);
+}
+
+bool
+lb_http_length_ok(uint64_t n)
+{
+	return n <= LB_HTTP_MAX_LENGTH;
+}
 
 static void
 put(struct writer *w, const char *p, size_t len)
@@ -55,18 +127,38 @@ span_is(struct span s, const char *word)
 	return s.len == strlen(word) && strncasecmp(s.p, word, s.len) == 0;
 }
 
-/* Next line of [*p, end) without its CRLF; advances *p past it. */
-static struct span
-next_line(const char **p, const char *end)
+/* Case matters: methods and HTTP-version. */
+static bool
+span_eq(struct span s, const char *word)
 {
-	struct span l = { *p, 0 };
-	const char *cr = memchr(*p, '\r', (size_t)(end - *p));
+	return s.len == strlen(word) && memcmp(s.p, word, s.len) == 0;
+}
 
-	if (cr == NULL)
-		cr = end;
-	l.len = (size_t)(cr - *p);
-	*p = cr + 2 <= end ? cr + 2 : end;
-	return l;
+static bool
+span_all(struct span s, uint8_t cls)
+{
+	return all_of(s.p, s.len, cls);
+}
+
+/*
+ * Next line of [*p, end) without its CRLF; advances *p past it.  Returns
+ * false when there is no CRLF-terminated line left (*p goes to end).  A
+ * bare CR inside stays in the line, where the grammar checks refuse it.
+ */
+static bool
+next_line(const char **p, const char *end, struct span *l)
+{
+	const char *lf = memchr(*p, '\n', (size_t)(end - *p));
+
+	l->p = *p;
+	if (lf == NULL || lf == *p || lf[-1] != '\r') {
+		l->len = (size_t)(end - *p);
+		*p = end;
+		return false;
+	}
+	l->len = (size_t)(lf - 1 - *p);
+	*p = lf + 1;
+	return true;
 }
 
 static struct span
@@ -155,10 +247,10 @@ is_hop_by_hop(struct span name, const struct conn_tokens *ct,
 static int
 scan_connection(const char *p, const char *end, struct conn_tokens *ct)
 {
-	next_line(&p, end);		/* start line */
-	while (p < end) {
-		struct span line = next_line(&p, end), name, value;
+	struct span line, name, value;
 
+	next_line(&p, end, &line);	/* start line */
+	while (next_line(&p, end, &line)) {
 		if (line.len == 0)
 			break;
 		if (line.p[0] == ' ' || line.p[0] == '\t')
@@ -170,59 +262,248 @@ scan_connection(const char *p, const char *end, struct conn_tokens *ct)
 	return ct->overflow ? -1 : 0;
 }
 
-/* The request line "METHOD SP TARGET SP HTTP/1.x". */
-static void
+/* ---- the grammar of a head's lines ---- */
+
+/* HTTP-version: exactly these two (RFC 9112 2.3; "HTTP/2.0" on a 1.x
+ * connection, or "http/1.1", is not HTTP/1.x). */
+static bool
+version_ok(struct span v, bool *http10)
+{
+	*http10 = span_eq(v, "HTTP/1.0");
+	return *http10 || span_eq(v, "HTTP/1.1");
+}
+
+/* pct-encoded at s.p[i] (RFC 3986 2.1). */
+static bool
+pct_ok(struct span s, size_t i)
+{
+	return i + 2 < s.len && (cclass[(unsigned char)s.p[i + 1]] & CC_HEX) &&
+	    (cclass[(unsigned char)s.p[i + 2]] & CC_HEX);
+}
+
+/* IP-literal "[...]" at the start of h; returns its length, SIZE_MAX if
+ * bad.  Only the characters are checked: the member parses the address. */
+static size_t
+ip_literal_len(struct span h)
+{
+	for (size_t i = 1; i < h.len; i++) {
+		if (h.p[i] == ']')
+			return i > 1 ? i + 1 : SIZE_MAX;
+		if (h.p[i] != ':' && (cclass[(unsigned char)h.p[i]] &
+		    CC_HOST) == 0)
+			return SIZE_MAX;
+	}
+	return SIZE_MAX;
+}
+
+/* reg-name or IPv4address at the start of h, up to a colon; returns its
+ * length, or SIZE_MAX if a byte is outside the grammar. */
+static size_t
+reg_name_len(struct span h)
+{
+	size_t i = 0;
+
+	while (i < h.len && h.p[i] != ':') {
+		if (h.p[i] == '%' && pct_ok(h, i))
+			i += 3;
+		else if (cclass[(unsigned char)h.p[i]] & CC_HOST)
+			i++;
+		else
+			return SIZE_MAX;
+	}
+	return i;
+}
+
+/*
+ * uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2): the Host value,
+ * or CONNECT's authority-form, which needs the port.  An empty Host is
+ * valid (a target without authority).
+ */
+static bool
+host_ok(struct span h, bool need_port)
+{
+	size_t n = h.len > 0 && h.p[0] == '[' ? ip_literal_len(h) :
+	    reg_name_len(h);
+	struct span port;
+
+	if (n == SIZE_MAX)
+		return false;
+	if (n == h.len)
+		return !need_port;
+	if (h.p[n] != ':')
+		return false;
+	port = (struct span){ h.p + n + 1, h.len - n - 1 };
+	if (need_port && (n == 0 || port.len == 0))
+		return false;
+	return port.len <= 5 && span_all(port, CC_DIGIT);
+}
+
+/* absolute-form starts with scheme "://" (RFC 3986 3.1; the URIs an
+ * HTTP server serves have an authority, RFC 9110 4.2): "host:port" is
+ * authority-form, CONNECT's alone. */
+static bool
+scheme_ok(struct span t)
+{
+	size_t i = 1;
+
+	if (t.len == 0 || (cclass[(unsigned char)t.p[0]] & CC_SCHEME) == 0 ||
+	    (cclass[(unsigned char)t.p[0]] & CC_DIGIT) || t.p[0] == '+' ||
+	    t.p[0] == '-' || t.p[0] == '.')
+		return false;
+	while (i < t.len && (cclass[(unsigned char)t.p[i]] & CC_SCHEME))
+		i++;
+	return t.len - i >= 3 && memcmp(t.p + i, "://", 3) == 0;
+}
+
+/* request-target (RFC 9112 3.2): its form must suit the method. */
+static bool
+target_ok(struct span method, struct span t)
+{
+	if (t.len == 0 || t.len > LB_HTTP_MAX_TARGET || !span_all(t, CC_TARGET))
+		return false;
+	if (span_eq(method, "CONNECT"))
+		return host_ok(t, true);
+	if (t.p[0] == '/')
+		return true;
+	if (t.len == 1 && t.p[0] == '*')
+		return span_eq(method, "OPTIONS");
+	return scheme_ok(t);
+}
+
+/*
+ * The request line "method SP request-target SP HTTP-version", one SP
+ * each, nothing else (RFC 9112 3).  Fills info's target and version;
+ * false if the line is outside the grammar.
+ */
+static bool
 parse_request_line(struct span line, const char *base,
     struct lb_http_req_info *info)
 {
-	const char *sp1 = memchr(line.p, ' ', line.len);
-	const char *sp2 = NULL;
+	const char *sp1 = memchr(line.p, ' ', line.len), *sp2;
+	const char *end = line.p + line.len;
+	struct span method, target, version;
 
-	for (size_t i = line.len; i > 0; i--)
-		if (line.p[i - 1] == ' ') {
-			sp2 = line.p + i - 1;
-			break;
-		}
-	if (sp1 == NULL || sp2 == NULL || sp2 <= sp1)
-		return;
-	info->url_off = (uint32_t)(sp1 + 1 - base);
-	info->url_len = (uint32_t)(sp2 - sp1 - 1);
-	info->http10 = line.len >= 8 &&
-	    memcmp(line.p + line.len - 8, "HTTP/1.0", 8) == 0;
+	if (sp1 == NULL ||
+	    (sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1))) == NULL)
+		return false;
+	method = (struct span){ line.p, (size_t)(sp1 - line.p) };
+	target = (struct span){ sp1 + 1, (size_t)(sp2 - sp1 - 1) };
+	version = (struct span){ sp2 + 1, (size_t)(end - sp2 - 1) };
+	info->url_off = (uint32_t)(target.p - base);
+	info->url_len = (uint32_t)target.len;
+	return method.len > 0 && span_all(method, CC_TCHAR) &&
+	    target_ok(method, target) && version_ok(version, &info->http10);
 }
+
+/* The status line "HTTP-version SP 3DIGIT SP [ reason-phrase ]" (RFC
+ * 9112 4); a missing reason's SP is tolerated, as clients do. */
+static bool
+status_line_ok(struct span line)
+{
+	struct span v = { line.p, 8 }, code, reason;
+	bool http10;
+
+	if (line.len < 12 || !version_ok(v, &http10) || line.p[8] != ' ')
+		return false;
+	code = (struct span){ line.p + 9, 3 };
+	if (!span_all(code, CC_DIGIT))
+		return false;
+	if (line.len == 12)
+		return true;
+	reason = (struct span){ line.p + 13, line.len - 13 };
+	return line.p[12] == ' ' && span_all(reason, CC_FIELD | CC_WS);
+}
+
+/* Content-Length = 1*DIGIT (RFC 9110 8.6), at most LB_HTTP_MAX_LENGTH. */
+static bool
+content_length_ok(struct span v)
+{
+	uint64_t n = 0;
+
+	if (v.len == 0)
+		return false;
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned d = (unsigned)(v.p[i] - '0');
+
+		if ((cclass[(unsigned char)v.p[i]] & CC_DIGIT) == 0 ||
+		    n > (LB_HTTP_MAX_LENGTH - d) / 10)
+			return false;
+		n = n * 10 + d;
+	}
+	return true;
+}
+
+/*
+ * A field line "field-name ":" OWS field-value OWS" (RFC 9112 5): the
+ * name 1*tchar, the value field-vchars with SP and HTAB inside only.
+ * Splits it into name and (trimmed) value.
+ */
+static bool
+field_ok(struct span line, struct span *name, struct span *value)
+{
+	if (!split_header(line, name, value))
+		return false;
+	if (name->len == 0 || !span_all(*name, CC_TCHAR) ||
+	    !span_all(*value, CC_FIELD | CC_WS))
+		return false;
+	return !span_is(*name, "content-length") || content_length_ok(*value);
+}
+
+/* ---- requests ---- */
 
 struct req_scan {
 	unsigned nhost;
 	struct conn_tokens ct;
 };
 
-/* Second pass: copies the headers the backend should see. */
-static void
+/* What the backend sees of one field line; false if it is refused. */
+static bool
+request_field(struct span line, const char *base,
+    const struct lb_http_req_opts *opts, struct req_scan *rs,
+    struct writer *w, struct lb_http_req_info *info)
+{
+	struct span name, value;
+
+	if (!field_ok(line, &name, &value))
+		return false;
+	if (span_is(name, "host")) {
+		if (!host_ok(value, false))
+			return false;
+		rs->nhost++;
+	}
+	if (opts->key_header != NULL && !info->has_key &&
+	    span_is(name, opts->key_header) && value.len > 0) {
+		info->has_key = true;
+		info->key_off = (uint32_t)(value.p - base);
+		info->key_len = (uint32_t)value.len;
+	}
+	if (is_hop_by_hop(name, &rs->ct, opts->upgrade))
+		return true;
+	/* the client does not get to say how it connected */
+	if (opts->xfp != NULL && span_is(name, "x-forwarded-proto"))
+		return true;
+	put(w, line.p, line.len);
+	put(w, "\r\n", 2);
+	return true;
+}
+
+/* Second pass: checks every field line and copies those the backend
+ * should see.  Returns -1 for a line outside the grammar, or a head
+ * that does not end in an empty line. */
+static int
 copy_request_headers(const char *p, const char *end, const char *base,
     const struct lb_http_req_opts *opts, struct req_scan *rs,
     struct writer *w, struct lb_http_req_info *info)
 {
-	while (p < end) {
-		struct span line = next_line(&p, end), name, value;
+	struct span line;
 
-		if (line.len == 0 || !split_header(line, &name, &value))
-			break;
-		if (span_is(name, "host"))
-			rs->nhost++;
-		if (opts->key_header != NULL && !info->has_key &&
-		    span_is(name, opts->key_header) && value.len > 0) {
-			info->has_key = true;
-			info->key_off = (uint32_t)(value.p - base);
-			info->key_len = (uint32_t)value.len;
-		}
-		if (is_hop_by_hop(name, &rs->ct, opts->upgrade))
-			continue;
-		/* the client does not get to say how it connected */
-		if (opts->xfp != NULL && span_is(name, "x-forwarded-proto"))
-			continue;
-		put(w, line.p, line.len);
-		put(w, "\r\n", 2);
+	while (next_line(&p, end, &line)) {
+		if (line.len == 0)
+			return 0;
+		if (!request_field(line, base, opts, rs, w, info))
+			return -1;
 	}
+	return -1;
 }
 
 static void
@@ -260,19 +541,42 @@ lb_http_rewrite_request(const char *in, size_t len,
 	memset(info, 0, sizeof(*info));
 	if (scan_connection(in, end, &rs.ct) < 0)
 		return -400;
-	line = next_line(&p, end);
-	parse_request_line(line, in, info);
+	if (!next_line(&p, end, &line) || !parse_request_line(line, in, info))
+		return -400;
 	info->keep_alive = info->http10 ? rs.ct.keep_alive : !rs.ct.close;
 	/* a body we cannot delimit safely must not reach a backend */
 	if (opts->te && (!opts->chunked || info->http10))
 		return -400;
 	put(&w, line.p, line.len);
 	put(&w, "\r\n", 2);
-	copy_request_headers(p, end, in, opts, &rs, &w, info);
+	if (copy_request_headers(p, end, in, opts, &rs, &w, info) < 0)
+		return -400;
 	if (rs.nhost > 1 || (rs.nhost == 0 && !info->http10))
 		return -400;
 	add_request_headers(opts, info, &w);
 	return w.overflow ? -431 : (int)w.len;
+}
+
+/* ---- responses ---- */
+
+/* Copies the field lines the client should see; -1 as for requests. */
+static int
+copy_response_headers(const char *p, const char *end,
+    const struct conn_tokens *ct, bool upgrade, struct writer *w)
+{
+	struct span line, name, value;
+
+	while (next_line(&p, end, &line)) {
+		if (line.len == 0)
+			return 0;
+		if (!field_ok(line, &name, &value))
+			return -1;
+		if (is_hop_by_hop(name, ct, upgrade))
+			continue;
+		put(w, line.p, line.len);
+		put(w, "\r\n", 2);
+	}
+	return -1;
 }
 
 int
@@ -286,20 +590,12 @@ lb_http_rewrite_response(const char *in, size_t len,
 
 	if (scan_connection(in, end, &ct) < 0)
 		return -502;
-	line = next_line(&p, end);
+	if (!next_line(&p, end, &line) || !status_line_ok(line))
+		return -502;
 	put(&w, line.p, line.len);
 	put(&w, "\r\n", 2);
-	while (p < end) {
-		struct span name, value;
-
-		line = next_line(&p, end);
-		if (line.len == 0 || !split_header(line, &name, &value))
-			break;
-		if (is_hop_by_hop(name, &ct, opts->upgrade))
-			continue;
-		put(&w, line.p, line.len);
-		put(&w, "\r\n", 2);
-	}
+	if (copy_response_headers(p, end, &ct, opts->upgrade, &w) < 0)
+		return -502;
 	if (opts->upgrade)
 		put_str(&w, "Connection: upgrade\r\n");
 	else if (!opts->keep_alive)

@@ -1,9 +1,10 @@
 /*
  * lb/http.h - HTTP/1.x heads: checking and rewriting them for the other
- * side.  llhttp (strict) has already validated the syntax of a head when
- * these run; they apply what llhttp leaves to the proxy (RFC 9110/9112):
- * hop-by-hop headers, Host rules, framing a proxy must refuse, obs-fold,
- * and X-Forwarded-For.  Pure functions over byte ranges: no I/O.
+ * side.  llhttp (strict) has parsed a head when these run, but it lets
+ * through more than RFC 9110/9112 allow; these check every line of it
+ * against the RFC's grammar themselves, and apply what llhttp leaves to
+ * the proxy: hop-by-hop headers, Host rules, framing a proxy must refuse,
+ * obs-fold, and X-Forwarded-For.  Pure functions over byte ranges: no I/O.
  */
 #ifndef EDGED_LB_HTTP_H
 #define EDGED_LB_HTTP_H
@@ -11,6 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The longest request-target edged forwards. */
+#define LB_HTTP_MAX_TARGET	8192
+/* The largest Content-Length or chunk size edged forwards (2^62): far
+ * above any real body, and far below where a member's arithmetic on it
+ * could overflow. */
+#define LB_HTTP_MAX_LENGTH	((uint64_t)1 << 62)
 
 struct lb_http_req_opts {
 	const char *xff;		/* client address to append, or NULL */
@@ -33,9 +41,14 @@ struct lb_http_req_info {
 /*
  * Rewrites the request head in[0..len) (request line to the empty line
  * included) into out for the backend.  Returns the new length, or the
- * negated status to answer: -400 (bad request: missing or repeated Host
- * in HTTP/1.1, obs-fold, Transfer-Encoding other than a final chunked,
- * Transfer-Encoding in HTTP/1.0), -431 (does not fit in outsize).
+ * negated status to answer: -431 (does not fit in outsize), or -400 for a
+ * bad request: a line outside RFC 9112's grammar (a request line other
+ * than "method SP request-target SP HTTP/1.x" with a target of the form
+ * the method allows, at most LB_HTTP_MAX_TARGET bytes of VCHAR; a field
+ * name not 1*tchar; a field value with a control byte; a Content-Length
+ * not 1*DIGIT or above LB_HTTP_MAX_LENGTH; a Host not uri-host[:port]),
+ * a missing or repeated Host in HTTP/1.1, obs-fold, Transfer-Encoding
+ * other than a final chunked, Transfer-Encoding in HTTP/1.0.
  */
 int lb_http_rewrite_request(const char *in, size_t len,
     const struct lb_http_req_opts *opts, char *out, size_t outsize,
@@ -48,9 +61,17 @@ struct lb_http_rsp_opts {
 };
 
 /* Rewrites a response head for the client.  Returns the new length, or
- * -502 when the head does not fit. */
+ * -502 when the head does not fit, or when its status line ("HTTP/1.x
+ * SP 3DIGIT SP reason") or a field line is outside the grammar (as for
+ * requests). */
 int lb_http_rewrite_response(const char *in, size_t len,
     const struct lb_http_rsp_opts *opts, char *out, size_t outsize);
+
+/* Whether every byte of p[0..len) is a tchar (RFC 9110 5.6.2); true for
+ * len 0, so that a name arriving in pieces can be checked piece by piece. */
+bool lb_http_token_chars(const char *p, size_t len);
+/* Whether a body length (a chunk size) is one edged forwards. */
+bool lb_http_length_ok(uint64_t n);
 
 /* A complete response edged generates itself (400, 408, 431, 502, 503,
  * 504, ...), with Connection: close.  Returns a static string. */

@@ -107,6 +107,8 @@ struct lb_session {
 	bool logged;			/* this transaction's line is out */
 	bool req_counted;		/* in the virtual server's requests */
 	bool pool_counted;		/* ... and in its pool's */
+	bool req_trailer_name;		/* a trailer's name had a byte */
+	bool rsp_trailer_name;
 
 	/* for the access log (ev_now times; 0 = not reached) */
 	ev_tstamp t_req, t_head, t_conn, t_rsp;

@@ -1058,6 +1058,302 @@ test_error_reply_stable(void **state)
 	assert_int_equal(a, b);
 }
 
+/* ---- the grammar (RFC 9110/9112): tables of good and bad lines ---- */
+
+/* A literal with its length: some rows hold a NUL. */
+struct row {
+	const char *s;
+	size_t len;
+};
+#define ROW(lit)	{ lit, sizeof(lit) - 1 }
+#define NROWS(t)	(sizeof(t) / sizeof((t)[0]))
+/* room for the longest target */
+#define ROW_OUT		(2 * LB_HTTP_MAX_TARGET)
+
+/* Runs the rewrite on prefix + row + suffix; returns its result. */
+static int
+rewrite_with(const char *prefix, struct row r, const char *suffix,
+    bool response)
+{
+	size_t plen = strlen(prefix), slen = strlen(suffix);
+	size_t len = plen + r.len + slen;
+	char *in = malloc(len), *out = malloc(ROW_OUT);
+	struct lb_http_req_info info;
+	struct lb_http_rsp_opts ro = { .keep_alive = true };
+	int n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	memcpy(in, prefix, plen);
+	memcpy(in + plen, r.s, r.len);
+	memcpy(in + plen + r.len, suffix, slen);
+	n = response ? lb_http_rewrite_response(in, len, &ro, out, ROW_OUT) :
+	    lb_http_rewrite_request(in, len, &no_opts, out, ROW_OUT, &info);
+	free(in);
+	free(out);
+	return n;
+}
+
+static void
+expect_rows(const char *prefix, const struct row *rows, size_t n,
+    const char *suffix, bool response, bool good)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = rewrite_with(prefix, rows[i], suffix, response);
+
+		if ((r >= 0) != good)
+			fail_msg("row %zu \"%.*s\": want %s, got %d", i,
+			    (int)rows[i].len, rows[i].s, good ? "accepted" :
+			    "refused", r);
+		if (!good && r != (response ? -502 : -400))
+			fail_msg("row %zu: want %d, got %d", i,
+			    response ? -502 : -400, r);
+	}
+}
+
+static void
+test_req_line_grammar(void **state)
+{
+	static const struct row good[] = {
+		ROW("GET / HTTP/1.1"),
+		ROW("GET /a/b?c=d&e=%20f HTTP/1.1"),
+		ROW("GET /{x}|^ HTTP/1.1"),	/* VCHAR, as clients send */
+		ROW("POST /upload HTTP/1.0"),
+		ROW("GET http://www.example.com/x HTTP/1.1"),
+		ROW("GET https://[2001:db8::1]:8443/ HTTP/1.1"),
+		ROW("OPTIONS * HTTP/1.1"),
+		ROW("CONNECT www.example.com:443 HTTP/1.1"),
+		ROW("CONNECT [2001:db8::1]:443 HTTP/1.1"),
+	};
+	static const struct row bad[] = {
+		ROW("GET /"),			/* HTTP/0.9 */
+		ROW("GET / "),
+		ROW("GET  / HTTP/1.1"),		/* two spaces */
+		ROW("GET /  HTTP/1.1"),
+		ROW("GET / HTTP/1.1 "),
+		ROW(" GET / HTTP/1.1"),
+		ROW("GET\t/ HTTP/1.1"),
+		ROW("G@T / HTTP/1.1"),		/* method not a token */
+		ROW("GET /a b HTTP/1.1"),	/* space in the target */
+		ROW("GET /a\x01" "b HTTP/1.1"),	/* control byte */
+		ROW("GET /a\0b HTTP/1.1"),
+		ROW("GET /a\x7f HTTP/1.1"),
+		ROW("GET /caf\xc3\xa9 HTTP/1.1"),	/* URIs are ASCII */
+		ROW("GET /a\rb HTTP/1.1"),	/* bare CR */
+		ROW("GET / HTTP/1.2"),
+		ROW("GET / HTTP/2.0"),
+		ROW("GET / http/1.1"),
+		ROW("GET / HTTP/1.10"),
+		ROW("GET / HTTP/1"),
+		ROW("GET * HTTP/1.1"),		/* asterisk-form: OPTIONS */
+		ROW("M-SEARCH * HTTP/1.1"),
+		ROW("GET www.example.com:80 HTTP/1.1"),	/* authority-form */
+		ROW("GET example HTTP/1.1"),
+		ROW("GET 1http://a/ HTTP/1.1"),	/* scheme starts with ALPHA */
+		ROW("GET :/a HTTP/1.1"),
+		ROW("CONNECT / HTTP/1.1"),	/* CONNECT: authority-form */
+		ROW("CONNECT www.example.com HTTP/1.1"),
+		ROW("CONNECT a:1:2 HTTP/1.1"),
+		ROW("CONNECT :443 HTTP/1.1"),
+	};
+
+	(void)state;
+	expect_rows("", good, NROWS(good), "\r\nHost: a\r\n\r\n", false,
+	    true);
+	expect_rows("", bad, NROWS(bad), "\r\nHost: a\r\n\r\n", false, false);
+}
+
+static void
+test_req_target_length(void **state)
+{
+	size_t n = LB_HTTP_MAX_TARGET + 64;
+	char *line = malloc(n);
+	struct row r = { line, 0 };
+
+	(void)state;
+	assert_non_null(line);
+	memcpy(line, "GET /", 5);
+	memset(line + 5, 'a', n - 5);
+	/* "GET " + the target + " HTTP/1.1" */
+	memcpy(line + 4 + LB_HTTP_MAX_TARGET, " HTTP/1.1", 9);
+	r.len = 4 + LB_HTTP_MAX_TARGET + 9;
+	assert_true(rewrite_with("", r, "\r\nHost: a\r\n\r\n", false) >= 0);
+	/* one byte more */
+	memcpy(line + 4 + LB_HTTP_MAX_TARGET, "a HTTP/1.1", 10);
+	r.len++;
+	assert_int_equal(rewrite_with("", r, "\r\nHost: a\r\n\r\n", false),
+	    -400);
+	free(line);
+}
+
+/* Field lines, for requests and responses alike. */
+static const struct row good_fields[] = {
+	ROW("X-A: b"),
+	ROW("X-A:b"),
+	ROW("X-A:"),				/* an empty value */
+	ROW("X-A:   "),
+	ROW("X-A: \t b \t "),
+	ROW("X-A: a\tb c"),			/* HTAB and SP inside */
+	ROW("X-A: caf\xc3\xa9 \x80\xff"),	/* obs-text */
+	ROW("!#$%&'*+-.^_`|~09azAZ: x"),	/* every tchar */
+	ROW("X-A: \"quoted, with: colon\""),
+	ROW("Content-Length: 0"),
+	ROW("Content-Length: 4611686018427387904"),	/* 2^62 */
+	ROW("Content-Length:  12  "),
+};
+static const struct row bad_fields[] = {
+	ROW(": v"),				/* an empty name */
+	ROW(":"),
+	ROW("X Y: 1"),				/* a space in the name */
+	ROW("X-A : 1"),
+	ROW("X@Y: 1"),
+	ROW("X(Y): 1"),
+	ROW("X\x01Y: 1"),
+	ROW("X\xc3\xa9: 1"),
+	ROW("X-A: a\0b"),			/* NUL in the value */
+	ROW("X-A: a\x01" "b"),
+	ROW("X-A: a\x1f" "b"),
+	ROW("X-A: a\x7f" "b"),
+	ROW("X-A: a\rb"),			/* a bare CR */
+	ROW("X-A: a\x0b" "b"),
+	ROW("no colon"),
+	ROW("Content-Length: +5"),
+	ROW("Content-Length: -5"),
+	ROW("Content-Length: 1 2"),
+	ROW("Content-Length: 0x10"),
+	ROW("Content-Length: 12345678901234567890"),	/* 20 digits */
+	ROW("Content-Length: 4611686018427387905"),	/* 2^62 + 1 */
+	ROW("Content-Length:"),
+};
+
+static void
+test_req_field_grammar(void **state)
+{
+	(void)state;
+	expect_rows("GET / HTTP/1.1\r\nHost: a\r\n", good_fields,
+	    NROWS(good_fields), "\r\n\r\n", false, true);
+	expect_rows("GET / HTTP/1.1\r\nHost: a\r\n", bad_fields,
+	    NROWS(bad_fields), "\r\n\r\n", false, false);
+}
+
+static void
+test_req_host_grammar(void **state)
+{
+	static const struct row good[] = {
+		ROW("Host: www.example.com"),
+		ROW("Host: www.example.com:8080"),
+		ROW("Host: www.example.com:"),	/* port = *DIGIT */
+		ROW("Host: 192.0.2.1:80"),
+		ROW("Host: [2001:db8::1]"),
+		ROW("Host: [2001:db8::1]:443"),
+		ROW("Host: xn--caf-dma.example"),
+		ROW("Host: a%20b"),
+		ROW("Host: a_b~c!$&'()*+,;="),
+		ROW("Host:"),
+	};
+	static const struct row bad[] = {
+		ROW("Host: a b"),
+		ROW("Host: a:1:2"),		/* two ports */
+		ROW("Host: a:b"),
+		ROW("Host: a:123456"),
+		ROW("Host: a/b"),
+		ROW("Host: a@b"),
+		ROW("Host: a%2"),
+		ROW("Host: a%zz"),
+		ROW("Host: [2001:db8::1"),
+		ROW("Host: []"),
+		ROW("Host: [::1]x"),
+		ROW("Host: [a/b]"),
+		ROW("Host: caf\xc3\xa9"),
+	};
+
+	(void)state;
+	expect_rows("GET / HTTP/1.1\r\n", good, NROWS(good), "\r\n\r\n",
+	    false, true);
+	expect_rows("GET / HTTP/1.1\r\n", bad, NROWS(bad), "\r\n\r\n", false,
+	    false);
+}
+
+/* A head must end in its empty line, every line in CRLF. */
+static void
+test_req_line_endings(void **state)
+{
+	static const struct row bad[] = {
+		ROW("GET / HTTP/1.1\r\nHost: a\r\n"),
+		ROW("GET / HTTP/1.1\r\nHost: a\r\n\n"),
+		ROW("GET / HTTP/1.1\r\nHost: a\n\r\n"),
+		ROW("GET / HTTP/1.1\nHost: a\r\n\r\n"),
+		ROW("GET / HTTP/1.1\r\nHost: a"),
+		ROW("GET / HTTP/1.1"),
+		ROW(""),
+	};
+
+	(void)state;
+	expect_rows("", bad, NROWS(bad), "", false, false);
+}
+
+static void
+test_rsp_status_line_grammar(void **state)
+{
+	static const struct row good[] = {
+		ROW("HTTP/1.1 200 OK"),
+		ROW("HTTP/1.0 404 Not Found"),
+		ROW("HTTP/1.1 200 "),
+		ROW("HTTP/1.1 200"),		/* no reason, no SP */
+		ROW("HTTP/1.1 599 caf\xc3\xa9\tok"),
+	};
+	static const struct row bad[] = {
+		ROW("HTTP/1.2 200 OK"),
+		ROW("HTTP/2.0 200 OK"),
+		ROW("http/1.1 200 OK"),
+		ROW("HTTP/1.1 20 OK"),
+		ROW("HTTP/1.1 2000 OK"),
+		ROW("HTTP/1.1 2x0 OK"),
+		ROW("HTTP/1.1  200 OK"),
+		ROW("HTTP/1.1 200 O\x01K"),
+		ROW("HTTP/1.1 200 O\0K"),
+		ROW("HTTP/1.1"),
+	};
+
+	(void)state;
+	expect_rows("", good, NROWS(good), "\r\nContent-Length: 0\r\n\r\n",
+	    true, true);
+	expect_rows("", bad, NROWS(bad), "\r\nContent-Length: 0\r\n\r\n",
+	    true, false);
+}
+
+static void
+test_rsp_field_grammar(void **state)
+{
+	(void)state;
+	expect_rows("HTTP/1.1 200 OK\r\n", good_fields, NROWS(good_fields),
+	    "\r\n\r\n", true, true);
+	expect_rows("HTTP/1.1 200 OK\r\n", bad_fields, NROWS(bad_fields),
+	    "\r\n\r\n", true, false);
+}
+
+static void
+test_token_chars(void **state)
+{
+	(void)state;
+	assert_true(lb_http_token_chars("", 0));
+	assert_true(lb_http_token_chars("X-Trailer", 9));
+	assert_false(lb_http_token_chars("X Y", 3));
+	assert_false(lb_http_token_chars("X:", 2));
+	assert_false(lb_http_token_chars("\0", 1));
+	assert_false(lb_http_token_chars("\x80", 1));
+}
+
+static void
+test_length_limit(void **state)
+{
+	(void)state;
+	assert_true(lb_http_length_ok(0));
+	assert_true(lb_http_length_ok(LB_HTTP_MAX_LENGTH));
+	assert_false(lb_http_length_ok(LB_HTTP_MAX_LENGTH + 1));
+	assert_false(lb_http_length_ok(UINT64_MAX));	/* sixteen F's */
+}
+
 int
 main(void)
 {
@@ -1106,6 +1402,15 @@ main(void)
 		cmocka_unit_test(test_error_replies),
 		cmocka_unit_test(test_error_reply_unknown_is_500),
 		cmocka_unit_test(test_error_reply_stable),
+		cmocka_unit_test(test_req_line_grammar),
+		cmocka_unit_test(test_req_target_length),
+		cmocka_unit_test(test_req_field_grammar),
+		cmocka_unit_test(test_req_host_grammar),
+		cmocka_unit_test(test_req_line_endings),
+		cmocka_unit_test(test_rsp_status_line_grammar),
+		cmocka_unit_test(test_rsp_field_grammar),
+		cmocka_unit_test(test_token_chars),
+		cmocka_unit_test(test_length_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
