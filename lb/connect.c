@@ -3,7 +3,10 @@
  * connections kept per thread and per member and reused with HAProxy's
  * "http-reuse safe" rule (a client's first request gets a connection of
  * its own; later ones may take an idle one), bounded retries on another
- * member when a connect fails.
+ * member when a connect fails.  A connect that fails for want of the
+ * edge's own resources (descriptors, memory) is none of the member's
+ * doing: it is answered 503 at once, with no retry and no count against
+ * the member, and reported once per second per thread.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "health.h"
 #include "log.h"
 #include "session.h"
 #include "transport_tls.h"
@@ -250,6 +254,66 @@ lb_conn_dispatched(struct lb_session *s, bool new_conn)
 	}
 }
 
+/* ---- the edge's own trouble ---- */
+
+#define LOCAL_REPORT_INTERVAL	1.0	/* seconds between two lines */
+
+/* Each worker thread reports its own: no lock on the data path, and a
+ * line per thread and second at most. */
+static _Thread_local struct lb_local_trouble local_trouble;
+
+static void
+report_local(struct lb_session *s, const char *why, int err)
+{
+	unsigned long n;
+	double span;
+
+	if (!lb_local_trouble_note(&local_trouble, ev_now(s->t->loop),
+	    LOCAL_REPORT_INTERVAL, &n, &span))
+		return;
+	if (span == 0)
+		log_warn("virtual-server %s pool %s member %s: %s: %s (%s); "
+		    "answering 503 without retrying; members' health "
+		    "unchanged", s->vs->conf->name, s->pool->conf->name,
+		    s->member->name, why, strerror(err), lb_err_local(err));
+	else
+		log_warn("virtual-server %s pool %s member %s: %s: %s (%s); "
+		    "%lu request%s answered 503 in the last %.1f s; members' "
+		    "health unchanged", s->vs->conf->name, s->pool->conf->name,
+		    s->member->name, why, strerror(err), lb_err_local(err), n,
+		    n == 1 ? "" : "s", span);
+}
+
+/* A connection opened: if the edge was short of resources, say that it
+ * no longer is. */
+static void
+report_recovered(struct lb_session *s)
+{
+	unsigned long n;
+
+	if (lb_local_trouble_over(&local_trouble, ev_now(s->t->loop),
+	    LOCAL_REPORT_INTERVAL, &n))
+		log_info("virtual-server %s pool %s member %s: connections to "
+		    "members open again; %lu more request%s answered 503 "
+		    "since the last warning", s->vs->conf->name,
+		    s->pool->conf->name, s->member->name, n, n == 1 ? "" : "s");
+}
+
+/* The edge cannot open a connection: another member would fail the same
+ * way, and this one did nothing wrong.  The member is let go first, so
+ * that the 503 is edged's alone (the virtual server's and the pool's
+ * 5xx, not the member's). */
+static int
+refuse_local(struct lb_session *s, const char *why, int err)
+{
+	report_local(s, why, err);
+	lb_member_drop(s);
+	s->term = "RC";
+	return lb_fwd_reply(s, 503);
+}
+
+/* ---- getting one ---- */
+
 int
 lb_conn_get(struct lb_session *s)
 {
@@ -257,8 +321,12 @@ lb_conn_get(struct lb_session *s)
 	const struct lb_timeouts *t = &s->t->rt->conf->timeouts;
 
 	s->fresh_conn = false;
-	if (c == NULL && (c = new_conn(s)) == NULL)
-		return lb_conn_retry(s, "cannot connect", errno, false, 503);
+	if (c == NULL) {
+		if ((c = new_conn(s)) == NULL)
+			return lb_conn_retry(s, "cannot open a connection",
+			    errno, false, 503);
+		report_recovered(s);
+	}
 	c->sess = s;
 	s->conn = c;
 	s->sexp = ev_now(s->t->loop) + (ev_tstamp)(c->connected ? t->server :
@@ -291,6 +359,8 @@ lb_conn_retry(struct lb_session *s, const char *why, int err,
 
 	if (s->conn != NULL)
 		lb_conn_release(s, false);
+	if (lb_err_local(err) != NULL)
+		return refuse_local(s, why, err);
 	if (fresh_same) {
 		/* the server closed an idle connection as we used it */
 		s->fresh_conn = true;

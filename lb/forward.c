@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "health.h"
 #include "http.h"
 #include "log.h"
 #include "session.h"
@@ -120,10 +121,14 @@ lb_fwd_log(struct lb_session *s, const char *term)
 	    len);
 }
 
-/* What the log says of a reply edged generated. */
+/* What the log says of a reply edged generated, unless the caller said
+ * better before (s->term: "RC", the edge itself ran out of descriptors
+ * or memory while connecting, connect.c). */
 static const char *
-reply_term(int status)
+reply_term(const struct lb_session *s, int status)
 {
+	if (s->term != NULL)
+		return s->term;
 	switch (status) {
 	case 408:
 		return "cR";
@@ -218,7 +223,7 @@ static int
 send_reply(struct lb_session *s, int status, const char *text, size_t len)
 {
 	count_status(s, status);
-	s->term = reply_term(status);
+	s->term = reply_term(s, status);
 	if (s->t_head == 0)
 		s->t_head = now(s);	/* refused before a whole head */
 	if (s->conn != NULL)
@@ -252,7 +257,7 @@ lb_fwd_reply(struct lb_session *s, int status)
 	}
 	if (s->vs->profile->type == LB_PROFILE_PASSTHROUGH) {
 		/* no HTTP to answer with: the client sees the close */
-		s->term = reply_term(status);
+		s->term = reply_term(s, status);
 		lb_session_end(s, status == 503 ? "no member reachable" :
 		    "server failed");
 		return -1;
@@ -885,7 +890,7 @@ srv_failed(struct lb_session *s, const char *why, int err)
 	if (retryable(s))
 		return lb_conn_retry(s, why, err, reused, s->conn->connected ?
 		    502 : 503);
-	if (s->member != NULL)
+	if (s->member != NULL && lb_err_local(err) == NULL)
 		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
 	return lb_fwd_reply(s, 502);
 }

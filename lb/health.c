@@ -1,6 +1,7 @@
 /*
  * lb/health.c - see health.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,63 @@ lb_health_record(struct lb_health *h, bool ok, unsigned rise, unsigned fall)
 		return LB_HEALTH_WENT_DOWN;
 	}
 	return LB_HEALTH_SAME;
+}
+
+/* What each local error means ran out; every other errno is the
+ * member's or the network's. */
+static const struct {
+	int err;
+	const char *what;
+} local_errors[] = {
+	{ EMFILE, "the edge's descriptor limit" },
+	{ ENFILE, "the system's descriptor limit" },
+	{ ENOBUFS, "the edge's kernel buffers" },
+	{ ENOMEM, "the edge's memory" },
+};
+
+const char *
+lb_err_local(int err)
+{
+	for (size_t i = 0; i < sizeof(local_errors) / sizeof(local_errors[0]);
+	    i++)
+		if (local_errors[i].err == err)
+			return local_errors[i].what;
+	return NULL;
+}
+
+static bool
+trouble_due(const struct lb_local_trouble *t, double now, double interval)
+{
+	return !t->reported || now - t->last >= interval;
+}
+
+bool
+lb_local_trouble_note(struct lb_local_trouble *t, double now,
+    double interval, unsigned long *count, double *span)
+{
+	t->active = true;
+	t->count++;
+	if (!trouble_due(t, now, interval))
+		return false;
+	*count = t->count;
+	*span = t->reported ? now - t->last : 0;
+	t->count = 0;
+	t->reported = true;
+	t->last = now;
+	return true;
+}
+
+bool
+lb_local_trouble_over(struct lb_local_trouble *t, double now,
+    double interval, unsigned long *count)
+{
+	if (!t->active || !trouble_due(t, now, interval))
+		return false;
+	*count = t->count;
+	t->count = 0;
+	t->active = false;
+	t->last = now;
+	return true;
 }
 
 bool

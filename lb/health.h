@@ -35,6 +35,46 @@ void lb_health_init(struct lb_health *h);
 enum lb_health_change lb_health_record(struct lb_health *h, bool ok,
     unsigned rise, unsigned fall);
 
+/*
+ * A failure of the edge itself rather than of the member: the process or
+ * the system is out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+ * ENOMEM, from socket(), connect(), a TLS or connection set-up).  It is
+ * no member's error and no failed check, and another member would fail
+ * the same way.  Returns what ran out ("the edge's descriptor limit"),
+ * or NULL when err is not such an error.
+ */
+const char *lb_err_local(int err);
+
+/*
+ * Reporting local failures without a line per failure: one line when
+ * they start, then at most one per interval, each with how many happened
+ * since the previous one, and one when they are over.  Times in seconds,
+ * any monotonic clock; one per thread (no locking).
+ */
+struct lb_local_trouble {
+	bool active;			/* failures since the last success */
+	bool reported;			/* a line was ever due */
+	double last;			/* when the last line was due */
+	unsigned long count;		/* failures not yet in a line */
+};
+
+/*
+ * One more local failure at now.  Returns true when a line is due: then
+ * *count is how many failures it reports (this one included) and *span
+ * the seconds they came in (0 for the first line), and both restart.
+ */
+bool lb_local_trouble_note(struct lb_local_trouble *t, double now,
+    double interval, unsigned long *count, double *span);
+/*
+ * A success at now (a socket could be opened).  Returns true when the
+ * trouble is over and a line is due to say so, with *count the failures
+ * not yet reported; false when there was no trouble, or when the last
+ * line is less than interval ago (a later success reports it: lines stay
+ * one per interval even when failures and successes alternate).
+ */
+bool lb_local_trouble_over(struct lb_local_trouble *t, double now,
+    double interval, unsigned long *count);
+
 /* Weights are used at this scale, so that a member ramping up under
  * slow-start can have a fraction of its configured weight. */
 #define LB_WEIGHT_SCALE	64

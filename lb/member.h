@@ -38,7 +38,8 @@ struct lb_member {
 	 * block the master maps too (shm.h), so they outlive this worker */
 	struct lb_member_state *st;
 	/* connect failures and timeouts of live traffic since the last
-	 * probe: the monitor counts them as failed checks */
+	 * probe: the monitor counts them as failed checks (never the
+	 * edge's own failures, lb_err_local in health.h) */
 	atomic_uint passive_fails;
 	uint64_t slow_start_ms;		/* the pool's slow-start, 0 = none */
 	bool monitored;			/* its pool has a monitor */

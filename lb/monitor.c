@@ -5,7 +5,10 @@
  * send, read, judge, close, all on non-blocking sockets with a timeout.
  * The verdict goes through the rise/fall machine (health.c); a change is
  * logged with its reason and published in the member's atomics, which
- * every data-path thread reads at its next pick.
+ * every data-path thread reads at its next pick.  A probe that fails for
+ * want of the edge's own resources (no descriptor, no memory) says
+ * nothing of the member: it is skipped, its health and last check left
+ * as they were, and reported once per second.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
@@ -62,7 +65,10 @@ struct lb_monitors {
 	bool running;
 	struct lb_probe *probes;
 	size_t n;
+	struct lb_local_trouble trouble;	/* probes skipped */
 };
+
+#define SKIP_REPORT_INTERVAL	1.0	/* seconds between two lines */
 
 /* ---- verdicts ---- */
 
@@ -196,8 +202,10 @@ judge_tcp(const struct lb_probe *p, struct verdict *v)
 
 static void probe_io_cb(struct ev_loop *loop, ev_io *w, int revents);
 
-static void
-probe_finish(struct lb_probe *p, struct verdict *v)
+/* Closes the probe's connection and schedules the next one an interval
+ * after this one started.  Returns how long this one took. */
+static ev_tstamp
+probe_rearm(struct lb_probe *p)
 {
 	struct ev_loop *loop = p->mons->loop;
 	ev_tstamp took = ev_now(loop) - p->started;
@@ -208,18 +216,69 @@ probe_finish(struct lb_probe *p, struct verdict *v)
 		p->tr.ops->close(&p->tr);
 	p->fd = -1;
 	p->state = PROBE_IDLE;
-	publish(p, v, took);
 	ev_timer_stop(loop, &p->timer);
 	ev_timer_set(&p->timer, next > 0 ? next : 0, 0);
 	ev_timer_start(loop, &p->timer);
+	return took;
 }
 
-/* A failure of a system call: "what: strerror(err)". */
+static void
+probe_finish(struct lb_probe *p, struct verdict *v)
+{
+	publish(p, v, probe_rearm(p));
+}
+
+/* The edge could not run the check (what failed with err, a local
+ * error): no verdict, no change to the member's health or history. */
+static void
+probe_skip(struct lb_probe *p, const char *what, int err)
+{
+	struct lb_monitors *mons = p->mons;
+	unsigned long n;
+	double span;
+
+	probe_rearm(p);
+	if (!lb_local_trouble_note(&mons->trouble, ev_now(mons->loop),
+	    SKIP_REPORT_INTERVAL, &n, &span))
+		return;
+	if (span == 0)
+		log_warn("pool %s member %s: check skipped: %s: %s (%s); "
+		    "health unchanged", p->pool->conf->name,
+		    p->member->name, what, strerror(err), lb_err_local(err));
+	else
+		log_warn("pool %s member %s: check skipped: %s: %s (%s); %lu "
+		    "check%s skipped in the last %.1f s; health "
+		    "unchanged", p->pool->conf->name, p->member->name, what,
+		    strerror(err), lb_err_local(err), n, n == 1 ? "" : "s",
+		    span);
+}
+
+/* A probe got its socket and its connect going: if checks were being
+ * skipped, say that they run again. */
+static void
+probe_resumed(struct lb_probe *p)
+{
+	struct lb_monitors *mons = p->mons;
+	unsigned long n;
+
+	if (lb_local_trouble_over(&mons->trouble, ev_now(mons->loop),
+	    SKIP_REPORT_INTERVAL, &n))
+		log_info("pool %s member %s: checks run again; %lu more "
+		    "check%s skipped since the last warning",
+		    p->pool->conf->name, p->member->name, n, n == 1 ? "" : "s");
+}
+
+/* A failure of a system call: "what: strerror(err)".  The edge's own
+ * (lb_err_local) is no verdict on the member. */
 static void
 probe_fail(struct lb_probe *p, int result, const char *what, int err)
 {
 	struct verdict v = { .ok = false, .result = result };
 
+	if (lb_err_local(err) != NULL) {
+		probe_skip(p, what, err);
+		return;
+	}
 	snprintf(v.why, sizeof(v.why), "%s: %s", what, strerror(err));
 	probe_finish(p, &v);
 }
@@ -264,6 +323,7 @@ probe_start(struct lb_probe *p)
 		probe_fail(p, LB_CHECK_CONNECT, "connect", errno);
 		return;
 	}
+	probe_resumed(p);
 	p->state = PROBE_CONNECTING;
 	ev_io_set(&p->io, p->fd, EV_WRITE);
 	ev_io_start(loop, &p->io);

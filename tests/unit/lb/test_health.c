@@ -1,7 +1,9 @@
 /*
- * tests/unit/lb/test_health.c - lb/health.c: the rise/fall state machine
- * and status expectations.
+ * tests/unit/lb/test_health.c - lb/health.c: the rise/fall state machine,
+ * status expectations, and how the edge's own failures are told apart
+ * and reported.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,6 +176,77 @@ expect_body(void **state)
 	pcre2_code_free(re);
 }
 
+static void
+local_errors_are_the_edges(void **state)
+{
+	static const int local[] = { EMFILE, ENFILE, ENOBUFS, ENOMEM };
+	/* the member's or the network's: a retry elsewhere may succeed */
+	static const int remote[] = { 0, ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH,
+	    ENETUNREACH, ECONNRESET, EPIPE, EADDRNOTAVAIL, EAGAIN };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		assert_non_null(lb_err_local(local[i]));
+	for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++)
+		assert_null(lb_err_local(remote[i]));
+	assert_string_equal(lb_err_local(EMFILE),
+	    "the edge's descriptor limit");
+}
+
+static void
+local_trouble_one_line_per_interval(void **state)
+{
+	struct lb_local_trouble t = { 0 };
+	unsigned long n = 0;
+	double span = -1;
+
+	(void)state;
+	/* the first failure is said at once */
+	assert_true(lb_local_trouble_note(&t, 100.0, 1.0, &n, &span));
+	assert_int_equal(n, 1);
+	assert_true(span == 0);
+	/* then counted quietly for an interval ... */
+	for (int i = 1; i <= 56; i++)
+		assert_false(lb_local_trouble_note(&t, 100.0 + i * 0.01, 1.0,
+		    &n, &span));
+	/* ... and the next line says how many, over how long */
+	assert_true(lb_local_trouble_note(&t, 101.0, 1.0, &n, &span));
+	assert_int_equal(n, 57);
+	assert_true(span > 0.99 && span < 1.01);
+	assert_false(lb_local_trouble_note(&t, 101.5, 1.0, &n, &span));
+	assert_true(lb_local_trouble_note(&t, 102.5, 1.0, &n, &span));
+	assert_int_equal(n, 2);
+	assert_true(span > 1.49 && span < 1.51);
+}
+
+static void
+local_trouble_over(void **state)
+{
+	struct lb_local_trouble t = { 0 };
+	unsigned long n = 0;
+	double span;
+
+	(void)state;
+	/* no trouble, nothing to say */
+	assert_false(lb_local_trouble_over(&t, 10.0, 1.0, &n));
+	assert_true(lb_local_trouble_note(&t, 10.0, 1.0, &n, &span));
+	assert_false(lb_local_trouble_note(&t, 10.2, 1.0, &n, &span));
+	/* a success within the interval: said later, not now */
+	assert_false(lb_local_trouble_over(&t, 10.3, 1.0, &n));
+	assert_false(lb_local_trouble_note(&t, 10.4, 1.0, &n, &span));
+	assert_false(lb_local_trouble_over(&t, 10.5, 1.0, &n));
+	/* the first success an interval after the last line says it, with
+	 * the failures no line reported yet */
+	assert_true(lb_local_trouble_over(&t, 11.0, 1.0, &n));
+	assert_int_equal(n, 2);
+	assert_false(lb_local_trouble_over(&t, 11.05, 1.0, &n));
+	/* failures coming back right after: counted, said an interval
+	 * after the "over" line, so alternating never floods the log */
+	assert_false(lb_local_trouble_note(&t, 11.1, 1.0, &n, &span));
+	assert_true(lb_local_trouble_note(&t, 12.0, 1.0, &n, &span));
+	assert_int_equal(n, 2);
+}
+
 int
 main(void)
 {
@@ -187,6 +260,9 @@ main(void)
 		cmocka_unit_test(status_parse_errors),
 		cmocka_unit_test(slow_start_ramp),
 		cmocka_unit_test(expect_body),
+		cmocka_unit_test(local_errors_are_the_edges),
+		cmocka_unit_test(local_trouble_one_line_per_interval),
+		cmocka_unit_test(local_trouble_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
