@@ -114,7 +114,9 @@ struct lb_session {
 	ev_tstamp t_req, t_head, t_conn, t_rsp;
 	uint64_t rsp_bytes;		/* sent to the client */
 	const char *mname;		/* the member that answered */
-	const char *term;		/* termination state of a reply */
+	const char *term;		/* termination state of a reply; set
+					 * before lb_fwd_reply to override
+					 * it (RC) */
 	char *reqline;			/* only when the virtual server logs */
 	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
 };
@@ -157,7 +159,10 @@ int lb_conn_get(struct lb_session *s);
  * Retries on another member (or, fresh_same when a reused idle connection
  * was closed under us, on a new connection to the same member), bounded;
  * then answers status (503 for connects, 502 for a close, 504 for a
- * timeout).  Returns -1 if the session ended. */
+ * timeout).  An err that is the edge's own (lb_err_local: EMFILE,
+ * ENFILE, ENOBUFS, ENOMEM) is neither retried nor counted against the
+ * member: the client gets 503 at once, termination state RC.  Returns
+ * -1 if the session ended. */
 int lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same, int status);
 /* An idle backend connection became readable: it closed or misbehaved
