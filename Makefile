@@ -1,7 +1,7 @@
 # A thin layer over meson; the real build is meson.build.
 BUILD ?= build
 
-.PHONY: all test demo bench install clean
+.PHONY: all test fuzz demo bench install clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -11,6 +11,10 @@ $(BUILD)/build.ninja:
 
 test:
 	sh tests/run.sh
+
+# each libFuzzer target for 10 minutes (tests/fuzz/README.md)
+fuzz:
+	sh tests/fuzz/run.sh 600
 
 demo:
 	sh packaging/demo.sh

@@ -35,13 +35,6 @@
 					 * 16 bits: 1024 x 28 bytes fits */
 #define ANSWER_WAIT_MS	1000
 
-/* a change message of the batch, to name it in an error */
-struct sent {
-	uint32_t seq;
-	bool add;
-	char set[FW_NAME_MAX + 8];
-};
-
 struct fw_nl {
 	int fd;
 	uint32_t seq;
@@ -49,11 +42,12 @@ struct fw_nl {
 	uint8_t *buf;			/* the batch or request being built */
 	size_t len, cap;
 	uint32_t batch_seq;		/* the batch's BATCH_BEGIN */
-	struct sent *sent;		/* the batch's change messages */
+	struct fw_nl_sent *sent;	/* the batch's change messages */
 	size_t nsent, sent_cap;
 	int sndbuf;			/* what SO_SNDBUF was raised to */
 	bool oom;
-	uint8_t rbuf[RBUF_SIZE];
+	/* netlink headers are read in place: aligned as they are */
+	_Alignas(struct nlmsghdr) uint8_t rbuf[RBUF_SIZE];
 };
 
 struct fw_nl *
@@ -216,7 +210,7 @@ fw_nl_begin(struct fw_nl *nl, const char *table)
 static int
 note_sent(struct fw_nl *nl, uint32_t seq, const char *set, bool add)
 {
-	struct sent *s;
+	struct fw_nl_sent *s;
 
 	if (nl->nsent == nl->sent_cap) {
 		size_t cap = nl->sent_cap ? nl->sent_cap * 2 : 8;
@@ -334,25 +328,66 @@ send_all(struct fw_nl *nl, char *err, size_t errsize)
 	return 0;
 }
 
-static const struct sent *
-sent_of(const struct fw_nl *nl, uint32_t seq)
+/* ---- reading the kernel's answers ---- */
+
+/* The kernel's error number e (negative) in words; any other value too,
+ * where strerror(-e) would overflow. */
+static const char *
+nl_strerror(int e, char *buf, size_t size)
 {
-	for (size_t i = 0; i < nl->nsent; i++)
-		if (nl->sent[i].seq == seq)
-			return &nl->sent[i];
+	if (e < 0 && e > -4096)
+		return strerror(-e);
+	snprintf(buf, size, "error %d from the kernel", e);
+	return buf;
+}
+
+/* h if the len bytes from h on hold a whole message, else NULL. */
+static const struct nlmsghdr *
+whole_msg(const struct nlmsghdr *h, size_t len)
+{
+	if (len < NLMSG_HDRLEN || h->nlmsg_len < NLMSG_HDRLEN ||
+	    h->nlmsg_len > len)
+		return NULL;
+	return h;
+}
+
+/*
+ * The whole message after h, *len the bytes from h on, then from it;
+ * NULL after the last.  NLMSG_NEXT would cast const away, and with an
+ * unsigned len wrap past a last message whose length is not a multiple
+ * of 4.
+ */
+static const struct nlmsghdr *
+next_msg(const struct nlmsghdr *h, size_t *len)
+{
+	size_t step = NLMSG_ALIGN(h->nlmsg_len);
+
+	if (step >= *len)
+		return NULL;
+	*len -= step;
+	return whole_msg((const struct nlmsghdr *)((const uint8_t *)h + step),
+	    *len);
+}
+
+static const struct fw_nl_sent *
+sent_of(const struct fw_nl_batch *b, uint32_t seq)
+{
+	for (size_t i = 0; i < b->nsent; i++)
+		if (b->sent[i].seq == seq)
+			return &b->sent[i];
 	return NULL;
 }
 
-/* One received datagram of answers to the batch: counts the
- * acknowledgements; the first refusal sets *failed and err. */
-static void
-batch_answers(struct fw_nl *nl, size_t len, size_t *acked, bool *failed,
-    char *err, size_t errsize)
+void
+fw_nl_parse_acks(const void *buf, size_t len, const struct fw_nl_batch *b,
+    size_t *acked, bool *failed, char *err, size_t errsize)
 {
-	for (struct nlmsghdr *h = (struct nlmsghdr *)nl->rbuf;
-	    NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-		const struct nlmsgerr *e = NLMSG_DATA(h);
-		const struct sent *s = sent_of(nl, h->nlmsg_seq);
+	for (const struct nlmsghdr *h = whole_msg(buf, len); h != NULL;
+	    h = next_msg(h, &len)) {
+		const struct nlmsgerr *e = (const struct nlmsgerr *)
+		    ((const uint8_t *)h + NLMSG_HDRLEN);
+		const struct fw_nl_sent *s = sent_of(b, h->nlmsg_seq);
+		char ebuf[48];
 
 		if (h->nlmsg_type != NLMSG_ERROR ||
 		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
@@ -361,18 +396,19 @@ batch_answers(struct fw_nl *nl, size_t len, size_t *acked, bool *failed,
 			(*acked)++;
 		/* the batch's own messages are answered only when
 		 * refused (no privilege, say) */
-		else if (h->nlmsg_seq - nl->batch_seq > nl->seq - 1 -
-		    nl->batch_seq)
+		else if (h->nlmsg_seq - b->first_seq > b->last_seq -
+		    b->first_seq)
 			continue;	/* not this batch's */
 		if (e->error == 0)
 			continue;
 		if (!*failed && s != NULL)
 			snprintf(err, errsize, "set %s: %s%s", s->set,
-			    strerror(-e->error), !s->add && e->error ==
-			    -ENOENT ? " (no such set, or an address to "
-			    "remove is not in it)" : "");
+			    nl_strerror(e->error, ebuf, sizeof(ebuf)),
+			    !s->add && e->error == -ENOENT ? " (no such set, "
+			    "or an address to remove is not in it)" : "");
 		else if (!*failed)
-			snprintf(err, errsize, "%s", strerror(-e->error));
+			snprintf(err, errsize, "%s", nl_strerror(e->error,
+			    ebuf, sizeof(ebuf)));
 		*failed = true;
 	}
 }
@@ -382,10 +418,13 @@ fw_nl_commit(struct fw_nl *nl, char *err, size_t errsize)
 {
 	size_t off, acked = 0;
 	bool failed = false;
+	struct fw_nl_batch b;
 
 	off = msg_start(nl, NFNL_MSG_BATCH_END, NLM_F_REQUEST, AF_UNSPEC,
 	    NFNL_SUBSYS_NFTABLES);
 	msg_end(nl, off);
+	b = (struct fw_nl_batch){ .sent = nl->sent, .nsent = nl->nsent,
+	    .first_seq = nl->batch_seq, .last_seq = nl->seq - 1 };
 	if (nl->oom) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
@@ -414,7 +453,8 @@ fw_nl_commit(struct fw_nl *nl, char *err, size_t errsize)
 			    strerror(errno));
 			return -1;
 		}
-		batch_answers(nl, (size_t)n, &acked, &failed, err, errsize);
+		fw_nl_parse_acks(nl->rbuf, (size_t)n, &b, &acked, &failed,
+		    err, errsize);
 	}
 	return failed ? -1 : 0;
 }
@@ -485,14 +525,44 @@ counter_msg(const struct nlmsghdr *h, fw_nl_counter_fn *fn, void *arg)
 	    attr_u64(cb[NFTA_COUNTER_BYTES]), arg);
 }
 
+int
+fw_nl_parse_counters(const void *buf, size_t len, uint32_t seq,
+    fw_nl_counter_fn *fn, void *arg, char *err, size_t errsize)
+{
+	for (const struct nlmsghdr *h = whole_msg(buf, len); h != NULL;
+	    h = next_msg(h, &len)) {
+		if (h->nlmsg_seq != seq)
+			continue;	/* a late answer to another */
+		if (h->nlmsg_type == NLMSG_DONE ||
+		    h->nlmsg_type == NLMSG_ERROR) {
+			/* both begin with the error number, 0 for a dump
+			 * that ended well */
+			int e = 0;
+			char ebuf[48];
+
+			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(e)))
+				memcpy(&e, (const uint8_t *)h + NLMSG_HDRLEN,
+				    sizeof(e));
+			if (e == 0)
+				return 1;
+			snprintf(err, errsize, "%s", nl_strerror(e, ebuf,
+			    sizeof(ebuf)));
+			return -1;
+		}
+		counter_msg(h, fn, arg);
+	}
+	return 0;
+}
+
 /* Reads the dump's datagrams to its end: 0, or -1 with err. */
 static int
 read_dump(struct fw_nl *nl, uint32_t seq, fw_nl_counter_fn *fn, void *arg,
     char *err, size_t errsize)
 {
-	for (;;) {
+	int rc = 0;
+
+	while (rc == 0) {
 		ssize_t n = recv(nl->fd, nl->rbuf, sizeof(nl->rbuf), 0);
-		size_t len = n > 0 ? (size_t)n : 0;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -502,26 +572,10 @@ read_dump(struct fw_nl *nl, uint32_t seq, fw_nl_counter_fn *fn, void *arg,
 			    strerror(errno));
 			return -1;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)nl->rbuf;
-		    NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_seq != seq)
-				continue;	/* a late answer to another */
-			if (h->nlmsg_type == NLMSG_DONE ||
-			    h->nlmsg_type == NLMSG_ERROR) {
-				/* both begin with the error number, 0 for
-				 * a dump that ended well */
-				int e = 0;
-
-				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(e)))
-					memcpy(&e, NLMSG_DATA(h), sizeof(e));
-				if (e == 0)
-					return 0;
-				snprintf(err, errsize, "%s", strerror(-e));
-				return -1;
-			}
-			counter_msg(h, fn, arg);
-		}
+		rc = fw_nl_parse_counters(nl->rbuf, (size_t)n, seq, fn, arg,
+		    err, errsize);
 	}
+	return rc < 0 ? -1 : 0;
 }
 
 int

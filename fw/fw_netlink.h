@@ -51,4 +51,46 @@ typedef void fw_nl_counter_fn(const char *name, uint64_t packets,
 int fw_nl_counters(struct fw_nl *nl, const char *table, fw_nl_counter_fn *fn,
     void *arg, char *err, size_t errsize);
 
+/*
+ * The readers of the kernel's answers, one received datagram (buf, len
+ * bytes) at a time; the receive paths above call them, and so does the
+ * fuzzer (tests/fuzz/fuzz_nft_reply.c), without a socket.  Messages cut
+ * short or with lengths that do not fit are skipped, never read past
+ * len; buf need only be 4-byte aligned.
+ */
+
+/* A change message of a batch, to name it in an error. */
+struct fw_nl_sent {
+	uint32_t seq;
+	bool add;
+	char set[FW_NAME_MAX + 8];
+};
+
+/* What a batch sent: its change messages, and the sequence numbers of
+ * all its messages, first_seq to last_seq (both in, BATCH_BEGIN and
+ * BATCH_END too). */
+struct fw_nl_batch {
+	const struct fw_nl_sent *sent;
+	size_t nsent;
+	uint32_t first_seq, last_seq;
+};
+
+/*
+ * Counts in *acked the acknowledgements of b's change messages among
+ * the answers in buf; the first refusal of a message of b sets *failed
+ * and err (not overwritten by later ones).  Answers to anything else
+ * are ignored.
+ */
+void fw_nl_parse_acks(const void *buf, size_t len, const struct fw_nl_batch *b,
+    size_t *acked, bool *failed, char *err, size_t errsize);
+
+/*
+ * Calls fn for each counter object among the answers with sequence
+ * number seq (the dump request's) in buf.  Returns 0 when the dump goes
+ * on in the next datagram, 1 when it ended well (NLMSG_DONE, or an
+ * acknowledgement), -1 with err when the kernel refused it.
+ */
+int fw_nl_parse_counters(const void *buf, size_t len, uint32_t seq,
+    fw_nl_counter_fn *fn, void *arg, char *err, size_t errsize);
+
 #endif /* EDGED_FW_NETLINK_H */

@@ -98,13 +98,13 @@ sleep 0.3
 SLOW_PIDS=() SLOW_NS=()
 declare -A RELOADED_AT=()	# reload number -> when it returned (ms)
 n=0 ok=0 v2_tries=0 v2_ok=0 slowest=0 t_start=$(now_ms)
-while kill -0 "$WRK" 2>/dev/null && [ $(( $(now_ms) - t_start )) -lt 19000 ]
+while kill -0 "$WRK" 2>/dev/null && [ $(( $(now_ms) - t_start )) -lt 18000 ]
 do
 	t0=$(now_ms)
 	f=${FILES[n % 3]}
-	# at 3, 12, 21, 30: the worker that has the slow request leaves
+	# at 3, 9, 15, 21...: the worker that has the slow request leaves
 	# vs2.conf, and still drains when vs2.conf is back, 1 s later
-	[ $((n % 9)) != 3 ] || slow_start $n
+	[ $((n % 6)) != 3 ] || slow_start $n
 	cp "$T/$f.conf" "$T/edged.conf"
 	t1=$(now_ms)
 	if ctl reload >"$T/reload.out" 2>&1 &&
@@ -140,7 +140,9 @@ it_log "$n reloads in $(( $(now_ms) - t_start )) ms, $ok OK," \
     "the slowest took $slowest ms; $lua"
 
 assert_eq "reloads that answered 'configuration reloaded'" "$n" "$ok"
-assert_ge "reloads under load (40 planned; a loaded machine makes each slower)" "$ok" 20
+# 36 planned; a loaded machine, or a sanitizer build, makes each slower
+min_reloads=$(( IT_SANITIZED ? 12 : 20 ))
+assert_ge "reloads under load" "$ok" "$min_reloads"
 assert_wrk_clean "$T/wrk.txt" 2xx/3xx
 reqs=$(wrk_lua "$T/wrk.txt" requests)
 assert_ge "requests wrk completed in 20 s" "${reqs:-0}" 100000
@@ -150,7 +152,8 @@ assert_ge "requests the backends logged (wrk's $reqs and curl's)" \
     "$logged" "${reqs:-0}"
 assert_ge "requests the member added by member.conf got" \
     "$(access_count b3)" 1
-assert_ge "times vs2.conf was in force" "$v2_tries" 10
+# a third of the reloads
+assert_ge "times vs2.conf was in force" "$v2_tries" $(( min_reloads / 3 ))
 assert_eq "times v2 answered 4 of 4 while vs2.conf was in force" \
     "$v2_tries" "$v2_ok"
 
@@ -166,7 +169,9 @@ for s in "${SLOW_NS[@]}"; do
 	assert_ge "slow request $s: ended (ms) after its reload returned" \
 	    "${ended:-0}" "$(( RELOADED_AT[$s] + 1 ))"
 done
-assert_ge "slow requests made across a reload" "${#SLOW_NS[@]}" 3
+# one every 6 reloads from the 3rd
+assert_ge "slow requests made across a reload" "${#SLOW_NS[@]}" \
+    $(( (min_reloads - 4) / 6 + 1 ))
 
 # 3. vs2.conf in force at the end; one worker left
 if [ "${FILES[(n - 1) % 3]}" != vs2 ]; then

@@ -23,6 +23,22 @@ EDGECTL=$EDGED_BUILD/edgectl
 PY=/usr/bin/python3
 NGINX=${NGINX:-/usr/sbin/nginx}
 
+# A sanitizer build (meson -Dsanitize=...) reports on stderr, which is
+# edged's log here (the worker inherits it); it_cleanup fails the scenario
+# when a log holds a report.  Leaks are looked for where a process exits
+# normally (the master, edgectl, a worker stopped by its master); a
+# worker killed by a signal leaves no report, by design.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:print_summary=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1}
+SANITIZER_REPORT='ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error:'
+# IT_SANITIZED=1 when edged is such a build: it runs several times more
+# slowly, and a scenario that counts what fits in a time expects less.
+IT_SANITIZED=0
+if grep -qa -e __asan_init -e __tsan_init "$EDGED" 2>/dev/null; then
+	IT_SANITIZED=1
+fi
+
 IT_NAME=
 T=
 IT_PIDS=()			# every background process we started
@@ -147,6 +163,17 @@ it_cleanup() {
 	for pid in "${IT_NETNS[@]}"; do
 		ip netns del "$pid" 2>/dev/null
 	done
+	# every process has stopped: the reports made at exit are in too
+	if [ -n "$T" ] && [ -d "$T" ] &&
+	    grep -aEl -- "$SANITIZER_REPORT" "$T"/*.log >/dev/null 2>&1; then
+		printf '[%s] FAIL: a sanitizer report in %s\n' "$IT_NAME" \
+		    "$(grep -aEl -- "$SANITIZER_REPORT" "$T"/*.log |
+		    sed "s|^$T/||" | tr '\n' ' ')" >&2
+		grep -aEh -A 30 -- "$SANITIZER_REPORT" "$T"/*.log |
+		    head -n 80 >&2
+		IT_FAILED=1
+		[ "$rc" != 0 ] || rc=1
+	fi
 	if [ "$rc" != 0 ] && [ "$IT_FAILED" = 0 ]; then
 		printf '[%s] FAIL: exited with status %s (a command failed)\n' \
 		    "$IT_NAME" "$rc" >&2

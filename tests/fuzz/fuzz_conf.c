@@ -1,0 +1,97 @@
+/*
+ * tests/fuzz/fuzz_conf.c - the configuration language end to end.
+ *
+ * The input is the text of a configuration file: lexer, parser, every
+ * module's directives and the checks that follow (edged_conf_load).
+ * What loads is printed, and the printed text must load again and print
+ * to the same bytes (`edged -T`'s promise): anything else aborts.
+ *
+ * `include` must not read the machine's files (an include of /dev/zero
+ * would never end, one of /proc a different file each time): glob() is
+ * wrapped (-Wl,--wrap=glob) to match nothing, so every include is one
+ * that names no file.
+ */
+#include <glob.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int __wrap_glob(const char *pattern, int flags,
+    int (*errfunc)(const char *, int), glob_t *g);
+
+int
+__wrap_glob(const char *pattern, int flags,
+    int (*errfunc)(const char *, int), glob_t *g)
+{
+	(void)pattern;
+	(void)flags;
+	(void)errfunc;
+	memset(g, 0, sizeof(*g));
+	return GLOB_NOMATCH;
+}
+
+static void
+fail(const char *what, const struct conf_diag *d, const char *text,
+    size_t len)
+{
+	fprintf(stderr, "fuzz_conf: %s\n", what);
+	if (d != NULL)
+		conf_diag_print(d, stderr);
+	if (text != NULL)
+		fprintf(stderr, "--- printed ---\n%.*s--- end ---\n",
+		    (int)len, text);
+	abort();
+}
+
+/* Loads text; NULL if it has errors.  Frees nothing of the caller's. */
+static struct edged_conf *
+load(const char *name, const char *text, size_t len, struct conf_diag *d)
+{
+	conf_diag_init(d);
+	return edged_conf_load(name, text, len, d);
+}
+
+/* The printed form of a valid configuration parses again to itself. */
+static void
+round_trip(const struct edged_conf *c)
+{
+	struct conf_diag d;
+	struct edged_conf *again;
+	char *first, *second;
+	size_t n1, n2;
+
+	if ((first = edged_conf_to_text(c, &n1)) == NULL)
+		fail("out of memory printing", NULL, NULL, 0);
+	if ((again = load("printed.conf", first, n1, &d)) == NULL)
+		fail("the printed configuration does not load", &d, first,
+		    n1);
+	if ((second = edged_conf_to_text(again, &n2)) == NULL)
+		fail("out of memory printing", NULL, NULL, 0);
+	if (n1 != n2 || memcmp(first, second, n1) != 0) {
+		fprintf(stderr, "--- first ---\n%.*s", (int)n1, first);
+		fail("printing the printed configuration changes it", NULL,
+		    second, n2);
+	}
+	free(second);
+	edged_conf_free(&again);
+	conf_diag_free(&d);
+	free(first);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct conf_diag d;
+	struct edged_conf *c;
+
+	c = load("fuzz.conf", (const char *)data, size, &d);
+	if (c != NULL)
+		round_trip(c);
+	edged_conf_free(&c);
+	conf_diag_free(&d);
+	return 0;
+}

@@ -1,0 +1,132 @@
+/*
+ * tests/fuzz/fuzz_tls_hello.c - the ClientHello parser (lb/tls_hello.c),
+ * on what a client sends first, and the promises of its contract
+ * (lb/tls_hello.h), checked on prefixes of the input: a prefix answers
+ * MORE or the whole input's answer, never another; OK's records end at
+ * consumed, and one byte less is MORE; what OK reports is well formed.
+ * A broken promise aborts.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "tls_hello.h"
+
+/* What passthrough.c reads a ClientHello into, and a small budget that
+ * reaches TOO_BIG with ordinary hellos. */
+#define BIG_MAX		LB_BUF_SIZE
+#define SMALL_MAX	300
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fail(const char *what, size_t len, size_t max, enum lb_hello_result r)
+{
+	fprintf(stderr, "fuzz_tls_hello: %s (prefix of %zu bytes, max %zu: "
+	    "%s)\n", what, len, max, lb_tls_hello_result_str(r));
+	abort();
+}
+
+static bool
+same_hello(const struct lb_tls_hello *a, const struct lb_tls_hello *b)
+{
+	return strcmp(a->sni, b->sni) == 0 && a->has_sni == b->has_sni &&
+	    a->tls13 == b->tls13 && a->ech == b->ech &&
+	    a->has_alpn == b->has_alpn && a->alpn_cut == b->alpn_cut &&
+	    a->legacy_version == b->legacy_version &&
+	    a->max_version == b->max_version && a->alpn_len == b->alpn_len &&
+	    memcmp(a->alpn, b->alpn, a->alpn_len) == 0 &&
+	    a->consumed == b->consumed;
+}
+
+/* A host name as the parser promises it: lowercase LDH labels. */
+static void
+check_sni(const struct lb_tls_hello *h)
+{
+	size_t n = strnlen(h->sni, sizeof(h->sni));
+
+	if (n == sizeof(h->sni))
+		fail("sni not terminated", 0, 0, LB_HELLO_OK);
+	if (h->has_sni != (n > 0))
+		fail("has_sni and sni disagree", 0, 0, LB_HELLO_OK);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h->sni[i];
+
+		if (!(islower(c) || isdigit(c) || c == '-' || c == '.'))
+			fail("sni has a byte outside [a-z0-9.-]", 0, 0,
+			    LB_HELLO_OK);
+	}
+	if (n > 0 && (h->sni[0] == '.' || h->sni[n - 1] == '.'))
+		fail("sni starts or ends with a dot", 0, 0, LB_HELLO_OK);
+}
+
+/* ALPN's wire form: length bytes and names, each name 1 byte at least,
+ * all within alpn_len. */
+static void
+check_alpn(const struct lb_tls_hello *h)
+{
+	size_t i = 0;
+
+	if (h->alpn_len > LB_HELLO_ALPN_MAX)
+		fail("alpn_len over LB_HELLO_ALPN_MAX", 0, 0, LB_HELLO_OK);
+	while (i < h->alpn_len) {
+		if (h->alpn[i] == 0 || i + 1 + h->alpn[i] > h->alpn_len)
+			fail("alpn[] is not a list of names", 0, 0,
+			    LB_HELLO_OK);
+		i += 1 + (size_t)h->alpn[i];
+	}
+	(void)lb_tls_hello_alpn_has(h, "h2");
+	(void)lb_tls_hello_alpn_has(h, "http/1.1");
+}
+
+/* A prefix of len bytes: MORE, or whole's answer (and the same hello). */
+static void
+check_prefix(const uint8_t *data, size_t len, size_t max,
+    enum lb_hello_result whole, const struct lb_tls_hello *h)
+{
+	struct lb_tls_hello p;
+	enum lb_hello_result r = lb_tls_hello_parse(data, len, max, &p);
+
+	if (r == LB_HELLO_MORE) {
+		if (len >= max)
+			fail("MORE with max bytes there", len, max, r);
+		return;
+	}
+	if (r != whole)
+		fail("a prefix answers neither MORE nor the same", len, max, r);
+	if (r == LB_HELLO_OK && !same_hello(&p, h))
+		fail("a prefix reads another ClientHello", len, max, r);
+}
+
+static void
+check(const uint8_t *data, size_t size, size_t max)
+{
+	struct lb_tls_hello h;
+	enum lb_hello_result r = lb_tls_hello_parse(data, size, max, &h);
+
+	if ((unsigned)r > LB_HELLO_NOT_TLS)
+		fail("unknown result", size, max, r);
+	if (r == LB_HELLO_MORE && size >= max)
+		fail("MORE with max bytes there", size, max, r);
+	if (r == LB_HELLO_OK) {
+		if (h.consumed == 0 || h.consumed > size || h.consumed > max)
+			fail("consumed out of range", size, max, r);
+		check_sni(&h);
+		check_alpn(&h);
+		check_prefix(data, h.consumed, max, r, &h);
+		check_prefix(data, h.consumed - 1, max, LB_HELLO_MORE, &h);
+	}
+	if (size > 0)
+		check_prefix(data, size - 1, max, r, &h);
+	check_prefix(data, size / 2, max, r, &h);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check(data, size, BIG_MAX);
+	check(data, size, SMALL_MAX);
+	return 0;
+}
