@@ -6,78 +6,22 @@
 #include <string.h>
 
 #include "http.h"
+#include "http_parse.h"
 #include "log.h"
 #include "session.h"
 #include "transport_tls.h"
 
 /* ---- llhttp callbacks: they stop the parser where the proxy has
  * something to decide, and refuse what llhttp lets through but edged does
- * not forward (lb_http_rewrite_request checks the heads themselves) ---- */
-
-/*
- * HTTP/0.9: "GET /" and the line's end, no version.  llhttp takes it, and
- * then waits for a byte after the LF before it says so (on_url_complete,
- * with version 0.9): the client, waiting for its answer, sends none.  So
- * the target's end is looked at here: when the span ended on a byte of the
- * input (llhttp clears _span_pos0 before the call; it keeps it when it cuts
- * a span at the end of the input), at[len] is that byte, a CR or LF for
- * HTTP/0.9, and the 400 goes out at once.
- */
-static int
-req_url(llhttp_t *p, const char *at, size_t len)
-{
-	if (p->_span_pos0 != NULL)
-		return 0;
-	return at[len] == '\r' || at[len] == '\n' ? -1 : 0;
-}
-
-/* The same, should llhttp's internals change: later, but never through. */
-static int
-req_url_complete(llhttp_t *p)
-{
-	return llhttp_get_http_major(p) == 0 && llhttp_get_http_minor(p) == 9 ?
-	    -1 : 0;
-}
-
-/* llhttp takes any chunk size that fits in 64 bits: a member may not. */
-static int
-chunk_header(llhttp_t *p)
-{
-	return lb_http_length_ok(p->content_length) ? 0 : -1;
-}
-
-/*
- * Trailer field names, which edged forwards as body bytes (the head's are
- * checked by the rewrite): 1*tchar, where llhttp takes an empty name or a
- * space in one.  A name may come in pieces, one per read; *seen records
- * that a piece had a byte.
- */
-static int
-trailer_name(llhttp_t *p, const char *at, size_t len, bool *seen)
-{
-	if ((p->flags & F_TRAILING) == 0)
-		return 0;
-	if (!lb_http_token_chars(at, len))
-		return -1;
-	*seen = *seen || len > 0;
-	return 0;
-}
-
-static int
-trailer_name_complete(llhttp_t *p, bool *seen)
-{
-	bool ok = *seen;
-
-	*seen = false;
-	return (p->flags & F_TRAILING) == 0 || ok ? 0 : -1;
-}
+ * not forward (http_parse.h; lb_http_rewrite_request checks the heads
+ * themselves) ---- */
 
 static int
 req_header_field(llhttp_t *p, const char *at, size_t len)
 {
 	struct lb_session *s = p->data;
 
-	return trailer_name(p, at, len, &s->req_trailer_name);
+	return lb_http_trailer_name(p, at, len, &s->req_trailer_name);
 }
 
 static int
@@ -85,7 +29,7 @@ req_header_field_complete(llhttp_t *p)
 {
 	struct lb_session *s = p->data;
 
-	return trailer_name_complete(p, &s->req_trailer_name);
+	return lb_http_trailer_name_complete(p, &s->req_trailer_name);
 }
 
 static int
@@ -93,7 +37,7 @@ rsp_header_field(llhttp_t *p, const char *at, size_t len)
 {
 	struct lb_session *s = p->data;
 
-	return trailer_name(p, at, len, &s->rsp_trailer_name);
+	return lb_http_trailer_name(p, at, len, &s->rsp_trailer_name);
 }
 
 static int
@@ -101,7 +45,7 @@ rsp_header_field_complete(llhttp_t *p)
 {
 	struct lb_session *s = p->data;
 
-	return trailer_name_complete(p, &s->rsp_trailer_name);
+	return lb_http_trailer_name_complete(p, &s->rsp_trailer_name);
 }
 
 static int
@@ -144,12 +88,12 @@ rsp_message_complete(llhttp_t *p)
 }
 
 const llhttp_settings_t lb_req_settings = {
-	.on_url = req_url,
-	.on_url_complete = req_url_complete,
+	.on_url = lb_http_on_url,
+	.on_url_complete = lb_http_on_url_complete,
 	.on_header_field = req_header_field,
 	.on_header_field_complete = req_header_field_complete,
 	.on_headers_complete = req_headers_complete,
-	.on_chunk_header = chunk_header,
+	.on_chunk_header = lb_http_on_chunk_header,
 	.on_message_complete = req_message_complete,
 };
 
@@ -157,7 +101,7 @@ const llhttp_settings_t lb_rsp_settings = {
 	.on_header_field = rsp_header_field,
 	.on_header_field_complete = rsp_header_field_complete,
 	.on_headers_complete = rsp_headers_complete,
-	.on_chunk_header = chunk_header,
+	.on_chunk_header = lb_http_on_chunk_header,
 	.on_message_complete = rsp_message_complete,
 };
 

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "http_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,35 +40,21 @@ fail(const char *what, const char *head, size_t len)
 }
 
 /* ---- the callbacks of lb/session.c (lb_rsp_settings), over a struct
- * parse instead of a session ---- */
-
-static int
-chunk_header(llhttp_t *p)
-{
-	return lb_http_length_ok(p->content_length) ? 0 : -1;
-}
+ * parse instead of a session: the checks are the same functions
+ * (http_parse.h); only where the pauses are kept differs ---- */
 
 static int
 header_field(llhttp_t *p, const char *at, size_t len)
 {
-	struct parse *ps = p->data;
-
-	if ((p->flags & F_TRAILING) == 0)
-		return 0;
-	if (!lb_http_token_chars(at, len))
-		return -1;
-	ps->trailer_name = ps->trailer_name || len > 0;
-	return 0;
+	return lb_http_trailer_name(p, at, len,
+	    &((struct parse *)p->data)->trailer_name);
 }
 
 static int
 header_field_complete(llhttp_t *p)
 {
-	struct parse *ps = p->data;
-	bool ok = ps->trailer_name;
-
-	ps->trailer_name = false;
-	return (p->flags & F_TRAILING) == 0 || ok ? 0 : -1;
+	return lb_http_trailer_name_complete(p,
+	    &((struct parse *)p->data)->trailer_name);
 }
 
 static int
@@ -92,7 +79,7 @@ static const llhttp_settings_t rsp_settings = {
 	.on_header_field = header_field,
 	.on_header_field_complete = header_field_complete,
 	.on_headers_complete = headers_complete,
-	.on_chunk_header = chunk_header,
+	.on_chunk_header = lb_http_on_chunk_header,
 	.on_message_complete = message_complete,
 };
 
