@@ -810,17 +810,14 @@ count_clients(const struct master *m, bool refused)
 static void
 warn_refused(struct master *m)
 {
-	static ev_tstamp last;
-	static unsigned long refused;
-
-	refused++;
-	if (ev_now(m->loop) - last < 1.0)
+	m->ctl_refused++;
+	if (ev_now(m->loop) - m->ctl_refused_logged < 1.0)
 		return;
 	log_warn("control socket: %lu client%s refused: too many control "
-	    "clients (%d) at a time", refused, refused == 1 ? "" : "s",
-	    CTL_CLIENTS_MAX);
-	last = ev_now(m->loop);
-	refused = 0;
+	    "clients (%d) at a time", m->ctl_refused,
+	    m->ctl_refused == 1 ? "" : "s", CTL_CLIENTS_MAX);
+	m->ctl_refused_logged = ev_now(m->loop);
+	m->ctl_refused = 0;
 }
 
 /* Answers fd that there are too many clients; keeps it a moment while

@@ -88,6 +88,9 @@ struct master {
 	int ctl_fd;
 	ev_io ctl_io;
 	struct ctl_client *clients;
+	ev_tstamp ctl_refused_logged;	/* too many control clients: the
+					 * last warning, and refusals since */
+	unsigned long ctl_refused;
 	uint32_t next_id;
 	struct member_override *overrides;
 	size_t noverrides;
