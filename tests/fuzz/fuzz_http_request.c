@@ -17,57 +17,12 @@
 
 #include "buf.h"
 #include "http.h"
-#include "http_parse.h"
+#define FUZZ_TARGET "fuzz_http_request"
+#include "fuzz_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum pause { PAUSE_NONE, PAUSE_HEAD, PAUSE_MESSAGE };
-
-struct parse {
-	enum pause pause;
-	bool trailer_name;
-};
-
-static void
-fail(const char *what, const char *head, size_t len)
-{
-	fprintf(stderr, "fuzz_http_request: %s; head (%zu bytes):\n%.*s\n",
-	    what, len, (int)len, head);
-	abort();
-}
-
-/* ---- the callbacks of lb/session.c (lb_req_settings), over a struct
- * parse instead of a session: the checks are the same functions
- * (http_parse.h); only where the pauses are kept differs ---- */
-
-static int
-header_field(llhttp_t *p, const char *at, size_t len)
-{
-	return lb_http_trailer_name(p, at, len,
-	    &((struct parse *)p->data)->trailer_name);
-}
-
-static int
-header_field_complete(llhttp_t *p)
-{
-	return lb_http_trailer_name_complete(p,
-	    &((struct parse *)p->data)->trailer_name);
-}
-
-static int
-headers_complete(llhttp_t *p)
-{
-	((struct parse *)p->data)->pause = PAUSE_HEAD;
-	return HPE_PAUSED;
-}
-
-static int
-message_complete(llhttp_t *p)
-{
-	((struct parse *)p->data)->pause = PAUSE_MESSAGE;
-	return HPE_PAUSED;
-}
-
+/* lb/session.c's lb_req_settings, over a struct parse (fuzz_http.h) */
 static const llhttp_settings_t req_settings = {
 	.on_url = lb_http_on_url,
 	.on_url_complete = lb_http_on_url_complete,
@@ -101,7 +56,7 @@ opts_of(const llhttp_t *p, bool xff)
 static bool
 reparse(const char *head, size_t len, llhttp_t *p)
 {
-	struct parse ps = { PAUSE_NONE, false };
+	struct parse ps = { .pause = PAUSE_NONE };
 	llhttp_errno_t e;
 
 	llhttp_init(p, HTTP_REQUEST, &req_settings);
@@ -204,7 +159,7 @@ step(llhttp_t *p, struct parse *ps, const char *data, size_t size,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct parse ps = { PAUSE_NONE, false };
+	struct parse ps = { .pause = PAUSE_NONE };
 	size_t pos = 0, msg_start = 0;
 	bool kick = false;
 	llhttp_t p;

@@ -19,62 +19,12 @@
 
 #include "buf.h"
 #include "http.h"
-#include "http_parse.h"
+#define FUZZ_TARGET "fuzz_http_response"
+#include "fuzz_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum pause { PAUSE_NONE, PAUSE_HEAD, PAUSE_MESSAGE };
-
-struct parse {
-	enum pause pause;
-	bool is_head;
-	bool trailer_name;
-};
-
-static void
-fail(const char *what, const char *head, size_t len)
-{
-	fprintf(stderr, "fuzz_http_response: %s; head (%zu bytes):\n%.*s\n",
-	    what, len, (int)len, head);
-	abort();
-}
-
-/* ---- the callbacks of lb/session.c (lb_rsp_settings), over a struct
- * parse instead of a session: the checks are the same functions
- * (http_parse.h); only where the pauses are kept differs ---- */
-
-static int
-header_field(llhttp_t *p, const char *at, size_t len)
-{
-	return lb_http_trailer_name(p, at, len,
-	    &((struct parse *)p->data)->trailer_name);
-}
-
-static int
-header_field_complete(llhttp_t *p)
-{
-	return lb_http_trailer_name_complete(p,
-	    &((struct parse *)p->data)->trailer_name);
-}
-
-static int
-headers_complete(llhttp_t *p)
-{
-	struct parse *ps = p->data;
-
-	if (ps->is_head)
-		p->flags |= F_SKIPBODY;
-	ps->pause = PAUSE_HEAD;
-	return HPE_PAUSED;
-}
-
-static int
-message_complete(llhttp_t *p)
-{
-	((struct parse *)p->data)->pause = PAUSE_MESSAGE;
-	return HPE_PAUSED;
-}
-
+/* lb/session.c's lb_rsp_settings, over a struct parse (fuzz_http.h) */
 static const llhttp_settings_t rsp_settings = {
 	.on_header_field = header_field,
 	.on_header_field_complete = header_field_complete,
@@ -90,7 +40,7 @@ check_rewritten(const llhttp_t *orig, const struct lb_http_rsp_opts *o,
     const char *out, size_t outlen)
 {
 	static char again[LB_BUF_SIZE];
-	struct parse ps = { PAUSE_NONE, true, false };
+	struct parse ps = { .pause = PAUSE_NONE, .is_head = true };
 	llhttp_errno_t e;
 	llhttp_t p;
 
