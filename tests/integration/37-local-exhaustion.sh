@@ -158,8 +158,14 @@ n503=${n503:-0}
 assert_match "every client got an HTTP answer (no reset, no hang)" \
     '^answers (200=[0-9]+ )?503=[0-9]+$' "$answers"
 assert_ge "requests answered 503 for want of descriptors" "$n503" $((N / 2))
-assert_eq "access log: each 503 is the edge's own (RC)" "$n503" \
-    "$(grep -cE ' 503 [0-9]+ RC "GET /x ' "$T/access.log" || true)"
+# the logger thread writes the lines after the answers went out: wait
+# (up to 5 s) for it to catch up before counting
+rc_lines() { grep -cE ' 503 [0-9]+ RC "GET /x ' "$T/access.log" || true; }
+for _ in $(seq 100); do
+	[ "$(rc_lines)" -ge "$n503" ] && break
+	sleep 0.05
+done
+assert_eq "access log: each 503 is the edge's own (RC)" "$n503" "$(rc_lines)"
 assert_eq "members: health" "up up" "$(pool_field 'm["health"]')"
 assert_eq "members: no error counted" "0 0" "$(pool_field 'm["errors"]')"
 assert_eq "members without a monitor: no error counted" "0 0" \
