@@ -204,11 +204,23 @@ fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
 		}
 		fputc('\n', f);
 	}
-	/* renamed over the old file: a crash leaves one or the other */
+	/* On disk before it replaces the old file, and the rename on disk
+	 * before edged says it is saved: a crash or a full disk leaves
+	 * the old file or the new one, whole. */
+	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0) {
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+		(void)fclose(f);
+		(void)unlink(tmp);
+		return -1;
+	}
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		snprintf(err, errsize, "%s: %s", path, strerror(errno));
 		(void)unlink(tmp);
 		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		(void)close(fd);
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 
 #define CHUNK_SIZE	16384
 #define QUEUE_MAX	256		/* chunks waiting: 4 MiB */
+#define WARN_EVERY	10		/* s between two warnings of failed writes */
 
 struct lb_log_chunk {
 	struct lb_log_chunk *next;
@@ -38,7 +39,14 @@ struct lb_logger {
 	size_t nvs;
 	int *fds;			/* [nvs]: a file, or a syslog socket */
 	bool *syslog;
+	const char *const *names;	/* [nvs]: the destinations, for messages */
 	_Atomic uint64_t dropped;
+	/* the logger thread's own: failed writes, warned about at most
+	 * once per WARN_EVERY seconds */
+	bool *torn;			/* [nvs]: a line was cut by a failure */
+	uint64_t failed;		/* lines lost since the last warning */
+	time_t warned;			/* CLOCK_MONOTONIC s of that warning */
+	bool failing;			/* the last write failed */
 };
 
 /* ---- formatting ---- */
@@ -131,12 +139,70 @@ lb_log_format(const struct lb_log_record *r, bool json, char *buf,
 
 /* ---- the logger thread ---- */
 
+static time_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static uint64_t
+count_lines(const char *p, size_t len)
+{
+	uint64_t n = 0;
+
+	for (const char *end = p + len; (p = memchr(p, '\n',
+	    (size_t)(end - p))) != NULL; p++)
+		n++;
+	return n;
+}
+
+/*
+ * n lines of virtual server vs that could not be written (err: errno).
+ * A full disk or a syslog daemon gone must not flood edged's own log:
+ * one warning, then one every WARN_EVERY seconds with the count.
+ * Serving goes on; the lines are counted as dropped.
+ */
+static void
+write_failed(struct lb_logger *l, size_t vs, int err, uint64_t n)
+{
+	time_t now = mono_s();
+
+	atomic_fetch_add(&l->dropped, n);
+	l->failed += n;
+	if (l->failing && now - l->warned < WARN_EVERY)
+		return;
+	log_warn("access log %s: cannot write: %s; %llu line%s dropped "
+	    "(serving goes on; warned again every %d s while it lasts)",
+	    l->names[vs], strerror(err), (unsigned long long)l->failed,
+	    l->failed == 1 ? "" : "s", WARN_EVERY);
+	l->failing = true;
+	l->warned = now;
+	l->failed = 0;
+}
+
+static void
+write_ok(struct lb_logger *l, size_t vs)
+{
+	if (!l->failing)
+		return;
+	log_info("access log %s: writing again (%llu more line%s dropped "
+	    "since the last warning)", l->names[vs],
+	    (unsigned long long)l->failed, l->failed == 1 ? "" : "s");
+	l->failing = false;
+	l->failed = 0;
+}
+
 /* One datagram per line, as syslog(3) would send it (local0.info). */
 static void
 send_syslog(struct lb_logger *l, const struct lb_log_chunk *c)
 {
 	const char *p = c->data, *end = c->data + c->len;
 	char msg[2048];
+	uint64_t lost = 0;
+	int err = 0;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -144,11 +210,54 @@ send_syslog(struct lb_logger *l, const struct lb_log_chunk *c)
 		int n = snprintf(msg, sizeof(msg), "<134>edged[%d]: %.*s",
 		    (int)getpid(), (int)len, p);
 
-		if (l->fds[c->vs] >= 0 && n > 0)
-			(void)send(l->fds[c->vs], msg, (size_t)n < sizeof(msg) ?
-			    (size_t)n : sizeof(msg) - 1, MSG_NOSIGNAL);
+		if (l->fds[c->vs] < 0 || n < 0 || send(l->fds[c->vs], msg,
+		    (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
+		    MSG_NOSIGNAL) < 0) {
+			err = l->fds[c->vs] < 0 ? ENOTCONN : errno;
+			lost++;
+		}
 		p += len + 1;
 	}
+	if (lost > 0)
+		write_failed(l, c->vs, err, lost);
+	else
+		write_ok(l, c->vs);
+}
+
+/* To a file, whole lines: after a write cut short (a full disk), the
+ * next write that succeeds ends the cut line first, so the file never
+ * holds two records on one line. */
+static void
+write_file(struct lb_logger *l, const struct lb_log_chunk *c)
+{
+	int fd = l->fds[c->vs];
+	const char *p = c->data;
+	size_t left = c->len;
+
+	if (l->torn[c->vs]) {
+		if (!io_write_all(fd, "\n", 1)) {
+			write_failed(l, c->vs, errno, count_lines(p, left));
+			return;
+		}
+		l->torn[c->vs] = false;
+	}
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n == 0 ? ENOSPC : errno;
+
+			l->torn[c->vs] = p > c->data && p[-1] != '\n';
+			/* the cut line's newline is in what is left */
+			write_failed(l, c->vs, err, count_lines(p, left));
+			return;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	write_ok(l, c->vs);
 }
 
 static void
@@ -157,7 +266,7 @@ deliver(struct lb_logger *l, struct lb_log_chunk *c)
 	if (l->syslog[c->vs])
 		send_syslog(l, c);
 	else if (l->fds[c->vs] >= 0)
-		(void)io_write_all(l->fds[c->vs], c->data, c->len);
+		write_file(l, c);
 	free(c);
 }
 
@@ -208,7 +317,8 @@ open_syslog(const char *path)
 }
 
 struct lb_logger *
-lb_logger_new(size_t nvs, const int *fds, const char *const *syslog)
+lb_logger_new(size_t nvs, const int *fds, const char *const *syslog,
+    const char *const *names)
 {
 	struct lb_logger *l = calloc(1, sizeof(*l));
 	bool any = false;
@@ -217,9 +327,11 @@ lb_logger_new(size_t nvs, const int *fds, const char *const *syslog)
 	if (l == NULL)
 		return NULL;
 	l->nvs = nvs;
+	l->names = names;
 	l->fds = malloc((nvs ? nvs : 1) * sizeof(int));
 	l->syslog = calloc(nvs ? nvs : 1, sizeof(bool));
-	if (l->fds == NULL || l->syslog == NULL) {
+	l->torn = calloc(nvs ? nvs : 1, sizeof(bool));
+	if (l->fds == NULL || l->syslog == NULL || l->torn == NULL) {
 		lb_logger_free(&l);
 		return NULL;
 	}
@@ -259,6 +371,7 @@ lb_logger_free(struct lb_logger **lp)
 			(void)close(l->fds[i]);
 	free(l->fds);
 	free(l->syslog);
+	free(l->torn);
 	free(l);
 	*lp = NULL;
 }
@@ -322,5 +435,5 @@ lb_log_append(struct lb_logger *l, struct lb_log_buf *b, size_t vs,
 uint64_t
 lb_log_dropped(const struct lb_logger *l)
 {
-	return atomic_load(&l->dropped);
+	return l != NULL ? atomic_load(&l->dropped) : 0;
 }

@@ -44,9 +44,12 @@ size_t lb_log_format(const struct lb_log_record *r, bool json, char *buf,
 
 /* The logger of a runtime: nvs destinations, fds[i] a file descriptor
  * (owned from now) or -1, syslog[i] the syslog socket (e.g. "/dev/log")
- * or NULL.  NULL when none logs. */
+ * or NULL, names[i] what messages call the destination (kept, not
+ * copied: it outlives the logger).  NULL when none logs.  A destination
+ * that cannot be written (a full disk, syslog gone) loses its lines,
+ * counted as dropped, with a warning at most every 10 s. */
 struct lb_logger *lb_logger_new(size_t nvs, const int *fds,
-    const char *const *syslog);
+    const char *const *syslog, const char *const *names);
 void lb_logger_free(struct lb_logger **l);
 /* A thread's pending lines for one virtual server. */
 struct lb_log_buf {
@@ -57,7 +60,8 @@ void lb_log_append(struct lb_logger *l, struct lb_log_buf *b, size_t vs,
     const char *line, size_t len);
 /* Hands what b holds to the logger (the thread's periodic flush). */
 void lb_log_flush(struct lb_logger *l, struct lb_log_buf *b);
-/* Lines dropped because the logger was behind. */
+/* Lines dropped: the logger was behind, or the destination could not be
+ * written; 0 for a NULL logger. */
 uint64_t lb_log_dropped(const struct lb_logger *l);
 
 #endif /* EDGED_LB_ACCESSLOG_H */

@@ -131,6 +131,7 @@ struct lb_runtime {
 	atomic_int stop;		/* 1 drain, 2 now */
 	struct lb_monitors *monitors;	/* NULL: no pool has a monitor */
 	struct lb_logger *logger;	/* NULL: no access log */
+	const char **log_names;		/* [nvs]: each one's access-log */
 	struct lb_shm shm;		/* counters, member state (shm.h) */
 	struct lb_tls *tls;		/* contexts (tls_ctx.h); NULL until
 					 * lb_runtime_tls */

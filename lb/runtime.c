@@ -225,18 +225,23 @@ lb_runtime_access_logs(struct lb_runtime *rt, const int *fds)
 	const char **syslog = calloc(rt->nvs ? rt->nvs : 1, sizeof(char *));
 	bool any = false;
 
-	if (syslog == NULL)
+	rt->log_names = calloc(rt->nvs ? rt->nvs : 1, sizeof(char *));
+	if (syslog == NULL || rt->log_names == NULL) {
+		free(syslog);
 		return -1;
+	}
 	for (size_t i = 0; i < rt->nvs; i++) {
 		const char *t = rt->vs[i].conf->access_log;
 
+		rt->log_names[i] = t;
 		/* "syslog" is /dev/log; "syslog:/PATH" names the socket */
 		if (strncmp(t, "syslog", 6) == 0)
 			syslog[i] = t[6] == ':' ? t + 7 : "/dev/log";
 		any = any || syslog[i] != NULL || fds[i] >= 0;
 	}
 	if (any)
-		rt->logger = lb_logger_new(rt->nvs, fds, syslog);
+		rt->logger = lb_logger_new(rt->nvs, fds, syslog,
+		    rt->log_names);
 	free(syslog);
 	if (!any)
 		return 0;
@@ -417,6 +422,7 @@ lb_runtime_free(struct lb_runtime **rtp)
 		return;
 	/* the threads handed their last lines over: write them out */
 	lb_logger_free(&rt->logger);
+	free(rt->log_names);
 	for (unsigned i = 0; rt->threads != NULL && i < rt->nthreads; i++)
 		thread_free(rt, &rt->threads[i]);
 	for (size_t i = 0; rt->pools != NULL && i < rt->npools; i++) {

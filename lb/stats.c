@@ -655,6 +655,12 @@ process_metrics(struct lb_runtime *rt, FILE *f)
 	    "last successful reload.");
 	fprintf(f, "edged_last_reload_timestamp_seconds %.3f\n",
 	    master_ms(&pm->loaded_ms));
+	head(f, "edged_access_log_dropped_lines_total", "counter", "Access "
+	    "log lines lost since this worker started: the logger fell "
+	    "behind, or the file or syslog could not be written (a full "
+	    "disk).");
+	fprintf(f, "edged_access_log_dropped_lines_total %llu\n",
+	    (unsigned long long)lb_log_dropped(rt->logger));
 }
 
 char *

@@ -74,6 +74,38 @@ table_put(const struct master *m)
 	    !table_flushed(m);
 }
 
+/* Whether the table in the kernel is the one edged put there, as nft
+ * lists it: 1, 0 when something else changed it since (a rule added or
+ * deleted by hand), -1 when it cannot be told. */
+static int
+table_intact(const struct master *m)
+{
+	char *now = NULL, err[256];
+	int rc;
+
+	if (m->fw_listing == NULL ||
+	    fw_kernel_listing(&now, err, sizeof(err)) < 0)
+		return -1;
+	rc = strcmp(now, m->fw_listing) == 0;
+	free(now);
+	return rc;
+}
+
+/* The listing of the table just put in, to tell later whether it is
+ * still edged's. */
+static void
+keep_listing(struct master *m, bool in_kernel)
+{
+	char err[256];
+
+	free(m->fw_listing);
+	m->fw_listing = NULL;
+	if (in_kernel && fw_kernel_listing(&m->fw_listing, err,
+	    sizeof(err)) < 0)
+		log_warn("firewall: cannot list table inet %s: %s; changes "
+		    "made to it by hand go unnoticed", FW_TABLE, err);
+}
+
 int
 master_fw_sync(struct master *m, const struct gen *g, char *err,
     size_t errsize)
@@ -84,11 +116,19 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 	double ms;
 	bool back;
 
-	/* the same table is not sent again, unless it is gone from the
-	 * kernel (removed by hand): a reload puts it back */
-	if (m->fw_applied != NULL && strcmp(m->fw_applied, g->fw_text) == 0 &&
-	    (g->fw_text[0] == '\0' || fw_kernel_has_table() != 0))
-		return 0;
+	/* The same table is not sent again, unless it is gone from the
+	 * kernel or was changed there by something other than edged
+	 * (nft by hand): a reload puts edged's back. */
+	if (m->fw_applied != NULL && strcmp(m->fw_applied, g->fw_text) == 0) {
+		int has = g->fw_text[0] == '\0' ? 1 : fw_kernel_has_table();
+
+		if (has < 0 || (has == 1 && (g->fw_text[0] == '\0' ||
+		    table_intact(m) != 0)))
+			return 0;
+		log_warn("firewall: table inet %s was %s by something other "
+		    "than edged; putting it back", FW_TABLE, has ? "changed" :
+		    "removed");
+	}
 	back = table_flushed(m);
 	/* Nothing to put in the kernel and nothing put there yet: the
 	 * kernel is only read, and a table an earlier run left is
@@ -122,6 +162,7 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 	free(extra);
 	free(m->fw_applied);
 	m->fw_applied = copy;
+	keep_listing(m, fw_active(fw));
 	if (fw_active(fw))
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
 		    "rules, %zu groups) in %.0f ms%s", FW_TABLE, fw->nrules,
@@ -308,12 +349,14 @@ group_addrs(struct master *m, struct ctl_client *c,
 }
 
 /* The master's copy after the kernel took the change, and the state
- * file. */
-static void
+ * file: -1 with why in err when the file could not be written (the
+ * change holds, the file keeps the members it had). */
+static int
 group_keep(struct master *m, const struct gen *g, struct fw_dyn_group *dg,
-    enum group_op op, const struct fw_prefix *addrs, size_t na)
+    enum group_op op, const struct fw_prefix *addrs, size_t na, char *err,
+    size_t errsize)
 {
-	char err[1024], path[512];
+	char path[512];
 
 	if (op == GROUP_SET) {
 		free(dg->addrs);
@@ -328,9 +371,12 @@ group_keep(struct master *m, const struct gen *g, struct fw_dyn_group *dg,
 	}
 	state_path(g, path, sizeof(path));
 	if (fw_dyn_save(&m->dyn, g->conf->core.state_dir, path, err,
-	    sizeof(err)) < 0)
+	    errsize) < 0) {
 		log_warn("firewall: dynamic group members not saved: %s; "
-		    "they hold until edged restarts", err);
+		    "the change holds until edged restarts", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* group add|del|set NAME ADDR...: the kernel's sets first (one
@@ -350,6 +396,7 @@ group_change(struct master *m, struct ctl_client *c, const struct gen *g,
 	    " (no firewall or NAT in force: no table to put it in yet)";
 	char err[1024];
 	ssize_t na;
+	bool saved;
 
 	if ((addrs = calloc(n + 1, sizeof(*addrs))) == NULL ||
 	    (dg = fw_dyn_get(&m->dyn, fg->name, true)) == NULL) {
@@ -370,14 +417,17 @@ group_change(struct master *m, struct ctl_client *c, const struct gen *g,
 		    "change: %s; nothing changed\n", fg->name, err);
 		goto free_addrs;
 	}
-	group_keep(m, g, dg, op, addrs, (size_t)na);
+	saved = group_keep(m, g, dg, op, addrs, (size_t)na, err,
+	    sizeof(err)) == 0;
 	log_info("edgectl: group %s %s: %zd address%s; %zu member%s%s",
 	    fg->name, group_ops[op], na, na == 1 ? "" : "es", dg->n,
 	    dg->n == 1 ? "" : "s", note);
-	ctl_replyf(m, c, true, "group %s: %s %zd address%s; %zu member%s%s\n",
-	    fg->name, op == GROUP_ADD ? "added" : op == GROUP_DEL ?
-	    "removed" : "set to", na, na == 1 ? "" : "es", dg->n,
-	    dg->n == 1 ? "" : "s", note);
+	ctl_replyf(m, c, true, "group %s: %s %zd address%s; %zu member%s%s"
+	    "%s%s%s\n", fg->name, op == GROUP_ADD ? "added" :
+	    op == GROUP_DEL ? "removed" : "set to", na, na == 1 ? "" : "es",
+	    dg->n, dg->n == 1 ? "" : "s", note, saved ? "" :
+	    "\nwarning: not saved (", saved ? "" : err, saved ? "" :
+	    "): the change holds until edged restarts");
 free_addrs:
 	free(addrs);
 }
@@ -495,6 +545,7 @@ counter_of(const struct counter *v, size_t n, const struct fw_conf *fw,
  * first. */
 enum table_state {
 	TS_IN_FORCE,		/* the configuration's table is there */
+	TS_CHANGED,		/* there, but changed by someone else */
 	TS_FLUSHED,		/* edgectl firewall flush removed it */
 	TS_MISSING,		/* configured, removed by someone else */
 	TS_NONE,		/* nothing configured, nothing there */
@@ -510,6 +561,9 @@ static const struct {
 	[TS_IN_FORCE] = { "in-force", true, "in the kernel, in force; it "
 	    "stays in force when edged stops (edgectl firewall flush "
 	    "removes it)" },
+	[TS_CHANGED] = { "changed", true, "in the kernel, but changed by "
+	    "something other than edged since edged put it there (nft by "
+	    "hand?): edgectl reload puts edged's back" },
 	[TS_FLUSHED] = { "flushed", false, "not in the kernel (flushed by "
 	    "edgectl firewall flush): no filtering and no NAT by edged; "
 	    "edgectl reload puts it back" },
@@ -535,7 +589,7 @@ table_state(const struct master *m, const struct gen *g)
 	if (g->fw_text[0] == '\0')
 		return has ? TS_LEFTOVER : TS_NONE;
 	if (has)
-		return TS_IN_FORCE;
+		return table_intact(m) == 0 ? TS_CHANGED : TS_IN_FORCE;
 	return table_flushed(m) ? TS_FLUSHED : TS_MISSING;
 }
 
@@ -790,6 +844,7 @@ fw_flush(struct master *m, struct ctl_client *c)
 		free(m->fw_applied);
 		m->fw_applied = none;
 	}
+	keep_listing(m, false);
 	if (!ours && has) {
 		log_warn("edgectl: firewall flush: removed table inet %s, which "
 		    "no firewall or NAT of the configuration made (left from an "

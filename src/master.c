@@ -42,21 +42,28 @@ static void worker_exit_cb(struct ev_loop *loop, ev_child *w, int revents);
 
 /* In the child: become the unprivileged user, then the worker binary. */
 static void
-exec_worker(struct master *m, int ipc, const struct passwd *pw)
+exec_worker(struct master *m, int ipc, const struct passwd *pw,
+    pid_t master)
 {
 	char fdarg[16];
 	char *argv[] = { "edged", "--worker", fdarg, m->debug ? "-d" : NULL,
 	    NULL };
 
 	snprintf(fdarg, sizeof(fdarg), "%d", ipc);
-	/* the worker must not outlive the master */
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (pw != NULL && (setgroups(0, NULL) < 0 ||
 	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 ||
 	    setuid(0) == 0)) {
 		log_err("cannot drop privileges to %s", pw->pw_name);
 		_exit(127);
 	}
+	/* The worker must not outlive the master (a master killed with
+	 * SIGKILL: systemd restarts edged once the worker is gone too).
+	 * Set after setuid, which clears it; a master already gone is
+	 * seen by the parent having changed.  The worker also stops when
+	 * its end of the socket pair reads EOF. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		_exit(127);
 	execv(m->exe, argv);
 	log_err("cannot exec the worker: %s", strerror(errno));
 	_exit(127);
@@ -219,6 +226,7 @@ worker_start(struct master *m, struct gen *g)
 	struct worker *w = calloc(1, sizeof(*w));
 	struct passwd *pw;
 	int sv[2];
+	pid_t self;
 
 	if (w == NULL || lookup_user(g, &pw) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -240,12 +248,13 @@ worker_start(struct master *m, struct gen *g)
 	w->gen = g;
 	g->refs++;
 	refresh_one(m, w);
+	self = getpid();
 	w->pid = fork();
 	if (w->pid == 0) {
 		(void)close(sv[0]);
 		/* the exec'd worker keeps only this descriptor */
 		(void)fcntl(sv[1], F_SETFD, 0);
-		exec_worker(m, sv[1], pw);
+		exec_worker(m, sv[1], pw, self);
 	}
 	(void)close(sv[1]);
 	w->ipc = sv[0];
@@ -979,6 +988,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	master_fw_stopping(&m);
 	fw_nl_close(&m.fwnl);
 	free(m.fw_applied);
+	free(m.fw_listing);
 	fw_dyn_free(&m.dyn);
 	log_info("stopped");
 	return 0;

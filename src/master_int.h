@@ -103,6 +103,8 @@ struct master {
 	struct fw_nl *fwnl;		/* nfnetlink: group changes, counters */
 	char *fw_applied;		/* the table in the kernel as we put
 					 * it there; NULL: not yet */
+	char *fw_listing;		/* nft's listing of it just after
+					 * (fw_kernel_listing); NULL: none */
 	struct fw_dyn dyn;		/* dynamic groups' members */
 	struct ipc_msg msg;
 };
