@@ -72,9 +72,9 @@ void conf_diag_print(const struct conf_diag *d, FILE *out);
  * are replaced by the statements of the files the glob PATTERN matches
  * (sorted; relative to the directory of the including file).  A pattern
  * without wildcards that matches nothing is an error; includes nest at most
- * 16 deep.  Returns a tree (never NULL unless out of memory) even when
- * there are errors: the caller checks d->nerrors.  Caller frees with
- * conf_tree_free.
+ * 16 deep.  Returns a tree even when there are errors: the caller checks
+ * d->nerrors.  Out of memory, returns NULL after adding the error "out of
+ * memory" to d.  Caller frees with conf_tree_free.
  */
 struct conf_tree *conf_parse_file(const char *path, struct conf_diag *d);
 /* The same for text held in memory; name is used in positions; includes

@@ -463,8 +463,11 @@ include_path(struct parser *p, const char *path, const struct conf_pos *from,
 	size_t len;
 
 	if (read_file(path, &text, &len, &id) == -1) {
-		conf_error(p->d, from, "%scannot read '%s': %s", what, path,
-		    strerror(errno));
+		if (errno == ENOMEM)
+			p->oom = true;
+		else
+			conf_error(p->d, from, "%scannot read '%s': %s", what,
+			    path, strerror(errno));
 		return;
 	}
 	if (is_open(p, &id))
@@ -490,6 +493,9 @@ finish(struct parser *p, struct nodevec *top)
 	if (p->oom) {
 		nodevec_free(top);
 		conf_tree_free(&p->tree);
+		/* Counted even when its text cannot be kept: the caller
+		 * must not take the missing tree for an empty file. */
+		conf_error(p->d, NULL, "out of memory");
 		return NULL;
 	}
 	p->tree->root.children = top->v;
@@ -503,8 +509,10 @@ conf_parse_file(const char *path, struct conf_diag *d)
 	struct parser p = { .d = d };
 	struct nodevec top = { 0 };
 
-	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL)
+	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL) {
+		conf_error(d, NULL, "out of memory");
 		return NULL;
+	}
 	include_path(&p, path, NULL, &top);
 	return finish(&p, &top);
 }
@@ -516,8 +524,10 @@ conf_parse_string(const char *name, const char *text, size_t len,
 	struct parser p = { .d = d };
 	struct nodevec top = { 0 };
 
-	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL)
+	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL) {
+		conf_error(d, NULL, "out of memory");
 		return NULL;
+	}
 	parse_text(&p, name, "", text, len, &top);
 	return finish(&p, &top);
 }
