@@ -163,11 +163,8 @@ conf_push(void *arr, size_t *n, size_t sz)
 	char *p = *(void **)arr;
 
 	if ((*n & (*n - 1)) == 0) {
-		p = realloc(p, (*n ? *n * 2 : 1) * sz);
-		if (p == NULL) {
-			perror("edged: out of memory");
-			abort();
-		}
+		if ((p = realloc(p, (*n ? *n * 2 : 1) * sz)) == NULL)
+			return NULL;
 		*(void **)arr = p;
 	}
 	memset(p + *n * sz, 0, sz);

@@ -52,6 +52,7 @@ struct conf_diag {
 	size_t nmsgs;
 	size_t cap;
 	unsigned nerrors;
+	bool oom;			/* one of the errors: conf_oom's */
 };
 
 void conf_diag_init(struct conf_diag *d);
@@ -64,6 +65,9 @@ void conf_error(struct conf_diag *d, const struct conf_pos *pos,
  * (nerrors does not change). */
 void conf_warning(struct conf_diag *d, const struct conf_pos *pos,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Adds the error "out of memory" at pos (NULL: none), sets d->oom, and
+ * returns -1, for a setter to return: the load then fails as a whole. */
+int conf_oom(struct conf_diag *d, const struct conf_pos *pos);
 /* Writes every message, one per line. */
 void conf_diag_print(const struct conf_diag *d, FILE *out);
 
@@ -115,10 +119,12 @@ unsigned conf_apply(struct conf_diag *d, const struct conf_node *block,
 
 /*
  * Appends a zeroed element of size sz to the array *arr of *n elements,
- * and returns it; aborts when out of memory.  For the arrays the
- * modules' setters build: they only grow, one element at a time, from
- * NULL and 0, so their capacity is the power of two above their count
- * and they are reallocated only when the count reaches one.
+ * and returns it.  Out of memory, returns NULL and leaves *arr and *n as
+ * they were (still the caller's to free); the caller reports it
+ * (conf_oom).  For the arrays the modules' setters build: they only
+ * grow, one element at a time, from NULL and 0, so their capacity is the
+ * power of two above their count and they are reallocated only when the
+ * count reaches one.
  */
 void *conf_push(void *arr, size_t *n, size_t sz);
 

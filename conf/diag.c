@@ -158,6 +158,14 @@ conf_warning(struct conf_diag *d, const struct conf_pos *pos,
 	va_end(ap);
 }
 
+int
+conf_oom(struct conf_diag *d, const struct conf_pos *pos)
+{
+	d->oom = true;
+	conf_error(d, pos, "out of memory");
+	return -1;
+}
+
 void
 conf_diag_print(const struct conf_diag *d, FILE *out)
 {

@@ -495,7 +495,7 @@ finish(struct parser *p, struct nodevec *top)
 		conf_tree_free(&p->tree);
 		/* Counted even when its text cannot be kept: the caller
 		 * must not take the missing tree for an empty file. */
-		conf_error(p->d, NULL, "out of memory");
+		conf_oom(p->d, NULL);
 		return NULL;
 	}
 	p->tree->root.children = top->v;
@@ -510,7 +510,7 @@ conf_parse_file(const char *path, struct conf_diag *d)
 	struct nodevec top = { 0 };
 
 	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL) {
-		conf_error(d, NULL, "out of memory");
+		conf_oom(d, NULL);
 		return NULL;
 	}
 	include_path(&p, path, NULL, &top);
@@ -525,7 +525,7 @@ conf_parse_string(const char *name, const char *text, size_t len,
 	struct nodevec top = { 0 };
 
 	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL) {
-		conf_error(d, NULL, "out of memory");
+		conf_oom(d, NULL);
 		return NULL;
 	}
 	parse_text(&p, name, "", text, len, &top);

@@ -17,25 +17,26 @@
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL) {
-		perror("edged: out of memory");
-		abort();
-	}
-	return p;
-}
-
-static void
+/* Appends a copy of word, written at pos.  0, or -1 out of memory, with
+ * w as it was. */
+static int
 words_add(struct fw_words *w, const char *word, const struct conf_pos *pos)
 {
 	size_t n = w->n;
+	char *copy, **wslot;
+	struct conf_pos *pslot;
 
-	*(char **)conf_push(&w->w, &n, sizeof(char *)) = xstrdup(word);
-	*(struct conf_pos *)conf_push(&w->pos, &w->n, sizeof(*pos)) = *pos;
+	/* w->w first, on a copy of the count both arrays share: the count
+	 * goes up with the last push only */
+	if ((copy = strdup(word)) == NULL ||
+	    (wslot = conf_push(&w->w, &n, sizeof(*wslot))) == NULL ||
+	    (pslot = conf_push(&w->pos, &w->n, sizeof(*pslot))) == NULL) {
+		free(copy);
+		return -1;
+	}
+	*wslot = copy;
+	*pslot = *pos;
+	return 0;
 }
 
 static void
@@ -209,7 +210,7 @@ parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		struct fw_svc_item it = { .proto = proto };
+		struct fw_svc_item it = { .proto = proto }, *slot;
 
 		if (proto == FW_TCP || proto == FW_UDP) {
 			int r = parse_port_range(p, len, &it.lo, &it.hi);
@@ -245,22 +246,27 @@ parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
 			}
 			it.lo = it.hi = t[i].type;
 		}
-		*(struct fw_svc_item *)conf_push(items, nitems,
-		    sizeof(it)) = it;
+		if ((slot = conf_push(items, nitems, sizeof(it))) == NULL)
+			return conf_oom(d, pos);
+		*slot = it;
 		if (comma == NULL)
 			return 0;
 		p = comma + 1;
 	}
 }
 
+/* Any port or type of proto, appended to items; pos for messages. */
 static int
-proto_any(enum fw_proto proto, struct fw_svc_item **items, size_t *nitems)
+proto_any(struct conf_diag *d, const struct conf_pos *pos,
+    enum fw_proto proto, struct fw_svc_item **items, size_t *nitems)
 {
-	struct fw_svc_item it = { .proto = proto };
+	struct fw_svc_item *it = conf_push(items, nitems, sizeof(*it));
 
+	if (it == NULL)
+		return conf_oom(d, pos);
+	it->proto = proto;
 	if (proto == FW_ICMP || proto == FW_ICMPV6)
-		it.lo = it.hi = FW_ICMP_ANY;
-	*(struct fw_svc_item *)conf_push(items, nitems, sizeof(it)) = it;
+		it->lo = it->hi = FW_ICMP_ANY;
 	return 0;
 }
 
@@ -274,7 +280,7 @@ set_svc_proto(struct conf_diag *d, const struct conf_node *n, void *obj)
 	while (strcmp(proto_names[proto], n->args[0]) != 0)
 		proto++;
 	if (n->nargs == 1 || (n->nargs == 2 && strcmp(n->args[1], "any") == 0))
-		return proto_any(proto, &s->items, &s->nitems);
+		return proto_any(d, &n->pos, proto, &s->items, &s->nitems);
 	snprintf(what, sizeof(what), "service %s", s->name);
 	for (size_t i = 1; i < n->nargs; i++)
 		if (parse_svc_list(d, &n->argpos[i], what, proto, n->args[i],
@@ -324,7 +330,8 @@ set_service(struct conf_diag *d, const struct conf_node *n, void *obj)
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0 ||
 	    name_taken(d, n, "service", name, find_service_pos(c, name)))
 		return -1;
-	s = conf_push(&c->services, &c->nservices, sizeof(*s));
+	if ((s = conf_push(&c->services, &c->nservices, sizeof(*s))) == NULL)
+		return conf_oom(d, &n->pos);
 	memcpy(s->name, name, sizeof(name));
 	s->pos = n->pos;
 	snprintf(ctx, sizeof(ctx), "service %s", name);
@@ -355,12 +362,14 @@ set_group_address(struct conf_diag *d, const struct conf_node *n, void *obj)
 	struct fw_group *g = obj;
 
 	for (size_t i = 1; i < n->nargs; i++) {
-		struct fw_prefix p;
+		struct fw_prefix p, *slot;
 
 		if (get_prefix(d, n, n->args[i], &n->argpos[i], &p) < 0)
 			return -1;
-		*(struct fw_prefix *)conf_push(&g->members, &g->nmembers,
-		    sizeof(p)) = p;
+		if ((slot = conf_push(&g->members, &g->nmembers,
+		    sizeof(p))) == NULL)
+			return conf_oom(d, &n->argpos[i]);
+		*slot = p;
 	}
 	return 0;
 }
@@ -402,7 +411,8 @@ set_group(struct conf_diag *d, const struct conf_node *n, void *obj)
 		    name);
 		return -1;
 	}
-	g = conf_push(&c->groups, &c->ngroups, sizeof(*g));
+	if ((g = conf_push(&c->groups, &c->ngroups, sizeof(*g))) == NULL)
+		return conf_oom(d, &n->pos);
 	memcpy(g->name, name, sizeof(name));
 	g->pos = n->pos;
 	snprintf(ctx, sizeof(ctx), "address-group %s", name);
@@ -433,7 +443,7 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 	m->set = true;
 	for (size_t i = 1; i < n->nargs; i++) {
 		const char *w = n->args[i];
-		struct fw_prefix p;
+		struct fw_prefix p, *slot;
 		int r;
 
 		if (strcmp(w, "any") == 0 || strcmp(w, "self") == 0) {
@@ -453,8 +463,10 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 		}
 		r = fw_prefix_parse(w, &p);
 		if (r == 0) {
-			*(struct fw_prefix *)conf_push(&m->addrs, &m->naddrs,
-			    sizeof(p)) = p;
+			if ((slot = conf_push(&m->addrs, &m->naddrs,
+			    sizeof(p))) == NULL)
+				return conf_oom(d, &n->argpos[i]);
+			*slot = p;
 			continue;
 		}
 		if (r == -2 || strchr(w, '/') != NULL || strchr(w, ':') ||
@@ -469,7 +481,8 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 			    FW_MATCH_GROUPS_MAX);
 			return -1;
 		}
-		words_add(&m->names, w, &n->argpos[i]);
+		if (words_add(&m->names, w, &n->argpos[i]) < 0)
+			return conf_oom(d, &n->argpos[i]);
 	}
 	return 0;
 }
@@ -546,7 +559,8 @@ sel_service(struct conf_diag *d, const struct conf_node *n, void *obj)
 		return -1;
 	}
 	for (size_t i = 1; i < n->nargs; i++)
-		words_add(w, n->args[i], &n->argpos[i]);
+		if (words_add(w, n->args[i], &n->argpos[i]) < 0)
+			return conf_oom(d, &n->argpos[i]);
 	return 0;
 }
 
@@ -647,6 +661,8 @@ set_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
 	struct fw_conf *c = obj;
 	struct fw_rule *r = conf_push(&c->rules, &c->nrules, sizeof(*r));
 
+	if (r == NULL)
+		return conf_oom(d, &n->pos);
 	if (sel_block(d, n, "rule", &r->sel, c->rules, c->nrules - 1,
 	    sizeof(*r), rule_rows, ARRAY_LEN(rule_rows)) < 0)
 		return -1;
@@ -800,8 +816,11 @@ set_nat_rule(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct fw_conf *c = obj;
 	struct fw_nat_rule *r = conf_push(&c->nats, &c->nnats, sizeof(*r));
-	const char *name = r->sel.name;
+	const char *name;
 
+	if (r == NULL)
+		return conf_oom(d, &n->pos);
+	name = r->sel.name;
 	r->kind = n->args[0][0] == 's' ? FW_SNAT : FW_DNAT;
 	if (sel_block(d, n, "NAT rule", &r->sel, c->nats, c->nnats - 1,
 	    sizeof(*r), nat_rule_rows, ARRAY_LEN(nat_rule_rows)) < 0)
@@ -864,6 +883,7 @@ resolve_match(struct fw_conf *c, struct fw_match *m, struct conf_diag *d)
 {
 	for (size_t i = 0; i < m->names.n; i++) {
 		long g = fw_group_find(c, m->names.w[i]);
+		size_t *slot;
 
 		if (g < 0) {
 			const char *cands[64];
@@ -878,8 +898,12 @@ resolve_match(struct fw_conf *c, struct fw_match *m, struct conf_diag *d)
 			continue;
 		}
 		c->groups[g].used = true;
-		*(size_t *)conf_push(&m->groups, &m->ngroups, sizeof(size_t)) =
-		    (size_t)g;
+		if ((slot = conf_push(&m->groups, &m->ngroups,
+		    sizeof(*slot))) == NULL) {
+			conf_oom(d, &m->names.pos[i]);
+			return;
+		}
+		*slot = (size_t)g;
 	}
 }
 
@@ -897,12 +921,27 @@ inline_service(struct conf_diag *d, const struct conf_pos *pos,
 		    strncmp(proto_names[p], w, plen) != 0)
 			continue;
 		if (slash == NULL || strcmp(slash + 1, "any") == 0)
-			return proto_any((enum fw_proto)p, items, n);
+			return proto_any(d, pos, (enum fw_proto)p, items, n);
 		snprintf(what, sizeof(what), "service '%s'", w);
 		return parse_svc_list(d, pos, what, (enum fw_proto)p,
 		    slash + 1, items, n);
 	}
 	return 1;
+}
+
+/* The items of service s appended to items; pos for messages. */
+static int
+copy_items(struct conf_diag *d, const struct conf_pos *pos,
+    const struct fw_service *s, struct fw_svc_item **items, size_t *nitems)
+{
+	struct fw_svc_item *slot;
+
+	for (size_t j = 0; j < s->nitems; j++) {
+		if ((slot = conf_push(items, nitems, sizeof(*slot))) == NULL)
+			return conf_oom(d, pos);
+		*slot = s->items[j];
+	}
+	return 0;
 }
 
 static void
@@ -925,9 +964,9 @@ resolve_services(struct fw_conf *c, const struct fw_words *names,
 			if (strcmp(c->services[k].name, w) == 0)
 				break;
 		if (k < c->nservices) {
-			for (size_t j = 0; j < c->services[k].nitems; j++)
-				*(struct fw_svc_item *)conf_push(items, nitems,
-				    sizeof(**items)) = c->services[k].items[j];
+			if (copy_items(d, pos, &c->services[k], items,
+			    nitems) < 0)
+				return;
 			continue;
 		}
 		r = inline_service(d, pos, w, items, nitems);

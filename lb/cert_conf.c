@@ -73,7 +73,8 @@ lb_cert_directive(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "certificate", name,
 		    c->certs[i].name, &c->certs[i].pos) < 0)
 			return -1;
-	cert = conf_push(&c->certs, &c->ncerts, sizeof(*cert));
+	if ((cert = conf_push(&c->certs, &c->ncerts, sizeof(*cert))) == NULL)
+		return conf_oom(d, &n->pos);
 	memcpy(cert->name, name, sizeof(name));
 	cert->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "certificate %s", name);

@@ -145,7 +145,8 @@ set_profile(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "application-profile", name,
 		    c->profiles[i].name, &c->profiles[i].pos) < 0)
 			return -1;
-	p = conf_push(&c->profiles, &c->nprofiles, sizeof(*p));
+	if ((p = conf_push(&c->profiles, &c->nprofiles, sizeof(*p))) == NULL)
+		return conf_oom(d, &n->pos);
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	p->type = LB_PROFILE_HTTP;
@@ -303,6 +304,7 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_pool_conf *p = obj;
 	struct lb_member_conf m = { .weight = 1, .pos = n->argpos[1] };
+	struct lb_member_conf *slot;
 
 	if (conf_get_name(d, n, 1, m.name, sizeof(m.name)) < 0 ||
 	    conf_get_sockaddr(d, n, 2, &m.addr, &m.addrlen) < 0 ||
@@ -318,8 +320,9 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "member", m.name,
 		    p->members[i].name, &p->members[i].pos) < 0)
 			return -1;
-	*(struct lb_member_conf *)conf_push(&p->members, &p->nmembers,
-	    sizeof(m)) = m;
+	if ((slot = conf_push(&p->members, &p->nmembers, sizeof(m))) == NULL)
+		return conf_oom(d, &n->pos);
+	*slot = m;
 	return 0;
 }
 
@@ -371,7 +374,8 @@ set_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "pool", name, c->pools[i].name,
 		    &c->pools[i].pos) < 0)
 			return -1;
-	p = conf_push(&c->pools, &c->npools, sizeof(*p));
+	if ((p = conf_push(&c->pools, &c->npools, sizeof(*p))) == NULL)
+		return conf_oom(d, &n->pos);
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "pool %s", name);
@@ -386,12 +390,13 @@ static int
 set_listen(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_vs_conf *vs = obj;
-	struct lb_listen_conf l = { .pos = n->argpos[1] };
+	struct lb_listen_conf l = { .pos = n->argpos[1] }, *slot;
 
 	if (conf_get_sockaddr(d, n, 1, &l.addr, &l.addrlen) < 0)
 		return -1;
-	*(struct lb_listen_conf *)conf_push(&vs->listens, &vs->nlistens,
-	    sizeof(l)) = l;
+	if ((slot = conf_push(&vs->listens, &vs->nlistens, sizeof(l))) == NULL)
+		return conf_oom(d, &n->pos);
+	*slot = l;
 	return 0;
 }
 
@@ -474,7 +479,8 @@ set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
 		if (lb_conf_check_dup(d, n, "virtual-server", name,
 		    c->vservers[i].name, &c->vservers[i].pos) < 0)
 			return -1;
-	vs = conf_push(&c->vservers, &c->nvservers, sizeof(*vs));
+	if ((vs = conf_push(&c->vservers, &c->nvservers, sizeof(*vs))) == NULL)
+		return conf_oom(d, &n->pos);
 	memcpy(vs->name, name, sizeof(name));
 	vs->pos = n->argpos[1];
 	snprintf(ctx, sizeof(ctx), "virtual-server %s", name);

@@ -252,7 +252,8 @@ lb_monitor_directive(struct conf_diag *d, const struct conf_node *n,
 		if (lb_conf_check_dup(d, n, "monitor", name,
 		    c->monitors[i].name, &c->monitors[i].pos) < 0)
 			return -1;
-	m = conf_push(&c->monitors, &c->nmonitors, sizeof(*m));
+	if ((m = conf_push(&c->monitors, &c->nmonitors, sizeof(*m))) == NULL)
+		return conf_oom(d, &n->pos);
 	monitor_defaults(m);
 	memcpy(m->name, name, sizeof(name));
 	m->pos = n->argpos[1];

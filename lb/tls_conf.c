@@ -95,7 +95,7 @@ lb_profile_certificates(struct conf_diag *d, const struct conf_node *n,
 
 	p->certs_pos = n->pos;
 	for (size_t i = 1; i < n->nargs; i++) {
-		struct lb_cert_ref r = { .pos = n->argpos[i] };
+		struct lb_cert_ref r = { .pos = n->argpos[i] }, *slot;
 
 		if (conf_get_name(d, n, i, r.name, sizeof(r.name)) < 0)
 			return -1;
@@ -105,8 +105,10 @@ lb_profile_certificates(struct conf_diag *d, const struct conf_node *n,
 				    "is listed twice", r.name);
 				return -1;
 			}
-		*(struct lb_cert_ref *)conf_push(&p->certs, &p->ncerts,
-		    sizeof(r)) = r;
+		if ((slot = conf_push(&p->certs, &p->ncerts,
+		    sizeof(r))) == NULL)
+			return conf_oom(d, &n->argpos[i]);
+		*slot = r;
 	}
 	return 0;
 }
@@ -257,7 +259,7 @@ lb_profile_sni(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_profile_conf *p = obj;
 	struct lb_sni_route r = { .pos = n->argpos[1],
-	    .pool_pos = n->argpos[3] };
+	    .pool_pos = n->argpos[3] }, *slot;
 
 	if (strcmp(n->args[2], "pool") != 0) {
 		conf_error(d, &n->argpos[2], "expected 'pool' after the name; "
@@ -274,8 +276,9 @@ lb_profile_sni(struct conf_diag *d, const struct conf_node *n, void *obj)
 			    p->routes[i].pos.line, p->routes[i].pos.col);
 			return -1;
 		}
-	*(struct lb_sni_route *)conf_push(&p->routes, &p->nroutes,
-	    sizeof(r)) = r;
+	if ((slot = conf_push(&p->routes, &p->nroutes, sizeof(r))) == NULL)
+		return conf_oom(d, &n->pos);
+	*slot = r;
 	return 0;
 }
 

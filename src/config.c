@@ -236,7 +236,7 @@ edged_conf_load(const char *path, const char *text, size_t len,
 	struct conf_tree *t;
 
 	if (c == NULL) {
-		conf_error(d, NULL, "out of memory");
+		conf_oom(d, NULL);
 		return NULL;
 	}
 	core_conf_init(&c->core);
@@ -248,8 +248,12 @@ edged_conf_load(const char *path, const char *text, size_t len,
 	 * its directives mean would report what is not wrong. */
 	if (t != NULL && d->nerrors == 0) {
 		apply_top(c, &t->root, d);
-		lb_conf_resolve(&c->lb, d);
-		fw_conf_resolve(&c->fw, d);
+		/* Nor after out of memory: a block that could not be kept
+		 * would be called unknown wherever it is named. */
+		if (!d->oom) {
+			lb_conf_resolve(&c->lb, d);
+			fw_conf_resolve(&c->fw, d);
+		}
 	}
 	if (t != NULL) {
 		c->files = t->files;
@@ -310,11 +314,15 @@ edged_conf_to_text(const struct edged_conf *c, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
+	bool bad;
 
 	if (f == NULL)
 		return NULL;
 	edged_conf_print(c, f);
-	if (fclose(f) != 0) {
+	/* the stream's buffer grows inside fprintf: a failure there only
+	 * sets the error flag, and fclose alone would return what fit */
+	bad = ferror(f) != 0;
+	if (fclose(f) != 0 || bad) {
 		free(buf);
 		return NULL;
 	}

@@ -32,8 +32,6 @@ static struct {
 	bool fired;
 	unsigned long fail_at;		/* 0: never */
 	unsigned long count;
-	unsigned long held;
-	unsigned hold[2];		/* by enum alloc_kind */
 } af;
 
 void
@@ -44,7 +42,6 @@ alloc_fail_arm(unsigned long n, bool sticky)
 	af.fired = false;
 	af.fail_at = n;
 	af.count = 0;
-	af.held = 0;
 }
 
 bool
@@ -60,35 +57,12 @@ alloc_fail_count(void)
 	return af.count;
 }
 
-unsigned long
-alloc_fail_held(void)
-{
-	return af.held;
-}
-
-void
-alloc_fail_hold(enum alloc_kind kind)
-{
-	af.hold[kind]++;
-}
-
-void
-alloc_fail_release(enum alloc_kind kind)
-{
-	af.hold[kind]--;
-}
-
-/* Whether this call (of kind) is the one to fail. */
+/* Whether this call is the one to fail. */
 static bool
-should_fail(enum alloc_kind kind)
+should_fail(void)
 {
 	if (!af.armed)
 		return false;
-	if (af.hold[ALLOC_ANY] > 0 || (kind == ALLOC_STRDUP &&
-	    af.hold[ALLOC_STRDUP] > 0)) {
-		af.held++;
-		return false;
-	}
 	af.count++;
 	if (af.fail_at == 0 || af.count < af.fail_at ||
 	    (af.count > af.fail_at && !af.sticky))
@@ -101,20 +75,20 @@ should_fail(enum alloc_kind kind)
 void *
 __wrap_malloc(size_t size)
 {
-	return should_fail(ALLOC_ANY) ? NULL : __real_malloc(size);
+	return should_fail() ? NULL : __real_malloc(size);
 }
 
 void *
 __wrap_calloc(size_t n, size_t size)
 {
-	return should_fail(ALLOC_ANY) ? NULL : __real_calloc(n, size);
+	return should_fail() ? NULL : __real_calloc(n, size);
 }
 
 /* realloc(p, 0) frees in glibc: no allocation, nothing to fail. */
 void *
 __wrap_realloc(void *p, size_t size)
 {
-	if (size != 0 && should_fail(ALLOC_ANY))
+	if (size != 0 && should_fail())
 		return NULL;
 	return __real_realloc(p, size);
 }
@@ -122,13 +96,13 @@ __wrap_realloc(void *p, size_t size)
 char *
 __wrap_strdup(const char *s)
 {
-	return should_fail(ALLOC_STRDUP) ? NULL : __real_strdup(s);
+	return should_fail() ? NULL : __real_strdup(s);
 }
 
 FILE *
 __wrap_open_memstream(char **buf, size_t *len)
 {
-	return should_fail(ALLOC_ANY) ? NULL : __real_open_memstream(buf, len);
+	return should_fail() ? NULL : __real_open_memstream(buf, len);
 }
 
 /* glob allocates its list: out of memory there is GLOB_NOSPACE. */
@@ -136,7 +110,7 @@ int
 __wrap_glob(const char *pattern, int flags,
     int (*errfunc)(const char *, int), glob_t *g)
 {
-	if (!should_fail(ALLOC_ANY))
+	if (!should_fail())
 		return __real_glob(pattern, flags, errfunc, g);
 	memset(g, 0, sizeof(*g));
 	return GLOB_NOSPACE;

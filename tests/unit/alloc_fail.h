@@ -23,12 +23,6 @@
 
 #include <stdbool.h>
 
-/* What alloc_fail_hold holds. */
-enum alloc_kind {
-	ALLOC_ANY,			/* all of them */
-	ALLOC_STRDUP,			/* strdup only */
-};
-
 /*
  * Starts counting: the nth call from now (1-based) fails, and with
  * sticky every call after it too; n == 0 fails none (a count only).
@@ -38,13 +32,5 @@ void alloc_fail_arm(unsigned long n, bool sticky);
 bool alloc_fail_disarm(void);
 /* The calls counted since alloc_fail_arm. */
 unsigned long alloc_fail_count(void);
-/* The calls held (never failed, not counted) since alloc_fail_arm. */
-unsigned long alloc_fail_held(void);
-
-/* Until the matching release, calls of kind are held: they go to the
- * real function and are not counted.  For code that aborts when out of
- * memory by contract; calls nest. */
-void alloc_fail_hold(enum alloc_kind kind);
-void alloc_fail_release(enum alloc_kind kind);
 
 #endif /* EDGED_TEST_ALLOC_FAIL_H */
