@@ -82,6 +82,43 @@ fw_nl_open(char *err, size_t errsize)
 	return nl;
 }
 
+int
+fw_nl_watch_open(char *err, size_t errsize)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+	    .nl_groups = 1u << (NFNLGRP_NFTABLES - 1) };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    NETLINK_NETFILTER);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errsize, "nftables notices: %s",
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool
+fw_nl_watch_drain(int fd)
+{
+	char buf[8192];
+	bool any = false;
+
+	/* a burst (a big table replaced) is read over several calls, so
+	 * the master's loop is never held for long */
+	for (int i = 0; i < 256; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n >= 0 || errno == ENOBUFS)
+			any = true;
+		else if (errno != EINTR)
+			break;
+	}
+	return any;
+}
+
 void
 fw_nl_close(struct fw_nl **nl)
 {

@@ -25,6 +25,19 @@ struct fw_nl *fw_nl_open(char *err, size_t errsize);
 void fw_nl_close(struct fw_nl **nl);
 
 /*
+ * The kernel's nftables change notices (what `nft monitor` reads), for
+ * the master to notice its table changed by something else: a
+ * non-blocking, close-on-exec socket subscribed to them, or -1 with err
+ * (subscribing needs CAP_NET_ADMIN).  fw_nl_watch_drain reads and drops
+ * what is queued, at most a bounded number of notices a call, and says
+ * whether there was any (a queue that overflowed counts: notices were
+ * lost).  The notices' contents are not read: the master compares its
+ * table instead (fw_kernel_listing).
+ */
+int fw_nl_watch_open(char *err, size_t errsize);
+bool fw_nl_watch_drain(int fd);
+
+/*
  * A transaction on set elements of table inet `table`: begin, then any
  * number of changes, then commit, which sends them as one batch (the
  * kernel applies all or none) and waits for the kernel's answer.

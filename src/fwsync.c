@@ -106,6 +106,90 @@ keep_listing(struct master *m, bool in_kernel)
 		    "made to it by hand go unnoticed", FW_TABLE, err);
 }
 
+/* ---- noticing changes made to the table by something else ---- */
+
+/* 200 ms after a burst of nftables notices: is the table still edged's?
+ * Said once when it stops being (removed, or changed: nft by hand,
+ * another program); a reload puts it back. */
+static void
+watch_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct master *m = t->data;
+	int has, now;
+
+	(void)loop;
+	(void)revents;
+	if (!table_put(m)) {
+		m->fw_tampered = 0;
+		return;
+	}
+	if ((has = fw_kernel_has_table()) < 0)
+		return;
+	now = has == 0 ? 2 : table_intact(m) == 0 ? 1 : 0;
+	if (now != 0 && now != m->fw_tampered)
+		log_warn("firewall: table inet %s was %s by something other "
+		    "than edged while edged runs: %s; edgectl reload puts "
+		    "edged's back", FW_TABLE, now == 2 ? "removed" : "changed",
+		    now == 2 ? "no filtering and no NAT by edged" : "its rules "
+		    "are not the configuration's");
+	m->fw_tampered = now;
+}
+
+static void
+watch_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct master *m = w->data;
+
+	(void)revents;
+	if (fw_nl_watch_drain(w->fd) && !ev_is_active(&m->fw_watch_timer)) {
+		ev_timer_set(&m->fw_watch_timer, 0.2, 0.);
+		ev_timer_start(loop, &m->fw_watch_timer);
+	}
+}
+
+/* Listens to the notices once a table of edged's is in the kernel. */
+static void
+watch_start(struct master *m)
+{
+	char err[256];
+	int fd;
+
+	if (m->fw_watch_timer.data == NULL || m->fw_watch.fd >= 0 ||
+	    !table_put(m))
+		return;
+	if ((fd = fw_nl_watch_open(err, sizeof(err))) < 0) {
+		log_warn("firewall: %s: changes made to table inet %s by "
+		    "something else are seen only by show firewall and "
+		    "reload", err, FW_TABLE);
+		return;
+	}
+	ev_io_set(&m->fw_watch, fd, EV_READ);
+	ev_io_start(m->loop, &m->fw_watch);
+}
+
+void
+master_fw_watch_init(struct master *m)
+{
+	ev_io_init(&m->fw_watch, watch_io_cb, -1, EV_READ);
+	m->fw_watch.data = m;
+	ev_init(&m->fw_watch_timer, watch_timer_cb);
+	m->fw_watch_timer.data = m;
+	watch_start(m);
+}
+
+void
+master_fw_watch_close(struct master *m)
+{
+	if (m->fw_watch_timer.data == NULL)
+		return;
+	ev_timer_stop(m->loop, &m->fw_watch_timer);
+	if (m->fw_watch.fd >= 0) {
+		ev_io_stop(m->loop, &m->fw_watch);
+		(void)close(m->fw_watch.fd);
+		ev_io_set(&m->fw_watch, -1, EV_READ);
+	}
+}
+
 int
 master_fw_sync(struct master *m, const struct gen *g, char *err,
     size_t errsize)
@@ -163,6 +247,8 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 	free(m->fw_applied);
 	m->fw_applied = copy;
 	keep_listing(m, fw_active(fw));
+	m->fw_tampered = 0;
+	watch_start(m);
 	if (fw_active(fw))
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
 		    "rules, %zu groups) in %.0f ms%s", FW_TABLE, fw->nrules,

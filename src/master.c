@@ -862,6 +862,7 @@ init_watchers(struct master *m)
 	    1000.0;
 	m->ticket_timer.data = m;
 	ev_timer_again(m->loop, &m->ticket_timer);
+	master_fw_watch_init(m);
 }
 
 /*
@@ -986,6 +987,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	/* the table stays in force: the edge stays closed while edged is
 	 * down or restarting; the log says so, and how to remove it */
 	master_fw_stopping(&m);
+	master_fw_watch_close(&m);
 	fw_nl_close(&m.fwnl);
 	free(m.fw_applied);
 	free(m.fw_listing);

@@ -105,6 +105,11 @@ struct master {
 					 * it there; NULL: not yet */
 	char *fw_listing;		/* nft's listing of it just after
 					 * (fw_kernel_listing); NULL: none */
+	ev_io fw_watch;			/* nftables change notices (fd -1:
+					 * none) */
+	ev_timer fw_watch_timer;	/* checks the table after a burst */
+	int fw_tampered;		/* last seen: 0 edged's, 1 changed,
+					 * 2 removed by something else */
 	struct fw_dyn dyn;		/* dynamic groups' members */
 	struct ipc_msg msg;
 };
@@ -134,6 +139,9 @@ int master_fw_sync(struct master *m, const struct gen *g, char *err,
     size_t errsize);
 /* After a failed reload: the running generation's table again. */
 void master_fw_restore(struct master *m);
+/* Sets up the watch on edged's table (idempotent), and closes it. */
+void master_fw_watch_init(struct master *m);
+void master_fw_watch_close(struct master *m);
 /* g's block of firewall counters, when it has a firewall or NAT (a
  * failure is logged: the metrics go without those figures), and its
  * release. */

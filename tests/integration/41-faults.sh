@@ -16,8 +16,9 @@
 #    write again, and the cut access-log line is ended so that every line
 #    stays whole.
 # 3. edged's nft table changed by hand (a rule added with nft) and then
-#    removed by hand while edged runs: show firewall says so, and a
-#    reload puts edged's table back, with the dynamic group's members.
+#    removed by hand while edged runs: the master, listening to the
+#    kernel's nftables notices, logs it at once; show firewall says so;
+#    a reload puts edged's table back, with the dynamic group's members.
 source "$(dirname "$0")/lib.sh"
 
 it_begin 41-faults
@@ -209,7 +210,20 @@ assert_eq "the state file has every member" "trusted 10.41.0.5 10.41.0.6 10.41.0
 # ---- 3. the table changed, then removed, by hand ----
 chain=$(inE nft list table inet edged | awk '$1 == "chain" { print $2; exit }')
 assert_match "edged's table has a chain" . "$chain"
+# the log line the master writes when the kernel's notices show it
+wait_log() {		# WHAT REGEX
+	local _
+	for _ in $(seq 100); do
+		grep -qE "$2" "$T/edged.log" && break
+		sleep 0.05
+	done
+	assert_match "$1" "$2" "$(cat "$T/edged.log")"
+}
+assert_no_match "edged's own changes (groups, reloads) are not taken for a stranger's" \
+    'by something other than edged' "$(cat "$T/edged.log")"
 inE nft add rule inet edged "$chain" counter comment '"added-by-hand"'
+wait_log "the master notices the change at once, and says so" \
+    'warning: .*firewall: table inet edged was changed by something other than edged while edged runs: its rules are not the configuration.s; edgectl reload puts edged.s back'
 assert_match "show firewall: changed by something other than edged" \
     '^table inet edged: in the kernel, but changed by something other than edged' \
     "$(ctl show firewall | head -n 1)"
@@ -233,6 +247,8 @@ assert_eq "a reload with the table intact leaves it alone" "$lines" \
     "$(grep -c 'table inet edged applied' "$T/edged.log")"
 
 inE nft delete table inet edged
+wait_log "the master notices the removal" \
+    'firewall: table inet edged was removed by something other than edged while edged runs: no filtering and no NAT by edged'
 assert_match "show firewall: missing" \
     '^table inet edged: not in the kernel \(removed by something other than edged\)' \
     "$(ctl show firewall | head -n 1)"
