@@ -885,9 +885,14 @@ srv_failed(struct lb_session *s, const char *why, int err)
 		lb_session_end(s, "tunnel closed by server");
 		return -1;
 	}
-	/* nothing of the body went out: another member may answer it (a
-	 * reused connection the server closed: a fresh one to the same) */
-	if (retryable(s))
+	/* Nothing of the body went out: another member may answer it (a
+	 * reused connection the server closed: a fresh one to the same).
+	 * Once the head went out on a fresh connection, the member may
+	 * have acted on it before it died: only an idempotent request
+	 * may be sent again (RFC 9110 9.2.2), never a POST, which would
+	 * be done twice.  A reused connection the member closed had not
+	 * read it (the race of a keep-alive close). */
+	if (retryable(s) && (!s->conn->connected || reused || s->idempotent))
 		return lb_conn_retry(s, why, err, reused, s->conn->connected ?
 		    502 : 503);
 	if (s->member != NULL && lb_err_local(err) == NULL)
@@ -1241,7 +1246,24 @@ lb_fwd_sync(struct lb_session *s)
 	lb_session_timer(s);
 }
 
-/* ---- timeouts ---- */
+/* ---- timeouts ----
+ *
+ * While a request is forwarded both deadlines run, and each side's moves
+ * the other's on (cli_write, srv_write); when neither side moves, the
+ * one edged waits on is the one at fault.  That is the client when edged
+ * holds response bytes it does not take, or when the member has every
+ * request byte there is and the request is not whole; otherwise the
+ * member.  The other side's deadline, should it come first, is put off:
+ * a client that stops reading (or sending) must not count as the
+ * member's error, nor a slow member cut the client that waits for it.
+ */
+
+static bool
+waits_on_client(const struct lb_session *s)
+{
+	return lb_buf_pending(&s->rsp) > 0 ||
+	    (!s->req_done && lb_buf_pending(&s->req) == 0);
+}
 
 static int
 client_timeout(struct lb_session *s)
@@ -1250,6 +1272,10 @@ client_timeout(struct lb_session *s)
 	case SESS_READ_HEAD:
 		return lb_fwd_reply(s, 408);
 	case SESS_FORWARD:
+		if (s->sexp != 0 && !waits_on_client(s)) {
+			s->cexp = now(s) + SEC(tmo(s)->client);
+			return 0;
+		}
 		if (!s->req_done && !s->rsp_started)
 			return lb_fwd_reply(s, 408);
 		break;
@@ -1266,6 +1292,10 @@ server_timeout(struct lb_session *s)
 	if (s->conn != NULL && !s->conn->connected)
 		return lb_conn_retry(s, "connect timeout", ETIMEDOUT, false,
 		    503);
+	if (s->state == SESS_FORWARD && s->cexp != 0 && waits_on_client(s)) {
+		s->sexp = now(s) + SEC(tmo(s)->server);
+		return 0;
+	}
 	/* an idempotent request with no body sent may go elsewhere */
 	if (s->conn != NULL && retryable(s) && s->idempotent)
 		return lb_conn_retry(s, "no answer within timeout server",

@@ -26,6 +26,12 @@ connection on stdout, flushed, so that a test can count what reached it:
             far as the client can tell), then closes at the next one
             without a byte: a server closing an idle connection just as
             the proxy reuses it; log "REQ ..." and "DROP ..."
+  reset     reads a request head (and whatever of its body came with
+            it), then resets the connection (SO_LINGER 0: an RST, not a
+            FIN) without a byte; log "REQ ..." and "RST ..."
+  resetmid  answers the head of a --size byte body (Content-Length) and
+            half the body, then resets the connection; log "REQ ..." and
+            "RST ... sent=N"
   ws        a websockets echo server (text and binary messages)
 """
 import argparse
@@ -33,6 +39,7 @@ import asyncio
 import hashlib
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -271,6 +278,37 @@ def h_oneshot(args, s):
     log("DROP %s" % start)
 
 
+def rst(s):
+    """Closes s with an RST: SO_LINGER on, with a zero timeout."""
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                 struct.pack("ii", 1, 0))
+    s.close()
+
+
+def h_reset(args, s):
+    c = Conn(s)
+    start, _ = c.head()
+    log("REQ %s" % start)
+    log("RST %s" % start)
+    rst(s)
+
+
+def h_resetmid(args, s):
+    c = Conn(s)
+    start, headers = c.head()
+    c.body(headers, lambda b: None)
+    log("REQ %s" % start)
+    data = pattern(args.size)
+    half = len(data) // 2
+    head = ("HTTP/1.1 200 OK\r\nX-Backend: %s\r\nContent-Length: %d\r\n"
+            "\r\n" % (args.name, len(data)))
+    s.sendall(head.encode() + data[:half])
+    # let the proxy read what went out before the RST overtakes it
+    time.sleep(0.2)
+    log("RST %s sent=%d" % (start, half))
+    rst(s)
+
+
 def serve_ws(args):
     import websockets
 
@@ -296,7 +334,7 @@ def main():
     ap.add_argument("--size", type=int, default=1 << 20)
     ap.add_argument("mode", choices=["echo", "chunked", "blob", "slow",
                                      "garbage", "close", "hang", "oneshot",
-                                     "ws"])
+                                     "reset", "resetmid", "ws"])
     args = ap.parse_args()
     if args.mode == "ws":
         serve_ws(args)
@@ -304,7 +342,8 @@ def main():
     handler = {"echo": h_echo, "chunked": h_chunked, "blob": h_blob,
                "slow": h_slow,
                "garbage": h_garbage, "close": h_close,
-               "hang": h_hang, "oneshot": h_oneshot}[args.mode]
+               "hang": h_hang, "oneshot": h_oneshot,
+               "reset": h_reset, "resetmid": h_resetmid}[args.mode]
     serve_http(args, handler)
 
 
