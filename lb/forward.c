@@ -1271,6 +1271,20 @@ client_timeout(struct lb_session *s)
 	switch (s->state) {
 	case SESS_READ_HEAD:
 		return lb_fwd_reply(s, 408);
+	case SESS_HANDSHAKE:
+		/* a ClientHello never finished is a failed handshake, as
+		 * one given up is; a client that sent nothing is not */
+		if (lb_tls_started(&s->cli)) {
+			log_tls_failure(s, "timeout http-request during the "
+			    "handshake");
+			CTR_ADD(vs_ctr(s)->errors, 1);
+		}
+		break;
+	case SESS_HELLO:
+		/* passthrough: a ClientHello begun and never whole */
+		if (s->req.len > 0)
+			CTR_ADD(vs_ctr(s)->errors, 1);
+		break;
 	case SESS_FORWARD:
 		if (s->sexp != 0 && !waits_on_client(s)) {
 			s->cexp = now(s) + SEC(tmo(s)->client);

@@ -263,6 +263,26 @@ use_ca(SSL_CTX *ctx, const struct lb_tls_blob *b, bool names)
 	return n > 0 ? 0 : -1;
 }
 
+/*
+ * What a peer's certificate chain may be (a client's, a member's): real
+ * ones are a leaf and one to three intermediates, in a few KiB.  OpenSSL
+ * would take a Certificate message of 100 KiB and parse every
+ * certificate in it before it judges the chain, at about 0.3 ms each
+ * (OpenSSL 3.0 decodes each key through its providers): a client with a
+ * chain of 100 it made itself cost 25 ms of CPU a handshake, against
+ * 1 ms for an ordinary one.  A longer message is refused at its header,
+ * before any of it is parsed.
+ */
+#define LB_TLS_CERT_LIST_MAX	(16 * 1024)	/* bytes of the message */
+#define LB_TLS_VERIFY_DEPTH	8		/* intermediates */
+
+static void
+peer_chain_bounds(SSL_CTX *ctx)
+{
+	SSL_CTX_set_max_cert_list(ctx, LB_TLS_CERT_LIST_MAX);
+	SSL_CTX_set_verify_depth(ctx, LB_TLS_VERIFY_DEPTH);
+}
+
 /* What every context of profile p has in common. */
 static int
 server_settings(SSL_CTX *ctx, const struct lb_profile_conf *p,
@@ -276,6 +296,7 @@ server_settings(SSL_CTX *ctx, const struct lb_profile_conf *p,
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	peer_chain_bounds(ctx);
 	/* tickets only: nothing per session kept in the worker */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)p->name,
@@ -412,6 +433,19 @@ server_new(struct lb_tls *t, struct lb_tls_server *srv,
 	return 0;
 }
 
+/* What every context edged connects with has in common (members,
+ * monitors).  A member asking to renegotiate (a HelloRequest, TLS 1.2)
+ * gets a no_renegotiation alert, and the member decides whether the
+ * connection goes on: OpenSSL would otherwise run a whole new handshake
+ * whenever asked, a new certificate and all. */
+static void
+client_settings(SSL_CTX *ctx)
+{
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	peer_chain_bounds(ctx);
+}
+
 /* A pool's context for its members: verify against its CA, or not. */
 static SSL_CTX *
 client_new(const struct lb_pool_conf *p, const struct lb_tls_blob *blobs,
@@ -424,8 +458,8 @@ client_new(const struct lb_pool_conf *p, const struct lb_tls_blob *blobs,
 		conf_error(d, &t->pos, "out of memory");
 		return NULL;
 	}
+	client_settings(ctx);
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, t->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
 	    NULL);
 	if (t->ca[0] != '\0' && use_ca(ctx, &blobs[t->ca_slot], false) < 0) {
@@ -455,8 +489,8 @@ probe_new(void)
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
 	if (ctx != NULL) {
+		client_settings(ctx);
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-		SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	}
 	return ctx;
 }

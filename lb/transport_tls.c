@@ -122,6 +122,61 @@ const struct lb_transport_ops lb_transport_tls = {
 	.pending = tls_pending,
 };
 
+/*
+ * A server side before its client's first byte has no SSL yet: ctx holds
+ * the SSL_CTX.  An SSL and its first SSL_do_handshake cost some 55 KB
+ * (the SSL, its read buffer, its handshake message buffer), which a
+ * client that connects and sends nothing would hold until timeout
+ * http-request, and a flood of such clients multiply; this costs none.
+ * Only the handshake and close are meant for it; the other ops wait.
+ */
+static ssize_t
+waiting(struct lb_transport *tr)
+{
+	tr->want = LB_TR_WANT_READ;
+	errno = EAGAIN;
+	return -1;
+}
+
+static ssize_t
+waiting_read(struct lb_transport *tr, void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return waiting(tr);
+}
+
+static ssize_t
+waiting_write(struct lb_transport *tr, const void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return waiting(tr);
+}
+
+static void
+waiting_shutdown_write(struct lb_transport *tr)
+{
+	(void)shutdown(tr->fd, SHUT_WR);
+}
+
+static void
+waiting_close(struct lb_transport *tr)
+{
+	tr->ctx = NULL;
+	if (tr->fd >= 0)
+		(void)close(tr->fd);
+	tr->fd = -1;
+}
+
+static const struct lb_transport_ops tls_waiting = {
+	.name = "tls",
+	.read = waiting_read,
+	.write = waiting_write,
+	.shutdown_write = waiting_shutdown_write,
+	.close = waiting_close,
+};
+
 static int
 setup(struct lb_transport *tr, SSL_CTX *ctx, int fd)
 {
@@ -169,15 +224,30 @@ keep_first(BIO *b, int oper, const char *argp, size_t len, int argi,
 int
 lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd)
 {
+	*tr = (struct lb_transport){ .ops = &tls_waiting, .fd = fd,
+	    .ctx = ctx };
+	return 0;
+}
+
+/* The client's first byte came, or its EOF, or an error (OpenSSL's to
+ * read and judge): the SSL is made now.  Returns 1 when it is, 0 while
+ * the client has sent nothing, -1 out of memory. */
+static int
+start_server(struct lb_transport *tr)
+{
+	char c;
 	BIO *b;
 
-	if (setup(tr, ctx, fd) < 0)
+	if (recv(tr->fd, &c, 1, MSG_PEEK) < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (setup(tr, tr->ctx, tr->fd) < 0)
 		return -1;
 	SSL_set_accept_state(tr->ctx);
 	b = SSL_get_rbio(tr->ctx);
 	BIO_set_callback_arg(b, (char *)tr);
 	BIO_set_callback_ex(b, keep_first);
-	return 0;
+	return 1;
 }
 
 int
@@ -207,11 +277,20 @@ lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
 int
 lb_tls_handshake(struct lb_transport *tr, char *why, size_t size)
 {
-	SSL *ssl = ssl_of(tr);
+	SSL *ssl;
 	int r, err = SSL_ERROR_NONE;
 	long v;
 
 	tr->want = 0;
+	if (tr->ops == &tls_waiting && (r = start_server(tr)) <= 0) {
+		if (r == 0) {
+			tr->want = LB_TR_WANT_READ;
+			return 0;
+		}
+		snprintf(why, size, "out of memory");
+		return -1;
+	}
+	ssl = ssl_of(tr);
 	ERR_clear_error();
 	if ((r = SSL_do_handshake(ssl)) != 1) {
 		err = SSL_get_error(ssl, r);
@@ -240,7 +319,8 @@ lb_tls_handshake(struct lb_transport *tr, char *why, size_t size)
 bool
 lb_tls_started(struct lb_transport *tr)
 {
-	return BIO_number_read(SSL_get_rbio(ssl_of(tr))) > 0;
+	return tr->ops == &lb_transport_tls &&
+	    BIO_number_read(SSL_get_rbio(ssl_of(tr))) > 0;
 }
 
 bool
@@ -262,7 +342,8 @@ lb_tls_release(struct lb_transport *tr)
 	int fd = tr->fd;
 
 	/* SSL_set_fd's BIO does not close the fd */
-	SSL_free(ssl_of(tr));
+	if (tr->ops == &lb_transport_tls)
+		SSL_free(ssl_of(tr));
 	*tr = (struct lb_transport){ .fd = -1 };
 	return fd;
 }

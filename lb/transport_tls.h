@@ -17,9 +17,11 @@
 extern const struct lb_transport_ops lb_transport_tls;
 
 /* Server side on fd (owned by tr from now on, closed by its close op).
+ * Nothing of OpenSSL's is made before the client's first byte (a client
+ * that sends nothing costs no SSL): lb_tls_handshake makes it then.
  * tr must stay where it is until the handshake ends: the first bytes
- * read are kept in it (lb_tls_plain_http).  Returns 0, or -1 out of
- * memory (fd not taken). */
+ * read are kept in it (lb_tls_plain_http).  Returns 0 (the int is for
+ * the other transports' like). */
 int lb_tls_accept(struct lb_transport *tr, SSL_CTX *ctx, int fd);
 /* Client side on fd: name (may be NULL) is sent as SNI and checked
  * against the server's certificate when ctx verifies; without a name,
@@ -30,7 +32,8 @@ int lb_tls_connect(struct lb_transport *tr, SSL_CTX *ctx, int fd,
 /*
  * One step of the handshake.  Returns 1 when it is done, 0 when it waits
  * (tr->want says for what), -1 when it failed (why gets a short reason,
- * such as a certificate verification error).
+ * such as a certificate verification error, or "out of memory" for a
+ * server side whose SSL could not be made).
  */
 int lb_tls_handshake(struct lb_transport *tr, char *why, size_t size);
 
