@@ -9,6 +9,10 @@
 # proxy (alternating which goes first):
 #
 #   unloaded   wrk -t1 -cCONNS -dDURATIONs --latency through the proxy;
+#   control    the same while the same slowloris client trickles into a
+#              socket nobody reads (a listening socket whose connections the
+#              kernel completes and buffers): what the slowloris client
+#              costs the clients' CPU by itself, with no proxy work;
 #   slowloris  the same while LORIS connections trickle a request head one
 #              byte a second each (tests/integration/hostile.py slowloris
 #              --reconnect: one selectors loop, the bytes spread evenly
@@ -21,7 +25,9 @@
 # connections the proxy held, the slowloris client's own CPU (it must not
 # be the bottleneck) and what it saw (408s, closes); then per proxy the
 # medians and the median of the per-round ratios p99 slowloris / p99
-# unloaded (the goal: at most 2.0).  It never fails on figures; it exits
+# unloaded (the goal: at most 2.0), and p99 slowloris / p99 control (the
+# proxy's own share: the client's scheduling noise taken out).  It never
+# fails on figures; it exits
 # non-zero only when it cannot run.
 #
 # Environment (defaults in brackets):
@@ -31,6 +37,9 @@
 #   CONNS          wrk connections [50]
 #   LORIS          slowloris connections [2000]
 #   RAMP           seconds between starting slowloris and wrk [3]
+#   LORIS_NICE     the slowloris client's nice(1) value [19]: it shares the
+#                  clients' CPU with wrk and nginx, and its bursts of 2,000
+#                  sends would otherwise delay them (what control shows)
 #   PIN, NGINX, PROXY_CPUS, BACKEND_CPUS, CLIENT_CPUS, CAP, KEEP_TMP
 #                  as for bench.sh
 #   PORT_BASE      edged on it, backends on +1 and +2, haproxy on +10;
@@ -46,12 +55,13 @@ DURATION=${DURATION:-10}
 CONNS=${CONNS:-50}
 LORIS=${LORIS:-2000}
 RAMP=${RAMP:-3}
+LORIS_NICE=${LORIS_NICE:-19}
 PIN=${PIN:-auto}
 NGINX=${NGINX:-one}
 PORT_BASE=${PORT_BASE:-31400}
 KEEP_TMP=${KEEP_TMP:-0}
 
-need_uint ROUNDS DURATION CONNS LORIS RAMP PORT_BASE
+need_uint ROUNDS DURATION CONNS LORIS RAMP PORT_BASE LORIS_NICE
 [ "$ROUNDS" -ge 1 ] && [ "$DURATION" -ge 1 ] && [ "$CONNS" -ge 1 ] ||
     die "ROUNDS, DURATION and CONNS must be at least 1"
 [ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31989 ] ||
@@ -62,11 +72,12 @@ EDGE_PORT=$PORT_BASE
 WEB1_PORT=$((PORT_BASE + 1))
 WEB2_PORT=$((PORT_BASE + 2))
 HAP_PORT=$((PORT_BASE + 10))
+SINK_PORT=$((PORT_BASE + 20))
 HOSTILE=$here/../integration/hostile.py
 
 need_tools wrk nginx haproxy curl ss awk sort
 [ -r "$HOSTILE" ] || die "no $HOSTILE"
-need_free_ports $EDGE_PORT $WEB1_PORT $WEB2_PORT $HAP_PORT
+need_free_ports $EDGE_PORT $WEB1_PORT $WEB2_PORT $HAP_PORT $SINK_PORT
 raise_nofile
 [ "$maxconn" -ge $((LORIS + CONNS + 1000)) ] ||
     die "descriptor limit $nofile is too low for LORIS=$LORIS"
@@ -123,6 +134,28 @@ held() {
 	ss -Htn state established "( sport = :$1 )" | wc -l
 }
 
+# The control's sink: listens and never accepts nor reads (the kernel
+# completes the connections and buffers their bytes); one per run, as
+# connections closed in its accept queue stay there and would fill it.
+sink_pid=''
+start_sink() {
+	$PY -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(65535)
+time.sleep(3600)' "$SINK_PORT" &
+	sink_pid=$!
+	pids="$pids $sink_pid"
+	sleep 0.3
+}
+stop_sink() {
+	[ -n "$sink_pid" ] || return 0
+	kill "$sink_pid" 2>/dev/null
+	wait "$sink_pid" 2>/dev/null
+	sink_pid=''
+}
+
 # run ROUND TARGET PORT PID MODE: one wrk run, unloaded or under
 # slowloris; one line in $results:
 #   round target mode req/s p99 max cpu% req/cpu-s other% held loris% errs
@@ -131,14 +164,17 @@ run() {
 	out=$tmp/runs/r$round-$target-$mode.txt
 	lout=$tmp/runs/r$round-$target-$mode.loris
 	loris_pid='' hold=0 lcpu=-
-	if [ "$mode" = slowloris ]; then
-		$(pin "$CLIENT_CPUS") $PY "$HOSTILE" "$port" slowloris \
+	if [ "$mode" != unloaded ]; then
+		lport=$port
+		[ "$mode" = control ] && start_sink && lport=$SINK_PORT
+		$(pin "$CLIENT_CPUS") nice -n "$LORIS_NICE" $PY "$HOSTILE" \
+		    "$lport" slowloris \
 		    --conns "$LORIS" --reconnect \
 		    --seconds $((RAMP + DURATION + 2)) >"$lout" 2>&1 &
 		loris_pid=$!
 		pids="$pids $loris_pid"
 		sleep "$RAMP"
-		hold=$(held "$port")
+		hold=$(held "$lport")
 		l0=$(cpu_ticks "$loris_pid")
 	fi
 	t0=$(cpu_ticks "$pid")
@@ -155,6 +191,7 @@ run() {
 		[ -n "$l0" ] && [ -n "$l1" ] && lcpu=$(cpu_pct "$l0" "$l1")
 		wait "$loris_pid" 2>/dev/null
 		loris_pid=''
+		stop_sink
 		grep -q '^opened=' "$lout" ||
 		    problem "slowloris against $target (round $round) printed no figures: $(tail -n 3 "$lout" | tr '\n' ' ')"
 	fi
@@ -173,8 +210,8 @@ run() {
 	printf '%-5s %-8s %-9s %9s %8s %9s %5s %9s %6s %5s %6s  %s\n' \
 	    "$round" "$target" "$mode" "$rps" "$p99" "${mx:-NA}" "$cpu" "$eff" \
 	    "$other" "$hold" "$lcpu" "$errs"
-	[ -s "$lout" ] && [ "$mode" = slowloris ] &&
-	    echo "      slowloris: $(cat "$lout")"
+	[ -s "$lout" ] && [ "$mode" != unloaded ] &&
+	    echo "      $mode: $(cat "$lout")"
 	# the cut connections' lingering ends before the next run
 	sleep 2
 }
@@ -199,6 +236,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 		haproxy) port=$HAP_PORT pid=$hap_pid ;;
 		esac
 		run "$r" "$side" "$port" "$pid" unloaded
+		run "$r" "$side" "$port" "$pid" control
 		run "$r" "$side" "$port" "$pid" slowloris
 	done
 	r=$((r + 1))
@@ -211,11 +249,11 @@ field() {
 	    "$results"
 }
 
-# per-round p99 slowloris / p99 unloaded of TARGET
+# per-round p99 slowloris / p99 BASE (unloaded, control) of TARGET
 ratios() {
-	awk -v t="$1" '$2 == t { v[$1, $3] = $5; r[$1] = 1 }
+	awk -v t="$1" -v base="${2:-unloaded}" '$2 == t { v[$1, $3] = $5; r[$1] = 1 }
 	    END { for (k in r) {
-		a = v[k, "unloaded"]; b = v[k, "slowloris"]
+		a = v[k, base]; b = v[k, "slowloris"]
 		if (a == "NA" || b == "NA" || a == "" || b == "" || a == 0)
 			print "NA"
 		else printf "%.3f\n", b / a } }' "$results"
@@ -240,6 +278,12 @@ for t in edged haproxy; do
 done
 echo "per-round ratios: edged $(ratios edged | sort -g | tr '\n' ' ')," \
     "haproxy $(ratios haproxy | sort -g | tr '\n' ' ')"
+echo "the client's own share: p99 control (slowloris into a socket nobody" \
+    "reads) edged $(fmt_ms "$(field edged control 5 | median)")," \
+    "haproxy $(fmt_ms "$(field haproxy control 5 | median)");" \
+    "p99 slowloris / p99 control: edged" \
+    "$(fmt_ratio "$(ratios edged control | median)")," \
+    "haproxy $(fmt_ratio "$(ratios haproxy control | median)")"
 echo "proxy cpu% (median): edged unloaded $(field edged unloaded 7 | median)," \
     "slowloris $(field edged slowloris 7 | median); haproxy unloaded" \
     "$(field haproxy unloaded 7 | median), slowloris $(field haproxy slowloris 7 | median)"
