@@ -33,8 +33,7 @@
  * in err.
  */
 static int
-run_flags(const char *cmds, unsigned flags, char **out, char *err,
-    size_t errsize)
+run(const char *cmds, char **out, char *err, size_t errsize)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	const char *text;
@@ -44,7 +43,6 @@ run_flags(const char *cmds, unsigned flags, char **out, char *err,
 		snprintf(err, errsize, "cannot make a libnftables context");
 		return -1;
 	}
-	nft_ctx_output_set_flags(nft, flags);
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	rc = nft_run_cmd_from_buffer(nft, cmds) == 0 ? 0 : -1;
@@ -66,22 +64,6 @@ run_flags(const char *cmds, unsigned flags, char **out, char *err,
 	}
 	nft_ctx_free(nft);
 	return rc;
-}
-
-static int
-run(const char *cmds, char **out, char *err, size_t errsize)
-{
-	return run_flags(cmds, 0, out, err, errsize);
-}
-
-int
-fw_kernel_listing(char **out, char *err, size_t errsize)
-{
-	/* without counters' figures and dynamic sets' members, which
-	 * change under traffic and edgectl group: what is left changes
-	 * only with a new table */
-	return run_flags("list table inet " FW_TABLE,
-	    NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_TERSE, out, err, errsize);
 }
 
 int

@@ -28,11 +28,6 @@ int fw_kernel_remove(char *err, size_t errsize);
 /* Whether table inet edged is in the kernel: 1 or 0, -1 when the kernel
  * cannot be asked (no privilege, no nf_tables). */
 int fw_kernel_has_table(void);
-/* nft's listing of table inet edged without what changes under traffic
- * or edgectl group (counters' figures, dynamic sets' members): two
- * listings differ only when the table was changed (*out malloc'd; 0, or
- * -1 with err, e.g. when the table is not there). */
-int fw_kernel_listing(char **out, char *err, size_t errsize);
 
 /* Whether c needs the kernel to forward packets: NAT, or a rule that
  * can match forwarded traffic. */

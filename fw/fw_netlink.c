@@ -82,43 +82,6 @@ fw_nl_open(char *err, size_t errsize)
 	return nl;
 }
 
-int
-fw_nl_watch_open(char *err, size_t errsize)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-	    .nl_groups = 1u << (NFNLGRP_NFTABLES - 1) };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    NETLINK_NETFILTER);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errsize, "nftables notices: %s",
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-bool
-fw_nl_watch_drain(int fd)
-{
-	char buf[8192];
-	bool any = false;
-
-	/* a burst (a big table replaced) is read over several calls, so
-	 * the master's loop is never held for long */
-	for (int i = 0; i < 256; i++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-		if (n >= 0 || errno == ENOBUFS)
-			any = true;
-		else if (errno != EINTR)
-			break;
-	}
-	return any;
-}
-
 void
 fw_nl_close(struct fw_nl **nl)
 {
@@ -413,6 +376,158 @@ sent_of(const struct fw_nl_batch *b, uint32_t seq)
 		if (b->sent[i].seq == seq)
 			return &b->sent[i];
 	return NULL;
+}
+
+/* ---- the change notices ---- */
+
+int
+fw_nl_watch_open(char *err, size_t errsize)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+	    .nl_groups = 1u << (NFNLGRP_NFTABLES - 1) };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    NETLINK_NETFILTER);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errsize, "nftables notices: %s",
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The string of a's payload, when it is one that fits out. */
+static bool
+attr_str_eq(const struct nlattr *a, const char *want)
+{
+	size_t n = a->nla_len - NLA_HDRLEN, w = strlen(want);
+
+	/* NUL-terminated in the kernel's messages; a name without one
+	 * is compared by its bytes all the same */
+	if (n > w && ((const char *)a + NLA_HDRLEN)[w] == '\0')
+		n = w;
+	return n == w && memcmp((const char *)a + NLA_HDRLEN, want, w) == 0;
+}
+
+/* The first attribute of type type among a message's (after nfgenmsg). */
+static const struct nlattr *
+msg_attr(const struct nlmsghdr *h, unsigned type)
+{
+	size_t hl = NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const struct nlattr *a;
+	size_t len;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(hl))
+		return NULL;
+	/* NLMSG_DATA would cast the const away */
+	a = (const struct nlattr *)((const uint8_t *)h + NLMSG_HDRLEN + hl);
+	len = h->nlmsg_len - NLMSG_LENGTH(hl);
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	    a->nla_len <= len) {
+		size_t step = NLA_ALIGN(a->nla_len);
+
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		if (step >= len)
+			break;
+		len -= step;
+		a = (const struct nlattr *)((const uint8_t *)a + step);
+	}
+	return NULL;
+}
+
+static uint8_t
+msg_family(const struct nlmsghdr *h)
+{
+	const struct nfgenmsg *g = (const struct nfgenmsg *)
+	    ((const uint8_t *)h + NLMSG_HDRLEN);
+
+	return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*g)) ? g->nfgen_family :
+	    NFPROTO_UNSPEC;
+}
+
+/* Whether the generation a NEWGEN ends was committed by edged itself:
+ * its process id, or (edged in a pid namespace, where the kernel gives
+ * the id outside it) its name. */
+static bool
+gen_is_self(const struct nlmsghdr *h, const struct fw_nl_self *self)
+{
+	const struct nlattr *pid = msg_attr(h, NFTA_GEN_PROC_PID);
+	const struct nlattr *name = msg_attr(h, NFTA_GEN_PROC_NAME);
+	uint32_t v;
+
+	if (pid != NULL && pid->nla_len >= NLA_HDRLEN + sizeof(v)) {
+		memcpy(&v, (const uint8_t *)pid + NLA_HDRLEN, sizeof(v));
+		if (ntohl(v) == self->pid)
+			return true;
+	}
+	return name != NULL && attr_str_eq(name, self->name);
+}
+
+enum fw_nl_verdict
+fw_nl_parse_notices(const void *buf, size_t len, const char *table,
+    const struct fw_nl_self *self, struct fw_nl_gen *g)
+{
+	enum fw_nl_verdict v = FW_NL_NONE;
+
+	for (const struct nlmsghdr *h = whole_msg(buf, len); h != NULL;
+	    h = next_msg(h, &len)) {
+		const struct nlattr *t;
+		unsigned type = NFNL_MSG_TYPE(h->nlmsg_type);
+
+		if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		if (type == NFT_MSG_NEWGEN) {
+			if (g->touched && !gen_is_self(h, self)) {
+				enum fw_nl_verdict w = g->deleted ?
+				    FW_NL_REMOVED : FW_NL_CHANGED;
+
+				if (w > v)
+					v = w;
+			}
+			*g = (struct fw_nl_gen){ 0 };
+			continue;
+		}
+		/* every change message names its table first: the
+		 * table's, chain's, rule's, set's, element list's and
+		 * object's TABLE attribute is 1, as is the table's NAME */
+		if (msg_family(h) != NFPROTO_INET ||
+		    (t = msg_attr(h, 1)) == NULL || !attr_str_eq(t, table))
+			continue;
+		g->touched = true;
+		if (type == NFT_MSG_DELTABLE)
+			g->deleted = true;
+		else if (type == NFT_MSG_NEWTABLE)
+			g->deleted = false;
+	}
+	return v;
+}
+
+enum fw_nl_verdict
+fw_nl_watch_drain(int fd, const char *table, const struct fw_nl_self *self,
+    struct fw_nl_gen *g)
+{
+	_Alignas(struct nlmsghdr) uint8_t buf[8192];
+	enum fw_nl_verdict v = FW_NL_NONE;
+
+	/* a burst (a big table replaced) is read over several calls, so
+	 * the master's loop is never held for long */
+	for (int i = 0; i < 256; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		enum fw_nl_verdict w = FW_NL_NONE;
+
+		if (n > 0)
+			w = fw_nl_parse_notices(buf, (size_t)n, table, self, g);
+		else if (n < 0 && errno == ENOBUFS)
+			w = FW_NL_LOST;
+		else if (n == 0 || errno != EINTR)
+			break;
+		if (w > v)
+			v = w;
+	}
+	return v;
 }
 
 void

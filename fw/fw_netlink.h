@@ -26,16 +26,40 @@ void fw_nl_close(struct fw_nl **nl);
 
 /*
  * The kernel's nftables change notices (what `nft monitor` reads), for
- * the master to notice its table changed by something else: a
- * non-blocking, close-on-exec socket subscribed to them, or -1 with err
- * (subscribing needs CAP_NET_ADMIN).  fw_nl_watch_drain reads and drops
- * what is queued, at most a bounded number of notices a call, and says
- * whether there was any (a queue that overflowed counts: notices were
- * lost).  The notices' contents are not read: the master compares its
- * table instead (fw_kernel_listing).
+ * the master to notice its table changed by something else:
+ * fw_nl_watch_open gives a non-blocking, close-on-exec socket subscribed
+ * to them, or -1 with err (subscribing needs CAP_NET_ADMIN).
+ *
+ * The kernel sends each committed transaction (a generation) as the
+ * messages of its changes, each naming its table, then NEWGEN with the
+ * pid and name of the process that committed it.  fw_nl_parse_notices
+ * reads one datagram of them: a generation that changed table inet
+ * `table` and was not committed by self gives FW_NL_CHANGED, or
+ * FW_NL_REMOVED when it deleted the table; g carries a generation's
+ * messages over to the datagram that ends it.  fw_nl_watch_drain reads
+ * what is queued (a bounded number of datagrams a call) and gives the
+ * worst verdict, FW_NL_LOST when the socket's queue overflowed (notices
+ * were lost: whether the table changed cannot be told).
  */
+enum fw_nl_verdict {
+	FW_NL_NONE,
+	FW_NL_CHANGED,
+	FW_NL_REMOVED,
+	FW_NL_LOST,
+};
+struct fw_nl_self {
+	uint32_t pid;
+	char name[16];			/* the process's name (comm) */
+};
+struct fw_nl_gen {
+	bool touched;			/* named the table */
+	bool deleted;			/* deleted it */
+};
 int fw_nl_watch_open(char *err, size_t errsize);
-bool fw_nl_watch_drain(int fd);
+enum fw_nl_verdict fw_nl_watch_drain(int fd, const char *table,
+    const struct fw_nl_self *self, struct fw_nl_gen *g);
+enum fw_nl_verdict fw_nl_parse_notices(const void *buf, size_t len,
+    const char *table, const struct fw_nl_self *self, struct fw_nl_gen *g);
 
 /*
  * A transaction on set elements of table inet `table`: begin, then any

@@ -74,77 +74,36 @@ table_put(const struct master *m)
 	    !table_flushed(m);
 }
 
-/* Whether the table in the kernel is the one edged put there, as nft
- * lists it: 1, 0 when something else changed it since (a rule added or
- * deleted by hand), -1 when it cannot be told. */
-static int
-table_intact(const struct master *m)
-{
-	char *now = NULL, err[256];
-	int rc;
-
-	if (m->fw_listing == NULL ||
-	    fw_kernel_listing(&now, err, sizeof(err)) < 0)
-		return -1;
-	rc = strcmp(now, m->fw_listing) == 0;
-	free(now);
-	return rc;
-}
-
-/* The listing of the table just put in, to tell later whether it is
- * still edged's. */
-static void
-keep_listing(struct master *m, bool in_kernel)
-{
-	char err[256];
-
-	free(m->fw_listing);
-	m->fw_listing = NULL;
-	if (in_kernel && fw_kernel_listing(&m->fw_listing, err,
-	    sizeof(err)) < 0)
-		log_warn("firewall: cannot list table inet %s: %s; changes "
-		    "made to it by hand go unnoticed", FW_TABLE, err);
-}
-
 /* ---- noticing changes made to the table by something else ---- */
 
-/* 200 ms after a burst of nftables notices: is the table still edged's?
- * Said once when it stops being (removed, or changed: nft by hand,
- * another program); a reload puts it back. */
-static void
-watch_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct master *m = t->data;
-	int has, now;
+static const char *const tamper_why[] = {
+	[FW_NL_CHANGED] = "was changed by something other than edged",
+	[FW_NL_REMOVED] = "was removed by something other than edged",
+	[FW_NL_LOST] = "may have been changed by something other than edged "
+	    "(the kernel's notices overflowed)",
+};
 
-	(void)loop;
-	(void)revents;
-	if (!table_put(m)) {
-		m->fw_tampered = 0;
-		return;
-	}
-	if ((has = fw_kernel_has_table()) < 0)
-		return;
-	now = has == 0 ? 2 : table_intact(m) == 0 ? 1 : 0;
-	if (now != 0 && now != m->fw_tampered)
-		log_warn("firewall: table inet %s was %s by something other "
-		    "than edged while edged runs: %s; edgectl reload puts "
-		    "edged's back", FW_TABLE, now == 2 ? "removed" : "changed",
-		    now == 2 ? "no filtering and no NAT by edged" : "its rules "
-		    "are not the configuration's");
-	m->fw_tampered = now;
-}
-
+/* The kernel's notices of a committed change: said once when a change
+ * not edged's own touched its table (nft by hand, another program); a
+ * reload puts edged's back. */
 static void
 watch_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct master *m = w->data;
+	enum fw_nl_verdict v;
 
+	(void)loop;
 	(void)revents;
-	if (fw_nl_watch_drain(w->fd) && !ev_is_active(&m->fw_watch_timer)) {
-		ev_timer_set(&m->fw_watch_timer, 0.2, 0.);
-		ev_timer_start(loop, &m->fw_watch_timer);
-	}
+	v = fw_nl_watch_drain(w->fd, FW_TABLE, &m->fw_self, &m->fw_gen);
+	if (v == FW_NL_NONE || !table_put(m))
+		return;
+	if (v != (enum fw_nl_verdict)m->fw_tampered)
+		log_warn("firewall: table inet %s %s while edged runs: %s; "
+		    "edgectl reload puts edged's back", FW_TABLE,
+		    tamper_why[v], v == FW_NL_REMOVED ? "no filtering and no "
+		    "NAT by edged" : "its rules may not be the "
+		    "configuration's");
+	m->fw_tampered = (int)v;
 }
 
 /* Listens to the notices once a table of edged's is in the kernel. */
@@ -154,13 +113,12 @@ watch_start(struct master *m)
 	char err[256];
 	int fd;
 
-	if (m->fw_watch_timer.data == NULL || m->fw_watch.fd >= 0 ||
-	    !table_put(m))
+	if (m->fw_watch.data == NULL || m->fw_watch.fd >= 0 || !table_put(m))
 		return;
 	if ((fd = fw_nl_watch_open(err, sizeof(err))) < 0) {
 		log_warn("firewall: %s: changes made to table inet %s by "
-		    "something else are seen only by show firewall and "
-		    "reload", err, FW_TABLE);
+		    "something else go unnoticed until a reload", err,
+		    FW_TABLE);
 		return;
 	}
 	ev_io_set(&m->fw_watch, fd, EV_READ);
@@ -170,24 +128,28 @@ watch_start(struct master *m)
 void
 master_fw_watch_init(struct master *m)
 {
+	FILE *f = fopen("/proc/self/comm", "re");
+
+	m->fw_self.pid = (uint32_t)getpid();
+	if (f == NULL || fgets(m->fw_self.name, sizeof(m->fw_self.name),
+	    f) == NULL)
+		snprintf(m->fw_self.name, sizeof(m->fw_self.name), "edged");
+	if (f != NULL)
+		fclose(f);
+	m->fw_self.name[strcspn(m->fw_self.name, "\n")] = '\0';
 	ev_io_init(&m->fw_watch, watch_io_cb, -1, EV_READ);
 	m->fw_watch.data = m;
-	ev_init(&m->fw_watch_timer, watch_timer_cb);
-	m->fw_watch_timer.data = m;
 	watch_start(m);
 }
 
 void
 master_fw_watch_close(struct master *m)
 {
-	if (m->fw_watch_timer.data == NULL)
+	if (m->fw_watch.data == NULL || m->fw_watch.fd < 0)
 		return;
-	ev_timer_stop(m->loop, &m->fw_watch_timer);
-	if (m->fw_watch.fd >= 0) {
-		ev_io_stop(m->loop, &m->fw_watch);
-		(void)close(m->fw_watch.fd);
-		ev_io_set(&m->fw_watch, -1, EV_READ);
-	}
+	ev_io_stop(m->loop, &m->fw_watch);
+	(void)close(m->fw_watch.fd);
+	ev_io_set(&m->fw_watch, -1, EV_READ);
 }
 
 int
@@ -207,11 +169,11 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 		int has = g->fw_text[0] == '\0' ? 1 : fw_kernel_has_table();
 
 		if (has < 0 || (has == 1 && (g->fw_text[0] == '\0' ||
-		    table_intact(m) != 0)))
+		    m->fw_tampered == 0)))
 			return 0;
-		log_warn("firewall: table inet %s was %s by something other "
-		    "than edged; putting it back", FW_TABLE, has ? "changed" :
-		    "removed");
+		log_warn("firewall: table inet %s %s; putting it back",
+		    FW_TABLE, has ? tamper_why[m->fw_tampered] :
+		    tamper_why[FW_NL_REMOVED]);
 	}
 	back = table_flushed(m);
 	/* Nothing to put in the kernel and nothing put there yet: the
@@ -246,7 +208,7 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 	free(extra);
 	free(m->fw_applied);
 	m->fw_applied = copy;
-	keep_listing(m, fw_active(fw));
+	/* its notices, edged's own, come later and are told apart */
 	m->fw_tampered = 0;
 	watch_start(m);
 	if (fw_active(fw))
@@ -675,7 +637,7 @@ table_state(const struct master *m, const struct gen *g)
 	if (g->fw_text[0] == '\0')
 		return has ? TS_LEFTOVER : TS_NONE;
 	if (has)
-		return table_intact(m) == 0 ? TS_CHANGED : TS_IN_FORCE;
+		return m->fw_tampered != 0 ? TS_CHANGED : TS_IN_FORCE;
 	return table_flushed(m) ? TS_FLUSHED : TS_MISSING;
 }
 
@@ -930,7 +892,7 @@ fw_flush(struct master *m, struct ctl_client *c)
 		free(m->fw_applied);
 		m->fw_applied = none;
 	}
-	keep_listing(m, false);
+	m->fw_tampered = 0;
 	if (!ours && has) {
 		log_warn("edgectl: firewall flush: removed table inet %s, which "
 		    "no firewall or NAT of the configuration made (left from an "

@@ -990,7 +990,6 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	master_fw_watch_close(&m);
 	fw_nl_close(&m.fwnl);
 	free(m.fw_applied);
-	free(m.fw_listing);
 	fw_dyn_free(&m.dyn);
 	log_info("stopped");
 	return 0;

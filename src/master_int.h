@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "fw_dyn.h"
+#include "fw_netlink.h"
 #include "fw_stats.h"
 #include "ipc.h"
 #include "listeners.h"
@@ -103,13 +104,13 @@ struct master {
 	struct fw_nl *fwnl;		/* nfnetlink: group changes, counters */
 	char *fw_applied;		/* the table in the kernel as we put
 					 * it there; NULL: not yet */
-	char *fw_listing;		/* nft's listing of it just after
-					 * (fw_kernel_listing); NULL: none */
 	ev_io fw_watch;			/* nftables change notices (fd -1:
 					 * none) */
-	ev_timer fw_watch_timer;	/* checks the table after a burst */
-	int fw_tampered;		/* last seen: 0 edged's, 1 changed,
-					 * 2 removed by something else */
+	struct fw_nl_self fw_self;	/* edged, as the notices name it */
+	struct fw_nl_gen fw_gen;	/* the generation being read */
+	int fw_tampered;		/* enum fw_nl_verdict of the last
+					 * change by something else since
+					 * edged's table went in; 0 none */
 	struct fw_dyn dyn;		/* dynamic groups' members */
 	struct ipc_msg msg;
 };

@@ -76,5 +76,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	counters(data, size, seq);
 	acks(data, size, seq);
+	/* the change notices the master watches its table with */
+	{
+		static const struct fw_nl_self self = { .pid = 1,
+		    .name = "edged" };
+		struct fw_nl_gen g = { 0 };
+		enum fw_nl_verdict v = fw_nl_parse_notices(data, size, "edged",
+		    &self, &g);
+
+		if (v != FW_NL_NONE && v != FW_NL_CHANGED &&
+		    v != FW_NL_REMOVED)
+			abort();
+	}
 	return 0;
 }

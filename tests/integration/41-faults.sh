@@ -223,7 +223,7 @@ assert_no_match "edged's own changes (groups, reloads) are not taken for a stran
     'by something other than edged' "$(cat "$T/edged.log")"
 inE nft add rule inet edged "$chain" counter comment '"added-by-hand"'
 wait_log "the master notices the change at once, and says so" \
-    'warning: .*firewall: table inet edged was changed by something other than edged while edged runs: its rules are not the configuration.s; edgectl reload puts edged.s back'
+    'warning: .*firewall: table inet edged was changed by something other than edged while edged runs: its rules may not be the configuration.s; edgectl reload puts edged.s back'
 assert_match "show firewall: changed by something other than edged" \
     '^table inet edged: in the kernel, but changed by something other than edged' \
     "$(ctl show firewall | head -n 1)"
