@@ -210,9 +210,6 @@ void conf_fmt_size(char *buf, size_t size, uint64_t bytes);
 /* "192.0.2.1:80", "[2001:db8::1]:80". */
 void conf_fmt_sockaddr(char *buf, size_t size,
     const struct sockaddr_storage *ss);
-/* The address alone, without port or brackets: "192.0.2.1", "2001:db8::1"
- * ("unknown" for another family). */
-void conf_fmt_addr(char *buf, size_t size, const struct sockaddr *sa);
 /* Writes word bare when it lexes back as itself, else quoted with
  * escapes. */
 void conf_print_word(FILE *out, const char *word);

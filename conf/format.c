@@ -84,18 +84,6 @@ conf_fmt_sockaddr(char *buf, size_t size, const struct sockaddr_storage *ss)
 		snprintf(buf, size, "(address family %d)", ss->ss_family);
 }
 
-void
-conf_fmt_addr(char *buf, size_t size, const struct sockaddr *sa)
-{
-	const void *a = sa->sa_family == AF_INET6 ?
-	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
-	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-
-	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
-	    inet_ntop(sa->sa_family, a, buf, (socklen_t)size) == NULL)
-		snprintf(buf, size, "unknown");
-}
-
 /* Whether word would lex back as itself without quotes.  Control bytes
  * would, but are quoted anyway so the printed file shows them. */
 static bool

@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "conf.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Where HAProxy's word stands in a statement. */
 enum ha_place {

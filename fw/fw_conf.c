@@ -14,8 +14,7 @@
 #include <sys/socket.h>
 
 #include "fw_conf.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Appends a copy of word, written at pos.  0, or -1 out of memory, with
  * w as it was. */

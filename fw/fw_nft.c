@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "fw_nft.h"
 
 #define F4	1u
@@ -515,7 +516,7 @@ write_listen(FILE *out, const struct sockaddr_storage *ss, const char *what,
 	if (wild) {
 		fprintf(out, "meta nfproto %s ", v4 ? "ipv4" : "ipv6");
 	} else {
-		conf_fmt_addr(a, sizeof(a), (const struct sockaddr *)ss);
+		addr_fmt(a, sizeof(a), (const struct sockaddr *)ss);
 		fprintf(out, "%s daddr %s ", v4 ? "ip" : "ip6", a);
 	}
 	fprintf(out, "tcp dport %u accept comment \"%s%s%s\"\n", port, what,

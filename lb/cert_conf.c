@@ -17,8 +17,7 @@
 #include <string.h>
 
 #include "lb.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* pos is set even when the path is bad: the statement is there, and
  * lb_cert_check must not call it missing as well. */

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "health.h"
 #include "log.h"
@@ -200,7 +201,7 @@ tls_setup(struct lb_session *s, struct lb_conn *c)
 
 	if (ctx == NULL)
 		return 0;
-	conf_fmt_addr(ip, sizeof(ip), (const struct sockaddr *)&s->member->addr);
+	addr_fmt(ip, sizeof(ip), (const struct sockaddr *)&s->member->addr);
 	return lb_tls_connect(&c->tr, ctx, c->tr.fd, tc->sni[0] ? tc->sni :
 	    NULL, ip);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "health.h"
 #include "http.h"
 #include "log.h"
@@ -454,7 +455,7 @@ rsp_parse(struct lb_session *s)
 static void
 format_peer(const struct lb_session *s, char *buf, size_t size)
 {
-	conf_fmt_addr(buf, size, &s->peer.sa);
+	addr_fmt(buf, size, &s->peer.sa);
 }
 
 /* The hash key of the request, per the pool's algorithm. */

@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "lb.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static const char *const algo_names[] = {
 	[LB_ALGO_ROUND_ROBIN] = "round-robin",

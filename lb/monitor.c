@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "session.h"
 #include "transport_tls.h"
@@ -518,7 +519,7 @@ probe_tls(struct lb_probe *p)
 	    lb_tls_client_ctx(tls, p->pool->index) : lb_tls_probe_ctx(tls);
 	p->sni = t->enabled ? (t->sni[0] ? t->sni : NULL) :
 	    (p->conf->host[0] ? p->conf->host : NULL);
-	conf_fmt_addr(p->ip, sizeof(p->ip),
+	addr_fmt(p->ip, sizeof(p->ip),
 	    (const struct sockaddr *)&p->member->addr);
 }
 

@@ -23,8 +23,7 @@
 #include <string.h>
 
 #include "lb.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Notes the first directive that belongs to the other monitor type. */
 static void

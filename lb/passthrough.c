@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
+#include "addr.h"
 #include "log.h"
 #include "session.h"
 #include "tls_hello.h"
@@ -65,7 +65,7 @@ refuse(struct lb_session *s, enum lb_hello_result r)
 {
 	char peer[INET6_ADDRSTRLEN];
 
-	conf_fmt_addr(peer, sizeof(peer), &s->peer.sa);
+	addr_fmt(peer, sizeof(peer), &s->peer.sa);
 	log_debug("virtual-server %s: client %s: sent %s; closing",
 	    s->vs->conf->name, peer, refusals[r]);
 	CTR_ADD(s->t->ctr_vs[s->vs->index].errors, 1);

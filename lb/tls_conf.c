@@ -36,8 +36,7 @@
 #include <string.h>
 
 #include "lb.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static const char *const versions[] = { "1.0", "1.1", "1.2", "1.3", NULL };
 

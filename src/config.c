@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 #include "tls_ctx.h"
-
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static int
 set_workers(struct conf_diag *d, const struct conf_node *n, void *obj)
@@ -360,4 +360,12 @@ edged_conf_threads(const struct edged_conf *c)
 		return c->core.workers;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+void
+log_conf_diag(const struct conf_diag *d)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		log_msg(d->warning[i] ? LOG_LVL_WARN : LOG_LVL_ERR, "%s",
+		    d->msgs[i]);
 }

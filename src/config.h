@@ -66,5 +66,8 @@ unsigned edged_conf_check_files(const struct edged_conf *c,
     struct conf_diag *d, struct lb_tls_files *files);
 /* The thread count workers resolves to on this machine. */
 unsigned edged_conf_threads(const struct edged_conf *c);
+/* Each error and warning of a configuration, one log line each, at its
+ * level: what journald must file as an error is one. */
+void log_conf_diag(const struct conf_diag *d);
 
 #endif /* EDGED_CONFIG_H */

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "ctl_cmd.h"
+#include "util.h"
 
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define WORDS_ANY	0
 
 /* One command: its first words, and how many words its line may have

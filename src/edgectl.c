@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "util.h"
 
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define ARGS_ANY	(-1)
 #define WORD_MAX	64		/* a name on a control line */
 #define SOCK_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)

@@ -1,5 +1,5 @@
 /*
- * src/log.h - one line per event on stderr (journald adds the time when
+ * base/log.h - one line per event on stderr (journald adds the time when
  * run under systemd), prefixed with the process role and its level.
  * Safe from any thread: each line goes out in one write(2).
  */
@@ -15,11 +15,6 @@ void log_init(const char *role, bool debug);
 bool log_debug_enabled(void);
 void log_msg(enum log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-struct conf_diag;
-/* Each error and warning of a configuration, one log line each, at its
- * level: what journald must file as an error is one. */
-void log_conf_diag(const struct conf_diag *d);
 
 #define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)

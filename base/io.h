@@ -1,5 +1,5 @@
 /*
- * src/io.h - writing a whole buffer to a blocking descriptor (a file, or
+ * base/io.h - writing a whole buffer to a blocking descriptor (a file, or
  * a socket with a send timeout).  Both processes ignore SIGPIPE, so a
  * peer that went away is an error here, not a signal.
  */

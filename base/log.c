@@ -1,11 +1,10 @@
 /*
- * src/log.c - see log.h.
+ * base/log.c - see log.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
-#include "conf.h"
 #include "log.h"
 
 static const char *log_role = "edged";
@@ -49,12 +48,4 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	/* one write: lines from threads do not interleave */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;
-}
-
-void
-log_conf_diag(const struct conf_diag *d)
-{
-	for (size_t i = 0; i < d->nmsgs; i++)
-		log_msg(d->warning[i] ? LOG_LVL_WARN : LOG_LVL_ERR, "%s",
-		    d->msgs[i]);
 }

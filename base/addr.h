@@ -1,0 +1,15 @@
+/*
+ * base/addr.h - socket addresses as text, for log lines and headers.
+ */
+#ifndef EDGED_ADDR_H
+#define EDGED_ADDR_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* Writes the address alone, without port or brackets, into buf (size
+ * bytes, always NUL-terminated): "192.0.2.1", "2001:db8::1" ("unknown"
+ * for another family). */
+void addr_fmt(char *buf, size_t size, const struct sockaddr *sa);
+
+#endif /* EDGED_ADDR_H */
