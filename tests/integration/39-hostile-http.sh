@@ -22,8 +22,9 @@
 # After a warm-up that reaches the worker's high-water mark (a thread keeps
 # up to 256 free 16 KiB buffers, and malloc keeps what it freed), the
 # worker's RSS after each case stays within 10% or 2 MiB of what it was
-# before (an ASan build's quarantine holds freed memory: 16 MiB there); the
-# figures are printed.
+# before (an ASan build's quarantine holds freed memory: 16 MiB there),
+# slowloris's first round within a thread's buffer pool more, and an
+# identical second round of it adds nothing; the figures are printed.
 . "$(dirname "$0")/lib.sh"
 it_begin 39-hostile-http
 
@@ -89,16 +90,24 @@ rss_kib() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$W/status"
 }
 
-# rss_case NAME BEFORE-KIB: prints the case's figures and checks them
+# rss_case NAME BEFORE-KIB [MORE-KIB]: prints the case's figures and
+# checks them (MORE: what the case may keep beyond the slack, by design)
 rss_case() {
 	local now slack
 	now=$(rss_kib)
 	slack=$(( $2 * SLACK_PCT / 100 > SLACK_KIB ? $2 * SLACK_PCT / 100 :
 	    SLACK_KIB ))
+	slack=$((slack + ${3:-0}))
 	it_log "RSS $1: before $2 KiB, after $now KiB ($((now - $2)) KiB)"
 	assert_le "RSS after $1 (KiB; before $2 + $slack)" "$now" \
 	    $(( $2 + slack ))
 }
+# What a thread's buffer pool keeps after hundreds of connections at once
+# (256 free 16 KiB buffers, lb/buf.h), which a warm-up does not always
+# reach first (meson test's MALLOC_PERTURB_ touches every page of them):
+# bounded by design, not a leak.  An identical second round shows the
+# bound: it must keep nothing more.
+POOL_KIB=4096
 
 # vs4xx VS: the virtual server's 4xx so far
 vs4xx() {
@@ -106,9 +115,10 @@ vs4xx() {
 }
 
 # ---- warm-up: the worker's buffers and malloc at their high-water mark
-# for what follows (as many concurrent heads as slowloris makes, a large
+# for what follows (as many concurrent heads as slowloris makes, each
+# cut with a 408 as in the case, so a reply buffer each too; a large
 # answer, a streamed body) ----
-hostile $V slowloris --conns $LORIS --seconds 1.5 >/dev/null
+hostile $V slowloris --conns $LORIS --seconds 4 >/dev/null
 curl -s -o /dev/null --max-time 30 "http://127.0.0.1:$V/big" ||
     fail "warm-up: GET /big failed"
 hostile $V_ECHO chunked --seconds 1 --max-bytes $((4 << 20)) >/dev/null
@@ -204,7 +214,13 @@ assert_eq "slowloris connections closed after their 408" $LORIS \
 assert_eq "the 408s in the virtual server's 4xx" $((c4 + LORIS)) \
     "$(vs4xx v)"
 sleep 1.2			# the 408s' LINGER second
-rss_case "slowloris ($LORIS connections)" "$before"
+rss_case "slowloris ($LORIS connections)" "$before" $POOL_KIB
+before=$(rss_kib)
+out=$(hostile $V slowloris --conns $LORIS --seconds 4)
+assert_eq "slowloris again: every connection answered 408" $LORIS \
+    "$(field s408 "$out")"
+sleep 1.2
+rss_case "slowloris again (an identical round)" "$before"
 
 # ---- clients that do not read a 100 MiB answer, or read it slowly ----
 before=$(rss_kib)
@@ -281,7 +297,7 @@ for v in v v_echo v_mid v_rst v_retry; do
 	    "$(stat_of "vs(\"$v\")[\"requests\"]")" \
 	    "$(stat_of "sum(vs(\"$v\")[\"responses\"].values())")"
 done
-rss_case "all the cases (since the warm-up)" "$BASE"
+rss_case "all the cases (since the warm-up)" "$BASE" $POOL_KIB
 assert_eq "the same worker throughout" "$W" "$(edged_worker_pid)"
 
 # ---- a member slower than timeout client: the client waits on it, and
