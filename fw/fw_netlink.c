@@ -411,31 +411,41 @@ attr_str_eq(const struct nlattr *a, const char *want)
 	return n == w && memcmp((const char *)a + NLA_HDRLEN, want, w) == 0;
 }
 
-/* The first attribute of type type among a message's (after nfgenmsg). */
-static const struct nlattr *
-msg_attr(const struct nlmsghdr *h, unsigned type)
+/* Attributes from a on, len bytes of them, by type, up to max. */
+static void
+parse_attrs(const struct nlattr *a, size_t len, const struct nlattr **tb,
+    unsigned max)
 {
-	size_t hl = NLMSG_ALIGN(sizeof(struct nfgenmsg));
-	const struct nlattr *a;
-	size_t len;
-
-	if (h->nlmsg_len < NLMSG_LENGTH(hl))
-		return NULL;
-	/* NLMSG_DATA would cast the const away */
-	a = (const struct nlattr *)((const uint8_t *)h + NLMSG_HDRLEN + hl);
-	len = h->nlmsg_len - NLMSG_LENGTH(hl);
+	memset(tb, 0, (max + 1) * sizeof(*tb));
 	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
 	    a->nla_len <= len) {
+		unsigned type = a->nla_type & NLA_TYPE_MASK;
 		size_t step = NLA_ALIGN(a->nla_len);
 
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return a;
+		if (type <= max)
+			tb[type] = a;
 		if (step >= len)
 			break;
 		len -= step;
 		a = (const struct nlattr *)((const uint8_t *)a + step);
 	}
-	return NULL;
+}
+
+/* The attributes of message h (after its nfgenmsg) by type, up to max;
+ * false, with none, when h is too short to hold an nfgenmsg. */
+static bool
+msg_attrs(const struct nlmsghdr *h, const struct nlattr **tb, unsigned max)
+{
+	size_t hl = NLMSG_ALIGN(sizeof(struct nfgenmsg));
+
+	if (h->nlmsg_len < NLMSG_LENGTH(hl)) {
+		memset(tb, 0, (max + 1) * sizeof(*tb));
+		return false;
+	}
+	/* NLMSG_DATA would cast the const away */
+	parse_attrs((const struct nlattr *)((const uint8_t *)h +
+	    NLMSG_HDRLEN + hl), h->nlmsg_len - NLMSG_LENGTH(hl), tb, max);
+	return true;
 }
 
 static uint8_t
@@ -454,10 +464,12 @@ msg_family(const struct nlmsghdr *h)
 static bool
 gen_is_self(const struct nlmsghdr *h, const struct fw_nl_self *self)
 {
-	const struct nlattr *pid = msg_attr(h, NFTA_GEN_PROC_PID);
-	const struct nlattr *name = msg_attr(h, NFTA_GEN_PROC_NAME);
+	const struct nlattr *tb[NFTA_GEN_MAX + 1], *pid, *name;
 	uint32_t v;
 
+	(void)msg_attrs(h, tb, NFTA_GEN_MAX);
+	pid = tb[NFTA_GEN_PROC_PID];
+	name = tb[NFTA_GEN_PROC_NAME];
 	if (pid != NULL && pid->nla_len >= NLA_HDRLEN + sizeof(v)) {
 		memcpy(&v, (const uint8_t *)pid + NLA_HDRLEN, sizeof(v));
 		if (ntohl(v) == self->pid)
@@ -474,7 +486,7 @@ fw_nl_parse_notices(const void *buf, size_t len, const char *table,
 
 	for (const struct nlmsghdr *h = whole_msg(buf, len); h != NULL;
 	    h = next_msg(h, &len)) {
-		const struct nlattr *t;
+		const struct nlattr *tb[2];
 		unsigned type = NFNL_MSG_TYPE(h->nlmsg_type);
 
 		if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
@@ -493,8 +505,8 @@ fw_nl_parse_notices(const void *buf, size_t len, const char *table,
 		/* every change message names its table first: the
 		 * table's, chain's, rule's, set's, element list's and
 		 * object's TABLE attribute is 1, as is the table's NAME */
-		if (msg_family(h) != NFPROTO_INET ||
-		    (t = msg_attr(h, 1)) == NULL || !attr_str_eq(t, table))
+		if (msg_family(h) != NFPROTO_INET || !msg_attrs(h, tb, 1) ||
+		    tb[1] == NULL || !attr_str_eq(tb[1], table))
 			continue;
 		g->touched = true;
 		if (type == NFT_MSG_DELTABLE)
@@ -613,26 +625,6 @@ fw_nl_commit(struct fw_nl *nl, char *err, size_t errsize)
 
 /* ---- the counters ---- */
 
-/* The attributes of a message (after nfgenmsg) by type, up to max. */
-static void
-parse_attrs(const struct nlattr *a, size_t len, const struct nlattr **tb,
-    unsigned max)
-{
-	memset(tb, 0, (max + 1) * sizeof(*tb));
-	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
-	    a->nla_len <= len) {
-		unsigned type = a->nla_type & NLA_TYPE_MASK;
-		size_t step = NLA_ALIGN(a->nla_len);
-
-		if (type <= max)
-			tb[type] = a;
-		if (step >= len)
-			break;
-		len -= step;
-		a = (const struct nlattr *)((const uint8_t *)a + step);
-	}
-}
-
 static const void *
 attr_data(const struct nlattr *a)
 {
@@ -655,17 +647,10 @@ static void
 counter_msg(const struct nlmsghdr *h, fw_nl_counter_fn *fn, void *arg)
 {
 	const struct nlattr *tb[NFTA_OBJ_MAX + 1], *cb[NFTA_COUNTER_MAX + 1];
-	size_t hl = NLMSG_ALIGN(sizeof(struct nfgenmsg));
 	char name[FW_NAME_MAX + 8];
 	size_t nlen;
 
-	if (h->nlmsg_len < NLMSG_LENGTH(hl))
-		return;
-	/* NLMSG_DATA would cast the const away */
-	parse_attrs((const struct nlattr *)((const uint8_t *)h +
-	    NLMSG_HDRLEN + hl), h->nlmsg_len - NLMSG_LENGTH(hl), tb,
-	    NFTA_OBJ_MAX);
-	if (tb[NFTA_OBJ_NAME] == NULL || tb[NFTA_OBJ_DATA] == NULL)
+	if (!msg_attrs(h, tb, NFTA_OBJ_MAX) || tb[NFTA_OBJ_NAME] == NULL || tb[NFTA_OBJ_DATA] == NULL)
 		return;
 	nlen = tb[NFTA_OBJ_NAME]->nla_len - NLA_HDRLEN;
 	snprintf(name, sizeof(name), "%.*s", (int)(nlen < sizeof(name) ?

@@ -76,8 +76,13 @@ def send_all(s, data):
 
 def answer(s, timeout):
     """Reads until the server closes or timeout passes: (bytes, closed)."""
+    return answer_until(s, time.monotonic() + timeout)
+
+
+def answer_until(s, deadline):
+    """Reads until the server closes or the monotonic deadline passes:
+    (bytes, closed), closed being "yes", "reset" or "no"."""
     out, closed = b"", "no"
-    deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:

@@ -19,6 +19,8 @@ import socket
 import sys
 import time
 
+from hostile import answer_until
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -34,25 +36,7 @@ def main():
         if i > 0:
             time.sleep(args.pause)
         s.sendall(part)
-    out = b""
-    closed = "no"
-    deadline = t0 + args.timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            d = s.recv(65536)
-        except socket.timeout:
-            break
-        except ConnectionResetError:
-            closed = "reset"
-            break
-        if not d:
-            closed = "yes"
-            break
-        out += d
+    out, closed = answer_until(s, t0 + args.timeout)
     sys.stdout.buffer.write(out)
     sys.stdout.flush()
     print("elapsed=%.3f closed=%s" % (time.monotonic() - t0, closed),
