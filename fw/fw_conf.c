@@ -319,8 +319,9 @@ find_service_pos(const struct fw_conf *c, const char *name)
 	return NULL;
 }
 
-static int
-set_service(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+fw_service_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct fw_conf *c = obj;
 	struct fw_service *s;
@@ -390,8 +391,9 @@ static const struct conf_directive group_rows[] = {
 	{ "dynamic", 0, 0, CONF_NO_BLOCK, set_group_dynamic, "dynamic" },
 };
 
-static int
-set_group(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+fw_group_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct fw_conf *c = obj;
 	struct fw_group *g;
@@ -692,8 +694,9 @@ static const struct conf_directive firewall_rows[] = {
 	{ "rule", 1, 1, CONF_NEEDS_BLOCK, set_rule, "rule NAME { }" },
 };
 
-static int
-set_firewall(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+fw_firewall_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct fw_conf *c = obj;
 
@@ -849,8 +852,9 @@ static const struct conf_directive nat_rows[] = {
 	{ "dnat", 1, 1, CONF_NEEDS_BLOCK, set_nat_rule, "dnat NAME { }" },
 };
 
-static int
-set_nat(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+fw_nat_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct fw_conf *c = obj;
 
@@ -858,15 +862,6 @@ set_nat(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return conf_apply(d, n, "nat", nat_rows, ARRAY_LEN(nat_rows), c) ?
 	    -1 : 0;
 }
-
-const struct conf_directive fw_conf_directives[] = {
-	{ "address-group", 1, 1, CONF_NEEDS_BLOCK, set_group,
-	    "address-group NAME { }" },
-	{ "service", 1, 1, CONF_NEEDS_BLOCK, set_service, "service NAME { }" },
-	{ "firewall", 0, 0, CONF_NEEDS_BLOCK, set_firewall, "firewall { }" },
-	{ "nat", 0, 0, CONF_NEEDS_BLOCK, set_nat, "nat { }" },
-};
-const size_t fw_conf_ndirectives = ARRAY_LEN(fw_conf_directives);
 
 void
 fw_conf_init(struct fw_conf *c)

@@ -125,8 +125,16 @@ struct fw_conf {
 	size_t nnats;
 };
 
-extern const struct conf_directive fw_conf_directives[];
-extern const size_t fw_conf_ndirectives;
+/* The top-level directives the firewall owns (their rows are in
+ * fw_module.c).  obj is a struct fw_conf. */
+int fw_group_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int fw_service_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int fw_firewall_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int fw_nat_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
 
 void fw_conf_init(struct fw_conf *c);
 /* Resolves group and service names and checks what needs the whole

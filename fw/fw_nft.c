@@ -498,12 +498,12 @@ write_rules(FILE *out, const struct fw_conf *c, bool input)
 	}
 }
 
-/* One of edged's own listeners let in: TCP to its address and port (any
- * address of its family when it listens on all of them). */
+/* One endpoint of edged's let in: its protocol to its address and port
+ * (any address of its family when it listens on all of them). */
 static void
-write_listen(FILE *out, const struct sockaddr_storage *ss, const char *what,
-    const char *name)
+write_endpoint(FILE *out, const struct edged_endpoint *e)
 {
+	const struct sockaddr_storage *ss = &e->addr;
 	bool v4 = ss->ss_family == AF_INET;
 	const struct sockaddr_in *s4 = (const void *)ss;
 	const struct sockaddr_in6 *s6 = (const void *)ss;
@@ -519,28 +519,22 @@ write_listen(FILE *out, const struct sockaddr_storage *ss, const char *what,
 		addr_fmt(a, sizeof(a), (const struct sockaddr *)ss);
 		fprintf(out, "%s daddr %s ", v4 ? "ip" : "ip6", a);
 	}
-	fprintf(out, "tcp dport %u accept comment \"%s%s%s\"\n", port, what,
-	    name[0] != '\0' ? " " : "", name);
+	fprintf(out, "%s dport %u accept comment \"%s\"\n",
+	    e->proto == IPPROTO_UDP ? "udp" : "tcp", port, e->what);
 }
 
 /*
- * edged's own listeners, after the rules (input only): the virtual
- * servers' and the stats listener's (the metrics).  An appliance with
- * `default-policy drop` still serves and can still be scraped, and a
- * rule, which comes first, can still close either.
+ * edged's own endpoints, after the rules (input only): the virtual
+ * servers', the stats listener's (the metrics), and whatever else a
+ * module receives.  An appliance with `default-policy drop` still serves
+ * and can still be scraped, and a rule, which comes first, can still
+ * close any of them.
  */
 static void
-write_listeners(FILE *out, const struct lb_conf *lb)
+write_endpoints(FILE *out, const struct edged_endpoints *eps)
 {
-	for (size_t i = 0; i < lb->nvservers; i++) {
-		const struct lb_vs_conf *v = &lb->vservers[i];
-
-		for (size_t k = 0; k < v->nlistens; k++)
-			write_listen(out, &v->listens[k].addr,
-			    "virtual-server", v->name);
-	}
-	if (lb->stats.enabled)
-		write_listen(out, &lb->stats.addr, "stats", "");
+	for (size_t i = 0; i < eps->n; i++)
+		write_endpoint(out, &eps->v[i]);
 }
 
 static void
@@ -552,8 +546,8 @@ write_policy(FILE *out, enum fw_action p, const char *counter)
 }
 
 static void
-write_filter(FILE *out, const struct fw_conf *c, const struct lb_conf *lb,
-    bool input)
+write_filter(FILE *out, const struct fw_conf *c,
+    const struct edged_endpoints *eps, bool input)
 {
 	fprintf(out, "\tchain filter_%s {\n\t\ttype filter hook %s priority "
 	    "filter; policy accept;\n", input ? "input" : "forward",
@@ -566,7 +560,7 @@ write_filter(FILE *out, const struct fw_conf *c, const struct lb_conf *lb,
 		fprintf(out, "\t\tiifname \"lo\" accept\n");
 	write_rules(out, c, input);
 	if (input)
-		write_listeners(out, lb);
+		write_endpoints(out, eps);
 	write_policy(out, c->default_policy, input ? "default_in" :
 	    "default_fwd");
 	fprintf(out, "\t}\n");
@@ -636,7 +630,8 @@ write_nat(FILE *out, const struct fw_conf *c, enum fw_nat_kind kind)
 /* ---- the table ---- */
 
 void
-fw_nft_write(FILE *out, const struct fw_conf *c, const struct lb_conf *lb)
+fw_nft_write(FILE *out, const struct fw_conf *c,
+    const struct edged_endpoints *eps)
 {
 	if (!fw_active(c))
 		return;
@@ -650,8 +645,8 @@ fw_nft_write(FILE *out, const struct fw_conf *c, const struct lb_conf *lb)
 		fprintf(out, "\tcounter default_in {\n\t}\n"
 		    "\tcounter default_fwd {\n\t}\n");
 		write_shared(out, c);
-		write_filter(out, c, lb, true);
-		write_filter(out, c, lb, false);
+		write_filter(out, c, eps, true);
+		write_filter(out, c, eps, false);
 	}
 	if (any_dnat(c))
 		write_nat(out, c, FW_DNAT);
@@ -664,14 +659,15 @@ fw_nft_write(FILE *out, const struct fw_conf *c, const struct lb_conf *lb)
 }
 
 char *
-fw_nft_text(const struct fw_conf *c, const struct lb_conf *lb, size_t *len)
+fw_nft_text(const struct fw_conf *c, const struct edged_endpoints *eps,
+    size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
 	if (f == NULL)
 		return NULL;
-	fw_nft_write(f, c, lb);
+	fw_nft_write(f, c, eps);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

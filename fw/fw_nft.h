@@ -20,22 +20,22 @@
 #include <sys/types.h>
 
 #include "fw_conf.h"
-#include "lb.h"
+#include "module.h"
 
 #define FW_TABLE	"edged"
 
 /*
  * Writes the table's definition (without the members of dynamic groups,
- * which fw_apply adds) to out.  lb gives edged's own listeners, which
- * the firewall lets in after the rules: the virtual servers' and the
+ * which fw_apply adds) to out.  eps are edged's own endpoints (module.h),
+ * which the firewall lets in after the rules: the virtual servers', the
  * stats listener.  Writes nothing when the configuration has neither a
  * firewall nor NAT.
  */
 void fw_nft_write(FILE *out, const struct fw_conf *c,
-    const struct lb_conf *lb);
+    const struct edged_endpoints *eps);
 /* The same into a malloc'd string (len without the NUL); NULL when out
  * of memory. */
-char *fw_nft_text(const struct fw_conf *c, const struct lb_conf *lb,
+char *fw_nft_text(const struct fw_conf *c, const struct edged_endpoints *eps,
     size_t *len);
 /* The name of dynamic group g's set for family (AF_INET, AF_INET6), into
  * buf (at least 80 bytes). */

@@ -230,11 +230,19 @@ struct lb_conf {
 	size_t tls_nfiles;
 };
 
-/* Top-level directives the load balancer owns: defaults, certificate,
- * monitor, application-profile, pool, virtual-server.  obj is a struct
- * lb_conf. */
-extern const struct conf_directive lb_conf_directives[];
-extern const size_t lb_conf_ndirectives;
+/* The top-level directives the load balancer owns (their rows are in
+ * lb_module.c): stats, defaults, certificate, monitor,
+ * application-profile, pool, virtual-server.  obj is a struct lb_conf. */
+int lb_stats_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_defaults_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_profile_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_pool_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int lb_vs_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
 
 /* Sets the defaults (timeouts) in a zeroed lb_conf. */
 void lb_conf_init(struct lb_conf *c);

@@ -54,8 +54,9 @@ static const struct conf_directive defaults_rows[] = {
 	    "timeout connect|client|server|http-request|keep-alive DURATION" },
 };
 
-static int
-set_defaults(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+lb_defaults_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct lb_conf *c = obj;
 
@@ -131,8 +132,9 @@ lb_conf_check_dup(struct conf_diag *d, const struct conf_node *n,
 	return -1;
 }
 
-static int
-set_profile(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+lb_profile_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct lb_conf *c = obj;
 	struct lb_profile_conf *p;
@@ -359,8 +361,9 @@ static const struct conf_directive pool_rows[] = {
  * and is not missing too. */
 static const char *const pool_required[] = { "member", NULL };
 
-static int
-set_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+lb_pool_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct lb_conf *c = obj;
 	struct lb_pool_conf *p;
@@ -464,8 +467,9 @@ static const struct conf_directive vs_rows[] = {
 static const char *const vs_required[] = { "listen", "profile",
     "default-pool", NULL };
 
-static int
-set_vs(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+lb_vs_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct lb_conf *c = obj;
 	struct lb_vs_conf *vs;
@@ -507,29 +511,15 @@ static const struct conf_directive stats_rows[] = {
 	    "listen ADDRESS:PORT" },
 };
 
-static int
-set_stats(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+lb_stats_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
 {
 	struct lb_conf *c = obj;
 
 	return conf_apply(d, n, "stats", stats_rows, ARRAY_LEN(stats_rows),
 	    &c->stats) ? -1 : 0;
 }
-
-const struct conf_directive lb_conf_directives[] = {
-	{ "stats", 0, 0, CONF_NEEDS_BLOCK, set_stats, "stats { listen ADDR }" },
-	{ "defaults", 0, 0, CONF_NEEDS_BLOCK, set_defaults, "defaults { }" },
-	{ "certificate", 1, 1, CONF_NEEDS_BLOCK, lb_cert_directive,
-	    "certificate NAME { }" },
-	{ "monitor", 1, 1, CONF_NEEDS_BLOCK, lb_monitor_directive,
-	    "monitor NAME { }" },
-	{ "application-profile", 1, 1, CONF_NEEDS_BLOCK, set_profile,
-	    "application-profile NAME { }" },
-	{ "pool", 1, 1, CONF_NEEDS_BLOCK, set_pool, "pool NAME { }" },
-	{ "virtual-server", 1, 1, CONF_NEEDS_BLOCK, set_vs,
-	    "virtual-server NAME { }" },
-};
-const size_t lb_conf_ndirectives = ARRAY_LEN(lb_conf_directives);
 
 void
 lb_conf_init(struct lb_conf *c)

@@ -9,7 +9,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "tls_ctx.h"
+#include "modules.h"
 #include "util.h"
 
 static int
@@ -149,43 +149,43 @@ static const struct conf_directive core_rows[] = {
 	{ "global", 0, 0, CONF_NEEDS_BLOCK, set_global, "global { }" },
 };
 
-/* The modules that own top-level directives, and where their part of the
- * configuration lives. */
-struct module {
-	const struct conf_directive *rows;
-	const size_t *nrows;
-	size_t offset;			/* of the module's part in edged_conf */
-};
-
-static const size_t core_nrows = ARRAY_LEN(core_rows);
-static const struct module modules[] = {
-	{ core_rows, &core_nrows, offsetof(struct edged_conf, core) },
-	{ lb_conf_directives, &lb_conf_ndirectives,
-	    offsetof(struct edged_conf, lb) },
-	{ fw_conf_directives, &fw_conf_ndirectives,
-	    offsetof(struct edged_conf, fw) },
-};
-
-static const struct module *
-find_module(const char *name)
+/* The rows of whoever owns top-level name: the core's (obj is the
+ * core's part) or a module's (obj is its part); NULL when none does. */
+static const struct conf_directive *
+find_owner(struct edged_conf *c, const char *name, size_t *nrows, void **obj)
 {
-	for (size_t i = 0; i < ARRAY_LEN(modules); i++)
-		for (size_t j = 0; j < *modules[i].nrows; j++)
-			if (strcmp(modules[i].rows[j].name, name) == 0)
-				return &modules[i];
+	for (size_t j = 0; j < ARRAY_LEN(core_rows); j++)
+		if (strcmp(core_rows[j].name, name) == 0) {
+			*nrows = ARRAY_LEN(core_rows);
+			*obj = &c->core;
+			return core_rows;
+		}
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		const struct edged_module *m = edged_modules[i];
+
+		for (size_t j = 0; j < m->ndirectives; j++)
+			if (strcmp(m->directives[j].name, name) == 0) {
+				*nrows = m->ndirectives;
+				*obj = c->parts[i];
+				return m->directives;
+			}
+	}
 	return NULL;
 }
 
 static void
 unknown_top(struct conf_diag *d, const struct conf_node *n)
 {
-	const char *cands[16];
+	const char *cands[32];
 	size_t nc = 0;
 	char hint[256];
 
-	for (size_t i = 0; i < ARRAY_LEN(modules); i++)
-		for (size_t j = 0; j < *modules[i].nrows && nc < 16; j++)
-			cands[nc++] = modules[i].rows[j].name;
+	for (size_t j = 0; j < ARRAY_LEN(core_rows); j++)
+		cands[nc++] = core_rows[j].name;
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		for (size_t j = 0; j < edged_modules[i]->ndirectives &&
+		    nc < ARRAY_LEN(cands); j++)
+			cands[nc++] = edged_modules[i]->directives[j].name;
 	/* HAProxy's frontend, backend, listen: a translation, not a typo */
 	if (conf_haproxy_directive(n, "top level", hint, sizeof(hint)) == NULL)
 		conf_hint(n->args[0], cands, nc, hint, sizeof(hint));
@@ -193,23 +193,24 @@ unknown_top(struct conf_diag *d, const struct conf_node *n)
 	    n->args[0], hint);
 }
 
-/* Hands each top-level statement to the module that owns its name. */
+/* Hands each top-level statement to the owner of its name. */
 static void
 apply_top(struct edged_conf *c, const struct conf_node *root,
     struct conf_diag *d)
 {
 	for (size_t i = 0; i < root->nchildren; i++) {
 		const struct conf_node *n = &root->children[i];
-		const struct module *m = find_module(n->args[0]);
 		struct conf_node one = { .pos = n->pos, .has_block = true,
 		    .children = root->children + i, .nchildren = 1 };
+		const struct conf_directive *rows;
+		size_t nrows;
+		void *obj;
 
-		if (m == NULL) {
+		if ((rows = find_owner(c, n->args[0], &nrows, &obj)) == NULL) {
 			unknown_top(d, n);
 			continue;
 		}
-		conf_apply(d, &one, "top level", m->rows, *m->nrows,
-		    (char *)c + m->offset);
+		conf_apply(d, &one, "top level", rows, nrows, obj);
 	}
 }
 
@@ -240,8 +241,12 @@ edged_conf_load(const char *path, const char *text, size_t len,
 		return NULL;
 	}
 	core_conf_init(&c->core);
-	lb_conf_init(&c->lb);
-	fw_conf_init(&c->fw);
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if ((c->parts[i] = edged_modules[i]->conf_new()) == NULL) {
+			conf_oom(d, NULL);
+			edged_conf_free(&c);
+			return NULL;
+		}
 	t = text ? conf_parse_string(path, text, len, d) :
 	    conf_parse_file(path, d);
 	/* After a syntax error the tree's shape is a guess: checking what
@@ -250,10 +255,8 @@ edged_conf_load(const char *path, const char *text, size_t len,
 		apply_top(c, &t->root, d);
 		/* Nor after out of memory: a block that could not be kept
 		 * would be called unknown wherever it is named. */
-		if (!d->oom) {
-			lb_conf_resolve(&c->lb, d);
-			fw_conf_resolve(&c->fw, d);
-		}
+		for (size_t i = 0; !d->oom && i < EDGED_NMODULES; i++)
+			edged_modules[i]->conf_resolve(c->parts[i], d);
 	}
 	if (t != NULL) {
 		c->files = t->files;
@@ -272,8 +275,8 @@ edged_conf_free(struct edged_conf **c)
 {
 	if (*c == NULL)
 		return;
-	lb_conf_release(&(*c)->lb);
-	fw_conf_release(&(*c)->fw);
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		edged_modules[i]->conf_free((*c)->parts[i]);
 	for (size_t i = 0; i < (*c)->nfiles; i++)
 		free((*c)->files[i]);
 	free((*c)->files);
@@ -305,8 +308,36 @@ edged_conf_print(const struct edged_conf *c, FILE *out)
 	fprintf(out, "    state-directory ");
 	conf_print_word(out, c->core.state_dir);
 	fprintf(out, "\n}\n");
-	lb_conf_print(&c->lb, out);
-	fw_conf_print(&c->fw, out);
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		edged_modules[i]->conf_print(c->parts[i], out);
+}
+
+int
+edged_conf_endpoints(const struct edged_conf *c,
+    struct edged_endpoints *eps)
+{
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->endpoints != NULL &&
+		    edged_modules[i]->endpoints(c->parts[i], eps) < 0)
+			return -1;
+	return 0;
+}
+
+int
+edged_conf_print_compiled(const struct edged_conf *c, FILE *out)
+{
+	struct edged_endpoints eps = { 0 };
+
+	if (edged_conf_endpoints(c, &eps) < 0) {
+		edged_endpoints_release(&eps);
+		return -1;
+	}
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->print_compiled != NULL)
+			edged_modules[i]->print_compiled(c->parts[i], &eps,
+			    out);
+	edged_endpoints_release(&eps);
+	return 0;
 }
 
 char *
@@ -330,24 +361,13 @@ edged_conf_to_text(const struct edged_conf *c, size_t *len)
 }
 
 unsigned
-edged_conf_check_files(const struct edged_conf *c, struct conf_diag *d,
-    struct lb_tls_files *files)
+edged_conf_check_files(const struct edged_conf *c, struct conf_diag *d)
 {
-	struct lb_tls_files mine;
-	struct lb_tls_files *f = files != NULL ? files : &mine;
-	unsigned errors = lb_tls_files_load(&c->lb, d, f);
-	struct lb_tls *tls;
+	unsigned errors = 0;
 
-	if (errors == 0) {
-		unsigned before = d->nerrors;
-
-		tls = lb_tls_new(&c->lb, f->blobs, f->nblobs, d);
-		if (tls == NULL)
-			errors += d->nerrors - before ? d->nerrors - before : 1;
-		lb_tls_free(&tls);
-	}
-	if (files == NULL)
-		lb_tls_files_release(&mine);
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->check_files != NULL)
+			errors += edged_modules[i]->check_files(c->parts[i], d);
 	return errors;
 }
 

@@ -12,7 +12,7 @@
 #include "conf.h"
 #include "fw_conf.h"
 #include "lb.h"
-#include "tls_cert.h"
+#include "modules.h"
 
 #define EDGED_DEFAULT_SOCKET	"/run/edged/edged.sock"
 #define EDGED_DEFAULT_STATE_DIR	"/var/lib/edged"
@@ -33,8 +33,7 @@ struct core_conf {
 
 struct edged_conf {
 	struct core_conf core;
-	struct lb_conf lb;
-	struct fw_conf fw;
+	void *parts[EDGED_NMODULES];	/* each module's, by edged_module_id */
 	/* the file names positions point to: kept, so that errors found
 	 * after loading (a socket, a log file) can still say where */
 	char **files;
@@ -54,20 +53,38 @@ void edged_conf_free(struct edged_conf **c);
 void edged_conf_print(const struct edged_conf *c, FILE *out);
 /* The same into a malloc'd NUL-terminated string; NULL out of memory. */
 char *edged_conf_to_text(const struct edged_conf *c, size_t *len);
-/*
- * The checks that read files (the master's, `edged -t`'s; never the
- * worker's, which reads no file): certificates, keys and CA files, then
- * the TLS contexts built from them (tls_ctx.h), which are dropped.
- * Errors and warnings go to d; *files gets what was read, to release with
- * lb_tls_files_release, unless files is NULL (a check only).  Returns
- * the number of errors.
- */
+/* The checks that read files, each module's (module.h's check_files):
+ * `edged -t`, `edgectl check`.  Returns the number of errors added to
+ * d. */
 unsigned edged_conf_check_files(const struct edged_conf *c,
-    struct conf_diag *d, struct lb_tls_files *files);
+    struct conf_diag *d);
+/* Adds every module's endpoints to eps.  0, or -1 out of memory. */
+int edged_conf_endpoints(const struct edged_conf *c,
+    struct edged_endpoints *eps);
+/* What the modules compile c to, as text (`edged -n`: the firewall's
+ * nftables table).  0, or -1 out of memory. */
+int edged_conf_print_compiled(const struct edged_conf *c, FILE *out);
 /* The thread count workers resolves to on this machine. */
 unsigned edged_conf_threads(const struct edged_conf *c);
 /* Each error and warning of a configuration, one log line each, at its
  * level: what journald must file as an error is one. */
 void log_conf_diag(const struct conf_diag *d);
+
+/*
+ * The parts of lb and fw that the core still reads by name, until the
+ * worker and the master's runtime go through the module interface too
+ * (issue 15): they go with the last of those uses.
+ */
+static inline struct lb_conf *
+edged_lb(const struct edged_conf *c)
+{
+	return c->parts[EDGED_LB];
+}
+
+static inline struct fw_conf *
+edged_fw(const struct edged_conf *c)
+{
+	return c->parts[EDGED_FW];
+}
 
 #endif /* EDGED_CONFIG_H */

@@ -106,6 +106,7 @@ status_text(struct master *m, bool json, FILE *f)
 {
 	const struct edged_conf *c = m->gen->conf;
 	int wpid = m->worker ? (int)m->worker->pid : 0;
+	const struct lb_conf *lb = edged_lb(c);
 	bool ready = m->worker && m->worker->ready;
 	double up = ev_now(m->loop) - m->started;
 
@@ -115,9 +116,9 @@ status_text(struct master *m, bool json, FILE *f)
 		    "\"virtual_servers\":[", (int)getpid(), wpid,
 		    ready ? "true" : "false", up, edged_conf_threads(c),
 		    m->path);
-		for (size_t i = 0; i < c->lb.nvservers; i++)
+		for (size_t i = 0; i < lb->nvservers; i++)
 			fprintf(f, "%s\"%s\"", i ? "," : "",
-			    c->lb.vservers[i].name);
+			    lb->vservers[i].name);
 		fprintf(f, "],\"draining_pids\":[");
 		for (struct worker *w = m->draining; w != NULL; w = w->next)
 			fprintf(f, "%d%s", (int)w->pid, w->next ? "," : "");
@@ -130,8 +131,8 @@ status_text(struct master *m, bool json, FILE *f)
 	    ready ? "serving" : "starting", edged_conf_threads(c),
 	    edged_conf_threads(c) == 1 ? "" : "s");
 	fprintf(f, "configuration %s: %zu virtual server%s, %zu pool%s\n",
-	    m->path, c->lb.nvservers, c->lb.nvservers == 1 ? "" : "s",
-	    c->lb.npools, c->lb.npools == 1 ? "" : "s");
+	    m->path, lb->nvservers, lb->nvservers == 1 ? "" : "s",
+	    lb->npools, lb->npools == 1 ? "" : "s");
 	if (m->draining != NULL) {
 		fprintf(f, "older workers draining:");
 		for (struct worker *w = m->draining; w != NULL; w = w->next)
@@ -178,7 +179,8 @@ static void
 certificates_text(struct master *m, bool json, FILE *f)
 {
 	const struct gen *g = m->gen;
-	size_t n = g->conf->lb.ncerts;
+	const struct lb_conf *lb = edged_lb(g->conf);
+	size_t n = lb->ncerts;
 	int64_t now = (int64_t)time(NULL);
 	char from[32], until[32];
 
@@ -189,7 +191,7 @@ certificates_text(struct master *m, bool json, FILE *f)
 		fprintf(f, "{\"certificates\":[");
 	for (size_t i = 0; g->tls.certs != NULL && i < n; i++) {
 		const struct lb_cert_info *ci = &g->tls.certs[i];
-		const struct lb_cert_conf *cc = &g->conf->lb.certs[i];
+		const struct lb_cert_conf *cc = &lb->certs[i];
 		long long days = (long long)((ci->not_after - now) / 86400);
 		char key[32];
 
@@ -308,7 +310,7 @@ cmd_show_pool(struct master *m, struct ctl_client *c, const char *pool,
 	char err[256];
 
 	for (size_t i = 0; pool[0] != '\0'; i++) {
-		const struct lb_conf *lb = &m->gen->conf->lb;
+		const struct lb_conf *lb = edged_lb(m->gen->conf);
 
 		if (i == lb->npools) {
 			/* reuse the did-you-mean of find_member */
@@ -410,7 +412,7 @@ send_overrides(struct master *m, struct worker *w, const struct gen *g)
 		const struct member_override *o = &m->overrides[i];
 
 		/* a member the new configuration dropped: nothing to do */
-		if (find_member(&g->conf->lb, o->pool, o->member, err,
+		if (find_member(edged_lb(g->conf), o->pool, o->member, err,
 		    sizeof(err)) == NULL)
 			continue;
 		if (o->admin >= 0 && send_member(w, o->pool, o->member,
@@ -453,7 +455,7 @@ member_set(struct master *m, struct ctl_client *c, char **words, size_t n)
 		    "POOL MEMBER, or member reset-all\n");
 		return;
 	}
-	if (find_member(&m->gen->conf->lb, words[2], words[3], err,
+	if (find_member(edged_lb(m->gen->conf), words[2], words[3], err,
 	    sizeof(err)) == NULL) {
 		ctl_reply(m, c, false, err);
 		return;
@@ -502,8 +504,9 @@ send_file_values(struct master *m, const char *pool, const char *member)
 	char err[256];
 
 	for (size_t i = 0; i < 2; i++) {
-		if (to[i] == NULL || (mc = find_member(&to[i]->gen->conf->lb,
-		    pool, member, err, sizeof(err))) == NULL)
+		if (to[i] == NULL || (mc = find_member(
+		    edged_lb(to[i]->gen->conf), pool, member, err,
+		    sizeof(err))) == NULL)
 			continue;
 		if (send_member(to[i], pool, member, LB_MEMBER_ADMIN,
 		    LB_ADMIN_ENABLED) < 0 || send_member(to[i], pool, member,
@@ -521,7 +524,7 @@ member_reset(struct master *m, struct ctl_client *c, const char *pool,
 	struct member_override *o;
 	char err[256];
 
-	if ((mc = find_member(&m->gen->conf->lb, pool, member, err,
+	if ((mc = find_member(edged_lb(m->gen->conf), pool, member, err,
 	    sizeof(err))) == NULL) {
 		ctl_reply(m, c, false, err);
 		return;
@@ -549,8 +552,8 @@ member_reset_all(struct master *m, struct ctl_client *c)
 			continue;
 		send_file_values(m, o->pool, o->member);
 		/* one the configuration in force dropped did not change */
-		if (find_member(&m->gen->conf->lb, o->pool, o->member, err,
-		    sizeof(err)) != NULL)
+		if (find_member(edged_lb(m->gen->conf), o->pool, o->member,
+		    err, sizeof(err)) != NULL)
 			changed++;
 	}
 	log_info("edgectl: member reset --all: %zu member%s back to the file",

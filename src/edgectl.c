@@ -140,7 +140,7 @@ cmd_check(const char *path)
 
 	conf_diag_init(&d);
 	c = edged_conf_load(path, NULL, 0, &d);
-	if (c != NULL && edged_conf_check_files(c, &d, NULL) > 0)
+	if (c != NULL && edged_conf_check_files(c, &d) > 0)
 		edged_conf_free(&c);
 	conf_diag_print(&d, stderr);
 	if (c != NULL)

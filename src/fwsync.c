@@ -156,7 +156,7 @@ int
 master_fw_sync(struct master *m, const struct gen *g, char *err,
     size_t errsize)
 {
-	const struct fw_conf *fw = &g->conf->fw;
+	const struct fw_conf *fw = edged_fw(g->conf);
 	char *copy, *extra;
 	ev_tstamp t0;
 	double ms;
@@ -502,7 +502,7 @@ master_group_cmd(struct master *m, struct ctl_client *c, char **words,
 		    "group set NAME (empties it), group show NAME [json]\n");
 		return;
 	}
-	if ((fg = group_lookup(m, c, &g->conf->fw, words[2],
+	if ((fg = group_lookup(m, c, edged_fw(g->conf), words[2],
 	    op == GROUP_SHOW)) == NULL)
 		return;
 	if (op == GROUP_SHOW)
@@ -748,7 +748,7 @@ void
 master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 {
 	const struct gen *g = gen_in_force(m);
-	const struct fw_conf *fw = &g->conf->fw;
+	const struct fw_conf *fw = edged_fw(g->conf);
 	enum table_state ts = table_state(m, g);
 	bool configured = nat ? fw->nnats > 0 : fw->firewall;
 	bool known = configured && ts == TS_IN_FORCE;
@@ -795,7 +795,7 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 void
 master_fw_block(struct gen *g)
 {
-	const struct fw_conf *fw = &g->conf->fw;
+	const struct fw_conf *fw = edged_fw(g->conf);
 	size_t len;
 	void *mem;
 	int fd;
@@ -832,7 +832,7 @@ master_fw_block_release(struct gen *g)
 void
 master_fw_publish(struct master *m, struct gen *g)
 {
-	const struct fw_conf *fw = &g->conf->fw;
+	const struct fw_conf *fw = edged_fw(g->conf);
 	struct fw_stats *v = &g->fw_blk;
 	struct counters cs;
 	char err[1024];

@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "config.h"
-#include "fw_nft.h"
 #include "master.h"
 #include "worker.h"
 
@@ -49,10 +48,11 @@ check(const char *path, int mode)
 {
 	struct conf_diag d;
 	struct edged_conf *c;
+	int rc = 0;
 
 	conf_diag_init(&d);
 	c = edged_conf_load(path, NULL, 0, &d);
-	if (c != NULL && edged_conf_check_files(c, &d, NULL) > 0)
+	if (c != NULL && edged_conf_check_files(c, &d) > 0)
 		edged_conf_free(&c);
 	conf_diag_print(&d, stderr);
 	if (c == NULL) {
@@ -61,7 +61,10 @@ check(const char *path, int mode)
 	} else if (mode == 'T') {
 		edged_conf_print(c, stdout);
 	} else if (mode == 'n') {
-		fw_nft_write(stdout, &c->fw, &c->lb);
+		if (edged_conf_print_compiled(c, stdout) < 0) {
+			fprintf(stderr, "%s: out of memory\n", path);
+			rc = 1;
+		}
 	} else {
 		printf("configuration file %s is valid\n", path);
 	}
@@ -69,7 +72,7 @@ check(const char *path, int mode)
 	if (c == NULL)
 		return 1;
 	edged_conf_free(&c);
-	return 0;
+	return rc;
 }
 
 int

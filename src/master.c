@@ -25,6 +25,7 @@
 #include "fw_netlink.h"
 #include "fw_nft.h"
 #include "ipc.h"
+#include "lb_module.h"
 #include "log.h"
 #include "master.h"
 #include "master_int.h"
@@ -123,7 +124,7 @@ feed_worker(struct worker *w, const struct gen *g)
 	if (ls->stats.fd >= 0 && ipc_send(w->ipc, IPC_STATS_LISTENER, 0, 0,
 	    NULL, 0, ls->stats.fd) < 0)
 		return -1;
-	for (size_t i = 0; i < g->conf->lb.nvservers; i++)
+	for (size_t i = 0; i < edged_lb(g->conf)->nvservers; i++)
 		if (g->log_fds[i] >= 0 && ipc_send(w->ipc, IPC_LOG_FD,
 		    (uint32_t)i, 0, NULL, 0, g->log_fds[i]) < 0)
 			return -1;
@@ -237,7 +238,7 @@ worker_start(struct master *m, struct gen *g)
 	/* counters and check history start where the newest worker's are */
 	if (m->worker != NULL)
 		state_pull_history(&m->state, &m->worker->blk);
-	if (state_block_new(&m->state, &w->blk, &g->conf->lb,
+	if (state_block_new(&m->state, &w->blk, edged_lb(g->conf),
 	    edged_conf_threads(g->conf)) < 0) {
 		log_err("cannot make a state block: %s", strerror(errno));
 		(void)close(sv[0]);
@@ -439,7 +440,8 @@ gen_unref(struct gen *g)
 	if (g == NULL || --g->refs > 0)
 		return;
 	listen_set_release(&g->listeners);
-	for (size_t i = 0; g->log_fds != NULL && i < g->conf->lb.nvservers; i++)
+	for (size_t i = 0; g->log_fds != NULL &&
+	    i < edged_lb(g->conf)->nvservers; i++)
 		if (g->log_fds[i] >= 0)
 			(void)close(g->log_fds[i]);
 	free(g->log_fds);
@@ -455,7 +457,7 @@ gen_unref(struct gen *g)
 static int
 open_logs(struct gen *g, struct conf_diag *d)
 {
-	const struct lb_conf *lb = &g->conf->lb;
+	const struct lb_conf *lb = edged_lb(g->conf);
 
 	g->log_fds = malloc((lb->nvservers ? lb->nvservers : 1) * sizeof(int));
 	if (g->log_fds == NULL)
@@ -477,6 +479,20 @@ open_logs(struct gen *g, struct conf_diag *d)
 	return 0;
 }
 
+/* g's nftables table (fw_nft.h), letting in every module's endpoints.
+ * 0, or -1 out of memory. */
+static int
+compile_fw(struct gen *g)
+{
+	struct edged_endpoints eps = { 0 };
+	size_t len;
+
+	if (edged_conf_endpoints(g->conf, &eps) == 0)
+		g->fw_text = fw_nft_text(edged_fw(g->conf), &eps, &len);
+	edged_endpoints_release(&eps);
+	return g->fw_text != NULL ? 0 : -1;
+}
+
 /* Loads the file and binds what it needs, sharing prev's sockets where
  * the addresses are the same.  NULL with errors in d. */
 static struct gen *
@@ -484,7 +500,6 @@ gen_load(struct master *m, const struct listen_set *prev,
     struct conf_diag *d)
 {
 	struct gen *g = calloc(1, sizeof(*g));
-	size_t fwlen;
 
 	if (g == NULL) {
 		conf_error(d, NULL, "out of memory");
@@ -495,12 +510,11 @@ gen_load(struct master *m, const struct listen_set *prev,
 	g->fw_blk_fd = -1;
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
-	    edged_conf_check_files(g->conf, d, &g->tls) > 0 ||
+	    lb_conf_check_files(edged_lb(g->conf), d, &g->tls) > 0 ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
-	    (g->fw_text = fw_nft_text(&g->conf->fw, &g->conf->lb,
-	    &fwlen)) == NULL ||
+	    compile_fw(g) < 0 ||
 	    open_logs(g, d) < 0 ||
-	    listen_set_build(&g->listeners, &g->conf->lb,
+	    listen_set_build(&g->listeners, edged_lb(g->conf),
 	    edged_conf_threads(g->conf), prev, d) < 0) {
 		if (d->nerrors == 0)
 			conf_error(d, NULL, "out of memory");
@@ -721,7 +735,7 @@ raise_fd_limit(const struct edged_conf *c)
 	if (rl.rlim_max < want)
 		rl.rlim_cur = rl.rlim_max;
 	if ((setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want) &&
-	    c->lb.nvservers > 0)
+	    edged_lb(c)->nvservers > 0)
 		log_warn("file descriptor limit %llu is below the %llu that "
 		    "max-connections %llu needs: raise it (LimitNOFILE=%llu "
 		    "in the systemd unit, or ulimit -n %llu before starting "

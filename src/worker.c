@@ -37,6 +37,7 @@ struct worker_thread {
 struct worker {
 	int ipc;
 	struct edged_conf *conf;
+	const struct lb_conf *lb;	/* conf's */
 	struct lb_runtime *rt;
 	unsigned nthreads;
 	size_t nlisteners;
@@ -48,7 +49,7 @@ struct worker {
 	struct stats_fw fw;		/* the firewall's counters, for the
 					 * metrics: mapped read-only */
 	size_t fw_len;
-	struct lb_tls_blob *tls;	/* [conf->lb.tls_nfiles]: the files
+	struct lb_tls_blob *tls;	/* [lb->tls_nfiles]: the files
 					 * the master read, until the
 					 * contexts are built */
 	unsigned char tickets[LB_TICKET_KEYS * LB_TICKET_KEY];
@@ -90,6 +91,8 @@ read_config(struct worker *w)
 	w->conf = edged_conf_load("(from master)", text ? text : "", len, &d);
 	if (w->conf == NULL)
 		log_conf_diag(&d);
+	else
+		w->lb = edged_lb(w->conf);
 	conf_diag_free(&d);
 	free(text);
 	return w->conf ? 0 : fail(w, "configuration from master rejected");
@@ -140,7 +143,7 @@ add_tls_file(struct worker *w)
 	struct lb_tls_blob *b;
 	char *p;
 
-	if (slot >= w->conf->lb.tls_nfiles)
+	if (slot >= w->lb->tls_nfiles)
 		return fail(w, "bad TLS file message from master");
 	b = &w->tls[slot];
 	if (w->msg.hdr.type == IPC_TLS_FILE_END)
@@ -188,7 +191,7 @@ map_fw_stats(struct worker *w)
 
 	(void)close(w->msg.fd);
 	if (p == MAP_FAILED || fw_stats_attach(&w->fw.view, p, len,
-	    &w->conf->fw) < 0) {
+	    edged_fw(w->conf)) < 0) {
 		log_warn("the firewall's counters block is not usable; the "
 		    "metrics go without it");
 		if (p != MAP_FAILED)
@@ -196,7 +199,7 @@ map_fw_stats(struct worker *w)
 		return;
 	}
 	w->fw.ipc = w->ipc;
-	w->fw.conf = &w->conf->fw;
+	w->fw.conf = edged_fw(w->conf);
 	w->fw_len = len;
 }
 
@@ -207,7 +210,7 @@ read_listeners(struct worker *w)
 {
 	size_t n;
 
-	w->nlisteners = lb_conf_nlisteners(&w->conf->lb);
+	w->nlisteners = lb_conf_nlisteners(w->lb);
 	n = w->nthreads * w->nlisteners;
 	if ((w->fds = malloc((n ? n : 1) * sizeof(int))) == NULL)
 		return fail(w, "out of memory");
@@ -242,7 +245,7 @@ read_listeners(struct worker *w)
 			continue;
 		}
 		if (w->msg.hdr.type == IPC_LOG_FD && w->msg.fd >= 0 &&
-		    w->msg.hdr.arg0 < w->conf->lb.nvservers) {
+		    w->msg.hdr.arg0 < w->lb->nvservers) {
 			w->log_fds[w->msg.hdr.arg0] = w->msg.fd;
 			continue;
 		}
@@ -262,7 +265,7 @@ read_listeners(struct worker *w)
 static void
 wipe_tls_files(struct worker *w)
 {
-	for (size_t i = 0; w->tls != NULL && i < w->conf->lb.tls_nfiles; i++)
+	for (size_t i = 0; w->tls != NULL && i < w->lb->tls_nfiles; i++)
 		lb_tls_blob_wipe(&w->tls[i]);
 	free(w->tls);
 	w->tls = NULL;
@@ -275,12 +278,12 @@ build_tls(struct worker *w)
 {
 	int rc;
 
-	for (size_t i = 0; i < w->conf->lb.tls_nfiles; i++)
+	for (size_t i = 0; i < w->lb->tls_nfiles; i++)
 		if (w->tls[i].data == NULL) {
 			wipe_tls_files(w);
 			return fail(w, "master sent too few TLS files");
 		}
-	rc = lb_runtime_tls(w->rt, w->tls, w->conf->lb.tls_nfiles);
+	rc = lb_runtime_tls(w->rt, w->tls, w->lb->tls_nfiles);
 	wipe_tls_files(w);
 	if (rc < 0)
 		return fail(w, "cannot build the TLS contexts");
@@ -303,13 +306,13 @@ static int
 build_runtime(struct worker *w)
 {
 	w->nthreads = edged_conf_threads(w->conf);
-	w->rt = lb_runtime_new(&w->conf->lb, w->nthreads,
+	w->rt = lb_runtime_new(w->lb, w->nthreads,
 	    w->conf->core.max_connections, w->shm, w->shm_len);
-	w->log_fds = malloc((w->conf->lb.nvservers + 1) * sizeof(int));
-	w->tls = calloc(w->conf->lb.tls_nfiles + 1, sizeof(*w->tls));
+	w->log_fds = malloc((w->lb->nvservers + 1) * sizeof(int));
+	w->tls = calloc(w->lb->tls_nfiles + 1, sizeof(*w->tls));
 	if (w->rt == NULL || w->log_fds == NULL || w->tls == NULL)
 		return fail(w, "cannot build the runtime");
-	for (size_t i = 0; i < w->conf->lb.nvservers; i++)
+	for (size_t i = 0; i < w->lb->nvservers; i++)
 		w->log_fds[i] = -1;
 	return 0;
 }

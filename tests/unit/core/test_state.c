@@ -97,18 +97,18 @@ layout_and_names(void **unused)
 	struct lb_shm v;
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &b, &a->lb, 3), 0);
+	assert_int_equal(state_block_new(&st, &b, edged_lb(a), 3), 0);
 	assert_int_equal(b.view.hdr->nobj, 4);
 	assert_int_equal(b.view.hdr->nthreads, 3);
 	assert_int_equal(obj(&b, LB_OBJ_VS, "", "v"), 0);
 	assert_int_equal(obj(&b, LB_OBJ_POOL, "", "p"), 1);
 	assert_int_equal(obj(&b, LB_OBJ_MEMBER, "p", "b"), 3);
-	assert_int_equal(b.len, lb_shm_size(&a->lb, 3));
+	assert_int_equal(b.len, lb_shm_size(edged_lb(a), 3));
 	/* the worker's check: the same configuration fits, another not */
-	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, &a->lb), 0);
+	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, edged_lb(a)), 0);
 	struct edged_conf *bc = load(conf_b);
-	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, &bc->lb), -1);
-	assert_int_equal(lb_shm_attach(&v, b.mem, b.len / 2, &a->lb), -1);
+	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, edged_lb(bc)), -1);
+	assert_int_equal(lb_shm_attach(&v, b.mem, b.len / 2, edged_lb(a)), -1);
 	state_block_release(&b);
 	state_free(&st);
 	edged_conf_free(&a);
@@ -126,14 +126,14 @@ carried_by_name(void **unused)
 	struct state_block *live[2] = { &old, &cur };
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &old, &a->lb, 2), 0);
+	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 2), 0);
 	add(&old, 0, obj(&old, LB_OBJ_VS, "", "v"), 5, 1);
 	add(&old, 1, obj(&old, LB_OBJ_VS, "", "v"), 3, 1);
 	add(&old, 1, obj(&old, LB_OBJ_MEMBER, "p", "a"), 4, 0);
 	add(&old, 0, obj(&old, LB_OBJ_MEMBER, "p", "b"), 9, 0);
 	atomic_store(&member(&old, "a")->active, 2);
 
-	assert_int_equal(state_block_new(&st, &cur, &bc->lb, 1), 0);
+	assert_int_equal(state_block_new(&st, &cur, edged_lb(bc), 1), 0);
 	state_refresh(&st, &cur, live, 2);
 	assert_int_equal(base_requests(&cur, LB_OBJ_VS, "", "v"), 8);
 	assert_int_equal(lb_ctr_ld(&cur.view.base[obj(&cur, LB_OBJ_VS, "",
@@ -162,7 +162,7 @@ carried_by_name(void **unused)
 
 	/* b left the configuration: its counts wait for it by name */
 	struct state_block again;
-	assert_int_equal(state_block_new(&st, &again, &a->lb, 1), 0);
+	assert_int_equal(state_block_new(&st, &again, edged_lb(a), 1), 0);
 	live[0] = &cur;
 	live[1] = &again;
 	state_refresh(&st, &again, live, 2);
@@ -184,12 +184,12 @@ history_follows_the_member(void **unused)
 	struct state_block old, cur;
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &old, &a->lb, 1), 0);
+	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 1), 0);
 	atomic_store(&member(&old, "a")->check_result, 200);
 	atomic_store(&member(&old, "a")->transitions, 3);
 	atomic_store(&member(&old, "a")->up_since_ms, 12345);
 	state_pull_history(&st, &old);
-	assert_int_equal(state_block_new(&st, &cur, &bc->lb, 2), 0);
+	assert_int_equal(state_block_new(&st, &cur, edged_lb(bc), 2), 0);
 	assert_int_equal(atomic_load(&member(&cur, "a")->check_result), 200);
 	assert_int_equal(atomic_load(&member(&cur, "a")->transitions), 3);
 	assert_int_equal(atomic_load(&member(&cur, "a")->up_since_ms), 12345);
@@ -216,7 +216,7 @@ handed_over(void **unused)
 	FILE *f;
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &old, &a->lb, 1), 0);
+	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 1), 0);
 	add(&old, 0, obj(&old, LB_OBJ_MEMBER, "p", "b"), 6, 0);
 	state_fold(&st, &old);	/* a worker gone before the upgrade */
 	atomic_store(&member(&old, "b")->transitions, 1);
@@ -249,10 +249,10 @@ handed_over(void **unused)
 	state_free(&st3);
 
 	/* a live worker's block, adopted by descriptor */
-	assert_int_equal(state_block_new(&st, &old, &a->lb, 1), 0);
+	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 1), 0);
 	add(&old, 0, obj(&old, LB_OBJ_VS, "", "v"), 11, 0);
 	assert_int_equal(state_block_adopt(&st2, &adopted, dup(old.fd)), 0);
-	assert_int_equal(state_block_new(&st2, &cur, &a->lb, 1), 0);
+	assert_int_equal(state_block_new(&st2, &cur, edged_lb(a), 1), 0);
 	state_refresh(&st2, &cur, live, 1);
 	assert_int_equal(base_requests(&cur, LB_OBJ_VS, "", "v"), 11);
 	assert_int_equal(base_requests(&cur, LB_OBJ_MEMBER, "p", "b"), 6);
@@ -288,7 +288,7 @@ master_figures(void **unused)
 	st.master.started_ms = 1700000000123;
 	st.master.loaded_ms = 1700000000456;
 	st.master.reloads[LB_RELOAD_FAILURE] = 2;
-	assert_int_equal(state_block_new(&st, &b, &a->lb, 1), 0);
+	assert_int_equal(state_block_new(&st, &b, edged_lb(a), 1), 0);
 	bm = &b.view.hdr->master;
 	assert_int_equal(atomic_load(&bm->started_ms), 1700000000123);
 	assert_int_equal(atomic_load(&bm->reloads[LB_RELOAD_FAILURE]), 2);

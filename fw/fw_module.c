@@ -1,0 +1,70 @@
+/*
+ * fw/fw_module.c - the firewall and NAT as the core sees them
+ * (module.h): their directives and configuration part, and the nftables
+ * table they compile to.
+ */
+#include <stdlib.h>
+
+#include "fw_conf.h"
+#include "fw_module.h"
+#include "fw_nft.h"
+#include "util.h"
+
+static const struct conf_directive directives[] = {
+	{ "address-group", 1, 1, CONF_NEEDS_BLOCK, fw_group_directive,
+	    "address-group NAME { }" },
+	{ "service", 1, 1, CONF_NEEDS_BLOCK, fw_service_directive,
+	    "service NAME { }" },
+	{ "firewall", 0, 0, CONF_NEEDS_BLOCK, fw_firewall_directive,
+	    "firewall { }" },
+	{ "nat", 0, 0, CONF_NEEDS_BLOCK, fw_nat_directive, "nat { }" },
+};
+
+static void *
+conf_new(void)
+{
+	struct fw_conf *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		fw_conf_init(c);
+	return c;
+}
+
+static void
+conf_resolve(void *part, struct conf_diag *d)
+{
+	fw_conf_resolve(part, d);
+}
+
+static void
+conf_print(const void *part, FILE *out)
+{
+	fw_conf_print(part, out);
+}
+
+static void
+conf_free(void *part)
+{
+	if (part == NULL)
+		return;
+	fw_conf_release(part);
+	free(part);
+}
+
+static void
+print_compiled(const void *part, const struct edged_endpoints *eps,
+    FILE *out)
+{
+	fw_nft_write(out, part, eps);
+}
+
+const struct edged_module fw_module = {
+	.name = "fw",
+	.directives = directives,
+	.ndirectives = ARRAY_LEN(directives),
+	.conf_new = conf_new,
+	.conf_resolve = conf_resolve,
+	.conf_print = conf_print,
+	.conf_free = conf_free,
+	.print_compiled = print_compiled,
+};

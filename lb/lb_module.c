@@ -1,0 +1,124 @@
+/*
+ * lb/lb_module.c - the load balancer as the core sees it (module.h): its
+ * directives and configuration part, the files it reads, the endpoints
+ * it receives traffic on.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+
+#include "lb.h"
+#include "lb_module.h"
+#include "tls_cert.h"
+#include "tls_ctx.h"
+#include "util.h"
+
+static void *
+conf_new(void)
+{
+	struct lb_conf *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		lb_conf_init(c);
+	return c;
+}
+
+static void
+conf_resolve(void *part, struct conf_diag *d)
+{
+	(void)lb_conf_resolve(part, d);
+}
+
+static void
+conf_print(const void *part, FILE *out)
+{
+	lb_conf_print(part, out);
+}
+
+static void
+conf_free(void *part)
+{
+	if (part == NULL)
+		return;
+	lb_conf_release(part);
+	free(part);
+}
+
+unsigned
+lb_conf_check_files(const struct lb_conf *c, struct conf_diag *d,
+    struct lb_tls_files *keep)
+{
+	struct lb_tls_files mine;
+	struct lb_tls_files *f = keep != NULL ? keep : &mine;
+	unsigned errors = lb_tls_files_load(c, d, f);
+	struct lb_tls *tls;
+
+	/* the contexts are built once here, and dropped, so that what
+	 * OpenSSL refuses is an error of the file, not of a worker */
+	if (errors == 0) {
+		unsigned before = d->nerrors;
+
+		tls = lb_tls_new(c, f->blobs, f->nblobs, d);
+		if (tls == NULL)
+			errors += d->nerrors - before ? d->nerrors - before : 1;
+		lb_tls_free(&tls);
+	}
+	if (keep == NULL)
+		lb_tls_files_release(&mine);
+	return errors;
+}
+
+static unsigned
+check_files(const void *part, struct conf_diag *d)
+{
+	return lb_conf_check_files(part, d, NULL);
+}
+
+/* Each virtual server's listen addresses, then the stats listener. */
+static int
+endpoints(const void *part, struct edged_endpoints *eps)
+{
+	const struct lb_conf *c = part;
+	char what[96];
+
+	for (size_t i = 0; i < c->nvservers; i++) {
+		const struct lb_vs_conf *v = &c->vservers[i];
+
+		snprintf(what, sizeof(what), "virtual-server %s", v->name);
+		for (size_t k = 0; k < v->nlistens; k++)
+			if (edged_endpoints_add(eps, &v->listens[k].addr,
+			    IPPROTO_TCP, what) < 0)
+				return -1;
+	}
+	if (c->stats.enabled && edged_endpoints_add(eps, &c->stats.addr,
+	    IPPROTO_TCP, "stats") < 0)
+		return -1;
+	return 0;
+}
+
+static const struct conf_directive directives[] = {
+	{ "stats", 0, 0, CONF_NEEDS_BLOCK, lb_stats_directive,
+	    "stats { listen ADDR }" },
+	{ "defaults", 0, 0, CONF_NEEDS_BLOCK, lb_defaults_directive,
+	    "defaults { }" },
+	{ "certificate", 1, 1, CONF_NEEDS_BLOCK, lb_cert_directive,
+	    "certificate NAME { }" },
+	{ "monitor", 1, 1, CONF_NEEDS_BLOCK, lb_monitor_directive,
+	    "monitor NAME { }" },
+	{ "application-profile", 1, 1, CONF_NEEDS_BLOCK, lb_profile_directive,
+	    "application-profile NAME { }" },
+	{ "pool", 1, 1, CONF_NEEDS_BLOCK, lb_pool_directive, "pool NAME { }" },
+	{ "virtual-server", 1, 1, CONF_NEEDS_BLOCK, lb_vs_directive,
+	    "virtual-server NAME { }" },
+};
+
+const struct edged_module lb_module = {
+	.name = "lb",
+	.directives = directives,
+	.ndirectives = ARRAY_LEN(directives),
+	.conf_new = conf_new,
+	.conf_resolve = conf_resolve,
+	.conf_print = conf_print,
+	.conf_free = conf_free,
+	.check_files = check_files,
+	.endpoints = endpoints,
+};

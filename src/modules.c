@@ -1,0 +1,12 @@
+/*
+ * src/modules.c - the module table (modules.h): the one place in the core
+ * that names modules.
+ */
+#include "fw_module.h"
+#include "lb_module.h"
+#include "modules.h"
+
+const struct edged_module *const edged_modules[EDGED_NMODULES] = {
+	[EDGED_LB] = &lb_module,
+	[EDGED_FW] = &fw_module,
+};

@@ -1,0 +1,20 @@
+/*
+ * src/modules.h - the modules edged is made of, in the order the core
+ * calls them: their configuration parts are printed in this order, their
+ * endpoints collected in it.  Adding a module is adding a row here and
+ * in modules.c; the contract is conf/module.h.
+ */
+#ifndef EDGED_MODULES_H
+#define EDGED_MODULES_H
+
+#include "module.h"
+
+enum edged_module_id {
+	EDGED_LB,
+	EDGED_FW,
+	EDGED_NMODULES
+};
+
+extern const struct edged_module *const edged_modules[EDGED_NMODULES];
+
+#endif /* EDGED_MODULES_H */
