@@ -1,6 +1,7 @@
 /*
  * conf/module.c - see module.h.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,4 +34,136 @@ edged_endpoints_release(struct edged_endpoints *eps)
 {
 	free(eps->v);
 	memset(eps, 0, sizeof(*eps));
+}
+
+void
+edged_replyf(const struct edged_host *h, struct edged_ctl *c, bool ok,
+    const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	h->reply(c, ok, text != NULL ? text : "out of memory\n");
+	free(text);
+}
+
+/* ---- the grammar of a command's args ---- */
+
+enum token {
+	TOK_LITERAL,			/* the word itself: --all */
+	TOK_ONE,			/* NAME */
+	TOK_MANY,			/* NAME... */
+	TOK_MAYBE,			/* [NAME] */
+	TOK_ANY,			/* [NAME...] */
+};
+
+static bool
+is_name(const char *t, size_t len)
+{
+	bool upper = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (t[i] >= 'a' && t[i] <= 'z')
+			return false;
+		upper |= t[i] >= 'A' && t[i] <= 'Z';
+	}
+	return upper;
+}
+
+static enum token
+token_kind(const char *t, size_t len)
+{
+	bool many = len > 3 && memcmp(t + len - 3, "...", 3) == 0;
+
+	if (len > 2 && t[0] == '[' && t[len - 1] == ']')
+		return len > 5 && memcmp(t + len - 4, "...]", 4) == 0 ?
+		    TOK_ANY : TOK_MAYBE;
+	if (many)
+		return TOK_MANY;
+	return is_name(t, len) ? TOK_ONE : TOK_LITERAL;
+}
+
+/* Whether words[0..n) fit the alternative alt[0..len). */
+static bool
+fits_alt(const char *alt, size_t len, char **words, size_t n)
+{
+	size_t j = 0, i = 0;
+
+	while (i < len) {
+		size_t tl = strcspn(alt + i, " ");
+
+		if (tl > len - i)
+			tl = len - i;
+		switch (token_kind(alt + i, tl)) {
+		case TOK_LITERAL:
+			if (j == n || strlen(words[j]) != tl ||
+			    memcmp(words[j], alt + i, tl) != 0)
+				return false;
+			j++;
+			break;
+		case TOK_ONE:
+			if (j++ == n)
+				return false;
+			break;
+		case TOK_MANY:
+			if (j == n)
+				return false;
+			j = n;
+			break;
+		case TOK_MAYBE:
+			j += j < n;
+			break;
+		case TOK_ANY:
+			j = n;
+			break;
+		}
+		i += tl;
+		while (i < len && alt[i] == ' ')
+			i++;
+	}
+	return j == n;
+}
+
+bool
+edged_command_fits(const struct edged_command *cmd, char **words, size_t n)
+{
+	const char *a = cmd->args;
+
+	for (;;) {
+		const char *bar = strstr(a, " | ");
+		size_t len = bar != NULL ? (size_t)(bar - a) : strlen(a);
+
+		if (fits_alt(a, len, words, n))
+			return true;
+		if (bar == NULL)
+			return false;
+		a = bar + 3;
+	}
+}
+
+void
+edged_command_usage(const struct edged_command *cmd, bool cli, char *buf,
+    size_t size)
+{
+	const char *a = cmd->args;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (bool first = true;; first = false) {
+		const char *bar = strstr(a, " | ");
+		int len = bar != NULL ? (int)(bar - a) : (int)strlen(a);
+		int n = snprintf(buf + used, size - used, "%s%s%s%s%s%.*s%s",
+		    first ? "" : ", or ", cmd->word, cmd->sub ? " " : "",
+		    cmd->sub ? cmd->sub : "", len > 0 ? " " : "", len, a,
+		    !cmd->json ? "" : cli ? " [--json]" : " [json]");
+
+		if (n < 0 || (size_t)n >= size - used || bar == NULL)
+			return;
+		used += (size_t)n;
+		a = bar + 3;
+	}
 }

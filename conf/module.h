@@ -39,11 +39,55 @@
  * Compiled form.  print_compiled writes what the module hands the
  * kernel or a peer daemon, as text (the firewall: its nftables table):
  * `edged -n`.  It is given every module's endpoints.
+ *
+ * In the master.  master_new makes the module's runtime in the master
+ * (what outlives generations: the firewall's view of its table, the
+ * dynamic groups' members, read back from the first generation's state
+ * directory); master_stop is called when edged stops (say what stays in
+ * force), master_free at the very end.  The hooks get the core's
+ * services as a struct edged_host, never by calling into src/.
+ *
+ * A generation.  gen_new makes the module's runtime part of a loaded
+ * generation from its configuration part (the firewall compiles its
+ * table); an error goes to d and rejects the file.  gen_free releases
+ * it, once no worker uses the generation.
+ *
+ * The reload transaction.  A new generation is loaded (every module's
+ * gen_new), then the core starts its worker (its listeners, its data
+ * path) and waits for it to serve; nothing of the new generation is
+ * visible yet.  Then the core commits each module in the table's order:
+ * commit puts the generation's part in force (the firewall: its table
+ * into the kernel) and may fail, with the reason in err, leaving in
+ * force what the module had (the core keeps that generation's part
+ * alive as long as a module has it in force); once every
+ * module has committed, the new worker takes over and the old one
+ * drains.  When a commit fails, the modules committed before it get
+ * commit again with the generation in force (which puts it back), the
+ * new worker is stopped, and the reload fails: every module is as it
+ * was.  At start (and after an upgrade's exec) the first generation is
+ * committed before its worker starts, and a failure stops edged.  A
+ * module whose commit can fail comes before those whose cannot, so
+ * that an undo is rare.
+ *
+ * Commands.  A module's edgectl commands are rows (struct
+ * edged_command).  edgectl builds its usage, "did you mean" and the
+ * check of each command's words from every module's rows, and the
+ * master dispatches each control line by them: run is called with the
+ * words after the command's own, checked against its args.  run answers
+ * (host->reply) now or later; it is the module's to answer every
+ * command it takes.
+ *
+ * Worker messages.  feed_worker sends the module's messages to a worker
+ * before it starts (the firewall: its counters block), through the
+ * channel given; worker_msg is called with each message a worker sends
+ * the module.
  */
 #ifndef EDGED_MODULE_H
 #define EDGED_MODULE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -70,6 +114,63 @@ int edged_endpoints_add(struct edged_endpoints *eps,
     const struct sockaddr_storage *addr, int proto, const char *what);
 void edged_endpoints_release(struct edged_endpoints *eps);
 
+struct ev_loop;
+struct edged_ctl;			/* a control command being answered:
+					 * the core's */
+
+/* The core's services to a module's hooks in the master. */
+struct edged_host {
+	struct ev_loop *loop;
+	/* Answers c and ends it: OK or ERROR, then text. */
+	void (*reply)(struct edged_ctl *c, bool ok, const char *text);
+};
+
+/* host->reply with a printf format. */
+void edged_replyf(const struct edged_host *h, struct edged_ctl *c, bool ok,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* What a module's generation learns of the core's settings. */
+struct edged_gen_info {
+	const char *state_dir;		/* what outlives restarts */
+};
+
+/* The way to one worker: sends one message of the module's (type, arg,
+ * payload, fd or -1).  0, or -1 with errno. */
+struct edged_channel {
+	int (*send)(const struct edged_channel *ch, uint16_t type,
+	    uint32_t arg, const void *data, size_t len, int fd);
+	void *core;			/* the core's */
+};
+
+/*
+ * One edgectl command: `WORD [SUB] ARGS`.  args is both the usage and
+ * the grammar its words are checked against: alternatives separated by
+ * " | ", each a sequence of NAME (one word, in capitals), NAME... (one
+ * or more, last), [NAME] or [NAME...] (optional, last), or a literal
+ * word (anything else, "--all").  json: it shows something, and a last
+ * word "json" asks for JSON.
+ */
+struct edged_command {
+	const char *word;		/* "group" */
+	const char *sub;		/* "add", or NULL */
+	const char *args;		/* "NAME ADDR..." */
+	bool json;
+	const char *help;		/* one line, for the usage */
+	/* ms: the module's master runtime; args without word, sub and
+	 * json */
+	void (*run)(void *ms, struct edged_ctl *c, char **args, size_t n,
+	    bool json);
+};
+
+/* Whether words[0..n) fit cmd->args. */
+bool edged_command_fits(const struct edged_command *cmd, char **words,
+    size_t n);
+/* cmd's usage, every alternative, into buf: "member reset POOL MEMBER,
+ * or member reset --all"; json rows end each with " [--json]" when
+ * cli, " [json]" when not (the control line's form). */
+void edged_command_usage(const struct edged_command *cmd, bool cli,
+    char *buf, size_t size);
+
 struct edged_module {
 	const char *name;		/* "lb", "fw": in messages */
 
@@ -87,6 +188,23 @@ struct edged_module {
 	int (*endpoints)(const void *part, struct edged_endpoints *eps);
 	void (*print_compiled)(const void *part,
 	    const struct edged_endpoints *eps, FILE *out);
+
+	/* in the master; NULL out of memory */
+	void *(*master_new)(const struct edged_host *h,
+	    const struct edged_gen_info *first);
+	void (*master_stop)(void *ms);
+	void (*master_free)(void *ms);
+	/* NULL after adding an error to d; eps: every module's endpoints */
+	void *(*gen_new)(void *ms, const void *part,
+	    const struct edged_gen_info *info,
+	    const struct edged_endpoints *eps, struct conf_diag *d);
+	void (*gen_free)(void *ms, void *gd);
+	int (*commit)(void *ms, void *gd, char *err, size_t errsize);
+	const struct edged_command *commands;
+	size_t ncommands;
+	int (*feed_worker)(void *ms, void *gd, const struct edged_channel *ch);
+	void (*worker_msg)(void *ms, void *gd, uint16_t type, uint32_t arg,
+	    const void *data, size_t len);
 };
 
 #endif /* EDGED_MODULE_H */

@@ -1,11 +1,13 @@
 /*
  * fw/fw_module.c - the firewall and NAT as the core sees them
- * (module.h): their directives and configuration part, and the nftables
- * table they compile to.
+ * (module.h): their directives and configuration part, the nftables
+ * table they compile to, their runtime in the master (fw_master.c) and
+ * their edgectl commands.
  */
 #include <stdlib.h>
 
 #include "fw_conf.h"
+#include "fw_master.h"
 #include "fw_module.h"
 #include "fw_nft.h"
 #include "util.h"
@@ -58,6 +60,24 @@ print_compiled(const void *part, const struct edged_endpoints *eps,
 	fw_nft_write(out, part, eps);
 }
 
+static const struct edged_command commands[] = {
+	{ "show", "firewall", "", true,
+	    "packets and bytes per rule and default policy",
+	    fw_cmd_show_firewall },
+	{ "show", "nat", "", true, "packets and bytes per NAT rule",
+	    fw_cmd_show_nat },
+	{ "group", "add", "NAME ADDR...", false,
+	    "add addresses to a dynamic group", fw_cmd_group_add },
+	{ "group", "del", "NAME ADDR...", false,
+	    "remove addresses from a dynamic group", fw_cmd_group_del },
+	{ "group", "set", "NAME [ADDR...]", false,
+	    "replace its members (none: empty it)", fw_cmd_group_set },
+	{ "group", "show", "NAME", true, "a group's members",
+	    fw_cmd_group_show },
+	{ "firewall", "flush", "", false,
+	    "remove edged's nftables table from the kernel", fw_cmd_flush },
+};
+
 const struct edged_module fw_module = {
 	.name = "fw",
 	.directives = directives,
@@ -67,4 +87,14 @@ const struct edged_module fw_module = {
 	.conf_print = conf_print,
 	.conf_free = conf_free,
 	.print_compiled = print_compiled,
+	.master_new = fw_master_new,
+	.master_stop = fw_master_stop,
+	.master_free = fw_master_free,
+	.gen_new = fw_master_gen_new,
+	.gen_free = fw_master_gen_free,
+	.commit = fw_master_commit,
+	.commands = commands,
+	.ncommands = ARRAY_LEN(commands),
+	.feed_worker = fw_master_feed_worker,
+	.worker_msg = fw_master_worker_msg,
 };

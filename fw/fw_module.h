@@ -9,4 +9,13 @@
 
 extern const struct edged_module fw_module;
 
+/* The firewall's messages between master and worker (module.h's
+ * channel). */
+enum fw_msg {
+	FW_MSG_STATS = 1,		/* to the worker: fd, its counters
+					 * block (fw_stats.h), arg bytes */
+	FW_MSG_REFRESH,			/* to the master: fresh figures in
+					 * that block, please */
+};
+
 #endif /* EDGED_FW_MODULE_H */

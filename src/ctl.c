@@ -2,7 +2,6 @@
  * src/ctl.c - see ctl.h.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "log.h"
 #include "member.h"		/* enum lb_admin_state */
 #include "upgrade.h"
+#include "util.h"
 
 /*
  * A local program that connects and sends nothing, or a flood of them,
@@ -38,7 +38,7 @@
 #define CTL_STR_(x)		#x
 #define CTL_STR(x)		CTL_STR_(x)
 
-struct ctl_client {
+struct edged_ctl {
 	struct master *m;
 	int fd;
 	bool refused;			/* answered "too many"; lingering */
@@ -51,13 +51,13 @@ struct ctl_client {
 	struct worker *waiting_on;
 	char *reply;			/* stats text gathered so far */
 	size_t reply_len;
-	struct ctl_client *next;
+	struct edged_ctl *next;
 };
 
 static void
-client_free(struct master *m, struct ctl_client *c)
+client_free(struct master *m, struct edged_ctl *c)
 {
-	struct ctl_client **pp;
+	struct edged_ctl **pp;
 
 	for (pp = &m->clients; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
@@ -77,28 +77,13 @@ client_free(struct master *m, struct ctl_client *c)
 }
 
 void
-ctl_reply(struct master *m, struct ctl_client *c, bool ok, const char *text)
+ctl_reply(struct master *m, struct edged_ctl *c, bool ok, const char *text)
 {
 	/* blocking, with a send timeout: an edgectl that does not read
 	 * cannot hold the master for long */
 	if (io_write_all(c->fd, ok ? "OK\n" : "ERROR\n", ok ? 3 : 6))
 		(void)io_write_all(c->fd, text, strlen(text));
 	client_free(m, c);
-}
-
-void
-ctl_replyf(struct master *m, struct ctl_client *c, bool ok, const char *fmt,
-    ...)
-{
-	char *text = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
-	va_end(ap);
-	ctl_reply(m, c, ok, text != NULL ? text : "out of memory\n");
-	free(text);
 }
 
 static void
@@ -226,7 +211,7 @@ certificates_text(struct master *m, bool json, FILE *f)
 }
 
 static void
-cmd_text(struct master *m, struct ctl_client *c, bool json,
+cmd_text(struct master *m, struct edged_ctl *c, bool json,
     void (*fn)(struct master *, bool, FILE *))
 {
 	char *buf = NULL;
@@ -281,7 +266,7 @@ find_member(const struct lb_conf *conf, const char *pool, const char *member,
 
 /* A question for the worker; its answer comes back as STATS_DATA/END. */
 static void
-ask_worker(struct master *m, struct ctl_client *c, uint32_t type, bool json,
+ask_worker(struct master *m, struct edged_ctl *c, uint32_t type, bool json,
     const char *arg)
 {
 	struct worker *w = m->worker;
@@ -298,13 +283,13 @@ ask_worker(struct master *m, struct ctl_client *c, uint32_t type, bool json,
 }
 
 static void
-cmd_stats(struct master *m, struct ctl_client *c, bool json)
+cmd_stats(struct master *m, struct edged_ctl *c, bool json)
 {
 	ask_worker(m, c, IPC_STATS, json, "");
 }
 
 static void
-cmd_show_pool(struct master *m, struct ctl_client *c, const char *pool,
+cmd_show_pool(struct master *m, struct edged_ctl *c, const char *pool,
     bool json)
 {
 	char err[256];
@@ -327,7 +312,7 @@ cmd_show_pool(struct master *m, struct ctl_client *c, const char *pool,
 void
 ctl_stats_reply(struct master *m, struct worker *w, const struct ipc_msg *msg)
 {
-	struct ctl_client *c;
+	struct edged_ctl *c;
 	char *p;
 
 	for (c = m->clients; c != NULL; c = c->next)
@@ -353,7 +338,7 @@ ctl_stats_reply(struct master *m, struct worker *w, const struct ipc_msg *msg)
 void
 ctl_worker_gone(struct master *m, struct worker *w)
 {
-	struct ctl_client *c, *next;
+	struct edged_ctl *c, *next;
 
 	for (c = m->clients; c != NULL; c = next) {
 		next = c->next;
@@ -428,39 +413,30 @@ send_overrides(struct master *m, struct worker *w, const struct gen *g)
 	return 0;
 }
 
-/* member disable|enable|drain POOL MEMBER, member weight POOL MEMBER N */
+/* member enable|disable|drain POOL MEMBER (admin, op the word), member
+ * weight POOL MEMBER N (admin -1) */
 static void
-member_set(struct master *m, struct ctl_client *c, char **words, size_t n)
+member_set(struct master *m, struct edged_ctl *c, const char *op, int admin,
+    char **args, size_t n)
 {
-	static const char *const ops[] = { "enable", "disable", "drain" };
 	struct member_override *o;
 	char err[256], *end;
 	unsigned long weight = 0;
-	int admin = -1;
 
-	for (int i = 0; i < 3; i++)
-		if (n == 4 && strcmp(words[1], ops[i]) == 0)
-			admin = i;	/* the order of enum lb_admin_state */
-	if (n == 5 && strcmp(words[1], "weight") == 0) {
-		weight = strtoul(words[4], &end, 10);
+	if (admin < 0) {
+		weight = strtoul(args[2], &end, 10);
 		if (*end != '\0' || weight < 1 || weight > 256) {
 			ctl_reply(m, c, false, "weight must be a number from "
 			    "1 to 256\n");
 			return;
 		}
 	}
-	if (admin < 0 && weight == 0) {
-		ctl_reply(m, c, false, "usage: member enable|disable|drain "
-		    "POOL MEMBER, member weight POOL MEMBER N, member reset "
-		    "POOL MEMBER, or member reset-all\n");
-		return;
-	}
-	if (find_member(edged_lb(m->gen->conf), words[2], words[3], err,
+	if (find_member(edged_lb(m->gen->conf), args[0], args[1], err,
 	    sizeof(err)) == NULL) {
 		ctl_reply(m, c, false, err);
 		return;
 	}
-	if ((o = master_override(m, words[2], words[3])) == NULL) {
+	if ((o = master_override(m, args[0], args[1])) == NULL) {
 		ctl_reply(m, c, false, "out of memory\n");
 		return;
 	}
@@ -476,9 +452,9 @@ member_set(struct master *m, struct ctl_client *c, char **words, size_t n)
 		    admin >= 0 ? (uint32_t)admin : o->weight) < 0)
 			log_warn("cannot reach worker %d", (int)to[i]->pid);
 	log_info("edgectl: pool %s member %s: %s %s", o->pool, o->member,
-	    words[1], n == 5 ? words[4] : "");
+	    op, n == 3 ? args[2] : "");
 	snprintf(err, sizeof(err), "pool %s member %s: %s%s%s\n", o->pool,
-	    o->member, words[1], n == 5 ? " " : "", n == 5 ? words[4] : "");
+	    o->member, op, n == 3 ? " " : "", n == 3 ? args[2] : "");
 	ctl_reply(m, c, true, err);
 }
 
@@ -517,7 +493,7 @@ send_file_values(struct master *m, const char *pool, const char *member)
 
 /* member reset POOL MEMBER: back to the file's admin state and weight */
 static void
-member_reset(struct master *m, struct ctl_client *c, const char *pool,
+member_reset(struct master *m, struct edged_ctl *c, const char *pool,
     const char *member)
 {
 	const struct lb_member_conf *mc;
@@ -534,13 +510,13 @@ member_reset(struct master *m, struct ctl_client *c, const char *pool,
 	send_file_values(m, pool, member);
 	log_info("edgectl: pool %s member %s: reset to the file: enabled, "
 	    "weight %u", pool, member, mc->weight);
-	ctl_replyf(m, c, true, "pool %s member %s: back to the file: enabled, "
+	edged_replyf(&m->host, c, true, "pool %s member %s: back to the file: enabled, "
 	    "weight %u\n", pool, member, mc->weight);
 }
 
-/* member reset-all: every member edgectl changed, back to the file */
+/* member reset --all: every member edgectl changed, back to the file */
 static void
-member_reset_all(struct master *m, struct ctl_client *c)
+member_reset_all(struct master *m, struct edged_ctl *c)
 {
 	char err[256];
 	size_t changed = 0;
@@ -558,132 +534,182 @@ member_reset_all(struct master *m, struct ctl_client *c)
 	}
 	log_info("edgectl: member reset --all: %zu member%s back to the file",
 	    changed, changed == 1 ? "" : "s");
-	ctl_replyf(m, c, true, "%zu member%s back to the file's admin state "
+	edged_replyf(&m->host, c, true, "%zu member%s back to the file's admin state "
 	    "and weight\n", changed, changed == 1 ? "" : "s");
 }
 
-/* member OP ...: reset, or a change of admin state or weight */
-static void
-cmd_member(struct master *m, struct ctl_client *c, char **words, size_t n)
-{
-	if (n == 2 && strcmp(words[1], "reset-all") == 0)
-		member_reset_all(m, c);
-	else if (n == 4 && strcmp(words[1], "reset") == 0)
-		member_reset(m, c, words[2], words[3]);
-	else
-		member_set(m, c, words, n);
-}
-
-/* ---- the command line ---- */
+/* ---- the commands ---- */
 
 static void
-run_status(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_status(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	cmd_text(m, c, cmd->json, status_text);
+	(void)args;
+	(void)n;
+	cmd_text(ms, c, json, status_text);
 }
 
 static void
-run_stats(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_stats(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	cmd_stats(m, c, cmd->json);
+	(void)args;
+	(void)n;
+	cmd_stats(ms, c, json);
 }
 
 /* show pool [POOL] [json] */
 static void
-run_pool(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_pool(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	bool named = cmd->nwords > 2 && strcmp(cmd->words[2], "json") != 0;
-
-	cmd_show_pool(m, c, named ? cmd->words[2] : "", cmd->json);
+	cmd_show_pool(ms, c, n > 0 ? args[0] : "", json);
 }
 
 static void
-run_certificates(struct master *m, struct ctl_client *c,
-    const struct ctl_cmd *cmd)
+run_certificates(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
 {
-	cmd_text(m, c, cmd->json, certificates_text);
+	(void)args;
+	(void)n;
+	cmd_text(ms, c, json, certificates_text);
 }
 
 static void
-run_firewall_show(struct master *m, struct ctl_client *c,
-    const struct ctl_cmd *cmd)
+run_enable(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	master_fw_show(m, c, cmd->json, cmd->verb == CTL_SHOW_NAT);
+	(void)json;
+	member_set(ms, c, "enable", LB_ADMIN_ENABLED, args, n);
 }
 
 static void
-run_member(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_disable(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	cmd_member(m, c, cmd->words, cmd->nwords);
+	(void)json;
+	member_set(ms, c, "disable", LB_ADMIN_DISABLED, args, n);
 }
 
 static void
-run_group(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_drain(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	master_group_cmd(m, c, cmd->words, cmd->nwords);
+	(void)json;
+	member_set(ms, c, "drain", LB_ADMIN_DRAIN, args, n);
 }
 
 static void
-run_firewall(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_weight(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	master_fw_cmd(m, c, cmd->words, cmd->nwords);
+	(void)json;
+	member_set(ms, c, "weight", -1, args, n);
+}
+
+/* member reset POOL MEMBER, or member reset --all */
+static void
+run_reset(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
+{
+	(void)json;
+	if (n == 1)
+		member_reset_all(ms, c);
+	else
+		member_reset(ms, c, args[0], args[1]);
 }
 
 static void
-run_reload(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_reload(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	(void)cmd;
-	(void)master_reload(m, c);
+	(void)args;
+	(void)n;
+	(void)json;
+	(void)master_reload(ms, c);
 }
 
 static void
-run_upgrade(struct master *m, struct ctl_client *c, const struct ctl_cmd *cmd)
+run_upgrade(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 {
-	(void)cmd;
-	(void)master_upgrade(m, c);
+	(void)args;
+	(void)n;
+	(void)json;
+	(void)master_upgrade(ms, c);
 }
 
-/* Each answers c (now, or when the worker or the reload has), which
- * frees it. */
-static void (*const handlers[CTL_NVERBS])(struct master *,
-    struct ctl_client *, const struct ctl_cmd *) = {
-	[CTL_STATUS] = run_status,
-	[CTL_SHOW_STATS] = run_stats,
-	[CTL_SHOW_POOL] = run_pool,
-	[CTL_SHOW_CERTIFICATES] = run_certificates,
-	[CTL_SHOW_FIREWALL] = run_firewall_show,
-	[CTL_SHOW_NAT] = run_firewall_show,
-	[CTL_MEMBER] = run_member,
-	[CTL_GROUP] = run_group,
-	[CTL_FIREWALL] = run_firewall,
-	[CTL_RELOAD] = run_reload,
-	[CTL_UPGRADE] = run_upgrade,
+/*
+ * The core's commands, before and after the modules' (so that the usage
+ * reads status, what the modules show and change, then reload and
+ * upgrade).  The load balancer's are here until its runtime in the
+ * master is a module's (issue 15).
+ */
+static const struct edged_command core_first[] = {
+	{ "status", NULL, "", true, "is edged running, with what",
+	    run_status },
+	{ "show", "stats", "", true,
+	    "counters per virtual server, pool, member", run_stats },
+	{ "show", "pool", "[POOL]", true,
+	    "members: state, weight, requests, errors", run_pool },
+	{ "show", "certificates", "", true,
+	    "names, expiry, key and chain of each", run_certificates },
+	{ "member", "enable", "POOL MEMBER", false,
+	    "give a member traffic again", run_enable },
+	{ "member", "disable", "POOL MEMBER", false,
+	    "take a member out at once", run_disable },
+	{ "member", "drain", "POOL MEMBER", false,
+	    "no new sessions; those open finish", run_drain },
+	{ "member", "weight", "POOL MEMBER N", false,
+	    "change a member's weight (1-256)", run_weight },
+	{ "member", "reset", "POOL MEMBER | --all", false,
+	    "back to the file's admin state and weight", run_reset },
 };
+
+static const struct edged_command core_last[] = {
+	{ "reload", NULL, "", false, "reload the file; errors change nothing",
+	    run_reload },
+	{ "upgrade", NULL, "", false,
+	    "run the installed binary, keeping connections", run_upgrade },
+};
+
+size_t
+ctl_tables(struct ctl_table *t, void *core, void *const *mods)
+{
+	size_t n = 0;
+
+	t[n++] = (struct ctl_table){ core_first, ARRAY_LEN(core_first), core };
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->ncommands > 0)
+			t[n++] = (struct ctl_table){ edged_modules[i]->commands,
+			    edged_modules[i]->ncommands,
+			    mods != NULL ? mods[i] : NULL };
+	t[n++] = (struct ctl_table){ core_last, ARRAY_LEN(core_last), core };
+	return n;
+}
 
 /* c's whole line is in: the answer may take longer than the line did
  * (the worker's statistics; a reload or an upgrade has no limit). */
 static void
-dispatch(struct master *m, struct ctl_client *c)
+dispatch(struct master *m, struct edged_ctl *c)
 {
+	struct ctl_table t[CTL_TABLES_MAX];
+	size_t nt = ctl_tables(t, m, m->mods);
 	struct ctl_cmd cmd;
 
 	ev_io_stop(m->loop, &c->io);
 	ev_timer_stop(m->loop, &c->timer);
 	ev_timer_set(&c->timer, CTL_ANSWER_TIMEOUT, 0);
 	ev_timer_start(m->loop, &c->timer);
-	if (ctl_cmd_parse(c->line, c->scanned, &cmd) < 0) {
+	if (ctl_cmd_parse(c->line, c->scanned, t, nt, &cmd) < 0) {
 		ctl_reply(m, c, false, cmd.error);
 		return;
 	}
 	/* the words point into c->line: freed with c, after their use */
-	handlers[cmd.verb](m, c, &cmd);
+	cmd.row->run(cmd.owner, c, cmd.args, cmd.nargs, cmd.json);
 	ctl_cmd_free(&cmd);
+}
+
+void
+ctl_host_reply(struct edged_ctl *c, bool ok, const char *text)
+{
+	ctl_reply(c->m, c, ok, text);
 }
 
 /* Room for more of the line: the buffer doubles up to CTL_LINE_MAX.
  * false when it is that long already, or out of memory (answered). */
 static bool
-line_room(struct master *m, struct ctl_client *c)
+line_room(struct master *m, struct edged_ctl *c)
 {
 	size_t cap = c->cap ? c->cap * 2 : CTL_LINE_FIRST;
 	char *p;
@@ -691,7 +717,7 @@ line_room(struct master *m, struct ctl_client *c)
 	if (c->len < c->cap)
 		return true;
 	if (c->cap == CTL_LINE_MAX) {
-		ctl_replyf(m, c, false, "the command line is longer than %d "
+		edged_replyf(&m->host, c, false, "the command line is longer than %d "
 		    "bytes; give the addresses in several commands\n",
 		    CTL_LINE_MAX);
 		return false;
@@ -709,7 +735,7 @@ line_room(struct master *m, struct ctl_client *c)
 static void
 client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
-	struct ctl_client *c = io->data;
+	struct edged_ctl *c = io->data;
 	struct master *m = c->m;
 	char err[128];
 	ssize_t n;
@@ -743,7 +769,7 @@ client_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void
 refused_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
-	struct ctl_client *c = io->data;
+	struct edged_ctl *c = io->data;
 	char sink[512];
 	ssize_t n;
 
@@ -759,7 +785,7 @@ refused_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void
 client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct ctl_client *c = t->data;
+	struct edged_ctl *c = t->data;
 
 	(void)loop;
 	(void)revents;
@@ -770,7 +796,7 @@ client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	if (c->m->reload_client == c || c->m->upgrade_client == c)
 		return;			/* a reload takes what it takes */
 	if (ev_is_active(&c->io))
-		ctl_replyf(c->m, c, false, "no command line within %.0f "
+		edged_replyf(&c->m->host, c, false, "no command line within %.0f "
 		    "seconds\n", CTL_LINE_TIMEOUT);
 	else
 		ctl_reply(c->m, c, false, "timed out\n");
@@ -778,10 +804,10 @@ client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 /* A client on fd (taken: closed when out of memory), its watchers set
  * but not started.  NULL out of memory. */
-static struct ctl_client *
+static struct edged_ctl *
 client_new(struct master *m, int fd)
 {
-	struct ctl_client *c = calloc(1, sizeof(*c));
+	struct edged_ctl *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {
 		(void)close(fd);
@@ -803,7 +829,7 @@ count_clients(const struct master *m, bool refused)
 {
 	size_t n = 0;
 
-	for (const struct ctl_client *c = m->clients; c != NULL; c = c->next)
+	for (const struct edged_ctl *c = m->clients; c != NULL; c = c->next)
 		n += c->refused == refused;
 	return n;
 }
@@ -831,7 +857,7 @@ refuse_client(struct master *m, int fd)
 {
 	static const char text[] = "ERROR\ntoo many control clients "
 	    "(" CTL_STR(CTL_CLIENTS_MAX) "); try again\n";
-	struct ctl_client *c;
+	struct edged_ctl *c;
 
 	warn_refused(m);
 	(void)io_write_all(fd, text, sizeof(text) - 1);
@@ -852,7 +878,7 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct master *m = io->data;
 	struct timeval tv = { 2, 0 };
-	struct ctl_client *c;
+	struct edged_ctl *c;
 	int fd;
 
 	(void)loop;
@@ -968,7 +994,7 @@ ctl_adopt(struct master *m, int fd)
 	serve(m, fd);
 }
 
-struct ctl_client *
+struct edged_ctl *
 ctl_adopt_client(struct master *m, int fd)
 {
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -978,7 +1004,7 @@ ctl_adopt_client(struct master *m, int fd)
 }
 
 int
-ctl_client_fd(const struct ctl_client *c)
+ctl_client_fd(const struct edged_ctl *c)
 {
 	return c->fd;
 }

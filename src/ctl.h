@@ -2,17 +2,11 @@
  * src/ctl.h - the master's control socket: one command line per
  * connection, answered with "OK\n" or "ERROR\n" and then text.
  *
- *   status [json]        who runs, which configuration, since when
- *   show stats [json]    counters, from the worker
- *   show pool [POOL] [json], show certificates [json]
- *   member enable|disable|drain POOL MEMBER, member weight POOL MEMBER N
- *                        an override kept by the master (master_int.h)
- *   member reset POOL MEMBER, member reset-all
- *                        the override forgotten: back to the file's
- *                        admin state and weight
- *   group ..., firewall ..., show firewall|nat [json]   (fwsync.c)
- *   reload               reload the configuration file as a transaction
- *   upgrade              re-execute the installed binary (upgrade.h)
+ * The commands are rows (module.h's struct edged_command): the core's
+ * here (status, reload, upgrade, and the load balancer's show stats,
+ * show pool, show certificates and member until they are lb's) and each
+ * module's (the firewall's group, firewall, show firewall, show nat).
+ * ctl_tables lists them all, for the master and for edgectl alike.
  *
  * The line is checked as it arrives (ctl_cmd.h): a control byte or a
  * line over 64 KiB is refused at once.  A client has 5 s to send its
@@ -25,7 +19,19 @@
 
 #include <stdbool.h>
 
+#include "ctl_cmd.h"
 #include "master_int.h"
+
+/* At most this many tables (ctl_tables): the core's two and one per
+ * module. */
+#define CTL_TABLES_MAX	(EDGED_NMODULES + 2)
+
+/* Every command's table into t (CTL_TABLES_MAX entries), each with its
+ * run hooks' ms: core for the core's, mods[i] for module i's (mods may
+ * be NULL: edgectl runs none).  Returns their number. */
+size_t ctl_tables(struct ctl_table *t, void *core, void *const *mods);
+/* module.h's host->reply. */
+void ctl_host_reply(struct edged_ctl *c, bool ok, const char *text);
 
 /* Binds the socket at path (mode 0660, its directory created 0755 if
  * missing).  Returns 0, or -1 after logging why. */
@@ -34,14 +40,12 @@ void ctl_close(struct master *m);
 /* Serves the control socket fd, inherited over an upgrade. */
 void ctl_adopt(struct master *m, int fd);
 /* A client inherited over an upgrade, waiting for its answer. */
-struct ctl_client *ctl_adopt_client(struct master *m, int fd);
-int ctl_client_fd(const struct ctl_client *c);
+struct edged_ctl *ctl_adopt_client(struct master *m, int fd);
+int ctl_client_fd(const struct edged_ctl *c);
 /* Answers client and closes it. */
-void ctl_reply(struct master *m, struct ctl_client *c, bool ok,
+void ctl_reply(struct master *m, struct edged_ctl *c, bool ok,
     const char *text);
-/* The same with a formatted text. */
-void ctl_replyf(struct master *m, struct ctl_client *c, bool ok,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* With a formatted text: module.h's edged_replyf(&m->host, ...). */
 /* Statistics data from worker w for a waiting client. */
 void ctl_stats_reply(struct master *m, struct worker *w,
     const struct ipc_msg *msg);

@@ -8,36 +8,6 @@
 #include "ctl_cmd.h"
 #include "util.h"
 
-#define WORDS_ANY	0
-
-/* One command: its first words, and how many words its line may have
- * in all (the handler checks the exact forms). */
-static const struct verb_row {
-	const char *word;
-	const char *sub;		/* the second word, or NULL */
-	enum ctl_verb verb;
-	size_t max;			/* WORDS_ANY: the handler decides */
-} verbs[] = {
-	{ "status", NULL, CTL_STATUS, 6 },
-	{ "show", "stats", CTL_SHOW_STATS, 6 },
-	{ "show", "pool", CTL_SHOW_POOL, 6 },
-	{ "show", "certificates", CTL_SHOW_CERTIFICATES, 6 },
-	{ "show", "firewall", CTL_SHOW_FIREWALL, WORDS_ANY },
-	{ "show", "nat", CTL_SHOW_NAT, WORDS_ANY },
-	{ "member", NULL, CTL_MEMBER, 6 },
-	{ "group", NULL, CTL_GROUP, WORDS_ANY },
-	{ "firewall", NULL, CTL_FIREWALL, WORDS_ANY },
-	{ "reload", NULL, CTL_RELOAD, 1 },
-	{ "upgrade", NULL, CTL_UPGRADE, 1 },
-};
-
-static const char unknown_text[] = "unknown command; commands: status, "
-    "show stats, show pool [POOL], show certificates, show firewall, "
-    "show nat, member enable|disable|drain POOL MEMBER, member weight "
-    "POOL MEMBER N, member reset POOL MEMBER, member reset-all, "
-    "group add|del|set|show NAME [ADDR...], firewall flush, reload, "
-    "upgrade\n";
-
 /* TAB separates words; CR and LF end the line and are judged apart. */
 static bool
 forbidden(unsigned char b)
@@ -115,16 +85,90 @@ split(char *line, size_t len, char **words)
 	return n;
 }
 
-static const struct verb_row *
-find_verb(char **words, size_t n)
+/* The distinct first words of t's rows, or the subs of word, into
+ * cands; their number. */
+static size_t
+candidates(const struct ctl_table *t, size_t nt, const char *word,
+    const char **cands)
 {
-	for (size_t i = 0; i < ARRAY_LEN(verbs); i++) {
-		const struct verb_row *r = &verbs[i];
+	size_t n = 0;
 
-		if (strcmp(words[0], r->word) != 0)
-			continue;
-		if (r->sub == NULL || (n > 1 && strcmp(words[1], r->sub) == 0))
+	for (size_t i = 0; i < nt; i++)
+		for (size_t j = 0; j < t[i].n; j++) {
+			const struct edged_command *r = &t[i].rows[j];
+			const char *w = word == NULL ? r->word : r->sub;
+			bool seen = false;
+
+			if (word != NULL && (strcmp(r->word, word) != 0 ||
+			    w == NULL))
+				continue;
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = strcmp(cands[k], w) == 0;
+			if (!seen && n < CTL_CANDS_MAX)
+				cands[n++] = w;
+		}
+	return n;
+}
+
+/* "a, b, c" */
+static void
+list(char *buf, size_t size, const char **cands, size_t n)
+{
+	size_t used = strlen(buf);
+
+	for (size_t i = 0; i < n && used < size; i++) {
+		int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+		    cands[i]);
+
+		if (w < 0)
+			return;
+		used += (size_t)w;
+	}
+}
+
+const struct edged_command *
+ctl_find(const struct ctl_table *t, size_t nt, char **words, size_t n,
+    size_t *used, size_t *table, char *err, size_t size, bool *listed)
+{
+	const char *cands[CTL_CANDS_MAX];
+	bool known = false;
+	char hint[128];
+	size_t nc;
+
+	for (size_t i = 0; i < nt; i++)
+		for (size_t j = 0; j < t[i].n; j++) {
+			const struct edged_command *r = &t[i].rows[j];
+
+			if (strcmp(words[0], r->word) != 0)
+				continue;
+			known = true;
+			if (r->sub != NULL && (n < 2 ||
+			    strcmp(words[1], r->sub) != 0))
+				continue;
+			*used = r->sub != NULL ? 2 : 1;
+			*table = i;
 			return r;
+		}
+	*listed = false;
+	if (!known) {
+		nc = candidates(t, nt, NULL, cands);
+		snprintf(err, size, "unknown command '%s'%s", words[0],
+		    conf_hint(words[0], cands, nc, hint, sizeof(hint)));
+		return NULL;
+	}
+	nc = candidates(t, nt, words[0], cands);
+	if (n < 2) {
+		snprintf(err, size, "'%s' needs one of: ", words[0]);
+		list(err, size, cands, nc);
+		*listed = true;
+		return NULL;
+	}
+	snprintf(err, size, "unknown %s command '%s'%s", words[0], words[1],
+	    conf_hint(words[1], cands, nc, hint, sizeof(hint)));
+	if (hint[0] == '\0') {
+		snprintf(err + strlen(err), size - strlen(err), "; one of: ");
+		list(err, size, cands, nc);
+		*listed = true;
 	}
 	return NULL;
 }
@@ -137,24 +181,69 @@ refuse(struct ctl_cmd *cmd, const char *text)
 	return -1;
 }
 
-/* The verb of cmd's words, or -1 with the reason. */
+/* why, then every command: "unknown command; commands: status, show
+ * stats, ...\n" */
 static int
-decide(struct ctl_cmd *cmd)
+refuse_unknown(struct ctl_cmd *cmd, const struct ctl_table *t, size_t nt,
+    const char *why)
 {
-	const struct verb_row *r = find_verb(cmd->words, cmd->nwords);
+	size_t size = sizeof(cmd->errbuf), used;
+	bool first = true;
 
-	if (r == NULL)
-		return refuse(cmd, unknown_text);
-	if (r->max != WORDS_ANY && cmd->nwords > r->max)
-		return refuse(cmd, "too many words in the command\n");
-	cmd->verb = r->verb;
-	cmd->json = cmd->nwords > 1 &&
-	    strcmp(cmd->words[cmd->nwords - 1], "json") == 0;
+	snprintf(cmd->errbuf, size, "%s; commands:", why);
+	for (size_t i = 0; i < nt; i++)
+		for (size_t j = 0; j < t[i].n; j++) {
+			const struct edged_command *r = &t[i].rows[j];
+
+			used = strlen(cmd->errbuf);
+			snprintf(cmd->errbuf + used, size - used, "%s %s%s%s",
+			    first ? "" : ",", r->word, r->sub ? " " : "",
+			    r->sub ? r->sub : "");
+			first = false;
+		}
+	/* the answer ends with its line's end, even cut short */
+	used = strlen(cmd->errbuf);
+	if (used + 1 >= size)
+		used = size - 2;
+	snprintf(cmd->errbuf + used, size - used, "\n");
+	return refuse(cmd, cmd->errbuf);
+}
+
+/* The row of cmd's words, its arguments and json, or -1 with the
+ * reason. */
+static int
+decide(struct ctl_cmd *cmd, const struct ctl_table *t, size_t nt)
+{
+	char why[512];
+	size_t used, table;
+	bool listed;
+	const struct edged_command *r = ctl_find(t, nt, cmd->words,
+	    cmd->nwords, &used, &table, why, sizeof(why), &listed);
+
+	if (r == NULL && !listed && strstr(why, "did you mean") == NULL)
+		return refuse_unknown(cmd, t, nt, why);
+	if (r == NULL) {
+		snprintf(cmd->errbuf, sizeof(cmd->errbuf), "%s\n", why);
+		return refuse(cmd, cmd->errbuf);
+	}
+	cmd->row = r;
+	cmd->owner = t[table].owner;
+	cmd->args = cmd->words + used;
+	cmd->nargs = cmd->nwords - used;
+	cmd->json = r->json && cmd->nargs > 0 &&
+	    strcmp(cmd->args[cmd->nargs - 1], "json") == 0;
+	cmd->nargs -= cmd->json;
+	if (!edged_command_fits(r, cmd->args, cmd->nargs)) {
+		edged_command_usage(r, false, why, sizeof(why));
+		snprintf(cmd->errbuf, sizeof(cmd->errbuf), "usage: %s\n", why);
+		return refuse(cmd, cmd->errbuf);
+	}
 	return 0;
 }
 
 int
-ctl_cmd_parse(char *buf, size_t len, struct ctl_cmd *cmd)
+ctl_cmd_parse(char *buf, size_t len, const struct ctl_table *t, size_t nt,
+    struct ctl_cmd *cmd)
 {
 	size_t end = 0;
 
@@ -169,11 +258,11 @@ ctl_cmd_parse(char *buf, size_t len, struct ctl_cmd *cmd)
 		break;
 	}
 	if ((cmd->nwords = split(buf, end, NULL)) == 0)
-		return refuse(cmd, unknown_text);
+		return refuse_unknown(cmd, t, nt, "unknown command");
 	if ((cmd->words = calloc(cmd->nwords, sizeof(char *))) == NULL)
 		return refuse(cmd, "out of memory\n");
 	(void)split(buf, end, cmd->words);
-	return decide(cmd);
+	return decide(cmd, t, nt);
 }
 
 void

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "module.h"
+
 /* With its LF: edgectl builds lines up to this (group set with many
  * addresses) and says so beyond. */
 #define CTL_LINE_MAX	65535
@@ -36,41 +38,52 @@ enum ctl_scan {
 enum ctl_scan ctl_line_scan(const char *buf, size_t len, size_t *pos,
     char *err, size_t size);
 
-/* What the master does with a line; ctl.c has one handler per verb. */
-enum ctl_verb {
-	CTL_STATUS,
-	CTL_SHOW_STATS,
-	CTL_SHOW_POOL,
-	CTL_SHOW_CERTIFICATES,
-	CTL_SHOW_FIREWALL,
-	CTL_SHOW_NAT,
-	CTL_MEMBER,
-	CTL_GROUP,
-	CTL_FIREWALL,
-	CTL_RELOAD,
-	CTL_UPGRADE,
-	CTL_NVERBS
+/* The commands there are: the core's rows and each module's, with what
+ * their run hooks get as ms. */
+struct ctl_table {
+	const struct edged_command *rows;
+	size_t n;
+	void *owner;
 };
 
+/* The most rows and words a command list holds (ctl_find). */
+#define CTL_CANDS_MAX	64
+
+/*
+ * The row that words[0..n) name (n > 0), with the number of words the
+ * command itself takes in *used (1, or 2 with its sub) and the table it
+ * is in in *table.  NULL when there is none: err (size bytes) then says
+ * why, without an end of line ("unknown command 'statsu'; did you mean
+ * 'status'?", "'firewall' needs one of: flush"), and *listed says
+ * whether it named the candidates already.
+ */
+const struct edged_command *ctl_find(const struct ctl_table *t, size_t nt,
+    char **words, size_t n, size_t *used, size_t *table, char *err,
+    size_t size, bool *listed);
+
 struct ctl_cmd {
-	enum ctl_verb verb;
+	const struct edged_command *row;
+	void *owner;			/* its table's */
 	char **words;			/* into the parsed line; the array
 					 * is owned (ctl_cmd_free) */
 	size_t nwords;			/* 1 at least */
-	bool json;			/* the last word (of 2 or more) is
-					 * "json" */
+	char **args;			/* words after the command's own,
+					 * without json */
+	size_t nargs;
+	bool json;			/* a json row, and "json" last */
 	const char *error;		/* refused: the answer's text */
-	char errbuf[96];		/* error's storage when formatted */
+	char errbuf[1024];		/* error's storage when formatted */
 };
 
 /*
  * Parses the line in buf[0..len) (len as ctl_line_scan gives it, or any
- * bytes: the line is scanned again).  buf is changed in place: each word
- * ends with a NUL.  Returns 0 with cmd->words (the caller frees them
- * with ctl_cmd_free while buf still lives), or -1 with cmd->error and
- * nothing to free.
+ * bytes: the line is scanned again) against the commands of t[0..nt).
+ * buf is changed in place: each word ends with a NUL.  Returns 0 with
+ * cmd->row and cmd->words (the caller frees them with ctl_cmd_free while
+ * buf still lives), or -1 with cmd->error and nothing to free.
  */
-int ctl_cmd_parse(char *buf, size_t len, struct ctl_cmd *cmd);
+int ctl_cmd_parse(char *buf, size_t len, const struct ctl_table *t,
+    size_t nt, struct ctl_cmd *cmd);
 void ctl_cmd_free(struct ctl_cmd *cmd);
 
 #endif /* EDGED_CTL_CMD_H */

@@ -3,9 +3,10 @@
  *
  *   edgectl [-s SOCKET | -c FILE] [-j] COMMAND [ARG...] [--json]
  *
- * The commands are the rows of `commands` below: each turns into one
- * control line (ctl.h) that the master answers, except `check`, which
- * parses the file here and needs no daemon.
+ * The commands are the rows the daemon dispatches by (ctl.h: the core's
+ * and each module's): each turns into one control line that the master
+ * answers.  `check` is edgectl's own: it parses the file here and needs
+ * no daemon.
  *
  * The socket is -s, else the control-socket of -c FILE, else the
  * default.  Only that one setting of FILE is read: runtime commands must
@@ -22,83 +23,30 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "util.h"
+#include "ctl.h"
 
-#define ARGS_ANY	(-1)
 #define WORD_MAX	64		/* a name on a control line */
 #define SOCK_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 
-struct command;
-
-/* Writes the control line of cmd for args into line; 0, or -1 after
- * saying why on stderr. */
-typedef int (*line_fn)(const struct command *cmd, int argc, char **args,
-    bool json, char *line, size_t size);
-
-/* One edgectl command: its words, its arguments, what it does. */
-struct command {
-	const char *word;		/* status, show, member, ... */
-	const char *sub;		/* its second word, or NULL */
-	int min, max;			/* arguments after the words */
-	bool json;			/* it shows something: --json applies */
-	const char *args;		/* what the arguments are */
-	const char *help;
-	line_fn line;			/* NULL: joins the words */
-	int (*local)(const char *path);	/* run here, without a daemon */
+/* The one command edgectl runs itself, without a daemon. */
+static const struct edged_command check_row = {
+	"check", NULL, "FILE", false, "check a configuration file (no daemon)",
+	NULL
 };
 
-static int member_reset_line(const struct command *, int, char **, bool,
-    char *, size_t);
-static int cmd_check(const char *path);
+/* Every command: the daemon's (ctl.h), then check. */
+static size_t
+tables(struct ctl_table *t)
+{
+	size_t n = ctl_tables(t, NULL, NULL);
 
-static const struct command commands[] = {
-	{ "status", NULL, 0, 0, true, "", "is edged running, with what",
-	    NULL, NULL },
-	{ "show", "stats", 0, 0, true, "",
-	    "counters per virtual server, pool, member", NULL, NULL },
-	{ "show", "pool", 0, 1, true, "[POOL]",
-	    "members: state, weight, requests, errors", NULL, NULL },
-	{ "show", "certificates", 0, 0, true, "",
-	    "names, expiry, key and chain of each", NULL, NULL },
-	{ "show", "firewall", 0, 0, true, "",
-	    "packets and bytes per rule and default policy", NULL, NULL },
-	{ "show", "nat", 0, 0, true, "", "packets and bytes per NAT rule",
-	    NULL, NULL },
-	{ "member", "enable", 2, 2, false, "POOL MEMBER",
-	    "give a member traffic again", NULL, NULL },
-	{ "member", "disable", 2, 2, false, "POOL MEMBER",
-	    "take a member out at once", NULL, NULL },
-	{ "member", "drain", 2, 2, false, "POOL MEMBER",
-	    "no new sessions; those open finish", NULL, NULL },
-	{ "member", "weight", 3, 3, false, "POOL MEMBER N",
-	    "change a member's weight (1-256)", NULL, NULL },
-	{ "member", "reset", 1, 2, false, "POOL MEMBER | --all",
-	    "back to the file's admin state and weight", member_reset_line,
-	    NULL },
-	{ "group", "add", 2, ARGS_ANY, false, "NAME ADDR...",
-	    "add addresses to a dynamic group", NULL, NULL },
-	{ "group", "del", 2, ARGS_ANY, false, "NAME ADDR...",
-	    "remove addresses from a dynamic group", NULL, NULL },
-	{ "group", "set", 1, ARGS_ANY, false, "NAME [ADDR...]",
-	    "replace its members (none: empty it)", NULL, NULL },
-	{ "group", "show", 1, 1, true, "NAME", "a group's members",
-	    NULL, NULL },
-	{ "firewall", "flush", 0, 0, false, "",
-	    "remove edged's nftables table from the kernel", NULL, NULL },
-	{ "reload", NULL, 0, 0, false, "",
-	    "reload the file; errors change nothing", NULL,
-	    NULL },
-	{ "upgrade", NULL, 0, 0, false, "",
-	    "run the installed binary, keeping connections",
-	    NULL, NULL },
-	{ "check", NULL, 1, 1, false, "FILE",
-	    "check a configuration file (no daemon)", NULL,
-	    cmd_check },
-};
+	t[n++] = (struct ctl_table){ &check_row, 1, NULL };
+	return n;
+}
 
-/* "member weight POOL MEMBER N [--json]", as the usage shows it. */
+/* "member weight POOL MEMBER N [--json]", as the usage lists it. */
 static void
-synopsis(const struct command *c, char *buf, size_t size)
+synopsis(const struct edged_command *c, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s%s%s%s%s%s", c->word, c->sub ? " " : "",
 	    c->sub ? c->sub : "", c->args[0] ? " " : "", c->args,
@@ -122,14 +70,20 @@ usage(FILE *out)
 	    "  -v, --version        print the version and exit\n"
 	    "  -h, --help           print this help and exit\n"
 	    "commands:\n");
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
-		synopsis(&commands[i], syn, sizeof(syn));
-		if (strlen(syn) <= 28)
-			fprintf(out, "  %-28s %s\n", syn, commands[i].help);
-		else
-			fprintf(out, "  %s\n  %-28s %s\n", syn, "",
-			    commands[i].help);
-	}
+	struct ctl_table t[CTL_TABLES_MAX + 1];
+	size_t nt = tables(t);
+
+	for (size_t i = 0; i < nt; i++)
+		for (size_t j = 0; j < t[i].n; j++) {
+			const struct edged_command *c = &t[i].rows[j];
+
+			synopsis(c, syn, sizeof(syn));
+			if (strlen(syn) <= 28)
+				fprintf(out, "  %-28s %s\n", syn, c->help);
+			else
+				fprintf(out, "  %s\n  %-28s %s\n", syn, "",
+				    c->help);
+		}
 }
 
 static int
@@ -348,8 +302,8 @@ append_word(const char *word, char *line, size_t *len, size_t size)
 
 /* "WORD [SUB] ARGS... [json]\n" */
 static int
-join_line(const struct command *cmd, int argc, char **args, bool json,
-    char *line, size_t size)
+join_line(const struct edged_command *cmd, int argc, char **args,
+    bool json, char *line, size_t size)
 {
 	size_t len = 0;
 	int rc = append_word(cmd->word, line, &len, size);
@@ -365,98 +319,40 @@ join_line(const struct command *cmd, int argc, char **args, bool json,
 	return rc;
 }
 
-/* member reset POOL MEMBER, or member reset --all ("member reset-all"). */
-static int
-member_reset_line(const struct command *cmd, int argc, char **args,
-    bool json, char *line, size_t size)
-{
-	if (argc == 1 && strcmp(args[0], "--all") == 0) {
-		snprintf(line, size, "member reset-all\n");
-		return 0;
-	}
-	if (argc == 2)
-		return join_line(cmd, argc, args, json, line, size);
-	fprintf(stderr, "edgectl: usage: edgectl member reset POOL MEMBER, "
-	    "or member reset --all\n");
-	return -1;
-}
-
-/* The words that can follow word (NULL: the first words), each once. */
-static size_t
-words_after(const char *word, const char **cands)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
-		const struct command *c = &commands[i];
-		const char *w = word == NULL ? c->word : c->sub;
-
-		if (word != NULL && strcmp(c->word, word) != 0)
-			continue;
-		if (n == 0 || strcmp(cands[n - 1], w) != 0)
-			cands[n++] = w;
-	}
-	return n;
-}
-
-/* got is not a word that can follow word (NULL: not a command; got
- * NULL: nothing followed word): says so, with "did you mean", then the
- * usage. */
-static void
-unknown(const char *word, const char *got)
-{
-	const char *cands[ARRAY_LEN(commands)];
-	size_t n = words_after(word, cands);
-	char hint[128];
-
-	if (got == NULL) {
-		fprintf(stderr, "edgectl: '%s' needs one of:", word);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s %s", i ? "," : "", cands[i]);
-		fputc('\n', stderr);
-	} else
-		fprintf(stderr, "edgectl: unknown %s%scommand '%s'%s\n",
-		    word != NULL ? word : "", word != NULL ? " " : "", got,
-		    conf_hint(got, cands, n, hint, sizeof(hint)));
-	usage(stderr);
-}
-
 /* The row for argv (its arguments after *used words), or NULL after
- * saying why. */
-static const struct command *
+ * saying why, with the usage. */
+static const struct edged_command *
 find_command(int argc, char **argv, int *used)
 {
-	const struct command *c = NULL;
-	bool known = false;
+	struct ctl_table t[CTL_TABLES_MAX + 1];
+	size_t nt = tables(t), u, ti;
+	const struct edged_command *c;
+	char err[512];
+	bool listed;
 
 	if (argc == 0) {
 		usage(stderr);
 		return NULL;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(commands) && c == NULL; i++) {
-		if (strcmp(commands[i].word, argv[0]) != 0)
-			continue;
-		known = true;
-		if (commands[i].sub == NULL || (argc > 1 &&
-		    strcmp(commands[i].sub, argv[1]) == 0))
-			c = &commands[i];
+	c = ctl_find(t, nt, argv, (size_t)argc, &u, &ti, err, sizeof(err),
+	    &listed);
+	if (c == NULL) {
+		fprintf(stderr, "edgectl: %s\n", err);
+		usage(stderr);
+		return NULL;
 	}
-	if (!known)
-		unknown(NULL, argv[0]);
-	else if (c == NULL)
-		unknown(argv[0], argc > 1 ? argv[1] : NULL);
-	*used = c != NULL && c->sub != NULL ? 2 : 1;
+	*used = (int)u;
 	return c;
 }
 
 static bool
-arity_ok(const struct command *c, int nargs)
+arity_ok(const struct edged_command *c, int nargs, char **args)
 {
-	char syn[128];
+	char syn[256];
 
-	if (nargs >= c->min && (c->max == ARGS_ANY || nargs <= c->max))
+	if (edged_command_fits(c, args, (size_t)nargs))
 		return true;
-	synopsis(c, syn, sizeof(syn));
+	edged_command_usage(c, true, syn, sizeof(syn));
 	fprintf(stderr, "edgectl: usage: edgectl %s\n", syn);
 	return false;
 }
@@ -474,7 +370,7 @@ main(int argc, char **argv)
 	};
 	char sock[SOCK_MAX] = EDGED_DEFAULT_SOCKET;
 	static char line[65536];
-	const struct command *cmd;
+	const struct edged_command *cmd;
 	const char *conf = NULL;
 	bool json = false, have_sock = false;
 	int opt, used;
@@ -511,12 +407,12 @@ main(int argc, char **argv)
 		argc--;
 	}
 	if ((cmd = find_command(argc, argv, &used)) == NULL ||
-	    !arity_ok(cmd, argc - used))
+	    !arity_ok(cmd, argc - used, argv + used))
 		return 2;
-	if (cmd->local != NULL)
-		return cmd->local(argv[used]);
-	if ((cmd->line != NULL ? cmd->line : join_line)(cmd, argc - used,
-	    argv + used, json, line, sizeof(line)) < 0)
+	if (cmd == &check_row)
+		return cmd_check(argv[used]);
+	if (join_line(cmd, argc - used, argv + used, json, line,
+	    sizeof(line)) < 0)
 		return 2;
 	if (!have_sock && conf != NULL && socket_from_conf(conf, sock) < 0)
 		return 1;

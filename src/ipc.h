@@ -11,8 +11,9 @@
  *   LOG_FD (fd: virtual server arg0's access-log file)
  *   TLS_FILE_DATA*, TLS_FILE_END (slot)
  *   TICKET_KEYS (also at each rotation)
- *   FW_STATS (fd)
- *   START                               FW_COUNTERS (for GET /metrics)
+ *   MODULE* (a module's: the firewall's counters block)
+ *   START                               MODULE (a module's: GET /metrics
+ *                                       asks for fresh fw counters)
  *   STATS (id, json)
  *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
  *   MEMBER (op, value; "POOL MEMBER")
@@ -50,10 +51,15 @@ enum ipc_type {
 	IPC_TLS_FILE_END,		/* arg0 (lb.h); before START */
 	IPC_TICKET_KEYS,		/* arg0 keys of LB_TICKET_KEY bytes,
 					 * newest first */
-	IPC_FW_STATS,			/* fd: the firewall's counters block
-					 * (fw_stats.h), arg0 bytes */
-	IPC_FW_COUNTERS,		/* worker: refresh that block, please */
+	IPC_MODULE,			/* a module's message, either way:
+					 * arg0 IPC_MODULE_ARG(module, its
+					 * type), arg1 its argument */
 };
+
+/* A module's message: its index in the module table and its own type. */
+#define IPC_MODULE_ARG(id, type)	(((uint32_t)(id) << 16) | (type))
+#define IPC_MODULE_ID(arg0)		((uint16_t)((arg0) >> 16))
+#define IPC_MODULE_TYPE(arg0)		((uint16_t)((arg0) & 0xffff))
 
 struct ipc_hdr {
 	uint32_t type;

@@ -21,9 +21,6 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "fw_apply.h"
-#include "fw_netlink.h"
-#include "fw_nft.h"
 #include "ipc.h"
 #include "lb_module.h"
 #include "log.h"
@@ -103,6 +100,38 @@ send_tls(struct master *m, struct worker *w, const struct gen *g)
 	return send_tickets(m, w);
 }
 
+/* A module's message to the worker on the channel's other end. */
+struct channel {
+	struct edged_channel ch;
+	int ipc;
+	uint16_t module;
+};
+
+static int
+channel_send(const struct edged_channel *ch, uint16_t type, uint32_t arg,
+    const void *data, size_t len, int fd)
+{
+	const struct channel *c = (const struct channel *)ch;
+
+	return ipc_send(c->ipc, IPC_MODULE, IPC_MODULE_ARG(c->module, type),
+	    arg, data, len, fd);
+}
+
+/* What each module sends a worker of g before it starts. */
+static int
+feed_modules(struct worker *w, const struct gen *g)
+{
+	for (uint16_t i = 0; i < EDGED_NMODULES; i++) {
+		struct channel c = { { channel_send, NULL }, w->ipc, i };
+
+		if (edged_modules[i]->feed_worker != NULL &&
+		    edged_modules[i]->feed_worker(w->m->mods[i], g->mods[i],
+		    &c.ch) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Sends the configuration text and every socket, then START. */
 static int
 feed_worker(struct worker *w, const struct gen *g)
@@ -114,8 +143,7 @@ feed_worker(struct worker *w, const struct gen *g)
 	    (uint32_t)w->blk.len, 0, NULL, 0, w->blk.fd) < 0 ||
 	    send_tls(w->m, w, g) < 0)
 		return -1;
-	if (g->fw_blk_fd >= 0 && ipc_send(w->ipc, IPC_FW_STATS,
-	    (uint32_t)g->fw_blk_len, 0, NULL, 0, g->fw_blk_fd) < 0)
+	if (feed_modules(w, g) < 0)
 		return -1;
 	for (size_t i = 0; i < ls->nlisteners * ls->nthreads; i++)
 		if (ipc_send(w->ipc, IPC_LISTENER, (uint32_t)(i / ls->nthreads),
@@ -377,6 +405,22 @@ remember_health(struct master *m, const struct worker *w,
 		o->health = msg->hdr.arg0 != 0;
 }
 
+/* A worker's message to one of the modules. */
+static void
+module_msg(struct master *m, struct worker *w, const struct ipc_msg *msg)
+{
+	uint16_t id = IPC_MODULE_ID(msg->hdr.arg0);
+
+	if (id >= EDGED_NMODULES || edged_modules[id]->worker_msg == NULL) {
+		log_warn("worker %d sent a message for no module (%u)",
+		    (int)w->pid, id);
+		return;
+	}
+	edged_modules[id]->worker_msg(m->mods[id], w->gen->mods[id],
+	    IPC_MODULE_TYPE(msg->hdr.arg0), msg->hdr.arg1, msg->data,
+	    msg->hdr.len);
+}
+
 static void
 worker_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
@@ -410,8 +454,8 @@ worker_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 	case IPC_HEALTH:
 		remember_health(m, w, &m->msg);
 		break;
-	case IPC_FW_COUNTERS:
-		master_fw_publish(m, w->gen);
+	case IPC_MODULE:
+		module_msg(m, w, &m->msg);
 		break;
 	default:
 		log_warn("worker %d sent unknown message %u", (int)w->pid,
@@ -448,8 +492,9 @@ gen_unref(struct gen *g)
 	lb_tls_files_release(&g->tls);
 	edged_conf_free(&g->conf);
 	free(g->text);
-	free(g->fw_text);
-	master_fw_block_release(g);
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (g->mods[i] != NULL)
+			edged_modules[i]->gen_free(g->m->mods[i], g->mods[i]);
 	free(g);
 }
 
@@ -479,18 +524,93 @@ open_logs(struct gen *g, struct conf_diag *d)
 	return 0;
 }
 
-/* g's nftables table (fw_nft.h), letting in every module's endpoints.
- * 0, or -1 out of memory. */
+/* The modules' runtime in the master, made with the first generation's
+ * settings.  0, or -1 out of memory (logged). */
 static int
-compile_fw(struct gen *g)
+masters_new(struct master *m, const struct edged_conf *c)
 {
-	struct edged_endpoints eps = { 0 };
-	size_t len;
+	struct edged_gen_info info = { .state_dir = c->core.state_dir };
 
-	if (edged_conf_endpoints(g->conf, &eps) == 0)
-		g->fw_text = fw_nft_text(edged_fw(g->conf), &eps, &len);
+	m->host = (struct edged_host){ .loop = m->loop,
+	    .reply = ctl_host_reply };
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->master_new != NULL &&
+		    (m->mods[i] = edged_modules[i]->master_new(&m->host,
+		    &info)) == NULL) {
+			log_err("%s: out of memory", edged_modules[i]->name);
+			return -1;
+		}
+	m->modules_up = true;
+	return 0;
+}
+
+/* Each module's runtime part of g (module.h's gen_new).  0, or -1 with
+ * the errors in d. */
+static int
+gens_new(struct master *m, struct gen *g, struct conf_diag *d)
+{
+	struct edged_gen_info info = {
+	    .state_dir = g->conf->core.state_dir };
+	struct edged_endpoints eps = { 0 };
+	int rc = 0;
+
+	if (edged_conf_endpoints(g->conf, &eps) < 0) {
+		edged_endpoints_release(&eps);
+		conf_oom(d, NULL);
+		return -1;
+	}
+	for (size_t i = 0; rc == 0 && i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->gen_new != NULL &&
+		    (g->mods[i] = edged_modules[i]->gen_new(m->mods[i],
+		    g->conf->parts[i], &info, &eps, d)) == NULL)
+			rc = -1;
 	edged_endpoints_release(&eps);
-	return g->fw_text != NULL ? 0 : -1;
+	return rc;
+}
+
+/*
+ * Puts g in force in every module (module.h's commit), in the table's
+ * order.  When one cannot, those before it are committed again with
+ * prev (NULL at start: nothing to go back to), and err says why.  A
+ * module that cannot go back keeps g's part in force: g is then held
+ * (m->held) until a later commit replaces it.  0, or -1.
+ */
+static int
+gens_commit(struct master *m, struct gen *g, struct gen *prev, char *err,
+    size_t errsize)
+{
+	size_t i;
+
+	for (i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->commit != NULL &&
+		    edged_modules[i]->commit(m->mods[i], g->mods[i], err,
+		    errsize) < 0)
+			break;
+	if (i == EDGED_NMODULES) {
+		gen_unref(m->held);
+		m->held = NULL;
+		return 0;
+	}
+	while (prev != NULL && i-- > 0) {
+		char again[1024];
+
+		if (edged_modules[i]->commit == NULL)
+			continue;
+		if (edged_modules[i]->commit(m->mods[i], prev->mods[i], again,
+		    sizeof(again)) < 0) {
+			log_err("%s: cannot put the running configuration "
+			    "back: %s; the refused one stays in force there "
+			    "until the next reload", edged_modules[i]->name,
+			    again);
+			if (m->held == NULL) {
+				m->held = g;
+				g->refs++;
+			}
+		} else
+			log_info("%s: the running configuration is back",
+			    edged_modules[i]->name);
+	}
+	return -1;
 }
 
 /* Loads the file and binds what it needs, sharing prev's sockets where
@@ -506,13 +626,14 @@ gen_load(struct master *m, const struct listen_set *prev,
 		return NULL;
 	}
 	g->refs = 1;
+	g->m = m;
 	g->listeners.stats.fd = -1;	/* no socket until built */
-	g->fw_blk_fd = -1;
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
 	    lb_conf_check_files(edged_lb(g->conf), d, &g->tls) > 0 ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
-	    compile_fw(g) < 0 ||
+	    (!m->modules_up && masters_new(m, g->conf) < 0) ||
+	    gens_new(m, g, d) < 0 ||
 	    open_logs(g, d) < 0 ||
 	    listen_set_build(&g->listeners, edged_lb(g->conf),
 	    edged_conf_threads(g->conf), prev, d) < 0) {
@@ -521,7 +642,6 @@ gen_load(struct master *m, const struct listen_set *prev,
 		gen_unref(g);
 		return NULL;
 	}
-	master_fw_block(g);
 	return g;
 }
 
@@ -567,6 +687,26 @@ reload_done(struct master *m, bool ok, const char *text)
 		    "READY=1\nSTATUS=serving; the last reload failed");
 }
 
+/*
+ * The reload's worker serves: every module puts the new generation in
+ * force.  When one cannot, the others are as they were, the new worker
+ * drains what it took meanwhile and goes, and the reload fails.  0, or
+ * -1 when it failed.
+ */
+static int
+commit_modules(struct master *m, struct worker *w)
+{
+	char err[2048];
+
+	if (gens_commit(m, m->pending_gen, m->gen, err, sizeof(err)) == 0)
+		return 0;
+	m->pending = NULL;
+	drain_worker(m, w, m->gen->conf->core.grace_ms);
+	master_refresh_state(m);
+	reload_failed(m, err);
+	return -1;
+}
+
 void
 worker_ready(struct master *m, struct worker *w)
 {
@@ -583,6 +723,8 @@ worker_ready(struct master *m, struct worker *w)
 		}
 		return;
 	}
+	if (m->pending_gen != m->gen && commit_modules(m, w) < 0)
+		return;
 	/* commit: the new generation serves, the old one drains.  The
 	 * master's copies of the old sockets go now: those the generations
 	 * share live on in the new one; any other, left open, would stay
@@ -619,6 +761,8 @@ worker_ready(struct master *m, struct worker *w)
 void
 reload_failed(struct master *m, const char *why)
 {
+	char *text;
+
 	log_err("%s failed: %s; the running configuration stays in force",
 	    m->upgrading ? "upgrade" : "reload", why);
 	if (!m->upgrading)
@@ -626,8 +770,11 @@ reload_failed(struct master *m, const char *why)
 	m->upgrading = false;
 	gen_unref(m->pending_gen);
 	m->pending_gen = NULL;
-	master_fw_restore(m);
-	reload_done(m, false, why);
+	if (asprintf(&text, "%s; the running configuration stays in force\n",
+	    why) < 0)
+		text = NULL;
+	reload_done(m, false, text != NULL ? text : "out of memory\n");
+	free(text);
 }
 
 static void
@@ -662,11 +809,11 @@ diag_text(const struct conf_diag *d)
 }
 
 int
-master_reload(struct master *m, struct ctl_client *client)
+master_reload(struct master *m, struct edged_ctl *client)
 {
 	struct conf_diag d;
 	struct gen *g;
-	char *text, fwerr[2048];
+	char *text;
 
 	if (m->pending != NULL || m->stopping) {
 		if (client != NULL)
@@ -691,22 +838,10 @@ master_reload(struct master *m, struct ctl_client *client)
 	}
 	log_conf_diag(&d);	/* warnings: an expired certificate */
 	conf_diag_free(&d);
-	if (master_fw_sync(m, g, fwerr, sizeof(fwerr)) < 0) {
-		log_err("reload: the kernel refused the firewall: %s; the "
-		    "running configuration stays in force", fwerr);
-		if (client != NULL)
-			ctl_replyf(m, client, false, "the kernel refused the "
-			    "firewall and NAT rules:\n%s\nnot reloading; the "
-			    "running configuration stays in force\n", fwerr);
-		gen_unref(g);
-		count_reload(m, LB_RELOAD_FAILURE);
-		notify("READY=1\nSTATUS=serving; the last reload was rejected");
-		return -1;
-	}
 	m->pending_gen = g;
 	m->reload_client = client;
 	if ((m->pending = worker_start(m, g)) == NULL) {
-		reload_failed(m, "cannot start a worker\n");
+		reload_failed(m, "cannot start a worker");
 		return -1;
 	}
 	master_refresh_state(m);
@@ -876,7 +1011,6 @@ init_watchers(struct master *m)
 	    1000.0;
 	m->ticket_timer.data = m;
 	ev_timer_again(m->loop, &m->ticket_timer);
-	master_fw_watch_init(m);
 }
 
 /*
@@ -887,7 +1021,7 @@ init_watchers(struct master *m)
 static int
 resume_upgrade(struct master *m, struct upgrade_state *u)
 {
-	struct ctl_client *client;
+	struct edged_ctl *client;
 
 	if (u->ctl >= 0)
 		ctl_adopt(m, u->ctl);
@@ -913,7 +1047,7 @@ resume_upgrade(struct master *m, struct upgrade_state *u)
 	m->gen->refs++;
 	m->reload_client = client;
 	if ((m->pending = worker_start(m, m->gen)) == NULL) {
-		reload_failed(m, "cannot start a worker\n");
+		reload_failed(m, "cannot start a worker");
 		return 0;		/* the old worker serves on */
 	}
 	master_refresh_state(m);
@@ -961,12 +1095,10 @@ master_main(const char *path, bool debug, int upgrade_fd)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
 	{
-		char fwerr[2048];
+		char err[2048];
 
-		master_fw_load_state(&m, m.gen);
-		if (master_fw_sync(&m, m.gen, fwerr, sizeof(fwerr)) < 0) {
-			log_err("the kernel refused the firewall and NAT "
-			    "rules: %s; not starting", fwerr);
+		if (gens_commit(&m, m.gen, NULL, err, sizeof(err)) < 0) {
+			log_err("%s; not starting", err);
 			return 1;
 		}
 	}
@@ -995,16 +1127,19 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	ev_run(m.loop, 0);
 	ctl_close(&m);
 	gen_unref(m.gen);
+	gen_unref(m.held);
 	free(m.overrides);
 	state_free(&m.state);
 	tickets_wipe(&m.tickets);
-	/* the table stays in force: the edge stays closed while edged is
-	 * down or restarting; the log says so, and how to remove it */
-	master_fw_stopping(&m);
-	master_fw_watch_close(&m);
-	fw_nl_close(&m.fwnl);
-	free(m.fw_applied);
-	fw_dyn_free(&m.dyn);
+	/* what stays in force (the firewall's table: the edge stays
+	 * closed while edged is down or restarting) is said by each */
+	for (size_t i = EDGED_NMODULES; i-- > 0;) {
+		if (m.mods[i] == NULL)
+			continue;
+		if (edged_modules[i]->master_stop != NULL)
+			edged_modules[i]->master_stop(m.mods[i]);
+		edged_modules[i]->master_free(m.mods[i]);
+	}
 	log_info("stopped");
 	return 0;
 }

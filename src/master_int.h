@@ -9,9 +9,6 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "fw_dyn.h"
-#include "fw_netlink.h"
-#include "fw_stats.h"
 #include "ipc.h"
 #include "listeners.h"
 #include "state.h"
@@ -20,18 +17,15 @@
 /* One configuration generation: the parsed file, its text as sent to
  * workers, and its sockets.  Freed when the last worker using it is. */
 struct gen {
+	struct master *m;
 	struct edged_conf *conf;
 	char *text;
 	size_t len;
 	struct listen_set listeners;
 	int *log_fds;			/* [nvservers]: access-log files, -1 */
 	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
-	char *fw_text;			/* its nftables table (fw_nft.h); ""
-					 * without firewall and NAT */
-	int fw_blk_fd;			/* its counters for the metrics
-					 * (fw_stats.h): a memfd, or -1 */
-	struct fw_stats fw_blk;		/* mapped */
-	size_t fw_blk_len;
+	void *mods[EDGED_NMODULES];	/* each module's runtime part
+					 * (module.h's gen_new) */
 	unsigned refs;
 	ev_tstamp loaded;
 };
@@ -49,7 +43,7 @@ struct worker {
 	struct worker *next;		/* in m->draining */
 };
 
-struct ctl_client;
+struct edged_ctl;
 
 /* What edgectl set on a member: kept by the master and given to every
  * worker it starts, so that it survives reloads and worker restarts. */
@@ -73,10 +67,12 @@ struct master {
 	struct worker *worker;		/* serving gen */
 	struct worker *pending;		/* a reload's new worker */
 	struct gen *pending_gen;
+	struct gen *held;		/* a refused generation a module could
+					 * not go back from (gens_commit) */
 	struct worker *draining;	/* old generations finishing */
-	struct ctl_client *reload_client;
+	struct edged_ctl *reload_client;
 	bool upgrading;			/* the pending worker is an upgrade's */
-	struct ctl_client *upgrade_client;	/* waiting for an upgrade */
+	struct edged_ctl *upgrade_client;	/* waiting for an upgrade */
 	pid_t upgrade_pid;		/* the new binary checking the file */
 	int upgrade_out;		/* its messages (memfd), -1 */
 	ev_child upgrade_child;
@@ -88,7 +84,7 @@ struct master {
 	ev_signal sigs[5];
 	int ctl_fd;
 	ev_io ctl_io;
-	struct ctl_client *clients;
+	struct edged_ctl *clients;
 	ev_tstamp ctl_refused_logged;	/* too many control clients: the
 					 * last warning, and refusals since */
 	unsigned long ctl_refused;
@@ -101,17 +97,10 @@ struct master {
 					 * workers live */
 	struct tickets tickets;		/* TLS session ticket keys */
 	ev_timer ticket_timer;		/* rotates them */
-	struct fw_nl *fwnl;		/* nfnetlink: group changes, counters */
-	char *fw_applied;		/* the table in the kernel as we put
-					 * it there; NULL: not yet */
-	ev_io fw_watch;			/* nftables change notices (fd -1:
-					 * none) */
-	struct fw_nl_self fw_self;	/* edged, as the notices name it */
-	struct fw_nl_gen fw_gen;	/* the generation being read */
-	int fw_tampered;		/* enum fw_nl_verdict of the last
-					 * change by something else since
-					 * edged's table went in; 0 none */
-	struct fw_dyn dyn;		/* dynamic groups' members */
+	struct edged_host host;		/* what the modules get of us */
+	bool modules_up;		/* mods made (masters_new) */
+	void *mods[EDGED_NMODULES];	/* each module's runtime in the
+					 * master (module.h's master_new) */
 	struct ipc_msg msg;
 };
 
@@ -132,39 +121,6 @@ void master_refresh_state(struct master *m);
 /* Starts a reload; the result goes to client (may be NULL) and the log.
  * Returns 0 when a new worker is starting, -1 when the reload was
  * rejected at once (already answered). */
-int master_reload(struct master *m, struct ctl_client *client);
-
-/* fwsync.c: puts g's firewall table in force unless it already is;
- * 0, or -1 with err (then what was in force stays). */
-int master_fw_sync(struct master *m, const struct gen *g, char *err,
-    size_t errsize);
-/* After a failed reload: the running generation's table again. */
-void master_fw_restore(struct master *m);
-/* Sets up the watch on edged's table (idempotent), and closes it. */
-void master_fw_watch_init(struct master *m);
-void master_fw_watch_close(struct master *m);
-/* g's block of firewall counters, when it has a firewall or NAT (a
- * failure is logged: the metrics go without those figures), and its
- * release. */
-void master_fw_block(struct gen *g);
-void master_fw_block_release(struct gen *g);
-/* A worker of g asks for fresh figures in g's block. */
-void master_fw_publish(struct master *m, struct gen *g);
-/* At start: the dynamic groups' members from g's state directory. */
-void master_fw_load_state(struct master *m, const struct gen *g);
-struct ctl_client;
-/* edgectl group add|del|set|show ... (words as the control line has
- * them) */
-void master_group_cmd(struct master *m, struct ctl_client *c, char **words,
-    size_t n);
-/* edgectl firewall ... (words as the control line has them) */
-void master_fw_cmd(struct master *m, struct ctl_client *c, char **words,
-    size_t n);
-/* At stop: logs that table inet edged stays in force (or that it was
- * flushed), and how to remove it. */
-void master_fw_stopping(const struct master *m);
-/* edgectl show firewall|nat [json] */
-void master_fw_show(struct master *m, struct ctl_client *c, bool json,
-    bool nat);
+int master_reload(struct master *m, struct edged_ctl *client);
 
 #endif /* EDGED_MASTER_INT_H */

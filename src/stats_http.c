@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fw_module.h"
 #include "io.h"
 #include "ipc.h"
 #include "lb_runtime.h"
+#include "modules.h"
 #include "stats_http.h"
 
 #define HEAD_MAX	4096
@@ -74,7 +76,8 @@ fw_refresh(const struct stats_fw *fw)
 	    memory_order_acquire);
 	const struct timespec ms = { 0, 1000000 };
 
-	if (ipc_send(fw->ipc, IPC_FW_COUNTERS, 0, 0, NULL, 0, -1) < 0)
+	if (ipc_send(fw->ipc, IPC_MODULE, IPC_MODULE_ARG(EDGED_FW,
+	    FW_MSG_REFRESH), 0, NULL, 0, -1) < 0)
 		return;
 	for (int i = 0; i < FW_WAIT_MS; i++) {
 		if (atomic_load_explicit(&fw->view.hdr->seq,

@@ -110,7 +110,7 @@ set_cloexec(const struct fdlist *l, bool on)
 static void
 upgrade_exec(struct master *m)
 {
-	struct ctl_client *c = m->upgrade_client;
+	struct edged_ctl *c = m->upgrade_client;
 	int client_fd = c ? ctl_client_fd(c) : -1;
 	struct fdlist *l = calloc(1, sizeof(*l));
 	int fd = memfd_create("edged-upgrade", 0);
@@ -182,7 +182,7 @@ check_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 int
-master_upgrade(struct master *m, struct ctl_client *client)
+master_upgrade(struct master *m, struct edged_ctl *client)
 {
 	pid_t pid;
 

@@ -9,7 +9,7 @@
 #include "listeners.h"
 
 struct master;
-struct ctl_client;
+struct edged_ctl;
 
 /*
  * Starts an upgrade: the installed binary checks the configuration,
@@ -18,7 +18,7 @@ struct ctl_client;
  * answers once its new worker serves.  Returns 0 when under way, -1
  * when refused at once (already answered).
  */
-int master_upgrade(struct master *m, struct ctl_client *client);
+int master_upgrade(struct master *m, struct edged_ctl *client);
 /* The upgrade did not happen: logs and answers why (printf format). */
 void upgrade_failed(struct master *m, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fw_module.h"
 #include "ipc.h"
 #include "lb_runtime.h"
 #include "log.h"
@@ -181,12 +182,12 @@ set_tickets(struct worker *w)
 		lb_runtime_ticket_keys(w->rt, w->tickets, n);
 }
 
-/* FW_STATS: the firewall's counters block, which the master fills; the
+/* The firewall's FW_MSG_STATS: its counters block, which the master fills; the
  * metrics go without them when it cannot be mapped. */
 static void
 map_fw_stats(struct worker *w)
 {
-	size_t len = w->msg.hdr.arg0;
+	size_t len = w->msg.hdr.arg1;
 	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, w->msg.fd, 0);
 
 	(void)close(w->msg.fd);
@@ -236,7 +237,9 @@ read_listeners(struct worker *w)
 			set_tickets(w);
 			continue;
 		}
-		if (w->msg.hdr.type == IPC_FW_STATS && w->msg.fd >= 0) {
+		if (w->msg.hdr.type == IPC_MODULE &&
+		    w->msg.hdr.arg0 == IPC_MODULE_ARG(EDGED_FW, FW_MSG_STATS) &&
+		    w->msg.fd >= 0) {
 			map_fw_stats(w);
 			continue;
 		}

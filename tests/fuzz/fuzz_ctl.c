@@ -5,7 +5,8 @@
  * It is parsed as the master parses a line (ctl_cmd_parse), and scanned
  * again as the master reads it, one byte more at a time
  * (ctl_line_scan): both must reach the same verdict at the same place,
- * and a command that passes must hold only words the master can use.
+ * and a command that passes must name one of the rows, with words the
+ * master can use that fit the row's grammar.
  *
  * An input whose first byte is 0xff stands for a long line: the rest is
  * repeated to past CTL_LINE_MAX, which the fuzzer's own lengths never
@@ -19,6 +20,24 @@
 #include "ctl_cmd.h"
 
 #define LONG_MARK	0xff
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Commands of each shape the rows' grammar has (module.h), and words
+ * shared between rows ("show"): the parser is the target, not the
+ * daemon's rows. */
+static const struct edged_command rows[] = {
+	{ "status", NULL, "", true, "", NULL },
+	{ "show", "stats", "", true, "", NULL },
+	{ "show", "pool", "[POOL]", true, "", NULL },
+	{ "member", "weight", "POOL MEMBER N", false, "", NULL },
+	{ "member", "reset", "POOL MEMBER | --all", false, "", NULL },
+	{ "group", "add", "NAME ADDR...", false, "", NULL },
+	{ "group", "set", "NAME [ADDR...]", false, "", NULL },
+	{ "group", "show", "NAME", true, "", NULL },
+	{ "firewall", "flush", "", false, "", NULL },
+	{ "reload", NULL, "", false, "", NULL },
+};
+static const struct ctl_table table = { rows, NELEM(rows), NULL };
 #define LONG_SIZE	(CTL_LINE_MAX + 16)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -68,12 +87,16 @@ word_ok(const char *w, const char *buf, size_t len)
 static void
 check_command(const struct ctl_cmd *cmd, const char *buf, size_t len)
 {
-	check(cmd->verb < CTL_NVERBS && cmd->nwords >= 1 &&
-	    cmd->words != NULL && cmd->error == NULL);
+	check(cmd->row >= rows && cmd->row < rows + NELEM(rows) &&
+	    cmd->nwords >= 1 && cmd->words != NULL && cmd->error == NULL);
 	for (size_t i = 0; i < cmd->nwords; i++)
 		check(word_ok(cmd->words[i], buf, len));
-	check(cmd->json == (cmd->nwords > 1 &&
+	check(strcmp(cmd->words[0], cmd->row->word) == 0);
+	check(cmd->json == (cmd->row->json && cmd->nwords > 1 &&
 	    strcmp(cmd->words[cmd->nwords - 1], "json") == 0));
+	check(cmd->args + cmd->nargs + cmd->json ==
+	    cmd->words + cmd->nwords);
+	check(edged_command_fits(cmd->row, cmd->args, cmd->nargs));
 }
 
 static void
@@ -122,7 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf == NULL)
 		return 0;
 	check_scan(buf, len);
-	if (ctl_cmd_parse(buf, len, &cmd) == 0) {
+	if (ctl_cmd_parse(buf, len, &table, 1, &cmd) == 0) {
 		check_command(&cmd, buf, len);
 		ctl_cmd_free(&cmd);
 	} else

@@ -1,15 +1,17 @@
 /*
- * src/fwsync.c - the master keeps the kernel's firewall and NAT (table
- * inet edged) in step with the generation in force.
+ * fw/fw_master.c - the firewall's runtime in the master (module.h): the
+ * kernel's table inet edged kept in step with the generation in force,
+ * the dynamic groups' members, the counters for the metrics, and the
+ * edgectl commands group, firewall, show firewall and show nat.
  *
- * A generation's table is compiled when its file is loaded (gen_load).
- * Before a new generation's worker starts, its table replaces the old
- * one in one transaction: if the kernel refuses it, the reload is
- * rejected and the old table is still in force, untouched.  If the
- * reload fails later (the new worker does not come up), the old
- * generation's table goes back.  A table identical to the one in force
- * is not sent at all, so counters and conntrack-dependent state are not
- * disturbed by reloads that change something else.
+ * A generation's table is compiled when its file is loaded (gen_new).
+ * It goes into the kernel when the generation is committed, in one
+ * transaction that replaces the old table: when the kernel refuses it,
+ * the old table is still in force, untouched, and the reload fails; a
+ * later failure commits the old generation again, which puts its table
+ * back.  A table identical to the one in force is not sent at all, so
+ * counters and conntrack-dependent state are not disturbed by reloads
+ * that change something else.
  *
  * The table stays in force when edged stops (fail closed).  edgectl
  * firewall flush takes it out of the kernel until the next reload or
@@ -23,31 +25,55 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ev.h>
+
 #include "conf.h"
-#include "ctl.h"
 #include "fw_apply.h"
 #include "fw_dyn.h"
+#include "fw_master.h"
+#include "fw_module.h"
 #include "fw_netlink.h"
 #include "fw_nft.h"
+#include "fw_stats.h"
 #include "log.h"
-#include "master_int.h"
+
+/* What the firewall keeps in the master, across generations. */
+struct fw_master {
+	const struct edged_host *host;
+	struct fw_nl *nl;		/* nfnetlink: group changes, counters;
+					 * opened once needed */
+	char *applied;			/* the table in the kernel as we put
+					 * it there; NULL: not yet */
+	ev_io watch;			/* nftables change notices (fd -1:
+					 * none) */
+	struct fw_nl_self self;		/* edged, as the notices name it */
+	struct fw_nl_gen ngen;		/* the notices' generation being
+					 * read */
+	int tampered;			/* enum fw_nl_verdict of the last
+					 * change by something else since
+					 * edged's table went in; 0 none */
+	struct fw_dyn dyn;		/* dynamic groups' members */
+	const struct fw_gen *cur;	/* the generation in force */
+};
+
+/* A generation's firewall. */
+struct fw_gen {
+	const struct fw_conf *conf;
+	char *text;			/* its table (fw_nft.h); "" without
+					 * firewall and NAT */
+	char state_dir[256];		/* where its groups' members are
+					 * kept */
+	int blk_fd;			/* its counters for the metrics
+					 * (fw_stats.h): a memfd, or -1 */
+	struct fw_stats blk;		/* mapped */
+	size_t blk_len;
+};
 
 /* the state file of dynamic groups' members */
 static void
-state_path(const struct gen *g, char *buf, size_t size)
+state_path(const char *dir, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/groups", g->conf->core.state_dir);
-}
-
-void
-master_fw_load_state(struct master *m, const struct gen *g)
-{
-	char path[512], err[600];
-
-	state_path(g, path, sizeof(path));
-	if (fw_dyn_load(&m->dyn, path, err, sizeof(err)) < 0)
-		log_warn("firewall: dynamic group members not restored: %s",
-		    err);
+	snprintf(buf, size, "%s/groups", dir);
 }
 
 /*
@@ -60,18 +86,18 @@ master_fw_load_state(struct master *m, const struct gen *g)
 #define FW_FLUSHED	"# table inet " FW_TABLE " flushed by edgectl\n"
 
 static bool
-table_flushed(const struct master *m)
+table_flushed(const struct fw_master *fm)
 {
-	return m->fw_applied != NULL && strcmp(m->fw_applied, FW_FLUSHED) == 0;
+	return fm->applied != NULL && strcmp(fm->applied, FW_FLUSHED) == 0;
 }
 
 /* Whether the master put a table in the kernel (that a flush did not
  * take out since). */
 static bool
-table_put(const struct master *m)
+table_put(const struct fw_master *fm)
 {
-	return m->fw_applied != NULL && m->fw_applied[0] != '\0' &&
-	    !table_flushed(m);
+	return fm->applied != NULL && fm->applied[0] != '\0' &&
+	    !table_flushed(fm);
 }
 
 /* ---- noticing changes made to the table by something else ---- */
@@ -89,31 +115,31 @@ static const char *const tamper_why[] = {
 static void
 watch_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct master *m = w->data;
+	struct fw_master *fm = w->data;
 	enum fw_nl_verdict v;
 
 	(void)loop;
 	(void)revents;
-	v = fw_nl_watch_drain(w->fd, FW_TABLE, &m->fw_self, &m->fw_gen);
-	if (v == FW_NL_NONE || !table_put(m))
+	v = fw_nl_watch_drain(w->fd, FW_TABLE, &fm->self, &fm->ngen);
+	if (v == FW_NL_NONE || !table_put(fm))
 		return;
-	if (v != (enum fw_nl_verdict)m->fw_tampered)
+	if (v != (enum fw_nl_verdict)fm->tampered)
 		log_warn("firewall: table inet %s %s while edged runs: %s; "
 		    "edgectl reload puts edged's back", FW_TABLE,
 		    tamper_why[v], v == FW_NL_REMOVED ? "no filtering and no "
 		    "NAT by edged" : "its rules may not be the "
 		    "configuration's");
-	m->fw_tampered = (int)v;
+	fm->tampered = (int)v;
 }
 
 /* Listens to the notices once a table of edged's is in the kernel. */
 static void
-watch_start(struct master *m)
+watch_start(struct fw_master *fm)
 {
 	char err[256];
 	int fd;
 
-	if (m->fw_watch.data == NULL || m->fw_watch.fd >= 0 || !table_put(m))
+	if (fm->watch.data == NULL || fm->watch.fd >= 0 || !table_put(fm))
 		return;
 	if ((fd = fw_nl_watch_open(err, sizeof(err))) < 0) {
 		log_warn("firewall: %s: changes made to table inet %s by "
@@ -121,42 +147,43 @@ watch_start(struct master *m)
 		    FW_TABLE);
 		return;
 	}
-	ev_io_set(&m->fw_watch, fd, EV_READ);
-	ev_io_start(m->loop, &m->fw_watch);
+	ev_io_set(&fm->watch, fd, EV_READ);
+	ev_io_start(fm->host->loop, &fm->watch);
 }
 
-void
-master_fw_watch_init(struct master *m)
+static void
+watch_init(struct fw_master *fm)
 {
 	FILE *f = fopen("/proc/self/comm", "re");
 
-	m->fw_self.pid = (uint32_t)getpid();
-	if (f == NULL || fgets(m->fw_self.name, sizeof(m->fw_self.name),
+	fm->self.pid = (uint32_t)getpid();
+	if (f == NULL || fgets(fm->self.name, sizeof(fm->self.name),
 	    f) == NULL)
-		snprintf(m->fw_self.name, sizeof(m->fw_self.name), "edged");
+		snprintf(fm->self.name, sizeof(fm->self.name), "edged");
 	if (f != NULL)
 		fclose(f);
-	m->fw_self.name[strcspn(m->fw_self.name, "\n")] = '\0';
-	ev_io_init(&m->fw_watch, watch_io_cb, -1, EV_READ);
-	m->fw_watch.data = m;
-	watch_start(m);
+	fm->self.name[strcspn(fm->self.name, "\n")] = '\0';
+	ev_io_init(&fm->watch, watch_io_cb, -1, EV_READ);
+	fm->watch.data = fm;
 }
 
-void
-master_fw_watch_close(struct master *m)
+static void
+watch_close(struct fw_master *fm)
 {
-	if (m->fw_watch.data == NULL || m->fw_watch.fd < 0)
+	if (fm->watch.data == NULL || fm->watch.fd < 0)
 		return;
-	ev_io_stop(m->loop, &m->fw_watch);
-	(void)close(m->fw_watch.fd);
-	ev_io_set(&m->fw_watch, -1, EV_READ);
+	ev_io_stop(fm->host->loop, &fm->watch);
+	(void)close(fm->watch.fd);
+	ev_io_set(&fm->watch, -1, EV_READ);
 }
 
-int
-master_fw_sync(struct master *m, const struct gen *g, char *err,
+/* Puts g's table in force unless it already is; 0, or -1 with err
+ * (then what was in force stays). */
+static int
+sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
     size_t errsize)
 {
-	const struct fw_conf *fw = edged_fw(g->conf);
+	const struct fw_conf *fw = g->conf;
 	char *copy, *extra;
 	ev_tstamp t0;
 	double ms;
@@ -165,52 +192,52 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 	/* The same table is not sent again, unless it is gone from the
 	 * kernel or was changed there by something other than edged
 	 * (nft by hand): a reload puts edged's back. */
-	if (m->fw_applied != NULL && strcmp(m->fw_applied, g->fw_text) == 0) {
-		int has = g->fw_text[0] == '\0' ? 1 : fw_kernel_has_table();
+	if (fm->applied != NULL && strcmp(fm->applied, g->text) == 0) {
+		int has = g->text[0] == '\0' ? 1 : fw_kernel_has_table();
 
-		if (has < 0 || (has == 1 && (g->fw_text[0] == '\0' ||
-		    m->fw_tampered == 0)))
+		if (has < 0 || (has == 1 && (g->text[0] == '\0' ||
+		    fm->tampered == 0)))
 			return 0;
 		log_warn("firewall: table inet %s %s; putting it back",
-		    FW_TABLE, has ? tamper_why[m->fw_tampered] :
+		    FW_TABLE, has ? tamper_why[fm->tampered] :
 		    tamper_why[FW_NL_REMOVED]);
 	}
-	back = table_flushed(m);
+	back = table_flushed(fm);
 	/* Nothing to put in the kernel and nothing put there yet: the
 	 * kernel is only read, and a table an earlier run left is
 	 * removed.  A load balancer alone changes nothing there, and
 	 * needs no privilege for it (a kernel that cannot be asked holds
 	 * no table of ours either). */
-	if (!fw_active(fw) && (m->fw_applied == NULL || table_flushed(m)) &&
+	if (!fw_active(fw) && (fm->applied == NULL || table_flushed(fm)) &&
 	    fw_kernel_has_table() != 1) {
-		free(m->fw_applied);
-		m->fw_applied = strdup("");
+		free(fm->applied);
+		fm->applied = strdup("");
 		return 0;
 	}
-	if ((copy = strdup(g->fw_text)) == NULL) {
+	if ((copy = strdup(g->text)) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
 	/* the dynamic groups' members go in with the table, in the same
 	 * transaction */
-	if ((extra = fw_dyn_elements(&m->dyn, fw)) == NULL) {
+	if ((extra = fw_dyn_elements(&fm->dyn, fw)) == NULL) {
 		free(copy);
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
 	t0 = ev_time();
-	if (fw_kernel_replace(g->fw_text, extra, err, errsize) < 0) {
+	if (fw_kernel_replace(g->text, extra, err, errsize) < 0) {
 		free(copy);
 		free(extra);
 		return -1;
 	}
 	ms = (ev_time() - t0) * 1000.0;
 	free(extra);
-	free(m->fw_applied);
-	m->fw_applied = copy;
+	free(fm->applied);
+	fm->applied = copy;
 	/* its notices, edged's own, come later and are told apart */
-	m->fw_tampered = 0;
-	watch_start(m);
+	fm->tampered = 0;
+	watch_start(fm);
 	if (fw_active(fw))
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
 		    "rules, %zu groups) in %.0f ms%s", FW_TABLE, fw->nrules,
@@ -224,56 +251,46 @@ master_fw_sync(struct master *m, const struct gen *g, char *err,
 	return 0;
 }
 
-void
-master_fw_restore(struct master *m)
+int
+fw_master_commit(void *ms, void *gd, char *err, size_t errsize)
 {
-	char err[1024];
+	struct fw_master *fm = ms;
+	const struct fw_gen *g = gd;
+	char why[1536];
 
-	if (m->gen == NULL || m->fw_applied == NULL ||
-	    strcmp(m->fw_applied, m->gen->fw_text) == 0)
-		return;
-	if (master_fw_sync(m, m->gen, err, sizeof(err)) < 0)
-		log_err("firewall: cannot put the running configuration's "
-		    "table back: %s", err);
-	else
-		log_info("firewall: the running configuration's table is back");
-}
-
-/* The generation whose table is in the kernel: a reload's, from the
- * moment its table went in, else the running one. */
-static const struct gen *
-gen_in_force(const struct master *m)
-{
-	if (m->pending_gen != NULL && m->fw_applied != NULL &&
-	    strcmp(m->fw_applied, m->pending_gen->fw_text) == 0)
-		return m->pending_gen;
-	return m->gen;
+	if (sync_table(fm, g, why, sizeof(why)) < 0) {
+		snprintf(err, errsize, "the kernel refused the firewall and "
+		    "NAT rules: %s", why);
+		return -1;
+	}
+	fm->cur = g;
+	return 0;
 }
 
 /* The master's nfnetlink socket, opened once needed; 0 or -1 with err. */
 static int
-fw_netlink(struct master *m, char *err, size_t errsize)
+fw_netlink(struct fw_master *fm, char *err, size_t errsize)
 {
-	if (m->fwnl == NULL)
-		m->fwnl = fw_nl_open(err, errsize);
-	return m->fwnl != NULL ? 0 : -1;
+	if (fm->nl == NULL)
+		fm->nl = fw_nl_open(err, errsize);
+	return fm->nl != NULL ? 0 : -1;
 }
 
 /* op 0 add, 1 del, 2 set: one transaction on g's sets.  0, or -1 with
  * err. */
 static int
-group_to_kernel(struct master *m, const struct fw_group *g,
+group_to_kernel(struct fw_master *fm, const struct fw_group *g,
     const struct fw_prefix *addrs, size_t n, unsigned op, char *err,
     size_t errsize)
 {
-	if (fw_netlink(m, err, errsize) < 0)
+	if (fw_netlink(fm, err, errsize) < 0)
 		return -1;
-	fw_nl_begin(m->fwnl, FW_TABLE);
-	if (fw_dyn_queue(m->fwnl, g, addrs, n, op != 1, op == 2) < 0) {
+	fw_nl_begin(fm->nl, FW_TABLE);
+	if (fw_dyn_queue(fm->nl, g, addrs, n, op != 1, op == 2) < 0) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	return fw_nl_commit(m->fwnl, err, errsize);
+	return fw_nl_commit(fm->nl, err, errsize);
 }
 
 /*
@@ -283,7 +300,7 @@ group_to_kernel(struct master *m, const struct fw_group *g,
  * have meant.
  */
 static const struct fw_group *
-group_lookup(struct master *m, struct ctl_client *c, const struct fw_conf *fw,
+group_lookup(struct fw_master *fm, struct edged_ctl *c, const struct fw_conf *fw,
     const char *name, bool show)
 {
 	const char **cands;
@@ -294,14 +311,14 @@ group_lookup(struct master *m, struct ctl_client *c, const struct fw_conf *fw,
 	if (gi >= 0 && (show || fw->groups[gi].dynamic))
 		return &fw->groups[gi];
 	if (gi >= 0) {
-		ctl_replyf(m, c, false, "group %s is a static address-group "
+		edged_replyf(fm->host, c, false, "group %s is a static address-group "
 		    "(its members are in the configuration file) and cannot "
 		    "change at run time; only a group with `dynamic` can; "
 		    "nothing changed\n", name);
 		return NULL;
 	}
 	if ((cands = calloc(fw->ngroups + 1, sizeof(*cands))) == NULL) {
-		ctl_reply(m, c, false, "out of memory\n");
+		fm->host->reply(c, false, "out of memory\n");
 		return NULL;
 	}
 	for (size_t i = 0; i < fw->ngroups; i++)
@@ -312,7 +329,7 @@ group_lookup(struct master *m, struct ctl_client *c, const struct fw_conf *fw,
 		    "has no %saddress-group", show ? "" : "dynamic ");
 	else
 		conf_hint(name, cands, n, hint, sizeof(hint));
-	ctl_replyf(m, c, false, "no %saddress-group '%s' in the configuration "
+	edged_replyf(fm->host, c, false, "no %saddress-group '%s' in the configuration "
 	    "in force%s\n", show ? "" : "dynamic ", name, hint);
 	free(cands);
 	return NULL;
@@ -321,11 +338,11 @@ group_lookup(struct master *m, struct ctl_client *c, const struct fw_conf *fw,
 /* group show NAME [json]: a dynamic group's members as the master keeps
  * them (what the kernel's sets hold), a static one's from the file. */
 static void
-group_show(struct master *m, struct ctl_client *c, const struct fw_group *g,
+group_show(struct fw_master *fm, struct edged_ctl *c, const struct fw_group *g,
     bool json)
 {
 	const struct fw_dyn_group *dg = g->dynamic ?
-	    fw_dyn_get(&m->dyn, g->name, false) : NULL;
+	    fw_dyn_get(&fm->dyn, g->name, false) : NULL;
 	const struct fw_prefix *v = g->dynamic ? (dg ? dg->addrs : NULL) :
 	    g->members;
 	size_t nv = g->dynamic ? (dg ? dg->n : 0) : g->nmembers;
@@ -334,7 +351,7 @@ group_show(struct master *m, struct ctl_client *c, const struct fw_group *g,
 	FILE *out = open_memstream(&buf, &len);
 
 	if (out == NULL) {
-		ctl_reply(m, c, false, "out of memory\n");
+		fm->host->reply(c, false, "out of memory\n");
 		return;
 	}
 	if (json)
@@ -351,10 +368,10 @@ group_show(struct master *m, struct ctl_client *c, const struct fw_group *g,
 		fputs("]}\n", out);
 	if (fclose(out) != 0) {
 		free(buf);
-		ctl_reply(m, c, false, "out of memory\n");
+		fm->host->reply(c, false, "out of memory\n");
 		return;
 	}
-	ctl_reply(m, c, true, buf != NULL ? buf : "");
+	fm->host->reply(c, true, buf != NULL ? buf : "");
 	free(buf);
 }
 
@@ -369,7 +386,7 @@ static const char *const group_ops[GROUP_NOPS] = {
  * (room for n); their number, or -1 when one is not an address (c is
  * told). */
 static ssize_t
-group_addrs(struct master *m, struct ctl_client *c,
+group_addrs(struct fw_master *fm, struct edged_ctl *c,
     const struct fw_dyn_group *dg, enum group_op op, char **words, size_t n,
     const char *name, struct fw_prefix *addrs)
 {
@@ -380,7 +397,7 @@ group_addrs(struct master *m, struct ctl_client *c,
 
 		if (fw_prefix_parse(words[i], p) < 0 ||
 		    p->len != (p->family == AF_INET ? 32 : 128)) {
-			ctl_replyf(m, c, false, "group %s: '%s' is not an IPv4 "
+			edged_replyf(fm->host, c, false, "group %s: '%s' is not an IPv4 "
 			    "or IPv6 address (a dynamic group holds "
 			    "addresses, not prefixes); nothing changed\n",
 			    name, words[i]);
@@ -400,7 +417,7 @@ group_addrs(struct master *m, struct ctl_client *c,
  * file: -1 with why in err when the file could not be written (the
  * change holds, the file keeps the members it had). */
 static int
-group_keep(struct master *m, const struct gen *g, struct fw_dyn_group *dg,
+group_keep(struct fw_master *fm, const struct fw_gen *g, struct fw_dyn_group *dg,
     enum group_op op, const struct fw_prefix *addrs, size_t na, char *err,
     size_t errsize)
 {
@@ -417,9 +434,8 @@ group_keep(struct master *m, const struct gen *g, struct fw_dyn_group *dg,
 		else if (fw_dyn_add(dg, &addrs[i]) < 0)
 			log_err("group %s: out of memory", dg->name);
 	}
-	state_path(g, path, sizeof(path));
-	if (fw_dyn_save(&m->dyn, g->conf->core.state_dir, path, err,
-	    errsize) < 0) {
+	state_path(g->state_dir, path, sizeof(path));
+	if (fw_dyn_save(&fm->dyn, g->state_dir, path, err, errsize) < 0) {
 		log_warn("firewall: dynamic group members not saved: %s; "
 		    "the change holds until edged restarts", err);
 		return -1;
@@ -432,13 +448,13 @@ group_keep(struct master *m, const struct gen *g, struct fw_dyn_group *dg,
  * has no table in the kernel (flushed, or no firewall or NAT), the copy
  * alone: the next table takes it. */
 static void
-group_change(struct master *m, struct ctl_client *c, const struct gen *g,
+group_change(struct fw_master *fm, struct edged_ctl *c, const struct fw_gen *g,
     const struct fw_group *fg, enum group_op op, char **words, size_t n)
 {
 	struct fw_prefix *addrs;
 	struct fw_dyn_group *dg;
-	bool flushed = table_flushed(m);
-	bool in_kernel = table_put(m);
+	bool flushed = table_flushed(fm);
+	bool in_kernel = table_put(fm);
 	const char *note = in_kernel ? "" : flushed ? " (table inet " FW_TABLE
 	    " is flushed: in the kernel from the next reload or restart)" :
 	    " (no firewall or NAT in force: no table to put it in yet)";
@@ -447,30 +463,30 @@ group_change(struct master *m, struct ctl_client *c, const struct gen *g,
 	bool saved;
 
 	if ((addrs = calloc(n + 1, sizeof(*addrs))) == NULL ||
-	    (dg = fw_dyn_get(&m->dyn, fg->name, true)) == NULL) {
+	    (dg = fw_dyn_get(&fm->dyn, fg->name, true)) == NULL) {
 		free(addrs);
-		ctl_reply(m, c, false, "out of memory\n");
+		fm->host->reply(c, false, "out of memory\n");
 		return;
 	}
-	if ((na = group_addrs(m, c, dg, op, words, n, fg->name, addrs)) < 0)
+	if ((na = group_addrs(fm, c, dg, op, words, n, fg->name, addrs)) < 0)
 		goto free_addrs;
 	if (op != GROUP_SET && na == 0) {
-		ctl_replyf(m, c, true, "group %s: nothing to change (%zu "
+		edged_replyf(fm->host, c, true, "group %s: nothing to change (%zu "
 		    "members)\n", fg->name, dg->n);
 		goto free_addrs;
 	}
-	if (in_kernel && group_to_kernel(m, fg, addrs, (size_t)na, op, err,
+	if (in_kernel && group_to_kernel(fm, fg, addrs, (size_t)na, op, err,
 	    sizeof(err)) < 0) {
-		ctl_replyf(m, c, false, "group %s: the kernel refused the "
+		edged_replyf(fm->host, c, false, "group %s: the kernel refused the "
 		    "change: %s; nothing changed\n", fg->name, err);
 		goto free_addrs;
 	}
-	saved = group_keep(m, g, dg, op, addrs, (size_t)na, err,
+	saved = group_keep(fm, g, dg, op, addrs, (size_t)na, err,
 	    sizeof(err)) == 0;
 	log_info("edgectl: group %s %s: %zd address%s; %zu member%s%s",
 	    fg->name, group_ops[op], na, na == 1 ? "" : "es", dg->n,
 	    dg->n == 1 ? "" : "s", note);
-	ctl_replyf(m, c, true, "group %s: %s %zd address%s; %zu member%s%s"
+	edged_replyf(fm->host, c, true, "group %s: %s %zd address%s; %zu member%s%s"
 	    "%s%s%s\n", fg->name, op == GROUP_ADD ? "added" :
 	    op == GROUP_DEL ? "removed" : "set to", na, na == 1 ? "" : "es",
 	    dg->n, dg->n == 1 ? "" : "s", note, saved ? "" :
@@ -480,35 +496,61 @@ free_addrs:
 	free(addrs);
 }
 
-/*
- * group add|del|set NAME ADDR..., group set NAME (empties it), group
- * show NAME [json].
- */
-void
-master_group_cmd(struct master *m, struct ctl_client *c, char **words,
-    size_t n)
+/* The group args[0] names in the configuration in force: a dynamic one
+ * (any with show), else NULL after answering c. */
+static const struct fw_group *
+group_arg(struct fw_master *fm, struct edged_ctl *c, char **args, bool show)
 {
-	const struct gen *g = gen_in_force(m);
-	const struct fw_group *fg;
-	enum group_op op;
-	bool json = n == 4 && strcmp(words[3], "json") == 0;
+	return group_lookup(fm, c, fm->cur->conf, args[0], show);
+}
 
-	for (op = 0; op < GROUP_NOPS; op++)
-		if (n >= 3 && strcmp(words[1], group_ops[op]) == 0)
-			break;
-	if (op == GROUP_NOPS || (op < GROUP_SET && n < 4) ||
-	    (op == GROUP_SHOW && n != 3 && !json)) {
-		ctl_reply(m, c, false, "usage: group add|del|set NAME ADDR..., "
-		    "group set NAME (empties it), group show NAME [json]\n");
-		return;
-	}
-	if ((fg = group_lookup(m, c, edged_fw(g->conf), words[2],
-	    op == GROUP_SHOW)) == NULL)
-		return;
-	if (op == GROUP_SHOW)
-		group_show(m, c, fg, json);
-	else
-		group_change(m, c, g, fg, op, words + 3, n - 3);
+/* group add|del|set NAME ADDR... (set without addresses empties it) */
+static void
+group_cmd(void *ms, struct edged_ctl *c, char **args, size_t n,
+    enum group_op op)
+{
+	struct fw_master *fm = ms;
+	const struct fw_group *fg = group_arg(fm, c, args, false);
+
+	if (fg != NULL)
+		group_change(fm, c, fm->cur, fg, op, args + 1, n - 1);
+}
+
+void
+fw_cmd_group_add(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	group_cmd(ms, c, args, n, GROUP_ADD);
+}
+
+void
+fw_cmd_group_del(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	group_cmd(ms, c, args, n, GROUP_DEL);
+}
+
+void
+fw_cmd_group_set(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	group_cmd(ms, c, args, n, GROUP_SET);
+}
+
+/* group show NAME [json] */
+void
+fw_cmd_group_show(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct fw_master *fm = ms;
+	const struct fw_group *fg = group_arg(fm, c, args, true);
+
+	(void)n;
+	if (fg != NULL)
+		group_show(fm, c, fg, json);
 }
 
 /* ---- show firewall, show nat ---- */
@@ -555,12 +597,12 @@ take_counter(const char *name, uint64_t packets, uint64_t bytes, void *arg)
 
 /* The named counters of the table in force; 0 or -1 with err. */
 static int
-read_counters(struct master *m, struct counters *cs, char *err,
+read_counters(struct fw_master *fm, struct counters *cs, char *err,
     size_t errsize)
 {
 	memset(cs, 0, sizeof(*cs));
-	if (fw_netlink(m, err, errsize) < 0 ||
-	    fw_nl_counters(m->fwnl, FW_TABLE, take_counter, cs, err,
+	if (fw_netlink(fm, err, errsize) < 0 ||
+	    fw_nl_counters(fm->nl, FW_TABLE, take_counter, cs, err,
 	    errsize) < 0) {
 		free(cs->v);
 		return -1;
@@ -628,17 +670,17 @@ static const struct {
 };
 
 static enum table_state
-table_state(const struct master *m, const struct gen *g)
+table_state(const struct fw_master *fm, const struct fw_gen *g)
 {
 	int has = fw_kernel_has_table();
 
 	if (has < 0)
 		return TS_UNKNOWN;
-	if (g->fw_text[0] == '\0')
+	if (g->text[0] == '\0')
 		return has ? TS_LEFTOVER : TS_NONE;
 	if (has)
-		return m->fw_tampered != 0 ? TS_CHANGED : TS_IN_FORCE;
-	return table_flushed(m) ? TS_FLUSHED : TS_MISSING;
+		return fm->tampered != 0 ? TS_CHANGED : TS_IN_FORCE;
+	return table_flushed(fm) ? TS_FLUSHED : TS_MISSING;
 }
 
 static void
@@ -744,12 +786,12 @@ show_fw_rules(FILE *out, bool json, const struct fw_conf *fw,
  * the state of table inet edged, then each rule with its counters
  * (none to read when the table is not in the kernel).
  */
-void
-master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
+static void
+show(struct fw_master *fm, struct edged_ctl *c, bool json, bool nat)
 {
-	const struct gen *g = gen_in_force(m);
-	const struct fw_conf *fw = edged_fw(g->conf);
-	enum table_state ts = table_state(m, g);
+	const struct fw_gen *g = fm->cur;
+	const struct fw_conf *fw = g->conf;
+	enum table_state ts = table_state(fm, g);
 	bool configured = nat ? fw->nnats > 0 : fw->firewall;
 	bool known = configured && ts == TS_IN_FORCE;
 	struct counters cs = { 0 };
@@ -757,13 +799,13 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 	size_t len = 0;
 	FILE *out;
 
-	if (known && read_counters(m, &cs, err, sizeof(err)) < 0) {
-		ctl_replyf(m, c, false, "cannot read the counters: %s\n", err);
+	if (known && read_counters(fm, &cs, err, sizeof(err)) < 0) {
+		edged_replyf(fm->host, c, false, "cannot read the counters: %s\n", err);
 		return;
 	}
 	if ((out = open_memstream(&buf, &len)) == NULL) {
 		free(cs.v);
-		ctl_reply(m, c, false, "out of memory\n");
+		fm->host->reply(c, false, "out of memory\n");
 		return;
 	}
 	if (json)
@@ -783,19 +825,21 @@ master_fw_show(struct master *m, struct ctl_client *c, bool json, bool nat)
 	free(cs.v);
 	if (fclose(out) != 0) {
 		free(buf);
-		ctl_reply(m, c, false, "out of memory\n");
+		fm->host->reply(c, false, "out of memory\n");
 		return;
 	}
-	ctl_reply(m, c, true, buf != NULL ? buf : "");
+	fm->host->reply(c, true, buf != NULL ? buf : "");
 	free(buf);
 }
 
 /* ---- the counters for the metrics ---- */
 
-void
-master_fw_block(struct gen *g)
+/* g's block of firewall counters, when it has a firewall or NAT (a
+ * failure is logged: the metrics go without those figures). */
+static void
+counters_block(struct fw_gen *g)
 {
-	const struct fw_conf *fw = edged_fw(g->conf);
+	const struct fw_conf *fw = g->conf;
 	size_t len;
 	void *mem;
 	int fd;
@@ -813,33 +857,34 @@ master_fw_block(struct gen *g)
 			(void)close(fd);
 		return;
 	}
-	fw_stats_init(&g->fw_blk, mem, fw);
-	g->fw_blk_fd = fd;
-	g->fw_blk_len = len;
+	fw_stats_init(&g->blk, mem, fw);
+	g->blk_fd = fd;
+	g->blk_len = len;
 }
 
-void
-master_fw_block_release(struct gen *g)
+static void
+counters_block_release(struct fw_gen *g)
 {
-	if (g->fw_blk_fd < 0)
+	if (g->blk_fd < 0)
 		return;
-	(void)munmap(g->fw_blk.hdr, g->fw_blk_len);
-	(void)close(g->fw_blk_fd);
-	g->fw_blk_fd = -1;
-	g->fw_blk.hdr = NULL;
+	(void)munmap(g->blk.hdr, g->blk_len);
+	(void)close(g->blk_fd);
+	g->blk_fd = -1;
+	g->blk.hdr = NULL;
 }
 
-void
-master_fw_publish(struct master *m, struct gen *g)
+/* A worker of g asks for fresh figures in g's block. */
+static void
+publish(struct fw_master *fm, struct fw_gen *g)
 {
-	const struct fw_conf *fw = edged_fw(g->conf);
-	struct fw_stats *v = &g->fw_blk;
+	const struct fw_conf *fw = g->conf;
+	struct fw_stats *v = &g->blk;
 	struct counters cs;
 	char err[1024];
 
-	if (g->fw_blk_fd < 0)
+	if (g->blk_fd < 0)
 		return;
-	if (read_counters(m, &cs, err, sizeof(err)) < 0) {
+	if (read_counters(fm, &cs, err, sizeof(err)) < 0) {
 		log_warn("firewall: cannot read the counters for the "
 		    "metrics: %s", err);
 		return;
@@ -868,15 +913,15 @@ master_fw_publish(struct master *m, struct gen *g)
  * which puts the table back.
  */
 static void
-fw_flush(struct master *m, struct ctl_client *c)
+fw_flush(struct fw_master *fm, struct edged_ctl *c)
 {
-	const struct gen *g = gen_in_force(m);
-	bool ours = g->fw_text[0] != '\0';
+	const struct fw_gen *g = fm->cur;
+	bool ours = g->text[0] != '\0';
 	int has = fw_kernel_has_table();
 	char err[1024], *none;
 
 	if (has < 0) {
-		ctl_reply(m, c, false, "cannot ask the kernel about table inet "
+		fm->host->reply(c, false, "cannot ask the kernel about table inet "
 		    FW_TABLE " (does edged have CAP_NET_ADMIN?); nothing "
 		    "removed\n");
 		return;
@@ -884,69 +929,66 @@ fw_flush(struct master *m, struct ctl_client *c)
 	if (has && fw_kernel_remove(err, sizeof(err)) < 0) {
 		log_err("edgectl: firewall flush: the kernel refused to remove "
 		    "table inet %s: %s", FW_TABLE, err);
-		ctl_replyf(m, c, false, "the kernel refused to remove table "
+		edged_replyf(fm->host, c, false, "the kernel refused to remove table "
 		    "inet %s: %s\n", FW_TABLE, err);
 		return;
 	}
 	if ((none = strdup(ours ? FW_FLUSHED : "")) != NULL) {
-		free(m->fw_applied);
-		m->fw_applied = none;
+		free(fm->applied);
+		fm->applied = none;
 	}
-	m->fw_tampered = 0;
+	fm->tampered = 0;
 	if (!ours && has) {
 		log_warn("edgectl: firewall flush: removed table inet %s, which "
 		    "no firewall or NAT of the configuration made (left from an "
 		    "earlier run, or made by hand)", FW_TABLE);
-		ctl_reply(m, c, true, "no firewall or NAT configured; removed "
+		fm->host->reply(c, true, "no firewall or NAT configured; removed "
 		    "table inet " FW_TABLE ", which was left in the kernel "
 		    "(from an earlier run, or made by hand)\n");
 	} else if (!ours) {
-		ctl_reply(m, c, true, "no firewall or NAT configured and no "
+		fm->host->reply(c, true, "no firewall or NAT configured and no "
 		    "table inet " FW_TABLE " in the kernel: nothing of edged's "
 		    "to remove\n");
 	} else if (!has) {
-		ctl_reply(m, c, true, "table inet " FW_TABLE " is not in the "
+		fm->host->reply(c, true, "table inet " FW_TABLE " is not in the "
 		    "kernel (already flushed, or removed by hand): nothing "
 		    "removed; edgectl reload puts it back\n");
 	} else {
 		log_warn("edgectl: firewall flush: table inet %s removed; no "
 		    "filtering and no NAT by edged until the next reload or "
 		    "restart", FW_TABLE);
-		ctl_reply(m, c, true, "table inet " FW_TABLE " removed: no "
+		fm->host->reply(c, true, "table inet " FW_TABLE " removed: no "
 		    "filtering and no NAT by edged until the next reload or "
 		    "restart (edgectl reload puts it back)\n");
 	}
 }
 
-static const struct {
-	const char *name;
-	void (*run)(struct master *, struct ctl_client *);
-} fw_cmds[] = {
-	{ "flush", fw_flush },
-};
-
-#define FW_NCMDS	(sizeof(fw_cmds) / sizeof(fw_cmds[0]))
+void
+fw_cmd_flush(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)args;
+	(void)n;
+	(void)json;
+	fw_flush(ms, c);
+}
 
 void
-master_fw_cmd(struct master *m, struct ctl_client *c, char **words, size_t n)
+fw_cmd_show_firewall(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
 {
-	const char *names[FW_NCMDS];
-	char hint[128];
+	(void)args;
+	(void)n;
+	show(ms, c, json, false);
+}
 
-	for (size_t i = 0; i < FW_NCMDS; i++) {
-		if (n == 2 && strcmp(words[1], fw_cmds[i].name) == 0) {
-			fw_cmds[i].run(m, c);
-			return;
-		}
-		names[i] = fw_cmds[i].name;
-	}
-	if (n != 2) {
-		ctl_reply(m, c, false, "usage: firewall flush\n");
-		return;
-	}
-	conf_hint(words[1], names, FW_NCMDS, hint, sizeof(hint));
-	ctl_replyf(m, c, false, "unknown firewall command '%s'%s\n", words[1],
-	    hint[0] != '\0' ? hint : "; the firewall command is: flush");
+void
+fw_cmd_show_nat(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)args;
+	(void)n;
+	show(ms, c, json, true);
 }
 
 /*
@@ -955,15 +997,109 @@ master_fw_cmd(struct master *m, struct ctl_client *c, char **words, size_t n)
  * how to remove it.
  */
 void
-master_fw_stopping(const struct master *m)
+fw_master_stop(void *ms)
 {
-	if (table_put(m))
+	const struct fw_master *fm = ms;
+
+	if (table_put(fm))
 		log_info("firewall: table inet %s stays in force after edged "
 		    "stops, so that the edge keeps filtering while edged is "
 		    "down or restarting; to remove it: nft delete table inet "
 		    "%s (or edgectl firewall flush before stopping)", FW_TABLE,
 		    FW_TABLE);
-	else if (table_flushed(m))
+	else if (table_flushed(fm))
 		log_info("firewall: table inet %s was flushed (edgectl firewall "
 		    "flush): nothing of edged's stays in the kernel", FW_TABLE);
+}
+
+/* ---- the firewall's life in the master ---- */
+
+void *
+fw_master_new(const struct edged_host *h, const struct edged_gen_info *first)
+{
+	struct fw_master *fm = calloc(1, sizeof(*fm));
+	char path[512], err[600];
+
+	if (fm == NULL)
+		return NULL;
+	fm->host = h;
+	watch_init(fm);
+	state_path(first->state_dir, path, sizeof(path));
+	if (fw_dyn_load(&fm->dyn, path, err, sizeof(err)) < 0)
+		log_warn("firewall: dynamic group members not restored: %s",
+		    err);
+	return fm;
+}
+
+void
+fw_master_free(void *ms)
+{
+	struct fw_master *fm = ms;
+
+	if (fm == NULL)
+		return;
+	watch_close(fm);
+	fw_nl_close(&fm->nl);
+	free(fm->applied);
+	fw_dyn_free(&fm->dyn);
+	free(fm);
+}
+
+void *
+fw_master_gen_new(void *ms, const void *part,
+    const struct edged_gen_info *info, const struct edged_endpoints *eps,
+    struct conf_diag *d)
+{
+	struct fw_gen *g = calloc(1, sizeof(*g));
+	size_t len;
+
+	(void)ms;
+	if (g == NULL || (g->text = fw_nft_text(part, eps, &len)) == NULL) {
+		free(g);
+		conf_oom(d, NULL);
+		return NULL;
+	}
+	g->conf = part;
+	g->blk_fd = -1;
+	snprintf(g->state_dir, sizeof(g->state_dir), "%s", info->state_dir);
+	counters_block(g);
+	return g;
+}
+
+void
+fw_master_gen_free(void *ms, void *gd)
+{
+	struct fw_gen *g = gd;
+
+	(void)ms;
+	if (g == NULL)
+		return;
+	counters_block_release(g);
+	free(g->text);
+	free(g);
+}
+
+int
+fw_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch)
+{
+	const struct fw_gen *g = gd;
+
+	(void)ms;
+	if (g->blk_fd < 0)
+		return 0;
+	return ch->send(ch, FW_MSG_STATS, (uint32_t)g->blk_len, NULL, 0,
+	    g->blk_fd);
+}
+
+void
+fw_master_worker_msg(void *ms, void *gd, uint16_t type, uint32_t arg,
+    const void *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	if (type == FW_MSG_REFRESH)
+		publish(ms, gd);
+	else
+		log_warn("firewall: a worker sent unknown message %u", type);
 }
