@@ -36,6 +36,36 @@ edged_endpoints_release(struct edged_endpoints *eps)
 	memset(eps, 0, sizeof(*eps));
 }
 
+int
+edged_listens_add(struct edged_listens *ls,
+    const struct sockaddr_storage *addr, socklen_t addrlen,
+    const struct conf_pos *pos)
+{
+	struct edged_listen *l;
+
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 8;
+
+		if ((l = realloc(ls->v, cap * sizeof(*l))) == NULL)
+			return -1;
+		ls->v = l;
+		ls->cap = cap;
+	}
+	l = &ls->v[ls->n++];
+	memset(l, 0, sizeof(*l));
+	memcpy(&l->addr, addr, sizeof(l->addr));
+	l->addrlen = addrlen;
+	l->pos = pos;
+	return 0;
+}
+
+void
+edged_listens_release(struct edged_listens *ls)
+{
+	free(ls->v);
+	memset(ls, 0, sizeof(*ls));
+}
+
 void
 edged_replyf(const struct edged_host *h, struct edged_ctl *c, bool ok,
     const char *fmt, ...)

@@ -50,7 +50,8 @@
  * A generation.  gen_new makes the module's runtime part of a loaded
  * generation from its configuration part (the firewall compiles its
  * table); an error goes to d and rejects the file.  gen_free releases
- * it, once no worker uses the generation.
+ * it, once no worker uses the generation (its configuration part is
+ * still there, and goes after).
  *
  * The reload transaction.  A new generation is loaded (every module's
  * gen_new), then the core starts its worker (its listeners, its data
@@ -80,7 +81,26 @@
  * Worker messages.  feed_worker sends the module's messages to a worker
  * before it starts (the firewall: its counters block), through the
  * channel given; worker_msg is called with each message a worker sends
- * the module.
+ * the module.  host->each_worker reaches running workers, host->ask has
+ * the serving one answer a command.
+ *
+ * Status and upgrade.  status adds the module's part to `edgectl
+ * status`; carry_save and carry_line hand its runtime state (edgectl's
+ * overrides) from a binary to the one an upgrade executes.
+ *
+ * In the worker (unprivileged; it reads no file).  The worker parses the
+ * configuration text again and makes each module's runtime with
+ * worker_new; worker_msg takes the module's messages (feed_worker's
+ * before START, host->each_worker's after), worker_tickets the TLS
+ * session ticket keys (at start and each rotation).  At START,
+ * worker_start is given the listening sockets the master bound for the
+ * module's listens, and serves.  The worker's main thread calls
+ * worker_tick at least every 200 ms, answers host->ask with worker_ask
+ * and the stats listener with metrics and stats_json; worker_drain stops
+ * accepting and lets what is in flight finish, worker_stop ends it now;
+ * the worker exits once every module is worker_done, after worker_free.
+ * from_worker (in the master) gets what a worker sends through
+ * env->master.
  */
 #ifndef EDGED_MODULE_H
 #define EDGED_MODULE_H
@@ -118,11 +138,31 @@ struct ev_loop;
 struct edged_ctl;			/* a control command being answered:
 					 * the core's */
 
+struct edged_module;
+struct edged_channel;
+
+/* Workers, as edged_host's each_worker picks them. */
+#define EDGED_W_SERVING		0x1	/* the one serving */
+#define EDGED_W_STARTING	0x2	/* a reload's, not serving yet */
+#define EDGED_W_DRAINING	0x4	/* older generations', finishing */
+
 /* The core's services to a module's hooks in the master. */
 struct edged_host {
 	struct ev_loop *loop;
 	/* Answers c and ends it: OK or ERROR, then text. */
 	void (*reply)(struct edged_ctl *c, bool ok, const char *text);
+	/* Asks the serving worker for mod (type, json, arg); the text it
+	 * answers is c's answer (an error when no worker serves). */
+	void (*ask)(const struct edged_host *h, struct edged_ctl *c,
+	    const struct edged_module *mod, uint16_t type, bool json,
+	    const char *arg);
+	/* Calls fn for each worker of which (EDGED_W_*), with its
+	 * generation's part of mod and the way to it. */
+	void (*each_worker)(const struct edged_host *h,
+	    const struct edged_module *mod, unsigned which,
+	    void (*fn)(void *arg, void *gd, const struct edged_channel *ch),
+	    void *arg);
+	void *core;			/* the core's */
 };
 
 /* host->reply with a printf format. */
@@ -139,6 +179,8 @@ struct edged_gen_info {
 struct edged_channel {
 	int (*send)(const struct edged_channel *ch, uint16_t type,
 	    uint32_t arg, const void *data, size_t len, int fd);
+	size_t max;			/* the most payload one message
+					 * carries */
 	void *core;			/* the core's */
 };
 
@@ -170,6 +212,36 @@ bool edged_command_fits(const struct edged_command *cmd, char **words,
  * cli, " [json]" when not (the control line's form). */
 void edged_command_usage(const struct edged_command *cmd, bool cli,
     char *buf, size_t size);
+
+/* A listening socket a module asks the core to bind (as root). */
+struct edged_listen {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	const struct conf_pos *pos;	/* where the file asks for it: an
+					 * error binding it says so */
+};
+
+struct edged_listens {
+	struct edged_listen *v;
+	size_t n, cap;
+};
+
+/* Adds one to ls; 0, or -1 out of memory. */
+int edged_listens_add(struct edged_listens *ls,
+    const struct sockaddr_storage *addr, socklen_t addrlen,
+    const struct conf_pos *pos);
+void edged_listens_release(struct edged_listens *ls);
+
+/* What the core's worker gives a module's runtime there. */
+struct edged_worker_env {
+	unsigned threads;		/* event-loop threads */
+	uint64_t max_connections;	/* the whole worker's */
+	void *shm;			/* the state block the master made
+					 * for this worker (lb/shm.h) */
+	size_t shm_len;
+	const struct edged_channel *master;	/* to the module's part in
+					 * the master (from_worker) */
+};
 
 struct edged_module {
 	const char *name;		/* "lb", "fw": in messages */
@@ -203,8 +275,50 @@ struct edged_module {
 	const struct edged_command *commands;
 	size_t ncommands;
 	int (*feed_worker)(void *ms, void *gd, const struct edged_channel *ch);
-	void (*worker_msg)(void *ms, void *gd, uint16_t type, uint32_t arg,
-	    const void *data, size_t len);
+	/* live: from the serving or a starting worker, not a draining
+	 * one's (older news) */
+	void (*from_worker)(void *ms, void *gd, bool live, uint16_t type,
+	    uint32_t arg, const void *data, size_t len);
+	/* what `edgectl status` says of the module's part in force: JSON
+	 * fields, each followed by a comma, or text for the configuration's
+	 * line ("2 virtual servers, 1 pool") */
+	void (*status)(void *ms, bool json, FILE *out);
+	/* an upgrade: the runtime state the next binary takes over, as
+	 * lines of the module's own (carry_save), given back one by one to
+	 * the new image's carry_line (1: taken; 0: not the module's; -1:
+	 * the module's, unreadable) */
+	void (*carry_save)(void *ms, FILE *out);
+	int (*carry_line)(void *ms, const char *line);
+
+	/* in the worker; NULL when it cannot (logged) */
+	void *(*worker_new)(const void *part,
+	    const struct edged_worker_env *env);
+	/* a message of the module's from the master: fd is the module's to
+	 * close; before START (started false), -1 stops the worker from
+	 * starting (logged) */
+	int (*worker_msg)(void *ws, bool started, uint16_t type, uint32_t arg,
+	    const void *data, size_t len, int fd);
+	/* START: fds are its listening sockets, [thread * n + listener]
+	 * in the order of listens; -1 after logging why */
+	int (*worker_start)(void *ws, const int *fds, size_t n);
+	void (*worker_tickets)(void *ws, const unsigned char *keys, size_t n);
+	char *(*worker_ask)(void *ws, uint16_t type, bool json,
+	    const char *arg, size_t *len);
+	void (*worker_tick)(void *ws);
+	void (*worker_drain)(void *ws);
+	void (*worker_stop)(void *ws);
+	bool (*worker_done)(void *ws);
+	void (*worker_free)(void *ws);
+	/* GET /metrics: its families (Prometheus text), appended to out;
+	 * GET /stats: its statistics as one JSON document (the first
+	 * module's that has them), NULL out of memory */
+	int (*metrics)(void *ws, FILE *out);	/* -1 out of memory */
+	char *(*stats_json)(void *ws, size_t *len);
+	/* the listening sockets its worker threads accept on, one per
+	 * thread each (SO_REUSEPORT), bound by the master */
+	int (*listens)(const void *part, struct edged_listens *out);
+	/* where GET /metrics is served, if the part says (true) */
+	bool (*metrics_listen)(const void *part, struct edged_listen *out);
 };
 
 #endif /* EDGED_MODULE_H */

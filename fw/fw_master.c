@@ -1092,9 +1092,10 @@ fw_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch)
 }
 
 void
-fw_master_worker_msg(void *ms, void *gd, uint16_t type, uint32_t arg,
-    const void *data, size_t len)
+fw_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
+    uint32_t arg, const void *data, size_t len)
 {
+	(void)live;
 	(void)arg;
 	(void)data;
 	(void)len;

@@ -25,8 +25,8 @@ int fw_master_commit(void *ms, void *gd, char *err, size_t errsize);
 /* The counters block, for the metrics. */
 int fw_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch);
 /* FW_MSG_REFRESH: fresh figures in gd's counters block. */
-void fw_master_worker_msg(void *ms, void *gd, uint16_t type, uint32_t arg,
-    const void *data, size_t len);
+void fw_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
+    uint32_t arg, const void *data, size_t len);
 
 /* The commands' rows' run hooks (fw_module.c). */
 void fw_cmd_show_firewall(void *ms, struct edged_ctl *c, char **args,

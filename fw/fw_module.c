@@ -10,6 +10,7 @@
 #include "fw_master.h"
 #include "fw_module.h"
 #include "fw_nft.h"
+#include "fw_worker.h"
 #include "util.h"
 
 static const struct conf_directive directives[] = {
@@ -96,5 +97,9 @@ const struct edged_module fw_module = {
 	.commands = commands,
 	.ncommands = ARRAY_LEN(commands),
 	.feed_worker = fw_master_feed_worker,
-	.worker_msg = fw_master_worker_msg,
+	.from_worker = fw_master_from_worker,
+	.worker_new = fw_worker_new,
+	.worker_msg = fw_worker_msg,
+	.worker_free = fw_worker_free,
+	.metrics = fw_worker_metrics,
 };

@@ -1,13 +1,17 @@
 /*
  * lb/lb_module.c - the load balancer as the core sees it (module.h): its
  * directives and configuration part, the files it reads, the endpoints
- * it receives traffic on.
+ * it receives traffic on, its runtime in the master (lb_master.c) and
+ * its edgectl commands.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lb.h"
+#include "lb_master.h"
 #include "lb_module.h"
+#include "lb_worker.h"
 #include "tls_cert.h"
 #include "tls_ctx.h"
 #include "util.h"
@@ -111,6 +115,54 @@ static const struct conf_directive directives[] = {
 	    "virtual-server NAME { }" },
 };
 
+static const struct edged_command commands[] = {
+	{ "show", "stats", "", true,
+	    "counters per virtual server, pool, member", lb_cmd_stats },
+	{ "show", "pool", "[POOL]", true,
+	    "members: state, weight, requests, errors", lb_cmd_pool },
+	{ "show", "certificates", "", true,
+	    "names, expiry, key and chain of each", lb_cmd_certificates },
+	{ "member", "enable", "POOL MEMBER", false,
+	    "give a member traffic again", lb_cmd_enable },
+	{ "member", "disable", "POOL MEMBER", false,
+	    "take a member out at once", lb_cmd_disable },
+	{ "member", "drain", "POOL MEMBER", false,
+	    "no new sessions; those open finish", lb_cmd_drain },
+	{ "member", "weight", "POOL MEMBER N", false,
+	    "change a member's weight (1-256)", lb_cmd_weight },
+	{ "member", "reset", "POOL MEMBER | --all", false,
+	    "back to the file's admin state and weight", lb_cmd_reset },
+};
+
+/* One socket per listen address of every virtual server, in order. */
+static int
+listens(const void *part, struct edged_listens *out)
+{
+	const struct lb_conf *c = part;
+
+	for (size_t i = 0; i < lb_conf_nlisteners(c); i++) {
+		const struct lb_listen_conf *l = lb_conf_listener(c, i);
+
+		if (edged_listens_add(out, &l->addr, l->addrlen, &l->pos) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The stats block's listen address. */
+static bool
+metrics_listen(const void *part, struct edged_listen *out)
+{
+	const struct lb_conf *c = part;
+
+	if (!c->stats.enabled)
+		return false;
+	memcpy(&out->addr, &c->stats.addr, sizeof(out->addr));
+	out->addrlen = c->stats.addrlen;
+	out->pos = &c->stats.pos;
+	return true;
+}
+
 const struct edged_module lb_module = {
 	.name = "lb",
 	.directives = directives,
@@ -121,4 +173,30 @@ const struct edged_module lb_module = {
 	.conf_free = conf_free,
 	.check_files = check_files,
 	.endpoints = endpoints,
+	.master_new = lb_master_new,
+	.master_free = lb_master_free,
+	.gen_new = lb_master_gen_new,
+	.gen_free = lb_master_gen_free,
+	.commit = lb_master_commit,
+	.commands = commands,
+	.ncommands = ARRAY_LEN(commands),
+	.feed_worker = lb_master_feed_worker,
+	.from_worker = lb_master_from_worker,
+	.status = lb_master_status,
+	.carry_save = lb_master_carry_save,
+	.carry_line = lb_master_carry_line,
+	.worker_new = lb_worker_new,
+	.worker_msg = lb_worker_msg,
+	.worker_start = lb_worker_start,
+	.worker_tickets = lb_worker_tickets,
+	.worker_ask = lb_worker_ask,
+	.worker_tick = lb_worker_tick,
+	.worker_drain = lb_worker_drain,
+	.worker_stop = lb_worker_stop,
+	.worker_done = lb_worker_done,
+	.worker_free = lb_worker_free,
+	.metrics = lb_worker_metrics,
+	.stats_json = lb_worker_stats_json,
+	.listens = listens,
+	.metrics_listen = metrics_listen,
 };

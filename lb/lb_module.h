@@ -1,8 +1,6 @@
 /*
  * lb/lb_module.h - the load balancer's entry in the core's module table
- * (module.h), and what the core still asks of it by name until the
- * module interface covers the worker and the master's runtime (issue
- * 15): the TLS files the master reads for a worker.
+ * (module.h), and its messages between master and worker.
  */
 #ifndef EDGED_LB_MODULE_H
 #define EDGED_LB_MODULE_H
@@ -12,6 +10,22 @@
 #include "tls_cert.h"
 
 extern const struct edged_module lb_module;
+
+/* The load balancer's messages between master and worker (module.h's
+ * channel), and what the master asks the worker (host->ask). */
+enum lb_msg {
+	LB_MSG_TLS_DATA = 1,		/* to the worker: a piece of the TLS
+					 * file in slot arg (lb.h) */
+	LB_MSG_TLS_END,			/* that file is whole */
+	LB_MSG_LOG_FD,			/* fd: virtual server arg's access
+					 * log */
+	LB_MSG_MEMBER,			/* + enum lb_member_op (lb_runtime.h):
+					 * "POOL MEMBER", arg the value */
+	LB_MSG_HEALTH = LB_MSG_MEMBER + 8,	/* to the master: "POOL
+					 * MEMBER", arg 1 up, 0 down */
+	LB_ASK_STATS,			/* show stats */
+	LB_ASK_POOL,			/* show pool; the pool, or "" */
+};
 
 /*
  * Reads and checks every TLS file c names, and builds the contexts once

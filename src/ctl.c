@@ -14,9 +14,7 @@
 #include "ctl.h"
 #include "ctl_cmd.h"
 #include "io.h"
-#include "lb_runtime.h"
 #include "log.h"
-#include "member.h"		/* enum lb_admin_state */
 #include "upgrade.h"
 #include "util.h"
 
@@ -91,20 +89,19 @@ status_text(struct master *m, bool json, FILE *f)
 {
 	const struct edged_conf *c = m->gen->conf;
 	int wpid = m->worker ? (int)m->worker->pid : 0;
-	const struct lb_conf *lb = edged_lb(c);
 	bool ready = m->worker && m->worker->ready;
 	double up = ev_now(m->loop) - m->started;
+	bool first = true;
 
 	if (json) {
 		fprintf(f, "{\"master_pid\":%d,\"worker_pid\":%d,\"ready\":%s,"
-		    "\"uptime_s\":%.0f,\"threads\":%u,\"config\":\"%s\","
-		    "\"virtual_servers\":[", (int)getpid(), wpid,
-		    ready ? "true" : "false", up, edged_conf_threads(c),
-		    m->path);
-		for (size_t i = 0; i < lb->nvservers; i++)
-			fprintf(f, "%s\"%s\"", i ? "," : "",
-			    lb->vservers[i].name);
-		fprintf(f, "],\"draining_pids\":[");
+		    "\"uptime_s\":%.0f,\"threads\":%u,\"config\":\"%s\",",
+		    (int)getpid(), wpid, ready ? "true" : "false", up,
+		    edged_conf_threads(c), m->path);
+		for (size_t i = 0; i < EDGED_NMODULES; i++)
+			if (edged_modules[i]->status != NULL)
+				edged_modules[i]->status(m->mods[i], true, f);
+		fprintf(f, "\"draining_pids\":[");
 		for (struct worker *w = m->draining; w != NULL; w = w->next)
 			fprintf(f, "%d%s", (int)w->pid, w->next ? "," : "");
 		fprintf(f, "]}\n");
@@ -115,99 +112,21 @@ status_text(struct master *m, bool json, FILE *f)
 	fprintf(f, "worker pid %d (%s), %u thread%s\n", wpid,
 	    ready ? "serving" : "starting", edged_conf_threads(c),
 	    edged_conf_threads(c) == 1 ? "" : "s");
-	fprintf(f, "configuration %s: %zu virtual server%s, %zu pool%s\n",
-	    m->path, lb->nvservers, lb->nvservers == 1 ? "" : "s",
-	    lb->npools, lb->npools == 1 ? "" : "s");
+	fprintf(f, "configuration %s", m->path);
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		if (edged_modules[i]->status == NULL)
+			continue;
+		fputs(first ? ": " : ", ", f);
+		edged_modules[i]->status(m->mods[i], false, f);
+		first = false;
+	}
+	fputc('\n', f);
 	if (m->draining != NULL) {
 		fprintf(f, "older workers draining:");
 		for (struct worker *w = m->draining; w != NULL; w = w->next)
 			fprintf(f, " %d", (int)w->pid);
 		fputc('\n', f);
 	}
-}
-
-/* s as a JSON string: quotes, backslashes and control bytes escaped. */
-static void
-json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-/* Space-separated words as a JSON array of strings. */
-static void
-json_words(FILE *f, const char *words)
-{
-	char w[256];
-	int n = 0, used;
-
-	fputc('[', f);
-	while (sscanf(words, "%255s%n", w, &used) == 1) {
-		fprintf(f, "%s", n++ ? "," : "");
-		json_string(f, w);
-		words += used;
-	}
-	fputc(']', f);
-}
-
-/* The certificates of the configuration in force, as the master read
- * them: names, validity, key, chain, fingerprint; never the key. */
-static void
-certificates_text(struct master *m, bool json, FILE *f)
-{
-	const struct gen *g = m->gen;
-	const struct lb_conf *lb = edged_lb(g->conf);
-	size_t n = lb->ncerts;
-	int64_t now = (int64_t)time(NULL);
-	char from[32], until[32];
-
-	if (!json)
-		fprintf(f, "%-16s %-21s %6s %-8s %5s %s\n", "CERTIFICATE",
-		    "NOT-AFTER", "DAYS", "KEY", "CHAIN", "NAMES");
-	else
-		fprintf(f, "{\"certificates\":[");
-	for (size_t i = 0; g->tls.certs != NULL && i < n; i++) {
-		const struct lb_cert_info *ci = &g->tls.certs[i];
-		const struct lb_cert_conf *cc = &lb->certs[i];
-		long long days = (long long)((ci->not_after - now) / 86400);
-		char key[32];
-
-		lb_cert_fmt_time(from, sizeof(from), ci->not_before,
-		    true);
-		lb_cert_fmt_time(until, sizeof(until), ci->not_after,
-		    true);
-		snprintf(key, sizeof(key), "%s-%d", ci->key_type, ci->key_bits);
-		if (!json) {
-			fprintf(f, "%-16s %-21s %6lld %-8s %5u %s\n", ci->name,
-			    until, ci->not_after < now ? -1LL : days, key,
-			    ci->chain, ci->names);
-			continue;
-		}
-		fprintf(f, "%s{\"name\":\"%s\",\"cert\":", i ? "," : "",
-		    ci->name);
-		json_string(f, cc->cert);
-		fprintf(f, ",\"names\":");
-		json_words(f, ci->names);
-		fprintf(f, ",\"subject\":");
-		json_string(f, ci->subject);
-		fprintf(f, ",\"issuer\":");
-		json_string(f, ci->issuer);
-		fprintf(f, ",\"not_before\":\"%s\",\"not_after\":\"%s\","
-		    "\"expired\":%s,\"days_left\":%lld,\"key\":\"%s\","
-		    "\"chain\":%u,\"sha256\":\"%s\"}", from, until,
-		    ci->not_after < now ? "true" : "false", days, key,
-		    ci->chain, ci->sha256);
-	}
-	if (json)
-		fprintf(f, "]}\n");
 }
 
 static void
@@ -232,81 +151,34 @@ cmd_text(struct master *m, struct edged_ctl *c, bool json,
 	free(buf);
 }
 
-/* The pool and member of conf named so, or an explanation in err. */
-static const struct lb_member_conf *
-find_member(const struct lb_conf *conf, const char *pool, const char *member,
-    char *err, size_t size)
-{
-	const char *cands[256];
-	char hint[128];
-	size_t n = 0;
-
-	for (size_t i = 0; i < conf->npools; i++) {
-		const struct lb_pool_conf *p = &conf->pools[i];
-
-		if (n < 256)
-			cands[n++] = p->name;
-		if (strcmp(p->name, pool) != 0)
-			continue;
-		n = 0;
-		for (size_t j = 0; j < p->nmembers; j++) {
-			if (strcmp(p->members[j].name, member) == 0)
-				return &p->members[j];
-			if (n < 256)
-				cands[n++] = p->members[j].name;
-		}
-		snprintf(err, size, "pool %s has no member '%s'%s\n", pool,
-		    member, conf_hint(member, cands, n, hint, sizeof(hint)));
-		return NULL;
-	}
-	snprintf(err, size, "no pool '%s'%s\n", pool,
-	    conf_hint(pool, cands, n, hint, sizeof(hint)));
-	return NULL;
-}
-
-/* A question for the worker; its answer comes back as STATS_DATA/END. */
-static void
-ask_worker(struct master *m, struct edged_ctl *c, uint32_t type, bool json,
+/* host->ask: a question for the serving worker; its answer comes back
+ * as STATS_DATA/END (ctl_stats_reply). */
+void
+ctl_host_ask(const struct edged_host *h, struct edged_ctl *c,
+    const struct edged_module *mod, uint16_t type, bool json,
     const char *arg)
 {
+	struct master *m = h->core;
 	struct worker *w = m->worker;
+	char buf[IPC_MAX_PAYLOAD];
+	size_t len = strlen(arg);
 
 	if (w == NULL || !w->ready) {
 		ctl_reply(m, c, false, "the worker is not running; try again "
 		    "in a moment\n");
 		return;
 	}
+	if (len >= sizeof(buf)) {
+		ctl_reply(m, c, false, "the question is too long\n");
+		return;
+	}
+	buf[0] = json ? '1' : '0';
+	memcpy(buf + 1, arg, len);
 	c->id = ++m->next_id ? m->next_id : ++m->next_id;
 	c->waiting_on = w;
-	if (ipc_send(w->ipc, type, c->id, json, arg, strlen(arg), -1) < 0)
+	if (ipc_send(w->ipc, IPC_ASK, IPC_MODULE_ARG(edged_module_index(mod),
+	    type), c->id, buf, len + 1, -1) < 0)
 		ctl_reply(m, c, false, "cannot reach the worker\n");
-}
-
-static void
-cmd_stats(struct master *m, struct edged_ctl *c, bool json)
-{
-	ask_worker(m, c, IPC_STATS, json, "");
-}
-
-static void
-cmd_show_pool(struct master *m, struct edged_ctl *c, const char *pool,
-    bool json)
-{
-	char err[256];
-
-	for (size_t i = 0; pool[0] != '\0'; i++) {
-		const struct lb_conf *lb = edged_lb(m->gen->conf);
-
-		if (i == lb->npools) {
-			/* reuse the did-you-mean of find_member */
-			find_member(lb, pool, "", err, sizeof(err));
-			ctl_reply(m, c, false, err);
-			return;
-		}
-		if (strcmp(lb->pools[i].name, pool) == 0)
-			break;
-	}
-	ask_worker(m, c, IPC_SHOW_POOL, json, pool);
 }
 
 void
@@ -347,197 +219,6 @@ ctl_worker_gone(struct master *m, struct worker *w)
 	}
 }
 
-/* ---- members ---- */
-
-/* The override of pool/member when there is one (master_override
- * makes one). */
-static struct member_override *
-override_find(struct master *m, const char *pool, const char *member)
-{
-	for (size_t i = 0; i < m->noverrides; i++)
-		if (strcmp(m->overrides[i].pool, pool) == 0 &&
-		    strcmp(m->overrides[i].member, member) == 0)
-			return &m->overrides[i];
-	return NULL;
-}
-
-struct member_override *
-master_override(struct master *m, const char *pool, const char *member)
-{
-	struct member_override *o = override_find(m, pool, member);
-
-	if (o != NULL)
-		return o;
-	o = realloc(m->overrides, (m->noverrides + 1) * sizeof(*o));
-	if (o == NULL)
-		return NULL;
-	m->overrides = o;
-	o = &m->overrides[m->noverrides++];
-	snprintf(o->pool, sizeof(o->pool), "%s", pool);
-	snprintf(o->member, sizeof(o->member), "%s", member);
-	o->admin = -1;
-	o->weight = 0;
-	o->health = -1;
-	return o;
-}
-
-static int
-send_member(struct worker *w, const char *pool, const char *member,
-    uint32_t op, uint32_t value)
-{
-	return ipc_send_member(w->ipc, IPC_MEMBER, op, value, pool, member);
-}
-
-int
-send_overrides(struct master *m, struct worker *w, const struct gen *g)
-{
-	char err[256];
-
-	for (size_t i = 0; i < m->noverrides; i++) {
-		const struct member_override *o = &m->overrides[i];
-
-		/* a member the new configuration dropped: nothing to do */
-		if (find_member(edged_lb(g->conf), o->pool, o->member, err,
-		    sizeof(err)) == NULL)
-			continue;
-		if (o->admin >= 0 && send_member(w, o->pool, o->member,
-		    LB_MEMBER_ADMIN, (uint32_t)o->admin) < 0)
-			return -1;
-		if (o->weight > 0 && send_member(w, o->pool, o->member,
-		    LB_MEMBER_WEIGHT, o->weight) < 0)
-			return -1;
-		if (o->health >= 0 && send_member(w, o->pool, o->member,
-		    LB_MEMBER_HEALTH, (uint32_t)o->health) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* member enable|disable|drain POOL MEMBER (admin, op the word), member
- * weight POOL MEMBER N (admin -1) */
-static void
-member_set(struct master *m, struct edged_ctl *c, const char *op, int admin,
-    char **args, size_t n)
-{
-	struct member_override *o;
-	char err[256], *end;
-	unsigned long weight = 0;
-
-	if (admin < 0) {
-		weight = strtoul(args[2], &end, 10);
-		if (*end != '\0' || weight < 1 || weight > 256) {
-			ctl_reply(m, c, false, "weight must be a number from "
-			    "1 to 256\n");
-			return;
-		}
-	}
-	if (find_member(edged_lb(m->gen->conf), args[0], args[1], err,
-	    sizeof(err)) == NULL) {
-		ctl_reply(m, c, false, err);
-		return;
-	}
-	if ((o = master_override(m, args[0], args[1])) == NULL) {
-		ctl_reply(m, c, false, "out of memory\n");
-		return;
-	}
-	if (admin >= 0)
-		o->admin = admin;
-	else
-		o->weight = (unsigned)weight;
-	/* the serving worker, and a reload's new one if it is starting */
-	struct worker *to[2] = { m->worker, m->pending };
-	for (size_t i = 0; i < 2; i++)
-		if (to[i] != NULL && send_member(to[i], o->pool, o->member,
-		    admin >= 0 ? LB_MEMBER_ADMIN : LB_MEMBER_WEIGHT,
-		    admin >= 0 ? (uint32_t)admin : o->weight) < 0)
-			log_warn("cannot reach worker %d", (int)to[i]->pid);
-	log_info("edgectl: pool %s member %s: %s %s", o->pool, o->member,
-	    op, n == 3 ? args[2] : "");
-	snprintf(err, sizeof(err), "pool %s member %s: %s%s%s\n", o->pool,
-	    o->member, op, n == 3 ? " " : "", n == 3 ? args[2] : "");
-	ctl_reply(m, c, true, err);
-}
-
-/* Forgets what edgectl set on o (the monitor's health stays: it is not
- * edgectl's); false when it had set nothing. */
-static bool
-override_clear(struct member_override *o)
-{
-	bool had = o->admin >= 0 || o->weight > 0;
-
-	o->admin = -1;
-	o->weight = 0;
-	return had;
-}
-
-/* The serving worker, and a reload's new one if it is starting, put
- * pool/member back to the values of the file each one runs. */
-static void
-send_file_values(struct master *m, const char *pool, const char *member)
-{
-	struct worker *to[2] = { m->worker, m->pending };
-	const struct lb_member_conf *mc;
-	char err[256];
-
-	for (size_t i = 0; i < 2; i++) {
-		if (to[i] == NULL || (mc = find_member(
-		    edged_lb(to[i]->gen->conf), pool, member, err,
-		    sizeof(err))) == NULL)
-			continue;
-		if (send_member(to[i], pool, member, LB_MEMBER_ADMIN,
-		    LB_ADMIN_ENABLED) < 0 || send_member(to[i], pool, member,
-		    LB_MEMBER_WEIGHT, mc->weight) < 0)
-			log_warn("cannot reach worker %d", (int)to[i]->pid);
-	}
-}
-
-/* member reset POOL MEMBER: back to the file's admin state and weight */
-static void
-member_reset(struct master *m, struct edged_ctl *c, const char *pool,
-    const char *member)
-{
-	const struct lb_member_conf *mc;
-	struct member_override *o;
-	char err[256];
-
-	if ((mc = find_member(edged_lb(m->gen->conf), pool, member, err,
-	    sizeof(err))) == NULL) {
-		ctl_reply(m, c, false, err);
-		return;
-	}
-	if ((o = override_find(m, pool, member)) != NULL)
-		(void)override_clear(o);
-	send_file_values(m, pool, member);
-	log_info("edgectl: pool %s member %s: reset to the file: enabled, "
-	    "weight %u", pool, member, mc->weight);
-	edged_replyf(&m->host, c, true, "pool %s member %s: back to the file: enabled, "
-	    "weight %u\n", pool, member, mc->weight);
-}
-
-/* member reset --all: every member edgectl changed, back to the file */
-static void
-member_reset_all(struct master *m, struct edged_ctl *c)
-{
-	char err[256];
-	size_t changed = 0;
-
-	for (size_t i = 0; i < m->noverrides; i++) {
-		struct member_override *o = &m->overrides[i];
-
-		if (!override_clear(o))
-			continue;
-		send_file_values(m, o->pool, o->member);
-		/* one the configuration in force dropped did not change */
-		if (find_member(edged_lb(m->gen->conf), o->pool, o->member,
-		    err, sizeof(err)) != NULL)
-			changed++;
-	}
-	log_info("edgectl: member reset --all: %zu member%s back to the file",
-	    changed, changed == 1 ? "" : "s");
-	edged_replyf(&m->host, c, true, "%zu member%s back to the file's admin state "
-	    "and weight\n", changed, changed == 1 ? "" : "s");
-}
-
 /* ---- the commands ---- */
 
 static void
@@ -546,69 +227,6 @@ run_status(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 	(void)args;
 	(void)n;
 	cmd_text(ms, c, json, status_text);
-}
-
-static void
-run_stats(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
-{
-	(void)args;
-	(void)n;
-	cmd_stats(ms, c, json);
-}
-
-/* show pool [POOL] [json] */
-static void
-run_pool(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
-{
-	cmd_show_pool(ms, c, n > 0 ? args[0] : "", json);
-}
-
-static void
-run_certificates(void *ms, struct edged_ctl *c, char **args, size_t n,
-    bool json)
-{
-	(void)args;
-	(void)n;
-	cmd_text(ms, c, json, certificates_text);
-}
-
-static void
-run_enable(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
-{
-	(void)json;
-	member_set(ms, c, "enable", LB_ADMIN_ENABLED, args, n);
-}
-
-static void
-run_disable(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
-{
-	(void)json;
-	member_set(ms, c, "disable", LB_ADMIN_DISABLED, args, n);
-}
-
-static void
-run_drain(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
-{
-	(void)json;
-	member_set(ms, c, "drain", LB_ADMIN_DRAIN, args, n);
-}
-
-static void
-run_weight(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
-{
-	(void)json;
-	member_set(ms, c, "weight", -1, args, n);
-}
-
-/* member reset POOL MEMBER, or member reset --all */
-static void
-run_reset(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
-{
-	(void)json;
-	if (n == 1)
-		member_reset_all(ms, c);
-	else
-		member_reset(ms, c, args[0], args[1]);
 }
 
 static void
@@ -629,31 +247,12 @@ run_upgrade(void *ms, struct edged_ctl *c, char **args, size_t n, bool json)
 	(void)master_upgrade(ms, c);
 }
 
-/*
- * The core's commands, before and after the modules' (so that the usage
+/* The core's commands, before and after the modules' (so that the usage
  * reads status, what the modules show and change, then reload and
- * upgrade).  The load balancer's are here until its runtime in the
- * master is a module's (issue 15).
- */
+ * upgrade). */
 static const struct edged_command core_first[] = {
 	{ "status", NULL, "", true, "is edged running, with what",
 	    run_status },
-	{ "show", "stats", "", true,
-	    "counters per virtual server, pool, member", run_stats },
-	{ "show", "pool", "[POOL]", true,
-	    "members: state, weight, requests, errors", run_pool },
-	{ "show", "certificates", "", true,
-	    "names, expiry, key and chain of each", run_certificates },
-	{ "member", "enable", "POOL MEMBER", false,
-	    "give a member traffic again", run_enable },
-	{ "member", "disable", "POOL MEMBER", false,
-	    "take a member out at once", run_disable },
-	{ "member", "drain", "POOL MEMBER", false,
-	    "no new sessions; those open finish", run_drain },
-	{ "member", "weight", "POOL MEMBER N", false,
-	    "change a member's weight (1-256)", run_weight },
-	{ "member", "reset", "POOL MEMBER | --all", false,
-	    "back to the file's admin state and weight", run_reset },
 };
 
 static const struct edged_command core_last[] = {

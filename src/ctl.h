@@ -3,9 +3,9 @@
  * connection, answered with "OK\n" or "ERROR\n" and then text.
  *
  * The commands are rows (module.h's struct edged_command): the core's
- * here (status, reload, upgrade, and the load balancer's show stats,
- * show pool, show certificates and member until they are lb's) and each
- * module's (the firewall's group, firewall, show firewall, show nat).
+ * here (status, reload, upgrade) and each module's (the load balancer's
+ * show stats, show pool, show certificates, member; the firewall's
+ * group, firewall, show firewall, show nat).
  * ctl_tables lists them all, for the master and for edgectl alike.
  *
  * The line is checked as it arrives (ctl_cmd.h): a control byte or a
@@ -30,8 +30,11 @@
  * run hooks' ms: core for the core's, mods[i] for module i's (mods may
  * be NULL: edgectl runs none).  Returns their number. */
 size_t ctl_tables(struct ctl_table *t, void *core, void *const *mods);
-/* module.h's host->reply. */
+/* module.h's host->reply and host->ask. */
 void ctl_host_reply(struct edged_ctl *c, bool ok, const char *text);
+void ctl_host_ask(const struct edged_host *h, struct edged_ctl *c,
+    const struct edged_module *mod, uint16_t type, bool json,
+    const char *arg);
 
 /* Binds the socket at path (mode 0660, its directory created 0755 if
  * missing).  Returns 0, or -1 after logging why. */

@@ -126,3 +126,13 @@ ipc_member(struct ipc_msg *m, char **pool, char **member)
 	*member = space + 1;
 	return 0;
 }
+
+int
+ipc_channel_send(const struct edged_channel *ch, uint16_t type, uint32_t arg,
+    const void *data, size_t len, int fd)
+{
+	const struct ipc_channel *c = (const struct ipc_channel *)ch;
+
+	return ipc_send(c->sock, IPC_MODULE, IPC_MODULE_ARG(c->module, type),
+	    arg, data, len, fd);
+}

@@ -5,19 +5,17 @@
  *
  *   master -> worker                    worker -> master
  *   CONFIG_DATA*, CONFIG_END            READY (after listeners are up)
- *   LISTENER (fd: listener, thread)     STATS_DATA*, STATS_END
- *   MEMBER* (op, value; "POOL MEMBER")  FAILED (text: why)
- *   STATS_LISTENER (fd)
- *   LOG_FD (fd: virtual server arg0's access-log file)
- *   TLS_FILE_DATA*, TLS_FILE_END (slot)
+ *   SHM (fd)                            FAILED (text: why)
  *   TICKET_KEYS (also at each rotation)
- *   MODULE* (a module's: the firewall's counters block)
- *   START                               MODULE (a module's: GET /metrics
- *                                       asks for fresh fw counters)
- *   STATS (id, json)
- *   SHOW_POOL (id, json; "POOL" or "")  (answered as STATS_DATA/END)
- *   MEMBER (op, value; "POOL MEMBER")
- *   DRAIN                               HEALTH (up; "POOL MEMBER")
+ *   MODULE* (each module's: lb's TLS files, access-log files and
+ *       overrides, fw's counters block)
+ *   LISTENER (fd: listener, thread)
+ *   STATS_LISTENER (fd)
+ *   START
+ *   ASK (id, a module's question)       STATS_DATA*, STATS_END (answer)
+ *   MODULE (lb: an edgectl change)      MODULE (lb: a monitor's verdict;
+ *                                       fw: fresh counters, please)
+ *   DRAIN
  */
 #ifndef EDGED_IPC_H
 #define EDGED_IPC_H
@@ -26,34 +24,37 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "module.h"
+
 #define IPC_MAX_PAYLOAD	32768
 
+/* The values are fixed: an upgrade's new master speaks to the workers
+ * of the binary before it (DRAIN, STATS_DATA...).  A retired value is
+ * not given again. */
 enum ipc_type {
 	IPC_CONFIG_DATA = 1,
-	IPC_CONFIG_END,
-	IPC_LISTENER,
-	IPC_START,
-	IPC_STATS,
-	IPC_DRAIN,			/* arg0: ms before in-flight work
+	IPC_CONFIG_END = 2,
+	IPC_LISTENER = 3,
+	IPC_START = 4,
+	IPC_DRAIN = 6,			/* arg0: ms before in-flight work
 					 * is cut */
-	IPC_READY,
-	IPC_STATS_DATA,
-	IPC_STATS_END,
-	IPC_FAILED,
-	IPC_MEMBER,
-	IPC_SHOW_POOL,
-	IPC_STATS_LISTENER,		/* fd: the stats socket */
-	IPC_HEALTH,			/* worker: arg0 up; "POOL MEMBER" */
-	IPC_LOG_FD,			/* fd: virtual server arg0's log */
-	IPC_SHM,			/* fd: the state block (lb/shm.h),
+	IPC_READY = 7,
+	IPC_STATS_DATA = 8,		/* an ASK's answer, arg0 its id */
+	IPC_STATS_END = 9,
+	IPC_FAILED = 10,
+	IPC_STATS_LISTENER = 13,	/* fd: the stats socket */
+	IPC_SHM = 16,			/* fd: the state block (lb/shm.h),
 					 * arg0 bytes; right after CONFIG_END */
-	IPC_TLS_FILE_DATA,		/* a TLS file the master read, slot */
-	IPC_TLS_FILE_END,		/* arg0 (lb.h); before START */
-	IPC_TICKET_KEYS,		/* arg0 keys of LB_TICKET_KEY bytes,
+	IPC_TICKET_KEYS = 19,		/* arg0 keys of LB_TICKET_KEY bytes,
 					 * newest first */
-	IPC_MODULE,			/* a module's message, either way:
+	IPC_MODULE = 22,		/* a module's message, either way:
 					 * arg0 IPC_MODULE_ARG(module, its
 					 * type), arg1 its argument */
+	IPC_ASK = 23,			/* a module's question for the worker
+					 * (module.h's host->ask): arg0 as
+					 * MODULE's, arg1 the answer's id;
+					 * payload: '1' for JSON or '0', then
+					 * the argument */
 };
 
 /* A module's message: its index in the module table and its own type. */
@@ -73,6 +74,21 @@ struct ipc_msg {
 	int fd;				/* -1 when none came */
 	char data[IPC_MAX_PAYLOAD + 1];	/* NUL-terminated by ipc_recv */
 };
+
+/* A module's messages over sock (module.h's channel), tagged with its
+ * index: IPC_MODULE. */
+struct ipc_channel {
+	struct edged_channel ch;
+	int sock;
+	uint16_t module;
+};
+
+#define IPC_CHANNEL(sock, module) \
+	((struct ipc_channel){ { ipc_channel_send, IPC_MAX_PAYLOAD, NULL }, \
+	    (sock), (uint16_t)(module) })
+
+int ipc_channel_send(const struct edged_channel *ch, uint16_t type,
+    uint32_t arg, const void *data, size_t len, int fd);
 
 /* Sends one message; fd < 0 for none.  Returns 0 or -1 with errno. */
 int ipc_send(int sock, uint32_t type, uint32_t arg0, uint32_t arg1,

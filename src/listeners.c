@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lb.h"
 #include "listeners.h"
+#include "modules.h"
 
 #define BACKLOG	4096
 
@@ -67,18 +67,25 @@ dup_old(const struct listen_set *old, const struct sockaddr_storage *ss,
 	return -1;
 }
 
-/* The stats socket: one, served by the worker's main thread. */
+/* The stats socket: one, served by the worker's main thread, where the
+ * first module that has one says. */
 static int
-build_stats(struct listen_set *set, const struct lb_conf *c,
+build_stats(struct listen_set *set, const struct edged_conf *c,
     const struct listen_set *old, struct conf_diag *d)
 {
 	struct listen_sock *st = &set->stats;
+	struct edged_listen l;
 	char a[128];
+	size_t i;
 
-	if (!c->stats.enabled)
+	for (i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->metrics_listen != NULL &&
+		    edged_modules[i]->metrics_listen(c->parts[i], &l))
+			break;
+	if (i == EDGED_NMODULES)
 		return 0;
-	memcpy(&st->addr, &c->stats.addr, sizeof(st->addr));
-	st->addrlen = c->stats.addrlen;
+	memcpy(&st->addr, &l.addr, sizeof(st->addr));
+	st->addrlen = l.addrlen;
 	if (old != NULL && old->stats.fd >= 0 &&
 	    old->stats.addrlen == st->addrlen &&
 	    memcmp(&old->stats.addr, &st->addr, st->addrlen) == 0)
@@ -88,51 +95,82 @@ build_stats(struct listen_set *set, const struct lb_conf *c,
 	if (st->fd >= 0)
 		return 0;
 	conf_fmt_sockaddr(a, sizeof(a), &st->addr);
-	conf_error(d, &c->stats.pos, "cannot listen on %s for stats: %s", a,
+	conf_error(d, l.pos, "cannot listen on %s for stats: %s", a,
 	    strerror(errno));
 	return -1;
 }
 
 int
-listen_set_build(struct listen_set *set, const struct lb_conf *c,
-    unsigned nthreads, const struct listen_set *old, struct conf_diag *d)
+edged_conf_listens(const struct edged_conf *c, struct edged_listens *ls,
+    size_t *counts)
 {
-	size_t n = lb_conf_nlisteners(c);
-	size_t total = n * nthreads;
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		size_t before = ls->n;
 
-	set->nlisteners = n;
-	set->nthreads = nthreads;
-	set->stats.fd = -1;
-	set->v = calloc(total > 0 ? total : 1, sizeof(*set->v));
-	if (set->v == NULL) {
-		conf_error(d, NULL, "out of memory");
-		return -1;
+		if (edged_modules[i]->listens != NULL &&
+		    edged_modules[i]->listens(c->parts[i], ls) < 0)
+			return -1;
+		if (counts != NULL)
+			counts[i] = ls->n - before;
 	}
-	if (build_stats(set, c, old, d) < 0) {
-		listen_set_release(set);
-		return -1;
-	}
-	for (size_t i = 0; i < n * nthreads; i++) {
-		const struct lb_listen_conf *l = lb_conf_listener(c,
-		    i / nthreads);
-		struct listen_sock *ls = &set->v[i];
+	return 0;
+}
 
-		memcpy(&ls->addr, &l->addr, sizeof(ls->addr));
-		ls->addrlen = l->addrlen;
-		ls->thread = (unsigned)(i % nthreads);
-		ls->fd = dup_old(old, &l->addr, l->addrlen, ls->thread);
-		if (ls->fd < 0 && (ls->fd = bind_one(&l->addr,
+/* One socket per listen and thread: a duplicate of old's where it has
+ * the same, else a new one. */
+static int
+build_listens(struct listen_set *set, const struct edged_listens *ls,
+    const struct listen_set *old, struct conf_diag *d)
+{
+	unsigned nthreads = set->nthreads;
+
+	for (size_t i = 0; i < ls->n * nthreads; i++) {
+		const struct edged_listen *l = &ls->v[i / nthreads];
+		struct listen_sock *s = &set->v[i];
+
+		memcpy(&s->addr, &l->addr, sizeof(s->addr));
+		s->addrlen = l->addrlen;
+		s->thread = (unsigned)(i % nthreads);
+		s->fd = dup_old(old, &l->addr, l->addrlen, s->thread);
+		if (s->fd < 0 && (s->fd = bind_one(&l->addr,
 		    l->addrlen)) < 0) {
 			char a[128];
 
 			conf_fmt_sockaddr(a, sizeof(a), &l->addr);
-			conf_error(d, &l->pos, "cannot listen on %s: %s", a,
+			conf_error(d, l->pos, "cannot listen on %s: %s", a,
 			    strerror(errno));
-			listen_set_release(set);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int
+listen_set_build(struct listen_set *set, const struct edged_conf *c,
+    unsigned nthreads, const struct listen_set *old, struct conf_diag *d)
+{
+	struct edged_listens ls = { 0 };
+	int rc = -1;
+
+	memset(set, 0, sizeof(*set));
+	set->nthreads = nthreads;
+	set->stats.fd = -1;
+	if (edged_conf_listens(c, &ls, NULL) < 0 ||
+	    (set->v = calloc(ls.n * nthreads + 1, sizeof(*set->v))) == NULL) {
+		conf_oom(d, NULL);
+		goto release;
+	}
+	for (size_t i = 0; i < ls.n * nthreads; i++)
+		set->v[i].fd = -1;
+	set->nlisteners = ls.n;
+	if (build_stats(set, c, old, d) == 0 &&
+	    build_listens(set, &ls, old, d) == 0)
+		rc = 0;
+release:
+	edged_listens_release(&ls);
+	if (rc < 0)
+		listen_set_release(set);
+	return rc;
 }
 
 void

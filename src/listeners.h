@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "conf.h"
+#include "config.h"
 
 struct listen_sock {
 	struct sockaddr_storage addr;
@@ -27,15 +27,21 @@ struct listen_set {
 	struct listen_sock stats;	/* fd -1 when there is none */
 };
 
-struct lb_conf;
-
 /*
- * Fills set for c's listeners and nthreads threads, with duplicates of
- * old's sockets (old may be NULL) where address and thread match, and new
- * sockets for the rest.  Returns 0, or -1 after adding an error to d (set
- * is then empty; old is never changed).
+ * Every module's listens (module.h) into ls, in the table's order, with
+ * how many each has in counts[EDGED_NMODULES] (may be NULL).  0, or -1
+ * out of memory.
  */
-int listen_set_build(struct listen_set *set, const struct lb_conf *c,
+int edged_conf_listens(const struct edged_conf *c, struct edged_listens *ls,
+    size_t *counts);
+/*
+ * Fills set for c's listens (every module's, in order) and nthreads
+ * threads, and the stats socket, with duplicates of old's sockets (old
+ * may be NULL) where address and thread match, and new sockets for the
+ * rest.  Returns 0, or -1 after adding an error to d (set is then empty;
+ * old is never changed).
+ */
+int listen_set_build(struct listen_set *set, const struct edged_conf *c,
     unsigned nthreads, const struct listen_set *old, struct conf_diag *d);
 /* Closes every socket of set and frees it. */
 void listen_set_release(struct listen_set *set);

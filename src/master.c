@@ -88,41 +88,12 @@ send_tickets(struct master *m, struct worker *w)
 	    m->tickets.keys, m->tickets.n * LB_TICKET_KEY, -1);
 }
 
-/* The certificates, keys and CA files as read (the worker reads no
- * file), and the ticket keys. */
-static int
-send_tls(struct master *m, struct worker *w, const struct gen *g)
-{
-	for (size_t i = 0; i < g->tls.nblobs; i++)
-		if (ipc_send_blob(w->ipc, IPC_TLS_FILE_DATA, IPC_TLS_FILE_END,
-		    (uint32_t)i, g->tls.blobs[i].data, g->tls.blobs[i].len) < 0)
-			return -1;
-	return send_tickets(m, w);
-}
-
-/* A module's message to the worker on the channel's other end. */
-struct channel {
-	struct edged_channel ch;
-	int ipc;
-	uint16_t module;
-};
-
-static int
-channel_send(const struct edged_channel *ch, uint16_t type, uint32_t arg,
-    const void *data, size_t len, int fd)
-{
-	const struct channel *c = (const struct channel *)ch;
-
-	return ipc_send(c->ipc, IPC_MODULE, IPC_MODULE_ARG(c->module, type),
-	    arg, data, len, fd);
-}
-
 /* What each module sends a worker of g before it starts. */
 static int
 feed_modules(struct worker *w, const struct gen *g)
 {
 	for (uint16_t i = 0; i < EDGED_NMODULES; i++) {
-		struct channel c = { { channel_send, NULL }, w->ipc, i };
+		struct ipc_channel c = IPC_CHANNEL(w->ipc, i);
 
 		if (edged_modules[i]->feed_worker != NULL &&
 		    edged_modules[i]->feed_worker(w->m->mods[i], g->mods[i],
@@ -141,7 +112,7 @@ feed_worker(struct worker *w, const struct gen *g)
 	if (ipc_send_blob(w->ipc, IPC_CONFIG_DATA, IPC_CONFIG_END, 0,
 	    g->text, g->len) < 0 || ipc_send(w->ipc, IPC_SHM,
 	    (uint32_t)w->blk.len, 0, NULL, 0, w->blk.fd) < 0 ||
-	    send_tls(w->m, w, g) < 0)
+	    send_tickets(w->m, w) < 0)
 		return -1;
 	if (feed_modules(w, g) < 0)
 		return -1;
@@ -151,12 +122,6 @@ feed_worker(struct worker *w, const struct gen *g)
 			return -1;
 	if (ls->stats.fd >= 0 && ipc_send(w->ipc, IPC_STATS_LISTENER, 0, 0,
 	    NULL, 0, ls->stats.fd) < 0)
-		return -1;
-	for (size_t i = 0; i < edged_lb(g->conf)->nvservers; i++)
-		if (g->log_fds[i] >= 0 && ipc_send(w->ipc, IPC_LOG_FD,
-		    (uint32_t)i, 0, NULL, 0, g->log_fds[i]) < 0)
-			return -1;
-	if (send_overrides(w->m, w, g) < 0)
 		return -1;
 	return ipc_send(w->ipc, IPC_START, 0, 0, NULL, 0, -1);
 }
@@ -388,37 +353,20 @@ worker_exit_cb(struct ev_loop *loop, ev_child *c, int revents)
 		ev_break(m->loop, EVBREAK_ALL);
 }
 
-/* A monitor's verdict, kept for the next worker (reload or restart). */
-static void
-remember_health(struct master *m, const struct worker *w,
-    struct ipc_msg *msg)
-{
-	struct member_override *o;
-	char *pool, *member;
-
-	/* a draining worker's view is older than the current one's */
-	if (w != m->worker && w != m->pending)
-		return;
-	if (ipc_member(msg, &pool, &member) < 0)
-		return;
-	if ((o = master_override(m, pool, member)) != NULL)
-		o->health = msg->hdr.arg0 != 0;
-}
-
 /* A worker's message to one of the modules. */
 static void
 module_msg(struct master *m, struct worker *w, const struct ipc_msg *msg)
 {
 	uint16_t id = IPC_MODULE_ID(msg->hdr.arg0);
 
-	if (id >= EDGED_NMODULES || edged_modules[id]->worker_msg == NULL) {
+	if (id >= EDGED_NMODULES || edged_modules[id]->from_worker == NULL) {
 		log_warn("worker %d sent a message for no module (%u)",
 		    (int)w->pid, id);
 		return;
 	}
-	edged_modules[id]->worker_msg(m->mods[id], w->gen->mods[id],
-	    IPC_MODULE_TYPE(msg->hdr.arg0), msg->hdr.arg1, msg->data,
-	    msg->hdr.len);
+	edged_modules[id]->from_worker(m->mods[id], w->gen->mods[id],
+	    w == m->worker || w == m->pending, IPC_MODULE_TYPE(msg->hdr.arg0),
+	    msg->hdr.arg1, msg->data, msg->hdr.len);
 }
 
 static void
@@ -451,9 +399,6 @@ worker_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 	case IPC_STATS_END:
 		ctl_stats_reply(m, w, &m->msg);
 		break;
-	case IPC_HEALTH:
-		remember_health(m, w, &m->msg);
-		break;
 	case IPC_MODULE:
 		module_msg(m, w, &m->msg);
 		break;
@@ -484,44 +429,40 @@ gen_unref(struct gen *g)
 	if (g == NULL || --g->refs > 0)
 		return;
 	listen_set_release(&g->listeners);
-	for (size_t i = 0; g->log_fds != NULL &&
-	    i < edged_lb(g->conf)->nvservers; i++)
-		if (g->log_fds[i] >= 0)
-			(void)close(g->log_fds[i]);
-	free(g->log_fds);
-	lb_tls_files_release(&g->tls);
-	edged_conf_free(&g->conf);
-	free(g->text);
+	/* the modules' parts first: they read their configuration */
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (g->mods[i] != NULL)
 			edged_modules[i]->gen_free(g->m->mods[i], g->mods[i]);
+	edged_conf_free(&g->conf);
+	free(g->text);
 	free(g);
 }
 
-/* Opens the access-log files (root opens them; the worker writes). */
-static int
-open_logs(struct gen *g, struct conf_diag *d)
+/* host->each_worker: fn for each worker of which. */
+static void
+host_each_worker(const struct edged_host *h, const struct edged_module *mod,
+    unsigned which, void (*fn)(void *arg, void *gd,
+    const struct edged_channel *ch), void *arg)
 {
-	const struct lb_conf *lb = edged_lb(g->conf);
+	struct master *m = h->core;
+	uint16_t id = (uint16_t)edged_module_index(mod);
+	struct worker *serving[2] = { m->worker, m->pending };
 
-	g->log_fds = malloc((lb->nvservers ? lb->nvservers : 1) * sizeof(int));
-	if (g->log_fds == NULL)
-		return -1;
-	for (size_t i = 0; i < lb->nvservers; i++) {
-		const struct lb_vs_conf *vs = &lb->vservers[i];
+	for (size_t i = 0; i < 2; i++) {
+		struct worker *w = serving[i];
+		struct ipc_channel c = IPC_CHANNEL(w != NULL ? w->ipc :
+		    -1, id);
 
-		g->log_fds[i] = -1;
-		if (vs->access_log[0] != '/')
-			continue;
-		g->log_fds[i] = open(vs->access_log, O_WRONLY | O_APPEND |
-		    O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-		if (g->log_fds[i] < 0) {
-			conf_error(d, &vs->access_log_pos, "cannot open access "
-			    "log %s: %s", vs->access_log, strerror(errno));
-			return -1;
-		}
+		if (w != NULL && (which & (i == 0 ? EDGED_W_SERVING :
+		    EDGED_W_STARTING)))
+			fn(arg, w->gen->mods[id], &c.ch);
 	}
-	return 0;
+	for (struct worker *w = m->draining; w != NULL; w = w->next) {
+		struct ipc_channel c = IPC_CHANNEL(w->ipc, id);
+
+		if (which & EDGED_W_DRAINING)
+			fn(arg, w->gen->mods[id], &c.ch);
+	}
 }
 
 /* The modules' runtime in the master, made with the first generation's
@@ -532,7 +473,8 @@ masters_new(struct master *m, const struct edged_conf *c)
 	struct edged_gen_info info = { .state_dir = c->core.state_dir };
 
 	m->host = (struct edged_host){ .loop = m->loop,
-	    .reply = ctl_host_reply };
+	    .reply = ctl_host_reply, .ask = ctl_host_ask,
+	    .each_worker = host_each_worker, .core = m };
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (edged_modules[i]->master_new != NULL &&
 		    (m->mods[i] = edged_modules[i]->master_new(&m->host,
@@ -630,12 +572,10 @@ gen_load(struct master *m, const struct listen_set *prev,
 	g->listeners.stats.fd = -1;	/* no socket until built */
 	g->loaded = ev_time();
 	if ((g->conf = edged_conf_load(m->path, NULL, 0, d)) == NULL ||
-	    lb_conf_check_files(edged_lb(g->conf), d, &g->tls) > 0 ||
 	    (g->text = edged_conf_to_text(g->conf, &g->len)) == NULL ||
 	    (!m->modules_up && masters_new(m, g->conf) < 0) ||
 	    gens_new(m, g, d) < 0 ||
-	    open_logs(g, d) < 0 ||
-	    listen_set_build(&g->listeners, edged_lb(g->conf),
+	    listen_set_build(&g->listeners, g->conf,
 	    edged_conf_threads(g->conf), prev, d) < 0) {
 		if (d->nerrors == 0)
 			conf_error(d, NULL, "out of memory");
@@ -850,6 +790,17 @@ master_reload(struct master *m, struct edged_ctl *client)
 	return 0;
 }
 
+/* Whether c receives any traffic (a module's endpoint). */
+static bool
+serves_any(const struct edged_conf *c)
+{
+	struct edged_endpoints eps = { 0 };
+	bool any = edged_conf_endpoints(c, &eps) < 0 || eps.n > 0;
+
+	edged_endpoints_release(&eps);
+	return any;
+}
+
 /* Each client connection may hold a backend connection too; the worker
  * inherits this limit.  Root may raise the hard limit; others get what
  * the hard limit allows, and accept backs off when it runs out.  Without
@@ -870,7 +821,7 @@ raise_fd_limit(const struct edged_conf *c)
 	if (rl.rlim_max < want)
 		rl.rlim_cur = rl.rlim_max;
 	if ((setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want) &&
-	    edged_lb(c)->nvservers > 0)
+	    serves_any(c))
 		log_warn("file descriptor limit %llu is below the %llu that "
 		    "max-connections %llu needs: raise it (LimitNOFILE=%llu "
 		    "in the systemd unit, or ulimit -n %llu before starting "
@@ -1128,7 +1079,6 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	ctl_close(&m);
 	gen_unref(m.gen);
 	gen_unref(m.held);
-	free(m.overrides);
 	state_free(&m.state);
 	tickets_wipe(&m.tickets);
 	/* what stays in force (the firewall's table: the edge stays

@@ -22,8 +22,6 @@ struct gen {
 	char *text;
 	size_t len;
 	struct listen_set listeners;
-	int *log_fds;			/* [nvservers]: access-log files, -1 */
-	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
 	void *mods[EDGED_NMODULES];	/* each module's runtime part
 					 * (module.h's gen_new) */
 	unsigned refs;
@@ -44,17 +42,6 @@ struct worker {
 };
 
 struct edged_ctl;
-
-/* What edgectl set on a member: kept by the master and given to every
- * worker it starts, so that it survives reloads and worker restarts. */
-struct member_override {
-	char pool[LB_NAME_MAX];
-	char member[LB_NAME_MAX];
-	int admin;			/* enum lb_admin_state; -1 = unset */
-	unsigned weight;		/* 0 = unset */
-	int health;			/* the monitor's verdict: 1 up, 0 down,
-					 * -1 unknown (not from edgectl) */
-};
 
 struct master {
 	struct ev_loop *loop;
@@ -89,8 +76,6 @@ struct master {
 					 * last warning, and refusals since */
 	unsigned long ctl_refused;
 	uint32_t next_id;
-	struct member_override *overrides;
-	size_t noverrides;
 	ev_tstamp started;
 	struct state state;		/* carried between workers */
 	ev_timer state_timer;		/* refreshes bases while several
@@ -105,12 +90,6 @@ struct master {
 };
 
 void gen_unref(struct gen *g);
-/* The override entry of pool/member, created if new; NULL out of
- * memory. */
-struct member_override *master_override(struct master *m, const char *pool,
-    const char *member);
-/* Sends the overrides that apply to g's configuration to w. */
-int send_overrides(struct master *m, struct worker *w, const struct gen *g);
 void worker_ready(struct master *m, struct worker *w);
 /* Watches w's IPC socket and exit (a started or an adopted worker). */
 void worker_watch(struct master *m, struct worker *w);

@@ -17,4 +17,7 @@ enum edged_module_id {
 
 extern const struct edged_module *const edged_modules[EDGED_NMODULES];
 
+/* mod's index in the table (a module's messages carry it). */
+unsigned edged_module_index(const struct edged_module *mod);
+
 #endif /* EDGED_MODULES_H */

@@ -10,15 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fw_module.h"
 #include "io.h"
-#include "ipc.h"
-#include "lb_runtime.h"
 #include "modules.h"
 #include "stats_http.h"
 
 #define HEAD_MAX	4096
-#define FW_WAIT_MS	250
 
 /* Reads the request head (to the empty line) within a second. */
 static ssize_t
@@ -67,54 +63,43 @@ path_is(const char *head, const char *path)
 	    (head[4 + n] == ' ' || head[4 + n] == '?');
 }
 
-/* Asks the master to refresh the block and waits until it has, or
- * FW_WAIT_MS (a master busy applying a table): older figures then. */
-static void
-fw_refresh(const struct stats_fw *fw)
-{
-	uint64_t seq = atomic_load_explicit(&fw->view.hdr->seq,
-	    memory_order_acquire);
-	const struct timespec ms = { 0, 1000000 };
-
-	if (ipc_send(fw->ipc, IPC_MODULE, IPC_MODULE_ARG(EDGED_FW,
-	    FW_MSG_REFRESH), 0, NULL, 0, -1) < 0)
-		return;
-	for (int i = 0; i < FW_WAIT_MS; i++) {
-		if (atomic_load_explicit(&fw->view.hdr->seq,
-		    memory_order_acquire) != seq)
-			return;
-		(void)nanosleep(&ms, NULL);
-	}
-}
-
-/* body (the load balancer's metrics, len bytes) with the firewall's
- * after it; body itself when there are none (or out of memory). */
+/* Every module's metrics families (module.h's metrics), in the table's
+ * order; NULL out of memory. */
 static char *
-with_fw(char *body, size_t *len, const struct stats_fw *fw)
+metrics(const struct stats_modules *sm, size_t *len)
 {
 	char *buf = NULL;
-	size_t n = 0;
-	FILE *f;
+	FILE *f = open_memstream(&buf, len);
+	bool bad = f == NULL;
 
-	if (fw == NULL || fw->view.hdr == NULL || body == NULL)
-		return body;
-	fw_refresh(fw);
-	if ((f = open_memstream(&buf, &n)) == NULL)
-		return body;
-	fwrite(body, 1, *len, f);
-	fw_metrics(f, fw->conf, &fw->view, fw_stats_clock_ms());
-	if (fclose(f) != 0) {
+	for (size_t i = 0; !bad && i < EDGED_NMODULES; i++)
+		if (sm->mods[i] != NULL && edged_modules[i]->metrics != NULL)
+			bad = edged_modules[i]->metrics(sm->mods[i], f) < 0;
+	/* the stream's buffer grows inside fprintf: a failure there only
+	 * sets the error flag */
+	bad = bad || ferror(f) != 0;
+	if (f != NULL && fclose(f) != 0)
+		bad = true;
+	if (bad) {
 		free(buf);
-		return body;
+		return NULL;
 	}
-	free(body);
-	*len = n;
 	return buf;
 }
 
+/* The first module's statistics as JSON that has them. */
+static char *
+stats_json(const struct stats_modules *sm, size_t *len)
+{
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (sm->mods[i] != NULL && edged_modules[i]->stats_json != NULL)
+			return edged_modules[i]->stats_json(sm->mods[i], len);
+	*len = 2;
+	return strdup("{}");
+}
+
 static void
-answer(struct lb_runtime *rt, const struct stats_fw *fw, int c,
-    const char *head)
+answer(const struct stats_modules *sm, int c, const char *head)
 {
 	static const char prom[] = "text/plain; version=0.0.4; "
 	    "charset=utf-8";
@@ -126,9 +111,9 @@ answer(struct lb_runtime *rt, const struct stats_fw *fw, int c,
 		return;
 	}
 	if (path_is(head, "/metrics"))
-		body = with_fw(lb_metrics(rt, &len), &len, fw);
+		body = metrics(sm, &len);
 	else if (path_is(head, "/stats"))
-		body = lb_stats(rt, true, &len);
+		body = stats_json(sm, &len);
 	else {
 		reply(c, 404, "text/plain", "try /metrics or /stats\n", 23);
 		return;
@@ -142,7 +127,7 @@ answer(struct lb_runtime *rt, const struct stats_fw *fw, int c,
 }
 
 void
-stats_serve(struct lb_runtime *rt, const struct stats_fw *fw, int fd)
+stats_serve(const struct stats_modules *sm, int fd)
 {
 	struct timeval tv = { 1, 0 };
 	char head[HEAD_MAX];
@@ -152,6 +137,6 @@ stats_serve(struct lb_runtime *rt, const struct stats_fw *fw, int fd)
 		return;
 	(void)setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (read_head(c, head, sizeof(head)) > 0)
-		answer(rt, fw, c, head);
+		answer(sm, c, head);
 	(void)close(c);
 }

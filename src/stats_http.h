@@ -6,21 +6,17 @@
 #ifndef EDGED_STATS_HTTP_H
 #define EDGED_STATS_HTTP_H
 
-#include "fw_stats.h"
+#include "modules.h"
 
-struct lb_runtime;
-
-/* The firewall's figures, kept by the master (fw_stats.h). */
-struct stats_fw {
-	int ipc;			/* the master, asked for fresh ones */
-	const struct fw_conf *conf;
-	struct fw_stats view;		/* hdr NULL: no firewall or NAT */
+/* What the stats listener shows: each module's runtime in the worker. */
+struct stats_modules {
+	void *const *mods;		/* [EDGED_NMODULES] */
 };
 
 /* Accepts one client on the listening socket fd and answers it; a client
- * gets a second to send its request head and to take the answer.  The
- * metrics have fw's figures too, refreshed by the master first (for at
- * most FW_WAIT_MS; older ones else). */
-void stats_serve(struct lb_runtime *rt, const struct stats_fw *fw, int fd);
+ * gets a second to send its request head and to take the answer.
+ * /metrics: every module's families (module.h's metrics); /stats: the
+ * first module's JSON statistics (stats_json). */
+void stats_serve(const struct stats_modules *sm, int fd);
 
 #endif /* EDGED_STATS_HTTP_H */

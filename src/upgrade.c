@@ -9,10 +9,10 @@
  * 2. The master writes its state into a memfd as text lines: the
  *    listening sockets (by descriptor and thread; the new image asks each
  *    its address), the control socket, the edgectl client waiting for
- *    the answer, every live worker (pid, IPC socket, state block), the
- *    edgectl member overrides and the registry of carried counters; it
- *    clears close-on-exec on those descriptors and execs itself with
- *    `-U FD`.
+ *    the answer, every live worker (pid, IPC socket, state block), what
+ *    each module carries (edgectl's member overrides) and the registry
+ *    of carried counters; it clears close-on-exec on those descriptors
+ *    and execs itself with `-U FD`.
  * 3. The new image loads the configuration with the inherited sockets
  *    as the previous generation's (so they are shared, not rebound),
  *    adopts the workers as its children, and then proceeds as a reload:
@@ -88,12 +88,9 @@ save_state(struct master *m, FILE *f, struct fdlist *l, int client_fd)
 	save_worker(f, l, m->worker, "current");
 	for (const struct worker *w = m->draining; w != NULL; w = w->next)
 		save_worker(f, l, w, "draining");
-	for (size_t i = 0; i < m->noverrides; i++) {
-		const struct member_override *o = &m->overrides[i];
-
-		fprintf(f, "override %s %s %d %u %d\n", o->pool, o->member,
-		    o->admin, o->weight, o->health);
-	}
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->carry_save != NULL)
+			edged_modules[i]->carry_save(m->mods[i], f);
 	state_pull_history(&m->state, &m->worker->blk);
 	state_save(&m->state, f);
 	tickets_save(&m->tickets, f);
@@ -370,6 +367,21 @@ upgrade_read(int fd)
 	return u;
 }
 
+/* A module's line (module.h's carry_line): 1 taken, -1 its but bad, 0
+ * none's. */
+static int
+carry_line(struct master *m, const char *line)
+{
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		int r = edged_modules[i]->carry_line == NULL ? 0 :
+		    edged_modules[i]->carry_line(m->mods[i], line);
+
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 upgrade_adopt(struct master *m, struct upgrade_state *u)
 {
@@ -377,24 +389,18 @@ upgrade_adopt(struct master *m, struct upgrade_state *u)
 
 	for (size_t i = 1; i < u->nlines; i++) {
 		const char *s = u->lines[i];
-		char role[16], pool[LB_NAME_MAX], member[LB_NAME_MAX];
-		struct member_override *o;
-		int pid, ipc, shm, admin, health;
-		unsigned weight;
+		char role[16];
+		int pid, ipc, shm, r;
 
 		if (sscanf(s, "worker %15s %d %d %d", role, &pid, &ipc,
 		    &shm) == 4) {
 			if (adopt_worker(m, role, pid, ipc, shm) < 0)
 				errors++;
-		} else if (sscanf(s, "override %63s %63s %d %u %d", pool,
-		    member, &admin, &weight, &health) == 5) {
-			if ((o = master_override(m, pool, member)) == NULL) {
+		} else if ((r = carry_line(m, s)) != 0) {
+			if (r < 0) {
+				log_warn("upgrade: bad line: %s", s);
 				errors++;
-				continue;
 			}
-			o->admin = admin;
-			o->weight = weight;
-			o->health = health;
 		} else if ((strncmp(s, "entry ", 6) == 0 ||
 		    strncmp(s, "reloads ", 8) == 0) &&
 		    state_load_line(&m->state, s) < 0) {

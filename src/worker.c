@@ -1,62 +1,45 @@
 /*
- * src/worker.c - the worker process: the whole data path, unprivileged.
+ * src/worker.c - the worker process: every module's data path,
+ * unprivileged.
  *
  * The master starts it already running as the configured user.  It
- * reads the configuration text and its listening sockets from the master
- * (ipc.h), parses the text again in its own memory, runs one event-loop
- * thread per `workers`, and answers the master's statistics and drain
- * requests from its main thread.
+ * reads the configuration text from the master (ipc.h), parses it again
+ * in its own memory, makes each module's runtime (module.h's worker_new),
+ * hands each module its messages and, at START, its listening sockets;
+ * then its main thread answers the master (questions, edgectl changes,
+ * drain) and the stats listener until every module is done.
  */
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "fw_module.h"
 #include "ipc.h"
-#include "lb_runtime.h"
+#include "listeners.h"
 #include "log.h"
-#include "member.h"
 #include "stats_http.h"
-#include "tls_ctx.h"
 #include "worker.h"
 
-struct worker_thread {
-	pthread_t tid;
-	struct lb_runtime *rt;
-	unsigned id;
-	int *fds;
-	atomic_bool *done;
-};
+#define TICK_MS		200		/* worker_tick's period at most */
 
 struct worker {
 	int ipc;
 	struct edged_conf *conf;
-	const struct lb_conf *lb;	/* conf's */
-	struct lb_runtime *rt;
 	unsigned nthreads;
-	size_t nlisteners;
-	int *fds;			/* [thread][listener] */
+	struct edged_listens listens;	/* every module's, in order */
+	size_t counts[EDGED_NMODULES];	/* how many each has */
+	int *fds;			/* [thread][listen] */
 	int stats_fd;			/* -1: no stats listener */
-	int *log_fds;			/* [nvservers]: access-log files */
 	void *shm;			/* the master's state block */
 	size_t shm_len;
-	struct stats_fw fw;		/* the firewall's counters, for the
-					 * metrics: mapped read-only */
-	size_t fw_len;
-	struct lb_tls_blob *tls;	/* [lb->tls_nfiles]: the files
-					 * the master read, until the
-					 * contexts are built */
-	unsigned char tickets[LB_TICKET_KEYS * LB_TICKET_KEY];
-	size_t ntickets;
-	struct worker_thread *threads;
-	atomic_bool *done;
+	struct ipc_channel chans[EDGED_NMODULES];	/* to the master */
+	void *mods[EDGED_NMODULES];	/* each module's runtime */
+	struct stats_modules stats;	/* what the stats listener shows */
 	struct ipc_msg msg;
 };
 
@@ -66,6 +49,15 @@ fail(struct worker *w, const char *why)
 	log_err("%s", why);
 	(void)ipc_send(w->ipc, IPC_FAILED, 0, 0, why, strlen(why), -1);
 	return -1;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* CONFIG_DATA... CONFIG_END: the text, parsed here again. */
@@ -92,8 +84,6 @@ read_config(struct worker *w)
 	w->conf = edged_conf_load("(from master)", text ? text : "", len, &d);
 	if (w->conf == NULL)
 		log_conf_diag(&d);
-	else
-		w->lb = edged_lb(w->conf);
 	conf_diag_free(&d);
 	free(text);
 	return w->conf ? 0 : fail(w, "configuration from master rejected");
@@ -120,272 +110,228 @@ read_shm(struct worker *w)
 	return 0;
 }
 
-/* A MEMBER message: an edgectl change, or a carried-over health. */
-static void
-apply_member(struct worker *w)
-{
-	char *pool, *member;
-
-	if (ipc_member(&w->msg, &pool, &member) < 0) {
-		log_err("bad member message from master");
-		return;
-	}
-	if (lb_runtime_member_set(w->rt, pool, member, w->msg.hdr.arg0,
-	    w->msg.hdr.arg1) < 0)
-		log_warn("pool %s member %s: no such member here", pool,
-		    member);
-}
-
-/* A piece of a TLS file (TLS_FILE_DATA), or its end. */
+/* Each module's runtime, and the listening sockets they will get. */
 static int
-add_tls_file(struct worker *w)
+make_modules(struct worker *w)
 {
-	uint32_t slot = w->msg.hdr.arg0;
-	struct lb_tls_blob *b;
-	char *p;
-
-	if (slot >= w->lb->tls_nfiles)
-		return fail(w, "bad TLS file message from master");
-	b = &w->tls[slot];
-	if (w->msg.hdr.type == IPC_TLS_FILE_END)
-		return b->data != NULL ? 0 : fail(w, "empty TLS file");
-	if ((p = malloc(b->len + w->msg.hdr.len + 1)) == NULL)
-		return fail(w, "out of memory");
-	/* copied, not realloc'd: no key byte is left behind unwiped */
-	if (b->data != NULL)
-		memcpy(p, b->data, b->len);
-	memcpy(p + b->len, w->msg.data, w->msg.hdr.len);
-	p[b->len + w->msg.hdr.len] = '\0';
-	b->len += w->msg.hdr.len;
-	explicit_bzero(w->msg.data, w->msg.hdr.len);
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->len - w->msg.hdr.len);
-	free(b->data);
-	b->data = p;
-	return 0;
-}
-
-static void
-set_tickets(struct worker *w)
-{
-	size_t n = w->msg.hdr.arg0;
-
-	if (n == 0 || n > LB_TICKET_KEYS || w->msg.hdr.len !=
-	    n * LB_TICKET_KEY) {
-		log_err("bad ticket keys from master");
-		return;
-	}
-	memcpy(w->tickets, w->msg.data, w->msg.hdr.len);
-	explicit_bzero(w->msg.data, w->msg.hdr.len);
-	w->ntickets = n;
-	if (w->rt != NULL)
-		lb_runtime_ticket_keys(w->rt, w->tickets, n);
-}
-
-/* The firewall's FW_MSG_STATS: its counters block, which the master fills; the
- * metrics go without them when it cannot be mapped. */
-static void
-map_fw_stats(struct worker *w)
-{
-	size_t len = w->msg.hdr.arg1;
-	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, w->msg.fd, 0);
-
-	(void)close(w->msg.fd);
-	if (p == MAP_FAILED || fw_stats_attach(&w->fw.view, p, len,
-	    edged_fw(w->conf)) < 0) {
-		log_warn("the firewall's counters block is not usable; the "
-		    "metrics go without it");
-		if (p != MAP_FAILED)
-			(void)munmap(p, len);
-		return;
-	}
-	w->fw.ipc = w->ipc;
-	w->fw.conf = edged_fw(w->conf);
-	w->fw_len = len;
-}
-
-/* The messages between the state block and START: sockets (one per
- * listener per thread), TLS files, ticket keys, edgectl changes. */
-static int
-read_listeners(struct worker *w)
-{
+	struct edged_worker_env env = { .shm = w->shm,
+	    .shm_len = w->shm_len,
+	    .max_connections = w->conf->core.max_connections };
 	size_t n;
 
-	w->nlisteners = lb_conf_nlisteners(w->lb);
-	n = w->nthreads * w->nlisteners;
+	w->nthreads = env.threads = edged_conf_threads(w->conf);
+	if (edged_conf_listens(w->conf, &w->listens, w->counts) < 0)
+		return fail(w, "out of memory");
+	n = w->nthreads * w->listens.n;
 	if ((w->fds = malloc((n ? n : 1) * sizeof(int))) == NULL)
 		return fail(w, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		w->fds[i] = -1;
+	for (uint16_t i = 0; i < EDGED_NMODULES; i++) {
+		const struct edged_module *mod = edged_modules[i];
+
+		w->chans[i] = IPC_CHANNEL(w->ipc, i);
+		env.master = &w->chans[i].ch;
+		if (mod->worker_new != NULL && (w->mods[i] =
+		    mod->worker_new(w->conf->parts[i], &env)) == NULL)
+			return fail(w, "cannot build a module's runtime");
+	}
+	return 0;
+}
+
+/* A MODULE message for module id's runtime; -1 when it refuses one
+ * before START.  The payload is wiped after: TLS keys pass here. */
+static int
+to_module(struct worker *w, bool started)
+{
+	uint16_t id = IPC_MODULE_ID(w->msg.hdr.arg0);
+	int rc = 0, fd = w->msg.fd;
+
+	w->msg.fd = -1;
+	if (id >= EDGED_NMODULES || w->mods[id] == NULL ||
+	    edged_modules[id]->worker_msg == NULL) {
+		log_err("a message from the master for no module (%u)", id);
+		if (fd >= 0)
+			(void)close(fd);
+		rc = started ? 0 : -1;
+	} else
+		rc = edged_modules[id]->worker_msg(w->mods[id], started,
+		    IPC_MODULE_TYPE(w->msg.hdr.arg0), w->msg.hdr.arg1,
+		    w->msg.data, w->msg.hdr.len, fd);
+	explicit_bzero(w->msg.data, w->msg.hdr.len);
+	return rc;
+}
+
+/* TICKET_KEYS: for every module that terminates TLS. */
+static void
+set_tickets(struct worker *w)
+{
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (w->mods[i] != NULL && edged_modules[i]->worker_tickets)
+			edged_modules[i]->worker_tickets(w->mods[i],
+			    (const unsigned char *)w->msg.data,
+			    w->msg.hdr.arg0);
+	explicit_bzero(w->msg.data, w->msg.hdr.len);
+}
+
+/* LISTENER: listen arg0's socket for thread arg1. */
+static int
+take_listener(struct worker *w)
+{
+	if (w->msg.fd < 0 || w->msg.hdr.arg0 >= w->listens.n ||
+	    w->msg.hdr.arg1 >= w->nthreads)
+		return fail(w, "bad listener message from master");
+	w->fds[w->msg.hdr.arg1 * w->listens.n + w->msg.hdr.arg0] = w->msg.fd;
+	return 0;
+}
+
+/* The messages between the state block and START: each module's, the
+ * ticket keys, the sockets. */
+static int
+read_until_start(struct worker *w)
+{
 	for (;;) {
 		if (ipc_recv(w->ipc, &w->msg) <= 0)
 			return fail(w, "lost the master while reading sockets");
-		if (w->msg.hdr.type == IPC_START)
+		switch (w->msg.hdr.type) {
+		case IPC_START:
+			return 0;
+		case IPC_MODULE:
+			if (to_module(w, false) < 0)
+				return fail(w, "a module refused the master's "
+				    "message");
 			break;
-		if (w->msg.hdr.type == IPC_MEMBER) {
-			/* the edgectl changes in force, before traffic */
-			apply_member(w);
-			continue;
-		}
-		if (w->msg.hdr.type == IPC_TLS_FILE_DATA ||
-		    w->msg.hdr.type == IPC_TLS_FILE_END) {
-			if (add_tls_file(w) < 0)
-				return -1;
-			continue;
-		}
-		if (w->msg.hdr.type == IPC_TICKET_KEYS) {
+		case IPC_TICKET_KEYS:
 			set_tickets(w);
-			continue;
-		}
-		if (w->msg.hdr.type == IPC_MODULE &&
-		    w->msg.hdr.arg0 == IPC_MODULE_ARG(EDGED_FW, FW_MSG_STATS) &&
-		    w->msg.fd >= 0) {
-			map_fw_stats(w);
-			continue;
-		}
-		if (w->msg.hdr.type == IPC_STATS_LISTENER && w->msg.fd >= 0) {
+			break;
+		case IPC_STATS_LISTENER:
+			if (w->msg.fd < 0 || w->stats_fd >= 0)
+				return fail(w, "bad stats listener from master");
 			w->stats_fd = w->msg.fd;
-			continue;
+			break;
+		case IPC_LISTENER:
+			if (take_listener(w) < 0)
+				return -1;
+			break;
+		default:
+			return fail(w, "unexpected message from master");
 		}
-		if (w->msg.hdr.type == IPC_LOG_FD && w->msg.fd >= 0 &&
-		    w->msg.hdr.arg0 < w->lb->nvservers) {
-			w->log_fds[w->msg.hdr.arg0] = w->msg.fd;
-			continue;
-		}
-		if (w->msg.hdr.type != IPC_LISTENER || w->msg.fd < 0 ||
-		    w->msg.hdr.arg0 >= w->nlisteners ||
-		    w->msg.hdr.arg1 >= w->nthreads)
-			return fail(w, "bad listener message from master");
-		w->fds[w->msg.hdr.arg1 * w->nlisteners + w->msg.hdr.arg0] =
-		    w->msg.fd;
 	}
-	for (size_t i = 0; i < n; i++)
+}
+
+/* Each module gets its sockets, [thread][its listens], and serves. */
+static int
+start_modules(struct worker *w)
+{
+	size_t n = w->listens.n, first = 0;
+
+	for (size_t i = 0; i < w->nthreads * n; i++)
 		if (w->fds[i] < 0)
 			return fail(w, "master sent too few sockets");
-	return 0;
-}
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		size_t k = w->counts[i];
+		int *fds = malloc((w->nthreads * k + 1) * sizeof(int));
+		int rc = 0;
 
-static void
-wipe_tls_files(struct worker *w)
-{
-	for (size_t i = 0; w->tls != NULL && i < w->lb->tls_nfiles; i++)
-		lb_tls_blob_wipe(&w->tls[i]);
-	free(w->tls);
-	w->tls = NULL;
-}
-
-/* The TLS contexts, from the files as the master read them; the key
- * bytes are wiped at once. */
-static int
-build_tls(struct worker *w)
-{
-	int rc;
-
-	for (size_t i = 0; i < w->lb->tls_nfiles; i++)
-		if (w->tls[i].data == NULL) {
-			wipe_tls_files(w);
-			return fail(w, "master sent too few TLS files");
-		}
-	rc = lb_runtime_tls(w->rt, w->tls, w->lb->tls_nfiles);
-	wipe_tls_files(w);
-	if (rc < 0)
-		return fail(w, "cannot build the TLS contexts");
-	lb_runtime_ticket_keys(w->rt, w->tickets, w->ntickets);
-	return 0;
-}
-
-static void *
-thread_main(void *arg)
-{
-	struct worker_thread *wt = arg;
-
-	if (lb_thread_run(wt->rt, wt->id, wt->fds) < 0)
-		log_err("thread %u: could not start", wt->id);
-	atomic_store(wt->done, true);
-	return NULL;
-}
-
-static int
-build_runtime(struct worker *w)
-{
-	w->nthreads = edged_conf_threads(w->conf);
-	w->rt = lb_runtime_new(w->lb, w->nthreads,
-	    w->conf->core.max_connections, w->shm, w->shm_len);
-	w->log_fds = malloc((w->lb->nvservers + 1) * sizeof(int));
-	w->tls = calloc(w->lb->tls_nfiles + 1, sizeof(*w->tls));
-	if (w->rt == NULL || w->log_fds == NULL || w->tls == NULL)
-		return fail(w, "cannot build the runtime");
-	for (size_t i = 0; i < w->lb->nvservers; i++)
-		w->log_fds[i] = -1;
-	return 0;
-}
-
-static int
-start_threads(struct worker *w)
-{
-	sigset_t all, old;
-
-	w->threads = calloc(w->nthreads, sizeof(*w->threads));
-	w->done = calloc(w->nthreads, sizeof(*w->done));
-	if (w->threads == NULL || w->done == NULL)
-		return fail(w, "out of memory");
-	/* signals are the main thread's business */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (unsigned i = 0; i < w->nthreads; i++) {
-		struct worker_thread *wt = &w->threads[i];
-
-		*wt = (struct worker_thread){ .rt = w->rt, .id = i,
-		    .fds = w->fds + i * w->nlisteners, .done = &w->done[i] };
-		if (pthread_create(&wt->tid, NULL, thread_main, wt) != 0)
-			return fail(w, "cannot create threads");
+		if (fds == NULL)
+			return fail(w, "out of memory");
+		for (size_t t = 0; t < w->nthreads; t++)
+			memcpy(fds + t * k, w->fds + t * n + first,
+			    k * sizeof(int));
+		if (w->mods[i] != NULL && edged_modules[i]->worker_start)
+			rc = edged_modules[i]->worker_start(w->mods[i], fds, k);
+		free(fds);
+		if (rc < 0)
+			return fail(w, "a module cannot start");
+		first += k;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }
 
 static bool
 all_done(const struct worker *w)
 {
-	for (unsigned i = 0; i < w->nthreads; i++)
-		if (!atomic_load(&w->done[i]))
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (w->mods[i] != NULL && edged_modules[i]->worker_done &&
+		    !edged_modules[i]->worker_done(w->mods[i]))
 			return false;
 	return true;
 }
 
+/* Calls hook (a void hook of ws alone) of every module that has it. */
+#define EACH(w, hook) \
+	for (size_t i_ = 0; i_ < EDGED_NMODULES; i_++) \
+		if ((w)->mods[i_] != NULL && edged_modules[i_]->hook != NULL) \
+			edged_modules[i_]->hook((w)->mods[i_])
+
+/* ASK: a module's answer, for the master's client. */
 static void
-answer_stats(struct worker *w)
+answer_ask(struct worker *w)
 {
+	uint16_t id = IPC_MODULE_ID(w->msg.hdr.arg0);
+	bool json = w->msg.hdr.len > 0 && w->msg.data[0] == '1';
+	const char *arg = w->msg.hdr.len > 0 ? w->msg.data + 1 : "";
 	size_t len = 0;
-	char *text;
+	char *text = NULL;
 
-	if (w->msg.hdr.type == IPC_SHOW_POOL) {
-		text = lb_show_pool(w->rt, w->msg.data, w->msg.hdr.arg1 != 0,
-		    &len);
-	} else {
-		text = lb_stats(w->rt, w->msg.hdr.arg1 != 0, &len);
-	}
-
+	if (id < EDGED_NMODULES && w->mods[id] != NULL &&
+	    edged_modules[id]->worker_ask != NULL)
+		text = edged_modules[id]->worker_ask(w->mods[id],
+		    IPC_MODULE_TYPE(w->msg.hdr.arg0), json, arg, &len);
 	if (text == NULL) {
 		text = strdup("out of memory\n");
 		len = text ? strlen(text) : 0;
 	}
 	if (ipc_send_blob(w->ipc, IPC_STATS_DATA, IPC_STATS_END,
-	    w->msg.hdr.arg0, text ? text : "", len) < 0)
-		log_err("sending statistics to master: %s", strerror(errno));
+	    w->msg.hdr.arg1, text ? text : "", len) < 0)
+		log_err("sending an answer to the master: %s", strerror(errno));
 	free(text);
 }
 
+/* DRAIN, arg0: ms before in-flight work is cut; a second DRAIN may
+ * shorten it (a stop during a drain).  *cut_at: when, 0 none. */
 static void
-report_health(const char *pool, const char *member, bool up, void *arg)
+drain(struct worker *w, uint64_t *cut_at)
 {
-	struct worker *w = arg;
+	uint64_t at = now_ms() + w->msg.hdr.arg0;
 
-	if (ipc_send_member(w->ipc, IPC_HEALTH, up, 0, pool, member) < 0)
-		log_warn("cannot tell the master about %s/%s", pool, member);
+	if (*cut_at != 0 && at >= *cut_at)
+		return;
+	log_info("draining, for at most %u ms", w->msg.hdr.arg0);
+	EACH(w, worker_drain);
+	*cut_at = at > 0 ? at : 1;
 }
 
-/* Serves the master until the threads are done.  Returns the exit code. */
+/* One message from the master while serving; false when it went away. */
+static bool
+from_master(struct worker *w, uint64_t *cut_at)
+{
+	if (ipc_recv(w->ipc, &w->msg) <= 0) {
+		log_warn("master went away; stopping");
+		EACH(w, worker_stop);
+		return false;
+	}
+	switch (w->msg.hdr.type) {
+	case IPC_MODULE:
+		(void)to_module(w, true);
+		return true;
+	case IPC_ASK:
+		answer_ask(w);
+		break;
+	case IPC_TICKET_KEYS:
+		set_tickets(w);
+		break;
+	case IPC_DRAIN:
+		drain(w, cut_at);
+		break;
+	}
+	if (w->msg.fd >= 0)
+		(void)close(w->msg.fd);
+	return true;
+}
+
+/* Serves the master until every module is done.  Returns the exit
+ * code. */
 static int
 serve_master(struct worker *w)
 {
@@ -395,53 +341,25 @@ serve_master(struct worker *w)
 	uint64_t cut_at = 0;
 
 	while (!all_done(w)) {
-		uint64_t now = lb_now_ms();
-		int r = poll(p, 2, cut_at == 0 ? 200 : cut_at <= now ? 0 :
-		    cut_at - now < 200 ? (int)(cut_at - now) : 200);
+		uint64_t now = now_ms();
+		int r = poll(p, 2, cut_at == 0 ? TICK_MS : cut_at <= now ? 0 :
+		    cut_at - now < TICK_MS ? (int)(cut_at - now) : TICK_MS);
 
 		/* long tunnels must not keep an old generation forever */
-		if (cut_at != 0 && lb_now_ms() >= cut_at) {
+		if (cut_at != 0 && now_ms() >= cut_at) {
 			log_warn("still busy when the drain's time was up; "
 			    "stopping now");
-			lb_runtime_stop(w->rt);
+			EACH(w, worker_stop);
 			cut_at = 0;
 		}
-
 		if (r > 0 && (p[1].revents & POLLIN))
-			stats_serve(w->rt, &w->fw, w->stats_fd);
-		/* health changes, for the master to hand to the next worker */
+			stats_serve(&w->stats, w->stats_fd);
 		if (p[0].fd >= 0)
-			lb_runtime_health_changes(w->rt, report_health, w);
+			EACH(w, worker_tick);
 		if (r <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		r = ipc_recv(w->ipc, &w->msg);
-		if (r <= 0) {
-			log_warn("master went away; stopping");
-			lb_runtime_stop(w->rt);
+		if (!from_master(w, &cut_at))
 			p[0].fd = -1;		/* poll ignores it from now */
-			continue;
-		}
-		if (w->msg.fd >= 0)
-			(void)close(w->msg.fd);
-		if (w->msg.hdr.type == IPC_STATS ||
-		    w->msg.hdr.type == IPC_SHOW_POOL)
-			answer_stats(w);
-		else if (w->msg.hdr.type == IPC_MEMBER)
-			apply_member(w);
-		else if (w->msg.hdr.type == IPC_TICKET_KEYS)
-			set_tickets(w);
-		else if (w->msg.hdr.type == IPC_DRAIN) {
-			/* arg0: ms before in-flight work is cut; a second
-			 * DRAIN may shorten it (a stop during a drain) */
-			uint64_t at = lb_now_ms() + w->msg.hdr.arg0;
-
-			if (cut_at == 0 || at < cut_at) {
-				log_info("draining, for at most %u ms",
-				    w->msg.hdr.arg0);
-				lb_runtime_drain(w->rt);
-				cut_at = at > 0 ? at : 1;
-			}
-		}
 	}
 	return 0;
 }
@@ -454,35 +372,26 @@ worker_main(int ipc, bool debug)
 
 	log_init("worker", debug);
 	signal(SIGPIPE, SIG_IGN);
-	if (read_config(&w) < 0 || read_shm(&w) < 0 || build_runtime(&w) < 0 ||
-	    read_listeners(&w) < 0 || build_tls(&w) < 0 ||
-	    lb_runtime_access_logs(w.rt, w.log_fds) < 0 ||
-	    start_threads(&w) < 0)
+	if (read_config(&w) < 0 || read_shm(&w) < 0 || make_modules(&w) < 0 ||
+	    read_until_start(&w) < 0 || start_modules(&w) < 0)
 		return 1;
+	w.stats = (struct stats_modules){ .mods = w.mods };
 	log_info("serving with %u thread%s as uid %d", w.nthreads,
 	    w.nthreads == 1 ? "" : "s", (int)getuid());
-	if (lb_monitors_start(w.rt) < 0)
-		log_err("cannot start the monitors: members stay as they are");
 	if (ipc_send(ipc, IPC_READY, 0, 0, NULL, 0, -1) < 0)
 		log_warn("telling master we are ready: %s", strerror(errno));
 	rc = serve_master(&w);
-	for (unsigned i = 0; i < w.nthreads; i++)
-		pthread_join(w.threads[i].tid, NULL);
-	lb_monitors_stop(w.rt);
-	lb_runtime_free(&w.rt);
+	for (size_t i = EDGED_NMODULES; i-- > 0;)
+		if (w.mods[i] != NULL && edged_modules[i]->worker_free)
+			edged_modules[i]->worker_free(w.mods[i]);
 	edged_conf_free(&w.conf);
-	free(w.threads);
-	free(w.done);
+	edged_listens_release(&w.listens);
 	free(w.fds);
-	free(w.log_fds);
-	explicit_bzero(w.tickets, sizeof(w.tickets));
 	explicit_bzero(&w.msg, sizeof(w.msg));
 	if (w.stats_fd >= 0)
 		(void)close(w.stats_fd);
 	if (w.shm != NULL)
 		(void)munmap(w.shm, w.shm_len);
-	if (w.fw.view.hdr != NULL)
-		(void)munmap(w.fw.view.hdr, w.fw_len);
 	log_info("worker exiting");
 	return rc;
 }

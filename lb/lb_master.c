@@ -1,0 +1,701 @@
+/*
+ * lb/lb_master.c - the load balancer's runtime in the master (module.h):
+ * what each generation reads for its worker (the TLS files, the
+ * access-log files), edgectl's member overrides and the monitors'
+ * verdicts that every new worker starts from, and the commands show
+ * stats, show pool, show certificates and member.
+ *
+ * An override (`edgectl member drain web web2`) is kept here with the
+ * pool and member it names, sent to the serving worker and to a reload's
+ * starting one, and to every worker started later, before it serves: it
+ * survives reloads, worker restarts and upgrades (carry_save).  The
+ * file's value stays in the configuration, so that `member reset` can go
+ * back to it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lb.h"
+#include "lb_master.h"
+#include "lb_module.h"
+#include "lb_runtime.h"
+#include "log.h"
+#include "member.h"
+#include "tls_cert.h"
+
+/* What edgectl set on a member, or what its monitor last said. */
+struct override {
+	char pool[LB_NAME_MAX];
+	char member[LB_NAME_MAX];
+	int admin;			/* enum lb_admin_state; -1 = unset */
+	unsigned weight;		/* 0 = unset */
+	int health;			/* the monitor's verdict: 1 up, 0 down,
+					 * -1 unknown (not from edgectl) */
+};
+
+struct lb_master {
+	const struct edged_host *host;
+	const struct lb_gen *cur;	/* the generation in force */
+	struct override *v;
+	size_t n;
+};
+
+/* A generation's load balancer, as the master holds it for workers. */
+struct lb_gen {
+	const struct lb_conf *conf;
+	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
+	int *log_fds;			/* [nvservers]: access-log files, -1 */
+};
+
+/* ---- members and their overrides ---- */
+
+/* The member pool/member of conf, or NULL with why in err (with "did you
+ * mean" among the pools, or that pool's members). */
+static const struct lb_member_conf *
+find_member(const struct lb_conf *conf, const char *pool, const char *member,
+    char *err, size_t size)
+{
+	const char *cands[256];
+	char hint[128];
+	size_t n = 0;
+
+	for (size_t i = 0; i < conf->npools; i++) {
+		const struct lb_pool_conf *p = &conf->pools[i];
+
+		if (n < 256)
+			cands[n++] = p->name;
+		if (strcmp(p->name, pool) != 0)
+			continue;
+		n = 0;
+		for (size_t j = 0; j < p->nmembers; j++) {
+			if (strcmp(p->members[j].name, member) == 0)
+				return &p->members[j];
+			if (n < 256)
+				cands[n++] = p->members[j].name;
+		}
+		snprintf(err, size, "pool %s has no member '%s'%s\n", pool,
+		    member, conf_hint(member, cands, n, hint, sizeof(hint)));
+		return NULL;
+	}
+	snprintf(err, size, "no pool '%s'%s\n", pool,
+	    conf_hint(pool, cands, n, hint, sizeof(hint)));
+	return NULL;
+}
+
+static struct override *
+override_find(struct lb_master *lm, const char *pool, const char *member)
+{
+	for (size_t i = 0; i < lm->n; i++)
+		if (strcmp(lm->v[i].pool, pool) == 0 &&
+		    strcmp(lm->v[i].member, member) == 0)
+			return &lm->v[i];
+	return NULL;
+}
+
+/* pool/member's override, made when new; NULL out of memory. */
+static struct override *
+override_get(struct lb_master *lm, const char *pool, const char *member)
+{
+	struct override *o = override_find(lm, pool, member);
+
+	if (o != NULL)
+		return o;
+	if ((o = realloc(lm->v, (lm->n + 1) * sizeof(*o))) == NULL)
+		return NULL;
+	lm->v = o;
+	o = &lm->v[lm->n++];
+	snprintf(o->pool, sizeof(o->pool), "%s", pool);
+	snprintf(o->member, sizeof(o->member), "%s", member);
+	o->admin = -1;
+	o->weight = 0;
+	o->health = -1;
+	return o;
+}
+
+/* Forgets what edgectl set on o (the monitor's health stays: it is not
+ * edgectl's); false when it had set nothing. */
+static bool
+override_clear(struct override *o)
+{
+	bool had = o->admin >= 0 || o->weight > 0;
+
+	o->admin = -1;
+	o->weight = 0;
+	return had;
+}
+
+/* One change of pool/member to the worker at ch's end. */
+static int
+send_member(const struct edged_channel *ch, const char *pool,
+    const char *member, enum lb_member_op op, uint32_t value)
+{
+	char text[2 * LB_NAME_MAX + 2];
+	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
+
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return ch->send(ch, (uint16_t)(LB_MSG_MEMBER + op), value, text,
+	    (size_t)n, -1);
+}
+
+/* The overrides that apply to g's configuration, to a starting worker. */
+static int
+send_overrides(const struct lb_master *lm, const struct lb_gen *g,
+    const struct edged_channel *ch)
+{
+	char err[256];
+
+	for (size_t i = 0; i < lm->n; i++) {
+		const struct override *o = &lm->v[i];
+
+		/* a member the new configuration dropped: nothing to do */
+		if (find_member(g->conf, o->pool, o->member, err,
+		    sizeof(err)) == NULL)
+			continue;
+		if (o->admin >= 0 && send_member(ch, o->pool, o->member,
+		    LB_MEMBER_ADMIN, (uint32_t)o->admin) < 0)
+			return -1;
+		if (o->weight > 0 && send_member(ch, o->pool, o->member,
+		    LB_MEMBER_WEIGHT, o->weight) < 0)
+			return -1;
+		if (o->health >= 0 && send_member(ch, o->pool, o->member,
+		    LB_MEMBER_HEALTH, (uint32_t)o->health) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A change for each_worker: to every worker whose generation has the
+ * member; file_values: the values of that worker's file instead. */
+struct change {
+	const char *pool, *member;
+	enum lb_member_op op;
+	uint32_t value;
+	bool file_values;
+};
+
+static void
+change_one(void *arg, void *gd, const struct edged_channel *ch)
+{
+	const struct change *c = arg;
+	const struct lb_gen *g = gd;
+	const struct lb_member_conf *mc;
+	char err[256];
+	int rc;
+
+	if ((mc = find_member(g->conf, c->pool, c->member, err,
+	    sizeof(err))) == NULL)
+		return;
+	if (c->file_values)
+		rc = send_member(ch, c->pool, c->member, LB_MEMBER_ADMIN,
+		    LB_ADMIN_ENABLED) < 0 || send_member(ch, c->pool,
+		    c->member, LB_MEMBER_WEIGHT, mc->weight) < 0 ? -1 : 0;
+	else
+		rc = send_member(ch, c->pool, c->member, c->op, c->value);
+	if (rc < 0)
+		log_warn("pool %s member %s: cannot reach a worker: %s",
+		    c->pool, c->member, strerror(errno));
+}
+
+/* The serving worker, and a reload's new one if it is starting. */
+static void
+change_workers(struct lb_master *lm, struct change *c)
+{
+	lm->host->each_worker(lm->host, &lb_module, EDGED_W_SERVING |
+	    EDGED_W_STARTING, change_one, c);
+}
+
+/* member enable|disable|drain POOL MEMBER (admin, op the word), member
+ * weight POOL MEMBER N (admin -1) */
+static void
+member_set(struct lb_master *lm, struct edged_ctl *c, const char *op,
+    int admin, char **args, size_t n)
+{
+	struct override *o;
+	char err[256], *end;
+	unsigned long weight = 0;
+
+	if (admin < 0) {
+		weight = strtoul(args[2], &end, 10);
+		if (*end != '\0' || weight < 1 || weight > 256) {
+			lm->host->reply(c, false, "weight must be a number "
+			    "from 1 to 256\n");
+			return;
+		}
+	}
+	if (find_member(lm->cur->conf, args[0], args[1], err,
+	    sizeof(err)) == NULL) {
+		lm->host->reply(c, false, err);
+		return;
+	}
+	if ((o = override_get(lm, args[0], args[1])) == NULL) {
+		lm->host->reply(c, false, "out of memory\n");
+		return;
+	}
+	if (admin >= 0)
+		o->admin = admin;
+	else
+		o->weight = (unsigned)weight;
+	change_workers(lm, &(struct change){ o->pool, o->member,
+	    admin >= 0 ? LB_MEMBER_ADMIN : LB_MEMBER_WEIGHT,
+	    admin >= 0 ? (uint32_t)admin : o->weight, false });
+	log_info("edgectl: pool %s member %s: %s %s", o->pool, o->member,
+	    op, n == 3 ? args[2] : "");
+	edged_replyf(lm->host, c, true, "pool %s member %s: %s%s%s\n",
+	    o->pool, o->member, op, n == 3 ? " " : "", n == 3 ? args[2] : "");
+}
+
+/* member reset POOL MEMBER: back to the file's admin state and weight */
+static void
+member_reset(struct lb_master *lm, struct edged_ctl *c, const char *pool,
+    const char *member)
+{
+	const struct lb_member_conf *mc;
+	struct override *o;
+	char err[256];
+
+	if ((mc = find_member(lm->cur->conf, pool, member, err,
+	    sizeof(err))) == NULL) {
+		lm->host->reply(c, false, err);
+		return;
+	}
+	if ((o = override_find(lm, pool, member)) != NULL)
+		(void)override_clear(o);
+	change_workers(lm, &(struct change){ pool, member, 0, 0, true });
+	log_info("edgectl: pool %s member %s: reset to the file: enabled, "
+	    "weight %u", pool, member, mc->weight);
+	edged_replyf(lm->host, c, true, "pool %s member %s: back to the "
+	    "file: enabled, weight %u\n", pool, member, mc->weight);
+}
+
+/* member reset --all: every member edgectl changed, back to the file */
+static void
+member_reset_all(struct lb_master *lm, struct edged_ctl *c)
+{
+	char err[256];
+	size_t changed = 0;
+
+	for (size_t i = 0; i < lm->n; i++) {
+		struct override *o = &lm->v[i];
+
+		if (!override_clear(o))
+			continue;
+		change_workers(lm, &(struct change){ o->pool, o->member, 0, 0,
+		    true });
+		/* one the configuration in force dropped did not change */
+		if (find_member(lm->cur->conf, o->pool, o->member, err,
+		    sizeof(err)) != NULL)
+			changed++;
+	}
+	log_info("edgectl: member reset --all: %zu member%s back to the file",
+	    changed, changed == 1 ? "" : "s");
+	edged_replyf(lm->host, c, true, "%zu member%s back to the file's "
+	    "admin state and weight\n", changed, changed == 1 ? "" : "s");
+}
+
+void
+lb_cmd_enable(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	member_set(ms, c, "enable", LB_ADMIN_ENABLED, args, n);
+}
+
+void
+lb_cmd_disable(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	member_set(ms, c, "disable", LB_ADMIN_DISABLED, args, n);
+}
+
+void
+lb_cmd_drain(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	member_set(ms, c, "drain", LB_ADMIN_DRAIN, args, n);
+}
+
+void
+lb_cmd_weight(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	member_set(ms, c, "weight", -1, args, n);
+}
+
+/* member reset POOL MEMBER, or member reset --all */
+void
+lb_cmd_reset(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	(void)json;
+	if (n == 1)
+		member_reset_all(ms, c);
+	else
+		member_reset(ms, c, args[0], args[1]);
+}
+
+/* ---- what the worker shows ---- */
+
+void
+lb_cmd_stats(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct lb_master *lm = ms;
+
+	(void)args;
+	(void)n;
+	lm->host->ask(lm->host, c, &lb_module, LB_ASK_STATS, json, "");
+}
+
+/* show pool [POOL] [json]: a pool the configuration in force has not is
+ * refused here, with "did you mean" */
+void
+lb_cmd_pool(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct lb_master *lm = ms;
+	const struct lb_conf *conf = lm->cur->conf;
+	const char *pool = n > 0 ? args[0] : "";
+	char err[256];
+
+	for (size_t i = 0; pool[0] != '\0'; i++) {
+		if (i == conf->npools) {
+			/* the did-you-mean of find_member */
+			find_member(conf, pool, "", err, sizeof(err));
+			lm->host->reply(c, false, err);
+			return;
+		}
+		if (strcmp(conf->pools[i].name, pool) == 0)
+			break;
+	}
+	lm->host->ask(lm->host, c, &lb_module, LB_ASK_POOL, json, pool);
+}
+
+/* ---- show certificates ---- */
+
+/* s as a JSON string: quotes, backslashes and control bytes escaped. */
+static void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* Space-separated words as a JSON array of strings. */
+static void
+json_words(FILE *f, const char *words)
+{
+	char w[256];
+	int n = 0, used;
+
+	fputc('[', f);
+	while (sscanf(words, "%255s%n", w, &used) == 1) {
+		fprintf(f, "%s", n++ ? "," : "");
+		json_string(f, w);
+		words += used;
+	}
+	fputc(']', f);
+}
+
+static void
+cert_json(FILE *f, const struct lb_cert_info *ci,
+    const struct lb_cert_conf *cc, int64_t now, bool first)
+{
+	long long days = (long long)((ci->not_after - now) / 86400);
+	char from[32], until[32];
+
+	lb_cert_fmt_time(from, sizeof(from), ci->not_before, true);
+	lb_cert_fmt_time(until, sizeof(until), ci->not_after, true);
+	fprintf(f, "%s{\"name\":\"%s\",\"cert\":", first ? "" : ",",
+	    ci->name);
+	json_string(f, cc->cert);
+	fprintf(f, ",\"names\":");
+	json_words(f, ci->names);
+	fprintf(f, ",\"subject\":");
+	json_string(f, ci->subject);
+	fprintf(f, ",\"issuer\":");
+	json_string(f, ci->issuer);
+	fprintf(f, ",\"not_before\":\"%s\",\"not_after\":\"%s\","
+	    "\"expired\":%s,\"days_left\":%lld,\"key\":\"%s-%d\","
+	    "\"chain\":%u,\"sha256\":\"%s\"}", from, until,
+	    ci->not_after < now ? "true" : "false", days, ci->key_type,
+	    ci->key_bits, ci->chain, ci->sha256);
+}
+
+/* The certificates of the configuration in force, as the master read
+ * them: names, validity, key, chain, fingerprint; never the key. */
+static void
+certificates(const struct lb_gen *g, bool json, FILE *f)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (!json)
+		fprintf(f, "%-16s %-21s %6s %-8s %5s %s\n", "CERTIFICATE",
+		    "NOT-AFTER", "DAYS", "KEY", "CHAIN", "NAMES");
+	else
+		fprintf(f, "{\"certificates\":[");
+	for (size_t i = 0; g->tls.certs != NULL && i < g->conf->ncerts; i++) {
+		const struct lb_cert_info *ci = &g->tls.certs[i];
+		long long days = (long long)((ci->not_after - now) / 86400);
+		char until[32], key[32];
+
+		if (json) {
+			cert_json(f, ci, &g->conf->certs[i], now, i == 0);
+			continue;
+		}
+		lb_cert_fmt_time(until, sizeof(until), ci->not_after, true);
+		snprintf(key, sizeof(key), "%s-%d", ci->key_type, ci->key_bits);
+		fprintf(f, "%-16s %-21s %6lld %-8s %5u %s\n", ci->name, until,
+		    ci->not_after < now ? -1LL : days, key, ci->chain,
+		    ci->names);
+	}
+	if (json)
+		fprintf(f, "]}\n");
+}
+
+void
+lb_cmd_certificates(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct lb_master *lm = ms;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)args;
+	(void)n;
+	if (f == NULL) {
+		lm->host->reply(c, false, "out of memory\n");
+		return;
+	}
+	certificates(lm->cur, json, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		lm->host->reply(c, false, "out of memory\n");
+		return;
+	}
+	lm->host->reply(c, true, buf);
+	free(buf);
+}
+
+/* ---- the load balancer's life in the master ---- */
+
+void *
+lb_master_new(const struct edged_host *h, const struct edged_gen_info *first)
+{
+	struct lb_master *lm = calloc(1, sizeof(*lm));
+
+	(void)first;
+	if (lm != NULL)
+		lm->host = h;
+	return lm;
+}
+
+void
+lb_master_free(void *ms)
+{
+	struct lb_master *lm = ms;
+
+	if (lm == NULL)
+		return;
+	free(lm->v);
+	free(lm);
+}
+
+/* Opens the access-log files (root opens them; the worker writes). */
+static int
+open_logs(struct lb_gen *g, struct conf_diag *d)
+{
+	const struct lb_conf *lb = g->conf;
+
+	g->log_fds = malloc((lb->nvservers ? lb->nvservers : 1) * sizeof(int));
+	if (g->log_fds == NULL)
+		return conf_oom(d, NULL);
+	for (size_t i = 0; i < lb->nvservers; i++)
+		g->log_fds[i] = -1;
+	for (size_t i = 0; i < lb->nvservers; i++) {
+		const struct lb_vs_conf *vs = &lb->vservers[i];
+
+		if (vs->access_log[0] != '/')
+			continue;
+		g->log_fds[i] = open(vs->access_log, O_WRONLY | O_APPEND |
+		    O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+		if (g->log_fds[i] < 0) {
+			conf_error(d, &vs->access_log_pos, "cannot open access "
+			    "log %s: %s", vs->access_log, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void *
+lb_master_gen_new(void *ms, const void *part,
+    const struct edged_gen_info *info, const struct edged_endpoints *eps,
+    struct conf_diag *d)
+{
+	struct lb_gen *g = calloc(1, sizeof(*g));
+
+	(void)ms;
+	(void)info;
+	(void)eps;
+	if (g == NULL) {
+		conf_oom(d, NULL);
+		return NULL;
+	}
+	g->conf = part;
+	if (lb_conf_check_files(g->conf, d, &g->tls) > 0 ||
+	    open_logs(g, d) < 0) {
+		lb_master_gen_free(ms, g);
+		return NULL;
+	}
+	return g;
+}
+
+void
+lb_master_gen_free(void *ms, void *gd)
+{
+	struct lb_gen *g = gd;
+
+	(void)ms;
+	if (g == NULL)
+		return;
+	for (size_t i = 0; g->log_fds != NULL && i < g->conf->nvservers; i++)
+		if (g->log_fds[i] >= 0)
+			(void)close(g->log_fds[i]);
+	free(g->log_fds);
+	lb_tls_files_release(&g->tls);
+	free(g);
+}
+
+int
+lb_master_commit(void *ms, void *gd, char *err, size_t errsize)
+{
+	struct lb_master *lm = ms;
+
+	(void)err;
+	(void)errsize;
+	lm->cur = gd;
+	return 0;
+}
+
+/* The certificates, keys and CA files as read (the worker reads no
+ * file), the access-log files, the overrides in force. */
+int
+lb_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch)
+{
+	const struct lb_gen *g = gd;
+
+	for (size_t i = 0; i < g->tls.nblobs; i++) {
+		const struct lb_tls_blob *b = &g->tls.blobs[i];
+
+		for (size_t off = 0; off < b->len; off += ch->max) {
+			size_t len = b->len - off < ch->max ?
+			    b->len - off : ch->max;
+
+			if (ch->send(ch, LB_MSG_TLS_DATA, (uint32_t)i,
+			    b->data + off, len, -1) < 0)
+				return -1;
+		}
+		if (ch->send(ch, LB_MSG_TLS_END, (uint32_t)i, NULL, 0, -1) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < g->conf->nvservers; i++)
+		if (g->log_fds[i] >= 0 && ch->send(ch, LB_MSG_LOG_FD,
+		    (uint32_t)i, NULL, 0, g->log_fds[i]) < 0)
+			return -1;
+	return send_overrides(ms, g, ch);
+}
+
+/* LB_MSG_HEALTH: a monitor's verdict, kept for the next worker (reload
+ * or restart); a draining worker's view is older than the others'. */
+void
+lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
+    uint32_t arg, const void *data, size_t len)
+{
+	struct lb_master *lm = ms;
+	char pool[LB_NAME_MAX], member[LB_NAME_MAX];
+	struct override *o;
+
+	(void)gd;
+	if (type != LB_MSG_HEALTH) {
+		log_warn("load balancer: a worker sent unknown message %u",
+		    type);
+		return;
+	}
+	if (!live || len >= 2 * LB_NAME_MAX || sscanf(data, "%63s %63s",
+	    pool, member) != 2)
+		return;
+	if ((o = override_get(lm, pool, member)) != NULL)
+		o->health = arg != 0;
+}
+
+void
+lb_master_status(void *ms, bool json, FILE *out)
+{
+	const struct lb_conf *lb = ((struct lb_master *)ms)->cur->conf;
+
+	if (!json) {
+		fprintf(out, "%zu virtual server%s, %zu pool%s",
+		    lb->nvservers, lb->nvservers == 1 ? "" : "s", lb->npools,
+		    lb->npools == 1 ? "" : "s");
+		return;
+	}
+	fprintf(out, "\"virtual_servers\":[");
+	for (size_t i = 0; i < lb->nvservers; i++)
+		fprintf(out, "%s\"%s\"", i ? "," : "", lb->vservers[i].name);
+	fprintf(out, "],");
+}
+
+/* "override POOL MEMBER ADMIN WEIGHT HEALTH" */
+void
+lb_master_carry_save(void *ms, FILE *out)
+{
+	const struct lb_master *lm = ms;
+
+	for (size_t i = 0; i < lm->n; i++) {
+		const struct override *o = &lm->v[i];
+
+		fprintf(out, "override %s %s %d %u %d\n", o->pool, o->member,
+		    o->admin, o->weight, o->health);
+	}
+}
+
+int
+lb_master_carry_line(void *ms, const char *line)
+{
+	char pool[LB_NAME_MAX], member[LB_NAME_MAX];
+	struct override *o;
+	int admin, health;
+	unsigned weight;
+
+	if (strncmp(line, "override ", 9) != 0)
+		return 0;
+	if (sscanf(line, "override %63s %63s %d %u %d", pool, member, &admin,
+	    &weight, &health) != 5)
+		return -1;
+	if ((o = override_get(ms, pool, member)) == NULL)
+		return -1;
+	o->admin = admin;
+	o->weight = weight;
+	o->health = health;
+	return 1;
+}

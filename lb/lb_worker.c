@@ -1,0 +1,359 @@
+/*
+ * lb/lb_worker.c - the load balancer in the worker process (module.h):
+ * the runtime built from the worker's own parse of the configuration,
+ * fed by the master before START (the TLS files as the master read
+ * them, the access-log files, edgectl's overrides), then one event-loop
+ * thread per `workers`, each accepting on its own SO_REUSEPORT sockets.
+ * The worker's main thread reports the monitors' verdicts to the master,
+ * answers its questions (show stats, show pool) and the metrics.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lb.h"
+#include "lb_module.h"
+#include "lb_runtime.h"
+#include "lb_worker.h"
+#include "log.h"
+#include "tls_cert.h"
+#include "tls_ctx.h"
+
+struct lb_thread {
+	pthread_t tid;
+	struct lb_runtime *rt;
+	unsigned id;
+	const int *fds;
+	atomic_bool done;
+	bool started;
+};
+
+struct lb_worker {
+	const struct lb_conf *conf;
+	const struct edged_channel *master;
+	struct lb_runtime *rt;
+	unsigned nthreads;
+	struct lb_tls_blob *tls;	/* [conf->tls_nfiles]: the files the
+					 * master read, until the contexts
+					 * are built */
+	int *log_fds;			/* [nvservers]: access-log files */
+	unsigned char tickets[LB_TICKET_KEYS * LB_TICKET_KEY];
+	size_t ntickets;
+	int *fds;			/* [thread][listener], ours */
+	struct lb_thread *threads;
+	bool monitors;			/* started */
+};
+
+void *
+lb_worker_new(const void *part, const struct edged_worker_env *env)
+{
+	struct lb_worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->conf = part;
+	w->master = env->master;
+	w->nthreads = env->threads;
+	w->rt = lb_runtime_new(w->conf, env->threads, env->max_connections,
+	    env->shm, env->shm_len);
+	w->log_fds = malloc((w->conf->nvservers + 1) * sizeof(int));
+	w->tls = calloc(w->conf->tls_nfiles + 1, sizeof(*w->tls));
+	if (w->rt == NULL || w->log_fds == NULL || w->tls == NULL) {
+		log_err("cannot build the load balancer's runtime");
+		lb_worker_free(w);
+		return NULL;
+	}
+	for (size_t i = 0; i < w->conf->nvservers; i++)
+		w->log_fds[i] = -1;
+	return w;
+}
+
+static void
+wipe_tls_files(struct lb_worker *w)
+{
+	for (size_t i = 0; w->tls != NULL && i < w->conf->tls_nfiles; i++)
+		lb_tls_blob_wipe(&w->tls[i]);
+	free(w->tls);
+	w->tls = NULL;
+}
+
+/* A piece of a TLS file (LB_MSG_TLS_DATA) or its end, for slot. */
+static int
+add_tls_file(struct lb_worker *w, bool end, uint32_t slot, const void *data,
+    size_t len)
+{
+	struct lb_tls_blob *b;
+	char *p;
+
+	if (w->tls == NULL || slot >= w->conf->tls_nfiles) {
+		log_err("bad TLS file message from master");
+		return -1;
+	}
+	b = &w->tls[slot];
+	if (end) {
+		if (b->data == NULL)
+			log_err("empty TLS file from master");
+		return b->data != NULL ? 0 : -1;
+	}
+	if ((p = malloc(b->len + len + 1)) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	/* copied, not realloc'd: no key byte is left behind unwiped */
+	if (b->data != NULL)
+		memcpy(p, b->data, b->len);
+	memcpy(p + b->len, data, len);
+	p[b->len + len] = '\0';
+	b->len += len;
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->len - len);
+	free(b->data);
+	b->data = p;
+	return 0;
+}
+
+/* LB_MSG_MEMBER + op: an edgectl change, or a carried-over health. */
+static void
+apply_member(struct lb_worker *w, enum lb_member_op op, uint32_t value,
+    const char *data, size_t len)
+{
+	char pool[LB_NAME_MAX], member[LB_NAME_MAX];
+
+	if (len >= 2 * LB_NAME_MAX || sscanf(data, "%63s %63s", pool,
+	    member) != 2) {
+		log_err("bad member message from master");
+		return;
+	}
+	if (lb_runtime_member_set(w->rt, pool, member, op, value) < 0)
+		log_warn("pool %s member %s: no such member here", pool,
+		    member);
+}
+
+int
+lb_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
+    const void *data, size_t len, int fd)
+{
+	struct lb_worker *w = ws;
+
+	if (type > LB_MSG_MEMBER && type < LB_MSG_HEALTH) {
+		apply_member(w, (enum lb_member_op)(type - LB_MSG_MEMBER), arg,
+		    data, len);
+		return 0;
+	}
+	if (!started && (type == LB_MSG_TLS_DATA || type == LB_MSG_TLS_END))
+		return add_tls_file(w, type == LB_MSG_TLS_END, arg, data, len);
+	if (!started && type == LB_MSG_LOG_FD && fd >= 0 &&
+	    arg < w->conf->nvservers && w->log_fds[arg] < 0) {
+		w->log_fds[arg] = fd;
+		return 0;
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	log_err("unexpected load balancer message %u from master", type);
+	return started ? 0 : -1;
+}
+
+void
+lb_worker_tickets(void *ws, const unsigned char *keys, size_t n)
+{
+	struct lb_worker *w = ws;
+
+	if (n == 0 || n > LB_TICKET_KEYS) {
+		log_err("bad ticket keys from master");
+		return;
+	}
+	memcpy(w->tickets, keys, n * LB_TICKET_KEY);
+	w->ntickets = n;
+	if (w->tls == NULL)		/* serving: the contexts are built */
+		lb_runtime_ticket_keys(w->rt, w->tickets, n);
+}
+
+/* The TLS contexts, from the files as the master read them; the key
+ * bytes are wiped at once. */
+static int
+build_tls(struct lb_worker *w)
+{
+	int rc;
+
+	for (size_t i = 0; i < w->conf->tls_nfiles; i++)
+		if (w->tls[i].data == NULL) {
+			wipe_tls_files(w);
+			log_err("master sent too few TLS files");
+			return -1;
+		}
+	rc = lb_runtime_tls(w->rt, w->tls, w->conf->tls_nfiles);
+	wipe_tls_files(w);
+	if (rc < 0) {
+		log_err("cannot build the TLS contexts");
+		return -1;
+	}
+	lb_runtime_ticket_keys(w->rt, w->tickets, w->ntickets);
+	return 0;
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct lb_thread *t = arg;
+
+	if (lb_thread_run(t->rt, t->id, t->fds) < 0)
+		log_err("thread %u: could not start", t->id);
+	atomic_store(&t->done, true);
+	return NULL;
+}
+
+static int
+start_threads(struct lb_worker *w, size_t nlisteners)
+{
+	sigset_t all, old;
+
+	if ((w->threads = calloc(w->nthreads, sizeof(*w->threads))) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	/* signals are the main thread's business */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < w->nthreads; i++) {
+		struct lb_thread *t = &w->threads[i];
+
+		t->rt = w->rt;
+		t->id = i;
+		t->fds = w->fds + i * nlisteners;
+		if (pthread_create(&t->tid, NULL, thread_main, t) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			log_err("cannot create threads");
+			return -1;
+		}
+		t->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+int
+lb_worker_start(void *ws, const int *fds, size_t n)
+{
+	struct lb_worker *w = ws;
+	size_t nfds = w->nthreads * n;
+
+	if (n != lb_conf_nlisteners(w->conf)) {
+		log_err("master sent %zu listeners for %zu", n,
+		    lb_conf_nlisteners(w->conf));
+		return -1;
+	}
+	if ((w->fds = malloc((nfds ? nfds : 1) * sizeof(int))) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	memcpy(w->fds, fds, nfds * sizeof(int));
+	if (build_tls(w) < 0 || lb_runtime_access_logs(w->rt, w->log_fds) < 0 ||
+	    start_threads(w, n) < 0)
+		return -1;
+	if (lb_monitors_start(w->rt) < 0)
+		log_err("cannot start the monitors: members stay as they are");
+	else
+		w->monitors = true;
+	return 0;
+}
+
+char *
+lb_worker_ask(void *ws, uint16_t type, bool json, const char *arg,
+    size_t *len)
+{
+	struct lb_worker *w = ws;
+
+	if (type == LB_ASK_POOL)
+		return lb_show_pool(w->rt, arg, json, len);
+	if (type == LB_ASK_STATS)
+		return lb_stats(w->rt, json, len);
+	return NULL;
+}
+
+static void
+report_health(const char *pool, const char *member, bool up, void *arg)
+{
+	struct lb_worker *w = arg;
+	char text[2 * LB_NAME_MAX + 2];
+	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
+
+	if (n < 0 || (size_t)n >= sizeof(text) || w->master->send(w->master,
+	    LB_MSG_HEALTH, up, text, (size_t)n, -1) < 0)
+		log_warn("cannot tell the master about %s/%s", pool, member);
+}
+
+/* Health changes, for the master to hand to the next worker. */
+void
+lb_worker_tick(void *ws)
+{
+	struct lb_worker *w = ws;
+
+	lb_runtime_health_changes(w->rt, report_health, w);
+}
+
+void
+lb_worker_drain(void *ws)
+{
+	lb_runtime_drain(((struct lb_worker *)ws)->rt);
+}
+
+void
+lb_worker_stop(void *ws)
+{
+	lb_runtime_stop(((struct lb_worker *)ws)->rt);
+}
+
+bool
+lb_worker_done(void *ws)
+{
+	struct lb_worker *w = ws;
+
+	for (unsigned i = 0; w->threads != NULL && i < w->nthreads; i++)
+		if (!atomic_load(&w->threads[i].done))
+			return false;
+	return true;
+}
+
+void
+lb_worker_free(void *ws)
+{
+	struct lb_worker *w = ws;
+
+	if (w == NULL)
+		return;
+	for (unsigned i = 0; w->threads != NULL && i < w->nthreads; i++)
+		if (w->threads[i].started)
+			pthread_join(w->threads[i].tid, NULL);
+	if (w->monitors)
+		lb_monitors_stop(w->rt);
+	lb_runtime_free(&w->rt);
+	wipe_tls_files(w);
+	free(w->threads);
+	free(w->fds);
+	free(w->log_fds);
+	explicit_bzero(w->tickets, sizeof(w->tickets));
+	free(w);
+}
+
+int
+lb_worker_metrics(void *ws, FILE *out)
+{
+	struct lb_worker *w = ws;
+	size_t len = 0;
+	char *text = lb_metrics(w->rt, &len);
+
+	if (text == NULL)
+		return -1;
+	fwrite(text, 1, len, out);
+	free(text);
+	return 0;
+}
+
+char *
+lb_worker_stats_json(void *ws, size_t *len)
+{
+	return lb_stats(((struct lb_worker *)ws)->rt, true, len);
+}
