@@ -78,11 +78,16 @@
  * (host->reply) now or later; it is the module's to answer every
  * command it takes.
  *
- * Worker messages.  feed_worker sends the module's messages to a worker
- * before it starts (the firewall: its counters block), through the
- * channel given; worker_msg is called with each message a worker sends
- * the module.  host->each_worker reaches running workers, host->ask has
- * the serving one answer a command.
+ * Workers, seen from the master.  worker_born makes the module's data
+ * for each worker (the load balancer: the block its counters go in),
+ * worker_role follows it from starting to serving to draining, and
+ * worker_gone ends it (the load balancer keeps what it counted);
+ * worker_carry and worker_adopt hand it to the binary an upgrade runs.
+ * feed_worker sends the module's messages to a worker before it starts
+ * (the firewall: its counters block), through the channel given;
+ * from_worker is called with each message a worker sends the module.
+ * host->each_worker reaches running workers, host->ask has the serving
+ * one answer a command.
  *
  * Status and upgrade.  status adds the module's part to `edgectl
  * status`; carry_save and carry_line hand its runtime state (edgectl's
@@ -146,9 +151,25 @@ struct edged_channel;
 #define EDGED_W_STARTING	0x2	/* a reload's, not serving yet */
 #define EDGED_W_DRAINING	0x4	/* older generations', finishing */
 
+/* The core's own figures, which a module may show (the load balancer's
+ * metrics do). */
+struct edged_figures {
+	uint64_t reloads_ok;		/* edgectl reload, SIGHUP */
+	uint64_t reloads_failed;
+	uint64_t started_ms;		/* Unix ms: edged's start */
+	uint64_t loaded_ms;		/* the configuration in force's load */
+};
+
+/* The TLS session ticket keys the core makes, rotates and hands every
+ * module's worker_tickets: at most EDGED_TICKET_KEYS of
+ * EDGED_TICKET_KEY bytes each, newest first. */
+#define EDGED_TICKET_KEY	80
+#define EDGED_TICKET_KEYS	3
+
 /* The core's services to a module's hooks in the master. */
 struct edged_host {
 	struct ev_loop *loop;
+	const struct edged_figures *figures;
 	/* Answers c and ends it: OK or ERROR, then text. */
 	void (*reply)(struct edged_ctl *c, bool ok, const char *text);
 	/* Asks the serving worker for mod (type, json, arg); the text it
@@ -236,9 +257,6 @@ void edged_listens_release(struct edged_listens *ls);
 struct edged_worker_env {
 	unsigned threads;		/* event-loop threads */
 	uint64_t max_connections;	/* the whole worker's */
-	void *shm;			/* the state block the master made
-					 * for this worker (lb/shm.h) */
-	size_t shm_len;
 	const struct edged_channel *master;	/* to the module's part in
 					 * the master (from_worker) */
 };
@@ -274,7 +292,22 @@ struct edged_module {
 	int (*commit)(void *ms, void *gd, char *err, size_t errsize);
 	const struct edged_command *commands;
 	size_t ncommands;
-	int (*feed_worker)(void *ms, void *gd, const struct edged_channel *ch);
+	/* a worker of gd is about to start, with threads threads: the
+	 * module's data for it (*wd, may stay NULL); 0, or -1 with errno:
+	 * the worker does not start */
+	int (*worker_born)(void *ms, void *gd, unsigned threads, void **wd);
+	/* its role changed (EDGED_W_*: it serves, it drains) */
+	void (*worker_role)(void *ms, void *wd, unsigned role);
+	/* it is gone (exited, killed): its data goes */
+	void (*worker_gone)(void *ms, void *wd);
+	/* an upgrade: the descriptor the next binary gets for wd (-1:
+	 * none), and there, the worker's data made again from it */
+	int (*worker_carry)(void *ms, void *wd);
+	int (*worker_adopt)(void *ms, int fd, unsigned role, void **wd);
+	/* host->figures changed (a reload counted) */
+	void (*figures_changed)(void *ms);
+	int (*feed_worker)(void *ms, void *gd, void *wd,
+	    const struct edged_channel *ch);
 	/* live: from the serving or a starting worker, not a draining
 	 * one's (older news) */
 	void (*from_worker)(void *ms, void *gd, bool live, uint16_t type,

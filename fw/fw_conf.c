@@ -720,14 +720,71 @@ nat_out_if(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return get_ifname(d, n, ((struct fw_nat_rule *)obj)->out_if);
 }
 
+/* The port of "ADDR:PORT" or "[V6ADDR]:PORT" in buf, which keeps the
+ * address alone: 1-65535, 0 without one, -1 when malformed. */
+static long
+take_port(char *buf)
+{
+	char *colon = NULL, *end;
+	unsigned long port;
+
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return -1;
+		if (close[1] == ':')
+			colon = close + 1;
+		*close = '\0';
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+	} else if (strchr(buf, ':') == strrchr(buf, ':')) {
+		colon = strchr(buf, ':');
+	}
+	if (colon == NULL)
+		return 0;
+	*colon = '\0';
+	if (colon[1] < '0' || colon[1] > '9')
+		return -1;
+	port = strtoul(colon + 1, &end, 10);
+	return *end != '\0' || port < 1 || port > 65535 ? -1 : (long)port;
+}
+
+/* "ADDR" or "LOW-HIGH" in buf (w as written, for messages) into r's
+ * to_lo and to_hi: 0, -1 after an error about the range, -2 when buf is
+ * no address at all. */
+static int
+take_addrs(struct conf_diag *d, const struct conf_node *n,
+    struct fw_nat_rule *r, char *buf, const char *w)
+{
+	char *dash = strchr(buf, '-');
+
+	if (dash != NULL)
+		*dash = '\0';
+	if (fw_prefix_parse(buf, &r->to_lo) < 0 ||
+	    r->to_lo.len != (r->to_lo.family == AF_INET ? 32 : 128))
+		return -2;
+	if (dash == NULL)
+		return 0;
+	if (fw_prefix_parse(dash + 1, &r->to_hi) < 0 ||
+	    r->to_hi.family != r->to_lo.family ||
+	    r->to_hi.len != r->to_lo.len ||
+	    memcmp(r->to_hi.addr, r->to_lo.addr, 16) < 0) {
+		conf_error(d, &n->argpos[1], "'translate-to': bad address "
+		    "range '%s': LOW-HIGH of one family, LOW first", w);
+		return -1;
+	}
+	return 0;
+}
+
 /* translate-to masquerade | ADDR | ADDR-ADDR | ADDR:PORT | [V6]:PORT */
 static int
 nat_translate(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct fw_nat_rule *r = obj;
 	const char *w = n->args[1];
-	char buf[128], *dash, *colon = NULL;
-	unsigned long port = 0;
+	char buf[128];
+	long port;
+	int rc;
 
 	r->to_set = true;
 	r->to_pos = n->argpos[1];
@@ -742,54 +799,18 @@ nat_translate(struct conf_diag *d, const struct conf_node *n, void *obj)
 	}
 	if (strlen(w) >= sizeof(buf))
 		goto bad;
-	snprintf(buf, sizeof(buf), "%s", w);
-	/* a port: "10.0.0.1:80" or "[2001:db8::1]:80" */
-	if (buf[0] == '[') {
-		char *close = strchr(buf, ']');
-
-		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-			goto bad;
-		if (close[1] == ':')
-			colon = close + 1;
-		*close = '\0';
-		memmove(buf, buf + 1, strlen(buf + 1) + 1);
-	} else if (strchr(buf, ':') == strrchr(buf, ':')) {
-		colon = strchr(buf, ':');
-	}
-	if (colon != NULL) {
-		char *end;
-
-		*colon = '\0';
-		if (colon[1] < '0' || colon[1] > '9')
-			goto bad;
-		port = strtoul(colon + 1, &end, 10);
-		if (*end != '\0' || port < 1 || port > 65535)
-			goto bad;
-		if (r->kind == FW_SNAT) {
-			conf_error(d, &n->argpos[1], "an snat rule translates "
-			    "the address only: '%s' has a port", w);
-			return -1;
-		}
-	}
-	dash = strchr(buf, '-');
-	if (dash != NULL)
-		*dash = '\0';
-	if (fw_prefix_parse(buf, &r->to_lo) < 0 ||
-	    r->to_lo.len != (r->to_lo.family == AF_INET ? 32 : 128))
+	memcpy(buf, w, strlen(w) + 1);
+	if ((port = take_port(buf)) < 0)
 		goto bad;
-	if (dash != NULL) {
-		if (fw_prefix_parse(dash + 1, &r->to_hi) < 0 ||
-		    r->to_hi.family != r->to_lo.family ||
-		    r->to_hi.len != r->to_lo.len ||
-		    memcmp(r->to_hi.addr, r->to_lo.addr, 16) < 0) {
-			conf_error(d, &n->argpos[1], "'translate-to': bad "
-			    "address range '%s': LOW-HIGH of one family, "
-			    "LOW first", w);
-			return -1;
-		}
+	if (port > 0 && r->kind == FW_SNAT) {
+		conf_error(d, &n->argpos[1], "an snat rule translates the "
+		    "address only: '%s' has a port", w);
+		return -1;
 	}
+	if ((rc = take_addrs(d, n, r, buf, w)) == -2)
+		goto bad;
 	r->to_port = (uint16_t)port;
-	return 0;
+	return rc;
 bad:
 	conf_error(d, &n->argpos[1], "'translate-to' expects %s, got '%s'",
 	    r->kind == FW_SNAT ? "masquerade, an address or a range "

@@ -177,6 +177,52 @@ watch_close(struct fw_master *fm)
 	ev_io_set(&fm->watch, -1, EV_READ);
 }
 
+/* Whether g's table is the one in force, and needs no sending (it is
+ * sent again when gone from the kernel, or changed there by something
+ * other than edged: a reload puts edged's back). */
+static bool
+in_force(const struct fw_master *fm, const struct fw_gen *g)
+{
+	int has;
+
+	if (fm->applied == NULL || strcmp(fm->applied, g->text) != 0)
+		return false;
+	has = g->text[0] == '\0' ? 1 : fw_kernel_has_table();
+	if (has < 0 || (has == 1 && (g->text[0] == '\0' ||
+	    fm->tampered == 0)))
+		return true;
+	log_warn("firewall: table inet %s %s; putting it back", FW_TABLE,
+	    has ? tamper_why[fm->tampered] : tamper_why[FW_NL_REMOVED]);
+	return false;
+}
+
+/* g's table and the dynamic groups' members into the kernel, in one
+ * transaction; 0, or -1 with err.  *ms: how long the kernel took. */
+static int
+replace_table(struct fw_master *fm, const struct fw_gen *g, double *ms,
+    char *err, size_t errsize)
+{
+	char *copy = strdup(g->text);
+	char *extra = fw_dyn_elements(&fm->dyn, g->conf);
+	ev_tstamp t0 = ev_time();
+	int rc = -1;
+
+	if (copy == NULL || extra == NULL)
+		snprintf(err, errsize, "out of memory");
+	else if (fw_kernel_replace(g->text, extra, err, errsize) == 0) {
+		*ms = (ev_time() - t0) * 1000.0;
+		free(fm->applied);
+		fm->applied = copy;
+		copy = NULL;
+		/* its notices, edged's own, come later and are told apart */
+		fm->tampered = 0;
+		rc = 0;
+	}
+	free(copy);
+	free(extra);
+	return rc;
+}
+
 /* Puts g's table in force unless it already is; 0, or -1 with err
  * (then what was in force stays). */
 static int
@@ -184,59 +230,24 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
     size_t errsize)
 {
 	const struct fw_conf *fw = g->conf;
-	char *copy, *extra;
-	ev_tstamp t0;
-	double ms;
-	bool back;
+	bool back = table_flushed(fm);
+	double ms = 0;
 
-	/* The same table is not sent again, unless it is gone from the
-	 * kernel or was changed there by something other than edged
-	 * (nft by hand): a reload puts edged's back. */
-	if (fm->applied != NULL && strcmp(fm->applied, g->text) == 0) {
-		int has = g->text[0] == '\0' ? 1 : fw_kernel_has_table();
-
-		if (has < 0 || (has == 1 && (g->text[0] == '\0' ||
-		    fm->tampered == 0)))
-			return 0;
-		log_warn("firewall: table inet %s %s; putting it back",
-		    FW_TABLE, has ? tamper_why[fm->tampered] :
-		    tamper_why[FW_NL_REMOVED]);
-	}
-	back = table_flushed(fm);
+	if (in_force(fm, g))
+		return 0;
 	/* Nothing to put in the kernel and nothing put there yet: the
 	 * kernel is only read, and a table an earlier run left is
 	 * removed.  A load balancer alone changes nothing there, and
 	 * needs no privilege for it (a kernel that cannot be asked holds
 	 * no table of ours either). */
-	if (!fw_active(fw) && (fm->applied == NULL || table_flushed(fm)) &&
+	if (!fw_active(fw) && (fm->applied == NULL || back) &&
 	    fw_kernel_has_table() != 1) {
 		free(fm->applied);
 		fm->applied = strdup("");
 		return 0;
 	}
-	if ((copy = strdup(g->text)) == NULL) {
-		snprintf(err, errsize, "out of memory");
+	if (replace_table(fm, g, &ms, err, errsize) < 0)
 		return -1;
-	}
-	/* the dynamic groups' members go in with the table, in the same
-	 * transaction */
-	if ((extra = fw_dyn_elements(&fm->dyn, fw)) == NULL) {
-		free(copy);
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	t0 = ev_time();
-	if (fw_kernel_replace(g->text, extra, err, errsize) < 0) {
-		free(copy);
-		free(extra);
-		return -1;
-	}
-	ms = (ev_time() - t0) * 1000.0;
-	free(extra);
-	free(fm->applied);
-	fm->applied = copy;
-	/* its notices, edged's own, come later and are told apart */
-	fm->tampered = 0;
 	watch_start(fm);
 	if (fw_active(fw))
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
@@ -1080,11 +1091,13 @@ fw_master_gen_free(void *ms, void *gd)
 }
 
 int
-fw_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch)
+fw_master_feed_worker(void *ms, void *gd, void *wd,
+    const struct edged_channel *ch)
 {
 	const struct fw_gen *g = gd;
 
 	(void)ms;
+	(void)wd;
 	if (g->blk_fd < 0)
 		return 0;
 	return ch->send(ch, FW_MSG_STATS, (uint32_t)g->blk_len, NULL, 0,

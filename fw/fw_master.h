@@ -23,7 +23,8 @@ void fw_master_gen_free(void *ms, void *gd);
  * already is.  0, or -1 with err: what was in force stays. */
 int fw_master_commit(void *ms, void *gd, char *err, size_t errsize);
 /* The counters block, for the metrics. */
-int fw_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch);
+int fw_master_feed_worker(void *ms, void *gd, void *wd,
+    const struct edged_channel *ch);
 /* FW_MSG_REFRESH: fresh figures in gd's counters block. */
 void fw_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
     uint32_t arg, const void *data, size_t len);

@@ -5,6 +5,10 @@
  * verdicts that every new worker starts from, and the commands show
  * stats, show pool, show certificates and member.
  *
+ * Each worker counts in a block made here (lb_state.h), which the master
+ * maps too: what a worker counted is kept when it goes, and a new one's
+ * figures start from all of it, so that statistics are the appliance's.
+ *
  * An override (`edgectl member drain web web2`) is kept here with the
  * pool and member it names, sent to the serving worker and to a reload's
  * starting one, and to every worker started later, before it serves: it
@@ -20,10 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ev.h>
+
 #include "lb.h"
 #include "lb_master.h"
 #include "lb_module.h"
 #include "lb_runtime.h"
+#include "lb_state.h"
 #include "log.h"
 #include "member.h"
 #include "tls_cert.h"
@@ -38,11 +45,23 @@ struct override {
 					 * -1 unknown (not from edgectl) */
 };
 
+/* A worker, as the load balancer sees it from the master: the block it
+ * counts in (lb_state.h). */
+struct lb_wd {
+	struct lb_state_block blk;
+	unsigned role;			/* EDGED_W_* */
+	struct lb_wd *next;		/* in workers */
+};
+
 struct lb_master {
 	const struct edged_host *host;
 	const struct lb_gen *cur;	/* the generation in force */
 	struct override *v;
 	size_t n;
+	struct lb_state state;		/* carried between workers */
+	struct lb_wd *workers;		/* every live worker's */
+	ev_timer refresh;		/* while several live: the bases of
+					 * the serving and starting ones */
 };
 
 /* A generation's load balancer, as the master holds it for workers. */
@@ -496,6 +515,156 @@ lb_cmd_certificates(void *ms, struct edged_ctl *c, char **args, size_t n,
 	free(buf);
 }
 
+/* ---- the workers' blocks ---- */
+
+static struct lb_wd *
+serving(const struct lb_master *lm)
+{
+	for (struct lb_wd *wd = lm->workers; wd != NULL; wd = wd->next)
+		if (wd->role == EDGED_W_SERVING)
+			return wd;
+	return NULL;
+}
+
+/* wd's base counters and members' `others`: what every other live
+ * worker counts, and what the gone ones counted. */
+static void
+refresh_one(struct lb_master *lm, struct lb_wd *wd)
+{
+	struct lb_state_block *live[64];
+	size_t n = 0;
+
+	for (struct lb_wd *o = lm->workers; o != NULL && n < 64; o = o->next)
+		live[n++] = &o->blk;
+	lb_state_refresh(&lm->state, &wd->blk, live, n);
+}
+
+/* The serving and starting workers' bases up to date; again four times
+ * a second while an older one drains or a new one starts (their counts
+ * move). */
+static void
+refresh(struct lb_master *lm)
+{
+	bool others = false;
+
+	for (struct lb_wd *wd = lm->workers; wd != NULL; wd = wd->next) {
+		if (wd->role != EDGED_W_DRAINING)
+			refresh_one(lm, wd);
+		others |= wd->role != EDGED_W_SERVING;
+	}
+	if (others)
+		ev_timer_again(lm->host->loop, &lm->refresh);
+	else
+		ev_timer_stop(lm->host->loop, &lm->refresh);
+}
+
+static void
+refresh_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	refresh(t->data);
+}
+
+int
+lb_master_worker_born(void *ms, void *gd, unsigned threads, void **wdp)
+{
+	struct lb_master *lm = ms;
+	const struct lb_gen *g = gd;
+	struct lb_wd *wd = calloc(1, sizeof(*wd)), *cur = serving(lm);
+
+	if (wd == NULL)
+		return -1;
+	/* counters and check history start where the newest worker's are */
+	if (cur != NULL)
+		lb_state_pull_history(&lm->state, &cur->blk);
+	if (lb_state_block_new(&lm->state, &wd->blk, g->conf, threads) < 0) {
+		log_err("cannot make a state block: %s", strerror(errno));
+		free(wd);
+		return -1;
+	}
+	wd->role = EDGED_W_STARTING;
+	wd->next = lm->workers;
+	lm->workers = wd;
+	refresh(lm);
+	*wdp = wd;
+	return 0;
+}
+
+void
+lb_master_worker_role(void *ms, void *wdv, unsigned role)
+{
+	struct lb_wd *wd = wdv;
+
+	wd->role = role;
+	refresh(ms);
+}
+
+/* It is gone, even killed: what it counted stays, and the serving
+ * one's check history. */
+void
+lb_master_worker_gone(void *ms, void *wdv)
+{
+	struct lb_master *lm = ms;
+	struct lb_wd *wd = wdv, **pp;
+
+	if (wd->role == EDGED_W_SERVING)
+		lb_state_pull_history(&lm->state, &wd->blk);
+	lb_state_fold(&lm->state, &wd->blk);
+	for (pp = &lm->workers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == wd) {
+			*pp = wd->next;
+			break;
+		}
+	lb_state_block_release(&wd->blk);
+	free(wd);
+	refresh(lm);
+}
+
+int
+lb_master_worker_carry(void *ms, void *wdv)
+{
+	(void)ms;
+	return ((struct lb_wd *)wdv)->blk.fd;
+}
+
+int
+lb_master_worker_adopt(void *ms, int fd, unsigned role, void **wdp)
+{
+	struct lb_master *lm = ms;
+	struct lb_wd *wd = calloc(1, sizeof(*wd));
+
+	if (wd == NULL)
+		return -1;
+	if (fd < 0 || lb_state_block_adopt(&lm->state, &wd->blk, fd) < 0) {
+		log_err("a worker's state block is unreadable; its counters "
+		    "are lost");
+		wd->blk = (struct lb_state_block){ .fd = -1 };
+		if (fd >= 0)
+			(void)close(fd);
+	}
+	wd->role = role;
+	wd->next = lm->workers;
+	lm->workers = wd;
+	refresh(lm);
+	*wdp = wd;
+	return 0;
+}
+
+void
+lb_master_figures_changed(void *ms)
+{
+	struct lb_master *lm = ms;
+	const struct edged_figures *f = lm->host->figures;
+
+	lm->state.master.reloads[LB_RELOAD_SUCCESS] = f->reloads_ok;
+	lm->state.master.reloads[LB_RELOAD_FAILURE] = f->reloads_failed;
+	lm->state.master.started_ms = f->started_ms;
+	lm->state.master.loaded_ms = f->loaded_ms;
+	for (struct lb_wd *wd = lm->workers; wd != NULL; wd = wd->next)
+		lb_state_publish(&lm->state, &wd->blk);
+}
+
 /* ---- the load balancer's life in the master ---- */
 
 void *
@@ -504,8 +673,13 @@ lb_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 	struct lb_master *lm = calloc(1, sizeof(*lm));
 
 	(void)first;
-	if (lm != NULL)
-		lm->host = h;
+	if (lm == NULL)
+		return NULL;
+	lm->host = h;
+	ev_init(&lm->refresh, refresh_cb);
+	lm->refresh.repeat = 0.25;
+	lm->refresh.data = lm;
+	lb_master_figures_changed(lm);
 	return lm;
 }
 
@@ -516,6 +690,15 @@ lb_master_free(void *ms)
 
 	if (lm == NULL)
 		return;
+	ev_timer_stop(lm->host->loop, &lm->refresh);
+	while (lm->workers != NULL) {
+		struct lb_wd *wd = lm->workers;
+
+		lm->workers = wd->next;
+		lb_state_block_release(&wd->blk);
+		free(wd);
+	}
+	lb_state_free(&lm->state);
 	free(lm->v);
 	free(lm);
 }
@@ -597,13 +780,20 @@ lb_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	return 0;
 }
 
-/* The certificates, keys and CA files as read (the worker reads no
- * file), the access-log files, the overrides in force. */
+/* The block it counts in, the certificates, keys and CA files as read
+ * (the worker reads no file), the access-log files, the overrides in
+ * force. */
 int
-lb_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch)
+lb_master_feed_worker(void *ms, void *gd, void *wdv,
+    const struct edged_channel *ch)
 {
 	const struct lb_gen *g = gd;
+	const struct lb_wd *wd = wdv;
 
+	/* first: the runtime is built on it */
+	if (ch->send(ch, LB_MSG_SHM, (uint32_t)wd->blk.len, NULL, 0,
+	    wd->blk.fd) < 0)
+		return -1;
 	for (size_t i = 0; i < g->tls.nblobs; i++) {
 		const struct lb_tls_blob *b = &g->tls.blobs[i];
 
@@ -665,12 +855,18 @@ lb_master_status(void *ms, bool json, FILE *out)
 	fprintf(out, "],");
 }
 
-/* "override POOL MEMBER ADMIN WEIGHT HEALTH" */
+/* The registry ("entry ..." lines, lb_state.h) with the serving
+ * worker's check history, and the overrides, "override POOL MEMBER
+ * ADMIN WEIGHT HEALTH". */
 void
 lb_master_carry_save(void *ms, FILE *out)
 {
-	const struct lb_master *lm = ms;
+	struct lb_master *lm = ms;
+	struct lb_wd *cur = serving(lm);
 
+	if (cur != NULL)
+		lb_state_pull_history(&lm->state, &cur->blk);
+	lb_state_save(&lm->state, out);
 	for (size_t i = 0; i < lm->n; i++) {
 		const struct override *o = &lm->v[i];
 
@@ -687,6 +883,9 @@ lb_master_carry_line(void *ms, const char *line)
 	int admin, health;
 	unsigned weight;
 
+	if (strncmp(line, "entry ", 6) == 0)
+		return lb_state_load_line(&((struct lb_master *)ms)->state,
+		    line) == 0 ? 1 : -1;
 	if (strncmp(line, "override ", 9) != 0)
 		return 0;
 	if (sscanf(line, "override %63s %63s %d %u %d", pool, member, &admin,

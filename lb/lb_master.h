@@ -19,7 +19,16 @@ void lb_master_gen_free(void *ms, void *gd);
 /* Cannot fail: the generation in force, for the commands. */
 int lb_master_commit(void *ms, void *gd, char *err, size_t errsize);
 /* The TLS files as read, the access-log files, the overrides. */
-int lb_master_feed_worker(void *ms, void *gd, const struct edged_channel *ch);
+int lb_master_feed_worker(void *ms, void *gd, void *wd,
+    const struct edged_channel *ch);
+/* The worker's block of counters and member state (lb_state.h). */
+int lb_master_worker_born(void *ms, void *gd, unsigned threads, void **wd);
+void lb_master_worker_role(void *ms, void *wd, unsigned role);
+void lb_master_worker_gone(void *ms, void *wd);
+int lb_master_worker_carry(void *ms, void *wd);
+int lb_master_worker_adopt(void *ms, int fd, unsigned role, void **wd);
+/* The core's figures into every live block, for the metrics. */
+void lb_master_figures_changed(void *ms);
 /* LB_MSG_HEALTH: a monitor's verdict, for the next worker. */
 void lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
     uint32_t arg, const void *data, size_t len);

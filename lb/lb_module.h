@@ -25,6 +25,8 @@ enum lb_msg {
 					 * MEMBER", arg 1 up, 0 down */
 	LB_ASK_STATS,			/* show stats */
 	LB_ASK_POOL,			/* show pool; the pool, or "" */
+	LB_MSG_SHM,			/* to the worker, first: fd, the block
+					 * it counts in (shm.h), arg bytes */
 };
 
 /*

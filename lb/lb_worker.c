@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lb.h"
@@ -21,6 +22,9 @@
 #include "log.h"
 #include "tls_cert.h"
 #include "tls_ctx.h"
+
+_Static_assert(LB_TICKET_KEY == EDGED_TICKET_KEY &&
+    LB_TICKET_KEYS == EDGED_TICKET_KEYS, "the core's ticket keys are ours");
 
 struct lb_thread {
 	pthread_t tid;
@@ -34,8 +38,14 @@ struct lb_thread {
 struct lb_worker {
 	const struct lb_conf *conf;
 	const struct edged_channel *master;
-	struct lb_runtime *rt;
+	struct lb_runtime *rt;		/* once the block came */
 	unsigned nthreads;
+	uint64_t max_connections;
+	void *shm;			/* the block the master made for our
+					 * counters and member state; it maps
+					 * it too, and reads it after we are
+					 * gone */
+	size_t shm_len;
 	struct lb_tls_blob *tls;	/* [conf->tls_nfiles]: the files the
 					 * master read, until the contexts
 					 * are built */
@@ -57,11 +67,10 @@ lb_worker_new(const void *part, const struct edged_worker_env *env)
 	w->conf = part;
 	w->master = env->master;
 	w->nthreads = env->threads;
-	w->rt = lb_runtime_new(w->conf, env->threads, env->max_connections,
-	    env->shm, env->shm_len);
+	w->max_connections = env->max_connections;
 	w->log_fds = malloc((w->conf->nvservers + 1) * sizeof(int));
 	w->tls = calloc(w->conf->tls_nfiles + 1, sizeof(*w->tls));
-	if (w->rt == NULL || w->log_fds == NULL || w->tls == NULL) {
+	if (w->log_fds == NULL || w->tls == NULL) {
 		log_err("cannot build the load balancer's runtime");
 		lb_worker_free(w);
 		return NULL;
@@ -132,13 +141,36 @@ apply_member(struct lb_worker *w, enum lb_member_op op, uint32_t value,
 		    member);
 }
 
+/* LB_MSG_SHM: the block, and the runtime built on it. */
+static int
+take_block(struct lb_worker *w, size_t len, int fd)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	(void)close(fd);
+	if (p == MAP_FAILED) {
+		log_err("cannot map the state block");
+		return -1;
+	}
+	w->shm = p;
+	w->shm_len = len;
+	if ((w->rt = lb_runtime_new(w->conf, w->nthreads, w->max_connections,
+	    w->shm, w->shm_len)) == NULL) {
+		log_err("cannot build the load balancer's runtime");
+		return -1;
+	}
+	return 0;
+}
+
 int
 lb_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
     const void *data, size_t len, int fd)
 {
 	struct lb_worker *w = ws;
 
-	if (type > LB_MSG_MEMBER && type < LB_MSG_HEALTH) {
+	if (!started && type == LB_MSG_SHM && fd >= 0 && w->rt == NULL)
+		return take_block(w, arg, fd);
+	if (w->rt != NULL && type > LB_MSG_MEMBER && type < LB_MSG_HEALTH) {
 		apply_member(w, (enum lb_member_op)(type - LB_MSG_MEMBER), arg,
 		    data, len);
 		return 0;
@@ -167,7 +199,8 @@ lb_worker_tickets(void *ws, const unsigned char *keys, size_t n)
 	}
 	memcpy(w->tickets, keys, n * LB_TICKET_KEY);
 	w->ntickets = n;
-	if (w->tls == NULL)		/* serving: the contexts are built */
+	if (w->tls == NULL && w->rt != NULL)	/* serving: the contexts are
+						 * built */
 		lb_runtime_ticket_keys(w->rt, w->tickets, n);
 }
 
@@ -240,6 +273,10 @@ lb_worker_start(void *ws, const int *fds, size_t n)
 	struct lb_worker *w = ws;
 	size_t nfds = w->nthreads * n;
 
+	if (w->rt == NULL) {
+		log_err("the master sent no state block");
+		return -1;
+	}
 	if (n != lb_conf_nlisteners(w->conf)) {
 		log_err("master sent %zu listeners for %zu", n,
 		    lb_conf_nlisteners(w->conf));
@@ -330,6 +367,8 @@ lb_worker_free(void *ws)
 	if (w->monitors)
 		lb_monitors_stop(w->rt);
 	lb_runtime_free(&w->rt);
+	if (w->shm != NULL)
+		(void)munmap(w->shm, w->shm_len);
 	wipe_tls_files(w);
 	free(w->threads);
 	free(w->fds);

@@ -10,8 +10,6 @@
 #include <stdio.h>
 
 #include "conf.h"
-#include "fw_conf.h"
-#include "lb.h"
 #include "modules.h"
 
 #define EDGED_DEFAULT_SOCKET	"/run/edged/edged.sock"
@@ -69,22 +67,5 @@ unsigned edged_conf_threads(const struct edged_conf *c);
 /* Each error and warning of a configuration, one log line each, at its
  * level: what journald must file as an error is one. */
 void log_conf_diag(const struct conf_diag *d);
-
-/*
- * The parts of lb and fw that the core still reads by name, until the
- * worker and the master's runtime go through the module interface too
- * (issue 15): they go with the last of those uses.
- */
-static inline struct lb_conf *
-edged_lb(const struct edged_conf *c)
-{
-	return c->parts[EDGED_LB];
-}
-
-static inline struct fw_conf *
-edged_fw(const struct edged_conf *c)
-{
-	return c->parts[EDGED_FW];
-}
 
 #endif /* EDGED_CONFIG_H */

@@ -5,10 +5,9 @@
  *
  *   master -> worker                    worker -> master
  *   CONFIG_DATA*, CONFIG_END            READY (after listeners are up)
- *   SHM (fd)                            FAILED (text: why)
- *   TICKET_KEYS (also at each rotation)
- *   MODULE* (each module's: lb's TLS files, access-log files and
- *       overrides, fw's counters block)
+ *   TICKET_KEYS (also at each rotation) FAILED (text: why)
+ *   MODULE* (each module's: lb's state block, TLS files, access-log
+ *       files and overrides, fw's counters block)
  *   LISTENER (fd: listener, thread)
  *   STATS_LISTENER (fd)
  *   START
@@ -43,9 +42,7 @@ enum ipc_type {
 	IPC_STATS_END = 9,
 	IPC_FAILED = 10,
 	IPC_STATS_LISTENER = 13,	/* fd: the stats socket */
-	IPC_SHM = 16,			/* fd: the state block (lb/shm.h),
-					 * arg0 bytes; right after CONFIG_END */
-	IPC_TICKET_KEYS = 19,		/* arg0 keys of LB_TICKET_KEY bytes,
+	IPC_TICKET_KEYS = 19,		/* arg0 keys of EDGED_TICKET_KEY bytes,
 					 * newest first */
 	IPC_MODULE = 22,		/* a module's message, either way:
 					 * arg0 IPC_MODULE_ARG(module, its

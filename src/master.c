@@ -22,7 +22,6 @@
 
 #include "ctl.h"
 #include "ipc.h"
-#include "lb_module.h"
 #include "log.h"
 #include "master.h"
 #include "master_int.h"
@@ -85,7 +84,7 @@ static int
 send_tickets(struct master *m, struct worker *w)
 {
 	return ipc_send(w->ipc, IPC_TICKET_KEYS, (uint32_t)m->tickets.n, 0,
-	    m->tickets.keys, m->tickets.n * LB_TICKET_KEY, -1);
+	    m->tickets.keys, m->tickets.n * EDGED_TICKET_KEY, -1);
 }
 
 /* What each module sends a worker of g before it starts. */
@@ -97,7 +96,7 @@ feed_modules(struct worker *w, const struct gen *g)
 
 		if (edged_modules[i]->feed_worker != NULL &&
 		    edged_modules[i]->feed_worker(w->m->mods[i], g->mods[i],
-		    &c.ch) < 0)
+		    w->mods[i], &c.ch) < 0)
 			return -1;
 	}
 	return 0;
@@ -110,9 +109,7 @@ feed_worker(struct worker *w, const struct gen *g)
 	const struct listen_set *ls = &g->listeners;
 
 	if (ipc_send_blob(w->ipc, IPC_CONFIG_DATA, IPC_CONFIG_END, 0,
-	    g->text, g->len) < 0 || ipc_send(w->ipc, IPC_SHM,
-	    (uint32_t)w->blk.len, 0, NULL, 0, w->blk.fd) < 0 ||
-	    send_tickets(w->m, w) < 0)
+	    g->text, g->len) < 0 || send_tickets(w->m, w) < 0)
 		return -1;
 	if (feed_modules(w, g) < 0)
 		return -1;
@@ -126,62 +123,63 @@ feed_worker(struct worker *w, const struct gen *g)
 	return ipc_send(w->ipc, IPC_START, 0, 0, NULL, 0, -1);
 }
 
-/* w's base: the registry plus every other live worker's counters. */
+/* The modules see host->figures again (module.h's figures_changed). */
 static void
-refresh_one(struct master *m, struct worker *w)
+figures_changed(struct master *m)
 {
-	struct state_block **live;
-	size_t n = 2;
-
-	for (struct worker *d = m->draining; d != NULL; d = d->next)
-		n++;
-	if ((live = calloc(n, sizeof(*live))) == NULL)
-		return;			/* stale until the next refresh */
-	n = 0;
-	if (m->worker != NULL)
-		live[n++] = &m->worker->blk;
-	if (m->pending != NULL)
-		live[n++] = &m->pending->blk;
-	for (struct worker *d = m->draining; d != NULL; d = d->next)
-		live[n++] = &d->blk;
-	state_refresh(&m->state, &w->blk, live, n);
-	free(live);
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (m->mods[i] != NULL && edged_modules[i]->figures_changed)
+			edged_modules[i]->figures_changed(m->mods[i]);
 }
 
+/* w's role for every module (module.h's worker_role). */
 void
-master_refresh_state(struct master *m)
+worker_set_role(struct master *m, struct worker *w, unsigned role)
 {
-	if (m->worker != NULL)
-		refresh_one(m, m->worker);
-	if (m->pending != NULL)
-		refresh_one(m, m->pending);
-	if (m->pending != NULL || m->draining != NULL)
-		ev_timer_again(m->loop, &m->state_timer);
-	else
-		ev_timer_stop(m->loop, &m->state_timer);
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (w->mods[i] != NULL && edged_modules[i]->worker_role)
+			edged_modules[i]->worker_role(m->mods[i], w->mods[i],
+			    role);
 }
 
-/* The master's figures (state.h) into every live worker's block, where
- * a scrape of the metrics reads them without asking us. */
+/* w is gone: each module's data for it goes (worker_gone). */
 static void
-publish_figures(struct master *m)
+worker_modules_gone(struct master *m, struct worker *w)
 {
-	if (m->worker != NULL)
-		state_publish(&m->state, &m->worker->blk);
-	if (m->pending != NULL)
-		state_publish(&m->state, &m->pending->blk);
-	for (struct worker *d = m->draining; d != NULL; d = d->next)
-		state_publish(&m->state, &d->blk);
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		if (w->mods[i] != NULL && edged_modules[i]->worker_gone)
+			edged_modules[i]->worker_gone(m->mods[i], w->mods[i]);
+		w->mods[i] = NULL;
+	}
+}
+
+/* Each module's data for a worker of g (worker_born); 0, or -1 (what
+ * was made is undone). */
+static int
+worker_modules_born(struct master *m, struct worker *w, const struct gen *g)
+{
+	unsigned threads = edged_conf_threads(g->conf);
+
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->worker_born != NULL &&
+		    edged_modules[i]->worker_born(m->mods[i], g->mods[i],
+		    threads, &w->mods[i]) < 0) {
+			worker_modules_gone(m, w);
+			return -1;
+		}
+	return 0;
 }
 
 /* A reload (edgectl reload, SIGHUP) ended; an upgrade is not one. */
 static void
-count_reload(struct master *m, enum lb_reload_result r)
+count_reload(struct master *m, bool ok)
 {
-	m->state.master.reloads[r]++;
-	if (r == LB_RELOAD_SUCCESS)
-		m->state.master.loaded_ms = (uint64_t)(m->gen->loaded * 1e3);
-	publish_figures(m);
+	if (ok) {
+		m->figures.reloads_ok++;
+		m->figures.loaded_ms = (uint64_t)(m->gen->loaded * 1e3);
+	} else
+		m->figures.reloads_failed++;
+	figures_changed(m);
 }
 
 /* A new ticket key for every live worker; the period is the one in
@@ -206,14 +204,6 @@ ticket_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ev_timer_again(loop, t);
 }
 
-static void
-state_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	(void)loop;
-	(void)revents;
-	master_refresh_state(t->data);
-}
-
 static struct worker *
 worker_start(struct master *m, struct gen *g)
 {
@@ -228,12 +218,7 @@ worker_start(struct master *m, struct gen *g)
 		return NULL;
 	}
 	w->m = m;
-	/* counters and check history start where the newest worker's are */
-	if (m->worker != NULL)
-		state_pull_history(&m->state, &m->worker->blk);
-	if (state_block_new(&m->state, &w->blk, edged_lb(g->conf),
-	    edged_conf_threads(g->conf)) < 0) {
-		log_err("cannot make a state block: %s", strerror(errno));
+	if (worker_modules_born(m, w, g) < 0) {
 		(void)close(sv[0]);
 		(void)close(sv[1]);
 		free(w);
@@ -241,7 +226,6 @@ worker_start(struct master *m, struct gen *g)
 	}
 	w->gen = g;
 	g->refs++;
-	refresh_one(m, w);
 	self = getpid();
 	w->pid = fork();
 	if (w->pid == 0) {
@@ -257,7 +241,7 @@ worker_start(struct master *m, struct gen *g)
 		if (w->pid > 0)
 			(void)kill(w->pid, SIGKILL);
 		(void)close(w->ipc);
-		state_block_release(&w->blk);
+		worker_modules_gone(m, w);
 		gen_unref(g);
 		free(w);
 		return NULL;
@@ -289,7 +273,7 @@ worker_free(struct worker *w)
 	if (w->ipc >= 0)
 		(void)close(w->ipc);
 	ctl_worker_gone(m, w);
-	state_block_release(&w->blk);
+	worker_modules_gone(m, w);
 	gen_unref(w->gen);
 	free(w);
 }
@@ -332,10 +316,8 @@ worker_exit_cb(struct ev_loop *loop, ev_child *c, int revents)
 	(void)loop;
 	(void)revents;
 	log_exit(w, c->rstatus, !current || m->stopping);
-	/* what it counted stays, killed or not */
-	if (current)
-		state_pull_history(&m->state, &w->blk);
-	state_fold(&m->state, &w->blk);
+	/* what it counted stays, killed or not (the modules keep it) */
+	worker_modules_gone(m, w);
 	if (w == m->pending) {
 		m->pending = NULL;
 		reload_failed(m, "the new worker died while starting");
@@ -345,7 +327,6 @@ worker_exit_cb(struct ev_loop *loop, ev_child *c, int revents)
 		draining_remove(m, w);
 	}
 	worker_free(w);
-	master_refresh_state(m);
 	if (current && !m->stopping)
 		schedule_restart(m, ran);
 	if (m->stopping && m->worker == NULL && m->draining == NULL &&
@@ -419,6 +400,8 @@ restart_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		return;
 	if ((m->worker = worker_start(m, m->gen)) == NULL)
 		schedule_restart(m, 0);
+	else
+		worker_set_role(m, m->worker, EDGED_W_SERVING);
 }
 
 /* ---- generations and reload ---- */
@@ -473,7 +456,7 @@ masters_new(struct master *m, const struct edged_conf *c)
 	struct edged_gen_info info = { .state_dir = c->core.state_dir };
 
 	m->host = (struct edged_host){ .loop = m->loop,
-	    .reply = ctl_host_reply, .ask = ctl_host_ask,
+	    .figures = &m->figures, .reply = ctl_host_reply, .ask = ctl_host_ask,
 	    .each_worker = host_each_worker, .core = m };
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (edged_modules[i]->master_new != NULL &&
@@ -612,6 +595,7 @@ drain_worker(struct master *m, struct worker *w, uint64_t limit_ms)
 {
 	w->next = m->draining;
 	m->draining = w;
+	worker_set_role(m, w, EDGED_W_DRAINING);
 	send_drain(w, limit_ms);
 }
 
@@ -642,7 +626,6 @@ commit_modules(struct master *m, struct worker *w)
 		return 0;
 	m->pending = NULL;
 	drain_worker(m, w, m->gen->conf->core.grace_ms);
-	master_refresh_state(m);
 	reload_failed(m, err);
 	return -1;
 }
@@ -676,12 +659,12 @@ worker_ready(struct master *m, struct worker *w)
 		drain_worker(m, m->worker,
 		    m->pending_gen->conf->core.hard_stop_after_ms);
 	m->worker = w;
+	worker_set_role(m, w, EDGED_W_SERVING);
 	if (m->gen != m->pending_gen)	/* an upgrade keeps its generation */
 		listen_set_release(&m->gen->listeners);
 	gen_unref(m->gen);
 	m->gen = m->pending_gen;
 	m->pending_gen = NULL;
-	master_refresh_state(m);
 	if (m->upgrading) {
 		char text[128];
 
@@ -692,7 +675,7 @@ worker_ready(struct master *m, struct worker *w)
 		reload_done(m, true, text);
 		return;
 	}
-	count_reload(m, LB_RELOAD_SUCCESS);
+	count_reload(m, true);
 	log_info("configuration %s reloaded; worker %d is serving", m->path,
 	    (int)w->pid);
 	reload_done(m, true, "configuration reloaded\n");
@@ -706,7 +689,7 @@ reload_failed(struct master *m, const char *why)
 	log_err("%s failed: %s; the running configuration stays in force",
 	    m->upgrading ? "upgrade" : "reload", why);
 	if (!m->upgrading)
-		count_reload(m, LB_RELOAD_FAILURE);
+		count_reload(m, false);
 	m->upgrading = false;
 	gen_unref(m->pending_gen);
 	m->pending_gen = NULL;
@@ -772,7 +755,7 @@ master_reload(struct master *m, struct edged_ctl *client)
 			ctl_reply(m, client, false, text ? text : "errors\n");
 		free(text);
 		conf_diag_free(&d);
-		count_reload(m, LB_RELOAD_FAILURE);
+		count_reload(m, false);
 		notify("READY=1\nSTATUS=serving; the last reload was rejected");
 		return -1;
 	}
@@ -784,7 +767,6 @@ master_reload(struct master *m, struct edged_ctl *client)
 		reload_failed(m, "cannot start a worker");
 		return -1;
 	}
-	master_refresh_state(m);
 	ev_timer_set(&m->reload_timeout, 10.0, 0);
 	ev_timer_start(m->loop, &m->reload_timeout);
 	return 0;
@@ -952,11 +934,6 @@ init_watchers(struct master *m)
 	ev_init(&m->kill_timer, kill_timer_cb);
 	m->kill_timer.data = m;
 	m->restart_delay = RESTART_MIN;
-	/* while an older worker drains, its counts move: 4 times a second
-	 * the current worker's statistics and least-conn catch up */
-	ev_init(&m->state_timer, state_timer_cb);
-	m->state_timer.repeat = 0.25;
-	m->state_timer.data = m;
 	ev_init(&m->ticket_timer, ticket_timer_cb);
 	m->ticket_timer.repeat = (double)m->gen->conf->core.ticket_rotate_ms /
 	    1000.0;
@@ -981,9 +958,10 @@ resume_upgrade(struct master *m, struct upgrade_state *u)
 		m->started = u->started;
 	/* the reloads and the load of the configuration in force come
 	 * with the state lines ("reloads ...") */
-	m->state.master.started_ms = (uint64_t)(m->started * 1e3);
+	m->figures.started_ms = (uint64_t)(m->started * 1e3);
 	if (upgrade_adopt(m, u) < 0)
 		log_warn("upgrade: some runtime state was lost (see above)");
+	figures_changed(m);
 	if (m->tickets.n == 0 && tickets_rotate(&m->tickets) < 0)
 		return -1;
 	if (m->worker == NULL) {
@@ -991,7 +969,10 @@ resume_upgrade(struct master *m, struct upgrade_state *u)
 		if (client != NULL)
 			ctl_reply(m, client, true, "upgraded; no worker was "
 			    "running, a new one starts\n");
-		return (m->worker = worker_start(m, m->gen)) ? 0 : -1;
+		if ((m->worker = worker_start(m, m->gen)) == NULL)
+			return -1;
+		worker_set_role(m, m->worker, EDGED_W_SERVING);
+		return 0;
 	}
 	m->upgrading = true;
 	m->pending_gen = m->gen;
@@ -1001,7 +982,6 @@ resume_upgrade(struct master *m, struct upgrade_state *u)
 		reload_failed(m, "cannot start a worker");
 		return 0;		/* the old worker serves on */
 	}
-	master_refresh_state(m);
 	ev_timer_set(&m->reload_timeout, 10.0, 0);
 	ev_timer_start(m->loop, &m->reload_timeout);
 	return 0;
@@ -1030,6 +1010,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	m.loop = EV_DEFAULT;
 	m.started = ev_time();
+	m.figures.started_ms = (uint64_t)(m.started * 1e3);
 	if (upgrade_fd >= 0 && (u = upgrade_read(upgrade_fd)) == NULL)
 		return 1;
 	conf_diag_init(&d);
@@ -1040,8 +1021,8 @@ master_main(const char *path, bool debug, int upgrade_fd)
 		log_err("configuration %s has errors; not starting", path);
 		return 1;
 	}
-	m.state.master.started_ms = (uint64_t)(m.started * 1e3);
-	m.state.master.loaded_ms = (uint64_t)(m.gen->loaded * 1e3);
+	m.figures.loaded_ms = (uint64_t)(m.gen->loaded * 1e3);
+	figures_changed(&m);
 	if (geteuid() != 0)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
@@ -1073,13 +1054,13 @@ master_main(const char *path, bool debug, int upgrade_fd)
 			return 1;
 		if ((m.worker = worker_start(&m, m.gen)) == NULL)
 			return 1;
+		worker_set_role(&m, m.worker, EDGED_W_SERVING);
 		log_info("edged started with %s", path);
 	}
 	ev_run(m.loop, 0);
 	ctl_close(&m);
 	gen_unref(m.gen);
 	gen_unref(m.held);
-	state_free(&m.state);
 	tickets_wipe(&m.tickets);
 	/* what stays in force (the firewall's table: the edge stays
 	 * closed while edged is down or restarting) is said by each */

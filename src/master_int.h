@@ -11,7 +11,6 @@
 #include "config.h"
 #include "ipc.h"
 #include "listeners.h"
-#include "state.h"
 #include "tickets.h"
 
 /* One configuration generation: the parsed file, its text as sent to
@@ -37,7 +36,8 @@ struct worker {
 	ev_child child;
 	ev_tstamp started;
 	bool ready;
-	struct state_block blk;		/* its counters and member state */
+	void *mods[EDGED_NMODULES];	/* each module's data for it
+					 * (module.h's worker_born) */
 	struct worker *next;		/* in m->draining */
 };
 
@@ -77,9 +77,8 @@ struct master {
 	unsigned long ctl_refused;
 	uint32_t next_id;
 	ev_tstamp started;
-	struct state state;		/* carried between workers */
-	ev_timer state_timer;		/* refreshes bases while several
-					 * workers live */
+	struct edged_figures figures;	/* reloads, start, load: the
+					 * modules show them */
 	struct tickets tickets;		/* TLS session ticket keys */
 	ev_timer ticket_timer;		/* rotates them */
 	struct edged_host host;		/* what the modules get of us */
@@ -95,8 +94,8 @@ void worker_ready(struct master *m, struct worker *w);
 void worker_watch(struct master *m, struct worker *w);
 void reload_failed(struct master *m, const char *why);
 void draining_remove(struct master *m, struct worker *w);
-/* Brings the current and pending workers' base counters up to date. */
-void master_refresh_state(struct master *m);
+/* w's role (EDGED_W_*) for every module. */
+void worker_set_role(struct master *m, struct worker *w, unsigned role);
 /* Starts a reload; the result goes to client (may be NULL) and the log.
  * Returns 0 when a new worker is starting, -1 when the reload was
  * rejected at once (already answered). */

@@ -11,17 +11,17 @@
 int
 tickets_rotate(struct tickets *t)
 {
-	unsigned char fresh[LB_TICKET_KEY];
+	unsigned char fresh[EDGED_TICKET_KEY];
 
 	if (RAND_priv_bytes(fresh, sizeof(fresh)) != 1)
 		return -1;
 	memmove(t->keys[1], t->keys[0],
-	    (LB_TICKET_KEYS - 1) * sizeof(t->keys[0]));
+	    (EDGED_TICKET_KEYS - 1) * sizeof(t->keys[0]));
 	memcpy(t->keys[0], fresh, sizeof(fresh));
 	OPENSSL_cleanse(fresh, sizeof(fresh));
-	if (t->n < LB_TICKET_KEYS)
+	if (t->n < EDGED_TICKET_KEYS)
 		t->n++;
-	OPENSSL_cleanse(t->keys[t->n], (LB_TICKET_KEYS - t->n) *
+	OPENSSL_cleanse(t->keys[t->n], (EDGED_TICKET_KEYS - t->n) *
 	    sizeof(t->keys[0]));
 	return 0;
 }
@@ -38,7 +38,7 @@ tickets_save(const struct tickets *t, FILE *f)
 	fprintf(f, "tickets");
 	for (size_t i = 0; i < t->n; i++) {
 		fputc(' ', f);
-		for (size_t k = 0; k < LB_TICKET_KEY; k++)
+		for (size_t k = 0; k < EDGED_TICKET_KEY; k++)
 			fprintf(f, "%02x", t->keys[i][k]);
 	}
 	fputc('\n', f);
@@ -62,9 +62,9 @@ tickets_load_line(struct tickets *t, const char *line)
 
 	if (strncmp(line, "tickets", 7) != 0)
 		return 0;
-	while (*p == ' ' && in.n < LB_TICKET_KEYS) {
+	while (*p == ' ' && in.n < EDGED_TICKET_KEYS) {
 		p++;
-		for (size_t k = 0; k < LB_TICKET_KEY; k++, p += 2) {
+		for (size_t k = 0; k < EDGED_TICKET_KEY; k++, p += 2) {
 			int hi = hex(p[0]), lo = hi < 0 ? -1 : hex(p[1]);
 
 			if (lo < 0) {

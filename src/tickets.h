@@ -11,16 +11,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "tls_ctx.h"
+#include "module.h"
 
 struct tickets {
-	unsigned char keys[LB_TICKET_KEYS][LB_TICKET_KEY];	/* newest
+	unsigned char keys[EDGED_TICKET_KEYS][EDGED_TICKET_KEY];	/* newest
 								 * first */
 	size_t n;
 };
 
 /* Puts a fresh random key first, dropping the oldest beyond
- * LB_TICKET_KEYS.  Returns 0, or -1 when the random generator failed
+ * EDGED_TICKET_KEYS.  Returns 0, or -1 when the random generator failed
  * (the keys are then unchanged). */
 int tickets_rotate(struct tickets *t);
 /* Zeroes the keys. */

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,14 +56,22 @@ pass_fd(struct fdlist *l, int fd)
 		l->v[l->n++] = fd;
 }
 
+/* "worker ROLE PID IPC FD...": each module's descriptor for it (module.h's
+ * worker_carry), -1 for none, in the module table's order. */
 static void
-save_worker(FILE *f, struct fdlist *l, const struct worker *w,
-    const char *role)
+save_worker(struct master *m, FILE *f, struct fdlist *l,
+    const struct worker *w, const char *role)
 {
-	fprintf(f, "worker %s %d %d %d\n", role, (int)w->pid, w->ipc,
-	    w->blk.fd);
+	fprintf(f, "worker %s %d %d", role, (int)w->pid, w->ipc);
 	pass_fd(l, w->ipc);
-	pass_fd(l, w->blk.fd);
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		int fd = w->mods[i] != NULL && edged_modules[i]->worker_carry ?
+		    edged_modules[i]->worker_carry(m->mods[i], w->mods[i]) : -1;
+
+		fprintf(f, " %d", fd);
+		pass_fd(l, fd);
+	}
+	fputc('\n', f);
 }
 
 static void
@@ -85,14 +94,15 @@ save_state(struct master *m, FILE *f, struct fdlist *l, int client_fd)
 		fprintf(f, "stats %d\n", ls->stats.fd);
 		pass_fd(l, ls->stats.fd);
 	}
-	save_worker(f, l, m->worker, "current");
+	save_worker(m, f, l, m->worker, "current");
 	for (const struct worker *w = m->draining; w != NULL; w = w->next)
-		save_worker(f, l, w, "draining");
+		save_worker(m, f, l, w, "draining");
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (edged_modules[i]->carry_save != NULL)
 			edged_modules[i]->carry_save(m->mods[i], f);
-	state_pull_history(&m->state, &m->worker->blk);
-	state_save(&m->state, f);
+	fprintf(f, "reloads %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+	    m->figures.reloads_ok, m->figures.reloads_failed,
+	    m->figures.loaded_ms);
 	tickets_save(&m->tickets, f);
 }
 
@@ -269,20 +279,31 @@ add_listener(struct listen_set *ls, size_t *cap, unsigned thread, int fd)
 	return 0;
 }
 
+/* The worker of "worker ROLE PID IPC FD..." (fds: each module's, -1
+ * none), now ours. */
 static int
-adopt_worker(struct master *m, const char *role, int pid, int ipc, int shm)
+adopt_worker(struct master *m, const char *role, int pid, int ipc,
+    const int *fds)
 {
 	struct worker *w = calloc(1, sizeof(*w));
+	bool current = strcmp(role, "current") == 0 && m->worker == NULL;
 
 	if (w == NULL)
 		return -1;
 	(void)fcntl(ipc, F_SETFD, FD_CLOEXEC);
-	(void)fcntl(shm, F_SETFD, FD_CLOEXEC);
-	if (state_block_adopt(&m->state, &w->blk, shm) < 0) {
-		log_err("worker %d: its state block is unreadable; its "
-		    "counters are lost", pid);
-		w->blk = (struct state_block){ .fd = -1 };
-		(void)close(shm);
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		if (fds[i] >= 0)
+			(void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+		if (edged_modules[i]->worker_adopt == NULL) {
+			if (fds[i] >= 0)
+				(void)close(fds[i]);
+			continue;
+		}
+		if (edged_modules[i]->worker_adopt(m->mods[i], fds[i],
+		    current ? EDGED_W_SERVING : EDGED_W_DRAINING,
+		    &w->mods[i]) < 0)
+			log_err("worker %d: %s's state for it is lost", pid,
+			    edged_modules[i]->name);
 	}
 	w->m = m;
 	w->pid = pid;
@@ -292,7 +313,7 @@ adopt_worker(struct master *m, const char *role, int pid, int ipc, int shm)
 	w->gen = m->gen;
 	m->gen->refs++;
 	worker_watch(m, w);
-	if (strcmp(role, "current") == 0 && m->worker == NULL) {
+	if (current) {
 		m->worker = w;
 	} else {
 		w->next = m->draining;
@@ -367,6 +388,41 @@ upgrade_read(int fd)
 	return u;
 }
 
+/* The module descriptors of a "worker ROLE PID IPC FD..." line into
+ * fds[EDGED_NMODULES], -1 where there are none (an older image's line
+ * has one, the load balancer's). */
+static void
+worker_fds(const char *line, int *fds)
+{
+	int used = 0;
+
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		fds[i] = -1;
+	(void)sscanf(line, "worker %*s %*d %*d%n", &used);
+	line += used;
+	for (size_t i = 0; i < EDGED_NMODULES && used > 0; i++) {
+		used = 0;
+		if (sscanf(line, " %d%n", &fds[i], &used) != 1)
+			break;
+		line += used;
+	}
+}
+
+/* "reloads OK FAILED LOADED_MS": the core's figures. */
+static int
+load_reloads(struct master *m, const char *line)
+{
+	struct edged_figures f = m->figures;
+	int used = 0;
+
+	if (sscanf(line, "reloads %" SCNu64 " %" SCNu64 " %" SCNu64 "%n",
+	    &f.reloads_ok, &f.reloads_failed, &f.loaded_ms, &used) != 3 ||
+	    line[used] != '\0')
+		return -1;
+	m->figures = f;
+	return 0;
+}
+
 /* A module's line (module.h's carry_line): 1 taken, -1 its but bad, 0
  * none's. */
 static int
@@ -390,22 +446,22 @@ upgrade_adopt(struct master *m, struct upgrade_state *u)
 	for (size_t i = 1; i < u->nlines; i++) {
 		const char *s = u->lines[i];
 		char role[16];
-		int pid, ipc, shm, r;
+		int pid, ipc, r, fds[EDGED_NMODULES];
 
-		if (sscanf(s, "worker %15s %d %d %d", role, &pid, &ipc,
-		    &shm) == 4) {
-			if (adopt_worker(m, role, pid, ipc, shm) < 0)
+		if (sscanf(s, "worker %15s %d %d", role, &pid, &ipc) == 3) {
+			worker_fds(s, fds);
+			if (adopt_worker(m, role, pid, ipc, fds) < 0)
 				errors++;
+		} else if (strncmp(s, "reloads ", 8) == 0) {
+			if (load_reloads(m, s) < 0) {
+				log_warn("upgrade: bad state line: %s", s);
+				errors++;
+			}
 		} else if ((r = carry_line(m, s)) != 0) {
 			if (r < 0) {
 				log_warn("upgrade: bad line: %s", s);
 				errors++;
 			}
-		} else if ((strncmp(s, "entry ", 6) == 0 ||
-		    strncmp(s, "reloads ", 8) == 0) &&
-		    state_load_line(&m->state, s) < 0) {
-			log_warn("upgrade: bad state line: %s", s);
-			errors++;
 		} else if (tickets_load_line(&m->tickets, s) < 0) {
 			log_warn("upgrade: bad TLS ticket keys; new ones");
 			errors++;

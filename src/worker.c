@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,8 +34,6 @@ struct worker {
 	size_t counts[EDGED_NMODULES];	/* how many each has */
 	int *fds;			/* [thread][listen] */
 	int stats_fd;			/* -1: no stats listener */
-	void *shm;			/* the master's state block */
-	size_t shm_len;
 	struct ipc_channel chans[EDGED_NMODULES];	/* to the master */
 	void *mods[EDGED_NMODULES];	/* each module's runtime */
 	struct stats_modules stats;	/* what the stats listener shows */
@@ -89,33 +86,11 @@ read_config(struct worker *w)
 	return w->conf ? 0 : fail(w, "configuration from master rejected");
 }
 
-/* SHM: the block the master laid out for our counters and member
- * state; it maps it too, and reads it after we are gone. */
-static int
-read_shm(struct worker *w)
-{
-	void *p;
-
-	if (ipc_recv(w->ipc, &w->msg) <= 0)
-		return fail(w, "lost the master while reading the state block");
-	if (w->msg.hdr.type != IPC_SHM || w->msg.fd < 0)
-		return fail(w, "the master sent no state block");
-	p = mmap(NULL, w->msg.hdr.arg0, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    w->msg.fd, 0);
-	(void)close(w->msg.fd);
-	if (p == MAP_FAILED)
-		return fail(w, "cannot map the state block");
-	w->shm = p;
-	w->shm_len = w->msg.hdr.arg0;
-	return 0;
-}
-
 /* Each module's runtime, and the listening sockets they will get. */
 static int
 make_modules(struct worker *w)
 {
-	struct edged_worker_env env = { .shm = w->shm,
-	    .shm_len = w->shm_len,
+	struct edged_worker_env env = {
 	    .max_connections = w->conf->core.max_connections };
 	size_t n;
 
@@ -372,7 +347,7 @@ worker_main(int ipc, bool debug)
 
 	log_init("worker", debug);
 	signal(SIGPIPE, SIG_IGN);
-	if (read_config(&w) < 0 || read_shm(&w) < 0 || make_modules(&w) < 0 ||
+	if (read_config(&w) < 0 || make_modules(&w) < 0 ||
 	    read_until_start(&w) < 0 || start_modules(&w) < 0)
 		return 1;
 	w.stats = (struct stats_modules){ .mods = w.mods };
@@ -390,8 +365,6 @@ worker_main(int ipc, bool debug)
 	explicit_bzero(&w.msg, sizeof(w.msg));
 	if (w.stats_fd >= 0)
 		(void)close(w.stats_fd);
-	if (w.shm != NULL)
-		(void)munmap(w.shm, w.shm_len);
 	log_info("worker exiting");
 	return rc;
 }

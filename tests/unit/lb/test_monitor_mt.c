@@ -94,7 +94,7 @@ setup(void **state)
 	conf_diag_print(&d, stderr);
 	conf_diag_free(&d);
 	assert_non_null(f->conf);
-	f->rt = lb_runtime_new(edged_lb(f->conf), 2, 0, NULL, 0);
+	f->rt = lb_runtime_new(f->conf->parts[EDGED_LB], 2, 0, NULL, 0);
 	assert_non_null(f->rt);
 	f->up_state = f->down_state = -1;
 	*state = f;

@@ -1,5 +1,5 @@
 /*
- * tests/unit/core/test_state.c - src/state.c and lb/shm.c: the blocks
+ * tests/unit/lb/test_state.c - lb/lb_state.c and lb/shm.c: the blocks
  * workers count in, and what the master carries between workers by
  * name.  Configurations come from the real parser; blocks are real
  * memfds, as in the daemon.
@@ -16,8 +16,11 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "state.h"
+#include "lb.h"
+#include "lb_state.h"
 
+/* a configuration's load balancer part */
+#define LB(c)	((struct lb_conf *)(c)->parts[EDGED_LB])
 #define HEAD	"application-profile web { type http; }\n"
 /* objects: v | p | p/a p/b */
 static const char conf_a[] = HEAD
@@ -49,7 +52,7 @@ load(const char *text)
 
 /* The object index of kind/pool/name in b's directory; fails if none. */
 static size_t
-obj(const struct state_block *b, enum lb_obj_kind kind, const char *pool,
+obj(const struct lb_state_block *b, enum lb_obj_kind kind, const char *pool,
     const char *name)
 {
 	for (size_t i = 0; i < b->view.hdr->nobj; i++) {
@@ -64,7 +67,7 @@ obj(const struct state_block *b, enum lb_obj_kind kind, const char *pool,
 }
 
 static struct lb_member_state *
-member(const struct state_block *b, const char *name)
+member(const struct lb_state_block *b, const char *name)
 {
 	size_t i = obj(b, LB_OBJ_MEMBER, "p", name);
 
@@ -72,14 +75,14 @@ member(const struct state_block *b, const char *name)
 }
 
 static uint64_t
-base_requests(const struct state_block *b, enum lb_obj_kind kind,
+base_requests(const struct lb_state_block *b, enum lb_obj_kind kind,
     const char *pool, const char *name)
 {
 	return lb_ctr_ld(&b->view.base[obj(b, kind, pool, name)].requests);
 }
 
 static void
-add(struct state_block *b, unsigned thread, size_t i, uint64_t requests,
+add(struct lb_state_block *b, unsigned thread, size_t i, uint64_t requests,
     uint64_t cur)
 {
 	struct lb_ctr *c = lb_shm_ctr(&b->view, thread, i);
@@ -92,25 +95,25 @@ static void
 layout_and_names(void **unused)
 {
 	struct edged_conf *a = load(conf_a);
-	struct state st = { 0 };
-	struct state_block b;
+	struct lb_state st = { 0 };
+	struct lb_state_block b;
 	struct lb_shm v;
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &b, edged_lb(a), 3), 0);
+	assert_int_equal(lb_state_block_new(&st, &b, LB(a), 3), 0);
 	assert_int_equal(b.view.hdr->nobj, 4);
 	assert_int_equal(b.view.hdr->nthreads, 3);
 	assert_int_equal(obj(&b, LB_OBJ_VS, "", "v"), 0);
 	assert_int_equal(obj(&b, LB_OBJ_POOL, "", "p"), 1);
 	assert_int_equal(obj(&b, LB_OBJ_MEMBER, "p", "b"), 3);
-	assert_int_equal(b.len, lb_shm_size(edged_lb(a), 3));
+	assert_int_equal(b.len, lb_shm_size(LB(a), 3));
 	/* the worker's check: the same configuration fits, another not */
-	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, edged_lb(a)), 0);
+	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, LB(a)), 0);
 	struct edged_conf *bc = load(conf_b);
-	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, edged_lb(bc)), -1);
-	assert_int_equal(lb_shm_attach(&v, b.mem, b.len / 2, edged_lb(a)), -1);
-	state_block_release(&b);
-	state_free(&st);
+	assert_int_equal(lb_shm_attach(&v, b.mem, b.len, LB(bc)), -1);
+	assert_int_equal(lb_shm_attach(&v, b.mem, b.len / 2, LB(a)), -1);
+	lb_state_block_release(&b);
+	lb_state_free(&st);
 	edged_conf_free(&a);
 	edged_conf_free(&bc);
 }
@@ -121,20 +124,20 @@ static void
 carried_by_name(void **unused)
 {
 	struct edged_conf *a = load(conf_a), *bc = load(conf_b);
-	struct state st = { 0 };
-	struct state_block old, cur;
-	struct state_block *live[2] = { &old, &cur };
+	struct lb_state st = { 0 };
+	struct lb_state_block old, cur;
+	struct lb_state_block *live[2] = { &old, &cur };
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 2), 0);
+	assert_int_equal(lb_state_block_new(&st, &old, LB(a), 2), 0);
 	add(&old, 0, obj(&old, LB_OBJ_VS, "", "v"), 5, 1);
 	add(&old, 1, obj(&old, LB_OBJ_VS, "", "v"), 3, 1);
 	add(&old, 1, obj(&old, LB_OBJ_MEMBER, "p", "a"), 4, 0);
 	add(&old, 0, obj(&old, LB_OBJ_MEMBER, "p", "b"), 9, 0);
 	atomic_store(&member(&old, "a")->active, 2);
 
-	assert_int_equal(state_block_new(&st, &cur, edged_lb(bc), 1), 0);
-	state_refresh(&st, &cur, live, 2);
+	assert_int_equal(lb_state_block_new(&st, &cur, LB(bc), 1), 0);
+	lb_state_refresh(&st, &cur, live, 2);
 	assert_int_equal(base_requests(&cur, LB_OBJ_VS, "", "v"), 8);
 	assert_int_equal(lb_ctr_ld(&cur.view.base[obj(&cur, LB_OBJ_VS, "",
 	    "v")].cur), 2);
@@ -146,10 +149,10 @@ carried_by_name(void **unused)
 
 	/* the old worker goes on counting, then is gone */
 	add(&old, 0, obj(&old, LB_OBJ_VS, "", "v"), 2, 0);
-	state_fold(&st, &old);
-	state_block_release(&old);
+	lb_state_fold(&st, &old);
+	lb_state_block_release(&old);
 	live[0] = NULL;
-	state_refresh(&st, &cur, live, 2);
+	lb_state_refresh(&st, &cur, live, 2);
 	assert_int_equal(base_requests(&cur, LB_OBJ_VS, "", "v"), 10);
 	/* its connections ended with it */
 	assert_int_equal(lb_ctr_ld(&cur.view.base[obj(&cur, LB_OBJ_VS, "",
@@ -157,21 +160,21 @@ carried_by_name(void **unused)
 	assert_int_equal(atomic_load(&member(&cur, "a")->others), 0);
 	/* the current worker's own counts are not in its base */
 	add(&cur, 0, obj(&cur, LB_OBJ_VS, "", "v"), 7, 0);
-	state_refresh(&st, &cur, live, 2);
+	lb_state_refresh(&st, &cur, live, 2);
 	assert_int_equal(base_requests(&cur, LB_OBJ_VS, "", "v"), 10);
 
 	/* b left the configuration: its counts wait for it by name */
-	struct state_block again;
-	assert_int_equal(state_block_new(&st, &again, edged_lb(a), 1), 0);
+	struct lb_state_block again;
+	assert_int_equal(lb_state_block_new(&st, &again, LB(a), 1), 0);
 	live[0] = &cur;
 	live[1] = &again;
-	state_refresh(&st, &again, live, 2);
+	lb_state_refresh(&st, &again, live, 2);
 	assert_int_equal(base_requests(&again, LB_OBJ_MEMBER, "p", "b"), 9);
 	assert_int_equal(base_requests(&again, LB_OBJ_VS, "", "v"), 17);
 
-	state_block_release(&again);
-	state_block_release(&cur);
-	state_free(&st);
+	lb_state_block_release(&again);
+	lb_state_block_release(&cur);
+	lb_state_free(&st);
 	edged_conf_free(&a);
 	edged_conf_free(&bc);
 }
@@ -180,24 +183,24 @@ static void
 history_follows_the_member(void **unused)
 {
 	struct edged_conf *a = load(conf_a), *bc = load(conf_b);
-	struct state st = { 0 };
-	struct state_block old, cur;
+	struct lb_state st = { 0 };
+	struct lb_state_block old, cur;
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 1), 0);
+	assert_int_equal(lb_state_block_new(&st, &old, LB(a), 1), 0);
 	atomic_store(&member(&old, "a")->check_result, 200);
 	atomic_store(&member(&old, "a")->transitions, 3);
 	atomic_store(&member(&old, "a")->up_since_ms, 12345);
-	state_pull_history(&st, &old);
-	assert_int_equal(state_block_new(&st, &cur, edged_lb(bc), 2), 0);
+	lb_state_pull_history(&st, &old);
+	assert_int_equal(lb_state_block_new(&st, &cur, LB(bc), 2), 0);
 	assert_int_equal(atomic_load(&member(&cur, "a")->check_result), 200);
 	assert_int_equal(atomic_load(&member(&cur, "a")->transitions), 3);
 	assert_int_equal(atomic_load(&member(&cur, "a")->up_since_ms), 12345);
 	/* c is new: nothing known */
 	assert_int_equal(atomic_load(&member(&cur, "c")->check_result), 0);
-	state_block_release(&old);
-	state_block_release(&cur);
-	state_free(&st);
+	lb_state_block_release(&old);
+	lb_state_block_release(&cur);
+	lb_state_free(&st);
 	edged_conf_free(&a);
 	edged_conf_free(&bc);
 }
@@ -208,66 +211,66 @@ static void
 handed_over(void **unused)
 {
 	struct edged_conf *a = load(conf_a);
-	struct state st = { 0 }, st2 = { 0 };
-	struct state_block old, adopted, cur;
-	struct state_block *live[1] = { &adopted };
+	struct lb_state st = { 0 }, st2 = { 0 };
+	struct lb_state_block old, adopted, cur;
+	struct lb_state_block *live[1] = { &adopted };
 	char *text = NULL, *line, *save = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	(void)unused;
-	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 1), 0);
+	assert_int_equal(lb_state_block_new(&st, &old, LB(a), 1), 0);
 	add(&old, 0, obj(&old, LB_OBJ_MEMBER, "p", "b"), 6, 0);
-	state_fold(&st, &old);	/* a worker gone before the upgrade */
+	lb_state_fold(&st, &old);	/* a worker gone before the upgrade */
 	atomic_store(&member(&old, "b")->transitions, 1);
-	state_pull_history(&st, &old);
-	state_block_release(&old);
+	lb_state_pull_history(&st, &old);
+	lb_state_block_release(&old);
 
 	assert_non_null(f = open_memstream(&text, &len));
-	state_save(&st, f);
+	lb_state_save(&st, f);
 	fclose(f);
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
-		assert_int_equal(state_load_line(&st2, line), 0);
+		assert_int_equal(lb_state_load_line(&st2, line), 0);
 	free(text);
 	assert_int_equal(st2.n, st.n);
-	assert_int_equal(state_load_line(&st2, "entry 3 p b 1 2"), -1);
-	assert_int_equal(state_load_line(&st2, "entry 9 - v 0 0 0 0 0 0 0 0 0 "
+	assert_int_equal(lb_state_load_line(&st2, "entry 3 p b 1 2"), -1);
+	assert_int_equal(lb_state_load_line(&st2, "entry 9 - v 0 0 0 0 0 0 0 0 0 "
 	    "0 0 0 0 0 0 0"), -1);
 	/* the TLS counters travel; an older image's line has none */
-	struct state st3 = { 0 };
-	assert_int_equal(state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
+	struct lb_state st3 = { 0 };
+	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
 	    "0 1 0 0 0 0 0 7 3 6"), 0);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_HANDSHAKES], 7);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_RESUMED], 3);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_V13], 6);
-	assert_int_equal(state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
+	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
 	    "0 1 0 0 0 0 0"), 0);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_HANDSHAKES], 0);
-	assert_int_equal(state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
+	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
 	    "0 1 0 0 0 0 0 7 3"), -1);
-	state_free(&st3);
+	lb_state_free(&st3);
 
 	/* a live worker's block, adopted by descriptor */
-	assert_int_equal(state_block_new(&st, &old, edged_lb(a), 1), 0);
+	assert_int_equal(lb_state_block_new(&st, &old, LB(a), 1), 0);
 	add(&old, 0, obj(&old, LB_OBJ_VS, "", "v"), 11, 0);
-	assert_int_equal(state_block_adopt(&st2, &adopted, dup(old.fd)), 0);
-	assert_int_equal(state_block_new(&st2, &cur, edged_lb(a), 1), 0);
-	state_refresh(&st2, &cur, live, 1);
+	assert_int_equal(lb_state_block_adopt(&st2, &adopted, dup(old.fd)), 0);
+	assert_int_equal(lb_state_block_new(&st2, &cur, LB(a), 1), 0);
+	lb_state_refresh(&st2, &cur, live, 1);
 	assert_int_equal(base_requests(&cur, LB_OBJ_VS, "", "v"), 11);
 	assert_int_equal(base_requests(&cur, LB_OBJ_MEMBER, "p", "b"), 6);
 	assert_int_equal(atomic_load(&member(&cur, "b")->transitions), 1);
 	/* not a block */
-	struct state_block junk;
+	struct lb_state_block junk;
 	int fd = memfd_create("junk", MFD_CLOEXEC);
 	assert_int_equal(write(fd, "not a block, not at all", 23), 23);
-	assert_int_equal(state_block_adopt(&st2, &junk, fd), -1);
+	assert_int_equal(lb_state_block_adopt(&st2, &junk, fd), -1);
 
-	state_block_release(&old);
-	state_block_release(&adopted);
-	state_block_release(&cur);
-	state_free(&st);
-	state_free(&st2);
+	lb_state_block_release(&old);
+	lb_state_block_release(&adopted);
+	lb_state_block_release(&cur);
+	lb_state_free(&st);
+	lb_state_free(&st2);
 	edged_conf_free(&a);
 }
 
@@ -277,8 +280,8 @@ static void
 master_figures(void **unused)
 {
 	struct edged_conf *a = load(conf_a);
-	struct state st = { 0 }, st2 = { 0 };
-	struct state_block b;
+	struct lb_state st = { 0 }, st2 = { 0 };
+	struct lb_state_block b;
 	struct lb_shm_master *bm;
 	char *text = NULL, *line, *save = NULL;
 	size_t len = 0;
@@ -288,7 +291,7 @@ master_figures(void **unused)
 	st.master.started_ms = 1700000000123;
 	st.master.loaded_ms = 1700000000456;
 	st.master.reloads[LB_RELOAD_FAILURE] = 2;
-	assert_int_equal(state_block_new(&st, &b, edged_lb(a), 1), 0);
+	assert_int_equal(lb_state_block_new(&st, &b, LB(a), 1), 0);
 	bm = &b.view.hdr->master;
 	assert_int_equal(atomic_load(&bm->started_ms), 1700000000123);
 	assert_int_equal(atomic_load(&bm->reloads[LB_RELOAD_FAILURE]), 2);
@@ -296,7 +299,7 @@ master_figures(void **unused)
 	/* a reload later: the live block follows */
 	st.master.reloads[LB_RELOAD_SUCCESS] = 1;
 	st.master.loaded_ms = 1700000009000;
-	state_publish(&st, &b);
+	lb_state_publish(&st, &b);
 	assert_int_equal(atomic_load(&bm->reloads[LB_RELOAD_SUCCESS]), 1);
 	assert_int_equal(atomic_load(&bm->loaded_ms), 1700000009000);
 	/* the figures sit before the directory: the layout is unchanged */
@@ -304,25 +307,21 @@ master_figures(void **unused)
 	assert_int_equal(b.view.hdr->off_dir, 128);
 
 	assert_non_null(f = open_memstream(&text, &len));
-	state_save(&st, f);
+	lb_state_save(&st, f);
 	fclose(f);
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
-		assert_int_equal(state_load_line(&st2, line), 0);
+		assert_int_equal(lb_state_load_line(&st2, line), 0);
 	free(text);
-	assert_int_equal(st2.master.reloads[LB_RELOAD_SUCCESS], 1);
-	assert_int_equal(st2.master.reloads[LB_RELOAD_FAILURE], 2);
-	assert_int_equal(st2.master.loaded_ms, 1700000009000);
-	/* the start is the master's own line ("started"), not ours */
-	assert_int_equal(st2.master.started_ms, 0);
-	assert_int_equal(state_load_line(&st2, "reloads 1 2"), -1);
-	assert_int_equal(state_load_line(&st2, "reloads 1 2 3 4"), -1);
-	assert_int_equal(state_load_line(&st2, "reloads x 2 3"), -1);
-	assert_int_equal(st2.master.reloads[LB_RELOAD_SUCCESS], 1);
+	/* the figures are the core's to carry ("reloads", "started"), not
+	 * the registry's */
+	assert_int_equal(st2.master.reloads[LB_RELOAD_SUCCESS], 0);
+	assert_int_equal(st2.master.loaded_ms, 0);
+	assert_int_equal(lb_state_load_line(&st2, "reloads 1 2 3"), -1);
 
-	state_block_release(&b);
-	state_free(&st);
-	state_free(&st2);
+	lb_state_block_release(&b);
+	lb_state_free(&st);
+	lb_state_free(&st2);
 	edged_conf_free(&a);
 }
 

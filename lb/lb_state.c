@@ -1,5 +1,5 @@
 /*
- * src/state.c - see state.h.
+ * lb/lb_state.c - see lb_state.h.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "member.h"
-#include "state.h"
+#include "lb_state.h"
 
 static uint64_t
 key_hash(const struct lb_shm_obj *o)
@@ -29,7 +29,7 @@ same(const struct lb_shm_obj *a, const struct lb_shm_obj *b)
 }
 
 static int
-rehash(struct state *st, size_t nslots)
+rehash(struct lb_state *st, size_t nslots)
 {
 	uint32_t *s = calloc(nslots, sizeof(*s));
 
@@ -49,10 +49,10 @@ rehash(struct state *st, size_t nslots)
 }
 
 static int
-grow(struct state *st)
+grow(struct lb_state *st)
 {
 	size_t cap = st->cap ? st->cap * 2 : 64;
-	struct state_entry *v = realloc(st->v, cap * sizeof(*v));
+	struct lb_state_entry *v = realloc(st->v, cap * sizeof(*v));
 	struct lb_sum *tmp;
 	unsigned *act;
 
@@ -71,7 +71,7 @@ grow(struct state *st)
 
 /* The registry index of o, added when new; -1 out of memory. */
 static long
-lookup(struct state *st, const struct lb_shm_obj *o)
+lookup(struct lb_state *st, const struct lb_shm_obj *o)
 {
 	size_t j;
 
@@ -81,19 +81,19 @@ lookup(struct state *st, const struct lb_shm_obj *o)
 	    j = (j + 1) & (st->nslots - 1))
 		if (same(&st->v[st->slots[j] - 1].id, o))
 			return (long)st->slots[j] - 1;
-	st->v[st->n] = (struct state_entry){ .id = *o };
+	st->v[st->n] = (struct lb_state_entry){ .id = *o };
 	st->slots[j] = (uint32_t)++st->n;
 	return (long)st->n - 1;
 }
 
 void
-state_free(struct state *st)
+lb_state_free(struct lb_state *st)
 {
 	free(st->v);
 	free(st->slots);
 	free(st->tmp);
 	free(st->tmp_active);
-	*st = (struct state){ 0 };
+	*st = (struct lb_state){ 0 };
 }
 
 static bool
@@ -107,7 +107,7 @@ is_member(const struct lb_shm *v, size_t obj, size_t *k)
 
 /* Registers b's objects; fills b->entry. */
 static int
-register_block(struct state *st, struct state_block *b)
+register_block(struct lb_state *st, struct lb_state_block *b)
 {
 	uint32_t nobj = b->view.hdr->nobj;
 
@@ -128,10 +128,10 @@ register_block(struct state *st, struct state_block *b)
 }
 
 static void
-push_history(const struct state *st, struct state_block *b)
+push_history(const struct lb_state *st, struct lb_state_block *b)
 {
 	for (uint32_t i = 0; i < b->view.hdr->nobj; i++) {
-		const struct state_hist *h = &st->v[b->entry[i]].hist;
+		const struct lb_state_hist *h = &st->v[b->entry[i]].hist;
 		struct lb_member_state *ms;
 		size_t k;
 
@@ -146,10 +146,10 @@ push_history(const struct state *st, struct state_block *b)
 }
 
 int
-state_block_new(struct state *st, struct state_block *b,
+lb_state_block_new(struct lb_state *st, struct lb_state_block *b,
     const struct lb_conf *c, unsigned nthreads)
 {
-	*b = (struct state_block){ .fd = -1 };
+	*b = (struct lb_state_block){ .fd = -1 };
 	b->len = lb_shm_size(c, nthreads);
 	b->fd = memfd_create("edged-state", MFD_CLOEXEC);
 	if (b->fd < 0 || ftruncate(b->fd, (off_t)b->len) < 0)
@@ -166,15 +166,15 @@ state_block_new(struct state *st, struct state_block *b,
 		goto fail;
 	}
 	push_history(st, b);
-	state_publish(st, b);
+	lb_state_publish(st, b);
 	return 0;
 fail:
-	state_block_release(b);
+	lb_state_block_release(b);
 	return -1;
 }
 
 void
-state_publish(const struct state *st, struct state_block *b)
+lb_state_publish(const struct lb_state *st, struct lb_state_block *b)
 {
 	struct lb_shm_master *bm;
 
@@ -191,11 +191,11 @@ state_publish(const struct state *st, struct state_block *b)
 }
 
 int
-state_block_adopt(struct state *st, struct state_block *b, int fd)
+lb_state_block_adopt(struct lb_state *st, struct lb_state_block *b, int fd)
 {
 	struct stat sb;
 
-	*b = (struct state_block){ .fd = fd };
+	*b = (struct lb_state_block){ .fd = fd };
 	if (fstat(fd, &sb) < 0 || sb.st_size <= 0)
 		goto fail;
 	b->len = (size_t)sb.st_size;
@@ -209,28 +209,28 @@ state_block_adopt(struct state *st, struct state_block *b, int fd)
 		goto fail;
 	return 0;
 fail:
-	state_block_release(b);
+	lb_state_block_release(b);
 	return -1;
 }
 
 void
-state_block_release(struct state_block *b)
+lb_state_block_release(struct lb_state_block *b)
 {
 	if (b->mem != NULL)
 		(void)munmap(b->mem, b->len);
 	if (b->fd >= 0)
 		(void)close(b->fd);
 	free(b->entry);
-	*b = (struct state_block){ .fd = -1 };
+	*b = (struct lb_state_block){ .fd = -1 };
 }
 
 void
-state_pull_history(struct state *st, const struct state_block *b)
+lb_state_pull_history(struct lb_state *st, const struct lb_state_block *b)
 {
 	if (b->mem == NULL)
 		return;
 	for (uint32_t i = 0; i < b->view.hdr->nobj; i++) {
-		struct state_hist *h = &st->v[b->entry[i]].hist;
+		struct lb_state_hist *h = &st->v[b->entry[i]].hist;
 		struct lb_member_state *ms;
 		size_t k;
 
@@ -261,7 +261,7 @@ sum_into(struct lb_sum *d, const struct lb_sum *s)
 }
 
 void
-state_fold(struct state *st, const struct state_block *b)
+lb_state_fold(struct lb_state *st, const struct lb_state_block *b)
 {
 	if (b->mem == NULL)
 		return;
@@ -294,8 +294,8 @@ store_ctr(struct lb_ctr *c, const struct lb_sum *s)
 }
 
 void
-state_refresh(struct state *st, struct state_block *target,
-    struct state_block *const *live, size_t n)
+lb_state_refresh(struct lb_state *st, struct lb_state_block *target,
+    struct lb_state_block *const *live, size_t n)
 {
 	if (target == NULL || target->mem == NULL)
 		return;
@@ -304,7 +304,7 @@ state_refresh(struct state *st, struct state_block *target,
 		st->tmp_active[e] = 0;
 	}
 	for (size_t w = 0; w < n; w++) {
-		const struct state_block *b = live[w];
+		const struct lb_state_block *b = live[w];
 
 		if (b == NULL || b == target || b->mem == NULL)
 			continue;
@@ -329,10 +329,10 @@ state_refresh(struct state *st, struct state_block *target,
 }
 
 void
-state_save(const struct state *st, FILE *f)
+lb_state_save(const struct lb_state *st, FILE *f)
 {
 	for (size_t e = 0; e < st->n; e++) {
-		const struct state_entry *v = &st->v[e];
+		const struct lb_state_entry *v = &st->v[e];
 		const struct lb_sum *s = &v->carried;
 
 		fprintf(f, "entry %" PRIu32 " %s %s %" PRIu64 " %" PRIu64 " %"
@@ -348,35 +348,17 @@ state_save(const struct state *st, FILE *f)
 			fprintf(f, " %" PRIu64, s->tls[i]);
 		fputc('\n', f);
 	}
-	fprintf(f, "reloads %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-	    st->master.reloads[LB_RELOAD_SUCCESS],
-	    st->master.reloads[LB_RELOAD_FAILURE], st->master.loaded_ms);
 }
 
 /* the line format below names them one by one */
 _Static_assert(LB_TLS_CTRS == 3, "state lines carry three TLS counters");
 
-/* "reloads SUCCESS FAILURE LOADED_MS" */
 static int
-load_reloads(struct state *st, const char *line)
-{
-	struct state_master m = st->master;
-	int used = 0;
-
-	if (sscanf(line, "reloads %" SCNu64 " %" SCNu64 " %" SCNu64 "%n",
-	    &m.reloads[LB_RELOAD_SUCCESS], &m.reloads[LB_RELOAD_FAILURE],
-	    &m.loaded_ms, &used) != 3 || line[used] != '\0')
-		return -1;
-	st->master = m;
-	return 0;
-}
-
-static int
-load_entry(struct state *st, const char *line)
+load_entry(struct lb_state *st, const char *line)
 {
 	struct lb_shm_obj o = { 0 };
 	struct lb_sum s = { 0 };
-	struct state_hist h = { 0 };
+	struct lb_state_hist h = { 0 };
 	int known, used = 0, more = 0;
 	long e;
 
@@ -406,9 +388,7 @@ load_entry(struct state *st, const char *line)
 }
 
 int
-state_load_line(struct state *st, const char *line)
+lb_state_load_line(struct lb_state *st, const char *line)
 {
-	if (strncmp(line, "reloads ", 8) == 0)
-		return load_reloads(st, line);
 	return load_entry(st, line);
 }

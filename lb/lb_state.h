@@ -1,5 +1,5 @@
 /*
- * src/state.h - the runtime state the master carries from one worker to
+ * lb/lb_state.h - the runtime state the master carries from one worker to
  * the next: counters, check history and live least-conn counts, by name.
  *
  * Every worker counts in a block the master made for it (lb/shm.h) and
@@ -12,8 +12,8 @@
  * requests in progress.  When a worker ends, even killed, its block
  * still holds what it counted: the master adds it to the registry.
  */
-#ifndef EDGED_STATE_H
-#define EDGED_STATE_H
+#ifndef EDGED_LB_STATE_H
+#define EDGED_LB_STATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,7 +22,7 @@
 
 #include "shm.h"
 
-struct state_hist {
+struct lb_state_hist {
 	bool known;
 	int check_result;
 	unsigned check_us;
@@ -30,23 +30,24 @@ struct state_hist {
 	uint64_t up_since_ms;
 };
 
-struct state_entry {
+struct lb_state_entry {
 	struct lb_shm_obj id;		/* kind, pool, name */
 	struct lb_sum carried;		/* workers gone (cur unused) */
-	struct state_hist hist;		/* a member's last check history */
+	struct lb_state_hist hist;		/* a member's last check history */
 };
 
-/* The master's own figures, for the worker's metrics (lb_shm_master):
- * reloads counted, the start and the configuration's load, Unix ms. */
-struct state_master {
+/* The core's figures (module.h's edged_figures), for the worker's
+ * metrics (lb_shm_master): reloads counted, the start and the
+ * configuration's load, Unix ms. */
+struct lb_state_master {
 	uint64_t reloads[LB_RELOAD_RESULTS];
 	uint64_t started_ms;
 	uint64_t loaded_ms;
 };
 
-struct state {
-	struct state_master master;	/* published in every block */
-	struct state_entry *v;
+struct lb_state {
+	struct lb_state_master master;	/* published in every block */
+	struct lb_state_entry *v;
 	size_t n, cap;
 	uint32_t *slots;		/* hash of v's indexes, + 1; 0 free */
 	size_t nslots;
@@ -55,7 +56,7 @@ struct state {
 };
 
 /* One worker's block, as the master sees it. */
-struct state_block {
+struct lb_state_block {
 	int fd;				/* memfd, -1 when none */
 	void *mem;
 	size_t len;
@@ -63,40 +64,39 @@ struct state_block {
 	uint32_t *entry;		/* [nobj]: index in state.v */
 };
 
-void state_free(struct state *st);
+void lb_state_free(struct lb_state *st);
 
 /*
  * Makes the block of a worker of c with nthreads threads: a memfd,
  * mapped, laid out, its objects registered, their check history written
  * from the registry.  Returns 0, or -1 with errno.
  */
-int state_block_new(struct state *st, struct state_block *b,
+int lb_state_block_new(struct lb_state *st, struct lb_state_block *b,
     const struct lb_conf *c, unsigned nthreads);
 /* Maps the block in fd (inherited over an upgrade) and registers its
  * objects.  Returns 0, or -1 when fd is not a block. */
-int state_block_adopt(struct state *st, struct state_block *b, int fd);
+int lb_state_block_adopt(struct lb_state *st, struct lb_state_block *b, int fd);
 /* The registry takes the members' check history from b (the worker whose
  * view is the newest). */
-void state_pull_history(struct state *st, const struct state_block *b);
+void lb_state_pull_history(struct lb_state *st, const struct lb_state_block *b);
 /* The worker of b is gone: the registry keeps what it counted. */
-void state_fold(struct state *st, const struct state_block *b);
-void state_block_release(struct state_block *b);
+void lb_state_fold(struct lb_state *st, const struct lb_state_block *b);
+void lb_state_block_release(struct lb_state_block *b);
 /*
  * Writes target's base counters and members' `others`: the registry's
  * carried counters plus what the n blocks of live[] (other live workers;
  * target itself and NULLs are skipped) count now.
  */
-void state_refresh(struct state *st, struct state_block *target,
-    struct state_block *const *live, size_t n);
+void lb_state_refresh(struct lb_state *st, struct lb_state_block *target,
+    struct lb_state_block *const *live, size_t n);
 /* Writes st->master into b's header, where the worker's metrics read
- * it (a block made by state_block_new has it already). */
-void state_publish(const struct state *st, struct state_block *b);
+ * it (a block made by lb_state_block_new has it already). */
+void lb_state_publish(const struct lb_state *st, struct lb_state_block *b);
 
 /* The registry as text lines, and back: what an upgrade hands to the
- * new master.  Lines are "entry ..." (one object each) and one
- * "reloads ..." (st->master but the start, which the master hands over
- * itself).  state_load_line returns 0, or -1 on a malformed line. */
-void state_save(const struct state *st, FILE *f);
-int state_load_line(struct state *st, const char *line);
+ * new master.  Lines are "entry ..." (one object each); lb_state_load_line
+ * returns 0, or -1 on a malformed line. */
+void lb_state_save(const struct lb_state *st, FILE *f);
+int lb_state_load_line(struct lb_state *st, const char *line);
 
-#endif /* EDGED_STATE_H */
+#endif /* EDGED_LB_STATE_H */
