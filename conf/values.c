@@ -172,76 +172,75 @@ conf_get_option_uint(struct conf_diag *d, const struct conf_node *n,
 	return get_uint(d, n, i, name, min, max, out);
 }
 
-int
-conf_get_duration(struct conf_diag *d, const struct conf_node *n,
-    size_t i, uint64_t min_ms, uint64_t max_ms, uint64_t *out_ms)
+/* What a scaled word is: its units, and how its errors name it. */
+struct scaled_kind {
+	const char *what;		/* "duration", "size" */
+	const struct unit *units;
+	size_t nunits;
+	const char *examples;
+	bool missing_unit;		/* a number alone is said apart */
+	void (*fmt)(char *, size_t, uint64_t);
+};
+
+static const struct scaled_kind duration_kind = { "duration", duration_units,
+	sizeof(duration_units) / sizeof(duration_units[0]), DURATION_EXAMPLES,
+	true, conf_fmt_duration };
+static const struct scaled_kind size_kind = { "size", size_units,
+	sizeof(size_units) / sizeof(size_units[0]), SIZE_EXAMPLES, false,
+	conf_fmt_size };
+
+/* Word i as a k in [min, max], in k's base unit (ms, bytes). */
+static int
+get_scaled(struct conf_diag *d, const struct conf_node *n, size_t i,
+    const struct scaled_kind *k, uint64_t min, uint64_t max, uint64_t *out)
 {
 	const struct conf_pos *pos;
 	const char *w;
+	char what[32];
 	uint64_t v;
+	enum scaled r;
 
 	if ((w = word_at(d, n, i)) == NULL)
 		return -1;
 	pos = &n->argpos[i];
-	switch (parse_scaled(w, duration_units, sizeof(duration_units) /
-	    sizeof(duration_units[0]), &v)) {
-	case SCALED_OK:
-		break;
-	case SCALED_NO_UNIT:
-		conf_error(d, pos, "bad duration '%s' for '%s': missing unit; "
-		    "expected a duration such as " DURATION_EXAMPLES, w,
-		    n->args[0]);
-		return -1;
-	case SCALED_TOO_BIG:
-		conf_error(d, pos, "bad duration '%s' for '%s': too large", w,
-		    n->args[0]);
-		return -1;
-	case SCALED_BAD:
-		conf_error(d, pos, "bad duration '%s' for '%s': expected a "
-		    "duration such as " DURATION_EXAMPLES, w, n->args[0]);
+	r = parse_scaled(w, k->units, k->nunits, &v);
+	if (r == SCALED_NO_UNIT && k->missing_unit) {
+		conf_error(d, pos, "bad %s '%s' for '%s': missing unit; "
+		    "expected a %s such as %s", k->what, w, n->args[0],
+		    k->what, k->examples);
 		return -1;
 	}
-	if (v < min_ms || v > max_ms) {
-		report_range(d, n, i, n->args[0], "a duration", min_ms, max_ms,
-		    conf_fmt_duration);
+	if (r == SCALED_TOO_BIG) {
+		conf_error(d, pos, "bad %s '%s' for '%s': too large", k->what,
+		    w, n->args[0]);
 		return -1;
 	}
-	*out_ms = v;
+	if (r != SCALED_OK) {
+		conf_error(d, pos, "bad %s '%s' for '%s': expected a %s such "
+		    "as %s", k->what, w, n->args[0], k->what, k->examples);
+		return -1;
+	}
+	if (v < min || v > max) {
+		snprintf(what, sizeof(what), "a %s", k->what);
+		report_range(d, n, i, n->args[0], what, min, max, k->fmt);
+		return -1;
+	}
+	*out = v;
 	return 0;
+}
+
+int
+conf_get_duration(struct conf_diag *d, const struct conf_node *n,
+    size_t i, uint64_t min_ms, uint64_t max_ms, uint64_t *out_ms)
+{
+	return get_scaled(d, n, i, &duration_kind, min_ms, max_ms, out_ms);
 }
 
 int
 conf_get_size(struct conf_diag *d, const struct conf_node *n, size_t i,
     uint64_t min, uint64_t max, uint64_t *out)
 {
-	const struct conf_pos *pos;
-	const char *w;
-	uint64_t v;
-
-	if ((w = word_at(d, n, i)) == NULL)
-		return -1;
-	pos = &n->argpos[i];
-	switch (parse_scaled(w, size_units, sizeof(size_units) /
-	    sizeof(size_units[0]), &v)) {
-	case SCALED_OK:
-		break;
-	case SCALED_TOO_BIG:
-		conf_error(d, pos, "bad size '%s' for '%s': too large", w,
-		    n->args[0]);
-		return -1;
-	case SCALED_NO_UNIT:
-	case SCALED_BAD:
-		conf_error(d, pos, "bad size '%s' for '%s': expected a size "
-		    "such as " SIZE_EXAMPLES, w, n->args[0]);
-		return -1;
-	}
-	if (v < min || v > max) {
-		report_range(d, n, i, n->args[0], "a size", min, max,
-		    conf_fmt_size);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return get_scaled(d, n, i, &size_kind, min, max, out);
 }
 
 static bool

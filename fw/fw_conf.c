@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "fw_conf.h"
+#include "fw_conf_int.h"
 #include "util.h"
 
 /* Appends a copy of word, written at pos.  0, or -1 out of memory, with
@@ -163,7 +164,7 @@ fw_icmp_type_name(enum fw_proto proto, uint16_t type)
 	return NULL;
 }
 
-static const char *const proto_names[] = {
+const char *const fw_proto_names[] = {
 	[FW_TCP] = "tcp", [FW_UDP] = "udp", [FW_ICMP] = "icmp",
 	[FW_ICMPV6] = "icmpv6", NULL,
 };
@@ -199,8 +200,8 @@ parse_port_range(const char *s, size_t len, uint16_t *lo, uint16_t *hi)
 
 /* "80,443,8000-8080" or "echo-request,echo-reply" for proto, appended to
  * items.  word is for messages. */
-static int
-parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
+int
+fw_svc_list(struct conf_diag *d, const struct conf_pos *pos,
     const char *what, enum fw_proto proto, const char *list,
     struct fw_svc_item **items, size_t *nitems)
 {
@@ -218,7 +219,7 @@ parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
 				conf_error(d, pos, "%s: bad %s port '%.*s': "
 				    "expected a port 1-65535 or a range "
 				    "LOW-HIGH within it", what,
-				    proto_names[proto], (int)len, p);
+				    fw_proto_names[proto], (int)len, p);
 				return -1;
 			}
 		} else {
@@ -238,7 +239,7 @@ parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
 				for (size_t k = 0; k < nt; k++)
 					cands[k] = t[k].name;
 				conf_error(d, pos, "%s: unknown %s type '%s'%s",
-				    what, proto_names[proto], name,
+				    what, fw_proto_names[proto], name,
 				    conf_hint(name, cands, nt, hint,
 				    sizeof(hint)));
 				return -1;
@@ -255,8 +256,8 @@ parse_svc_list(struct conf_diag *d, const struct conf_pos *pos,
 }
 
 /* Any port or type of proto, appended to items; pos for messages. */
-static int
-proto_any(struct conf_diag *d, const struct conf_pos *pos,
+int
+fw_proto_any(struct conf_diag *d, const struct conf_pos *pos,
     enum fw_proto proto, struct fw_svc_item **items, size_t *nitems)
 {
 	struct fw_svc_item *it = conf_push(items, nitems, sizeof(*it));
@@ -276,13 +277,13 @@ set_svc_proto(struct conf_diag *d, const struct conf_node *n, void *obj)
 	enum fw_proto proto = FW_TCP;
 	char what[96];
 
-	while (strcmp(proto_names[proto], n->args[0]) != 0)
+	while (strcmp(fw_proto_names[proto], n->args[0]) != 0)
 		proto++;
 	if (n->nargs == 1 || (n->nargs == 2 && strcmp(n->args[1], "any") == 0))
-		return proto_any(d, &n->pos, proto, &s->items, &s->nitems);
+		return fw_proto_any(d, &n->pos, proto, &s->items, &s->nitems);
 	snprintf(what, sizeof(what), "service %s", s->name);
 	for (size_t i = 1; i < n->nargs; i++)
-		if (parse_svc_list(d, &n->argpos[i], what, proto, n->args[i],
+		if (fw_svc_list(d, &n->argpos[i], what, proto, n->args[i],
 		    &s->items, &s->nitems) < 0)
 			return -1;
 	return 0;
@@ -891,219 +892,6 @@ fw_conf_init(struct fw_conf *c)
 	c->default_policy = FW_DROP;
 }
 
-/* ---- resolution ---- */
-
-static void
-resolve_match(struct fw_conf *c, struct fw_match *m, struct conf_diag *d)
-{
-	for (size_t i = 0; i < m->names.n; i++) {
-		long g = fw_group_find(c, m->names.w[i]);
-		size_t *slot;
-
-		if (g < 0) {
-			const char *cands[64];
-			size_t nc = 0;
-			char hint[96];
-
-			for (size_t k = 0; k < c->ngroups && nc < 64; k++)
-				cands[nc++] = c->groups[k].name;
-			conf_error(d, &m->names.pos[i], "unknown address-group "
-			    "'%s'%s", m->names.w[i], conf_hint(m->names.w[i],
-			    cands, nc, hint, sizeof(hint)));
-			continue;
-		}
-		c->groups[g].used = true;
-		if ((slot = conf_push(&m->groups, &m->ngroups,
-		    sizeof(*slot))) == NULL) {
-			conf_oom(d, &m->names.pos[i]);
-			return;
-		}
-		*slot = (size_t)g;
-	}
-}
-
-/* "tcp/22", "udp/53,5353", "icmp/echo-request", "icmp" */
-static int
-inline_service(struct conf_diag *d, const struct conf_pos *pos,
-    const char *w, struct fw_svc_item **items, size_t *n)
-{
-	const char *slash = strchr(w, '/');
-	size_t plen = slash ? (size_t)(slash - w) : strlen(w);
-	char what[96];
-
-	for (unsigned p = 0; proto_names[p] != NULL; p++) {
-		if (strlen(proto_names[p]) != plen ||
-		    strncmp(proto_names[p], w, plen) != 0)
-			continue;
-		if (slash == NULL || strcmp(slash + 1, "any") == 0)
-			return proto_any(d, pos, (enum fw_proto)p, items, n);
-		snprintf(what, sizeof(what), "service '%s'", w);
-		return parse_svc_list(d, pos, what, (enum fw_proto)p,
-		    slash + 1, items, n);
-	}
-	return 1;
-}
-
-/* The items of service s appended to items; pos for messages. */
-static int
-copy_items(struct conf_diag *d, const struct conf_pos *pos,
-    const struct fw_service *s, struct fw_svc_item **items, size_t *nitems)
-{
-	struct fw_svc_item *slot;
-
-	for (size_t j = 0; j < s->nitems; j++) {
-		if ((slot = conf_push(items, nitems, sizeof(*slot))) == NULL)
-			return conf_oom(d, pos);
-		*slot = s->items[j];
-	}
-	return 0;
-}
-
-static void
-resolve_services(struct fw_conf *c, const struct fw_words *names,
-    struct fw_svc_item **items, size_t *nitems, struct conf_diag *d)
-{
-	for (size_t i = 0; i < names->n; i++) {
-		const char *w = names->w[i];
-		const struct conf_pos *pos = &names->pos[i];
-		size_t k;
-		int r;
-
-		if (strcmp(w, "any") == 0) {
-			if (names->n > 1)
-				conf_error(d, pos, "'any' stands alone in "
-				    "'service'");
-			continue;
-		}
-		for (k = 0; k < c->nservices; k++)
-			if (strcmp(c->services[k].name, w) == 0)
-				break;
-		if (k < c->nservices) {
-			if (copy_items(d, pos, &c->services[k], items,
-			    nitems) < 0)
-				return;
-			continue;
-		}
-		r = inline_service(d, pos, w, items, nitems);
-		if (r > 0) {
-			const char *cands[64];
-			size_t nc = 0;
-			char hint[96];
-
-			for (k = 0; k < c->nservices && nc < 64; k++)
-				cands[nc++] = c->services[k].name;
-			conf_error(d, pos, "unknown service '%s': a "
-			    "service name, or tcp/PORTS, udp/PORTS, "
-			    "icmp/TYPE, icmpv6/TYPE%s", w, conf_hint(w, cands,
-			    nc, hint, sizeof(hint)));
-		}
-	}
-}
-
-/* The address families a match can hold: bit 0 IPv4, bit 1 IPv6
- * (both for any, self and dynamic groups). */
-static unsigned
-match_families(const struct fw_conf *c, const struct fw_match *m)
-{
-	unsigned f = 0;
-
-	if (m->naddrs == 0 && m->ngroups == 0)
-		return 3;
-	for (size_t i = 0; i < m->naddrs; i++)
-		f |= m->addrs[i].family == AF_INET ? 1 : 2;
-	for (size_t i = 0; i < m->ngroups; i++) {
-		const struct fw_group *g = &c->groups[m->groups[i]];
-
-		if (g->dynamic)
-			return 3;
-		for (size_t k = 0; k < g->nmembers; k++)
-			f |= g->members[k].family == AF_INET ? 1 : 2;
-	}
-	return f;
-}
-
-static unsigned
-svc_families(const struct fw_svc_item *svc, size_t n)
-{
-	unsigned f = 0;
-
-	if (n == 0)
-		return 3;
-	for (size_t i = 0; i < n; i++)
-		f |= svc[i].proto == FW_ICMP ? 1 : svc[i].proto == FW_ICMPV6 ?
-		    2 : 3;
-	return f;
-}
-
-/* The groups and services sel names; the address families it can match
- * (bit 0 IPv4, bit 1 IPv6), or -1 after errors. */
-static int
-resolve_sel(struct fw_conf *c, struct fw_sel *sel, struct conf_diag *d)
-{
-	unsigned before = d->nerrors;
-
-	resolve_match(c, &sel->src, d);
-	resolve_match(c, &sel->dst, d);
-	resolve_services(c, &sel->svcnames, &sel->svc, &sel->nsvc, d);
-	if (d->nerrors > before)
-		return -1;
-	return (int)(match_families(c, &sel->src) &
-	    match_families(c, &sel->dst) & svc_families(sel->svc, sel->nsvc));
-}
-
-static void
-resolve_rule(struct fw_conf *c, struct fw_rule *r, struct conf_diag *d)
-{
-	if (resolve_sel(c, &r->sel, d) == 0)
-		conf_error(d, &r->sel.pos, "rule %s can never match: its "
-		    "source, destination and service have no address family "
-		    "(IPv4 or IPv6) in common", r->sel.name);
-}
-
-static void
-resolve_nat(struct fw_conf *c, struct fw_nat_rule *r, struct conf_diag *d)
-{
-	int fam = resolve_sel(c, &r->sel, d);
-	bool l4 = false;
-
-	if (fam < 0)
-		return;
-	for (size_t i = 0; i < r->sel.nsvc; i++)
-		l4 = l4 || r->sel.svc[i].proto == FW_TCP ||
-		    r->sel.svc[i].proto == FW_UDP;
-	if (!r->masquerade) {
-		int want = r->to_lo.family == AF_INET ? 1 : 2;
-
-		if ((fam & want) == 0) {
-			conf_error(d, &r->to_pos, "%s %s: translate-to is an "
-			    "%s address, but the rule matches only %s "
-			    "traffic", r->kind == FW_SNAT ? "snat" : "dnat",
-			    r->sel.name, want == 1 ? "IPv4" : "IPv6",
-			    want == 1 ? "IPv6" : "IPv4");
-			return;
-		}
-	} else if (fam == 0) {
-		conf_error(d, &r->sel.pos, "snat %s can never match: its "
-		    "source, destination and service have no address family "
-		    "in common", r->sel.name);
-		return;
-	}
-	if (r->to_port != 0 && !l4)
-		conf_error(d, &r->to_pos, "dnat %s translates the port, so "
-		    "its service must name tcp or udp ports", r->sel.name);
-}
-
-void
-fw_conf_resolve(struct fw_conf *c, struct conf_diag *d)
-{
-	for (size_t i = 0; i < c->nrules; i++)
-		if (!c->rules[i].sel.bad)
-			resolve_rule(c, &c->rules[i], d);
-	for (size_t i = 0; i < c->nnats; i++)
-		if (!c->nats[i].sel.bad)
-			resolve_nat(c, &c->nats[i], d);
-}
-
 /* ---- release ---- */
 
 static void
@@ -1141,150 +929,3 @@ fw_conf_release(struct fw_conf *c)
 	fw_conf_init(c);
 }
 
-/* ---- normal form ---- */
-
-static void
-print_match(FILE *out, const char *kw, const struct fw_match *m)
-{
-	char buf[64];
-
-	if (!m->set)
-		return;
-	fprintf(out, "        %s", kw);
-	if (m->self)
-		fprintf(out, " self");
-	else if (m->naddrs == 0 && m->names.n == 0)
-		fprintf(out, " any");
-	/* addresses first, then groups: the order does not matter to a
-	 * match, and this one parses back to itself */
-	for (size_t i = 0; i < m->naddrs; i++) {
-		fw_prefix_fmt(buf, sizeof(buf), &m->addrs[i]);
-		fprintf(out, " %s", buf);
-	}
-	for (size_t i = 0; i < m->names.n; i++) {
-		fputc(' ', out);
-		conf_print_word(out, m->names.w[i]);
-	}
-	fputc('\n', out);
-}
-
-static void
-print_ifname(FILE *out, const char *kw, const char *name)
-{
-	if (name[0] == '\0')
-		return;
-	fprintf(out, "        %s ", kw);
-	conf_print_word(out, name);
-	fputc('\n', out);
-}
-
-/* a rule's or NAT rule's block, up to what is its own */
-static void
-print_sel(FILE *out, const char *kw, const struct fw_sel *sel)
-{
-	fprintf(out, "    %s %s {\n", kw, sel->name);
-	print_match(out, "source", &sel->src);
-	print_match(out, "destination", &sel->dst);
-	if (sel->svcnames.n > 0) {
-		fprintf(out, "        service");
-		for (size_t i = 0; i < sel->svcnames.n; i++) {
-			fputc(' ', out);
-			conf_print_word(out, sel->svcnames.w[i]);
-		}
-		fputc('\n', out);
-	}
-	print_ifname(out, "in-interface", sel->in_if);
-}
-
-static void
-print_service(FILE *out, const struct fw_service *s)
-{
-	fprintf(out, "service %s {\n", s->name);
-	for (size_t i = 0; i < s->nitems; i++) {
-		const struct fw_svc_item *it = &s->items[i];
-
-		fprintf(out, "    %s", proto_names[it->proto]);
-		if (it->proto == FW_TCP || it->proto == FW_UDP) {
-			if (it->lo == 0)
-				fprintf(out, " any");
-			else if (it->lo == it->hi)
-				fprintf(out, " %u", it->lo);
-			else
-				fprintf(out, " %u-%u", it->lo, it->hi);
-		} else {
-			fprintf(out, " %s", it->lo == FW_ICMP_ANY ? "any" :
-			    fw_icmp_type_name(it->proto, it->lo));
-		}
-		fputc('\n', out);
-	}
-	fprintf(out, "}\n");
-}
-
-static void
-print_nat(FILE *out, const struct fw_nat_rule *r)
-{
-	char lo[64], hi[64];
-
-	print_sel(out, r->kind == FW_SNAT ? "snat" : "dnat", &r->sel);
-	print_ifname(out, "out-interface", r->out_if);
-	if (r->masquerade) {
-		fprintf(out, "        translate-to masquerade\n    }\n");
-		return;
-	}
-	fw_prefix_fmt(lo, sizeof(lo), &r->to_lo);
-	if (r->to_hi.family != 0) {
-		fw_prefix_fmt(hi, sizeof(hi), &r->to_hi);
-		fprintf(out, "        translate-to %s-%s", lo, hi);
-	} else if (r->to_port != 0 && r->to_lo.family == AF_INET6) {
-		fprintf(out, "        translate-to [%s]", lo);
-	} else {
-		fprintf(out, "        translate-to %s", lo);
-	}
-	if (r->to_port != 0)
-		fprintf(out, ":%u", r->to_port);
-	fprintf(out, "\n    }\n");
-}
-
-void
-fw_conf_print(const struct fw_conf *c, FILE *out)
-{
-	char buf[64];
-
-	for (size_t i = 0; i < c->ngroups; i++) {
-		const struct fw_group *g = &c->groups[i];
-
-		fprintf(out, "address-group %s {\n", g->name);
-		if (g->dynamic)
-			fprintf(out, "    dynamic\n");
-		for (size_t k = 0; k < g->nmembers; k++) {
-			fw_prefix_fmt(buf, sizeof(buf), &g->members[k]);
-			fprintf(out, "    address %s\n", buf);
-		}
-		fprintf(out, "}\n");
-	}
-	for (size_t i = 0; i < c->nservices; i++)
-		print_service(out, &c->services[i]);
-	if (c->firewall) {
-		fprintf(out, "firewall {\n    default-policy %s\n",
-		    action_names[c->default_policy]);
-		for (size_t i = 0; i < c->nrules; i++) {
-			const struct fw_rule *r = &c->rules[i];
-
-			print_sel(out, "rule", &r->sel);
-			fprintf(out, "        action %s\n",
-			    action_names[r->action]);
-			if (r->log)
-				fprintf(out, "        log on\n");
-			if (r->match_translated)
-				fprintf(out, "        match-translated on\n");
-			fprintf(out, "    }\n");
-		}
-		fprintf(out, "}\n");
-	}
-	if (c->nat) {
-		fprintf(out, "nat {\n");
-		for (size_t i = 0; i < c->nnats; i++)
-			print_nat(out, &c->nats[i]);
-		fprintf(out, "}\n");
-	}
-}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fw_dyn.h"
+#include "text.h"
 #include "fw_netlink.h"
 #include "fw_nft.h"
 
@@ -270,15 +271,14 @@ fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
 char *
 fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	struct text t;
 	FILE *out;
 
 	/* without a firewall or NAT there is no table, so no set to fill:
 	 * the members wait in d for a configuration that has one */
 	if (!fw_active(c))
 		return strdup("");
-	if ((out = open_memstream(&buf, &len)) == NULL)
+	if ((out = text_open(&t)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < c->ngroups; i++) {
 		const struct fw_group *g = &c->groups[i];
@@ -293,9 +293,5 @@ fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c)
 				    d->groups[k].addrs, d->groups[k].n);
 			}
 	}
-	if (fclose(out) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return text_close(&t, NULL);
 }

@@ -36,6 +36,7 @@
 #include "fw_nft.h"
 #include "fw_stats.h"
 #include "log.h"
+#include "text.h"
 
 /* What the firewall keeps in the master, across generations. */
 struct fw_master {
@@ -311,8 +312,8 @@ group_to_kernel(struct fw_master *fm, const struct fw_group *g,
  * have meant.
  */
 static const struct fw_group *
-group_lookup(struct fw_master *fm, struct edged_ctl *c, const struct fw_conf *fw,
-    const char *name, bool show)
+group_lookup(struct fw_master *fm, struct edged_ctl *c,
+    const struct fw_conf *fw, const char *name, bool show)
 {
 	const char **cands;
 	char hint[128];
@@ -322,10 +323,10 @@ group_lookup(struct fw_master *fm, struct edged_ctl *c, const struct fw_conf *fw
 	if (gi >= 0 && (show || fw->groups[gi].dynamic))
 		return &fw->groups[gi];
 	if (gi >= 0) {
-		edged_replyf(fm->host, c, false, "group %s is a static address-group "
-		    "(its members are in the configuration file) and cannot "
-		    "change at run time; only a group with `dynamic` can; "
-		    "nothing changed\n", name);
+		edged_replyf(fm->host, c, false, "group %s is a static "
+		    "address-group (its members are in the configuration file) "
+		    "and cannot change at run time; only a group with "
+		    "`dynamic` can; nothing changed\n", name);
 		return NULL;
 	}
 	if ((cands = calloc(fw->ngroups + 1, sizeof(*cands))) == NULL) {
@@ -340,8 +341,8 @@ group_lookup(struct fw_master *fm, struct edged_ctl *c, const struct fw_conf *fw
 		    "has no %saddress-group", show ? "" : "dynamic ");
 	else
 		conf_hint(name, cands, n, hint, sizeof(hint));
-	edged_replyf(fm->host, c, false, "no %saddress-group '%s' in the configuration "
-	    "in force%s\n", show ? "" : "dynamic ", name, hint);
+	edged_replyf(fm->host, c, false, "no %saddress-group '%s' in the "
+	    "configuration in force%s\n", show ? "" : "dynamic ", name, hint);
 	free(cands);
 	return NULL;
 }
@@ -357,9 +358,9 @@ group_show(struct fw_master *fm, struct edged_ctl *c, const struct fw_group *g,
 	const struct fw_prefix *v = g->dynamic ? (dg ? dg->addrs : NULL) :
 	    g->members;
 	size_t nv = g->dynamic ? (dg ? dg->n : 0) : g->nmembers;
-	char *buf = NULL, a[64];
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	char *buf, a[64];
+	struct text t;
+	FILE *out = text_open(&t);
 
 	if (out == NULL) {
 		fm->host->reply(c, false, "out of memory\n");
@@ -377,12 +378,11 @@ group_show(struct fw_master *fm, struct edged_ctl *c, const struct fw_group *g,
 	}
 	if (json)
 		fputs("]}\n", out);
-	if (fclose(out) != 0) {
-		free(buf);
+	if ((buf = text_close(&t, NULL)) == NULL) {
 		fm->host->reply(c, false, "out of memory\n");
 		return;
 	}
-	fm->host->reply(c, true, buf != NULL ? buf : "");
+	fm->host->reply(c, true, buf);
 	free(buf);
 }
 
@@ -408,9 +408,9 @@ group_addrs(struct fw_master *fm, struct edged_ctl *c,
 
 		if (fw_prefix_parse(words[i], p) < 0 ||
 		    p->len != (p->family == AF_INET ? 32 : 128)) {
-			edged_replyf(fm->host, c, false, "group %s: '%s' is not an IPv4 "
-			    "or IPv6 address (a dynamic group holds "
-			    "addresses, not prefixes); nothing changed\n",
+			edged_replyf(fm->host, c, false, "group %s: '%s' is "
+			    "not an IPv4 or IPv6 address (a dynamic group "
+			    "holds addresses, not prefixes); nothing changed\n",
 			    name, words[i]);
 			return -1;
 		}
@@ -428,9 +428,9 @@ group_addrs(struct fw_master *fm, struct edged_ctl *c,
  * file: -1 with why in err when the file could not be written (the
  * change holds, the file keeps the members it had). */
 static int
-group_keep(struct fw_master *fm, const struct fw_gen *g, struct fw_dyn_group *dg,
-    enum group_op op, const struct fw_prefix *addrs, size_t na, char *err,
-    size_t errsize)
+group_keep(struct fw_master *fm, const struct fw_gen *g,
+    struct fw_dyn_group *dg, enum group_op op, const struct fw_prefix *addrs,
+    size_t na, char *err, size_t errsize)
 {
 	char path[512];
 
@@ -482,14 +482,14 @@ group_change(struct fw_master *fm, struct edged_ctl *c, const struct fw_gen *g,
 	if ((na = group_addrs(fm, c, dg, op, words, n, fg->name, addrs)) < 0)
 		goto free_addrs;
 	if (op != GROUP_SET && na == 0) {
-		edged_replyf(fm->host, c, true, "group %s: nothing to change (%zu "
-		    "members)\n", fg->name, dg->n);
+		edged_replyf(fm->host, c, true, "group %s: nothing to change "
+		    "(%zu members)\n", fg->name, dg->n);
 		goto free_addrs;
 	}
 	if (in_kernel && group_to_kernel(fm, fg, addrs, (size_t)na, op, err,
 	    sizeof(err)) < 0) {
-		edged_replyf(fm->host, c, false, "group %s: the kernel refused the "
-		    "change: %s; nothing changed\n", fg->name, err);
+		edged_replyf(fm->host, c, false, "group %s: the kernel refused "
+		    "the change: %s; nothing changed\n", fg->name, err);
 		goto free_addrs;
 	}
 	saved = group_keep(fm, g, dg, op, addrs, (size_t)na, err,
@@ -497,12 +497,12 @@ group_change(struct fw_master *fm, struct edged_ctl *c, const struct fw_gen *g,
 	log_info("edgectl: group %s %s: %zd address%s; %zu member%s%s",
 	    fg->name, group_ops[op], na, na == 1 ? "" : "es", dg->n,
 	    dg->n == 1 ? "" : "s", note);
-	edged_replyf(fm->host, c, true, "group %s: %s %zd address%s; %zu member%s%s"
-	    "%s%s%s\n", fg->name, op == GROUP_ADD ? "added" :
-	    op == GROUP_DEL ? "removed" : "set to", na, na == 1 ? "" : "es",
-	    dg->n, dg->n == 1 ? "" : "s", note, saved ? "" :
-	    "\nwarning: not saved (", saved ? "" : err, saved ? "" :
-	    "): the change holds until edged restarts");
+	edged_replyf(fm->host, c, true, "group %s: %s %zd address%s; %zu "
+	    "member%s%s%s%s%s\n", fg->name, op == GROUP_ADD ? "added"
+	    : op == GROUP_DEL ? "removed" : "set to", na, na == 1 ? "" : "es",
+	    dg->n, dg->n == 1 ? "" : "s", note, saved ? "" : "\nwarning: not "
+	    "saved (", saved ? "" : err, saved ? "" : "): the change holds "
+	    "until edged restarts");
 free_addrs:
 	free(addrs);
 }
@@ -806,15 +806,16 @@ show(struct fw_master *fm, struct edged_ctl *c, bool json, bool nat)
 	bool configured = nat ? fw->nnats > 0 : fw->firewall;
 	bool known = configured && ts == TS_IN_FORCE;
 	struct counters cs = { 0 };
-	char err[1024], *buf = NULL;
-	size_t len = 0;
+	char err[1024], *buf;
+	struct text t;
 	FILE *out;
 
 	if (known && read_counters(fm, &cs, err, sizeof(err)) < 0) {
-		edged_replyf(fm->host, c, false, "cannot read the counters: %s\n", err);
+		edged_replyf(fm->host, c, false, "cannot read the counters: "
+		    "%s\n", err);
 		return;
 	}
-	if ((out = open_memstream(&buf, &len)) == NULL) {
+	if ((out = text_open(&t)) == NULL) {
 		free(cs.v);
 		fm->host->reply(c, false, "out of memory\n");
 		return;
@@ -834,12 +835,11 @@ show(struct fw_master *fm, struct edged_ctl *c, bool json, bool nat)
 	if (json)
 		fputs("}\n", out);
 	free(cs.v);
-	if (fclose(out) != 0) {
-		free(buf);
+	if ((buf = text_close(&t, NULL)) == NULL) {
 		fm->host->reply(c, false, "out of memory\n");
 		return;
 	}
-	fm->host->reply(c, true, buf != NULL ? buf : "");
+	fm->host->reply(c, true, buf);
 	free(buf);
 }
 
@@ -932,16 +932,16 @@ fw_flush(struct fw_master *fm, struct edged_ctl *c)
 	char err[1024], *none;
 
 	if (has < 0) {
-		fm->host->reply(c, false, "cannot ask the kernel about table inet "
-		    FW_TABLE " (does edged have CAP_NET_ADMIN?); nothing "
-		    "removed\n");
+		fm->host->reply(c, false, "cannot ask the kernel about table "
+		    "inet " FW_TABLE " (does edged have CAP_NET_ADMIN?); "
+		    "nothing removed\n");
 		return;
 	}
 	if (has && fw_kernel_remove(err, sizeof(err)) < 0) {
 		log_err("edgectl: firewall flush: the kernel refused to remove "
 		    "table inet %s: %s", FW_TABLE, err);
-		edged_replyf(fm->host, c, false, "the kernel refused to remove table "
-		    "inet %s: %s\n", FW_TABLE, err);
+		edged_replyf(fm->host, c, false, "the kernel refused to remove "
+		    "table inet %s: %s\n", FW_TABLE, err);
 		return;
 	}
 	if ((none = strdup(ours ? FW_FLUSHED : "")) != NULL) {
@@ -950,19 +950,19 @@ fw_flush(struct fw_master *fm, struct edged_ctl *c)
 	}
 	fm->tampered = 0;
 	if (!ours && has) {
-		log_warn("edgectl: firewall flush: removed table inet %s, which "
-		    "no firewall or NAT of the configuration made (left from an "
-		    "earlier run, or made by hand)", FW_TABLE);
-		fm->host->reply(c, true, "no firewall or NAT configured; removed "
-		    "table inet " FW_TABLE ", which was left in the kernel "
-		    "(from an earlier run, or made by hand)\n");
+		log_warn("edgectl: firewall flush: removed table inet %s, "
+		    "which no firewall or NAT of the configuration made (left "
+		    "from an earlier run, or made by hand)", FW_TABLE);
+		fm->host->reply(c, true, "no firewall or NAT configured; "
+		    "removed table inet " FW_TABLE ", which was left in the "
+		    "kernel (from an earlier run, or made by hand)\n");
 	} else if (!ours) {
 		fm->host->reply(c, true, "no firewall or NAT configured and no "
 		    "table inet " FW_TABLE " in the kernel: nothing of edged's "
 		    "to remove\n");
 	} else if (!has) {
-		fm->host->reply(c, true, "table inet " FW_TABLE " is not in the "
-		    "kernel (already flushed, or removed by hand): nothing "
+		fm->host->reply(c, true, "table inet " FW_TABLE " is not in "
+		    "the kernel (already flushed, or removed by hand): nothing "
 		    "removed; edgectl reload puts it back\n");
 	} else {
 		log_warn("edgectl: firewall flush: table inet %s removed; no "
@@ -1019,8 +1019,9 @@ fw_master_stop(void *ms)
 		    "%s (or edgectl firewall flush before stopping)", FW_TABLE,
 		    FW_TABLE);
 	else if (table_flushed(fm))
-		log_info("firewall: table inet %s was flushed (edgectl firewall "
-		    "flush): nothing of edged's stays in the kernel", FW_TABLE);
+		log_info("firewall: table inet %s was flushed (edgectl "
+		    "firewall flush): nothing of edged's stays in the kernel",
+		    FW_TABLE);
 }
 
 /* ---- the firewall's life in the master ---- */

@@ -29,6 +29,7 @@
 
 #include "addr.h"
 #include "fw_nft.h"
+#include "text.h"
 
 #define F4	1u
 #define F6	2u
@@ -151,8 +152,9 @@ static void
 match_alts(const struct fw_conf *c, const struct fw_match *m, unsigned f,
     bool dst, bool original, struct alts *a)
 {
-	char *buf = NULL, name[96], addr[64];
-	size_t len = 0, n = 0;
+	char *buf, name[96], addr[64];
+	size_t n = 0;
+	struct text t;
 	FILE *s;
 	const char *l3 = f == F4 ? "ip" : "ip6";
 	char what[48];
@@ -164,7 +166,7 @@ match_alts(const struct fw_conf *c, const struct fw_match *m, unsigned f,
 	}
 	snprintf(what, sizeof(what), "%s%s %s", original ? "ct original " :
 	    "", l3, dst ? "daddr" : "saddr");
-	if ((s = open_memstream(&buf, &len)) == NULL)
+	if ((s = text_open(&t)) == NULL)
 		alts_add(a, NULL);
 	for (size_t i = 0; i < m->naddrs; i++) {
 		if (fam_bit(m->addrs[i].family) != f)
@@ -173,7 +175,8 @@ match_alts(const struct fw_conf *c, const struct fw_match *m, unsigned f,
 		fprintf(s, "%s%s", n ? ", " : "", addr);
 		n++;
 	}
-	fclose(s);
+	if ((buf = text_close(&t, NULL)) == NULL)
+		alts_add(a, NULL);
 	if (n == 1) {
 		char *one = NULL;
 
@@ -213,26 +216,21 @@ enum svc_class { SC_TCP, SC_UDP, SC_ICMP, SC_ICMPV6, SC_N };
 static const char *const class_proto[] = { "tcp", "udp", "icmp",
     "ipv6-icmp" };
 
-/* The match for class k of svc, or NULL when svc has none of it.
- * original: ports as they were before DNAT. */
-static char *
-class_match(const struct fw_svc_item *svc, size_t n, enum svc_class k,
-    bool original)
+/* The ports or types of class k in svc, as a list into s; their
+ * number.  *any: one of them is the whole protocol. */
+static size_t
+class_values(FILE *s, const struct fw_svc_item *svc, size_t n,
+    enum svc_class k, bool *any)
 {
-	char *buf = NULL, *res = NULL;
-	size_t len = 0, count = 0;
-	bool any = false;
-	FILE *s = open_memstream(&buf, &len);
+	size_t count = 0;
 
-	if (s == NULL)
-		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct fw_svc_item *it = &svc[i];
 
 		if ((enum svc_class)it->proto != k)
 			continue;
 		if (it->lo == 0 || it->lo == FW_ICMP_ANY) {
-			any = true;
+			*any = true;
 			continue;
 		}
 		if (k == SC_TCP || k == SC_UDP) {
@@ -247,7 +245,26 @@ class_match(const struct fw_svc_item *svc, size_t n, enum svc_class k,
 		}
 		count++;
 	}
-	fclose(s);
+	return count;
+}
+
+/* The match for class k of svc, or NULL when svc has none of it.
+ * original: ports as they were before DNAT. */
+static char *
+class_match(const struct fw_svc_item *svc, size_t n, enum svc_class k,
+    bool original)
+{
+	char *buf, *res = NULL;
+	size_t count;
+	bool any = false;
+	struct text t;
+	FILE *s = text_open(&t);
+
+	if (s == NULL)
+		return NULL;
+	count = class_values(s, svc, n, k, &any);
+	if ((buf = text_close(&t, NULL)) == NULL)
+		return NULL;
 	if (any || count == 0) {
 		bool present = any;
 
@@ -662,15 +679,11 @@ char *
 fw_nft_text(const struct fw_conf *c, const struct edged_endpoints *eps,
     size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	struct text t;
+	FILE *f = text_open(&t);
 
 	if (f == NULL)
 		return NULL;
 	fw_nft_write(f, c, eps);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return text_close(&t, len);
 }

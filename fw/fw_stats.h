@@ -4,7 +4,7 @@
  * The worker answers GET /metrics but runs unprivileged, and nftables
  * answers only to CAP_NET_ADMIN; so the master keeps a small block of
  * shared memory per configuration generation (a memfd), fills it from
- * the kernel's named counters when the worker asks (IPC_FW_COUNTERS),
+ * the kernel's named counters when the worker asks (FW_MSG_REFRESH),
  * and the worker, which maps it read-only, writes the samples.
  *
  *   header | ctr[nrules + 2 + nnats]

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "clock.h"
 #include "io.h"
 #include "log.h"
 
@@ -139,15 +140,6 @@ lb_log_format(const struct lb_log_record *r, bool json, char *buf,
 
 /* ---- the logger thread ---- */
 
-static time_t
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static uint64_t
 count_lines(const char *p, size_t len)
 {
@@ -168,7 +160,7 @@ count_lines(const char *p, size_t len)
 static void
 write_failed(struct lb_logger *l, size_t vs, int err, uint64_t n)
 {
-	time_t now = mono_s();
+	time_t now = (time_t)(clock_ms() / 1000);
 
 	atomic_fetch_add(&l->dropped, n);
 	l->failed += n;

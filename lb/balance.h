@@ -20,6 +20,7 @@
 #define EDGED_LB_BALANCE_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "member.h"
 
@@ -66,5 +67,7 @@ int lb_key_uri(const char *url, size_t urllen, unsigned length,
 /* The value of query parameter name in url (first occurrence). */
 int lb_key_url_param(const char *url, size_t urllen, const char *name,
     const char **key, size_t *len);
+/* ip-hash's key: the address of sa alone, its 4 or 16 bytes. */
+void lb_key_addr(const struct sockaddr *sa, const char **key, size_t *len);
 
 #endif /* EDGED_LB_BALANCE_H */

@@ -30,7 +30,8 @@ lb_balance_weight(const struct lb_member *m)
 	if (m->slow_start_ms == 0 || (since = atomic_load_explicit(
 	    &m->st->up_since_ms, memory_order_relaxed)) == 0)
 		return w * LB_WEIGHT_SCALE;
-	return lb_slow_start_weight(w, lb_now_ms() - since, m->slow_start_ms);
+	return lb_slow_start_weight(w, clock_coarse_ms() - since,
+	    m->slow_start_ms);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "balance.h"
 
@@ -146,4 +147,18 @@ lb_key_url_param(const char *url, size_t urllen, const char *name,
 	*key = val;
 	*len = vlen;
 	return 1;
+}
+
+void
+lb_key_addr(const struct sockaddr *sa, const char **key, size_t *len)
+{
+	if (sa->sa_family == AF_INET6) {
+		*key = (const char *)&((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr;
+		*len = 16;
+	} else {
+		*key = (const char *)&((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr;
+		*len = 4;
+	}
 }

@@ -470,10 +470,7 @@ request_key(struct lb_session *s, const char *head,
 	*len = 0;
 	switch (pc->algo) {
 	case LB_ALGO_IP_HASH:
-		*key = s->peer.sa.sa_family == AF_INET6 ?
-		    (const char *)&s->peer.sin6.sin6_addr :
-		    (const char *)&s->peer.sin.sin_addr;
-		*len = s->peer.sa.sa_family == AF_INET6 ? 16 : 4;
+		lb_key_addr(&s->peer.sa, key, len);
 		break;
 	case LB_ALGO_URI:
 		if (!lb_key_uri(url, info->url_len, pc->uri_length,

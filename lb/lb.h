@@ -244,6 +244,9 @@ int lb_pool_directive(struct conf_diag *d, const struct conf_node *n,
 int lb_vs_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);
 
+/* "round-robin", "ip-hash": the algorithm as the file writes it. */
+const char *lb_algo_name(enum lb_algo a);
+
 /* Sets the defaults (timeouts) in a zeroed lb_conf. */
 void lb_conf_init(struct lb_conf *c);
 /* Frees what c holds (not c itself) and zeroes it. */

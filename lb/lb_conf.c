@@ -24,6 +24,12 @@ static const char *const algo_names[] = {
 	NULL,
 };
 
+const char *
+lb_algo_name(enum lb_algo a)
+{
+	return algo_names[a];
+}
+
 static const char *const profile_types[] = {
 	[LB_PROFILE_HTTP] = "http",
 	[LB_PROFILE_HTTPS] = "https",

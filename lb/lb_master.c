@@ -32,6 +32,7 @@
 #include "lb_runtime.h"
 #include "lb_state.h"
 #include "log.h"
+#include "text.h"
 #include "member.h"
 #include "tls_cert.h"
 
@@ -495,19 +496,15 @@ lb_cmd_certificates(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json)
 {
 	struct lb_master *lm = ms;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct text t;
+	FILE *f = text_open(&t);
+	char *buf;
 
 	(void)args;
 	(void)n;
-	if (f == NULL) {
-		lm->host->reply(c, false, "out of memory\n");
-		return;
-	}
-	certificates(lm->cur, json, f);
-	if (fclose(f) != 0) {
-		free(buf);
+	if (f != NULL)
+		certificates(lm->cur, json, f);
+	if (f == NULL || (buf = text_close(&t, NULL)) == NULL) {
 		lm->host->reply(c, false, "out of memory\n");
 		return;
 	}

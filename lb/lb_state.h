@@ -33,7 +33,7 @@ struct lb_state_hist {
 struct lb_state_entry {
 	struct lb_shm_obj id;		/* kind, pool, name */
 	struct lb_sum carried;		/* workers gone (cur unused) */
-	struct lb_state_hist hist;		/* a member's last check history */
+	struct lb_state_hist hist;	/* a member's last check history */
 };
 
 /* The core's figures (module.h's edged_figures), for the worker's

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "shm.h"
 
 enum lb_admin_state {
@@ -46,16 +47,6 @@ struct lb_member {
 	bool health_carried;		/* up came from the previous worker */
 	int reported_up;		/* what the main thread last reported */
 };
-
-/* CLOCK_MONOTONIC in ms, coarse (a few ms): cheap enough per pick. */
-static inline uint64_t
-lb_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 enum lb_check_result {
 	LB_CHECK_NONE = 0,		/* no probe yet, or no monitor */

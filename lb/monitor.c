@@ -137,7 +137,7 @@ publish(struct lb_probe *p, struct verdict *v, ev_tstamp took)
 	case LB_HEALTH_WENT_DOWN:
 		describe(p, v, text, sizeof(text));
 		if (p->health.up)
-			atomic_store(&m->st->up_since_ms, lb_now_ms());
+			atomic_store(&m->st->up_since_ms, clock_coarse_ms());
 		atomic_store(&m->up, p->health.up);
 		atomic_fetch_add(&m->st->transitions, 1);
 		log_msg(p->health.up ? LOG_LVL_INFO : LOG_LVL_WARN,

@@ -78,12 +78,13 @@ refuse(struct lb_session *s, enum lb_hello_result r)
 static struct lb_member *
 pick(struct lb_session *s)
 {
-	bool v6 = s->peer.sa.sa_family == AF_INET6;
+	const char *key;
+	size_t len;
 
 	if (s->pool->conf->algo != LB_ALGO_IP_HASH)
 		return lb_pick_member(s, NULL, 0);
-	return lb_pick_member(s, v6 ? (const char *)&s->peer.sin6.sin6_addr :
-	    (const char *)&s->peer.sin.sin_addr, v6 ? 16 : 4);
+	lb_key_addr(&s->peer.sa, &key, &len);
+	return lb_pick_member(s, key, len);
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "session.h"
+#include "text.h"
 
 enum which { VS, POOL, MEMBER };
 
@@ -347,11 +348,8 @@ pool_footnotes(const struct lb_rt_pool *p, FILE *f)
 static void
 pool_json(struct lb_runtime *rt, const struct lb_rt_pool *p, FILE *f)
 {
-	static const char *const algos[] = { "round-robin", "least-conn",
-	    "ip-hash", "uri", "header", "url-param" };
-
 	fprintf(f, "{\"name\":\"%s\",\"algorithm\":\"%s\",\"members\":[",
-	    p->conf->name, algos[p->conf->algo]);
+	    p->conf->name, lb_algo_name(p->conf->algo));
 	for (size_t j = 0; j < p->nmembers; j++) {
 		const struct lb_member *m = &p->members[j];
 		struct lb_sum s = sum_of(rt, MEMBER, m->index);
@@ -424,24 +422,20 @@ show_pools(struct lb_runtime *rt, const char *pool, bool json, FILE *f)
 char *
 lb_show_pool(struct lb_runtime *rt, const char *pool, bool json, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	struct text t;
+	FILE *f = text_open(&t);
 
 	if (f == NULL)
 		return NULL;
 	show_pools(rt, pool, json, f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return text_close(&t, len);
 }
 
 char *
 lb_stats(struct lb_runtime *rt, bool json, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	struct text t;
+	FILE *f = text_open(&t);
 
 	if (f == NULL)
 		return NULL;
@@ -449,11 +443,7 @@ lb_stats(struct lb_runtime *rt, bool json, size_t *len)
 		stats_json(rt, f);
 	else
 		stats_text(rt, f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return text_close(&t, len);
 }
 
 /* ---- Prometheus text exposition format ---- */
@@ -666,8 +656,8 @@ process_metrics(struct lb_runtime *rt, FILE *f)
 char *
 lb_metrics(struct lb_runtime *rt, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	struct text t;
+	FILE *f = text_open(&t);
 
 	if (f == NULL)
 		return NULL;
@@ -676,9 +666,5 @@ lb_metrics(struct lb_runtime *rt, size_t *len)
 		head(f, families[i].name, families[i].type, families[i].help);
 		family_samples(rt, f, &families[i]);
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return text_close(&t, len);
 }

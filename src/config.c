@@ -10,6 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "modules.h"
+#include "text.h"
 #include "util.h"
 
 static int
@@ -343,21 +344,13 @@ edged_conf_print_compiled(const struct edged_conf *c, FILE *out)
 char *
 edged_conf_to_text(const struct edged_conf *c, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	bool bad;
+	struct text t;
+	FILE *f = text_open(&t);
 
 	if (f == NULL)
 		return NULL;
 	edged_conf_print(c, f);
-	/* the stream's buffer grows inside fprintf: a failure there only
-	 * sets the error flag, and fclose alone would return what fit */
-	bad = ferror(f) != 0;
-	if (fclose(f) != 0 || bad) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return text_close(&t, len);
 }
 
 unsigned
@@ -369,6 +362,24 @@ edged_conf_check_files(const struct edged_conf *c, struct conf_diag *d)
 		if (edged_modules[i]->check_files != NULL)
 			errors += edged_modules[i]->check_files(c->parts[i], d);
 	return errors;
+}
+
+struct edged_conf *
+edged_conf_check(const char *path, FILE *err)
+{
+	struct conf_diag d;
+	struct edged_conf *c;
+
+	conf_diag_init(&d);
+	c = edged_conf_load(path, NULL, 0, &d);
+	if (c != NULL && edged_conf_check_files(c, &d) > 0)
+		edged_conf_free(&c);
+	conf_diag_print(&d, err);
+	if (c == NULL)
+		fprintf(err, "%s: %u error%s\n", path, d.nerrors,
+		    d.nerrors == 1 ? "" : "s");
+	conf_diag_free(&d);
+	return c;
 }
 
 unsigned

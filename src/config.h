@@ -56,6 +56,11 @@ char *edged_conf_to_text(const struct edged_conf *c, size_t *len);
  * d. */
 unsigned edged_conf_check_files(const struct edged_conf *c,
     struct conf_diag *d);
+/* `edged -t` and `edgectl check`: the file at path loaded and its files
+ * checked, every error and warning printed to err, then "PATH: N
+ * errors" when there were errors.  Returns the configuration (the
+ * caller frees it), or NULL. */
+struct edged_conf *edged_conf_check(const char *path, FILE *err);
 /* Adds every module's endpoints to eps.  0, or -1 out of memory. */
 int edged_conf_endpoints(const struct edged_conf *c,
     struct edged_endpoints *eps);

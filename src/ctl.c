@@ -15,6 +15,7 @@
 #include "ctl_cmd.h"
 #include "io.h"
 #include "log.h"
+#include "text.h"
 #include "upgrade.h"
 #include "util.h"
 
@@ -133,17 +134,13 @@ static void
 cmd_text(struct master *m, struct edged_ctl *c, bool json,
     void (*fn)(struct master *, bool, FILE *))
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct text t;
+	FILE *f = text_open(&t);
+	char *buf;
 
-	if (f == NULL) {
-		ctl_reply(m, c, false, "out of memory\n");
-		return;
-	}
-	fn(m, json, f);
-	if (fclose(f) != 0) {
-		free(buf);
+	if (f != NULL)
+		fn(m, json, f);
+	if (f == NULL || (buf = text_close(&t, NULL)) == NULL) {
 		ctl_reply(m, c, false, "out of memory\n");
 		return;
 	}
@@ -316,8 +313,8 @@ line_room(struct master *m, struct edged_ctl *c)
 	if (c->len < c->cap)
 		return true;
 	if (c->cap == CTL_LINE_MAX) {
-		edged_replyf(&m->host, c, false, "the command line is longer than %d "
-		    "bytes; give the addresses in several commands\n",
+		edged_replyf(&m->host, c, false, "the command line is longer "
+		    "than %d bytes; give the addresses in several commands\n",
 		    CTL_LINE_MAX);
 		return false;
 	}
@@ -395,8 +392,8 @@ client_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	if (c->m->reload_client == c || c->m->upgrade_client == c)
 		return;			/* a reload takes what it takes */
 	if (ev_is_active(&c->io))
-		edged_replyf(&c->m->host, c, false, "no command line within %.0f "
-		    "seconds\n", CTL_LINE_TIMEOUT);
+		edged_replyf(&c->m->host, c, false, "no command line within "
+		    "%.0f seconds\n", CTL_LINE_TIMEOUT);
 	else
 		ctl_reply(c->m, c, false, "timed out\n");
 }

@@ -89,22 +89,11 @@ usage(FILE *out)
 static int
 cmd_check(const char *path)
 {
-	struct conf_diag d;
-	struct edged_conf *c;
+	struct edged_conf *c = edged_conf_check(path, stderr);
 
-	conf_diag_init(&d);
-	c = edged_conf_load(path, NULL, 0, &d);
-	if (c != NULL && edged_conf_check_files(c, &d) > 0)
-		edged_conf_free(&c);
-	conf_diag_print(&d, stderr);
-	if (c != NULL)
-		printf("configuration file %s is valid\n", path);
-	else
-		fprintf(stderr, "%s: %u error%s\n", path, d.nerrors,
-		    d.nerrors == 1 ? "" : "s");
-	conf_diag_free(&d);
 	if (c == NULL)
 		return 1;
+	printf("configuration file %s is valid\n", path);
 	edged_conf_free(&c);
 	return 0;
 }

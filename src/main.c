@@ -46,19 +46,12 @@ usage(FILE *out)
 static int
 check(const char *path, int mode)
 {
-	struct conf_diag d;
-	struct edged_conf *c;
+	struct edged_conf *c = edged_conf_check(path, stderr);
 	int rc = 0;
 
-	conf_diag_init(&d);
-	c = edged_conf_load(path, NULL, 0, &d);
-	if (c != NULL && edged_conf_check_files(c, &d) > 0)
-		edged_conf_free(&c);
-	conf_diag_print(&d, stderr);
-	if (c == NULL) {
-		fprintf(stderr, "%s: %u error%s\n", path, d.nerrors,
-		    d.nerrors == 1 ? "" : "s");
-	} else if (mode == 'T') {
+	if (c == NULL)
+		return 1;
+	if (mode == 'T') {
 		edged_conf_print(c, stdout);
 	} else if (mode == 'n') {
 		if (edged_conf_print_compiled(c, stdout) < 0) {
@@ -68,9 +61,6 @@ check(const char *path, int mode)
 	} else {
 		printf("configuration file %s is valid\n", path);
 	}
-	conf_diag_free(&d);
-	if (c == NULL)
-		return 1;
 	edged_conf_free(&c);
 	return rc;
 }

@@ -96,6 +96,28 @@ void reload_failed(struct master *m, const char *why);
 void draining_remove(struct master *m, struct worker *w);
 /* w's role (EDGED_W_*) for every module. */
 void worker_set_role(struct master *m, struct worker *w, unsigned role);
+/* workers.c: a worker of g, started and fed (NULL after logging why). */
+struct worker *worker_start(struct master *m, struct gen *g);
+/* The modules see m->figures again; a reload counted (not an upgrade). */
+void master_figures_changed(struct master *m);
+void master_count_reload(struct master *m, bool ok);
+/* The workers' timers: restarts, ticket key rotations (started). */
+void workers_init(struct master *m);
+
+/* reload.c: loads the file and binds what it needs, sharing prev's
+ * sockets where the addresses are the same; NULL with errors in d. */
+struct gen *gen_load(struct master *m, const struct listen_set *prev,
+    struct conf_diag *d);
+/* Puts g in force in every module; when one cannot, those before it go
+ * back to prev (may be NULL) and err says why.  0, or -1. */
+int gens_commit(struct master *m, struct gen *g, struct gen *prev,
+    char *err, size_t errsize);
+/* Tells w to finish what it has in flight within limit_ms and exit
+ * (drain_worker: and puts it among the draining). */
+void send_drain(struct worker *w, uint64_t limit_ms);
+void drain_worker(struct master *m, struct worker *w, uint64_t limit_ms);
+void master_reload_timeout_cb(struct ev_loop *loop, ev_timer *t,
+    int revents);
 /* Starts a reload; the result goes to client (may be NULL) and the log.
  * Returns 0 when a new worker is starting, -1 when the reload was
  * rejected at once (already answered). */

@@ -13,6 +13,7 @@
 #include "io.h"
 #include "modules.h"
 #include "stats_http.h"
+#include "text.h"
 
 #define HEAD_MAX	4096
 
@@ -68,18 +69,17 @@ path_is(const char *head, const char *path)
 static char *
 metrics(const struct stats_modules *sm, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	bool bad = f == NULL;
+	struct text t;
+	FILE *f = text_open(&t);
+	char *buf;
+	bool bad = false;
 
+	if (f == NULL)
+		return NULL;
 	for (size_t i = 0; !bad && i < EDGED_NMODULES; i++)
 		if (sm->mods[i] != NULL && edged_modules[i]->metrics != NULL)
 			bad = edged_modules[i]->metrics(sm->mods[i], f) < 0;
-	/* the stream's buffer grows inside fprintf: a failure there only
-	 * sets the error flag */
-	bad = bad || ferror(f) != 0;
-	if (f != NULL && fclose(f) != 0)
-		bad = true;
+	buf = text_close(&t, len);
 	if (bad) {
 		free(buf);
 		return NULL;

@@ -14,8 +14,8 @@
 #include "module.h"
 
 struct tickets {
-	unsigned char keys[EDGED_TICKET_KEYS][EDGED_TICKET_KEY];	/* newest
-								 * first */
+	/* newest first */
+	unsigned char keys[EDGED_TICKET_KEYS][EDGED_TICKET_KEY];
 	size_t n;
 };
 

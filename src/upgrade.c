@@ -196,8 +196,9 @@ master_upgrade(struct master *m, struct edged_ctl *client)
 	if (m->upgrade_pid > 0 || m->upgrade_client != NULL ||
 	    m->pending != NULL || m->worker == NULL || m->stopping) {
 		if (client != NULL)
-			ctl_reply(m, client, false, "edged is busy (an upgrade, "
-			    "a reload, a restart or a stop); try again\n");
+			ctl_reply(m, client, false, "edged is busy (an "
+			    "upgrade, a reload, a restart or a stop); try "
+			    "again\n");
 		return -1;
 	}
 	m->upgrade_client = client;
@@ -322,22 +323,17 @@ adopt_worker(struct master *m, const char *role, int pid, int ipc,
 	return 0;
 }
 
-struct upgrade_state *
-upgrade_read(int fd)
+/* The lines in fd (closed) into u->lines; the text is wiped (ticket
+ * keys pass there).  0, or -1 when fd cannot be read. */
+static int
+read_lines(struct upgrade_state *u, int fd)
 {
-	struct upgrade_state *u = calloc(1, sizeof(*u));
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	if (u == NULL)
-		return NULL;
-	*u = (struct upgrade_state){ .ctl = -1, .client = -1 };
-	u->old.stats.fd = -1;
-	if (lseek(fd, 0, SEEK_SET) < 0 || (f = fdopen(fd, "r")) == NULL) {
-		free(u);
-		return NULL;
-	}
+	if (lseek(fd, 0, SEEK_SET) < 0 || (f = fdopen(fd, "r")) == NULL)
+		return -1;
 	while (getline(&text, &len, f) > 0) {
 		char **v = realloc(u->lines, (u->nlines + 1) * sizeof(*v));
 
@@ -355,13 +351,14 @@ upgrade_read(int fd)
 		explicit_bzero(text, len);
 	free(text);
 	(void)fclose(f);
-	if (u->nlines == 0 || strcmp(u->lines[0], UPGRADE_MAGIC) != 0) {
-		log_err("upgrade: the state handed over is not %s",
-		    UPGRADE_MAGIC);
-		upgrade_state_free(u);
-		return NULL;
-	}
-	/* the sockets first: the configuration is loaded with them */
+	return 0;
+}
+
+/* The sockets of the lines first: the configuration is loaded with
+ * them. */
+static void
+read_sockets(struct upgrade_state *u)
+{
 	for (size_t i = 1; i < u->nlines; i++) {
 		const char *s = u->lines[i];
 		unsigned thread;
@@ -372,7 +369,8 @@ upgrade_read(int fd)
 		else if (sscanf(s, "stats %d", &a) == 1) {
 			u->old.stats.fd = a;
 			u->old.stats.addrlen = sizeof(u->old.stats.addr);
-			b = getsockname(a, (struct sockaddr *)&u->old.stats.addr,
+			b = getsockname(a,
+			    (struct sockaddr *)&u->old.stats.addr,
 			    &u->old.stats.addrlen);
 		} else if (sscanf(s, "ctl %d", &a) == 1)
 			u->ctl = a;
@@ -385,6 +383,28 @@ upgrade_read(int fd)
 	}
 	/* dup_old matches address and thread over nlisteners * nthreads */
 	u->old.nthreads = 1;
+}
+
+struct upgrade_state *
+upgrade_read(int fd)
+{
+	struct upgrade_state *u = calloc(1, sizeof(*u));
+
+	if (u == NULL)
+		return NULL;
+	*u = (struct upgrade_state){ .ctl = -1, .client = -1 };
+	u->old.stats.fd = -1;
+	if (read_lines(u, fd) < 0) {
+		free(u);
+		return NULL;
+	}
+	if (u->nlines == 0 || strcmp(u->lines[0], UPGRADE_MAGIC) != 0) {
+		log_err("upgrade: the state handed over is not %s",
+		    UPGRADE_MAGIC);
+		upgrade_state_free(u);
+		return NULL;
+	}
+	read_sockets(u);
 	return u;
 }
 

@@ -14,9 +14,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "ipc.h"
 #include "listeners.h"
@@ -46,15 +46,6 @@ fail(struct worker *w, const char *why)
 	log_err("%s", why);
 	(void)ipc_send(w->ipc, IPC_FAILED, 0, 0, why, strlen(why), -1);
 	return -1;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* CONFIG_DATA... CONFIG_END: the text, parsed here again. */
@@ -181,7 +172,8 @@ read_until_start(struct worker *w)
 			break;
 		case IPC_STATS_LISTENER:
 			if (w->msg.fd < 0 || w->stats_fd >= 0)
-				return fail(w, "bad stats listener from master");
+				return fail(w, "bad stats listener from master"
+				    );
 			w->stats_fd = w->msg.fd;
 			break;
 		case IPC_LISTENER:
@@ -268,7 +260,7 @@ answer_ask(struct worker *w)
 static void
 drain(struct worker *w, uint64_t *cut_at)
 {
-	uint64_t at = now_ms() + w->msg.hdr.arg0;
+	uint64_t at = clock_ms() + w->msg.hdr.arg0;
 
 	if (*cut_at != 0 && at >= *cut_at)
 		return;
@@ -316,12 +308,12 @@ serve_master(struct worker *w)
 	uint64_t cut_at = 0;
 
 	while (!all_done(w)) {
-		uint64_t now = now_ms();
+		uint64_t now = clock_ms();
 		int r = poll(p, 2, cut_at == 0 ? TICK_MS : cut_at <= now ? 0 :
 		    cut_at - now < TICK_MS ? (int)(cut_at - now) : TICK_MS);
 
 		/* long tunnels must not keep an old generation forever */
-		if (cut_at != 0 && now_ms() >= cut_at) {
+		if (cut_at != 0 && clock_ms() >= cut_at) {
 			log_warn("still busy when the drain's time was up; "
 			    "stopping now");
 			EACH(w, worker_stop);

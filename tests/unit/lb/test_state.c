@@ -235,20 +235,20 @@ handed_over(void **unused)
 	free(text);
 	assert_int_equal(st2.n, st.n);
 	assert_int_equal(lb_state_load_line(&st2, "entry 3 p b 1 2"), -1);
-	assert_int_equal(lb_state_load_line(&st2, "entry 9 - v 0 0 0 0 0 0 0 0 0 "
-	    "0 0 0 0 0 0 0"), -1);
+	assert_int_equal(lb_state_load_line(&st2, "entry 9 - v 0 0 0 0 0 0 0 "
+	    "0 0 0 0 0 0 0 0 0"), -1);
 	/* the TLS counters travel; an older image's line has none */
 	struct lb_state st3 = { 0 };
-	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
-	    "0 1 0 0 0 0 0 7 3 6"), 0);
+	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 "
+	    "0 0 0 1 0 0 0 0 0 7 3 6"), 0);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_HANDSHAKES], 7);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_RESUMED], 3);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_V13], 6);
-	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
-	    "0 1 0 0 0 0 0"), 0);
+	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 "
+	    "0 0 0 1 0 0 0 0 0"), 0);
 	assert_int_equal(st3.v[0].carried.tls[LB_TLS_HANDSHAKES], 0);
-	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 0 0 "
-	    "0 1 0 0 0 0 0 7 3"), -1);
+	assert_int_equal(lb_state_load_line(&st3, "entry 1 - v 5 4 0 0 0 4 0 "
+	    "0 0 0 1 0 0 0 0 0 7 3"), -1);
 	lb_state_free(&st3);
 
 	/* a live worker's block, adopted by descriptor */

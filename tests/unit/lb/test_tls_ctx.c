@@ -46,9 +46,10 @@ setup(void **state)
 	f->conf = edged_conf_load("test", conf_text, sizeof(conf_text) - 1,
 	    &d);
 	assert_non_null(f->conf);
-	assert_int_equal(lb_tls_files_load(f->conf->parts[EDGED_LB], &d, &f->files), 0);
-	f->tls = lb_tls_new(f->conf->parts[EDGED_LB], f->files.blobs, f->files.nblobs,
-	    &d);
+	assert_int_equal(lb_tls_files_load(f->conf->parts[EDGED_LB], &d,
+	    &f->files), 0);
+	f->tls = lb_tls_new(f->conf->parts[EDGED_LB], f->files.blobs,
+	    f->files.nblobs, &d);
 	conf_diag_print(&d, stderr);
 	assert_non_null(f->tls);
 	conf_diag_free(&d);

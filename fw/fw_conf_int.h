@@ -1,0 +1,24 @@
+/*
+ * fw/fw_conf_int.h - what the firewall's configuration files share among
+ * themselves (fw_conf.c's directives, fw_resolve.c, fw_print.c), and
+ * nobody else.
+ */
+#ifndef EDGED_FW_CONF_INT_H
+#define EDGED_FW_CONF_INT_H
+
+#include "fw_conf.h"
+
+/* The protocols' words, by enum fw_proto, NULL-terminated. */
+extern const char *const fw_proto_names[];
+
+/* "80,443,8000-8080" or "echo-request,echo-reply" for proto, appended to
+ * items (what names it in messages, at pos).  0, or -1 after an
+ * error. */
+int fw_svc_list(struct conf_diag *d, const struct conf_pos *pos,
+    const char *what, enum fw_proto proto, const char *list,
+    struct fw_svc_item **items, size_t *nitems);
+/* Any port or type of proto, appended to items; pos for messages. */
+int fw_proto_any(struct conf_diag *d, const struct conf_pos *pos,
+    enum fw_proto proto, struct fw_svc_item **items, size_t *nitems);
+
+#endif /* EDGED_FW_CONF_INT_H */
