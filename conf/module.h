@@ -54,21 +54,22 @@
  * still there, and goes after).
  *
  * The reload transaction.  A new generation is loaded (every module's
- * gen_new), then the core starts its worker (its listeners, its data
- * path) and waits for it to serve; nothing of the new generation is
- * visible yet.  Then the core commits each module in the table's order:
- * commit puts the generation's part in force (the firewall: its table
- * into the kernel) and may fail, with the reason in err, leaving in
- * force what the module had (the core keeps that generation's part
- * alive as long as a module has it in force); once every
- * module has committed, the new worker takes over and the old one
- * drains.  When a commit fails, the modules committed before it get
- * commit again with the generation in force (which puts it back), the
- * new worker is stopped, and the reload fails: every module is as it
- * was.  At start (and after an upgrade's exec) the first generation is
- * committed before its worker starts, and a failure stops edged.  A
- * module whose commit can fail comes before those whose cannot, so
- * that an undo is rare.
+ * gen_new), then the core starts its worker and waits for it to serve
+ * (it accepts on the sockets it shares with the running worker, as in
+ * every reload); no module has anything of the new generation in force
+ * yet.  Then the core commits each module in the table's order: commit
+ * puts the generation's part in force (the firewall: its table into the
+ * kernel) and may fail, with the reason in err, leaving in force what
+ * the module had (the core keeps a generation's part alive as long as a
+ * module has it in force); once every module has committed, the new
+ * worker takes over and the old one drains.  When a commit fails, the
+ * modules committed before it get commit again with the generation in
+ * force (which puts it back), the new worker drains what it took and
+ * exits, and the reload fails: every module is as it was.  At start
+ * (and after an upgrade's exec) the first generation is committed
+ * before its worker starts, and a failure stops edged.  A commit that
+ * cannot fail (the load balancer's) costs nothing to undo; of two that
+ * can, the one whose undo costs less should come first.
  *
  * Commands.  A module's edgectl commands are rows (struct
  * edged_command).  edgectl builds its usage, "did you mean" and the
