@@ -132,6 +132,14 @@ to_module(struct worker *w, bool started)
 static void
 set_tickets(struct worker *w)
 {
+	size_t n = w->msg.hdr.arg0;
+
+	if (n == 0 || n > EDGED_TICKET_KEYS ||
+	    w->msg.hdr.len != n * EDGED_TICKET_KEY) {
+		log_err("bad ticket keys from master");
+		explicit_bzero(w->msg.data, w->msg.hdr.len);
+		return;
+	}
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (w->mods[i] != NULL && edged_modules[i]->worker_tickets)
 			edged_modules[i]->worker_tickets(w->mods[i],
@@ -172,8 +180,8 @@ read_until_start(struct worker *w)
 			break;
 		case IPC_STATS_LISTENER:
 			if (w->msg.fd < 0 || w->stats_fd >= 0)
-				return fail(w, "bad stats listener from master"
-				    );
+				return fail(w, "bad stats listener from "
+				    "master");
 			w->stats_fd = w->msg.fd;
 			break;
 		case IPC_LISTENER:
