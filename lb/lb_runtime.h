@@ -82,9 +82,9 @@ char *lb_show_pool(struct lb_runtime *rt, const char *pool, bool json,
     size_t *len);
 
 /* Every counter and gauge in the Prometheus text exposition format
- * (version 0.0.4), edged's own (build, start, reloads) first.
- * malloc'd; NULL out of memory. */
-char *lb_metrics(struct lb_runtime *rt, size_t *len);
+ * (version 0.0.4), edged's own (build, start, reloads) first, written
+ * to f (a failed write sets f's error flag). */
+void lb_metrics(struct lb_runtime *rt, FILE *f);
 
 /*
  * Starts the access logs: fds[i] is the open file of virtual server i's

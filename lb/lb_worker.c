@@ -380,14 +380,7 @@ lb_worker_free(void *ws)
 int
 lb_worker_metrics(void *ws, FILE *out)
 {
-	struct lb_worker *w = ws;
-	size_t len = 0;
-	char *text = lb_metrics(w->rt, &len);
-
-	if (text == NULL)
-		return -1;
-	fwrite(text, 1, len, out);
-	free(text);
+	lb_metrics(((struct lb_worker *)ws)->rt, out);
 	return 0;
 }
 

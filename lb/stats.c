@@ -653,18 +653,12 @@ process_metrics(struct lb_runtime *rt, FILE *f)
 	    (unsigned long long)lb_log_dropped(rt->logger));
 }
 
-char *
-lb_metrics(struct lb_runtime *rt, size_t *len)
+void
+lb_metrics(struct lb_runtime *rt, FILE *f)
 {
-	struct text t;
-	FILE *f = text_open(&t);
-
-	if (f == NULL)
-		return NULL;
 	process_metrics(rt, f);
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		head(f, families[i].name, families[i].type, families[i].help);
 		family_samples(rt, f, &families[i]);
 	}
-	return text_close(&t, len);
 }

@@ -23,26 +23,14 @@
 #include "notify.h"
 #include "upgrade.h"
 
-
-/* Whether c receives any traffic (a module's endpoint). */
-static bool
-serves_any(const struct edged_conf *c)
-{
-	struct edged_endpoints eps = { 0 };
-	bool any = edged_conf_endpoints(c, &eps) < 0 || eps.n > 0;
-
-	edged_endpoints_release(&eps);
-	return any;
-}
-
 /* Each client connection may hold a backend connection too; the worker
  * inherits this limit.  Root may raise the hard limit; others get what
  * the hard limit allows, and accept backs off when it runs out.  Without
- * a virtual server there is nothing to accept, and nothing to say. */
+ * a listening socket there is nothing to accept, and nothing to say. */
 static void
-raise_fd_limit(const struct edged_conf *c)
+raise_fd_limit(const struct gen *g)
 {
-	uint64_t maxconn = c->core.max_connections;
+	uint64_t maxconn = g->conf->core.max_connections;
 	uint64_t want = 2 * maxconn + 1024;
 	struct rlimit rl;
 
@@ -55,7 +43,7 @@ raise_fd_limit(const struct edged_conf *c)
 	if (rl.rlim_max < want)
 		rl.rlim_cur = rl.rlim_max;
 	if ((setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want) &&
-	    serves_any(c))
+	    g->listeners.nlisteners > 0)
 		log_warn("file descriptor limit %llu is below the %llu that "
 		    "max-connections %llu needs: raise it (LimitNOFILE=%llu "
 		    "in the systemd unit, or ulimit -n %llu before starting "
@@ -342,7 +330,7 @@ master_main(const char *path, bool debug, int upgrade_fd)
 	if (geteuid() != 0)
 		log_warn("not running as root: the worker keeps uid %d",
 		    (int)geteuid());
-	raise_fd_limit(m.gen->conf);
+	raise_fd_limit(m.gen);
 	if (u == NULL && tickets_rotate(&m.tickets) < 0) {
 		log_err("cannot make a TLS ticket key: no randomness");
 		return 1;

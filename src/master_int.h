@@ -101,6 +101,10 @@ struct worker *worker_start(struct master *m, struct gen *g);
 /* The modules see m->figures again; a reload counted (not an upgrade). */
 void master_figures_changed(struct master *m);
 void master_count_reload(struct master *m, bool ok);
+/* fn for each live worker of which (EDGED_W_*): the serving one, a
+ * reload's starting one, the draining ones. */
+void workers_each(struct master *m, unsigned which,
+    void (*fn)(struct worker *w, void *arg), void *arg);
 /* The workers' timers: restarts, ticket key rotations (started). */
 void workers_init(struct master *m);
 

@@ -34,31 +34,31 @@ gen_unref(struct gen *g)
 	free(g);
 }
 
-/* host->each_worker: fn for each worker of which. */
+/* host->each_worker: a module's fn, with the worker's part of its
+ * generation and a channel to it. */
+struct each {
+	uint16_t id;
+	void (*fn)(void *arg, void *gd, const struct edged_channel *ch);
+	void *arg;
+};
+
+static void
+each_one(struct worker *w, void *arg)
+{
+	const struct each *e = arg;
+	struct ipc_channel c = IPC_CHANNEL(w->ipc, e->id);
+
+	e->fn(e->arg, w->gen->mods[e->id], &c.ch);
+}
+
 static void
 host_each_worker(const struct edged_host *h, const struct edged_module *mod,
     unsigned which, void (*fn)(void *arg, void *gd,
     const struct edged_channel *ch), void *arg)
 {
-	struct master *m = h->core;
-	uint16_t id = (uint16_t)edged_module_index(mod);
-	struct worker *serving[2] = { m->worker, m->pending };
+	struct each e = { (uint16_t)edged_module_index(mod), fn, arg };
 
-	for (size_t i = 0; i < 2; i++) {
-		struct worker *w = serving[i];
-		struct ipc_channel c = IPC_CHANNEL(w != NULL ? w->ipc :
-		    -1, id);
-
-		if (w != NULL && (which & (i == 0 ? EDGED_W_SERVING :
-		    EDGED_W_STARTING)))
-			fn(arg, w->gen->mods[id], &c.ch);
-	}
-	for (struct worker *w = m->draining; w != NULL; w = w->next) {
-		struct ipc_channel c = IPC_CHANNEL(w->ipc, id);
-
-		if (which & EDGED_W_DRAINING)
-			fn(arg, w->gen->mods[id], &c.ch);
-	}
+	workers_each(h->core, which, each_one, &e);
 }
 
 /* The modules' runtime in the master, made with the first generation's

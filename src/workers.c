@@ -83,6 +83,26 @@ send_tickets(struct master *m, struct worker *w)
 	    m->tickets.keys, m->tickets.n * EDGED_TICKET_KEY, -1);
 }
 
+void
+workers_each(struct master *m, unsigned which,
+    void (*fn)(struct worker *w, void *arg), void *arg)
+{
+	if (m->worker != NULL && (which & EDGED_W_SERVING))
+		fn(m->worker, arg);
+	if (m->pending != NULL && (which & EDGED_W_STARTING))
+		fn(m->pending, arg);
+	for (struct worker *w = m->draining; w != NULL; w = w->next)
+		if (which & EDGED_W_DRAINING)
+			fn(w, arg);
+}
+
+static void
+new_tickets(struct worker *w, void *arg)
+{
+	(void)arg;
+	(void)send_tickets(w->m, w);
+}
+
 /* What each module sends a worker of g before it starts. */
 static int
 feed_modules(struct worker *w, const struct gen *g)
@@ -188,14 +208,9 @@ ticket_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	if (tickets_rotate(&m->tickets) < 0) {
 		log_warn("no new TLS ticket key: the random generator failed");
-	} else {
-		if (m->worker != NULL)
-			(void)send_tickets(m, m->worker);
-		if (m->pending != NULL)
-			(void)send_tickets(m, m->pending);
-		for (struct worker *d = m->draining; d != NULL; d = d->next)
-			(void)send_tickets(m, d);
-	}
+	} else
+		workers_each(m, EDGED_W_SERVING | EDGED_W_STARTING |
+		    EDGED_W_DRAINING, new_tickets, NULL);
 	t->repeat = (double)m->gen->conf->core.ticket_rotate_ms / 1000.0;
 	ev_timer_again(loop, t);
 }

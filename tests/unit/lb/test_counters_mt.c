@@ -21,6 +21,7 @@
 #include "config.h"
 #include "lb_int.h"
 #include "lb_runtime.h"
+#include "text.h"
 
 #define THREADS		4
 #define ROUNDS		20000
@@ -122,13 +123,17 @@ static void *
 reader_main(void *arg)
 {
 	struct fixture *f = arg;
+	struct text t;
 	size_t len;
+	FILE *mf;
 	char *s;
 
 	while (atomic_load(&f->writers_done) < THREADS) {
 		assert_non_null(s = lb_stats(f->rt, true, &len));
 		free(s);
-		assert_non_null(s = lb_metrics(f->rt, &len));
+		assert_non_null(mf = text_open(&t));
+		lb_metrics(f->rt, mf);
+		assert_non_null(s = text_close(&t, &len));
 		free(s);
 		assert_non_null(s = lb_show_pool(f->rt, "", false, &len));
 		free(s);
