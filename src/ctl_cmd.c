@@ -128,7 +128,7 @@ list(char *buf, size_t size, const char **cands, size_t n)
 
 const struct edged_command *
 ctl_find(const struct ctl_table *t, size_t nt, char **words, size_t n,
-    size_t *used, size_t *table, char *err, size_t size, bool *listed)
+    size_t *used, size_t *table, char *err, size_t size, bool *helpful)
 {
 	const char *cands[CTL_CANDS_MAX];
 	bool known = false;
@@ -149,18 +149,18 @@ ctl_find(const struct ctl_table *t, size_t nt, char **words, size_t n,
 			*table = i;
 			return r;
 		}
-	*listed = false;
 	if (!known) {
 		nc = candidates(t, nt, NULL, cands);
 		snprintf(err, size, "unknown command '%s'%s", words[0],
 		    conf_hint(words[0], cands, nc, hint, sizeof(hint)));
+		*helpful = hint[0] != '\0';
 		return NULL;
 	}
+	*helpful = true;
 	nc = candidates(t, nt, words[0], cands);
 	if (n < 2) {
 		snprintf(err, size, "'%s' needs one of: ", words[0]);
 		list(err, size, cands, nc);
-		*listed = true;
 		return NULL;
 	}
 	snprintf(err, size, "unknown %s command '%s'%s", words[0], words[1],
@@ -168,7 +168,6 @@ ctl_find(const struct ctl_table *t, size_t nt, char **words, size_t n,
 	if (hint[0] == '\0') {
 		snprintf(err + strlen(err), size - strlen(err), "; one of: ");
 		list(err, size, cands, nc);
-		*listed = true;
 	}
 	return NULL;
 }
@@ -216,11 +215,12 @@ decide(struct ctl_cmd *cmd, const struct ctl_table *t, size_t nt)
 {
 	char why[512];
 	size_t used, table;
-	bool listed;
+	bool helpful;
 	const struct edged_command *r = ctl_find(t, nt, cmd->words,
-	    cmd->nwords, &used, &table, why, sizeof(why), &listed);
+	    cmd->nwords, &used, &table, why, sizeof(why), &helpful);
 
-	if (r == NULL && !listed && strstr(why, "did you mean") == NULL)
+	/* an unknown word with no likely one: every command, then */
+	if (r == NULL && !helpful)
 		return refuse_unknown(cmd, t, nt, why);
 	if (r == NULL) {
 		snprintf(cmd->errbuf, sizeof(cmd->errbuf), "%s\n", why);

@@ -54,12 +54,13 @@ struct ctl_table {
  * command itself takes in *used (1, or 2 with its sub) and the table it
  * is in in *table.  NULL when there is none: err (size bytes) then says
  * why, without an end of line ("unknown command 'statsu'; did you mean
- * 'status'?", "'firewall' needs one of: flush"), and *listed says
- * whether it named the candidates already.
+ * 'status'?", "'firewall' needs one of: flush"), and *helpful says
+ * whether it points the way already (names the likely command, or the
+ * candidates).
  */
 const struct edged_command *ctl_find(const struct ctl_table *t, size_t nt,
     char **words, size_t n, size_t *used, size_t *table, char *err,
-    size_t size, bool *listed);
+    size_t size, bool *helpful);
 
 struct ctl_cmd {
 	const struct edged_command *row;

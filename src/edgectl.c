@@ -317,14 +317,14 @@ find_command(int argc, char **argv, int *used)
 	size_t nt = tables(t), u, ti;
 	const struct edged_command *c;
 	char err[512];
-	bool listed;
+	bool helpful;
 
 	if (argc == 0) {
 		usage(stderr);
 		return NULL;
 	}
 	c = ctl_find(t, nt, argv, (size_t)argc, &u, &ti, err, sizeof(err),
-	    &listed);
+	    &helpful);
 	if (c == NULL) {
 		fprintf(stderr, "edgectl: %s\n", err);
 		usage(stderr);
