@@ -113,4 +113,22 @@ lb_buf_compact(struct lb_buf *b)
 	return shift;
 }
 
+/* Replaces [start, end) of b with n bytes of src (a head rewritten):
+ * what follows moves, and parsed and fwd point past the new bytes.
+ * Returns 0, or -1 when it would not fit. */
+static inline int
+lb_buf_splice(struct lb_buf *b, uint32_t start, uint32_t end,
+    const char *src, size_t n)
+{
+	uint32_t tail = b->len - end;
+
+	if (start + n + tail > LB_BUF_SIZE)
+		return -1;
+	memmove(b->data + start + n, b->data + end, tail);
+	memcpy(b->data + start, src, n);
+	b->len = start + (uint32_t)n + tail;
+	b->parsed = b->fwd = start + (uint32_t)n;
+	return 0;
+}
+
 #endif /* EDGED_LB_BUF_H */

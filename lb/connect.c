@@ -232,9 +232,9 @@ new_conn(struct lb_session *s)
 	c->thread = s->t;
 	c->member = s->member;
 	/* with TLS, a connect that is done at once still needs its
-	 * handshake (srv_connected, forward.c) */
+	 * handshake (server_connected, session.c) */
 	c->connected = connected && c->tr.ops == &lb_transport_plain;
-	ev_io_init(&c->io, lb_fwd_server_io, fd, 0);
+	ev_io_init(&c->io, lb_session_server_io, fd, 0);
 	c->io.data = c;
 	return c;
 }
@@ -304,18 +304,18 @@ report_recovered(struct lb_session *s)
  * way, and this one did nothing wrong.  The member is let go first, so
  * that the 503 is edged's alone (the virtual server's and the pool's
  * 5xx, not the member's). */
-static int
+static struct lb_next
 refuse_local(struct lb_session *s, const char *why, int err)
 {
 	report_local(s, why, err);
 	lb_member_drop(s);
 	s->term = "RC";
-	return lb_fwd_reply(s, 503);
+	return lb_next_reply(503);
 }
 
 /* ---- getting one ---- */
 
-int
+struct lb_next
 lb_conn_get(struct lb_session *s)
 {
 	struct lb_conn *c = take_idle(s);
@@ -336,7 +336,7 @@ lb_conn_get(struct lb_session *s)
 		s->t_conn = ev_now(s->t->loop);
 		lb_conn_dispatched(s, c->requests == 0);
 	}
-	return 0;
+	return lb_next(LB_GO);
 }
 
 static void
@@ -352,7 +352,7 @@ log_failure(struct lb_session *s, const char *why, int err)
 	    LB_CONNECT_RETRIES + 1);
 }
 
-int
+struct lb_next
 lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same, int status)
 {
@@ -373,11 +373,11 @@ lb_conn_retry(struct lb_session *s, const char *why, int err,
 	atomic_fetch_add_explicit(&s->member->passive_fails, 1,
 	    memory_order_relaxed);
 	if (s->retries >= LB_CONNECT_RETRIES)
-		return lb_fwd_reply(s, status);
+		return lb_next_reply(status);
 	s->failed[s->retries++] = s->member;
 	lb_member_drop(s);
 	if ((m = lb_pick_member(s, NULL, 0)) == NULL)
-		return lb_fwd_reply(s, status);
+		return lb_next_reply(status);
 	lb_member_take(s, m);
 	s->req.off = s->msg_start;
 	s->fresh_conn = true;

@@ -3,11 +3,16 @@
  * to lb/.  One connection's life, one file per stage:
  *
  *   listener.c   accept, limits, back-off
- *   session.c    the client connection: states, timers, the one teardown
- *   http.c       request/response heads: llhttp, validation, rewriting
+ *   session.c    the client connection: its states top to bottom, the
+ *                reads and writes of both sides, timers, replies edged
+ *                makes, the one teardown
+ *   http_request.c, http_response.c
+ *                an HTTP transaction's request and response (llhttp)
+ *   passthrough.c  ssl-passthrough: the ClientHello, its SNI's pool
+ *   http.c       request/response heads: validation, rewriting
  *   balance*.c   pick a member
  *   connect.c    backend connections: connect, idle reuse, retries
- *   forward.c    moving bytes both ways, bodies, tunnels, error replies
+ *   txn.c        a transaction's counters and access-log line
  *   runtime.c    pools, members, threads and counters built from lb_conf
  *   stats.c      `edgectl show stats`
  */
@@ -38,6 +43,7 @@
 
 struct lb_thread;
 struct lb_session;
+struct lb_proto;
 
 /* A plain increment: the counter has a single writer. */
 #define CTR_ADD(c, n)							\
@@ -59,6 +65,7 @@ struct lb_rt_pool {
 struct lb_rt_vs {
 	const struct lb_vs_conf *conf;
 	const struct lb_profile_conf *profile;
+	const struct lb_proto *proto;	/* what it speaks (session.h) */
 	struct lb_rt_pool *pool;
 	SSL_CTX *tls;			/* https: the default context */
 	size_t index;
@@ -114,7 +121,7 @@ struct lb_thread {
 	bool draining;
 	struct lb_session *sessions;	/* all live sessions, for drain */
 	struct lb_session *flush;	/* writes deferred to the loop's turn
-					 * (lb_fwd_flush) */
+					 * (lb_session_flush) */
 };
 
 struct lb_runtime {
@@ -150,7 +157,9 @@ void lb_listener_drain(struct lb_listener *l);
 void lb_listeners_resume(struct lb_thread *t);
 
 /* ---- session.c ---- */
-struct lb_session *lb_session_new(struct lb_thread *t, struct lb_rt_vs *vs,
-    int fd, const struct sockaddr_storage *peer, socklen_t peerlen);
+/* A connection accepted on vs: a new session takes fd and its first
+ * step.  Returns 0, or -1 out of memory (fd is still the caller's). */
+int lb_session_accept(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
+    const struct sockaddr_storage *peer, socklen_t peerlen);
 
 #endif /* EDGED_LB_INT_H */

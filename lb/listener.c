@@ -60,16 +60,13 @@ admit(struct lb_listener *l, int fd, const struct sockaddr_storage *ss,
     socklen_t len)
 {
 	struct lb_runtime *rt = l->thread->rt;
-	struct lb_session *s;
 	int one = 1;
 
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	atomic_fetch_add_explicit(&rt->conns, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&l->vs->conns, 1, memory_order_relaxed);
-	if ((s = lb_session_new(l->thread, l->vs, fd, ss, len)) != NULL) {
-		lb_fwd_start(s);
+	if (lb_session_accept(l->thread, l->vs, fd, ss, len) == 0)
 		return;
-	}
 	atomic_fetch_sub_explicit(&rt->conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&l->vs->conns, 1, memory_order_relaxed);
 	(void)close(fd);

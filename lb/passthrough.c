@@ -2,9 +2,9 @@
  * lb/passthrough.c - ssl-passthrough, top to bottom:
  *
  *   client readable -> ClientHello complete? (at most LB_BUF_SIZE bytes,
- *   within timeout http-request) -> pool by its SNI -> pick a member
- *   -> connect -> TUNNEL: the ClientHello first, then every byte both
- *   ways, unchanged
+ *   within timeout http-request) -> pool by its SNI -> LB_DISPATCH: the
+ *   session picks a member, connects, and tunnels: the ClientHello
+ *   first, then every byte both ways, unchanged
  *
  * Nothing is decrypted.  A ClientHello that is malformed, too large or
  * not TLS at all closes the connection and counts an error of the
@@ -60,7 +60,7 @@ choose_pool(struct lb_session *s, const struct lb_tls_hello *h)
 	return s->vs->pool;
 }
 
-static int
+static struct lb_next
 refuse(struct lb_session *s, enum lb_hello_result r)
 {
 	char peer[INET6_ADDRSTRLEN];
@@ -69,49 +69,48 @@ refuse(struct lb_session *s, enum lb_hello_result r)
 	log_debug("virtual-server %s: client %s: sent %s; closing",
 	    s->vs->conf->name, peer, refusals[r]);
 	CTR_ADD(s->t->ctr_vs[s->vs->index].errors, 1);
-	lb_session_end(s, "ClientHello refused");
-	return -1;
+	return lb_next_close("ClientHello refused");
 }
 
 /* ip-hash hashes the client's address; the algorithms that hash a part
  * of an HTTP request have none here and go by the pool's order. */
-static struct lb_member *
-pick(struct lb_session *s)
+static void
+hello_key(struct lb_session *s, struct lb_dispatch *d)
 {
-	const char *key;
-	size_t len;
-
-	if (s->pool->conf->algo != LB_ALGO_IP_HASH)
-		return lb_pick_member(s, NULL, 0);
-	lb_key_addr(&s->peer.sa, &key, &len);
-	return lb_pick_member(s, key, len);
+	d->key = NULL;
+	d->keylen = 0;
+	if (s->pool->conf->algo == LB_ALGO_IP_HASH)
+		lb_key_addr(&s->peer.sa, &d->key, &d->keylen);
 }
 
-int
-lb_pass_hello(struct lb_session *s)
+struct lb_next
+lb_pass_hello(struct lb_session *s, struct lb_dispatch *d)
 {
 	struct lb_buf *b = &s->req;
 	struct lb_tls_hello h;
 	enum lb_hello_result r;
-	struct lb_member *m;
 
+	if (s->state != SESS_HELLO)
+		return lb_next(LB_GO);	/* tunnelled: bytes pass as they are */
 	r = lb_tls_hello_parse((const uint8_t *)b->data, b->len, LB_BUF_SIZE,
 	    &h);
 	if (r == LB_HELLO_MORE)
-		return 0;
+		return lb_next(LB_GO);
 	if (r != LB_HELLO_OK)
 		return refuse(s, r);
 	s->pool = choose_pool(s, &h);
-	s->t_head = ev_now(s->t->loop);
+	s->t_head = lb_now(s);
 	if (s->vs->conf->access_log[0] != '\0' &&
 	    (s->reqline = malloc(sizeof(h.sni) + 8)) != NULL)
 		snprintf(s->reqline, sizeof(h.sni) + 8, "TLS %s",
 		    h.has_sni ? h.sni : "-");
-	lb_fwd_count_request(s, true);
-	if ((m = pick(s)) == NULL)
-		return lb_fwd_reply(s, 503);
-	lb_member_take(s, m);
-	lb_fwd_tunnel(s);
-	s->fresh_conn = true;
-	return lb_conn_get(s);
+	hello_key(s, d);
+	return lb_next(LB_DISPATCH);
 }
+
+const struct lb_proto lb_proto_passthrough = {
+	.name = "ssl-passthrough",
+	.first = SESS_HELLO,
+	.tunnel = true,
+	.request = lb_pass_hello,
+};

@@ -145,6 +145,7 @@ build(struct lb_runtime *rt, const struct lb_conf *c)
 		vs->conf = &c->vservers[i];
 		vs->index = i;
 		vs->profile = &c->profiles[vs->conf->profile_idx];
+		vs->proto = lb_proto_of(vs->profile);
 		vs->pool = &rt->pools[vs->conf->pool_idx];
 	}
 	rt->threads = xcalloc(rt->nthreads, sizeof(*rt->threads));
@@ -306,7 +307,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct lb_thread *t = w->data;
 
 	(void)revents;
-	lb_fwd_flush(t);
+	lb_session_flush(t);
 	if (t->draining && t->nsessions == 0)
 		ev_break(loop, EVBREAK_ALL);
 }

@@ -18,6 +18,11 @@
  *   LINGER     closed for writing; reading what the client still sends
  *              so that the kernel does not reset the reply away
  *
+ * Only session.c assigns the state.  The layers below it (http_request.c,
+ * http_response.c, passthrough.c, connect.c, txn.c) read the session and
+ * fill in what they found, and say what should happen next with a struct
+ * lb_next; none of them ends the session or calls back into session.c.
+ *
  * The session owns both buffers, its backend connection while a request
  * is in flight, and the member's active count; lb_session_end releases all
  * of it, on every path.
@@ -50,6 +55,89 @@ enum lb_pause {
 	PAUSE_MESSAGE,			/* ... after a whole message */
 };
 
+/*
+ * What a step below the session asks of it.  session.c acts on it (a
+ * reply, a tunnel, the next request, the end) and is the only one that
+ * does: a layer that finds a request it must refuse returns
+ * lb_next_reply(400), it does not answer it.
+ */
+enum lb_do {
+	LB_GO,			/* nothing more now: wait for events */
+	LB_DISPATCH,		/* a request is ready for a member (its
+				 * struct lb_dispatch says what it needs) */
+	LB_REPLY,		/* answer with status, a reply edged makes */
+	LB_TUNNEL,		/* 101: bytes go both ways unchanged */
+	LB_DONE,		/* the whole response came */
+	LB_CLOSE,		/* end the session (why) */
+};
+
+/* Small enough to come back in two registers. */
+struct lb_next {
+	uint8_t what;			/* enum lb_do */
+	uint16_t status;		/* LB_REPLY */
+	const char *why;		/* LB_CLOSE: for the debug log, and
+					 * the access log's termination */
+};
+
+static inline struct lb_next
+lb_next(enum lb_do what)
+{
+	return (struct lb_next){ .what = (uint8_t)what };
+}
+
+static inline struct lb_next
+lb_next_reply(int status)
+{
+	return (struct lb_next){ .what = LB_REPLY, .status = (uint16_t)status };
+}
+
+static inline struct lb_next
+lb_next_close(const char *why)
+{
+	return (struct lb_next){ .what = LB_CLOSE, .why = why };
+}
+
+/* What a request ready for a member needs at dispatch: the key that
+ * hashes it (per the pool's algorithm; NULL when there is none), and,
+ * for HTTP, the length of its rewritten head in the thread's scratch. */
+struct lb_dispatch {
+	const char *key;
+	size_t keylen;
+	uint32_t head_len;
+};
+
+struct lb_session;
+
+/*
+ * The protocol a virtual server speaks, chosen per profile
+ * (lb_proto_of).  The session drives the states; the protocol reads and
+ * writes the bytes that mean something to it.
+ */
+struct lb_proto {
+	const char *name;
+	/* The state of a new connection (after a TLS handshake). */
+	enum lb_sess_state first;
+	/* A dispatched request goes straight to TUNNEL (no HTTP). */
+	bool tunnel;
+	/* Can answer with a reply of its own (else a refusal closes). */
+	bool replies;
+	/* Client bytes came in first or in FORWARD: LB_DISPATCH (d
+	 * filled), LB_REPLY, LB_CLOSE, or LB_GO for more. */
+	struct lb_next (*request)(struct lb_session *s,
+	    struct lb_dispatch *d);
+	/* A member was picked (not yet taken): ready the request for it.
+	 * NULL: nothing to do. */
+	struct lb_next (*dispatch)(struct lb_session *s,
+	    const struct lb_dispatch *d);
+	/* Member bytes came in FORWARD, and the member's close after its
+	 * response began: LB_GO, LB_TUNNEL, LB_DONE, LB_REPLY, LB_CLOSE. */
+	struct lb_next (*response)(struct lb_session *s);
+	struct lb_next (*response_eof)(struct lb_session *s);
+};
+
+extern const struct lb_proto lb_proto_http;
+extern const struct lb_proto lb_proto_passthrough;
+
 union lb_sockaddr {
 	struct sockaddr sa;
 	struct sockaddr_in sin;
@@ -59,10 +147,11 @@ union lb_sockaddr {
 struct lb_session {
 	struct lb_thread *t;
 	struct lb_rt_vs *vs;
+	const struct lb_proto *proto;
 	struct lb_rt_pool *pool;	/* where requests go: the virtual
 					 * server's, or the one SNI chose */
 	struct lb_session *next, *prev;	/* the thread's live sessions */
-	/* queued for lb_fwd_flush (flush_pprev != NULL while it is) */
+	/* queued for lb_session_flush (flush_pprev != NULL while it is) */
 	struct lb_session *flush_next, **flush_pprev;
 	struct lb_transport cli;
 	ev_io io;
@@ -71,6 +160,9 @@ struct lb_session {
 	ev_tstamp sexp;			/* server-side deadline, 0 = none */
 	union lb_sockaddr peer;
 	enum lb_sess_state state;
+	/* set once a step asked to end the session: the event callback
+	 * that ran it ends it when everything it did is over */
+	const char *closing;
 
 	struct lb_buf req;		/* client -> backend */
 	struct lb_buf rsp;		/* backend -> client */
@@ -115,55 +207,100 @@ struct lb_session {
 	uint64_t rsp_bytes;		/* sent to the client */
 	const char *mname;		/* the member that answered */
 	const char *term;		/* termination state of a reply; set
-					 * before lb_fwd_reply to override
+					 * before a reply to override
 					 * it (RC) */
 	char *reqline;			/* only when the virtual server logs */
 	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
 };
 
-/* forward.c */
-void lb_fwd_client_io(struct ev_loop *loop, ev_io *w, int revents);
-void lb_fwd_server_io(struct ev_loop *loop, ev_io *w, int revents);
-void lb_fwd_timeout(struct ev_loop *loop, ev_timer *w, int revents);
-void lb_fwd_flush(struct lb_thread *t);
-void lb_fwd_unqueue(struct lb_session *s);
-/* A new connection: TLS and passthrough take their first step at once
- * (the ClientHello is usually there already), sparing a turn of the
- * loop.  s may have ended when it returns. */
-void lb_fwd_start(struct lb_session *s);
-/* Sets both connections' watchers to what the state and buffers need. */
-void lb_fwd_sync(struct lb_session *s);
-/* Parses what the request buffer holds; may start a transaction.
- * Returns 0, or -1 when the session ended. */
-int lb_fwd_request(struct lb_session *s);
-/* Sends a generated response and closes.  Returns -1 if the session
- * ended at once, else 0. */
-int lb_fwd_reply(struct lb_session *s, int status);
+static inline ev_tstamp
+lb_now(const struct lb_session *s)
+{
+	return ev_now(s->t->loop);
+}
+
+static inline const struct lb_timeouts *
+lb_tmo(const struct lb_session *s)
+{
+	return &s->t->rt->conf->timeouts;
+}
+
+#define LB_SEC(ms)	((ev_tstamp)(ms) / 1000.0)
+
+/* ---- session.c ---- */
+/* The one teardown: stops watchers, releases everything, frees s.  Only
+ * from the event callbacks, and from the runtime stopping its thread. */
+void lb_session_end(struct lb_session *s, const char *why);
+/* The worker drains: s ends after its current request, or after
+ * LB_DRAIN_IDLE seconds idle. */
+void lb_session_drain(struct lb_session *s);
+/* The loop's turn: every session queued writes what it holds. */
+void lb_session_flush(struct lb_thread *t);
+/* A backend connection's events; libev calls it (connect.c registers
+ * it for every connection it opens). */
+void lb_session_server_io(struct ev_loop *loop, ev_io *w, int revents);
+/* The protocol of a virtual server's profile. */
+const struct lb_proto *lb_proto_of(const struct lb_profile_conf *p);
+
+/* ---- http_request.c: the request of an HTTP transaction ---- */
+/* Parses what the request buffer holds: LB_DISPATCH once a head is
+ * whole and rewritten (then again after the dispatch, for the body),
+ * LB_REPLY for a request refused, LB_CLOSE, or LB_GO. */
+struct lb_next lb_req_parse(struct lb_session *s, struct lb_dispatch *d);
+/* Puts the rewritten head in place of the one read: LB_GO, or a 431
+ * reply when it does not fit. */
+struct lb_next lb_req_commit(struct lb_session *s,
+    const struct lb_dispatch *d);
+extern const llhttp_settings_t lb_req_settings;
+
+/* ---- http_response.c: the member's response ---- */
+/* Parses what the response buffer holds, rewriting each final head:
+ * LB_GO, LB_TUNNEL (a 101), LB_DONE, LB_REPLY (502), LB_CLOSE. */
+struct lb_next lb_rsp_parse(struct lb_session *s);
+/* The member closed after its response began: LB_DONE when that ends
+ * the response, else LB_CLOSE (a body cut short). */
+struct lb_next lb_rsp_eof(struct lb_session *s);
+extern const llhttp_settings_t lb_rsp_settings;
+
+/* ---- passthrough.c ---- */
+/* Reads the ClientHello: LB_GO until it is whole, then LB_DISPATCH with
+ * the pool chosen by its SNI; LB_CLOSE for one that does not parse. */
+struct lb_next lb_pass_hello(struct lb_session *s, struct lb_dispatch *d);
+
+/* ---- txn.c: a transaction's counters and access-log line ---- */
 /*
  * Counts the transaction as a request of the virtual server, and, when
  * pool is true (it reached the pool: a member is to be picked), of its
  * pool; each at most once per transaction.  Every request counted ends in
  * exactly one response class: its status's, or "other" when it got none
- * (lb_fwd_count_unanswered), so requests == the sum of the classes.
+ * (lb_txn_count_unanswered), so requests == the sum of the classes.
  */
-void lb_fwd_count_request(struct lb_session *s, bool pool);
+void lb_txn_count_request(struct lb_session *s, bool pool);
+/* The final status of the transaction, from a member or from edged. */
+void lb_txn_count_status(struct lb_session *s, int status);
 /* The transaction ends without a status (cut short, or a tunnel of
  * ssl-passthrough): a request counted goes to the "other" class. */
-void lb_fwd_count_unanswered(struct lb_session *s);
+void lb_txn_count_unanswered(struct lb_session *s);
+/* What the log says of a reply edged made (s->term when set). */
+const char *lb_txn_reply_term(const struct lb_session *s, int status);
+/* The transaction's access-log line, once (term: its termination
+ * state, e.g. "--" normal, "CD" client aborted during data). */
+void lb_txn_log(struct lb_session *s, const char *term);
 
-/* connect.c */
+/* ---- connect.c ---- */
 /* Gives s a connection to s->member: an idle one when allowed, else a new
- * one.  Returns 0, or -1 when a socket could not even be created. */
-int lb_conn_get(struct lb_session *s);
+ * one (retrying elsewhere when it cannot be opened): LB_GO, or the
+ * LB_REPLY that lb_conn_retry came to. */
+struct lb_next lb_conn_get(struct lb_session *s);
 /* The backend connection failed before answering (why, errno err).
  * Retries on another member (or, fresh_same when a reused idle connection
  * was closed under us, on a new connection to the same member), bounded;
- * then answers status (503 for connects, 502 for a close, 504 for a
+ * then asks for status (503 for connects, 502 for a close, 504 for a
  * timeout).  An err that is the edge's own (lb_err_local: EMFILE,
  * ENFILE, ENOBUFS, ENOMEM) is neither retried nor counted against the
- * member: the client gets 503 at once, termination state RC.  Returns
- * -1 if the session ended. */
-int lb_conn_retry(struct lb_session *s, const char *why, int err,
+ * member: a 503 at once, termination state RC.  LB_GO while a retry
+ * goes on, else LB_REPLY. */
+struct lb_next lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same, int status);
 /* An idle backend connection became readable: it closed or misbehaved
  * (or, with TLS, sent a message of its own, and stays). */
@@ -180,32 +317,5 @@ struct lb_member *lb_pick_member(struct lb_session *s, const char *key,
     size_t keylen);
 void lb_member_take(struct lb_session *s, struct lb_member *m);
 void lb_member_drop(struct lb_session *s);
-
-/* From here on bytes go both ways unchanged: what either buffer holds
- * is forwarded as it is. */
-void lb_fwd_tunnel(struct lb_session *s);
-
-/* passthrough.c */
-/* The client sent more of its ClientHello: once it is whole, choose the
- * pool by SNI, pick a member and tunnel.  Returns -1 if s ended. */
-int lb_pass_hello(struct lb_session *s);
-
-/* The transaction's access-log line, once (term: its termination
- * state, e.g. "--" normal, "CD" client aborted during data). */
-void lb_fwd_log(struct lb_session *s, const char *term);
-
-/* session.c */
-/* The one teardown: stops watchers, releases everything, frees s. */
-void lb_session_end(struct lb_session *s, const char *why);
-/* Arms the timer for the earliest deadline. */
-void lb_session_timer(struct lb_session *s);
-/* The keep-alive step: back to WAIT_REQ for the next request. */
-int lb_session_next(struct lb_session *s);
-/* The worker drains: s ends after its current request, or after
- * LB_DRAIN_IDLE seconds idle. */
-void lb_session_drain(struct lb_session *s);
-
-extern const llhttp_settings_t lb_req_settings;
-extern const llhttp_settings_t lb_rsp_settings;
 
 #endif /* EDGED_LB_SESSION_H */

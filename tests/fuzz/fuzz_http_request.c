@@ -1,8 +1,8 @@
 /*
  * tests/fuzz/fuzz_http_request.c - what a client sends, through the path
- * edged's data path takes: llhttp (strict) with the checks lb/session.c
- * hooks into it, then lb_http_rewrite_request on each head, message after
- * message (pipelining), as lb/forward.c drives them.
+ * edged's data path takes: llhttp (strict) with the checks
+ * lb/http_request.c hooks into it, then lb_http_rewrite_request on each
+ * head, message after message (pipelining), as lb_req_parse drives them.
  *
  * The promises checked (a broken one aborts): a head the rewrite accepts
  * comes out as a head that llhttp parses again to the same method, target,
@@ -121,7 +121,7 @@ on_head(const llhttp_t *p, const char *head, size_t len)
 	return p->method != HTTP_CONNECT;
 }
 
-/* ---- the request loop of lb/forward.c (lb_fwd_request) ---- */
+/* ---- the request loop of lb/http_request.c (lb_req_parse) ---- */
 
 /* Returns false when the connection would end (an error, a 4xx). */
 static bool

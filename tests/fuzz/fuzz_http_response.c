@@ -1,8 +1,8 @@
 /*
  * tests/fuzz/fuzz_http_response.c - what a member answers, through the
  * path edged's data path takes: llhttp (strict) with the checks
- * lb/session.c hooks into it (lb_rsp_settings), then
- * lb_http_rewrite_response on each final head, as lb/forward.c drives
+ * lb/http_response.c hooks into it (lb_rsp_settings), then
+ * lb_http_rewrite_response on each final head, as lb_rsp_parse drives
  * them.  The first byte of the input chooses the request it answers (HEAD
  * or not) and the client's side (keep-alive, HTTP/1.0, an upgrade); the
  * rest is the member's bytes.
@@ -84,7 +84,7 @@ on_head(const llhttp_t *p, const struct lb_http_rsp_opts *client,
 	return !o.upgrade;		/* a tunnel from here on */
 }
 
-/* ---- the response loop of lb/forward.c (rsp_parse) ---- */
+/* ---- the response loop of lb/http_response.c (lb_rsp_parse) ---- */
 
 struct loop {
 	llhttp_t p;

@@ -78,7 +78,7 @@ teardown(void **state)
 
 /* What one request does to the counters, on thread t: its virtual
  * server's, its pool's and its member's (session.c, connect.c,
- * forward.c). */
+ * txn.c). */
 static void
 count_request(struct lb_runtime *rt, unsigned t, size_t vs, size_t pool,
     size_t member)

@@ -1,0 +1,254 @@
+/*
+ * lb/http_request.c - the request of an HTTP transaction, as the client
+ * sends it:
+ *
+ *   bytes -> llhttp (strict) -> head whole: checked and rewritten
+ *   (X-Forwarded-For, Connection), its hash key found -> LB_DISPATCH
+ *   -> body parsed as it streams (chunked, trailers) -> request done
+ *
+ * The session reads and writes; this file only says what the bytes are.
+ * The rewritten head waits in the thread's scratch until the session has
+ * picked a member, then lb_req_commit puts it in place of the one read.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "http.h"
+#include "http_parse.h"
+#include "log.h"
+#include "session.h"
+
+/* ---- llhttp callbacks: they stop the parser where the proxy has
+ * something to decide, and refuse what llhttp lets through but edged does
+ * not forward (http_parse.h; lb_http_rewrite_request checks the heads
+ * themselves) ---- */
+
+static int
+header_field(llhttp_t *p, const char *at, size_t len)
+{
+	struct lb_session *s = p->data;
+
+	return lb_http_trailer_name(p, at, len, &s->req_trailer_name);
+}
+
+static int
+header_field_complete(llhttp_t *p)
+{
+	struct lb_session *s = p->data;
+
+	return lb_http_trailer_name_complete(p, &s->req_trailer_name);
+}
+
+static int
+headers_complete(llhttp_t *p)
+{
+	struct lb_session *s = p->data;
+
+	s->req_pause = PAUSE_HEAD;
+	return HPE_PAUSED;
+}
+
+static int
+message_complete(llhttp_t *p)
+{
+	struct lb_session *s = p->data;
+
+	s->req_pause = PAUSE_MESSAGE;
+	return HPE_PAUSED;
+}
+
+const llhttp_settings_t lb_req_settings = {
+	.on_url = lb_http_on_url,
+	.on_url_complete = lb_http_on_url_complete,
+	.on_header_field = header_field,
+	.on_header_field_complete = header_field_complete,
+	.on_headers_complete = headers_complete,
+	.on_chunk_header = lb_http_on_chunk_header,
+	.on_message_complete = message_complete,
+};
+
+/* ---- the head ---- */
+
+/* The hash key of the request, per the pool's algorithm. */
+static void
+request_key(struct lb_session *s, const char *head,
+    const struct lb_http_req_info *info, struct lb_dispatch *d)
+{
+	const struct lb_pool_conf *pc = s->pool->conf;
+	const char *url = head + info->url_off;
+
+	d->key = NULL;
+	d->keylen = 0;
+	switch (pc->algo) {
+	case LB_ALGO_IP_HASH:
+		lb_key_addr(&s->peer.sa, &d->key, &d->keylen);
+		break;
+	case LB_ALGO_URI:
+		if (!lb_key_uri(url, info->url_len, pc->uri_length,
+		    pc->uri_depth, &d->key, &d->keylen))
+			d->key = NULL;
+		break;
+	case LB_ALGO_URL_PARAM:
+		if (!lb_key_url_param(url, info->url_len, pc->key_name,
+		    &d->key, &d->keylen))
+			d->key = NULL;
+		break;
+	case LB_ALGO_HEADER:
+		if (info->has_key) {
+			d->key = head + info->key_off;
+			d->keylen = info->key_len;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+request_flags(struct lb_session *s, const struct lb_http_req_info *info)
+{
+	llhttp_t *p = &s->reqp;
+	uint8_t m = llhttp_get_method(p);
+
+	s->http10 = info->http10;
+	s->keep_alive = info->keep_alive;
+	s->is_head = m == HTTP_HEAD;
+	s->idempotent = s->is_head || m == HTTP_GET || m == HTTP_OPTIONS ||
+	    m == HTTP_TRACE || m == HTTP_PUT || m == HTTP_DELETE;
+	s->upgrade = llhttp_get_upgrade(p);
+	s->has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+}
+
+/* The request line, for the access log only. */
+static void
+keep_request_line(struct lb_session *s, const char *head)
+{
+	size_t n = strcspn(head, "\r");
+
+	s->reqline = strndup(head, n < 1024 ? n : 1023);
+}
+
+/* A head is whole: check and rewrite it into the scratch, find its key.
+ * The buffer keeps the head as read until lb_req_commit. */
+static struct lb_next
+head(struct lb_session *s, struct lb_dispatch *d)
+{
+	struct lb_buf *b = &s->req;
+	const char *in = b->data + s->msg_start;
+	const struct lb_pool_conf *pc = s->pool->conf;
+	char xff[INET6_ADDRSTRLEN];
+	struct lb_http_req_opts o = {
+		.key_header = pc->algo == LB_ALGO_HEADER ? pc->key_name : NULL,
+		.upgrade = llhttp_get_upgrade(&s->reqp),
+		.chunked = (s->reqp.flags & F_CHUNKED) != 0,
+		.te = (s->reqp.flags & F_TRANSFER_ENCODING) != 0,
+	};
+	struct lb_http_req_info info;
+	int n;
+
+	s->t_head = lb_now(s);
+	if (s->vs->conf->access_log[0] != '\0')
+		keep_request_line(s, in);
+	if (s->vs->profile->xff_insert) {
+		addr_fmt(xff, sizeof(xff), &s->peer.sa);
+		o.xff = xff;
+		o.xfp = s->vs->tls != NULL ? "https" : "http";
+	}
+	n = lb_http_rewrite_request(in, b->parsed - s->msg_start, &o,
+	    s->t->scratch, LB_BUF_SIZE, &info);
+	if (n < 0)
+		return lb_next_reply(-n);
+	if (llhttp_get_method(&s->reqp) == HTTP_CONNECT)
+		return lb_next_reply(405);
+	request_flags(s, &info);
+	request_key(s, in, &info, d);
+	d->head_len = (uint32_t)n;
+	return lb_next(LB_DISPATCH);
+}
+
+struct lb_next
+lb_req_commit(struct lb_session *s, const struct lb_dispatch *d)
+{
+	struct lb_buf *b = &s->req;
+
+	if (lb_buf_splice(b, s->msg_start, b->parsed, s->t->scratch,
+	    d->head_len) < 0)
+		return lb_next_reply(431);
+	return lb_next(LB_GO);
+}
+
+/* ---- parsing ---- */
+
+/* One llhttp pause: a head to dispatch, or the request's end. */
+static struct lb_next
+paused(struct lb_session *s, struct lb_dispatch *d)
+{
+	struct lb_buf *b = &s->req;
+
+	b->parsed = (uint32_t)(llhttp_get_error_pos(&s->reqp) - b->data);
+	llhttp_resume(&s->reqp);
+	if (s->req_pause == PAUSE_HEAD)
+		return head(s, d);
+	b->fwd = b->parsed;
+	s->req_done = true;
+	return lb_next(LB_GO);
+}
+
+static struct lb_next
+parse_error(struct lb_session *s, llhttp_errno_t e)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	addr_fmt(peer, sizeof(peer), &s->peer.sa);
+	log_debug("virtual-server %s: client %s: bad request: %s (%s)",
+	    s->vs->conf->name, peer, llhttp_errno_name(e),
+	    llhttp_get_error_reason(&s->reqp));
+	/* before any answer, even a body gone wrong gets its 400 (the
+	 * member's connection, which saw part of it, is not reused) */
+	if (s->state == SESS_READ_HEAD || !s->rsp_started)
+		return lb_next_reply(400);
+	return lb_next_close("bad request body");
+}
+
+struct lb_next
+lb_req_parse(struct lb_session *s, struct lb_dispatch *d)
+{
+	struct lb_buf *b = &s->req;
+	/* After a head, llhttp must run once more even with no byte left:
+	 * that is when it sees that a message has no body and ends it.  A
+	 * head stops this loop (LB_DISPATCH): that run comes when the
+	 * session calls again, and the pause is still the head's. */
+	bool kick = s->req_pause == PAUSE_HEAD;
+
+	while (!s->req_done && (b->parsed < b->len || kick) &&
+	    (s->state == SESS_READ_HEAD || s->state == SESS_FORWARD)) {
+		llhttp_errno_t e;
+		struct lb_next n;
+
+		kick = false;
+		s->req_pause = PAUSE_NONE;
+		e = llhttp_execute(&s->reqp, b->data + b->parsed,
+		    b->len - b->parsed);
+		if (e == HPE_OK) {
+			b->parsed = b->len;
+			if (s->state == SESS_FORWARD)
+				b->fwd = b->parsed;
+			else if (b->len - s->msg_start >=
+			    LB_BUF_SIZE - LB_BUF_RESERVE)
+				return lb_next_reply(431);
+		} else if (e == HPE_PAUSED) {
+			if ((n = paused(s, d)).what != LB_GO)
+				return n;
+		} else if (e == HPE_PAUSED_UPGRADE) {
+			/* The previous request asked for an upgrade and got a
+			 * plain answer instead: what follows is HTTP again. */
+			llhttp_resume_after_upgrade(&s->reqp);
+			kick = true;
+		} else {
+			return parse_error(s, e);
+		}
+	}
+	return lb_next(LB_GO);
+}
