@@ -2,7 +2,6 @@
  * src/ipc.c - see ipc.h.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -98,33 +97,6 @@ ipc_recv(int sock, struct ipc_msg *m)
 	}
 	m->data[m->hdr.len] = '\0';
 	return 1;
-}
-
-int
-ipc_send_member(int sock, uint32_t type, uint32_t arg0, uint32_t arg1,
-    const char *pool, const char *member)
-{
-	char text[256];
-	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
-
-	if (n < 0 || (size_t)n >= sizeof(text)) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	return ipc_send(sock, type, arg0, arg1, text, (size_t)n, -1);
-}
-
-int
-ipc_member(struct ipc_msg *m, char **pool, char **member)
-{
-	char *space = strchr(m->data, ' ');
-
-	if (space == NULL)
-		return -1;
-	*space = '\0';
-	*pool = m->data;
-	*member = space + 1;
-	return 0;
 }
 
 int

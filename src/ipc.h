@@ -98,11 +98,5 @@ int ipc_send_blob(int sock, uint32_t type_data, uint32_t type_end,
  * EOF, -1 with errno (EAGAIN on a non-blocking socket with nothing to
  * read). */
 int ipc_recv(int sock, struct ipc_msg *m);
-/* Sends a message whose payload names a pool and a member. */
-int ipc_send_member(int sock, uint32_t type, uint32_t arg0, uint32_t arg1,
-    const char *pool, const char *member);
-/* The pool and member such a message names, split in place.  Returns 0,
- * or -1 when the payload is not "POOL MEMBER". */
-int ipc_member(struct ipc_msg *m, char **pool, char **member);
 
 #endif /* EDGED_IPC_H */
