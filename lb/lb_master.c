@@ -154,13 +154,11 @@ static int
 send_member(const struct edged_channel *ch, const char *pool,
     const char *member, enum lb_member_op op, uint32_t value)
 {
-	char text[2 * LB_NAME_MAX + 2];
-	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
+	char text[LB_MEMBER_MSG_MAX + 1];
+	int n = lb_member_msg_format(text, sizeof(text), pool, member);
 
-	if (n < 0 || (size_t)n >= sizeof(text)) {
-		errno = EMSGSIZE;
+	if (n < 0)
 		return -1;
-	}
 	return ch->send(ch, (uint16_t)(LB_MSG_MEMBER + op), value, text,
 	    (size_t)n, -1);
 }
@@ -828,8 +826,7 @@ lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
 		    type);
 		return;
 	}
-	if (!live || len >= 2 * LB_NAME_MAX || sscanf(data, "%63s %63s",
-	    pool, member) != 2)
+	if (!live || lb_member_msg_parse(data, len, pool, member) < 0)
 		return;
 	if ((o = override_get(lm, pool, member)) != NULL)
 		o->health = arg != 0;

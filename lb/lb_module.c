@@ -4,7 +4,9 @@
  * it receives traffic on, its runtime in the master (lb_master.c) and
  * its edgectl commands.
  */
+#include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +71,36 @@ lb_conf_check_files(const struct lb_conf *c, struct conf_diag *d,
 	if (keep == NULL)
 		lb_tls_files_release(&mine);
 	return errors;
+}
+
+int
+lb_member_msg_format(char *buf, size_t size, const char *pool,
+    const char *member)
+{
+	int n = snprintf(buf, size, "%s %s", pool, member);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return n;
+}
+
+_Static_assert(LB_NAME_MAX == 64, "lb_member_msg_parse reads %63s");
+
+int
+lb_member_msg_parse(const void *data, size_t len, char *pool, char *member)
+{
+	char text[LB_MEMBER_MSG_MAX + 1];
+
+	if (len > LB_MEMBER_MSG_MAX)
+		return -1;
+	/* a copy: the channel (module.h) promises no NUL after the
+	 * payload, and sscanf needs one */
+	if (len > 0)
+		memcpy(text, data, len);
+	text[len] = '\0';
+	return sscanf(text, "%63s %63s", pool, member) == 2 ? 0 : -1;
 }
 
 static unsigned

@@ -29,6 +29,27 @@ enum lb_msg {
 					 * it counts in (shm.h), arg bytes */
 };
 
+/* The payload of LB_MSG_MEMBER + op and of LB_MSG_HEALTH is "POOL
+ * MEMBER", no NUL: at most two names and the space. */
+#define LB_MEMBER_MSG_MAX	(2 * (LB_NAME_MAX - 1) + 1)
+
+/*
+ * Writes that payload for pool's member into buf (size bytes, the
+ * caller's; LB_MEMBER_MSG_MAX + 1 holds any two names), NUL-terminated
+ * though the NUL is not sent.  pool and member are only read.  Returns
+ * the payload's length, or -1 with errno EMSGSIZE when it does not fit.
+ */
+int lb_member_msg_format(char *buf, size_t size, const char *pool,
+    const char *member);
+/*
+ * Reads that payload, data and len as the channel gave them (no NUL
+ * needed), into pool and member, LB_NAME_MAX bytes each, the caller's.
+ * Returns 0, or -1 when it is longer than LB_MEMBER_MSG_MAX or is not
+ * two words (pool and member are then undefined).
+ */
+int lb_member_msg_parse(const void *data, size_t len, char *pool,
+    char *member);
+
 /*
  * Reads and checks every TLS file c names, and builds the contexts once
  * (then drops them), so that what OpenSSL refuses is an error of the

@@ -131,8 +131,7 @@ apply_member(struct lb_worker *w, enum lb_member_op op, uint32_t value,
 {
 	char pool[LB_NAME_MAX], member[LB_NAME_MAX];
 
-	if (len >= 2 * LB_NAME_MAX || sscanf(data, "%63s %63s", pool,
-	    member) != 2) {
+	if (lb_member_msg_parse(data, len, pool, member) < 0) {
 		log_err("bad member message from master");
 		return;
 	}
@@ -314,11 +313,11 @@ static void
 report_health(const char *pool, const char *member, bool up, void *arg)
 {
 	struct lb_worker *w = arg;
-	char text[2 * LB_NAME_MAX + 2];
-	int n = snprintf(text, sizeof(text), "%s %s", pool, member);
+	char text[LB_MEMBER_MSG_MAX + 1];
+	int n = lb_member_msg_format(text, sizeof(text), pool, member);
 
-	if (n < 0 || (size_t)n >= sizeof(text) || w->master->send(w->master,
-	    LB_MSG_HEALTH, up, text, (size_t)n, -1) < 0)
+	if (n < 0 || w->master->send(w->master, LB_MSG_HEALTH, up, text,
+	    (size_t)n, -1) < 0)
 		log_warn("cannot tell the master about %s/%s", pool, member);
 }
 
