@@ -191,11 +191,14 @@ start_connect(const struct lb_member *m, bool *connected)
 }
 
 /* Re-encryption: the pool's TLS on the new connection, with its SNI, or
- * the member's address as the name its certificate must carry. */
+ * the member's address as the name its certificate must carry.  A
+ * runtime with no https and no re-encryption may have no TLS at all
+ * (lb_runtime_tls is for those that do). */
 static int
 tls_setup(struct lb_session *s, struct lb_conn *c)
 {
-	SSL_CTX *ctx = lb_tls_client_ctx(s->t->rt->tls, s->pool->index);
+	SSL_CTX *ctx = s->t->rt->tls == NULL ? NULL :
+	    lb_tls_client_ctx(s->t->rt->tls, s->pool->index);
 	const struct lb_tls_client_conf *tc = &s->pool->conf->tls;
 	char ip[INET6_ADDRSTRLEN];
 
