@@ -342,17 +342,31 @@ lb_conn_get(struct lb_session *s)
 	return lb_next(LB_GO);
 }
 
+/* then: what the client gets now ("attempt 1 of at most 4" while
+ * retries remain) */
 static void
-log_failure(struct lb_session *s, const char *why, int err)
+log_failure(struct lb_session *s, const char *why, int err,
+    const char *then)
 {
 	char addr[128];
 
 	conf_fmt_sockaddr(addr, sizeof(addr), &s->member->addr);
-	log_warn("virtual-server %s pool %s member %s %s: %s%s%s (attempt "
-	    "%u of %u)", s->vs->conf->name, s->pool->conf->name,
-	    s->member->name, addr, why, err ? ": " : "",
-	    err ? strerror(err) : "", s->retries + 1,
-	    LB_CONNECT_RETRIES + 1);
+	log_warn("virtual-server %s pool %s member %s %s: %s%s%s (%s)",
+	    s->vs->conf->name, s->pool->conf->name, s->member->name, addr,
+	    why, err ? ": " : "", err ? strerror(err) : "", then);
+}
+
+void
+lb_conn_failed(struct lb_session *s, const char *why, int err, int status)
+{
+	char then[64];
+
+	if (status != 0)
+		snprintf(then, sizeof(then), "not retried; answering %d",
+		    status);
+	else
+		snprintf(then, sizeof(then), "the response cut short");
+	log_failure(s, why, err, then);
 }
 
 struct lb_next
@@ -360,6 +374,7 @@ lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same, int status)
 {
 	struct lb_member *m;
+	char then[64];
 
 	if (s->conn != NULL)
 		lb_conn_release(s, false);
@@ -371,7 +386,9 @@ lb_conn_retry(struct lb_session *s, const char *why, int err,
 		s->req.off = s->msg_start;
 		return lb_conn_get(s);
 	}
-	log_failure(s, why, err);
+	snprintf(then, sizeof(then), "attempt %u of at most %u",
+	    s->retries + 1, LB_CONNECT_RETRIES + 1);
+	log_failure(s, why, err, then);
 	CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
 	atomic_fetch_add_explicit(&s->member->passive_fails, 1,
 	    memory_order_relaxed);

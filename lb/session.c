@@ -715,8 +715,10 @@ server_failed(struct lb_session *s, const char *why, int err)
 	if (retryable(s) && (!s->conn->connected || reused || s->idempotent))
 		return lb_conn_retry(s, why, err, reused, s->conn->connected ?
 		    502 : 503);
-	if (s->member != NULL && lb_err_local(err) == NULL)
+	if (s->member != NULL && lb_err_local(err) == NULL) {
 		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+		lb_conn_failed(s, why, err, s->rsp_started ? 0 : 502);
+	}
 	return lb_next_reply(502);
 }
 
@@ -1143,6 +1145,8 @@ server_timeout(struct lb_session *s)
 		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
 		atomic_fetch_add_explicit(&s->member->passive_fails, 1,
 		    memory_order_relaxed);
+		lb_conn_failed(s, "no answer within timeout server", 0,
+		    s->rsp_started ? 0 : 504);
 	}
 	if (!s->rsp_started)
 		return lb_next_reply(504);

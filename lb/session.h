@@ -302,6 +302,11 @@ struct lb_next lb_conn_get(struct lb_session *s);
  * goes on, else LB_REPLY. */
 struct lb_next lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same, int status);
+/* The member failed s's request (why, errno err) where it cannot be
+ * retried: says so, and what the client gets (status; 0: the response
+ * it was getting is cut short). */
+void lb_conn_failed(struct lb_session *s, const char *why, int err,
+    int status);
 /* An idle backend connection became readable: it closed or misbehaved
  * (or, with TLS, sent a message of its own, and stays). */
 void lb_conn_idle_event(struct lb_conn *c);

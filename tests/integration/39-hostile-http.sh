@@ -286,6 +286,12 @@ assert_eq "a POST without a body the resetting member dropped: 502" 502 \
     "$(status_of "http://127.0.0.1:$V_RETRY/q1" -X POST)"
 assert_eq "... not sent to the other member" 0 \
     "$(grep -c '"POST /q1 ' "$T/ng.access" || true)"
+assert_match "the member's failures are logged, with what the client got" \
+    'member rst2 [^ ]+: read error: [^(]*\(not retried; answering 502\)' \
+    "$(cat "$T/edged.log")"
+assert_match "... and a retry says it may go elsewhere" \
+    'member rst2 [^ ]+: read error: [^(]*\(attempt 1 of at most 4\)' \
+    "$(cat "$T/edged.log")"
 assert_eq "requests the resetting member got (r1, g1, p1, q1: once each)" 4 \
     "$(grep -c '^REQ' "$T/rst.log" || true)"
 rss_case "members that reset" "$before"
