@@ -16,6 +16,12 @@
  * Which events each side waits for is derived from the state and the
  * buffers in watch(), at the end of every callback, rather than toggled
  * here and there.
+ *
+ * The file reads in the order of a request's life: a connection
+ * arrives, its events run steps, the steps by state (handshake, the
+ * request, its dispatch to a member, the member's side, the response
+ * back, the next request), then tunnels, replies, timeouts, and what
+ * the session waits for; the one teardown comes last.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,17 +34,65 @@
 #include "session.h"
 #include "transport_tls.h"
 
+static struct lb_session *session_new(struct lb_thread *t,
+    struct lb_rt_vs *vs, int fd,
+    const struct sockaddr_storage *peer, socklen_t peerlen);
+static void start_transaction(struct lb_session *s);
+static void link_session(struct lb_thread *t, struct lb_session *s);
+static void client_io(struct ev_loop *loop, ev_io *w, int revents);
+static void client_event(struct lb_session *s, int revents);
+static void server_event(struct lb_session *s, struct lb_conn *c, int revents);
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void queue_flush(struct lb_session *s);
+static void finish(struct lb_session *s);
+static bool settle(struct lb_session *s, struct lb_next n);
+static struct lb_next handshake(struct lb_session *s);
+static struct lb_next plain_on_tls(struct lb_session *s);
+static void count_handshake(struct lb_session *s);
+static void log_tls_failure(struct lb_session *s, const char *why);
 static struct lb_next client_read(struct lb_session *s);
-static struct lb_next client_write(struct lb_session *s);
-static struct lb_next server_read(struct lb_session *s);
+static struct lb_next client_data(struct lb_session *s);
+static struct lb_next client_eof(struct lb_session *s);
+static struct lb_next request(struct lb_session *s);
+static struct lb_next dispatch(struct lb_session *s,
+    const struct lb_dispatch *d);
 static struct lb_next server_write(struct lb_session *s);
+static struct lb_next server_connected(struct lb_session *s);
+static void request_sent(struct lb_session *s, size_t n);
+static struct lb_next server_read(struct lb_session *s);
+static struct lb_next server_eof(struct lb_session *s);
+static struct lb_next server_failed(struct lb_session *s, const char *why,
+    int err);
+static bool retryable(const struct lb_session *s);
+static struct lb_next client_write(struct lb_session *s);
+static struct lb_next client_flushed(struct lb_session *s);
+static struct lb_next response_done(struct lb_session *s);
+static struct lb_next transaction_end(struct lb_session *s);
+static struct lb_next next_request(struct lb_session *s);
+static struct lb_next close_client(struct lb_session *s);
+static void tunnel(struct lb_session *s);
+static void tunnel_activity(struct lb_session *s);
+static void tunnel_pass_fin(struct lb_session *s);
+static struct lb_next reply(struct lb_session *s, int status);
+static struct lb_next reply_with(struct lb_session *s, int status,
+    const char *text, size_t len);
+static struct lb_next client_timeout(struct lb_session *s);
+static struct lb_next server_timeout(struct lb_session *s);
+static bool waits_on_client(const struct lb_session *s);
 static void watch(struct lb_session *s);
-
-static struct lb_ctr *
-vs_ctr(struct lb_session *s)
-{
-	return &s->t->ctr_vs[s->vs->index];
-}
+static int client_events(const struct lb_session *s);
+static int server_events(const struct lb_session *s);
+static void set_io(struct ev_loop *loop, ev_io *w, int fd, int events);
+static void arm_timer(struct lb_session *s);
+static uint32_t read_limit(const struct lb_session *s, const struct lb_buf *b);
+static uint32_t req_shiftable(const struct lb_session *s);
+static bool req_has_room(const struct lb_session *s);
+static bool rsp_has_room(const struct lb_session *s);
+static void req_make_room(struct lb_session *s);
+static void count_bytes(struct lb_session *s, uint64_t in, uint64_t out);
+static struct lb_ctr *vs_ctr(struct lb_session *s);
+static void unlink_session(struct lb_thread *t, struct lb_session *s);
+static void unqueue(struct lb_session *s);
 
 /* ---- the protocols ---- */
 
@@ -59,53 +113,27 @@ lb_proto_of(const struct lb_profile_conf *p)
 	    &lb_proto_http;
 }
 
-/* ---- life ---- */
+/* ---- a connection arrives ---- */
 
-static void
-link_session(struct lb_thread *t, struct lb_session *s)
+int
+lb_session_accept(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
+    const struct sockaddr_storage *peer, socklen_t peerlen)
 {
-	s->next = t->sessions;
-	if (t->sessions != NULL)
-		t->sessions->prev = s;
-	t->sessions = s;
-	t->nsessions++;
-}
+	struct lb_session *s = session_new(t, vs, fd, peer, peerlen);
 
-static void
-unlink_session(struct lb_thread *t, struct lb_session *s)
-{
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		t->sessions = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
-	t->nsessions--;
+	if (s == NULL)
+		return -1;
+	link_session(t, s);
+	CTR_ADD(t->ctr_vs[vs->index].cur, 1);
+	CTR_ADD(t->ctr_vs[vs->index].total, 1);
+	/* TLS and passthrough take their first step at once (the
+	 * ClientHello is usually there already), sparing a turn of the
+	 * loop */
+	if (s->state == SESS_HANDSHAKE || s->state == SESS_HELLO)
+		client_event(s, EV_READ);
+	finish(s);
+	return 0;
 }
-
-static void
-start_transaction(struct lb_session *s)
-{
-	llhttp_init(&s->rspp, HTTP_RESPONSE, &lb_rsp_settings);
-	s->rspp.data = s;
-	s->req_done = s->rsp_started = s->rsp_done = false;
-	s->srv_reusable = s->fresh_conn = s->req_sent = false;
-	s->retries = 0;
-	s->status = 0;
-	s->msg_start = s->req.parsed;
-	s->t_req = s->t_head = s->t_conn = s->t_rsp = 0;
-	s->rsp_bytes = 0;
-	s->mname = "-";
-	s->term = NULL;
-	s->logged = false;
-	s->req_counted = s->pool_counted = false;
-	s->rsp_trailer_name = false;
-	free(s->reqline);
-	s->reqline = NULL;
-}
-
-static void client_io(struct ev_loop *loop, ev_io *w, int revents);
-static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 
 static struct lb_session *
 session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
@@ -146,49 +174,159 @@ session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
 	return s;
 }
 
-/* Off the thread's queue of writes for the loop's turn (queue_flush). */
 static void
-unqueue(struct lb_session *s)
+start_transaction(struct lb_session *s)
 {
-	if (s->flush_pprev == NULL)
+	llhttp_init(&s->rspp, HTTP_RESPONSE, &lb_rsp_settings);
+	s->rspp.data = s;
+	s->req_done = s->rsp_started = s->rsp_done = false;
+	s->srv_reusable = s->fresh_conn = s->req_sent = false;
+	s->retries = 0;
+	s->status = 0;
+	s->msg_start = s->req.parsed;
+	s->t_req = s->t_head = s->t_conn = s->t_rsp = 0;
+	s->rsp_bytes = 0;
+	s->mname = "-";
+	s->term = NULL;
+	s->logged = false;
+	s->req_counted = s->pool_counted = false;
+	s->rsp_trailer_name = false;
+	free(s->reqline);
+	s->reqline = NULL;
+}
+
+static void
+link_session(struct lb_thread *t, struct lb_session *s)
+{
+	s->next = t->sessions;
+	if (t->sessions != NULL)
+		t->sessions->prev = s;
+	t->sessions = s;
+	t->nsessions++;
+}
+
+/* ---- the events: each callback runs steps, then finishes ---- */
+
+static void
+client_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct lb_session *s = w->data;
+
+	(void)loop;
+	client_event(s, revents);
+	finish(s);
+}
+
+static void
+client_event(struct lb_session *s, int revents)
+{
+	if (s->state == SESS_HANDSHAKE) {
+		if (!settle(s, handshake(s)) || s->state == SESS_HANDSHAKE)
+			return;
+		/* the request often comes with the client's Finished */
+		revents = EV_READ;
+	}
+	/* a TLS read that waited for writability, or the other way round:
+	 * retry both */
+	if (s->cli.want & revents)
+		revents |= EV_READ | EV_WRITE;
+	if ((revents & EV_READ) && !settle(s, client_read(s)))
 		return;
-	*s->flush_pprev = s->flush_next;
-	if (s->flush_next != NULL)
-		s->flush_next->flush_pprev = s->flush_pprev;
-	s->flush_pprev = NULL;
+	if ((revents & EV_WRITE) && !settle(s, client_write(s)))
+		return;
+	/* a connected backend takes what came at the loop's turn */
+	if (s->conn != NULL && s->conn->connected &&
+	    lb_buf_pending(&s->req) > 0)
+		queue_flush(s);
 }
 
 void
-lb_session_end(struct lb_session *s, const char *why)
+lb_session_server_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct lb_conn *c = w->data;
+	struct lb_session *s = c->sess;
+
+	(void)loop;
+	if (s == NULL) {
+		lb_conn_idle_event(c);
+		return;
+	}
+	server_event(s, c, revents);
+	finish(s);
+}
+
+static void
+server_event(struct lb_session *s, struct lb_conn *c, int revents)
+{
+	/* TLS waiting on the other direction: retry both */
+	if (c->tr.want & revents)
+		revents |= EV_READ | EV_WRITE;
+	/* connecting (or shaking hands): any event moves it on */
+	if (!c->connected)
+		revents |= EV_WRITE;
+	if ((revents & EV_WRITE) && !settle(s, server_write(s)))
+		return;
+	/* a retry may have replaced c: its events are not the new one's */
+	if ((revents & EV_READ) && s->conn == c && c->connected &&
+	    !settle(s, server_read(s)))
+		return;
+	/* answered: the client gets it at the loop's turn */
+	if (lb_buf_pending(&s->rsp) > 0)
+		queue_flush(s);
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lb_session *s = w->data;
+	ev_tstamp t = ev_now(loop);
+
+	(void)revents;
+	if (s->cexp != 0 && t >= s->cexp)
+		(void)settle(s, client_timeout(s));
+	else if (s->sexp != 0 && t >= s->sexp)
+		(void)settle(s, server_timeout(s));
+	finish(s);
+}
+
+void
+lb_session_flush(struct lb_thread *t)
+{
+	struct lb_session *s;
+
+	while ((s = t->flush) != NULL) {
+		unqueue(s);
+		if (s->conn != NULL && s->conn->connected &&
+		    lb_buf_pending(&s->req) > 0)
+			(void)settle(s, server_write(s));
+		if (s->closing == NULL && lb_buf_pending(&s->rsp) > 0)
+			(void)settle(s, client_write(s));
+		finish(s);
+	}
+}
+
+/*
+ * Bytes read on one side are written to the other once every event of
+ * the loop's turn has been handled, just before it polls again: the
+ * peers then get this turn's data in one burst and wake up once for all
+ * of it, where writing at once would wake them for each.  Until then
+ * the session asks for writability as usual, so a write the flush does
+ * not reach (one queued by an event fed after it) still happens; when
+ * the flush writes everything, the wish is withdrawn before libev tells
+ * the kernel, and costs nothing.
+ */
+static void
+queue_flush(struct lb_session *s)
 {
 	struct lb_thread *t = s->t;
 
-	log_debug("virtual-server %s: session closed: %s", s->vs->conf->name,
-	    why);
-	lb_txn_count_unanswered(s);
-	/* a transaction cut short still gets its line */
-	if (s->t_head != 0)
-		lb_txn_log(s, s->term != NULL ? s->term :
-		    s->state == SESS_TUNNEL ? "--" :
-		    strncmp(why, "client", 6) == 0 ? "CD" :
-		    strncmp(why, "server", 6) == 0 ||
-		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");
-	free(s->reqline);
-	unqueue(s);
-	ev_io_stop(t->loop, &s->io);
-	ev_timer_stop(t->loop, &s->timer);
-	if (s->conn != NULL)
-		lb_conn_release(s, false);
-	lb_member_drop(s);
-	s->cli.ops->close(&s->cli);
-	lb_buf_detach(&s->req, &t->bufs);
-	lb_buf_detach(&s->rsp, &t->bufs);
-	unlink_session(t, s);
-	CTR_ADD(t->ctr_vs[s->vs->index].cur, -1);
-	atomic_fetch_sub_explicit(&s->vs->conns, 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&t->rt->conns, 1, memory_order_relaxed);
-	free(s);
-	lb_listeners_resume(t);
+	if (s->flush_pprev != NULL)
+		return;
+	s->flush_next = t->flush;
+	if (t->flush != NULL)
+		t->flush->flush_pprev = &s->flush_next;
+	t->flush = s;
+	s->flush_pprev = &t->flush;
 }
 
 /* The end of every callback: the session ends if a step asked for it,
@@ -200,168 +338,6 @@ finish(struct lb_session *s)
 		lb_session_end(s, s->closing);
 	else
 		watch(s);
-}
-
-/* ---- replies edged makes ---- */
-
-/* Sends text (len bytes: a whole response, with Connection: close) as
- * the answer to the transaction, then closes. */
-static struct lb_next
-reply_with(struct lb_session *s, int status, const char *text, size_t len)
-{
-	lb_txn_count_status(s, status);
-	s->term = lb_txn_reply_term(s, status);
-	if (s->t_head == 0)
-		s->t_head = lb_now(s);	/* refused before a whole head */
-	if (s->conn != NULL)
-		lb_conn_release(s, false);
-	lb_member_drop(s);
-	lb_buf_detach(&s->rsp, &s->t->bufs);
-	if (lb_buf_attach(&s->rsp, &s->t->bufs) < 0)
-		return lb_next_close("out of memory");
-	memcpy(s->rsp.data, text, len);
-	s->rsp.len = s->rsp.parsed = s->rsp.fwd = (uint32_t)len;
-	s->rsp_started = true;
-	s->keep_alive = false;
-	s->state = SESS_REPLY;
-	s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
-	s->sexp = 0;
-	return lb_next(LB_GO);
-}
-
-static struct lb_next
-reply(struct lb_session *s, int status)
-{
-	const char *text;
-	size_t len;
-
-	if (s->rsp_started)	/* a head went out: all we can do is cut */
-		return lb_next_close("aborted after response start");
-	if (!s->proto->replies) {
-		/* no protocol to answer in: the client sees the close */
-		s->term = lb_txn_reply_term(s, status);
-		return lb_next_close(status == 503 ? "no member reachable" :
-		    "server failed");
-	}
-	text = lb_http_error_reply(status, &len);
-	return reply_with(s, status, text, len);
-}
-
-/* ---- the end of a transaction ---- */
-
-/* Closes the client side for writing and reads what it still sends until
- * it closes too (or a second passes), so that unread request bytes do not
- * make the kernel reset the connection under the reply. */
-static struct lb_next
-close_client(struct lb_session *s)
-{
-	if (s->cli_eof)
-		return lb_next_close("done");
-	s->cli.ops->shutdown_write(&s->cli);
-	lb_buf_detach(&s->rsp, &s->t->bufs);
-	s->state = SESS_LINGER;
-	s->cexp = lb_now(s) + 1.0;
-	s->sexp = 0;
-	return lb_next(LB_GO);
-}
-
-static struct lb_next request(struct lb_session *s);
-
-/* The keep-alive step: back to WAIT_REQ for the next request, or on
- * with one pipelined behind the last. */
-static struct lb_next
-next_request(struct lb_session *s)
-{
-	struct lb_buf *b = &s->req;
-	struct lb_thread *t = s->t;
-
-	lb_buf_detach(&s->rsp, &t->bufs);
-	if (b->parsed == b->len)
-		lb_buf_detach(b, &t->bufs);
-	else
-		lb_buf_compact(b);
-	/* the parser stopped after the previous message: go on */
-	start_transaction(s);
-	s->state = SESS_WAIT_REQ;
-	s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->keep_alive);
-	s->sexp = 0;
-	if (b->len == 0)
-		return lb_next(LB_GO);
-	s->state = SESS_READ_HEAD;
-	s->t_req = lb_now(s);
-	s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->http_request);
-	return request(s);
-}
-
-static struct lb_next
-transaction_end(struct lb_session *s)
-{
-	lb_txn_log(s, "--");
-	if (s->keep_alive && s->req_done && !s->cli_eof && !s->t->draining)
-		return next_request(s);
-	return close_client(s);
-}
-
-/* The whole response came: the member and its connection are let go
- * (the connection back to the idle pool when both sides allow it); the
- * transaction ends once the client has every byte. */
-static struct lb_next
-response_done(struct lb_session *s)
-{
-	struct lb_buf *b = &s->rsp;
-	/* An answer before the whole request went out: what is left of the
-	 * request belongs to no one; neither side can be reused. */
-	bool req_all_sent = s->req_done && lb_buf_pending(&s->req) == 0;
-
-	s->rsp_done = true;
-	s->srv_reusable = req_all_sent && b->parsed == b->len &&
-	    llhttp_should_keep_alive(&s->rspp);
-	if (!req_all_sent)
-		s->keep_alive = false;
-	lb_member_drop(s);
-	lb_conn_release(s, s->srv_reusable);
-	s->sexp = 0;
-	b->len = b->parsed;		/* bytes past the response: junk */
-	if (lb_buf_pending(b) == 0)
-		return transaction_end(s);
-	return lb_next(LB_GO);
-}
-
-/* ---- tunnels ---- */
-
-/* A tunnel closes after the longer of the two timeouts with no byte
- * moving either way. */
-static void
-tunnel_activity(struct lb_session *s)
-{
-	uint64_t ms = lb_tmo(s)->client > lb_tmo(s)->server ?
-	    lb_tmo(s)->client : lb_tmo(s)->server;
-
-	s->cexp = s->sexp = lb_now(s) + LB_SEC(ms);
-}
-
-/* From here on bytes go both ways unchanged: what either buffer holds
- * is forwarded as it is. */
-static void
-tunnel(struct lb_session *s)
-{
-	s->state = SESS_TUNNEL;
-	s->rsp.parsed = s->rsp.fwd = s->rsp.len;
-	s->req.parsed = s->req.fwd = s->req.len;
-	tunnel_activity(s);
-}
-
-/* A tunnel's client closed its side: the server gets the FIN once it
- * has every byte before it, and may still answer. */
-static void
-tunnel_pass_fin(struct lb_session *s)
-{
-	if (s->state != SESS_TUNNEL || !s->cli_eof || s->srv_shut ||
-	    s->conn == NULL || !s->conn->connected ||
-	    lb_buf_pending(&s->req) > 0)
-		return;
-	s->conn->tr.ops->shutdown_write(&s->conn->tr);
-	s->srv_shut = true;
 }
 
 /* ---- acting on a step ---- */
@@ -398,91 +374,7 @@ settle(struct lb_session *s, struct lb_next n)
 	}
 }
 
-/* ---- the request: dispatch ---- */
-
-/* A request is ready for a member: pick one, let the protocol ready the
- * request for it, take it, connect. */
-static struct lb_next
-dispatch(struct lb_session *s, const struct lb_dispatch *d)
-{
-	struct lb_member *m;
-	struct lb_next n;
-
-	lb_txn_count_request(s, true);
-	if ((m = lb_pick_member(s, d->key, d->keylen)) == NULL)
-		return lb_next_reply(503);
-	if (s->proto->dispatch != NULL &&
-	    (n = s->proto->dispatch(s, d)).what != LB_GO)
-		return n;
-	lb_member_take(s, m);
-	if (s->proto->tunnel) {
-		tunnel(s);
-		s->fresh_conn = true;
-	} else {
-		s->state = SESS_FORWARD;
-		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
-	}
-	return lb_conn_get(s);
-}
-
-/* The protocol reads what the client sent; each request it finds ready
- * goes to a member, and the protocol reads on (an HTTP body). */
-static struct lb_next
-request(struct lb_session *s)
-{
-	struct lb_dispatch d;
-	struct lb_next n;
-
-	while ((n = s->proto->request(s, &d)).what == LB_DISPATCH)
-		if ((n = dispatch(s, &d)).what != LB_GO)
-			return n;
-	return n;
-}
-
 /* ---- HANDSHAKE: TLS with the client ---- */
-
-static void
-log_tls_failure(struct lb_session *s, const char *why)
-{
-	char peer[INET6_ADDRSTRLEN];
-
-	addr_fmt(peer, sizeof(peer), &s->peer.sa);
-	log_debug("virtual-server %s: client %s: TLS handshake failed: %s",
-	    s->vs->conf->name, peer, why);
-}
-
-static void
-count_handshake(struct lb_session *s)
-{
-	struct lb_ctr *c = vs_ctr(s);
-	bool resumed, tls13;
-
-	lb_tls_kind(&s->cli, &resumed, &tls13);
-	CTR_ADD(c->tls[LB_TLS_HANDSHAKES], 1);
-	if (resumed)
-		CTR_ADD(c->tls[LB_TLS_RESUMED], 1);
-	if (tls13)
-		CTR_ADD(c->tls[LB_TLS_V13], 1);
-}
-
-/* Plain HTTP on a TLS port: a failed handshake all the same, but the
- * client gets a 400 in plain HTTP that says why (as from nginx and
- * HAProxy), then a clean close, rather than a bare one. */
-static struct lb_next
-plain_on_tls(struct lb_session *s)
-{
-	const char *text;
-	size_t len;
-	int fd;
-
-	log_tls_failure(s, "plain HTTP sent to a TLS port");
-	CTR_ADD(vs_ctr(s)->errors, 1);
-	fd = lb_tls_release(&s->cli);
-	s->cli = (struct lb_transport){ .ops = &lb_transport_plain, .fd = fd };
-	s->t_req = lb_now(s);
-	text = lb_http_plain_on_tls_reply(&len);
-	return reply_with(s, 400, text, len);
-}
 
 /* One step of the TLS handshake; when it is done the session waits for
  * the first request, within what is left of timeout http-request. */
@@ -509,7 +401,719 @@ handshake(struct lb_session *s)
 	return lb_next(LB_GO);
 }
 
-/* ---- buffers ---- */
+/* Plain HTTP on a TLS port: a failed handshake all the same, but the
+ * client gets a 400 in plain HTTP that says why (as from nginx and
+ * HAProxy), then a clean close, rather than a bare one. */
+static struct lb_next
+plain_on_tls(struct lb_session *s)
+{
+	const char *text;
+	size_t len;
+	int fd;
+
+	log_tls_failure(s, "plain HTTP sent to a TLS port");
+	CTR_ADD(vs_ctr(s)->errors, 1);
+	fd = lb_tls_release(&s->cli);
+	s->cli = (struct lb_transport){ .ops = &lb_transport_plain, .fd = fd };
+	s->t_req = lb_now(s);
+	text = lb_http_plain_on_tls_reply(&len);
+	return reply_with(s, 400, text, len);
+}
+
+static void
+count_handshake(struct lb_session *s)
+{
+	struct lb_ctr *c = vs_ctr(s);
+	bool resumed, tls13;
+
+	lb_tls_kind(&s->cli, &resumed, &tls13);
+	CTR_ADD(c->tls[LB_TLS_HANDSHAKES], 1);
+	if (resumed)
+		CTR_ADD(c->tls[LB_TLS_RESUMED], 1);
+	if (tls13)
+		CTR_ADD(c->tls[LB_TLS_V13], 1);
+}
+
+static void
+log_tls_failure(struct lb_session *s, const char *why)
+{
+	char peer[INET6_ADDRSTRLEN];
+
+	addr_fmt(peer, sizeof(peer), &s->peer.sa);
+	log_debug("virtual-server %s: client %s: TLS handshake failed: %s",
+	    s->vs->conf->name, peer, why);
+}
+
+/* ---- WAIT_REQ, READ_HEAD: the client sends ---- */
+
+static struct lb_next
+client_read(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	ssize_t n;
+
+	if (lb_buf_attach(b, &s->t->bufs) < 0)
+		return lb_next_close("out of memory");
+	if (b->len >= read_limit(s, b))
+		req_make_room(s);
+	if (b->len >= read_limit(s, b))
+		return lb_next(LB_GO);
+	n = s->cli.ops->read(&s->cli, b->data + b->len,
+	    read_limit(s, b) - b->len);
+	if (n == 0)
+		return client_eof(s);
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    lb_next_close("client read error");
+	b->len += (uint32_t)n;
+	CTR_ADD(vs_ctr(s)->bytes_in, (uint64_t)n);
+	return client_data(s);
+}
+
+/* Bytes came from the client: what they are depends on the state. */
+static struct lb_next
+client_data(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+
+	switch (s->state) {
+	case SESS_WAIT_REQ:
+		s->state = SESS_READ_HEAD;
+		s->t_req = lb_now(s);
+		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->http_request);
+		return request(s);
+	case SESS_HELLO:
+	case SESS_READ_HEAD:
+		return request(s);
+	case SESS_FORWARD:
+		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
+		return request(s);
+	case SESS_TUNNEL:
+		b->parsed = b->fwd = b->len;
+		tunnel_activity(s);
+		return lb_next(LB_GO);
+	default:			/* REPLY, LINGER: discard */
+		b->off = b->fwd = b->parsed = b->len = 0;
+		return lb_next(LB_GO);
+	}
+}
+
+static struct lb_next
+client_eof(struct lb_session *s)
+{
+	s->cli_eof = true;
+	switch (s->state) {
+	case SESS_FORWARD:
+		if (s->req_done)	/* half-close: still send the answer */
+			return lb_next(LB_GO);
+		break;
+	case SESS_REPLY:
+		return lb_next(LB_GO);
+	case SESS_TUNNEL:
+		tunnel_pass_fin(s);
+		return lb_next(LB_GO);
+	default:
+		break;
+	}
+	return lb_next_close("client closed");
+}
+
+/* ---- the request goes to a member ---- */
+
+/* The protocol reads what the client sent; each request it finds ready
+ * goes to a member, and the protocol reads on (an HTTP body). */
+static struct lb_next
+request(struct lb_session *s)
+{
+	struct lb_dispatch d;
+	struct lb_next n;
+
+	while ((n = s->proto->request(s, &d)).what == LB_DISPATCH)
+		if ((n = dispatch(s, &d)).what != LB_GO)
+			return n;
+	return n;
+}
+
+/* A request is ready for a member: pick one, let the protocol ready the
+ * request for it, take it, connect. */
+static struct lb_next
+dispatch(struct lb_session *s, const struct lb_dispatch *d)
+{
+	struct lb_member *m;
+	struct lb_next n;
+
+	lb_txn_count_request(s, true);
+	if ((m = lb_pick_member(s, d->key, d->keylen)) == NULL)
+		return lb_next_reply(503);
+	if (s->proto->dispatch != NULL &&
+	    (n = s->proto->dispatch(s, d)).what != LB_GO)
+		return n;
+	lb_member_take(s, m);
+	if (s->proto->tunnel) {
+		tunnel(s);
+		s->fresh_conn = true;
+	} else {
+		s->state = SESS_FORWARD;
+		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
+	}
+	return lb_conn_get(s);
+}
+
+/* ---- FORWARD: the member's side ---- */
+
+static struct lb_next
+server_write(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	struct lb_next next;
+	ssize_t n;
+
+	if (!s->conn->connected &&
+	    (next = server_connected(s)).what != LB_GO)
+		return next;
+	if (s->conn == NULL || !s->conn->connected || lb_buf_pending(b) == 0)
+		return lb_next(LB_GO);
+	n = s->conn->tr.ops->write(&s->conn->tr, b->data + b->off,
+	    lb_buf_pending(b));
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    server_failed(s, "write error", errno);
+	request_sent(s, (size_t)n);
+	return lb_next(LB_GO);
+}
+
+/* The connect finished, and, with re-encryption, its handshake: the
+ * request may go.  A handshake that fails (a certificate that does not
+ * verify) is a failed connect, retried elsewhere and answered 502 at
+ * the end. */
+static struct lb_next
+server_connected(struct lb_session *s)
+{
+	struct lb_conn *c = s->conn;
+	char why[160], msg[192];
+	socklen_t len = sizeof(int);
+	int err = 0, r;
+
+	if (!c->handshaking) {
+		if (getsockopt(c->tr.fd, SOL_SOCKET, SO_ERROR, &err,
+		    &len) < 0)
+			err = errno;
+		if (err != 0)
+			return lb_conn_retry(s, "connect failed", err, false,
+			    503);
+		c->handshaking = c->tr.ops == &lb_transport_tls;
+	}
+	if (c->handshaking) {
+		if ((r = lb_tls_handshake(&c->tr, why, sizeof(why))) < 0) {
+			snprintf(msg, sizeof(msg), "TLS handshake failed: %s",
+			    why);
+			return lb_conn_retry(s, msg, 0, false, 502);
+		}
+		if ((c->handshaking = r == 0))
+			return lb_next(LB_GO);
+	}
+	c->connected = true;
+	s->t_conn = lb_now(s);
+	s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
+	lb_conn_dispatched(s, true);
+	return lb_next(LB_GO);
+}
+
+/* The request's bytes that are ready go to the member. */
+static void
+request_sent(struct lb_session *s, size_t n)
+{
+	struct lb_buf *b = &s->req;
+
+	b->off += (uint32_t)n;
+	count_bytes(s, (uint64_t)n, 0);
+	if (s->has_body)
+		s->req_sent = true;
+	if (s->state == SESS_FORWARD) {
+		s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
+		/* the client waits on the server while it uploads */
+		if (!s->req_done)
+			s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
+	}
+	tunnel_pass_fin(s);
+	/* all written: start the buffer over, so reads stay large (a
+	 * bodyless request keeps its head for a retry) */
+	if (lb_buf_pending(b) == 0 && b->parsed == b->len &&
+	    (s->state == SESS_TUNNEL || s->req_sent))
+		req_make_room(s);
+}
+
+static struct lb_next
+server_read(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+	ssize_t n;
+
+	if (lb_buf_attach(b, &s->t->bufs) < 0)
+		return lb_next_close("out of memory");
+	if (b->len >= read_limit(s, b))
+		lb_buf_compact(b);
+	if (b->len >= read_limit(s, b))
+		return lb_next(LB_GO);
+	n = s->conn->tr.ops->read(&s->conn->tr, b->data + b->len,
+	    read_limit(s, b) - b->len);
+	if (n == 0)
+		return server_eof(s);
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    server_failed(s, "read error", errno);
+	b->len += (uint32_t)n;
+	count_bytes(s, 0, (uint64_t)n);
+	if (s->state == SESS_TUNNEL) {
+		b->parsed = b->fwd = b->len;
+		tunnel_activity(s);
+		return lb_next(LB_GO);
+	}
+	s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
+	return s->proto->response(s);
+}
+
+static struct lb_next
+server_eof(struct lb_session *s)
+{
+	if (s->state == SESS_TUNNEL) {
+		s->rsp_done = true;
+		if (lb_buf_pending(&s->rsp) == 0)
+			return lb_next_close("tunnel closed by server");
+		return lb_next(LB_GO);
+	}
+	if (!s->rsp_started)
+		return server_failed(s, "closed before answering", 0);
+	return s->proto->response_eof(s);
+}
+
+/* The backend closed or failed before answering. */
+static struct lb_next
+server_failed(struct lb_session *s, const char *why, int err)
+{
+	bool reused = s->conn->requests > 0;
+
+	if (s->state == SESS_TUNNEL)
+		return lb_next_close("tunnel closed by server");
+	/* Nothing of the body went out: another member may answer it (a
+	 * reused connection the server closed: a fresh one to the same).
+	 * Once the head went out on a fresh connection, the member may
+	 * have acted on it before it died: only an idempotent request
+	 * may be sent again (RFC 9110 9.2.2), never a POST, which would
+	 * be done twice.  A reused connection the member closed had not
+	 * read it (the race of a keep-alive close). */
+	if (retryable(s) && (!s->conn->connected || reused || s->idempotent))
+		return lb_conn_retry(s, why, err, reused, s->conn->connected ?
+		    502 : 503);
+	if (s->member != NULL && lb_err_local(err) == NULL) {
+		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+		lb_conn_failed(s, why, err, s->rsp_started ? 0 : 502);
+	}
+	return lb_next_reply(502);
+}
+
+static bool
+retryable(const struct lb_session *s)
+{
+	return !s->rsp_started && s->rsp.len == 0 && !s->req_sent;
+}
+
+/* ---- the response reaches the client; the transaction ends ---- */
+
+static struct lb_next
+client_write(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+	ssize_t n;
+
+	if (lb_buf_pending(b) == 0)
+		return lb_next(LB_GO);
+	n = s->cli.ops->write(&s->cli, b->data + b->off, lb_buf_pending(b));
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    lb_next_close("client write error");
+	b->off += (uint32_t)n;
+	s->rsp_bytes += (uint64_t)n;
+	CTR_ADD(vs_ctr(s)->bytes_out, (uint64_t)n);
+	if (s->state == SESS_FORWARD || s->state == SESS_REPLY)
+		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
+	/* the server waits on the client, not the other way round */
+	if (s->state == SESS_FORWARD && s->sexp != 0 && s->conn != NULL &&
+	    s->conn->connected)
+		s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
+	if (lb_buf_pending(b) > 0)
+		return lb_next(LB_GO);
+	lb_buf_compact(b);
+	return client_flushed(s);
+}
+
+/* Every byte of the response is with the client. */
+static struct lb_next
+client_flushed(struct lb_session *s)
+{
+	if (s->state == SESS_REPLY) {
+		lb_txn_log(s, s->term);
+		return close_client(s);
+	}
+	if (s->rsp_done)
+		return transaction_end(s);
+	return lb_next(LB_GO);
+}
+
+/* The whole response came: the member and its connection are let go
+ * (the connection back to the idle pool when both sides allow it); the
+ * transaction ends once the client has every byte. */
+static struct lb_next
+response_done(struct lb_session *s)
+{
+	struct lb_buf *b = &s->rsp;
+	/* An answer before the whole request went out: what is left of the
+	 * request belongs to no one; neither side can be reused. */
+	bool req_all_sent = s->req_done && lb_buf_pending(&s->req) == 0;
+
+	s->rsp_done = true;
+	s->srv_reusable = req_all_sent && b->parsed == b->len &&
+	    llhttp_should_keep_alive(&s->rspp);
+	if (!req_all_sent)
+		s->keep_alive = false;
+	lb_member_drop(s);
+	lb_conn_release(s, s->srv_reusable);
+	s->sexp = 0;
+	b->len = b->parsed;		/* bytes past the response: junk */
+	if (lb_buf_pending(b) == 0)
+		return transaction_end(s);
+	return lb_next(LB_GO);
+}
+
+static struct lb_next
+transaction_end(struct lb_session *s)
+{
+	lb_txn_log(s, "--");
+	if (s->keep_alive && s->req_done && !s->cli_eof && !s->t->draining)
+		return next_request(s);
+	return close_client(s);
+}
+
+/* The keep-alive step: back to WAIT_REQ for the next request, or on
+ * with one pipelined behind the last. */
+static struct lb_next
+next_request(struct lb_session *s)
+{
+	struct lb_buf *b = &s->req;
+	struct lb_thread *t = s->t;
+
+	lb_buf_detach(&s->rsp, &t->bufs);
+	if (b->parsed == b->len)
+		lb_buf_detach(b, &t->bufs);
+	else
+		lb_buf_compact(b);
+	/* the parser stopped after the previous message: go on */
+	start_transaction(s);
+	s->state = SESS_WAIT_REQ;
+	s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->keep_alive);
+	s->sexp = 0;
+	if (b->len == 0)
+		return lb_next(LB_GO);
+	s->state = SESS_READ_HEAD;
+	s->t_req = lb_now(s);
+	s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->http_request);
+	return request(s);
+}
+
+/* Closes the client side for writing and reads what it still sends until
+ * it closes too (or a second passes), so that unread request bytes do not
+ * make the kernel reset the connection under the reply. */
+static struct lb_next
+close_client(struct lb_session *s)
+{
+	if (s->cli_eof)
+		return lb_next_close("done");
+	s->cli.ops->shutdown_write(&s->cli);
+	lb_buf_detach(&s->rsp, &s->t->bufs);
+	s->state = SESS_LINGER;
+	s->cexp = lb_now(s) + 1.0;
+	s->sexp = 0;
+	return lb_next(LB_GO);
+}
+
+/* ---- TUNNEL ---- */
+
+/* From here on bytes go both ways unchanged: what either buffer holds
+ * is forwarded as it is. */
+static void
+tunnel(struct lb_session *s)
+{
+	s->state = SESS_TUNNEL;
+	s->rsp.parsed = s->rsp.fwd = s->rsp.len;
+	s->req.parsed = s->req.fwd = s->req.len;
+	tunnel_activity(s);
+}
+
+/* A tunnel closes after the longer of the two timeouts with no byte
+ * moving either way. */
+static void
+tunnel_activity(struct lb_session *s)
+{
+	uint64_t ms = lb_tmo(s)->client > lb_tmo(s)->server ?
+	    lb_tmo(s)->client : lb_tmo(s)->server;
+
+	s->cexp = s->sexp = lb_now(s) + LB_SEC(ms);
+}
+
+/* A tunnel's client closed its side: the server gets the FIN once it
+ * has every byte before it, and may still answer. */
+static void
+tunnel_pass_fin(struct lb_session *s)
+{
+	if (s->state != SESS_TUNNEL || !s->cli_eof || s->srv_shut ||
+	    s->conn == NULL || !s->conn->connected ||
+	    lb_buf_pending(&s->req) > 0)
+		return;
+	s->conn->tr.ops->shutdown_write(&s->conn->tr);
+	s->srv_shut = true;
+}
+
+/* ---- REPLY: replies edged makes ---- */
+
+static struct lb_next
+reply(struct lb_session *s, int status)
+{
+	const char *text;
+	size_t len;
+
+	if (s->rsp_started)	/* a head went out: all we can do is cut */
+		return lb_next_close("aborted after response start");
+	if (!s->proto->replies) {
+		/* no protocol to answer in: the client sees the close */
+		s->term = lb_txn_reply_term(s, status);
+		return lb_next_close(status == 503 ? "no member reachable" :
+		    "server failed");
+	}
+	text = lb_http_error_reply(status, &len);
+	return reply_with(s, status, text, len);
+}
+
+/* Sends text (len bytes: a whole response, with Connection: close) as
+ * the answer to the transaction, then closes. */
+static struct lb_next
+reply_with(struct lb_session *s, int status, const char *text, size_t len)
+{
+	lb_txn_count_status(s, status);
+	s->term = lb_txn_reply_term(s, status);
+	if (s->t_head == 0)
+		s->t_head = lb_now(s);	/* refused before a whole head */
+	if (s->conn != NULL)
+		lb_conn_release(s, false);
+	lb_member_drop(s);
+	lb_buf_detach(&s->rsp, &s->t->bufs);
+	if (lb_buf_attach(&s->rsp, &s->t->bufs) < 0)
+		return lb_next_close("out of memory");
+	memcpy(s->rsp.data, text, len);
+	s->rsp.len = s->rsp.parsed = s->rsp.fwd = (uint32_t)len;
+	s->rsp_started = true;
+	s->keep_alive = false;
+	s->state = SESS_REPLY;
+	s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
+	s->sexp = 0;
+	return lb_next(LB_GO);
+}
+
+/* ---- timeouts ----
+ *
+ * While a request is forwarded both deadlines run, and each side's moves
+ * the other's on (client_write, request_sent); when neither side moves,
+ * the one edged waits on is the one at fault.  That is the client when
+ * edged holds response bytes it does not take, or when the member has
+ * every request byte there is and the request is not whole; otherwise
+ * the member.  The other side's deadline, should it come first, is put
+ * off: a client that stops reading (or sending) must not count as the
+ * member's error, nor a slow member cut the client that waits for it.
+ */
+
+static struct lb_next
+client_timeout(struct lb_session *s)
+{
+	switch (s->state) {
+	case SESS_READ_HEAD:
+		return lb_next_reply(408);
+	case SESS_HANDSHAKE:
+		/* a ClientHello never finished is a failed handshake, as
+		 * one given up is; a client that sent nothing is not */
+		if (lb_tls_started(&s->cli)) {
+			log_tls_failure(s, "timeout http-request during the "
+			    "handshake");
+			CTR_ADD(vs_ctr(s)->errors, 1);
+		}
+		break;
+	case SESS_HELLO:
+		/* passthrough: a ClientHello begun and never whole */
+		if (s->req.len > 0)
+			CTR_ADD(vs_ctr(s)->errors, 1);
+		break;
+	case SESS_FORWARD:
+		if (s->sexp != 0 && !waits_on_client(s)) {
+			s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
+			return lb_next(LB_GO);
+		}
+		if (!s->req_done && !s->rsp_started)
+			return lb_next_reply(408);
+		break;
+	default:
+		break;
+	}
+	return lb_next_close("client timeout");
+}
+
+static struct lb_next
+server_timeout(struct lb_session *s)
+{
+	if (s->conn != NULL && !s->conn->connected)
+		return lb_conn_retry(s, "connect timeout", ETIMEDOUT, false,
+		    503);
+	if (s->state == SESS_FORWARD && s->cexp != 0 && waits_on_client(s)) {
+		s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
+		return lb_next(LB_GO);
+	}
+	/* an idempotent request with no body sent may go elsewhere */
+	if (s->conn != NULL && retryable(s) && s->idempotent)
+		return lb_conn_retry(s, "no answer within timeout server",
+		    ETIMEDOUT, false, 504);
+	if (s->member != NULL) {
+		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
+		atomic_fetch_add_explicit(&s->member->passive_fails, 1,
+		    memory_order_relaxed);
+		lb_conn_failed(s, "no answer within timeout server", 0,
+		    s->rsp_started ? 0 : 504);
+	}
+	if (!s->rsp_started)
+		return lb_next_reply(504);
+	return lb_next_close("server timeout");
+}
+
+static bool
+waits_on_client(const struct lb_session *s)
+{
+	return lb_buf_pending(&s->rsp) > 0 ||
+	    (!s->req_done && lb_buf_pending(&s->req) == 0);
+}
+
+/* ---- what to wait for ---- */
+
+/* Both connections' watchers and the timer, as the state and the
+ * buffers need them now. */
+static void
+watch(struct lb_session *s)
+{
+	struct ev_loop *loop = s->t->loop;
+	int cev = client_events(s);
+
+	set_io(loop, &s->io, s->cli.fd, cev);
+	/* TLS may hold bytes it read already: the socket will not say */
+	if ((cev & EV_READ) && s->cli.ops->pending != NULL &&
+	    s->cli.ops->pending(&s->cli))
+		ev_feed_event(loop, &s->io, EV_READ);
+	if (s->conn != NULL) {
+		int sev = server_events(s);
+
+		set_io(loop, &s->conn->io, s->conn->tr.fd, sev);
+		if ((sev & EV_READ) && s->conn->tr.ops->pending != NULL &&
+		    s->conn->tr.ops->pending(&s->conn->tr))
+			ev_feed_event(loop, &s->conn->io, EV_READ);
+	}
+	arm_timer(s);
+}
+
+static int
+client_events(const struct lb_session *s)
+{
+	int ev = lb_buf_pending(&s->rsp) > 0 ? EV_WRITE : 0;
+	/* A TLS read that must write first (a key update's answer) waits
+	 * for writability too.  Readability is the state's to ask for: a
+	 * read that waits for it asks for nothing else, and adding it
+	 * where the buffer has no room would spin. */
+	int want = (int)(s->cli.want & LB_TR_WANT_WRITE);
+
+	switch (s->state) {
+	case SESS_HANDSHAKE:
+		return s->cli.want ? (int)s->cli.want : EV_READ;
+	case SESS_HELLO:
+	case SESS_WAIT_REQ:
+	case SESS_READ_HEAD:
+	case SESS_LINGER:
+		return EV_READ | want;
+	case SESS_FORWARD:
+	case SESS_TUNNEL:
+		/* Reading on after a whole request costs nothing (pipelined
+		 * bytes wait unparsed) and spares re-arming the event for
+		 * every request. */
+		if (!s->cli_eof && req_has_room(s))
+			ev |= EV_READ;
+		return ev | want;
+	default:
+		return ev | want;
+	}
+}
+
+static int
+server_events(const struct lb_session *s)
+{
+	int ev = 0;
+
+	if (s->conn->handshaking)
+		return (int)s->conn->tr.want;
+	if (!s->conn->connected)
+		return EV_WRITE;
+	if (lb_buf_pending(&s->req) > 0)
+		ev |= EV_WRITE;
+	if (!s->rsp_done && rsp_has_room(s))
+		ev |= EV_READ;
+	return ev | (int)(s->conn->tr.want & LB_TR_WANT_WRITE);
+}
+
+static void
+set_io(struct ev_loop *loop, ev_io *w, int fd, int events)
+{
+	if ((w->events & (EV_READ | EV_WRITE)) == events &&
+	    ev_is_active(w) == (events != 0))
+		return;
+	ev_io_stop(loop, w);
+	/* the same descriptor: libev then tells the kernel only if the
+	 * events changed by the time it polls (ev_io_set would make it
+	 * tell the kernel in any case) */
+	if (w->fd == fd)
+		ev_io_modify(w, events);
+	else
+		ev_io_set(w, fd, events);
+	if (events != 0)
+		ev_io_start(loop, w);
+}
+
+/* Arms the timer for the earliest deadline. */
+static void
+arm_timer(struct lb_session *s)
+{
+	ev_tstamp when = s->cexp;
+	struct ev_loop *loop = s->t->loop;
+
+	if (s->sexp != 0 && (when == 0 || s->sexp < when))
+		when = s->sexp;
+	if (when == 0) {
+		ev_timer_stop(loop, &s->timer);
+		s->armed = 0;
+		return;
+	}
+	/* Deadlines mostly move later: leave the timer where it is and let
+	 * it re-check when it fires; re-arm only when one moved earlier. */
+	if (s->armed != 0 && s->armed <= when && ev_is_active(&s->timer))
+		return;
+	ev_timer_stop(loop, &s->timer);
+	ev_timer_set(&s->timer, when - ev_now(loop) > 0 ?
+	    when - ev_now(loop) : 0, 0);
+	ev_timer_start(loop, &s->timer);
+	s->armed = when;
+}
+
+/* ---- buffers and counters ---- */
 
 /* While a head is read, the buffer's last LB_BUF_RESERVE bytes stay free
  * so that rewriting the head (X-Forwarded-For, Connection) has room even
@@ -575,618 +1179,69 @@ count_bytes(struct lb_session *s, uint64_t in, uint64_t out)
 	}
 }
 
-/* ---- the client side ---- */
-
-static struct lb_next
-client_eof(struct lb_session *s)
+static struct lb_ctr *
+vs_ctr(struct lb_session *s)
 {
-	s->cli_eof = true;
-	switch (s->state) {
-	case SESS_FORWARD:
-		if (s->req_done)	/* half-close: still send the answer */
-			return lb_next(LB_GO);
-		break;
-	case SESS_REPLY:
-		return lb_next(LB_GO);
-	case SESS_TUNNEL:
-		tunnel_pass_fin(s);
-		return lb_next(LB_GO);
-	default:
-		break;
-	}
-	return lb_next_close("client closed");
+	return &s->t->ctr_vs[s->vs->index];
 }
 
-/* Bytes came from the client: what they are depends on the state. */
-static struct lb_next
-client_data(struct lb_session *s)
-{
-	struct lb_buf *b = &s->req;
+/* ---- the end ---- */
 
-	switch (s->state) {
-	case SESS_WAIT_REQ:
-		s->state = SESS_READ_HEAD;
-		s->t_req = lb_now(s);
-		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->http_request);
-		return request(s);
-	case SESS_HELLO:
-	case SESS_READ_HEAD:
-		return request(s);
-	case SESS_FORWARD:
-		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
-		return request(s);
-	case SESS_TUNNEL:
-		b->parsed = b->fwd = b->len;
-		tunnel_activity(s);
-		return lb_next(LB_GO);
-	default:			/* REPLY, LINGER: discard */
-		b->off = b->fwd = b->parsed = b->len = 0;
-		return lb_next(LB_GO);
-	}
-}
-
-static struct lb_next
-client_read(struct lb_session *s)
-{
-	struct lb_buf *b = &s->req;
-	ssize_t n;
-
-	if (lb_buf_attach(b, &s->t->bufs) < 0)
-		return lb_next_close("out of memory");
-	if (b->len >= read_limit(s, b))
-		req_make_room(s);
-	if (b->len >= read_limit(s, b))
-		return lb_next(LB_GO);
-	n = s->cli.ops->read(&s->cli, b->data + b->len,
-	    read_limit(s, b) - b->len);
-	if (n == 0)
-		return client_eof(s);
-	if (n < 0)
-		return errno == EAGAIN ? lb_next(LB_GO) :
-		    lb_next_close("client read error");
-	b->len += (uint32_t)n;
-	CTR_ADD(vs_ctr(s)->bytes_in, (uint64_t)n);
-	return client_data(s);
-}
-
-/* Every byte of the response is with the client. */
-static struct lb_next
-client_flushed(struct lb_session *s)
-{
-	if (s->state == SESS_REPLY) {
-		lb_txn_log(s, s->term);
-		return close_client(s);
-	}
-	if (s->rsp_done)
-		return transaction_end(s);
-	return lb_next(LB_GO);
-}
-
-static struct lb_next
-client_write(struct lb_session *s)
-{
-	struct lb_buf *b = &s->rsp;
-	ssize_t n;
-
-	if (lb_buf_pending(b) == 0)
-		return lb_next(LB_GO);
-	n = s->cli.ops->write(&s->cli, b->data + b->off, lb_buf_pending(b));
-	if (n < 0)
-		return errno == EAGAIN ? lb_next(LB_GO) :
-		    lb_next_close("client write error");
-	b->off += (uint32_t)n;
-	s->rsp_bytes += (uint64_t)n;
-	CTR_ADD(vs_ctr(s)->bytes_out, (uint64_t)n);
-	if (s->state == SESS_FORWARD || s->state == SESS_REPLY)
-		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
-	/* the server waits on the client, not the other way round */
-	if (s->state == SESS_FORWARD && s->sexp != 0 && s->conn != NULL &&
-	    s->conn->connected)
-		s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
-	if (lb_buf_pending(b) > 0)
-		return lb_next(LB_GO);
-	lb_buf_compact(b);
-	return client_flushed(s);
-}
-
-/* ---- the member's side ---- */
-
-static bool
-retryable(const struct lb_session *s)
-{
-	return !s->rsp_started && s->rsp.len == 0 && !s->req_sent;
-}
-
-/* The backend closed or failed before answering. */
-static struct lb_next
-server_failed(struct lb_session *s, const char *why, int err)
-{
-	bool reused = s->conn->requests > 0;
-
-	if (s->state == SESS_TUNNEL)
-		return lb_next_close("tunnel closed by server");
-	/* Nothing of the body went out: another member may answer it (a
-	 * reused connection the server closed: a fresh one to the same).
-	 * Once the head went out on a fresh connection, the member may
-	 * have acted on it before it died: only an idempotent request
-	 * may be sent again (RFC 9110 9.2.2), never a POST, which would
-	 * be done twice.  A reused connection the member closed had not
-	 * read it (the race of a keep-alive close). */
-	if (retryable(s) && (!s->conn->connected || reused || s->idempotent))
-		return lb_conn_retry(s, why, err, reused, s->conn->connected ?
-		    502 : 503);
-	if (s->member != NULL && lb_err_local(err) == NULL) {
-		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
-		lb_conn_failed(s, why, err, s->rsp_started ? 0 : 502);
-	}
-	return lb_next_reply(502);
-}
-
-static struct lb_next
-server_eof(struct lb_session *s)
-{
-	if (s->state == SESS_TUNNEL) {
-		s->rsp_done = true;
-		if (lb_buf_pending(&s->rsp) == 0)
-			return lb_next_close("tunnel closed by server");
-		return lb_next(LB_GO);
-	}
-	if (!s->rsp_started)
-		return server_failed(s, "closed before answering", 0);
-	return s->proto->response_eof(s);
-}
-
-static struct lb_next
-server_read(struct lb_session *s)
-{
-	struct lb_buf *b = &s->rsp;
-	ssize_t n;
-
-	if (lb_buf_attach(b, &s->t->bufs) < 0)
-		return lb_next_close("out of memory");
-	if (b->len >= read_limit(s, b))
-		lb_buf_compact(b);
-	if (b->len >= read_limit(s, b))
-		return lb_next(LB_GO);
-	n = s->conn->tr.ops->read(&s->conn->tr, b->data + b->len,
-	    read_limit(s, b) - b->len);
-	if (n == 0)
-		return server_eof(s);
-	if (n < 0)
-		return errno == EAGAIN ? lb_next(LB_GO) :
-		    server_failed(s, "read error", errno);
-	b->len += (uint32_t)n;
-	count_bytes(s, 0, (uint64_t)n);
-	if (s->state == SESS_TUNNEL) {
-		b->parsed = b->fwd = b->len;
-		tunnel_activity(s);
-		return lb_next(LB_GO);
-	}
-	s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
-	return s->proto->response(s);
-}
-
-/* The connect finished, and, with re-encryption, its handshake: the
- * request may go.  A handshake that fails (a certificate that does not
- * verify) is a failed connect, retried elsewhere and answered 502 at
- * the end. */
-static struct lb_next
-server_connected(struct lb_session *s)
-{
-	struct lb_conn *c = s->conn;
-	char why[160], msg[192];
-	socklen_t len = sizeof(int);
-	int err = 0, r;
-
-	if (!c->handshaking) {
-		if (getsockopt(c->tr.fd, SOL_SOCKET, SO_ERROR, &err,
-		    &len) < 0)
-			err = errno;
-		if (err != 0)
-			return lb_conn_retry(s, "connect failed", err, false,
-			    503);
-		c->handshaking = c->tr.ops == &lb_transport_tls;
-	}
-	if (c->handshaking) {
-		if ((r = lb_tls_handshake(&c->tr, why, sizeof(why))) < 0) {
-			snprintf(msg, sizeof(msg), "TLS handshake failed: %s",
-			    why);
-			return lb_conn_retry(s, msg, 0, false, 502);
-		}
-		if ((c->handshaking = r == 0))
-			return lb_next(LB_GO);
-	}
-	c->connected = true;
-	s->t_conn = lb_now(s);
-	s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
-	lb_conn_dispatched(s, true);
-	return lb_next(LB_GO);
-}
-
-/* The request's bytes that are ready go to the member. */
-static void
-request_sent(struct lb_session *s, size_t n)
-{
-	struct lb_buf *b = &s->req;
-
-	b->off += (uint32_t)n;
-	count_bytes(s, (uint64_t)n, 0);
-	if (s->has_body)
-		s->req_sent = true;
-	if (s->state == SESS_FORWARD) {
-		s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
-		/* the client waits on the server while it uploads */
-		if (!s->req_done)
-			s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
-	}
-	tunnel_pass_fin(s);
-	/* all written: start the buffer over, so reads stay large (a
-	 * bodyless request keeps its head for a retry) */
-	if (lb_buf_pending(b) == 0 && b->parsed == b->len &&
-	    (s->state == SESS_TUNNEL || s->req_sent))
-		req_make_room(s);
-}
-
-static struct lb_next
-server_write(struct lb_session *s)
-{
-	struct lb_buf *b = &s->req;
-	struct lb_next next;
-	ssize_t n;
-
-	if (!s->conn->connected &&
-	    (next = server_connected(s)).what != LB_GO)
-		return next;
-	if (s->conn == NULL || !s->conn->connected || lb_buf_pending(b) == 0)
-		return lb_next(LB_GO);
-	n = s->conn->tr.ops->write(&s->conn->tr, b->data + b->off,
-	    lb_buf_pending(b));
-	if (n < 0)
-		return errno == EAGAIN ? lb_next(LB_GO) :
-		    server_failed(s, "write error", errno);
-	request_sent(s, (size_t)n);
-	return lb_next(LB_GO);
-}
-
-/* ---- callbacks ---- */
-
-/*
- * Bytes read on one side are written to the other once every event of
- * the loop's turn has been handled, just before it polls again: the
- * peers then get this turn's data in one burst and wake up once for all
- * of it, where writing at once would wake them for each.  Until then
- * the session asks for writability as usual, so a write the flush does
- * not reach (one queued by an event fed after it) still happens; when
- * the flush writes everything, the wish is withdrawn before libev tells
- * the kernel, and costs nothing.
- */
-static void
-queue_flush(struct lb_session *s)
+void
+lb_session_end(struct lb_session *s, const char *why)
 {
 	struct lb_thread *t = s->t;
 
-	if (s->flush_pprev != NULL)
-		return;
-	s->flush_next = t->flush;
-	if (t->flush != NULL)
-		t->flush->flush_pprev = &s->flush_next;
-	t->flush = s;
-	s->flush_pprev = &t->flush;
-}
-
-void
-lb_session_flush(struct lb_thread *t)
-{
-	struct lb_session *s;
-
-	while ((s = t->flush) != NULL) {
-		unqueue(s);
-		if (s->conn != NULL && s->conn->connected &&
-		    lb_buf_pending(&s->req) > 0)
-			(void)settle(s, server_write(s));
-		if (s->closing == NULL && lb_buf_pending(&s->rsp) > 0)
-			(void)settle(s, client_write(s));
-		finish(s);
-	}
-}
-
-static void
-client_event(struct lb_session *s, int revents)
-{
-	if (s->state == SESS_HANDSHAKE) {
-		if (!settle(s, handshake(s)) || s->state == SESS_HANDSHAKE)
-			return;
-		/* the request often comes with the client's Finished */
-		revents = EV_READ;
-	}
-	/* a TLS read that waited for writability, or the other way round:
-	 * retry both */
-	if (s->cli.want & revents)
-		revents |= EV_READ | EV_WRITE;
-	if ((revents & EV_READ) && !settle(s, client_read(s)))
-		return;
-	if ((revents & EV_WRITE) && !settle(s, client_write(s)))
-		return;
-	/* a connected backend takes what came at the loop's turn */
-	if (s->conn != NULL && s->conn->connected &&
-	    lb_buf_pending(&s->req) > 0)
-		queue_flush(s);
+	log_debug("virtual-server %s: session closed: %s", s->vs->conf->name,
+	    why);
+	lb_txn_count_unanswered(s);
+	/* a transaction cut short still gets its line */
+	if (s->t_head != 0)
+		lb_txn_log(s, s->term != NULL ? s->term :
+		    s->state == SESS_TUNNEL ? "--" :
+		    strncmp(why, "client", 6) == 0 ? "CD" :
+		    strncmp(why, "server", 6) == 0 ||
+		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");
+	free(s->reqline);
+	unqueue(s);
+	ev_io_stop(t->loop, &s->io);
+	ev_timer_stop(t->loop, &s->timer);
+	if (s->conn != NULL)
+		lb_conn_release(s, false);
+	lb_member_drop(s);
+	s->cli.ops->close(&s->cli);
+	lb_buf_detach(&s->req, &t->bufs);
+	lb_buf_detach(&s->rsp, &t->bufs);
+	unlink_session(t, s);
+	CTR_ADD(t->ctr_vs[s->vs->index].cur, -1);
+	atomic_fetch_sub_explicit(&s->vs->conns, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&t->rt->conns, 1, memory_order_relaxed);
+	free(s);
+	lb_listeners_resume(t);
 }
 
 static void
-client_io(struct ev_loop *loop, ev_io *w, int revents)
+unlink_session(struct lb_thread *t, struct lb_session *s)
 {
-	struct lb_session *s = w->data;
-
-	(void)loop;
-	client_event(s, revents);
-	finish(s);
-}
-
-static void
-server_event(struct lb_session *s, struct lb_conn *c, int revents)
-{
-	/* TLS waiting on the other direction: retry both */
-	if (c->tr.want & revents)
-		revents |= EV_READ | EV_WRITE;
-	/* connecting (or shaking hands): any event moves it on */
-	if (!c->connected)
-		revents |= EV_WRITE;
-	if ((revents & EV_WRITE) && !settle(s, server_write(s)))
-		return;
-	/* a retry may have replaced c: its events are not the new one's */
-	if ((revents & EV_READ) && s->conn == c && c->connected &&
-	    !settle(s, server_read(s)))
-		return;
-	/* answered: the client gets it at the loop's turn */
-	if (lb_buf_pending(&s->rsp) > 0)
-		queue_flush(s);
-}
-
-void
-lb_session_server_io(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct lb_conn *c = w->data;
-	struct lb_session *s = c->sess;
-
-	(void)loop;
-	if (s == NULL) {
-		lb_conn_idle_event(c);
-		return;
-	}
-	server_event(s, c, revents);
-	finish(s);
-}
-
-/* ---- what to wait for ---- */
-
-static void
-set_io(struct ev_loop *loop, ev_io *w, int fd, int events)
-{
-	if ((w->events & (EV_READ | EV_WRITE)) == events &&
-	    ev_is_active(w) == (events != 0))
-		return;
-	ev_io_stop(loop, w);
-	/* the same descriptor: libev then tells the kernel only if the
-	 * events changed by the time it polls (ev_io_set would make it
-	 * tell the kernel in any case) */
-	if (w->fd == fd)
-		ev_io_modify(w, events);
+	if (s->prev != NULL)
+		s->prev->next = s->next;
 	else
-		ev_io_set(w, fd, events);
-	if (events != 0)
-		ev_io_start(loop, w);
+		t->sessions = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	t->nsessions--;
 }
 
-static int
-client_events(const struct lb_session *s)
-{
-	int ev = lb_buf_pending(&s->rsp) > 0 ? EV_WRITE : 0;
-	/* A TLS read that must write first (a key update's answer) waits
-	 * for writability too.  Readability is the state's to ask for: a
-	 * read that waits for it asks for nothing else, and adding it
-	 * where the buffer has no room would spin. */
-	int want = (int)(s->cli.want & LB_TR_WANT_WRITE);
-
-	switch (s->state) {
-	case SESS_HANDSHAKE:
-		return s->cli.want ? (int)s->cli.want : EV_READ;
-	case SESS_HELLO:
-	case SESS_WAIT_REQ:
-	case SESS_READ_HEAD:
-	case SESS_LINGER:
-		return EV_READ | want;
-	case SESS_FORWARD:
-	case SESS_TUNNEL:
-		/* Reading on after a whole request costs nothing (pipelined
-		 * bytes wait unparsed) and spares re-arming the event for
-		 * every request. */
-		if (!s->cli_eof && req_has_room(s))
-			ev |= EV_READ;
-		return ev | want;
-	default:
-		return ev | want;
-	}
-}
-
-static int
-server_events(const struct lb_session *s)
-{
-	int ev = 0;
-
-	if (s->conn->handshaking)
-		return (int)s->conn->tr.want;
-	if (!s->conn->connected)
-		return EV_WRITE;
-	if (lb_buf_pending(&s->req) > 0)
-		ev |= EV_WRITE;
-	if (!s->rsp_done && rsp_has_room(s))
-		ev |= EV_READ;
-	return ev | (int)(s->conn->tr.want & LB_TR_WANT_WRITE);
-}
-
-/* Arms the timer for the earliest deadline. */
+/* Off the thread's queue of writes for the loop's turn (queue_flush). */
 static void
-arm_timer(struct lb_session *s)
+unqueue(struct lb_session *s)
 {
-	ev_tstamp when = s->cexp;
-	struct ev_loop *loop = s->t->loop;
-
-	if (s->sexp != 0 && (when == 0 || s->sexp < when))
-		when = s->sexp;
-	if (when == 0) {
-		ev_timer_stop(loop, &s->timer);
-		s->armed = 0;
+	if (s->flush_pprev == NULL)
 		return;
-	}
-	/* Deadlines mostly move later: leave the timer where it is and let
-	 * it re-check when it fires; re-arm only when one moved earlier. */
-	if (s->armed != 0 && s->armed <= when && ev_is_active(&s->timer))
-		return;
-	ev_timer_stop(loop, &s->timer);
-	ev_timer_set(&s->timer, when - ev_now(loop) > 0 ?
-	    when - ev_now(loop) : 0, 0);
-	ev_timer_start(loop, &s->timer);
-	s->armed = when;
-}
-
-/* Both connections' watchers and the timer, as the state and the
- * buffers need them now. */
-static void
-watch(struct lb_session *s)
-{
-	struct ev_loop *loop = s->t->loop;
-	int cev = client_events(s);
-
-	set_io(loop, &s->io, s->cli.fd, cev);
-	/* TLS may hold bytes it read already: the socket will not say */
-	if ((cev & EV_READ) && s->cli.ops->pending != NULL &&
-	    s->cli.ops->pending(&s->cli))
-		ev_feed_event(loop, &s->io, EV_READ);
-	if (s->conn != NULL) {
-		int sev = server_events(s);
-
-		set_io(loop, &s->conn->io, s->conn->tr.fd, sev);
-		if ((sev & EV_READ) && s->conn->tr.ops->pending != NULL &&
-		    s->conn->tr.ops->pending(&s->conn->tr))
-			ev_feed_event(loop, &s->conn->io, EV_READ);
-	}
-	arm_timer(s);
-}
-
-/* ---- timeouts ----
- *
- * While a request is forwarded both deadlines run, and each side's moves
- * the other's on (client_write, request_sent); when neither side moves,
- * the one edged waits on is the one at fault.  That is the client when
- * edged holds response bytes it does not take, or when the member has
- * every request byte there is and the request is not whole; otherwise
- * the member.  The other side's deadline, should it come first, is put
- * off: a client that stops reading (or sending) must not count as the
- * member's error, nor a slow member cut the client that waits for it.
- */
-
-static bool
-waits_on_client(const struct lb_session *s)
-{
-	return lb_buf_pending(&s->rsp) > 0 ||
-	    (!s->req_done && lb_buf_pending(&s->req) == 0);
-}
-
-static struct lb_next
-client_timeout(struct lb_session *s)
-{
-	switch (s->state) {
-	case SESS_READ_HEAD:
-		return lb_next_reply(408);
-	case SESS_HANDSHAKE:
-		/* a ClientHello never finished is a failed handshake, as
-		 * one given up is; a client that sent nothing is not */
-		if (lb_tls_started(&s->cli)) {
-			log_tls_failure(s, "timeout http-request during the "
-			    "handshake");
-			CTR_ADD(vs_ctr(s)->errors, 1);
-		}
-		break;
-	case SESS_HELLO:
-		/* passthrough: a ClientHello begun and never whole */
-		if (s->req.len > 0)
-			CTR_ADD(vs_ctr(s)->errors, 1);
-		break;
-	case SESS_FORWARD:
-		if (s->sexp != 0 && !waits_on_client(s)) {
-			s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
-			return lb_next(LB_GO);
-		}
-		if (!s->req_done && !s->rsp_started)
-			return lb_next_reply(408);
-		break;
-	default:
-		break;
-	}
-	return lb_next_close("client timeout");
-}
-
-static struct lb_next
-server_timeout(struct lb_session *s)
-{
-	if (s->conn != NULL && !s->conn->connected)
-		return lb_conn_retry(s, "connect timeout", ETIMEDOUT, false,
-		    503);
-	if (s->state == SESS_FORWARD && s->cexp != 0 && waits_on_client(s)) {
-		s->sexp = lb_now(s) + LB_SEC(lb_tmo(s)->server);
-		return lb_next(LB_GO);
-	}
-	/* an idempotent request with no body sent may go elsewhere */
-	if (s->conn != NULL && retryable(s) && s->idempotent)
-		return lb_conn_retry(s, "no answer within timeout server",
-		    ETIMEDOUT, false, 504);
-	if (s->member != NULL) {
-		CTR_ADD(s->t->ctr_member[s->member->index].errors, 1);
-		atomic_fetch_add_explicit(&s->member->passive_fails, 1,
-		    memory_order_relaxed);
-		lb_conn_failed(s, "no answer within timeout server", 0,
-		    s->rsp_started ? 0 : 504);
-	}
-	if (!s->rsp_started)
-		return lb_next_reply(504);
-	return lb_next_close("server timeout");
-}
-
-static void
-on_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct lb_session *s = w->data;
-	ev_tstamp t = ev_now(loop);
-
-	(void)revents;
-	if (s->cexp != 0 && t >= s->cexp)
-		(void)settle(s, client_timeout(s));
-	else if (s->sexp != 0 && t >= s->sexp)
-		(void)settle(s, server_timeout(s));
-	finish(s);
-}
-
-/* ---- from the thread ---- */
-
-int
-lb_session_accept(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
-    const struct sockaddr_storage *peer, socklen_t peerlen)
-{
-	struct lb_session *s = session_new(t, vs, fd, peer, peerlen);
-
-	if (s == NULL)
-		return -1;
-	link_session(t, s);
-	CTR_ADD(t->ctr_vs[vs->index].cur, 1);
-	CTR_ADD(t->ctr_vs[vs->index].total, 1);
-	/* TLS and passthrough take their first step at once (the
-	 * ClientHello is usually there already), sparing a turn of the
-	 * loop */
-	if (s->state == SESS_HANDSHAKE || s->state == SESS_HELLO)
-		client_event(s, EV_READ);
-	finish(s);
-	return 0;
+	*s->flush_pprev = s->flush_next;
+	if (s->flush_next != NULL)
+		s->flush_next->flush_pprev = s->flush_pprev;
+	s->flush_pprev = NULL;
 }
 
 /*
