@@ -79,12 +79,20 @@ void conf_diag_print(const struct conf_diag *d, FILE *out);
  * 16 deep.  Returns a tree even when there are errors: the caller checks
  * d->nerrors.  Out of memory, returns NULL after adding the error "out of
  * memory" to d.  Caller frees with conf_tree_free.
+ *
+ * verbatim (NULL, or NULL-terminated) names the directives whose block
+ * holds lines of another language (a module's, e.g. HAProxy's): such a
+ * block is not tokenized.  Each of its lines that is not blank becomes a
+ * child with one word, the line without the blanks around it, positioned
+ * at its first byte; the block ends at a line that is only '}' (a comment
+ * may follow it).  Its first line is the one after the '{'.
  */
-struct conf_tree *conf_parse_file(const char *path, struct conf_diag *d);
+struct conf_tree *conf_parse_file(const char *path,
+    const char *const *verbatim, struct conf_diag *d);
 /* The same for text held in memory; name is used in positions; includes
  * are resolved relative to the current directory. */
 struct conf_tree *conf_parse_string(const char *name, const char *text,
-    size_t len, struct conf_diag *d);
+    size_t len, const char *const *verbatim, struct conf_diag *d);
 void conf_tree_free(struct conf_tree **tree);
 
 /* ---- directive tables ---- */

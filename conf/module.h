@@ -268,6 +268,11 @@ struct edged_module {
 	/* configuration */
 	const struct conf_directive *directives;
 	size_t ndirectives;
+	/* Its directives whose block holds lines of another language, not
+	 * tokenized by the configuration's lexer (conf_parse_file): each
+	 * line reaches the directive as a child of one word.  NULL, or
+	 * NULL-terminated. */
+	const char *const *verbatim_blocks;
 	void *(*conf_new)(void);	/* defaults; NULL out of memory */
 	void (*conf_resolve)(void *part, struct conf_diag *d);
 	void (*conf_print)(const void *part, FILE *out);

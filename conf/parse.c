@@ -34,6 +34,7 @@ struct parser {
 	unsigned depth;			/* includes above the current file */
 	struct file_id open[CONF_INCLUDE_MAX + 1];
 	size_t nopen;
+	const char *const *verbatim;	/* conf_parse_file's; may be NULL */
 	bool oom;			/* stop, free, return NULL */
 };
 
@@ -58,6 +59,8 @@ struct stmt {
 	size_t cap;
 };
 
+static void parse_verbatim(struct parser *, struct source *,
+    struct nodevec *, const struct conf_pos *);
 static void parse_block(struct parser *, struct source *, struct nodevec *,
     const struct conf_pos *);
 static void include_path(struct parser *, const char *,
@@ -358,6 +361,125 @@ end_stmt(struct parser *p, struct source *s, struct stmt *st,
 	nodevec_push(p, out, &node);
 }
 
+/* ---- verbatim blocks: lines of another language, kept whole ---- */
+
+static bool
+is_verbatim(const struct parser *p, const char *word)
+{
+	for (const char *const *v = p->verbatim; v != NULL && *v != NULL; v++)
+		if (strcmp(word, *v) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_blank_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * The rest of the line the lexer is on, without the blanks around it:
+ * *text, *len, and the position of its first byte.  Moves the lexer to
+ * the start of the next line.  Returns false at the end of the text.
+ */
+static bool
+take_line(struct conf_lexer *lx, struct conf_pos *pos, const char **text,
+    size_t *len)
+{
+	const char *line = lx->src + lx->off, *end;
+	const char *nl = memchr(line, '\n', lx->len - lx->off);
+	size_t n = nl != NULL ? (size_t)(nl - line) : lx->len - lx->off;
+	size_t lead = 0;
+
+	if (lx->off >= lx->len)
+		return false;
+	while (lead < n && is_blank_byte(line[lead]))
+		lead++;
+	end = line + n;
+	while (end > line + lead && is_blank_byte(end[-1]))
+		end--;
+	*pos = (struct conf_pos){ lx->file, lx->line, lx->col +
+	    (unsigned)lead };
+	*text = line + lead;
+	*len = (size_t)(end - *text);
+	lx->off += n + (nl != NULL);
+	if (nl != NULL) {
+		lx->line++;
+		lx->col = 1;
+	} else
+		lx->col += (unsigned)n;
+	return true;
+}
+
+/* '}' alone, or followed by a comment: the end of a verbatim block. */
+static bool
+closes_verbatim(const char *text, size_t len)
+{
+	size_t i = 1;
+
+	if (len == 0 || text[0] != '}')
+		return false;
+	while (i < len && is_blank_byte(text[i]))
+		i++;
+	return i == len || text[i] == '#';
+}
+
+/* One line of a verbatim block becomes a statement of one word. */
+static void
+push_line(struct parser *p, struct nodevec *out, const struct conf_pos *pos,
+    const char *text, size_t len)
+{
+	struct conf_node node = { .pos = *pos, .nargs = 1 };
+
+	if (memchr(text, '\0', len) != NULL) {
+		conf_error(p->d, pos, "NUL byte in the line");
+		return;
+	}
+	node.args = malloc(sizeof(*node.args));
+	node.argpos = malloc(sizeof(*node.argpos));
+	if (node.args == NULL || node.argpos == NULL ||
+	    (node.args[0] = strndup(text, len)) == NULL) {
+		free(node.args);
+		free(node.argpos);
+		p->oom = true;
+		return;
+	}
+	node.argpos[0] = *pos;
+	nodevec_push(p, out, &node);
+}
+
+/* Reads the lines of the verbatim block opened at brace into out, up to
+ * the line that closes it. */
+static void
+parse_verbatim(struct parser *p, struct source *s, struct nodevec *out,
+    const struct conf_pos *brace)
+{
+	struct conf_pos pos;
+	const char *text;
+	size_t len;
+
+	/* what follows the '{' on its line: nothing, or a comment */
+	if (take_line(&s->lx, &pos, &text, &len) && len > 0 &&
+	    text[0] != '#') {
+		if (closes_verbatim(text, len))
+			return;		/* "{ }": an empty block */
+		conf_error(p->d, &pos, "the lines of this block start on the "
+		    "line after its '{'");
+	}
+	while (!p->oom) {
+		if (!take_line(&s->lx, &pos, &text, &len)) {
+			conf_error(p->d, brace, "block opened here is never "
+			    "closed");
+			return;
+		}
+		if (closes_verbatim(text, len))
+			return;
+		if (len > 0)
+			push_line(p, out, &pos, text, len);
+	}
+}
+
 /* A '{' at brace: the words in st are the statement that owns it. */
 static void
 open_block(struct parser *p, struct source *s, struct stmt *st,
@@ -375,7 +497,10 @@ open_block(struct parser *p, struct source *s, struct stmt *st,
 	}
 	stmt_to_node(st, &node);
 	node.has_block = true;
-	parse_block(p, s, &kids, brace);
+	if (is_verbatim(p, node.args[0]))
+		parse_verbatim(p, s, &kids, brace);
+	else
+		parse_block(p, s, &kids, brace);
 	node.children = kids.v;
 	node.nchildren = kids.n;
 	if (strcmp(node.args[0], "include") == 0) {
@@ -504,9 +629,10 @@ finish(struct parser *p, struct nodevec *top)
 }
 
 struct conf_tree *
-conf_parse_file(const char *path, struct conf_diag *d)
+conf_parse_file(const char *path, const char *const *verbatim,
+    struct conf_diag *d)
 {
-	struct parser p = { .d = d };
+	struct parser p = { .d = d, .verbatim = verbatim };
 	struct nodevec top = { 0 };
 
 	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL) {
@@ -519,9 +645,9 @@ conf_parse_file(const char *path, struct conf_diag *d)
 
 struct conf_tree *
 conf_parse_string(const char *name, const char *text, size_t len,
-    struct conf_diag *d)
+    const char *const *verbatim, struct conf_diag *d)
 {
-	struct parser p = { .d = d };
+	struct parser p = { .d = d, .verbatim = verbatim };
 	struct nodevec top = { 0 };
 
 	if ((p.tree = calloc(1, sizeof(*p.tree))) == NULL) {

@@ -235,6 +235,7 @@ edged_conf_load(const char *path, const char *text, size_t len,
     struct conf_diag *d)
 {
 	struct edged_conf *c = calloc(1, sizeof(*c));
+	const char *verbatim[EDGED_VERBATIM_MAX + 1];
 	struct conf_tree *t;
 
 	if (c == NULL) {
@@ -248,8 +249,9 @@ edged_conf_load(const char *path, const char *text, size_t len,
 			edged_conf_free(&c);
 			return NULL;
 		}
-	t = text ? conf_parse_string(path, text, len, d) :
-	    conf_parse_file(path, d);
+	edged_verbatim_blocks(verbatim, EDGED_VERBATIM_MAX);
+	t = text ? conf_parse_string(path, text, len, verbatim, d) :
+	    conf_parse_file(path, verbatim, d);
 	/* After a syntax error the tree's shape is a guess: checking what
 	 * its directives mean would report what is not wrong. */
 	if (t != NULL && d->nerrors == 0) {

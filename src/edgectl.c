@@ -152,6 +152,7 @@ static const struct conf_directive socket_row[] = {
 static int
 socket_from_conf(const char *path, char *out)
 {
+	const char *verbatim[EDGED_VERBATIM_MAX + 1];
 	struct conf_tree *t;
 	struct conf_node *n, blk = { .nchildren = 1 };
 	struct conf_diag d, own;
@@ -165,7 +166,8 @@ socket_from_conf(const char *path, char *out)
 	(void)close(fd);
 	conf_diag_init(&d);
 	conf_diag_init(&own);
-	if ((t = conf_parse_file(path, &d)) == NULL) {
+	if ((t = conf_parse_file(path, edged_verbatim_blocks(verbatim,
+	    EDGED_VERBATIM_MAX), &d)) == NULL) {
 		fprintf(stderr, "edgectl: out of memory\n");
 		goto free_diag;
 	}

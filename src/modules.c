@@ -11,6 +11,21 @@ const struct edged_module *const edged_modules[EDGED_NMODULES] = {
 	[EDGED_FW] = &fw_module,
 };
 
+const char *const *
+edged_verbatim_blocks(const char **v, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < EDGED_NMODULES; i++) {
+		const char *const *w = edged_modules[i]->verbatim_blocks;
+
+		for (; w != NULL && *w != NULL && n < max; w++)
+			v[n++] = *w;
+	}
+	v[n] = NULL;
+	return v;
+}
+
 unsigned
 edged_module_index(const struct edged_module *mod)
 {

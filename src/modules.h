@@ -17,6 +17,15 @@ enum edged_module_id {
 
 extern const struct edged_module *const edged_modules[EDGED_NMODULES];
 
+#define EDGED_VERBATIM_MAX	16
+
+/*
+ * Every module's verbatim_blocks, for conf_parse_file: into v (max
+ * entries and a NULL after them; the table's words, not copied).
+ * Returns v.
+ */
+const char *const *edged_verbatim_blocks(const char **v, size_t max);
+
 /* mod's index in the table (a module's messages carry it). */
 unsigned edged_module_index(const struct edged_module *mod);
 

@@ -4,7 +4,9 @@
  * The input is the text of a configuration file: lexer, parser, every
  * module's directives and the checks that follow (edged_conf_load).
  * What loads is printed, and the printed text must load again and print
- * to the same bytes (`edged -T`'s promise): anything else aborts.
+ * to the same bytes (`edged -T`'s promise): anything else aborts.  The
+ * same text is also parsed with a verbatim block keyword (conf.h), whose
+ * lines must each be bytes of the input, found where their position says.
  *
  * `include` must not read the machine's files (an include of /dev/zero
  * would never end, one of /proc a different file each time): glob() is
@@ -82,6 +84,45 @@ round_trip(const struct edged_conf *c)
 	free(first);
 }
 
+/* Every line of every verbatim block is the input's, at its position. */
+static void
+check_verbatim(const struct conf_node *n, const char *text, size_t len)
+{
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const struct conf_node *k = &n->children[i];
+		size_t off = 0;
+
+		check_verbatim(k, text, len);
+		if (n->nargs == 0 || strcmp(n->args[0], "v") != 0)
+			continue;
+		if (k->nargs != 1 || k->args[0][0] == '\0')
+			fail("a verbatim line is not one word", NULL, NULL, 0);
+		for (unsigned line = 1; line < k->pos.line && off < len;
+		    off++)
+			line += text[off] == '\n';
+		off += k->pos.col - 1;
+		if (off > len || len - off < strlen(k->args[0]) ||
+		    memcmp(text + off, k->args[0], strlen(k->args[0])) != 0)
+			fail("a verbatim line is not where it says", NULL,
+			    NULL, 0);
+	}
+}
+
+static void
+parse_verbatim(const char *text, size_t len)
+{
+	static const char *const verbatim[] = { "v", NULL };
+	struct conf_diag d;
+	struct conf_tree *t;
+
+	conf_diag_init(&d);
+	if ((t = conf_parse_string("fuzz.conf", text, len, verbatim,
+	    &d)) != NULL)
+		check_verbatim(&t->root, text, len);
+	conf_tree_free(&t);
+	conf_diag_free(&d);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -93,5 +134,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		round_trip(c);
 	edged_conf_free(&c);
 	conf_diag_free(&d);
+	parse_verbatim((const char *)data, size);
 	return 0;
 }

@@ -211,7 +211,7 @@ tree_run(const char *file, unsigned long n, bool sticky, const char *want,
 
 	conf_diag_init(&d);
 	alloc_fail_arm(n, sticky);
-	t = conf_parse_file(path_of(file), &d);
+	t = conf_parse_file(path_of(file), NULL, &d);
 	fired = alloc_fail_disarm();
 	/* sticky: no memory is left to keep the message, only its count */
 	if (t == NULL && !has_oom(&d) && !(sticky && d.nerrors > 0)) {
@@ -242,7 +242,7 @@ tree_file(const char *file)
 
 	conf_diag_init(&d);
 	alloc_fail_arm(0, false);
-	t = conf_parse_file(path_of(file), &d);
+	t = conf_parse_file(path_of(file), NULL, &d);
 	alloc_fail_disarm();
 	count = alloc_fail_count();
 	assert_non_null(t);

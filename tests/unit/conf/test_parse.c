@@ -46,7 +46,7 @@ parse(const char *text, struct conf_diag *d)
 	struct conf_tree *t;
 
 	conf_diag_init(d);
-	t = conf_parse_string("t.conf", text, strlen(text), d);
+	t = conf_parse_string("t.conf", text, strlen(text), NULL, d);
 	assert_non_null(t);
 	return t;
 }
@@ -67,6 +67,19 @@ check_node(const struct conf_node *n, const char *args, unsigned line,
 	assert_ptr_equal(n->pos.file, n->argpos[0].file);
 	assert_int_equal(n->argpos[0].line, line);
 	assert_int_equal(n->argpos[0].col, col);
+}
+
+static const char *const rules_verbatim[] = { "application-rule", NULL };
+
+static struct conf_tree *
+parse_verbatim(const char *text, struct conf_diag *d)
+{
+	struct conf_tree *t;
+
+	conf_diag_init(d);
+	t = conf_parse_string("t.conf", text, strlen(text), rules_verbatim, d);
+	assert_non_null(t);
+	return t;
 }
 
 /* A scratch directory under /tmp, removed by rm_tree. */
@@ -268,7 +281,7 @@ test_parse_file_missing(void **state)
 
 	(void)state;
 	conf_diag_init(&d);
-	t = conf_parse_file("/nonexistent/edged.conf", &d);
+	t = conf_parse_file("/nonexistent/edged.conf", NULL, &d);
 	assert_non_null(t);
 	check_errors(&d, errs, NWANT(errs));
 	assert_int_equal(t->root.nchildren, 0);
@@ -314,7 +327,7 @@ test_include_glob(void **state)
 	    "member m2 10.0.0.2:80\n");
 	snprintf(path, sizeof(path), "%s/main.conf", s.dir);
 	conf_diag_init(&d);
-	assert_non_null(t = conf_parse_file(path, &d));
+	assert_non_null(t = conf_parse_file(path, NULL, &d));
 	check_errors(&d, NULL, 0);
 
 	assert_int_equal(t->root.nchildren, 6);
@@ -386,7 +399,7 @@ test_include_errors(void **state)
 	errs[5] = NULL;
 	snprintf(path, sizeof(path), "%s/main.conf", s.dir);
 	conf_diag_init(&d);
-	assert_non_null(t = conf_parse_file(path, &d));
+	assert_non_null(t = conf_parse_file(path, NULL, &d));
 	assert_int_equal(d.nerrors, 7);
 	check_errors(&(struct conf_diag){ .msgs = d.msgs, .nmsgs = 5,
 	    .cap = 5, .nerrors = 5 }, errs, 5);
@@ -439,7 +452,7 @@ test_include_depth(void **state)
 	/* f1 .. f17: sixteen includes deep, the most allowed */
 	snprintf(path, sizeof(path), "%s/f1.conf", s.dir);
 	conf_diag_init(&d);
-	assert_non_null(t = conf_parse_file(path, &d));
+	assert_non_null(t = conf_parse_file(path, NULL, &d));
 	check_errors(&d, NULL, 0);
 	assert_int_equal(t->root.nchildren, 17);
 	check_node(&t->root.children[0], "level17", 1, 1);
@@ -452,7 +465,7 @@ test_include_depth(void **state)
 	snprintf(err, sizeof(err), "%s/f16.conf:1:9: error: include: nested "
 	    "more than 16 deep", s.dir);
 	conf_diag_init(&d);
-	assert_non_null(t = conf_parse_file(path, &d));
+	assert_non_null(t = conf_parse_file(path, NULL, &d));
 	check_errors(&d, (const char *const[]){ err }, 1);
 	assert_int_equal(t->root.nchildren, 17);
 	check_node(&t->root.children[0], "level16", 2, 1);
@@ -481,7 +494,7 @@ test_include_from_string(void **state)
 	snprintf(text, sizeof(text), "include \"%s/abs.conf\"\n"
 	    "include nope.conf\ninclude rel.conf\n", s.dir);
 	conf_diag_init(&d);
-	t = conf_parse_string("inline", text, strlen(text), &d);
+	t = conf_parse_string("inline", text, strlen(text), NULL, &d);
 	assert_int_equal(chdir(cwd), 0);
 	assert_non_null(t);
 	check_errors(&d, errs, NWANT(errs));
@@ -633,6 +646,101 @@ test_apply(void **state)
 	conf_diag_free(&d);
 }
 
+/* ---- verbatim blocks ---- */
+
+/* HAProxy's lines as they are written: braces, backslashes in quotes,
+ * '#' and ';' are the other language's, not the configuration's. */
+static void
+test_verbatim_lines(void **state)
+{
+	static const char text[] =
+	    "application-rule api {   # a comment after the brace\n"
+	    "    acl is_api path_beg /api/\n"
+	    "\n"
+	    "\thttp-request redirect scheme https if !{ ssl_fc }\n"
+	    "    acl v1 path_reg \"^/v1/(\\d+)$\"   \r\n"
+	    "    http-request set-header X-A a;b # the rule's own comment\n"
+	    "    }  # end\n"
+	    "virtual-server www { rules api }\n"
+	    "application-rule empty { }\n"
+	    "block { application-rule inner {\n"
+	    "  use_backend b if { path /x }\n"
+	    "}\n"
+	    "}\n";
+	struct conf_diag d;
+	struct conf_tree *t = parse_verbatim(text, &d);
+	const struct conf_node *r = &t->root.children[0], *in;
+
+	(void)state;
+	check_errors(&d, NULL, 0);
+	assert_int_equal(t->root.nchildren, 4);
+	check_node(r, "application-rule|api", 1, 1);
+	assert_true(r->has_block);
+	assert_int_equal(r->nchildren, 4);
+	check_node(&r->children[0], "acl is_api path_beg /api/", 2, 5);
+	check_node(&r->children[1],
+	    "http-request redirect scheme https if !{ ssl_fc }", 4, 2);
+	check_node(&r->children[2], "acl v1 path_reg \"^/v1/(\\d+)$\"", 5,
+	    5);
+	check_node(&r->children[3],
+	    "http-request set-header X-A a;b # the rule's own comment", 6, 5);
+	/* the lines after the block are the configuration's again */
+	check_node(&t->root.children[1], "virtual-server|www", 8, 1);
+	check_node(&t->root.children[1].children[0], "rules|api", 8, 22);
+	check_node(&t->root.children[2], "application-rule|empty", 9, 1);
+	assert_true(t->root.children[2].has_block);
+	assert_int_equal(t->root.children[2].nchildren, 0);
+	in = &t->root.children[3].children[0];
+	check_node(in, "application-rule|inner", 10, 9);
+	assert_int_equal(in->nchildren, 1);
+	check_node(&in->children[0], "use_backend b if { path /x }", 11, 3);
+	assert_int_equal(t->root.children[3].nchildren, 1);
+	conf_tree_free(&t);
+	conf_diag_free(&d);
+}
+
+/* Words after the '{', a block never closed, a NUL byte: said where. */
+static void
+test_verbatim_errors(void **state)
+{
+	static const char words_after[] =
+	    "application-rule a { acl x path /\n"
+	    "  acl y path /y\n"
+	    "}\n"
+	    "global { }\n";
+	static const char unclosed[] =
+	    "application-rule a {\n"
+	    "  acl y path /y\n"
+	    "  } }\n";
+	static const char nul[] = "application-rule a {\n  acl \0 x\n}\n";
+	struct conf_diag d;
+	struct conf_tree *t;
+
+	(void)state;
+	t = parse_verbatim(words_after, &d);
+	check_errors(&d, (const char *const[]){ "t.conf:1:22: error: the "
+	    "lines of this block start on the line after its '{'" }, 1);
+	assert_int_equal(t->root.children[0].nchildren, 1);
+	check_node(&t->root.children[1], "global", 4, 1);
+	conf_tree_free(&t);
+	conf_diag_free(&d);
+
+	t = parse_verbatim(unclosed, &d);
+	check_errors(&d, (const char *const[]){ "t.conf:1:20: error: block "
+	    "opened here is never closed" }, 1);
+	assert_int_equal(t->root.children[0].nchildren, 2);
+	conf_tree_free(&t);
+	conf_diag_free(&d);
+
+	conf_diag_init(&d);
+	t = conf_parse_string("t.conf", nul, sizeof(nul) - 1, rules_verbatim,
+	    &d);
+	check_errors(&d, (const char *const[]){ "t.conf:2:3: error: NUL byte "
+	    "in the line" }, 1);
+	conf_tree_free(&t);
+	conf_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -646,6 +754,8 @@ main(void)
 		cmocka_unit_test(test_include_depth),
 		cmocka_unit_test(test_include_from_string),
 		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_verbatim_lines),
+		cmocka_unit_test(test_verbatim_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,8 @@ static const struct conf_node *
 stmt(struct fx *f, const char *text)
 {
 	conf_diag_init(&f->d);
-	f->t = conf_parse_string("t.conf", text, strlen(text), &f->d);
+	f->t = conf_parse_string("t.conf", text, strlen(text), NULL,
+	    &f->d);
 	assert_non_null(f->t);
 	assert_int_equal(f->d.nerrors, 0);
 	assert_int_equal(f->t->root.nchildren, 1);
