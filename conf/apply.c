@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "mem.h"
 
 static const struct conf_directive *
 find_row(const struct conf_directive *table, size_t ntable, const char *name)
@@ -160,13 +161,12 @@ conf_require(struct conf_diag *d, const struct conf_node *n,
 void *
 conf_push(void *arr, size_t *n, size_t sz)
 {
-	char *p = *(void **)arr;
+	char *p;
 
-	if ((*n & (*n - 1)) == 0) {
-		if ((p = realloc(p, (*n ? *n * 2 : 1) * sz)) == NULL)
-			return NULL;
-		*(void **)arr = p;
-	}
+	/* full when *n is a power of two (or 0): see conf.h */
+	if ((*n & (*n - 1)) == 0 && mem_resize(arr, *n ? *n * 2 : 1, sz) == -1)
+		return NULL;
+	memcpy(&p, arr, sizeof(p));
 	memset(p + *n * sz, 0, sz);
 	return p + (*n)++ * sz;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "mem.h"
 
 void
 conf_diag_init(struct conf_diag *d)
@@ -94,22 +95,17 @@ format_line(const char *kind, const struct conf_pos *pos, const char *fmt,
 static void
 diag_push(struct conf_diag *d, char *line, bool warning)
 {
-	char **msgs;
-	bool *kinds;
-	size_t cap;
+	size_t cap = d->cap;
 
-	if (d->nmsgs == d->cap) {
-		cap = d->cap != 0 ? d->cap * 2 : 8;
-		if ((kinds = realloc(d->warning, cap * sizeof(*kinds))) != NULL)
-			d->warning = kinds;
-		if (kinds == NULL ||
-		    (msgs = realloc(d->msgs, cap * sizeof(*msgs))) == NULL) {
-			free(line);
-			return;
-		}
-		d->msgs = msgs;
-		d->cap = cap;
+	/* one capacity for both: d->cap moves once msgs has followed */
+	if (d->nmsgs == d->cap &&
+	    (mem_grow(&d->warning, &cap, d->nmsgs + 1,
+	    sizeof(*d->warning)) == -1 ||
+	    mem_resize(&d->msgs, cap, sizeof(*d->msgs)) == -1)) {
+		free(line);
+		return;
 	}
+	d->cap = cap;
 	d->warning[d->nmsgs] = warning;
 	d->msgs[d->nmsgs++] = line;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "module.h"
 
 int
@@ -13,14 +14,8 @@ edged_endpoints_add(struct edged_endpoints *eps,
 {
 	struct edged_endpoint *e;
 
-	if (eps->n == eps->cap) {
-		size_t cap = eps->cap ? eps->cap * 2 : 8;
-
-		if ((e = realloc(eps->v, cap * sizeof(*e))) == NULL)
-			return -1;
-		eps->v = e;
-		eps->cap = cap;
-	}
+	if (mem_grow(&eps->v, &eps->cap, eps->n + 1, sizeof(*eps->v)) == -1)
+		return -1;
 	e = &eps->v[eps->n++];
 	memset(e, 0, sizeof(*e));
 	e->addr = *addr;
@@ -43,14 +38,8 @@ edged_listens_add(struct edged_listens *ls,
 {
 	struct edged_listen *l;
 
-	if (ls->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 8;
-
-		if ((l = realloc(ls->v, cap * sizeof(*l))) == NULL)
-			return -1;
-		ls->v = l;
-		ls->cap = cap;
-	}
+	if (mem_grow(&ls->v, &ls->cap, ls->n + 1, sizeof(*ls->v)) == -1)
+		return -1;
 	l = &ls->v[ls->n++];
 	memset(l, 0, sizeof(*l));
 	memcpy(&l->addr, addr, sizeof(l->addr));

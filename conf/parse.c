@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lexer.h"
+#include "mem.h"
 
 #define CONF_INCLUDE_MAX	16
 
@@ -94,18 +95,10 @@ nodevec_free(struct nodevec *vec)
 static void
 nodevec_push(struct parser *p, struct nodevec *vec, struct conf_node *node)
 {
-	struct conf_node *v;
-	size_t cap;
-
-	if (vec->n == vec->cap) {
-		cap = vec->cap != 0 ? vec->cap * 2 : 8;
-		if ((v = realloc(vec->v, cap * sizeof(*v))) == NULL) {
-			node_free(node);
-			p->oom = true;
-			return;
-		}
-		vec->v = v;
-		vec->cap = cap;
+	if (mem_grow(&vec->v, &vec->cap, vec->n + 1, sizeof(*vec->v)) == -1) {
+		node_free(node);
+		p->oom = true;
+		return;
 	}
 	vec->v[vec->n++] = *node;
 }
@@ -124,22 +117,17 @@ stmt_clear(struct stmt *st)
 static void
 stmt_push(struct parser *p, struct stmt *st, struct conf_token *tok)
 {
-	size_t cap = st->cap != 0 ? st->cap * 2 : 4;
-	char **args;
-	struct conf_pos *pos;
+	size_t cap = st->cap;
 
-	if (st->n == st->cap) {
-		if ((args = realloc(st->args, cap * sizeof(*args))) != NULL)
-			st->args = args;
-		if ((pos = realloc(st->pos, cap * sizeof(*pos))) != NULL)
-			st->pos = pos;
-		if (args == NULL || pos == NULL) {
-			free(tok->word);
-			p->oom = true;
-			return;
-		}
-		st->cap = cap;
+	/* one capacity for both: st->cap moves once pos has followed */
+	if (st->n == st->cap &&
+	    (mem_grow(&st->args, &cap, st->n + 1, sizeof(*st->args)) == -1 ||
+	    mem_resize(&st->pos, cap, sizeof(*st->pos)) == -1)) {
+		free(tok->word);
+		p->oom = true;
+		return;
 	}
+	st->cap = cap;
 	st->args[st->n] = tok->word;
 	st->pos[st->n++] = tok->pos;
 }
@@ -161,16 +149,14 @@ static const char *
 tree_add_file(struct parser *p, const char *name)
 {
 	struct conf_tree *t = p->tree;
-	char **files = NULL, *copy;
+	char *copy;
 
-	if ((copy = strdup(name)) != NULL)
-		files = realloc(t->files, (t->nfiles + 1) * sizeof(*files));
-	if (files == NULL) {
+	if ((copy = strdup(name)) == NULL ||
+	    mem_resize(&t->files, t->nfiles + 1, sizeof(*t->files)) == -1) {
 		free(copy);
 		p->oom = true;
 		return NULL;
 	}
-	t->files = files;
 	t->files[t->nfiles++] = copy;
 	return copy;
 }

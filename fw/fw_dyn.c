@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fw_dyn.h"
+#include "mem.h"
 #include "text.h"
 #include "fw_netlink.h"
 #include "fw_nft.h"
@@ -35,10 +36,8 @@ fw_dyn_get(struct fw_dyn *d, const char *name, bool create)
 			return &d->groups[i];
 	if (!create || strlen(name) >= FW_NAME_MAX)
 		return NULL;
-	g = realloc(d->groups, (d->n + 1) * sizeof(*g));
-	if (g == NULL)
+	if (mem_resize(&d->groups, d->n + 1, sizeof(*d->groups)) == -1)
 		return NULL;
-	d->groups = g;
 	g = &d->groups[d->n++];
 	memset(g, 0, sizeof(*g));
 	memcpy(g->name, name, strlen(name) + 1);
@@ -95,10 +94,9 @@ fw_dyn_add(struct fw_dyn_group *g, const struct fw_prefix *a)
 
 	if (found)
 		return 0;
-	p = realloc(g->addrs, (g->n + 1) * sizeof(*p));
-	if (p == NULL)
+	if (mem_resize(&g->addrs, g->n + 1, sizeof(*g->addrs)) == -1)
 		return -1;
-	g->addrs = p;
+	p = g->addrs;
 	memmove(&p[at + 1], &p[at], (g->n - at) * sizeof(*p));
 	p[at] = *a;
 	g->n++;

@@ -36,6 +36,7 @@
 #include "fw_nft.h"
 #include "fw_stats.h"
 #include "log.h"
+#include "mem.h"
 #include "text.h"
 
 /* What the firewall keeps in the master, across generations. */
@@ -590,15 +591,9 @@ take_counter(const char *name, uint64_t packets, uint64_t bytes, void *arg)
 	struct counters *cs = arg;
 	struct counter *k;
 
-	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 64;
-
-		if ((k = realloc(cs->v, cap * sizeof(*k))) == NULL) {
-			cs->oom = true;
-			return;
-		}
-		cs->v = k;
-		cs->cap = cap;
+	if (mem_grow(&cs->v, &cs->cap, cs->n + 1, sizeof(*cs->v)) == -1) {
+		cs->oom = true;
+		return;
 	}
 	k = &cs->v[cs->n++];
 	snprintf(k->name, sizeof(k->name), "%s", name);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "mem.h"
 
 /* Finds name among n objects of size sz whose name is their first field;
  * returns its index or n. */
@@ -34,7 +35,7 @@ lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
 
 	if (found < n)
 		return found;
-	if ((cands = calloc(n ? n : 1, sizeof(*cands))) != NULL) {
+	if ((cands = mem_array(n, sizeof(*cands))) != NULL) {
 		for (size_t i = 0; i < n; i++)
 			cands[i] = (const char *)arr + i * sz;
 		conf_hint(name, cands, n, hint, sizeof(hint));

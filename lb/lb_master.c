@@ -32,6 +32,7 @@
 #include "lb_runtime.h"
 #include "lb_state.h"
 #include "log.h"
+#include "mem.h"
 #include "text.h"
 #include "member.h"
 #include "tls_cert.h"
@@ -125,9 +126,8 @@ override_get(struct lb_master *lm, const char *pool, const char *member)
 
 	if (o != NULL)
 		return o;
-	if ((o = realloc(lm->v, (lm->n + 1) * sizeof(*o))) == NULL)
+	if (mem_resize(&lm->v, lm->n + 1, sizeof(*lm->v)) == -1)
 		return NULL;
-	lm->v = o;
 	o = &lm->v[lm->n++];
 	snprintf(o->pool, sizeof(o->pool), "%s", pool);
 	snprintf(o->member, sizeof(o->member), "%s", member);

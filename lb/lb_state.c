@@ -11,6 +11,7 @@
 
 #include "member.h"
 #include "lb_state.h"
+#include "mem.h"
 
 static uint64_t
 key_hash(const struct lb_shm_obj *o)
@@ -51,20 +52,14 @@ rehash(struct lb_state *st, size_t nslots)
 static int
 grow(struct lb_state *st)
 {
-	size_t cap = st->cap ? st->cap * 2 : 64;
-	struct lb_state_entry *v = realloc(st->v, cap * sizeof(*v));
-	struct lb_sum *tmp;
-	unsigned *act;
+	size_t cap = st->cap;
 
-	if (v == NULL)
+	/* tmp and tmp_active follow v; cap, grown from 0, is a power of
+	 * two (mem.h), and so is nslots, as the slots' mask needs */
+	if (mem_grow(&st->v, &cap, st->n + 1, sizeof(*st->v)) == -1 ||
+	    mem_resize(&st->tmp, cap, sizeof(*st->tmp)) == -1 ||
+	    mem_resize(&st->tmp_active, cap, sizeof(*st->tmp_active)) == -1)
 		return -1;
-	st->v = v;
-	if ((tmp = realloc(st->tmp, cap * sizeof(*tmp))) == NULL)
-		return -1;
-	st->tmp = tmp;
-	if ((act = realloc(st->tmp_active, cap * sizeof(*act))) == NULL)
-		return -1;
-	st->tmp_active = act;
 	st->cap = cap;
 	return rehash(st, cap * 2);
 }
@@ -111,7 +106,7 @@ register_block(struct lb_state *st, struct lb_state_block *b)
 {
 	uint32_t nobj = b->view.hdr->nobj;
 
-	if ((b->entry = calloc(nobj ? nobj : 1, sizeof(*b->entry))) == NULL)
+	if ((b->entry = mem_array(nobj, sizeof(*b->entry))) == NULL)
 		return -1;
 	for (uint32_t i = 0; i < nobj; i++) {
 		struct lb_shm_obj o = b->view.dir[i];

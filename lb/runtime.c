@@ -8,13 +8,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mem.h"
 #include "session.h"
-
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	return calloc(n ? n : 1, sz);
-}
 
 static const struct lb_balancer_ops *
 algo_ops(enum lb_algo a)
@@ -52,9 +47,9 @@ build_pool(struct lb_runtime *rt, struct lb_rt_pool *p,
 	p->index = index;
 	p->nmembers = pc->nmembers;
 	p->member_base = base;
-	p->members = xcalloc(pc->nmembers, sizeof(*p->members));
-	p->primary = xcalloc(pc->nmembers, sizeof(*p->primary));
-	p->backup = xcalloc(pc->nmembers, sizeof(*p->backup));
+	p->members = mem_array(pc->nmembers, sizeof(*p->members));
+	p->primary = mem_array(pc->nmembers, sizeof(*p->primary));
+	p->backup = mem_array(pc->nmembers, sizeof(*p->backup));
 	if (p->members == NULL || p->primary == NULL || p->backup == NULL)
 		return -1;
 	for (size_t i = 0; i < pc->nmembers; i++) {
@@ -90,8 +85,8 @@ thread_init(struct lb_runtime *rt, struct lb_thread *t, unsigned id)
 {
 	t->rt = rt;
 	t->id = id;
-	t->bal = xcalloc(rt->npools, sizeof(*t->bal));
-	t->idle = xcalloc(rt->nmembers, sizeof(*t->idle));
+	t->bal = mem_array(rt->npools, sizeof(*t->bal));
+	t->idle = mem_array(rt->nmembers, sizeof(*t->idle));
 	t->ctr_vs = lb_shm_ctr(&rt->shm, id, 0);
 	t->ctr_pool = lb_shm_ctr(&rt->shm, id, rt->nvs);
 	t->ctr_member = lb_shm_ctr(&rt->shm, id, rt->nvs + rt->npools);
@@ -129,8 +124,8 @@ build(struct lb_runtime *rt, const struct lb_conf *c)
 
 	rt->npools = c->npools;
 	rt->nvs = c->nvservers;
-	rt->pools = xcalloc(c->npools, sizeof(*rt->pools));
-	rt->vs = xcalloc(c->nvservers, sizeof(*rt->vs));
+	rt->pools = mem_array(c->npools, sizeof(*rt->pools));
+	rt->vs = mem_array(c->nvservers, sizeof(*rt->vs));
 	if (rt->pools == NULL || rt->vs == NULL)
 		return -1;
 	for (size_t i = 0; i < c->npools; i++) {
@@ -148,7 +143,7 @@ build(struct lb_runtime *rt, const struct lb_conf *c)
 		vs->proto = lb_proto_of(vs->profile);
 		vs->pool = &rt->pools[vs->conf->pool_idx];
 	}
-	rt->threads = xcalloc(rt->nthreads, sizeof(*rt->threads));
+	rt->threads = mem_array(rt->nthreads, sizeof(*rt->threads));
 	if (rt->threads == NULL)
 		return -1;
 	for (unsigned i = 0; i < rt->nthreads; i++)
@@ -223,10 +218,10 @@ lb_runtime_ticket_keys(struct lb_runtime *rt, const unsigned char *keys,
 int
 lb_runtime_access_logs(struct lb_runtime *rt, const int *fds)
 {
-	const char **syslog = calloc(rt->nvs ? rt->nvs : 1, sizeof(char *));
+	const char **syslog = mem_array(rt->nvs, sizeof(*syslog));
 	bool any = false;
 
-	rt->log_names = calloc(rt->nvs ? rt->nvs : 1, sizeof(char *));
+	rt->log_names = mem_array(rt->nvs, sizeof(*rt->log_names));
 	if (syslog == NULL || rt->log_names == NULL) {
 		free(syslog);
 		return -1;
@@ -332,7 +327,7 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 	ev_prepare prepare;
 
 	t->nlisteners = lb_conf_nlisteners(rt->conf);
-	t->listeners = xcalloc(t->nlisteners, sizeof(*t->listeners));
+	t->listeners = mem_array(t->nlisteners, sizeof(*t->listeners));
 	if (t->listeners == NULL)
 		return -1;
 	for (size_t i = 0, v = 0, k = 0; i < t->nlisteners; i++, k++) {

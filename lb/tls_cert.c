@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "mem.h"
 #include "tls_cert.h"
 
 /* OpenSSL's reason for the last failure, or a default. */
@@ -422,7 +423,7 @@ lb_tls_files_load(const struct lb_conf *c, struct conf_diag *d,
 	memset(out, 0, sizeof(*out));
 	if (c->tls_nfiles == 0)
 		return 0;
-	out->certs = calloc(c->ncerts ? c->ncerts : 1, sizeof(*out->certs));
+	out->certs = mem_array(c->ncerts, sizeof(*out->certs));
 	out->blobs = calloc(c->tls_nfiles, sizeof(*out->blobs));
 	if (out->certs == NULL || out->blobs == NULL) {
 		lb_tls_files_release(out);

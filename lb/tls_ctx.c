@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "mem.h"
 #include "tls_ctx.h"
 
 struct sni_name {
@@ -371,7 +372,6 @@ add_name(const char *name, size_t len, void *arg)
 	struct names_arg *a = arg;
 	struct lb_tls_server *srv = a->srv;
 	struct sni_name n = { .ctx = a->ctx };
-	void *p;
 
 	if (len == 0 || len >= sizeof(n.name))
 		return;
@@ -380,9 +380,8 @@ add_name(const char *name, size_t len, void *arg)
 	for (size_t i = 0; i < srv->nnames; i++)
 		if (strcmp(srv->names[i].name, n.name) == 0)
 			return;
-	if ((p = realloc(srv->names, (srv->nnames + 1) * sizeof(n))) == NULL)
+	if (mem_resize(&srv->names, srv->nnames + 1, sizeof(n)) == -1)
 		return;			/* that name falls to the default */
-	srv->names = p;
 	srv->names[srv->nnames++] = n;
 }
 

@@ -36,6 +36,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "master_int.h"
+#include "mem.h"
 #include "notify.h"
 #include "upgrade.h"
 
@@ -261,15 +262,8 @@ add_listener(struct listen_set *ls, size_t *cap, unsigned thread, int fd)
 {
 	struct listen_sock *s;
 
-	if (ls->nlisteners == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct listen_sock *v = realloc(ls->v, ncap * sizeof(*v));
-
-		if (v == NULL)
-			return -1;
-		ls->v = v;
-		*cap = ncap;
-	}
+	if (mem_grow(&ls->v, cap, ls->nlisteners + 1, sizeof(*ls->v)) == -1)
+		return -1;
 	s = &ls->v[ls->nlisteners];
 	*s = (struct listen_sock){ .thread = thread, .fd = fd,
 	    .addrlen = sizeof(s->addr) };
@@ -335,16 +329,15 @@ read_lines(struct upgrade_state *u, int fd)
 	if (lseek(fd, 0, SEEK_SET) < 0 || (f = fdopen(fd, "r")) == NULL)
 		return -1;
 	while (getline(&text, &len, f) > 0) {
-		char **v = realloc(u->lines, (u->nlines + 1) * sizeof(*v));
-
 		text[strcspn(text, "\n")] = '\0';
-		if (v == NULL || (v[u->nlines] = strdup(text)) == NULL) {
-			free(v ? v : u->lines);
+		if (mem_resize(&u->lines, u->nlines + 1,
+		    sizeof(*u->lines)) == -1 ||
+		    (u->lines[u->nlines] = strdup(text)) == NULL) {
+			free(u->lines);
 			u->lines = NULL;
 			u->nlines = 0;
 			break;
 		}
-		u->lines = v;
 		u->nlines++;
 	}
 	if (text != NULL)
