@@ -317,16 +317,18 @@ lb_logger_new(size_t nvs, const int *fds, const char *const *syslog,
 	sigset_t all, old;
 
 	if (l == NULL)
-		return NULL;
-	l->nvs = nvs;
+		goto close_fds;
 	l->names = names;
 	l->fds = malloc((nvs ? nvs : 1) * sizeof(int));
 	l->syslog = calloc(nvs ? nvs : 1, sizeof(bool));
 	l->torn = calloc(nvs ? nvs : 1, sizeof(bool));
 	if (l->fds == NULL || l->syslog == NULL || l->torn == NULL) {
+		/* l->nvs is 0: lb_logger_free closes none of l->fds, which
+		 * were never set */
 		lb_logger_free(&l);
-		return NULL;
+		goto close_fds;
 	}
+	l->nvs = nvs;
 	for (size_t i = 0; i < nvs; i++) {
 		l->syslog[i] = syslog[i] != NULL;
 		l->fds[i] = syslog[i] ? open_syslog(syslog[i]) : fds[i];
@@ -342,6 +344,13 @@ lb_logger_new(size_t nvs, const int *fds, const char *const *syslog,
 	if (!l->started)
 		lb_logger_free(&l);
 	return l;
+
+close_fds:
+	/* the files were the logger's from the call on */
+	for (size_t i = 0; i < nvs; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+	return NULL;
 }
 
 void

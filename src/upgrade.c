@@ -317,6 +317,19 @@ adopt_worker(struct master *m, const char *role, int pid, int ipc,
 	return 0;
 }
 
+/* Wipes and frees the lines read: the ticket keys were among them. */
+static void
+drop_lines(struct upgrade_state *u)
+{
+	for (size_t i = 0; i < u->nlines; i++) {
+		explicit_bzero(u->lines[i], strlen(u->lines[i]));
+		free(u->lines[i]);
+	}
+	free(u->lines);
+	u->lines = NULL;
+	u->nlines = 0;
+}
+
 /* The lines in fd (closed) into u->lines; the text is wiped (ticket
  * keys pass there).  0, or -1 when fd cannot be read. */
 static int
@@ -333,9 +346,8 @@ read_lines(struct upgrade_state *u, int fd)
 		if (mem_resize(&u->lines, u->nlines + 1,
 		    sizeof(*u->lines)) == -1 ||
 		    (u->lines[u->nlines] = strdup(text)) == NULL) {
-			free(u->lines);
-			u->lines = NULL;
-			u->nlines = 0;
+			/* ticket keys may be among the lines read: wiped */
+			drop_lines(u);
 			break;
 		}
 		u->nlines++;
@@ -490,12 +502,7 @@ upgrade_state_free(struct upgrade_state *u)
 {
 	if (u == NULL)
 		return;
-	/* the ticket keys were among them */
-	for (size_t i = 0; i < u->nlines; i++) {
-		explicit_bzero(u->lines[i], strlen(u->lines[i]));
-		free(u->lines[i]);
-	}
-	free(u->lines);
+	drop_lines(u);
 	listen_set_release(&u->old);
 	free(u);
 }
