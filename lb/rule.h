@@ -1,0 +1,123 @@
+/*
+ * lb/rule.h - application rules as written (issue 16): plain data that
+ * rule_parse.c builds from the lines of an application-rule block, kept
+ * apart from what will run them.  The lines are HAProxy's (configuration
+ * manual, 7 "Using ACLs and fetching samples"), split by rule_lex.c.
+ */
+#ifndef EDGED_LB_RULE_H
+#define EDGED_LB_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "lb.h"
+
+/* What a criterion reads of the request (or response). */
+enum lb_sample {
+	LB_SAMPLE_ALWAYS,		/* TRUE, HTTP */
+	LB_SAMPLE_NEVER,			/* FALSE */
+	LB_SAMPLE_PATH,
+	LB_SAMPLE_URL,
+	LB_SAMPLE_QUERY,
+	LB_SAMPLE_METHOD,
+	LB_SAMPLE_VERSION,		/* req.ver: "1.0", "1.1" */
+	LB_SAMPLE_HDR,			/* hdr(NAME[,OCC]): comma-split */
+	LB_SAMPLE_FHDR,			/* req.fhdr(NAME): whole values */
+	LB_SAMPLE_HDR_CNT,
+	LB_SAMPLE_URL_PARAM,
+	LB_SAMPLE_COOK,
+	LB_SAMPLE_SRC,
+	LB_SAMPLE_DST,
+	LB_SAMPLE_SRC_PORT,
+	LB_SAMPLE_DST_PORT,
+	LB_SAMPLE_SSL_FC,
+	LB_SAMPLE_SSL_FC_SNI,
+	LB_SAMPLE_REQ_SSL_SNI,		/* passthrough: the ClientHello's */
+	LB_SAMPLE_STATUS,		/* responses */
+	LB_SAMPLE_RES_HDR,		/* responses */
+};
+
+/* HAProxy's match methods (-m). */
+enum lb_match {
+	LB_MATCH_STR,
+	LB_MATCH_BEG,
+	LB_MATCH_END,
+	LB_MATCH_SUB,
+	LB_MATCH_REG,
+	LB_MATCH_DOM,
+	LB_MATCH_DIR,
+	LB_MATCH_LEN,
+	LB_MATCH_FOUND,
+	LB_MATCH_BOOL,
+	LB_MATCH_INT,
+	LB_MATCH_IP,
+};
+
+/*
+ * One acl line, or an anonymous one ({ ... } in a condition).  Lines
+ * with the same name are one ACL (HAProxy ORs them): they share group.
+ */
+struct lb_acl {
+	char name[LB_NAME_MAX];		/* "" for an anonymous one */
+	unsigned group;
+	struct conf_pos pos;		/* its criterion */
+	enum lb_sample fetch;
+	char arg[LB_NAME_MAX];		/* hdr(NAME), cook(NAME) ... */
+	int occ;			/* hdr(NAME,OCC): 0 = any, -1 last */
+	enum lb_match match;
+	bool icase;			/* -i */
+	char **patterns;		/* as written; an int pattern keeps
+					 * its operator: "gt 100" */
+	size_t npatterns;
+	char **files;			/* -f FILE, read by the master */
+	size_t nfiles;
+};
+
+/* A term of a condition: an ACL (its group), maybe negated; or_before:
+ * an "||" comes before it.  HAProxy has no parentheses: a condition is
+ * an OR of ANDs. */
+struct lb_cond_term {
+	unsigned group;
+	bool negate;
+	bool or_before;
+};
+
+struct lb_cond {
+	bool unless;			/* "unless", else "if" */
+	struct lb_cond_term *terms;	/* none: no condition, always */
+	size_t nterms;
+};
+
+/* One application-rule block. */
+struct lb_rule_set {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	struct lb_acl *acls;		/* in the order they are written */
+	size_t nacls;
+	unsigned ngroups;
+};
+
+struct lb_rule_words;
+
+/*
+ * Parses the lines of the block blk (verbatim: one word each, conf.h)
+ * into rs.  Every line that is not understood is an error at
+ * FILE:LINE:COL naming the word, and parsing goes on with the next.
+ * Returns the number of errors added to d.
+ */
+unsigned lb_rule_set_parse(struct lb_rule_set *rs,
+    const struct conf_node *blk, struct conf_diag *d);
+/*
+ * The condition that starts at word i of w ("if" or "unless"), on a
+ * line at pos: its terms into c; anonymous ACLs join rs.  Returns 0, or
+ * -1 after adding an error to d.
+ */
+int lb_rule_cond_parse(struct lb_rule_set *rs,
+    const struct lb_rule_words *w, size_t i, const struct conf_pos *pos,
+    struct lb_cond *c, struct conf_diag *d);
+void lb_rule_cond_free(struct lb_cond *c);
+void lb_rule_set_free(struct lb_rule_set *rs);
+
+#endif /* EDGED_LB_RULE_H */
