@@ -90,6 +90,51 @@ struct lb_cond {
 	size_t nterms;
 };
 
+/* When a rule runs: on the request head, on the response head, or to
+ * choose the pool (use_backend, after every http-request rule). */
+enum lb_phase {
+	LB_PHASE_REQUEST,
+	LB_PHASE_RESPONSE,
+	LB_PHASE_BACKEND,
+};
+
+/* What a rule does; the fields of struct lb_rule each one uses. */
+enum lb_action {
+	LB_ACT_DENY,			/* status (403, or deny_status) */
+	LB_ACT_RETURN,			/* status, a: content-type, b: string,
+					 * c: file (read by the master) */
+	LB_ACT_REDIRECT,		/* a: location|prefix|scheme, b: its
+					 * value, status (302 or code), flags,
+					 * c: set-cookie / clear-cookie */
+	LB_ACT_SET_HEADER,		/* a: name, b: value (log-format) */
+	LB_ACT_ADD_HEADER,		/* a: name, b: value (log-format) */
+	LB_ACT_DEL_HEADER,		/* a: name */
+	LB_ACT_REPLACE_HEADER,		/* a: name, b: regex, c: replacement */
+	LB_ACT_REPLACE_VALUE,		/* a: name, b: regex, c: replacement */
+	LB_ACT_SET_PATH,		/* b: value (log-format) */
+	LB_ACT_REPLACE_PATH,		/* b: regex, c: replacement */
+	LB_ACT_SET_QUERY,		/* b: value (log-format) */
+	LB_ACT_SET_URI,			/* b: value (log-format) */
+	LB_ACT_REPLACE_URI,		/* b: regex, c: replacement */
+	LB_ACT_SET_METHOD,		/* b: value (log-format) */
+	LB_ACT_SET_STATUS,		/* status, b: reason or NULL */
+	LB_ACT_USE_BACKEND,		/* a: the pool */
+};
+
+#define LB_REDIRECT_DROP_QUERY	0x1
+#define LB_REDIRECT_APPEND_SLASH	0x2
+#define LB_REDIRECT_CLEAR_COOKIE	0x4	/* c is clear-cookie's */
+
+struct lb_rule {
+	struct conf_pos pos;
+	enum lb_phase phase;
+	enum lb_action act;
+	int status;
+	char *a, *b, *c;		/* as enum lb_action says; NULL unset */
+	unsigned flags;
+	struct lb_cond cond;		/* no terms: always */
+};
+
 /* One application-rule block. */
 struct lb_rule_set {
 	char name[LB_NAME_MAX];
@@ -97,6 +142,8 @@ struct lb_rule_set {
 	struct lb_acl *acls;		/* in the order they are written */
 	size_t nacls;
 	unsigned ngroups;
+	struct lb_rule *rules;		/* in the order they are written */
+	size_t nrules;
 };
 
 struct lb_rule_words;

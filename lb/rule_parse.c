@@ -4,8 +4,19 @@
  * ACLs to form conditions"), into the plain data of rule.h.
  *
  *   acl NAME CRITERION [-i] [-m METHOD] [-f FILE]... [--] [VALUE]...
- *   ... if|unless [!]ACL [[!]ACL]... [|| ...]    ({ CRITERION ... } for
- *                                                 an ACL of its own)
+ *   http-request ACTION [ARGS] [COND]      deny, return, redirect,
+ *                                          set-/add-/del-/replace-header,
+ *                                          replace-value, set-path,
+ *                                          replace-path, set-query,
+ *                                          set-uri, replace-uri,
+ *                                          set-method
+ *   http-response ACTION [ARGS] [COND]     deny, set-/add-/del-/replace-
+ *                                          header, replace-value,
+ *                                          set-status
+ *   use_backend POOL [COND]
+ *
+ *   COND: if|unless [!]ACL [[!]ACL]... [|| ...]   ({ CRITERION ... }
+ *                                                 for an ACL of its own)
  *
  * A word edged does not know is an error at its FILE:LINE:COL that
  * names it (with "did you mean" where one is close), never ignored.
@@ -613,9 +624,335 @@ lb_rule_cond_free(struct lb_cond *c)
 	c->nterms = 0;
 }
 
+/* ---- actions ---- */
+
+static int
+keep(struct line *l, char **dst, size_t i)
+{
+	if ((*dst = strndup(word(l, i), l->w->w[i].len)) == NULL)
+		return line_oom(l);
+	return 0;
+}
+
+/* Words [i, end) are exactly n arguments of the action at i - 1. */
+static int
+nargs(struct line *l, size_t i, size_t end, size_t n, const char *usage)
+{
+	if (end - i == n)
+		return 0;
+	return line_error(l, end - i < n ? i - 1 : i + n, "%s: %s",
+	    end - i < n ? "missing argument" : "one argument too many",
+	    usage);
+}
+
+static int
+status_word(struct line *l, size_t i, int lo, int hi, int *out)
+{
+	char *end;
+	long v = i < l->w->n ? strtol(word(l, i), &end, 10) : -1;
+
+	if (i >= l->w->n || *word(l, i) == '\0' || *end != '\0' || v < lo ||
+	    v > hi)
+		return line_error(l, i, "expected a status from %d to %d", lo,
+		    hi);
+	*out = (int)v;
+	return 0;
+}
+
+/* Option words that take a value, in any order: the value's index into
+ * got[k] for each name in names[k].  Returns 0, or -1. */
+static int
+options(struct line *l, size_t i, size_t end, const char *const *names,
+    size_t n, size_t *got)
+{
+	char hint[96];
+
+	for (; i < end; i += 2) {
+		size_t k = 0;
+
+		while (k < n && strcmp(word(l, i), names[k]) != 0)
+			k++;
+		if (k == n)
+			return line_error(l, i, "unknown option '%s'%s",
+			    word(l, i), conf_hint(word(l, i), names, n, hint,
+			    sizeof(hint)));
+		if (i + 1 == end)
+			return line_error(l, i, "'%s' takes a value",
+			    word(l, i));
+		got[k] = i + 1;
+	}
+	return 0;
+}
+
+static int
+p_deny(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	static const char *const names[] = { "deny_status" };
+	size_t got[1] = { 0 };
+
+	r->status = r->phase == LB_PHASE_RESPONSE ? 502 : 403;
+	if (options(l, i, end, names, 1, got) < 0)
+		return -1;
+	return got[0] != 0 ? status_word(l, got[0], 200, 599, &r->status) :
+	    0;
+}
+
+static int
+p_return(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	static const char *const names[] = { "status", "content-type",
+	    "string", "file" };
+	size_t got[4] = { 0 };
+
+	r->status = 200;
+	if (options(l, i, end, names, 4, got) < 0 ||
+	    (got[0] && status_word(l, got[0], 200, 599, &r->status) < 0))
+		return -1;
+	if (got[2] && got[3])
+		return line_error(l, got[3] - 1, "'string' and 'file' both "
+		    "give the body: keep one");
+	if ((got[1] && keep(l, &r->a, got[1]) < 0) ||
+	    (got[2] && keep(l, &r->b, got[2]) < 0) ||
+	    (got[3] && keep(l, &r->c, got[3]) < 0))
+		return -1;
+	return 0;
+}
+
+static int
+redirect_option(struct line *l, size_t *i, size_t end, struct lb_rule *r)
+{
+	const char *o = word(l, *i);
+
+	if (strcmp(o, "drop-query") == 0 || strcmp(o, "append-slash") == 0) {
+		r->flags |= o[0] == 'd' ? LB_REDIRECT_DROP_QUERY :
+		    LB_REDIRECT_APPEND_SLASH;
+		return 0;
+	}
+	if (strcmp(o, "code") != 0 && strcmp(o, "set-cookie") != 0 &&
+	    strcmp(o, "clear-cookie") != 0)
+		return line_error(l, *i, "unknown redirect option '%s' "
+		    "(code, drop-query, append-slash, set-cookie, "
+		    "clear-cookie)", o);
+	if (++(*i) == end)
+		return line_error(l, *i - 1, "'%s' takes a value", o);
+	if (o[0] == 'c' && o[1] == 'o') {
+		if (status_word(l, *i, 301, 308, &r->status) < 0 ||
+		    r->status == 304 || r->status == 305 || r->status == 306)
+			return line_error(l, *i, "a redirect's code is 301, "
+			    "302, 303, 307 or 308");
+		return 0;
+	}
+	if (r->c != NULL)
+		return line_error(l, *i - 1, "one cookie per redirect");
+	if (o[1] == 'l')
+		r->flags |= LB_REDIRECT_CLEAR_COOKIE;
+	return keep(l, &r->c, *i);
+}
+
+static int
+p_redirect(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	r->status = 302;
+	if (i + 2 > end)
+		return line_error(l, i - 1, "missing argument: redirect "
+		    "location|prefix|scheme VALUE [code N] [OPTION]...");
+	if (strcmp(word(l, i), "location") != 0 &&
+	    strcmp(word(l, i), "prefix") != 0 &&
+	    strcmp(word(l, i), "scheme") != 0)
+		return line_error(l, i, "a redirect is 'location', 'prefix' "
+		    "or 'scheme', not '%s'", word(l, i));
+	if (keep(l, &r->a, i) < 0 || keep(l, &r->b, i + 1) < 0)
+		return -1;
+	for (i += 2; i < end; i++)
+		if (redirect_option(l, &i, end, r) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+p_name_value(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	if (nargs(l, i, end, 2, "NAME VALUE") < 0)
+		return -1;
+	return keep(l, &r->a, i) < 0 ? -1 : keep(l, &r->b, i + 1);
+}
+
+static int
+p_name(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	return nargs(l, i, end, 1, "NAME") < 0 ? -1 : keep(l, &r->a, i);
+}
+
+static int
+p_name_regex(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	if (nargs(l, i, end, 3, "NAME REGEX REPLACEMENT") < 0)
+		return -1;
+	return keep(l, &r->a, i) < 0 || keep(l, &r->b, i + 1) < 0 ? -1 :
+	    keep(l, &r->c, i + 2);
+}
+
+static int
+p_value(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	return nargs(l, i, end, 1, "VALUE") < 0 ? -1 : keep(l, &r->b, i);
+}
+
+static int
+p_regex(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	if (nargs(l, i, end, 2, "REGEX REPLACEMENT") < 0)
+		return -1;
+	return keep(l, &r->b, i) < 0 ? -1 : keep(l, &r->c, i + 1);
+}
+
+static int
+p_set_status(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	if (i == end)
+		return line_error(l, i - 1, "missing argument: set-status "
+		    "STATUS [reason TEXT]");
+	if (status_word(l, i, 100, 599, &r->status) < 0)
+		return -1;
+	if (i + 1 == end)
+		return 0;
+	if (i + 3 != end || strcmp(word(l, i + 1), "reason") != 0)
+		return line_error(l, i + 1, "after the status: reason TEXT");
+	return keep(l, &r->b, i + 2);
+}
+
+struct action {
+	const char *word;
+	unsigned phases;		/* 1 << LB_PHASE_... */
+	enum lb_action act;
+	int (*parse)(struct line *, size_t, size_t, struct lb_rule *);
+};
+
+#define REQ	(1u << LB_PHASE_REQUEST)
+#define RSP	(1u << LB_PHASE_RESPONSE)
+
+static const struct action actions[] = {
+	{ "deny", REQ | RSP, LB_ACT_DENY, p_deny },
+	{ "return", REQ, LB_ACT_RETURN, p_return },
+	{ "redirect", REQ, LB_ACT_REDIRECT, p_redirect },
+	{ "set-header", REQ | RSP, LB_ACT_SET_HEADER, p_name_value },
+	{ "add-header", REQ | RSP, LB_ACT_ADD_HEADER, p_name_value },
+	{ "del-header", REQ | RSP, LB_ACT_DEL_HEADER, p_name },
+	{ "replace-header", REQ | RSP, LB_ACT_REPLACE_HEADER, p_name_regex },
+	{ "replace-value", REQ | RSP, LB_ACT_REPLACE_VALUE, p_name_regex },
+	{ "set-path", REQ, LB_ACT_SET_PATH, p_value },
+	{ "replace-path", REQ, LB_ACT_REPLACE_PATH, p_regex },
+	{ "set-query", REQ, LB_ACT_SET_QUERY, p_value },
+	{ "set-uri", REQ, LB_ACT_SET_URI, p_value },
+	{ "replace-uri", REQ, LB_ACT_REPLACE_URI, p_regex },
+	{ "set-method", REQ, LB_ACT_SET_METHOD, p_value },
+	{ "set-status", RSP, LB_ACT_SET_STATUS, p_set_status },
+};
+
+static const struct action *
+find_action(struct line *l, size_t i, enum lb_phase ph)
+{
+	const char *names[ARRAY_LEN(actions)];
+	size_t n = 0;
+	char hint[96];
+
+	for (size_t k = 0; k < ARRAY_LEN(actions); k++) {
+		if (!(actions[k].phases & (1u << ph)))
+			continue;
+		if (i < l->w->n && strcmp(word(l, i), actions[k].word) == 0)
+			return &actions[k];
+		names[n++] = actions[k].word;
+	}
+	if (i == l->w->n)
+		line_error(l, i - 1, "'%s' needs an action (%s ...)",
+		    word(l, i - 1), names[0]);
+	else
+		line_error(l, i, "unknown %s action '%s'%s", word(l, i - 1),
+		    word(l, i), conf_hint(word(l, i), names, n, hint,
+		    sizeof(hint)));
+	return NULL;
+}
+
+/* The first "if" or "unless" from word i on, else the end. */
+static size_t
+cond_start(const struct line *l, size_t i)
+{
+	while (i < l->w->n && !is_syntax(l, i, "if") &&
+	    !is_syntax(l, i, "unless"))
+		i++;
+	return i;
+}
+
+static struct lb_rule *
+new_rule(struct line *l, enum lb_phase ph, enum lb_action act)
+{
+	struct lb_rule_set *rs = l->rs;
+	struct lb_rule *r;
+
+	if (mem_resize(&rs->rules, rs->nrules + 1, sizeof(*rs->rules)) < 0) {
+		line_oom(l);
+		return NULL;
+	}
+	r = &rs->rules[rs->nrules++];
+	*r = (struct lb_rule){ .pos = l->pos, .phase = ph, .act = act };
+	return r;
+}
+
+static void
+rule_free(struct lb_rule *r)
+{
+	free(r->a);
+	free(r->b);
+	free(r->c);
+	lb_rule_cond_free(&r->cond);
+}
+
+/* The rule's arguments [i, end), then its condition: the rule is kept
+ * only when both read (a rule that failed is dropped whole). */
+static int
+rule_tail(struct line *l, size_t i, size_t end, struct lb_rule *r,
+    int (*parse)(struct line *, size_t, size_t, struct lb_rule *))
+{
+	if (parse(l, i, end, r) < 0 || (end < l->w->n &&
+	    lb_rule_cond_parse(l->rs, l->w, end, &l->pos, &r->cond,
+	    l->d) < 0)) {
+		rule_free(r);
+		l->rs->nrules--;
+		return -1;
+	}
+	return 0;
+}
+
+/* http-request|http-response ACTION [ARGS] [if|unless COND] */
+static int
+action_line(struct line *l, enum lb_phase ph)
+{
+	const struct action *a = find_action(l, 1, ph);
+	size_t end = cond_start(l, 2);
+	struct lb_rule *r;
+
+	if (a == NULL || (r = new_rule(l, ph, a->act)) == NULL)
+		return -1;
+	return rule_tail(l, 2, end, r, a->parse);
+}
+
+/* use_backend POOL [if|unless COND] */
+static int
+backend_line(struct line *l)
+{
+	size_t end = cond_start(l, 1);
+	struct lb_rule *r = new_rule(l, LB_PHASE_BACKEND,
+	    LB_ACT_USE_BACKEND);
+
+	if (r == NULL)
+		return -1;
+	return rule_tail(l, 1, end, r, p_name);
+}
+
 /* ---- a block ---- */
 
-static const char *const keywords[] = { "acl" };
+static const char *const keywords[] = { "acl", "http-request",
+    "http-response", "use_backend" };
 
 static int
 rule_line(struct lb_rule_set *rs, const struct conf_node *n,
@@ -639,6 +976,12 @@ rule_line(struct lb_rule_set *rs, const struct conf_node *n,
 		rc = 0;
 	else if (strcmp(word(&l, 0), "acl") == 0)
 		rc = acl_line(&l);
+	else if (strcmp(word(&l, 0), "http-request") == 0)
+		rc = action_line(&l, LB_PHASE_REQUEST);
+	else if (strcmp(word(&l, 0), "http-response") == 0)
+		rc = action_line(&l, LB_PHASE_RESPONSE);
+	else if (strcmp(word(&l, 0), "use_backend") == 0)
+		rc = backend_line(&l);
 	else
 		rc = line_error(&l, 0, "'%s' is not a rule edged knows%s",
 		    word(&l, 0), conf_hint(word(&l, 0), keywords,
@@ -667,4 +1010,9 @@ lb_rule_set_free(struct lb_rule_set *rs)
 	rs->acls = NULL;
 	rs->nacls = 0;
 	rs->ngroups = 0;
+	for (size_t i = 0; i < rs->nrules; i++)
+		rule_free(&rs->rules[i]);
+	free(rs->rules);
+	rs->rules = NULL;
+	rs->nrules = 0;
 }

@@ -153,7 +153,7 @@ test_acl_errors(void **state)
 	check_error("  acl a path \"/x\n", "t.conf:2:14: error: this double "
 	    "quote is never closed");
 	check_error("use-backend api\n", "t.conf:2:1: error: 'use-backend' "
-	    "is not a rule edged knows");
+	    "is not a rule edged knows; did you mean 'use_backend'?");
 	check_error("acl\n", "t.conf:2:1: error: 'acl' needs a name and a "
 	    "criterion");
 }
@@ -259,6 +259,115 @@ test_condition_errors(void **state)
 	    "criterion (path_beg, hdr(host), src ...)");
 }
 
+static void
+test_actions(void **state)
+{
+	struct fx f;
+	const struct lb_rule *r;
+
+	(void)state;
+	assert_int_equal(load(&f,
+	    "acl bad path_beg /admin\n"
+	    "http-request deny if bad\n"
+	    "http-request deny deny_status 429 unless TRUE\n"
+	    "http-request return status 200 content-type text/plain "
+	    "string \"pong\" if { path /ping }\n"
+	    "http-request redirect scheme https code 301 if !{ ssl_fc }\n"
+	    "http-request redirect location / clear-cookie USERID= "
+	    "drop-query\n"
+	    "http-request set-header X-Edge edged\n"
+	    "http-request add-header X-Client %[src]\n"
+	    "http-request del-header X-Debug\n"
+	    "http-request replace-path ^/v1/(.*)$ /v2/\\1 if bad\n"
+	    "use_backend api if bad || METH_POST\n"
+	    "http-response set-header Strict-Transport-Security "
+	    "\"max-age=31536000\"\n"
+	    "http-response del-header Server\n"
+	    "http-response set-status 503 reason \"Go away\"\n"
+	    "http-response deny\n"), 0);
+	assert_int_equal(f.rs.nrules, 14);
+	r = &f.rs.rules[0];
+	assert_int_equal(r->act, LB_ACT_DENY);
+	assert_int_equal(r->status, 403);
+	assert_int_equal(r->cond.nterms, 1);
+	assert_int_equal(r->pos.line, 3);
+	assert_int_equal(f.rs.rules[1].status, 429);
+	assert_true(f.rs.rules[1].cond.unless);
+	r = &f.rs.rules[2];
+	assert_int_equal(r->act, LB_ACT_RETURN);
+	assert_string_equal(r->a, "text/plain");
+	assert_string_equal(r->b, "pong");
+	assert_null(r->c);
+	r = &f.rs.rules[3];
+	assert_int_equal(r->act, LB_ACT_REDIRECT);
+	assert_string_equal(r->a, "scheme");
+	assert_string_equal(r->b, "https");
+	assert_int_equal(r->status, 301);
+	assert_true(r->cond.terms[0].negate);
+	r = &f.rs.rules[4];
+	assert_int_equal(r->status, 302);
+	assert_string_equal(r->c, "USERID=");
+	assert_int_equal(r->flags, LB_REDIRECT_CLEAR_COOKIE |
+	    LB_REDIRECT_DROP_QUERY);
+	assert_int_equal(r->cond.nterms, 0);
+	assert_string_equal(f.rs.rules[5].a, "X-Edge");
+	assert_string_equal(f.rs.rules[6].b, "%[src]");
+	assert_int_equal(f.rs.rules[7].act, LB_ACT_DEL_HEADER);
+	r = &f.rs.rules[8];
+	assert_string_equal(r->b, "^/v1/(.*)$");
+	assert_string_equal(r->c, "/v2/\\1");
+	r = &f.rs.rules[9];
+	assert_int_equal(r->phase, LB_PHASE_BACKEND);
+	assert_string_equal(r->a, "api");
+	assert_int_equal(r->cond.nterms, 2);
+	assert_int_equal(f.rs.rules[10].phase, LB_PHASE_RESPONSE);
+	assert_string_equal(f.rs.rules[10].b, "max-age=31536000");
+	assert_int_equal(f.rs.rules[12].status, 503);
+	assert_string_equal(f.rs.rules[12].b, "Go away");
+	assert_int_equal(f.rs.rules[13].status, 502);
+	unload(&f);
+}
+
+static void
+test_action_errors(void **state)
+{
+	(void)state;
+	check_error("http-request denny\n", "t.conf:2:14: error: unknown "
+	    "http-request action 'denny'; did you mean 'deny'?");
+	check_error("http-request\n", "t.conf:2:1: error: 'http-request' "
+	    "needs an action (deny ...)");
+	check_error("http-response redirect location /\n", "t.conf:2:15: "
+	    "error: unknown http-response action 'redirect'");
+	check_error("http-request deny deny_status 99\n", "t.conf:2:31: "
+	    "error: expected a status from 200 to 599");
+	check_error("http-request deny status 403\n", "t.conf:2:19: error: "
+	    "unknown option 'status'");
+	check_error("http-request return statuss 403\n", "t.conf:2:21: "
+	    "error: unknown option 'statuss'; did you mean 'status'?");
+	check_error("http-request return string a file b\n", "t.conf:2:30: "
+	    "error: 'string' and 'file' both give the body: keep one");
+	check_error("http-request redirect to /x\n", "t.conf:2:23: error: a "
+	    "redirect is 'location', 'prefix' or 'scheme', not 'to'");
+	check_error("http-request redirect location /x code 304\n",
+	    "t.conf:2:40: error: a redirect's code is 301, 302, 303, 307 or "
+	    "308");
+	check_error("http-request redirect location /x keep\n", "t.conf:2:35: "
+	    "error: unknown redirect option 'keep' (code, drop-query, "
+	    "append-slash, set-cookie, clear-cookie)");
+	check_error("http-request set-header X-A\n", "t.conf:2:14: error: "
+	    "missing argument: NAME VALUE");
+	check_error("http-request del-header X-A X-B if TRUE\n",
+	    "t.conf:2:29: error: one argument too many: NAME");
+	check_error("use_backend\n", "t.conf:2:1: error: missing argument: "
+	    "NAME");
+	check_error("use_backend api if nope\n", "t.conf:2:20: error: no ACL "
+	    "'nope' before this line");
+	check_error("http-response set-status 200 because x\n",
+	    "t.conf:2:30: error: after the status: reason TEXT");
+	check_error("reqadd X-A:\\ b\n", "t.conf:2:1: error: 'reqadd' is not "
+	    "a rule edged knows");
+}
+
 int
 main(void)
 {
@@ -267,6 +376,8 @@ main(void)
 		cmocka_unit_test(test_acl_errors),
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_condition_errors),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_action_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
