@@ -266,12 +266,12 @@ parse_match(struct line *l, size_t i, struct lb_acl *a)
 	    sizeof(hint)));
 }
 
-/* The flags from word *i on: -i, -m METHOD, -f FILE, "--".  Moves *i
- * past them.  Returns 0, or -1. */
+/* The flags from word *i on, before end: -i, -m METHOD, -f FILE, "--".
+ * Moves *i past them.  Returns 0, or -1. */
 static int
-parse_flags(struct line *l, size_t *i, struct lb_acl *a)
+parse_flags(struct line *l, size_t *i, size_t end, struct lb_acl *a)
 {
-	for (; *i < l->w->n && word(l, *i)[0] == '-' && !l->w->w[*i].quoted;
+	for (; *i < end && word(l, *i)[0] == '-' && !l->w->w[*i].quoted;
 	    (*i)++) {
 		const char *f = word(l, *i);
 
@@ -286,7 +286,7 @@ parse_flags(struct line *l, size_t *i, struct lb_acl *a)
 		if (strcmp(f, "-m") != 0 && strcmp(f, "-f") != 0)
 			return line_error(l, *i, "flag '%s' is not supported "
 			    "(edged takes -i, -m METHOD, -f FILE and --)", f);
-		if (*i + 1 == l->w->n)
+		if (*i + 1 == end)
 			return line_error(l, *i, "'%s' takes a value", f);
 		(*i)++;
 		if (f[1] == 'm' && parse_match(l, *i, a) < 0)
@@ -320,8 +320,8 @@ parse_values(struct line *l, size_t i, size_t end, struct lb_acl *a)
 		char joined[128];
 		int n;
 
-		if (a->match != LB_MATCH_INT || !is_int_operator(v->text) ||
-		    v->quoted) {
+		if ((a->match != LB_MATCH_INT && a->match != LB_MATCH_LEN) ||
+		    !is_int_operator(v->text) || v->quoted) {
 			if (push_string(&a->patterns, &a->npatterns, v->text,
 			    v->len) < 0)
 				return line_oom(l);
@@ -380,7 +380,7 @@ acl_body(struct line *l, size_t i, size_t end, long k)
 	if (i == end)
 		return line_error(l, i, "an ACL needs a criterion (path_beg, "
 		    "hdr(host), src ...)");
-	if (parse_criterion(l, i++, a) < 0 || parse_flags(l, &i, a) < 0 ||
+	if (parse_criterion(l, i++, a) < 0 || parse_flags(l, &i, end, a) < 0 ||
 	    parse_values(l, i, end, a) < 0)
 		return -1;
 	if (a->npatterns == 0 && a->nfiles == 0 &&

@@ -257,6 +257,8 @@ test_condition_errors(void **state)
 	    "inside '{ }': an anonymous ACL holds one criterion");
 	check_cond_error("x y if { }", "t.conf:9:12: error: an ACL needs a "
 	    "criterion (path_beg, hdr(host), src ...)");
+	check_cond_error("x y if { path -m }", "t.conf:9:17: error: '-m' "
+	    "takes a value");
 }
 
 static void
