@@ -1,0 +1,939 @@
+/*
+ * lb/rule_run.c - application rules compiled once per generation, and
+ * run on each request and response head (rule_run.h).
+ *
+ *   compile: ACLs -> sealed pattern sets, grouped; values -> literal and
+ *            %[FETCH] pieces; regexes -> JIT code; use_backend -> pool
+ *   run:     index the head; each rule in order: its condition (an OR of
+ *            ANDs of ACL groups), then its action: an edit of the head
+ *            (index again), or a verdict that ends the rules
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "mem.h"
+#include "rule_edit.h"
+#include "rule_fetch.h"
+#include "rule_pattern.h"
+#include "rule_run.h"
+#include "util.h"
+
+#define VALUE_MAX	1024		/* a value built from %[...] */
+
+/* A piece of a value: literal bytes, or what a fetch finds. */
+struct piece {
+	const char *text;		/* literal: into the rule's words */
+	size_t len;
+	bool fetch;
+	enum lb_sample what;
+	char arg[LB_NAME_MAX];
+};
+
+struct format {
+	struct piece *p;
+	size_t n;
+};
+
+/* One acl line compiled. */
+struct racl {
+	const struct lb_acl *src;
+	struct lb_patset *set;		/* NULL: found, bool, always, never */
+};
+
+/* One rule compiled. */
+struct rrule {
+	const struct lb_rule *src;
+	unsigned gbase;			/* its set's first group */
+	struct format value;		/* b, for actions that take a value */
+	pcre2_code *re;			/* b, for replace-* */
+	int pool;			/* use_backend */
+};
+
+struct lb_rules {
+	struct racl *acls;		/* sorted by group */
+	size_t nacls;
+	size_t *gfirst;			/* [ngroups + 1]: group g's acls are
+					 * acls[gfirst[g] .. gfirst[g + 1]) */
+	unsigned ngroups;
+	struct rrule *rules;
+	size_t nrules;
+};
+
+/* ---- compiling ---- */
+
+static const struct {
+	const char *name;
+	enum lb_sample what;
+	bool arg;
+} format_fetches[] = {
+	{ "src", LB_SAMPLE_SRC, false }, { "dst", LB_SAMPLE_DST, false },
+	{ "src_port", LB_SAMPLE_SRC_PORT, false },
+	{ "dst_port", LB_SAMPLE_DST_PORT, false },
+	{ "path", LB_SAMPLE_PATH, false }, { "query", LB_SAMPLE_QUERY, false },
+	{ "url", LB_SAMPLE_URL, false }, { "method", LB_SAMPLE_METHOD, false },
+	{ "req.ver", LB_SAMPLE_VERSION, false },
+	{ "hdr", LB_SAMPLE_HDR, true }, { "req.hdr", LB_SAMPLE_HDR, true },
+	{ "res.hdr", LB_SAMPLE_RES_HDR, true },
+	{ "url_param", LB_SAMPLE_URL_PARAM, true },
+	{ "urlp", LB_SAMPLE_URL_PARAM, true },
+	{ "cook", LB_SAMPLE_COOK, true }, { "req.cook", LB_SAMPLE_COOK, true },
+	{ "ssl_fc_sni", LB_SAMPLE_SSL_FC_SNI, false },
+	{ "req.ssl_sni", LB_SAMPLE_REQ_SSL_SNI, false },
+	{ "status", LB_SAMPLE_STATUS, false },
+};
+
+static int
+push_piece(struct format *f, const struct piece *p)
+{
+	if (mem_resize(&f->p, f->n + 1, sizeof(*f->p)) < 0)
+		return -1;
+	f->p[f->n++] = *p;
+	return 0;
+}
+
+/* "FETCH" or "FETCH(ARG)" of %[...] (len bytes at s) into p. */
+static int
+format_fetch(const char *s, size_t len, struct piece *p)
+{
+	const char *open = memchr(s, '(', len);
+	size_t n = open != NULL ? (size_t)(open - s) : len;
+
+	for (size_t i = 0; i < ARRAY_LEN(format_fetches); i++) {
+		if (strlen(format_fetches[i].name) != n ||
+		    memcmp(format_fetches[i].name, s, n) != 0)
+			continue;
+		if (format_fetches[i].arg != (open != NULL) ||
+		    (open != NULL && (s[len - 1] != ')' ||
+		    len - n - 2 == 0 || len - n - 2 >= sizeof(p->arg))))
+			return -1;
+		p->fetch = true;
+		p->what = format_fetches[i].what;
+		if (open != NULL)
+			snprintf(p->arg, sizeof(p->arg), "%.*s",
+			    (int)(len - n - 2), open + 1);
+		return 0;
+	}
+	return -1;
+}
+
+/* A value with %[FETCH] pieces and %% for a percent sign. */
+static int
+compile_format(const char *v, struct format *f, const struct conf_pos *pos,
+    struct conf_diag *d)
+{
+	const char *s = v;
+
+	while (*s != '\0') {
+		struct piece p = { .text = s };
+		const char *pct = strchr(s, '%'), *end;
+
+		p.len = pct != NULL ? (size_t)(pct - s) : strlen(s);
+		if (p.len > 0 && push_piece(f, &p) < 0)
+			return conf_oom(d, pos);
+		if (pct == NULL)
+			break;
+		if (pct[1] == '%') {
+			p = (struct piece){ .text = pct, .len = 1 };
+			if (push_piece(f, &p) < 0)
+				return conf_oom(d, pos);
+			s = pct + 2;
+			continue;
+		}
+		if (pct[1] != '[' || (end = strchr(pct, ']')) == NULL ||
+		    memchr(pct, ',', (size_t)(end - pct)) != NULL ||
+		    format_fetch(pct + 2, (size_t)(end - pct - 2), &p) < 0) {
+			conf_error(d, pos, "in '%s': edged takes %%[FETCH] "
+			    "with one of src, dst, src_port, dst_port, path, "
+			    "query, url, method, req.ver, hdr(NAME), "
+			    "res.hdr(NAME), url_param(NAME), cook(NAME), "
+			    "ssl_fc_sni, req.ssl_sni, status (no converter "
+			    "yet), and %%%% for a percent sign", v);
+			return -1;
+		}
+		if (push_piece(f, &p) < 0)
+			return conf_oom(d, pos);
+		s = end + 1;
+	}
+	return 0;
+}
+
+static const struct lb_rule_file *
+find_file(const struct lb_rule_file *files, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(files[i].path, path) == 0)
+			return &files[i];
+	return NULL;
+}
+
+/* An ACL's patterns and files into a sealed set (none for the methods
+ * that need none). */
+static int
+compile_acl(const struct lb_acl *a, struct racl *out,
+    const struct lb_rule_file *files, size_t nfiles, struct conf_diag *d)
+{
+	static const enum lb_pat_method methods[] = {
+		[LB_MATCH_STR] = LB_PAT_STR, [LB_MATCH_BEG] = LB_PAT_BEG,
+		[LB_MATCH_END] = LB_PAT_END, [LB_MATCH_SUB] = LB_PAT_SUB,
+		[LB_MATCH_REG] = LB_PAT_REG, [LB_MATCH_DOM] = LB_PAT_DOM,
+		[LB_MATCH_DIR] = LB_PAT_DIR, [LB_MATCH_LEN] = LB_PAT_LEN,
+		[LB_MATCH_INT] = LB_PAT_INT, [LB_MATCH_IP] = LB_PAT_IP,
+	};
+	char err[256];
+
+	out->src = a;
+	if (a->match == LB_MATCH_FOUND || a->match == LB_MATCH_BOOL) {
+		if (a->npatterns == 0 && a->nfiles == 0)
+			return 0;
+		conf_error(d, &a->pos, "-m %s takes no value",
+		    a->match == LB_MATCH_FOUND ? "found" : "bool");
+		return -1;
+	}
+	if ((out->set = lb_patset_new(methods[a->match], a->icase)) == NULL)
+		return conf_oom(d, &a->pos);
+	for (size_t i = 0; i < a->npatterns; i++)
+		if (lb_patset_add(out->set, a->patterns[i],
+		    strlen(a->patterns[i]), err, sizeof(err)) < 0)
+			goto refused;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		const struct lb_rule_file *f = find_file(files, nfiles,
+		    a->files[i]);
+
+		if (f == NULL) {
+			snprintf(err, sizeof(err), "pattern file %s was not "
+			    "read", a->files[i]);
+			goto refused;
+		}
+		if (lb_patset_load(out->set, f->text, f->len, f->path, err,
+		    sizeof(err)) < 0)
+			goto refused;
+	}
+	if (lb_patset_seal(out->set, err, sizeof(err)) == 0)
+		return 0;
+refused:
+	conf_error(d, &a->pos, "%s", err);
+	lb_patset_free(&out->set);
+	return -1;
+}
+
+static pcre2_code *
+compile_regex(const char *re, const struct conf_pos *pos,
+    struct conf_diag *d)
+{
+	PCRE2_UCHAR msg[160];
+	PCRE2_SIZE off;
+	int code;
+	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+	    0, &code, &off, NULL);
+
+	if (c == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		conf_error(d, pos, "\"%s\" is not a valid regex: %s (at byte "
+		    "%zu)", re, (const char *)msg, (size_t)off);
+		return NULL;
+	}
+	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	return c;
+}
+
+/* What one rule needs at run time. */
+static int
+compile_rule(const struct lb_rule *r, struct rrule *out,
+    int (*pool_index)(const char *, void *), void *arg,
+    struct conf_diag *d)
+{
+	out->src = r;
+	out->pool = -1;
+	switch (r->act) {
+	case LB_ACT_USE_BACKEND:
+		if ((out->pool = pool_index(r->a, arg)) >= 0)
+			return 0;
+		conf_error(d, &r->pos, "use_backend: no pool '%s'", r->a);
+		return -1;
+	case LB_ACT_REPLACE_HEADER:
+	case LB_ACT_REPLACE_VALUE:
+	case LB_ACT_REPLACE_PATH:
+	case LB_ACT_REPLACE_URI:
+		if (strstr(r->c, "%[") != NULL) {
+			conf_error(d, &r->pos, "in the replacement '%s': edged "
+			    "takes \\0 to \\9 (no %%[...] yet)", r->c);
+			return -1;
+		}
+		return (out->re = compile_regex(r->b, &r->pos, d)) != NULL ?
+		    0 : -1;
+	case LB_ACT_SET_HEADER:
+	case LB_ACT_ADD_HEADER:
+	case LB_ACT_SET_PATH:
+	case LB_ACT_SET_QUERY:
+	case LB_ACT_SET_URI:
+	case LB_ACT_SET_METHOD:
+		return compile_format(r->b, &out->value, &r->pos, d);
+	case LB_ACT_REDIRECT:
+		return strcmp(r->a, "location") == 0 ?
+		    compile_format(r->b, &out->value, &r->pos, d) : 0;
+	case LB_ACT_RETURN:
+		if (r->c == NULL)
+			return 0;
+		conf_error(d, &r->pos, "return ... file: not supported yet "
+		    "(use string)");
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* The ACLs of every set, grouped: set k's group g is gbase[k] + g. */
+static int
+compile_acls(struct lb_rules *r, const struct lb_rule_set *const *sets,
+    size_t n, const unsigned *gbase, const struct lb_rule_file *files,
+    size_t nfiles, struct conf_diag *d)
+{
+	size_t k = 0, at = 0;
+
+	for (size_t s = 0; s < n; s++)
+		r->nacls += sets[s]->nacls;
+	if ((r->acls = mem_array(r->nacls, sizeof(*r->acls))) == NULL ||
+	    (r->gfirst = mem_array(r->ngroups + 1, sizeof(*r->gfirst))) ==
+	    NULL)
+		return conf_oom(d, NULL);
+	/* group by group, in the order of the sets: a counting pass */
+	for (unsigned g = 0; g < r->ngroups; g++) {
+		r->gfirst[g] = at;
+		for (size_t s = 0; s < n; s++)
+			for (size_t i = 0; i < sets[s]->nacls; i++)
+				if (gbase[s] + sets[s]->acls[i].group == g &&
+				    compile_acl(&sets[s]->acls[i],
+				    &r->acls[at++], files, nfiles, d) < 0)
+					k++;
+	}
+	r->gfirst[r->ngroups] = at;
+	return k == 0 ? 0 : -1;
+}
+
+struct lb_rules *
+lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
+    int (*pool_index)(const char *name, void *arg), void *arg,
+    const struct lb_rule_file *files, size_t nfiles, struct conf_diag *d)
+{
+	struct lb_rules *r = calloc(1, sizeof(*r));
+	unsigned *gbase = mem_array(n, sizeof(*gbase));
+	unsigned errors = d->nerrors;
+	size_t k = 0;
+
+	if (r == NULL || gbase == NULL)
+		goto oom;
+	for (size_t s = 0; s < n; s++) {
+		gbase[s] = r->ngroups;
+		r->ngroups += sets[s]->ngroups;
+		r->nrules += sets[s]->nrules;
+	}
+	if ((r->rules = mem_array(r->nrules, sizeof(*r->rules))) == NULL)
+		goto oom;
+	(void)compile_acls(r, sets, n, gbase, files, nfiles, d);
+	for (size_t s = 0; s < n; s++)
+		for (size_t i = 0; i < sets[s]->nrules; i++, k++) {
+			r->rules[k].gbase = gbase[s];
+			(void)compile_rule(&sets[s]->rules[i], &r->rules[k],
+			    pool_index, arg, d);
+		}
+	free(gbase);
+	if (d->nerrors == errors)
+		return r;
+	lb_rules_free(&r);
+	return NULL;
+oom:
+	free(gbase);
+	lb_rules_free(&r);
+	conf_oom(d, NULL);
+	return NULL;
+}
+
+void
+lb_rules_free(struct lb_rules **rules)
+{
+	struct lb_rules *r = *rules;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; r->acls != NULL && i < r->nacls; i++)
+		lb_patset_free(&r->acls[i].set);
+	for (size_t i = 0; r->rules != NULL && i < r->nrules; i++) {
+		free(r->rules[i].value.p);
+		pcre2_code_free(r->rules[i].re);
+	}
+	free(r->acls);
+	free(r->gfirst);
+	free(r->rules);
+	free(r);
+	*rules = NULL;
+}
+
+/* ---- running: conditions ---- */
+
+/* What a rule reads: the head's index and the connection. */
+struct ctx {
+	struct lb_head_index ix;
+	const struct lb_rule_input *in;
+	bool response;
+};
+
+static bool
+str_match(const struct racl *a, const char *p, size_t n)
+{
+	return a->set == NULL || lb_patset_match_str(a->set, p, n);
+}
+
+static bool
+int_match(const struct racl *a, int64_t v)
+{
+	return a->set == NULL || lb_patset_match_int(a->set, v);
+}
+
+static int
+port_of(const struct sockaddr *sa)
+{
+	if (sa == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_port);
+	return -1;
+}
+
+/* Any occurrence of a header (or cookie) matches. */
+static bool
+iter_match(const struct racl *a, struct lb_fetch_iter *it)
+{
+	const char *p;
+	size_t n;
+
+	while (lb_fetch_next(it, &p, &n))
+		if (str_match(a, p, n))
+			return true;
+	return false;
+}
+
+static bool
+hdr_match(const struct racl *a, const struct ctx *c)
+{
+	const struct lb_acl *x = a->src;
+	struct lb_fetch_iter it;
+	const char *p;
+	size_t n;
+
+	if (x->fetch == LB_SAMPLE_FHDR)
+		lb_fetch_iter_init(&it, &c->ix, LB_FETCH_WHOLE, x->arg,
+		    strlen(x->arg));
+	else if (x->occ != 0)
+		return lb_fetch_hdr(&c->ix, x->arg, strlen(x->arg), x->occ, &p,
+		    &n) && str_match(a, p, n);
+	else
+		lb_fetch_iter_hdr(&it, &c->ix, x->arg, strlen(x->arg));
+	return iter_match(a, &it);
+}
+
+/* A string sample, found by f on the head. */
+static bool
+head_match(const struct racl *a, const struct ctx *c,
+    bool (*f)(const struct lb_head_index *, const char **, size_t *))
+{
+	const char *p;
+	size_t n;
+
+	return f(&c->ix, &p, &n) && str_match(a, p, n);
+}
+
+static bool
+other_match(const struct racl *a, const struct ctx *c)
+{
+	const struct lb_acl *x = a->src;
+	const char *p;
+	size_t n;
+	unsigned st;
+
+	switch (x->fetch) {
+	case LB_SAMPLE_URL_PARAM:
+		return lb_fetch_url_param(&c->ix, x->arg, strlen(x->arg),
+		    false, &p, &n) && str_match(a, p, n);
+	case LB_SAMPLE_COOK: {
+		struct lb_fetch_iter it;
+
+		lb_fetch_iter_cook(&it, &c->ix, x->arg, strlen(x->arg));
+		return iter_match(a, &it);
+	}
+	case LB_SAMPLE_HDR_CNT:
+		return int_match(a, lb_fetch_hdr_cnt(&c->ix, x->arg,
+		    strlen(x->arg)));
+	case LB_SAMPLE_SRC_PORT:
+	case LB_SAMPLE_DST_PORT:
+		return port_of(x->fetch == LB_SAMPLE_SRC_PORT ? c->in->src :
+		    c->in->dst) >= 0 && int_match(a, port_of(x->fetch ==
+		    LB_SAMPLE_SRC_PORT ? c->in->src : c->in->dst));
+	case LB_SAMPLE_SSL_FC_SNI:
+	case LB_SAMPLE_REQ_SSL_SNI:
+		return c->in->sni != NULL && str_match(a, c->in->sni,
+		    strlen(c->in->sni));
+	case LB_SAMPLE_STATUS:
+		return lb_fetch_status(&c->ix, &st) && int_match(a, st);
+	default:
+		return false;
+	}
+}
+
+static bool
+acl_match(const struct racl *a, const struct ctx *c)
+{
+	const struct sockaddr *sa;
+
+	switch (a->src->fetch) {
+	case LB_SAMPLE_ALWAYS:
+		return true;
+	case LB_SAMPLE_NEVER:
+		return false;
+	case LB_SAMPLE_SSL_FC:
+		return c->in->ssl;
+	case LB_SAMPLE_PATH:
+		return head_match(a, c, lb_fetch_path);
+	case LB_SAMPLE_URL:
+		return head_match(a, c, lb_fetch_url);
+	case LB_SAMPLE_QUERY:
+		return head_match(a, c, lb_fetch_query);
+	case LB_SAMPLE_METHOD:
+		return head_match(a, c, lb_fetch_method);
+	case LB_SAMPLE_VERSION:
+		return head_match(a, c, lb_fetch_req_ver);
+	case LB_SAMPLE_HDR:
+	case LB_SAMPLE_FHDR:
+	case LB_SAMPLE_RES_HDR:
+		return hdr_match(a, c);
+	case LB_SAMPLE_SRC:
+	case LB_SAMPLE_DST:
+		sa = a->src->fetch == LB_SAMPLE_SRC ? c->in->src : c->in->dst;
+		return sa != NULL && (a->set == NULL ||
+		    lb_patset_match_ip(a->set, sa));
+	default:
+		return other_match(a, c);
+	}
+}
+
+/* An ACL group: true when any of its lines is. */
+static bool
+group_true(const struct lb_rules *r, unsigned g, const struct ctx *c)
+{
+	for (size_t i = r->gfirst[g]; i < r->gfirst[g + 1]; i++)
+		if (acl_match(&r->acls[i], c))
+			return true;
+	return false;
+}
+
+/* An OR of ANDs, HAProxy's conditions; none is true. */
+static bool
+cond_true(const struct lb_rules *r, const struct rrule *rr,
+    const struct ctx *c)
+{
+	const struct lb_cond *cd = &rr->src->cond;
+	bool all = true, any = false;
+
+	if (cd->nterms == 0)
+		return true;
+	for (size_t i = 0; i < cd->nterms && !any; i++) {
+		const struct lb_cond_term *t = &cd->terms[i];
+
+		if (t->or_before) {
+			any = all;
+			all = true;
+		}
+		if (all && !any)
+			all = group_true(r, rr->gbase + t->group, c) !=
+			    t->negate;
+	}
+	any = any || all;
+	return cd->unless ? !any : any;
+}
+
+/* ---- running: values ---- */
+
+/* What a %[...] piece fetches, as text into buf; false: nothing. */
+static bool
+piece_text(const struct piece *p, const struct ctx *c, char *buf,
+    size_t size, const char **s, size_t *n)
+{
+	const struct sockaddr *sa;
+	unsigned st;
+
+	switch (p->what) {
+	case LB_SAMPLE_SRC:
+	case LB_SAMPLE_DST:
+		if ((sa = p->what == LB_SAMPLE_SRC ? c->in->src :
+		    c->in->dst) == NULL)
+			return false;
+		addr_fmt(buf, size, sa);
+		break;
+	case LB_SAMPLE_SRC_PORT:
+	case LB_SAMPLE_DST_PORT:
+		sa = p->what == LB_SAMPLE_SRC_PORT ? c->in->src : c->in->dst;
+		if (port_of(sa) < 0)
+			return false;
+		snprintf(buf, size, "%d", port_of(sa));
+		break;
+	case LB_SAMPLE_STATUS:
+		if (!lb_fetch_status(&c->ix, &st))
+			return false;
+		snprintf(buf, size, "%u", st);
+		break;
+	case LB_SAMPLE_SSL_FC_SNI:
+	case LB_SAMPLE_REQ_SSL_SNI:
+		if (c->in->sni == NULL)
+			return false;
+		*s = c->in->sni;
+		*n = strlen(c->in->sni);
+		return true;
+	case LB_SAMPLE_PATH:
+		return lb_fetch_path(&c->ix, s, n);
+	case LB_SAMPLE_QUERY:
+		return lb_fetch_query(&c->ix, s, n);
+	case LB_SAMPLE_URL:
+		return lb_fetch_url(&c->ix, s, n);
+	case LB_SAMPLE_METHOD:
+		return lb_fetch_method(&c->ix, s, n);
+	case LB_SAMPLE_VERSION:
+		return lb_fetch_req_ver(&c->ix, s, n);
+	case LB_SAMPLE_URL_PARAM:
+		return lb_fetch_url_param(&c->ix, p->arg, strlen(p->arg),
+		    false, s, n);
+	case LB_SAMPLE_COOK:
+		return lb_fetch_cook(&c->ix, p->arg, strlen(p->arg), -1, s,
+		    n);
+	default:			/* hdr, res.hdr: the last, as HAProxy */
+		return lb_fetch_hdr(&c->ix, p->arg, strlen(p->arg), -1, s, n);
+	}
+	*s = buf;
+	*n = strlen(buf);
+	return true;
+}
+
+/* A value built from its pieces into out (VALUE_MAX); a fetch that
+ * finds nothing adds nothing.  Returns its length, or -1 too long. */
+static long
+expand(const struct format *f, const struct ctx *c, char *out)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		char tmp[INET6_ADDRSTRLEN + 8];
+		const char *s = f->p[i].text;
+		size_t n = f->p[i].len;
+
+		if (f->p[i].fetch && !piece_text(&f->p[i], c, tmp,
+		    sizeof(tmp), &s, &n))
+			continue;
+		if (len + n >= VALUE_MAX)
+			return -1;
+		memcpy(out + len, s, n);
+		len += n;
+	}
+	out[len] = '\0';
+	return (long)len;
+}
+
+static _Thread_local pcre2_match_data *match_data;
+
+/* Whether re matches subject; then template with \0-\9 replaced by the
+ * groups into out (VALUE_MAX).  Returns the length, -1 no match or too
+ * long. */
+static long
+substitute(const pcre2_code *re, const char *subj, size_t slen,
+    const char *tpl, char *out)
+{
+	PCRE2_SIZE *ov;
+	size_t len = 0;
+	int rc;
+
+	if (match_data == NULL &&
+	    (match_data = pcre2_match_data_create(10, NULL)) == NULL)
+		return -1;
+	if ((rc = pcre2_match(re, (PCRE2_SPTR)subj, slen, 0, 0, match_data,
+	    NULL)) <= 0)
+		return -1;
+	ov = pcre2_get_ovector_pointer(match_data);
+	for (const char *t = tpl; *t != '\0'; t++) {
+		const char *s = t;
+		size_t n = 1;
+
+		if (t[0] == '\\' && t[1] >= '0' && t[1] <= '9') {
+			int g = *++t - '0';
+
+			n = 0;
+			if (g < rc && ov[2 * g] != PCRE2_UNSET) {
+				s = subj + ov[2 * g];
+				n = ov[2 * g + 1] - ov[2 * g];
+			}
+		}
+		if (len + n >= VALUE_MAX)
+			return -1;
+		memcpy(out + len, s, n);
+		len += n;
+	}
+	out[len] = '\0';
+	return (long)len;
+}
+
+void
+lb_rules_thread_done(void)
+{
+	pcre2_match_data_free(match_data);
+	match_data = NULL;
+}
+
+/* ---- running: actions ---- */
+
+/* The head being changed. */
+struct head {
+	char *buf;
+	size_t *len;
+	size_t cap;
+};
+
+/* A new target: path (NULL: the head's), then '?' and query (NULL: the
+ * head's; "": none). */
+static int
+set_target(struct head *h, struct ctx *c, const char *path, size_t plen,
+    const char *query, size_t qlen)
+{
+	char t[2 * VALUE_MAX + 2];
+	int n;
+
+	if (path == NULL && !lb_fetch_path(&c->ix, &path, &plen))
+		path = "/", plen = 1;
+	if (query == NULL && !lb_fetch_query(&c->ix, &query, &qlen))
+		query = "", qlen = 0;
+	if (plen + qlen + 2 > sizeof(t)) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = snprintf(t, sizeof(t), "%.*s%s%.*s", (int)plen, path,
+	    qlen > 0 ? "?" : "", (int)qlen, query);
+	return lb_edit_request_line(h->buf, h->len, h->cap, NULL, 0, t,
+	    (size_t)n);
+}
+
+/* replace-header, replace-value: each value (or comma-separated
+ * element) the regex matches is replaced whole. */
+static int
+replace_fields(struct head *h, const struct rrule *rr)
+{
+	const struct lb_rule *r = rr->src;
+	size_t from = 0, v, vl, l, ll;
+	char out[VALUE_MAX];
+	long n;
+
+	while (lb_edit_find(h->buf, *h->len, r->a, strlen(r->a), &from, &v,
+	    &vl, &l, &ll)) {
+		if ((n = substitute(rr->re, h->buf + v, vl, r->c, out)) < 0)
+			continue;
+		if (!lb_edit_value_ok(out, (size_t)n)) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (lb_edit_splice(h->buf, h->len, h->cap, v, vl, out,
+		    (size_t)n) < 0)
+			return -1;
+		/* on after this line (its blanks, if any, stay) */
+		from = (size_t)((const char *)memchr(h->buf + v, '\n',
+		    *h->len - v) - h->buf) + 1;
+	}
+	return 0;
+}
+
+/* An edit of the head; -1 when it did not fit or would break it. */
+static int
+edit(struct head *h, struct ctx *c, const struct rrule *rr)
+{
+	const struct lb_rule *r = rr->src;
+	char v[VALUE_MAX], out[VALUE_MAX];
+	const char *s;
+	size_t sl;
+	long n = 0;
+
+	if (rr->value.n > 0 && (n = expand(&rr->value, c, v)) < 0) {
+		errno = EINVAL;		/* a value this long: not sent */
+		return -1;
+	}
+	switch (r->act) {
+	case LB_ACT_SET_HEADER:
+	case LB_ACT_ADD_HEADER:
+		return (r->act == LB_ACT_SET_HEADER ? lb_edit_set :
+		    lb_edit_add)(h->buf, h->len, h->cap, r->a, strlen(r->a),
+		    v, (size_t)n);
+	case LB_ACT_DEL_HEADER:
+		return lb_edit_del(h->buf, h->len, r->a, strlen(r->a));
+	case LB_ACT_REPLACE_HEADER:
+	case LB_ACT_REPLACE_VALUE:
+		return replace_fields(h, rr);
+	case LB_ACT_SET_PATH:
+		return set_target(h, c, v, (size_t)n, NULL, 0);
+	case LB_ACT_SET_QUERY:
+		return set_target(h, c, NULL, 0, v, (size_t)n);
+	case LB_ACT_SET_URI:
+		return lb_edit_request_line(h->buf, h->len, h->cap, NULL, 0,
+		    v, (size_t)n);
+	case LB_ACT_SET_METHOD:
+		return lb_edit_request_line(h->buf, h->len, h->cap, v,
+		    (size_t)n, NULL, 0);
+	case LB_ACT_REPLACE_PATH:
+		if (!lb_fetch_path(&c->ix, &s, &sl) ||
+		    (n = substitute(rr->re, s, sl, r->c, out)) < 0)
+			return 0;
+		return set_target(h, c, out, (size_t)n, NULL, 0);
+	case LB_ACT_REPLACE_URI:
+		if (!lb_fetch_url(&c->ix, &s, &sl) ||
+		    (n = substitute(rr->re, s, sl, r->c, out)) < 0)
+			return 0;
+		return lb_edit_request_line(h->buf, h->len, h->cap, NULL, 0,
+		    out, (size_t)n);
+	case LB_ACT_SET_STATUS:
+		return lb_edit_status(h->buf, h->len, h->cap, r->status, r->b,
+		    r->b != NULL ? strlen(r->b) : 0);
+	default:
+		return 0;
+	}
+}
+
+/* A redirect's Location. */
+static void
+redirect(const struct rrule *rr, struct ctx *c, struct lb_rule_outcome *o)
+{
+	const struct lb_rule *r = rr->src;
+	const char *path = "/", *query = "", *host = "";
+	size_t plen = 1, qlen = 0, hlen = 0;
+	char v[VALUE_MAX];
+	bool slash;
+
+	o->verdict = LB_RULES_REDIRECT;
+	o->status = r->status;
+	o->cookie = r->c;
+	o->clear_cookie = (r->flags & LB_REDIRECT_CLEAR_COOKIE) != 0;
+	if (strcmp(r->a, "location") == 0) {
+		long n = expand(&rr->value, c, v);
+
+		snprintf(o->location, sizeof(o->location), "%s", n >= 0 ? v :
+		    "/");
+		return;
+	}
+	(void)lb_fetch_path(&c->ix, &path, &plen);
+	if (!(r->flags & LB_REDIRECT_DROP_QUERY))
+		(void)lb_fetch_query(&c->ix, &query, &qlen);
+	slash = (r->flags & LB_REDIRECT_APPEND_SLASH) && plen > 0 &&
+	    path[plen - 1] != '/';
+	if (r->a[0] == 's')		/* scheme: the Host the client named */
+		(void)lb_fetch_hdr(&c->ix, "host", 4, -1, &host, &hlen);
+	snprintf(o->location, sizeof(o->location), "%s%s%.*s%.*s%s%s%.*s",
+	    r->a[0] == 's' || strcmp(r->b, "/") != 0 ? r->b : "",
+	    r->a[0] == 's' ? "://" : "", (int)hlen, host, (int)plen, path,
+	    slash ? "/" : "", qlen > 0 ? "?" : "", (int)qlen, query);
+}
+
+/* The rule's verdict, if it ends the rules; false for an edit. */
+static bool
+verdict(const struct rrule *rr, struct ctx *c, struct lb_rule_outcome *o)
+{
+	const struct lb_rule *r = rr->src;
+
+	switch (r->act) {
+	case LB_ACT_DENY:
+		o->verdict = LB_RULES_DENY;
+		o->status = r->status;
+		return true;
+	case LB_ACT_RETURN:
+		o->verdict = LB_RULES_RETURN;
+		o->status = r->status;
+		o->content_type = r->a;
+		o->body = r->b != NULL ? r->b : "";
+		o->body_len = strlen(o->body);
+		return true;
+	case LB_ACT_REDIRECT:
+		redirect(rr, c, o);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+index_head(struct ctx *c, const char *buf, size_t len)
+{
+	return (c->response ? lb_head_index_response(&c->ix, buf, len) :
+	    lb_head_index(&c->ix, buf, len)) == 0;
+}
+
+/* The rules of phase ph in order, until one ends them. */
+static void
+run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
+    struct head *h, struct lb_rule_outcome *o)
+{
+	for (size_t i = 0; i < r->nrules; i++) {
+		const struct rrule *rr = &r->rules[i];
+
+		if (rr->src->phase != ph || !cond_true(r, rr, c))
+			continue;
+		if (ph == LB_PHASE_BACKEND) {
+			o->pool = rr->pool;
+			return;
+		}
+		if (verdict(rr, c, o))
+			return;
+		if (edit(h, c, rr) < 0 && errno == E2BIG) {
+			o->verdict = LB_RULES_TOO_BIG;
+			return;
+		}
+		/* the next rules read the head as it is now */
+		if (!index_head(c, h->buf, *h->len)) {
+			o->verdict = LB_RULES_TOO_BIG;
+			return;
+		}
+	}
+}
+
+void
+lb_rules_request(const struct lb_rules *r, const struct lb_rule_input *in,
+    char *buf, size_t *len, size_t cap, struct lb_rule_outcome *out)
+{
+	struct ctx c = { .in = in };
+	struct head h = { buf, len, cap };
+
+	out->verdict = LB_RULES_PASS;
+	out->pool = -1;
+	if (!index_head(&c, buf, *len)) {
+		out->verdict = LB_RULES_TOO_BIG;
+		return;
+	}
+	run(r, LB_PHASE_REQUEST, &c, &h, out);
+	if (out->verdict == LB_RULES_PASS)
+		run(r, LB_PHASE_BACKEND, &c, &h, out);
+}
+
+void
+lb_rules_response(const struct lb_rules *r, const struct lb_rule_input *in,
+    char *buf, size_t *len, size_t cap, struct lb_rule_outcome *out)
+{
+	struct ctx c = { .in = in, .response = true };
+	struct head h = { buf, len, cap };
+
+	out->verdict = LB_RULES_PASS;
+	out->pool = -1;
+	if (!index_head(&c, buf, *len)) {
+		out->verdict = LB_RULES_TOO_BIG;
+		return;
+	}
+	run(r, LB_PHASE_RESPONSE, &c, &h, out);
+}

@@ -1,0 +1,93 @@
+/*
+ * lb/rule_run.h - application rules compiled for the data path, and run
+ * on a head (issue 16).
+ *
+ * A virtual server's rule sets (rule.h, as written) are compiled once per
+ * configuration generation: each ACL's patterns into a sealed pattern
+ * set (rule_pattern.h), each value with %[...] into pieces, each regex
+ * JIT-compiled, each use_backend to its pool's index.  The threads then
+ * only read the result, concurrently, with no lock and no string
+ * interpretation: a request's rules read the head through an index
+ * (rule_fetch.h) and change it in place (rule_edit.h).
+ */
+#ifndef EDGED_LB_RULE_RUN_H
+#define EDGED_LB_RULE_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "rule.h"
+
+struct lb_rules;
+
+/* The text of a pattern file (-f) the master read, by its path. */
+struct lb_rule_file {
+	const char *path;
+	const char *text;
+	size_t len;
+};
+
+/*
+ * Compiles the rule sets sets[0..n), in the order they apply, for a
+ * virtual server.  pool_index(name, arg) says which pool use_backend
+ * names (-1: none).  Errors (a pattern or regex that does not compile, a
+ * pool that does not exist, a %[...] edged cannot fetch) go to d, at the
+ * place in the file they concern.  Returns NULL after an error or out
+ * of memory.  The sets must outlive the result.
+ */
+struct lb_rules *lb_rules_compile(const struct lb_rule_set *const *sets,
+    size_t n, int (*pool_index)(const char *name, void *arg), void *arg,
+    const struct lb_rule_file *files, size_t nfiles, struct conf_diag *d);
+void lb_rules_free(struct lb_rules **rules);
+
+/* What a request's rules decided. */
+enum lb_rule_verdict {
+	LB_RULES_PASS,			/* on to a member (pool, if >= 0) */
+	LB_RULES_DENY,			/* answer status, edged's page */
+	LB_RULES_RETURN,		/* answer status with body */
+	LB_RULES_REDIRECT,		/* answer status with location */
+	LB_RULES_TOO_BIG,		/* an edit did not fit: 431/502 */
+};
+
+/* What a rule reads besides the head. */
+struct lb_rule_input {
+	const struct sockaddr *src;
+	const struct sockaddr *dst;
+	bool ssl;			/* the client spoke TLS to edged */
+	const char *sni;		/* its SNI, or NULL */
+};
+
+#define LB_RULE_LOCATION_MAX	2048
+
+struct lb_rule_outcome {
+	enum lb_rule_verdict verdict;
+	int status;
+	int pool;			/* use_backend's pool, -1 none */
+	const char *content_type;	/* RETURN: NULL for none */
+	const char *body;		/* RETURN: the rule's (not copied) */
+	size_t body_len;
+	char location[LB_RULE_LOCATION_MAX];	/* REDIRECT */
+	const char *cookie;		/* REDIRECT: set-/clear-cookie */
+	bool clear_cookie;
+};
+
+/*
+ * Runs the request rules (http-request, then use_backend) on the head
+ * buf[0..*len) with cap bytes of room: they may change it in place.
+ * Sets out.  A rule whose value would break the head (CR, LF, NUL from
+ * what a %[...] fetched) is skipped.
+ */
+void lb_rules_request(const struct lb_rules *r, const struct lb_rule_input *in,
+    char *buf, size_t *len, size_t cap, struct lb_rule_outcome *out);
+/* The response rules (http-response) on a response head: PASS, DENY or
+ * TOO_BIG. */
+void lb_rules_response(const struct lb_rules *r,
+    const struct lb_rule_input *in, char *buf, size_t *len, size_t cap,
+    struct lb_rule_outcome *out);
+
+/* A thread that ran rules frees what it kept for regexes. */
+void lb_rules_thread_done(void);
+
+#endif /* EDGED_LB_RULE_RUN_H */

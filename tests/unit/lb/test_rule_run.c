@@ -1,0 +1,314 @@
+/*
+ * tests/unit/lb/test_rule_run.c - application rules compiled and run on
+ * heads (lb/rule_run.c): conditions (AND, OR, negation, anonymous and
+ * predefined ACLs, -i, -f files, every fetch family), each action's
+ * effect on the head or the verdict, use_backend, and compile errors at
+ * their place.  The rules come through the configuration parser, the
+ * heads are strings as the HTTP path would hand them over.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rule.h"
+#include "rule_run.h"
+
+static const char *const verbatim[] = { "application-rule", NULL };
+
+struct fx {
+	struct conf_diag d;
+	struct conf_tree *t;
+	struct lb_rule_set rs;
+	struct lb_rules *r;
+	struct sockaddr_in src, dst;
+	struct lb_rule_input in;
+	char buf[1024];
+	size_t len;
+	struct lb_rule_outcome o;
+};
+
+static int
+pool_index(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "api") == 0 ? 1 : strcmp(name, "static") == 0 ?
+	    2 : -1;
+}
+
+static const struct lb_rule_file files[] = {
+	{ "/etc/edged/blocklist.txt", "# bad ones\n203.0.113.0/24\n"
+	    "198.51.100.7\n", 39 },
+};
+
+/* Compiles the rules; returns the errors (0: f->r is ready). */
+static unsigned
+load(struct fx *f, const char *lines)
+{
+	char text[4096];
+	int n = snprintf(text, sizeof(text), "application-rule r {\n%s}\n",
+	    lines);
+	const struct lb_rule_set *sets[1];
+
+	memset(f, 0, sizeof(*f));
+	conf_diag_init(&f->d);
+	f->t = conf_parse_string("t.conf", text, (size_t)n, verbatim, &f->d);
+	assert_non_null(f->t);
+	assert_int_equal(lb_rule_set_parse(&f->rs, &f->t->root.children[0],
+	    &f->d), 0);
+	sets[0] = &f->rs;
+	f->r = lb_rules_compile(sets, 1, pool_index, NULL, files, 1, &f->d);
+	f->src.sin_family = f->dst.sin_family = AF_INET;
+	inet_pton(AF_INET, "10.1.2.3", &f->src.sin_addr);
+	f->src.sin_port = htons(40000);
+	inet_pton(AF_INET, "192.0.2.1", &f->dst.sin_addr);
+	f->dst.sin_port = htons(443);
+	f->in = (struct lb_rule_input){ (struct sockaddr *)&f->src,
+	    (struct sockaddr *)&f->dst, true, "www.example.com" };
+	return f->d.nerrors;
+}
+
+static void
+unload(struct fx *f)
+{
+	lb_rules_free(&f->r);
+	lb_rule_set_free(&f->rs);
+	conf_tree_free(&f->t);
+	conf_diag_free(&f->d);
+}
+
+/* Runs the request rules on a GET of target with extra header lines. */
+static void
+request(struct fx *f, const char *line, const char *fields)
+{
+	f->len = (size_t)snprintf(f->buf, sizeof(f->buf), "%s\r\nHost: "
+	    "www.example.com\r\n%s\r\n", line, fields);
+	lb_rules_request(f->r, &f->in, f->buf, &f->len, sizeof(f->buf),
+	    &f->o);
+}
+
+static void
+check_head(const struct fx *f, const char *want)
+{
+	if (f->len != strlen(want) || memcmp(f->buf, want, f->len) != 0)
+		fail_msg("got  %.*s\nwant %s", (int)f->len, f->buf, want);
+}
+
+static void
+test_conditions(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(load(&f,
+	    "acl is_api path_beg /api/\n"
+	    "acl is_static path_end .css .js\n"
+	    "acl admin hdr(host) -i ADMIN.example.com\n"
+	    "acl internal src 10.0.0.0/8\n"
+	    "acl blocked src -f /etc/edged/blocklist.txt\n"
+	    "acl agent hdr_sub(user-agent) -i sqlmap\n"
+	    "acl foo hdr_dom(x-site) foo\n"
+	    "acl v1 path_reg ^/v1/\n"
+	    "acl many hdr_cnt(x-n) gt 2\n"
+	    "http-request deny deny_status 429 if agent || blocked\n"
+	    "http-request deny if admin !internal\n"
+	    "http-request deny deny_status 451 if many\n"
+	    "http-request return status 200 string pong if { path /ping } "
+	    "METH_GET\n"
+	    "use_backend api if is_api\n"
+	    "use_backend static if is_static || foo\n"), 0);
+	request(&f, "GET /api/x HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	assert_int_equal(f.o.pool, 1);
+	request(&f, "GET /a.css HTTP/1.1", "");
+	assert_int_equal(f.o.pool, 2);
+	request(&f, "GET /b HTTP/1.1", "X-Site: a.foo.com\r\n");
+	assert_int_equal(f.o.pool, 2);
+	request(&f, "GET /b HTTP/1.1", "X-Site: afoo.com\r\n");
+	assert_int_equal(f.o.pool, -1);
+	request(&f, "GET / HTTP/1.1", "User-Agent: x SQLMap/1.0\r\n");
+	assert_int_equal(f.o.verdict, LB_RULES_DENY);
+	assert_int_equal(f.o.status, 429);
+	/* any occurrence of a header, comma-split, counts */
+	request(&f, "GET / HTTP/1.1", "X-N: 1\r\nX-N: 2, 3\r\n");
+	assert_int_equal(f.o.status, 451);
+	request(&f, "GET /ping HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_RETURN);
+	assert_string_equal(f.o.body, "pong");
+	request(&f, "POST /ping HTTP/1.1", "Content-Length: 0\r\n");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	/* admin from inside passes; from outside is denied; a blocked
+	 * address is refused whatever it asks */
+	request(&f, "GET /x HTTP/1.1", "X-A: 1\r\n");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	inet_pton(AF_INET, "203.0.113.9", &f.src.sin_addr);
+	request(&f, "GET /x HTTP/1.1", "");
+	assert_int_equal(f.o.status, 429);
+	inet_pton(AF_INET, "192.0.2.99", &f.src.sin_addr);
+	f.len = (size_t)snprintf(f.buf, sizeof(f.buf), "GET / HTTP/1.1\r\n"
+	    "Host: admin.EXAMPLE.com\r\n\r\n");
+	lb_rules_request(f.r, &f.in, f.buf, &f.len, sizeof(f.buf), &f.o);
+	assert_int_equal(f.o.verdict, LB_RULES_DENY);
+	assert_int_equal(f.o.status, 403);
+	unload(&f);
+}
+
+static void
+test_edits(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(load(&f,
+	    "acl old path_reg ^/v1/(.*)$\n"
+	    "http-request set-header X-Edge edged\n"
+	    "http-request add-header X-Client %[src]:%[src_port]\n"
+	    "http-request del-header X-Debug\n"
+	    "http-request replace-path ^/v1/(.*)$ /v2/\\1 if old\n"
+	    "http-request replace-header X-Auth ^Basic\\ (.*)$ Token\\ \\1\n"
+	    "http-request set-query a=%[url_param(b)]&c=100%% unless old\n"
+	    "http-request set-method PUT if { hdr(x-put) -m found }\n"), 0);
+	/* each rule reads the head as the rules before it left it: the
+	 * path is no longer /v1/ when set-query's condition is read */
+	request(&f, "GET /v1/items?x=1 HTTP/1.1",
+	    "X-Debug: 1\r\nX-Auth: Basic abc\r\n");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	check_head(&f, "GET /v2/items?a=&c=100% HTTP/1.1\r\n"
+	    "Host: www.example.com\r\nX-Auth: Token abc\r\n"
+	    "X-Edge: edged\r\nX-Client: 10.1.2.3:40000\r\n\r\n");
+	request(&f, "GET /p?b=7 HTTP/1.1", "X-Put: yes\r\n");
+	check_head(&f, "PUT /p?a=7&c=100% HTTP/1.1\r\n"
+	    "Host: www.example.com\r\nX-Put: yes\r\nX-Edge: edged\r\n"
+	    "X-Client: 10.1.2.3:40000\r\n\r\n");
+	unload(&f);
+}
+
+static void
+test_redirects_and_response(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(load(&f,
+	    "http-request redirect scheme https code 301 if !{ ssl_fc }\n"
+	    "http-request redirect prefix https://new.example.com drop-query "
+	    "if { path_beg /old }\n"
+	    "http-request redirect location /login?from=%[path] if "
+	    "{ path /secret }\n"
+	    "http-response set-header Strict-Transport-Security "
+	    "max-age=31536000\n"
+	    "http-response del-header Server\n"
+	    "http-response set-status 503 if { status 500 }\n"
+	    "http-response deny if { res.hdr(x-leak) -m found }\n"), 0);
+	f.in.ssl = false;
+	request(&f, "GET /a?b=1 HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_REDIRECT);
+	assert_int_equal(f.o.status, 301);
+	assert_string_equal(f.o.location, "https://www.example.com/a?b=1");
+	f.in.ssl = true;
+	request(&f, "GET /old/x?b=1 HTTP/1.1", "");
+	assert_int_equal(f.o.status, 302);
+	assert_string_equal(f.o.location, "https://new.example.com/old/x");
+	request(&f, "GET /secret HTTP/1.1", "");
+	assert_string_equal(f.o.location, "/login?from=/secret");
+	f.len = (size_t)snprintf(f.buf, sizeof(f.buf), "HTTP/1.1 500 Oops\r\n"
+	    "Server: nginx\r\nContent-Length: 0\r\n\r\n");
+	lb_rules_response(f.r, &f.in, f.buf, &f.len, sizeof(f.buf), &f.o);
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	check_head(&f, "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Length: 0\r\n"
+	    "Strict-Transport-Security: max-age=31536000\r\n\r\n");
+	f.len = (size_t)snprintf(f.buf, sizeof(f.buf), "HTTP/1.1 200 OK\r\n"
+	    "X-Leak: 1\r\n\r\n");
+	lb_rules_response(f.r, &f.in, f.buf, &f.len, sizeof(f.buf), &f.o);
+	assert_int_equal(f.o.verdict, LB_RULES_DENY);
+	assert_int_equal(f.o.status, 502);
+	unload(&f);
+}
+
+static void
+test_limits(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	/* what a fetch finds is copied as it is (url-encoded bytes stay
+	 * encoded: a raw CR never reaches a head, and rule_edit.c would
+	 * refuse it); a head grown past its room is TOO_BIG */
+	assert_int_equal(load(&f,
+	    "http-request set-header X-Copy %[url_param(v)]\n"
+	    "http-request add-header X-Big "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    " if { path /big }\n"), 0);
+	request(&f, "GET /?v=a%0db HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	check_head(&f, "GET /?v=a%0db HTTP/1.1\r\nHost: www.example.com\r\n"
+	    "X-Copy: a%0db\r\n\r\n");
+	f.len = (size_t)snprintf(f.buf, sizeof(f.buf), "GET /big HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n");
+	lb_rules_request(f.r, &f.in, f.buf, &f.len, f.len + 40, &f.o);
+	assert_int_equal(f.o.verdict, LB_RULES_TOO_BIG);
+	unload(&f);
+}
+
+static void
+check_compile_error(const char *lines, const char *want)
+{
+	struct fx f;
+
+	assert_int_equal(load(&f, lines), 1);
+	assert_null(f.r);
+	if (strcmp(f.d.msgs[0], want) != 0)
+		fail_msg("got  %s\nwant %s", f.d.msgs[0], want);
+	unload(&f);
+}
+
+static void
+test_compile_errors(void **state)
+{
+	(void)state;
+	check_compile_error("acl a src 10.0.0.300\n", "t.conf:2:7: error: "
+	    "\"10.0.0.300\" is not an IP address or prefix");
+	check_compile_error("acl a path_reg ^(x\n", "t.conf:2:7: error: "
+	    "\"^(x\" is not a valid regex: missing closing parenthesis (at "
+	    "byte 3)");
+	check_compile_error("http-request replace-path ^(x y\n", "t.conf:2:1: "
+	    "error: \"^(x\" is not a valid regex: missing closing "
+	    "parenthesis (at byte 3)");
+	check_compile_error("http-request replace-path ^/(.*) /%[src]/\\1\n",
+	    "t.conf:2:1: error: in the replacement '/%[src]/\\1': edged "
+	    "takes \\0 to \\9 (no %[...] yet)");
+	check_compile_error("use_backend nope\n", "t.conf:2:1: error: "
+	    "use_backend: no pool 'nope'");
+	check_compile_error("acl a src -f /none\n", "t.conf:2:7: error: "
+	    "pattern file /none was not read");
+	check_compile_error("http-request set-header X %[src,lower]\n",
+	    "t.conf:2:1: error: in '%[src,lower]': edged takes %[FETCH] "
+	    "with one of src, dst, src_port, dst_port, path, query, url, "
+	    "method, req.ver, hdr(NAME), res.hdr(NAME), url_param(NAME), "
+	    "cook(NAME), ssl_fc_sni, req.ssl_sni, status (no converter "
+	    "yet), and %% for a percent sign");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_edits),
+		cmocka_unit_test(test_redirects_and_response),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_compile_errors),
+	};
+
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	lb_rules_thread_done();
+	return rc;
+}
