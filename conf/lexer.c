@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lexer.h"
+#include "util.h"
 
 /* Blanks separate words; a newline is a token of its own. */
 static bool
@@ -101,18 +102,6 @@ lex_bare(struct conf_lexer *lx, struct conf_token *tok)
 	tok->word[n] = '\0';
 	tok->len = n;
 	return 0;
-}
-
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* \xHH, with the cursor on the backslash.  Returns the byte, or -1 after

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rule_lex.h"
+#include "util.h"
 
 struct splitter {
 	const char *in;
@@ -36,24 +37,12 @@ fail(struct splitter *sp, size_t at, const char *fmt, ...)
 	return -1;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "\xHH" at sp->i: the byte it stands for.  Returns 0, or -1. */
 static int
 hex_escape(struct splitter *sp)
 {
-	int hi = sp->i + 3 < sp->len ? hex_digit(sp->in[sp->i + 2]) : -1;
-	int lo = hi >= 0 ? hex_digit(sp->in[sp->i + 3]) : -1;
+	int hi = sp->i + 3 < sp->len ? hex_value(sp->in[sp->i + 2]) : -1;
+	int lo = hi >= 0 ? hex_value(sp->in[sp->i + 3]) : -1;
 
 	if (hi < 0 || lo < 0)
 		return fail(sp, sp->i, "\"\\x\" takes two hexadecimal "
