@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "http_status.h"
 
 #define MAX_CONN_TOKENS	32
 
@@ -681,6 +682,44 @@ lb_http_error_reply(int status, size_t *len)
 
 	*len = reply_len[i];
 	return reply_cache[i];
+}
+
+static bool
+header_text_ok(const char *s)
+{
+	return s == NULL || strpbrk(s, "\r\n") == NULL;
+}
+
+int
+lb_http_rule_reply(char *buf, size_t size, int status, const char *headers,
+    const char *ctype, const char *body, size_t blen, bool head)
+{
+	/* edged's page is not to be kept; what a rule returns may be */
+	const char *cache = body == NULL ? "Cache-Control: no-cache\r\n" : "";
+	char page[256];
+	int n;
+
+	if (!header_text_ok(ctype) || blen > size)
+		return -1;
+	if (body == NULL) {
+		n = snprintf(page, sizeof(page), "<html><body><h1>%d %s</h1>"
+		    "</body></html>\n", status, lb_http_reason(status));
+		body = page;
+		blen = (size_t)n;
+		ctype = "text/html";
+	}
+	n = snprintf(buf, size, "HTTP/1.1 %d %s\r\n%s%s%s%s%s"
+	    "Connection: close\r\nContent-Length: %zu\r\n\r\n", status,
+	    lb_http_reason(status), headers, ctype != NULL ?
+	    "Content-Type: " : "", ctype != NULL ? ctype : "", ctype != NULL ?
+	    "\r\n" : "", cache, blen);
+	if (n < 0 || (size_t)n >= size || (!head && blen > size - (size_t)n))
+		return -1;
+	if (!head) {
+		memcpy(buf + n, body, blen);
+		n += (int)blen;
+	}
+	return n;
 }
 
 const char *

@@ -76,6 +76,15 @@ bool lb_http_length_ok(uint64_t n);
 /* A complete response edged generates itself (400, 408, 431, 502, 503,
  * 504, ...), with Connection: close.  Returns a static string. */
 const char *lb_http_error_reply(int status, size_t *len);
+/* A whole response for an application rule (deny, return, redirect),
+ * with Connection: close: status, the header lines in headers (each
+ * ending CRLF; "" for none), Content-Type ctype (NULL: none), and body
+ * (blen bytes; not sent to a HEAD, its length is); edged's page for the
+ * status when body is NULL.  Returns its length in buf, or -1 when it
+ * does not fit in size or a header holds CR, LF or NUL. */
+int lb_http_rule_reply(char *buf, size_t size, int status,
+    const char *headers, const char *ctype, const char *body, size_t blen,
+    bool head);
 /* The 400 answered in plain HTTP to plain HTTP sent to a TLS port,
  * saying so in its body.  Returns a static string. */
 const char *lb_http_plain_on_tls_reply(size_t *len);

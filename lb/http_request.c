@@ -2,9 +2,11 @@
  * lb/http_request.c - the request of an HTTP transaction, as the client
  * sends it:
  *
- *   bytes -> llhttp (strict) -> head whole: checked and rewritten
- *   (X-Forwarded-For, Connection), its hash key found -> LB_DISPATCH
- *   -> body parsed as it streams (chunked, trailers) -> request done
+ *   bytes -> llhttp (strict) -> head whole: the application rules run
+ *   on a copy (answer, change it, choose the pool) -> checked and
+ *   rewritten (X-Forwarded-For, Connection), its hash key found ->
+ *   LB_DISPATCH -> body parsed as it streams (chunked, trailers) ->
+ *   request done
  *
  * The session reads and writes; this file only says what the bytes are.
  * The rewritten head waits in the thread's scratch until the session has
@@ -18,7 +20,9 @@
 #include "http.h"
 #include "http_parse.h"
 #include "log.h"
+#include "rule_run.h"
 #include "session.h"
+#include "transport_tls.h"
 
 /* ---- llhttp callbacks: they stop the parser where the proxy has
  * something to decide, and refuse what llhttp lets through but edged does
@@ -106,11 +110,34 @@ request_key(struct lb_session *s, const char *head,
 	}
 }
 
+/* The method of the request line at head, as llhttp numbers it: the
+ * rules may have changed the one llhttp read.  -1 for one that matters
+ * to none of the flags. */
+static int
+head_method(const char *head)
+{
+	static const struct {
+		const char *name;
+		int method;
+	} methods[] = {
+		{ "GET ", HTTP_GET }, { "HEAD ", HTTP_HEAD },
+		{ "OPTIONS ", HTTP_OPTIONS }, { "TRACE ", HTTP_TRACE },
+		{ "PUT ", HTTP_PUT }, { "DELETE ", HTTP_DELETE },
+		{ "CONNECT ", HTTP_CONNECT },
+	};
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strncmp(head, methods[i].name,
+		    strlen(methods[i].name)) == 0)
+			return methods[i].method;
+	return -1;
+}
+
 static void
-request_flags(struct lb_session *s, const struct lb_http_req_info *info)
+request_flags(struct lb_session *s, const struct lb_http_req_info *info,
+    int m)
 {
 	llhttp_t *p = &s->reqp;
-	uint8_t m = llhttp_get_method(p);
 
 	s->http10 = info->http10;
 	s->keep_alive = info->keep_alive;
@@ -130,39 +157,141 @@ keep_request_line(struct lb_session *s, const char *head)
 	s->reqline = strndup(head, n < 1024 ? n : 1023);
 }
 
-/* A head is whole: check and rewrite it into the scratch, find its key.
- * The buffer keeps the head as read until lb_req_commit. */
+/* ---- application rules ---- */
+
+void
+lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
+    union lb_sockaddr *local)
+{
+	socklen_t len = sizeof(*local);
+
+	*in = (struct lb_rule_input){ .src = &s->peer.sa,
+	    .ssl = s->vs->tls != NULL };
+	if (in->ssl)
+		in->sni = lb_tls_sni(&s->cli);
+	if (lb_rules_need_dst(s->vs->rules) &&
+	    getsockname(s->cli.fd, &local->sa, &len) == 0)
+		in->dst = &local->sa;
+}
+
+/* The Location and cookie of a redirect, as header lines. */
+static int
+redirect_headers(const struct lb_rule_outcome *o, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "Location: %s\r\n", o->location);
+
+	if (n > 0 && (size_t)n < size && o->cookie != NULL)
+		n += snprintf(buf + n, size - (size_t)n, "Set-Cookie: %s%s\r\n",
+		    o->cookie, o->clear_cookie ? "; Max-Age=0" : "");
+	if (n < 0 || (size_t)n >= size || strpbrk(o->location, "\r\n") ||
+	    (o->cookie != NULL && strpbrk(o->cookie, "\r\n")))
+		return -1;
+	return 0;
+}
+
+struct lb_next
+lb_req_rule_reply(struct lb_session *s, const struct lb_rule_outcome *o)
+{
+	char hdrs[LB_RULE_LOCATION_MAX + 512] = "";
+	const char *body = NULL, *ctype = NULL;
+	size_t blen = 0;
+	int n = 0;
+
+	if (o->verdict == LB_RULES_RETURN) {
+		body = o->body;
+		blen = o->body_len;
+		ctype = o->content_type;
+	} else if (o->verdict == LB_RULES_REDIRECT) {
+		body = "";
+		n = redirect_headers(o, hdrs, sizeof(hdrs));
+	}
+	if (n == 0)
+		n = lb_http_rule_reply(s->t->scratch, LB_BUF_SIZE, o->status,
+		    hdrs, ctype, body, blen, s->is_head);
+	if (n < 0) {
+		log_warn("virtual-server %s: an application rule's answer "
+		    "%d does not fit or holds CR or LF; answering 500",
+		    s->vs->conf->name, o->status);
+		return lb_next_reply(500);
+	}
+	return lb_next_reply_text(o->status, s->t->scratch, (size_t)n);
+}
+
+/* The request rules on a copy of the head (*head, *len): LB_GO with
+ * *head the copy, changed, and s->pool use_backend's; or a reply. */
+static struct lb_next
+run_rules(struct lb_session *s, const char **head, size_t *len)
+{
+	char *h = s->t->rules_head;
+	union lb_sockaddr local;
+	struct lb_rule_input in;
+	struct lb_rule_outcome o;
+	char peer[INET6_ADDRSTRLEN];
+
+	lb_req_rule_input(s, &in, &local);
+	memcpy(h, *head, *len);
+	lb_rules_request(s->vs->rules, &in, h, len,
+	    LB_BUF_SIZE - LB_BUF_RESERVE, &o);
+	switch (o.verdict) {
+	case LB_RULES_PASS:
+		if (o.pool >= 0)
+			s->pool = &s->t->rt->pools[o.pool];
+		*head = h;
+		return lb_next(LB_GO);
+	case LB_RULES_TOO_BIG:
+		addr_fmt(peer, sizeof(peer), &s->peer.sa);
+		log_warn("virtual-server %s: client %s: the application rules "
+		    "made the request head larger than %d bytes; answering "
+		    "500", s->vs->conf->name, peer,
+		    LB_BUF_SIZE - LB_BUF_RESERVE);
+		return lb_next_reply(500);
+	default:
+		return lb_req_rule_reply(s, &o);
+	}
+}
+
+/* ---- the head ---- */
+
+/* A head is whole: run the rules, check and rewrite it into the scratch,
+ * find its key.  The buffer keeps the head as read until
+ * lb_req_commit. */
 static struct lb_next
 head(struct lb_session *s, struct lb_dispatch *d)
 {
 	struct lb_buf *b = &s->req;
 	const char *in = b->data + s->msg_start;
-	const struct lb_pool_conf *pc = s->pool->conf;
+	size_t len = b->parsed - s->msg_start;
 	char xff[INET6_ADDRSTRLEN];
 	struct lb_http_req_opts o = {
-		.key_header = pc->algo == LB_ALGO_HEADER ? pc->key_name : NULL,
 		.upgrade = llhttp_get_upgrade(&s->reqp),
 		.chunked = (s->reqp.flags & F_CHUNKED) != 0,
 		.te = (s->reqp.flags & F_TRANSFER_ENCODING) != 0,
 	};
 	struct lb_http_req_info info;
+	struct lb_next next;
 	int n;
 
 	s->t_head = lb_now(s);
+	s->is_head = llhttp_get_method(&s->reqp) == HTTP_HEAD;
 	if (s->vs->conf->access_log[0] != '\0')
 		keep_request_line(s, in);
+	if (s->vs->rules != NULL &&
+	    (next = run_rules(s, &in, &len)).what != LB_GO)
+		return next;
+	if (s->pool->conf->algo == LB_ALGO_HEADER)
+		o.key_header = s->pool->conf->key_name;
 	if (s->vs->profile->xff_insert) {
 		addr_fmt(xff, sizeof(xff), &s->peer.sa);
 		o.xff = xff;
 		o.xfp = s->vs->tls != NULL ? "https" : "http";
 	}
-	n = lb_http_rewrite_request(in, b->parsed - s->msg_start, &o,
-	    s->t->scratch, LB_BUF_SIZE, &info);
+	n = lb_http_rewrite_request(in, len, &o, s->t->scratch, LB_BUF_SIZE,
+	    &info);
 	if (n < 0)
 		return lb_next_reply(-n);
-	if (llhttp_get_method(&s->reqp) == HTTP_CONNECT)
+	request_flags(s, &info, head_method(in));
+	if (head_method(in) == HTTP_CONNECT)
 		return lb_next_reply(405);
-	request_flags(s, &info);
 	request_key(s, in, &info, d);
 	d->head_len = (uint32_t)n;
 	return lb_next(LB_DISPATCH);

@@ -2,8 +2,9 @@
  * lb/http_response.c - the member's response to an HTTP transaction:
  *
  *   bytes -> llhttp -> 1xx interim heads passed on (not to HTTP/1.0)
- *   -> final head checked and rewritten (Connection) -> body streamed as
- *   parsed -> LB_DONE; a 101 the client asked for -> LB_TUNNEL
+ *   -> final head checked and rewritten (Connection), then changed by
+ *   the application rules (or refused) -> body streamed as parsed ->
+ *   LB_DONE; a 101 the client asked for -> LB_TUNNEL
  *
  * Anything the member sends that edged will not forward is a 502 (before
  * a head went out) or a cut (after): the session decides which.
@@ -11,6 +12,7 @@
 #include "http.h"
 #include "http_parse.h"
 #include "log.h"
+#include "rule_run.h"
 #include "session.h"
 
 /* ---- llhttp callbacks (see http_request.c) ---- */
@@ -75,6 +77,40 @@ interim(struct lb_session *s, uint32_t start, uint32_t end)
 	return lb_next(LB_GO);
 }
 
+/* The status of a rewritten head ("HTTP/1.1 NNN ..."): set-status may
+ * have changed the one llhttp read. */
+static int
+head_status(const char *h)
+{
+	return (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+}
+
+/* The response rules on the rewritten head in the scratch (*len bytes):
+ * LB_GO with *status the head's, or a reply instead of the response. */
+static struct lb_next
+run_rules(struct lb_session *s, size_t *len, int *status)
+{
+	union lb_sockaddr local;
+	struct lb_rule_input in;
+	struct lb_rule_outcome o;
+
+	lb_req_rule_input(s, &in, &local);
+	lb_rules_response(s->vs->rules, &in, s->t->scratch, len, LB_BUF_SIZE,
+	    &o);
+	if (o.verdict == LB_RULES_PASS) {
+		*status = head_status(s->t->scratch);
+		return lb_next(LB_GO);
+	}
+	if (o.verdict == LB_RULES_TOO_BIG) {
+		log_warn("virtual-server %s: member %s: the application rules "
+		    "made the response head larger than %d bytes; answering "
+		    "502", s->vs->conf->name, s->member ? s->member->name :
+		    "-", LB_BUF_SIZE);
+		return lb_next_reply(502);
+	}
+	return lb_req_rule_reply(s, &o);
+}
+
 static struct lb_next
 head(struct lb_session *s)
 {
@@ -82,6 +118,8 @@ head(struct lb_session *s)
 	uint32_t start = b->fwd, end = b->parsed;
 	int status = llhttp_get_status_code(&s->rspp);
 	struct lb_http_rsp_opts o = { .client_http10 = s->http10 };
+	struct lb_next next;
+	size_t len;
 	int n;
 
 	if (status >= 100 && status < 200 && status != 101)
@@ -94,8 +132,15 @@ head(struct lb_session *s)
 	o.keep_alive = s->keep_alive;
 	n = lb_http_rewrite_response(b->data + start, end - start, &o,
 	    s->t->scratch, LB_BUF_SIZE);
-	if (n < 0 || lb_buf_splice(b, start, end, s->t->scratch,
-	    (size_t)n) < 0)
+	if (n < 0)
+		return lb_next_reply(502);
+	len = (size_t)n;
+	/* not on a 101: what follows it is not HTTP, and the client
+	 * asked for it */
+	if (s->vs->rules != NULL && !o.upgrade &&
+	    (next = run_rules(s, &len, &status)).what != LB_GO)
+		return next;
+	if (lb_buf_splice(b, start, end, s->t->scratch, len) < 0)
 		return lb_next_reply(502);
 	s->rsp_started = true;
 	s->t_rsp = lb_now(s);

@@ -185,6 +185,14 @@ struct lb_listen_conf {
 	socklen_t addrlen;
 };
 
+/* `rules NAME...`: an application-rule block a virtual server runs. */
+struct lb_rules_ref {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	size_t idx;			/* resolved: into lb_conf's
+					 * rule_blocks */
+};
+
 struct lb_vs_conf {
 	char name[LB_NAME_MAX];
 	struct conf_pos pos;
@@ -198,6 +206,8 @@ struct lb_vs_conf {
 	char access_log[256];		/* "syslog", a file, or "" = none */
 	bool access_log_json;
 	struct conf_pos access_log_pos;
+	struct lb_rules_ref *rules;	/* in the order they apply */
+	size_t nrules;
 	/* resolved by lb_conf_resolve */
 	size_t profile_idx;
 	size_t pool_idx;
@@ -210,6 +220,8 @@ struct lb_stats_conf {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 };
+
+struct lb_rule_block;
 
 struct lb_conf {
 	struct lb_timeouts timeouts;
@@ -224,6 +236,14 @@ struct lb_conf {
 	size_t npools;
 	struct lb_vs_conf *vservers;
 	size_t nvservers;
+	/* application-rule blocks (rule_conf.h: their rules as parsed and
+	 * their lines as written) */
+	struct lb_rule_block *rule_blocks;
+	size_t nrule_blocks;
+	/* resolved: the pattern files every block names, each once, in
+	 * the order the master reads them and hands them to the worker */
+	char **rule_files;
+	size_t nrule_files;
 	/* resolved: the files the master reads for TLS and hands to the
 	 * worker, by slot: certificate i is slot 2i (with its chain) and
 	 * its key 2i+1; CA files follow (client_ca_slot, ca_slot) */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "rule_conf.h"
 #include "util.h"
 
 static const char *const algo_names[] = {
@@ -467,6 +468,8 @@ static const struct conf_directive vs_rows[] = {
 	    "default-pool NAME" },
 	{ "max-connections", 1, 1, CONF_NO_BLOCK, set_vs_maxconn,
 	    "max-connections N" },
+	{ "rules", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, lb_vs_rules,
+	    "rules NAME..." },
 };
 
 /* As for pools: "has no 'listen'" only when no listen is written. */
@@ -540,6 +543,7 @@ lb_conf_init(struct lb_conf *c)
 void
 lb_conf_release(struct lb_conf *c)
 {
+	lb_rule_blocks_release(c);
 	for (size_t i = 0; i < c->npools; i++)
 		free(c->pools[i].members);
 	for (size_t i = 0; i < c->nvservers; i++)

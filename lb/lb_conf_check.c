@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "rule_conf.h"
 #include "mem.h"
 
 /* Finds name among n objects of size sz whose name is their first field;
@@ -140,5 +141,6 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	for (size_t i = 0; i < c->nvservers; i++)
 		errors += resolve_vs(c, &c->vservers[i], d);
 	errors += lb_tls_conf_resolve(c, d);
+	errors += lb_rules_conf_resolve(c, d);
 	return errors + check_listen_dups(c, d) + check_stats_listen(c, d);
 }

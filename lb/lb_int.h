@@ -68,6 +68,7 @@ struct lb_rt_vs {
 	const struct lb_proto *proto;	/* what it speaks (session.h) */
 	struct lb_rt_pool *pool;
 	SSL_CTX *tls;			/* https: the default context */
+	struct lb_rules *rules;		/* application rules, NULL none */
 	size_t index;
 	atomic_uint conns;		/* all threads, for max-connections */
 };
@@ -113,6 +114,8 @@ struct lb_thread {
 	struct lb_ctr *ctr_member;	/* [rt->nmembers] */
 	struct lb_buf_pool bufs;
 	char *scratch;			/* head rewriting, LB_BUF_SIZE */
+	char *rules_head;		/* a request head the rules change,
+					 * LB_BUF_SIZE; NULL: no rules */
 	ev_timer resume;		/* paused listeners retry */
 	struct lb_log_buf *logbufs;	/* [rt->nvs], when rt->logger */
 	ev_timer log_flush;

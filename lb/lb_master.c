@@ -70,6 +70,7 @@ struct lb_master {
 struct lb_gen {
 	const struct lb_conf *conf;
 	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
+	struct lb_rule_files rule_files;	/* pattern files as read */
 	int *log_fds;			/* [nvservers]: access-log files, -1 */
 };
 
@@ -740,7 +741,7 @@ lb_master_gen_new(void *ms, const void *part,
 		return NULL;
 	}
 	g->conf = part;
-	if (lb_conf_check_files(g->conf, d, &g->tls) > 0 ||
+	if (lb_conf_check_files(g->conf, d, &g->tls, &g->rule_files) > 0 ||
 	    open_logs(g, d) < 0) {
 		lb_master_gen_free(ms, g);
 		return NULL;
@@ -761,6 +762,7 @@ lb_master_gen_free(void *ms, void *gd)
 			(void)close(g->log_fds[i]);
 	free(g->log_fds);
 	lb_tls_files_release(&g->tls);
+	lb_rule_files_release(&g->rule_files);
 	free(g);
 }
 
@@ -775,9 +777,24 @@ lb_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	return 0;
 }
 
-/* The block it counts in, the certificates, keys and CA files as read
- * (the worker reads no file), the access-log files, the overrides in
- * force. */
+/* A file as read, in pieces of at most ch->max (type), then its end
+ * (end): slot says which. */
+static int
+send_file(const struct edged_channel *ch, uint16_t type, uint16_t end,
+    size_t slot, const char *data, size_t len)
+{
+	for (size_t off = 0; off < len; off += ch->max) {
+		size_t n = len - off < ch->max ? len - off : ch->max;
+
+		if (ch->send(ch, type, (uint32_t)slot, data + off, n, -1) < 0)
+			return -1;
+	}
+	return ch->send(ch, end, (uint32_t)slot, NULL, 0, -1);
+}
+
+/* The block it counts in, the certificates, keys and CA files and the
+ * pattern files as read (the worker reads no file), the access-log
+ * files, the overrides in force. */
 int
 lb_master_feed_worker(void *ms, void *gd, void *wdv,
     const struct edged_channel *ch)
@@ -789,20 +806,14 @@ lb_master_feed_worker(void *ms, void *gd, void *wdv,
 	if (ch->send(ch, LB_MSG_SHM, (uint32_t)wd->blk.len, NULL, 0,
 	    wd->blk.fd) < 0)
 		return -1;
-	for (size_t i = 0; i < g->tls.nblobs; i++) {
-		const struct lb_tls_blob *b = &g->tls.blobs[i];
-
-		for (size_t off = 0; off < b->len; off += ch->max) {
-			size_t len = b->len - off < ch->max ?
-			    b->len - off : ch->max;
-
-			if (ch->send(ch, LB_MSG_TLS_DATA, (uint32_t)i,
-			    b->data + off, len, -1) < 0)
-				return -1;
-		}
-		if (ch->send(ch, LB_MSG_TLS_END, (uint32_t)i, NULL, 0, -1) < 0)
+	for (size_t i = 0; i < g->tls.nblobs; i++)
+		if (send_file(ch, LB_MSG_TLS_DATA, LB_MSG_TLS_END, i,
+		    g->tls.blobs[i].data, g->tls.blobs[i].len) < 0)
 			return -1;
-	}
+	for (size_t i = 0; i < g->rule_files.n; i++)
+		if (send_file(ch, LB_MSG_RULE_DATA, LB_MSG_RULE_END, i,
+		    g->rule_files.v[i].text, g->rule_files.v[i].len) < 0)
+			return -1;
 	for (size_t i = 0; i < g->conf->nvservers; i++)
 		if (g->log_fds[i] >= 0 && ch->send(ch, LB_MSG_LOG_FD,
 		    (uint32_t)i, NULL, 0, g->log_fds[i]) < 0)

@@ -14,6 +14,7 @@
 #include "lb_master.h"
 #include "lb_module.h"
 #include "lb_worker.h"
+#include "rule_conf.h"
 #include "tls_cert.h"
 #include "tls_ctx.h"
 #include "util.h"
@@ -49,9 +50,26 @@ conf_free(void *part)
 	free(part);
 }
 
+/* The pattern files, and every block compiled once. */
+static unsigned
+check_rule_files(const struct lb_conf *c, struct conf_diag *d,
+    struct lb_rule_files *keep)
+{
+	struct lb_rule_files mine;
+	struct lb_rule_files *f = keep != NULL ? keep : &mine;
+	/* compiled even when a file could not be read: every error at
+	 * once */
+	unsigned errors = lb_rule_files_load(c, d, f);
+
+	errors += lb_rules_conf_check(c, f, d);
+	if (keep == NULL)
+		lb_rule_files_release(&mine);
+	return errors;
+}
+
 unsigned
 lb_conf_check_files(const struct lb_conf *c, struct conf_diag *d,
-    struct lb_tls_files *keep)
+    struct lb_tls_files *keep, struct lb_rule_files *rkeep)
 {
 	struct lb_tls_files mine;
 	struct lb_tls_files *f = keep != NULL ? keep : &mine;
@@ -70,7 +88,7 @@ lb_conf_check_files(const struct lb_conf *c, struct conf_diag *d,
 	}
 	if (keep == NULL)
 		lb_tls_files_release(&mine);
-	return errors;
+	return errors + check_rule_files(c, d, rkeep);
 }
 
 int
@@ -106,7 +124,7 @@ lb_member_msg_parse(const void *data, size_t len, char *pool, char *member)
 static unsigned
 check_files(const void *part, struct conf_diag *d)
 {
-	return lb_conf_check_files(part, d, NULL);
+	return lb_conf_check_files(part, d, NULL, NULL);
 }
 
 /* Each virtual server's listen addresses, then the stats listener. */
@@ -145,7 +163,12 @@ static const struct conf_directive directives[] = {
 	{ "pool", 1, 1, CONF_NEEDS_BLOCK, lb_pool_directive, "pool NAME { }" },
 	{ "virtual-server", 1, 1, CONF_NEEDS_BLOCK, lb_vs_directive,
 	    "virtual-server NAME { }" },
+	{ "application-rule", 1, 1, CONF_NEEDS_BLOCK,
+	    lb_rule_block_directive, "application-rule NAME { HAPROXY LINES }" },
 };
+
+/* Its lines are HAProxy's, read as written. */
+static const char *const verbatim_blocks[] = { "application-rule", NULL };
 
 static const struct edged_command commands[] = {
 	{ "show", "stats", "", true,
@@ -199,6 +222,7 @@ const struct edged_module lb_module = {
 	.name = "lb",
 	.directives = directives,
 	.ndirectives = ARRAY_LEN(directives),
+	.verbatim_blocks = verbatim_blocks,
 	.conf_new = conf_new,
 	.conf_resolve = conf_resolve,
 	.conf_print = conf_print,

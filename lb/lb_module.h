@@ -7,6 +7,7 @@
 
 #include "lb.h"
 #include "module.h"
+#include "rule_conf.h"
 #include "tls_cert.h"
 
 extern const struct edged_module lb_module;
@@ -27,6 +28,10 @@ enum lb_msg {
 	LB_ASK_POOL,			/* show pool; the pool, or "" */
 	LB_MSG_SHM,			/* to the worker, first: fd, the block
 					 * it counts in (shm.h), arg bytes */
+	LB_MSG_RULE_DATA,		/* to the worker: a piece of the
+					 * pattern file arg (lb.h's
+					 * rule_files) */
+	LB_MSG_RULE_END,		/* that file is whole */
 };
 
 /* The payload of LB_MSG_MEMBER + op and of LB_MSG_HEALTH is "POOL
@@ -53,11 +58,12 @@ int lb_member_msg_parse(const void *data, size_t len, char *pool,
 /*
  * Reads and checks every TLS file c names, and builds the contexts once
  * (then drops them), so that what OpenSSL refuses is an error of the
- * file, at its directive.  keep (may be NULL: a check only) gets the
- * files as read, to release with lb_tls_files_release.  Returns the
- * number of errors added to d.
+ * file, at its directive; the same for the pattern files of application
+ * rules, and the rules compiled.  keep and rkeep (both NULL: a check
+ * only) get the files as read, to release with lb_tls_files_release and
+ * lb_rule_files_release.  Returns the number of errors added to d.
  */
 unsigned lb_conf_check_files(const struct lb_conf *c, struct conf_diag *d,
-    struct lb_tls_files *keep);
+    struct lb_tls_files *keep, struct lb_rule_files *rkeep);
 
 #endif /* EDGED_LB_MODULE_H */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "rule_conf.h"
 
 static void
 print_timeouts(const struct lb_timeouts *t, FILE *out)
@@ -102,6 +103,7 @@ print_vs(const struct lb_vs_conf *vs, FILE *out)
 		conf_print_word(out, vs->access_log);
 		fprintf(out, " %s\n", vs->access_log_json ? "json" : "text");
 	}
+	lb_vs_rules_print(vs, out);
 	fprintf(out, "}\n");
 }
 
@@ -123,6 +125,8 @@ lb_conf_print(const struct lb_conf *c, FILE *out)
 		print_profile(&c->profiles[i], out);
 	for (size_t i = 0; i < c->npools; i++)
 		print_pool(&c->pools[i], out);
+	for (size_t i = 0; i < c->nrule_blocks; i++)
+		lb_rule_block_print(&c->rule_blocks[i], out);
 	for (size_t i = 0; i < c->nvservers; i++)
 		print_vs(&c->vservers[i], out);
 }

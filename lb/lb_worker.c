@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -49,6 +50,10 @@ struct lb_worker {
 	struct lb_tls_blob *tls;	/* [conf->tls_nfiles]: the files the
 					 * master read, until the contexts
 					 * are built */
+	struct lb_rule_file *rule_files;	/* [conf->nrule_files]: the
+					 * pattern files the master read,
+					 * until the rules are compiled */
+	bool *rule_files_whole;
 	int *log_fds;			/* [nvservers]: access-log files */
 	unsigned char tickets[LB_TICKET_KEYS * LB_TICKET_KEY];
 	size_t ntickets;
@@ -70,7 +75,12 @@ lb_worker_new(const void *part, const struct edged_worker_env *env)
 	w->max_connections = env->max_connections;
 	w->log_fds = malloc((w->conf->nvservers + 1) * sizeof(int));
 	w->tls = calloc(w->conf->tls_nfiles + 1, sizeof(*w->tls));
-	if (w->log_fds == NULL || w->tls == NULL) {
+	w->rule_files = calloc(w->conf->nrule_files + 1,
+	    sizeof(*w->rule_files));
+	w->rule_files_whole = calloc(w->conf->nrule_files + 1,
+	    sizeof(*w->rule_files_whole));
+	if (w->log_fds == NULL || w->tls == NULL || w->rule_files == NULL ||
+	    w->rule_files_whole == NULL) {
 		log_err("cannot build the load balancer's runtime");
 		lb_worker_free(w);
 		return NULL;
@@ -122,6 +132,69 @@ add_tls_file(struct lb_worker *w, bool end, uint32_t slot, const void *data,
 	free(b->data);
 	b->data = p;
 	return 0;
+}
+
+static void
+drop_rule_files(struct lb_worker *w)
+{
+	for (size_t i = 0; w->rule_files != NULL &&
+	    i < w->conf->nrule_files; i++)
+		free((void *)(uintptr_t)w->rule_files[i].text);
+	free(w->rule_files);
+	free(w->rule_files_whole);
+	w->rule_files = NULL;
+	w->rule_files_whole = NULL;
+}
+
+/* A piece of a pattern file (LB_MSG_RULE_DATA) or its end, for slot. */
+static int
+add_rule_file(struct lb_worker *w, bool end, uint32_t slot,
+    const void *data, size_t len)
+{
+	struct lb_rule_file *f;
+	char *p;
+
+	if (w->rule_files == NULL || slot >= w->conf->nrule_files ||
+	    w->rule_files_whole[slot]) {
+		log_err("bad pattern file message from master");
+		return -1;
+	}
+	f = &w->rule_files[slot];
+	if (end) {
+		w->rule_files_whole[slot] = true;
+		len = 0;
+	}
+	/* text keeps a NUL after it, as file_read's does */
+	if ((p = realloc((void *)(uintptr_t)f->text, f->len + len + 1)) ==
+	    NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (len > 0)
+		memcpy(p + f->len, data, len);
+	f->len += len;
+	p[f->len] = '\0';
+	f->text = p;
+	f->path = w->conf->rule_files[slot];
+	return 0;
+}
+
+/* The application rules, compiled with the pattern files. */
+static int
+build_rules(struct lb_worker *w)
+{
+	struct lb_rule_files f = { w->rule_files, w->conf->nrule_files };
+	int rc;
+
+	for (size_t i = 0; i < w->conf->nrule_files; i++)
+		if (!w->rule_files_whole[i]) {
+			drop_rule_files(w);
+			log_err("master sent too few pattern files");
+			return -1;
+		}
+	rc = lb_runtime_rules(w->rt, &f);
+	drop_rule_files(w);
+	return rc;
 }
 
 /* LB_MSG_MEMBER + op: an edgectl change, or a carried-over health. */
@@ -176,6 +249,9 @@ lb_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
 	}
 	if (!started && (type == LB_MSG_TLS_DATA || type == LB_MSG_TLS_END))
 		return add_tls_file(w, type == LB_MSG_TLS_END, arg, data, len);
+	if (!started && (type == LB_MSG_RULE_DATA || type == LB_MSG_RULE_END))
+		return add_rule_file(w, type == LB_MSG_RULE_END, arg, data,
+		    len);
 	if (!started && type == LB_MSG_LOG_FD && fd >= 0 &&
 	    arg < w->conf->nvservers && w->log_fds[arg] < 0) {
 		w->log_fds[arg] = fd;
@@ -286,7 +362,8 @@ lb_worker_start(void *ws, const int *fds, size_t n)
 		return -1;
 	}
 	memcpy(w->fds, fds, nfds * sizeof(int));
-	if (build_tls(w) < 0 || lb_runtime_access_logs(w->rt, w->log_fds) < 0 ||
+	if (build_tls(w) < 0 || build_rules(w) < 0 ||
+	    lb_runtime_access_logs(w->rt, w->log_fds) < 0 ||
 	    start_threads(w, n) < 0)
 		return -1;
 	if (lb_monitors_start(w->rt) < 0)
@@ -369,6 +446,7 @@ lb_worker_free(void *ws)
 	if (w->shm != NULL)
 		(void)munmap(w->shm, w->shm_len);
 	wipe_tls_files(w);
+	drop_rule_files(w);
 	free(w->threads);
 	free(w->fds);
 	free(w->log_fds);

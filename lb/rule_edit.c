@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "http_status.h"
 #include "rule_edit.h"
 #include "util.h"
 
@@ -201,32 +202,6 @@ lb_edit_request_line(char *buf, size_t *len, size_t cap,
 	return 0;
 }
 
-static const struct {
-	int status;
-	const char *reason;
-} reasons[] = {
-	{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
-	{ 204, "No Content" }, { 301, "Moved Permanently" }, { 302, "Found" },
-	{ 303, "See Other" }, { 304, "Not Modified" },
-	{ 307, "Temporary Redirect" }, { 308, "Permanent Redirect" },
-	{ 400, "Bad Request" }, { 401, "Unauthorized" },
-	{ 403, "Forbidden" }, { 404, "Not Found" },
-	{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
-	{ 410, "Gone" }, { 429, "Too Many Requests" },
-	{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
-	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
-	{ 504, "Gateway Timeout" },
-};
-
-static const char *
-reason_of(int status)
-{
-	for (size_t i = 0; i < ARRAY_LEN(reasons); i++)
-		if (reasons[i].status == status)
-			return reasons[i].reason;
-	return "Other";
-}
-
 int
 lb_edit_status(char *buf, size_t *len, size_t cap, int status,
     const char *reason, size_t rlen)
@@ -237,7 +212,7 @@ lb_edit_status(char *buf, size_t *len, size_t cap, int status,
 	int n;
 
 	if (reason == NULL) {
-		reason = reason_of(status);
+		reason = lb_http_reason(status);
 		rlen = strlen(reason);
 	}
 	if (sp == NULL || status < 100 || status > 599 ||

@@ -64,6 +64,7 @@ struct lb_rules {
 	unsigned ngroups;
 	struct rrule *rules;
 	size_t nrules;
+	bool need_dst;			/* some rule reads dst or dst_port */
 };
 
 /* ---- compiling ---- */
@@ -211,6 +212,8 @@ compile_acl(const struct lb_acl *a, struct racl *out,
 			    "read", a->files[i]);
 			goto refused;
 		}
+		if (f->text == NULL)
+			continue;	/* it could not be: said already */
 		if (lb_patset_load(out->set, f->text, f->len, f->path, err,
 		    sizeof(err)) < 0)
 			goto refused;
@@ -243,6 +246,50 @@ compile_regex(const char *re, const struct conf_pos *pos,
 	return c;
 }
 
+/* Headers that frame the message or say what becomes of the connection:
+ * edged writes them itself, and a rule that changed them would have the
+ * client and the member read different messages. */
+static bool
+framing_header(const char *name)
+{
+	static const char *const names[] = { "content-length",
+	    "transfer-encoding", "connection", "upgrade", "keep-alive",
+	    "proxy-connection", "te", "trailer" };
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* What a rule may not do to a message edged forwards. */
+static int
+check_rule(const struct lb_rule *r, struct conf_diag *d)
+{
+	switch (r->act) {
+	case LB_ACT_SET_HEADER:
+	case LB_ACT_ADD_HEADER:
+	case LB_ACT_DEL_HEADER:
+	case LB_ACT_REPLACE_HEADER:
+	case LB_ACT_REPLACE_VALUE:
+		if (!framing_header(r->a))
+			return 0;
+		conf_error(d, &r->pos, "a rule may not change '%s': edged "
+		    "writes the headers that frame a message and its "
+		    "connection itself", r->a);
+		return -1;
+	case LB_ACT_SET_STATUS:
+		if (r->status >= 200 && r->status != 204 && r->status != 304)
+			return 0;
+		conf_error(d, &r->pos, "set-status %d: a response with this "
+		    "status has no body, which would leave the member's "
+		    "body unframed", r->status);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
 /* What one rule needs at run time. */
 static int
 compile_rule(const struct lb_rule *r, struct rrule *out,
@@ -251,6 +298,8 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 {
 	out->src = r;
 	out->pool = -1;
+	if (check_rule(r, d) < 0)
+		return -1;
 	switch (r->act) {
 	case LB_ACT_USE_BACKEND:
 		if ((out->pool = pool_index(r->a, arg)) >= 0)
@@ -317,6 +366,32 @@ compile_acls(struct lb_rules *r, const struct lb_rule_set *const *sets,
 	return k == 0 ? 0 : -1;
 }
 
+static bool
+reads_dst(enum lb_sample what)
+{
+	return what == LB_SAMPLE_DST || what == LB_SAMPLE_DST_PORT;
+}
+
+static bool
+needs_dst(const struct lb_rules *r)
+{
+	for (size_t i = 0; i < r->nacls; i++)
+		if (reads_dst(r->acls[i].src->fetch))
+			return true;
+	for (size_t i = 0; i < r->nrules; i++)
+		for (size_t k = 0; k < r->rules[i].value.n; k++)
+			if (r->rules[i].value.p[k].fetch &&
+			    reads_dst(r->rules[i].value.p[k].what))
+				return true;
+	return false;
+}
+
+bool
+lb_rules_need_dst(const struct lb_rules *r)
+{
+	return r->need_dst;
+}
+
 struct lb_rules *
 lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
     int (*pool_index)(const char *name, void *arg), void *arg,
@@ -344,8 +419,10 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 			    pool_index, arg, d);
 		}
 	free(gbase);
-	if (d->nerrors == errors)
+	if (d->nerrors == errors) {
+		r->need_dst = needs_dst(r);
 		return r;
+	}
 	lb_rules_free(&r);
 	return NULL;
 oom:

@@ -22,7 +22,9 @@
 
 struct lb_rules;
 
-/* The text of a pattern file (-f) the master read, by its path. */
+/* The text of a pattern file (-f) the master read, by its path; NULL
+ * for one it could not read (that error is reported already: the
+ * patterns it would have added are passed over). */
 struct lb_rule_file {
 	const char *path;
 	const char *text;
@@ -86,6 +88,10 @@ void lb_rules_request(const struct lb_rules *r, const struct lb_rule_input *in,
 void lb_rules_response(const struct lb_rules *r,
     const struct lb_rule_input *in, char *buf, size_t *len, size_t cap,
     struct lb_rule_outcome *out);
+
+/* Whether a rule reads dst or dst_port: the input must then have dst
+ * (which costs the caller a getsockname). */
+bool lb_rules_need_dst(const struct lb_rules *r);
 
 /* A thread that ran rules frees what it kept for regexes. */
 void lb_rules_thread_done(void);

@@ -9,6 +9,8 @@
 
 #include "log.h"
 #include "mem.h"
+#include "rule_conf.h"
+#include "rule_pattern.h"
 #include "session.h"
 
 static const struct lb_balancer_ops *
@@ -207,6 +209,33 @@ lb_runtime_tls(struct lb_runtime *rt, const struct lb_tls_blob *blobs,
 	return 0;
 }
 
+int
+lb_runtime_rules(struct lb_runtime *rt, const struct lb_rule_files *f)
+{
+	struct conf_diag d;
+	bool any = false;
+	unsigned errors;
+
+	conf_diag_init(&d);
+	for (size_t i = 0; i < rt->nvs && d.nerrors == 0; i++) {
+		rt->vs[i].rules = lb_rules_of_vs(rt->conf, rt->vs[i].conf, f,
+		    &d);
+		any = any || rt->vs[i].rules != NULL;
+	}
+	for (size_t i = 0; i < d.nmsgs; i++)
+		log_err("%s", d.msgs[i]);
+	errors = d.nerrors;
+	conf_diag_free(&d);
+	if (errors > 0)
+		return -1;
+	for (unsigned i = 0; any && i < rt->nthreads; i++)
+		if ((rt->threads[i].rules_head = malloc(LB_BUF_SIZE)) == NULL) {
+			log_err("out of memory");
+			return -1;
+		}
+	return 0;
+}
+
 void
 lb_runtime_ticket_keys(struct lb_runtime *rt, const unsigned char *keys,
     size_t n)
@@ -352,6 +381,8 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 		ev_run(t->loop, 0);
 	ev_prepare_stop(t->loop, &prepare);
 	thread_cleanup(t);
+	lb_rules_thread_done();
+	lb_pat_thread_done();
 	if (rt->logger != NULL) {
 		ev_timer_stop(t->loop, &t->log_flush);
 		log_flush_cb(t->loop, &t->log_flush, 0);
@@ -406,6 +437,7 @@ thread_free(struct lb_runtime *rt, struct lb_thread *t)
 	free(t->bal);
 	free(t->idle);
 	free(t->scratch);
+	free(t->rules_head);
 	free(t->logbufs);
 }
 
@@ -428,6 +460,8 @@ lb_runtime_free(struct lb_runtime **rtp)
 	}
 	free(rt->threads);
 	free(rt->pools);
+	for (size_t i = 0; rt->vs != NULL && i < rt->nvs; i++)
+		lb_rules_free(&rt->vs[i].rules);
 	free(rt->vs);
 	free(rt->shm_own);
 	lb_tls_free(&rt->tls);

@@ -184,6 +184,7 @@ start_transaction(struct lb_session *s)
 	s->retries = 0;
 	s->status = 0;
 	s->msg_start = s->req.parsed;
+	s->pool = s->vs->pool;		/* use_backend may choose another */
 	s->t_req = s->t_head = s->t_conn = s->t_rsp = 0;
 	s->rsp_bytes = 0;
 	s->mname = "-";
@@ -355,7 +356,8 @@ settle(struct lb_session *s, struct lb_next n)
 		case LB_GO:
 			return true;
 		case LB_REPLY:
-			n = reply(s, n.status);
+			n = n.len > 0 && !s->rsp_started ? reply_with(s,
+			    n.status, n.text, n.len) : reply(s, n.status);
 			break;
 		case LB_TUNNEL:
 			tunnel(s);

@@ -75,8 +75,14 @@ enum lb_do {
 struct lb_next {
 	uint8_t what;			/* enum lb_do */
 	uint16_t status;		/* LB_REPLY */
-	const char *why;		/* LB_CLOSE: for the debug log, and
+	uint32_t len;			/* LB_REPLY: text's length; 0: edged's
+					 * reply for status */
+	union {
+		const char *why;	/* LB_CLOSE: for the debug log, and
 					 * the access log's termination */
+		const char *text;	/* LB_REPLY: the whole response (in
+					 * the thread's scratch) */
+	};
 };
 
 static inline struct lb_next
@@ -89,6 +95,15 @@ static inline struct lb_next
 lb_next_reply(int status)
 {
 	return (struct lb_next){ .what = LB_REPLY, .status = (uint16_t)status };
+}
+
+/* A reply of status whose whole text (len bytes, with Connection: close)
+ * is made: an application rule's. */
+static inline struct lb_next
+lb_next_reply_text(int status, const char *text, size_t len)
+{
+	return (struct lb_next){ .what = LB_REPLY, .status = (uint16_t)status,
+	    .len = (uint32_t)len, .text = text };
 }
 
 static inline struct lb_next
@@ -252,6 +267,16 @@ struct lb_next lb_req_parse(struct lb_session *s, struct lb_dispatch *d);
 struct lb_next lb_req_commit(struct lb_session *s,
     const struct lb_dispatch *d);
 extern const llhttp_settings_t lb_req_settings;
+struct lb_rule_input;
+struct lb_rule_outcome;
+/* What the application rules read of s besides the head: its addresses
+ * (the local one into local, only when a rule reads it), TLS, SNI. */
+void lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
+    union lb_sockaddr *local);
+/* The answer a rule's verdict (deny, return, redirect) asks for, made in
+ * the thread's scratch: LB_REPLY (500 when it cannot be made). */
+struct lb_next lb_req_rule_reply(struct lb_session *s,
+    const struct lb_rule_outcome *o);
 
 /* ---- http_response.c: the member's response ---- */
 /* Parses what the response buffer holds, rewriting each final head:

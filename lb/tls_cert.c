@@ -4,13 +4,11 @@
  * Key bytes are wiped when freed and never logged.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -18,6 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "file.h"
 #include "mem.h"
 #include "tls_cert.h"
 
@@ -160,45 +159,24 @@ static int
 read_file(const char *path, const struct conf_pos *pos, const char *what,
     bool key, struct lb_tls_blob *b, struct conf_diag *d)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	ssize_t n = 0;
+	mode_t mode;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		conf_error(d, pos, "cannot read %s %s: %s", what, path,
-		    strerror(errno));
-		goto close_fd;
+	if (file_read(path, LB_TLS_FILE_MAX, &b->data, &b->len, &mode) < 0) {
+		if (errno == EINVAL || errno == EFBIG)
+			conf_error(d, pos, "%s %s: not a regular file of at "
+			    "most %d bytes", what, path, LB_TLS_FILE_MAX);
+		else
+			conf_error(d, pos, "cannot read %s %s: %s", what,
+			    path, strerror(errno));
+		b->data = NULL;
+		b->len = 0;
+		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > LB_TLS_FILE_MAX) {
-		conf_error(d, pos, "%s %s: not a regular file of at most %d "
-		    "bytes", what, path, LB_TLS_FILE_MAX);
-		goto close_fd;
-	}
-	if (key && (st.st_mode & S_IROTH))
+	if (key && (mode & S_IROTH))
 		conf_warning(d, pos, "key %s can be read by any user (mode "
 		    "%04o): make it readable by root only (0600)", path,
-		    (unsigned)(st.st_mode & 07777));
-	if ((b->data = malloc((size_t)st.st_size + 1)) == NULL) {
-		conf_error(d, pos, "out of memory");
-		goto close_fd;
-	}
-	b->len = 0;
-	while (b->len < (size_t)st.st_size && ((n = read(fd, b->data + b->len,
-	    (size_t)st.st_size - b->len)) > 0 || (n < 0 && errno == EINTR)))
-		b->len += n > 0 ? (size_t)n : 0;
-	if (n < 0) {
-		conf_error(d, pos, "cannot read %s %s: %s", what, path,
-		    strerror(errno));
-		lb_tls_blob_wipe(b);
-		goto close_fd;
-	}
-	b->data[b->len] = '\0';
-	(void)close(fd);
+		    (unsigned)(mode & 07777));
 	return 0;
-close_fd:
-	if (fd >= 0)
-		(void)close(fd);
-	return -1;
 }
 
 void

@@ -355,6 +355,12 @@ lb_tls_kind(struct lb_transport *tr, bool *resumed, bool *tls13)
 	*tls13 = SSL_version(ssl_of(tr)) == TLS1_3_VERSION;
 }
 
+const char *
+lb_tls_sni(struct lb_transport *tr)
+{
+	return SSL_get_servername(ssl_of(tr), TLSEXT_NAMETYPE_host_name);
+}
+
 void
 lb_tls_describe(struct lb_transport *tr, struct lb_tls_desc *d)
 {

@@ -55,6 +55,10 @@ int lb_tls_release(struct lb_transport *tr);
 /* Whether a finished handshake resumed a session, and was TLS 1.3. */
 void lb_tls_kind(struct lb_transport *tr, bool *resumed, bool *tls13);
 
+/* The name the client asked for in its ClientHello (SNI), or NULL: the
+ * transport's, valid while it is. */
+const char *lb_tls_sni(struct lb_transport *tr);
+
 /* What a finished handshake agreed, for logs. */
 struct lb_tls_desc {
 	char version[16];		/* "TLSv1.3" */
