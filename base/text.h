@@ -28,4 +28,8 @@ FILE *text_open(struct text *t);
  * (nothing to free). */
 char *text_close(struct text *t, size_t *len);
 
+/* Writes s to f as a JSON string: in quotes, with quotes, backslashes
+ * and control bytes escaped. */
+void text_json_string(FILE *f, const char *s);
+
 #endif /* EDGED_TEXT_H */

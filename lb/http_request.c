@@ -166,7 +166,7 @@ lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
 	socklen_t len = sizeof(*local);
 
 	*in = (struct lb_rule_input){ .src = &s->peer.sa,
-	    .ssl = s->vs->tls != NULL };
+	    .ssl = s->vs->tls != NULL, .hits = s->t->ctr_rule };
 	if (in->ssl)
 		in->sni = lb_tls_sni(&s->cli);
 	if (lb_rules_need_dst(s->vs->rules) &&

@@ -244,6 +244,7 @@ struct lb_conf {
 	 * the order the master reads them and hands them to the worker */
 	char **rule_files;
 	size_t nrule_files;
+	size_t nrule_ctrs;		/* resolved: every block's rules */
 	/* resolved: the files the master reads for TLS and hands to the
 	 * worker, by slot: certificate i is slot 2i (with its chain) and
 	 * its key 2i+1; CA files follow (client_ca_slot, ca_slot) */

@@ -45,11 +45,6 @@ struct lb_thread;
 struct lb_session;
 struct lb_proto;
 
-/* A plain increment: the counter has a single writer. */
-#define CTR_ADD(c, n)							\
-	atomic_store_explicit(&(c), atomic_load_explicit(&(c),		\
-	    memory_order_relaxed) + (n), memory_order_relaxed)
-
 struct lb_rt_pool {
 	const struct lb_pool_conf *conf;
 	size_t index;
@@ -112,6 +107,7 @@ struct lb_thread {
 	struct lb_ctr *ctr_vs;		/* [rt->nvs] */
 	struct lb_ctr *ctr_pool;	/* [rt->npools] */
 	struct lb_ctr *ctr_member;	/* [rt->nmembers] */
+	struct lb_ctr *ctr_rule;	/* [conf->nrule_ctrs]: hits */
 	struct lb_buf_pool bufs;
 	char *scratch;			/* head rewriting, LB_BUF_SIZE */
 	char *rules_head;		/* a request head the rules change,

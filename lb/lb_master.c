@@ -400,23 +400,41 @@ lb_cmd_pool(void *ms, struct edged_ctl *c, char **args, size_t n,
 	lm->host->ask(lm->host, c, &lb_module, LB_ASK_POOL, json, pool);
 }
 
-/* ---- show certificates ---- */
+/* ---- show rules ---- */
 
-/* s as a JSON string: quotes, backslashes and control bytes escaped. */
-static void
-json_string(FILE *f, const char *s)
+static bool
+has_vs(const struct lb_conf *conf, const char *name)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	for (size_t i = 0; i < conf->nvservers; i++)
+		if (strcmp(conf->vservers[i].name, name) == 0)
+			return true;
+	return false;
 }
+
+void
+lb_cmd_rules(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct lb_master *lm = ms;
+	const struct lb_conf *conf = lm->cur->conf;
+	const char *vs = n > 0 ? args[0] : "";
+	char hint[128];
+	const char **names;
+
+	if (vs[0] == '\0' || has_vs(conf, vs)) {
+		lm->host->ask(lm->host, c, &lb_module, LB_ASK_RULES, json, vs);
+		return;
+	}
+	names = mem_array(conf->nvservers, sizeof(*names));
+	for (size_t i = 0; names != NULL && i < conf->nvservers; i++)
+		names[i] = conf->vservers[i].name;
+	edged_replyf(lm->host, c, false, "no virtual-server '%s'%s", vs,
+	    names == NULL ? "" : conf_hint(vs, names, conf->nvservers, hint,
+	    sizeof(hint)));
+	free(names);
+}
+
+/* ---- show certificates ---- */
 
 /* Space-separated words as a JSON array of strings. */
 static void
@@ -428,7 +446,7 @@ json_words(FILE *f, const char *words)
 	fputc('[', f);
 	while (sscanf(words, "%255s%n", w, &used) == 1) {
 		fprintf(f, "%s", n++ ? "," : "");
-		json_string(f, w);
+		text_json_string(f, w);
 		words += used;
 	}
 	fputc(']', f);
@@ -445,13 +463,13 @@ cert_json(FILE *f, const struct lb_cert_info *ci,
 	lb_cert_fmt_time(until, sizeof(until), ci->not_after, true);
 	fprintf(f, "%s{\"name\":\"%s\",\"cert\":", first ? "" : ",",
 	    ci->name);
-	json_string(f, cc->cert);
+	text_json_string(f, cc->cert);
 	fprintf(f, ",\"names\":");
 	json_words(f, ci->names);
 	fprintf(f, ",\"subject\":");
-	json_string(f, ci->subject);
+	text_json_string(f, ci->subject);
 	fprintf(f, ",\"issuer\":");
-	json_string(f, ci->issuer);
+	text_json_string(f, ci->issuer);
 	fprintf(f, ",\"not_before\":\"%s\",\"not_after\":\"%s\","
 	    "\"expired\":%s,\"days_left\":%lld,\"key\":\"%s-%d\","
 	    "\"chain\":%u,\"sha256\":\"%s\"}", from, until,

@@ -40,6 +40,8 @@ int lb_master_carry_line(void *ms, const char *line);
 /* The commands' rows' run hooks (lb_module.c). */
 void lb_cmd_stats(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
+void lb_cmd_rules(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json);
 void lb_cmd_pool(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
 void lb_cmd_certificates(void *ms, struct edged_ctl *c, char **args,

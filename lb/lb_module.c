@@ -175,6 +175,8 @@ static const struct edged_command commands[] = {
 	    "counters per virtual server, pool, member", lb_cmd_stats },
 	{ "show", "pool", "[POOL]", true,
 	    "members: state, weight, requests, errors", lb_cmd_pool },
+	{ "show", "rules", "[VIRTUAL-SERVER]", true,
+	    "application rules and their hits", lb_cmd_rules },
 	{ "show", "certificates", "", true,
 	    "names, expiry, key and chain of each", lb_cmd_certificates },
 	{ "member", "enable", "POOL MEMBER", false,

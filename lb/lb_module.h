@@ -32,6 +32,8 @@ enum lb_msg {
 					 * pattern file arg (lb.h's
 					 * rule_files) */
 	LB_MSG_RULE_END,		/* that file is whole */
+	LB_ASK_RULES,			/* show rules; the virtual server, or
+					 * "" */
 };
 
 /* The payload of LB_MSG_MEMBER + op and of LB_MSG_HEALTH is "POOL

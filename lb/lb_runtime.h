@@ -85,6 +85,10 @@ char *lb_show_pool(struct lb_runtime *rt, const char *pool, bool json,
  * (version 0.0.4), edged's own (build, start, reloads) first, written
  * to f (a failed write sets f's error flag). */
 void lb_metrics(struct lb_runtime *rt, FILE *f);
+/* `edgectl show rules [VS]`: each rule of the virtual server's blocks
+ * (every virtual server's when vs is ""), with its hits. */
+char *lb_show_rules(struct lb_runtime *rt, const char *vs, bool json,
+    size_t *len);
 
 /*
  * Starts the access logs: fds[i] is the open file of virtual server i's

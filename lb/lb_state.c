@@ -97,7 +97,7 @@ is_member(const struct lb_shm *v, size_t obj, size_t *k)
 	size_t first = (size_t)v->hdr->nvs + v->hdr->npools;
 
 	*k = obj - first;
-	return obj >= first;
+	return obj >= first && *k < v->hdr->nmembers;
 }
 
 /* Registers b's objects; fills b->entry. */
@@ -364,7 +364,7 @@ load_entry(struct lb_state *st, const char *line)
 	    &s.bytes_out, &s.resp[0], &s.resp[1], &s.resp[2], &s.resp[3],
 	    &s.resp[4], &s.resp[5], &s.errors, &known, &h.check_result,
 	    &h.check_us, &h.transitions, &h.up_since_ms, &used) != 19 ||
-	    o.kind < LB_OBJ_VS || o.kind > LB_OBJ_MEMBER)
+	    o.kind < LB_OBJ_VS || o.kind > LB_OBJ_RULE)
 		return -1;
 	/* the TLS counters; an older image's lines end before them */
 	if (line[used] != '\0' && sscanf(line + used, " %" SCNu64 " %" SCNu64

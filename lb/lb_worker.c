@@ -383,6 +383,8 @@ lb_worker_ask(void *ws, uint16_t type, bool json, const char *arg,
 		return lb_show_pool(w->rt, arg, json, len);
 	if (type == LB_ASK_STATS)
 		return lb_stats(w->rt, json, len);
+	if (type == LB_ASK_RULES)
+		return lb_show_rules(w->rt, arg, json, len);
 	return NULL;
 }
 

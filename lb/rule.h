@@ -127,6 +127,10 @@ enum lb_action {
 
 struct lb_rule {
 	struct conf_pos pos;
+	/* resolved (rule_conf.c): its hit counter, numbered over every
+	 * block's rules in file order, and its line as written */
+	unsigned id;
+	const char *text;
 	enum lb_phase phase;
 	enum lb_action act;
 	int status;

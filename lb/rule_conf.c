@@ -164,11 +164,33 @@ list_files(struct lb_conf *c, const struct lb_rule_set *rs)
 	return 0;
 }
 
+/* Each rule's counter and line (rule.h). */
+static void
+number_rules(struct lb_conf *c)
+{
+	c->nrule_ctrs = 0;
+	for (size_t i = 0; i < c->nrule_blocks; i++) {
+		struct lb_rule_block *b = &c->rule_blocks[i];
+
+		for (size_t k = 0; k < b->set.nrules; k++) {
+			struct lb_rule *r = &b->set.rules[k];
+
+			r->id = (unsigned)c->nrule_ctrs++;
+			r->text = "";
+			for (size_t l = 0; l < b->nlines; l++)
+				if (b->line_pos[l].line == r->pos.line &&
+				    b->line_pos[l].file == r->pos.file)
+					r->text = b->lines[l];
+		}
+	}
+}
+
 unsigned
 lb_rules_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 {
 	unsigned errors = 0;
 
+	number_rules(c);
 	for (size_t i = 0; i < c->nvservers; i++)
 		errors += resolve_vs(c, &c->vservers[i], d);
 	for (size_t i = 0; i < c->nrule_blocks; i++) {
@@ -181,15 +203,45 @@ lb_rules_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	return errors;
 }
 
+/* ---- counters ---- */
+
+void
+lb_rule_key(const struct lb_rule_block *b, size_t k, char *out, size_t size)
+{
+	const char *text = b->set.rules[k].text;
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	unsigned same = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	for (size_t i = 0; i < k; i++)
+		same += strcmp(b->set.rules[i].text, text) == 0;
+	snprintf(out, size, "%016llx.%u", (unsigned long long)h, same);
+}
+
 /* ---- printing ---- */
 
+/* The blank lines between the written ones are printed too: a rule's
+ * line in its block (lb_rule_line) is the same in the text printed, which
+ * is what the worker reads. */
 void
 lb_rule_block_print(const struct lb_rule_block *b, FILE *out)
 {
+	unsigned at = b->set.pos.line;
+
 	fprintf(out, "application-rule %s {\n", b->set.name);
-	for (size_t i = 0; i < b->nlines; i++)
+	for (size_t i = 0; i < b->nlines; i++) {
+		while (++at < b->line_pos[i].line)
+			fputc('\n', out);
 		fprintf(out, "    %s\n", b->lines[i]);
+	}
 	fprintf(out, "}\n");
+}
+
+unsigned
+lb_rule_line(const struct lb_rule_block *b, size_t k)
+{
+	return b->set.rules[k].pos.line - b->set.pos.line;
 }
 
 void

@@ -42,6 +42,16 @@ int lb_vs_rules(struct conf_diag *d, const struct conf_node *n, void *obj);
  * speaks HTTP, use_backend's pools exist; the pattern files are listed
  * (c->rule_files).  Returns the number of errors. */
 unsigned lb_rules_conf_resolve(struct lb_conf *c, struct conf_diag *d);
+/*
+ * The name rule k of block b counts under (shm.h), into out (size
+ * bytes): its text hashed, and how many rules of the block before it
+ * have the same text.  A rule keeps its counter across reloads for as
+ * long as its text (and its rank among equal lines) stays.
+ */
+void lb_rule_key(const struct lb_rule_block *b, size_t k, char *out,
+    size_t size);
+/* Rule k's line in block b: 1 for the line after the '{'. */
+unsigned lb_rule_line(const struct lb_rule_block *b, size_t k);
 void lb_rule_block_print(const struct lb_rule_block *b, FILE *out);
 void lb_vs_rules_print(const struct lb_vs_conf *vs, FILE *out);
 void lb_rule_blocks_release(struct lb_conf *c);

@@ -963,6 +963,8 @@ run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
 
 		if (rr->src->phase != ph || !cond_true(r, rr, c))
 			continue;
+		if (c->in->hits != NULL)
+			CTR_ADD(c->in->hits[rr->src->id].requests, 1);
 		if (ph == LB_PHASE_BACKEND) {
 			o->pool = rr->pool;
 			return;

@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "rule.h"
+#include "shm.h"
 
 struct lb_rules;
 
@@ -59,6 +60,10 @@ struct lb_rule_input {
 	const struct sockaddr *dst;
 	bool ssl;			/* the client spoke TLS to edged */
 	const char *sni;		/* its SNI, or NULL */
+	struct lb_ctr *hits;		/* NULL, or the thread's counters of
+					 * every rule, by rule.h's id: a rule
+					 * that runs (its condition holds)
+					 * counts one in requests */
 };
 
 #define LB_RULE_LOCATION_MAX	2048

@@ -92,6 +92,8 @@ thread_init(struct lb_runtime *rt, struct lb_thread *t, unsigned id)
 	t->ctr_vs = lb_shm_ctr(&rt->shm, id, 0);
 	t->ctr_pool = lb_shm_ctr(&rt->shm, id, rt->nvs);
 	t->ctr_member = lb_shm_ctr(&rt->shm, id, rt->nvs + rt->npools);
+	t->ctr_rule = lb_shm_ctr(&rt->shm, id, rt->nvs + rt->npools +
+	    rt->nmembers);
 	t->scratch = malloc(LB_BUF_SIZE);
 	/* Made here, before any thread runs, so that a drain or stop
 	 * request from another thread always finds the loop. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rule_conf.h"
 #include "shm.h"
 
 #define ALIGN(n)	(((n) + 63) & ~(size_t)63)
@@ -29,7 +30,7 @@ layout_of(const struct lb_conf *c, unsigned nthreads)
 	struct layout l;
 
 	l.nmembers = count_members(c);
-	l.nobj = c->nvservers + c->npools + l.nmembers;
+	l.nobj = c->nvservers + c->npools + l.nmembers + c->nrule_ctrs;
 	l.off_dir = ALIGN(sizeof(struct lb_shm_hdr));
 	l.off_ctr = ALIGN(l.off_dir + l.nobj * sizeof(struct lb_shm_obj));
 	l.off_base = ALIGN(l.off_ctr + (size_t)nthreads * l.nobj *
@@ -79,6 +80,7 @@ lb_shm_init(struct lb_shm *v, void *mem, const struct lb_conf *c,
 	    .version = LB_SHM_VERSION, .nthreads = nthreads,
 	    .nvs = (uint32_t)c->nvservers, .npools = (uint32_t)c->npools,
 	    .nmembers = (uint32_t)l.nmembers, .nobj = (uint32_t)l.nobj,
+	    .nrules = (uint32_t)c->nrule_ctrs,
 	    .size = l.size, .off_dir = l.off_dir, .off_ctr = l.off_ctr,
 	    .off_base = l.off_base, .off_members = l.off_members };
 	view_of(v, mem);
@@ -90,6 +92,15 @@ lb_shm_init(struct lb_shm *v, void *mem, const struct lb_conf *c,
 		for (size_t j = 0; j < c->pools[i].nmembers; j++)
 			name_obj(&v->dir[k++], LB_OBJ_MEMBER, c->pools[i].name,
 			    c->pools[i].members[j].name);
+	for (size_t i = 0; i < c->nrule_blocks; i++) {
+		const struct lb_rule_block *b = &c->rule_blocks[i];
+		char key[LB_NAME_MAX];
+
+		for (size_t j = 0; j < b->set.nrules; j++) {
+			lb_rule_key(b, j, key, sizeof(key));
+			name_obj(&v->dir[k++], LB_OBJ_RULE, b->set.name, key);
+		}
+	}
 }
 
 int
@@ -104,7 +115,8 @@ lb_shm_attach(struct lb_shm *v, void *mem, size_t len,
 		return -1;
 	if (c == NULL) {
 		/* a block from another process: its own header says */
-		if (h->nobj != (uint64_t)h->nvs + h->npools + h->nmembers ||
+		if (h->nobj != (uint64_t)h->nvs + h->npools + h->nmembers +
+		    h->nrules ||
 		    h->off_members + (uint64_t)h->nmembers *
 		    sizeof(struct lb_member_state) > h->size ||
 		    h->off_base + (uint64_t)h->nobj * sizeof(struct lb_ctr) >
@@ -116,7 +128,8 @@ lb_shm_attach(struct lb_shm *v, void *mem, size_t len,
 	} else {
 		l = layout_of(c, h->nthreads);
 		if (h->nvs != c->nvservers || h->npools != c->npools ||
-		    h->nmembers != l.nmembers || h->size != l.size ||
+		    h->nmembers != l.nmembers || h->nrules != c->nrule_ctrs ||
+		    h->size != l.size ||
 		    h->off_dir != l.off_dir || h->off_ctr != l.off_ctr ||
 		    h->off_base != l.off_base ||
 		    h->off_members != l.off_members)

@@ -17,7 +17,8 @@
  *   members[nmembers]
  *
  * Objects are numbered virtual servers first, then pools, then members
- * (pool by pool), as in the configuration.
+ * (pool by pool), then the rules of application-rule blocks (rule.h's
+ * id), as in the configuration.
  */
 #ifndef EDGED_LB_SHM_H
 #define EDGED_LB_SHM_H
@@ -52,6 +53,11 @@ struct lb_ctr {
 	_Atomic uint64_t tls[LB_TLS_CTRS];	/* virtual servers */
 };
 
+/* A plain increment: the counter has a single writer. */
+#define CTR_ADD(c, n)							\
+	atomic_store_explicit(&(c), atomic_load_explicit(&(c),		\
+	    memory_order_relaxed) + (n), memory_order_relaxed)
+
 /* A member's state that must outlive the worker. */
 struct lb_member_state {
 	atomic_uint active;		/* this worker's requests in progress */
@@ -69,6 +75,9 @@ enum lb_obj_kind {
 	LB_OBJ_VS = 1,
 	LB_OBJ_POOL,
 	LB_OBJ_MEMBER,
+	LB_OBJ_RULE,			/* pool: the application-rule block,
+					 * name: lb_rule_key's; counts its
+					 * hits in requests */
 };
 
 struct lb_shm_obj {
@@ -102,7 +111,7 @@ struct lb_shm_hdr {
 	uint32_t nthreads;
 	uint32_t nvs, npools, nmembers;
 	uint32_t nobj;
-	uint32_t pad;
+	uint32_t nrules;		/* was padding: 0 in older blocks */
 	uint64_t size;
 	uint64_t off_dir, off_ctr, off_base, off_members;
 	/* in what was the header's padding before the directory: a block

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "rule_conf.h"
 #include "session.h"
 #include "text.h"
 
@@ -446,6 +447,78 @@ lb_stats(struct lb_runtime *rt, bool json, size_t *len)
 	return text_close(&t, len);
 }
 
+/* ---- show rules ---- */
+
+/* Rule k of block b's hits, every worker's. */
+static uint64_t
+rule_hits(struct lb_runtime *rt, const struct lb_rule_block *b, size_t k)
+{
+	size_t obj = rt->nvs + rt->npools + rt->nmembers + b->set.rules[k].id;
+
+	return obj_sum(rt, obj).requests;
+}
+
+static void
+block_rules(struct lb_runtime *rt, const struct lb_rule_block *b,
+    const char *vs, bool json, bool *first, FILE *f)
+{
+	for (size_t k = 0; k < b->set.nrules; k++) {
+		const struct lb_rule *r = &b->set.rules[k];
+		unsigned long long hits = rule_hits(rt, b, k);
+
+		if (!json) {
+			fprintf(f, "%-16s %-16s %6u %12llu  %s\n", vs,
+			    b->set.name, lb_rule_line(b, k), hits, r->text);
+			continue;
+		}
+		fprintf(f, "%s{\"virtual_server\":", *first ? "" : ",");
+		text_json_string(f, vs);
+		fprintf(f, ",\"rules\":");
+		text_json_string(f, b->set.name);
+		fprintf(f, ",\"line\":%u,\"hits\":%llu,\"rule\":",
+		    lb_rule_line(b, k), hits);
+		text_json_string(f, r->text);
+		fputc('}', f);
+		*first = false;
+	}
+}
+
+static void
+show_rules(struct lb_runtime *rt, const char *vs, bool json, FILE *f)
+{
+	const struct lb_conf *c = rt->conf;
+	bool first = true;
+
+	if (json)
+		fprintf(f, "{\"rules\":[");
+	else
+		fprintf(f, "%-16s %-16s %6s %12s  %s\n", "VIRTUAL-SERVER",
+		    "RULES", "LINE", "HITS", "RULE");
+	for (size_t i = 0; i < c->nvservers; i++) {
+		const struct lb_vs_conf *v = &c->vservers[i];
+
+		if (vs[0] != '\0' && strcmp(vs, v->name) != 0)
+			continue;
+		for (size_t k = 0; k < v->nrules; k++)
+			block_rules(rt, &c->rule_blocks[v->rules[k].idx],
+			    v->name, json, &first, f);
+	}
+	if (json)
+		fprintf(f, "]}\n");
+}
+
+char *
+lb_show_rules(struct lb_runtime *rt, const char *vs, bool json, size_t *len)
+{
+	struct text t;
+	FILE *f = text_open(&t);
+
+	if (f == NULL)
+		return NULL;
+	show_rules(rt, vs, json, f);
+	return text_close(&t, len);
+}
+
 /* ---- Prometheus text exposition format ---- */
 
 enum value {
@@ -653,6 +726,29 @@ process_metrics(struct lb_runtime *rt, FILE *f)
 	    (unsigned long long)lb_log_dropped(rt->logger));
 }
 
+/* Each rule of each block once, whichever virtual servers run it. */
+static void
+rule_metrics(struct lb_runtime *rt, FILE *f)
+{
+	const struct lb_conf *c = rt->conf;
+
+	if (c->nrule_ctrs == 0)
+		return;
+	head(f, "edged_rule_hits_total", "counter", "Times an application "
+	    "rule ran (its condition held), every virtual server that runs "
+	    "its block together; kept across reloads while its line is "
+	    "unchanged.");
+	for (size_t i = 0; i < c->nrule_blocks; i++) {
+		const struct lb_rule_block *b = &c->rule_blocks[i];
+
+		for (size_t k = 0; k < b->set.nrules; k++)
+			fprintf(f, "edged_rule_hits_total{rules=\"%s\","
+			    "line=\"%u\"} %llu\n", b->set.name,
+			    lb_rule_line(b, k),
+			    (unsigned long long)rule_hits(rt, b, k));
+	}
+}
+
 void
 lb_metrics(struct lb_runtime *rt, FILE *f)
 {
@@ -661,4 +757,5 @@ lb_metrics(struct lb_runtime *rt, FILE *f)
 		head(f, families[i].name, families[i].type, families[i].help);
 		family_samples(rt, f, &families[i]);
 	}
+	rule_metrics(rt, f);
 }

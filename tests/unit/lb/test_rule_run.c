@@ -32,6 +32,7 @@ struct fx {
 	char buf[1024];
 	size_t len;
 	struct lb_rule_outcome o;
+	struct lb_ctr hits[32];
 };
 
 static int
@@ -62,6 +63,10 @@ load(struct fx *f, const char *lines)
 	assert_non_null(f->t);
 	assert_int_equal(lb_rule_set_parse(&f->rs, &f->t->root.children[0],
 	    &f->d), 0);
+	/* what rule_conf.c's resolve numbers */
+	for (size_t i = 0; i < f->rs.nrules; i++)
+		f->rs.rules[i].id = (unsigned)i;
+	memset(f->hits, 0, sizeof(f->hits));
 	sets[0] = &f->rs;
 	f->r = lb_rules_compile(sets, 1, pool_index, NULL, files, 1, &f->d);
 	f->src.sin_family = f->dst.sin_family = AF_INET;
@@ -70,7 +75,7 @@ load(struct fx *f, const char *lines)
 	inet_pton(AF_INET, "192.0.2.1", &f->dst.sin_addr);
 	f->dst.sin_port = htons(443);
 	f->in = (struct lb_rule_input){ (struct sockaddr *)&f->src,
-	    (struct sockaddr *)&f->dst, true, "www.example.com" };
+	    (struct sockaddr *)&f->dst, true, "www.example.com", f->hits };
 	return f->d.nerrors;
 }
 
@@ -296,6 +301,33 @@ test_compile_errors(void **state)
 	    "yet), and %% for a percent sign");
 }
 
+/* A rule counts a hit when its condition holds and it runs; rules after
+ * a verdict do not run. */
+static void
+test_hits(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(load(&f,
+	    "http-request set-header X-A 1\n"
+	    "http-request deny if { path /deny }\n"
+	    "http-request set-header X-B 2 if { path_beg /b }\n"
+	    "use_backend api if { path_beg /b/api }\n"
+	    "use_backend static if { path_beg /b }\n"), 0);
+	request(&f, "GET /b/api HTTP/1.1", "");
+	request(&f, "GET /b/x HTTP/1.1", "");
+	request(&f, "GET /deny HTTP/1.1", "");
+	request(&f, "GET /c HTTP/1.1", "");
+	assert_int_equal(f.hits[0].requests, 4);
+	assert_int_equal(f.hits[1].requests, 1);
+	assert_int_equal(f.hits[2].requests, 2);
+	/* the first use_backend that holds is the only one that runs */
+	assert_int_equal(f.hits[3].requests, 1);
+	assert_int_equal(f.hits[4].requests, 1);
+	unload(&f);
+}
+
 int
 main(void)
 {
@@ -305,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_redirects_and_response),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_hits),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
