@@ -338,6 +338,24 @@ assert_no_match "reload with a bad rule: not said reloaded" \
 assert_eq "reload with a bad rule: worker pid" "$WPID" "$(edged_worker_pid)"
 old_rules_serve "after the refused reload"
 
+# ---- hits: each rule counts the times it ran; a reload keeps the count
+# of a line it leaves unchanged, and starts a changed line at 0 ----
+# hits_of TEXT: the HITS column of www's rule whose text holds TEXT
+hits_of() {
+	ctl show rules www | awk -v r="$1" 'index($0, r) { print $4; exit }'
+}
+SET_HITS=$(hits_of 'http-request set-header X-Edge edged')
+PING_HITS=$(hits_of 'string "pong" if { path /ping }')
+assert_ge "hits: set-header ran" "$SET_HITS" 1
+assert_ge "hits: /ping's return ran" "$PING_HITS" 1
+assert_match "show rules: an unknown virtual server" \
+    "no virtual-server 'ww'; did you mean 'www'" \
+    "$(ctl show rules ww 2>&1)"
+assert_eq "show rules --json: the rules of ab, in order" \
+    "a a b b b" "$(ctl show rules ab --json | "$PY" -c '
+import json, sys
+print(" ".join(r["rules"] for r in json.load(sys.stdin)["rules"]))')"
+
 # the good file: /ping's body, is_api and the pattern file changed
 PONG=pong-v2 API_PATHS='/api/ /rpc/' write_conf >"$F"
 rc=0
@@ -355,6 +373,12 @@ assert_eq "after the reload: 127.0.0.1 no longer in the -f file" 200 \
     "$(req $VB /unblocked)"
 assert_eq "after the reload: the bad agent still denied (||)" 403 \
     "$(req $VB /unblocked -A sqlmap/1.0)"
+
+# /ping's return comes before set-header: /rpc/x and /api/x ran it
+assert_eq "hits: kept across the reload (line unchanged)" \
+    $((SET_HITS + 2)) "$(hits_of 'http-request set-header X-Edge edged')"
+assert_eq "hits: a changed line starts again" 1 \
+    "$(hits_of 'string "pong-v2" if { path /ping }')"
 
 # ---- 8. edged -T ----
 rc=0
