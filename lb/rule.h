@@ -131,6 +131,8 @@ struct lb_rule {
 	 * block's rules in file order, and its line as written */
 	unsigned id;
 	const char *text;
+	char *modern;			/* an old line (rule_nsx.h): the
+					 * modern one read in its place */
 	enum lb_phase phase;
 	enum lb_action act;
 	int status;

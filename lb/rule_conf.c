@@ -176,8 +176,9 @@ number_rules(struct lb_conf *c)
 			struct lb_rule *r = &b->set.rules[k];
 
 			r->id = (unsigned)c->nrule_ctrs++;
-			r->text = "";
-			for (size_t l = 0; l < b->nlines; l++)
+			r->text = r->modern != NULL ? r->modern : "";
+			for (size_t l = 0; r->modern == NULL &&
+			    l < b->nlines; l++)
 				if (b->line_pos[l].line == r->pos.line &&
 				    b->line_pos[l].file == r->pos.file)
 					r->text = b->lines[l];
@@ -221,6 +222,20 @@ lb_rule_key(const struct lb_rule_block *b, size_t k, char *out, size_t size)
 
 /* ---- printing ---- */
 
+/* Line i of b as printed: the modern line read in place of an old one
+ * (rule_nsx.h), else as written. */
+static const char *
+modern_of(const struct lb_rule_block *b, size_t i)
+{
+	for (size_t k = 0; k < b->set.nrules; k++) {
+		const struct lb_rule *r = &b->set.rules[k];
+
+		if (r->modern != NULL && r->pos.line == b->line_pos[i].line)
+			return r->modern;
+	}
+	return b->lines[i];
+}
+
 /* The blank lines between the written ones are printed too: a rule's
  * line in its block (lb_rule_line) is the same in the text printed, which
  * is what the worker reads. */
@@ -233,7 +248,7 @@ lb_rule_block_print(const struct lb_rule_block *b, FILE *out)
 	for (size_t i = 0; i < b->nlines; i++) {
 		while (++at < b->line_pos[i].line)
 			fputc('\n', out);
-		fprintf(out, "    %s\n", b->lines[i]);
+		fprintf(out, "    %s\n", modern_of(b, i));
 	}
 	fprintf(out, "}\n");
 }

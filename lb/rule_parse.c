@@ -29,6 +29,7 @@
 #include "mem.h"
 #include "rule.h"
 #include "rule_lex.h"
+#include "rule_nsx.h"
 #include "util.h"
 
 /* What a criterion's keyword means: what it reads, how it matches by
@@ -904,6 +905,7 @@ rule_free(struct lb_rule *r)
 	free(r->a);
 	free(r->b);
 	free(r->c);
+	free(r->modern);
 	lb_rule_cond_free(&r->cond);
 }
 
@@ -949,6 +951,39 @@ backend_line(struct line *l)
 	return rule_tail(l, 1, end, r, p_name);
 }
 
+/* A line HAProxy removed in 2.1 (rule_nsx.h): read as the modern one,
+ * with a warning that gives it to paste instead. */
+static int
+nsx_line(struct line *l)
+{
+	struct lb_rule_words modern;
+	struct line m = *l;
+	size_t before = l->rs->nrules;
+	char err[320], *text;
+	unsigned col;
+	int rc;
+
+	if (lb_rule_nsx_translate(l->w, &modern, &text, err, sizeof(err),
+	    &col) < 0) {
+		struct conf_pos p = l->pos;
+
+		p.col += col > 0 ? col - 1 : 0;
+		conf_error(l->d, &p, "%s", err);
+		return -1;
+	}
+	conf_warning(l->d, &l->pos, "'%s' %s; edged reads this line as: %s",
+	    word(l, 0), lb_rule_nsx_why(word(l, 0)), text);
+	m.w = &modern;
+	rc = action_line(&m, strcmp(modern.w[0].text, "http-request") == 0 ?
+	    LB_PHASE_REQUEST : LB_PHASE_RESPONSE);
+	if (rc == 0 && l->rs->nrules > before)
+		l->rs->rules[l->rs->nrules - 1].modern = text;
+	else
+		free(text);
+	lb_rule_words_free(&modern);
+	return rc;
+}
+
 /* ---- a block ---- */
 
 static const char *const keywords[] = { "acl", "http-request",
@@ -982,6 +1017,8 @@ rule_line(struct lb_rule_set *rs, const struct conf_node *n,
 		rc = action_line(&l, LB_PHASE_RESPONSE);
 	else if (strcmp(word(&l, 0), "use_backend") == 0)
 		rc = backend_line(&l);
+	else if (lb_rule_nsx_keyword(word(&l, 0)))
+		rc = nsx_line(&l);
 	else
 		rc = line_error(&l, 0, "'%s' is not a rule edged knows%s",
 		    word(&l, 0), conf_hint(word(&l, 0), keywords,

@@ -366,6 +366,64 @@ compile_acls(struct lb_rules *r, const struct lb_rule_set *const *sets,
 	return k == 0 ? 0 : -1;
 }
 
+/* Whether a criterion can be read in phase ph: a response rule sees the
+ * response head (hdr() is then the response's, as in HAProxy), a
+ * request rule the request's. */
+static bool
+readable_in(enum lb_sample what, enum lb_phase ph)
+{
+	switch (what) {
+	case LB_SAMPLE_PATH:
+	case LB_SAMPLE_URL:
+	case LB_SAMPLE_QUERY:
+	case LB_SAMPLE_METHOD:
+	case LB_SAMPLE_VERSION:
+	case LB_SAMPLE_URL_PARAM:
+	case LB_SAMPLE_COOK:
+	case LB_SAMPLE_FHDR:
+		return ph != LB_PHASE_RESPONSE;
+	case LB_SAMPLE_STATUS:
+	case LB_SAMPLE_RES_HDR:
+		return ph == LB_PHASE_RESPONSE;
+	default:
+		return true;
+	}
+}
+
+/* HAProxy warns that such an ACL "will never match"; edged refuses it,
+ * saying how to carry what it reads. */
+static unsigned
+check_phases(const struct lb_rules *r, struct conf_diag *d)
+{
+	unsigned errors = 0;
+
+	for (size_t i = 0; i < r->nrules; i++) {
+		const struct rrule *rr = &r->rules[i];
+		const struct lb_cond *c = &rr->src->cond;
+
+		for (size_t t = 0; t < c->nterms; t++) {
+			unsigned g = rr->gbase + c->terms[t].group;
+
+			for (size_t k = r->gfirst[g]; k < r->gfirst[g + 1];
+			    k++) {
+				const struct lb_acl *a = r->acls[k].src;
+
+				if (readable_in(a->fetch, rr->src->phase))
+					continue;
+				conf_error(d, &rr->src->pos, "%s%s%s reads the "
+				    "%s, which this rule does not see",
+				    a->name[0] ? "acl '" : "an anonymous acl",
+				    a->name, a->name[0] ? "'" : "",
+				    rr->src->phase == LB_PHASE_RESPONSE ?
+				    "request" : "response");
+				errors++;
+				break;
+			}
+		}
+	}
+	return errors;
+}
+
 static bool
 reads_dst(enum lb_sample what)
 {
@@ -419,6 +477,7 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 			    pool_index, arg, d);
 		}
 	free(gbase);
+	(void)check_phases(r, d);
 	if (d->nerrors == errors) {
 		r->need_dst = needs_dst(r);
 		return r;

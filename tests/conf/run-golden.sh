@@ -5,7 +5,8 @@
 #
 # Each NN-name.conf here comes with one expectation:
 #   NN-name.out  a valid file: `edged -T` prints exactly this on stdout,
-#                nothing on stderr, and exits 0; `edged -t` exits 0.
+#                nothing on stderr (or exactly NN-name.warn when there is
+#                one: its warnings), and exits 0; `edged -t` exits 0.
 #                With NN-name.nft beside it, `edged -n` prints exactly
 #                that (the nftables table the firewall and NAT compile to).
 #   NN-name.err  an invalid file: `edged -t` and `edged -T` print exactly
@@ -92,7 +93,10 @@ check_valid() {
 		fail "$name" "edged -T exited $rc, want 0" "$tmp/err"
 		return
 	fi
-	if [ -s "$tmp/err" ]; then
+	if [ -f "$base.warn" ]; then
+		expect_same "$name (warnings)" "$base.warn" "$tmp/err" ||
+		    return
+	elif [ -s "$tmp/err" ]; then
 		fail "$name" "edged -T wrote to stderr" "$tmp/err"
 		return
 	fi

@@ -87,6 +87,8 @@ application-rule www {
     http-response del-header Server
     http-response set-status 418 if { status 404 }
     http-response deny if { res.hdr(X-Leak) -m found }
+    # an NSX Edge line: HAProxy removed rspadd in 2.1
+    rspadd X-Nsx:\\ yes if { status 200 }
 $PLANT
 }
 application-rule blockers {
@@ -267,6 +269,14 @@ assert_no_match "response deny: the member's body not sent" leaked "$(body)"
 assert_eq "response deny: X-Leak not sent" 0 "$(hdr_count X-Leak)"
 assert_eq "the member did answer /leak" 1 "$(seen main /leak)"
 
+# ---- 5b. an NSX-era line: read as the modern one, with a warning ----
+assert_match "edged -t: rspadd's warning gives the modern line" \
+    "warning: 'rspadd' was removed from HAProxy in 2\\.1; edged reads this line as: http-response add-header X-Nsx yes if \\{ status 200 \\}" \
+    "$(cat "$T/edged-check.log")"
+assert_eq "rspadd: the header added" yes "$(req $V /nsx >/dev/null; hdr X-Nsx)"
+assert_eq "rspadd: not where its condition fails (404, made 418)" "" \
+    "$(req $V /missing >/dev/null; hdr X-Nsx)"
+
 # ---- 6. two rule blocks, in the order `rules` gives ----
 assert_eq "rules a b: a's deny first" 451 "$(req $VAB /both)"
 assert_eq "rules b a: b's deny first" 452 "$(req $VBA /both)"
@@ -397,6 +407,7 @@ printed_has 'http-request return status 200 content-type text/plain string "pong
 printed_has 'http-request replace-path ^/old-api/(.*)$ /api/\1'
 printed_has 'http-response set-header Strict-Transport-Security "max-age=31536000"'
 printed_has 'http-response deny if { res.hdr(X-Leak) -m found }'
+printed_has 'http-response add-header X-Nsx yes if { status 200 }'
 assert_match "edged -T: virtual server ab's rules in order" \
     '^[[:space:]]*rules a b$' "$(cat "$T/printed.conf")"
 rc=0

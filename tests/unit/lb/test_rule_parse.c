@@ -366,7 +366,7 @@ test_action_errors(void **state)
 	    "'nope' before this line");
 	check_error("http-response set-status 200 because x\n",
 	    "t.conf:2:30: error: after the status: reason TEXT");
-	check_error("reqadd X-A:\\ b\n", "t.conf:2:1: error: 'reqadd' is not "
+	check_error("reqaddd X-A:\\ b\n", "t.conf:2:1: error: 'reqaddd' is not "
 	    "a rule edged knows");
 }
 
