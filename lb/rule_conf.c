@@ -154,6 +154,7 @@ add_file(struct lb_conf *c, const char *path)
 	return 0;
 }
 
+/* The -f pattern files, and the bodies of return ... file. */
 static int
 list_files(struct lb_conf *c, const struct lb_rule_set *rs)
 {
@@ -161,6 +162,10 @@ list_files(struct lb_conf *c, const struct lb_rule_set *rs)
 		for (size_t k = 0; k < rs->acls[i].nfiles; k++)
 			if (add_file(c, rs->acls[i].files[k]) < 0)
 				return -1;
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].act == LB_ACT_RETURN &&
+		    rs->rules[i].c != NULL && add_file(c, rs->rules[i].c) < 0)
+			return -1;
 	return 0;
 }
 
@@ -292,7 +297,8 @@ lb_rule_blocks_release(struct lb_conf *c)
 
 /* ---- the files, and the compiled rules ---- */
 
-/* The first acl that names path: where its errors are reported. */
+/* The first acl or return that names path: where its errors are
+ * reported. */
 static const struct conf_pos *
 file_pos(const struct lb_conf *c, const char *path)
 {
@@ -303,6 +309,11 @@ file_pos(const struct lb_conf *c, const char *path)
 			for (size_t k = 0; k < rs->acls[a].nfiles; k++)
 				if (strcmp(rs->acls[a].files[k], path) == 0)
 					return &rs->acls[a].pos;
+		for (size_t k = 0; k < rs->nrules; k++)
+			if (rs->rules[k].act == LB_ACT_RETURN &&
+			    rs->rules[k].c != NULL &&
+			    strcmp(rs->rules[k].c, path) == 0)
+				return &rs->rules[k].pos;
 	}
 	return NULL;
 }
@@ -327,7 +338,7 @@ lb_rule_files_load(const struct lb_conf *c, struct conf_diag *d,
 		if (file_read(c->rule_files[i], RULE_FILE_MAX, &text,
 		    &f->len, NULL) < 0) {
 			conf_error(d, file_pos(c, c->rule_files[i]),
-			    "cannot read pattern file %s: %s",
+			    "cannot read file %s: %s",
 			    c->rule_files[i], errno == EFBIG ? "larger than "
 			    "64 MB" : errno == EINVAL ? "not a regular file" :
 			    strerror(errno));

@@ -56,7 +56,8 @@ void lb_rule_block_print(const struct lb_rule_block *b, FILE *out);
 void lb_vs_rules_print(const struct lb_vs_conf *vs, FILE *out);
 void lb_rule_blocks_release(struct lb_conf *c);
 
-/* The pattern files as the master read them: [c->nrule_files], in the
+/* The files the rules name (-f pattern files, return ... file bodies) as
+ * the master read them: [c->nrule_files], in the
  * order of c->rule_files; one that could not be read has text NULL. */
 struct lb_rule_files {
 	struct lb_rule_file *v;

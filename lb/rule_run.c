@@ -54,6 +54,8 @@ struct rrule {
 	struct format value;		/* b, for actions that take a value */
 	pcre2_code *re;			/* b, for replace-* */
 	int pool;			/* use_backend */
+	char *body;			/* return ... file: its text, ours */
+	size_t body_len;
 };
 
 struct lb_rules {
@@ -290,11 +292,38 @@ check_rule(const struct lb_rule *r, struct conf_diag *d)
 	}
 }
 
+/* return ... file F: the text the master read, kept (the files go once
+ * the rules are compiled). */
+static int
+return_file(const struct lb_rule *r, struct rrule *out,
+    const struct lb_rule_file *files, size_t nfiles, struct conf_diag *d)
+{
+	const struct lb_rule_file *f = find_file(files, nfiles, r->c);
+
+	if (f == NULL) {
+		conf_error(d, &r->pos, "file %s was not read", r->c);
+		return -1;
+	}
+	if (f->text == NULL)
+		return -1;		/* it could not be: said already */
+	if (f->len > LB_RULE_BODY_MAX) {
+		conf_error(d, &r->pos, "return ... file %s: %zu bytes; edged "
+		    "answers with at most %d", r->c, f->len,
+		    LB_RULE_BODY_MAX);
+		return -1;
+	}
+	if ((out->body = malloc(f->len + 1)) == NULL)
+		return conf_oom(d, &r->pos);
+	memcpy(out->body, f->text, f->len);
+	out->body_len = f->len;
+	return 0;
+}
+
 /* What one rule needs at run time. */
 static int
 compile_rule(const struct lb_rule *r, struct rrule *out,
     int (*pool_index)(const char *, void *), void *arg,
-    struct conf_diag *d)
+    const struct lb_rule_file *files, size_t nfiles, struct conf_diag *d)
 {
 	out->src = r;
 	out->pool = -1;
@@ -328,11 +357,8 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 		return strcmp(r->a, "location") == 0 ?
 		    compile_format(r->b, &out->value, &r->pos, d) : 0;
 	case LB_ACT_RETURN:
-		if (r->c == NULL)
-			return 0;
-		conf_error(d, &r->pos, "return ... file: not supported yet "
-		    "(use string)");
-		return -1;
+		return r->c != NULL ? return_file(r, out, files, nfiles, d) :
+		    0;
 	default:
 		return 0;
 	}
@@ -474,7 +500,7 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 		for (size_t i = 0; i < sets[s]->nrules; i++, k++) {
 			r->rules[k].gbase = gbase[s];
 			(void)compile_rule(&sets[s]->rules[i], &r->rules[k],
-			    pool_index, arg, d);
+			    pool_index, arg, files, nfiles, d);
 		}
 	free(gbase);
 	(void)check_phases(r, d);
@@ -502,6 +528,7 @@ lb_rules_free(struct lb_rules **rules)
 		lb_patset_free(&r->acls[i].set);
 	for (size_t i = 0; r->rules != NULL && i < r->nrules; i++) {
 		free(r->rules[i].value.p);
+		free(r->rules[i].body);
 		pcre2_code_free(r->rules[i].re);
 	}
 	free(r->acls);
@@ -994,8 +1021,10 @@ verdict(const struct rrule *rr, struct ctx *c, struct lb_rule_outcome *o)
 		o->verdict = LB_RULES_RETURN;
 		o->status = r->status;
 		o->content_type = r->a;
-		o->body = r->b != NULL ? r->b : "";
-		o->body_len = strlen(o->body);
+		o->body = rr->body != NULL ? rr->body : r->b != NULL ? r->b :
+		    "";
+		o->body_len = rr->body != NULL ? rr->body_len :
+		    strlen(o->body);
 		return true;
 	case LB_ACT_REDIRECT:
 		redirect(rr, c, o);

@@ -67,6 +67,8 @@ struct lb_rule_input {
 };
 
 #define LB_RULE_LOCATION_MAX	2048
+#define LB_RULE_BODY_MAX	15000	/* return ... file: what fits in a
+					 * reply with its head */
 
 struct lb_rule_outcome {
 	enum lb_rule_verdict verdict;

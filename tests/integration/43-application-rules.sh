@@ -51,6 +51,7 @@ nginx_backend main $MAIN "$(echo_locations main)"
 nginx_backend api $API "$(echo_locations api)"
 
 printf '10.20.30.40\n127.0.0.1\n192.168.0.0/16\n' >"$T/blocklist.txt"
+printf '<html><body>Back soon.</body></html>\n' >"$T/maint.html"
 
 # write_conf: the configuration on stdout, from these variables:
 #   PONG       the body /ping returns
@@ -78,6 +79,7 @@ application-rule www {
     http-request redirect scheme https code 302 if { path /secure }
     http-request redirect prefix /v2 if { path_beg /v1/ }
     http-request return status 200 content-type text/plain string "$PONG" if { path /ping }
+    http-request return status 503 content-type text/html file $T/maint.html if { path /maint }
     http-request set-header X-Edge edged
     http-request add-header X-Client %[src]
     http-request del-header X-Debug
@@ -268,6 +270,11 @@ assert_eq "response deny (X-Leak): status" 502 "$(req $V /leak)"
 assert_no_match "response deny: the member's body not sent" leaked "$(body)"
 assert_eq "response deny: X-Leak not sent" 0 "$(hdr_count X-Leak)"
 assert_eq "the member did answer /leak" 1 "$(seen main /leak)"
+
+# ---- 5a. return ... file: the body the master read ----
+assert_eq "return file: status" 503 "$(req $V /maint)"
+assert_eq "return file: the file's bytes" "$(cat "$T/maint.html")" "$(body)"
+assert_eq "return file: its type" "text/html" "$(hdr Content-Type)"
 
 # ---- 5b. an NSX-era line: read as the modern one, with a warning ----
 assert_match "edged -t: rspadd's warning gives the modern line" \
