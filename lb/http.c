@@ -675,6 +675,12 @@ reply_row(int status, enum reply_why why)
 	return status == 500 ? 0 : reply_row(500, WHY_STATUS);
 }
 
+bool
+lb_http_has_error_reply(int status)
+{
+	return replies[reply_row(status, WHY_STATUS)].status == status;
+}
+
 const char *
 lb_http_error_reply(int status, size_t *len)
 {

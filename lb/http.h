@@ -76,6 +76,8 @@ bool lb_http_length_ok(uint64_t n);
 /* A complete response edged generates itself (400, 408, 431, 502, 503,
  * 504, ...), with Connection: close.  Returns a static string. */
 const char *lb_http_error_reply(int status, size_t *len);
+/* Whether lb_http_error_reply has a reply of its own for status. */
+bool lb_http_has_error_reply(int status);
 /* A whole response for an application rule (deny, return, redirect),
  * with Connection: close: status, the header lines in headers (each
  * ending CRLF; "" for none), Content-Type ctype (NULL: none), and body

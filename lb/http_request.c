@@ -238,6 +238,9 @@ run_rules(struct lb_session *s, const char **head, size_t *len)
 			s->pool = &s->t->rt->pools[o.pool];
 		*head = h;
 		return lb_next(LB_GO);
+	case LB_RULES_TARPIT:
+		return (struct lb_next){ .what = LB_TARPIT,
+		    .status = (uint16_t)o.status };
 	case LB_RULES_TOO_BIG:
 		addr_fmt(peer, sizeof(peer), &s->peer.sa);
 		log_warn("virtual-server %s: client %s: the application rules "

@@ -85,6 +85,7 @@ struct lb_timeouts {			/* milliseconds */
 	uint64_t server;
 	uint64_t http_request;
 	uint64_t keep_alive;
+	uint64_t tarpit;		/* 0: timeout connect's */
 };
 
 /* A profile's `tls { }` (tls_conf.c): what clients are offered. */

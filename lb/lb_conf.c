@@ -44,10 +44,10 @@ static int
 set_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	static const char *const kinds[] = { "connect", "client", "server",
-	    "http-request", "keep-alive", NULL };
+	    "http-request", "keep-alive", "tarpit", NULL };
 	struct lb_timeouts *t = obj;
 	uint64_t *slots[] = { &t->connect, &t->client, &t->server,
-	    &t->http_request, &t->keep_alive };
+	    &t->http_request, &t->keep_alive, &t->tarpit };
 	unsigned k;
 
 	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
@@ -58,7 +58,8 @@ set_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 static const struct conf_directive defaults_rows[] = {
 	{ "timeout", 2, 2, CONF_NO_BLOCK, set_timeout,
-	    "timeout connect|client|server|http-request|keep-alive DURATION" },
+	    "timeout connect|client|server|http-request|keep-alive|tarpit "
+	    "DURATION" },
 };
 
 int

@@ -23,6 +23,11 @@ print_timeouts(const struct lb_timeouts *t, FILE *out)
 		conf_fmt_duration(buf, sizeof(buf), vals[i]);
 		fprintf(out, "    timeout %s %s\n", names[i], buf);
 	}
+	/* unset, it follows timeout connect, as in HAProxy */
+	if (t->tarpit > 0) {
+		conf_fmt_duration(buf, sizeof(buf), t->tarpit);
+		fprintf(out, "    timeout tarpit %s\n", buf);
+	}
 	fprintf(out, "}\n");
 }
 

@@ -101,6 +101,8 @@ enum lb_phase {
 /* What a rule does; the fields of struct lb_rule each one uses. */
 enum lb_action {
 	LB_ACT_DENY,			/* status (403, or deny_status) */
+	LB_ACT_TARPIT,			/* status (500, or deny_status), after
+					 * timeout tarpit */
 	LB_ACT_RETURN,			/* status, a: content-type, b: string,
 					 * c: file (read by the master) */
 	LB_ACT_REDIRECT,		/* a: location|prefix|scheme, b: its

@@ -691,7 +691,10 @@ p_deny(struct line *l, size_t i, size_t end, struct lb_rule *r)
 	static const char *const names[] = { "deny_status" };
 	size_t got[1] = { 0 };
 
-	r->status = r->phase == LB_PHASE_RESPONSE ? 502 : 403;
+	/* HAProxy's: a refused response is the member's failure (502),
+	 * a request held by a tarpit is answered 500 */
+	r->status = r->phase == LB_PHASE_RESPONSE ? 502 :
+	    r->act == LB_ACT_TARPIT ? 500 : 403;
 	if (options(l, i, end, names, 1, got) < 0)
 		return -1;
 	return got[0] != 0 ? status_word(l, got[0], 200, 599, &r->status) :
@@ -834,6 +837,7 @@ struct action {
 
 static const struct action actions[] = {
 	{ "deny", REQ | RSP, LB_ACT_DENY, p_deny },
+	{ "tarpit", REQ, LB_ACT_TARPIT, p_deny },
 	{ "return", REQ, LB_ACT_RETURN, p_return },
 	{ "redirect", REQ, LB_ACT_REDIRECT, p_redirect },
 	{ "set-header", REQ | RSP, LB_ACT_SET_HEADER, p_name_value },

@@ -1014,7 +1014,9 @@ verdict(const struct rrule *rr, struct ctx *c, struct lb_rule_outcome *o)
 
 	switch (r->act) {
 	case LB_ACT_DENY:
-		o->verdict = LB_RULES_DENY;
+	case LB_ACT_TARPIT:
+		o->verdict = r->act == LB_ACT_DENY ? LB_RULES_DENY :
+		    LB_RULES_TARPIT;
 		o->status = r->status;
 		return true;
 	case LB_ACT_RETURN:

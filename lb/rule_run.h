@@ -49,6 +49,7 @@ void lb_rules_free(struct lb_rules **rules);
 enum lb_rule_verdict {
 	LB_RULES_PASS,			/* on to a member (pool, if >= 0) */
 	LB_RULES_DENY,			/* answer status, edged's page */
+	LB_RULES_TARPIT,		/* the same, after timeout tarpit */
 	LB_RULES_RETURN,		/* answer status with body */
 	LB_RULES_REDIRECT,		/* answer status with location */
 	LB_RULES_TOO_BIG,		/* an edit did not fit: 431/502 */

@@ -74,6 +74,7 @@ static void tunnel(struct lb_session *s);
 static void tunnel_activity(struct lb_session *s);
 static void tunnel_pass_fin(struct lb_session *s);
 static struct lb_next reply(struct lb_session *s, int status);
+static struct lb_next tarpit(struct lb_session *s, int status);
 static struct lb_next reply_with(struct lb_session *s, int status,
     const char *text, size_t len);
 static struct lb_next client_timeout(struct lb_session *s);
@@ -358,6 +359,9 @@ settle(struct lb_session *s, struct lb_next n)
 		case LB_REPLY:
 			n = n.len > 0 && !s->rsp_started ? reply_with(s,
 			    n.status, n.text, n.len) : reply(s, n.status);
+			break;
+		case LB_TARPIT:
+			n = tarpit(s, n.status);
 			break;
 		case LB_TUNNEL:
 			tunnel(s);
@@ -882,6 +886,7 @@ reply(struct lb_session *s, int status)
 {
 	const char *text;
 	size_t len;
+	int n;
 
 	if (s->rsp_started)	/* a head went out: all we can do is cut */
 		return lb_next_close("aborted after response start");
@@ -891,8 +896,33 @@ reply(struct lb_session *s, int status)
 		return lb_next_close(status == 503 ? "no member reachable" :
 		    "server failed");
 	}
-	text = lb_http_error_reply(status, &len);
-	return reply_with(s, status, text, len);
+	if (lb_http_has_error_reply(status)) {
+		text = lb_http_error_reply(status, &len);
+		return reply_with(s, status, text, len);
+	}
+	/* a status of an application rule's (tarpit): a page made */
+	n = lb_http_rule_reply(s->t->scratch, LB_BUF_SIZE, status, "", NULL,
+	    NULL, 0, s->is_head);
+	if (n < 0)
+		return reply(s, 500);
+	return reply_with(s, status, s->t->scratch, (size_t)n);
+}
+
+/* A tarpit rule holds the request: nothing more is read from the client
+ * nor sent to it until timeout tarpit (timeout connect's when unset),
+ * when client_timeout answers status. */
+static struct lb_next
+tarpit(struct lb_session *s, int status)
+{
+	const struct lb_timeouts *tmo = lb_tmo(s);
+
+	s->state = SESS_TARPIT;
+	s->tarpit_status = status;
+	s->term = "PT";			/* HAProxy's: tarpitted */
+	s->cexp = lb_now(s) + LB_SEC(tmo->tarpit > 0 ? tmo->tarpit :
+	    tmo->connect);
+	s->sexp = 0;
+	return lb_next(LB_GO);
 }
 
 /* Sends text (len bytes: a whole response, with Connection: close) as
@@ -938,6 +968,8 @@ client_timeout(struct lb_session *s)
 	switch (s->state) {
 	case SESS_READ_HEAD:
 		return lb_next_reply(408);
+	case SESS_TARPIT:
+		return lb_next_reply(s->tarpit_status);
 	case SESS_HANDSHAKE:
 		/* a ClientHello never finished is a failed handshake, as
 		 * one given up is; a client that sent nothing is not */

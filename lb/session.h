@@ -11,6 +11,8 @@
  *              http-request), then TUNNEL (passthrough.c)
  *   WAIT_REQ   no byte of the next request yet (new or keep-alive)
  *   READ_HEAD  request head arriving (timeout http-request)
+ *   TARPIT     a request an application rule's tarpit holds: nothing is
+ *              read or sent until timeout tarpit, then its answer
  *   FORWARD    a member was picked: request and response flow; the
  *              backend may still be connecting
  *   TUNNEL     after 101 Switching Protocols: raw bytes both ways
@@ -43,6 +45,7 @@ enum lb_sess_state {
 	SESS_HELLO,
 	SESS_WAIT_REQ,
 	SESS_READ_HEAD,
+	SESS_TARPIT,
 	SESS_FORWARD,
 	SESS_TUNNEL,
 	SESS_REPLY,
@@ -66,6 +69,7 @@ enum lb_do {
 	LB_DISPATCH,		/* a request is ready for a member (its
 				 * struct lb_dispatch says what it needs) */
 	LB_REPLY,		/* answer with status, a reply edged makes */
+	LB_TARPIT,		/* hold the request, then answer status */
 	LB_TUNNEL,		/* 101: bytes go both ways unchanged */
 	LB_DONE,		/* the whole response came */
 	LB_CLOSE,		/* end the session (why) */
@@ -195,6 +199,7 @@ struct lb_session {
 	unsigned retries;
 	unsigned nreq;			/* requests on this connection */
 	int status;			/* final status sent, 0 = none yet */
+	int tarpit_status;		/* TARPIT: the answer when it ends */
 
 	bool req_done;			/* whole request parsed */
 	bool rsp_started;		/* a final response head went out */

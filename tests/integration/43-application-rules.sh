@@ -8,12 +8,16 @@
 #     a -f pattern file, on a second virtual server), deny_status 429;
 #     return, redirect (location, scheme, prefix) answer at once with
 #     Connection: close, and the members never see those requests;
+#     tarpit answers only after timeout tarpit; return ... file;
 #   - set-header replaces every copy, add-header (%[src]) appends,
 #     del-header removes every copy, replace-path (\1) rewrites: as the
 #     member saw them;
 #   - http-response set-header/del-header as curl sees them, set-status
 #     404 -> 418, deny on a response header -> 502;
+#   - an NSX-era line (rspadd) is read as the modern one, with a warning;
 #   - `rules a b` applies a then b (and `rules b a` the other way);
+#   - edgectl show rules counts each rule's hits, kept across a reload
+#     while the line stays;
 #   - edged -t refuses an unknown keyword, use_backend to no pool, a bad
 #     regex, a missing -f file and `rules nosuch`, each at FILE:LINE;
 #     a reload with a bad rule keeps the old rules serving, a good one
@@ -60,7 +64,7 @@ printf '<html><body>Back soon.</body></html>\n' >"$T/maint.html"
 #   WWW_RULES  the rule blocks virtual server www applies
 PONG=pong API_PATHS=/api/ PLANT='' WWW_RULES=www
 write_conf() {
-	edged_conf_head
+	edged_conf_head "timeout tarpit 400ms"
 	cat <<CONF
 application-profile web { type http; x-forwarded-for none }
 pool main {
@@ -75,6 +79,7 @@ application-rule www {
     acl bad_agent hdr_sub(user-agent) -i sqlmap nikto
     http-request deny if bad_agent
     http-request deny deny_status 429 if { path /limited }
+    http-request tarpit deny_status 503 if { path /trap }
     http-request redirect location /new code 301 if { path /old }
     http-request redirect scheme https code 302 if { path /secure }
     http-request redirect prefix /v2 if { path_beg /v1/ }
@@ -271,6 +276,14 @@ assert_no_match "response deny: the member's body not sent" leaked "$(body)"
 assert_eq "response deny: X-Leak not sent" 0 "$(hdr_count X-Leak)"
 assert_eq "the member did answer /leak" 1 "$(seen main /leak)"
 
+# ---- 4b. tarpit: held for timeout tarpit, then answered ----
+t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 \
+    "http://127.0.0.1:$V/trap")
+assert_eq "tarpit: deny_status" 503 "${t%% *}"
+assert_eq "tarpit: held at least timeout tarpit (400ms)" 1 \
+    "$(awk -v s="${t#* }" 'BEGIN { print (s >= 0.35) }')"
+assert_eq "tarpit: the member never saw it" 0 "$(seen main /trap)"
+
 # ---- 5a. return ... file: the body the master read ----
 assert_eq "return file: status" 503 "$(req $V /maint)"
 assert_eq "return file: the file's bytes" "$(cat "$T/maint.html")" "$(body)"
@@ -343,13 +356,14 @@ old_rules_serve() {
 cp "$T/blocklist.txt" "$T/blocklist.old"
 printf '10.20.30.40\n' >"$T/blocklist.txt"
 PONG=pong-v2 API_PATHS='/api/ /rpc/' \
-    PLANT='    http-request tarpit if { path /slow }' write_conf >"$F"
-P=$(pos_of "$F" tarpit)
+    PLANT='    http-request do-resolve(txn.ip,dns) hdr(host) if { path /slow }' \
+    write_conf >"$F"
+P=$(pos_of "$F" do-resolve)
 rc=0
 ctl reload >"$T/reload.out" 2>"$T/reload.err" || rc=$?
 assert_ne "reload with a bad rule: exit status" 0 "$rc"
 assert_match "reload with a bad rule: the error at $P" \
-    "^$F:${P%%:*}:[0-9]+: error: .*tarpit" "$(cat "$T/reload.err")"
+    "^$F:${P%%:*}:[0-9]+: error: .*do-resolve" "$(cat "$T/reload.err")"
 assert_no_match "reload with a bad rule: not said reloaded" \
     'configuration reloaded' "$(cat "$T/reload.out" "$T/reload.err")"
 assert_eq "reload with a bad rule: worker pid" "$WPID" "$(edged_worker_pid)"
