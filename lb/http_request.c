@@ -164,9 +164,16 @@ lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
     union lb_sockaddr *local)
 {
 	socklen_t len = sizeof(*local);
+	size_t nvars = lb_rules_nvars(s->vs->rules);
 
+	/* made once per connection, for the rules that have variables;
+	 * out of memory, set-var does nothing */
+	if (nvars > 0 && s->vars == NULL &&
+	    (s->vars = calloc(nvars, sizeof(*s->vars))) != NULL)
+		s->nvars = nvars;
 	*in = (struct lb_rule_input){ .src = &s->peer.sa,
-	    .ssl = s->vs->tls != NULL, .hits = s->t->ctr_rule };
+	    .ssl = s->vs->tls != NULL, .hits = s->t->ctr_rule,
+	    .vars = s->vars };
 	if (in->ssl)
 		in->sni = lb_tls_sni(&s->cli);
 	if (lb_rules_need_dst(s->vs->rules) &&

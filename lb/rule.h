@@ -37,6 +37,7 @@ enum lb_sample {
 	LB_SAMPLE_REQ_SSL_SNI,		/* passthrough: the ClientHello's */
 	LB_SAMPLE_STATUS,		/* responses */
 	LB_SAMPLE_RES_HDR,		/* responses */
+	LB_SAMPLE_VAR,			/* var(txn.NAME) */
 };
 
 /* HAProxy's match methods (-m). */
@@ -121,11 +122,16 @@ enum lb_action {
 	LB_ACT_SET_METHOD,		/* b: value (log-format) */
 	LB_ACT_SET_STATUS,		/* status, b: reason or NULL */
 	LB_ACT_USE_BACKEND,		/* a: the pool */
+	LB_ACT_SET_VAR,			/* a: txn.NAME, b: the expression (a
+					 * fetch, str(), int()) or, with
+					 * LB_SETVAR_FMT, a log-format */
+	LB_ACT_UNSET_VAR,		/* a: txn.NAME */
 };
 
 #define LB_REDIRECT_DROP_QUERY	0x1
 #define LB_REDIRECT_APPEND_SLASH	0x2
 #define LB_REDIRECT_CLEAR_COOKIE	0x4	/* c is clear-cookie's */
+#define LB_SETVAR_FMT		0x8	/* set-var-fmt: b is a log-format */
 
 struct lb_rule {
 	struct conf_pos pos;

@@ -73,6 +73,7 @@ static const struct criterion criteria[] = {
 	C("ssl_fc", SSL_FC, BOOL), C("ssl_fc_sni", SSL_FC_SNI, STR),
 	C("req.ssl_sni", REQ_SSL_SNI, STR), C("req_ssl_sni", REQ_SSL_SNI, STR),
 	C("status", STATUS, INT), CA("res.hdr", RES_HDR, STR),
+	CA("var", VAR, STR),
 	CA("shdr", RES_HDR, STR),
 };
 
@@ -929,14 +930,81 @@ rule_tail(struct line *l, size_t i, size_t end, struct lb_rule *r,
 	return 0;
 }
 
+/* "txn.NAME" (or req., res.: one transaction's too) in the parentheses
+ * of word i, which starts with what and "(", into r->a. */
+static int
+var_name(struct line *l, size_t i, size_t skip, struct lb_rule *r)
+{
+	const char *w = word(l, i) + skip;
+	size_t n = strlen(w);
+
+	if (n < 2 || w[n - 1] != ')' || (strncmp(w, "txn.", 4) != 0 &&
+	    strncmp(w, "req.", 4) != 0 && strncmp(w, "res.", 4) != 0) ||
+	    n - 1 <= 4 || n - 1 >= LB_NAME_MAX)
+		return line_error(l, i, "'%s': edged keeps a transaction's "
+		    "variables, named txn.NAME (or req.NAME, res.NAME) of "
+		    "at most %d bytes", word(l, i), LB_NAME_MAX - 1);
+	if ((r->a = strndup(w, n - 1)) == NULL)
+		return line_oom(l);
+	/* one transaction's, whatever the scope: one name */
+	memcpy(r->a, "txn", 3);
+	return 0;
+}
+
+static int
+p_var_value(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	return nargs(l, i, end, 1, "EXPRESSION") < 0 ? -1 : keep(l, &r->b, i);
+}
+
+static int
+p_no_value(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	(void)r;
+	return nargs(l, i, end, 0, "") < 0 ? -1 : 0;
+}
+
+/* set-var(NAME) EXPR, set-var-fmt(NAME) FORMAT, unset-var(NAME) */
+static int
+var_line(struct line *l, enum lb_phase ph)
+{
+	const char *w = word(l, 1);
+	bool unset = strncmp(w, "unset-var(", 10) == 0;
+	bool fmt = strncmp(w, "set-var-fmt(", 12) == 0;
+	size_t end = cond_start(l, 2);
+	struct lb_rule *r = new_rule(l, ph, unset ? LB_ACT_UNSET_VAR :
+	    LB_ACT_SET_VAR);
+
+	if (r == NULL)
+		return -1;
+	r->flags = fmt ? LB_SETVAR_FMT : 0;
+	if (var_name(l, 1, unset ? 10 : fmt ? 12 : 8, r) < 0) {
+		rule_free(r);
+		l->rs->nrules--;
+		return -1;
+	}
+	return rule_tail(l, 2, end, r, unset ? p_no_value : p_var_value);
+}
+
+static bool
+is_var_action(const char *w)
+{
+	return strncmp(w, "set-var(", 8) == 0 ||
+	    strncmp(w, "set-var-fmt(", 12) == 0 ||
+	    strncmp(w, "unset-var(", 10) == 0;
+}
+
 /* http-request|http-response ACTION [ARGS] [if|unless COND] */
 static int
 action_line(struct line *l, enum lb_phase ph)
 {
-	const struct action *a = find_action(l, 1, ph);
+	const struct action *a;
 	size_t end = cond_start(l, 2);
 	struct lb_rule *r;
 
+	if (l->w->n > 1 && is_var_action(word(l, 1)))
+		return var_line(l, ph);
+	a = find_action(l, 1, ph);
 	if (a == NULL || (r = new_rule(l, ph, a->act)) == NULL)
 		return -1;
 	return rule_tail(l, 2, end, r, a->parse);

@@ -34,6 +34,7 @@ struct piece {
 	bool fetch;
 	enum lb_sample what;
 	char arg[LB_NAME_MAX];
+	size_t var;			/* var(): its slot */
 };
 
 struct format {
@@ -45,6 +46,7 @@ struct format {
 struct racl {
 	const struct lb_acl *src;
 	struct lb_patset *set;		/* NULL: found, bool, always, never */
+	size_t var;			/* var(): its slot */
 };
 
 /* One rule compiled. */
@@ -56,6 +58,7 @@ struct rrule {
 	int pool;			/* use_backend */
 	char *body;			/* return ... file: its text, ours */
 	size_t body_len;
+	size_t var;			/* set-var, unset-var: the slot */
 };
 
 struct lb_rules {
@@ -67,6 +70,8 @@ struct lb_rules {
 	struct rrule *rules;
 	size_t nrules;
 	bool need_dst;			/* some rule reads dst or dst_port */
+	char (*vars)[LB_NAME_MAX];	/* the variables' names, by slot */
+	size_t nvars;
 };
 
 /* ---- compiling ---- */
@@ -90,6 +95,7 @@ static const struct {
 	{ "ssl_fc_sni", LB_SAMPLE_SSL_FC_SNI, false },
 	{ "req.ssl_sni", LB_SAMPLE_REQ_SSL_SNI, false },
 	{ "status", LB_SAMPLE_STATUS, false },
+	{ "var", LB_SAMPLE_VAR, true },
 };
 
 static int
@@ -319,6 +325,61 @@ return_file(const struct lb_rule *r, struct rrule *out,
 	return 0;
 }
 
+/* The slot of variable name ("txn.NAME"), made on first sight. */
+static int
+var_slot(struct lb_rules *r, const char *name, size_t *slot,
+    const struct conf_pos *pos, struct conf_diag *d)
+{
+	if (strncmp(name, "req.", 4) == 0 || strncmp(name, "res.", 4) == 0 ||
+	    strncmp(name, "txn.", 4) == 0)
+		name += 4;
+	for (*slot = 0; *slot < r->nvars; (*slot)++)
+		if (strcmp(r->vars[*slot], name) == 0)
+			return 0;
+	if (r->nvars == LB_RULE_VARS) {
+		conf_error(d, pos, "more than %d variables in one virtual "
+		    "server's rules", LB_RULE_VARS);
+		return -1;
+	}
+	if (mem_resize(&r->vars, r->nvars + 1, sizeof(*r->vars)) < 0)
+		return conf_oom(d, pos);
+	snprintf(r->vars[r->nvars], sizeof(*r->vars), "%s", name);
+	r->nvars++;
+	return 0;
+}
+
+/* set-var's expression: str(TEXT), int(N), or one fetch. */
+static int
+compile_expr(const char *e, struct format *f, const struct conf_pos *pos,
+    struct conf_diag *d)
+{
+	size_t n = strlen(e);
+	struct piece p = { .text = e + 4, .len = n > 5 ? n - 5 : 0 };
+
+	if (n > 5 && e[n - 1] == ')' && (strncmp(e, "str(", 4) == 0 ||
+	    strncmp(e, "int(", 4) == 0))
+		return push_piece(f, &p) < 0 ? conf_oom(d, pos) : 0;
+	p = (struct piece){ .text = e };
+	if (strchr(e, ',') == NULL && format_fetch(e, n, &p) == 0)
+		return push_piece(f, &p) < 0 ? conf_oom(d, pos) : 0;
+	conf_error(d, pos, "set-var: '%s' is not an expression edged knows: "
+	    "str(TEXT), int(N), or a fetch such as req.hdr(host) (no "
+	    "converter yet)", e);
+	return -1;
+}
+
+/* The slots of the variables a value reads. */
+static int
+bind_vars(struct lb_rules *r, struct format *f, const struct conf_pos *pos,
+    struct conf_diag *d)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->p[i].fetch && f->p[i].what == LB_SAMPLE_VAR &&
+		    var_slot(r, f->p[i].arg, &f->p[i].var, pos, d) < 0)
+			return -1;
+	return 0;
+}
+
 /* What one rule needs at run time. */
 static int
 compile_rule(const struct lb_rule *r, struct rrule *out,
@@ -356,6 +417,10 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 	case LB_ACT_REDIRECT:
 		return strcmp(r->a, "location") == 0 ?
 		    compile_format(r->b, &out->value, &r->pos, d) : 0;
+	case LB_ACT_SET_VAR:
+		return (r->flags & LB_SETVAR_FMT) ? compile_format(r->b,
+		    &out->value, &r->pos, d) : compile_expr(r->b, &out->value,
+		    &r->pos, d);
 	case LB_ACT_RETURN:
 		return r->c != NULL ? return_file(r, out, files, nfiles, d) :
 		    0;
@@ -450,6 +515,37 @@ check_phases(const struct lb_rules *r, struct conf_diag *d)
 	return errors;
 }
 
+/* Every variable a rule sets or reads gets its slot: set-var's and
+ * unset-var's, var() in values and in ACLs. */
+static int
+bind_all_vars(struct lb_rules *r, struct conf_diag *d)
+{
+	for (size_t i = 0; i < r->nrules; i++) {
+		struct rrule *rr = &r->rules[i];
+		const struct lb_rule *src = rr->src;
+
+		if ((src->act == LB_ACT_SET_VAR ||
+		    src->act == LB_ACT_UNSET_VAR) && var_slot(r, src->a,
+		    &rr->var, &src->pos, d) < 0)
+			return -1;
+		if (bind_vars(r, &rr->value, &src->pos, d) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < r->nacls; i++)
+		if (r->acls[i].src != NULL &&
+		    r->acls[i].src->fetch == LB_SAMPLE_VAR &&
+		    var_slot(r, r->acls[i].src->arg, &r->acls[i].var,
+		    &r->acls[i].src->pos, d) < 0)
+			return -1;
+	return 0;
+}
+
+size_t
+lb_rules_nvars(const struct lb_rules *r)
+{
+	return r != NULL ? r->nvars : 0;
+}
+
 static bool
 reads_dst(enum lb_sample what)
 {
@@ -502,6 +598,7 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 			(void)compile_rule(&sets[s]->rules[i], &r->rules[k],
 			    pool_index, arg, files, nfiles, d);
 		}
+	(void)bind_all_vars(r, d);
 	free(gbase);
 	(void)check_phases(r, d);
 	if (d->nerrors == errors) {
@@ -534,6 +631,7 @@ lb_rules_free(struct lb_rules **rules)
 	free(r->acls);
 	free(r->gfirst);
 	free(r->rules);
+	free(r->vars);
 	free(r);
 	*rules = NULL;
 }
@@ -546,6 +644,38 @@ struct ctx {
 	const struct lb_rule_input *in;
 	bool response;
 };
+
+/* ---- running: the transaction's variables ---- */
+
+static bool
+var_value(const struct ctx *c, size_t slot, const char **s, size_t *n)
+{
+	const struct lb_rule_var *v = c->in->vars != NULL ?
+	    &c->in->vars[slot] : NULL;
+
+	if (v == NULL || !v->set)
+		return false;
+	*s = v->val;
+	*n = v->len;
+	return true;
+}
+
+/* A value longer than a variable holds leaves it unset (and said so in
+ * edged.conf(5)). */
+static void
+set_var(const struct ctx *c, size_t slot, bool set, const char *v, size_t n)
+{
+	struct lb_rule_var *var = c->in->vars != NULL ?
+	    &c->in->vars[slot] : NULL;
+
+	if (var == NULL)
+		return;
+	var->set = set && n <= sizeof(var->val);
+	if (var->set) {
+		memcpy(var->val, v, n);
+		var->len = (uint16_t)n;
+	}
+}
 
 static bool
 str_match(const struct racl *a, const char *p, size_t n)
@@ -625,6 +755,8 @@ other_match(const struct racl *a, const struct ctx *c)
 	unsigned st;
 
 	switch (x->fetch) {
+	case LB_SAMPLE_VAR:
+		return var_value(c, a->var, &p, &n) && str_match(a, p, n);
 	case LB_SAMPLE_URL_PARAM:
 		return lb_fetch_url_param(&c->ix, x->arg, strlen(x->arg),
 		    false, &p, &n) && str_match(a, p, n);
@@ -726,6 +858,7 @@ cond_true(const struct lb_rules *r, const struct rrule *rr,
 
 /* ---- running: values ---- */
 
+
 /* What a %[...] piece fetches, as text into buf; false: nothing. */
 static bool
 piece_text(const struct piece *p, const struct ctx *c, char *buf,
@@ -777,6 +910,8 @@ piece_text(const struct piece *p, const struct ctx *c, char *buf,
 	case LB_SAMPLE_COOK:
 		return lb_fetch_cook(&c->ix, p->arg, strlen(p->arg), -1, s,
 		    n);
+	case LB_SAMPLE_VAR:
+		return var_value(c, p->var, s, n);
 	default:			/* hdr, res.hdr: the last, as HAProxy */
 		return lb_fetch_hdr(&c->ix, p->arg, strlen(p->arg), -1, s, n);
 	}
@@ -933,6 +1068,10 @@ edit(struct head *h, struct ctx *c, const struct rrule *rr)
 		return -1;
 	}
 	switch (r->act) {
+	case LB_ACT_SET_VAR:
+	case LB_ACT_UNSET_VAR:
+		set_var(c, rr->var, r->act == LB_ACT_SET_VAR, v, (size_t)n);
+		return 0;
 	case LB_ACT_SET_HEADER:
 	case LB_ACT_ADD_HEADER:
 		return (r->act == LB_ACT_SET_HEADER ? lb_edit_set :
@@ -1035,6 +1174,7 @@ verdict(const struct rrule *rr, struct ctx *c, struct lb_rule_outcome *o)
 		return false;
 	}
 }
+
 
 static bool
 index_head(struct ctx *c, const char *buf, size_t len)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "conf.h"
@@ -55,6 +56,20 @@ enum lb_rule_verdict {
 	LB_RULES_TOO_BIG,		/* an edit did not fit: 431/502 */
 };
 
+/* A transaction's variable (set-var), by the slot compiling gave it. */
+#define LB_RULE_VARS		16	/* a virtual server's at most */
+#define LB_RULE_VAR_MAX		256	/* a longer value leaves it unset */
+
+struct lb_rule_var {
+	bool set;
+	uint16_t len;
+	char val[LB_RULE_VAR_MAX];
+};
+
+/* How many variables r's rules set or read: a transaction needs that
+ * many struct lb_rule_var (0 for NULL). */
+size_t lb_rules_nvars(const struct lb_rules *r);
+
 /* What a rule reads besides the head. */
 struct lb_rule_input {
 	const struct sockaddr *src;
@@ -65,6 +80,10 @@ struct lb_rule_input {
 					 * every rule, by rule.h's id: a rule
 					 * that runs (its condition holds)
 					 * counts one in requests */
+	struct lb_rule_var *vars;	/* [lb_rules_nvars()], the
+					 * transaction's, all unset at its
+					 * start; NULL: set-var does nothing,
+					 * var() finds nothing */
 };
 
 #define LB_RULE_LOCATION_MAX	2048

@@ -31,6 +31,7 @@
 #include "addr.h"
 #include "http.h"
 #include "log.h"
+#include "rule_run.h"
 #include "session.h"
 #include "transport_tls.h"
 
@@ -193,6 +194,8 @@ start_transaction(struct lb_session *s)
 	s->logged = false;
 	s->req_counted = s->pool_counted = false;
 	s->rsp_trailer_name = false;
+	for (size_t i = 0; i < s->nvars; i++)
+		s->vars[i].set = false;	/* a transaction's own */
 	free(s->reqline);
 	s->reqline = NULL;
 }
@@ -1236,6 +1239,7 @@ lb_session_end(struct lb_session *s, const char *why)
 		    strncmp(why, "client", 6) == 0 ? "CD" :
 		    strncmp(why, "server", 6) == 0 ||
 		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");
+	free(s->vars);
 	free(s->reqline);
 	unqueue(s);
 	ev_io_stop(t->loop, &s->io);

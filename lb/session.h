@@ -230,6 +230,9 @@ struct lb_session {
 					 * before a reply to override
 					 * it (RC) */
 	char *reqline;			/* only when the virtual server logs */
+	struct lb_rule_var *vars;	/* set-var's, when the rules have
+					 * some: [nvars] */
+	size_t nvars;
 	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
 };
 

@@ -86,12 +86,14 @@ application-rule www {
     http-request return status 200 content-type text/plain string "$PONG" if { path /ping }
     http-request return status 503 content-type text/html file $T/maint.html if { path /maint }
     http-request set-header X-Edge edged
+    http-request set-var(txn.path) path
     http-request add-header X-Client %[src]
     http-request del-header X-Debug
     http-request replace-path ^/old-api/(.*)$ /api/\1
     use_backend api if is_api
     http-response set-header Strict-Transport-Security "max-age=31536000"
     http-response del-header Server
+    http-response set-header X-Asked %[var(txn.path)]
     http-response set-status 418 if { status 404 }
     http-response deny if { res.hdr(X-Leak) -m found }
     # an NSX Edge line: HAProxy removed rspadd in 2.1
@@ -283,6 +285,10 @@ assert_eq "tarpit: deny_status" 503 "${t%% *}"
 assert_eq "tarpit: held at least timeout tarpit (400ms)" 1 \
     "$(awk -v s="${t#* }" 'BEGIN { print (s >= 0.35) }')"
 assert_eq "tarpit: the member never saw it" 0 "$(seen main /trap)"
+
+# ---- 4c. set-var: what the request said, read by a response rule ----
+assert_eq "set-var: the request's path in the response" /old-api/v \
+    "$(req $V /old-api/v >/dev/null; hdr X-Asked)"
 
 # ---- 5a. return ... file: the body the master read ----
 assert_eq "return file: status" 503 "$(req $V /maint)"

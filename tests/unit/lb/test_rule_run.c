@@ -33,6 +33,7 @@ struct fx {
 	size_t len;
 	struct lb_rule_outcome o;
 	struct lb_ctr hits[32];
+	struct lb_rule_var vars[LB_RULE_VARS];
 };
 
 static int
@@ -75,7 +76,9 @@ load(struct fx *f, const char *lines)
 	inet_pton(AF_INET, "192.0.2.1", &f->dst.sin_addr);
 	f->dst.sin_port = htons(443);
 	f->in = (struct lb_rule_input){ (struct sockaddr *)&f->src,
-	    (struct sockaddr *)&f->dst, true, "www.example.com", f->hits };
+	    (struct sockaddr *)&f->dst, true, "www.example.com", f->hits,
+	    f->vars };
+	memset(f->vars, 0, sizeof(f->vars));
 	return f->d.nerrors;
 }
 
@@ -328,6 +331,49 @@ test_hits(void **state)
 	unload(&f);
 }
 
+/* set-var keeps a value for the transaction's later rules: its
+ * response rules, an ACL, a log-format. */
+static void
+test_vars(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(load(&f,
+	    "http-request set-var(txn.host) req.hdr(host)\n"
+	    "http-request set-var(txn.tag) str(blue)\n"
+	    "http-request set-var-fmt(txn.both) %[var(txn.tag)]-%[path]\n"
+	    "http-request unset-var(txn.tag) if { path /untag }\n"
+	    "http-request set-header X-Tag %[var(txn.tag)]\n"
+	    "use_backend api if { var(txn.host) -m end example.com }\n"
+	    "http-response set-header X-Both %[var(txn.both)]\n"
+	    "http-response set-header X-Path %[var(req.both)]\n"), 0);
+	assert_int_equal(lb_rules_nvars(f.r), 3);
+	request(&f, "GET /a HTTP/1.1", "");
+	assert_int_equal(f.o.pool, 1);
+	check_head(&f, "GET /a HTTP/1.1\r\nHost: www.example.com\r\n"
+	    "X-Tag: blue\r\n\r\n");
+	f.len = (size_t)snprintf(f.buf, sizeof(f.buf), "HTTP/1.1 200 OK\r\n"
+	    "\r\n");
+	lb_rules_response(f.r, &f.in, f.buf, &f.len, sizeof(f.buf), &f.o);
+	/* req. and txn. name the same transaction's variable */
+	check_head(&f, "HTTP/1.1 200 OK\r\nX-Both: blue-/a\r\n"
+	    "X-Path: blue-/a\r\n\r\n");
+	/* unset: a value with nothing from it */
+	request(&f, "GET /untag HTTP/1.1", "");
+	check_head(&f, "GET /untag HTTP/1.1\r\nHost: www.example.com\r\n"
+	    "X-Tag: \r\n\r\n");
+	/* without storage, set-var does nothing and var() finds nothing */
+	f.in.vars = NULL;
+	request(&f, "GET /b HTTP/1.1", "");
+	assert_int_equal(f.o.pool, -1);
+	unload(&f);
+	check_compile_error("http-request set-var(txn.x) hdr(host),lower\n",
+	    "t.conf:2:1: error: set-var: 'hdr(host),lower' is not an "
+	    "expression edged knows: str(TEXT), int(N), or a fetch such as "
+	    "req.hdr(host) (no converter yet)");
+}
+
 int
 main(void)
 {
@@ -338,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_hits),
+		cmocka_unit_test(test_vars),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
