@@ -74,6 +74,8 @@ struct lb_acl {
 	size_t npatterns;
 	char **files;			/* -f FILE, read by the master */
 	size_t nfiles;
+	char *conv;			/* ",lower,..." after the criterion
+					 * (rule_conv.h), or NULL */
 };
 
 /* A term of a condition: an ACL (its group), maybe negated; or_before:

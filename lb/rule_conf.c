@@ -15,6 +15,7 @@
 #include "file.h"
 #include "mem.h"
 #include "rule_conf.h"
+#include "rule_conv.h"
 #include "util.h"
 
 /* A pattern file no rule set needs more of: 100,000 lines of prefixes
@@ -139,6 +140,8 @@ resolve_pools(const struct lb_conf *c, const struct lb_rule_set *rs,
 static int
 add_file(struct lb_conf *c, const char *path)
 {
+	if (path[0] == '\0')
+		return 0;
 	char **slot;
 
 	for (size_t i = 0; i < c->nrule_files; i++)
@@ -154,17 +157,29 @@ add_file(struct lb_conf *c, const char *path)
 	return 0;
 }
 
-/* The -f pattern files, and the bodies of return ... file. */
+static int
+add_file_cb(const char *path, void *arg)
+{
+	return add_file(arg, path);
+}
+
+/* The -f pattern files, the maps of converters, the bodies of return
+ * ... file. */
 static int
 list_files(struct lb_conf *c, const struct lb_rule_set *rs)
 {
-	for (size_t i = 0; i < rs->nacls; i++)
-		for (size_t k = 0; k < rs->acls[i].nfiles; k++)
-			if (add_file(c, rs->acls[i].files[k]) < 0)
+	for (size_t i = 0; i < rs->nacls; i++) {
+		const struct lb_acl *a = &rs->acls[i];
+
+		for (size_t k = 0; k < a->nfiles; k++)
+			if (add_file(c, a->files[k]) < 0)
 				return -1;
+		if (a->conv != NULL && lb_conv_files(a->conv, strlen(a->conv),
+		    add_file_cb, c) != 0)
+			return -1;
+	}
 	for (size_t i = 0; i < rs->nrules; i++)
-		if (rs->rules[i].act == LB_ACT_RETURN &&
-		    rs->rules[i].c != NULL && add_file(c, rs->rules[i].c) < 0)
+		if (lb_rule_files_of(&rs->rules[i], add_file_cb, c) != 0)
 			return -1;
 	return 0;
 }
@@ -309,10 +324,15 @@ file_pos(const struct lb_conf *c, const char *path)
 			for (size_t k = 0; k < rs->acls[a].nfiles; k++)
 				if (strcmp(rs->acls[a].files[k], path) == 0)
 					return &rs->acls[a].pos;
+		for (size_t a = 0; a < rs->nacls; a++)
+			if (rs->acls[a].conv != NULL &&
+			    strstr(rs->acls[a].conv, path) != NULL)
+				return &rs->acls[a].pos;
 		for (size_t k = 0; k < rs->nrules; k++)
-			if (rs->rules[k].act == LB_ACT_RETURN &&
-			    rs->rules[k].c != NULL &&
-			    strcmp(rs->rules[k].c, path) == 0)
+			if ((rs->rules[k].c != NULL &&
+			    strstr(rs->rules[k].c, path) != NULL) ||
+			    (rs->rules[k].b != NULL &&
+			    strstr(rs->rules[k].b, path) != NULL))
 				return &rs->rules[k].pos;
 	}
 	return NULL;

@@ -154,6 +154,12 @@ word(const struct line *l, size_t i)
 	return l->w->w[i].text;
 }
 
+static int
+line_oom(struct line *l)
+{
+	return conf_oom(l->d, &l->pos);
+}
+
 /* ---- the criterion: KEYWORD or KEYWORD(ARG[,OCC]) ---- */
 
 static const struct criterion *
@@ -207,11 +213,26 @@ criterion_arg(struct line *l, size_t i, const char *s, size_t len,
 	return 0;
 }
 
-static int
-parse_criterion(struct line *l, size_t i, struct lb_acl *a)
+/* The criterion at the start of word s: up to a ',' (its converters)
+ * outside its parentheses. */
+static size_t
+criterion_len(const char *s)
 {
-	const char *s = word(l, i), *open = strchr(s, '(');
-	size_t len = open != NULL ? (size_t)(open - s) : strlen(s);
+	size_t i = 0;
+	int depth = 0;
+
+	for (; s[i] != '\0' && (depth > 0 || s[i] != ','); i++)
+		depth += s[i] == '(' ? 1 : s[i] == ')' && depth > 0 ? -1 : 0;
+	return i;
+}
+
+static int
+criterion_only(struct line *l, size_t i, struct lb_acl *a)
+{
+	const char *s = word(l, i);
+	size_t whole = criterion_len(s);
+	const char *open = memchr(s, '(', whole);
+	size_t len = open != NULL ? (size_t)(open - s) : whole;
 	const struct criterion *c = find_criterion(s, len);
 
 	if (c == NULL)
@@ -226,10 +247,26 @@ parse_criterion(struct line *l, size_t i, struct lb_acl *a)
 		    c->name);
 	if (!c->arg)
 		return line_error(l, i, "'%s' takes no argument", c->name);
-	if (s[strlen(s) - 1] != ')')
+	if (s[whole - 1] != ')')
 		return line_error(l, i, "'%s': the parenthesis is never "
 		    "closed", s);
-	return criterion_arg(l, i, open + 1, strlen(open + 1) - 1, a);
+	return criterion_arg(l, i, open + 1, (size_t)(s + whole - open) - 2,
+	    a);
+}
+
+/* The criterion of word i, and the converters after it, kept as written
+ * for the compiler (rule_run.c). */
+static int
+parse_criterion(struct line *l, size_t i, struct lb_acl *a)
+{
+	const char *s = word(l, i);
+	size_t whole = criterion_len(s);
+
+	if (criterion_only(l, i, a) < 0)
+		return -1;
+	if (s[whole] == ',' && (a->conv = strdup(s + whole)) == NULL)
+		return line_oom(l);
+	return 0;
 }
 
 /* ---- flags and values ---- */
@@ -245,12 +282,6 @@ push_string(char ***v, size_t *n, const char *s, size_t len)
 	}
 	(*v)[(*n)++] = copy;
 	return 0;
-}
-
-static int
-line_oom(struct line *l)
-{
-	return conf_oom(l->d, &l->pos);
 }
 
 static int
@@ -371,6 +402,7 @@ acl_free(struct lb_acl *a)
 	for (size_t i = 0; i < a->nfiles; i++)
 		free(a->files[i]);
 	free(a->files);
+	free(a->conv);
 }
 
 /* The body of an ACL, words [i, end): criterion, flags, values. */

@@ -21,6 +21,7 @@
 #include "mem.h"
 #include "rule_edit.h"
 #include "rule_fetch.h"
+#include "rule_conv.h"
 #include "rule_pattern.h"
 #include "rule_run.h"
 #include "util.h"
@@ -35,6 +36,7 @@ struct piece {
 	enum lb_sample what;
 	char arg[LB_NAME_MAX];
 	size_t var;			/* var(): its slot */
+	struct lb_conv_chain *conv;	/* ",lower..." after the fetch */
 };
 
 struct format {
@@ -47,6 +49,7 @@ struct racl {
 	const struct lb_acl *src;
 	struct lb_patset *set;		/* NULL: found, bool, always, never */
 	size_t var;			/* var(): its slot */
+	struct lb_conv_chain *conv;	/* the criterion's converters */
 };
 
 /* One rule compiled. */
@@ -120,7 +123,8 @@ format_fetch(const char *s, size_t len, struct piece *p)
 			continue;
 		if (format_fetches[i].arg != (open != NULL) ||
 		    (open != NULL && (s[len - 1] != ')' ||
-		    len - n - 2 == 0 || len - n - 2 >= sizeof(p->arg))))
+		    len - n - 2 == 0 || len - n - 2 >= sizeof(p->arg) ||
+		    memchr(open, ',', len - n) != NULL)))
 			return -1;
 		p->fetch = true;
 		p->what = format_fetches[i].what;
@@ -132,16 +136,60 @@ format_fetch(const char *s, size_t len, struct piece *p)
 	return -1;
 }
 
-/* A value with %[FETCH] pieces and %% for a percent sign. */
+/* The fetch at the start of the len bytes at s: up to the first ',' or
+ * ']' outside its parentheses. */
+static size_t
+fetch_len(const char *s, size_t len)
+{
+	size_t i = 0;
+	int depth = 0;
+
+	for (; i < len && (depth > 0 || (s[i] != ',' && s[i] != ']')); i++)
+		depth += s[i] == '(' ? 1 : s[i] == ')' && depth > 0 ? -1 : 0;
+	return i;
+}
+
+/* A fetch and its converters, "FETCH[,CONV...]" (len bytes at s: the
+ * whole of set-var's expression, or what %[ ] holds), into p.  Returns
+ * the bytes it took (the converters end before a ']'), or -1 with the
+ * error in err. */
+static long
+fetch_piece(const char *s, size_t len, struct piece *p,
+    const struct lb_rule_file *files, size_t nfiles, char *err,
+    size_t errsize)
+{
+	size_t fe = fetch_len(s, len), span;
+
+	*p = (struct piece){ .text = s };
+	if (format_fetch(s, fe, p) < 0) {
+		snprintf(err, errsize, "'%.*s' is not a fetch edged has here: "
+		    "src, dst, src_port, dst_port, path, query, url, method, "
+		    "req.ver, hdr(NAME), res.hdr(NAME), url_param(NAME), "
+		    "cook(NAME), ssl_fc_sni, req.ssl_sni, status, var(NAME)",
+		    (int)fe, s);
+		return -1;
+	}
+	span = fe < len && s[fe] == ',' ? lb_conv_span(s + fe, len - fe) : 0;
+	if (span > 0 && lb_conv_compile(s + fe, span, files, nfiles,
+	    &p->conv, err, errsize) < 0)
+		return -1;
+	return (long)(fe + span);
+}
+
+/* A value with %[FETCH[,CONVERTERS]] pieces and %% for a percent
+ * sign. */
 static int
-compile_format(const char *v, struct format *f, const struct conf_pos *pos,
-    struct conf_diag *d)
+compile_format(const char *v, struct format *f,
+    const struct lb_rule_file *files, size_t nfiles,
+    const struct conf_pos *pos, struct conf_diag *d)
 {
 	const char *s = v;
+	char err[320];
 
 	while (*s != '\0') {
 		struct piece p = { .text = s };
-		const char *pct = strchr(s, '%'), *end;
+		const char *pct = strchr(s, '%');
+		long took;
 
 		p.len = pct != NULL ? (size_t)(pct - s) : strlen(s);
 		if (p.len > 0 && push_piece(f, &p) < 0)
@@ -155,22 +203,29 @@ compile_format(const char *v, struct format *f, const struct conf_pos *pos,
 			s = pct + 2;
 			continue;
 		}
-		if (pct[1] != '[' || (end = strchr(pct, ']')) == NULL ||
-		    memchr(pct, ',', (size_t)(end - pct)) != NULL ||
-		    format_fetch(pct + 2, (size_t)(end - pct - 2), &p) < 0) {
-			conf_error(d, pos, "in '%s': edged takes %%[FETCH] "
-			    "with one of src, dst, src_port, dst_port, path, "
-			    "query, url, method, req.ver, hdr(NAME), "
-			    "res.hdr(NAME), url_param(NAME), cook(NAME), "
-			    "ssl_fc_sni, req.ssl_sni, status (no converter "
-			    "yet), and %%%% for a percent sign", v);
-			return -1;
+		if (pct[1] != '[') {
+			snprintf(err, sizeof(err), "a '%%' starts %%[FETCH] or "
+			    "%%%% (a percent sign)");
+			goto refused;
 		}
-		if (push_piece(f, &p) < 0)
+		if ((took = fetch_piece(pct + 2, strlen(pct + 2), &p, files,
+		    nfiles, err, sizeof(err))) < 0)
+			goto refused;
+		if (pct[2 + took] != ']') {
+			lb_conv_free(&p.conv);
+			snprintf(err, sizeof(err), "%%[ is never closed");
+			goto refused;
+		}
+		if (push_piece(f, &p) < 0) {
+			lb_conv_free(&p.conv);
 			return conf_oom(d, pos);
-		s = end + 1;
+		}
+		s = pct + 2 + took + 1;
 	}
 	return 0;
+refused:
+	conf_error(d, pos, "in '%s': %s", v, err);
+	return -1;
 }
 
 static const struct lb_rule_file *
@@ -180,6 +235,54 @@ find_file(const struct lb_rule_file *files, size_t n, const char *path)
 		if (strcmp(files[i].path, path) == 0)
 			return &files[i];
 	return NULL;
+}
+
+/* Whether a criterion's sample is text that converters may take: the
+ * others are matched as numbers or addresses. */
+static bool
+text_sample(enum lb_sample what)
+{
+	switch (what) {
+	case LB_SAMPLE_ALWAYS:
+	case LB_SAMPLE_NEVER:
+	case LB_SAMPLE_SRC:
+	case LB_SAMPLE_DST:
+	case LB_SAMPLE_SRC_PORT:
+	case LB_SAMPLE_DST_PORT:
+	case LB_SAMPLE_SSL_FC:
+	case LB_SAMPLE_STATUS:
+	case LB_SAMPLE_HDR_CNT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* The converters written after an ACL's criterion. */
+static int
+compile_acl_conv(const struct lb_acl *a, struct racl *out,
+    const struct lb_rule_file *files, size_t nfiles, struct conf_diag *d)
+{
+	char err[320];
+
+	if (!text_sample(a->fetch) || a->match == LB_MATCH_INT ||
+	    a->match == LB_MATCH_IP || a->match == LB_MATCH_BOOL) {
+		conf_error(d, &a->pos, "converters after this criterion: "
+		    "edged converts text samples matched as text (not yet "
+		    "addresses, ports or numbers)");
+		return -1;
+	}
+	if (lb_conv_span(a->conv, strlen(a->conv)) != strlen(a->conv)) {
+		conf_error(d, &a->pos, "'%s': more after the converters",
+		    a->conv);
+		return -1;
+	}
+	if (lb_conv_compile(a->conv, strlen(a->conv), files, nfiles,
+	    &out->conv, err, sizeof(err)) < 0) {
+		conf_error(d, &a->pos, "%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* An ACL's patterns and files into a sealed set (none for the methods
@@ -195,9 +298,12 @@ compile_acl(const struct lb_acl *a, struct racl *out,
 		[LB_MATCH_DIR] = LB_PAT_DIR, [LB_MATCH_LEN] = LB_PAT_LEN,
 		[LB_MATCH_INT] = LB_PAT_INT, [LB_MATCH_IP] = LB_PAT_IP,
 	};
-	char err[256];
+	char err[320];
 
 	out->src = a;
+	if (a->conv != NULL && compile_acl_conv(a, out, files, nfiles,
+	    d) < 0)
+		return -1;
 	if (a->match == LB_MATCH_FOUND || a->match == LB_MATCH_BOOL) {
 		if (a->npatterns == 0 && a->nfiles == 0)
 			return 0;
@@ -348,24 +454,38 @@ var_slot(struct lb_rules *r, const char *name, size_t *slot,
 	return 0;
 }
 
-/* set-var's expression: str(TEXT), int(N), or one fetch. */
+/* set-var's expression: str(TEXT), int(N), or a fetch with its
+ * converters. */
 static int
-compile_expr(const char *e, struct format *f, const struct conf_pos *pos,
+compile_expr(const char *e, const struct lb_rule_file *files,
+    size_t nfiles, struct format *f, const struct conf_pos *pos,
     struct conf_diag *d)
 {
 	size_t n = strlen(e);
 	struct piece p = { .text = e + 4, .len = n > 5 ? n - 5 : 0 };
+	char err[320];
+	long took;
 
 	if (n > 5 && e[n - 1] == ')' && (strncmp(e, "str(", 4) == 0 ||
 	    strncmp(e, "int(", 4) == 0))
 		return push_piece(f, &p) < 0 ? conf_oom(d, pos) : 0;
-	p = (struct piece){ .text = e };
-	if (strchr(e, ',') == NULL && format_fetch(e, n, &p) == 0)
-		return push_piece(f, &p) < 0 ? conf_oom(d, pos) : 0;
-	conf_error(d, pos, "set-var: '%s' is not an expression edged knows: "
-	    "str(TEXT), int(N), or a fetch such as req.hdr(host) (no "
-	    "converter yet)", e);
-	return -1;
+	if ((took = fetch_piece(e, n, &p, files, nfiles, err,
+	    sizeof(err))) >= 0 && (size_t)took != n) {
+		lb_conv_free(&p.conv);
+		snprintf(err, sizeof(err), "'%s' has more after its "
+		    "converters", e);
+		took = -1;
+	}
+	if (took < 0) {
+		conf_error(d, pos, "set-var: %s (an expression is str(TEXT), "
+		    "int(N), or a fetch and its converters)", err);
+		return -1;
+	}
+	if (push_piece(f, &p) < 0) {
+		lb_conv_free(&p.conv);
+		return conf_oom(d, pos);
+	}
+	return 0;
 }
 
 /* The slots of the variables a value reads. */
@@ -413,14 +533,16 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 	case LB_ACT_SET_QUERY:
 	case LB_ACT_SET_URI:
 	case LB_ACT_SET_METHOD:
-		return compile_format(r->b, &out->value, &r->pos, d);
+		return compile_format(r->b, &out->value, files, nfiles,
+		    &r->pos, d);
 	case LB_ACT_REDIRECT:
 		return strcmp(r->a, "location") == 0 ?
-		    compile_format(r->b, &out->value, &r->pos, d) : 0;
+		    compile_format(r->b, &out->value, files, nfiles, &r->pos,
+		    d) : 0;
 	case LB_ACT_SET_VAR:
 		return (r->flags & LB_SETVAR_FMT) ? compile_format(r->b,
-		    &out->value, &r->pos, d) : compile_expr(r->b, &out->value,
-		    &r->pos, d);
+		    &out->value, files, nfiles, &r->pos, d) :
+		    compile_expr(r->b, files, nfiles, &out->value, &r->pos, d);
 	case LB_ACT_RETURN:
 		return r->c != NULL ? return_file(r, out, files, nfiles, d) :
 		    0;
@@ -540,6 +662,55 @@ bind_all_vars(struct lb_rules *r, struct conf_diag *d)
 	return 0;
 }
 
+/* The map files of the converters in a log-format value. */
+static int
+format_files(const char *v, int (*fn)(const char *, void *), void *arg)
+{
+	const char *pct = v;
+	int rc = 0;
+
+	while (rc == 0 && (pct = strstr(pct, "%[")) != NULL) {
+		size_t len = strlen(pct + 2), fe = fetch_len(pct + 2, len);
+
+		if (fe < len && pct[2 + fe] == ',')
+			rc = lb_conv_files(pct + 2 + fe, lb_conv_span(pct + 2 +
+			    fe, len - fe), fn, arg);
+		pct += 2 + fe;
+	}
+	return rc;
+}
+
+int
+lb_rule_files_of(const struct lb_rule *r,
+    int (*fn)(const char *path, void *arg), void *arg)
+{
+	size_t len, fe;
+
+	switch (r->act) {
+	case LB_ACT_SET_HEADER:
+	case LB_ACT_ADD_HEADER:
+	case LB_ACT_SET_PATH:
+	case LB_ACT_SET_QUERY:
+	case LB_ACT_SET_URI:
+	case LB_ACT_SET_METHOD:
+		return format_files(r->b, fn, arg);
+	case LB_ACT_REDIRECT:
+		return strcmp(r->a, "location") == 0 ? format_files(r->b, fn,
+		    arg) : 0;
+	case LB_ACT_SET_VAR:
+		if (r->flags & LB_SETVAR_FMT)
+			return format_files(r->b, fn, arg);
+		len = strlen(r->b);
+		fe = fetch_len(r->b, len);
+		return fe < len ? lb_conv_files(r->b + fe, len - fe, fn, arg) :
+		    0;
+	case LB_ACT_RETURN:
+		return r->c != NULL ? fn(r->c, arg) : 0;
+	default:
+		return 0;
+	}
+}
+
 size_t
 lb_rules_nvars(const struct lb_rules *r)
 {
@@ -621,9 +792,13 @@ lb_rules_free(struct lb_rules **rules)
 
 	if (r == NULL)
 		return;
-	for (size_t i = 0; r->acls != NULL && i < r->nacls; i++)
+	for (size_t i = 0; r->acls != NULL && i < r->nacls; i++) {
 		lb_patset_free(&r->acls[i].set);
+		lb_conv_free(&r->acls[i].conv);
+	}
 	for (size_t i = 0; r->rules != NULL && i < r->nrules; i++) {
+		for (size_t k = 0; k < r->rules[i].value.n; k++)
+			lb_conv_free(&r->rules[i].value.p[k].conv);
 		free(r->rules[i].value.p);
 		free(r->rules[i].body);
 		pcre2_code_free(r->rules[i].re);
@@ -680,6 +855,11 @@ set_var(const struct ctx *c, size_t slot, bool set, const char *v, size_t n)
 static bool
 str_match(const struct racl *a, const char *p, size_t n)
 {
+	char conv[VALUE_MAX];
+
+	if (a->conv != NULL && !lb_conv_run(a->conv, p, n, conv,
+	    sizeof(conv), &p, &n))
+		return false;
 	return a->set == NULL || lb_patset_match_str(a->set, p, n);
 }
 
@@ -928,12 +1108,14 @@ expand(const struct format *f, const struct ctx *c, char *out)
 	size_t len = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
-		char tmp[INET6_ADDRSTRLEN + 8];
-		const char *s = f->p[i].text;
-		size_t n = f->p[i].len;
+		char tmp[INET6_ADDRSTRLEN + 8], conv[VALUE_MAX];
+		const struct piece *p = &f->p[i];
+		const char *s = p->text;
+		size_t n = p->len;
 
-		if (f->p[i].fetch && !piece_text(&f->p[i], c, tmp,
-		    sizeof(tmp), &s, &n))
+		if (p->fetch && (!piece_text(p, c, tmp, sizeof(tmp), &s, &n) ||
+		    (p->conv != NULL && !lb_conv_run(p->conv, s, n, conv,
+		    sizeof(conv), &s, &n))))
 			continue;
 		if (len + n >= VALUE_MAX)
 			return -1;
@@ -991,6 +1173,7 @@ lb_rules_thread_done(void)
 {
 	pcre2_match_data_free(match_data);
 	match_data = NULL;
+	lb_conv_thread_done();
 }
 
 /* ---- running: actions ---- */

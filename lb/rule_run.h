@@ -120,6 +120,12 @@ void lb_rules_response(const struct lb_rules *r,
  * (which costs the caller a getsockname). */
 bool lb_rules_need_dst(const struct lb_rules *r);
 
+/* Calls fn(path, arg) for each file rule r names that the master reads
+ * for it: return ... file, and the map files of its converters.
+ * Returns 0, or the first non-zero fn (or lb_conv_files) returned. */
+int lb_rule_files_of(const struct lb_rule *r,
+    int (*fn)(const char *path, void *arg), void *arg);
+
 /* A thread that ran rules frees what it kept for regexes. */
 void lb_rules_thread_done(void);
 

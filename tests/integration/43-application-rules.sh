@@ -56,6 +56,7 @@ nginx_backend api $API "$(echo_locations api)"
 
 printf '10.20.30.40\n127.0.0.1\n192.168.0.0/16\n' >"$T/blocklist.txt"
 printf '<html><body>Back soon.</body></html>\n' >"$T/maint.html"
+printf '# path -> what it became\n/old-api/v moved\n' >"$T/paths.map"
 
 # write_conf: the configuration on stdout, from these variables:
 #   PONG       the body /ping returns
@@ -91,9 +92,11 @@ application-rule www {
     http-request del-header X-Debug
     http-request replace-path ^/old-api/(.*)$ /api/\1
     use_backend api if is_api
+    use_backend api if { hdr(x-route),lower,field(1,:) -m str api }
     http-response set-header Strict-Transport-Security "max-age=31536000"
     http-response del-header Server
     http-response set-header X-Asked %[var(txn.path)]
+    http-response set-header X-Map %[var(txn.path),map($T/paths.map,none),upper]
     http-response set-status 418 if { status 404 }
     http-response deny if { res.hdr(X-Leak) -m found }
     # an NSX Edge line: HAProxy removed rspadd in 2.1
@@ -289,6 +292,16 @@ assert_eq "tarpit: the member never saw it" 0 "$(seen main /trap)"
 # ---- 4c. set-var: what the request said, read by a response rule ----
 assert_eq "set-var: the request's path in the response" /old-api/v \
     "$(req $V /old-api/v >/dev/null; hdr X-Asked)"
+
+# ---- 4d. converters: in an ACL, and a map the master read ----
+assert_eq "converters: an ACL on the lowered header" api \
+    "$(req $V /anything -H 'X-Route: API:v2' >/dev/null; hdr X-Backend)"
+assert_eq "converters: not when the field differs" main \
+    "$(req $V /anything -H 'X-Route: APIv2' >/dev/null; hdr X-Backend)"
+assert_eq "converters: map hit, then upper" MOVED \
+    "$(req $V /old-api/v >/dev/null; hdr X-Map)"
+assert_eq "converters: map miss gives the default" NONE \
+    "$(req $V /other >/dev/null; hdr X-Map)"
 
 # ---- 5a. return ... file: the body the master read ----
 assert_eq "return file: status" 503 "$(req $V /maint)"

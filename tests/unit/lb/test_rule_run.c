@@ -47,6 +47,8 @@ pool_index(const char *name, void *arg)
 static const struct lb_rule_file files[] = {
 	{ "/etc/edged/blocklist.txt", "# bad ones\n203.0.113.0/24\n"
 	    "198.51.100.7\n", 39 },
+	{ "/etc/edged/hosts.map", "www.example.com api\nstatic.example.com "
+	    "static\n", 46 },
 };
 
 /* Compiles the rules; returns the errors (0: f->r is ready). */
@@ -69,7 +71,8 @@ load(struct fx *f, const char *lines)
 		f->rs.rules[i].id = (unsigned)i;
 	memset(f->hits, 0, sizeof(f->hits));
 	sets[0] = &f->rs;
-	f->r = lb_rules_compile(sets, 1, pool_index, NULL, files, 1, &f->d);
+	f->r = lb_rules_compile(sets, 1, pool_index, NULL, files,
+	    sizeof(files) / sizeof(files[0]), &f->d);
 	f->src.sin_family = f->dst.sin_family = AF_INET;
 	inet_pton(AF_INET, "10.1.2.3", &f->src.sin_addr);
 	f->src.sin_port = htons(40000);
@@ -296,12 +299,22 @@ test_compile_errors(void **state)
 	    "use_backend: no pool 'nope'");
 	check_compile_error("acl a src -f /none\n", "t.conf:2:7: error: "
 	    "pattern file /none was not read");
-	check_compile_error("http-request set-header X %[src,lower]\n",
-	    "t.conf:2:1: error: in '%[src,lower]': edged takes %[FETCH] "
-	    "with one of src, dst, src_port, dst_port, path, query, url, "
+	check_compile_error("http-request set-header X %[src,lowr]\n",
+	    "t.conf:2:1: error: in '%[src,lowr]': unknown converter 'lowr'; "
+	    "did you mean 'lower'?");
+	check_compile_error("http-request set-header X %[srcx]\n",
+	    "t.conf:2:1: error: in '%[srcx]': 'srcx' is not a fetch edged "
+	    "has here: src, dst, src_port, dst_port, path, query, url, "
 	    "method, req.ver, hdr(NAME), res.hdr(NAME), url_param(NAME), "
-	    "cook(NAME), ssl_fc_sni, req.ssl_sni, status (no converter "
-	    "yet), and %% for a percent sign");
+	    "cook(NAME), ssl_fc_sni, req.ssl_sni, status, var(NAME)");
+	check_compile_error("http-request set-header X %[src\n",
+	    "t.conf:2:1: error: in '%[src': %[ is never closed");
+	check_compile_error("http-request set-header X 5%\n",
+	    "t.conf:2:1: error: in '5%': a '%' starts %[FETCH] or %% (a "
+	    "percent sign)");
+	check_compile_error("acl a src,lower 10.0.0.1\n", "t.conf:2:7: "
+	    "error: converters after this criterion: edged converts text "
+	    "samples matched as text (not yet addresses, ports or numbers)");
 }
 
 /* A rule counts a hit when its condition holds and it runs; rules after
@@ -368,10 +381,41 @@ test_vars(void **state)
 	request(&f, "GET /b HTTP/1.1", "");
 	assert_int_equal(f.o.pool, -1);
 	unload(&f);
-	check_compile_error("http-request set-var(txn.x) hdr(host),lower\n",
-	    "t.conf:2:1: error: set-var: 'hdr(host),lower' is not an "
-	    "expression edged knows: str(TEXT), int(N), or a fetch such as "
-	    "req.hdr(host) (no converter yet)");
+	check_compile_error("http-request set-var(txn.x) hdr(host),lowr\n",
+	    "t.conf:2:1: error: set-var: unknown converter 'lowr'; did you "
+	    "mean 'lower'? (an expression is str(TEXT), int(N), or a fetch "
+	    "and its converters)");
+}
+
+/* Converters in values, in set-var and after ACL criteria; a map read
+ * from the files the master read. */
+static void
+test_converters(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(load(&f,
+	    "acl www hdr(host),lower,field(1,.) -m str www\n"
+	    "acl mapped hdr(host),map(/etc/edged/hosts.map) -m found\n"
+	    "http-request set-var(txn.site) req.hdr(host),field(2,.),upper\n"
+	    "http-request set-header X-Site %[var(txn.site)]\n"
+	    "http-request set-header X-Pool %[hdr(host),lower,"
+	    "map(/etc/edged/hosts.map,none)]\n"
+	    "http-request set-header X-Net %[src,ipmask(24)]\n"
+	    "use_backend api if www mapped\n"), 0);
+	request(&f, "GET /a HTTP/1.1", "");
+	assert_int_equal(f.o.pool, 1);
+	check_head(&f, "GET /a HTTP/1.1\r\nHost: www.example.com\r\n"
+	    "X-Site: EXAMPLE\r\nX-Pool: api\r\nX-Net: 10.1.2.0\r\n\r\n");
+	f.len = (size_t)snprintf(f.buf, sizeof(f.buf), "GET / HTTP/1.1\r\n"
+	    "Host: WWW.Other.ORG\r\n\r\n");
+	lb_rules_request(f.r, &f.in, f.buf, &f.len, sizeof(f.buf), &f.o);
+	/* www matches (lowered), mapped does not: no use_backend */
+	assert_int_equal(f.o.pool, -1);
+	check_head(&f, "GET / HTTP/1.1\r\nHost: WWW.Other.ORG\r\n"
+	    "X-Site: OTHER\r\nX-Pool: none\r\nX-Net: 10.1.2.0\r\n\r\n");
+	unload(&f);
 }
 
 int
@@ -385,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_hits),
 		cmocka_unit_test(test_vars),
+		cmocka_unit_test(test_converters),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
