@@ -96,18 +96,52 @@ lb_vs_rules(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 /* ---- checks across blocks ---- */
 
+/* What an ssl-passthrough connection shows before a member is picked:
+ * addresses, ports, the ClientHello's SNI. */
+static bool
+seen_by_passthrough(enum lb_sample what)
+{
+	return what == LB_SAMPLE_ALWAYS || what == LB_SAMPLE_NEVER ||
+	    what == LB_SAMPLE_SRC || what == LB_SAMPLE_DST ||
+	    what == LB_SAMPLE_SRC_PORT || what == LB_SAMPLE_DST_PORT ||
+	    what == LB_SAMPLE_REQ_SSL_SNI;
+}
+
+/* An ssl-passthrough virtual server decrypts nothing: its blocks may
+ * only choose the pool, from what it sees. */
+static unsigned
+check_passthrough(const struct lb_vs_conf *vs, const struct lb_rule_set *rs,
+    struct conf_diag *d)
+{
+	unsigned errors = 0;
+
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].act != LB_ACT_USE_BACKEND) {
+			conf_error(d, &rs->rules[i].pos, "virtual-server %s is "
+			    "ssl-passthrough: it sees no HTTP, and runs only "
+			    "use_backend rules", vs->name);
+			errors++;
+		}
+	for (size_t i = 0; i < rs->nacls; i++)
+		if (!seen_by_passthrough(rs->acls[i].fetch) ||
+		    rs->acls[i].conv != NULL) {
+			conf_error(d, &rs->acls[i].pos, "virtual-server %s is "
+			    "ssl-passthrough: its ACLs read src, dst, "
+			    "src_port, dst_port and req.ssl_sni (without "
+			    "converters)", vs->name);
+			errors++;
+		}
+	return errors;
+}
+
 static unsigned
 resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 {
 	unsigned errors = 0;
 
-	if (vs->nrules > 0 && vs->profile_idx < c->nprofiles &&
-	    c->profiles[vs->profile_idx].type == LB_PROFILE_PASSTHROUGH) {
-		conf_error(d, &vs->rules[0].pos, "virtual-server %s: "
-		    "application rules need an http or https profile (%s is "
-		    "ssl-passthrough)", vs->name, vs->profile);
-		errors++;
-	}
+	bool pass = vs->profile_idx < c->nprofiles &&
+	    c->profiles[vs->profile_idx].type == LB_PROFILE_PASSTHROUGH;
+
 	for (size_t k = 0; k < vs->nrules; k++) {
 		struct lb_rules_ref *r = &vs->rules[k];
 
@@ -115,6 +149,9 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 		    r->name, c->rule_blocks, c->nrule_blocks,
 		    sizeof(*c->rule_blocks))) == c->nrule_blocks)
 			errors++;
+		else if (pass)
+			errors += check_passthrough(vs,
+			    &c->rule_blocks[r->idx].set, d);
 	}
 	return errors;
 }

@@ -1415,6 +1415,20 @@ lb_rules_request(const struct lb_rules *r, const struct lb_rule_input *in,
 }
 
 void
+lb_rules_connection(const struct lb_rules *r,
+    const struct lb_rule_input *in, struct lb_rule_outcome *out)
+{
+	/* no head: the rules were checked to read none (rule_conf.c) */
+	struct ctx c = { .in = in };
+	size_t len = 0;
+	struct head h = { NULL, &len, 0 };
+
+	out->verdict = LB_RULES_PASS;
+	out->pool = -1;
+	run(r, LB_PHASE_BACKEND, &c, &h, out);
+}
+
+void
 lb_rules_response(const struct lb_rules *r, const struct lb_rule_input *in,
     char *buf, size_t *len, size_t cap, struct lb_rule_outcome *out)
 {

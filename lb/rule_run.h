@@ -110,6 +110,11 @@ struct lb_rule_outcome {
  */
 void lb_rules_request(const struct lb_rules *r, const struct lb_rule_input *in,
     char *buf, size_t *len, size_t cap, struct lb_rule_outcome *out);
+/* The use_backend rules of a connection that has no HTTP head (an
+ * ssl-passthrough virtual server's, whose ACLs read only addresses,
+ * ports and the ClientHello's SNI): out->pool. */
+void lb_rules_connection(const struct lb_rules *r,
+    const struct lb_rule_input *in, struct lb_rule_outcome *out);
 /* The response rules (http-response) on a response head: PASS, DENY or
  * TOO_BIG. */
 void lb_rules_response(const struct lb_rules *r,

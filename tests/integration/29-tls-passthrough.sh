@@ -4,7 +4,8 @@
 # every byte unchanged:
 #   - exact and wildcard SNI routes, the profile's default pool for an
 #     unknown name and for none; the backend's own certificate reaches
-#     the client (curl verifies it against the backend's CA)
+#     the client (curl verifies it against the backend's CA); an
+#     application rule's use_backend on req.ssl_sni comes first
 #   - plain HTTP, a malformed and an oversized ClientHello are closed and
 #     counted as errors; no backend sees a byte of them
 #   - a ClientHello that does not come within timeout http-request is
@@ -46,11 +47,17 @@ application-profile pass {
 pool app-tls { member app 127.0.0.1:$APP; }
 pool api-tls { member api 127.0.0.1:$API; }
 pool web-tls { member web 127.0.0.1:$WEB; }
+# application rules on a passthrough: addresses and the ClientHello's SNI
+application-rule by-sni {
+    acl legacy req.ssl_sni -i -m end .legacy.example.com
+    use_backend api-tls if legacy
+}
 virtual-server v {
     listen 127.0.0.1:$VIP
     profile pass
     default-pool web-tls
     access-log $T/access.log
+    rules by-sni
 }
 CONF
 } >"$T/edged.conf"
@@ -75,6 +82,8 @@ assert_eq "unknown SNI: the profile's default pool" "web" \
     "$(via www.example.com --cacert "$T/tls/www.crt")"
 assert_eq "no SNI (an address): the default pool" "web" \
     "$(curl -sSk --max-time 10 "https://127.0.0.1:$VIP/")"
+assert_eq "use_backend on req.ssl_sni (-i, -m end): before the routes" \
+    "api" "$(via WWW.Legacy.example.com -k)"
 served=$(echo | "$OPENSSL" s_client -connect "127.0.0.1:$VIP" \
     -servername app.example.com 2>/dev/null |
     "$OPENSSL" x509 -noout -fingerprint -sha256)
