@@ -834,9 +834,28 @@ same_at(const struct lb_patset *set, const struct lb_pat_str *p,
 	return same_walk(set, p, s, p->len, false);
 }
 
+/* Without case, a sample as long as a header value is folded once, so
+ * that each pattern (folded when added) is one memmem. */
+#define SUB_FOLD_MAX	1024
+
 static bool
 match_sub(const struct lb_patset *set, const unsigned char *s, size_t len)
 {
+	unsigned char folded[SUB_FOLD_MAX];
+
+	if (set->icase && len <= sizeof(folded)) {
+		for (size_t i = 0; i < len; i++)
+			folded[i] = fold(s[i], true);
+		s = folded;
+		for (size_t k = 0; k < set->nstrs; k++) {
+			const struct lb_pat_str *p = &set->strs[k];
+
+			if (p->len == 0 || (p->len <= len && memmem(s, len,
+			    set->bytes + p->off, p->len) != NULL))
+				return true;
+		}
+		return false;
+	}
 	for (size_t k = 0; k < set->nstrs; k++) {
 		const struct lb_pat_str *p = &set->strs[k];
 		const unsigned char *b = (const unsigned char *)set->bytes +

@@ -62,6 +62,8 @@ struct rrule {
 	char *body;			/* return ... file: its text, ours */
 	size_t body_len;
 	size_t var;			/* set-var, unset-var: the slot */
+	bool reads_head;		/* its action reads the head through
+					 * the index (not only its edit) */
 };
 
 struct lb_rules {
@@ -500,6 +502,26 @@ bind_vars(struct lb_rules *r, struct format *f, const struct conf_pos *pos,
 	return 0;
 }
 
+/* Whether a rule's action reads the head through the index: a value
+ * with a fetch, the path or URI it changes, a redirect's. */
+static bool
+reads_head(const struct rrule *rr)
+{
+	for (size_t i = 0; i < rr->value.n; i++)
+		if (rr->value.p[i].fetch)
+			return true;
+	switch (rr->src->act) {
+	case LB_ACT_SET_PATH:
+	case LB_ACT_SET_QUERY:
+	case LB_ACT_REPLACE_PATH:
+	case LB_ACT_REPLACE_URI:
+	case LB_ACT_REDIRECT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* What one rule needs at run time. */
 static int
 compile_rule(const struct lb_rule *r, struct rrule *out,
@@ -768,6 +790,7 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 			r->rules[k].gbase = gbase[s];
 			(void)compile_rule(&sets[s]->rules[i], &r->rules[k],
 			    pool_index, arg, files, nfiles, d);
+			r->rules[k].reads_head = reads_head(&r->rules[k]);
 		}
 	(void)bind_all_vars(r, d);
 	free(gbase);
@@ -818,6 +841,7 @@ struct ctx {
 	struct lb_head_index ix;
 	const struct lb_rule_input *in;
 	bool response;
+	bool stale;			/* an edit since ix was made */
 };
 
 /* ---- running: the transaction's variables ---- */
@@ -1366,6 +1390,18 @@ index_head(struct ctx *c, const char *buf, size_t len)
 	    lb_head_index(&c->ix, buf, len)) == 0;
 }
 
+/* The index again, if an edit made it stale: only before a rule that
+ * reads it (a condition, a %[...], a path), so that edits one after
+ * the other (set-header, del-header ...) index the head once. */
+static bool
+fresh(struct ctx *c, const struct head *h)
+{
+	if (!c->stale)
+		return true;
+	c->stale = false;
+	return index_head(c, h->buf, *h->len);
+}
+
 /* The rules of phase ph in order, until one ends them. */
 static void
 run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
@@ -1374,7 +1410,14 @@ run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
 	for (size_t i = 0; i < r->nrules; i++) {
 		const struct rrule *rr = &r->rules[i];
 
-		if (rr->src->phase != ph || !cond_true(r, rr, c))
+		if (rr->src->phase != ph)
+			continue;
+		if ((rr->src->cond.nterms > 0 || rr->reads_head) &&
+		    !fresh(c, h)) {
+			o->verdict = LB_RULES_TOO_BIG;
+			return;
+		}
+		if (!cond_true(r, rr, c))
 			continue;
 		if (c->in->hits != NULL)
 			CTR_ADD(c->in->hits[rr->src->id].requests, 1);
@@ -1388,11 +1431,8 @@ run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
 			o->verdict = LB_RULES_TOO_BIG;
 			return;
 		}
-		/* the next rules read the head as it is now */
-		if (!index_head(c, h->buf, *h->len)) {
-			o->verdict = LB_RULES_TOO_BIG;
-			return;
-		}
+		/* the next rules that read the head read it as it is now */
+		c->stale = true;
 	}
 }
 
