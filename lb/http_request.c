@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "http.h"
 #include "http_parse.h"
 #include "log.h"
@@ -171,9 +172,12 @@ lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
 	if (nvars > 0 && s->vars == NULL &&
 	    (s->vars = calloc(nvars, sizeof(*s->vars))) != NULL)
 		s->nvars = nvars;
+	if (s->tracks == NULL && lb_rules_track(s->vs->rules))
+		s->tracks = calloc(LB_TRACKERS, sizeof(*s->tracks));
 	*in = (struct lb_rule_input){ .src = &s->peer.sa,
 	    .ssl = s->vs->tls != NULL, .hits = s->t->ctr_rule,
-	    .vars = s->vars };
+	    .vars = s->vars, .sticks = s->t->rt->sticks,
+	    .tracks = s->tracks, .now_ms = clock_coarse_ms() };
 	if (in->ssl)
 		in->sni = lb_tls_sni(&s->cli);
 	if (lb_rules_need_dst(s->vs->rules) &&

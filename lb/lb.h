@@ -224,6 +224,22 @@ struct lb_stats_conf {
 
 struct lb_rule_block;
 
+/* `stick-table NAME type ip|ipv6|string [len N] size N [expire D] [store
+ * ITEM,...]` (stick_conf.c): a table application rules track clients
+ * in (track-sc0), in memory every worker shares and that outlives them
+ * (stick.h). */
+struct lb_stick_conf {
+	char name[LB_NAME_MAX];
+	struct conf_pos pos;
+	unsigned type;			/* enum lb_stick_type */
+	bool ipv6;			/* written "ipv6" (the same keys) */
+	unsigned key_len;		/* string: bytes kept of a key */
+	uint64_t size;			/* entries */
+	uint64_t expire;		/* ms; 0: entries never expire */
+	unsigned store;			/* enum lb_stick_store's bits */
+	uint32_t period[3];		/* ms, by enum lb_stick_rate */
+};
+
 struct lb_conf {
 	struct lb_timeouts timeouts;
 	struct lb_stats_conf stats;
@@ -246,6 +262,8 @@ struct lb_conf {
 	char **rule_files;
 	size_t nrule_files;
 	size_t nrule_ctrs;		/* resolved: every block's rules */
+	struct lb_stick_conf *sticks;
+	size_t nsticks;
 	/* resolved: the files the master reads for TLS and hands to the
 	 * worker, by slot: certificate i is slot 2i (with its chain) and
 	 * its key 2i+1; CA files follow (client_ca_slot, ca_slot) */

@@ -553,6 +553,7 @@ lb_conf_release(struct lb_conf *c)
 		free(c->profiles[i].certs);
 		free(c->profiles[i].routes);
 	}
+	free(c->sticks);
 	free(c->certs);
 	free(c->monitors);
 	free(c->profiles);

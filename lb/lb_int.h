@@ -136,6 +136,7 @@ struct lb_runtime {
 	struct lb_thread *threads;
 	atomic_int stop;		/* 1 drain, 2 now */
 	struct lb_monitors *monitors;	/* NULL: no pool has a monitor */
+	struct lb_stick *const *sticks;	/* [conf->nsticks], the worker's */
 	struct lb_logger *logger;	/* NULL: no access log */
 	const char **log_names;		/* [nvs]: each one's access-log */
 	struct lb_shm shm;		/* counters, member state (shm.h) */

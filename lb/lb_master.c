@@ -35,6 +35,7 @@
 #include "mem.h"
 #include "text.h"
 #include "member.h"
+#include "stick_master.h"
 #include "tls_cert.h"
 
 /* What edgectl set on a member, or what its monitor last said. */
@@ -64,6 +65,8 @@ struct lb_master {
 	struct lb_wd *workers;		/* every live worker's */
 	ev_timer refresh;		/* while several live: the bases of
 					 * the serving and starting ones */
+	struct lb_stick_shm *sticks;	/* every generation's stick tables,
+					 * by name (stick_master.h) */
 };
 
 /* A generation's load balancer, as the master holds it for workers. */
@@ -72,6 +75,7 @@ struct lb_gen {
 	struct lb_tls_files tls;	/* certificates, keys, CAs as read */
 	struct lb_rule_files rule_files;	/* pattern files as read */
 	int *log_fds;			/* [nvservers]: access-log files, -1 */
+	struct lb_stick_shm **sticks;	/* [conf->nsticks] */
 };
 
 /* ---- members and their overrides ---- */
@@ -400,6 +404,47 @@ lb_cmd_pool(void *ms, struct edged_ctl *c, char **args, size_t n,
 	lm->host->ask(lm->host, c, &lb_module, LB_ASK_POOL, json, pool);
 }
 
+/* ---- show table, clear table ---- */
+
+static void
+table_cmd(struct lb_master *lm, struct edged_ctl *c, char **args, size_t n,
+    bool json, bool clear)
+{
+	struct text t;
+	FILE *f = text_open(&t);
+	const struct lb_gen *g = lm->cur;
+	char *s;
+	bool ok;
+
+	if (f == NULL) {
+		lm->host->reply(c, false, "out of memory");
+		return;
+	}
+	ok = clear ? lb_sticks_clear(g->sticks, g->conf, args[0], n > 1 ?
+	    args[1] : NULL, f) : lb_sticks_show(g->sticks, g->conf, args[0],
+	    n > 1 ? args[1] : NULL, json, f);
+	if ((s = text_close(&t, NULL)) == NULL) {
+		lm->host->reply(c, false, "out of memory");
+		return;
+	}
+	lm->host->reply(c, ok, s);
+	free(s);
+}
+
+void
+lb_cmd_table_show(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	table_cmd(ms, c, args, n, json, false);
+}
+
+void
+lb_cmd_table_clear(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	table_cmd(ms, c, args, n, json, true);
+}
+
 /* ---- show rules ---- */
 
 static bool
@@ -713,6 +758,7 @@ lb_master_free(void *ms)
 		free(wd);
 	}
 	lb_state_free(&lm->state);
+	/* every generation went, and gave its tables back */
 	free(lm->v);
 	free(lm);
 }
@@ -749,9 +795,9 @@ lb_master_gen_new(void *ms, const void *part,
     const struct edged_gen_info *info, const struct edged_endpoints *eps,
     struct conf_diag *d)
 {
+	struct lb_master *lm = ms;
 	struct lb_gen *g = calloc(1, sizeof(*g));
 
-	(void)ms;
 	(void)info;
 	(void)eps;
 	if (g == NULL) {
@@ -760,7 +806,8 @@ lb_master_gen_new(void *ms, const void *part,
 	}
 	g->conf = part;
 	if (lb_conf_check_files(g->conf, d, &g->tls, &g->rule_files) > 0 ||
-	    open_logs(g, d) < 0) {
+	    open_logs(g, d) < 0 ||
+	    lb_sticks_take(&lm->sticks, g->conf, &g->sticks, d) < 0) {
 		lb_master_gen_free(ms, g);
 		return NULL;
 	}
@@ -770,11 +817,13 @@ lb_master_gen_new(void *ms, const void *part,
 void
 lb_master_gen_free(void *ms, void *gd)
 {
+	struct lb_master *lm = ms;
 	struct lb_gen *g = gd;
 
-	(void)ms;
 	if (g == NULL)
 		return;
+	if (g->sticks != NULL)
+		lb_sticks_drop(&lm->sticks, &g->sticks, g->conf->nsticks);
 	for (size_t i = 0; g->log_fds != NULL && i < g->conf->nvservers; i++)
 		if (g->log_fds[i] >= 0)
 			(void)close(g->log_fds[i]);
@@ -831,6 +880,10 @@ lb_master_feed_worker(void *ms, void *gd, void *wdv,
 	for (size_t i = 0; i < g->rule_files.n; i++)
 		if (send_file(ch, LB_MSG_RULE_DATA, LB_MSG_RULE_END, i,
 		    g->rule_files.v[i].text, g->rule_files.v[i].len) < 0)
+			return -1;
+	for (size_t i = 0; i < g->conf->nsticks; i++)
+		if (ch->send(ch, LB_MSG_STICK_FD, (uint32_t)i, NULL, 0,
+		    lb_stick_shm_fd(g->sticks[i])) < 0)
 			return -1;
 	for (size_t i = 0; i < g->conf->nvservers; i++)
 		if (g->log_fds[i] >= 0 && ch->send(ch, LB_MSG_LOG_FD,

@@ -42,6 +42,10 @@ void lb_cmd_stats(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
 void lb_cmd_rules(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
+void lb_cmd_table_show(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json);
+void lb_cmd_table_clear(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json);
 void lb_cmd_pool(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
 void lb_cmd_certificates(void *ms, struct edged_ctl *c, char **args,

@@ -15,6 +15,7 @@
 #include "lb_module.h"
 #include "lb_worker.h"
 #include "rule_conf.h"
+#include "stick_conf.h"
 #include "tls_cert.h"
 #include "tls_ctx.h"
 #include "util.h"
@@ -165,6 +166,9 @@ static const struct conf_directive directives[] = {
 	    "virtual-server NAME { }" },
 	{ "application-rule", 1, 1, CONF_NEEDS_BLOCK,
 	    lb_rule_block_directive, "application-rule NAME { HAPROXY LINES }" },
+	{ "stick-table", 3, CONF_ARGS_ANY, CONF_NO_BLOCK, lb_stick_directive,
+	    "stick-table NAME type ip|ipv6|string [len N] size N [expire D] "
+	    "[store ITEM,...]" },
 };
 
 /* Its lines are HAProxy's, read as written. */
@@ -177,6 +181,10 @@ static const struct edged_command commands[] = {
 	    "members: state, weight, requests, errors", lb_cmd_pool },
 	{ "show", "rules", "[VIRTUAL-SERVER]", true,
 	    "application rules and their hits", lb_cmd_rules },
+	{ "show", "table", "NAME [KEY]", true,
+	    "a stick-table's entries, or KEY's", lb_cmd_table_show },
+	{ "clear", "table", "NAME [KEY]", false,
+	    "forget a stick-table's entries, or KEY's", lb_cmd_table_clear },
 	{ "show", "certificates", "", true,
 	    "names, expiry, key and chain of each", lb_cmd_certificates },
 	{ "member", "enable", "POOL MEMBER", false,

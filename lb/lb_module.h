@@ -34,6 +34,8 @@ enum lb_msg {
 	LB_MSG_RULE_END,		/* that file is whole */
 	LB_ASK_RULES,			/* show rules; the virtual server, or
 					 * "" */
+	LB_MSG_STICK_FD,		/* to the worker: fd, stick-table arg
+					 * (stick_master.h) */
 };
 
 /* The payload of LB_MSG_MEMBER + op and of LB_MSG_HEALTH is "POOL

@@ -8,6 +8,7 @@
 
 #include "lb.h"
 #include "rule_conf.h"
+#include "stick_conf.h"
 
 static void
 print_timeouts(const struct lb_timeouts *t, FILE *out)
@@ -130,6 +131,8 @@ lb_conf_print(const struct lb_conf *c, FILE *out)
 		print_profile(&c->profiles[i], out);
 	for (size_t i = 0; i < c->npools; i++)
 		print_pool(&c->pools[i], out);
+	for (size_t i = 0; i < c->nsticks; i++)
+		lb_stick_print(&c->sticks[i], out);
 	for (size_t i = 0; i < c->nrule_blocks; i++)
 		lb_rule_block_print(&c->rule_blocks[i], out);
 	for (size_t i = 0; i < c->nvservers; i++)

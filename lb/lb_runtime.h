@@ -108,11 +108,15 @@ int lb_runtime_tls(struct lb_runtime *rt, const struct lb_tls_blob *blobs,
     size_t nblobs);
 /*
  * Compiles each virtual server's application rules, with the pattern
- * files the master read (rule_conf.h; only read).  Before any
- * lb_thread_run.  Returns 0, or -1 after logging why.
+ * files the master read (rule_conf.h; only read), and keeps sticks (the
+ * stick tables, by the configuration's index; the caller's, to outlive
+ * the runtime).  Before any lb_thread_run.  Returns 0, or -1 after
+ * logging why.
  */
 struct lb_rule_files;
-int lb_runtime_rules(struct lb_runtime *rt, const struct lb_rule_files *f);
+struct lb_stick;
+int lb_runtime_rules(struct lb_runtime *rt, const struct lb_rule_files *f,
+    struct lb_stick *const *sticks);
 /* The session ticket keys (n of LB_TICKET_KEY bytes, newest first; see
  * tls_ctx.h), from any thread once lb_runtime_tls succeeded. */
 void lb_runtime_ticket_keys(struct lb_runtime *rt, const unsigned char *keys,

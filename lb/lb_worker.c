@@ -21,6 +21,7 @@
 #include "lb_runtime.h"
 #include "lb_worker.h"
 #include "log.h"
+#include "stick_master.h"
 #include "tls_cert.h"
 #include "tls_ctx.h"
 
@@ -54,6 +55,12 @@ struct lb_worker {
 					 * pattern files the master read,
 					 * until the rules are compiled */
 	bool *rule_files_whole;
+	struct lb_stick *sticks;	/* [conf->nsticks]: the master's
+					 * tables, mapped */
+	struct lb_stick **stick_ptrs;	/* [conf->nsticks], for the rules;
+					 * NULL: not (yet) mapped */
+	void **stick_mem;
+	size_t *stick_len;
 	int *log_fds;			/* [nvservers]: access-log files */
 	unsigned char tickets[LB_TICKET_KEYS * LB_TICKET_KEY];
 	size_t ntickets;
@@ -79,8 +86,14 @@ lb_worker_new(const void *part, const struct edged_worker_env *env)
 	    sizeof(*w->rule_files));
 	w->rule_files_whole = calloc(w->conf->nrule_files + 1,
 	    sizeof(*w->rule_files_whole));
+	w->sticks = calloc(w->conf->nsticks + 1, sizeof(*w->sticks));
+	w->stick_ptrs = calloc(w->conf->nsticks + 1, sizeof(*w->stick_ptrs));
+	w->stick_mem = calloc(w->conf->nsticks + 1, sizeof(*w->stick_mem));
+	w->stick_len = calloc(w->conf->nsticks + 1, sizeof(*w->stick_len));
 	if (w->log_fds == NULL || w->tls == NULL || w->rule_files == NULL ||
-	    w->rule_files_whole == NULL) {
+	    w->rule_files_whole == NULL || w->sticks == NULL ||
+	    w->stick_ptrs == NULL || w->stick_mem == NULL ||
+	    w->stick_len == NULL) {
 		log_err("cannot build the load balancer's runtime");
 		lb_worker_free(w);
 		return NULL;
@@ -179,6 +192,25 @@ add_rule_file(struct lb_worker *w, bool end, uint32_t slot,
 	return 0;
 }
 
+/* LB_MSG_STICK_FD: stick-table slot's memfd, mapped. */
+static int
+take_stick(struct lb_worker *w, uint32_t slot, int fd)
+{
+	if (slot >= w->conf->nsticks || w->stick_ptrs[slot] != NULL) {
+		(void)close(fd);
+		log_err("bad stick-table message from master");
+		return -1;
+	}
+	if (lb_stick_map(w->conf, slot, fd, &w->sticks[slot],
+	    &w->stick_mem[slot], &w->stick_len[slot]) < 0) {
+		log_err("stick-table %s: cannot map the master's table",
+		    w->conf->sticks[slot].name);
+		return -1;
+	}
+	w->stick_ptrs[slot] = &w->sticks[slot];
+	return 0;
+}
+
 /* The application rules, compiled with the pattern files. */
 static int
 build_rules(struct lb_worker *w)
@@ -192,7 +224,13 @@ build_rules(struct lb_worker *w)
 			log_err("master sent too few pattern files");
 			return -1;
 		}
-	rc = lb_runtime_rules(w->rt, &f);
+	for (size_t i = 0; i < w->conf->nsticks; i++)
+		if (w->stick_ptrs[i] == NULL) {
+			drop_rule_files(w);
+			log_err("master sent too few stick-tables");
+			return -1;
+		}
+	rc = lb_runtime_rules(w->rt, &f, w->stick_ptrs);
 	drop_rule_files(w);
 	return rc;
 }
@@ -252,6 +290,8 @@ lb_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
 	if (!started && (type == LB_MSG_RULE_DATA || type == LB_MSG_RULE_END))
 		return add_rule_file(w, type == LB_MSG_RULE_END, arg, data,
 		    len);
+	if (!started && type == LB_MSG_STICK_FD && fd >= 0)
+		return take_stick(w, arg, fd);
 	if (!started && type == LB_MSG_LOG_FD && fd >= 0 &&
 	    arg < w->conf->nvservers && w->log_fds[arg] < 0) {
 		w->log_fds[arg] = fd;
@@ -449,6 +489,13 @@ lb_worker_free(void *ws)
 		(void)munmap(w->shm, w->shm_len);
 	wipe_tls_files(w);
 	drop_rule_files(w);
+	for (size_t i = 0; w->stick_mem != NULL && i < w->conf->nsticks; i++)
+		if (w->stick_mem[i] != NULL)
+			(void)munmap(w->stick_mem[i], w->stick_len[i]);
+	free(w->sticks);
+	free(w->stick_ptrs);
+	free(w->stick_mem);
+	free(w->stick_len);
 	free(w->threads);
 	free(w->fds);
 	free(w->log_fds);

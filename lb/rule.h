@@ -38,6 +38,12 @@ enum lb_sample {
 	LB_SAMPLE_STATUS,		/* responses */
 	LB_SAMPLE_RES_HDR,		/* responses */
 	LB_SAMPLE_VAR,			/* var(txn.NAME) */
+	/* what the entry a track-scN rule tracks holds (arg: N) */
+	LB_SAMPLE_SC_CONN_CUR,
+	LB_SAMPLE_SC_CONN_RATE,
+	LB_SAMPLE_SC_HTTP_REQ_RATE,
+	LB_SAMPLE_SC_HTTP_ERR_RATE,
+	LB_SAMPLE_SC_GPC0,
 };
 
 /* HAProxy's match methods (-m). */
@@ -128,7 +134,12 @@ enum lb_action {
 					 * fetch, str(), int()) or, with
 					 * LB_SETVAR_FMT, a log-format */
 	LB_ACT_UNSET_VAR,		/* a: txn.NAME */
+	LB_ACT_TRACK,			/* status: N of track-scN, a: the
+					 * table, b: the key (a fetch) */
+	LB_ACT_SC_INC_GPC0,		/* status: N of sc-inc-gpc0(N) */
 };
+
+#define LB_TRACKERS	3		/* sc0, sc1, sc2 */
 
 #define LB_REDIRECT_DROP_QUERY	0x1
 #define LB_REDIRECT_APPEND_SLASH	0x2
@@ -143,6 +154,7 @@ struct lb_rule {
 	const char *text;
 	char *modern;			/* an old line (rule_nsx.h): the
 					 * modern one read in its place */
+	size_t table;			/* resolved: track-sc's stick-table */
 	enum lb_phase phase;
 	enum lb_action act;
 	int status;

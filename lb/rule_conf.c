@@ -156,19 +156,23 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 	return errors;
 }
 
-/* use_backend's pools, with did-you-mean. */
+/* use_backend's pools and track-sc's tables, with did-you-mean. */
 static unsigned
-resolve_pools(const struct lb_conf *c, const struct lb_rule_set *rs,
+resolve_pools(const struct lb_conf *c, struct lb_rule_set *rs,
     struct conf_diag *d)
 {
 	unsigned errors = 0;
 
 	for (size_t i = 0; i < rs->nrules; i++) {
-		const struct lb_rule *r = &rs->rules[i];
+		struct lb_rule *r = &rs->rules[i];
 
 		if (r->act == LB_ACT_USE_BACKEND && lb_conf_ref(d, &r->pos,
 		    "pool", r->a, c->pools, c->npools, sizeof(*c->pools)) ==
 		    c->npools)
+			errors++;
+		if (r->act == LB_ACT_TRACK && (r->table = lb_conf_ref(d,
+		    &r->pos, "stick-table", r->a, c->sticks, c->nsticks,
+		    sizeof(*c->sticks))) == c->nsticks)
 			errors++;
 	}
 	return errors;

@@ -74,6 +74,11 @@ static const struct criterion criteria[] = {
 	C("req.ssl_sni", REQ_SSL_SNI, STR), C("req_ssl_sni", REQ_SSL_SNI, STR),
 	C("status", STATUS, INT), CA("res.hdr", RES_HDR, STR),
 	CA("var", VAR, STR),
+	CA("sc_conn_cur", SC_CONN_CUR, INT),
+	CA("sc_conn_rate", SC_CONN_RATE, INT),
+	CA("sc_http_req_rate", SC_HTTP_REQ_RATE, INT),
+	CA("sc_http_err_rate", SC_HTTP_ERR_RATE, INT),
+	CA("sc_get_gpc0", SC_GPC0, INT), CA("sc_gpc0", SC_GPC0, INT),
 	CA("shdr", RES_HDR, STR),
 };
 
@@ -226,6 +231,27 @@ criterion_len(const char *s)
 	return i;
 }
 
+/* sc0_http_req_rate (HAProxy's older spelling of sc_http_req_rate(0)):
+ * the counter's number, or -1. */
+static int
+sc_number(const char *s, size_t len)
+{
+	if (len > 4 && s[0] == 's' && s[1] == 'c' && s[2] >= '0' &&
+	    s[2] < '0' + LB_TRACKERS && s[3] == '_')
+		return s[2] - '0';
+	return -1;
+}
+
+/* The counter number of sc_*(N) in a->arg: 0 to 2. */
+static int
+sc_arg(struct line *l, size_t i, struct lb_acl *a)
+{
+	if (a->fetch < LB_SAMPLE_SC_CONN_CUR || (a->arg[0] >= '0' &&
+	    a->arg[0] < '0' + LB_TRACKERS && a->arg[1] == '\0'))
+		return 0;
+	return line_error(l, i, "'%s': the counter is 0, 1 or 2", word(l, i));
+}
+
 static int
 criterion_only(struct line *l, size_t i, struct lb_acl *a)
 {
@@ -233,9 +259,22 @@ criterion_only(struct line *l, size_t i, struct lb_acl *a)
 	size_t whole = criterion_len(s);
 	const char *open = memchr(s, '(', whole);
 	size_t len = open != NULL ? (size_t)(open - s) : whole;
-	const struct criterion *c = find_criterion(s, len);
+	int sc = open == NULL ? sc_number(s, len) : -1;
+	char name[LB_NAME_MAX];
+	const struct criterion *c;
 
-	if (c == NULL)
+	if (sc >= 0) {			/* scN_X: sc_X(N) */
+		snprintf(name, sizeof(name), "sc_%.*s", (int)(len - 4), s + 4);
+		if ((c = find_criterion(name, strlen(name))) == NULL ||
+		    !c->arg || c->fetch < LB_SAMPLE_SC_CONN_CUR)
+			return unknown_criterion(l, i, s, len);
+		a->fetch = c->fetch;
+		a->match = c->match;
+		a->pos = at(&l->pos, &l->w->w[i]);
+		snprintf(a->arg, sizeof(a->arg), "%d", sc);
+		return 0;
+	}
+	if ((c = find_criterion(s, len)) == NULL)
 		return unknown_criterion(l, i, s, len);
 	a->fetch = c->fetch;
 	a->match = c->match;
@@ -250,8 +289,10 @@ criterion_only(struct line *l, size_t i, struct lb_acl *a)
 	if (s[whole - 1] != ')')
 		return line_error(l, i, "'%s': the parenthesis is never "
 		    "closed", s);
-	return criterion_arg(l, i, open + 1, (size_t)(s + whole - open) - 2,
-	    a);
+	if (criterion_arg(l, i, open + 1, (size_t)(s + whole - open) - 2,
+	    a) < 0)
+		return -1;
+	return sc_arg(l, i, a);
 }
 
 /* The criterion of word i, and the converters after it, kept as written
@@ -1018,6 +1059,43 @@ var_line(struct line *l, enum lb_phase ph)
 	return rule_tail(l, 2, end, r, unset ? p_no_value : p_var_value);
 }
 
+/* track-sc0|1|2 KEY table NAME */
+static int
+p_track(struct line *l, size_t i, size_t end, struct lb_rule *r)
+{
+	if (end - i != 3 || strcmp(word(l, i + 1), "table") != 0)
+		return line_error(l, i - 1, "'%s' takes KEY table NAME (edged "
+		    "names the stick-table)", word(l, i - 1));
+	return keep(l, &r->b, i) < 0 ? -1 : keep(l, &r->a, i + 2);
+}
+
+/* track-scN and sc-inc-gpc0(N): the rules of stick tables */
+static int
+sc_line(struct line *l, enum lb_phase ph)
+{
+	const char *w = word(l, 1);
+	bool track = strncmp(w, "track-sc", 8) == 0;
+	size_t end = cond_start(l, 2);
+	struct lb_rule *r;
+
+	if (w[track ? 8 : 12] < '0' || w[track ? 8 : 12] >= '0' +
+	    LB_TRACKERS || strcmp(w + (track ? 9 : 13), track ? "" : ")") != 0)
+		return line_error(l, 1, "'%s': the counter is 0, 1 or 2 (%s)",
+		    w, track ? "track-sc0" : "sc-inc-gpc0(0)");
+	if ((r = new_rule(l, ph, track ? LB_ACT_TRACK :
+	    LB_ACT_SC_INC_GPC0)) == NULL)
+		return -1;
+	r->status = w[track ? 8 : 12] - '0';
+	return rule_tail(l, 2, end, r, track ? p_track : p_no_value);
+}
+
+static bool
+is_sc_action(const char *w)
+{
+	return strncmp(w, "track-sc", 8) == 0 ||
+	    strncmp(w, "sc-inc-gpc0(", 12) == 0;
+}
+
 static bool
 is_var_action(const char *w)
 {
@@ -1036,6 +1114,8 @@ action_line(struct line *l, enum lb_phase ph)
 
 	if (l->w->n > 1 && is_var_action(word(l, 1)))
 		return var_line(l, ph);
+	if (l->w->n > 1 && ph == LB_PHASE_REQUEST && is_sc_action(word(l, 1)))
+		return sc_line(l, ph);
 	a = find_action(l, 1, ph);
 	if (a == NULL || (r = new_rule(l, ph, a->act)) == NULL)
 		return -1;

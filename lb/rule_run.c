@@ -11,6 +11,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pcre2.h>
 #include <stdio.h>
@@ -75,6 +76,7 @@ struct lb_rules {
 	struct rrule *rules;
 	size_t nrules;
 	bool need_dst;			/* some rule reads dst or dst_port */
+	bool tracks;			/* some rule tracks or reads sc_* */
 	char (*vars)[LB_NAME_MAX];	/* the variables' names, by slot */
 	size_t nvars;
 };
@@ -561,6 +563,9 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 		return strcmp(r->a, "location") == 0 ?
 		    compile_format(r->b, &out->value, files, nfiles, &r->pos,
 		    d) : 0;
+	case LB_ACT_TRACK:
+		return compile_expr(r->b, files, nfiles, &out->value, &r->pos,
+		    d);
 	case LB_ACT_SET_VAR:
 		return (r->flags & LB_SETVAR_FMT) ? compile_format(r->b,
 		    &out->value, files, nfiles, &r->pos, d) :
@@ -759,6 +764,21 @@ needs_dst(const struct lb_rules *r)
 	return false;
 }
 
+static bool
+has_tracks(const struct lb_rules *r)
+{
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i].src->act == LB_ACT_TRACK)
+			return true;
+	return false;
+}
+
+bool
+lb_rules_track(const struct lb_rules *r)
+{
+	return r != NULL && r->tracks;
+}
+
 bool
 lb_rules_need_dst(const struct lb_rules *r)
 {
@@ -797,6 +817,7 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 	(void)check_phases(r, d);
 	if (d->nerrors == errors) {
 		r->need_dst = needs_dst(r);
+		r->tracks = has_tracks(r);
 		return r;
 	}
 	lb_rules_free(&r);
@@ -843,6 +864,147 @@ struct ctx {
 	bool response;
 	bool stale;			/* an edit since ix was made */
 };
+
+/* ---- running: stick tables ---- */
+
+/* The key of value v (n bytes) in table t: an address's 16 bytes, or a
+ * string's.  False when v is no address an ip table can take. */
+static bool
+stick_key(const struct lb_stick *t, const char *v, size_t n,
+    unsigned char *key, size_t *klen)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} a = { 0 };
+	char text[INET6_ADDRSTRLEN];
+
+	if (t->geom.type == LB_STICK_STRING) {
+		*klen = n < t->geom.key_len ? n : t->geom.key_len;
+		memcpy(key, v, *klen);
+		return true;
+	}
+	if (n >= sizeof(text))
+		return false;
+	memcpy(text, v, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET, text, &a.sin.sin_addr) == 1)
+		a.sa.sa_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &a.sin6.sin6_addr) == 1)
+		a.sa.sa_family = AF_INET6;
+	else
+		return false;
+	*klen = 16;
+	return lb_stick_key_ip(&a.sa, key) == 0;
+}
+
+static void
+untrack(struct lb_stick *const *sticks, struct lb_rule_track *tr)
+{
+	if (tr->on && tr->conn && sticks[tr->table] != NULL)
+		lb_stick_release_conn(sticks[tr->table], tr->key, tr->keylen);
+	tr->on = tr->conn = false;
+}
+
+/* track-scN: the entry of v in the rule's table counts this request
+ * (and, the first time on the connection, the connection). */
+static void
+track(const struct ctx *c, const struct rrule *rr, const char *v, size_t n)
+{
+	const struct lb_rule *r = rr->src;
+	struct lb_stick *t = c->in->sticks != NULL ? c->in->sticks[r->table] :
+	    NULL;
+	struct lb_rule_track *tr;
+	unsigned char key[LB_STICK_KEY_MAX];
+	unsigned what = LB_STICK_EV_REQ;
+	size_t klen;
+
+	if (t == NULL || c->in->tracks == NULL ||
+	    !stick_key(t, v, n, key, &klen))
+		return;
+	tr = &c->in->tracks[r->status];
+	if (tr->on && (tr->table != r->table || tr->keylen != klen ||
+	    memcmp(tr->key, key, klen) != 0))
+		untrack(c->in->sticks, tr);
+	if (!tr->on)
+		what |= LB_STICK_EV_CONN;
+	if (lb_stick_track(t, key, klen, c->in->now_ms, what, &tr->vals) < 0)
+		return;
+	if (!tr->on) {
+		tr->on = tr->conn = true;
+		tr->table = r->table;
+		memcpy(tr->key, key, klen);
+		tr->keylen = klen;
+	}
+}
+
+static void
+inc_gpc0(const struct ctx *c, unsigned sc)
+{
+	struct lb_rule_track *tr = c->in->tracks != NULL ?
+	    &c->in->tracks[sc] : NULL;
+	uint32_t v;
+
+	if (tr != NULL && tr->on && c->in->sticks[tr->table] != NULL &&
+	    lb_stick_gpc0_inc(c->in->sticks[tr->table], tr->key, tr->keylen,
+	    c->in->now_ms, &v) == 0)
+		tr->vals.gpc0 = v;
+}
+
+/* sc_*(N): what the entry sc N tracks held at its last track. */
+static bool
+sc_value(const struct ctx *c, const struct lb_acl *a, int64_t *v)
+{
+	const struct lb_rule_track *tr = c->in->tracks != NULL ?
+	    &c->in->tracks[a->arg[0] - '0'] : NULL;
+
+	if (tr == NULL || !tr->on)
+		return false;
+	switch (a->fetch) {
+	case LB_SAMPLE_SC_CONN_CUR:
+		*v = tr->vals.conn_cur;
+		break;
+	case LB_SAMPLE_SC_CONN_RATE:
+		*v = tr->vals.conn_rate;
+		break;
+	case LB_SAMPLE_SC_HTTP_REQ_RATE:
+		*v = tr->vals.http_req_rate;
+		break;
+	case LB_SAMPLE_SC_HTTP_ERR_RATE:
+		*v = tr->vals.http_err_rate;
+		break;
+	default:
+		*v = tr->vals.gpc0;
+		break;
+	}
+	return true;
+}
+
+void
+lb_rule_tracks_status(const struct lb_rule_input *in, int status)
+{
+	if (in->tracks == NULL || in->sticks == NULL || status < 400 ||
+	    status > 499)
+		return;
+	for (size_t i = 0; i < LB_TRACKERS; i++) {
+		struct lb_rule_track *tr = &in->tracks[i];
+
+		if (tr->on && in->sticks[tr->table] != NULL)
+			(void)lb_stick_track(in->sticks[tr->table], tr->key,
+			    tr->keylen, in->now_ms, LB_STICK_EV_ERR,
+			    &tr->vals);
+	}
+}
+
+void
+lb_rule_tracks_end(struct lb_stick *const *sticks,
+    struct lb_rule_track *tracks)
+{
+	for (size_t i = 0; sticks != NULL && tracks != NULL &&
+	    i < LB_TRACKERS; i++)
+		untrack(sticks, &tracks[i]);
+}
 
 /* ---- running: the transaction's variables ---- */
 
@@ -958,7 +1120,15 @@ other_match(const struct racl *a, const struct ctx *c)
 	size_t n;
 	unsigned st;
 
+	int64_t v;
+
 	switch (x->fetch) {
+	case LB_SAMPLE_SC_CONN_CUR:
+	case LB_SAMPLE_SC_CONN_RATE:
+	case LB_SAMPLE_SC_HTTP_REQ_RATE:
+	case LB_SAMPLE_SC_HTTP_ERR_RATE:
+	case LB_SAMPLE_SC_GPC0:
+		return sc_value(c, x, &v) && int_match(a, v);
 	case LB_SAMPLE_VAR:
 		return var_value(c, a->var, &p, &n) && str_match(a, p, n);
 	case LB_SAMPLE_URL_PARAM:
@@ -1278,6 +1448,12 @@ edit(struct head *h, struct ctx *c, const struct rrule *rr)
 	case LB_ACT_SET_VAR:
 	case LB_ACT_UNSET_VAR:
 		set_var(c, rr->var, r->act == LB_ACT_SET_VAR, v, (size_t)n);
+		return 0;
+	case LB_ACT_TRACK:
+		track(c, rr, v, (size_t)n);
+		return 0;
+	case LB_ACT_SC_INC_GPC0:
+		inc_gpc0(c, (unsigned)r->status);
 		return 0;
 	case LB_ACT_SET_HEADER:
 	case LB_ACT_ADD_HEADER:

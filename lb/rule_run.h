@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "rule.h"
 #include "shm.h"
+#include "stick.h"
 
 struct lb_rules;
 
@@ -70,6 +71,22 @@ struct lb_rule_var {
  * many struct lb_rule_var (0 for NULL). */
 size_t lb_rules_nvars(const struct lb_rules *r);
 
+/* What a connection's track-scN rule tracks (sc0..sc2): an entry of a
+ * stick table, from the first request that tracked it until the
+ * connection ends (lb_rule_tracks_end gives its conn_cur back). */
+struct lb_rule_track {
+	bool on;
+	bool conn;			/* counted in the entry's conn_cur */
+	size_t table;			/* by the configuration's index */
+	unsigned char key[LB_STICK_KEY_MAX];
+	size_t keylen;
+	struct lb_stick_vals vals;	/* as of the last track */
+};
+
+/* Whether r's rules track (the connection then needs LB_TRACKERS struct
+ * lb_rule_track, zeroed). */
+bool lb_rules_track(const struct lb_rules *r);
+
 /* What a rule reads besides the head. */
 struct lb_rule_input {
 	const struct sockaddr *src;
@@ -84,7 +101,21 @@ struct lb_rule_input {
 					 * transaction's, all unset at its
 					 * start; NULL: set-var does nothing,
 					 * var() finds nothing */
+	struct lb_stick *const *sticks;	/* the stick tables, by the
+					 * configuration's index (an entry
+					 * NULL: not there); NULL none */
+	struct lb_rule_track *tracks;	/* [LB_TRACKERS], the connection's;
+					 * NULL: track-sc does nothing */
+	uint64_t now_ms;		/* CLOCK_MONOTONIC, for the tables */
 };
+
+/* A final status went to the client: a 4xx counts in http_err_rate of
+ * the entries in->tracks tracks. */
+void lb_rule_tracks_status(const struct lb_rule_input *in, int status);
+/* The connection ends: the entries it counted in conn_cur get it back
+ * (sticks as in lb_rule_input). */
+void lb_rule_tracks_end(struct lb_stick *const *sticks,
+    struct lb_rule_track *tracks);
 
 #define LB_RULE_LOCATION_MAX	2048
 #define LB_RULE_BODY_MAX	15000	/* return ... file: what fits in a

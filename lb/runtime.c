@@ -212,12 +212,14 @@ lb_runtime_tls(struct lb_runtime *rt, const struct lb_tls_blob *blobs,
 }
 
 int
-lb_runtime_rules(struct lb_runtime *rt, const struct lb_rule_files *f)
+lb_runtime_rules(struct lb_runtime *rt, const struct lb_rule_files *f,
+    struct lb_stick *const *sticks)
 {
 	struct conf_diag d;
 	bool any = false;
 	unsigned errors;
 
+	rt->sticks = sticks;
 	conf_diag_init(&d);
 	for (size_t i = 0; i < rt->nvs && d.nerrors == 0; i++) {
 		rt->vs[i].rules = lb_rules_of_vs(rt->conf, rt->vs[i].conf, f,

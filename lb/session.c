@@ -1240,6 +1240,8 @@ lb_session_end(struct lb_session *s, const char *why)
 		    strncmp(why, "server", 6) == 0 ||
 		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");
 	free(s->vars);
+	lb_rule_tracks_end(t->rt->sticks, s->tracks);
+	free(s->tracks);
 	free(s->reqline);
 	unqueue(s);
 	ev_io_stop(t->loop, &s->io);

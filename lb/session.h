@@ -233,6 +233,9 @@ struct lb_session {
 	struct lb_rule_var *vars;	/* set-var's, when the rules have
 					 * some: [nvars] */
 	size_t nvars;
+	struct lb_rule_track *tracks;	/* [LB_TRACKERS] when the rules
+					 * track: the connection's, until it
+					 * ends */
 	ev_tstamp armed;		/* when the timer fires, 0 = stopped */
 };
 

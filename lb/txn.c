@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "addr.h"
+#include "clock.h"
+#include "rule_run.h"
 #include "session.h"
 #include "transport_tls.h"
 
@@ -50,6 +52,12 @@ lb_txn_count_status(struct lb_session *s, int status)
 	unsigned cls = status >= 100 && status < 600 ? status / 100 : 0;
 
 	s->status = status;
+	if (s->tracks != NULL) {	/* a 4xx counts in http_err_rate */
+		struct lb_rule_input in = { .sticks = s->t->rt->sticks,
+		    .tracks = s->tracks, .now_ms = clock_coarse_ms() };
+
+		lb_rule_tracks_status(&in, status);
+	}
 	lb_txn_count_request(s, false);
 	count_class(s, cls);
 	if (s->member != NULL)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -78,9 +79,9 @@ load(struct fx *f, const char *lines)
 	f->src.sin_port = htons(40000);
 	inet_pton(AF_INET, "192.0.2.1", &f->dst.sin_addr);
 	f->dst.sin_port = htons(443);
-	f->in = (struct lb_rule_input){ (struct sockaddr *)&f->src,
-	    (struct sockaddr *)&f->dst, true, "www.example.com", f->hits,
-	    f->vars };
+	f->in = (struct lb_rule_input){ .src = (struct sockaddr *)&f->src,
+	    .dst = (struct sockaddr *)&f->dst, .ssl = true,
+	    .sni = "www.example.com", .hits = f->hits, .vars = f->vars };
 	memset(f->vars, 0, sizeof(f->vars));
 	return f->d.nerrors;
 }
@@ -418,6 +419,71 @@ test_converters(void **state)
 	unload(&f);
 }
 
+/* HAProxy's rate-limit idiom: track-sc0 src in a stick table, deny
+ * when its request rate goes over; sc-inc-gpc0 and sc0_ names. */
+static void
+test_stick_tables(void **state)
+{
+	struct lb_stick_geom g = { .type = LB_STICK_IP, .size = 64,
+	    .store = LB_STICK_HTTP_REQ_RATE | LB_STICK_CONN_CUR |
+	    LB_STICK_GPC0 | LB_STICK_HTTP_ERR_RATE,
+	    .period = { 0, 10000, 10000 } };
+	size_t size = lb_stick_size(&g);
+	void *mem = aligned_alloc(64, (size + 63) / 64 * 64);
+	struct lb_stick t, *sticks[1] = { &t };
+	struct lb_rule_track tracks[LB_TRACKERS] = { 0 };
+	struct lb_stick_vals v;
+	unsigned char key[16];
+	struct fx f;
+
+	(void)state;
+	assert_non_null(mem);
+	assert_int_equal(lb_stick_init(mem, size, &g), 0);
+	assert_int_equal(lb_stick_attach(&t, mem, size, &g), 0);
+	assert_int_equal(load(&f,
+	    "http-request track-sc0 src table t\n"
+	    "http-request deny deny_status 429 if { sc_http_req_rate(0) gt 3 }\n"
+	    "http-request sc-inc-gpc0(0) if { path /bad }\n"
+	    "http-request deny if { sc0_get_gpc0 ge 2 }\n"), 0);
+	assert_true(lb_rules_track(f.r));
+	f.in.sticks = sticks;
+	f.in.tracks = tracks;
+	f.in.now_ms = 1000;
+	for (int i = 0; i < 3; i++) {
+		request(&f, "GET / HTTP/1.1", "");
+		assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	}
+	assert_int_equal(tracks[0].vals.http_req_rate, 3);
+	assert_int_equal(tracks[0].vals.conn_cur, 1);	/* once: one
+							 * connection */
+	request(&f, "GET / HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_DENY);
+	assert_int_equal(f.o.status, 429);
+	/* a 4xx counts in http_err_rate */
+	lb_rule_tracks_status(&f.in, 404);
+	assert_int_equal(tracks[0].vals.http_err_rate, 1);
+	/* the connection ends: its conn_cur is given back */
+	lb_rule_tracks_end(sticks, tracks);
+	assert_false(tracks[0].on);
+	assert_int_equal(lb_stick_key_ip((struct sockaddr *)&f.src, key), 0);
+	assert_int_equal(lb_stick_get(&t, key, 16, 1000, &v), 1);
+	assert_int_equal(v.conn_cur, 0);
+	assert_int_equal(v.http_req_rate, 4);
+	/* 20 s later the rate is gone; gpc0 counts /bad twice */
+	f.in.now_ms = 21000;
+	request(&f, "GET /bad HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	request(&f, "GET /bad HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_DENY);
+	assert_int_equal(f.o.status, 403);
+	/* untracked: sc fetches find nothing, so no deny */
+	f.in.tracks = NULL;
+	request(&f, "GET /bad HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	unload(&f);
+	free(mem);
+}
+
 int
 main(void)
 {
@@ -430,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_hits),
 		cmocka_unit_test(test_vars),
 		cmocka_unit_test(test_converters),
+		cmocka_unit_test(test_stick_tables),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
