@@ -92,7 +92,9 @@
  *
  * Status and upgrade.  status adds the module's part to `edgectl
  * status`; carry_save and carry_line hand its runtime state (edgectl's
- * overrides) from a binary to the one an upgrade executes.
+ * overrides, the stick tables' memory) from a binary to the one an
+ * upgrade executes: text lines, and descriptors they name (passed with
+ * carry->pass, they stay open, with their numbers, across the exec).
  *
  * In the worker (unprivileged; it reads no file).  The worker parses the
  * configuration text again and makes each module's runtime with
@@ -146,6 +148,13 @@ struct edged_ctl;			/* a control command being answered:
 
 struct edged_module;
 struct edged_channel;
+
+/* An upgrade's descriptors (carry_save): pass keeps fd open across the
+ * exec, under the same number. */
+struct edged_carry {
+	int (*pass)(const struct edged_carry *c, int fd);
+	void *core;			/* the core's */
+};
 
 /* Workers, as edged_host's each_worker picks them. */
 #define EDGED_W_SERVING		0x1	/* the one serving */
@@ -325,8 +334,10 @@ struct edged_module {
 	/* an upgrade: the runtime state the next binary takes over, as
 	 * lines of the module's own (carry_save), given back one by one to
 	 * the new image's carry_line (1: taken; 0: not the module's; -1:
-	 * the module's, unreadable) */
-	void (*carry_save)(void *ms, FILE *out);
+	 * the module's, unreadable); a descriptor a line names is passed
+	 * with carry->pass first (0, or -1: too many, leave it out) */
+	void (*carry_save)(void *ms, FILE *out,
+	    const struct edged_carry *carry);
 	int (*carry_line)(void *ms, const char *line);
 
 	/* in the worker; NULL when it cannot (logged) */

@@ -758,7 +758,9 @@ lb_master_free(void *ms)
 		free(wd);
 	}
 	lb_state_free(&lm->state);
-	/* every generation went, and gave its tables back */
+	/* every generation went and gave its tables back: what is left
+	 * came with an upgrade and was not taken */
+	lb_sticks_prune(&lm->sticks);
 	free(lm->v);
 	free(lm);
 }
@@ -811,6 +813,8 @@ lb_master_gen_new(void *ms, const void *part,
 		lb_master_gen_free(ms, g);
 		return NULL;
 	}
+	/* the tables an upgrade brought that this file no longer has */
+	lb_sticks_prune(&lm->sticks);
 	return g;
 }
 
@@ -935,7 +939,7 @@ lb_master_status(void *ms, bool json, FILE *out)
  * worker's check history, and the overrides, "override POOL MEMBER
  * ADMIN WEIGHT HEALTH". */
 void
-lb_master_carry_save(void *ms, FILE *out)
+lb_master_carry_save(void *ms, FILE *out, const struct edged_carry *carry)
 {
 	struct lb_master *lm = ms;
 	struct lb_wd *cur = serving(lm);
@@ -949,6 +953,7 @@ lb_master_carry_save(void *ms, FILE *out)
 		fprintf(out, "override %s %s %d %u %d\n", o->pool, o->member,
 		    o->admin, o->weight, o->health);
 	}
+	lb_sticks_save(lm->sticks, out, carry);
 }
 
 int
@@ -961,6 +966,9 @@ lb_master_carry_line(void *ms, const char *line)
 
 	if (strncmp(line, "entry ", 6) == 0)
 		return lb_state_load_line(&((struct lb_master *)ms)->state,
+		    line) == 0 ? 1 : -1;
+	if (strncmp(line, "stick ", 6) == 0)
+		return lb_sticks_load_line(&((struct lb_master *)ms)->sticks,
 		    line) == 0 ? 1 : -1;
 	if (strncmp(line, "override ", 9) != 0)
 		return 0;

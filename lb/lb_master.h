@@ -34,7 +34,8 @@ void lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
     uint32_t arg, const void *data, size_t len);
 void lb_master_status(void *ms, bool json, FILE *out);
 /* The overrides, as "override POOL MEMBER ADMIN WEIGHT HEALTH" lines. */
-void lb_master_carry_save(void *ms, FILE *out);
+void lb_master_carry_save(void *ms, FILE *out,
+    const struct edged_carry *carry);
 int lb_master_carry_line(void *ms, const char *line);
 
 /* The commands' rows' run hooks (lb_module.c). */

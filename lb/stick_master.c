@@ -4,7 +4,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "module.h"
 #include "stick_conf.h"
 #include "stick_master.h"
 #include "text.h"
@@ -316,4 +319,88 @@ lb_sticks_clear(struct lb_stick_shm *const *tables, const struct lb_conf *c,
 	}
 	fprintf(out, "%d entr%s cleared\n", n, n == 1 ? "y" : "ies");
 	return true;
+}
+
+/* ---- upgrades ---- */
+
+void
+lb_sticks_save(struct lb_stick_shm *reg, FILE *out,
+    const struct edged_carry *carry)
+{
+	for (; reg != NULL; reg = reg->next)
+		if (reg->refs > 0 && carry->pass(carry, reg->fd) == 0)
+			fprintf(out, "stick %s %d\n", reg->name, reg->fd);
+}
+
+/* A table an upgrade brought: the generation loaded before the state
+ * came made a new, empty one of that name; if it has the same shape, it
+ * takes the old one's memory instead (no worker of it runs yet), else
+ * the old one waits in the registry for a generation that wants it. */
+static void
+adopt(struct lb_stick_shm **reg, struct lb_stick_shm *s)
+{
+	struct lb_stick probe;
+
+	for (struct lb_stick_shm *e = *reg; e != NULL; e = e->next) {
+		if (strcmp(e->name, s->name) != 0 || lb_stick_attach(&probe,
+		    s->mem, s->len, &e->view.geom) < 0)
+			continue;
+		(void)munmap(e->mem, e->len);
+		(void)close(e->fd);
+		e->fd = s->fd;
+		e->mem = s->mem;
+		e->len = s->len;
+		e->view = s->view;
+		free(s);
+		return;
+	}
+	s->next = *reg;
+	*reg = s;
+}
+
+int
+lb_sticks_load_line(struct lb_stick_shm **reg, const char *line)
+{
+	struct lb_stick_shm *s = calloc(1, sizeof(*s));
+	struct stat st;
+	int fd;
+
+	if (s == NULL || sscanf(line, "stick %63s %d", s->name, &fd) != 2 ||
+	    fd < 0) {
+		free(s);
+		return -1;
+	}
+	s->fd = fd;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (fstat(fd, &st) < 0 || st.st_size <= 0)
+		goto fail;
+	s->len = (size_t)st.st_size;
+	s->mem = mmap(NULL, s->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s->mem == MAP_FAILED) {
+		s->mem = NULL;
+		goto fail;
+	}
+	/* its own header says its shape */
+	if (lb_stick_attach(&s->view, s->mem, s->len, NULL) < 0)
+		goto fail;
+	adopt(reg, s);
+	return 0;
+fail:
+	shm_free(s);
+	return -1;
+}
+
+void
+lb_sticks_prune(struct lb_stick_shm **reg)
+{
+	while (*reg != NULL) {
+		struct lb_stick_shm *s = *reg;
+
+		if (s->refs > 0) {
+			reg = &s->next;
+			continue;
+		}
+		*reg = s->next;
+		shm_free(s);
+	}
 }

@@ -29,6 +29,15 @@ int lb_sticks_take(struct lb_stick_shm **reg, const struct lb_conf *c,
  * generation holds any more is unmapped and closed.  Frees *tables. */
 void lb_sticks_drop(struct lb_stick_shm **reg, struct lb_stick_shm ***tables,
     size_t n);
+/* An upgrade: each table of the registry as a line "stick NAME FD" (its
+ * memfd passed with carry->pass), and there, the table made again from
+ * such a line (with no generation holding it yet).  0, or -1. */
+struct edged_carry;
+void lb_sticks_save(struct lb_stick_shm *reg, FILE *out,
+    const struct edged_carry *carry);
+int lb_sticks_load_line(struct lb_stick_shm **reg, const char *line);
+/* Frees the tables no generation holds. */
+void lb_sticks_prune(struct lb_stick_shm **reg);
 /* The memfd a worker maps (lb_stick_map). */
 int lb_stick_shm_fd(const struct lb_stick_shm *s);
 

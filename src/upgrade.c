@@ -75,9 +75,22 @@ save_worker(struct master *m, FILE *f, struct fdlist *l,
 	fputc('\n', f);
 }
 
+static int
+carry_pass(const struct edged_carry *c, int fd)
+{
+	struct fdlist *l = c->core;
+
+	if (fd < 0 || l->n >= MAX_FDS)
+		return -1;
+	pass_fd(l, fd);
+	return 0;
+}
+
 static void
 save_state(struct master *m, FILE *f, struct fdlist *l, int client_fd)
 {
+	const struct edged_carry carry = { carry_pass, l };
+
 	const struct listen_set *ls = &m->gen->listeners;
 
 	fprintf(f, "%s\nstarted %.6f\nctl %d\n", UPGRADE_MAGIC, m->started,
@@ -100,7 +113,7 @@ save_state(struct master *m, FILE *f, struct fdlist *l, int client_fd)
 		save_worker(m, f, l, w, "draining");
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (edged_modules[i]->carry_save != NULL)
-			edged_modules[i]->carry_save(m->mods[i], f);
+			edged_modules[i]->carry_save(m->mods[i], f, &carry);
 	fprintf(f, "reloads %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 	    m->figures.reloads_ok, m->figures.reloads_failed,
 	    m->figures.loaded_ms);

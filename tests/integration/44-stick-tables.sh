@@ -10,8 +10,9 @@
 #   - edgectl show table lists the entry and its rate, show table NAME
 #     KEY one entry (JSON too), clear table KEY forgets it (the client
 #     passes again), an unknown table is an error naming those there are;
-#   - a reload keeps the table (the client is still limited), one that
-#     changes its shape starts a new one (the client passes);
+#   - a reload keeps the table (the client is still limited), and so
+#     does an upgrade (the binary executed again); a reload that changes
+#     its shape starts a new one (the client passes);
 #   - a 4xx the member answers counts in http_err_rate; sc-inc-gpc0 and
 #     sc0_get_gpc0 ban a client after two hits on /trap;
 #   - edged -t refuses track-sc to a table that does not exist, a store
@@ -80,6 +81,12 @@ write_conf 6 1k >"$F"
 assert_eq "reload (a rule changed)" "configuration reloaded" \
     "$(ctl reload 2>&1)"
 assert_eq "after the reload: still limited (8 in 10s > 6)" 429 "$(codes 1 /)"
+assert_match "upgrade" "^upgraded to edged " "$(ctl upgrade 2>&1)"
+edged_wait_ready
+assert_eq "after the upgrade: still limited (9 in 10s > 6)" 429 \
+    "$(codes 1 /)"
+assert_match "after the upgrade: the entry, its rate" ' http_req_rate=9 ' \
+    "$(ctl show table per-ip 127.0.0.1)"
 assert_eq "clear table KEY" "1 entry cleared" \
     "$(ctl clear table per-ip 127.0.0.1 2>&1)"
 assert_eq "cleared: passes again" 200 "$(codes 1 /)"
