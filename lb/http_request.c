@@ -292,6 +292,8 @@ head(struct lb_session *s, struct lb_dispatch *d)
 	if (s->vs->rules != NULL &&
 	    (next = run_rules(s, &in, &len)).what != LB_GO)
 		return next;
+	if (s->vs->profile->persist.kind == LB_PERSIST_COOKIE)
+		lb_persist_request(s, in, len);
 	if (s->pool->conf->algo == LB_ALGO_HEADER)
 		o.key_header = s->pool->conf->key_name;
 	if (s->vs->profile->xff_insert) {

@@ -135,6 +135,9 @@ head(struct lb_session *s)
 	if (n < 0)
 		return lb_next_reply(502);
 	len = (size_t)n;
+	if (!o.upgrade && lb_persist_response(s, s->t->scratch, &len,
+	    LB_BUF_SIZE) < 0)
+		return lb_next_reply(502);
 	/* not on a 101: what follows it is not HTTP, and the client
 	 * asked for it */
 	if (s->vs->rules != NULL && !o.upgrade &&

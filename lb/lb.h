@@ -122,6 +122,27 @@ struct lb_sni_route {
 	size_t pool_idx;		/* resolved */
 };
 
+enum lb_persist {
+	LB_PERSIST_NONE,
+	LB_PERSIST_COOKIE,		/* insert: edged's cookie names the
+					 * member */
+	LB_PERSIST_SOURCE_IP,		/* a table of the profile's own */
+};
+
+/* `persistence ...` of a profile (persist_conf.c): a client goes back
+ * to the member it had while that one is up and not disabled (a drained
+ * member keeps its persistent clients). */
+struct lb_persist_conf {
+	enum lb_persist kind;
+	struct conf_pos pos;
+	char cookie[LB_NAME_MAX];	/* cookie: its name */
+	bool nocache, httponly, secure;
+	uint64_t timeout;		/* source-ip: ms an entry lasts */
+	unsigned mask;			/* source-ip: IPv4 prefix length */
+	size_t table;			/* resolved: source-ip's stick table
+					 * in lb_conf's sticks */
+};
+
 struct lb_profile_conf {
 	char name[LB_NAME_MAX];
 	struct conf_pos pos;
@@ -140,6 +161,7 @@ struct lb_profile_conf {
 	char default_pool[LB_NAME_MAX];	/* "" = the virtual server's */
 	struct conf_pos default_pool_pos;
 	size_t default_pool_idx;	/* resolved */
+	struct lb_persist_conf persist;
 };
 
 /* A pool's `tls { }` (tls_conf.c): re-encryption to its members. */
@@ -238,6 +260,8 @@ struct lb_stick_conf {
 	uint64_t expire;		/* ms; 0: entries never expire */
 	unsigned store;			/* enum lb_stick_store's bits */
 	uint32_t period[3];		/* ms, by enum lb_stick_rate */
+	bool implicit;			/* made for source-ip persistence:
+					 * not printed */
 };
 
 struct lb_conf {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "persist.h"
 #include "rule_conf.h"
 #include "util.h"
 
@@ -110,6 +111,9 @@ static const struct conf_directive profile_rows[] = {
 	{ "sni", 3, 3, CONF_NO_BLOCK, lb_profile_sni, "sni NAME pool POOL" },
 	{ "default-pool", 1, 1, CONF_NO_BLOCK, lb_profile_default_pool,
 	    "default-pool NAME" },
+	{ "persistence", 1, CONF_ARGS_ANY, CONF_NO_BLOCK,
+	    lb_profile_persistence, "persistence cookie NAME insert "
+	    "[nocache] [httponly] [secure] | source-ip [timeout D] [mask /N]" },
 };
 
 int

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "persist.h"
 #include "rule_conf.h"
 #include "mem.h"
 
@@ -141,6 +142,7 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	for (size_t i = 0; i < c->nvservers; i++)
 		errors += resolve_vs(c, &c->vservers[i], d);
 	errors += lb_tls_conf_resolve(c, d);
+	errors += lb_persist_resolve(c, d);
 	errors += lb_rules_conf_resolve(c, d);
 	return errors + check_listen_dups(c, d) + check_stats_listen(c, d);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "persist.h"
 #include "rule_conf.h"
 #include "stick_conf.h"
 
@@ -44,6 +45,7 @@ print_profile(const struct lb_profile_conf *p, FILE *out)
 		fprintf(out, "    x-forwarded-for %s\n", p->xff_insert ?
 		    "insert" : "none");
 	lb_tls_print_profile(p, out);
+	lb_persist_print(&p->persist, out);
 	fprintf(out, "}\n");
 }
 
@@ -132,7 +134,8 @@ lb_conf_print(const struct lb_conf *c, FILE *out)
 	for (size_t i = 0; i < c->npools; i++)
 		print_pool(&c->pools[i], out);
 	for (size_t i = 0; i < c->nsticks; i++)
-		lb_stick_print(&c->sticks[i], out);
+		if (!c->sticks[i].implicit)
+			lb_stick_print(&c->sticks[i], out);
 	for (size_t i = 0; i < c->nrule_blocks; i++)
 		lb_rule_block_print(&c->rule_blocks[i], out);
 	for (size_t i = 0; i < c->nvservers; i++)

@@ -187,6 +187,7 @@ start_transaction(struct lb_session *s)
 	s->status = 0;
 	s->msg_start = s->req.parsed;
 	s->pool = s->vs->pool;		/* use_backend may choose another */
+	s->persist = NULL;
 	s->t_req = s->t_head = s->t_conn = s->t_rsp = 0;
 	s->rsp_bytes = 0;
 	s->mname = "-";
@@ -552,8 +553,10 @@ dispatch(struct lb_session *s, const struct lb_dispatch *d)
 	struct lb_next n;
 
 	lb_txn_count_request(s, true);
-	if ((m = lb_pick_member(s, d->key, d->keylen)) == NULL)
+	if ((m = lb_persist_member(s)) == NULL &&
+	    (m = lb_pick_member(s, d->key, d->keylen)) == NULL)
 		return lb_next_reply(503);
+	lb_persist_chosen(s, m);
 	if (s->proto->dispatch != NULL &&
 	    (n = s->proto->dispatch(s, d)).what != LB_GO)
 		return n;

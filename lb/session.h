@@ -233,6 +233,7 @@ struct lb_session {
 	struct lb_rule_var *vars;	/* set-var's, when the rules have
 					 * some: [nvars] */
 	size_t nvars;
+	struct lb_member *persist;	/* the member persistence named */
 	struct lb_rule_track *tracks;	/* [LB_TRACKERS] when the rules
 					 * track: the connection's, until it
 					 * ends */
@@ -297,6 +298,21 @@ struct lb_next lb_rsp_parse(struct lb_session *s);
  * the response, else LB_CLOSE (a body cut short). */
 struct lb_next lb_rsp_eof(struct lb_session *s);
 extern const llhttp_settings_t lb_rsp_settings;
+
+/* ---- persist.c: persistence (persist.h) ---- */
+/* A request head (head[0..len), s->pool chosen): the member its cookie
+ * names, into s->persist. */
+void lb_persist_request(struct lb_session *s, const char *head, size_t len);
+/* At dispatch: the member persistence sends the request to (up, and not
+ * disabled: a drained one keeps its clients), or NULL to pick one. */
+struct lb_member *lb_persist_member(struct lb_session *s);
+/* The member picked (or kept): source-ip's entry says it. */
+void lb_persist_chosen(struct lb_session *s, const struct lb_member *m);
+/* The response head in buf (*len bytes, cap of room): cookie
+ * persistence tells a client that went to another member than its
+ * cookie named.  0, or -1 when it does not fit. */
+int lb_persist_response(struct lb_session *s, char *buf, size_t *len,
+    size_t cap);
 
 /* ---- passthrough.c ---- */
 /* Reads the ClientHello: LB_GO until it is whole, then LB_DISPATCH with

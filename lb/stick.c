@@ -839,9 +839,12 @@ count(const struct lb_stick *t, struct slot *s, uint64_t now, unsigned what)
 		inc_u32(slot_u32(s, t->off_gpc0));
 }
 
-int
-lb_stick_track(struct lb_stick *t, const void *key, size_t keylen,
-    uint64_t now_ms, unsigned what, struct lb_stick_vals *out)
+/* Key's entry, made if need be, touched, counting what, and its gpc0
+ * set to *gpc0 (when not NULL); its values into out (may be NULL). */
+static int
+entry_op(struct lb_stick *t, const void *key, size_t keylen,
+    uint64_t now_ms, unsigned what, const uint32_t *gpc0,
+    struct lb_stick_vals *out)
 {
 	struct key k;
 	struct op o;
@@ -864,11 +867,28 @@ lb_stick_track(struct lb_stick *t, const void *key, size_t keylen,
 	if (now_ms > s->touched)
 		s->touched = now_ms;
 	count(t, s, now_ms, what);
+	if (gpc0 != NULL && t->off_gpc0)
+		*slot_u32(s, t->off_gpc0) = *gpc0;
 	if (out != NULL)
 		vals_of(t, s, now_ms, out);
 	shard_unlock(&o);
 	return 0;
 }
+
+int
+lb_stick_track(struct lb_stick *t, const void *key, size_t keylen,
+    uint64_t now_ms, unsigned what, struct lb_stick_vals *out)
+{
+	return entry_op(t, key, keylen, now_ms, what, NULL, out);
+}
+
+int
+lb_stick_gpc0_set(struct lb_stick *t, const void *key, size_t keylen,
+    uint64_t now_ms, uint32_t val)
+{
+	return entry_op(t, key, keylen, now_ms, 0, &val, NULL);
+}
+
 
 int
 lb_stick_gpc0_inc(struct lb_stick *t, const void *key, size_t keylen,

@@ -185,6 +185,12 @@ int lb_stick_track(struct lb_stick *t, const void *key, size_t keylen,
 int lb_stick_get(struct lb_stick *t, const void *key, size_t keylen,
     uint64_t now_ms, struct lb_stick_vals *out);
 
+/* Sets gpc0 of key's entry, made if need be and touched (its expiry
+ * starts again), to val: what a table of its own keeps for source-ip
+ * persistence (the member).  0, or -1 as lb_stick_track. */
+int lb_stick_gpc0_set(struct lb_stick *t, const void *key, size_t keylen,
+    uint64_t now_ms, uint32_t val);
+
 /*
  * Adds 1 to gpc0 of key's entry, made if need be, as lb_stick_track with
  * LB_STICK_EV_GPC0; *val (may be NULL) gets the new value.  Returns 0,
