@@ -226,6 +226,9 @@ struct lb_vs_conf {
 	char default_pool[LB_NAME_MAX];
 	struct conf_pos pool_pos;
 	uint64_t max_connections;	/* 0 = only the global limit */
+	bool refuse;			/* beyond it: 503 and close, not the
+					 * kernel's queue */
+	uint64_t rate_limit;		/* new connections a second, 0: any */
 	char access_log[256];		/* "syslog", a file, or "" = none */
 	bool access_log_json;
 	struct conf_pos access_log_pos;

@@ -433,12 +433,38 @@ set_vs_pool(struct conf_diag *d, const struct conf_node *n, void *obj)
 	    sizeof(vs->default_pool));
 }
 
+/* max-connections N [queue|refuse] */
 static int
 set_vs_maxconn(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
+	static const char *const modes[] = { "queue", "refuse", NULL };
 	struct lb_vs_conf *vs = obj;
+	unsigned m = 0;
 
-	return conf_get_uint(d, n, 1, 1, 10000000, &vs->max_connections);
+	if (conf_get_uint(d, n, 1, 1, 10000000, &vs->max_connections) < 0 ||
+	    (n->nargs > 2 && conf_get_keyword(d, n, 2, modes, &m) < 0))
+		return -1;
+	vs->refuse = m == 1;
+	return 0;
+}
+
+/* rate-limit N/s: new connections a second (HAProxy's "rate-limit
+ * sessions"); beyond, they wait in the kernel's queue */
+static int
+set_vs_rate(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_vs_conf *vs = obj;
+	const char *w = n->args[1];
+	char *end;
+	unsigned long long v = strtoull(w, &end, 10);
+
+	if (end == w || strcmp(end, "/s") != 0 || v < 1 || v > 1000000) {
+		conf_error(d, &n->argpos[1], "'rate-limit' expects new "
+		    "connections a second, 1/s to 1000000/s, got '%s'", w);
+		return -1;
+	}
+	vs->rate_limit = v;
+	return 0;
 }
 
 /* access-log syslog[:SOCKET]|PATH [text|json] */
@@ -471,8 +497,9 @@ static const struct conf_directive vs_rows[] = {
 	{ "profile", 1, 1, CONF_NO_BLOCK, set_vs_profile, "profile NAME" },
 	{ "default-pool", 1, 1, CONF_NO_BLOCK, set_vs_pool,
 	    "default-pool NAME" },
-	{ "max-connections", 1, 1, CONF_NO_BLOCK, set_vs_maxconn,
-	    "max-connections N" },
+	{ "max-connections", 1, 2, CONF_NO_BLOCK, set_vs_maxconn,
+	    "max-connections N [queue|refuse]" },
+	{ "rate-limit", 1, 1, CONF_NO_BLOCK, set_vs_rate, "rate-limit N/s" },
 	{ "rules", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, lb_vs_rules,
 	    "rules NAME..." },
 };

@@ -66,6 +66,8 @@ struct lb_rt_vs {
 	struct lb_rules *rules;		/* application rules, NULL none */
 	size_t index;
 	atomic_uint conns;		/* all threads, for max-connections */
+	_Atomic uint64_t rate_tat;	/* rate-limit: when, in CLOCK_MONOTONIC
+					 * us, the bucket is empty again */
 };
 
 /* A backend connection: in use by one session, or idle in its thread's

@@ -104,8 +104,12 @@ print_vs(const struct lb_vs_conf *vs, FILE *out)
 	fprintf(out, "    profile %s\n", vs->profile);
 	fprintf(out, "    default-pool %s\n", vs->default_pool);
 	if (vs->max_connections > 0)
-		fprintf(out, "    max-connections %llu\n",
-		    (unsigned long long)vs->max_connections);
+		fprintf(out, "    max-connections %llu %s\n",
+		    (unsigned long long)vs->max_connections, vs->refuse ?
+		    "refuse" : "queue");
+	if (vs->rate_limit > 0)
+		fprintf(out, "    rate-limit %llu/s\n",
+		    (unsigned long long)vs->rate_limit);
 	if (vs->access_log[0] != '\0') {
 		fprintf(out, "    access-log ");
 		conf_print_word(out, vs->access_log);

@@ -5,7 +5,10 @@
  * kernel spreads connections and no accept is contended.  At a
  * connection limit, or when the process runs out of descriptors, a
  * listener pauses (connections wait in the kernel's queue) and resumes
- * when a session ends or, at the latest, on the next resume tick.
+ * when a session ends or, at the latest, on the next resume tick.  A
+ * virtual server's own limit may refuse instead (max-connections N
+ * refuse: a 503, then the close), and its rate-limit pauses it too when
+ * its bucket is empty.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -13,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "http.h"
 #include "log.h"
 #include "session.h"
 
@@ -24,11 +29,80 @@ static bool
 at_limit(const struct lb_listener *l)
 {
 	const struct lb_runtime *rt = l->thread->rt;
-	uint64_t vsmax = l->vs->conf->max_connections;
 
 	return atomic_load_explicit(&rt->conns, memory_order_relaxed) >=
-	    rt->max_connections || (vsmax > 0 &&
-	    atomic_load_explicit(&l->vs->conns, memory_order_relaxed) >= vsmax);
+	    rt->max_connections;
+}
+
+static bool
+at_vs_limit(const struct lb_listener *l)
+{
+	uint64_t vsmax = l->vs->conf->max_connections;
+
+	return vsmax > 0 && atomic_load_explicit(&l->vs->conns,
+	    memory_order_relaxed) >= vsmax;
+}
+
+/*
+ * rate-limit N/s, as a generic cell rate algorithm shared by every
+ * thread: each connection takes 1/N s of a bucket that holds one
+ * second's worth.  rate_room says whether one may come now (before the
+ * accept, which may find none); rate_take takes its share once one came
+ * (threads racing may overshoot by one each).
+ */
+static bool
+rate_room(const struct lb_rt_vs *vs)
+{
+	uint64_t now = clock_coarse_ms() * 1000, tat;
+
+	if (vs->conf->rate_limit == 0)
+		return true;
+	tat = atomic_load_explicit(&vs->rate_tat, memory_order_relaxed);
+	return (tat > now ? tat - now : 0) + 1000000 / vs->conf->rate_limit <=
+	    1000000;
+}
+
+static void
+rate_take(struct lb_rt_vs *vs)
+{
+	uint64_t now = clock_coarse_ms() * 1000, tat, next;
+
+	if (vs->conf->rate_limit == 0)
+		return;
+	tat = atomic_load_explicit(&vs->rate_tat, memory_order_relaxed);
+	do
+		next = (tat > now ? tat : now) + 1000000 /
+		    vs->conf->rate_limit;
+	while (!atomic_compare_exchange_weak_explicit(&vs->rate_tat, &tat,
+	    next, memory_order_relaxed, memory_order_relaxed));
+}
+
+/* Whether l must leave new connections in the kernel's queue: a limit
+ * reached (the virtual server's, unless it refuses), its rate's bucket
+ * empty. */
+static bool
+held(const struct lb_listener *l)
+{
+	return at_limit(l) || (at_vs_limit(l) && !l->vs->conf->refuse) ||
+	    !rate_room(l->vs);
+}
+
+/* max-connections N refuse: the connection accepted over the limit gets
+ * a 503 (HTTP; the others only the close), counted as a request of the
+ * virtual server answered 5xx. */
+static void
+refuse(struct lb_listener *l, int fd)
+{
+	struct lb_ctr *c = &l->thread->ctr_vs[l->vs->index];
+	size_t len;
+	const char *text = lb_http_error_reply(503, &len);
+
+	if (l->vs->profile->type == LB_PROFILE_HTTP)
+		(void)write(fd, text, len);	/* fits an empty socket */
+	(void)close(fd);
+	CTR_ADD(c->total, 1);
+	CTR_ADD(c->requests, 1);
+	CTR_ADD(c->resp[5], 1);
 }
 
 static void
@@ -84,12 +158,18 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		socklen_t len = sizeof(ss);
 		int fd;
 
-		if (at_limit(l)) {
+		if (held(l)) {
 			pause_listener(l);
 			return;
 		}
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			rate_take(l->vs);
+		if (fd >= 0 && at_vs_limit(l)) {
+			refuse(l, fd);
+			continue;
+		}
 		if (fd >= 0) {
 			admit(l, fd, &ss, len);
 			continue;
@@ -156,7 +236,7 @@ lb_listeners_resume(struct lb_thread *t)
 
 		if (!l->paused)
 			continue;
-		if (at_limit(l)) {
+		if (held(l)) {
 			still_paused = true;
 			continue;
 		}
