@@ -305,6 +305,14 @@ head(struct lb_session *s, struct lb_dispatch *d)
 	    &info);
 	if (n < 0)
 		return lb_next_reply(-n);
+	if (s->persist != NULL) {
+		size_t hl = (size_t)n;
+
+		if (lb_persist_request_edit(s, s->t->scratch, &hl,
+		    LB_BUF_SIZE) < 0)
+			return lb_next_reply(431);
+		n = (int)hl;
+	}
 	request_flags(s, &info, head_method(in));
 	if (head_method(in) == HTTP_CONNECT)
 		return lb_next_reply(405);

@@ -136,6 +136,7 @@ struct lb_persist_conf {
 	enum lb_persist kind;
 	struct conf_pos pos;
 	char cookie[LB_NAME_MAX];	/* cookie: its name */
+	enum { LB_COOKIE_INSERT, LB_COOKIE_PREFIX, LB_COOKIE_REWRITE } mode;
 	bool nocache, httponly, secure;
 	uint64_t timeout;		/* source-ip: ms an entry lasts */
 	unsigned mask;			/* source-ip: IPv4 prefix length */

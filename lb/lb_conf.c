@@ -112,8 +112,9 @@ static const struct conf_directive profile_rows[] = {
 	{ "default-pool", 1, 1, CONF_NO_BLOCK, lb_profile_default_pool,
 	    "default-pool NAME" },
 	{ "persistence", 1, CONF_ARGS_ANY, CONF_NO_BLOCK,
-	    lb_profile_persistence, "persistence cookie NAME insert "
-	    "[nocache] [httponly] [secure] | source-ip [timeout D] [mask /N]" },
+	    lb_profile_persistence, "persistence cookie NAME "
+	    "insert|prefix|rewrite [nocache] [httponly] [secure] | "
+	    "source-ip [timeout D] [mask /N]" },
 };
 
 int

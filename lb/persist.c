@@ -79,17 +79,47 @@ source_key(const struct lb_session *s, unsigned char key[16])
 	}
 }
 
+/* The member part of a cookie's value: all of it, or in prefix mode
+ * what comes before its '~' (none: 0). */
+static size_t
+member_part(const struct lb_persist_conf *pc, const char *v, size_t vlen)
+{
+	const char *tilde;
+
+	if (pc->mode != LB_COOKIE_PREFIX)
+		return vlen;
+	tilde = memchr(v, '~', vlen);
+	return tilde != NULL ? (size_t)(tilde - v) : 0;
+}
+
 void
 lb_persist_request(struct lb_session *s, const char *head, size_t len)
 {
 	const struct lb_persist_conf *pc = persist_of(s);
 	const char *v;
-	size_t vlen;
+	size_t vlen, n;
 
 	s->persist = NULL;
 	if (pc->kind == LB_PERSIST_COOKIE &&
-	    find_cookie(head, len, pc->cookie, &v, &vlen))
-		s->persist = member_named(s->pool, v, vlen);
+	    find_cookie(head, len, pc->cookie, &v, &vlen) &&
+	    (n = member_part(pc, v, vlen)) > 0)
+		s->persist = member_named(s->pool, v, n);
+}
+
+int
+lb_persist_request_edit(struct lb_session *s, char *buf, size_t *len,
+    size_t cap)
+{
+	const struct lb_persist_conf *pc = persist_of(s);
+	const char *v;
+	size_t vlen, n;
+
+	/* prefix: the member sees its own cookie, without "MEMBER~" */
+	if (pc->kind != LB_PERSIST_COOKIE || pc->mode != LB_COOKIE_PREFIX ||
+	    !find_cookie(buf, *len, pc->cookie, &v, &vlen) ||
+	    (n = member_part(pc, v, vlen)) == 0)
+		return 0;
+	return lb_edit_splice(buf, len, cap, (size_t)(v - buf), n + 1, "", 0);
 }
 
 /* The member the source's entry names, if it is one of s's pool. */
@@ -144,6 +174,39 @@ lb_persist_chosen(struct lb_session *s, const struct lb_member *m)
 	    16, clock_coarse_ms(), m->index + 1);
 }
 
+/* prefix and rewrite: each Set-Cookie of the cookie the member sent gets
+ * the member's name before its value, or in its place.  Returns how
+ * many, or -1 when one does not fit. */
+static int
+mark_cookies(struct lb_session *s, char *buf, size_t *len, size_t cap)
+{
+	const struct lb_persist_conf *pc = persist_of(s);
+	const char *name = s->member->name;
+	size_t from = 0, voff, vlen, loff, llen, nlen = strlen(pc->cookie);
+	size_t mlen = strlen(name);
+	char mark[LB_NAME_MAX + 1];
+	int done = 0;
+
+	snprintf(mark, sizeof(mark), "%s~", name);
+	while (lb_edit_find(buf, *len, "Set-Cookie", 10, &from, &voff, &vlen,
+	    &loff, &llen)) {
+		size_t vs = voff + nlen + 1, ve = vs, before = *len;
+
+		if (vlen <= nlen || buf[voff + nlen] != '=' ||
+		    memcmp(buf + voff, pc->cookie, nlen) != 0)
+			continue;
+		while (ve < voff + vlen && buf[ve] != ';')
+			ve++;
+		if ((pc->mode == LB_COOKIE_PREFIX ? lb_edit_splice(buf, len,
+		    cap, vs, 0, mark, mlen + 1) : lb_edit_splice(buf, len, cap,
+		    vs, ve - vs, name, mlen)) < 0)
+			return -1;
+		from += *len - before;	/* the line grew or shrank */
+		done++;
+	}
+	return done;
+}
+
 int
 lb_persist_response(struct lb_session *s, char *buf, size_t *len,
     size_t cap)
@@ -152,8 +215,15 @@ lb_persist_response(struct lb_session *s, char *buf, size_t *len,
 	char v[LB_NAME_MAX * 2 + 64];
 	int n;
 
-	if (pc->kind != LB_PERSIST_COOKIE || s->member == NULL ||
-	    s->member == s->persist)
+	if (pc->kind != LB_PERSIST_COOKIE || s->member == NULL)
+		return 0;
+	if (pc->mode != LB_COOKIE_INSERT) {
+		if ((n = mark_cookies(s, buf, len, cap)) <= 0)
+			return n;
+		return pc->nocache ? lb_edit_set(buf, len, cap,
+		    "Cache-Control", 13, "private", 7) : 0;
+	}
+	if (s->member == s->persist)
 		return 0;
 	n = snprintf(v, sizeof(v), "%s=%s; path=/%s%s", pc->cookie,
 	    s->member->name, pc->httponly ? "; HttpOnly" : "",

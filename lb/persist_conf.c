@@ -15,12 +15,13 @@ static int
 not_yet(struct conf_diag *d, const struct conf_node *n, size_t i)
 {
 	conf_error(d, &n->argpos[i], "persistence: '%s' is not supported yet "
-	    "(edged has cookie NAME insert [nocache] [httponly] [secure], "
-	    "and source-ip [timeout D] [mask /N])", n->args[i]);
+	    "(edged has cookie NAME insert|prefix|rewrite [nocache] "
+	    "[httponly] [secure], and source-ip [timeout D] [mask /N])",
+	    n->args[i]);
 	return -1;
 }
 
-/* cookie NAME insert [nocache] [httponly] [secure] */
+/* cookie NAME insert|prefix|rewrite [nocache] [httponly] [secure] */
 static int
 cookie(struct conf_diag *d, const struct conf_node *n,
     struct lb_persist_conf *p)
@@ -30,17 +31,19 @@ cookie(struct conf_diag *d, const struct conf_node *n,
 	unsigned f;
 
 	if (n->nargs < 4) {
-		conf_error(d, &n->pos, "usage: persistence cookie NAME insert "
-		    "[nocache] [httponly] [secure]");
+		conf_error(d, &n->pos, "usage: persistence cookie NAME "
+		    "insert|prefix|rewrite [nocache] [httponly] [secure]");
 		return -1;
 	}
 	if (conf_get_name(d, n, 2, p->cookie, sizeof(p->cookie)) < 0)
 		return -1;
-	if (strcmp(n->args[3], "insert") != 0)
-		return strcmp(n->args[3], "prefix") == 0 ||
-		    strcmp(n->args[3], "rewrite") == 0 ? not_yet(d, n, 3) :
-		    (conf_error(d, &n->argpos[3], "persistence cookie: a mode "
-		    "is insert, got '%s'", n->args[3]), -1);
+	static const char *const modes[] = { "insert", "prefix", "rewrite",
+	    NULL };
+	unsigned m;
+
+	if (conf_get_keyword(d, n, 3, modes, &m) < 0)
+		return -1;
+	p->mode = m;
 	for (size_t i = 4; i < n->nargs; i++) {
 		if (strcmp(n->args[i], "max-idle") == 0 ||
 		    strcmp(n->args[i], "max-life") == 0)
@@ -168,9 +171,11 @@ lb_persist_print(const struct lb_persist_conf *p, FILE *out)
 {
 	char buf[32];
 
+	static const char *const modes[] = { "insert", "prefix", "rewrite" };
+
 	if (p->kind == LB_PERSIST_COOKIE) {
-		fprintf(out, "    persistence cookie %s insert%s%s%s\n",
-		    p->cookie, p->nocache ? " nocache" : "", p->httponly ?
+		fprintf(out, "    persistence cookie %s %s%s%s%s\n", p->cookie,
+		    modes[p->mode], p->nocache ? " nocache" : "", p->httponly ?
 		    " httponly" : "", p->secure ? " secure" : "");
 	} else if (p->kind == LB_PERSIST_SOURCE_IP) {
 		conf_fmt_duration(buf, sizeof(buf), p->timeout);

@@ -303,14 +303,20 @@ extern const llhttp_settings_t lb_rsp_settings;
 /* A request head (head[0..len), s->pool chosen): the member its cookie
  * names, into s->persist. */
 void lb_persist_request(struct lb_session *s, const char *head, size_t len);
+/* The rewritten head in buf (*len bytes, cap of room): prefix mode
+ * takes "MEMBER~" out of the cookie the member sees.  0, or -1 when it
+ * does not fit. */
+int lb_persist_request_edit(struct lb_session *s, char *buf, size_t *len,
+    size_t cap);
 /* At dispatch: the member persistence sends the request to (up, and not
  * disabled: a drained one keeps its clients), or NULL to pick one. */
 struct lb_member *lb_persist_member(struct lb_session *s);
 /* The member picked (or kept): source-ip's entry says it. */
 void lb_persist_chosen(struct lb_session *s, const struct lb_member *m);
-/* The response head in buf (*len bytes, cap of room): cookie
- * persistence tells a client that went to another member than its
- * cookie named.  0, or -1 when it does not fit. */
+/* The response head in buf (*len bytes, cap of room): insert tells a
+ * client that went to another member than its cookie named; prefix and
+ * rewrite mark the cookie the member set with its name.  0, or -1 when
+ * it does not fit. */
 int lb_persist_response(struct lb_session *s, char *buf, size_t *len,
     size_t cap);
 

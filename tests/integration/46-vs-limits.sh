@@ -51,7 +51,8 @@ code=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 5 \
 assert_eq "a third client: refused with 503" 503 "$code"
 assert_le "refused at once, not queued (ms)" $(($(now_ms) - t0)) 2000
 assert_match "edged's page" "503 Service Unavailable" "$(cat "$T/body")"
-assert_eq "the refusal counted as a 5xx" 1 "$(stat_of 'vs("r")["responses"]["5xx"]')"
+assert_eq "the refusal counted as a 5xx" 1 \
+    "$(stat_of 'vs("r")["responses"]["5xx"]')"
 stop_pid "$HOLDER"
 for _ in $(seq 50); do
 	[ "$(stat_of 'vs("r")["current"]')" = 0 ] && break
