@@ -90,10 +90,7 @@ static const struct ha_word ha_words[] = {
 	{ HA_VALUE, "fall", "member", "'fall'", "monitor", NULL },
 	{ HA_VALUE, "port", "member", "'monitor-port'", NULL, NULL },
 	{ HA_VALUE, "slowstart", "member", "'slow-start'", "pool", NULL },
-	{ HA_VALUE, "maxconn", "member", NULL, NULL,
-	    "a member has no connection limit of its own yet; "
-	    "'max-connections' limits a virtual-server, or all of edged in "
-	    "'global' (HAProxy's 'maxconn')" },
+	{ HA_VALUE, "maxconn", "member", "'max-connections'", NULL, NULL },
 	{ HA_VALUE, "ssl", "member", NULL, NULL,
 	    "edged speaks TLS to members through a 'tls { }' block in the "
 	    "pool (HAProxy's 'ssl')" },

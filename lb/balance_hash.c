@@ -85,7 +85,7 @@ hash_pick(struct lb_balancer *b, const void *key, size_t keylen,
 		struct lb_member *m = b->members[i];
 		double score;
 
-		if (m == avoid || !lb_member_usable(m))
+		if (m == avoid || !lb_member_open(m))
 			continue;
 		/* the weight is read each pick: edgectl may change it */
 		score = hash_score(&slots[i], lb_balance_weight(m), keyhash);

@@ -82,7 +82,7 @@ lc_pick(struct lb_balancer *b, const void *key, size_t keylen,
 		if (i >= b->nmembers)
 			i -= b->nmembers;
 		m = b->members[i];
-		if (m == avoid || !lb_member_usable(m))
+		if (m == avoid || !lb_member_open(m))
 			continue;
 		l = lc_load_of(m);
 		if (best == NULL || lc_lighter(l, bestload)) {

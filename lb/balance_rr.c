@@ -58,7 +58,7 @@ rr_pick(struct lb_balancer *b, const void *key, size_t keylen,
 		struct rr_slot *s = &slots[i];
 		int64_t w;
 
-		if (b->members[i] == avoid || !lb_member_usable(b->members[i]))
+		if (b->members[i] == avoid || !lb_member_open(b->members[i]))
 			continue;
 		/* read each pick: edgectl may change a weight at run time */
 		w = lb_balance_weight(b->members[i]);

@@ -185,6 +185,7 @@ struct lb_member_conf {
 	unsigned weight;		/* 1..256, default 1 */
 	bool backup;
 	unsigned monitor_port;		/* 0 = the member's port */
+	unsigned max_connections;	/* requests at once, 0 = any */
 };
 
 struct lb_pool_conf {
@@ -201,6 +202,9 @@ struct lb_pool_conf {
 	struct lb_tls_client_conf tls;
 	struct lb_member_conf *members;
 	size_t nmembers;
+	uint64_t max_queue;		/* requests waiting for a member at
+					 * its max-connections */
+	uint64_t queue_timeout;		/* ms; 0 = timeout connect's */
 };
 
 struct lb_listen_conf {

@@ -258,6 +258,12 @@ member_monitor_port(struct lb_member_conf *m, uint64_t v)
 	m->monitor_port = (unsigned)v;
 }
 
+static void
+member_max_conn(struct lb_member_conf *m, uint64_t v)
+{
+	m->max_connections = (unsigned)v;
+}
+
 /* The options after a member's address: a flag, or a word and a number
  * from 1 to max. */
 static const struct member_option {
@@ -268,6 +274,7 @@ static const struct member_option {
 	{ "weight", 256, member_weight },
 	{ "backup", 0, member_backup },
 	{ "monitor-port", 65535, member_monitor_port },
+	{ "max-connections", 1000000, member_max_conn },
 };
 
 /* member NAME ADDR [weight N] [backup] [monitor-port N] */
@@ -276,7 +283,7 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
     struct lb_member_conf *m)
 {
 	static const char *const names[] = { "weight", "backup",
-	    "monitor-port", NULL };
+	    "monitor-port", "max-connections", NULL };
 	const struct member_option *opt;
 	unsigned o;
 	uint64_t v = 0;
@@ -357,6 +364,27 @@ set_slow_start(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return conf_get_duration(d, n, 1, 0, 3600000, &p->slow_start);
 }
 
+static int
+set_max_queue(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_pool_conf *p = obj;
+
+	return conf_get_uint(d, n, 1, 0, 1000000, &p->max_queue);
+}
+
+/* timeout queue D: how long a request waits for a member */
+static int
+set_pool_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	static const char *const kinds[] = { "queue", NULL };
+	struct lb_pool_conf *p = obj;
+	unsigned k;
+
+	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
+		return -1;
+	return conf_get_duration(d, n, 2, 1, 86400000, &p->queue_timeout);
+}
+
 static const struct conf_directive pool_rows[] = {
 	{ "monitor", 1, 1, CONF_NO_BLOCK, set_pool_monitor, "monitor NAME" },
 	{ "slow-start", 1, 1, CONF_NO_BLOCK, set_slow_start,
@@ -364,9 +392,13 @@ static const struct conf_directive pool_rows[] = {
 	{ "algorithm", 1, 6, CONF_NO_BLOCK, set_algorithm,
 	    "algorithm round-robin|least-conn|ip-hash|uri [length N] "
 	    "[depth N]|header NAME|url-param NAME" },
-	{ "member", 2, 7, CONF_NO_BLOCK, set_member,
-	    "member NAME ADDRESS:PORT [weight N] [backup] [monitor-port N]" },
+	{ "member", 2, 9, CONF_NO_BLOCK, set_member,
+	    "member NAME ADDRESS:PORT [weight N] [backup] [monitor-port N] "
+	    "[max-connections N]" },
 	{ "tls", 0, 0, CONF_NEEDS_BLOCK, lb_pool_tls, "tls { }" },
+	{ "max-queue", 1, 1, CONF_NO_BLOCK, set_max_queue, "max-queue N" },
+	{ "timeout", 2, 2, CONF_NO_BLOCK, set_pool_timeout,
+	    "timeout queue DURATION" },
 };
 
 /* What a pool cannot do without.  Checked against the statements
@@ -393,6 +425,7 @@ lb_pool_directive(struct conf_diag *d, const struct conf_node *n,
 		return conf_oom(d, &n->pos);
 	memcpy(p->name, name, sizeof(name));
 	p->pos = n->argpos[1];
+	p->max_queue = 1024;
 	snprintf(ctx, sizeof(ctx), "pool %s", name);
 	errors = conf_apply(d, n, ctx, pool_rows, ARRAY_LEN(pool_rows), p);
 	errors += conf_require(d, n, ctx, pool_required);

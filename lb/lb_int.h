@@ -48,6 +48,7 @@ struct lb_proto;
 struct lb_rt_pool {
 	const struct lb_pool_conf *conf;
 	size_t index;
+	atomic_uint queued;		/* requests waiting, all threads */
 	struct lb_member *members;	/* conf->nmembers */
 	size_t nmembers;
 	size_t member_base;		/* index of members[0] runtime-wide */
@@ -85,6 +86,12 @@ struct lb_conn {
 	bool handshaking;		/* TCP up, TLS handshake going on */
 };
 
+/* Requests waiting for a member of a pool, in arrival order. */
+struct lb_queue {
+	struct lb_session *head;
+	struct lb_session *tail;
+};
+
 struct lb_idle_list {
 	struct lb_conn *head;
 	unsigned n;
@@ -112,6 +119,11 @@ struct lb_thread {
 	struct lb_ctr *ctr_rule;	/* [conf->nrule_ctrs]: hits */
 	struct lb_buf_pool bufs;
 	char *scratch;			/* head rewriting, LB_BUF_SIZE */
+	struct lb_queue *queues;	/* [rt->npools]: this thread's
+					 * requests waiting for a member */
+	unsigned nqueued;
+	ev_timer qtick;			/* while some wait: a member another
+					 * thread freed is seen within it */
 	char *rules_head;		/* a request head the rules change,
 					 * LB_BUF_SIZE; NULL: no rules */
 	ev_timer resume;		/* paused listeners retry */

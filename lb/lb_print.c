@@ -64,6 +64,17 @@ print_algorithm(const struct lb_pool_conf *p, FILE *out)
 	fputc('\n', out);
 }
 
+/* The queue's settings mean something only with a member's limit: they
+ * are printed then (and when changed). */
+static bool
+has_limits(const struct lb_pool_conf *p)
+{
+	for (size_t i = 0; i < p->nmembers; i++)
+		if (p->members[i].max_connections > 0)
+			return true;
+	return p->max_queue != 1024 || p->queue_timeout > 0;
+}
+
 static void
 print_pool(const struct lb_pool_conf *p, FILE *out)
 {
@@ -78,6 +89,14 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 		fprintf(out, "    slow-start %s\n", buf);
 	}
 	lb_tls_print_pool(p, out);
+	if (has_limits(p)) {
+		fprintf(out, "    max-queue %llu\n",
+		    (unsigned long long)p->max_queue);
+		if (p->queue_timeout > 0) {
+			conf_fmt_duration(buf, sizeof(buf), p->queue_timeout);
+			fprintf(out, "    timeout queue %s\n", buf);
+		}
+	}
 	for (size_t i = 0; i < p->nmembers; i++) {
 		const struct lb_member_conf *m = &p->members[i];
 
@@ -86,6 +105,9 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 		    m->weight, m->backup ? " backup" : "");
 		if (m->monitor_port > 0)
 			fprintf(out, " monitor-port %u", m->monitor_port);
+		if (m->max_connections > 0)
+			fprintf(out, " max-connections %u",
+			    m->max_connections);
 		fputc('\n', out);
 	}
 	fprintf(out, "}\n");

@@ -32,6 +32,8 @@ struct lb_member {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	unsigned index;			/* position among all members */
+	unsigned maxconn;		/* requests in progress at most, 0 any
+					 * (max-connections) */
 
 	atomic_int up;			/* health: 1 up, 0 down */
 	atomic_int admin;		/* enum lb_admin_state */
@@ -75,6 +77,15 @@ lb_member_usable(const struct lb_member *m)
 	return atomic_load_explicit(&m->up, memory_order_relaxed) &&
 	    atomic_load_explicit(&m->admin, memory_order_relaxed) ==
 	    LB_ADMIN_ENABLED;
+}
+
+/* True when the member may take a new request now: usable, and below its
+ * max-connections (every worker's requests counted). */
+static inline bool
+lb_member_open(const struct lb_member *m)
+{
+	return lb_member_usable(m) && (m->maxconn == 0 ||
+	    lb_member_load(m) < m->maxconn);
 }
 
 /* 64-bit FNV-1a; used for member identities and hash keys alike. */

@@ -26,7 +26,7 @@ pick_untried(struct lb_pool_bal *pb, const struct lb_balancer *tier,
 		size_t at = (pb->retry_rr + i) % n;
 		struct lb_member *m = tier->members[at];
 
-		if (lb_member_usable(m) && !failed_before(m, failed, nfailed)) {
+		if (lb_member_open(m) && !failed_before(m, failed, nfailed)) {
 			/* the next retry starts after this one */
 			pb->retry_rr = (unsigned)(at + 1);
 			return m;

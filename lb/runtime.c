@@ -58,6 +58,7 @@ build_pool(struct lb_runtime *rt, struct lb_rt_pool *p,
 		struct lb_member *m = &p->members[i];
 
 		init_member(m, &pc->members[i], (unsigned)(base + i));
+		m->maxconn = pc->members[i].max_connections;
 		m->st = &rt->shm.members[base + i];
 		m->slow_start_ms = pc->slow_start;
 		m->monitored = pc->monitor[0] != '\0';
@@ -95,11 +96,17 @@ thread_init(struct lb_runtime *rt, struct lb_thread *t, unsigned id)
 	t->ctr_rule = lb_shm_ctr(&rt->shm, id, rt->nvs + rt->npools +
 	    rt->nmembers);
 	t->scratch = malloc(LB_BUF_SIZE);
+	t->queues = mem_array(rt->npools, sizeof(*t->queues));
+	if (t->queues != NULL)
+		memset(t->queues, 0, rt->npools * sizeof(*t->queues));
 	/* Made here, before any thread runs, so that a drain or stop
 	 * request from another thread always finds the loop. */
 	t->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
-	if (!t->bal || !t->idle || !t->scratch || !t->loop)
+	if (!t->bal || !t->idle || !t->scratch || !t->queues || !t->loop)
 		return -1;
+	ev_init(&t->qtick, lb_session_queue_tick);
+	t->qtick.repeat = LB_QUEUE_TICK;
+	t->qtick.data = t;
 	ev_async_init(&t->wake, wake_cb);
 	t->wake.data = t;
 	ev_async_start(t->loop, &t->wake);
@@ -335,6 +342,8 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct lb_thread *t = w->data;
 
 	(void)revents;
+	if (t->nqueued > 0)
+		lb_session_dequeue(t);
 	lb_session_flush(t);
 	if (t->draining && t->nsessions == 0)
 		ev_break(loop, EVBREAK_ALL);
@@ -441,6 +450,7 @@ thread_free(struct lb_runtime *rt, struct lb_thread *t)
 	free(t->bal);
 	free(t->idle);
 	free(t->scratch);
+	free(t->queues);
 	free(t->rules_head);
 	free(t->logbufs);
 }

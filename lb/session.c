@@ -57,6 +57,11 @@ static struct lb_next client_eof(struct lb_session *s);
 static struct lb_next request(struct lb_session *s);
 static struct lb_next dispatch(struct lb_session *s,
     const struct lb_dispatch *d);
+static struct lb_next to_member(struct lb_session *s, struct lb_member *m);
+static bool pool_full(const struct lb_rt_pool *p);
+static struct lb_next enqueue(struct lb_session *s,
+    const struct lb_dispatch *d);
+static void unqueue_request(struct lb_session *s);
 static struct lb_next server_write(struct lb_session *s);
 static struct lb_next server_connected(struct lb_session *s);
 static void request_sent(struct lb_session *s, size_t n);
@@ -545,21 +550,33 @@ request(struct lb_session *s)
 }
 
 /* A request is ready for a member: pick one, let the protocol ready the
- * request for it, take it, connect. */
+ * request for it, take it, connect.  When the members that could take
+ * it are all at their max-connections, it waits in the pool's queue
+ * (behind those already waiting on this thread). */
 static struct lb_next
 dispatch(struct lb_session *s, const struct lb_dispatch *d)
 {
-	struct lb_member *m;
+	struct lb_member *m = NULL;
 	struct lb_next n;
 
 	lb_txn_count_request(s, true);
-	if ((m = lb_persist_member(s)) == NULL &&
-	    (m = lb_pick_member(s, d->key, d->keylen)) == NULL)
-		return lb_next_reply(503);
+	if (s->t->queues[s->pool->index].head == NULL &&
+	    (m = lb_persist_member(s)) == NULL)
+		m = lb_pick_member(s, d->key, d->keylen);
+	if (m == NULL)
+		return pool_full(s->pool) ? enqueue(s, d) :
+		    lb_next_reply(503);
 	lb_persist_chosen(s, m);
 	if (s->proto->dispatch != NULL &&
 	    (n = s->proto->dispatch(s, d)).what != LB_GO)
 		return n;
+	return to_member(s, m);
+}
+
+/* The request, ready, goes to m. */
+static struct lb_next
+to_member(struct lb_session *s, struct lb_member *m)
+{
 	lb_member_take(s, m);
 	if (s->proto->tunnel) {
 		tunnel(s);
@@ -569,6 +586,99 @@ dispatch(struct lb_session *s, const struct lb_dispatch *d)
 		s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->client);
 	}
 	return lb_conn_get(s);
+}
+
+/* ---- QUEUED: waiting for a member ---- */
+
+/* Whether a member of p that may take requests is only at its
+ * max-connections: then a request waits rather than get a 503. */
+static bool
+pool_full(const struct lb_rt_pool *p)
+{
+	for (size_t i = 0; i < p->nmembers; i++)
+		if (p->members[i].maxconn > 0 &&
+		    lb_member_usable(&p->members[i]))
+			return true;
+	return false;
+}
+
+static struct lb_next
+enqueue(struct lb_session *s, const struct lb_dispatch *d)
+{
+	struct lb_rt_pool *p = s->pool;
+	struct lb_queue *q = &s->t->queues[p->index];
+	const struct lb_timeouts *tmo = lb_tmo(s);
+	struct lb_next n;
+
+	if (atomic_load_explicit(&p->queued, memory_order_relaxed) >=
+	    p->conf->max_queue) {
+		s->term = "sQ";
+		return lb_next_reply(503);
+	}
+	/* the head goes in place now: the scratch is the thread's */
+	if (s->proto->dispatch != NULL &&
+	    (n = s->proto->dispatch(s, d)).what != LB_GO)
+		return n;
+	atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed);
+	s->qnext = NULL;
+	if (q->tail != NULL)
+		q->tail->qnext = s;
+	else
+		q->head = s;
+	q->tail = s;
+	s->state = SESS_QUEUED;
+	s->cexp = lb_now(s) + LB_SEC(p->conf->queue_timeout > 0 ?
+	    p->conf->queue_timeout : tmo->connect);
+	if (s->t->nqueued++ == 0)
+		ev_timer_again(s->t->loop, &s->t->qtick);
+	return lb_next(LB_GO);
+}
+
+/* s leaves its queue (it got a member, timed out, or ends). */
+static void
+unqueue_request(struct lb_session *s)
+{
+	struct lb_queue *q = &s->t->queues[s->pool->index];
+	struct lb_session **pp = &q->head, *prev = NULL;
+
+	while (*pp != NULL && *pp != s) {
+		prev = *pp;
+		pp = &(*pp)->qnext;
+	}
+	if (*pp == NULL)
+		return;
+	*pp = s->qnext;
+	if (q->tail == s)
+		q->tail = prev;
+	s->qnext = NULL;
+	atomic_fetch_sub_explicit(&s->pool->queued, 1, memory_order_relaxed);
+	if (--s->t->nqueued == 0)
+		ev_timer_stop(s->t->loop, &s->t->qtick);
+}
+
+void
+lb_session_dequeue(struct lb_thread *t)
+{
+	for (size_t i = 0; i < t->rt->npools && t->nqueued > 0; i++) {
+		struct lb_session *s;
+		struct lb_member *m;
+
+		while ((s = t->queues[i].head) != NULL &&
+		    (m = lb_pick_member(s, NULL, 0)) != NULL) {
+			unqueue_request(s);
+			if (settle(s, to_member(s, m)))
+				queue_flush(s);
+			finish(s);
+		}
+	}
+}
+
+void
+lb_session_queue_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	lb_session_dequeue(w->data);
 }
 
 /* ---- FORWARD: the member's side ---- */
@@ -976,6 +1086,10 @@ client_timeout(struct lb_session *s)
 		return lb_next_reply(408);
 	case SESS_TARPIT:
 		return lb_next_reply(s->tarpit_status);
+	case SESS_QUEUED:
+		unqueue_request(s);
+		s->term = "sQ";		/* HAProxy's: timeout in the queue */
+		return lb_next_reply(503);
 	case SESS_HANDSHAKE:
 		/* a ClientHello never finished is a failed handshake, as
 		 * one given up is; a client that sent nothing is not */
@@ -1242,6 +1356,8 @@ lb_session_end(struct lb_session *s, const char *why)
 		    strncmp(why, "client", 6) == 0 ? "CD" :
 		    strncmp(why, "server", 6) == 0 ||
 		    strncmp(why, "response", 8) == 0 ? "SD" : "PD");
+	if (s->state == SESS_QUEUED)
+		unqueue_request(s);
 	free(s->vars);
 	lb_rule_tracks_end(t->rt->sticks, s->tracks);
 	free(s->tracks);

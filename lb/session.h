@@ -13,6 +13,9 @@
  *   READ_HEAD  request head arriving (timeout http-request)
  *   TARPIT     a request an application rule's tarpit holds: nothing is
  *              read or sent until timeout tarpit, then its answer
+ *   QUEUED     every member that could take the request is at its
+ *              max-connections: it waits in its pool's queue, in
+ *              arrival order, until one frees (timeout queue: 503)
  *   FORWARD    a member was picked: request and response flow; the
  *              backend may still be connecting
  *   TUNNEL     after 101 Switching Protocols: raw bytes both ways
@@ -46,6 +49,7 @@ enum lb_sess_state {
 	SESS_WAIT_REQ,
 	SESS_READ_HEAD,
 	SESS_TARPIT,
+	SESS_QUEUED,
 	SESS_FORWARD,
 	SESS_TUNNEL,
 	SESS_REPLY,
@@ -234,6 +238,7 @@ struct lb_session {
 					 * some: [nvars] */
 	size_t nvars;
 	struct lb_member *persist;	/* the member persistence named */
+	struct lb_session *qnext;	/* QUEUED: the next in the queue */
 	struct lb_rule_track *tracks;	/* [LB_TRACKERS] when the rules
 					 * track: the connection's, until it
 					 * ends */
@@ -263,6 +268,12 @@ void lb_session_end(struct lb_session *s, const char *why);
 void lb_session_drain(struct lb_session *s);
 /* The loop's turn: every session queued writes what it holds. */
 void lb_session_flush(struct lb_thread *t);
+/* The requests of t waiting for a member go to those that have room,
+ * oldest first (the loop's turn, and qtick while some wait: a member
+ * another thread freed). */
+#define LB_QUEUE_TICK	0.01
+void lb_session_dequeue(struct lb_thread *t);
+void lb_session_queue_tick(struct ev_loop *loop, ev_timer *w, int revents);
 /* A backend connection's events; libev calls it (connect.c registers
  * it for every connection it opens). */
 void lb_session_server_io(struct ev_loop *loop, ev_io *w, int revents);
