@@ -662,11 +662,16 @@ lb_session_dequeue(struct lb_thread *t)
 	for (size_t i = 0; i < t->rt->npools && t->nqueued > 0; i++) {
 		struct lb_session *s;
 		struct lb_member *m;
+		struct lb_next n;
 
 		while ((s = t->queues[i].head) != NULL &&
 		    (m = lb_pick_member(s, NULL, 0)) != NULL) {
 			unqueue_request(s);
-			if (settle(s, to_member(s, m)))
+			/* then what came while it waited: the parser's run
+			 * that ends a bodiless request, a body */
+			if ((n = to_member(s, m)).what == LB_GO)
+				n = request(s);
+			if (settle(s, n))
 				queue_flush(s);
 			finish(s);
 		}

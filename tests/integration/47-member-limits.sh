@@ -5,6 +5,8 @@
 #   - max-connections 1: four requests sent 100 ms apart are all
 #     answered, one at a time, in the order they came (the backend logs
 #     them in that order, each after the previous one was done);
+#   - a POST that waited is forwarded whole, and its connection serves
+#     the next request;
 #   - max-queue 1: with one in progress and one waiting, a third gets
 #     503 at once;
 #   - timeout queue: a request that waits longer gets 503 (logged sQ),
@@ -64,6 +66,16 @@ assert_eq "the member saw them in arrival order" "/r1 /r2 /r3 /r4" \
 # one at a time: each began after the previous one was done
 assert_eq "never two at once" "REQ DONE REQ DONE REQ DONE REQ DONE" \
     "$(grep -oE '^(REQ|DONE)' "$T/slow.log" | tr '\n' ' ' | sed 's/ $//')"
+
+# ---- a request that waited: its body, then keep-alive ----
+curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$V/busy" &
+CURLS=("$!")
+sleep 0.1
+out=$(curl -s --max-time 10 -w ' %{num_connects}\n' -d 'x=1234567890' \
+    "http://127.0.0.1:$V/post" "http://127.0.0.1:$V/after" | tr -d '\n')
+wait "${CURLS[@]}"
+assert_eq "a POST that waited, then a request on the same connection" \
+    "slow 1slow 0" "$out"
 
 # ---- max-queue 1: a third is refused at once ----
 curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$VQ/a" &
