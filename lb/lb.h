@@ -138,6 +138,7 @@ struct lb_persist_conf {
 	char cookie[LB_NAME_MAX];	/* cookie: its name */
 	enum { LB_COOKIE_INSERT, LB_COOKIE_PREFIX, LB_COOKIE_REWRITE } mode;
 	bool nocache, httponly, secure;
+	uint64_t max_idle, max_life;	/* insert: ms, 0 = none */
 	uint64_t timeout;		/* source-ip: ms an entry lasts */
 	unsigned mask;			/* source-ip: IPv4 prefix length */
 	size_t table;			/* resolved: source-ip's stick table

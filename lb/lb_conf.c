@@ -113,7 +113,8 @@ static const struct conf_directive profile_rows[] = {
 	    "default-pool NAME" },
 	{ "persistence", 1, CONF_ARGS_ANY, CONF_NO_BLOCK,
 	    lb_profile_persistence, "persistence cookie NAME "
-	    "insert|prefix|rewrite [nocache] [httponly] [secure] | "
+	    "insert|prefix|rewrite [nocache] [httponly] [secure] "
+	    "[max-idle D] [max-life D] | "
 	    "source-ip [timeout D] [mask /N]" },
 };
 

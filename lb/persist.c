@@ -4,8 +4,11 @@
  * take it, and what the response tells the client.
  */
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "clock.h"
 #include "rule_edit.h"
@@ -79,17 +82,58 @@ source_key(const struct lb_session *s, unsigned char key[16])
 	}
 }
 
-/* The member part of a cookie's value: all of it, or in prefix mode
- * what comes before its '~' (none: 0). */
+/* The member part of a cookie's value: all of it, in prefix mode what
+ * comes before its '~' (none: 0), with dates what comes before its '|'. */
 static size_t
 member_part(const struct lb_persist_conf *pc, const char *v, size_t vlen)
 {
-	const char *tilde;
+	const char *sep = memchr(v, pc->mode == LB_COOKIE_PREFIX ? '~' : '|',
+	    vlen);
 
-	if (pc->mode != LB_COOKIE_PREFIX)
-		return vlen;
-	tilde = memchr(v, '~', vlen);
-	return tilde != NULL ? (size_t)(tilde - v) : 0;
+	if (pc->mode == LB_COOKIE_PREFIX)
+		return sep != NULL ? (size_t)(sep - v) : 0;
+	return sep != NULL ? (size_t)(sep - v) : vlen;
+}
+
+static bool
+dated(const struct lb_persist_conf *pc)
+{
+	return pc->max_idle > 0 || pc->max_life > 0;
+}
+
+static uint32_t
+now_s(void)
+{
+	return (uint32_t)time(NULL);
+}
+
+/* "MEMBER|LAST|FIRST" (hexadecimal Unix seconds): whether the cookie
+ * is still good by max-idle and max-life; its dates into s (now for a
+ * cookie without). */
+static bool
+cookie_fresh(struct lb_session *s, const struct lb_persist_conf *pc,
+    const char *v, size_t vlen, size_t mlen)
+{
+	char dates[40];
+	unsigned long last, first;
+	uint32_t now = now_s();
+
+	s->persist_first = s->persist_last = now;
+	if (mlen == vlen)
+		return true;
+	if (vlen - mlen - 1 >= sizeof(dates))
+		return false;
+	memcpy(dates, v + mlen + 1, vlen - mlen - 1);
+	dates[vlen - mlen - 1] = '\0';
+	if (sscanf(dates, "%lx|%lx", &last, &first) != 2 || last > now ||
+	    first > last)
+		return false;
+	if ((pc->max_idle > 0 && now - last > pc->max_idle / 1000) ||
+	    (pc->max_life > 0 && now - first > pc->max_life / 1000))
+		return false;
+	s->persist_first = (uint32_t)first;
+	s->persist_last = (uint32_t)last;
+	return true;
 }
 
 void
@@ -102,7 +146,8 @@ lb_persist_request(struct lb_session *s, const char *head, size_t len)
 	s->persist = NULL;
 	if (pc->kind == LB_PERSIST_COOKIE &&
 	    find_cookie(head, len, pc->cookie, &v, &vlen) &&
-	    (n = member_part(pc, v, vlen)) > 0)
+	    (n = member_part(pc, v, vlen)) > 0 &&
+	    (!dated(pc) || cookie_fresh(s, pc, v, vlen, n)))
 		s->persist = member_named(s->pool, v, n);
 }
 
@@ -207,6 +252,17 @@ mark_cookies(struct lb_session *s, char *buf, size_t *len, size_t cap)
 	return done;
 }
 
+/* max-idle: a client that stays gets its cookie's last date moved on,
+ * once a quarter of max-idle went by (not at every answer). */
+static bool
+refresh_due(const struct lb_session *s, const struct lb_persist_conf *pc)
+{
+	uint32_t step = (uint32_t)(pc->max_idle / 4000);
+
+	return pc->max_idle > 0 && now_s() - s->persist_last >=
+	    (step > 0 ? step : 1);
+}
+
 int
 lb_persist_response(struct lb_session *s, char *buf, size_t *len,
     size_t cap)
@@ -223,11 +279,16 @@ lb_persist_response(struct lb_session *s, char *buf, size_t *len,
 		return pc->nocache ? lb_edit_set(buf, len, cap,
 		    "Cache-Control", 13, "private", 7) : 0;
 	}
-	if (s->member == s->persist)
+	if (s->member == s->persist && !refresh_due(s, pc))
 		return 0;
-	n = snprintf(v, sizeof(v), "%s=%s; path=/%s%s", pc->cookie,
-	    s->member->name, pc->httponly ? "; HttpOnly" : "",
-	    pc->secure ? "; Secure" : "");
+	if (s->member != s->persist)
+		s->persist_first = now_s();
+	n = dated(pc) ? snprintf(v, sizeof(v), "%s=%s|%x|%x; path=/%s%s",
+	    pc->cookie, s->member->name, (unsigned)now_s(),
+	    (unsigned)s->persist_first, pc->httponly ? "; HttpOnly" : "",
+	    pc->secure ? "; Secure" : "") : snprintf(v, sizeof(v),
+	    "%s=%s; path=/%s%s", pc->cookie, s->member->name, pc->httponly ?
+	    "; HttpOnly" : "", pc->secure ? "; Secure" : "");
 	if (n < 0 || (size_t)n >= sizeof(v) ||
 	    lb_edit_add(buf, len, cap, "Set-Cookie", 10, v, (size_t)n) < 0)
 		return -1;

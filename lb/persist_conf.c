@@ -16,12 +16,34 @@ not_yet(struct conf_diag *d, const struct conf_node *n, size_t i)
 {
 	conf_error(d, &n->argpos[i], "persistence: '%s' is not supported yet "
 	    "(edged has cookie NAME insert|prefix|rewrite [nocache] "
-	    "[httponly] [secure], and source-ip [timeout D] [mask /N])",
-	    n->args[i]);
+	    "[httponly] [secure] [max-idle D] [max-life D], and source-ip "
+	    "[timeout D] [mask /N])", n->args[i]);
 	return -1;
 }
 
-/* cookie NAME insert|prefix|rewrite [nocache] [httponly] [secure] */
+/* max-idle D, max-life D at word i (insert only: the dates travel in
+ * edged's own cookie) */
+static int
+cookie_age(struct conf_diag *d, const struct conf_node *n, size_t i,
+    struct lb_persist_conf *p)
+{
+	if (p->mode != LB_COOKIE_INSERT) {
+		conf_error(d, &n->argpos[i], "persistence cookie: '%s' goes "
+		    "with insert (edged's own cookie carries the dates)",
+		    n->args[i]);
+		return -1;
+	}
+	if (i + 1 >= n->nargs) {
+		conf_error(d, &n->argpos[i], "'%s' takes a duration",
+		    n->args[i]);
+		return -1;
+	}
+	return conf_get_duration(d, n, i + 1, 1000, 365ULL * 86400000,
+	    n->args[i][4] == 'i' ? &p->max_idle : &p->max_life);
+}
+
+/* cookie NAME insert|prefix|rewrite [nocache] [httponly] [secure]
+ * [max-idle D] [max-life D] */
 static int
 cookie(struct conf_diag *d, const struct conf_node *n,
     struct lb_persist_conf *p)
@@ -46,8 +68,11 @@ cookie(struct conf_diag *d, const struct conf_node *n,
 	p->mode = m;
 	for (size_t i = 4; i < n->nargs; i++) {
 		if (strcmp(n->args[i], "max-idle") == 0 ||
-		    strcmp(n->args[i], "max-life") == 0)
-			return not_yet(d, n, i);
+		    strcmp(n->args[i], "max-life") == 0) {
+			if (cookie_age(d, n, i++, p) < 0)
+				return -1;
+			continue;
+		}
 		if (conf_get_option(d, n, i, flags, &f) < 0)
 			return -1;
 		*(f == 0 ? &p->nocache : f == 1 ? &p->httponly :
@@ -174,9 +199,18 @@ lb_persist_print(const struct lb_persist_conf *p, FILE *out)
 	static const char *const modes[] = { "insert", "prefix", "rewrite" };
 
 	if (p->kind == LB_PERSIST_COOKIE) {
-		fprintf(out, "    persistence cookie %s %s%s%s%s\n", p->cookie,
+		fprintf(out, "    persistence cookie %s %s%s%s%s", p->cookie,
 		    modes[p->mode], p->nocache ? " nocache" : "", p->httponly ?
 		    " httponly" : "", p->secure ? " secure" : "");
+		if (p->max_idle > 0) {
+			conf_fmt_duration(buf, sizeof(buf), p->max_idle);
+			fprintf(out, " max-idle %s", buf);
+		}
+		if (p->max_life > 0) {
+			conf_fmt_duration(buf, sizeof(buf), p->max_life);
+			fprintf(out, " max-life %s", buf);
+		}
+		fputc('\n', out);
 	} else if (p->kind == LB_PERSIST_SOURCE_IP) {
 		conf_fmt_duration(buf, sizeof(buf), p->timeout);
 		fprintf(out, "    persistence source-ip timeout %s mask /%u\n",

@@ -238,6 +238,8 @@ struct lb_session {
 					 * some: [nvars] */
 	size_t nvars;
 	struct lb_member *persist;	/* the member persistence named */
+	uint32_t persist_first;		/* its cookie's dates (Unix s), with */
+	uint32_t persist_last;		/* max-idle or max-life */
 	struct lb_session *qnext;	/* QUEUED: the next in the queue */
 	struct lb_rule_track *tracks;	/* [LB_TRACKERS] when the rules
 					 * track: the connection's, until it

@@ -9,6 +9,8 @@
 #   - the member disabled: its clients are sent elsewhere and told the
 #     new member; drained: it keeps them (new clients go elsewhere);
 #     down (its nginx stopped): elsewhere, with the new cookie;
+#   - max-idle, max-life: the cookie carries its dates; a fresh one holds
+#     (and is not set again), an idle or too old one does not;
 #   - cookie SID prefix: the member's own SID gets "MEMBER~" first, and
 #     the member sees its own value; rewrite: SID becomes the member;
 #   - source-ip: every request from 127.0.0.1 goes to one member, the
@@ -18,9 +20,9 @@
 it_begin 45-persistence
 
 VC=$((IT_PORT + 1)) VS=$((IT_PORT + 2)) VP=$((IT_PORT + 3))
-VW=$((IT_PORT + 4))
+VW=$((IT_PORT + 4)) VA=$((IT_PORT + 5))
 B1=$((IT_PORT + 11)) B2=$((IT_PORT + 12)) B3=$((IT_PORT + 13))
-require_free_ports $VC $VS $VP $VW $B1 $B2 $B3
+require_free_ports $VC $VS $VP $VW $VA $B1 $B2 $B3
 # /login sets the member's own cookie; /echo says what cookie it got
 APP='location /login { add_header Set-Cookie "SID=abc; Path=/" always;
             return 200 "$name\n"; }
@@ -43,6 +45,10 @@ application-profile sip {
 }
 application-profile pfx { type http; persistence cookie SID prefix }
 application-profile rw { type http; persistence cookie SID rewrite }
+application-profile aged {
+    type http
+    persistence cookie SRV insert max-idle 1m max-life 1h
+}
 pool p {
     algorithm round-robin
     member m1 127.0.0.1:$B1
@@ -53,12 +59,13 @@ virtual-server c { listen 127.0.0.1:$VC; profile cookie; default-pool p }
 virtual-server s { listen 127.0.0.1:$VS; profile sip; default-pool p }
 virtual-server pf { listen 127.0.0.1:$VP; profile pfx; default-pool p }
 virtual-server rw { listen 127.0.0.1:$VW; profile rw; default-pool p }
+virtual-server ag { listen 127.0.0.1:$VA; profile aged; default-pool p }
 ${EXTRA:-}
 CONF
 }
 F=$T/edged.conf
 write_conf >"$F"
-edged_start "$F" $VC $VS $VP $VW
+edged_start "$F" $VC $VS $VP $VW $VA
 
 # as PORT PATH [CURL-ARGS...]: the member that answered (its body); the
 # head in $T/head
@@ -123,6 +130,30 @@ assert_eq "rewrite: back to it" "$owner $owner" \
 assert_eq "rewrite: again" "$owner $owner" \
     "$(as $VW /echo -b "SID=$owner")"
 
+# ---- max-idle, max-life: the dates in edged's cookie ----
+owner=$(as $VA /)
+assert_match "dated: the cookie carries its dates" \
+    "^SRV=$owner\\|[0-9a-f]+\\|[0-9a-f]+; path=/$" "$(setcookie)"
+now=$(date +%s)
+fresh=$(printf '%s|%x|%x' "$owner" "$now" "$now")
+assert_eq "dated: a fresh cookie holds" "$owner $owner $owner" \
+    "$(as $VA / -b "SRV=$fresh") $(as $VA / -b "SRV=$fresh") \
+$(as $VA / -b "SRV=$fresh")"
+assert_eq "dated: and is not set again at every answer" "" "$(setcookie)"
+idle=$(printf '%s|%x|%x' "$owner" $((now - 120)) $((now - 120)))
+# first_date: the FIRST date of the cookie just set, in Unix seconds
+first_date() {
+	local h
+	h=$(setcookie | sed -nE 's/^SRV=[^|]*\|[0-9a-f]+\|([0-9a-f]+);.*/\1/p')
+	echo $((16#${h:-0}))
+}
+as $VA / -b "SRV=$idle" >/dev/null
+assert_ge "idle past max-idle: not held, a new cookie from now" \
+    "$(first_date)" "$now"
+old=$(printf '%s|%x|%x' "$owner" "$now" $((now - 7200)))
+as $VA / -b "SRV=$old" >/dev/null
+assert_ge "older than max-life: a new cookie from now" "$(first_date)" "$now"
+
 # ---- source-ip ----
 sip=$(as $VS /)
 got=""
@@ -146,11 +177,11 @@ assert_eq "source-ip: a reload keeps the table" "$moved" "$(as $VS /)"
 
 # ---- what edged -t refuses ----
 printf '%s\n' 'application-profile x { type http' \
-    'persistence cookie S insert max-idle 1h }' >"$T/bad.conf"
+    'persistence cookie S prefix max-idle 1h }' >"$T/bad.conf"
 rc=0
 "$EDGED" -t -c "$T/bad.conf" >"$T/bad.out" 2>&1 || rc=$?
-assert_ne "edged -t: max-idle not yet" 0 "$rc"
-assert_match "edged -t: says so" "'max-idle' is not supported yet" \
+assert_ne "edged -t: max-idle with prefix" 0 "$rc"
+assert_match "edged -t: says why" "'max-idle' goes with insert" \
     "$(cat "$T/bad.out")"
 
 kill -0 "$EDGED_PID" 2>/dev/null || fail "edged died"
