@@ -5,12 +5,12 @@
  */
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "clock.h"
+#include "persist_cookie.h"
 #include "rule_edit.h"
 #include "session.h"
 #include "stick.h"
@@ -21,35 +21,6 @@ persist_of(const struct lb_session *s)
 	return &s->vs->profile->persist;
 }
 
-/* The value of cookie name in the Cookie header lines of head[0..len),
- * or false. */
-static bool
-find_cookie(const char *head, size_t len, const char *name, const char **v,
-    size_t *vlen)
-{
-	size_t from = 0, voff, fl, loff, llen, nlen = strlen(name);
-
-	while (lb_edit_find(head, len, "Cookie", 6, &from, &voff, &fl, &loff,
-	    &llen)) {
-		const char *p = head + voff, *end = p + fl;
-
-		while (p < end) {
-			const char *semi = memchr(p, ';', (size_t)(end - p));
-			const char *e = semi != NULL ? semi : end;
-
-			while (p < e && (*p == ' ' || *p == '\t'))
-				p++;
-			if ((size_t)(e - p) > nlen && p[nlen] == '=' &&
-			    memcmp(p, name, nlen) == 0) {
-				*v = p + nlen + 1;
-				*vlen = (size_t)(e - *v);
-				return true;
-			}
-			p = e + 1;
-		}
-	}
-	return false;
-}
 
 /* The member of s's pool called name[0..len), or NULL. */
 static struct lb_member *
@@ -114,25 +85,19 @@ static bool
 cookie_fresh(struct lb_session *s, const struct lb_persist_conf *pc,
     const char *v, size_t vlen, size_t mlen)
 {
-	char dates[40];
-	unsigned long last, first;
-	uint32_t now = now_s();
+	uint32_t now = now_s(), last, first;
 
 	s->persist_first = s->persist_last = now;
 	if (mlen == vlen)
 		return true;
-	if (vlen - mlen - 1 >= sizeof(dates))
-		return false;
-	memcpy(dates, v + mlen + 1, vlen - mlen - 1);
-	dates[vlen - mlen - 1] = '\0';
-	if (sscanf(dates, "%lx|%lx", &last, &first) != 2 || last > now ||
-	    first > last)
+	if (!lb_cookie_dates(v + mlen + 1, vlen - mlen - 1, &last, &first) ||
+	    last > now)
 		return false;
 	if ((pc->max_idle > 0 && now - last > pc->max_idle / 1000) ||
 	    (pc->max_life > 0 && now - first > pc->max_life / 1000))
 		return false;
-	s->persist_first = (uint32_t)first;
-	s->persist_last = (uint32_t)last;
+	s->persist_first = first;
+	s->persist_last = last;
 	return true;
 }
 
@@ -145,7 +110,7 @@ lb_persist_request(struct lb_session *s, const char *head, size_t len)
 
 	s->persist = NULL;
 	if (pc->kind == LB_PERSIST_COOKIE &&
-	    find_cookie(head, len, pc->cookie, &v, &vlen) &&
+	    lb_cookie_find(head, len, pc->cookie, &v, &vlen) &&
 	    (n = member_part(pc, v, vlen)) > 0 &&
 	    (!dated(pc) || cookie_fresh(s, pc, v, vlen, n)))
 		s->persist = member_named(s->pool, v, n);
@@ -161,7 +126,7 @@ lb_persist_request_edit(struct lb_session *s, char *buf, size_t *len,
 
 	/* prefix: the member sees its own cookie, without "MEMBER~" */
 	if (pc->kind != LB_PERSIST_COOKIE || pc->mode != LB_COOKIE_PREFIX ||
-	    !find_cookie(buf, *len, pc->cookie, &v, &vlen) ||
+	    !lb_cookie_find(buf, *len, pc->cookie, &v, &vlen) ||
 	    (n = member_part(pc, v, vlen)) == 0)
 		return 0;
 	return lb_edit_splice(buf, len, cap, (size_t)(v - buf), n + 1, "", 0);
@@ -220,36 +185,17 @@ lb_persist_chosen(struct lb_session *s, const struct lb_member *m)
 }
 
 /* prefix and rewrite: each Set-Cookie of the cookie the member sent gets
- * the member's name before its value, or in its place.  Returns how
- * many, or -1 when one does not fit. */
+ * the member's name before its value, or in its place. */
 static int
 mark_cookies(struct lb_session *s, char *buf, size_t *len, size_t cap)
 {
 	const struct lb_persist_conf *pc = persist_of(s);
-	const char *name = s->member->name;
-	size_t from = 0, voff, vlen, loff, llen, nlen = strlen(pc->cookie);
-	size_t mlen = strlen(name);
 	char mark[LB_NAME_MAX + 1];
-	int done = 0;
 
-	snprintf(mark, sizeof(mark), "%s~", name);
-	while (lb_edit_find(buf, *len, "Set-Cookie", 10, &from, &voff, &vlen,
-	    &loff, &llen)) {
-		size_t vs = voff + nlen + 1, ve = vs, before = *len;
-
-		if (vlen <= nlen || buf[voff + nlen] != '=' ||
-		    memcmp(buf + voff, pc->cookie, nlen) != 0)
-			continue;
-		while (ve < voff + vlen && buf[ve] != ';')
-			ve++;
-		if ((pc->mode == LB_COOKIE_PREFIX ? lb_edit_splice(buf, len,
-		    cap, vs, 0, mark, mlen + 1) : lb_edit_splice(buf, len, cap,
-		    vs, ve - vs, name, mlen)) < 0)
-			return -1;
-		from += *len - before;	/* the line grew or shrank */
-		done++;
-	}
-	return done;
+	snprintf(mark, sizeof(mark), "%s%s", s->member->name,
+	    pc->mode == LB_COOKIE_PREFIX ? "~" : "");
+	return lb_cookie_mark(buf, len, cap, pc->cookie,
+	    pc->mode == LB_COOKIE_PREFIX, mark);
 }
 
 /* max-idle: a client that stays gets its cookie's last date moved on,
