@@ -26,6 +26,8 @@ lb_cookie_find(const char *head, size_t len, const char *name,
 			if ((size_t)(e - p) > nlen && p[nlen] == '=' &&
 			    memcmp(p, name, nlen) == 0) {
 				*v = p + nlen + 1;
+				while (e > *v && (e[-1] == ' ' || e[-1] == '\t'))
+					e--;
 				*vlen = (size_t)(e - *v);
 				return true;
 			}

@@ -13,8 +13,8 @@
 
 /* The value of the first cookie called name (a NUL-terminated token) in
  * the Cookie lines of head[0..len) (a head with CRLF lines, its first
- * line the request line): *v, *vlen into head.  False when there is
- * none. */
+ * line the request line), without the blanks around it: *v, *vlen into
+ * head.  False when there is none. */
 bool lb_cookie_find(const char *head, size_t len, const char *name,
     const char **v, size_t *vlen);
 
