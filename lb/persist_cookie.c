@@ -7,6 +7,15 @@
 #include "persist_cookie.h"
 #include "rule_edit.h"
 
+/* e, or the first of the blanks that end s..e. */
+static const char *
+trim_end(const char *s, const char *e)
+{
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	return e;
+}
+
 bool
 lb_cookie_find(const char *head, size_t len, const char *name,
     const char **v, size_t *vlen)
@@ -26,9 +35,7 @@ lb_cookie_find(const char *head, size_t len, const char *name,
 			if ((size_t)(e - p) > nlen && p[nlen] == '=' &&
 			    memcmp(p, name, nlen) == 0) {
 				*v = p + nlen + 1;
-				while (e > *v && (e[-1] == ' ' || e[-1] == '\t'))
-					e--;
-				*vlen = (size_t)(e - *v);
+				*vlen = (size_t)(trim_end(*v, e) - *v);
 				return true;
 			}
 			p = e + 1;
