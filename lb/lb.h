@@ -127,6 +127,8 @@ enum lb_persist {
 	LB_PERSIST_COOKIE,		/* insert: edged's cookie names the
 					 * member */
 	LB_PERSIST_SOURCE_IP,		/* a table of the profile's own */
+	LB_PERSIST_SSL_SESSION_ID,	/* ssl-passthrough: the same, by the
+					 * TLS session id */
 };
 
 /* `persistence ...` of a profile (persist_conf.c): a client goes back

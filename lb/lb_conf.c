@@ -115,7 +115,7 @@ static const struct conf_directive profile_rows[] = {
 	    lb_profile_persistence, "persistence cookie NAME "
 	    "insert|prefix|rewrite [nocache] [httponly] [secure] "
 	    "[max-idle D] [max-life D] | "
-	    "source-ip [timeout D] [mask /N]" },
+	    "source-ip [timeout D] [mask /N] | ssl-session-id [timeout D]" },
 };
 
 int

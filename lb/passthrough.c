@@ -118,6 +118,7 @@ lb_pass_hello(struct lb_session *s, struct lb_dispatch *d)
 	s->pool = choose_pool(s, &h);
 	if (s->vs->rules != NULL)
 		run_rules(s, &h);
+	lb_persist_hello(s, h.session_id, h.session_id_len);
 	s->t_head = lb_now(s);
 	if (s->vs->conf->access_log[0] != '\0' &&
 	    (s->reqline = malloc(sizeof(h.sni) + 8)) != NULL)

@@ -14,6 +14,7 @@
 #include "rule_edit.h"
 #include "session.h"
 #include "stick.h"
+#include "tls_hello.h"
 
 static const struct lb_persist_conf *
 persist_of(const struct lb_session *s)
@@ -132,21 +133,57 @@ lb_persist_request_edit(struct lb_session *s, char *buf, size_t *len,
 	return lb_edit_splice(buf, len, cap, (size_t)(v - buf), n + 1, "", 0);
 }
 
-/* The member the source's entry names, if it is one of s's pool. */
+/* The member the entry of key names in the profile's table, if it is
+ * one of s's pool. */
 static struct lb_member *
-source_member(struct lb_session *s)
+entry_member(struct lb_session *s, const void *key, size_t keylen)
 {
 	struct lb_stick *t = s->t->rt->sticks[persist_of(s)->table];
 	const struct lb_rt_pool *p = s->pool;
-	unsigned char key[16];
 	struct lb_stick_vals v;
 
-	source_key(s, key);
-	if (lb_stick_get(t, key, 16, clock_coarse_ms(), &v) != 1 ||
+	if (lb_stick_get(t, key, keylen, clock_coarse_ms(), &v) != 1 ||
 	    v.gpc0 == 0 || v.gpc0 - 1 < p->member_base ||
 	    v.gpc0 - 1 >= p->member_base + p->nmembers)
 		return NULL;
 	return &p->members[v.gpc0 - 1 - p->member_base];
+}
+
+static struct lb_member *
+source_member(struct lb_session *s)
+{
+	unsigned char key[16];
+
+	source_key(s, key);
+	return entry_member(s, key, 16);
+}
+
+void
+lb_persist_hello(struct lb_session *s, const uint8_t *id, size_t idlen)
+{
+	s->persist = NULL;
+	if (persist_of(s)->kind != LB_PERSIST_SSL_SESSION_ID)
+		return;
+	s->persist_learn = true;
+	if (idlen > 0)
+		s->persist = entry_member(s, id, idlen);
+}
+
+void
+lb_persist_server_hello(struct lb_session *s, const uint8_t *data,
+    size_t len)
+{
+	uint8_t id[32];
+	size_t idlen;
+
+	/* the first bytes the member sent: a ServerHello there (TLS 1.2
+	 * gives its session an id; TLS 1.3 echoes the client's random one,
+	 * which no client presents again) */
+	s->persist_learn = false;
+	if (s->member != NULL && lb_tls_server_hello_session(data, len, len,
+	    id, &idlen) == LB_HELLO_OK && idlen > 0)
+		(void)lb_stick_gpc0_set(s->t->rt->sticks[persist_of(s)->table],
+		    id, idlen, clock_coarse_ms(), s->member->index + 1);
 }
 
 struct lb_member *
@@ -156,6 +193,7 @@ lb_persist_member(struct lb_session *s)
 
 	switch (persist_of(s)->kind) {
 	case LB_PERSIST_COOKIE:
+	case LB_PERSIST_SSL_SESSION_ID:
 		m = s->persist;
 		break;
 	case LB_PERSIST_SOURCE_IP:

@@ -11,16 +11,6 @@
 #define PERSIST_TIMEOUT	300000		/* 5 minutes, NSX's default */
 #define PERSIST_ENTRIES	65536		/* a source-ip table's */
 
-static int
-not_yet(struct conf_diag *d, const struct conf_node *n, size_t i)
-{
-	conf_error(d, &n->argpos[i], "persistence: '%s' is not supported yet "
-	    "(edged has cookie NAME insert|prefix|rewrite [nocache] "
-	    "[httponly] [secure] [max-idle D] [max-life D], and source-ip "
-	    "[timeout D] [mask /N])", n->args[i]);
-	return -1;
-}
-
 /* max-idle D, max-life D at word i (insert only: the dates travel in
  * edged's own cookie) */
 static int
@@ -119,6 +109,27 @@ source_ip(struct conf_diag *d, const struct conf_node *n,
 	return 0;
 }
 
+/* ssl-session-id [timeout D] */
+static int
+session_id(struct conf_diag *d, const struct conf_node *n,
+    struct lb_persist_conf *p)
+{
+	p->timeout = PERSIST_TIMEOUT;
+	if (n->nargs == 2)
+		goto done;
+	if (n->nargs != 4 || strcmp(n->args[2], "timeout") != 0) {
+		conf_error(d, &n->pos, "usage: persistence ssl-session-id "
+		    "[timeout DURATION]");
+		return -1;
+	}
+	if (conf_get_duration(d, n, 3, 1000, LB_STICK_MS_MAX,
+	    &p->timeout) < 0)
+		return -1;
+done:
+	p->kind = LB_PERSIST_SSL_SESSION_ID;
+	return 0;
+}
+
 int
 lb_profile_persistence(struct conf_diag *d, const struct conf_node *n,
     void *obj)
@@ -136,9 +147,8 @@ lb_profile_persistence(struct conf_diag *d, const struct conf_node *n,
 	}
 	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
 		return -1;
-	if (k == 2)
-		return not_yet(d, n, 1);
-	if ((k == 0 ? cookie(d, n, &p) : source_ip(d, n, &p)) < 0)
+	if ((k == 0 ? cookie(d, n, &p) : k == 1 ? source_ip(d, n, &p) :
+	    session_id(d, n, &p)) < 0)
 		return -1;
 	pr->persist = p;
 	return 0;
@@ -153,6 +163,11 @@ add_table(struct lb_conf *c, struct lb_profile_conf *pr,
 	    PERSIST_ENTRIES, .expire = pr->persist.timeout,
 	    .store = LB_STICK_GPC0, .implicit = true,
 	    .pos = pr->persist.pos }, *slot;
+
+	if (pr->persist.kind == LB_PERSIST_SSL_SESSION_ID) {
+		s.type = LB_STICK_STRING;
+		s.key_len = 32;
+	}
 
 	snprintf(s.name, sizeof(s.name), "persist.%.50s", pr->name);
 	for (size_t i = 0; i < c->nsticks; i++)
@@ -184,7 +199,16 @@ lb_persist_resolve(struct lb_conf *c, struct conf_diag *d)
 			    "https profile)", pr->name);
 			errors++;
 		}
-		if (pr->persist.kind == LB_PERSIST_SOURCE_IP &&
+		if (pr->persist.kind == LB_PERSIST_SSL_SESSION_ID &&
+		    pr->type != LB_PROFILE_PASSTHROUGH) {
+			conf_error(d, &pr->persist.pos, "application-profile "
+			    "%s: ssl-session-id persistence is for "
+			    "ssl-passthrough (edged sees the session id only "
+			    "there)", pr->name);
+			errors++;
+		}
+		if ((pr->persist.kind == LB_PERSIST_SOURCE_IP ||
+		    pr->persist.kind == LB_PERSIST_SSL_SESSION_ID) &&
 		    add_table(c, pr, d) < 0)
 			errors++;
 	}
@@ -215,5 +239,9 @@ lb_persist_print(const struct lb_persist_conf *p, FILE *out)
 		conf_fmt_duration(buf, sizeof(buf), p->timeout);
 		fprintf(out, "    persistence source-ip timeout %s mask /%u\n",
 		    buf, p->mask);
+	} else if (p->kind == LB_PERSIST_SSL_SESSION_ID) {
+		conf_fmt_duration(buf, sizeof(buf), p->timeout);
+		fprintf(out, "    persistence ssl-session-id timeout %s\n",
+		    buf);
 	}
 }

@@ -792,6 +792,9 @@ server_read(struct lb_session *s)
 	b->len += (uint32_t)n;
 	count_bytes(s, 0, (uint64_t)n);
 	if (s->state == SESS_TUNNEL) {
+		if (s->persist_learn)
+			lb_persist_server_hello(s, (const uint8_t *)b->data +
+			    b->fwd, b->len - b->fwd);
 		b->parsed = b->fwd = b->len;
 		tunnel_activity(s);
 		return lb_next(LB_GO);

@@ -238,6 +238,8 @@ struct lb_session {
 					 * some: [nvars] */
 	size_t nvars;
 	struct lb_member *persist;	/* the member persistence named */
+	bool persist_learn;		/* ssl-session-id: the ServerHello's
+					 * id is yet to be kept */
 	uint32_t persist_first;		/* its cookie's dates (Unix s), with */
 	uint32_t persist_last;		/* max-idle or max-life */
 	struct lb_session *qnext;	/* QUEUED: the next in the queue */
@@ -324,6 +326,12 @@ int lb_persist_request_edit(struct lb_session *s, char *buf, size_t *len,
 /* At dispatch: the member persistence sends the request to (up, and not
  * disabled: a drained one keeps its clients), or NULL to pick one. */
 struct lb_member *lb_persist_member(struct lb_session *s);
+/* ssl-session-id: the ClientHello's session id (idlen bytes, 0 none)
+ * names the member it had; and the member's first bytes, its ServerHello,
+ * give the id the session will be resumed with, kept for it. */
+void lb_persist_hello(struct lb_session *s, const uint8_t *id, size_t idlen);
+void lb_persist_server_hello(struct lb_session *s, const uint8_t *data,
+    size_t len);
 /* The member picked (or kept): source-ip's entry says it. */
 void lb_persist_chosen(struct lb_session *s, const struct lb_member *m);
 /* The response head in buf (*len bytes, cap of room): insert tells a

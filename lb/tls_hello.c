@@ -28,6 +28,7 @@
 #define TLS_RECORD_HEADER	5
 #define TLS_RECORD_MAX		16384	/* 2^14, RFC 8446 5.1 */
 #define TLS_HS_CLIENT_HELLO	1
+#define TLS_HS_SERVER_HELLO	2
 #define TLS_HS_HEADER		4
 #define TLS_RANDOM		32
 #define TLS_SESSION_ID_MAX	32
@@ -472,14 +473,19 @@ hello_compression(struct hello_rd *rd)
 	rd_leave(rd, methods);
 }
 
-/* legacy_session_id: up to 32 bytes, of no interest here. */
+/* legacy_session_id (ClientHello) or legacy_session_id_echo
+ * (ServerHello): up to 32 bytes, kept for ssl-session-id persistence. */
 static void
-hello_session_id(struct hello_rd *rd)
+hello_session_id(struct hello_rd *rd, uint8_t *id, uint8_t *idlen)
 {
-	size_t id = rd_vector(rd, 1, 0, TLS_SESSION_ID_MAX);
+	size_t v = rd_vector(rd, 1, 0, TLS_SESSION_ID_MAX);
 
-	rd_skip(rd, rd_left(rd));
-	rd_leave(rd, id);
+	*idlen = 0;
+	while (rd_within(rd) && *idlen < TLS_SESSION_ID_MAX)
+		id[(*idlen)++] = (uint8_t)rd_u8(rd);
+	if (!rd_ok(rd))
+		*idlen = 0;
+	rd_leave(rd, v);
 }
 
 /* cipher_suites: one or more, of two bytes each. */
@@ -507,7 +513,7 @@ hello_body(struct hello_rd *rd, struct lb_tls_hello *out)
 	if ((out->legacy_version >> 8) != TLS_VERSION_MAJOR)
 		rd_fail(rd, LB_HELLO_BAD);
 	rd_skip(rd, TLS_RANDOM);
-	hello_session_id(rd);
+	hello_session_id(rd, out->session_id, &out->session_id_len);
 	hello_cipher_suites(rd);
 	hello_compression(rd);
 	if (rd_within(rd))
@@ -540,6 +546,37 @@ lb_tls_hello_parse(const uint8_t *buf, size_t len, size_t max,
 	if (!rd_ok(&rd))
 		return rd.res;
 	out->consumed = rd.pos;
+	return LB_HELLO_OK;
+}
+
+enum lb_hello_result
+lb_tls_server_hello_session(const uint8_t *buf, size_t len, size_t max,
+    uint8_t *id, size_t *idlen)
+{
+	struct hello_rd rd = {
+		.buf = buf,
+		.len = len,
+		.max = max,
+		.lim = TLS_HS_HEADER,
+		.res = LB_HELLO_OK,
+	};
+	uint8_t n = 0;
+
+	*idlen = 0;
+	if (len == 0)
+		return LB_HELLO_MORE;
+	if (buf[0] != TLS_RECORD_HANDSHAKE)
+		return LB_HELLO_NOT_TLS;
+	if (rd_u8(&rd) != TLS_HS_SERVER_HELLO)
+		rd_fail(&rd, LB_HELLO_BAD);
+	rd_message(&rd, rd_u24(&rd));
+	if ((rd_u16(&rd) >> 8) != TLS_VERSION_MAJOR)
+		rd_fail(&rd, LB_HELLO_BAD);
+	rd_skip(&rd, TLS_RANDOM);
+	hello_session_id(&rd, id, &n);
+	if (!rd_ok(&rd))
+		return rd.res;
+	*idlen = n;
 	return LB_HELLO_OK;
 }
 

@@ -38,6 +38,10 @@ struct lb_tls_hello {
 	bool has_alpn;
 	bool alpn_cut;			/* some protocols did not fit alpn[] */
 	uint16_t legacy_version;	/* ClientHello.legacy_version */
+	uint8_t session_id[32];		/* legacy_session_id (TLS 1.2's
+					 * resumption by id; TLS 1.3's a
+					 * random one) */
+	uint8_t session_id_len;
 	uint16_t max_version;		/* the highest 0x03xx of
 					 * supported_versions when sent (0 if
 					 * it has none), else legacy_version */
@@ -73,6 +77,17 @@ struct lb_tls_hello {
  */
 enum lb_hello_result lb_tls_hello_parse(const uint8_t *buf, size_t len,
     size_t max, struct lb_tls_hello *out);
+
+/*
+ * The legacy_session_id_echo of the ServerHello at the start of buf (the
+ * first len bytes a member sent, at most max looked at) into id (32
+ * bytes) and *idlen (0: none): what ssl-session-id persistence learns.
+ * MORE while buf is a prefix that could still hold it, OK once read (the
+ * rest of the message unread), BAD, TOO_BIG or NOT_TLS as
+ * lb_tls_hello_parse.
+ */
+enum lb_hello_result lb_tls_server_hello_session(const uint8_t *buf,
+    size_t len, size_t max, uint8_t *id, size_t *idlen);
 
 /*
  * Whether the client offered the ALPN protocol proto (NUL-terminated,

@@ -38,6 +38,8 @@ same_hello(const struct lb_tls_hello *a, const struct lb_tls_hello *b)
 	    a->legacy_version == b->legacy_version &&
 	    a->max_version == b->max_version && a->alpn_len == b->alpn_len &&
 	    memcmp(a->alpn, b->alpn, a->alpn_len) == 0 &&
+	    a->session_id_len == b->session_id_len &&
+	    memcmp(a->session_id, b->session_id, a->session_id_len) == 0 &&
 	    a->consumed == b->consumed;
 }
 
@@ -123,10 +125,36 @@ check(const uint8_t *data, size_t size, size_t max)
 	check_prefix(data, size / 2, max, r, &h);
 }
 
+/* The same bytes as a member's first: its ServerHello's session id is
+ * at most 32 bytes, bytes of the input; a prefix says MORE or what the
+ * whole says. */
+static void
+check_server(const uint8_t *data, size_t size)
+{
+	uint8_t id[32], id2[32];
+	size_t idlen, idlen2;
+	enum lb_hello_result r = lb_tls_server_hello_session(data, size,
+	    BIG_MAX, id, &idlen), r2;
+
+	if (r == LB_HELLO_OK && (idlen > 32 || (idlen > 0 &&
+	    memmem(data, size, id, idlen) == NULL)))
+		fail("a server session id not from the input", size, BIG_MAX,
+		    r);
+	for (size_t len = 0; len < size; len += 1 + len / 4) {
+		r2 = lb_tls_server_hello_session(data, len, BIG_MAX, id2,
+		    &idlen2);
+		if (r2 != LB_HELLO_MORE && (r2 != r || (r == LB_HELLO_OK &&
+		    (idlen2 != idlen || memcmp(id, id2, idlen) != 0))))
+			fail("a server hello prefix says otherwise", len,
+			    BIG_MAX, r2);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check(data, size, BIG_MAX);
 	check(data, size, SMALL_MAX);
+	check_server(data, size);
 	return 0;
 }

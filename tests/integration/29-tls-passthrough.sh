@@ -11,12 +11,15 @@
 #   - a ClientHello that does not come within timeout http-request is
 #     closed
 #   - a client that closes its side still gets the whole answer
+#   - persistence ssl-session-id: TLS 1.2 sessions resumed by id (no
+#     tickets) all reach the member that made them, among two;
 #   - the access log names the SNI; stats count each pool's connections
 . "$(dirname "$0")/lib.sh"
 it_begin 29-tls-passthrough
 
 VIP=$((IT_PORT + 0)) APP=$((IT_PORT + 10)) API=$((IT_PORT + 11)) WEB=$((IT_PORT + 12))
-require_free_ports $VIP $APP $API $WEB
+VSID=$((IT_PORT + 1)) S1=$((IT_PORT + 13)) S2=$((IT_PORT + 14))
+require_free_ports $VIP $APP $API $WEB $VSID $S1 $S2
 OPENSSL=${OPENSSL:-openssl}
 command -v "$OPENSSL" >/dev/null || fail "openssl not found"
 
@@ -33,6 +36,12 @@ nginx_tls_backend app $APP "$T/tls/leaf-chain.crt" "$T/tls/leaf.key"
 nginx_tls_backend api $API "$T/tls/api.crt" "$T/tls/api.key"
 nginx_tls_backend web $WEB "$T/tls/www.crt" "$T/tls/www.key" \
     "location = /big.bin { root $T; }"
+# two members that resume TLS 1.2 sessions by id, each from its own cache
+for s in s1:$S1 s2:$S2; do
+	nginx_tls_backend "${s%%:*}" "${s##*:}" "$T/tls/www.crt" \
+	    "$T/tls/www.key" "ssl_session_cache shared:${s%%:*}:1m;
+        ssl_session_tickets off;"
+done
 
 TMO_HTTP_REQUEST=1s
 {
@@ -52,6 +61,20 @@ application-rule by-sni {
     acl legacy req.ssl_sni -i -m end .legacy.example.com
     use_backend api-tls if legacy
 }
+# ssl-session-id persistence: a resumed session goes back to its member
+application-profile sid {
+    type ssl-passthrough
+    persistence ssl-session-id timeout 1m
+}
+pool sid-tls {
+    member s1 127.0.0.1:$S1
+    member s2 127.0.0.1:$S2
+}
+virtual-server sid {
+    listen 127.0.0.1:$VSID
+    profile sid
+    default-pool sid-tls
+}
 virtual-server v {
     listen 127.0.0.1:$VIP
     profile pass
@@ -61,7 +84,7 @@ virtual-server v {
 }
 CONF
 } >"$T/edged.conf"
-edged_start "$T/edged.conf" $VIP
+edged_start "$T/edged.conf" $VIP $VSID
 
 # via NAME [CURL-ARGS...]: GET https://NAME:VIP/ through edged
 via() {
@@ -70,6 +93,24 @@ via() {
 	curl -sS --max-time 10 --resolve "$name:$VIP:127.0.0.1" "$@" \
 	    "https://$name:$VIP/"
 }
+
+# ---- ssl-session-id: resumed sessions go back to their member ----
+# (TLS 1.2 without tickets: resumption by id, which only the member that
+# made the session can do; round-robin would send every other one away)
+echo | "$OPENSSL" s_client -connect "127.0.0.1:$VSID" -tls1_2 -no_ticket \
+    -sess_out "$T/sess.pem" >"$T/sess0.txt" 2>&1 || true
+assert_match "the first handshake is new" '^New, ' \
+    "$(grep -E '^(New|Reused),' "$T/sess0.txt")"
+reused=""
+for i in 1 2 3 4; do
+	echo | "$OPENSSL" s_client -connect "127.0.0.1:$VSID" -tls1_2 \
+	    -no_ticket -sess_in "$T/sess.pem" >"$T/sess$i.txt" 2>&1 || true
+	reused="$reused $(grep -oE '^(New|Reused)' "$T/sess$i.txt")"
+done
+assert_eq "ssl-session-id: each resumption reaches the member that can" \
+    " Reused Reused Reused Reused" "$reused"
+assert_match "the profile's table holds the session id" '^key=' \
+    "$(ctl show table persist.sid | grep '^key=')"
 
 # ---- routing by SNI, certificates untouched ----
 assert_eq "exact SNI to app, app's own chain verified" "app" \

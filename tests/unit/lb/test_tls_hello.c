@@ -518,6 +518,43 @@ nothing_yet(void **state)
 	assert_int_equal(parse_exact(&one, 1, 5, &h), LB_HELLO_TOO_BIG);
 }
 
+/* ssl-session-id persistence: a ServerHello's session id, whole or
+ * from its prefixes; what is not a ServerHello. */
+static void
+server_hello_session(void **state)
+{
+	uint8_t m[81] = { 0x16, 0x03, 0x03, 0x00, 0x4c, 0x02, 0x00, 0x00,
+	    0x48, 0x03, 0x03 };
+	uint8_t id[32];
+	size_t idlen;
+
+	(void)state;
+	m[43] = 32;
+	for (int i = 0; i < 32; i++)
+		m[44 + i] = (uint8_t)(i + 1);
+	m[76] = 0xc0;
+	m[77] = 0x2f;
+	assert_int_equal(lb_tls_server_hello_session(m, sizeof(m), MAX_16K,
+	    id, &idlen), LB_HELLO_OK);
+	assert_int_equal(idlen, 32);
+	assert_memory_equal(id, m + 44, 32);
+	assert_int_equal(lb_tls_server_hello_session(m, 50, MAX_16K, id,
+	    &idlen), LB_HELLO_MORE);
+	m[43] = 0;
+	assert_int_equal(lb_tls_server_hello_session(m, 44, MAX_16K, id,
+	    &idlen), LB_HELLO_OK);
+	assert_int_equal(idlen, 0);
+	m[43] = 33;			/* more than a session id holds */
+	assert_int_equal(lb_tls_server_hello_session(m, sizeof(m), MAX_16K,
+	    id, &idlen), LB_HELLO_BAD);
+	m[5] = 0x01;			/* a ClientHello */
+	assert_int_equal(lb_tls_server_hello_session(m, sizeof(m), MAX_16K,
+	    id, &idlen), LB_HELLO_BAD);
+	m[0] = 'G';
+	assert_int_equal(lb_tls_server_hello_session(m, sizeof(m), MAX_16K,
+	    id, &idlen), LB_HELLO_NOT_TLS);
+}
+
 static void
 alpn_offered(void **state)
 {
@@ -685,6 +722,7 @@ main(void)
 		cmocka_unit_test(records_after_the_hello),
 		cmocka_unit_test(nothing_yet),
 		cmocka_unit_test(alpn_offered),
+		cmocka_unit_test(server_hello_session),
 		cmocka_unit_test(result_words),
 		cmocka_unit_test(fuzz_mutations),
 	};
