@@ -22,7 +22,6 @@ persist_of(const struct lb_session *s)
 	return &s->vs->profile->persist;
 }
 
-
 /* The member of s's pool called name[0..len), or NULL. */
 static struct lb_member *
 member_named(const struct lb_rt_pool *p, const char *name, size_t len)
