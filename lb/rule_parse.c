@@ -296,7 +296,7 @@ criterion_only(struct line *l, size_t i, struct lb_acl *a)
 }
 
 /* The criterion of word i, and the converters after it, kept as written
- * for the compiler (rule_run.c). */
+ * for the compiler (rule_compile.c). */
 static int
 parse_criterion(struct line *l, size_t i, struct lb_acl *a)
 {

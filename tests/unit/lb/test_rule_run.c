@@ -1,10 +1,11 @@
 /*
  * tests/unit/lb/test_rule_run.c - application rules compiled and run on
- * heads (lb/rule_run.c): conditions (AND, OR, negation, anonymous and
- * predefined ACLs, -i, -f files, every fetch family), each action's
- * effect on the head or the verdict, use_backend, and compile errors at
- * their place.  The rules come through the configuration parser, the
- * heads are strings as the HTTP path would hand them over.
+ * heads (lb/rule_compile.c, lb/rule_run.c): conditions (AND, OR,
+ * negation, anonymous and predefined ACLs, -i, -f files, every fetch
+ * family), each action's effect on the head or the verdict,
+ * use_backend, and compile errors at their place.  The rules come
+ * through the configuration parser, the heads are strings as the HTTP
+ * path would hand them over.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -442,7 +443,8 @@ test_stick_tables(void **state)
 	assert_int_equal(lb_stick_attach(&t, mem, size, &g), 0);
 	assert_int_equal(load(&f,
 	    "http-request track-sc0 src table t\n"
-	    "http-request deny deny_status 429 if { sc_http_req_rate(0) gt 3 }\n"
+	    "http-request deny deny_status 429 if "
+	    "{ sc_http_req_rate(0) gt 3 }\n"
 	    "http-request sc-inc-gpc0(0) if { path /bad }\n"
 	    "http-request deny if { sc0_get_gpc0 ge 2 }\n"), 0);
 	assert_true(lb_rules_track(f.r));
