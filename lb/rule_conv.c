@@ -415,33 +415,12 @@ compile_none(struct conv *cv, const struct call *c, struct cc *cc)
 	return 0;
 }
 
-/* A decimal int64, all of s[0, n): an optional sign and digits. */
-static bool
-parse_i64(const char *s, size_t n, int64_t *out)
-{
-	bool neg = n > 0 && s[0] == '-';
-	size_t i = n > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
-	uint64_t v = 0, max = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
-
-	if (i == n)
-		return false;
-	for (; i < n; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-
-		if (d > 9 || v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return true;
-}
-
 static int
 compile_field(struct conv *cv, const struct call *c, struct cc *cc)
 {
 	struct field *f = &cv->u.f;
 
-	if (!parse_i64(c->arg[0], c->alen[0], &f->index))
+	if (!decimal_i64(c->arg[0], c->alen[0], &f->index))
 		return fail(cc->err, cc->errsize, "converter 'field': INDEX "
 		    "'%s' is not an integer", c->arg[0]);
 	if (f->index == 0)
@@ -459,7 +438,7 @@ compile_field(struct conv *cv, const struct call *c, struct cc *cc)
 	f->count = 1;
 	if (c->nargs < 3)
 		return 0;
-	if (!parse_i64(c->arg[2], c->alen[2], &f->count))
+	if (!decimal_i64(c->arg[2], c->alen[2], &f->count))
 		return fail(cc->err, cc->errsize, "converter 'field': COUNT "
 		    "'%s' is not an integer", c->arg[2]);
 	if (f->count < 0)

@@ -23,6 +23,7 @@
 #include <pcre2.h>
 
 #include "rule_pattern.h"
+#include "util.h"
 
 #define FNV_BASIS	0xcbf29ce484222325ULL
 #define FNV_PRIME	0x100000001b3ULL
@@ -296,27 +297,6 @@ add_reg(struct lb_patset *set, const char *pat, size_t len, char *err,
 	return 0;
 }
 
-/* A decimal int64, all of s[0, n): an optional sign and digits. */
-static bool
-parse_i64(const char *s, size_t n, int64_t *out)
-{
-	bool neg = n > 0 && s[0] == '-';
-	size_t i = n > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
-	uint64_t v = 0, max = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
-
-	if (i == n)
-		return false;
-	for (; i < n; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-
-		if (d > 9 || v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return true;
-}
-
 static int
 op_from(const char *s, size_t n)
 {
@@ -337,8 +317,8 @@ parse_span(const char *s, size_t n, struct lb_pat_range *r)
 		return false;
 	r->lo = INT64_MIN;
 	r->hi = INT64_MAX;
-	return (left == 0 || parse_i64(s, left, &r->lo)) &&
-	    (right == 0 || parse_i64(colon + 1, right, &r->hi));
+	return (left == 0 || decimal_i64(s, left, &r->lo)) &&
+	    (right == 0 || decimal_i64(colon + 1, right, &r->hi));
 }
 
 /* A value under operator op into r; false if it matches nothing. */
@@ -381,7 +361,7 @@ add_value(struct lb_patset *set, enum lb_pat_op op, const char *pat,
 	struct lb_pat_range r;
 	int64_t v = 0;
 
-	if (span ? !parse_span(pat, len, &r) : !parse_i64(pat, len, &v))
+	if (span ? !parse_span(pat, len, &r) : !decimal_i64(pat, len, &v))
 		return refuse(err, errsize, pat, len,
 		    "is not an integer or a range LO:HI");
 	if ((!span && !apply_op(op, v, &r)) || r.lo > r.hi)
@@ -993,7 +973,7 @@ lb_patset_match_str(const struct lb_patset *set, const char *s, size_t len)
 	case LB_PAT_FOUND:
 		return true;
 	case LB_PAT_INT:
-		return parse_i64(s, len, &v) && match_range(set, v);
+		return decimal_i64(s, len, &v) && match_range(set, v);
 	case LB_PAT_IP:
 		return match_ip_text(set, s, len);
 	default:
