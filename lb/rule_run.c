@@ -32,38 +32,6 @@ struct ctx {
 
 /* ---- running: stick tables ---- */
 
-/* The key of value v (n bytes) in table t: an address's 16 bytes, or a
- * string's.  False when v is no address an ip table can take. */
-static bool
-stick_key(const struct lb_stick *t, const char *v, size_t n,
-    unsigned char *key, size_t *klen)
-{
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in sin;
-		struct sockaddr_in6 sin6;
-	} a = { 0 };
-	char text[INET6_ADDRSTRLEN];
-
-	if (t->geom.type == LB_STICK_STRING) {
-		*klen = n < t->geom.key_len ? n : t->geom.key_len;
-		memcpy(key, v, *klen);
-		return true;
-	}
-	if (n >= sizeof(text))
-		return false;
-	memcpy(text, v, n);
-	text[n] = '\0';
-	if (inet_pton(AF_INET, text, &a.sin.sin_addr) == 1)
-		a.sa.sa_family = AF_INET;
-	else if (inet_pton(AF_INET6, text, &a.sin6.sin6_addr) == 1)
-		a.sa.sa_family = AF_INET6;
-	else
-		return false;
-	*klen = 16;
-	return lb_stick_key_ip(&a.sa, key) == 0;
-}
-
 static void
 untrack(struct lb_stick *const *sticks, struct lb_rule_track *tr)
 {
@@ -86,7 +54,7 @@ track(const struct ctx *c, const struct rrule *rr, const char *v, size_t n)
 	size_t klen;
 
 	if (t == NULL || c->in->tracks == NULL ||
-	    !stick_key(t, v, n, key, &klen))
+	    lb_stick_key_text(&t->geom, v, n, key, &klen) < 0)
 		return;
 	tr = &c->in->tracks[r->status];
 	if (tr->on && (tr->table != r->table || tr->keylen != klen ||

@@ -459,6 +459,36 @@ lb_stick_key_ip(const struct sockaddr *sa, unsigned char out[16])
 	return -1;
 }
 
+int
+lb_stick_key_text(const struct lb_stick_geom *g, const char *s, size_t n,
+    unsigned char *key, size_t *keylen)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} a = { 0 };
+	char text[INET6_ADDRSTRLEN];
+
+	if (g->type == LB_STICK_STRING) {
+		*keylen = n < g->key_len ? n : g->key_len;
+		memcpy(key, s, *keylen);
+		return 0;
+	}
+	if (n >= sizeof(text))
+		return -1;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET, text, &a.sin.sin_addr) == 1)
+		a.sa.sa_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &a.sin6.sin6_addr) == 1)
+		a.sa.sa_family = AF_INET6;
+	else
+		return -1;
+	*keylen = 16;
+	return lb_stick_key_ip(&a.sa, key);
+}
+
 /* k for the caller's key, hashed.  Returns 0, or -1 with errno. */
 static int
 key_make(const struct lb_stick *t, const void *key, size_t keylen,

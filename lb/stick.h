@@ -164,6 +164,16 @@ int lb_stick_attach(struct lb_stick *t, void *mem, size_t len,
 int lb_stick_key_ip(const struct sockaddr *sa, unsigned char out[16]);
 
 /*
+ * The key of the text (n bytes at s) in a table of shape g: for ip, the
+ * address it spells (IPv4 or IPv6), as lb_stick_key_ip makes it; for
+ * string, its first key_len bytes.  key holds LB_STICK_KEY_MAX bytes;
+ * *keylen gets the key's.  Returns 0, or -1 when an ip table's text is
+ * no address.
+ */
+int lb_stick_key_text(const struct lb_stick_geom *g, const char *s, size_t n,
+    unsigned char *key, size_t *keylen);
+
+/*
  * Finds the entry of key (keylen bytes: a string, cut to the table's
  * key_len; an address in 4 or 16 bytes), or makes it, taking an unused
  * slot of its shard or else its least recently used entry (one without

@@ -2,10 +2,8 @@
  * lb/stick_master.c - the stick tables in the master and their memfds
  * (stick_master.h).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,27 +237,16 @@ table_of(struct lb_stick_shm *const *tables, const struct lb_conf *c,
 	return NULL;
 }
 
-/* KEY as table sc keys it: an address's 16 bytes, or the string. */
+/* KEY as table s keys it: an address's 16 bytes, or the string. */
 static bool
-parse_key(const struct lb_stick_conf *sc, const char *text,
+parse_key(const struct lb_stick_shm *s, const char *text,
     unsigned char *key, size_t *klen, FILE *out)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
-
-	if (sc->type == LB_STICK_STRING) {
-		*klen = strlen(text) < sc->key_len ? strlen(text) :
-		    sc->key_len;
-		memcpy(key, text, *klen);
+	if (lb_stick_key_text(&s->view.geom, text, strlen(text), key,
+	    klen) == 0)
 		return true;
-	}
-	*klen = 16;
-	if (inet_pton(AF_INET, text, &sin.sin_addr) == 1)
-		return lb_stick_key_ip((struct sockaddr *)&sin, key) == 0;
-	if (inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1)
-		return lb_stick_key_ip((struct sockaddr *)&sin6, key) == 0;
 	fprintf(out, "stick-table %s holds addresses: '%s' is not one\n",
-	    sc->name, text);
+	    s->name, text);
 	return false;
 }
 
@@ -282,8 +269,7 @@ lb_sticks_show(struct lb_stick_shm *const *tables, const struct lb_conf *c,
 	struct lb_stick_shm *s = table_of(tables, c, name, out, &sh.sc);
 	size_t klen;
 
-	if (s == NULL || (key != NULL && !parse_key(sh.sc, key, k, &klen,
-	    out)))
+	if (s == NULL || (key != NULL && !parse_key(s, key, k, &klen, out)))
 		return false;
 	if (json)
 		fprintf(out, "{\"table\":\"%s\",\"size\":%llu,\"used\":%ld,"
@@ -311,7 +297,7 @@ lb_sticks_clear(struct lb_stick_shm *const *tables, const struct lb_conf *c,
 	size_t klen = 0;
 	int n;
 
-	if (s == NULL || (key != NULL && !parse_key(sc, key, k, &klen, out)))
+	if (s == NULL || (key != NULL && !parse_key(s, key, k, &klen, out)))
 		return false;
 	if ((n = lb_stick_clear(&s->view, key != NULL ? k : NULL, klen)) < 0) {
 		fprintf(out, "stick-table %s: %s\n", name, strerror(errno));
