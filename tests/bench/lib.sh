@@ -470,10 +470,10 @@ EOC
 	return 0
 }
 
-# haproxy_conf BALANCE MEMBERS VS2 [GLOBAL]: the same for haproxy: one
-# thread, keep-alive, http-reuse safe; frontend fe on HAP_PORT, with VS2 1
-# fe2 on HAP_VS2; GLOBAL: more lines for the global section
-haproxy_conf() {
+# haproxy_head [GLOBAL]: haproxy's global and defaults sections as every
+# comparison runs it: one thread, keep-alive, http-reuse safe; GLOBAL:
+# more lines for the global section.  A blank line ends it.
+haproxy_head() {
 	cat <<EOC
 global
     nbthread 1
@@ -481,7 +481,7 @@ global
     user edged
     group edged
 EOC
-	[ -n "${4:-}" ] && printf '%s\n' "$4"
+	[ -n "${1:-}" ] && printf '%s\n' "$1"
 	cat <<EOC
 
 defaults
@@ -495,6 +495,14 @@ defaults
     timeout http-request 10s
     timeout http-keep-alive 60s
 
+EOC
+}
+
+# haproxy_conf BALANCE MEMBERS VS2 [GLOBAL]: the same for haproxy
+# (haproxy_head); frontend fe on HAP_PORT, with VS2 1 fe2 on HAP_VS2
+haproxy_conf() {
+	haproxy_head "${4:-}"
+	cat <<EOC
 frontend fe
     bind 127.0.0.1:$HAP_PORT
     default_backend be

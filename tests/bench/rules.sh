@@ -279,25 +279,8 @@ EOC
 # in frontend fe, backends named as edged's pools; a stats socket, read at
 # the end for the requests each backend served
 hap_rules_conf() {
+	haproxy_head "    stats socket $tmp/haproxy.sock mode 600 level admin"
 	cat <<EOC
-global
-    nbthread 1
-    maxconn $maxconn
-    user edged
-    group edged
-    stats socket $tmp/haproxy.sock mode 600 level admin
-
-defaults
-    mode http
-    maxconn $maxconn
-    option http-keep-alive
-    http-reuse safe
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-request 10s
-    timeout http-keep-alive 60s
-
 frontend fe
     bind 127.0.0.1:$HAP_PORT
 EOC
