@@ -51,9 +51,9 @@ struct lb_worker {
 	struct lb_tls_blob *tls;	/* [conf->tls_nfiles]: the files the
 					 * master read, until the contexts
 					 * are built */
-	struct lb_rule_file *rule_files;	/* [conf->nrule_files]: the
-					 * pattern files the master read,
-					 * until the rules are compiled */
+	struct lb_rule_files rule_files;	/* [conf->nrule_files]: the
+					 * files the master read, until the
+					 * rules are compiled */
 	bool *rule_files_whole;
 	struct lb_stick *sticks;	/* [conf->nsticks]: the master's
 					 * tables, mapped */
@@ -82,15 +82,17 @@ lb_worker_new(const void *part, const struct edged_worker_env *env)
 	w->max_connections = env->max_connections;
 	w->log_fds = malloc((w->conf->nvservers + 1) * sizeof(int));
 	w->tls = calloc(w->conf->tls_nfiles + 1, sizeof(*w->tls));
-	w->rule_files = calloc(w->conf->nrule_files + 1,
-	    sizeof(*w->rule_files));
+	w->rule_files.v = calloc(w->conf->nrule_files + 1,
+	    sizeof(*w->rule_files.v));
+	if (w->rule_files.v != NULL)
+		w->rule_files.n = w->conf->nrule_files;
 	w->rule_files_whole = calloc(w->conf->nrule_files + 1,
 	    sizeof(*w->rule_files_whole));
 	w->sticks = calloc(w->conf->nsticks + 1, sizeof(*w->sticks));
 	w->stick_ptrs = calloc(w->conf->nsticks + 1, sizeof(*w->stick_ptrs));
 	w->stick_mem = calloc(w->conf->nsticks + 1, sizeof(*w->stick_mem));
 	w->stick_len = calloc(w->conf->nsticks + 1, sizeof(*w->stick_len));
-	if (w->log_fds == NULL || w->tls == NULL || w->rule_files == NULL ||
+	if (w->log_fds == NULL || w->tls == NULL || w->rule_files.v == NULL ||
 	    w->rule_files_whole == NULL || w->sticks == NULL ||
 	    w->stick_ptrs == NULL || w->stick_mem == NULL ||
 	    w->stick_len == NULL) {
@@ -150,12 +152,8 @@ add_tls_file(struct lb_worker *w, bool end, uint32_t slot, const void *data,
 static void
 drop_rule_files(struct lb_worker *w)
 {
-	for (size_t i = 0; w->rule_files != NULL &&
-	    i < w->conf->nrule_files; i++)
-		free((void *)(uintptr_t)w->rule_files[i].text);
-	free(w->rule_files);
+	lb_rule_files_release(&w->rule_files);
 	free(w->rule_files_whole);
-	w->rule_files = NULL;
 	w->rule_files_whole = NULL;
 }
 
@@ -167,12 +165,12 @@ add_rule_file(struct lb_worker *w, bool end, uint32_t slot,
 	struct lb_rule_file *f;
 	char *p;
 
-	if (w->rule_files == NULL || slot >= w->conf->nrule_files ||
+	if (w->rule_files.v == NULL || slot >= w->conf->nrule_files ||
 	    w->rule_files_whole[slot]) {
 		log_err("bad pattern file message from master");
 		return -1;
 	}
-	f = &w->rule_files[slot];
+	f = &w->rule_files.v[slot];
 	if (end) {
 		w->rule_files_whole[slot] = true;
 		len = 0;
@@ -215,7 +213,6 @@ take_stick(struct lb_worker *w, uint32_t slot, int fd)
 static int
 build_rules(struct lb_worker *w)
 {
-	struct lb_rule_files f = { w->rule_files, w->conf->nrule_files };
 	int rc;
 
 	for (size_t i = 0; i < w->conf->nrule_files; i++)
@@ -230,7 +227,7 @@ build_rules(struct lb_worker *w)
 			log_err("master sent too few stick-tables");
 			return -1;
 		}
-	rc = lb_runtime_rules(w->rt, &f, w->stick_ptrs);
+	rc = lb_runtime_rules(w->rt, &w->rule_files, w->stick_ptrs);
 	drop_rule_files(w);
 	return rc;
 }

@@ -418,7 +418,7 @@ void
 lb_rule_files_release(struct lb_rule_files *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		free((void *)(uintptr_t)f->v[i].text);	/* ours: file_read's */
+		free((void *)(uintptr_t)f->v[i].text);	/* the holder's */
 	free(f->v);
 	f->v = NULL;
 	f->n = 0;

@@ -69,6 +69,7 @@ struct lb_rule_files {
  * the number of errors. */
 unsigned lb_rule_files_load(const struct lb_conf *c, struct conf_diag *d,
     struct lb_rule_files *out);
+/* Frees the texts (each allocated by who filled f) and the array. */
 void lb_rule_files_release(struct lb_rule_files *f);
 /* Compiles every block once, alone, and drops the result: what the
  * compiler refuses (a regex, a pattern) is an error of the file, not of
