@@ -8,6 +8,27 @@
 
 #include "addr.h"
 
+/* An IPv4 address in dotted decimal, as inet_ntop writes it (buf has
+ * INET_ADDRSTRLEN bytes), without its printf: the data path formats
+ * the client's address for X-Forwarded-For and %[src]. */
+static void
+fmt_v4(char *buf, const struct in_addr *in)
+{
+	const unsigned char *b = (const unsigned char *)&in->s_addr;
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 void
 addr_fmt(char *buf, size_t size, const struct sockaddr *sa)
 {
@@ -15,7 +36,9 @@ addr_fmt(char *buf, size_t size, const struct sockaddr *sa)
 	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
 	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 
-	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	if (sa->sa_family == AF_INET && size >= INET_ADDRSTRLEN)
+		fmt_v4(buf, a);
+	else if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
 	    inet_ntop(sa->sa_family, a, buf, (socklen_t)size) == NULL)
 		snprintf(buf, size, "unknown");
 }

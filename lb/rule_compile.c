@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http.h"
 #include "mem.h"
 #include "rule_prog.h"
 #include "rule_run.h"
@@ -326,6 +327,12 @@ check_rule(const struct lb_rule *r, struct conf_diag *d)
 	case LB_ACT_DEL_HEADER:
 	case LB_ACT_REPLACE_HEADER:
 	case LB_ACT_REPLACE_VALUE:
+		if (r->a[0] == '\0' || !lb_http_token_chars(r->a,
+		    strlen(r->a))) {
+			conf_error(d, &r->pos, "'%s' is not a header name "
+			    "(letters, digits and !#$%%&'*+-.^_`|~)", r->a);
+			return -1;
+		}
 		if (!framing_header(r->a))
 			return 0;
 		conf_error(d, &r->pos, "a rule may not change '%s': edged "
@@ -468,6 +475,7 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 {
 	out->src = r;
 	out->pool = -1;
+	out->alen = r->a != NULL ? strlen(r->a) : 0;
 	if (check_rule(r, d) < 0)
 		return -1;
 	switch (r->act) {

@@ -110,16 +110,13 @@ lb_edit_del(char *buf, size_t *len, const char *name, size_t nlen)
 	return 0;
 }
 
-int
-lb_edit_add(char *buf, size_t *len, size_t cap, const char *name,
+/* The line "name: value" before the empty line, both checked. */
+static int
+add_line(char *buf, size_t *len, size_t cap, const char *name,
     size_t nlen, const char *value, size_t vlen)
 {
 	size_t at = *len - 2;		/* the empty line's CRLF */
 
-	if (!name_ok(name, nlen) || !lb_edit_value_ok(value, vlen)) {
-		errno = EINVAL;
-		return -1;
-	}
 	if (*len + nlen + vlen + 4 > cap) {
 		errno = E2BIG;
 		return -1;
@@ -131,6 +128,17 @@ lb_edit_add(char *buf, size_t *len, size_t cap, const char *name,
 	memcpy(buf + at + nlen + 2 + vlen, "\r\n", 2);
 	*len += nlen + vlen + 4;
 	return 0;
+}
+
+int
+lb_edit_add(char *buf, size_t *len, size_t cap, const char *name,
+    size_t nlen, const char *value, size_t vlen)
+{
+	if (!name_ok(name, nlen) || !lb_edit_value_ok(value, vlen)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return add_line(buf, len, cap, name, nlen, value, vlen);
 }
 
 int
@@ -153,6 +161,109 @@ lb_edit_set(char *buf, size_t *len, size_t cap, const char *name,
 	}
 	(void)lb_edit_del(buf, len, name, nlen);
 	return lb_edit_add(buf, len, cap, name, nlen, value, vlen);
+}
+
+/* ---- the same through the head's index ---- */
+
+/* Whether field f of ix is named name. */
+static bool
+ix_named(const struct lb_head_index *ix, const struct lb_fetch_field *f,
+    const char *name, size_t nlen)
+{
+	return f->name.len == nlen &&
+	    strncasecmp(ix->head + f->name.off, name, nlen) == 0;
+}
+
+/* The length of field f's line, CRLF included (its value was trimmed:
+ * blanks may follow it). */
+static size_t
+ix_line_len(const struct lb_head_index *ix, const struct lb_fetch_field *f)
+{
+	size_t vend = (size_t)f->value.off + f->value.len;
+
+	return line_end(ix->head, ix->len, vend) - f->name.off;
+}
+
+int
+lb_edit_ix_del(struct lb_head_index *ix, char *buf, size_t *len,
+    const char *name, size_t nlen)
+{
+	unsigned j = 0;
+
+	while (j < ix->nfields) {
+		struct lb_fetch_field *f = &ix->field[j];
+		size_t off = f->name.off, llen;
+
+		if (!ix_named(ix, f, name, nlen)) {
+			j++;
+			continue;
+		}
+		llen = ix_line_len(ix, f);
+		(void)lb_edit_splice(buf, len, *len, off, llen, "", 0);
+		ix->len = *len;
+		memmove(f, f + 1, (ix->nfields - j - 1) * sizeof(*f));
+		ix->nfields--;
+		for (unsigned k = j; k < ix->nfields; k++) {
+			ix->field[k].name.off -= (uint32_t)llen;
+			ix->field[k].value.off -= (uint32_t)llen;
+		}
+	}
+	return 0;
+}
+
+int
+lb_edit_ix_add(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	size_t at = *len - 2;
+	struct lb_fetch_field *f;
+
+	if (!lb_edit_value_ok(value, vlen)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ix->nfields == LB_FETCH_MAX_FIELDS ||
+	    *len + nlen + vlen + 4 >= LB_FETCH_NONE) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (add_line(buf, len, cap, name, nlen, value, vlen) < 0)
+		return -1;
+	ix->len = *len;
+	f = &ix->field[ix->nfields++];
+	f->name = (struct lb_fetch_span){ (uint32_t)at, (uint32_t)nlen };
+	f->value = (struct lb_fetch_span){ (uint32_t)(at + nlen + 2),
+	    (uint32_t)vlen };
+	return 0;
+}
+
+int
+lb_edit_ix_set(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	size_t freed = 0;
+	unsigned n = 0;
+
+	if (!lb_edit_value_ok(value, vlen)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* fits once the old lines are gone: checked before any change */
+	for (unsigned j = 0; j < ix->nfields; j++)
+		if (ix_named(ix, &ix->field[j], name, nlen)) {
+			freed += ix_line_len(ix, &ix->field[j]);
+			n++;
+		}
+	if (*len - freed + nlen + vlen + 4 > cap ||
+	    (n == 0 && ix->nfields == LB_FETCH_MAX_FIELDS)) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (n > 0)
+		(void)lb_edit_ix_del(ix, buf, len, name, nlen);
+	return lb_edit_ix_add(ix, buf, len, cap, name, nlen, value, vlen);
 }
 
 /* Whether p[0..n) is 1*VCHAR: a request target. */

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rule_fetch.h"
+
 /* Replaces buf[off..off+oldlen) with n bytes of src. */
 int lb_edit_splice(char *buf, size_t *len, size_t cap, size_t off,
     size_t oldlen, const char *src, size_t n);
@@ -38,6 +40,22 @@ int lb_edit_add(char *buf, size_t *len, size_t cap, const char *name,
 /* set-header: del, then add (one line, at the end). */
 int lb_edit_set(char *buf, size_t *len, size_t cap, const char *name,
     size_t nlen, const char *value, size_t vlen);
+/*
+ * The same three on a head whose index ix (rule_fetch.h) is of it as it
+ * is (ix->head == buf, ix->len == *len): the lines are found through the
+ * index rather than by a scan of the head, and the index is kept so
+ * (what lb_head_index of the result would give).  name must be a token:
+ * rule_compile.c checked it.  EINVAL for a value as above; E2BIG also
+ * when the index would hold more than LB_FETCH_MAX_FIELDS fields.
+ */
+int lb_edit_ix_del(struct lb_head_index *ix, char *buf, size_t *len,
+    const char *name, size_t nlen);
+int lb_edit_ix_add(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen);
+int lb_edit_ix_set(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen);
 /* A request line's method and target (NULL: keep it). */
 int lb_edit_request_line(char *buf, size_t *len, size_t cap,
     const char *method, size_t mlen, const char *target, size_t tlen);

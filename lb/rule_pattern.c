@@ -51,6 +51,23 @@ struct lb_pat_net {
 	unsigned __int128 hi;
 };
 
+/*
+ * A first-level index over the nets of one family (IPv4-mapped, or the
+ * rest) of a large ip set: the addresses base .. base + (nb << shift) - 1
+ * in nb buckets, first[k] the first net whose hi reaches bucket k (first
+ * [nb] the end), so that a lookup binary-searches a bucket, not the set:
+ * two cache misses, about, whatever the set's size.
+ */
+struct lb_pat_netidx {
+	unsigned __int128 base;
+	unsigned shift;
+	uint32_t nb;
+	uint32_t *first;		/* [nb + 1]; NULL: no index */
+};
+
+#define NETIDX_MIN	64		/* nets before a set is indexed */
+#define NETIDX_MAX	(1u << 17)	/* buckets at most: 512 KiB */
+
 /* The operators of int and len, in force until the next one. */
 enum lb_pat_op { OP_EQ, OP_GE, OP_GT, OP_LE, OP_LT };
 
@@ -77,6 +94,7 @@ struct lb_patset {
 	size_t nranges, ranges_cap;
 	struct lb_pat_net *nets;
 	size_t nnets, nets_cap;
+	struct lb_pat_netidx netidx[2];	/* IPv4-mapped, the rest */
 };
 
 const char *const lb_pat_method_names[LB_PAT_METHOD_COUNT + 1] = {
@@ -732,6 +750,54 @@ seal_nets(struct lb_patset *set)
 	set->nnets = n + 1;
 }
 
+#define V4_BASE	((unsigned __int128)0xffff << 32)	/* ::ffff:0:0 */
+#define V4_LAST	(V4_BASE | 0xffffffffu)
+
+static bool
+net_is_v4(const struct lb_pat_net *n)
+{
+	return n->lo >= V4_BASE && n->hi <= V4_LAST;
+}
+
+/* Indexes the sealed nets of one family (v4: the IPv4-mapped ones). */
+static int
+index_nets(struct lb_patset *set, struct lb_pat_netidx *x, bool v4)
+{
+	unsigned __int128 lo = 0, hi = 0;
+	size_t count = 0, i = 0;
+
+	free(x->first);		/* from a seal that ran out of memory */
+	x->first = NULL;
+	for (size_t k = 0; k < set->nnets; k++)
+		if (net_is_v4(&set->nets[k]) == v4) {
+			if (count++ == 0)
+				lo = set->nets[k].lo;
+			hi = set->nets[k].hi;
+		}
+	if (count < NETIDX_MIN)
+		return 0;
+	for (x->nb = 2; x->nb < count && x->nb < NETIDX_MAX; x->nb *= 2)
+		;
+	for (x->shift = 0; ((hi - lo) >> x->shift) >= x->nb; x->shift++)
+		;
+	x->base = lo;
+	if ((x->first = calloc((size_t)x->nb + 1, sizeof(*x->first))) == NULL)
+		return -1;
+	for (uint32_t k = 0; k <= x->nb; k++) {
+		unsigned __int128 off = (unsigned __int128)k << x->shift;
+
+		/* past the address space: the end */
+		if (off >> x->shift != k || lo + off < lo) {
+			x->first[k] = (uint32_t)set->nnets;
+			continue;
+		}
+		while (i < set->nnets && set->nets[i].hi < lo + off)
+			i++;
+		x->first[k] = (uint32_t)i;
+	}
+	return 0;
+}
+
 int
 lb_patset_seal(struct lb_patset *set, char *err, size_t errsize)
 {
@@ -761,6 +827,9 @@ lb_patset_seal(struct lb_patset *set, char *err, size_t errsize)
 		break;
 	case LB_PAT_IP:
 		seal_nets(set);
+		if (index_nets(set, &set->netidx[0], true) < 0 ||
+		    index_nets(set, &set->netidx[1], false) < 0)
+			return oom(err, errsize);
 		break;
 	default:
 		break;
@@ -814,8 +883,31 @@ same_at(const struct lb_patset *set, const struct lb_pat_str *p,
 	return same_walk(set, p, s, p->len, false);
 }
 
+/* The first place of p[0..plen) in s[0..len), 0 < plen <= len: memchr
+ * for its first byte, then a compare, which beats memmem's setup for
+ * the short patterns sub matches are; longer ones (where an input could
+ * make the compares many) go to memmem. */
+#define SUB_SHORT_MAX	16
+
+static bool
+has_sub(const unsigned char *s, size_t len, const unsigned char *p,
+    size_t plen)
+{
+	const unsigned char *end = s + len - plen + 1;
+
+	if (plen > SUB_SHORT_MAX)
+		return memmem(s, len, p, plen) != NULL;
+	while ((s = memchr(s, p[0], (size_t)(end - s))) != NULL) {
+		if (memcmp(s + 1, p + 1, plen - 1) == 0)
+			return true;
+		if (++s == end)
+			break;
+	}
+	return false;
+}
+
 /* Without case, a sample as long as a header value is folded once, so
- * that each pattern (folded when added) is one memmem. */
+ * that each pattern (folded when added) is one substring search. */
 #define SUB_FOLD_MAX	1024
 
 static bool
@@ -830,8 +922,9 @@ match_sub(const struct lb_patset *set, const unsigned char *s, size_t len)
 		for (size_t k = 0; k < set->nstrs; k++) {
 			const struct lb_pat_str *p = &set->strs[k];
 
-			if (p->len == 0 || (p->len <= len && memmem(s, len,
-			    set->bytes + p->off, p->len) != NULL))
+			if (p->len == 0 || (p->len <= len && has_sub(s, len,
+			    (const unsigned char *)set->bytes + p->off,
+			    p->len)))
 				return true;
 		}
 		return false;
@@ -846,7 +939,7 @@ match_sub(const struct lb_patset *set, const unsigned char *s, size_t len)
 		if (p->len > len)
 			continue;
 		if (!set->icase) {
-			if (memmem(s, len, b, p->len) != NULL)
+			if (has_sub(s, len, b, p->len))
 				return true;
 			continue;
 		}
@@ -914,6 +1007,18 @@ static bool
 match_net(const struct lb_patset *set, unsigned __int128 a)
 {
 	size_t lo = 0, hi = set->nnets;
+
+	for (int c = 0; c < 2; c++) {
+		const struct lb_pat_netidx *x = &set->netidx[c];
+		unsigned __int128 k;
+
+		if (x->first != NULL && a >= x->base &&
+		    (k = (a - x->base) >> x->shift) < x->nb) {
+			lo = x->first[k];
+			hi = x->first[k + 1];
+			break;
+		}
+	}
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -1059,6 +1164,8 @@ lb_patset_free(struct lb_patset **setp)
 	free(set->lens);
 	free(set->ranges);
 	free(set->nets);
+	free(set->netidx[0].first);
+	free(set->netidx[1].first);
 	free(set);
 	*setp = NULL;
 }

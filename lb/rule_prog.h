@@ -52,6 +52,7 @@ struct rrule {
 	char *body;			/* return ... file: its text, ours */
 	size_t body_len;
 	size_t var;			/* set-var, unset-var: the slot */
+	size_t alen;			/* strlen(src->a), a header's name */
 	bool reads_head;		/* its action reads the head through
 					 * the index (not only its edit) */
 };

@@ -590,11 +590,11 @@ edit(struct head *h, struct ctx *c, const struct rrule *rr)
 		return 0;
 	case LB_ACT_SET_HEADER:
 	case LB_ACT_ADD_HEADER:
-		return (r->act == LB_ACT_SET_HEADER ? lb_edit_set :
-		    lb_edit_add)(h->buf, h->len, h->cap, r->a, strlen(r->a),
-		    v, (size_t)n);
+		return (r->act == LB_ACT_SET_HEADER ? lb_edit_ix_set :
+		    lb_edit_ix_add)(&c->ix, h->buf, h->len, h->cap, r->a,
+		    rr->alen, v, (size_t)n);
 	case LB_ACT_DEL_HEADER:
-		return lb_edit_del(h->buf, h->len, r->a, strlen(r->a));
+		return lb_edit_ix_del(&c->ix, h->buf, h->len, r->a, rr->alen);
 	case LB_ACT_REPLACE_HEADER:
 	case LB_ACT_REPLACE_VALUE:
 		return replace_fields(h, rr);
@@ -711,6 +711,33 @@ fresh(struct ctx *c, const struct head *h)
 	return index_head(c, h->buf, *h->len);
 }
 
+/* Whether an action finds the lines it changes through the index (and
+ * keeps it in step). */
+static bool
+edits_by_index(enum lb_action act)
+{
+	return act == LB_ACT_SET_HEADER || act == LB_ACT_ADD_HEADER ||
+	    act == LB_ACT_DEL_HEADER;
+}
+
+/* Whether the index is as good after the action as before it. */
+static bool
+keeps_index(enum lb_action act)
+{
+	switch (act) {
+	case LB_ACT_SET_HEADER:
+	case LB_ACT_ADD_HEADER:
+	case LB_ACT_DEL_HEADER:
+	case LB_ACT_SET_VAR:
+	case LB_ACT_UNSET_VAR:
+	case LB_ACT_TRACK:
+	case LB_ACT_SC_INC_GPC0:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The rules of phase ph in order, until one ends them. */
 static void
 run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
@@ -721,8 +748,8 @@ run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
 
 		if (rr->src->phase != ph)
 			continue;
-		if ((rr->src->cond.nterms > 0 || rr->reads_head) &&
-		    !fresh(c, h)) {
+		if ((rr->src->cond.nterms > 0 || rr->reads_head ||
+		    edits_by_index(rr->src->act)) && !fresh(c, h)) {
 			o->verdict = LB_RULES_TOO_BIG;
 			return;
 		}
@@ -741,7 +768,8 @@ run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
 			return;
 		}
 		/* the next rules that read the head read it as it is now */
-		c->stale = true;
+		if (!keeps_index(rr->src->act))
+			c->stale = true;
 	}
 }
 

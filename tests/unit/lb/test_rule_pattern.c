@@ -202,6 +202,39 @@ test_sub(void **state)
 	lb_patset_free(&iset);
 }
 
+/* Substrings found by first byte and compare (16 bytes and less) and by
+ * memmem (longer): at the start, the end, after false starts, the whole
+ * sample; not one byte short. */
+static void
+test_sub_places(void **state)
+{
+	const char *const pats[] = { "aab", "0123456789abcdef",
+	    "0123456789abcdefg", "z", NULL };
+	struct lb_patset *set = make(LB_PAT_SUB, false, pats);
+	struct lb_patset *iset = make(LB_PAT_SUB, true, pats);
+
+	(void)state;
+	assert_true(ms(set, "aab"));
+	assert_true(ms(set, "aaaaab"));
+	assert_true(ms(set, "aabxx"));
+	assert_true(ms(set, "xaaaab"));
+	assert_false(ms(set, "aaaaa"));
+	assert_false(ms(set, "aa"));
+	assert_true(ms(set, "..0123456789abcdef"));
+	assert_true(ms(set, "0123456789abcdefg"));
+	assert_true(ms(set, "xx0123456789abcdef0123456789abcdefg"));
+	assert_false(ms(set, "0123456789abcde"));
+	assert_true(ms(set, "z"));
+	assert_true(ms(set, "....z"));
+	assert_false(ms(set, "Z"));
+	assert_true(ms(iset, "xAAB"));
+	assert_true(ms(iset, "0123456789ABCDEFG"));
+	assert_true(ms(iset, "Z"));
+	assert_false(ms(iset, "AA-B"));
+	lb_patset_free(&set);
+	lb_patset_free(&iset);
+}
+
 static void
 test_reg(void **state)
 {
@@ -736,6 +769,131 @@ test_big_ip(void **state)
 	free(text);
 }
 
+/* ---- ip sets against a plain scan of their prefixes ---- */
+
+typedef unsigned __int128 u128;
+
+struct net {
+	u128 lo, hi;
+};
+
+static uint64_t
+next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static u128
+mask_of(unsigned bits)
+{
+	return bits == 0 ? 0 : ~(u128)0 << (128 - bits);
+}
+
+/* A random prefix: IPv4 (as ::ffff:a.b.c.d) from /8 to /32 two times
+ * in three, else IPv6 from /16 to /128 (which leaves ::ffff:0:0/96 to
+ * the IPv4 ones); written into text. */
+static struct net
+random_net(uint64_t *x, char *text, size_t size)
+{
+	u128 a = (u128)next_rand(x) << 64 | next_rand(x);
+	unsigned bits;
+	struct net n;
+	unsigned char b[16];
+	char s[INET6_ADDRSTRLEN];
+
+	if (next_rand(x) % 3 != 0) {
+		bits = 8 + (unsigned)(next_rand(x) % 25);
+		a = (u128)0xffff << 32 | (a & 0xffffffffu);
+		n.lo = a & mask_of(96 + bits);
+		n.hi = n.lo | ~mask_of(96 + bits);
+		snprintf(text, size, "%u.%u.%u.%u/%u", (unsigned)(n.lo >> 24) &
+		    255, (unsigned)(n.lo >> 16) & 255, (unsigned)(n.lo >> 8) &
+		    255, (unsigned)n.lo & 255, bits);
+		return n;
+	}
+	bits = 16 + (unsigned)(next_rand(x) % 113);
+	n.lo = a & mask_of(bits);
+	n.hi = n.lo | ~mask_of(bits);
+	for (int i = 0; i < 16; i++)
+		b[i] = (unsigned char)(n.lo >> (120 - 8 * i));
+	inet_ntop(AF_INET6, b, s, sizeof(s));
+	snprintf(text, size, "%s/%u", s, bits);
+	return n;
+}
+
+/* The set's answer for the address a (IPv4 ones asked as AF_INET). */
+static bool
+match_u128(const struct lb_patset *set, u128 a)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+
+	if (a >> 32 == 0xffff) {
+		sin.sin_addr.s_addr = htonl((uint32_t)a);
+		return lb_patset_match_ip(set, (struct sockaddr *)&sin);
+	}
+	for (int i = 0; i < 16; i++)
+		sin6.sin6_addr.s6_addr[i] = (unsigned char)(a >> (120 - 8 * i));
+	return lb_patset_match_ip(set, (struct sockaddr *)&sin6);
+}
+
+static void
+check_addr(const struct lb_patset *set, const struct net *nets, size_t n,
+    u128 a)
+{
+	bool want = false;
+
+	for (size_t i = 0; i < n && !want; i++)
+		want = a >= nets[i].lo && a <= nets[i].hi;
+	if (match_u128(set, a) != want)
+		fail_msg("address %016llx%016llx: set says %d",
+		    (unsigned long long)(a >> 64), (unsigned long long)a,
+		    !want);
+}
+
+/* Sets large enough to be indexed (and small ones, which are not), of
+ * random prefixes: every net's edges and random addresses answer as a
+ * scan of the prefixes does. */
+static void
+test_ip_random(void **state)
+{
+	static const size_t sizes[] = { 10, 200, 3000 };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		struct net *nets = calloc(sizes[z], sizeof(*nets));
+		struct lb_patset *set = lb_patset_new(LB_PAT_IP, false);
+		char err[ERR_MAX] = "", text[80];
+
+		assert_non_null(nets);
+		for (size_t i = 0; i < sizes[z]; i++) {
+			nets[i] = random_net(&x, text, sizeof(text));
+			assert_int_equal(lb_patset_add(set, text,
+			    strlen(text), err, sizeof(err)), 0);
+		}
+		assert_int_equal(lb_patset_seal(set, err, sizeof(err)), 0);
+		for (size_t i = 0; i < sizes[z]; i++) {
+			check_addr(set, nets, sizes[z], nets[i].lo - 1);
+			check_addr(set, nets, sizes[z], nets[i].lo);
+			check_addr(set, nets, sizes[z], nets[i].hi);
+			check_addr(set, nets, sizes[z], nets[i].hi + 1);
+		}
+		for (int i = 0; i < 20000; i++) {
+			u128 a = (u128)next_rand(&x) << 64 | next_rand(&x);
+
+			check_addr(set, nets, sizes[z], a);
+			check_addr(set, nets, sizes[z],
+			    (u128)0xffff << 32 | (a & 0xffffffffu));
+		}
+		lb_patset_free(&set);
+		free(nets);
+	}
+}
+
 int
 main(void)
 {
@@ -745,6 +903,7 @@ main(void)
 		cmocka_unit_test(test_beg_end),
 		cmocka_unit_test(test_empty_patterns),
 		cmocka_unit_test(test_sub),
+		cmocka_unit_test(test_sub_places),
 		cmocka_unit_test(test_reg),
 		cmocka_unit_test(test_dom),
 		cmocka_unit_test(test_dir),
@@ -764,6 +923,7 @@ main(void)
 		cmocka_unit_test(test_casts),
 		cmocka_unit_test(test_big_str),
 		cmocka_unit_test(test_big_ip),
+		cmocka_unit_test(test_ip_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,78 @@
+/*
+ * tests/unit/base/test_addr.c - base/addr.c's addr_fmt: IPv4 written
+ * without printf, compared with inet_ntop over the edge values and a
+ * walk through the whole space; IPv6, a buffer too small for the fast
+ * path, another family.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "addr.h"
+
+static void
+check_v4(uint32_t a)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char got[INET6_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+
+	sin.sin_addr.s_addr = htonl(a);
+	addr_fmt(got, sizeof(got), (struct sockaddr *)&sin);
+	assert_non_null(inet_ntop(AF_INET, &sin.sin_addr, want,
+	    sizeof(want)));
+	assert_string_equal(got, want);
+}
+
+static void
+test_v4(void **state)
+{
+	static const uint32_t edges[] = { 0, 0xffffffffu, 0x7f000001u,
+	    0x0a09630du, 0x64640a01u, 0xc0a80001u, 0x01020304u };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		check_v4(edges[i]);
+	/* every byte value in every place, and a stride over the rest */
+	for (uint32_t b = 0; b < 256; b++)
+		for (int sh = 0; sh < 32; sh += 8)
+			check_v4(b << sh | 0x01010101u);
+	for (uint64_t a = 0; a <= 0xffffffffu; a += 65521)
+		check_v4((uint32_t)a);
+}
+
+static void
+test_others(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	struct sockaddr sa = { .sa_family = AF_UNIX };
+	char buf[INET6_ADDRSTRLEN], small[8];
+
+	(void)state;
+	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
+	addr_fmt(buf, sizeof(buf), (struct sockaddr *)&sin6);
+	assert_string_equal(buf, "2001:db8::1");
+	/* too small for the address: "unknown", cut to the buffer */
+	sin.sin_addr.s_addr = htonl(0xc0a80001u);
+	addr_fmt(small, sizeof(small), (struct sockaddr *)&sin);
+	assert_string_equal(small, "unknown");
+	addr_fmt(buf, sizeof(buf), &sa);
+	assert_string_equal(buf, "unknown");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_v4),
+		cmocka_unit_test(test_others),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
