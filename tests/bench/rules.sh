@@ -19,7 +19,13 @@
 #                  http-response set-header and del-header);
 #   haproxy-rules  haproxy, a frontend holding the same lines verbatim,
 #                  backends main, api and static;
-#   edged-plain    edged with the same pools and virtual server, no rules.
+#   edged-plain    edged with the same pools and virtual server, no rules;
+#   edged-big      (with BIG_LIST) edged-rules with a blocklist of
+#                  BIG_LIST lines instead: what a large -f file costs a
+#                  request, side by side (issue 16: a 100,000-line file
+#                  within 5% of a 10-line one, so
+#                      BLOCKLIST=10 BIG_LIST=100000 sh tests/bench/rules.sh
+#                  prints edged-big / edged-rules against >= 0.95).
 #
 # Before measuring it checks with curl, on every proxy, that the requests
 # reach the backend they should, rewritten as they should (and that the
@@ -43,6 +49,7 @@
 #   DURATION       seconds per wrk run [5]
 #   CONNS          wrk connection counts ["50 500"]
 #   BLOCKLIST      lines in the generated blocklist file [10000]
+#   BIG_LIST       lines in edged-big's blocklist; 0 = no edged-big [0]
 #   DIRECT         1 = also measure nginx directly each round, 0 = not [1]
 #   PIN            auto = pin with taskset as bench.sh does, none [auto]
 #   PROXY_CPUS, BACKEND_CPUS, CLIENT_CPUS
@@ -50,7 +57,8 @@
 #   CAP            a CPU cap for each proxy, in % of one CPU (cgroup cpu
 #                  quota; 0 = none): makes the proxy the bottleneck [0]
 #   PORT_BASE      edged-rules on PORT_BASE, edged-plain on +1, nginx on
-#                  +2 (main), +3 (api), +4 (static), haproxy on +10;
+#                  +2 (main), +3 (api), +4 (static), edged-big on +5,
+#                  haproxy on +10;
 #                  within 31000-31989 [31500]
 #   KEEP_TMP       1 = keep the temporary directory (configs, raw output)
 set -u
@@ -64,13 +72,14 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-50 500}
 BLOCKLIST=${BLOCKLIST:-10000}
+BIG_LIST=${BIG_LIST:-0}
 DIRECT=${DIRECT:-1}
 PIN=${PIN:-auto}
 NGINX=one			# three ports of one nginx; NGINX=two is not offered
 PORT_BASE=${PORT_BASE:-31500}
 KEEP_TMP=${KEEP_TMP:-0}
 
-need_uint ROUNDS DURATION BLOCKLIST PORT_BASE
+need_uint ROUNDS DURATION BLOCKLIST BIG_LIST PORT_BASE
 for c in $CONNS; do
 	is_uint "$c" && [ "$c" -gt 0 ] || die "CONNS: bad count '$c'"
 done
@@ -80,6 +89,7 @@ case $DIRECT in 0 | 1) ;; *) die "DIRECT: 0 or 1" ;; esac
     die "ROUNDS and DURATION must be at least 1"
 [ "$BLOCKLIST" -ge 1 ] && [ "$BLOCKLIST" -le 100000 ] ||
     die "BLOCKLIST must be within 1-100000"
+[ "$BIG_LIST" -le 1000000 ] || die "BIG_LIST must be within 0-1000000"
 [ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31989 ] ||
     die "PORT_BASE must be within 31000-31989"
 check_placement
@@ -89,22 +99,24 @@ PLAIN_PORT=$((PORT_BASE + 1))
 MAIN_PORT=$((PORT_BASE + 2))
 API_PORT=$((PORT_BASE + 3))
 STATIC_PORT=$((PORT_BASE + 4))
+BIG_PORT=$((PORT_BASE + 5))
 HAP_PORT=$((PORT_BASE + 10))
 
 TARGETS='edged-rules haproxy-rules edged-plain'
+[ "$BIG_LIST" -gt 0 ] && TARGETS="$TARGETS edged-big"
 
 # ---- what we need ----
 
 need_tools wrk nginx haproxy curl ss pgrep awk sort
 need_free_ports $RULES_PORT $PLAIN_PORT $MAIN_PORT $API_PORT $STATIC_PORT \
-    $HAP_PORT
+    $BIG_PORT $HAP_PORT
 raise_nofile
 pick_cpus			# the proxies on one CPU, the rest elsewhere
 make_tmp edged-bench-rules	# and what stops our processes on exit
 
 ncc=$(echo $CONNS | wc -w)
-nt=3
-[ "$DIRECT" = 1 ] && nt=4
+nt=$(echo $TARGETS | wc -w)
+[ "$DIRECT" = 1 ] && nt=$((nt + 1))
 runs=$((ROUNDS * ncc * nt))
 est=$((runs * DURATION + runs / 2 + nt + 10))
 
@@ -168,13 +180,13 @@ EOC
 
 # ---- the blocklist and the rules ----
 
-# BLOCKLIST lines, made the same way every time (an LCG): three in four
+# N lines, made the same way every time (an LCG): three in four
 # single addresses, one in four prefixes (/16 to /28), all in 1.0.0.0-
 # 223.255.255.255 outside 127.0.0.0/8, so never 127.0.0.1 (wrk's and
 # curl's source); plus 127.0.0.2 in the middle, the source curl uses to
 # check that the list is in force.
-make_blocklist() {
-	awk -v n="$BLOCKLIST" '
+make_blocklist() {	# N
+	awk -v n="$1" '
 	    # 16 bits at a time from the high half of a 32-bit LCG (the
 	    # products stay below 2^53: exact in awk'"'"'s doubles)
 	    function rnd() { x = (x * 69069 + 1) % 4294967296
@@ -228,9 +240,9 @@ EOC
 
 # ---- edged (two of them) and haproxy ----
 
-# edged_rules_conf NAME PORT RULES(0|1): one worker, the bench's timeouts,
-# pools main, api and static, virtual server www on PORT, with RULES 1
-# the rule set
+# edged_rules_conf NAME PORT RULES: one worker, the bench's timeouts,
+# pools main, api and static, virtual server www on PORT, with the rule
+# set in the file RULES ('-': none)
 edged_rules_conf() {
 	cat <<EOC
 global {
@@ -260,9 +272,9 @@ pool static {
     member s 127.0.0.1:$STATIC_PORT
 }
 EOC
-	if [ "$3" = 1 ]; then
+	if [ "$3" != - ]; then
 		echo "application-rule bench {"
-		sed 's/^/    /' "$tmp/rules.txt"
+		sed 's/^/    /' "$3"
 		echo "}"
 	fi
 	cat <<EOC
@@ -271,7 +283,7 @@ virtual-server www {
     profile web
     default-pool main
 EOC
-	[ "$3" = 1 ] && echo "    rules bench"
+	[ "$3" != - ] && echo "    rules bench"
 	echo "}"
 }
 
@@ -341,6 +353,7 @@ target_pids() {
 	case $1 in
 	edged-rules) p=$master_edged_rules ;;
 	edged-plain) p=$master_edged_plain ;;
+	edged-big) p=$master_edged_big ;;
 	haproxy-rules) p=$hap_pid ;;
 	*) return 0 ;;
 	esac
@@ -351,6 +364,7 @@ target_port() {
 	case $1 in
 	edged-rules) echo "$RULES_PORT" ;;
 	edged-plain) echo "$PLAIN_PORT" ;;
+	edged-big) echo "$BIG_PORT" ;;
 	haproxy-rules) echo "$HAP_PORT" ;;
 	direct) echo "$MAIN_PORT" ;;
 	esac
@@ -375,17 +389,28 @@ ticks_of() {
 # CPU ticks of the servers (lib.sh's ours_ticks adds the bench's own)
 procs_ticks() {
 	ticks_of $(target_pids edged-rules) $(target_pids edged-plain) \
+	    $(target_pids edged-big) \
 	    $(target_pids haproxy-rules) $nginx_masters \
 	    $(for m in $nginx_masters; do pgrep -P "$m"; done)
 }
 
-make_blocklist >"$tmp/blocklist.txt"
+make_blocklist "$BLOCKLIST" >"$tmp/blocklist.txt"
 make_rules >"$tmp/rules.txt"
+EDGEDS='edged-rules edged-plain'
 start_rules_nginx
-edged_rules_conf edged-rules "$RULES_PORT" 1 >"$tmp/edged-rules.conf"
-edged_rules_conf edged-plain "$PLAIN_PORT" 0 >"$tmp/edged-plain.conf"
+edged_rules_conf edged-rules "$RULES_PORT" "$tmp/rules.txt" \
+    >"$tmp/edged-rules.conf"
+edged_rules_conf edged-plain "$PLAIN_PORT" - >"$tmp/edged-plain.conf"
+if [ "$BIG_LIST" -gt 0 ]; then
+	EDGEDS="$EDGEDS edged-big"
+	make_blocklist "$BIG_LIST" >"$tmp/blocklist-big.txt"
+	sed "s|$tmp/blocklist.txt|$tmp/blocklist-big.txt|" "$tmp/rules.txt" \
+	    >"$tmp/rules-big.txt"
+	edged_rules_conf edged-big "$BIG_PORT" "$tmp/rules-big.txt" \
+	    >"$tmp/edged-big.conf"
+fi
 hap_rules_conf >"$tmp/haproxy.cfg"
-for name in edged-rules edged-plain; do
+for name in $EDGEDS; do
 	"$EDGED" -t -c "$tmp/$name.conf" >"$tmp/check.log" 2>&1 || {
 		cat "$tmp/check.log" >&2
 		die "edged rejects $tmp/$name.conf"
@@ -400,15 +425,17 @@ haproxy -c -f "$tmp/haproxy.cfg" >"$tmp/check.log" 2>&1 || {
 hw=$(grep -v 'Configuration file is valid' "$tmp/check.log" | grep -v '^$')
 [ -z "$hw" ] || problem "haproxy -c warns: $(echo "$hw" | head -n 5 | tr '\n' '|')"
 
-start_edged_as edged-rules
-start_edged_as edged-plain
+for name in $EDGEDS; do
+	start_edged_as "$name"
+done
 : >"$tmp/haproxy.log"
 cap_make haproxy
 $(pin "$PROXY_CPUS") $(capped haproxy) haproxy -db -f "$tmp/haproxy.cfg" \
     >>"$tmp/haproxy.log" 2>&1 </dev/null &
 hap_pid=$!
 pids="$pids $hap_pid"
-for port in $RULES_PORT $PLAIN_PORT $HAP_PORT; do
+for port in $RULES_PORT $PLAIN_PORT $HAP_PORT \
+    $([ "$BIG_LIST" -gt 0 ] && echo "$BIG_PORT"); do
 	wait_http "http://127.0.0.1:$port/" 50 || {
 		cat "$tmp"/edged-*.log "$tmp/haproxy.log" >&2
 		die "nothing answers 200 on 127.0.0.1:$port"
@@ -481,6 +508,7 @@ check_rules() {	# TARGET: one of the two that run the rules
 echo "checking that each proxy routes and rewrites as configured:"
 check_rules edged-rules
 check_rules haproxy-rules
+[ "$BIG_LIST" -gt 0 ] && check_rules edged-big
 rest='edge= client= debug='
 expect edged-plain "/api/ -> main (no rules)" '/api/users?id=7' 200 \
     "main uri=/api/users?id=7 $rest" plain -- -A "$UA" \
@@ -536,6 +564,9 @@ echo "rules vs haproxy vs no rules on $(uname -n), $(date -u '+%Y-%m-%d %H:%M UT
 echo "  edged   $EDGED ($("$EDGED" -v 2>&1 | head -n 1)); 1 worker each:" \
     "edged-rules master $master_edged_rules (worker $worker_edged_rules)," \
     "edged-plain master $master_edged_plain (worker $worker_edged_plain)"
+[ "$BIG_LIST" -gt 0 ] && echo "  edged-big master $master_edged_big" \
+    "(worker $worker_edged_big): blocklist of" \
+    "$(wc -l <"$tmp/blocklist-big.txt") lines"
 echo "  haproxy $(haproxy -v | head -n 1 | cut -d' ' -f1-3), nbthread 1, pid $hap_pid"
 echo "  nginx   $(nginx -v 2>&1 | sed 's/.*: //'): 3 backends (main, api," \
     "static), ports of 1 nginx x 1 worker"
@@ -590,13 +621,17 @@ run_wrk() {
 	echo "$round $conns $target $rps $p99 $cpu $other $errs $newc" >>"$results"
 }
 
-# the order of the proxies rotates: each goes first, second and third
-round_targets() {
-	case $(($1 % 3)) in
-	1) echo edged-rules haproxy-rules edged-plain ;;
-	2) echo haproxy-rules edged-plain edged-rules ;;
-	0) echo edged-plain edged-rules haproxy-rules ;;
-	esac
+# the order of the proxies rotates: each goes first, second, third ...
+round_targets() {	# ROUND: TARGETS rotated by ROUND - 1
+	k=$((($1 - 1) % $(echo $TARGETS | wc -w)))
+	set -- $TARGETS
+	while [ "$k" -gt 0 ]; do
+		x=$1
+		shift
+		set -- "$@" "$x"
+		k=$((k - 1))
+	done
+	echo "$@"
 }
 
 # warm-up, not counted
@@ -643,7 +678,11 @@ while [ "$r" -le "$ROUNDS" ]; do
 			    q(v["edged-rules"], v["edged-plain"])
 			er = eff("edged-rules"); hr = eff("haproxy-rules")
 			pr = eff("edged-plain")
-			printf " req/cpu-s: %s, %s\n", q(er, hr), q(er, pr) }
+			printf " req/cpu-s: %s, %s", q(er, hr), q(er, pr)
+			if ("edged-big" in v)
+				printf "; big/rules %s, %s", q(v["edged-big"],
+				    v["edged-rules"]), q(eff("edged-big"), er)
+			printf "\n" }
 		    function eff(t) {
 			if (u[t] == "-" || u[t] + 0 <= 0 || v[t] == "NA")
 				return "NA"
@@ -715,6 +754,11 @@ for conns in $CONNS; do
 	    "$(fmt_ratio "$(ratios "$conns" edged-rules edged-plain 4 | median)")" \
 	    "$(fmt_ratio "$(ratios "$conns" edged-rules edged-plain eff | median)")" \
 	    '>= 0.90'
+	[ "$BIG_LIST" -gt 0 ] && printf '%5s  %-28s %7s %10s   %s\n' \
+	    "$conns" 'edged-big / edged-rules' \
+	    "$(fmt_ratio "$(ratios "$conns" edged-big edged-rules 4 | median)")" \
+	    "$(fmt_ratio "$(ratios "$conns" edged-big edged-rules eff | median)")" \
+	    '>= 0.95'
 done
 echo "(a proxy at ~99% cpu is the bottleneck and its req/s is its capacity;"
 echo " below that, something else limits it and req/cpu-s is the fairer figure)"
@@ -738,7 +782,7 @@ echo
 # Each of the five requests of the mix goes to a pool of its own choice:
 # with the rules, api 1/5, static 2/5, main 2/5; without, main all.
 echo "requests per pool/backend over the whole run (curl checks and warm-up included):"
-for name in edged-rules edged-plain; do
+for name in $EDGEDS; do
 	stats=$(timeout 5 "$EDGECTL" -s "$tmp/$name.sock" show stats 2>&1)
 	echo "$stats" >"$tmp/$name.stats"
 	echo "  $name (edgectl show stats):"
@@ -748,7 +792,7 @@ for name in edged-rules edged-plain; do
 	[ -z "$bad" ] || problem "$name counted $bad"
 	# 4xx: the denied checks' (3 with the rules), no other
 	denied=0
-	[ "$name" = edged-rules ] && denied=3
+	[ "$name" = edged-plain ] || denied=3
 	n4=$(echo "$stats" | awk '$1 == "virtual-server" && NF >= 15 {
 	    print $(NF - 2) }')
 	[ "${n4:-x}" = "$denied" ] ||
@@ -787,13 +831,13 @@ echo "  connection wrk opens and closes without a request before it starts):"
 echo "$hs" | sed 's/^/    /'
 echo
 
-for name in edged-rules edged-plain; do
+for name in $EDGEDS; do
 	msgs=$(grep -v '^<[67]>' "$tmp/$name.log" | grep -v '^$')
 	[ -z "$msgs" ] || problem "$name printed: $(echo "$msgs" | head -n 5 | tr '\n' '|')"
 done
 msgs=$(grep -v '^$' "$tmp/haproxy.log")
 [ -z "$msgs" ] || problem "haproxy printed: $(echo "$msgs" | head -n 5 | tr '\n' '|')"
-for name in edged_rules edged_plain; do
+for name in $(echo $EDGEDS | tr - _); do
 	eval "w=\$worker_$name"
 	alive "$w" || problem "the $name worker $w is gone"
 done
