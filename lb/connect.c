@@ -56,6 +56,8 @@ lb_member_drop(struct lb_session *s)
 	CTR_ADD(s->t->ctr_member[m->index].cur, -1);
 	CTR_ADD(s->t->ctr_pool[s->pool->index].cur, -1);
 	s->member = NULL;
+	if (m->maxconn > 0)
+		lb_session_queue_kick(s->t, s->pool);
 }
 
 /* ---- connections ---- */

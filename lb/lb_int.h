@@ -40,6 +40,7 @@
 #define LB_MAX_HEADERS		100
 #define LB_CONNECT_RETRIES	3
 #define LB_IDLE_PER_MEMBER	256	/* idle backend conns per thread */
+#define LB_NO_TICKET		UINT64_MAX
 
 struct lb_thread;
 struct lb_session;
@@ -49,6 +50,12 @@ struct lb_rt_pool {
 	const struct lb_pool_conf *conf;
 	size_t index;
 	atomic_uint queued;		/* requests waiting, all threads */
+	atomic_uint_fast64_t qseq;	/* the next waiting one's ticket */
+	atomic_uint_fast64_t *qfirst;	/* [rt->nthreads]: the ticket of
+					 * each thread's oldest request
+					 * waiting for any member (one that
+					 * waits for the member persistence
+					 * names aside); LB_NO_TICKET none */
 	struct lb_member *members;	/* conf->nmembers */
 	size_t nmembers;
 	size_t member_base;		/* index of members[0] runtime-wide */
@@ -124,6 +131,8 @@ struct lb_thread {
 	unsigned nqueued;
 	ev_timer qtick;			/* while some wait: a member another
 					 * thread freed is seen within it */
+	ev_async qwake;			/* another thread says: the oldest
+					 * request waiting is yours */
 	char *rules_head;		/* a request head the rules change,
 					 * LB_BUF_SIZE; NULL: no rules */
 	ev_timer resume;		/* paused listeners retry */

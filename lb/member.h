@@ -79,13 +79,19 @@ lb_member_usable(const struct lb_member *m)
 	    LB_ADMIN_ENABLED;
 }
 
-/* True when the member may take a new request now: usable, and below its
- * max-connections (every worker's requests counted). */
+/* True when the member is below its max-connections (every worker's
+ * requests counted). */
+static inline bool
+lb_member_has_room(const struct lb_member *m)
+{
+	return m->maxconn == 0 || lb_member_load(m) < m->maxconn;
+}
+
+/* True when the member may take a new request now: usable, with room. */
 static inline bool
 lb_member_open(const struct lb_member *m)
 {
-	return lb_member_usable(m) && (m->maxconn == 0 ||
-	    lb_member_load(m) < m->maxconn);
+	return lb_member_usable(m) && lb_member_has_room(m);
 }
 
 /* 64-bit FNV-1a; used for member identities and hash keys alike. */

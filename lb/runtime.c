@@ -52,8 +52,12 @@ build_pool(struct lb_runtime *rt, struct lb_rt_pool *p,
 	p->members = mem_array(pc->nmembers, sizeof(*p->members));
 	p->primary = mem_array(pc->nmembers, sizeof(*p->primary));
 	p->backup = mem_array(pc->nmembers, sizeof(*p->backup));
-	if (p->members == NULL || p->primary == NULL || p->backup == NULL)
+	p->qfirst = mem_array(rt->nthreads, sizeof(*p->qfirst));
+	if (p->members == NULL || p->primary == NULL || p->backup == NULL ||
+	    p->qfirst == NULL)
 		return -1;
+	for (unsigned i = 0; i < rt->nthreads; i++)
+		atomic_init(&p->qfirst[i], LB_NO_TICKET);
 	for (size_t i = 0; i < pc->nmembers; i++) {
 		struct lb_member *m = &p->members[i];
 
@@ -110,6 +114,9 @@ thread_init(struct lb_runtime *rt, struct lb_thread *t, unsigned id)
 	ev_async_init(&t->wake, wake_cb);
 	t->wake.data = t;
 	ev_async_start(t->loop, &t->wake);
+	ev_async_init(&t->qwake, lb_session_queue_wake);
+	t->qwake.data = t;
+	ev_async_start(t->loop, &t->qwake);
 	for (size_t i = 0; i < rt->npools; i++) {
 		struct lb_rt_pool *p = &rt->pools[i];
 		struct lb_pool_bal *pb = &t->bal[i];
@@ -360,6 +367,7 @@ thread_cleanup(struct lb_thread *t)
 		lb_listener_stop(&t->listeners[i]);
 	ev_timer_stop(t->loop, &t->resume);
 	ev_async_stop(t->loop, &t->wake);
+	ev_async_stop(t->loop, &t->qwake);
 }
 
 int
@@ -471,6 +479,7 @@ lb_runtime_free(struct lb_runtime **rtp)
 		free(rt->pools[i].members);
 		free(rt->pools[i].primary);
 		free(rt->pools[i].backup);
+		free(rt->pools[i].qfirst);
 	}
 	free(rt->threads);
 	free(rt->pools);

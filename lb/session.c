@@ -60,7 +60,7 @@ static struct lb_next dispatch(struct lb_session *s,
 static struct lb_next to_member(struct lb_session *s, struct lb_member *m);
 static bool pool_full(const struct lb_rt_pool *p);
 static struct lb_next enqueue(struct lb_session *s,
-    const struct lb_dispatch *d);
+    const struct lb_dispatch *d, bool bound);
 static void unqueue_request(struct lb_session *s);
 static struct lb_next server_write(struct lb_session *s);
 static struct lb_next server_connected(struct lb_session *s);
@@ -551,21 +551,25 @@ request(struct lb_session *s)
 
 /* A request is ready for a member: pick one, let the protocol ready the
  * request for it, take it, connect.  When the members that could take
- * it are all at their max-connections, it waits in the pool's queue
- * (behind those already waiting on this thread). */
+ * it are all at their max-connections, or the one persistence names is,
+ * it waits in the pool's queue (behind all those already waiting, on
+ * every thread). */
 static struct lb_next
 dispatch(struct lb_session *s, const struct lb_dispatch *d)
 {
-	struct lb_member *m = NULL;
+	struct lb_member *m = NULL, *pm;
 	struct lb_next n;
 
 	lb_txn_count_request(s, true);
-	if (s->t->queues[s->pool->index].head == NULL &&
-	    (m = lb_persist_member(s)) == NULL)
-		m = lb_pick_member(s, d->key, d->keylen);
+	pm = lb_persist_member(s);
+	/* while some wait, a request waits behind them */
+	if (atomic_load_explicit(&s->pool->queued, memory_order_relaxed) ==
+	    0)
+		m = pm == NULL ? lb_pick_member(s, d->key, d->keylen) :
+		    lb_member_has_room(pm) ? pm : NULL;
 	if (m == NULL)
-		return pool_full(s->pool) ? enqueue(s, d) :
-		    lb_next_reply(503);
+		return pool_full(s->pool) || pm != NULL ?
+		    enqueue(s, d, pm != NULL) : lb_next_reply(503);
 	lb_persist_chosen(s, m);
 	if (s->proto->dispatch != NULL &&
 	    (n = s->proto->dispatch(s, d)).what != LB_GO)
@@ -602,8 +606,58 @@ pool_full(const struct lb_rt_pool *p)
 	return false;
 }
 
+/* This thread's oldest request of p that waits for any member, for the
+ * other threads to see. */
+static void
+publish_first(struct lb_thread *t, struct lb_rt_pool *p)
+{
+	const struct lb_session *s = t->queues[p->index].head;
+
+	while (s != NULL && s->qbound)
+		s = s->qnext;
+	atomic_store(&p->qfirst[t->id], s != NULL ? s->qticket :
+	    LB_NO_TICKET);
+}
+
+/* The thread, other than t, whose oldest waiting request of p is older
+ * than ticket: -1 for none. */
+static int
+older_elsewhere(const struct lb_thread *t, struct lb_rt_pool *p,
+    uint64_t ticket)
+{
+	uint64_t min = ticket;
+	int who = -1;
+
+	for (unsigned u = 0; u < t->rt->nthreads; u++) {
+		uint64_t v = atomic_load(&p->qfirst[u]);
+
+		if (u != t->id && v < min) {
+			min = v;
+			who = (int)u;
+		}
+	}
+	return who;
+}
+
+static void
+wake_thread(struct lb_runtime *rt, int u)
+{
+	ev_async_send(rt->threads[u].loop, &rt->threads[u].qwake);
+}
+
+void
+lb_session_queue_kick(struct lb_thread *t, struct lb_rt_pool *p)
+{
+	int u;
+
+	if (atomic_load_explicit(&p->queued, memory_order_relaxed) > 0 &&
+	    (u = older_elsewhere(t, p, atomic_load(&p->qfirst[t->id]))) >=
+	    0)
+		wake_thread(t->rt, u);
+}
+
 static struct lb_next
-enqueue(struct lb_session *s, const struct lb_dispatch *d)
+enqueue(struct lb_session *s, const struct lb_dispatch *d, bool bound)
 {
 	struct lb_rt_pool *p = s->pool;
 	struct lb_queue *q = &s->t->queues[p->index];
@@ -615,17 +669,32 @@ enqueue(struct lb_session *s, const struct lb_dispatch *d)
 		s->term = "sQ";
 		return lb_next_reply(503);
 	}
+	/* the key points into the head, which dispatch moves (out of
+	 * memory: the request is balanced as one without a key) */
+	s->qkeylen = 0;
+	if (d->key != NULL && d->keylen > 0 &&
+	    (s->qkey = malloc(d->keylen)) != NULL) {
+		memcpy(s->qkey, d->key, d->keylen);
+		s->qkeylen = d->keylen;
+	}
 	/* the head goes in place now: the scratch is the thread's */
 	if (s->proto->dispatch != NULL &&
-	    (n = s->proto->dispatch(s, d)).what != LB_GO)
+	    (n = s->proto->dispatch(s, d)).what != LB_GO) {
+		free(s->qkey);
+		s->qkey = NULL;
 		return n;
+	}
 	atomic_fetch_add_explicit(&p->queued, 1, memory_order_relaxed);
+	s->qticket = atomic_fetch_add(&p->qseq, 1);
+	s->qbound = bound;
 	s->qnext = NULL;
 	if (q->tail != NULL)
 		q->tail->qnext = s;
 	else
 		q->head = s;
 	q->tail = s;
+	if (!bound && atomic_load(&p->qfirst[s->t->id]) == LB_NO_TICKET)
+		atomic_store(&p->qfirst[s->t->id], s->qticket);
 	s->state = SESS_QUEUED;
 	s->cexp = lb_now(s) + LB_SEC(p->conf->queue_timeout > 0 ?
 	    p->conf->queue_timeout : tmo->connect);
@@ -651,22 +720,54 @@ unqueue_request(struct lb_session *s)
 	if (q->tail == s)
 		q->tail = prev;
 	s->qnext = NULL;
+	free(s->qkey);
+	s->qkey = NULL;
+	s->qkeylen = 0;
+	if (!s->qbound &&
+	    atomic_load(&s->pool->qfirst[s->t->id]) == s->qticket)
+		publish_first(s->t, s->pool);
 	atomic_fetch_sub_explicit(&s->pool->queued, 1, memory_order_relaxed);
 	if (--s->t->nqueued == 0)
 		ev_timer_stop(s->t->loop, &s->t->qtick);
+}
+
+/* The member a waiting request may have now, or NULL; *stop when none
+ * behind it in the queue may have one either. */
+static struct lb_member *
+queued_member(struct lb_session *s, bool *stop)
+{
+	struct lb_member *m;
+	int u;
+
+	/* the member persistence names: when it has room (one gone down
+	 * or disabled meanwhile: any member, as for a new request) */
+	if (s->qbound && (m = lb_persist_member(s)) != NULL)
+		return lb_member_has_room(m) ? m : NULL;
+	if ((u = older_elsewhere(s->t, s->pool, s->qticket)) >= 0) {
+		wake_thread(s->t->rt, u);
+		*stop = true;
+		return NULL;
+	}
+	if ((m = lb_pick_member(s, s->qkey, s->qkeylen)) == NULL)
+		*stop = true;
+	return m;
 }
 
 void
 lb_session_dequeue(struct lb_thread *t)
 {
 	for (size_t i = 0; i < t->rt->npools && t->nqueued > 0; i++) {
-		struct lb_session *s;
+		struct lb_session *s, *next;
 		struct lb_member *m;
 		struct lb_next n;
+		bool stop = false;
 
-		while ((s = t->queues[i].head) != NULL &&
-		    (m = lb_pick_member(s, NULL, 0)) != NULL) {
+		for (s = t->queues[i].head; s != NULL && !stop; s = next) {
+			next = s->qnext;
+			if ((m = queued_member(s, &stop)) == NULL)
+				continue;
 			unqueue_request(s);
+			lb_persist_chosen(s, m);
 			/* then what came while it waited: the parser's run
 			 * that ends a bodiless request, a body */
 			if ((n = to_member(s, m)).what == LB_GO)
@@ -680,6 +781,14 @@ lb_session_dequeue(struct lb_thread *t)
 
 void
 lb_session_queue_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	lb_session_dequeue(w->data);
+}
+
+void
+lb_session_queue_wake(struct ev_loop *loop, ev_async *w, int revents)
 {
 	(void)loop;
 	(void)revents;

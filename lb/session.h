@@ -243,6 +243,11 @@ struct lb_session {
 	uint32_t persist_first;		/* its cookie's dates (Unix s), with */
 	uint32_t persist_last;		/* max-idle or max-life */
 	struct lb_session *qnext;	/* QUEUED: the next in the queue */
+	uint64_t qticket;		/* QUEUED: its place, pool-wide */
+	bool qbound;			/* QUEUED: it waits for the member
+					 * persistence names */
+	char *qkey;			/* QUEUED: its hash key, copied */
+	size_t qkeylen;
 	struct lb_rule_track *tracks;	/* [LB_TRACKERS] when the rules
 					 * track: the connection's, until it
 					 * ends */
@@ -273,11 +278,18 @@ void lb_session_drain(struct lb_session *s);
 /* The loop's turn: every session queued writes what it holds. */
 void lb_session_flush(struct lb_thread *t);
 /* The requests of t waiting for a member go to those that have room,
- * oldest first (the loop's turn, and qtick while some wait: a member
- * another thread freed). */
+ * oldest first pool-wide: a thread serves its oldest only when no other
+ * thread has an older one waiting, and else tells that thread (qwake).
+ * A request waiting for the member persistence names is served when
+ * that member has room.  Run at the loop's turn, on qwake, and on qtick
+ * while some wait (a member another thread freed). */
 #define LB_QUEUE_TICK	0.01
 void lb_session_dequeue(struct lb_thread *t);
 void lb_session_queue_tick(struct ev_loop *loop, ev_timer *w, int revents);
+void lb_session_queue_wake(struct ev_loop *loop, ev_async *w, int revents);
+/* A request of pool p ended on t: if some wait, the thread holding the
+ * oldest is told (its own turn serves t's). */
+void lb_session_queue_kick(struct lb_thread *t, struct lb_rt_pool *p);
 /* A backend connection's events; libev calls it (connect.c registers
  * it for every connection it opens). */
 void lb_session_server_io(struct ev_loop *loop, ev_io *w, int revents);

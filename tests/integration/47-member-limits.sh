@@ -11,16 +11,22 @@
 #     503 at once;
 #   - timeout queue: a request that waits longer gets 503 (logged sQ),
 #     and the member never sees it;
+#   - persistence: a request whose cookie names a member at its
+#     max-connections waits for that member, though another is free;
 #   - edged -T prints the limits.
 . "$(dirname "$0")/lib.sh"
 it_begin 47-member-limits
 
 V=$((IT_PORT + 1)) VQ=$((IT_PORT + 2)) VT=$((IT_PORT + 3))
+VP=$((IT_PORT + 4))
 SL=$((IT_PORT + 11)) SQ=$((IT_PORT + 12)) ST=$((IT_PORT + 13))
-require_free_ports $V $VQ $VT $SL $SQ $ST
+PA=$((IT_PORT + 14)) PB=$((IT_PORT + 15))
+require_free_ports $V $VQ $VT $VP $SL $SQ $ST $PA $PB
 py_backend slow $SL slow --delay 0.4
 py_backend slowq $SQ slow --delay 0.6
 py_backend slowt $ST slow --delay 1.5
+py_backend pa $PA slow --delay 0.1
+py_backend pb $PB slow --delay 0.1
 
 TMO_SERVER=5s
 {
@@ -44,10 +50,21 @@ virtual-server vt {
     default-pool t
     access-log $T/t.log
 }
+application-profile sticky {
+    type http
+    x-forwarded-for none
+    persistence cookie SRV insert
+}
+pool pp {
+    algorithm round-robin
+    member pa 127.0.0.1:$PA max-connections 1
+    member pb 127.0.0.1:$PB max-connections 1
+}
+virtual-server vp { listen 127.0.0.1:$VP; profile sticky; default-pool pp }
 CONF
 } >"$T/edged.conf"
 grep -q '^    workers 1$' "$T/edged.conf" || fail "test setup: not one thread"
-edged_start "$T/edged.conf" $V $VQ $VT
+edged_start "$T/edged.conf" $V $VQ $VT $VP
 
 # ---- one at a time, in arrival order ----
 CURLS=()
@@ -106,6 +123,20 @@ sleep 0.3
 assert_match "logged sQ" ' 503 [0-9]+ sQ "GET /waits ' "$(cat "$T/t.log")"
 assert_eq "the member never saw it" "" \
     "$(grep 'REQ GET /waits' "$T/slowt.log" || true)"
+
+# ---- persistence: the member the cookie names, when it has room ----
+curl -s -o /dev/null --max-time 10 -H 'Cookie: SRV=pa' \
+    "http://127.0.0.1:$VP/long?delay=0.8" &
+CURLS=("$!")
+sleep 0.2
+out=$(curl -s --max-time 10 -H 'Cookie: SRV=pa' "http://127.0.0.1:$VP/mine")
+wait "${CURLS[@]}"
+assert_eq "the persistent request went to its member" pa "$out"
+assert_eq "pa: one at a time, the second after the first" \
+    "REQ /long DONE /long REQ /mine DONE /mine" \
+    "$(grep -oE '^(REQ|DONE) GET /[a-z]+' "$T/pa.log" | sed 's/ GET//' |
+    tr '\n' ' ' | sed 's/ $//')"
+assert_eq "pb, free all along, never saw it" "" "$(cat "$T/pb.log")"
 
 # ---- printed ----
 "$EDGED" -T -c "$T/edged.conf" >"$T/printed" 2>&1
