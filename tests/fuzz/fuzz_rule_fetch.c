@@ -11,7 +11,10 @@
  * every span a fetch returns lies inside the head; the target is the
  * rewrite's; path and query are parts of it; values are trimmed, hdr()
  * elements hold no comma and cookie values no ';' or ','; occurrence
- * counts, 1 and -1 agree with iterating.
+ * counts, 1 and -1 agree with iterating.  And the header edits that go
+ * through the index (lb/rule_edit.c, lb_edit_ix_*: del of the first
+ * field's name, set of the last's, add) leave the head the scan-based
+ * edits leave, and the index what indexing that head again gives.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "rule_edit.h"
 #include "rule_fetch.h"
 #define FUZZ_TARGET "fuzz_rule_fetch"
 #include "fuzz_http.h"
@@ -205,6 +209,65 @@ count_fields(const char *head, size_t len)
 	return n - 2;
 }
 
+/* ---- header edits through the index ---- */
+
+static int
+index_of(struct lb_head_index *ix, const char *head, size_t len,
+    bool response)
+{
+	return response ? lb_head_index_response(ix, head, len) :
+	    lb_head_index(ix, head, len);
+}
+
+/* ix (of buf) is what indexing buf again gives, and buf is want. */
+static void
+check_same(const struct lb_head_index *ix, const char *buf, size_t len,
+    const char *want, size_t wlen, bool response)
+{
+	static struct lb_head_index again;
+
+	if (len != wlen || memcmp(buf, want, len) != 0)
+		fail("an edit through the index is not the scan's", buf, len);
+	if (index_of(&again, buf, len, response) != 0 ||
+	    ix->nfields != again.nfields || ix->len != again.len ||
+	    memcmp(ix->field, again.field, ix->nfields *
+	    sizeof(ix->field[0])) != 0)
+		fail("an edit left the index out of step", buf, len);
+}
+
+static void
+check_edits(const char *head, size_t len, bool response)
+{
+	static char a[LB_BUF_SIZE], b[LB_BUF_SIZE];
+	static struct lb_head_index ix;
+	char first[64], last[64];
+	size_t alen = len, blen = len;
+	int ra, rb;
+
+	memcpy(a, head, len);
+	memcpy(b, head, len);
+	if (index_of(&ix, a, alen, response) != 0 || ix.nfields == 0 ||
+	    ix.field[0].name.len >= sizeof(first) ||
+	    ix.field[ix.nfields - 1].name.len >= sizeof(last))
+		return;
+	snprintf(first, sizeof(first), "%.*s", (int)ix.field[0].name.len,
+	    a + ix.field[0].name.off);
+	snprintf(last, sizeof(last), "%.*s",
+	    (int)ix.field[ix.nfields - 1].name.len,
+	    a + ix.field[ix.nfields - 1].name.off);
+	(void)lb_edit_ix_del(&ix, a, &alen, first, strlen(first));
+	(void)lb_edit_del(b, &blen, first, strlen(first));
+	check_same(&ix, a, alen, b, blen, response);
+	ra = lb_edit_ix_set(&ix, a, &alen, sizeof(a), last, strlen(last),
+	    "edged", 5);
+	rb = lb_edit_set(b, &blen, sizeof(b), last, strlen(last), "edged", 5);
+	if (ra != rb && ix.nfields < LB_FETCH_MAX_FIELDS)
+		fail("set through the index fails where the scan's works", a,
+		    alen);
+	if (ra == 0)
+		check_same(&ix, a, alen, b, blen, response);
+}
+
 static bool
 on_request(const llhttp_t *p, const char *head, size_t len)
 {
@@ -227,6 +290,7 @@ on_request(const llhttp_t *p, const char *head, size_t len)
 	if (r != 0)
 		fail("the index refuses a head the rewrite took", head, len);
 	check_request(&ix, &info);
+	check_edits(head, len, false);
 	return p->method != HTTP_CONNECT;
 }
 
@@ -253,6 +317,7 @@ on_response(const llhttp_t *p, const char *head, size_t len)
 	if (lb_fetch_method(&ix, &s, &slen) || lb_fetch_url(&ix, &s, &slen))
 		fail("a response with a request line", head, len);
 	check_fields(&ix);
+	check_edits(head, len, true);
 	return p->status_code < 200;
 }
 
