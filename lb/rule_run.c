@@ -773,13 +773,23 @@ run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
 	}
 }
 
+/* What a head's rules start with: the index is made by index_head. */
+static void
+ctx_init(struct ctx *c, const struct lb_rule_input *in, bool response)
+{
+	c->in = in;
+	c->response = response;
+	c->stale = false;
+}
+
 void
 lb_rules_request(const struct lb_rules *r, const struct lb_rule_input *in,
     char *buf, size_t *len, size_t cap, struct lb_rule_outcome *out)
 {
-	struct ctx c = { .in = in };
+	struct ctx c;			/* not zeroed: the index is 1.6 KiB */
 	struct head h = { buf, len, cap };
 
+	ctx_init(&c, in, false);
 	out->verdict = LB_RULES_PASS;
 	out->pool = -1;
 	if (!index_head(&c, buf, *len)) {
@@ -809,9 +819,10 @@ void
 lb_rules_response(const struct lb_rules *r, const struct lb_rule_input *in,
     char *buf, size_t *len, size_t cap, struct lb_rule_outcome *out)
 {
-	struct ctx c = { .in = in, .response = true };
+	struct ctx c;
 	struct head h = { buf, len, cap };
 
+	ctx_init(&c, in, true);
 	out->verdict = LB_RULES_PASS;
 	out->pool = -1;
 	if (!index_head(&c, buf, *len)) {
