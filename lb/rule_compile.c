@@ -467,6 +467,25 @@ reads_head(const struct rrule *rr)
 	}
 }
 
+/* r->order: the rules of each phase, in their order, one phase after
+ * the other, so that a head's run visits only its phase's. */
+static int
+order_by_phase(struct lb_rules *r)
+{
+	size_t k = 0;
+
+	if ((r->order = mem_array(r->nrules, sizeof(*r->order))) == NULL)
+		return -1;
+	for (int ph = LB_PHASE_REQUEST; ph <= LB_PHASE_BACKEND; ph++) {
+		r->phase_first[ph] = k;
+		for (size_t i = 0; i < r->nrules; i++)
+			if ((int)r->rules[i].src->phase == ph)
+				r->order[k++] = (uint32_t)i;
+	}
+	r->phase_first[LB_PHASE_BACKEND + 1] = k;
+	return 0;
+}
+
 /* What one rule needs at run time. */
 static int
 compile_rule(const struct lb_rule *r, struct rrule *out,
@@ -759,6 +778,8 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 	(void)bind_all_vars(r, d);
 	free(gbase);
 	(void)check_phases(r, d);
+	if (d->nerrors == errors && order_by_phase(r) < 0)
+		goto oom;
 	if (d->nerrors == errors) {
 		r->need_dst = needs_dst(r);
 		r->tracks = has_tracks(r);
@@ -794,6 +815,7 @@ lb_rules_free(struct lb_rules **rules)
 	free(r->acls);
 	free(r->gfirst);
 	free(r->rules);
+	free(r->order);
 	free(r->vars);
 	free(r);
 	*rules = NULL;

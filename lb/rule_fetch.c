@@ -407,10 +407,12 @@ iter_element(struct lb_fetch_iter *it, bool semicolon, const char **p,
 	const struct lb_fetch_field *f = &it->ix->field[it->field];
 	const char *v = it->ix->head + it->pos;
 	const char *vend = it->ix->head + f->value.off + f->value.len;
-	const char *e = v;
+	const char *e = memchr(v, ',', (size_t)(vend - v)), *sc;
 
-	while (e < vend && *e != ',' && !(semicolon && *e == ';'))
-		e++;
+	if (e == NULL)
+		e = vend;
+	if (semicolon && (sc = memchr(v, ';', (size_t)(e - v))) != NULL)
+		e = sc;
 	*p = v;
 	*len = (size_t)(e - v);
 	trim(p, len);

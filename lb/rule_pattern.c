@@ -910,14 +910,37 @@ has_sub(const unsigned char *s, size_t len, const unsigned char *p,
  * that each pattern (folded when added) is one substring search. */
 #define SUB_FOLD_MAX	1024
 
+/* dst[0..n) = src[0..n) in lower case (ASCII), eight bytes at a time:
+ * a byte is upper case when adding 0x3f to its low seven bits carries
+ * into bit 7 (>= 'A') and adding 0x25 does not (<= 'Z'), bit 7 clear. */
+static void
+fold_lower(unsigned char *dst, const unsigned char *src, size_t n)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, h, up;
+
+		memcpy(&x, src + i, 8);
+		h = x & low7;
+		up = ((h + 0x3f3f3f3f3f3f3f3fULL) ^ (h + 0x2525252525252525ULL)) &
+		    ~x & high;
+		x |= up >> 2;
+		memcpy(dst + i, &x, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = fold(src[i], true);
+}
+
 static bool
 match_sub(const struct lb_patset *set, const unsigned char *s, size_t len)
 {
 	unsigned char folded[SUB_FOLD_MAX];
 
 	if (set->icase && len <= sizeof(folded)) {
-		for (size_t i = 0; i < len; i++)
-			folded[i] = fold(s[i], true);
+		fold_lower(folded, s, len);
 		s = folded;
 		for (size_t k = 0; k < set->nstrs; k++) {
 			const struct lb_pat_str *p = &set->strs[k];

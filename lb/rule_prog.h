@@ -65,6 +65,11 @@ struct lb_rules {
 	unsigned ngroups;
 	struct rrule *rules;
 	size_t nrules;
+	uint32_t *order;		/* [nrules]: the rules by phase, each
+					 * phase's in their order */
+	size_t phase_first[LB_PHASE_BACKEND + 2];	/* phase ph's are
+					 * order[phase_first[ph] ..
+					 * phase_first[ph + 1]) */
 	bool need_dst;			/* some rule reads dst or dst_port */
 	bool tracks;			/* some rule tracks or reads sc_* */
 	char (*vars)[LB_NAME_MAX];	/* the variables' names, by slot */

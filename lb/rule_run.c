@@ -743,11 +743,9 @@ static void
 run(const struct lb_rules *r, enum lb_phase ph, struct ctx *c,
     struct head *h, struct lb_rule_outcome *o)
 {
-	for (size_t i = 0; i < r->nrules; i++) {
-		const struct rrule *rr = &r->rules[i];
+	for (size_t k = r->phase_first[ph]; k < r->phase_first[ph + 1]; k++) {
+		const struct rrule *rr = &r->rules[r->order[k]];
 
-		if (rr->src->phase != ph)
-			continue;
 		if ((rr->src->cond.nterms > 0 || rr->reads_head ||
 		    edits_by_index(rr->src->act)) && !fresh(c, h)) {
 			o->verdict = LB_RULES_TOO_BIG;

@@ -235,6 +235,43 @@ test_sub_places(void **state)
 	lb_patset_free(&iset);
 }
 
+/* Without case, A-Z and only those fold, wherever the byte stands in
+ * the sample (which is folded eight bytes at a time). */
+static void
+test_sub_fold(void **state)
+{
+	(void)state;
+	for (int c = 1; c < 256; c++)
+		for (int at = 0; at < 10; at++) {
+			char pat[3] = { '#', (char)(c >= 'A' && c <= 'Z' ?
+			    c + 32 : c), '#' }, other[3] = { '#',
+			    (char)(c ^ 0x20), '#' }, sample[32];
+			struct lb_patset *set = lb_patset_new(LB_PAT_SUB,
+			    true), *no = lb_patset_new(LB_PAT_SUB, true);
+			char err[ERR_MAX];
+			bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+
+			assert_int_equal(lb_patset_add(set, pat, 3, err,
+			    sizeof(err)), 0);
+			assert_int_equal(lb_patset_add(no, other, 3, err,
+			    sizeof(err)), 0);
+			assert_int_equal(lb_patset_seal(set, err, sizeof(err)),
+			    0);
+			assert_int_equal(lb_patset_seal(no, err, sizeof(err)),
+			    0);
+			memset(sample, '.', sizeof(sample));
+			sample[at] = '#';
+			sample[at + 1] = (char)c;
+			sample[at + 2] = '#';
+			if (!lb_patset_match_str(set, sample, 20))
+				fail_msg("byte %#x at %d: no match", c, at + 1);
+			if (!letter && lb_patset_match_str(no, sample, 20))
+				fail_msg("byte %#x at %d: folded", c, at + 1);
+			lb_patset_free(&set);
+			lb_patset_free(&no);
+		}
+}
+
 static void
 test_reg(void **state)
 {
@@ -904,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_empty_patterns),
 		cmocka_unit_test(test_sub),
 		cmocka_unit_test(test_sub_places),
+		cmocka_unit_test(test_sub_fold),
 		cmocka_unit_test(test_reg),
 		cmocka_unit_test(test_dom),
 		cmocka_unit_test(test_dir),
