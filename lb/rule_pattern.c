@@ -918,6 +918,8 @@ fold_lower(unsigned char *dst, const unsigned char *src, size_t n)
 {
 	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
 	const uint64_t high = 0x8080808080808080ULL;
+	const uint64_t ge_a = 0x3f3f3f3f3f3f3f3fULL;	/* 0x80 - 'A' */
+	const uint64_t gt_z = 0x2525252525252525ULL;	/* 0x7f - 'Z' */
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
@@ -925,8 +927,7 @@ fold_lower(unsigned char *dst, const unsigned char *src, size_t n)
 
 		memcpy(&x, src + i, 8);
 		h = x & low7;
-		up = ((h + 0x3f3f3f3f3f3f3f3fULL) ^ (h + 0x2525252525252525ULL)) &
-		    ~x & high;
+		up = ((h + ge_a) ^ (h + gt_z)) & ~x & high;
 		x |= up >> 2;
 		memcpy(dst + i, &x, 8);
 	}
