@@ -201,11 +201,15 @@ lb_persist_member(struct lb_session *s)
 	default:
 		return NULL;
 	}
+	return lb_persist_usable(m) ? m : NULL;
+}
+
+bool
+lb_persist_usable(const struct lb_member *m)
+{
 	/* drained: it keeps the clients it has; down or disabled: not */
-	if (m == NULL || !atomic_load(&m->up) ||
-	    atomic_load(&m->admin) == LB_ADMIN_DISABLED)
-		return NULL;
-	return m;
+	return m != NULL && atomic_load(&m->up) &&
+	    atomic_load(&m->admin) != LB_ADMIN_DISABLED;
 }
 
 void

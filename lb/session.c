@@ -739,10 +739,11 @@ queued_member(struct lb_session *s, bool *stop)
 	struct lb_member *m;
 	int u;
 
-	/* the member persistence names: when it has room (one gone down
-	 * or disabled meanwhile: any member, as for a new request) */
-	if (s->qbound && (m = lb_persist_member(s)) != NULL)
-		return lb_member_has_room(m) ? m : NULL;
+	/* the member persistence named when it came (s->persist, not
+	 * looked up again at each turn): when it has room; gone down or
+	 * disabled meanwhile, any member, as for a new request */
+	if (s->qbound && lb_persist_usable(s->persist))
+		return lb_member_has_room(s->persist) ? s->persist : NULL;
 	if ((u = older_elsewhere(s->t, s->pool, s->qticket)) >= 0) {
 		wake_thread(s->t->rt, u);
 		*stop = true;

@@ -338,6 +338,8 @@ int lb_persist_request_edit(struct lb_session *s, char *buf, size_t *len,
 /* At dispatch: the member persistence sends the request to (up, and not
  * disabled: a drained one keeps its clients), or NULL to pick one. */
 struct lb_member *lb_persist_member(struct lb_session *s);
+/* Whether m (NULL: no) may keep the clients persistence sends it. */
+bool lb_persist_usable(const struct lb_member *m);
 /* ssl-session-id: the ClientHello's session id (idlen bytes, 0 none)
  * names the member it had; and the member's first bytes, its ServerHello,
  * give the id the session will be resumed with, kept for it. */
