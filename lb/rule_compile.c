@@ -767,7 +767,11 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 	}
 	if ((r->rules = mem_array(r->nrules, sizeof(*r->rules))) == NULL)
 		goto oom;
-	(void)compile_acls(r, sets, n, gbase, files, nfiles, d);
+	/* a bad pattern is an error of its own, and the rest is still
+	 * checked; without the ACLs' arrays, nothing more can be */
+	if (compile_acls(r, sets, n, gbase, files, nfiles, d) < 0 &&
+	    (r->acls == NULL || r->gfirst == NULL))
+		goto oom;
 	for (size_t s = 0; s < n; s++)
 		for (size_t i = 0; i < sets[s]->nrules; i++, k++) {
 			r->rules[k].gbase = gbase[s];
@@ -777,6 +781,7 @@ lb_rules_compile(const struct lb_rule_set *const *sets, size_t n,
 		}
 	(void)bind_all_vars(r, d);
 	free(gbase);
+	gbase = NULL;
 	(void)check_phases(r, d);
 	if (d->nerrors == errors && order_by_phase(r) < 0)
 		goto oom;
