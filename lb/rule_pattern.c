@@ -83,7 +83,10 @@ struct lb_patset {
 	size_t nbytes, bytes_cap;
 	struct lb_pat_str *strs;
 	size_t nstrs, strs_cap;
-	uint32_t *slots;	/* str, beg, end: strs index + 1; 0 empty */
+	uint64_t *slots;	/* str, beg, end: strs index + 1 in the low
+				 * half (0 empty), the hash's high half in
+				 * the other: a probe that misses reads
+				 * the table only, not the patterns */
 	size_t nslots;		/* a power of two over 2 * nstrs */
 	uint32_t *lens;		/* beg, end: the lengths, distinct, rising */
 	size_t nlens;
@@ -623,12 +626,14 @@ hash_find(const struct lb_patset *set, uint64_t h, const unsigned char *s,
 	size_t mask = set->nslots - 1;
 
 	for (size_t i = hash_slot(h, set->nslots);; i = (i + 1) & mask) {
-		uint32_t e = set->slots[i];
+		uint64_t e = set->slots[i];
 		const struct lb_pat_str *p;
 
 		if (e == 0)
 			return false;
-		p = &set->strs[e - 1];
+		if (e >> 32 != h >> 32)
+			continue;
+		p = &set->strs[(uint32_t)e - 1];
 		if (p->hash == h && p->len == n &&
 		    same_walk(set, p, s, slen, rev))
 			return true;
@@ -646,10 +651,10 @@ hash_insert(struct lb_patset *set, size_t k)
 		const struct lb_pat_str *q;
 
 		if (set->slots[i] == 0) {
-			set->slots[i] = (uint32_t)k + 1;
+			set->slots[i] = (p->hash >> 32) << 32 | (k + 1);
 			return;
 		}
-		q = &set->strs[set->slots[i] - 1];
+		q = &set->strs[(uint32_t)set->slots[i] - 1];
 		if (q->hash == p->hash && q->len == p->len &&
 		    memcmp(set->bytes + q->off, set->bytes + p->off,
 		    p->len) == 0)
