@@ -50,6 +50,10 @@
 #   CONNS          wrk connection counts ["50 500"]
 #   BLOCKLIST      lines in the generated blocklist file [10000]
 #   BIG_LIST       lines in edged-big's blocklist; 0 = no edged-big [0]
+#   ROUTE          1 = the rules route to three pools (use_backend), 0 =
+#                  the same rules without their two use_backend lines,
+#                  every request to main as without rules: the rules'
+#                  cost apart from the traffic three pools make [1]
 #   DIRECT         1 = also measure nginx directly each round, 0 = not [1]
 #   PIN            auto = pin with taskset as bench.sh does, none [auto]
 #   PROXY_CPUS, BACKEND_CPUS, CLIENT_CPUS
@@ -73,6 +77,7 @@ DURATION=${DURATION:-5}
 CONNS=${CONNS:-50 500}
 BLOCKLIST=${BLOCKLIST:-10000}
 BIG_LIST=${BIG_LIST:-0}
+ROUTE=${ROUTE:-1}
 DIRECT=${DIRECT:-1}
 PIN=${PIN:-auto}
 NGINX=one			# three ports of one nginx; NGINX=two is not offered
@@ -90,6 +95,7 @@ case $DIRECT in 0 | 1) ;; *) die "DIRECT: 0 or 1" ;; esac
 [ "$BLOCKLIST" -ge 1 ] && [ "$BLOCKLIST" -le 100000 ] ||
     die "BLOCKLIST must be within 1-100000"
 [ "$BIG_LIST" -le 1000000 ] || die "BIG_LIST must be within 0-1000000"
+case $ROUTE in 0 | 1) ;; *) die "ROUTE: 0 or 1" ;; esac
 [ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31989 ] ||
     die "PORT_BASE must be within 31000-31989"
 check_placement
@@ -233,9 +239,12 @@ http-request set-header X-Forwarded-Proto http
 http-response set-header X-Frame-Options DENY
 http-response set-header X-Content-Type-Options nosniff
 http-response del-header Server
+EOC
+	[ "$ROUTE" = 1 ] && cat <<EOC
 use_backend api if is_api
 use_backend static if is_static || static_host
 EOC
+	return 0
 }
 
 # ---- edged (two of them) and haproxy ----
@@ -483,14 +492,16 @@ expect() {
 check_rules() {	# TARGET: one of the two that run the rules
 	t=$1
 	rest='edge=bench client=127.0.0.1 debug='
-	expect "$t" "/api/ -> api" '/api/users?id=7' 200 \
-	    "api uri=/api/users?id=7 $rest" rules -- -A "$UA" \
+	api=api static=static
+	[ "$ROUTE" = 1 ] || api=main static=main
+	expect "$t" "/api/ -> $api" '/api/users?id=7' 200 \
+	    "$api uri=/api/users?id=7 $rest" rules -- -A "$UA" \
 	    -H 'Host: www.example.com'
-	expect "$t" "*.css -> static" /static/app.css 200 \
-	    "static uri=/static/app.css $rest" rules -- -A "$UA" \
+	expect "$t" "*.css -> $static" /static/app.css 200 \
+	    "$static uri=/static/app.css $rest" rules -- -A "$UA" \
 	    -H 'Host: www.example.com'
-	expect "$t" "Host static.example.com -> static" /favicon.ico \
-	    200 "static uri=/favicon.ico $rest" rules -- -A "$UA" \
+	expect "$t" "Host static.example.com -> $static" /favicon.ico \
+	    200 "$static uri=/favicon.ico $rest" rules -- -A "$UA" \
 	    -H 'Host: static.example.com'
 	expect "$t" "/v1/ -> /v2/, X-Debug deleted" /v1/items/42 200 \
 	    "main uri=/v2/items/42 $rest" rules -- -A "$UA" \

@@ -45,8 +45,14 @@ import threading
 import time
 
 
+LOG_LOCK = threading.Lock()
+
+
 def log(*a):
-    print(*a, flush=True)
+    # one write a line, under a lock: two connections' lines never mix
+    with LOG_LOCK:
+        sys.stdout.write(" ".join(str(x) for x in a) + "\n")
+        sys.stdout.flush()
 
 
 def pattern(n):

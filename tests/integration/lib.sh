@@ -444,6 +444,19 @@ py_backend() {
 	wait_port "$port"
 }
 
+# req_gap LOG: the shortest time, in ms, between two requests a slow
+# python backend logged (its REQ lines' t=), one after the other; a
+# large number when it logged fewer than two.  A member that takes one
+# request at a time and D seconds each logs them at least D apart
+# (whatever the order its REQ and DONE lines land in).
+req_gap() {
+	awk '/^REQ / { for (i = 1; i <= NF; i++) if ($i ~ /^t=/) {
+	    t = substr($i, 3) * 1000
+	    if (n++ > 0 && (min == "" || t - last < min)) min = t - last
+	    last = t } }
+	    END { printf "%d\n", min == "" ? 999999 : min }' "$1"
+}
+
 # backend_with WORD NAME...: the name of the python backend whose log
 # (NAME.log) shows WORD, waiting up to 5 s for one to; "" if none does.
 backend_with() {
