@@ -401,12 +401,41 @@ var_slot(struct lb_rules *r, const char *name, size_t *slot,
 	return 0;
 }
 
-/* set-var's expression: str(TEXT), int(N), or a fetch with its
- * converters. */
+/* What a rule's b is, for the actions that take a value: a log-format
+ * value ("text %[fetch,conv] ..."), an expression (set-var's and
+ * track-sc's: str(TEXT), int(N), or a fetch and its converters), or
+ * neither.  Compiling and listing the files a rule needs both ask. */
+enum value_kind { VALUE_NONE, VALUE_FORMAT, VALUE_EXPR };
+
+static enum value_kind
+value_kind(const struct lb_rule *r)
+{
+	switch (r->act) {
+	case LB_ACT_SET_HEADER:
+	case LB_ACT_ADD_HEADER:
+	case LB_ACT_SET_PATH:
+	case LB_ACT_SET_QUERY:
+	case LB_ACT_SET_URI:
+	case LB_ACT_SET_METHOD:
+		return VALUE_FORMAT;
+	case LB_ACT_REDIRECT:
+		return strcmp(r->a, "location") == 0 ? VALUE_FORMAT :
+		    VALUE_NONE;
+	case LB_ACT_SET_VAR:
+		return (r->flags & LB_SETVAR_FMT) ? VALUE_FORMAT : VALUE_EXPR;
+	case LB_ACT_TRACK:
+		return VALUE_EXPR;
+	default:
+		return VALUE_NONE;
+	}
+}
+
+/* An expression (value_kind): str(TEXT), int(N), or a fetch with its
+ * converters; what names the action in a message. */
 static int
-compile_expr(const char *e, const struct lb_rule_file *files,
-    size_t nfiles, struct format *f, const struct conf_pos *pos,
-    struct conf_diag *d)
+compile_expr(const char *e, const char *what,
+    const struct lb_rule_file *files, size_t nfiles, struct format *f,
+    const struct conf_pos *pos, struct conf_diag *d)
 {
 	size_t n = strlen(e);
 	struct piece p = { .text = e + 4, .len = n > 5 ? n - 5 : 0 };
@@ -424,8 +453,8 @@ compile_expr(const char *e, const struct lb_rule_file *files,
 		took = -1;
 	}
 	if (took < 0) {
-		conf_error(d, pos, "set-var: %s (an expression is str(TEXT), "
-		    "int(N), or a fetch and its converters)", err);
+		conf_error(d, pos, "%s: %s (an expression is str(TEXT), "
+		    "int(N), or a fetch and its converters)", what, err);
 		return -1;
 	}
 	if (push_piece(f, &p) < 0) {
@@ -497,6 +526,17 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 	out->alen = r->a != NULL ? strlen(r->a) : 0;
 	if (check_rule(r, d) < 0)
 		return -1;
+	switch (value_kind(r)) {
+	case VALUE_FORMAT:
+		return compile_format(r->b, &out->value, files, nfiles,
+		    &r->pos, d);
+	case VALUE_EXPR:
+		return compile_expr(r->b, r->act == LB_ACT_TRACK ?
+		    "track-sc" : "set-var", files, nfiles, &out->value,
+		    &r->pos, d);
+	default:
+		break;
+	}
 	switch (r->act) {
 	case LB_ACT_USE_BACKEND:
 		if ((out->pool = pool_index(r->a, arg)) >= 0)
@@ -514,25 +554,6 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 		}
 		return (out->re = compile_regex(r->b, &r->pos, d)) != NULL ?
 		    0 : -1;
-	case LB_ACT_SET_HEADER:
-	case LB_ACT_ADD_HEADER:
-	case LB_ACT_SET_PATH:
-	case LB_ACT_SET_QUERY:
-	case LB_ACT_SET_URI:
-	case LB_ACT_SET_METHOD:
-		return compile_format(r->b, &out->value, files, nfiles,
-		    &r->pos, d);
-	case LB_ACT_REDIRECT:
-		return strcmp(r->a, "location") == 0 ?
-		    compile_format(r->b, &out->value, files, nfiles, &r->pos,
-		    d) : 0;
-	case LB_ACT_TRACK:
-		return compile_expr(r->b, files, nfiles, &out->value, &r->pos,
-		    d);
-	case LB_ACT_SET_VAR:
-		return (r->flags & LB_SETVAR_FMT) ? compile_format(r->b,
-		    &out->value, files, nfiles, &r->pos, d) :
-		    compile_expr(r->b, files, nfiles, &out->value, &r->pos, d);
 	case LB_ACT_RETURN:
 		return r->c != NULL ? return_file(r, out, files, nfiles, d) :
 		    0;
@@ -676,28 +697,17 @@ lb_rule_files_of(const struct lb_rule *r,
 {
 	size_t len, fe;
 
-	switch (r->act) {
-	case LB_ACT_SET_HEADER:
-	case LB_ACT_ADD_HEADER:
-	case LB_ACT_SET_PATH:
-	case LB_ACT_SET_QUERY:
-	case LB_ACT_SET_URI:
-	case LB_ACT_SET_METHOD:
+	switch (value_kind(r)) {
+	case VALUE_FORMAT:
 		return format_files(r->b, fn, arg);
-	case LB_ACT_REDIRECT:
-		return strcmp(r->a, "location") == 0 ? format_files(r->b, fn,
-		    arg) : 0;
-	case LB_ACT_SET_VAR:
-		if (r->flags & LB_SETVAR_FMT)
-			return format_files(r->b, fn, arg);
+	case VALUE_EXPR:
 		len = strlen(r->b);
 		fe = fetch_len(r->b, len);
 		return fe < len ? lb_conv_files(r->b + fe, len - fe, fn, arg) :
 		    0;
-	case LB_ACT_RETURN:
-		return r->c != NULL ? fn(r->c, arg) : 0;
 	default:
-		return 0;
+		return r->act == LB_ACT_RETURN && r->c != NULL ?
+		    fn(r->c, arg) : 0;
 	}
 }
 
