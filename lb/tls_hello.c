@@ -520,26 +520,42 @@ hello_body(struct hello_rd *rd, struct lb_tls_hello *out)
 		hello_extensions(rd, out);
 }
 
-enum lb_hello_result
-lb_tls_hello_parse(const uint8_t *buf, size_t len, size_t max,
-    struct lb_tls_hello *out)
+/* A reader of the first handshake record in buf[0..len) (max: the most
+ * a hello may take), at the body of its first message, which must be
+ * of the given type (else the reader has failed, LB_HELLO_BAD).
+ * Returns LB_HELLO_OK to read on, or MORE (nothing yet) or NOT_TLS. */
+static enum lb_hello_result
+hello_start(struct hello_rd *rd, const uint8_t *buf, size_t len,
+    size_t max, uint8_t type)
 {
-	struct hello_rd rd = {
+	*rd = (struct hello_rd){
 		.buf = buf,
 		.len = len,
 		.max = max,
 		.lim = TLS_HS_HEADER,
 		.res = LB_HELLO_OK,
 	};
-
-	memset(out, 0, sizeof(*out));
 	if (len == 0)
 		return LB_HELLO_MORE;
 	if (buf[0] != TLS_RECORD_HANDSHAKE)
 		return LB_HELLO_NOT_TLS;
-	if (rd_u8(&rd) != TLS_HS_CLIENT_HELLO)
-		rd_fail(&rd, LB_HELLO_BAD);
-	rd_message(&rd, rd_u24(&rd));
+	if (rd_u8(rd) != type)
+		rd_fail(rd, LB_HELLO_BAD);
+	rd_message(rd, rd_u24(rd));
+	return LB_HELLO_OK;
+}
+
+enum lb_hello_result
+lb_tls_hello_parse(const uint8_t *buf, size_t len, size_t max,
+    struct lb_tls_hello *out)
+{
+	struct hello_rd rd;
+	enum lb_hello_result r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = hello_start(&rd, buf, len, max, TLS_HS_CLIENT_HELLO)) !=
+	    LB_HELLO_OK)
+		return r;
 	hello_body(&rd, out);
 	if (rd.off != rd.msg_end)
 		rd_fail(&rd, LB_HELLO_BAD);
@@ -553,23 +569,14 @@ enum lb_hello_result
 lb_tls_server_hello_session(const uint8_t *buf, size_t len, size_t max,
     uint8_t *id, size_t *idlen)
 {
-	struct hello_rd rd = {
-		.buf = buf,
-		.len = len,
-		.max = max,
-		.lim = TLS_HS_HEADER,
-		.res = LB_HELLO_OK,
-	};
+	struct hello_rd rd;
+	enum lb_hello_result r;
 	uint8_t n = 0;
 
 	*idlen = 0;
-	if (len == 0)
-		return LB_HELLO_MORE;
-	if (buf[0] != TLS_RECORD_HANDSHAKE)
-		return LB_HELLO_NOT_TLS;
-	if (rd_u8(&rd) != TLS_HS_SERVER_HELLO)
-		rd_fail(&rd, LB_HELLO_BAD);
-	rd_message(&rd, rd_u24(&rd));
+	if ((r = hello_start(&rd, buf, len, max, TLS_HS_SERVER_HELLO)) !=
+	    LB_HELLO_OK)
+		return r;
 	if ((rd_u16(&rd) >> 8) != TLS_VERSION_MAJOR)
 		rd_fail(&rd, LB_HELLO_BAD);
 	rd_skip(&rd, TLS_RANDOM);
