@@ -283,7 +283,7 @@ head(struct lb_session *s, struct lb_dispatch *d)
 	};
 	struct lb_http_req_info info;
 	struct lb_next next;
-	int n;
+	int n, method;
 
 	s->t_head = lb_now(s);
 	s->is_head = llhttp_get_method(&s->reqp) == HTTP_HEAD;
@@ -313,8 +313,9 @@ head(struct lb_session *s, struct lb_dispatch *d)
 			return lb_next_reply(431);
 		n = (int)hl;
 	}
-	request_flags(s, &info, head_method(in));
-	if (head_method(in) == HTTP_CONNECT)
+	method = head_method(in);
+	request_flags(s, &info, method);
+	if (method == HTTP_CONNECT)
 		return lb_next_reply(405);
 	request_key(s, in, &info, d);
 	d->head_len = (uint32_t)n;

@@ -54,7 +54,7 @@ struct hello_rd {
 	size_t off;		/* handshake bytes read */
 	size_t lim;		/* handshake offset where the innermost
 				 * container ends */
-	size_t msg_end;		/* handshake offset where the ClientHello
+	size_t msg_end;		/* handshake offset where the hello
 				 * ends; 0 until its header is read */
 	enum lb_hello_result res; /* the first problem; OK while none */
 };
