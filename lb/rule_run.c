@@ -720,22 +720,14 @@ edits_by_index(enum lb_action act)
 	    act == LB_ACT_DEL_HEADER;
 }
 
-/* Whether the index is as good after the action as before it. */
+/* Whether the index is as good after the action as before it: kept in
+ * step, or the head left alone. */
 static bool
 keeps_index(enum lb_action act)
 {
-	switch (act) {
-	case LB_ACT_SET_HEADER:
-	case LB_ACT_ADD_HEADER:
-	case LB_ACT_DEL_HEADER:
-	case LB_ACT_SET_VAR:
-	case LB_ACT_UNSET_VAR:
-	case LB_ACT_TRACK:
-	case LB_ACT_SC_INC_GPC0:
-		return true;
-	default:
-		return false;
-	}
+	return edits_by_index(act) || act == LB_ACT_SET_VAR ||
+	    act == LB_ACT_UNSET_VAR || act == LB_ACT_TRACK ||
+	    act == LB_ACT_SC_INC_GPC0;
 }
 
 /* The rules of phase ph in order, until one ends them. */
