@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "mem.h"
+#include "rule_edit.h"
 #include "rule_prog.h"
 #include "rule_run.h"
 #include "util.h"
@@ -528,8 +529,13 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 		return -1;
 	switch (value_kind(r)) {
 	case VALUE_FORMAT:
-		return compile_format(r->b, &out->value, files, nfiles,
-		    &r->pos, d);
+		if (compile_format(r->b, &out->value, files, nfiles, &r->pos,
+		    d) < 0)
+			return -1;
+		out->value.literal_ok = out->value.n == 1 &&
+		    !out->value.p[0].fetch && lb_edit_value_ok(
+		    out->value.p[0].text, out->value.p[0].len);
+		return 0;
 	case VALUE_EXPR:
 		return compile_expr(r->b, r->act == LB_ACT_TRACK ?
 		    "track-sc" : "set-var", files, nfiles, &out->value,

@@ -211,18 +211,14 @@ lb_edit_ix_del(struct lb_head_index *ix, char *buf, size_t *len,
 	return 0;
 }
 
-int
-lb_edit_ix_add(struct lb_head_index *ix, char *buf, size_t *len,
-    size_t cap, const char *name, size_t nlen, const char *value,
-    size_t vlen)
+/* add-header with a value checked. */
+static int
+ix_add(struct lb_head_index *ix, char *buf, size_t *len, size_t cap,
+    const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	size_t at = *len - 2;
 	struct lb_fetch_field *f;
 
-	if (!lb_edit_value_ok(value, vlen)) {
-		errno = EINVAL;
-		return -1;
-	}
 	if (ix->nfields == LB_FETCH_MAX_FIELDS ||
 	    *len + nlen + vlen + 4 >= LB_FETCH_NONE) {
 		errno = E2BIG;
@@ -238,18 +234,14 @@ lb_edit_ix_add(struct lb_head_index *ix, char *buf, size_t *len,
 	return 0;
 }
 
-int
-lb_edit_ix_set(struct lb_head_index *ix, char *buf, size_t *len,
-    size_t cap, const char *name, size_t nlen, const char *value,
-    size_t vlen)
+/* set-header with a value checked. */
+static int
+ix_set(struct lb_head_index *ix, char *buf, size_t *len, size_t cap,
+    const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	size_t freed = 0;
 	unsigned n = 0;
 
-	if (!lb_edit_value_ok(value, vlen)) {
-		errno = EINVAL;
-		return -1;
-	}
 	/* fits once the old lines are gone: checked before any change */
 	for (unsigned j = 0; j < ix->nfields; j++)
 		if (ix_named(ix, &ix->field[j], name, nlen)) {
@@ -263,7 +255,46 @@ lb_edit_ix_set(struct lb_head_index *ix, char *buf, size_t *len,
 	}
 	if (n > 0)
 		(void)lb_edit_ix_del(ix, buf, len, name, nlen);
-	return lb_edit_ix_add(ix, buf, len, cap, name, nlen, value, vlen);
+	return ix_add(ix, buf, len, cap, name, nlen, value, vlen);
+}
+
+int
+lb_edit_ix_put(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen, bool replace)
+{
+	return (replace ? ix_set : ix_add)(ix, buf, len, cap, name, nlen,
+	    value, vlen);
+}
+
+/* lb_edit_ix_put of a value not checked yet. */
+static int
+checked_put(struct lb_head_index *ix, char *buf, size_t *len, size_t cap,
+    const char *name, size_t nlen, const char *value, size_t vlen,
+    bool replace)
+{
+	if (!lb_edit_value_ok(value, vlen)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return lb_edit_ix_put(ix, buf, len, cap, name, nlen, value, vlen,
+	    replace);
+}
+
+int
+lb_edit_ix_add(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	return checked_put(ix, buf, len, cap, name, nlen, value, vlen, false);
+}
+
+int
+lb_edit_ix_set(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	return checked_put(ix, buf, len, cap, name, nlen, value, vlen, true);
 }
 
 /* Whether p[0..n) is 1*VCHAR: a request target. */

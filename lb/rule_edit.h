@@ -56,6 +56,11 @@ int lb_edit_ix_add(struct lb_head_index *ix, char *buf, size_t *len,
 int lb_edit_ix_set(struct lb_head_index *ix, char *buf, size_t *len,
     size_t cap, const char *name, size_t nlen, const char *value,
     size_t vlen);
+/* set-header (replace) or add-header with a value lb_edit_value_ok has
+ * passed already: a rule's literal value, checked once at compile. */
+int lb_edit_ix_put(struct lb_head_index *ix, char *buf, size_t *len,
+    size_t cap, const char *name, size_t nlen, const char *value,
+    size_t vlen, bool replace);
 /* A request line's method and target (NULL: keep it). */
 int lb_edit_request_line(char *buf, size_t *len, size_t cap,
     const char *method, size_t mlen, const char *target, size_t tlen);

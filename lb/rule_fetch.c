@@ -39,9 +39,16 @@ is_ows(char c)
 }
 
 /* [*p, *p + *len) without leading and trailing SP and HTAB. */
-static void
+static inline void
 trim(const char **p, size_t *len)
 {
+	/* most values: one space before, nothing after */
+	if (*len > 1 && (*p)[0] == ' ' && !is_ows((*p)[1]) &&
+	    !is_ows((*p)[*len - 1])) {
+		(*p)++;
+		(*len)--;
+		return;
+	}
 	while (*len > 0 && is_ows(**p)) {
 		(*p)++;
 		(*len)--;

@@ -71,6 +71,11 @@ struct lb_pat_netidx {
 /* The operators of int and len, in force until the next one. */
 enum lb_pat_op { OP_EQ, OP_GE, OP_GT, OP_LE, OP_LT };
 
+/* Sixteen bytes compared at once (GCC's vector extension: SSE2 on
+ * x86-64, NEON on arm64). */
+typedef unsigned char v16 __attribute__((vector_size(16)));
+#define SUB_VEC_MAX	8
+
 struct lb_patset {
 	enum lb_pat_method method;
 	bool icase;
@@ -98,6 +103,11 @@ struct lb_patset {
 	struct lb_pat_net *nets;
 	size_t nnets, nets_cap;
 	struct lb_pat_netidx netidx[2];	/* IPv4-mapped, the rest */
+	/* sub with 2..SUB_VEC_MAX patterns, none shorter than 2 bytes: each
+	 * one's first and second byte, sixteen copies, so that one pass
+	 * finds where any of them may start (sub_vec) */
+	unsigned nvec;
+	v16 vfirst[SUB_VEC_MAX], vsecond[SUB_VEC_MAX];
 };
 
 const char *const lb_pat_method_names[LB_PAT_METHOD_COUNT + 1] = {
@@ -803,6 +813,26 @@ index_nets(struct lb_patset *set, struct lb_pat_netidx *x, bool v4)
 	return 0;
 }
 
+/* sub: the vector pass, when the patterns suit it. */
+static void
+seal_sub(struct lb_patset *set)
+{
+	if (set->nstrs < 2 || set->nstrs > SUB_VEC_MAX)
+		return;
+	for (size_t k = 0; k < set->nstrs; k++)
+		if (set->strs[k].len < 2)
+			return;
+	for (size_t k = 0; k < set->nstrs; k++) {
+		const char *b = set->bytes + set->strs[k].off;
+
+		for (size_t i = 0; i < sizeof(v16); i++) {
+			set->vfirst[k][i] = (unsigned char)b[0];
+			set->vsecond[k][i] = (unsigned char)b[1];
+		}
+	}
+	set->nvec = (unsigned)set->nstrs;
+}
+
 int
 lb_patset_seal(struct lb_patset *set, char *err, size_t errsize)
 {
@@ -825,6 +855,9 @@ lb_patset_seal(struct lb_patset *set, char *err, size_t errsize)
 		for (size_t i = 0; i < set->nres; i++)
 			(void)pcre2_jit_compile(set->res[i],
 			    PCRE2_JIT_COMPLETE);
+		break;
+	case LB_PAT_SUB:
+		seal_sub(set);
 		break;
 	case LB_PAT_INT:
 	case LB_PAT_LEN:
@@ -940,14 +973,63 @@ fold_lower(unsigned char *dst, const unsigned char *src, size_t n)
 		dst[i] = fold(src[i], true);
 }
 
+/* Where the vector pass found one of set's patterns may start, at s + at
+ * (its first two bytes): whether one does. */
+static bool
+sub_at(const struct lb_patset *set, const unsigned char *s, size_t len,
+    size_t at)
+{
+	for (size_t k = 0; k < set->nstrs; k++) {
+		const struct lb_pat_str *p = &set->strs[k];
+
+		if (p->len <= len - at && memcmp(s + at,
+		    (const unsigned char *)set->bytes + p->off, p->len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether any of set's patterns (folded, when set->icase) is in s[0..len)
+ * (folded too), sixteen places at a time: a place where the first two
+ * bytes of some pattern are is compared whole.  s has sizeof(v16) bytes
+ * readable past len. */
+static bool
+sub_vec(const struct lb_patset *set, const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += sizeof(v16)) {
+		v16 a, b, m = { 0 };
+		uint64_t w[2];
+
+		memcpy(&a, s + i, sizeof(a));
+		memcpy(&b, s + i + 1, sizeof(b));
+		for (unsigned k = 0; k < set->nvec; k++)
+			m |= (v16)((a == set->vfirst[k]) &
+			    (b == set->vsecond[k]));
+		memcpy(w, &m, sizeof(w));
+		if ((w[0] | w[1]) == 0)
+			continue;
+		for (size_t j = 0; j < sizeof(v16) && i + j + 1 < len; j++)
+			if (m[j] != 0 && sub_at(set, s, len, i + j))
+				return true;
+	}
+	return false;
+}
+
 static bool
 match_sub(const struct lb_patset *set, const unsigned char *s, size_t len)
 {
-	unsigned char folded[SUB_FOLD_MAX];
+	unsigned char buf[SUB_FOLD_MAX + sizeof(v16)];
 
-	if (set->icase && len <= sizeof(folded)) {
-		fold_lower(folded, s, len);
-		s = folded;
+	if ((set->icase || set->nvec > 0) && len <= SUB_FOLD_MAX) {
+		if (set->icase)
+			fold_lower(buf, s, len);
+		else
+			memcpy(buf, s, len);
+		s = buf;
+		if (set->nvec > 0) {
+			memset(buf + len, 0, sizeof(v16));
+			return sub_vec(set, s, len);
+		}
 		for (size_t k = 0; k < set->nstrs; k++) {
 			const struct lb_pat_str *p = &set->strs[k];
 

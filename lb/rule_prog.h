@@ -32,6 +32,9 @@ struct piece {
 struct format {
 	struct piece *p;
 	size_t n;
+	bool literal_ok;		/* one literal piece, a header value
+					 * lb_edit_value_ok passes: used as
+					 * it is, not built nor checked again */
 };
 
 /* One acl line compiled. */

@@ -519,7 +519,7 @@ set_target(struct head *h, struct ctx *c, const char *path, size_t plen,
     const char *query, size_t qlen)
 {
 	char t[2 * VALUE_MAX + 2];
-	int n;
+	size_t n;
 
 	if (path == NULL && !lb_fetch_path(&c->ix, &path, &plen))
 		path = "/", plen = 1;
@@ -529,10 +529,14 @@ set_target(struct head *h, struct ctx *c, const char *path, size_t plen,
 		errno = EINVAL;
 		return -1;
 	}
-	n = snprintf(t, sizeof(t), "%.*s%s%.*s", (int)plen, path,
-	    qlen > 0 ? "?" : "", (int)qlen, query);
-	return lb_edit_request_line(h->buf, h->len, h->cap, NULL, 0, t,
-	    (size_t)n);
+	memcpy(t, path, plen);
+	n = plen;
+	if (qlen > 0) {
+		t[n++] = '?';
+		memcpy(t + n, query, qlen);
+		n += qlen;
+	}
+	return lb_edit_request_line(h->buf, h->len, h->cap, NULL, 0, t, n);
 }
 
 /* replace-header, replace-value: each value (or comma-separated
@@ -573,6 +577,11 @@ edit(struct head *h, struct ctx *c, const struct rrule *rr)
 	size_t sl;
 	long n = 0;
 
+	if ((r->act == LB_ACT_SET_HEADER || r->act == LB_ACT_ADD_HEADER) &&
+	    rr->value.literal_ok)
+		return lb_edit_ix_put(&c->ix, h->buf, h->len, h->cap, r->a,
+		    rr->alen, rr->value.p[0].text, rr->value.p[0].len,
+		    r->act == LB_ACT_SET_HEADER);
 	if (rr->value.n > 0 && (n = expand(&rr->value, c, v)) < 0) {
 		errno = EINVAL;		/* a value this long: not sent */
 		return -1;

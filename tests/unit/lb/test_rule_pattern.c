@@ -829,6 +829,79 @@ mask_of(unsigned bits)
 	return bits == 0 ? 0 : ~(u128)0 << (128 - bits);
 }
 
+/* Whether pat is in s, byte by byte (A-Z folded when icase): what sub
+ * must find. */
+static bool
+naive_sub(const char *s, size_t len, const char *pat, bool icase)
+{
+	size_t plen = strlen(pat);
+
+	for (size_t i = 0; i + plen <= len; i++) {
+		size_t j = 0;
+
+		while (j < plen && (icase ? (s[i + j] | 0x20) ==
+		    (pat[j] | 0x20) : s[i + j] == pat[j]))
+			j++;
+		if (j == plen)
+			return true;
+	}
+	return false;
+}
+
+/* Sets of two to eight patterns of two bytes or more are searched
+ * sixteen places at a time (sub_vec): the same answers as a search of
+ * each, for random samples of a small alphabet (so that first bytes
+ * match often and whole patterns sometimes), at every length from 0 to
+ * 80 (several blocks, a pattern across a block's end or at the very
+ * end), with and without case, and past the longest sample folded in
+ * one go (the pattern-by-pattern path). */
+static void
+test_sub_vec(void **state)
+{
+	const char *const sets[][9] = {
+		{ "ab", "ba", NULL },
+		{ "aab", "b-a", "-ab-", "abba", "bb-", "a--a", "baab",
+		  "-b-b", NULL },
+		{ "sqlmap", "nikto", "nmap", "masscan", "zgrab", NULL },
+	};
+	const char alphabet[] = "abAB-";
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char big[2100];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++)
+		for (int icase = 0; icase < 2; icase++) {
+			struct lb_patset *set = make(LB_PAT_SUB, icase,
+			    sets[k]);
+
+			for (int n = 0; n < 4000; n++) {
+				char s[81];
+				size_t len = (size_t)n % sizeof(s);
+				bool want = false;
+
+				for (size_t i = 0; i < len; i++)
+					s[i] = alphabet[next_rand(&x) % 5];
+				s[len] = '\0';
+				if (k == 2 && len > 6)	/* now and then */
+					memcpy(s + len - 6, n % 3 ? "NMAP-x" :
+					    "nmap-x", 6);
+				for (size_t p = 0; sets[k][p] != NULL; p++)
+					want = want || naive_sub(s, len,
+					    sets[k][p], icase);
+				assert_int_equal(lb_patset_match_str(set, s,
+				    len), want);
+			}
+			memset(big, 'x', sizeof(big));
+			memcpy(big + sizeof(big) - 5, "zgrab", 5);
+			assert_int_equal(lb_patset_match_str(set, big,
+			    sizeof(big)), k != 1);
+			memcpy(big + sizeof(big) - 5, "ZGRAB", 5);
+			assert_int_equal(lb_patset_match_str(set, big,
+			    sizeof(big)), k != 1 && icase);
+			lb_patset_free(&set);
+		}
+}
+
 /* A random prefix: IPv4 (as ::ffff:a.b.c.d) from /8 to /32 two times
  * in three, else IPv6 from /16 to /128 (which leaves ::ffff:0:0/96 to
  * the IPv4 ones); written into text. */
@@ -942,6 +1015,7 @@ main(void)
 		cmocka_unit_test(test_sub),
 		cmocka_unit_test(test_sub_places),
 		cmocka_unit_test(test_sub_fold),
+		cmocka_unit_test(test_sub_vec),
 		cmocka_unit_test(test_reg),
 		cmocka_unit_test(test_dom),
 		cmocka_unit_test(test_dir),

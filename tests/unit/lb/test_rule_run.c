@@ -200,6 +200,21 @@ test_edits(void **state)
 	    "Host: www.example.com\r\nX-Put: yes\r\nX-Edge: edged\r\n"
 	    "X-Client: 10.1.2.3:40000\r\n\r\n");
 	unload(&f);
+	/* a literal value is checked once, at compile: one that a head
+	 * cannot carry as it is (a blank at an end) changes nothing, as a
+	 * value built at run time that way; one that can, with %% for a
+	 * percent sign, is used as it is */
+	assert_int_equal(load(&f,
+	    "http-request set-header X-A \" a\"\n"
+	    "http-request add-header X-B \"b \"\n"
+	    "http-request set-header X-C %[hdr(x-in)]\n"
+	    "http-request add-header X-D 5%%\n"
+	    "http-request set-header Host h\n"), 0);
+	request(&f, "GET / HTTP/1.1", "X-A: 1\r\nX-In:  \r\n");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);
+	check_head(&f, "GET / HTTP/1.1\r\nX-A: 1\r\nX-In:  \r\n"
+	    "X-C: \r\nX-D: 5%\r\nHost: h\r\n\r\n");
+	unload(&f);
 }
 
 static void
