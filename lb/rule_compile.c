@@ -533,8 +533,9 @@ compile_rule(const struct lb_rule *r, struct rrule *out,
 		    d) < 0)
 			return -1;
 		out->value.literal_ok = out->value.n == 1 &&
-		    !out->value.p[0].fetch && lb_edit_value_ok(
-		    out->value.p[0].text, out->value.p[0].len);
+		    !out->value.p[0].fetch && out->value.p[0].len <
+		    VALUE_MAX && lb_edit_value_ok(out->value.p[0].text,
+		    out->value.p[0].len);
 		return 0;
 	case VALUE_EXPR:
 		return compile_expr(r->b, r->act == LB_ACT_TRACK ?

@@ -32,7 +32,8 @@ struct piece {
 struct format {
 	struct piece *p;
 	size_t n;
-	bool literal_ok;		/* one literal piece, a header value
+	bool literal_ok;		/* one literal piece, shorter than
+					 * VALUE_MAX, a header value
 					 * lb_edit_value_ok passes: used as
 					 * it is, not built nor checked again */
 };

@@ -176,6 +176,7 @@ static void
 test_edits(void **state)
 {
 	struct fx f;
+	char big[1200];
 
 	(void)state;
 	assert_int_equal(load(&f,
@@ -214,6 +215,18 @@ test_edits(void **state)
 	assert_int_equal(f.o.verdict, LB_RULES_PASS);
 	check_head(&f, "GET / HTTP/1.1\r\nX-A: 1\r\nX-In:  \r\n"
 	    "X-C: \r\nX-D: 5%\r\nHost: h\r\n\r\n");
+	unload(&f);
+	/* nor is a literal longer than a built value may be: refused as
+	 * such a value is, not sent */
+	memset(big, 'v', sizeof(big));
+	snprintf(big, sizeof(big), "http-request add-header X-Big ");
+	big[strlen(big)] = 'v';
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(load(&f, big), 0);
+	request(&f, "GET / HTTP/1.1", "");
+	assert_int_equal(f.o.verdict, LB_RULES_PASS);	/* not too big */
+	check_head(&f, "GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n");
 	unload(&f);
 }
 
