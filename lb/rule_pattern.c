@@ -108,6 +108,11 @@ struct lb_patset {
 	 * finds where any of them may start (sub_vec) */
 	unsigned nvec;
 	v16 vfirst[SUB_VEC_MAX], vsecond[SUB_VEC_MAX];
+	/* reg: how many of the regexes are "^" and a literal (also kept,
+	 * after the "^", as beg strings); when all are, they are matched
+	 * as beg is, without PCRE2 */
+	size_t nlit;
+	bool reg_beg;
 };
 
 const char *const lb_pat_method_names[LB_PAT_METHOD_COUNT + 1] = {
@@ -301,6 +306,21 @@ add_str(struct lb_patset *set, const char *pat, size_t len, char *err,
 	return 0;
 }
 
+/* Whether the regex pat is "^" and then only characters that stand
+ * for themselves (printable ASCII, none special to PCRE2 outside a
+ * class): a prefix, whose case folds as beg's -i does. */
+static bool
+reg_literal(const char *pat, size_t len)
+{
+	if (len == 0 || pat[0] != '^')
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (pat[i] < 0x20 || pat[i] > 0x7e ||
+		    strchr("\\^$.|?*+()[]{}", pat[i]) != NULL)
+			return false;
+	return true;
+}
+
 static int
 add_reg(struct lb_patset *set, const char *pat, size_t len, char *err,
     size_t errsize)
@@ -325,7 +345,10 @@ add_reg(struct lb_patset *set, const char *pat, size_t len, char *err,
 		return refuse(err, errsize, pat, len, what);
 	}
 	set->res[set->nres++] = re;
-	return 0;
+	if (!reg_literal(pat, len))
+		return 0;
+	set->nlit++;
+	return add_str(set, pat + 1, len - 1, err, errsize);
 }
 
 static int
@@ -855,6 +878,11 @@ lb_patset_seal(struct lb_patset *set, char *err, size_t errsize)
 		for (size_t i = 0; i < set->nres; i++)
 			(void)pcre2_jit_compile(set->res[i],
 			    PCRE2_JIT_COMPLETE);
+		if (set->nres > 0 && set->nlit == set->nres) {
+			if (seal_hash(set) < 0)
+				return oom(err, errsize);
+			set->reg_beg = true;
+		}
 		break;
 	case LB_PAT_SUB:
 		seal_sub(set);
@@ -876,8 +904,14 @@ lb_patset_seal(struct lb_patset *set, char *err, size_t errsize)
 	return 0;
 }
 
-/* beg and end: hashes the sample once, from its start (or end), and
- * probes the table at each length some pattern has. */
+/* Up to this many beg or end patterns are compared one by one: fewer
+ * steps than hashing the sample at each of their lengths. */
+#define AFFIX_SCAN_MAX	8
+
+/* beg and end: a few patterns compared one by one; more, the sample
+ * hashed once, from its start (or end), and the table probed at each
+ * length some pattern has. */
+
 static bool
 match_affix(const struct lb_patset *set, const unsigned char *s, size_t len,
     bool rev)
@@ -885,6 +919,13 @@ match_affix(const struct lb_patset *set, const unsigned char *s, size_t len,
 	uint64_t h = FNV_BASIS;
 	size_t k = 0;
 
+	if (set->nstrs <= AFFIX_SCAN_MAX) {
+		for (k = 0; k < set->nstrs; k++)
+			if (set->strs[k].len <= len &&
+			    same_walk(set, &set->strs[k], s, len, rev))
+				return true;
+		return false;
+	}
 	if (set->nlens > 0 && set->lens[0] == 0) {
 		if (hash_find(set, h, s, len, 0, rev))
 			return true;
@@ -1179,7 +1220,8 @@ lb_patset_match_str(const struct lb_patset *set, const char *s, size_t len)
 	case LB_PAT_SUB:
 		return match_sub(set, u, len);
 	case LB_PAT_REG:
-		return match_reg(set, s, len);
+		return set->reg_beg ? match_affix(set, u, len, false) :
+		    match_reg(set, s, len);
 	case LB_PAT_DOM:
 	case LB_PAT_DIR:
 		return match_words(set, u, len);

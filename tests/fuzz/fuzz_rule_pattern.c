@@ -8,8 +8,9 @@
  * a sample (for dom and dir, unless it is only delimiters); found
  * refuses any pattern line.  The whole input is also added as one
  * inline word.  A broken promise aborts.  Regexes are compiled and
- * JIT-compiled but not matched: the cost of a regex on a sample is the
- * regex's, not the loader's.
+ * JIT-compiled but not matched (the cost of a regex on a sample is the
+ * regex's, not the loader's), unless every line is "^" and a literal,
+ * which edged matches as a prefix: then each matches itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,55 @@ check_self(const struct lb_patset *set, enum lb_pat_method m,
 	}
 }
 
+/* Whether the regex line p[0..n) is "^" and a literal (as rule_pattern.c
+ * tells them): matched as beg is, never by PCRE2. */
+static bool
+reg_literal(const char *p, size_t n)
+{
+	if (n == 0 || p[0] != '^')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e ||
+		    strchr("\\^$.|?*+()[]{}", p[i]) != NULL)
+			return false;
+	return true;
+}
+
+/* A regex file of such lines only: each line without its "^" matches,
+ * alone and with more after it. */
+static void
+check_reg_self(const struct lb_patset *set, const char *t, size_t n)
+{
+	char s[4096];
+
+	for (int pass = 0; pass < 2; pass++) {
+		size_t pos = 0;
+
+		while (pos < n) {
+			const char *nl = memchr(t + pos, '\n', n - pos);
+			size_t end = nl != NULL ? (size_t)(nl - t) : n, b = pos;
+
+			while (b < end && blank(t[b]))
+				b++;
+			while (end > b && blank(t[end - 1]))
+				end--;
+			pos = end < n ? (size_t)(nl - t) + 1 : n;
+			if (b == end || t[b] == '#')
+				continue;
+			if (!reg_literal(t + b, end - b))
+				return;		/* some regex: not matched */
+			if (pass == 0 || end - b > sizeof(s) - 2)
+				continue;
+			memcpy(s, t + b + 1, end - b - 1);
+			s[end - b - 1] = '~';
+			if (!lb_patset_match_str(set, s, end - b - 1) ||
+			    !lb_patset_match_str(set, s, end - b))
+				fail("a ^literal line does not match itself",
+				    LB_PAT_REG, "");
+		}
+	}
+}
+
 static void
 matches(const struct lb_patset *set, const char *t, size_t n)
 {
@@ -140,6 +190,8 @@ one(enum lb_pat_method m, bool icase, const char *t, size_t n)
 			matches(set, t, n);
 		if (m <= LB_PAT_DIR && m != LB_PAT_REG)
 			check_self(set, m, t, n);
+		if (m == LB_PAT_REG)
+			check_reg_self(set, t, n);
 	}
 	lb_patset_free(&set);
 	/* the whole input as one word of an acl line */

@@ -120,41 +120,54 @@ test_str(void **state)
 	lb_patset_free(&iset);
 }
 
+/* With few patterns (each compared) and with more than AFFIX_SCAN_MAX
+ * (the hash): the same answers. */
 static void
 test_beg_end(void **state)
 {
-	const char *const begs[] = { "/api/", "/static", "/s", NULL };
-	const char *const ends[] = { ".css", ".JS", ".png", "x", NULL };
-	struct lb_patset *beg = make(LB_PAT_BEG, false, begs);
-	struct lb_patset *ibeg = make(LB_PAT_BEG, true, begs);
-	struct lb_patset *end = make(LB_PAT_END, false, ends);
-	struct lb_patset *iend = make(LB_PAT_END, true, ends);
+	const char *const begs[2][13] = {
+		{ "/api/", "/static", "/s", NULL },
+		{ "/api/", "/static", "/s", "/q0", "/q1", "/q2", "/q3", "/q4",
+		  "/q5", "/q6", "/q7", "/q8", NULL },
+	};
+	const char *const ends[2][13] = {
+		{ ".css", ".JS", ".png", "x", NULL },
+		{ ".css", ".JS", ".png", "x", "~0", "~1", "~2", "~3", "~4",
+		  "~5", "~6", "~7", NULL },
+	};
 
 	(void)state;
-	assert_true(ms(beg, "/api/v1"));
-	assert_true(ms(beg, "/api/"));
-	assert_false(ms(beg, "/api"));
-	assert_true(ms(beg, "/staticfiles"));
-	assert_true(ms(beg, "/s"));
-	assert_false(ms(beg, "/API/v1"));
-	assert_false(ms(beg, ""));
-	assert_true(ms(ibeg, "/API/v1"));
-	assert_true(ms(ibeg, "/S"));
-	assert_true(ms(end, "/a/b.css"));
-	assert_true(ms(end, ".css"));
-	assert_false(ms(end, "css"));
-	assert_false(ms(end, "/app.js"));
-	assert_true(ms(end, "/app.JS"));
-	assert_true(ms(end, "box"));
-	assert_false(ms(end, "/a.CSS"));
-	assert_true(ms(iend, "/a.CSS"));
-	assert_true(ms(iend, "/app.js"));
-	assert_true(ms(iend, "X"));
-	assert_false(ms(iend, ""));
-	lb_patset_free(&beg);
-	lb_patset_free(&ibeg);
-	lb_patset_free(&end);
-	lb_patset_free(&iend);
+	for (int v = 0; v < 2; v++) {
+		struct lb_patset *beg = make(LB_PAT_BEG, false, begs[v]);
+		struct lb_patset *ibeg = make(LB_PAT_BEG, true, begs[v]);
+		struct lb_patset *end = make(LB_PAT_END, false, ends[v]);
+		struct lb_patset *iend = make(LB_PAT_END, true, ends[v]);
+
+		assert_true(ms(beg, "/api/v1"));
+		assert_true(ms(beg, "/api/"));
+		assert_false(ms(beg, "/api"));
+		assert_true(ms(beg, "/staticfiles"));
+		assert_true(ms(beg, "/s"));
+		assert_false(ms(beg, "/API/v1"));
+		assert_false(ms(beg, ""));
+		assert_true(ms(ibeg, "/API/v1"));
+		assert_true(ms(ibeg, "/S"));
+		assert_true(ms(end, "/a/b.css"));
+		assert_true(ms(end, ".css"));
+		assert_false(ms(end, "css"));
+		assert_false(ms(end, "/app.js"));
+		assert_true(ms(end, "/app.JS"));
+		assert_true(ms(end, "box"));
+		assert_false(ms(end, "/a.CSS"));
+		assert_true(ms(iend, "/a.CSS"));
+		assert_true(ms(iend, "/app.js"));
+		assert_true(ms(iend, "X"));
+		assert_false(ms(iend, ""));
+		lb_patset_free(&beg);
+		lb_patset_free(&ibeg);
+		lb_patset_free(&end);
+		lb_patset_free(&iend);
+	}
 }
 
 static void
@@ -902,6 +915,56 @@ test_sub_vec(void **state)
 		}
 }
 
+/* Regexes that are "^" and a literal are matched as beg is, without
+ * PCRE2, when all of a set's are: the same answers as PCRE2 gives (the
+ * same set with a regex that never matches added, which keeps it on
+ * PCRE2), with and without case, for random sets and samples of a small
+ * alphabet, "^" alone among them. */
+static void
+test_reg_literal(void **state)
+{
+	const char alphabet[] = "aAbB/-";
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+
+	(void)state;
+	assert_int_equal(lb_pat_thread_init(), 0);
+	for (int n = 0; n < 300; n++) {
+		char pats[5][8];
+		const char *lits[6], *ref[7];
+		size_t np = 1 + next_rand(&x) % 4;
+		bool icase = n % 2;
+		struct lb_patset *set, *pcre;
+
+		for (size_t k = 0; k < np; k++) {
+			size_t len = next_rand(&x) % 6;
+
+			pats[k][0] = '^';
+			for (size_t i = 1; i <= len; i++)
+				pats[k][i] = alphabet[next_rand(&x) % 6];
+			pats[k][len + 1] = '\0';
+			lits[k] = ref[k] = pats[k];
+		}
+		lits[np] = NULL;
+		ref[np] = "(*FAIL)";
+		ref[np + 1] = NULL;
+		set = make(LB_PAT_REG, icase, lits);
+		pcre = make(LB_PAT_REG, icase, ref);
+
+		for (int m = 0; m < 100; m++) {
+			char sample[9];
+			size_t len = next_rand(&x) % sizeof(sample);
+
+			for (size_t i = 0; i < len; i++)
+				sample[i] = "aAbB/-x"[next_rand(&x) % 7];
+			assert_int_equal(lb_patset_match_str(set, sample, len),
+			    lb_patset_match_str(pcre, sample, len));
+		}
+		lb_patset_free(&set);
+		lb_patset_free(&pcre);
+	}
+	lb_pat_thread_done();
+}
+
 /* A random prefix: IPv4 (as ::ffff:a.b.c.d) from /8 to /32 two times
  * in three, else IPv6 from /16 to /128 (which leaves ::ffff:0:0/96 to
  * the IPv4 ones); written into text. */
@@ -1016,6 +1079,7 @@ main(void)
 		cmocka_unit_test(test_sub_places),
 		cmocka_unit_test(test_sub_fold),
 		cmocka_unit_test(test_sub_vec),
+		cmocka_unit_test(test_reg_literal),
 		cmocka_unit_test(test_reg),
 		cmocka_unit_test(test_dom),
 		cmocka_unit_test(test_dir),
