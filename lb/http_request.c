@@ -185,6 +185,20 @@ lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
 		in->dst = &local->sa;
 }
 
+void
+lb_conn_rules(struct lb_session *s, const char *sni)
+{
+	union lb_sockaddr local;
+	struct lb_rule_input in;
+	struct lb_rule_outcome o;
+
+	lb_req_rule_input(s, &in, &local);
+	in.sni = sni;
+	lb_rules_connection(s->vs->rules, &in, &o);
+	if (o.pool >= 0)
+		s->pool = &s->t->rt->pools[o.pool];
+}
+
 /* The Location and cookie of a redirect, as header lines. */
 static int
 redirect_headers(const struct lb_rule_outcome *o, char *buf, size_t size)

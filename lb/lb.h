@@ -29,7 +29,16 @@ enum lb_profile_type {
 	LB_PROFILE_HTTP,
 	LB_PROFILE_HTTPS,		/* TLS terminated, then HTTP */
 	LB_PROFILE_PASSTHROUGH,		/* TCP, routed by the ClientHello */
+	LB_PROFILE_TCP,			/* TCP, bytes both ways unread */
 };
+
+/* Whether a profile's connections are byte streams edged does not read
+ * as HTTP (ssl-passthrough, tcp). */
+static inline bool
+lb_profile_l4(enum lb_profile_type t)
+{
+	return t == LB_PROFILE_PASSTHROUGH || t == LB_PROFILE_TCP;
+}
 
 enum lb_client_verify {
 	LB_VERIFY_NONE,
@@ -86,6 +95,10 @@ struct lb_timeouts {			/* milliseconds */
 	uint64_t http_request;
 	uint64_t keep_alive;
 	uint64_t tarpit;		/* 0: timeout connect's */
+	uint64_t tunnel;		/* idle, either way, once bytes pass
+					 * unread (tcp, ssl-passthrough,
+					 * after an upgrade); 0: the longer
+					 * of client and server */
 };
 
 /* A profile's `tls { }` (tls_conf.c): what clients are offered. */
@@ -195,6 +208,7 @@ struct lb_pool_conf {
 	char name[LB_NAME_MAX];
 	struct conf_pos pos;
 	enum lb_algo algo;
+	struct conf_pos algo_pos;	/* its name's; file NULL: not set */
 	unsigned uri_length;		/* uri: 0 = whole path */
 	unsigned uri_depth;		/* uri: 0 = all segments */
 	char key_name[LB_NAME_MAX * 2];	/* header NAME / url-param NAME */

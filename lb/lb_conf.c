@@ -36,6 +36,7 @@ static const char *const profile_types[] = {
 	[LB_PROFILE_HTTP] = "http",
 	[LB_PROFILE_HTTPS] = "https",
 	[LB_PROFILE_PASSTHROUGH] = "ssl-passthrough",
+	[LB_PROFILE_TCP] = "tcp",
 	NULL,
 };
 
@@ -45,10 +46,10 @@ static int
 set_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	static const char *const kinds[] = { "connect", "client", "server",
-	    "http-request", "keep-alive", "tarpit", NULL };
+	    "http-request", "keep-alive", "tarpit", "tunnel", NULL };
 	struct lb_timeouts *t = obj;
 	uint64_t *slots[] = { &t->connect, &t->client, &t->server,
-	    &t->http_request, &t->keep_alive, &t->tarpit };
+	    &t->http_request, &t->keep_alive, &t->tarpit, &t->tunnel };
 	unsigned k;
 
 	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
@@ -59,8 +60,8 @@ set_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 static const struct conf_directive defaults_rows[] = {
 	{ "timeout", 2, 2, CONF_NO_BLOCK, set_timeout,
-	    "timeout connect|client|server|http-request|keep-alive|tarpit "
-	    "DURATION" },
+	    "timeout connect|client|server|http-request|keep-alive|tarpit|"
+	    "tunnel DURATION" },
 };
 
 int
@@ -102,7 +103,7 @@ set_xff(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 static const struct conf_directive profile_rows[] = {
 	{ "type", 1, 1, CONF_NO_BLOCK, set_profile_type,
-	    "type http|https|ssl-passthrough" },
+	    "type http|https|ssl-passthrough|tcp" },
 	{ "x-forwarded-for", 1, 1, CONF_NO_BLOCK, set_xff,
 	    "x-forwarded-for insert|none" },
 	{ "certificates", 1, CONF_ARGS_ANY, CONF_NO_BLOCK,
@@ -226,6 +227,7 @@ set_algorithm(struct conf_diag *d, const struct conf_node *n, void *obj)
 	if (conf_get_keyword(d, n, 1, algo_names, &v) < 0)
 		return -1;
 	p->algo = v;
+	p->algo_pos = n->argpos[1];
 	p->uri_length = p->uri_depth = 0;
 	p->key_name[0] = '\0';
 	if (p->algo == LB_ALGO_URI)

@@ -47,6 +47,25 @@ lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
 	return n;
 }
 
+/* A tcp virtual server reads no request: its pool's algorithm may not
+ * hash a part of one (ip-hash hashes the client's address). */
+static void
+check_l4_algo(const struct lb_conf *c, const struct lb_vs_conf *vs,
+    struct conf_diag *d)
+{
+	const struct lb_pool_conf *p = &c->pools[vs->pool_idx];
+	const struct lb_profile_conf *pr = &c->profiles[vs->profile_idx];
+
+	if (pr->type != LB_PROFILE_TCP || (p->algo != LB_ALGO_URI &&
+	    p->algo != LB_ALGO_HEADER && p->algo != LB_ALGO_URL_PARAM))
+		return;
+	conf_error(d, p->algo_pos.file != NULL ? &p->algo_pos : &p->pos,
+	    "pool %s: algorithm %s hashes a part of an HTTP request, and "
+	    "virtual-server %s (application-profile %s, type tcp) reads "
+	    "none: round-robin, least-conn or ip-hash", p->name,
+	    lb_algo_name(p->algo), vs->name, pr->name);
+}
+
 /* A name left empty was missing or bad, and said so when it was read
  * (set_vs): only the names that were read are looked up. */
 static unsigned
@@ -61,6 +80,9 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 	if (vs->default_pool[0] != '\0')
 		vs->pool_idx = lb_conf_ref(d, &vs->pool_pos, "pool",
 		    vs->default_pool, c->pools, c->npools, sizeof(*c->pools));
+	if (vs->profile[0] != '\0' && vs->default_pool[0] != '\0' &&
+	    vs->profile_idx < c->nprofiles && vs->pool_idx < c->npools)
+		check_l4_algo(c, vs, d);
 	return d->nerrors - before;
 }
 

@@ -30,6 +30,11 @@ print_timeouts(const struct lb_timeouts *t, FILE *out)
 		conf_fmt_duration(buf, sizeof(buf), t->tarpit);
 		fprintf(out, "    timeout tarpit %s\n", buf);
 	}
+	/* unset, a tunnel's is the longer of client and server */
+	if (t->tunnel > 0) {
+		conf_fmt_duration(buf, sizeof(buf), t->tunnel);
+		fprintf(out, "    timeout tunnel %s\n", buf);
+	}
 	fprintf(out, "}\n");
 }
 
@@ -37,11 +42,11 @@ static void
 print_profile(const struct lb_profile_conf *p, FILE *out)
 {
 	static const char *const types[] = { "http", "https",
-	    "ssl-passthrough" };
+	    "ssl-passthrough", "tcp" };
 
 	fprintf(out, "application-profile %s {\n", p->name);
 	fprintf(out, "    type %s\n", types[p->type]);
-	if (p->type != LB_PROFILE_PASSTHROUGH)
+	if (!lb_profile_l4(p->type))
 		fprintf(out, "    x-forwarded-for %s\n", p->xff_insert ?
 		    "insert" : "none");
 	lb_tls_print_profile(p, out);

@@ -17,7 +17,6 @@
 
 #include "addr.h"
 #include "log.h"
-#include "rule_run.h"
 #include "session.h"
 #include "tls_hello.h"
 
@@ -61,22 +60,6 @@ choose_pool(struct lb_session *s, const struct lb_tls_hello *h)
 	return s->vs->pool;
 }
 
-/* The virtual server's use_backend rules, on the addresses and the SNI:
- * the first that holds picks the pool before the profile's routes. */
-static void
-run_rules(struct lb_session *s, const struct lb_tls_hello *h)
-{
-	union lb_sockaddr local;
-	struct lb_rule_input in;
-	struct lb_rule_outcome o;
-
-	lb_req_rule_input(s, &in, &local);
-	in.sni = h->has_sni ? h->sni : NULL;
-	lb_rules_connection(s->vs->rules, &in, &o);
-	if (o.pool >= 0)
-		s->pool = &s->t->rt->pools[o.pool];
-}
-
 static struct lb_next
 refuse(struct lb_session *s, enum lb_hello_result r)
 {
@@ -117,7 +100,7 @@ lb_pass_hello(struct lb_session *s, struct lb_dispatch *d)
 		return refuse(s, r);
 	s->pool = choose_pool(s, &h);
 	if (s->vs->rules != NULL)
-		run_rules(s, &h);
+		lb_conn_rules(s, h.has_sni ? h.sni : NULL);
 	lb_persist_hello(s, h.session_id, h.session_id_len);
 	s->t_head = lb_now(s);
 	if (s->vs->conf->access_log[0] != '\0' &&

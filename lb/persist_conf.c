@@ -193,7 +193,7 @@ lb_persist_resolve(struct lb_conf *c, struct conf_diag *d)
 		struct lb_profile_conf *pr = &c->profiles[i];
 
 		if (pr->persist.kind == LB_PERSIST_COOKIE &&
-		    pr->type == LB_PROFILE_PASSTHROUGH) {
+		    lb_profile_l4(pr->type)) {
 			conf_error(d, &pr->persist.pos, "application-profile "
 			    "%s: cookie persistence needs HTTP (an http or "
 			    "https profile)", pr->name);

@@ -96,39 +96,42 @@ lb_vs_rules(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 /* ---- checks across blocks ---- */
 
-/* What an ssl-passthrough connection shows before a member is picked:
- * addresses, ports, the ClientHello's SNI. */
+/* What an ssl-passthrough or tcp connection shows before a member is
+ * picked: addresses, ports, and (ssl-passthrough) the ClientHello's
+ * SNI. */
 static bool
-seen_by_passthrough(enum lb_sample what)
+seen_by_l4(enum lb_sample what, bool sni)
 {
 	return what == LB_SAMPLE_ALWAYS || what == LB_SAMPLE_NEVER ||
 	    what == LB_SAMPLE_SRC || what == LB_SAMPLE_DST ||
 	    what == LB_SAMPLE_SRC_PORT || what == LB_SAMPLE_DST_PORT ||
-	    what == LB_SAMPLE_REQ_SSL_SNI;
+	    (sni && what == LB_SAMPLE_REQ_SSL_SNI);
 }
 
-/* An ssl-passthrough virtual server decrypts nothing: its blocks may
- * only choose the pool, from what it sees. */
+/* An ssl-passthrough or tcp virtual server reads no HTTP: its blocks
+ * may only choose the pool, from what it sees. */
 static unsigned
-check_passthrough(const struct lb_vs_conf *vs, const struct lb_rule_set *rs,
-    struct conf_diag *d)
+check_l4(const struct lb_vs_conf *vs, enum lb_profile_type type,
+    const struct lb_rule_set *rs, struct conf_diag *d)
 {
+	bool pass = type == LB_PROFILE_PASSTHROUGH;
+	const char *tname = pass ? "ssl-passthrough" : "tcp";
 	unsigned errors = 0;
 
 	for (size_t i = 0; i < rs->nrules; i++)
 		if (rs->rules[i].act != LB_ACT_USE_BACKEND) {
 			conf_error(d, &rs->rules[i].pos, "virtual-server %s is "
-			    "ssl-passthrough: it sees no HTTP, and runs only "
-			    "use_backend rules", vs->name);
+			    "%s: it sees no HTTP, and runs only use_backend "
+			    "rules", vs->name, tname);
 			errors++;
 		}
 	for (size_t i = 0; i < rs->nacls; i++)
-		if (!seen_by_passthrough(rs->acls[i].fetch) ||
+		if (!seen_by_l4(rs->acls[i].fetch, pass) ||
 		    rs->acls[i].conv != NULL) {
 			conf_error(d, &rs->acls[i].pos, "virtual-server %s is "
-			    "ssl-passthrough: its ACLs read src, dst, "
-			    "src_port, dst_port and req.ssl_sni (without "
-			    "converters)", vs->name);
+			    "%s: its ACLs read src, dst, src_port, dst_port%s "
+			    "(without converters)", vs->name, tname, pass ?
+			    " and req.ssl_sni" : "");
 			errors++;
 		}
 	return errors;
@@ -137,10 +140,9 @@ check_passthrough(const struct lb_vs_conf *vs, const struct lb_rule_set *rs,
 static unsigned
 resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 {
+	enum lb_profile_type type = vs->profile_idx < c->nprofiles ?
+	    c->profiles[vs->profile_idx].type : LB_PROFILE_HTTP;
 	unsigned errors = 0;
-
-	bool pass = vs->profile_idx < c->nprofiles &&
-	    c->profiles[vs->profile_idx].type == LB_PROFILE_PASSTHROUGH;
 
 	for (size_t k = 0; k < vs->nrules; k++) {
 		struct lb_rules_ref *r = &vs->rules[k];
@@ -149,8 +151,8 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 		    r->name, c->rule_blocks, c->nrule_blocks,
 		    sizeof(*c->rule_blocks))) == c->nrule_blocks)
 			errors++;
-		else if (pass)
-			errors += check_passthrough(vs,
+		else if (lb_profile_l4(type))
+			errors += check_l4(vs, type,
 			    &c->rule_blocks[r->idx].set, d);
 	}
 	return errors;

@@ -79,6 +79,8 @@ static struct lb_next close_client(struct lb_session *s);
 static void tunnel(struct lb_session *s);
 static void tunnel_activity(struct lb_session *s);
 static void tunnel_pass_fin(struct lb_session *s);
+static struct lb_next tunnel_shut_client(struct lb_session *s);
+static bool tunnel_over(const struct lb_session *s);
 static struct lb_next reply(struct lb_session *s, int status);
 static struct lb_next tarpit(struct lb_session *s, int status);
 static struct lb_next reply_with(struct lb_session *s, int status,
@@ -117,7 +119,7 @@ const struct lb_proto *
 lb_proto_of(const struct lb_profile_conf *p)
 {
 	return p->type == LB_PROFILE_PASSTHROUGH ? &lb_proto_passthrough :
-	    &lb_proto_http;
+	    p->type == LB_PROFILE_TCP ? &lb_proto_tcp : &lb_proto_http;
 }
 
 /* ---- a connection arrives ---- */
@@ -133,10 +135,12 @@ lb_session_accept(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
 	link_session(t, s);
 	CTR_ADD(t->ctr_vs[vs->index].cur, 1);
 	CTR_ADD(t->ctr_vs[vs->index].total, 1);
-	/* TLS and passthrough take their first step at once (the
-	 * ClientHello is usually there already), sparing a turn of the
-	 * loop */
-	if (s->state == SESS_HANDSHAKE || s->state == SESS_HELLO)
+	/* tcp goes to a member at once; TLS and passthrough take their
+	 * first step at once (the ClientHello is usually there already),
+	 * sparing a turn of the loop */
+	if (s->proto->at_accept)
+		(void)settle(s, request(s));
+	else if (s->state == SESS_HANDSHAKE || s->state == SESS_HELLO)
 		client_event(s, EV_READ);
 	finish(s);
 	return 0;
@@ -526,7 +530,7 @@ client_eof(struct lb_session *s)
 		return lb_next(LB_GO);
 	case SESS_TUNNEL:
 		tunnel_pass_fin(s);
-		return lb_next(LB_GO);
+		return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
 	default:
 		break;
 	}
@@ -808,15 +812,17 @@ server_write(struct lb_session *s)
 	if (!s->conn->connected &&
 	    (next = server_connected(s)).what != LB_GO)
 		return next;
-	if (s->conn == NULL || !s->conn->connected || lb_buf_pending(b) == 0)
-		return lb_next(LB_GO);
+	if (s->conn == NULL || !s->conn->connected || lb_buf_pending(b) == 0) {
+		tunnel_pass_fin(s);	/* a client that closed at once */
+		return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+	}
 	n = s->conn->tr.ops->write(&s->conn->tr, b->data + b->off,
 	    lb_buf_pending(b));
 	if (n < 0)
 		return errno == EAGAIN ? lb_next(LB_GO) :
 		    server_failed(s, "write error", errno);
 	request_sent(s, (size_t)n);
-	return lb_next(LB_GO);
+	return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
 }
 
 /* The connect finished, and, with re-encryption, its handshake: the
@@ -918,9 +924,11 @@ server_eof(struct lb_session *s)
 {
 	if (s->state == SESS_TUNNEL) {
 		s->rsp_done = true;
-		if (lb_buf_pending(&s->rsp) == 0)
-			return lb_next_close("tunnel closed by server");
-		return lb_next(LB_GO);
+		if (lb_buf_pending(&s->rsp) > 0)
+			return lb_next(LB_GO);
+		if (s->proto->half_close)
+			return tunnel_shut_client(s);
+		return lb_next_close("tunnel closed by server");
 	}
 	if (!s->rsp_started)
 		return server_failed(s, "closed before answering", 0);
@@ -995,6 +1003,8 @@ client_flushed(struct lb_session *s)
 		lb_txn_log(s, s->term);
 		return close_client(s);
 	}
+	if (s->state == SESS_TUNNEL && s->rsp_done && s->proto->half_close)
+		return tunnel_shut_client(s);
 	if (s->rsp_done)
 		return transaction_end(s);
 	return lb_next(LB_GO);
@@ -1089,13 +1099,14 @@ tunnel(struct lb_session *s)
 	tunnel_activity(s);
 }
 
-/* A tunnel closes after the longer of the two timeouts with no byte
- * moving either way. */
+/* A tunnel closes after timeout tunnel (unset: the longer of client and
+ * server) with no byte moving either way. */
 static void
 tunnel_activity(struct lb_session *s)
 {
-	uint64_t ms = lb_tmo(s)->client > lb_tmo(s)->server ?
-	    lb_tmo(s)->client : lb_tmo(s)->server;
+	const struct lb_timeouts *t = lb_tmo(s);
+	uint64_t ms = t->tunnel > 0 ? t->tunnel : t->client > t->server ?
+	    t->client : t->server;
 
 	s->cexp = s->sexp = lb_now(s) + LB_SEC(ms);
 }
@@ -1111,6 +1122,25 @@ tunnel_pass_fin(struct lb_session *s)
 		return;
 	s->conn->tr.ops->shutdown_write(&s->conn->tr);
 	s->srv_shut = true;
+}
+
+/* half_close: the member closed and the client has every byte it sent:
+ * the client gets the FIN, and may go on sending until it closes too. */
+static struct lb_next
+tunnel_shut_client(struct lb_session *s)
+{
+	if (!s->cli_shut) {
+		s->cli.ops->shutdown_write(&s->cli);
+		s->cli_shut = true;
+	}
+	return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+}
+
+/* half_close: both sides closed, and each one's FIN went to the other. */
+static bool
+tunnel_over(const struct lb_session *s)
+{
+	return s->proto->half_close && s->cli_shut && s->srv_shut;
 }
 
 /* ---- REPLY: replies edged makes ---- */

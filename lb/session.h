@@ -144,6 +144,12 @@ struct lb_proto {
 	bool tunnel;
 	/* Can answer with a reply of its own (else a refusal closes). */
 	bool replies;
+	/* Goes to a member as soon as the connection is accepted, without
+	 * waiting for a byte (a server may speak first). */
+	bool at_accept;
+	/* A tunnel passes each side's FIN to the other and ends once both
+	 * sides closed (else a member's close ends it). */
+	bool half_close;
 	/* Client bytes came in first or in FORWARD: LB_DISPATCH (d
 	 * filled), LB_REPLY, LB_CLOSE, or LB_GO for more. */
 	struct lb_next (*request)(struct lb_session *s,
@@ -160,6 +166,7 @@ struct lb_proto {
 
 extern const struct lb_proto lb_proto_http;
 extern const struct lb_proto lb_proto_passthrough;
+extern const struct lb_proto lb_proto_tcp;
 
 union lb_sockaddr {
 	struct sockaddr sa;
@@ -216,6 +223,8 @@ struct lb_session {
 	bool srv_reusable;
 	bool cli_eof;
 	bool srv_shut;			/* tunnel: FIN passed on to the server */
+	bool cli_shut;			/* tunnel: the server's FIN passed on
+					 * to the client (half_close) */
 	bool req_sent;			/* body bytes went to a backend */
 	bool dispatched;		/* counted for s->member */
 	bool idempotent;		/* RFC 9110: may be sent twice */
@@ -312,6 +321,10 @@ struct lb_rule_outcome;
  * (the local one into local, only when a rule reads it), TLS, SNI. */
 void lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
     union lb_sockaddr *local);
+/* A connection's rules (ssl-passthrough, tcp: use_backend on the
+ * addresses, ports and sni, NULL without one): the first that holds sets
+ * s->pool. */
+void lb_conn_rules(struct lb_session *s, const char *sni);
 /* The answer a rule's verdict (deny, return, redirect) asks for, made in
  * the thread's scratch: LB_REPLY (500 when it cannot be made). */
 struct lb_next lb_req_rule_reply(struct lb_session *s,

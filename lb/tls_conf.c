@@ -381,6 +381,10 @@ check_type(const struct lb_profile_conf *p, struct conf_diag *d)
 		conf_error(d, &p->pos, "application-profile %s: "
 		    "x-forwarded-for needs HTTP, and ssl-passthrough never "
 		    "decrypts", p->name);
+	if (p->type == LB_PROFILE_TCP && p->xff_insert)
+		conf_error(d, &p->pos, "application-profile %s: "
+		    "x-forwarded-for needs HTTP, and a tcp profile passes "
+		    "bytes unread", p->name);
 	/* a `certificates` line that had errors has said so already */
 	if (p->type == LB_PROFILE_HTTPS && p->certs_pos.file == NULL)
 		conf_error(d, &p->pos, "application-profile %s is https and "

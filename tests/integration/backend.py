@@ -33,6 +33,19 @@ connection on stdout, flushed, so that a test can count what reached it:
             half the body, then resets the connection; log "REQ ..." and
             "RST ... sent=N"
   ws        a websockets echo server (text and binary messages)
+
+Raw TCP modes (no HTTP), for tcp profiles:
+
+  greet     speaks first: "hello from NAME peer=ADDR\n" as soon as a
+            connection comes, then echoes every byte until the client's
+            FIN, then closes; log "CONN peer=ADDR" and "DONE n=N" (the
+            bytes it echoed)
+  drain     reads until the client's FIN, then answers "NAME got N bytes
+            sha256=H\n" and closes (a client that closed its side still
+            gets the answer); log "GOT n=N sha256=H"
+  shutfirst sends "bye from NAME\n" and closes its side at once
+            (shutdown SHUT_WR), then reads what the client still sends
+            until its FIN; log "GOT n=N sha256=H"
 """
 import argparse
 import asyncio
@@ -315,6 +328,45 @@ def h_resetmid(args, s):
     rst(s)
 
 
+def read_to_eof(s):
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return n, h.hexdigest()
+        n += len(b)
+        h.update(b)
+
+
+def h_greet(args, s):
+    peer = "%s:%d" % s.getpeername()
+    log("CONN", "peer=" + peer)
+    s.sendall(("hello from %s peer=%s\n" % (args.name, peer)).encode())
+    n = 0
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        s.sendall(b)
+        n += len(b)
+    log("DONE", "n=%d" % n)
+
+
+def h_drain(args, s):
+    n, digest = read_to_eof(s)
+    log("GOT", "n=%d" % n, "sha256=" + digest)
+    s.sendall(("%s got %d bytes sha256=%s\n" %
+               (args.name, n, digest)).encode())
+
+
+def h_shutfirst(args, s):
+    s.sendall(("bye from %s\n" % args.name).encode())
+    s.shutdown(socket.SHUT_WR)
+    n, digest = read_to_eof(s)
+    log("GOT", "n=%d" % n, "sha256=" + digest)
+
+
 def serve_ws(args):
     import websockets
 
@@ -340,7 +392,8 @@ def main():
     ap.add_argument("--size", type=int, default=1 << 20)
     ap.add_argument("mode", choices=["echo", "chunked", "blob", "slow",
                                      "garbage", "close", "hang", "oneshot",
-                                     "reset", "resetmid", "ws"])
+                                     "reset", "resetmid", "ws", "greet",
+                                     "drain", "shutfirst"])
     args = ap.parse_args()
     if args.mode == "ws":
         serve_ws(args)
@@ -349,7 +402,9 @@ def main():
                "slow": h_slow,
                "garbage": h_garbage, "close": h_close,
                "hang": h_hang, "oneshot": h_oneshot,
-               "reset": h_reset, "resetmid": h_resetmid}[args.mode]
+               "reset": h_reset, "resetmid": h_resetmid,
+               "greet": h_greet, "drain": h_drain,
+               "shutfirst": h_shutfirst}[args.mode]
     serve_http(args, handler)
 
 
