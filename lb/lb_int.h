@@ -30,6 +30,7 @@
 #include "balance.h"
 #include "buf.h"
 #include "lb.h"
+#include "splice.h"
 #include "lb_runtime.h"
 #include "member.h"
 #include "shm.h"
@@ -125,6 +126,7 @@ struct lb_thread {
 	struct lb_ctr *ctr_member;	/* [rt->nmembers] */
 	struct lb_ctr *ctr_rule;	/* [conf->nrule_ctrs]: hits */
 	struct lb_buf_pool bufs;
+	struct lb_pipe_pool pipes;	/* tunnels' splice(2) pipes */
 	char *scratch;			/* head rewriting, LB_BUF_SIZE */
 	struct lb_queue *queues;	/* [rt->npools]: this thread's
 					 * requests waiting for a member */

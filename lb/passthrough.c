@@ -115,5 +115,6 @@ const struct lb_proto lb_proto_passthrough = {
 	.name = "ssl-passthrough",
 	.first = SESS_HELLO,
 	.tunnel = true,
+	.splice = true,
 	.request = lb_pass_hello,
 };

@@ -452,6 +452,7 @@ thread_free(struct lb_runtime *rt, struct lb_thread *t)
 		bal_fini(&pb->fb_backup);
 	}
 	lb_buf_pool_release(&t->bufs);
+	lb_pipe_pool_free(&t->pipes);
 	if (t->loop != NULL)
 		ev_loop_destroy(t->loop);
 	free(t->listeners);

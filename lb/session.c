@@ -81,6 +81,12 @@ static void tunnel_activity(struct lb_session *s);
 static void tunnel_pass_fin(struct lb_session *s);
 static struct lb_next tunnel_shut_client(struct lb_session *s);
 static bool tunnel_over(const struct lb_session *s);
+static bool splicing(struct lb_session *s, struct lb_pipe *p,
+    const struct lb_buf *b);
+static struct lb_next client_splice_in(struct lb_session *s);
+static struct lb_next client_splice_out(struct lb_session *s);
+static struct lb_next server_splice_in(struct lb_session *s);
+static struct lb_next server_splice_out(struct lb_session *s);
 static struct lb_next reply(struct lb_session *s, int status);
 static struct lb_next tarpit(struct lb_session *s, int status);
 static struct lb_next reply_with(struct lb_session *s, int status,
@@ -97,6 +103,8 @@ static uint32_t read_limit(const struct lb_session *s, const struct lb_buf *b);
 static uint32_t req_shiftable(const struct lb_session *s);
 static bool req_has_room(const struct lb_session *s);
 static bool rsp_has_room(const struct lb_session *s);
+static uint32_t req_pending(const struct lb_session *s);
+static uint32_t rsp_pending(const struct lb_session *s);
 static void req_make_room(struct lb_session *s);
 static void count_bytes(struct lb_session *s, uint64_t in, uint64_t out);
 static struct lb_ctr *vs_ctr(struct lb_session *s);
@@ -156,6 +164,7 @@ session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
 		return NULL;
 	s->t = t;
 	s->vs = vs;
+	s->up = s->down = LB_PIPE_NONE;
 	s->proto = vs->proto;
 	s->pool = vs->pool;
 	s->state = s->proto->first;
@@ -250,8 +259,7 @@ client_event(struct lb_session *s, int revents)
 	if ((revents & EV_WRITE) && !settle(s, client_write(s)))
 		return;
 	/* a connected backend takes what came at the loop's turn */
-	if (s->conn != NULL && s->conn->connected &&
-	    lb_buf_pending(&s->req) > 0)
+	if (s->conn != NULL && s->conn->connected && req_pending(s) > 0)
 		queue_flush(s);
 }
 
@@ -286,7 +294,7 @@ server_event(struct lb_session *s, struct lb_conn *c, int revents)
 	    !settle(s, server_read(s)))
 		return;
 	/* answered: the client gets it at the loop's turn */
-	if (lb_buf_pending(&s->rsp) > 0)
+	if (rsp_pending(s) > 0)
 		queue_flush(s);
 }
 
@@ -312,9 +320,9 @@ lb_session_flush(struct lb_thread *t)
 	while ((s = t->flush) != NULL) {
 		unqueue(s);
 		if (s->conn != NULL && s->conn->connected &&
-		    lb_buf_pending(&s->req) > 0)
+		    req_pending(s) > 0)
 			(void)settle(s, server_write(s));
-		if (s->closing == NULL && lb_buf_pending(&s->rsp) > 0)
+		if (s->closing == NULL && rsp_pending(s) > 0)
 			(void)settle(s, client_write(s));
 		finish(s);
 	}
@@ -471,6 +479,8 @@ client_read(struct lb_session *s)
 	struct lb_buf *b = &s->req;
 	ssize_t n;
 
+	if (s->state == SESS_TUNNEL && splicing(s, &s->up, b))
+		return client_splice_in(s);
 	if (lb_buf_attach(b, &s->t->bufs) < 0)
 		return lb_next_close("out of memory");
 	if (b->len >= read_limit(s, b))
@@ -812,6 +822,8 @@ server_write(struct lb_session *s)
 	if (!s->conn->connected &&
 	    (next = server_connected(s)).what != LB_GO)
 		return next;
+	if (s->conn != NULL && s->conn->connected && s->up.len > 0)
+		return server_splice_out(s);
 	if (s->conn == NULL || !s->conn->connected || lb_buf_pending(b) == 0) {
 		tunnel_pass_fin(s);	/* a client that closed at once */
 		return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
@@ -892,6 +904,10 @@ server_read(struct lb_session *s)
 	struct lb_buf *b = &s->rsp;
 	ssize_t n;
 
+	/* ssl-session-id persistence reads the ServerHello first */
+	if (s->state == SESS_TUNNEL && !s->persist_learn &&
+	    splicing(s, &s->down, b))
+		return server_splice_in(s);
 	if (lb_buf_attach(b, &s->t->bufs) < 0)
 		return lb_next_close("out of memory");
 	if (b->len >= read_limit(s, b))
@@ -924,7 +940,7 @@ server_eof(struct lb_session *s)
 {
 	if (s->state == SESS_TUNNEL) {
 		s->rsp_done = true;
-		if (lb_buf_pending(&s->rsp) > 0)
+		if (rsp_pending(s) > 0)
 			return lb_next(LB_GO);
 		if (s->proto->half_close)
 			return tunnel_shut_client(s);
@@ -974,6 +990,8 @@ client_write(struct lb_session *s)
 	struct lb_buf *b = &s->rsp;
 	ssize_t n;
 
+	if (s->down.len > 0)
+		return client_splice_out(s);
 	if (lb_buf_pending(b) == 0)
 		return lb_next(LB_GO);
 	n = s->cli.ops->write(&s->cli, b->data + b->off, lb_buf_pending(b));
@@ -1117,8 +1135,7 @@ static void
 tunnel_pass_fin(struct lb_session *s)
 {
 	if (s->state != SESS_TUNNEL || !s->cli_eof || s->srv_shut ||
-	    s->conn == NULL || !s->conn->connected ||
-	    lb_buf_pending(&s->req) > 0)
+	    s->conn == NULL || !s->conn->connected || req_pending(s) > 0)
 		return;
 	s->conn->tr.ops->shutdown_write(&s->conn->tr);
 	s->srv_shut = true;
@@ -1141,6 +1158,93 @@ static bool
 tunnel_over(const struct lb_session *s)
 {
 	return s->proto->half_close && s->cli_shut && s->srv_shut;
+}
+
+/* ---- TUNNEL with splice(2): bytes move through a pipe per direction,
+ * never through the buffers ---- */
+
+/* Whether a direction of the tunnel moves its bytes through p: it does
+ * once it has one; it gets one when both sockets are plain (TLS must be
+ * read) and its buffer b has nothing left to send.  Without a pipe to
+ * be had (descriptors), the buffers serve. */
+static bool
+splicing(struct lb_session *s, struct lb_pipe *p, const struct lb_buf *b)
+{
+	if (p->rd >= 0)
+		return true;
+	if (!s->proto->splice || s->no_splice ||
+	    s->cli.ops != &lb_transport_plain || s->conn == NULL ||
+	    s->conn->tr.ops != &lb_transport_plain || lb_buf_pending(b) > 0)
+		return false;
+	if (lb_pipe_get(&s->t->pipes, p) < 0) {
+		s->no_splice = true;
+		return false;
+	}
+	return true;
+}
+
+static struct lb_next
+client_splice_in(struct lb_session *s)
+{
+	ssize_t n;
+
+	if (s->up.len >= s->up.cap)
+		return lb_next(LB_GO);
+	n = lb_splice_in(s->cli.fd, &s->up);
+	if (n == 0)
+		return client_eof(s);
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    lb_next_close("client read error");
+	CTR_ADD(vs_ctr(s)->bytes_in, (uint64_t)n);
+	tunnel_activity(s);
+	return lb_next(LB_GO);
+}
+
+static struct lb_next
+server_splice_out(struct lb_session *s)
+{
+	ssize_t n = lb_splice_out(&s->up, s->conn->tr.fd);
+
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    server_failed(s, "write error", errno);
+	count_bytes(s, (uint64_t)n, 0);
+	tunnel_pass_fin(s);
+	return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+}
+
+static struct lb_next
+server_splice_in(struct lb_session *s)
+{
+	ssize_t n;
+
+	if (s->down.len >= s->down.cap)
+		return lb_next(LB_GO);
+	n = lb_splice_in(s->conn->tr.fd, &s->down);
+	if (n == 0)
+		return server_eof(s);
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    server_failed(s, "read error", errno);
+	count_bytes(s, 0, (uint64_t)n);
+	tunnel_activity(s);
+	return lb_next(LB_GO);
+}
+
+static struct lb_next
+client_splice_out(struct lb_session *s)
+{
+	ssize_t n = lb_splice_out(&s->down, s->cli.fd);
+
+	if (n < 0)
+		return errno == EAGAIN ? lb_next(LB_GO) :
+		    lb_next_close("client write error");
+	s->rsp_bytes += (uint64_t)n;
+	CTR_ADD(vs_ctr(s)->bytes_out, (uint64_t)n);
+	if (s->down.len > 0)
+		return lb_next(LB_GO);
+	return client_flushed(s);
 }
 
 /* ---- REPLY: replies edged makes ---- */
@@ -1328,7 +1432,7 @@ watch(struct lb_session *s)
 static int
 client_events(const struct lb_session *s)
 {
-	int ev = lb_buf_pending(&s->rsp) > 0 ? EV_WRITE : 0;
+	int ev = rsp_pending(s) > 0 ? EV_WRITE : 0;
 	/* A TLS read that must write first (a key update's answer) waits
 	 * for writability too.  Readability is the state's to ask for: a
 	 * read that waits for it asks for nothing else, and adding it
@@ -1365,7 +1469,7 @@ server_events(const struct lb_session *s)
 		return (int)s->conn->tr.want;
 	if (!s->conn->connected)
 		return EV_WRITE;
-	if (lb_buf_pending(&s->req) > 0)
+	if (req_pending(s) > 0)
 		ev |= EV_WRITE;
 	if (!s->rsp_done && rsp_has_room(s))
 		ev |= EV_READ;
@@ -1444,6 +1548,8 @@ req_shiftable(const struct lb_session *s)
 static bool
 req_has_room(const struct lb_session *s)
 {
+	if (s->up.rd >= 0)
+		return s->up.len < s->up.cap;
 	return s->req.data == NULL || s->req.len < read_limit(s, &s->req) ||
 	    req_shiftable(s) > 0;
 }
@@ -1451,8 +1557,24 @@ req_has_room(const struct lb_session *s)
 static bool
 rsp_has_room(const struct lb_session *s)
 {
+	if (s->down.rd >= 0)
+		return s->down.len < s->down.cap;
 	return s->rsp.data == NULL || s->rsp.len < read_limit(s, &s->rsp) ||
 	    s->rsp.off > 0;
+}
+
+/* Bytes read from the client and not yet with the member: in the
+ * request buffer, or in the splice pipe. */
+static uint32_t
+req_pending(const struct lb_session *s)
+{
+	return lb_buf_pending(&s->req) + s->up.len;
+}
+
+static uint32_t
+rsp_pending(const struct lb_session *s)
+{
+	return lb_buf_pending(&s->rsp) + s->down.len;
 }
 
 /* Room at the end of the request buffer: move unwritten bytes down. */
@@ -1519,6 +1641,8 @@ lb_session_end(struct lb_session *s, const char *why)
 	s->cli.ops->close(&s->cli);
 	lb_buf_detach(&s->req, &t->bufs);
 	lb_buf_detach(&s->rsp, &t->bufs);
+	lb_pipe_put(&t->pipes, &s->up);
+	lb_pipe_put(&t->pipes, &s->down);
 	unlink_session(t, s);
 	CTR_ADD(t->ctr_vs[s->vs->index].cur, -1);
 	atomic_fetch_sub_explicit(&s->vs->conns, 1, memory_order_relaxed);

@@ -150,6 +150,8 @@ struct lb_proto {
 	/* A tunnel passes each side's FIN to the other and ends once both
 	 * sides closed (else a member's close ends it). */
 	bool half_close;
+	/* A tunnel between two plain sockets moves bytes with splice(2). */
+	bool splice;
 	/* Client bytes came in first or in FORWARD: LB_DISPATCH (d
 	 * filled), LB_REPLY, LB_CLOSE, or LB_GO for more. */
 	struct lb_next (*request)(struct lb_session *s,
@@ -225,6 +227,9 @@ struct lb_session {
 	bool srv_shut;			/* tunnel: FIN passed on to the server */
 	bool cli_shut;			/* tunnel: the server's FIN passed on
 					 * to the client (half_close) */
+	bool no_splice;			/* no pipe could be had: buffers */
+	struct lb_pipe up, down;	/* splice: client to member, member
+					 * to client (rd -1: none) */
 	bool req_sent;			/* body bytes went to a backend */
 	bool dispatched;		/* counted for s->member */
 	bool idempotent;		/* RFC 9110: may be sent twice */

@@ -44,5 +44,6 @@ const struct lb_proto lb_proto_tcp = {
 	.tunnel = true,
 	.at_accept = true,
 	.half_close = true,
+	.splice = true,
 	.request = tcp_connection,
 };

@@ -10,6 +10,8 @@
 #     member's answer, which the member sends only after that FIN; a
 #     member that closes first still gets every byte the client sends
 #     after it, and the connection ends when both sides closed;
+#   - 1 GiB down (from nginx) and 1 GiB up go through splice(2) pipes,
+#     the worker's memory flat;
 #   - ip-hash keeps a client address on one member;
 #   - use_backend on dst_port chooses the pool (the second listen);
 #   - timeout tunnel closes an idle connection; a member that refuses the
@@ -29,9 +31,10 @@ require_free_ports $VIP $VIP2 $VHASH $VDEAD $VSF $VSTICK $W1 $W2 $G1 $G2 \
     $DR $SF $DEAD
 
 head -c 2000000 /dev/urandom >"$T/big.bin"
-chmod 644 "$T/big.bin"
-nginx_backend w1 $W1 "location = /big.bin { root $T; }"
-nginx_backend w2 $W2 "location = /big.bin { root $T; }"
+truncate -s 1G "$T/gig.bin"		# sparse: no disk
+chmod 644 "$T/big.bin" "$T/gig.bin"
+nginx_backend w1 $W1 "location ~ ^/(big|gig)\.bin$ { root $T; }"
+nginx_backend w2 $W2 "location ~ ^/(big|gig)\.bin$ { root $T; }"
 py_backend g1 $G1 greet
 py_backend g2 $G2 greet
 py_backend dr $DR drain
@@ -222,6 +225,41 @@ done
 assert_match "the member got all of it after its own close" \
     "^GOT n=1048576 sha256=$sha" "$(grep '^GOT n=[1-9]' "$T/sf.log")"
 
+# ---- 1 GiB each way through splice(2), the worker's memory flat ----
+WPID=$(edged_worker_pid)
+kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$WPID/status"; }
+# bytes the worker moved with read(2) and write(2) (splice counts in
+# neither)
+io() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$WPID/io"; }
+rss0=$(kb VmRSS) rchar0=$(io rchar) wchar0=$(io wchar)
+got=$(curl -sS --max-time 60 -o /dev/null -w '%{size_download}' \
+    "http://127.0.0.1:$VIP/gig.bin")
+assert_eq "1 GiB down (nginx, through tcp)" 1073741824 "$got"
+gig=$("$PY" - $VIP2 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+chunk = b"\0" * (1 << 20)
+for i in range(1024):
+    s.sendall(chunk)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    got += b
+print(got.decode().split()[2])
+PY
+)
+assert_eq "1 GiB up (to drain, through tcp)" 1073741824 "$gig"
+rss1=$(kb VmRSS)
+it_log "worker $WPID: VmRSS ${rss0} kB before, ${rss1} kB after 2 GiB"
+assert_le "growth of the worker's RSS over 2 GiB (kB)" $((rss1 - rss0)) 4096
+assert_le "bytes the worker read(2) meanwhile (MiB): splice moved them" \
+    $((($(io rchar) - rchar0) >> 20)) 16
+assert_le "bytes the worker write(2) meanwhile (MiB)" \
+    $((($(io wchar) - wchar0) >> 20)) 16
+
 # ---- timeouts, a member that refuses ----
 out=$(tcpc $VHASH idle)
 assert_eq "an idle connection is closed" closed "${out% *}"
@@ -231,9 +269,9 @@ assert_match "a member that refuses: the client's connection closes" \
 
 # ---- counters and the access log ----
 sleep 0.2
-assert_eq "stats: one request a connection (4 + 1 + 1 HTTP, 2 drain)" \
-    $((req0 + 8)) "$(stat_of 'vs("v")["requests"]')"
-assert_eq "the access log: a TCP line per connection of v" $((log0 + 8)) \
+assert_eq "stats: a request a connection (4 + 1 + 1 + 1 HTTP, 3 drain)" \
+    $((req0 + 10)) "$(stat_of 'vs("v")["requests"]')"
+assert_eq "the access log: a TCP line per connection of v" $((log0 + 10)) \
     "$(grep -c '"TCP"' "$T/access.log" || true)"
 
 # ---- a reload that would hash URIs on a tcp pool is refused ----
