@@ -333,12 +333,14 @@ fmt_ratio() {
 
 nginx_masters=''
 
-# start_nginx [-4k] [-server TEXT] NAME PORT...: one nginx, one worker,
-# serving on each PORT "hello\n" on /, its connection counts on
-# /nginx-status, with -4k a static 4096-byte file on /4k; -server adds
+# start_nginx [-bulk MIB] [-4k] [-server TEXT] NAME PORT...: one nginx,
+# one worker, serving on each PORT "hello\n" on /, its connection counts
+# on /nginx-status, with -4k a static 4096-byte file on /4k, with -bulk
+# that and a sparse file of MIB MiB on /bulk (sendfile); -server adds
 # TEXT, a server block of its own, to the http block
 start_nginx() {
-	big=0 server=''
+	big=0 server='' bulk=0
+	[ "$1" = -bulk ] && { big=1 bulk=$2; shift 2; }
 	[ "$1" = -4k ] && { big=1; shift; }
 	[ "$1" = -server ] && { server=$2; shift 2; }
 	d=$tmp/$1
@@ -359,6 +361,12 @@ start_nginx() {
     open_file_cache_valid 300s;
 '
 		file_location="        location = /4k { root $d/htdocs; }
+"
+	fi
+	if [ "$bulk" -gt 0 ]; then	# sparse: no disk
+		truncate -s "${bulk}M" "$d/htdocs/bulk"
+		chmod a+r "$d/htdocs/bulk"
+		file_location="$file_location        location = /bulk { root $d/htdocs; }
 "
 	fi
 	cat >"$d/nginx.conf" <<EOC
