@@ -94,6 +94,8 @@ static const struct ha_word ha_words[] = {
 	{ HA_VALUE, "ssl", "member", NULL, NULL,
 	    "edged speaks TLS to members through a 'tls { }' block in the "
 	    "pool (HAProxy's 'ssl')" },
+	{ HA_VALUE, "send-proxy-v2", "member", "'send-proxy v2'", NULL,
+	    NULL },
 };
 
 /* Whether word is one of the space-separated words of list. */

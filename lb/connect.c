@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "health.h"
 #include "log.h"
+#include "proxy_proto.h"
 #include "session.h"
 #include "transport_tls.h"
 
@@ -140,8 +141,8 @@ lb_conn_release(struct lb_session *s, bool reusable)
 	c->sess = NULL;
 	c->requests++;
 	l = &c->thread->idle[c->member->index];
-	if (!reusable || !c->connected || l->n >= LB_IDLE_PER_MEMBER ||
-	    c->thread->draining) {
+	if (!reusable || !c->connected || c->proxied ||
+	    l->n >= LB_IDLE_PER_MEMBER || c->thread->draining) {
 		conn_free(c);
 		return;
 	}
@@ -211,6 +212,29 @@ tls_setup(struct lb_session *s, struct lb_conn *c)
 	    NULL, ip);
 }
 
+int
+lb_conn_send_proxy(struct lb_session *s, struct lb_conn *c)
+{
+	unsigned char h[LB_PROXY_MAX];
+	union lb_sockaddr local;
+	socklen_t len = sizeof(local);
+	size_t n;
+	ssize_t w;
+
+	if (getsockname(s->cli.fd, &local.sa, &len) < 0)
+		local.sa.sa_family = AF_UNSPEC;
+	n = lb_proxy_header((int)s->member->send_proxy, &s->peer.sa,
+	    &local.sa, h);
+	/* the first bytes of a connection just made: the socket's buffer
+	 * takes them whole */
+	w = send(c->tr.fd, h, n, MSG_NOSIGNAL);
+	if (w == (ssize_t)n)
+		return 0;
+	if (w >= 0)
+		errno = EIO;
+	return -1;
+}
+
 static struct lb_conn *
 new_conn(struct lb_session *s)
 {
@@ -236,9 +260,19 @@ new_conn(struct lb_session *s)
 	}
 	c->thread = s->t;
 	c->member = s->member;
+	c->proxied = s->member->send_proxy > 0;
 	/* with TLS, a connect that is done at once still needs its
-	 * handshake (server_connected, session.c) */
+	 * handshake (server_connected, session.c, which also sends the
+	 * PROXY header of one that is not done yet) */
 	c->connected = connected && c->tr.ops == &lb_transport_plain;
+	if (c->connected && c->proxied && lb_conn_send_proxy(s, c) < 0) {
+		int err = errno;
+
+		c->tr.ops->close(&c->tr);
+		free(c);
+		errno = err;
+		return NULL;
+	}
 	ev_io_init(&c->io, lb_session_server_io, fd, 0);
 	c->io.data = c;
 	return c;

@@ -202,6 +202,7 @@ struct lb_member_conf {
 	bool backup;
 	unsigned monitor_port;		/* 0 = the member's port */
 	unsigned max_connections;	/* requests at once, 0 = any */
+	unsigned send_proxy;		/* PROXY protocol version, 0 none */
 };
 
 struct lb_pool_conf {

@@ -278,6 +278,7 @@ static const struct member_option {
 	{ "backup", 0, member_backup },
 	{ "monitor-port", 65535, member_monitor_port },
 	{ "max-connections", 1000000, member_max_conn },
+	{ "send-proxy", 0, NULL },	/* and v1 or v2 (set_member_options) */
 };
 
 /* member NAME ADDR [weight N] [backup] [monitor-port N] */
@@ -286,7 +287,7 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
     struct lb_member_conf *m)
 {
 	static const char *const names[] = { "weight", "backup",
-	    "monitor-port", "max-connections", NULL };
+	    "monitor-port", "max-connections", "send-proxy", NULL };
 	const struct member_option *opt;
 	unsigned o;
 	uint64_t v = 0;
@@ -295,6 +296,21 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
 		if (conf_get_option(d, n, i, names, &o) < 0)
 			return -1;
 		opt = &member_options[o];
+		if (opt->set == NULL) {		/* send-proxy v1|v2 */
+			if (i + 1 >= n->nargs ||
+			    (strcmp(n->args[i + 1], "v1") != 0 &&
+			    strcmp(n->args[i + 1], "v2") != 0)) {
+				conf_error(d, &n->argpos[i + (i + 1 <
+				    n->nargs)], "'send-proxy' in member %s "
+				    "expects v1 or v2 after it%s%s%s", m->name,
+				    i + 1 < n->nargs ? ", got '" : "",
+				    i + 1 < n->nargs ? n->args[i + 1] : "",
+				    i + 1 < n->nargs ? "'" : "");
+				return -1;
+			}
+			m->send_proxy = n->args[++i][1] == '1' ? 1 : 2;
+			continue;
+		}
 		if (opt->max > 0 && i + 1 >= n->nargs) {
 			conf_error(d, &n->argpos[i], "'%s' in member %s "
 			    "expects a number from 1 to %llu after it",
@@ -395,9 +411,9 @@ static const struct conf_directive pool_rows[] = {
 	{ "algorithm", 1, 6, CONF_NO_BLOCK, set_algorithm,
 	    "algorithm round-robin|least-conn|ip-hash|uri [length N] "
 	    "[depth N]|header NAME|url-param NAME" },
-	{ "member", 2, 9, CONF_NO_BLOCK, set_member,
+	{ "member", 2, 11, CONF_NO_BLOCK, set_member,
 	    "member NAME ADDRESS:PORT [weight N] [backup] [monitor-port N] "
-	    "[max-connections N]" },
+	    "[max-connections N] [send-proxy v1|v2]" },
 	{ "tls", 0, 0, CONF_NEEDS_BLOCK, lb_pool_tls, "tls { }" },
 	{ "max-queue", 1, 1, CONF_NO_BLOCK, set_max_queue, "max-queue N" },
 	{ "timeout", 2, 2, CONF_NO_BLOCK, set_pool_timeout,

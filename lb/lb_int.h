@@ -92,6 +92,9 @@ struct lb_conn {
 	bool connected;			/* ready for requests (TLS: after the
 					 * handshake) */
 	bool handshaking;		/* TCP up, TLS handshake going on */
+	bool proxied;			/* it began with a PROXY header: it
+					 * carries one client's address, and
+					 * is never reused for another */
 };
 
 /* Requests waiting for a member of a pool, in arrival order. */

@@ -113,6 +113,8 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 		if (m->max_connections > 0)
 			fprintf(out, " max-connections %u",
 			    m->max_connections);
+		if (m->send_proxy > 0)
+			fprintf(out, " send-proxy v%u", m->send_proxy);
 		fputc('\n', out);
 	}
 	fprintf(out, "}\n");

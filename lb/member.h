@@ -34,6 +34,7 @@ struct lb_member {
 	unsigned index;			/* position among all members */
 	unsigned maxconn;		/* requests in progress at most, 0 any
 					 * (max-connections) */
+	unsigned send_proxy;		/* PROXY protocol version, 0 none */
 
 	atomic_int up;			/* health: 1 up, 0 down */
 	atomic_int admin;		/* enum lb_admin_state */

@@ -24,6 +24,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "proxy_proto.h"
 #include "session.h"
 #include "transport_tls.h"
 
@@ -52,6 +53,7 @@ struct lb_probe {
 	char ip[INET6_ADDRSTRLEN];	/* what the certificate must name
 					 * when there is no SNI */
 	ev_tstamp started;
+	unsigned send_proxy;		/* the member's, 0: no PROXY header */
 	char req[2048];
 	size_t reqlen, sent;
 	char buf[PROBE_BUF];
@@ -388,6 +390,30 @@ probe_handshake(struct lb_probe *p)
 	}
 }
 
+/* A member that reads a PROXY protocol header first (send-proxy) gets
+ * one from its probes too, before a TLS handshake: the probe's own
+ * addresses. */
+static int
+send_proxy(struct lb_probe *p)
+{
+	unsigned char h[LB_PROXY_MAX];
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	size_t n;
+	ssize_t w;
+
+	if (getsockname(p->fd, (struct sockaddr *)&local, &len) < 0)
+		local.ss_family = AF_UNSPEC;
+	n = lb_proxy_header((int)p->send_proxy,
+	    (struct sockaddr *)&local, (struct sockaddr *)&p->addr, h);
+	w = send(p->fd, h, n, MSG_NOSIGNAL);
+	if (w == (ssize_t)n)
+		return 0;
+	if (w >= 0)
+		errno = EIO;
+	return -1;
+}
+
 static void
 probe_connected(struct lb_probe *p)
 {
@@ -398,6 +424,10 @@ probe_connected(struct lb_probe *p)
 		err = errno;
 	if (err != 0) {
 		probe_fail(p, LB_CHECK_CONNECT, "connect", err);
+		return;
+	}
+	if (p->send_proxy > 0 && send_proxy(p) < 0) {
+		probe_fail(p, LB_CHECK_CONNECT, "PROXY header", errno);
 		return;
 	}
 	if (p->tls == NULL) {
@@ -523,6 +553,14 @@ probe_tls(struct lb_probe *p)
 	    (const struct sockaddr *)&p->member->addr);
 }
 
+static unsigned
+port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ?
+	    ((const struct sockaddr_in *)ss)->sin_port :
+	    ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
 static int
 probe_init(struct lb_monitors *mons, struct lb_probe *p,
     const struct lb_rt_pool *pool, struct lb_member *m,
@@ -538,6 +576,10 @@ probe_init(struct lb_monitors *mons, struct lb_probe *p,
 	p->fd = -1;
 	memcpy(&p->addr, &m->addr, sizeof(p->addr));
 	p->addrlen = m->addrlen;
+	/* the member's own port reads a PROXY header first; a monitor-port
+	 * is another listener, which may not */
+	p->send_proxy = port > 0 && port != port_of(&m->addr) ? 0 :
+	    m->send_proxy;
 	if (port > 0 && p->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
 	else if (port > 0)

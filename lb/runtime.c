@@ -63,6 +63,7 @@ build_pool(struct lb_runtime *rt, struct lb_rt_pool *p,
 
 		init_member(m, &pc->members[i], (unsigned)(base + i));
 		m->maxconn = pc->members[i].max_connections;
+		m->send_proxy = pc->members[i].send_proxy;
 		m->st = &rt->shm.members[base + i];
 		m->slow_start_ms = pc->slow_start;
 		m->monitored = pc->monitor[0] != '\0';

@@ -856,6 +856,10 @@ server_connected(struct lb_session *s)
 		if (err != 0)
 			return lb_conn_retry(s, "connect failed", err, false,
 			    503);
+		/* before anything, TLS's handshake too */
+		if (c->proxied && lb_conn_send_proxy(s, c) < 0)
+			return lb_conn_retry(s, "sending the PROXY header",
+			    errno, false, 503);
 		c->handshaking = c->tr.ops == &lb_transport_tls;
 	}
 	if (c->handshaking) {

@@ -428,6 +428,9 @@ void lb_conn_close_idle(struct lb_thread *t);
 void lb_conn_dispatched(struct lb_session *s, bool new_conn);
 /* Detaches s->conn: back to the idle pool when reusable, else closed. */
 void lb_conn_release(struct lb_session *s, bool reusable);
+/* The PROXY header of s (member send-proxy) on c, just connected: 0, or
+ * -1 with errno. */
+int lb_conn_send_proxy(struct lb_session *s, struct lb_conn *c);
 /* Pick a member for s (balancing, backups, avoid); NULL = none usable. */
 struct lb_member *lb_pick_member(struct lb_session *s, const char *key,
     size_t keylen);
