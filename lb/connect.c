@@ -215,24 +215,13 @@ tls_setup(struct lb_session *s, struct lb_conn *c)
 int
 lb_conn_send_proxy(struct lb_session *s, struct lb_conn *c)
 {
-	unsigned char h[LB_PROXY_MAX];
 	union lb_sockaddr local;
 	socklen_t len = sizeof(local);
-	size_t n;
-	ssize_t w;
 
 	if (getsockname(s->cli.fd, &local.sa, &len) < 0)
 		local.sa.sa_family = AF_UNSPEC;
-	n = lb_proxy_header((int)s->member->send_proxy, &s->peer.sa,
-	    &local.sa, h);
-	/* the first bytes of a connection just made: the socket's buffer
-	 * takes them whole */
-	w = send(c->tr.fd, h, n, MSG_NOSIGNAL);
-	if (w == (ssize_t)n)
-		return 0;
-	if (w >= 0)
-		errno = EIO;
-	return -1;
+	return lb_proxy_send(c->tr.fd, (int)s->member->send_proxy,
+	    &s->peer.sa, &local.sa);
 }
 
 static struct lb_conn *

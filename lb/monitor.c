@@ -396,22 +396,13 @@ probe_handshake(struct lb_probe *p)
 static int
 send_proxy(struct lb_probe *p)
 {
-	unsigned char h[LB_PROXY_MAX];
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
-	size_t n;
-	ssize_t w;
 
 	if (getsockname(p->fd, (struct sockaddr *)&local, &len) < 0)
 		local.ss_family = AF_UNSPEC;
-	n = lb_proxy_header((int)p->send_proxy,
-	    (struct sockaddr *)&local, (struct sockaddr *)&p->addr, h);
-	w = send(p->fd, h, n, MSG_NOSIGNAL);
-	if (w == (ssize_t)n)
-		return 0;
-	if (w >= 0)
-		errno = EIO;
-	return -1;
+	return lb_proxy_send(p->fd, (int)p->send_proxy,
+	    (struct sockaddr *)&local, (struct sockaddr *)&p->addr);
 }
 
 static void

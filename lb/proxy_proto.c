@@ -5,8 +5,10 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "proxy_proto.h"
 
@@ -110,4 +112,19 @@ lb_proxy_header(int version, const struct sockaddr *src,
 {
 	return version == 2 ? header_v2(src, dst, out) :
 	    header_v1(src, dst, out);
+}
+
+int
+lb_proxy_send(int fd, int version, const struct sockaddr *src,
+    const struct sockaddr *dst)
+{
+	unsigned char h[LB_PROXY_MAX];
+	size_t n = lb_proxy_header(version, src, dst, h);
+	ssize_t w = send(fd, h, n, MSG_NOSIGNAL);
+
+	if (w == (ssize_t)n)
+		return 0;
+	if (w >= 0)
+		errno = EIO;
+	return -1;
 }

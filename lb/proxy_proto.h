@@ -26,4 +26,9 @@
 size_t lb_proxy_header(int version, const struct sockaddr *src,
     const struct sockaddr *dst, unsigned char *out);
 
+/* That header sent on fd, a connection just made (its socket buffer
+ * takes it whole): 0, or -1 with errno (EIO: it did not). */
+int lb_proxy_send(int fd, int version, const struct sockaddr *src,
+    const struct sockaddr *dst);
+
 #endif
