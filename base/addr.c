@@ -42,3 +42,17 @@ addr_fmt(char *buf, size_t size, const struct sockaddr *sa)
 	    inet_ntop(sa->sa_family, a, buf, (socklen_t)size) == NULL)
 		snprintf(buf, size, "unknown");
 }
+
+int
+addr_port(const struct sockaddr *sa)
+{
+	if (sa == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_port);
+	return -1;
+}

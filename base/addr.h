@@ -12,4 +12,7 @@
  * for another family). */
 void addr_fmt(char *buf, size_t size, const struct sockaddr *sa);
 
+/* The port of an IPv4 or IPv6 address; -1 for NULL or another family. */
+int addr_port(const struct sockaddr *sa);
+
 #endif /* EDGED_ADDR_H */

@@ -544,14 +544,6 @@ probe_tls(struct lb_probe *p)
 	    (const struct sockaddr *)&p->member->addr);
 }
 
-static unsigned
-port_of(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET ?
-	    ((const struct sockaddr_in *)ss)->sin_port :
-	    ((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
 static int
 probe_init(struct lb_monitors *mons, struct lb_probe *p,
     const struct lb_rt_pool *pool, struct lb_member *m,
@@ -569,8 +561,8 @@ probe_init(struct lb_monitors *mons, struct lb_probe *p,
 	p->addrlen = m->addrlen;
 	/* the member's own port reads a PROXY header first; a monitor-port
 	 * is another listener, which may not */
-	p->send_proxy = port > 0 && port != port_of(&m->addr) ? 0 :
-	    m->send_proxy;
+	p->send_proxy = port > 0 && (int)port !=
+	    addr_port((const struct sockaddr *)&m->addr) ? 0 : m->send_proxy;
 	if (port > 0 && p->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
 	else if (port > 0)

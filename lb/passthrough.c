@@ -72,17 +72,6 @@ refuse(struct lb_session *s, enum lb_hello_result r)
 	return lb_next_close("ClientHello refused");
 }
 
-/* ip-hash hashes the client's address; the algorithms that hash a part
- * of an HTTP request have none here and go by the pool's order. */
-static void
-hello_key(struct lb_session *s, struct lb_dispatch *d)
-{
-	d->key = NULL;
-	d->keylen = 0;
-	if (s->pool->conf->algo == LB_ALGO_IP_HASH)
-		lb_key_addr(&s->peer.sa, &d->key, &d->keylen);
-}
-
 struct lb_next
 lb_pass_hello(struct lb_session *s, struct lb_dispatch *d)
 {
@@ -107,7 +96,7 @@ lb_pass_hello(struct lb_session *s, struct lb_dispatch *d)
 	    (s->reqline = malloc(sizeof(h.sni) + 8)) != NULL)
 		snprintf(s->reqline, sizeof(h.sni) + 8, "TLS %s",
 		    h.has_sni ? h.sni : "-");
-	hello_key(s, d);
+	lb_conn_key(s, d);
 	return lb_next(LB_DISPATCH);
 }
 

@@ -188,20 +188,6 @@ int_match(const struct racl *a, int64_t v)
 	return a->set == NULL || lb_patset_match_int(a->set, v);
 }
 
-static int
-port_of(const struct sockaddr *sa)
-{
-	if (sa == NULL)
-		return -1;
-	if (sa->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)(const void *)sa)->
-		    sin_port);
-	if (sa->sa_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
-		    sin6_port);
-	return -1;
-}
-
 /* Any occurrence of a header (or cookie) matches. */
 static bool
 iter_match(const struct racl *a, struct lb_fetch_iter *it)
@@ -252,8 +238,8 @@ other_match(const struct racl *a, const struct ctx *c)
 	const char *p;
 	size_t n;
 	unsigned st;
-
 	int64_t v;
+	int port;
 
 	switch (x->fetch) {
 	case LB_SAMPLE_SC_CONN_CUR:
@@ -278,9 +264,9 @@ other_match(const struct racl *a, const struct ctx *c)
 		    strlen(x->arg)));
 	case LB_SAMPLE_SRC_PORT:
 	case LB_SAMPLE_DST_PORT:
-		return port_of(x->fetch == LB_SAMPLE_SRC_PORT ? c->in->src :
-		    c->in->dst) >= 0 && int_match(a, port_of(x->fetch ==
-		    LB_SAMPLE_SRC_PORT ? c->in->src : c->in->dst));
+		port = addr_port(x->fetch == LB_SAMPLE_SRC_PORT ? c->in->src :
+		    c->in->dst);
+		return port >= 0 && int_match(a, port);
 	case LB_SAMPLE_SSL_FC_SNI:
 	case LB_SAMPLE_REQ_SSL_SNI:
 		return c->in->sni != NULL && str_match(a, c->in->sni,
@@ -373,6 +359,7 @@ piece_text(const struct piece *p, const struct ctx *c, char *buf,
 {
 	const struct sockaddr *sa;
 	unsigned st;
+	int port;
 
 	switch (p->what) {
 	case LB_SAMPLE_SRC:
@@ -384,10 +371,10 @@ piece_text(const struct piece *p, const struct ctx *c, char *buf,
 		break;
 	case LB_SAMPLE_SRC_PORT:
 	case LB_SAMPLE_DST_PORT:
-		sa = p->what == LB_SAMPLE_SRC_PORT ? c->in->src : c->in->dst;
-		if (port_of(sa) < 0)
+		if ((port = addr_port(p->what == LB_SAMPLE_SRC_PORT ?
+		    c->in->src : c->in->dst)) < 0)
 			return false;
-		snprintf(buf, size, "%d", port_of(sa));
+		snprintf(buf, size, "%d", port);
 		break;
 	case LB_SAMPLE_STATUS:
 		if (!lb_fetch_status(&c->ix, &st))

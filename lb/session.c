@@ -80,7 +80,7 @@ static void tunnel(struct lb_session *s);
 static void tunnel_activity(struct lb_session *s);
 static void tunnel_pass_fin(struct lb_session *s);
 static struct lb_next tunnel_shut_client(struct lb_session *s);
-static bool tunnel_over(const struct lb_session *s);
+static struct lb_next tunnel_next(const struct lb_session *s);
 static bool splicing(struct lb_session *s, struct lb_pipe *p,
     const struct lb_buf *b);
 static struct lb_next client_splice_in(struct lb_session *s);
@@ -540,7 +540,7 @@ client_eof(struct lb_session *s)
 		return lb_next(LB_GO);
 	case SESS_TUNNEL:
 		tunnel_pass_fin(s);
-		return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+		return tunnel_next(s);
 	default:
 		break;
 	}
@@ -826,7 +826,7 @@ server_write(struct lb_session *s)
 		return server_splice_out(s);
 	if (s->conn == NULL || !s->conn->connected || lb_buf_pending(b) == 0) {
 		tunnel_pass_fin(s);	/* a client that closed at once */
-		return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+		return tunnel_next(s);
 	}
 	n = s->conn->tr.ops->write(&s->conn->tr, b->data + b->off,
 	    lb_buf_pending(b));
@@ -834,7 +834,7 @@ server_write(struct lb_session *s)
 		return errno == EAGAIN ? lb_next(LB_GO) :
 		    server_failed(s, "write error", errno);
 	request_sent(s, (size_t)n);
-	return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+	return tunnel_next(s);
 }
 
 /* The connect finished, and, with re-encryption, its handshake: the
@@ -1154,14 +1154,16 @@ tunnel_shut_client(struct lb_session *s)
 		s->cli.ops->shutdown_write(&s->cli);
 		s->cli_shut = true;
 	}
-	return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+	return tunnel_next(s);
 }
 
-/* half_close: both sides closed, and each one's FIN went to the other. */
-static bool
-tunnel_over(const struct lb_session *s)
+/* half_close: the end once both sides closed, and each one's FIN went
+ * to the other; until then, on. */
+static struct lb_next
+tunnel_next(const struct lb_session *s)
 {
-	return s->proto->half_close && s->cli_shut && s->srv_shut;
+	return s->proto->half_close && s->cli_shut && s->srv_shut ?
+	    lb_next_close("done") : lb_next(LB_GO);
 }
 
 /* ---- TUNNEL with splice(2): bytes move through a pipe per direction,
@@ -1215,7 +1217,7 @@ server_splice_out(struct lb_session *s)
 		    server_failed(s, "write error", errno);
 	count_bytes(s, (uint64_t)n, 0);
 	tunnel_pass_fin(s);
-	return tunnel_over(s) ? lb_next_close("done") : lb_next(LB_GO);
+	return tunnel_next(s);
 }
 
 static struct lb_next

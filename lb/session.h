@@ -330,6 +330,11 @@ void lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
  * addresses, ports and sni, NULL without one): the first that holds sets
  * s->pool. */
 void lb_conn_rules(struct lb_session *s, const char *sni);
+/* tcp.c: what a connection without HTTP is hashed by: the client's
+ * address under ip-hash, nothing else (rr and least-conn need none; the
+ * algorithms that hash a part of a request go by the pool's order, and
+ * are refused for tcp) */
+void lb_conn_key(struct lb_session *s, struct lb_dispatch *d);
 /* The answer a rule's verdict (deny, return, redirect) asks for, made in
  * the thread's scratch: LB_REPLY (500 when it cannot be made). */
 struct lb_next lb_req_rule_reply(struct lb_session *s,

@@ -18,6 +18,14 @@
 #include "balance.h"
 #include "session.h"
 
+void
+lb_conn_key(struct lb_session *s, struct lb_dispatch *d)
+{
+	*d = (struct lb_dispatch){ .key = NULL };
+	if (s->pool->conf->algo == LB_ALGO_IP_HASH)
+		lb_key_addr(&s->peer.sa, &d->key, &d->keylen);
+}
+
 static struct lb_next
 tcp_connection(struct lb_session *s, struct lb_dispatch *d)
 {
@@ -28,13 +36,7 @@ tcp_connection(struct lb_session *s, struct lb_dispatch *d)
 	s->t_head = lb_now(s);
 	if (s->vs->conf->access_log[0] != '\0')
 		s->reqline = strdup("TCP");
-	d->key = NULL;
-	d->keylen = 0;
-	d->head_len = 0;
-	/* rr and least-conn need no key; ip-hash hashes the address (the
-	 * algorithms that hash a part of a request are refused for tcp) */
-	if (s->pool->conf->algo == LB_ALGO_IP_HASH)
-		lb_key_addr(&s->peer.sa, &d->key, &d->keylen);
+	lb_conn_key(s, d);
 	return lb_next(LB_DISPATCH);
 }
 

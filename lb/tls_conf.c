@@ -377,14 +377,11 @@ check_type(const struct lb_profile_conf *p, struct conf_diag *d)
 	if (p->type != LB_PROFILE_PASSTHROUGH && p->default_pool[0] != '\0')
 		misplaced(d, p, &p->default_pool_pos, "default-pool",
 		    "ssl-passthrough");
-	if (p->type == LB_PROFILE_PASSTHROUGH && p->xff_insert)
+	if (lb_profile_l4(p->type) && p->xff_insert)
 		conf_error(d, &p->pos, "application-profile %s: "
-		    "x-forwarded-for needs HTTP, and ssl-passthrough never "
-		    "decrypts", p->name);
-	if (p->type == LB_PROFILE_TCP && p->xff_insert)
-		conf_error(d, &p->pos, "application-profile %s: "
-		    "x-forwarded-for needs HTTP, and a tcp profile passes "
-		    "bytes unread", p->name);
+		    "x-forwarded-for needs HTTP, and %s", p->name,
+		    p->type == LB_PROFILE_PASSTHROUGH ? "ssl-passthrough never "
+		    "decrypts" : "a tcp profile passes bytes unread");
 	/* a `certificates` line that had errors has said so already */
 	if (p->type == LB_PROFILE_HTTPS && p->certs_pos.file == NULL)
 		conf_error(d, &p->pos, "application-profile %s is https and "

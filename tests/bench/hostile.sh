@@ -64,8 +64,7 @@ KEEP_TMP=${KEEP_TMP:-0}
 need_uint ROUNDS DURATION CONNS LORIS RAMP PORT_BASE LORIS_NICE
 [ "$ROUNDS" -ge 1 ] && [ "$DURATION" -ge 1 ] && [ "$CONNS" -ge 1 ] ||
     die "ROUNDS, DURATION and CONNS must be at least 1"
-[ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31989 ] ||
-    die "PORT_BASE must be within 31000-31989"
+need_port_base 31989
 check_placement
 
 EDGE_PORT=$PORT_BASE

@@ -42,6 +42,13 @@ need_uint() {
 	done
 }
 
+# need_port_base HIGHEST: dies unless PORT_BASE is within 31000-HIGHEST
+# (each script's ports lie above it)
+need_port_base() {
+	[ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le "$1" ] ||
+	    die "PORT_BASE must be within 31000-$1"
+}
+
 # PIN, NGINX and CAP, the same for every script
 check_placement() {
 	case $PIN in auto | none) ;; *) die "PIN: 'auto' or 'none'" ;; esac

@@ -92,8 +92,7 @@ case $RELOAD_EVERY in
 esac
 awk -v r="$RELOAD_EVERY" 'BEGIN { exit !(r >= 0.05 && r <= 3600) }' ||
     die "RELOAD_EVERY must be within 0.05-3600 seconds"
-[ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31985 ] ||
-    die "PORT_BASE must be within 31000-31985"
+need_port_base 31985
 check_placement
 case $STATUS_CODES in 0 | 1) ;; *) die "STATUS_CODES: 0 or 1" ;; esac
 

@@ -96,8 +96,7 @@ case $DIRECT in 0 | 1) ;; *) die "DIRECT: 0 or 1" ;; esac
     die "BLOCKLIST must be within 1-100000"
 [ "$BIG_LIST" -le 1000000 ] || die "BIG_LIST must be within 0-1000000"
 case $ROUTE in 0 | 1) ;; *) die "ROUTE: 0 or 1" ;; esac
-[ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31989 ] ||
-    die "PORT_BASE must be within 31000-31989"
+need_port_base 31989
 check_placement
 
 RULES_PORT=$PORT_BASE

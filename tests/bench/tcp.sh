@@ -61,8 +61,7 @@ for s in $SCENARIOS; do
 done
 [ "$ROUNDS" -ge 1 ] && [ "$DURATION" -ge 1 ] && [ "$BULK_RUNS" -ge 1 ] ||
     die "ROUNDS, DURATION and BULK_RUNS must be at least 1"
-[ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31989 ] ||
-    die "PORT_BASE must be within 31000-31989"
+need_port_base 31989
 check_placement
 
 EDGE_PORT=$PORT_BASE

@@ -74,8 +74,7 @@ KEEP_TMP=${KEEP_TMP:-0}
 need_uint ROUNDS DURATION CONNS PORT_BASE
 [ "$ROUNDS" -ge 1 ] && [ "$DURATION" -ge 1 ] && [ "$CONNS" -ge 1 ] ||
     die "ROUNDS, DURATION and CONNS must be at least 1"
-[ "$PORT_BASE" -ge 31000 ] && [ "$PORT_BASE" -le 31988 ] ||
-    die "PORT_BASE must be within 31000-31988"
+need_port_base 31988
 newconn=0
 for s in $SCENARIOS; do
 	case $s in

@@ -66,12 +66,31 @@ test_others(void **state)
 	assert_string_equal(buf, "unknown");
 }
 
+/* addr_port: the port of IPv4 and IPv6 addresses, in host order; -1
+ * for none. */
+static void
+test_port(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(443) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+	    .sin6_port = htons(65535) };
+	struct sockaddr sa = { .sa_family = AF_UNIX };
+
+	(void)state;
+	assert_int_equal(addr_port((struct sockaddr *)&sin), 443);
+	assert_int_equal(addr_port((struct sockaddr *)&sin6), 65535);
+	assert_int_equal(addr_port(&sa), -1);
+	assert_int_equal(addr_port(NULL), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v4),
 		cmocka_unit_test(test_others),
+		cmocka_unit_test(test_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
