@@ -54,14 +54,13 @@ static const struct ha_word ha_words[] = {
 	{ HA_DIRECTIVE, "default_backend", NULL, "'default-pool'",
 	    "virtual-server", NULL },
 	{ HA_DIRECTIVE, "use_backend", NULL, NULL, NULL,
-	    "HAProxy's 'use_backend' is not supported yet: a virtual-server "
-	    "sends every request to its 'default-pool' (application rules "
-	    "come later)" },
+	    "edged takes HAProxy's 'use_backend' lines as written in an "
+	    "'application-rule' block, which a virtual-server runs with "
+	    "'rules NAME'" },
 	{ HA_DIRECTIVE, "mode", "http", "'type http'", "application-profile",
 	    NULL },
-	{ HA_DIRECTIVE, "mode", "tcp", NULL, NULL,
-	    "HAProxy's 'mode tcp' is not supported yet; for TLS passed "
-	    "through untouched, an application-profile takes "
+	{ HA_DIRECTIVE, "mode", "tcp", "'type tcp'", "application-profile",
+	    "for TLS passed through untouched and routed by its SNI, "
 	    "'type ssl-passthrough'" },
 	{ HA_DIRECTIVE, "mode", NULL, "'type'", "application-profile", NULL },
 	{ HA_DIRECTIVE, "option", "forwardfor", "'x-forwarded-for insert'",

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "proxy_proto.h"
 #include "session.h"
+#include "tls_hello.h"
 #include "transport_tls.h"
 
 /* ---- members ---- */
@@ -212,16 +213,37 @@ tls_setup(struct lb_session *s, struct lb_conn *c)
 	    NULL, ip);
 }
 
+/* What a version 2 header tells the member of the client's TLS: what
+ * edged agreed with it (https), or what its ClientHello said. */
+static const struct lb_proxy_tlvs *
+proxy_tlvs(struct lb_session *s, struct lb_proxy_tlvs *t,
+    struct lb_tls_desc *d, struct lb_tls_hello *h)
+{
+	if (s->member->send_proxy != 2)
+		return NULL;
+	if (s->proto == &lb_proto_passthrough)
+		return lb_pass_tlvs(s, t, h);
+	if (s->cli.ops != &lb_transport_tls)
+		return NULL;
+	lb_tls_describe(&s->cli, d);
+	*t = (struct lb_proxy_tlvs){ .ssl = true, .authority = d->sni,
+	    .alpn = d->alpn, .ssl_version = d->version,
+	    .ssl_cipher = d->cipher, .ssl_cert = d->client_cert };
+	return t;
+}
+
 int
 lb_conn_send_proxy(struct lb_session *s, struct lb_conn *c)
 {
 	union lb_sockaddr local;
-	socklen_t len = sizeof(local);
+	struct lb_proxy_tlvs t;
+	struct lb_tls_desc d;
+	struct lb_tls_hello h;
 
-	if (getsockname(s->cli.fd, &local.sa, &len) < 0)
+	if (!lb_session_local(s, &local))
 		local.sa.sa_family = AF_UNSPEC;
 	return lb_proxy_send(c->tr.fd, (int)s->member->send_proxy,
-	    &s->peer.sa, &local.sa);
+	    &s->peer.sa, &local.sa, proxy_tlvs(s, &t, &d, &h));
 }
 
 static struct lb_conn *

@@ -164,7 +164,6 @@ void
 lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
     union lb_sockaddr *local)
 {
-	socklen_t len = sizeof(*local);
 	size_t nvars = lb_rules_nvars(s->vs->rules);
 
 	/* made once per connection, for the rules that have variables;
@@ -180,8 +179,7 @@ lb_req_rule_input(struct lb_session *s, struct lb_rule_input *in,
 	    .tracks = s->tracks, .now_ms = clock_coarse_ms() };
 	if (in->ssl)
 		in->sni = lb_tls_sni(&s->cli);
-	if (lb_rules_need_dst(s->vs->rules) &&
-	    getsockname(s->cli.fd, &local->sa, &len) == 0)
+	if (lb_rules_need_dst(s->vs->rules) && lb_session_local(s, local))
 		in->dst = &local->sa;
 }
 

@@ -203,6 +203,8 @@ struct lb_member_conf {
 	unsigned monitor_port;		/* 0 = the member's port */
 	unsigned max_connections;	/* requests at once, 0 = any */
 	unsigned send_proxy;		/* PROXY protocol version, 0 none */
+	bool check_send_proxy;		/* probes send it on a monitor-port
+					 * too */
 };
 
 struct lb_pool_conf {
@@ -229,6 +231,7 @@ struct lb_listen_conf {
 	struct conf_pos pos;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	bool accept_proxy;		/* a PROXY header comes first */
 };
 
 /* `rules NAME...`: an application-rule block a virtual server runs. */

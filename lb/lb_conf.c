@@ -267,6 +267,13 @@ member_max_conn(struct lb_member_conf *m, uint64_t v)
 	m->max_connections = (unsigned)v;
 }
 
+static void
+member_check_send_proxy(struct lb_member_conf *m, uint64_t v)
+{
+	(void)v;
+	m->check_send_proxy = true;
+}
+
 /* The options after a member's address: a flag, or a word and a number
  * from 1 to max. */
 static const struct member_option {
@@ -279,6 +286,7 @@ static const struct member_option {
 	{ "monitor-port", 65535, member_monitor_port },
 	{ "max-connections", 1000000, member_max_conn },
 	{ "send-proxy", 0, NULL },	/* and v1 or v2 (set_member_options) */
+	{ "check-send-proxy", 0, member_check_send_proxy },
 };
 
 /* member NAME ADDR [weight N] [backup] [monitor-port N] */
@@ -287,7 +295,8 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
     struct lb_member_conf *m)
 {
 	static const char *const names[] = { "weight", "backup",
-	    "monitor-port", "max-connections", "send-proxy", NULL };
+	    "monitor-port", "max-connections", "send-proxy",
+	    "check-send-proxy", NULL };
 	const struct member_option *opt;
 	unsigned o;
 	uint64_t v = 0;
@@ -321,6 +330,16 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
 		    conf_get_option_uint(d, n, ++i, 1, opt->max, &v) < 0)
 			return -1;
 		opt->set(m, v);
+	}
+	if (m->check_send_proxy && m->send_proxy == 0) {
+		size_t at = n->nargs - 1;
+
+		while (strcmp(n->args[at], "check-send-proxy") != 0)
+			at--;
+		conf_error(d, &n->argpos[at], "member %s has "
+		    "'check-send-proxy' without 'send-proxy v1|v2', which "
+		    "says the header's version", m->name);
+		return -1;
 	}
 	return 0;
 }
@@ -413,7 +432,7 @@ static const struct conf_directive pool_rows[] = {
 	    "[depth N]|header NAME|url-param NAME" },
 	{ "member", 2, 11, CONF_NO_BLOCK, set_member,
 	    "member NAME ADDRESS:PORT [weight N] [backup] [monitor-port N] "
-	    "[max-connections N] [send-proxy v1|v2]" },
+	    "[max-connections N] [send-proxy v1|v2 [check-send-proxy]]" },
 	{ "tls", 0, 0, CONF_NEEDS_BLOCK, lb_pool_tls, "tls { }" },
 	{ "max-queue", 1, 1, CONF_NO_BLOCK, set_max_queue, "max-queue N" },
 	{ "timeout", 2, 2, CONF_NO_BLOCK, set_pool_timeout,
@@ -457,10 +476,14 @@ static int
 set_listen(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct lb_vs_conf *vs = obj;
+	static const char *const opts[] = { "accept-proxy", NULL };
 	struct lb_listen_conf l = { .pos = n->argpos[1] }, *slot;
+	unsigned o;
 
-	if (conf_get_sockaddr(d, n, 1, &l.addr, &l.addrlen) < 0)
+	if (conf_get_sockaddr(d, n, 1, &l.addr, &l.addrlen) < 0 ||
+	    (n->nargs > 2 && conf_get_option(d, n, 2, opts, &o) < 0))
 		return -1;
+	l.accept_proxy = n->nargs > 2;
 	if ((slot = conf_push(&vs->listens, &vs->nlistens, sizeof(l))) == NULL)
 		return conf_oom(d, &n->pos);
 	*slot = l;
@@ -546,7 +569,8 @@ set_access_log(struct conf_diag *d, const struct conf_node *n, void *obj)
 static const struct conf_directive vs_rows[] = {
 	{ "access-log", 1, 2, CONF_NO_BLOCK, set_access_log,
 	    "access-log syslog[:/SOCKET]|PATH [text|json]" },
-	{ "listen", 1, 1, CONF_NO_BLOCK, set_listen, "listen ADDRESS:PORT" },
+	{ "listen", 1, 2, CONF_NO_BLOCK, set_listen,
+	    "listen ADDRESS:PORT [accept-proxy]" },
 	{ "profile", 1, 1, CONF_NO_BLOCK, set_vs_profile, "profile NAME" },
 	{ "default-pool", 1, 1, CONF_NO_BLOCK, set_vs_pool,
 	    "default-pool NAME" },

@@ -114,6 +114,7 @@ struct lb_listener {
 	ev_io io;
 	int fd;
 	bool paused;
+	bool accept_proxy;		/* a PROXY header comes first */
 };
 
 struct lb_thread {
@@ -185,9 +186,9 @@ void lb_listener_drain(struct lb_listener *l);
 void lb_listeners_resume(struct lb_thread *t);
 
 /* ---- session.c ---- */
-/* A connection accepted on vs: a new session takes fd and its first
+/* A connection accepted on l: a new session takes fd and its first
  * step.  Returns 0, or -1 out of memory (fd is still the caller's). */
-int lb_session_accept(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
+int lb_session_accept(struct lb_listener *l, int fd,
     const struct sockaddr_storage *peer, socklen_t peerlen);
 
 #endif /* EDGED_LB_INT_H */

@@ -115,6 +115,8 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 			    m->max_connections);
 		if (m->send_proxy > 0)
 			fprintf(out, " send-proxy v%u", m->send_proxy);
+		if (m->check_send_proxy)
+			fputs(" check-send-proxy", out);
 		fputc('\n', out);
 	}
 	fprintf(out, "}\n");
@@ -128,7 +130,8 @@ print_vs(const struct lb_vs_conf *vs, FILE *out)
 	fprintf(out, "virtual-server %s {\n", vs->name);
 	for (size_t i = 0; i < vs->nlistens; i++) {
 		conf_fmt_sockaddr(buf, sizeof(buf), &vs->listens[i].addr);
-		fprintf(out, "    listen %s\n", buf);
+		fprintf(out, "    listen %s%s\n", buf,
+		    vs->listens[i].accept_proxy ? " accept-proxy" : "");
 	}
 	fprintf(out, "    profile %s\n", vs->profile);
 	fprintf(out, "    default-pool %s\n", vs->default_pool);

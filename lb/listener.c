@@ -139,7 +139,7 @@ admit(struct lb_listener *l, int fd, const struct sockaddr_storage *ss,
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	atomic_fetch_add_explicit(&rt->conns, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&l->vs->conns, 1, memory_order_relaxed);
-	if (lb_session_accept(l->thread, l->vs, fd, ss, len) == 0)
+	if (lb_session_accept(l, fd, ss, len) == 0)
 		return;
 	atomic_fetch_sub_explicit(&rt->conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&l->vs->conns, 1, memory_order_relaxed);

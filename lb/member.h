@@ -35,6 +35,8 @@ struct lb_member {
 	unsigned maxconn;		/* requests in progress at most, 0 any
 					 * (max-connections) */
 	unsigned send_proxy;		/* PROXY protocol version, 0 none */
+	bool check_send_proxy;		/* probes send it on a monitor-port
+					 * too */
 
 	atomic_int up;			/* health: 1 up, 0 down */
 	atomic_int admin;		/* enum lb_admin_state */

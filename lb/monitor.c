@@ -402,7 +402,7 @@ send_proxy(struct lb_probe *p)
 	if (getsockname(p->fd, (struct sockaddr *)&local, &len) < 0)
 		local.ss_family = AF_UNSPEC;
 	return lb_proxy_send(p->fd, (int)p->send_proxy,
-	    (struct sockaddr *)&local, (struct sockaddr *)&p->addr);
+	    (struct sockaddr *)&local, (struct sockaddr *)&p->addr, NULL);
 }
 
 static void
@@ -560,8 +560,8 @@ probe_init(struct lb_monitors *mons, struct lb_probe *p,
 	memcpy(&p->addr, &m->addr, sizeof(p->addr));
 	p->addrlen = m->addrlen;
 	/* the member's own port reads a PROXY header first; a monitor-port
-	 * is another listener, which may not */
-	p->send_proxy = port > 0 && (int)port !=
+	 * is another listener, which may not, unless check-send-proxy */
+	p->send_proxy = port > 0 && !m->check_send_proxy && (int)port !=
 	    addr_port((const struct sockaddr *)&m->addr) ? 0 : m->send_proxy;
 	if (port > 0 && p->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "proxy_proto.h"
 #include "session.h"
 #include "tls_hello.h"
 
@@ -98,6 +99,28 @@ lb_pass_hello(struct lb_session *s, struct lb_dispatch *d)
 		    h.has_sni ? h.sni : "-");
 	lb_conn_key(s, d);
 	return lb_next(LB_DISPATCH);
+}
+
+/* The ClientHello is still at the start of the request buffer: it names
+ * the host, and may offer one protocol only, which is then the one
+ * agreed if any is. */
+const struct lb_proxy_tlvs *
+lb_pass_tlvs(struct lb_session *s, struct lb_proxy_tlvs *t,
+    struct lb_tls_hello *h)
+{
+	if (lb_tls_hello_parse((const uint8_t *)s->req.data, s->req.len,
+	    LB_BUF_SIZE, h) != LB_HELLO_OK)
+		return NULL;
+	*t = (struct lb_proxy_tlvs){ .ssl = true,
+	    .authority = h->has_sni ? h->sni : NULL };
+	/* one protocol: its length byte, then it, and nothing after */
+	if (h->has_alpn && !h->alpn_cut && h->alpn_len > 1 &&
+	    h->alpn[0] == h->alpn_len - 1) {
+		memmove(h->alpn, h->alpn + 1, h->alpn[0]);
+		h->alpn[h->alpn_len - 1] = '\0';
+		t->alpn = (const char *)h->alpn;
+	}
+	return t;
 }
 
 const struct lb_proto lb_proto_passthrough = {

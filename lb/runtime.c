@@ -64,6 +64,7 @@ build_pool(struct lb_runtime *rt, struct lb_rt_pool *p,
 		init_member(m, &pc->members[i], (unsigned)(base + i));
 		m->maxconn = pc->members[i].max_connections;
 		m->send_proxy = pc->members[i].send_proxy;
+		m->check_send_proxy = pc->members[i].check_send_proxy;
 		m->st = &rt->shm.members[base + i];
 		m->slow_start_ms = pc->slow_start;
 		m->monitored = pc->monitor[0] != '\0';
@@ -387,7 +388,8 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 			k = 0;
 		}
 		t->listeners[i] = (struct lb_listener){ .thread = t,
-		    .vs = &rt->vs[v], .fd = fds[i] };
+		    .vs = &rt->vs[v], .fd = fds[i],
+		    .accept_proxy = lb_conf_listener(rt->conf, i)->accept_proxy };
 	}
 	ev_prepare_init(&prepare, prepare_cb);
 	prepare.data = t;

@@ -35,9 +35,9 @@
 #include "session.h"
 #include "transport_tls.h"
 
-static struct lb_session *session_new(struct lb_thread *t,
-    struct lb_rt_vs *vs, int fd,
+static struct lb_session *session_new(struct lb_listener *l, int fd,
     const struct sockaddr_storage *peer, socklen_t peerlen);
+static struct lb_next proxy_header(struct lb_session *s);
 static void start_transaction(struct lb_session *s);
 static void link_session(struct lb_thread *t, struct lb_session *s);
 static void client_io(struct ev_loop *loop, ev_io *w, int revents);
@@ -133,31 +133,34 @@ lb_proto_of(const struct lb_profile_conf *p)
 /* ---- a connection arrives ---- */
 
 int
-lb_session_accept(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
+lb_session_accept(struct lb_listener *l, int fd,
     const struct sockaddr_storage *peer, socklen_t peerlen)
 {
-	struct lb_session *s = session_new(t, vs, fd, peer, peerlen);
+	struct lb_session *s = session_new(l, fd, peer, peerlen);
 
 	if (s == NULL)
 		return -1;
-	link_session(t, s);
-	CTR_ADD(t->ctr_vs[vs->index].cur, 1);
-	CTR_ADD(t->ctr_vs[vs->index].total, 1);
+	link_session(l->thread, s);
+	CTR_ADD(l->thread->ctr_vs[l->vs->index].cur, 1);
+	CTR_ADD(l->thread->ctr_vs[l->vs->index].total, 1);
 	/* tcp goes to a member at once; TLS and passthrough take their
 	 * first step at once (the ClientHello is usually there already),
-	 * sparing a turn of the loop */
-	if (s->proto->at_accept)
+	 * sparing a turn of the loop; so does a PROXY header */
+	if (s->proto->at_accept && s->state != SESS_PROXY)
 		(void)settle(s, request(s));
-	else if (s->state == SESS_HANDSHAKE || s->state == SESS_HELLO)
+	else if (s->state == SESS_HANDSHAKE || s->state == SESS_HELLO ||
+	    s->state == SESS_PROXY)
 		client_event(s, EV_READ);
 	finish(s);
 	return 0;
 }
 
 static struct lb_session *
-session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
+session_new(struct lb_listener *l, int fd,
     const struct sockaddr_storage *peer, socklen_t peerlen)
 {
+	struct lb_thread *t = l->thread;
+	struct lb_rt_vs *vs = l->vs;
 	struct lb_session *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
@@ -191,6 +194,10 @@ session_new(struct lb_thread *t, struct lb_rt_vs *vs, int fd,
 	ev_init(&s->timer, on_timer);
 	s->timer.data = s;
 	s->cexp = lb_now(s) + LB_SEC(lb_tmo(s)->http_request);
+	/* the header before anything, TLS included: the state the session
+	 * goes on in is set again once it is read */
+	if (l->accept_proxy)
+		s->state = SESS_PROXY;
 	return s;
 }
 
@@ -244,6 +251,16 @@ client_io(struct ev_loop *loop, ev_io *w, int revents)
 static void
 client_event(struct lb_session *s, int revents)
 {
+	if (s->state == SESS_PROXY) {
+		if (!settle(s, proxy_header(s)) || s->state == SESS_PROXY)
+			return;
+		if (s->proto->at_accept) {
+			(void)settle(s, request(s));
+			return;
+		}
+		/* what follows the header usually came with it */
+		revents = EV_READ;
+	}
 	if (s->state == SESS_HANDSHAKE) {
 		if (!settle(s, handshake(s)) || s->state == SESS_HANDSHAKE)
 			return;
@@ -399,6 +416,20 @@ settle(struct lb_session *s, struct lb_next n)
 			abort();
 		}
 	}
+}
+
+/* ---- PROXY: the header of a listener with accept-proxy ---- */
+
+static struct lb_next
+proxy_header(struct lb_session *s)
+{
+	bool whole;
+	struct lb_next n = lb_proxy_read(s, &whole);
+
+	if (n.what == LB_GO && whole)
+		s->state = s->vs->tls != NULL ? SESS_HANDSHAKE :
+		    s->proto->first;
+	return n;
 }
 
 /* ---- HANDSHAKE: TLS with the client ---- */
@@ -1340,6 +1371,12 @@ static struct lb_next
 client_timeout(struct lb_session *s)
 {
 	switch (s->state) {
+	case SESS_PROXY:
+		/* a header begun and never whole */
+		if (s->pp_len > 0)
+			CTR_ADD(vs_ctr(s)->errors, 1);
+		return lb_next_close("client timeout waiting for its PROXY "
+		    "header");
 	case SESS_READ_HEAD:
 		return lb_next_reply(408);
 	case SESS_TARPIT:
@@ -1448,6 +1485,7 @@ client_events(const struct lb_session *s)
 	switch (s->state) {
 	case SESS_HANDSHAKE:
 		return s->cli.want ? (int)s->cli.want : EV_READ;
+	case SESS_PROXY:
 	case SESS_HELLO:
 	case SESS_WAIT_REQ:
 	case SESS_READ_HEAD:
@@ -1635,6 +1673,7 @@ lb_session_end(struct lb_session *s, const char *why)
 	if (s->state == SESS_QUEUED)
 		unqueue_request(s);
 	free(s->vars);
+	free(s->pp_buf);
 	lb_rule_tracks_end(t->rt->sticks, s->tracks);
 	free(s->tracks);
 	free(s->reqline);

@@ -4,6 +4,8 @@
  *
  * States, in the order a connection normally goes through them:
  *
+ *   PROXY      a listener with accept-proxy: reading the PROXY protocol
+ *              header (timeout http-request), before anything else
  *   HANDSHAKE  TLS handshake with the client (https profiles; timeout
  *              http-request, which goes on counting in WAIT_REQ); a
  *              client speaking plain HTTP gets a plain 400 (REPLY)
@@ -44,6 +46,7 @@
 #define LB_DRAIN_IDLE	1.0
 
 enum lb_sess_state {
+	SESS_PROXY,
 	SESS_HANDSHAKE,
 	SESS_HELLO,
 	SESS_WAIT_REQ,
@@ -190,7 +193,14 @@ struct lb_session {
 	ev_timer timer;
 	ev_tstamp cexp;			/* client-side deadline, 0 = none */
 	ev_tstamp sexp;			/* server-side deadline, 0 = none */
-	union lb_sockaddr peer;
+	union lb_sockaddr peer;		/* the client's (accept-proxy: as its
+					 * header says) */
+	union lb_sockaddr local;	/* accept-proxy: the address the
+					 * client connected to, has_local */
+	bool has_local;
+	unsigned char *pp_buf;		/* PROXY: a header's beginning, when
+					 * it came in parts (pp_len bytes) */
+	uint16_t pp_len;
 	enum lb_sess_state state;
 	/* set once a step asked to end the session: the event callback
 	 * that ran it ends it when everything it did is over */
@@ -382,6 +392,22 @@ int lb_persist_response(struct lb_session *s, char *buf, size_t *len,
 /* Reads the ClientHello: LB_GO until it is whole, then LB_DISPATCH with
  * the pool chosen by its SNI; LB_CLOSE for one that does not parse. */
 struct lb_next lb_pass_hello(struct lb_session *s, struct lb_dispatch *d);
+struct lb_proxy_tlvs;
+struct lb_tls_hello;
+/* What a member's PROXY header (version 2) tells of the client's TLS,
+ * from its ClientHello (parsed again into h, which t points into):
+ * NULL when there is none to read. */
+const struct lb_proxy_tlvs *lb_pass_tlvs(struct lb_session *s,
+    struct lb_proxy_tlvs *t, struct lb_tls_hello *h);
+
+/* ---- proxy_accept.c: a listener's accept-proxy ---- */
+/* Reads the client's PROXY header, taking from the socket only its
+ * bytes: LB_GO (*whole once it is read, s->peer and s->local then the
+ * header's), or LB_CLOSE for a connection without a valid one. */
+struct lb_next lb_proxy_read(struct lb_session *s, bool *whole);
+/* The address the client connected to (accept-proxy: the header's)
+ * into local: false when it cannot be had. */
+bool lb_session_local(struct lb_session *s, union lb_sockaddr *local);
 
 /* ---- txn.c: a transaction's counters and access-log line ---- */
 /*

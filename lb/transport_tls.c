@@ -366,10 +366,17 @@ lb_tls_describe(struct lb_transport *tr, struct lb_tls_desc *d)
 {
 	SSL *ssl = ssl_of(tr);
 	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	const unsigned char *alpn;
+	unsigned alpn_len;
 
 	snprintf(d->version, sizeof(d->version), "%s", SSL_get_version(ssl));
 	snprintf(d->cipher, sizeof(d->cipher), "%s",
 	    SSL_get_cipher_name(ssl));
 	snprintf(d->sni, sizeof(d->sni), "%s", sni ? sni : "");
+	SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+	snprintf(d->alpn, sizeof(d->alpn), "%.*s", (int)alpn_len,
+	    alpn != NULL ? (const char *)alpn : "");
 	d->resumed = SSL_session_reused(ssl) == 1;
+	d->client_cert = SSL_get0_peer_certificate(ssl) != NULL &&
+	    SSL_get_verify_result(ssl) == X509_V_OK;
 }

@@ -64,7 +64,10 @@ struct lb_tls_desc {
 	char version[16];		/* "TLSv1.3" */
 	char cipher[64];
 	char sni[256];			/* what the client asked for, or "" */
+	char alpn[256];			/* the protocol agreed, or "" */
 	bool resumed;
+	bool client_cert;		/* the client sent a certificate, and
+					 * it verified */
 };
 void lb_tls_describe(struct lb_transport *tr, struct lb_tls_desc *d);
 

@@ -86,16 +86,6 @@ CONF
 } >"$T/edged.conf"
 edged_start "$T/edged.conf" $VTCP $VHTTP $VPASS $VRE $VPLAIN
 
-health() {	# POOL MEMBER: its health once the first probes had time
-	local i h
-	for i in $(seq 1 40); do
-		h=$(ctl show pool "$1" --json | json_get "[m for m in \
-j['pools'][0]['members'] if m['name'] == '$2'][0]['health']")
-		[ -n "$h" ] && [ "$h" != unknown ] && break
-		sleep 0.05
-	done
-	echo "$h"
-}
 
 # what the member saw, without the connection number
 seen() {
@@ -144,11 +134,11 @@ assert_match "re-encrypted, v1: header first, then TLS to the member" \
 # ---- health checks ----
 sleep 1		# three probes at least
 assert_eq "a monitored send-proxy member: its probes pass" up \
-    "$(health v1 pp)"
+    "$(member_health v1 pp)"
 assert_eq "and a TLS one's (the header before the handshake)" up \
-    "$(health re-v1 pps)"
+    "$(member_health re-v1 pps)"
 assert_eq "the same member probed without the header: down" down \
-    "$(health plain pp)"
+    "$(member_health plain pp)"
 
 # ---- a version edged does not know ----
 printf 'pool bad {\n    member x 127.0.0.1:%s send-proxy v3\n}\n' $PP \

@@ -535,6 +535,19 @@ def m(n): return [x for p in j["pools"] for x in p["members"] if x["name"] == n]
 print(eval(sys.argv[1]))' "$1"
 }
 
+# member_health POOL MEMBER: the member's health once its first probes
+# had time (up to 2 s), or "unknown".
+member_health() {
+	local i h
+	for i in $(seq 1 40); do
+		h=$(ctl show pool "$1" --json | json_get "[m for m in \
+j['pools'][0]['members'] if m['name'] == '$2'][0]['health']")
+		[ -n "$h" ] && [ "$h" != unknown ] && break
+		sleep 0.05
+	done
+	echo "$h"
+}
+
 edged_worker_pid() {
 	ctl status --json | json_get 'j["worker_pid"]'
 }
