@@ -33,7 +33,7 @@ edged_endpoints_release(struct edged_endpoints *eps)
 
 int
 edged_listens_add(struct edged_listens *ls,
-    const struct sockaddr_storage *addr, socklen_t addrlen,
+    const struct sockaddr_storage *addr, socklen_t addrlen, int socktype,
     const struct conf_pos *pos)
 {
 	struct edged_listen *l;
@@ -44,6 +44,7 @@ edged_listens_add(struct edged_listens *ls,
 	memset(l, 0, sizeof(*l));
 	memcpy(&l->addr, addr, sizeof(l->addr));
 	l->addrlen = addrlen;
+	l->socktype = socktype;
 	l->pos = pos;
 	return 0;
 }

@@ -248,6 +248,7 @@ void edged_command_usage(const struct edged_command *cmd, bool cli,
 struct edged_listen {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	int socktype;			/* SOCK_STREAM or SOCK_DGRAM */
 	const struct conf_pos *pos;	/* where the file asks for it: an
 					 * error binding it says so */
 };
@@ -257,9 +258,10 @@ struct edged_listens {
 	size_t n, cap;
 };
 
-/* Adds one to ls; 0, or -1 out of memory. */
+/* Adds one to ls, of socktype (SOCK_STREAM, SOCK_DGRAM); 0, or -1 out
+ * of memory. */
 int edged_listens_add(struct edged_listens *ls,
-    const struct sockaddr_storage *addr, socklen_t addrlen,
+    const struct sockaddr_storage *addr, socklen_t addrlen, int socktype,
     const struct conf_pos *pos);
 void edged_listens_release(struct edged_listens *ls);
 

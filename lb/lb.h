@@ -30,14 +30,16 @@ enum lb_profile_type {
 	LB_PROFILE_HTTPS,		/* TLS terminated, then HTTP */
 	LB_PROFILE_PASSTHROUGH,		/* TCP, routed by the ClientHello */
 	LB_PROFILE_TCP,			/* TCP, bytes both ways unread */
+	LB_PROFILE_UDP,			/* UDP datagrams, unread */
 };
 
-/* Whether a profile's connections are byte streams edged does not read
- * as HTTP (ssl-passthrough, tcp). */
+/* Whether a profile's traffic is not read as HTTP (ssl-passthrough,
+ * tcp, udp). */
 static inline bool
 lb_profile_l4(enum lb_profile_type t)
 {
-	return t == LB_PROFILE_PASSTHROUGH || t == LB_PROFILE_TCP;
+	return t == LB_PROFILE_PASSTHROUGH || t == LB_PROFILE_TCP ||
+	    t == LB_PROFILE_UDP;
 }
 
 enum lb_client_verify {
@@ -99,7 +101,10 @@ struct lb_timeouts {			/* milliseconds */
 					 * unread (tcp, ssl-passthrough,
 					 * after an upgrade); 0: the longer
 					 * of client and server */
+	uint64_t udp;			/* a udp session idle; 0: 30 s */
 };
+
+#define LB_UDP_TIMEOUT	30000
 
 /* A profile's `tls { }` (tls_conf.c): what clients are offered. */
 struct lb_tls_server_conf {
@@ -179,6 +184,10 @@ struct lb_profile_conf {
 	struct conf_pos default_pool_pos;
 	size_t default_pool_idx;	/* resolved */
 	struct lb_persist_conf persist;
+	/* udp */
+	uint64_t udp_responses;		/* a session ends after as many
+					 * replies; 0: only when idle */
+	struct conf_pos udp_responses_pos;
 };
 
 /* A pool's `tls { }` (tls_conf.c): re-encryption to its members. */
@@ -232,6 +241,9 @@ struct lb_listen_conf {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	bool accept_proxy;		/* a PROXY header comes first */
+	bool udp;			/* resolved: its virtual server's
+					 * profile is udp (a datagram
+					 * socket) */
 };
 
 /* `rules NAME...`: an application-rule block a virtual server runs. */
@@ -339,6 +351,8 @@ int lb_vs_directive(struct conf_diag *d, const struct conf_node *n,
 
 /* "round-robin", "ip-hash": the algorithm as the file writes it. */
 const char *lb_algo_name(enum lb_algo a);
+/* A profile type's word: "tcp". */
+const char *lb_profile_type_name(enum lb_profile_type t);
 
 /* Sets the defaults (timeouts) in a zeroed lb_conf. */
 void lb_conf_init(struct lb_conf *c);
@@ -355,6 +369,10 @@ void lb_conf_print(const struct lb_conf *c, FILE *out);
 /* The index of the object called name among n objects of size sz whose
  * name is their first field; when there is none, an error at pos
  * ("unknown WHAT 'NAME'; did you mean ...") and n. */
+/* 0.0.0.0 or :: : a tcp listen may take any address; a member must name
+ * one (connecting to "any" quietly means this host), and so must a udp
+ * listen (replies leave from it). */
+bool lb_sockaddr_wildcard(const struct sockaddr_storage *ss);
 size_t lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
     const char *what, const char *name, const void *arr, size_t n,
     size_t sz);

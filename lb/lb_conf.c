@@ -37,8 +37,15 @@ static const char *const profile_types[] = {
 	[LB_PROFILE_HTTPS] = "https",
 	[LB_PROFILE_PASSTHROUGH] = "ssl-passthrough",
 	[LB_PROFILE_TCP] = "tcp",
+	[LB_PROFILE_UDP] = "udp",
 	NULL,
 };
+
+const char *
+lb_profile_type_name(enum lb_profile_type t)
+{
+	return profile_types[t];
+}
 
 /* ---- defaults ---- */
 
@@ -46,10 +53,11 @@ static int
 set_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	static const char *const kinds[] = { "connect", "client", "server",
-	    "http-request", "keep-alive", "tarpit", "tunnel", NULL };
+	    "http-request", "keep-alive", "tarpit", "tunnel", "udp", NULL };
 	struct lb_timeouts *t = obj;
 	uint64_t *slots[] = { &t->connect, &t->client, &t->server,
-	    &t->http_request, &t->keep_alive, &t->tarpit, &t->tunnel };
+	    &t->http_request, &t->keep_alive, &t->tarpit, &t->tunnel,
+	    &t->udp };
 	unsigned k;
 
 	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
@@ -61,7 +69,7 @@ set_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
 static const struct conf_directive defaults_rows[] = {
 	{ "timeout", 2, 2, CONF_NO_BLOCK, set_timeout,
 	    "timeout connect|client|server|http-request|keep-alive|tarpit|"
-	    "tunnel DURATION" },
+	    "tunnel|udp DURATION" },
 };
 
 int
@@ -101,9 +109,22 @@ set_xff(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
+/* udp-responses N: a udp session ends after N replies (DNS: 1). */
+static int
+set_udp_responses(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
+{
+	struct lb_profile_conf *p = obj;
+
+	p->udp_responses_pos = n->argpos[1];
+	return conf_get_uint(d, n, 1, 1, 1000000, &p->udp_responses);
+}
+
 static const struct conf_directive profile_rows[] = {
 	{ "type", 1, 1, CONF_NO_BLOCK, set_profile_type,
-	    "type http|https|ssl-passthrough|tcp" },
+	    "type http|https|ssl-passthrough|tcp|udp" },
+	{ "udp-responses", 1, 1, CONF_NO_BLOCK, set_udp_responses,
+	    "udp-responses N" },
 	{ "x-forwarded-for", 1, 1, CONF_NO_BLOCK, set_xff,
 	    "x-forwarded-for insert|none" },
 	{ "certificates", 1, CONF_ARGS_ANY, CONF_NO_BLOCK,
@@ -344,10 +365,8 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
 	return 0;
 }
 
-/* 0.0.0.0 or :: : a listen may take any address, a member must name one
- * (connecting to "any" quietly means this host). */
-static bool
-is_wildcard(const struct sockaddr_storage *ss)
+bool
+lb_sockaddr_wildcard(const struct sockaddr_storage *ss)
 {
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 
@@ -369,7 +388,7 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 	    conf_get_sockaddr(d, n, 2, &m.addr, &m.addrlen) < 0 ||
 	    set_member_options(d, n, &m) < 0)
 		return -1;
-	if (is_wildcard(&m.addr)) {
+	if (lb_sockaddr_wildcard(&m.addr)) {
 		conf_error(d, &n->argpos[2], "member %s: '%s' is a wildcard "
 		    "address; a member needs the address of a server",
 		    m.name, n->args[2]);

@@ -56,14 +56,37 @@ check_l4_algo(const struct lb_conf *c, const struct lb_vs_conf *vs,
 	const struct lb_pool_conf *p = &c->pools[vs->pool_idx];
 	const struct lb_profile_conf *pr = &c->profiles[vs->profile_idx];
 
-	if (pr->type != LB_PROFILE_TCP || (p->algo != LB_ALGO_URI &&
-	    p->algo != LB_ALGO_HEADER && p->algo != LB_ALGO_URL_PARAM))
+	if ((pr->type != LB_PROFILE_TCP && pr->type != LB_PROFILE_UDP) ||
+	    (p->algo != LB_ALGO_URI && p->algo != LB_ALGO_HEADER &&
+	    p->algo != LB_ALGO_URL_PARAM))
 		return;
 	conf_error(d, p->algo_pos.file != NULL ? &p->algo_pos : &p->pos,
 	    "pool %s: algorithm %s hashes a part of an HTTP request, and "
-	    "virtual-server %s (application-profile %s, type tcp) reads "
+	    "virtual-server %s (application-profile %s, type %s) reads "
 	    "none: round-robin, least-conn or ip-hash", p->name,
-	    lb_algo_name(p->algo), vs->name, pr->name);
+	    lb_algo_name(p->algo), vs->name, pr->name,
+	    lb_profile_type_name(pr->type));
+}
+
+/* A udp virtual server's listens are datagram sockets, bound to the
+ * address replies leave from. */
+static void
+mark_udp(const struct lb_conf *c, struct lb_vs_conf *vs,
+    struct conf_diag *d)
+{
+	for (size_t i = 0; i < vs->nlistens; i++) {
+		struct lb_listen_conf *l = &vs->listens[i];
+
+		l->udp = c->profiles[vs->profile_idx].type == LB_PROFILE_UDP;
+		if (l->udp && l->accept_proxy)
+			conf_error(d, &l->pos, "virtual-server %s: "
+			    "accept-proxy is for TCP, and this virtual "
+			    "server's profile is udp", vs->name);
+		if (l->udp && lb_sockaddr_wildcard(&l->addr))
+			conf_error(d, &l->pos, "virtual-server %s: a udp "
+			    "listen names its address (replies leave from "
+			    "it), not a wildcard", vs->name);
+	}
 }
 
 /* A name left empty was missing or bad, and said so when it was read
@@ -80,6 +103,8 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 	if (vs->default_pool[0] != '\0')
 		vs->pool_idx = lb_conf_ref(d, &vs->pool_pos, "pool",
 		    vs->default_pool, c->pools, c->npools, sizeof(*c->pools));
+	if (vs->profile[0] != '\0' && vs->profile_idx < c->nprofiles)
+		mark_udp(c, vs, d);
 	if (vs->profile[0] != '\0' && vs->default_pool[0] != '\0' &&
 	    vs->profile_idx < c->nprofiles && vs->pool_idx < c->npools)
 		check_l4_algo(c, vs, d);
@@ -89,7 +114,7 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 static bool
 same_sockaddr(const struct lb_listen_conf *a, const struct lb_listen_conf *b)
 {
-	return a->addrlen == b->addrlen &&
+	return a->udp == b->udp && a->addrlen == b->addrlen &&
 	    memcmp(&a->addr, &b->addr, a->addrlen) == 0;
 }
 

@@ -3,6 +3,7 @@
  * to lb/.  One connection's life, one file per stage:
  *
  *   listener.c   accept, limits, back-off
+ *   udp.c        the udp profile: datagrams, sessions by client
  *   session.c    the client connection: its states top to bottom, the
  *                reads and writes of both sides, timers, replies edged
  *                makes, the one teardown
@@ -115,6 +116,7 @@ struct lb_listener {
 	int fd;
 	bool paused;
 	bool accept_proxy;		/* a PROXY header comes first */
+	bool udp;			/* datagrams (udp.c), not accepts */
 };
 
 struct lb_thread {
@@ -146,6 +148,9 @@ struct lb_thread {
 	ev_timer log_flush;
 	ev_async wake;			/* stop / drain requests */
 	unsigned nsessions;
+	struct lb_udp *udp;		/* udp sessions (udp.c), NULL when
+					 * the thread has no udp listener */
+	unsigned nflows;		/* ... how many */
 	bool draining;
 	struct lb_session *sessions;	/* all live sessions, for drain */
 	struct lb_session *flush;	/* writes deferred to the loop's turn

@@ -208,7 +208,8 @@ listens(const void *part, struct edged_listens *out)
 	for (size_t i = 0; i < lb_conf_nlisteners(c); i++) {
 		const struct lb_listen_conf *l = lb_conf_listener(c, i);
 
-		if (edged_listens_add(out, &l->addr, l->addrlen, &l->pos) < 0)
+		if (edged_listens_add(out, &l->addr, l->addrlen,
+		    l->udp ? SOCK_DGRAM : SOCK_STREAM, &l->pos) < 0)
 			return -1;
 	}
 	return 0;

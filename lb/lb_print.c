@@ -35,22 +35,26 @@ print_timeouts(const struct lb_timeouts *t, FILE *out)
 		conf_fmt_duration(buf, sizeof(buf), t->tunnel);
 		fprintf(out, "    timeout tunnel %s\n", buf);
 	}
+	if (t->udp > 0) {
+		conf_fmt_duration(buf, sizeof(buf), t->udp);
+		fprintf(out, "    timeout udp %s\n", buf);
+	}
 	fprintf(out, "}\n");
 }
 
 static void
 print_profile(const struct lb_profile_conf *p, FILE *out)
 {
-	static const char *const types[] = { "http", "https",
-	    "ssl-passthrough", "tcp" };
-
 	fprintf(out, "application-profile %s {\n", p->name);
-	fprintf(out, "    type %s\n", types[p->type]);
+	fprintf(out, "    type %s\n", lb_profile_type_name(p->type));
 	if (!lb_profile_l4(p->type))
 		fprintf(out, "    x-forwarded-for %s\n", p->xff_insert ?
 		    "insert" : "none");
 	lb_tls_print_profile(p, out);
 	lb_persist_print(&p->persist, out);
+	if (p->udp_responses > 0)
+		fprintf(out, "    udp-responses %llu\n",
+		    (unsigned long long)p->udp_responses);
 	fprintf(out, "}\n");
 }
 

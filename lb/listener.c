@@ -20,6 +20,7 @@
 #include "http.h"
 #include "log.h"
 #include "session.h"
+#include "udp.h"
 
 #define ACCEPT_BURST	64
 #define RESUME_TICK	0.1
@@ -189,6 +190,12 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 void
 lb_listener_drain(struct lb_listener *l)
 {
+	/* datagrams: nothing queued to take; the socket stays, for the
+	 * replies of the sessions still open, until the thread stops */
+	if (l->udp) {
+		ev_io_stop(l->thread->loop, &l->io);
+		return;
+	}
 	/* The kernel completed these handshakes: closing the socket now
 	 * would reset clients that were told they are connected. */
 	for (int i = 0; l->fd >= 0 && i < DRAIN_ACCEPT_MAX && !at_limit(l);
@@ -206,10 +213,18 @@ lb_listener_drain(struct lb_listener *l)
 	lb_listener_stop(l);
 }
 
+static void
+datagram_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	lb_udp_read(w->data);
+}
+
 void
 lb_listener_start(struct lb_listener *l)
 {
-	ev_io_init(&l->io, accept_cb, l->fd, EV_READ);
+	ev_io_init(&l->io, l->udp ? datagram_cb : accept_cb, l->fd, EV_READ);
 	l->io.data = l;
 	ev_io_start(l->thread->loop, &l->io);
 }

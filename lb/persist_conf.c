@@ -192,6 +192,16 @@ lb_persist_resolve(struct lb_conf *c, struct conf_diag *d)
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct lb_profile_conf *pr = &c->profiles[i];
 
+		if (pr->persist.kind != LB_PERSIST_NONE &&
+		    pr->type == LB_PROFILE_UDP) {
+			conf_error(d, &pr->persist.pos, "application-profile "
+			    "%s: a udp session keeps its member while it "
+			    "lives, and persistence across sessions is not "
+			    "there for udp: algorithm ip-hash keeps a client "
+			    "on one member", pr->name);
+			errors++;
+			continue;
+		}
 		if (pr->persist.kind == LB_PERSIST_COOKIE &&
 		    lb_profile_l4(pr->type)) {
 			conf_error(d, &pr->persist.pos, "application-profile "

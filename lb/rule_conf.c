@@ -151,7 +151,12 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 		    r->name, c->rule_blocks, c->nrule_blocks,
 		    sizeof(*c->rule_blocks))) == c->nrule_blocks)
 			errors++;
-		else if (lb_profile_l4(type))
+		else if (type == LB_PROFILE_UDP) {
+			conf_error(d, &r->pos, "virtual-server %s: application "
+			    "rules do not apply to a udp virtual server",
+			    vs->name);
+			errors++;
+		} else if (lb_profile_l4(type))
 			errors += check_l4(vs, type,
 			    &c->rule_blocks[r->idx].set, d);
 	}

@@ -12,6 +12,7 @@
 #include "rule_conf.h"
 #include "rule_pattern.h"
 #include "session.h"
+#include "udp.h"
 
 static const struct lb_balancer_ops *
 algo_ops(enum lb_algo a)
@@ -325,6 +326,7 @@ begin_drain(struct lb_thread *t)
 		next = s->next;
 		lb_session_drain(s);
 	}
+	lb_udp_drain(t);
 }
 
 static void
@@ -354,7 +356,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	if (t->nqueued > 0)
 		lb_session_dequeue(t);
 	lb_session_flush(t);
-	if (t->draining && t->nsessions == 0)
+	if (t->draining && t->nsessions == 0 && t->nflows == 0)
 		ev_break(loop, EVBREAK_ALL);
 }
 
@@ -364,6 +366,7 @@ thread_cleanup(struct lb_thread *t)
 	t->draining = true;
 	while (t->sessions != NULL)
 		lb_session_end(t->sessions, "stopping");
+	lb_udp_thread_done(t);
 	lb_conn_close_idle(t);
 	for (size_t i = 0; i < t->nlisteners; i++)
 		lb_listener_stop(&t->listeners[i]);
@@ -389,7 +392,11 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 		}
 		t->listeners[i] = (struct lb_listener){ .thread = t,
 		    .vs = &rt->vs[v], .fd = fds[i],
-		    .accept_proxy = lb_conf_listener(rt->conf, i)->accept_proxy };
+		    .accept_proxy = lb_conf_listener(rt->conf, i)->accept_proxy,
+		    .udp = lb_conf_listener(rt->conf, i)->udp };
+		if (t->listeners[i].udp && t->udp == NULL &&
+		    lb_udp_thread_init(t) < 0)
+			return -1;
 	}
 	ev_prepare_init(&prepare, prepare_cb);
 	prepare.data = t;

@@ -351,15 +351,13 @@ lb_pool_tls(struct conf_diag *d, const struct conf_node *n, void *obj)
 
 /* ---- checks ---- */
 
-static const char *const type_names[] = { "http", "https",
-    "ssl-passthrough" };
-
 static void
 misplaced(struct conf_diag *d, const struct lb_profile_conf *p,
     const struct conf_pos *pos, const char *what, const char *needs)
 {
 	conf_error(d, pos, "application-profile %s: '%s' applies to type %s, "
-	    "and this one is %s", p->name, what, needs, type_names[p->type]);
+	    "and this one is %s", p->name, what, needs,
+	    lb_profile_type_name(p->type));
 }
 
 /* Directives of another type than p's. */
@@ -377,11 +375,15 @@ check_type(const struct lb_profile_conf *p, struct conf_diag *d)
 	if (p->type != LB_PROFILE_PASSTHROUGH && p->default_pool[0] != '\0')
 		misplaced(d, p, &p->default_pool_pos, "default-pool",
 		    "ssl-passthrough");
+	if (p->type != LB_PROFILE_UDP && p->udp_responses > 0)
+		misplaced(d, p, &p->udp_responses_pos, "udp-responses", "udp");
 	if (lb_profile_l4(p->type) && p->xff_insert)
 		conf_error(d, &p->pos, "application-profile %s: "
 		    "x-forwarded-for needs HTTP, and %s", p->name,
 		    p->type == LB_PROFILE_PASSTHROUGH ? "ssl-passthrough never "
-		    "decrypts" : "a tcp profile passes bytes unread");
+		    "decrypts" : p->type == LB_PROFILE_TCP ? "a tcp profile "
+		    "passes bytes unread" : "a udp profile passes datagrams "
+		    "unread");
 	/* a `certificates` line that had errors has said so already */
 	if (p->type == LB_PROFILE_HTTPS && p->certs_pos.file == NULL)
 		conf_error(d, &p->pos, "application-profile %s is https and "

@@ -19,7 +19,8 @@ libpcre2-dev libcmocka-dev node-llhttp libnftables-dev"
 DEMO_PKGS="nginx-light curl iproute2"
 TEST_PKGS="nginx-light curl wrk haproxy iproute2 procps python3 \
 python3-websockets groff-base openssl nftables iputils-ping \
-libclang-rt-14-dev valgrind"
+libclang-rt-14-dev valgrind dnsmasq-base dnsperf bind9-dnsutils \
+libnginx-mod-stream"
 
 # The packages that bring a service, as PACKAGE:UNIT.
 SERVICE_PKGS="nginx-common:nginx haproxy:haproxy"

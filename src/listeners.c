@@ -21,12 +21,13 @@ set_opt(int fd, int level, int name)
 	return setsockopt(fd, level, name, &one, sizeof(one));
 }
 
-/* A new listening socket; -1 with errno on failure. */
+/* A new listening socket of type (SOCK_STREAM, or SOCK_DGRAM: bound,
+ * nothing to listen on); -1 with errno on failure. */
 static int
-bind_one(const struct sockaddr_storage *ss, socklen_t len)
+bind_one(const struct sockaddr_storage *ss, socklen_t len, int type)
 {
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	int fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	int err;
 
 	if (fd < 0)
@@ -40,7 +41,7 @@ bind_one(const struct sockaddr_storage *ss, socklen_t len)
 	    set_opt(fd, ss->ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
 	    ss->ss_family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND) < 0 ||
 	    bind(fd, (const struct sockaddr *)ss, len) < 0 ||
-	    listen(fd, BACKLOG) < 0) {
+	    (type == SOCK_STREAM && listen(fd, BACKLOG) < 0)) {
 		err = errno;
 		(void)close(fd);
 		errno = err;
@@ -53,7 +54,7 @@ bind_one(const struct sockaddr_storage *ss, socklen_t len)
  * both generations own their descriptors; -1 when there is none. */
 static int
 dup_old(const struct listen_set *old, const struct sockaddr_storage *ss,
-    socklen_t len, unsigned thread)
+    socklen_t len, int type, unsigned thread)
 {
 	size_t n = old ? old->nlisteners * old->nthreads : 0;
 
@@ -61,7 +62,8 @@ dup_old(const struct listen_set *old, const struct sockaddr_storage *ss,
 		const struct listen_sock *ls = &old->v[i];
 
 		if (ls->fd >= 0 && ls->thread == thread &&
-		    ls->addrlen == len && memcmp(&ls->addr, ss, len) == 0)
+		    ls->socktype == type && ls->addrlen == len &&
+		    memcmp(&ls->addr, ss, len) == 0)
 			return fcntl(ls->fd, F_DUPFD_CLOEXEC, 3);
 	}
 	return -1;
@@ -86,12 +88,13 @@ build_stats(struct listen_set *set, const struct edged_conf *c,
 		return 0;
 	memcpy(&st->addr, &l.addr, sizeof(st->addr));
 	st->addrlen = l.addrlen;
+	st->socktype = SOCK_STREAM;
 	if (old != NULL && old->stats.fd >= 0 &&
 	    old->stats.addrlen == st->addrlen &&
 	    memcmp(&old->stats.addr, &st->addr, st->addrlen) == 0)
 		st->fd = fcntl(old->stats.fd, F_DUPFD_CLOEXEC, 3);
 	else
-		st->fd = bind_one(&st->addr, st->addrlen);
+		st->fd = bind_one(&st->addr, st->addrlen, SOCK_STREAM);
 	if (st->fd >= 0)
 		return 0;
 	conf_fmt_sockaddr(a, sizeof(a), &st->addr);
@@ -130,10 +133,12 @@ build_listens(struct listen_set *set, const struct edged_listens *ls,
 
 		memcpy(&s->addr, &l->addr, sizeof(s->addr));
 		s->addrlen = l->addrlen;
+		s->socktype = l->socktype;
 		s->thread = (unsigned)(i % nthreads);
-		s->fd = dup_old(old, &l->addr, l->addrlen, s->thread);
-		if (s->fd < 0 && (s->fd = bind_one(&l->addr,
-		    l->addrlen)) < 0) {
+		s->fd = dup_old(old, &l->addr, l->addrlen, l->socktype,
+		    s->thread);
+		if (s->fd < 0 && (s->fd = bind_one(&l->addr, l->addrlen,
+		    l->socktype)) < 0) {
 			char a[128];
 
 			conf_fmt_sockaddr(a, sizeof(a), &l->addr);

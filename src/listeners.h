@@ -1,6 +1,7 @@
 /*
  * src/listeners.h - the master's listening sockets: one per listen
- * address per worker thread, SO_REUSEPORT.  A new generation shares
+ * address per worker thread, SO_REUSEPORT (TCP, or UDP for a module that
+ * asks for datagrams).  A new generation shares
  * every socket whose address and thread it has in common with the old one, so
  * that nothing waiting in an accept queue is lost across a reload or a
  * worker restart.
@@ -16,6 +17,7 @@
 struct listen_sock {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	int socktype;			/* SOCK_STREAM, SOCK_DGRAM */
 	unsigned thread;
 	int fd;
 };

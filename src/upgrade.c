@@ -274,13 +274,15 @@ static int
 add_listener(struct listen_set *ls, size_t *cap, unsigned thread, int fd)
 {
 	struct listen_sock *s;
+	socklen_t tlen = sizeof(int);
 
 	if (mem_grow(&ls->v, cap, ls->nlisteners + 1, sizeof(*ls->v)) == -1)
 		return -1;
 	s = &ls->v[ls->nlisteners];
 	*s = (struct listen_sock){ .thread = thread, .fd = fd,
 	    .addrlen = sizeof(s->addr) };
-	if (getsockname(fd, (struct sockaddr *)&s->addr, &s->addrlen) < 0)
+	if (getsockname(fd, (struct sockaddr *)&s->addr, &s->addrlen) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &s->socktype, &tlen) < 0)
 		return -1;
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	ls->nlisteners++;
