@@ -52,7 +52,16 @@ enum lb_monitor_type {
 	LB_MONITOR_TCP,
 	LB_MONITOR_HTTP,
 	LB_MONITOR_HTTPS,		/* http over the pool's TLS */
+	LB_MONITOR_UDP,			/* a datagram, and one back */
+	LB_MONITOR_DNS,			/* a query, answered */
 };
+
+/* Whether a monitor probes with datagrams (udp, dns). */
+static inline bool
+lb_monitor_datagram(enum lb_monitor_type t)
+{
+	return t == LB_MONITOR_UDP || t == LB_MONITOR_DNS;
+}
 
 struct lb_monitor_conf {
 	char name[LB_NAME_MAX];
@@ -68,8 +77,10 @@ struct lb_monitor_conf {
 	struct lb_expect_status expect;
 	char body[256];			/* "" = any body */
 	bool body_regex;
-	char send[256];			/* tcp: "" = connect only */
+	char send[256];			/* tcp: "" = connect only; udp */
 	char receive[256];
+	char query[256];		/* dns: the name asked for */
+	bool query_written;		/* ... a query line, good or not */
 	/* the first directive of the other type, for the type check */
 	const char *misplaced;
 	struct conf_pos misplaced_pos;

@@ -5,7 +5,9 @@
  * send, read, judge, close, all on non-blocking sockets with a timeout.
  * The verdict goes through the rise/fall machine (health.c); a change is
  * logged with its reason and published in the member's atomics, which
- * every data-path thread reads at its next pick.  A probe that fails for
+ * every data-path thread reads at its next pick.  udp and dns probes send
+ * one datagram on a connected socket and read one back: a port
+ * unreachable (ECONNREFUSED) fails them at once.  A probe that fails for
  * want of the edge's own resources (no descriptor, no memory) says
  * nothing of the member: it is skipped, its health and last check left
  * as they were, and reported once per second.
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "dns.h"
 #include "log.h"
 #include "proxy_proto.h"
 #include "session.h"
@@ -54,6 +57,7 @@ struct lb_probe {
 					 * when there is no SNI */
 	ev_tstamp started;
 	unsigned send_proxy;		/* the member's, 0: no PROXY header */
+	uint16_t dns_id;		/* dns: the query's, new each probe */
 	char req[2048];
 	size_t reqlen, sent;
 	char buf[PROBE_BUF];
@@ -189,7 +193,9 @@ judge_tcp(const struct lb_probe *p, struct verdict *v)
 {
 	const char *want = p->conf->receive;
 
-	if (want[0] != '\0' && strstr(p->buf, want) == NULL) {
+	/* a datagram may hold NUL bytes */
+	if (want[0] != '\0' && memmem(p->buf, p->len, want, strlen(want)) ==
+	    NULL) {
 		v->result = LB_CHECK_BAD;
 		snprintf(v->why, sizeof(v->why), "reply does not contain "
 		    "\"%s\"", want);
@@ -197,13 +203,31 @@ judge_tcp(const struct lb_probe *p, struct verdict *v)
 	}
 	v->ok = true;
 	v->result = LB_CHECK_L4_OK;
-	snprintf(v->why, sizeof(v->why), want[0] ? "reply received" :
-	    "connected");
+	snprintf(v->why, sizeof(v->why), want[0] ||
+	    p->conf->type == LB_MONITOR_UDP ? "reply received" : "connected");
+}
+
+static void
+judge_dns(const struct lb_probe *p, struct verdict *v)
+{
+	const char *why;
+
+	if (lb_dns_answered((const unsigned char *)p->buf, p->len, p->dns_id,
+	    &why) < 0) {
+		v->result = LB_CHECK_BAD;
+		snprintf(v->why, sizeof(v->why), "%s: %s", p->conf->query,
+		    why);
+		return;
+	}
+	v->ok = true;
+	v->result = LB_CHECK_L4_OK;
+	snprintf(v->why, sizeof(v->why), "%s answered", p->conf->query);
 }
 
 /* ---- one probe's cycle ---- */
 
 static void probe_io_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void probe_wait(struct lb_probe *p, int events);
 
 /* Closes the probe's connection and schedules the next one an interval
  * after this one started.  Returns how long this one took. */
@@ -292,22 +316,44 @@ probe_judge(struct lb_probe *p)
 	struct verdict v = { 0 };
 
 	p->buf[p->len] = '\0';
-	if (p->conf->type != LB_MONITOR_TCP)
-		judge_http(p, &v);
-	else
+	if (p->conf->type == LB_MONITOR_DNS)
+		judge_dns(p, &v);
+	else if (p->conf->type == LB_MONITOR_TCP ||
+	    p->conf->type == LB_MONITOR_UDP)
 		judge_tcp(p, &v);
+	else
+		judge_http(p, &v);
 	probe_finish(p, &v);
+}
+
+/* udp, dns: the datagram goes at once (a connected UDP socket is ready
+ * to send), and the probe waits for the one back. */
+static void
+probe_datagram(struct lb_probe *p)
+{
+	if (p->conf->type == LB_MONITOR_DNS) {
+		p->dns_id = (uint16_t)arc4random();
+		p->reqlen = lb_dns_query(p->conf->query, p->dns_id,
+		    (unsigned char *)p->req);
+	}
+	if (send(p->fd, p->req, p->reqlen, 0) < 0) {
+		probe_fail(p, LB_CHECK_CONNECT, "send", errno);
+		return;
+	}
+	p->state = PROBE_READING;
+	probe_wait(p, EV_READ);
 }
 
 static void
 probe_start(struct lb_probe *p)
 {
 	struct ev_loop *loop = p->mons->loop;
+	bool dgram = lb_monitor_datagram(p->conf->type);
 
 	p->started = ev_now(loop);
 	p->len = p->sent = 0;
-	p->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	p->fd = socket(p->addr.ss_family, (dgram ? SOCK_DGRAM : SOCK_STREAM) |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
 		probe_fail(p, LB_CHECK_CONNECT, "socket", errno);
 		return;
@@ -327,12 +373,16 @@ probe_start(struct lb_probe *p)
 		return;
 	}
 	probe_resumed(p);
-	p->state = PROBE_CONNECTING;
-	ev_io_set(&p->io, p->fd, EV_WRITE);
-	ev_io_start(loop, &p->io);
 	/* the timer now stands for the probe's timeout */
 	ev_timer_set(&p->timer, (ev_tstamp)p->conf->timeout / 1000.0, 0);
 	ev_timer_start(loop, &p->timer);
+	if (dgram) {
+		probe_datagram(p);
+		return;
+	}
+	p->state = PROBE_CONNECTING;
+	ev_io_set(&p->io, p->fd, EV_WRITE);
+	ev_io_start(loop, &p->io);
 }
 
 static void
@@ -464,11 +514,35 @@ probe_read_enough(const struct lb_probe *p, ssize_t n)
 	    strstr(p->buf, p->conf->receive) != NULL);
 }
 
+/* udp, dns: one datagram is the reply; an ICMP port unreachable for
+ * the one sent comes as ECONNREFUSED. */
+static void
+probe_read_datagram(struct lb_probe *p)
+{
+	ssize_t n = recv(p->fd, p->buf, PROBE_BUF - 1, 0);
+
+	if (n < 0 && errno == EAGAIN) {
+		probe_wait(p, EV_READ);
+		return;
+	}
+	if (n < 0) {
+		probe_fail(p, LB_CHECK_CONNECT, errno == ECONNREFUSED ?
+		    "port unreachable" : "read", errno);
+		return;
+	}
+	p->len = (size_t)n;
+	probe_judge(p);
+}
+
 static void
 probe_read(struct lb_probe *p)
 {
 	ssize_t n;
 
+	if (lb_monitor_datagram(p->conf->type)) {
+		probe_read_datagram(p);
+		return;
+	}
 	/* TLS may hold more than the socket says: read while it gives */
 	do {
 		n = p->tr.ops->read(&p->tr, p->buf + p->len,
@@ -512,11 +586,13 @@ build_request(struct lb_probe *p)
 	char host[256];
 	int n;
 
-	if (c->type == LB_MONITOR_TCP) {
+	if (c->type == LB_MONITOR_TCP || c->type == LB_MONITOR_UDP) {
 		p->reqlen = strlen(c->send);
 		memcpy(p->req, c->send, p->reqlen);
 		return;
 	}
+	if (c->type == LB_MONITOR_DNS)
+		return;			/* a new query each probe */
 	if (c->host[0] != '\0')
 		snprintf(host, sizeof(host), "%s", c->host);
 	else
@@ -561,8 +637,9 @@ probe_init(struct lb_monitors *mons, struct lb_probe *p,
 	p->addrlen = m->addrlen;
 	/* the member's own port reads a PROXY header first; a monitor-port
 	 * is another listener, which may not, unless check-send-proxy */
-	p->send_proxy = port > 0 && !m->check_send_proxy && (int)port !=
-	    addr_port((const struct sockaddr *)&m->addr) ? 0 : m->send_proxy;
+	p->send_proxy = lb_monitor_datagram(c->type) || (port > 0 &&
+	    !m->check_send_proxy && (int)port !=
+	    addr_port((const struct sockaddr *)&m->addr)) ? 0 : m->send_proxy;
 	if (port > 0 && p->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
 	else if (port > 0)

@@ -15,13 +15,16 @@
  *   }
  *
  * A tcp monitor connects, and with `send`/`receive` also writes and
- * expects a reply that contains receive.
+ * expects a reply that contains receive.  A udp monitor sends `send` as
+ * one datagram and expects one back (containing `receive`, when set); a
+ * dns monitor asks for `query NAME`'s A record and expects an answer.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns.h"
 #include "lb.h"
 #include "util.h"
 
@@ -38,7 +41,8 @@ note_type(struct lb_monitor_conf *m, const struct conf_node *n)
 static int
 set_type(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
-	static const char *const types[] = { "tcp", "http", "https", NULL };
+	static const char *const types[] = { "tcp", "http", "https", "udp",
+	    "dns", NULL };
 	struct lb_monitor_conf *m = obj;
 	unsigned v;
 
@@ -210,8 +214,25 @@ set_send(struct conf_diag *d, const struct conf_node *n, void *obj)
 	    sizeof(m->send));
 }
 
+/* query NAME: what a dns monitor asks for. */
+static int
+set_query(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_monitor_conf *m = obj;
+
+	m->query_written = true;
+	if (!lb_dns_name_ok(n->args[1])) {
+		conf_error(d, &n->argpos[1], "bad name '%s' for 'query': "
+		    "expected a host name, dot-separated labels of letters, "
+		    "digits, '-' and '_'", n->args[1]);
+		return -1;
+	}
+	return copy_string(d, n, 1, m->query, sizeof(m->query));
+}
+
 static const struct conf_directive monitor_rows[] = {
-	{ "type", 1, 1, CONF_NO_BLOCK, set_type, "type tcp|http" },
+	{ "type", 1, 1, CONF_NO_BLOCK, set_type,
+	    "type tcp|http|https|udp|dns" },
 	{ "interval", 1, 1, CONF_NO_BLOCK, set_interval, "interval DURATION" },
 	{ "timeout", 1, 1, CONF_NO_BLOCK, set_timeout, "timeout DURATION" },
 	{ "rise", 1, 1, CONF_NO_BLOCK, set_count, "rise N" },
@@ -223,6 +244,7 @@ static const struct conf_directive monitor_rows[] = {
 	    "expect status CODE|LO-HI...|body STRING|body-regex REGEX" },
 	{ "send", 1, 1, CONF_NO_BLOCK, set_send, "send STRING" },
 	{ "receive", 1, 1, CONF_NO_BLOCK, set_send, "receive STRING" },
+	{ "query", 1, 1, CONF_NO_BLOCK, set_query, "query NAME" },
 };
 
 static void
@@ -261,9 +283,12 @@ lb_monitor_directive(struct conf_diag *d, const struct conf_node *n,
 	    m) ? -1 : 0;
 }
 
+static const char *const types[] = { "tcp", "http", "https", "udp", "dns" };
+
 unsigned
 lb_monitor_check(const struct lb_monitor_conf *m, struct conf_diag *d)
 {
+	bool http = m->type == LB_MONITOR_HTTP || m->type == LB_MONITOR_HTTPS;
 	unsigned errors = 0;
 
 	if (m->timeout > m->interval) {
@@ -271,16 +296,30 @@ lb_monitor_check(const struct lb_monitor_conf *m, struct conf_diag *d)
 		    "than interval", m->name);
 		errors++;
 	}
-	if (m->type == LB_MONITOR_TCP && m->misplaced != NULL) {
+	if (!http && m->misplaced != NULL) {
 		conf_error(d, &m->misplaced_pos, "monitor %s: '%s' applies to "
-		    "http monitors, and this one is tcp (add 'type http')",
-		    m->name, m->misplaced);
+		    "http monitors, and this one is %s%s", m->name,
+		    m->misplaced, types[m->type], m->type == LB_MONITOR_TCP ?
+		    " (add 'type http')" : "");
 		errors++;
 	}
-	if (m->type != LB_MONITOR_TCP && (m->send[0] || m->receive[0])) {
+	if ((http || m->type == LB_MONITOR_DNS) &&
+	    (m->send[0] || m->receive[0])) {
 		conf_error(d, &m->pos, "monitor %s: send and receive apply to "
-		    "tcp monitors, and this one is http%s", m->name,
-		    m->type == LB_MONITOR_HTTPS ? "s" : "");
+		    "tcp and udp monitors, and this one is %s", m->name,
+		    types[m->type]);
+		errors++;
+	}
+	if (m->type == LB_MONITOR_UDP && m->send[0] == '\0') {
+		conf_error(d, &m->pos, "monitor %s is udp and has no 'send "
+		    "STRING' (a datagram must go for one to come back)",
+		    m->name);
+		errors++;
+	}
+	if ((m->type == LB_MONITOR_DNS) != m->query_written) {
+		conf_error(d, &m->pos, m->query[0] ? "monitor %s: 'query' "
+		    "applies to dns monitors" : "monitor %s is dns and has "
+		    "no 'query NAME'", m->name);
 		errors++;
 	}
 	return errors;
@@ -301,15 +340,13 @@ lb_monitor_print(const struct lb_monitor_conf *m, FILE *out)
 {
 	char buf[256];
 
-	static const char *const types[] = { "tcp", "http", "https" };
-
 	fprintf(out, "monitor %s {\n    type %s\n", m->name, types[m->type]);
 	conf_fmt_duration(buf, sizeof(buf), m->interval);
 	fprintf(out, "    interval %s\n", buf);
 	conf_fmt_duration(buf, sizeof(buf), m->timeout);
 	fprintf(out, "    timeout %s\n    rise %u\n    fall %u\n", buf,
 	    m->rise, m->fall);
-	if (m->type != LB_MONITOR_TCP) {
+	if (m->type == LB_MONITOR_HTTP || m->type == LB_MONITOR_HTTPS) {
 		fprintf(out, "    method %s\n    url ", m->method);
 		conf_print_word(out, m->url);
 		fputc('\n', out);
@@ -321,5 +358,6 @@ lb_monitor_print(const struct lb_monitor_conf *m, FILE *out)
 	}
 	print_string(out, "send", m->send);
 	print_string(out, "receive", m->receive);
+	print_string(out, "query", m->query);
 	fprintf(out, "}\n");
 }

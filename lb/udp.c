@@ -409,7 +409,13 @@ send_run(struct lb_udp *u, struct lb_udp_flow *f, unsigned from,
 	CTR_ADD(vs_ctr(f)->bytes_in, bytes);
 	CTR_ADD(u->t->ctr_pool[f->pool->index].bytes_in, bytes);
 	CTR_ADD(u->t->ctr_member[f->member->index].bytes_in, bytes);
-	n = sendmmsg(f->io.fd, out, to - from, 0);
+	/* sendmmsg yields the CPU between datagrams (cond_resched): one
+	 * alone goes with send */
+	if (to - from == 1)
+		n = send(f->io.fd, u->iov[from].iov_base, u->iov[from].iov_len,
+		    0) < 0 ? -1 : 1;
+	else
+		n = sendmmsg(f->io.fd, out, to - from, 0);
 	if (n < 0 && errno != EAGAIN && errno != ENOBUFS) {
 		flow_failed(f, errno);
 		return false;
@@ -488,7 +494,9 @@ to_client(struct lb_udp_flow *f, int n)
 		u->iov[i].iov_len = u->msgs[i].msg_len;
 		bytes += u->msgs[i].msg_len;
 	}
-	if (sendmmsg(f->l->fd, u->msgs, (unsigned)n, 0) < n)
+	if ((n == 1 ? (sendto(f->l->fd, u->iov[0].iov_base, u->iov[0].iov_len,
+	    0, &f->client.sa, f->clientlen) < 0 ? 0 : 1) :
+	    sendmmsg(f->l->fd, u->msgs, (unsigned)n, 0)) < n)
 		CTR_ADD(vs_ctr(f)->errors, 1);
 	CTR_ADD(vs_ctr(f)->bytes_out, bytes);
 	CTR_ADD(t->ctr_pool[f->pool->index].bytes_out, bytes);

@@ -20,7 +20,7 @@ DEMO_PKGS="nginx-light curl iproute2"
 TEST_PKGS="nginx-light curl wrk haproxy iproute2 procps python3 \
 python3-websockets groff-base openssl nftables iputils-ping \
 libclang-rt-14-dev valgrind dnsmasq-base dnsperf bind9-dnsutils \
-libnginx-mod-stream"
+libnginx-mod-stream socat"
 
 # The packages that bring a service, as PACKAGE:UNIT.
 SERVICE_PKGS="nginx-common:nginx haproxy:haproxy"

@@ -9,6 +9,12 @@
 #     session is idle for timeout udp, then it ends;
 #   - a member stopped: the session pinned to it ends (its port
 #     unreachable), and the client's retry is answered by the other;
+#   - a dns monitor (query NAME) takes a stopped member down, and the
+#     next query of a session pinned to it goes to the other at once;
+#     a name the server refuses keeps its member down;
+#   - a udp monitor (send/receive) against socat echoing datagrams:
+#     up; down when the reply lacks what it expects, or the port is
+#     unreachable;
 #   - ip-hash keeps a client's address on one member across ports;
 #   - max-connections bounds the sessions: one more client is dropped
 #     and counted;
@@ -22,9 +28,10 @@
 it_begin 52-udp
 
 VD=$((IT_PORT + 0)) VS=$((IT_PORT + 1)) VH=$((IT_PORT + 2))
-VL=$((IT_PORT + 3))
-DA=$((IT_PORT + 10)) DB=$((IT_PORT + 11))
-require_free_ports $VD $VS $VH $VL $DA $DB
+VL=$((IT_PORT + 3)) VM=$((IT_PORT + 4))
+DA=$((IT_PORT + 10)) DB=$((IT_PORT + 11)) ECHO=$((IT_PORT + 12))
+NOPE=$((IT_PORT + 13))
+require_free_ports $VD $VS $VH $VL $VM $DA $DB $ECHO $NOPE
 
 dns_member() {	# NAME PORT ANSWER
 	spawn "$T/$1.log" dnsmasq --keep-in-foreground --port="$2" \
@@ -37,10 +44,32 @@ dns_member() {	# NAME PORT ANSWER
 }
 dns_member a $DA 192.0.2.1
 dns_member b $DB 192.0.2.2
+# datagrams echoed, by a real program
+spawn "$T/echo.log" socat -T5 "UDP4-LISTEN:$ECHO,bind=127.0.0.1,fork" PIPE
 
 conf() {	# [EXTRA LINES]
 	edged_conf_head "timeout udp 1s"
 	cat <<CONF
+monitor dns { type dns; query www.example.test; interval 300ms;
+    timeout 200ms; rise 1; fall 1; }
+monitor refused { type dns; query nothing.invalid; interval 300ms;
+    timeout 200ms; rise 1; fall 1; }
+monitor echo { type udp; send "ping\n"; receive "ping"; interval 300ms;
+    timeout 200ms; rise 1; fall 1; }
+monitor pong { type udp; send "ping\n"; receive "pong"; interval 300ms;
+    timeout 200ms; rise 1; fall 1; }
+pool dm {
+    monitor dns
+    member a 127.0.0.1:$DA
+    member b 127.0.0.1:$DB
+}
+pool nx { monitor refused; member a 127.0.0.1:$DA }
+pool ue { monitor echo; member e 127.0.0.1:$ECHO; member n 127.0.0.1:$NOPE }
+pool up { monitor pong; member e 127.0.0.1:$ECHO }
+virtual-server mon { listen 127.0.0.1:$VM; profile dns; default-pool dm }
+virtual-server nx { listen 127.0.0.1:$((IT_PORT + 5)); profile dns; default-pool nx }
+virtual-server ue { listen 127.0.0.1:$((IT_PORT + 6)); profile dns; default-pool ue }
+virtual-server up { listen 127.0.0.1:$((IT_PORT + 7)); profile dns; default-pool up }
 application-profile dns1 { type udp; udp-responses 1 }
 application-profile dns { type udp }
 application-profile stream { type tcp }
@@ -104,7 +133,7 @@ assert_eq "idle for timeout udp (1 s): it ended" 0 "$(cur_of dns)"
 port=$((IT_PORT + 21))
 ans=$(q $VS -b "127.0.0.1#$port")
 if [ "$ans" = 192.0.2.1 ]; then gone=a; left=192.0.2.2; else gone=b; left=192.0.2.1; fi
-e0=$(stat_of "m(\"$gone\")[\"errors\"]")
+e0=$(stat_of "[x for x in pool(\"d\")[\"members\"] if x[\"name\"] == \"$gone\"][0][\"errors\"]")
 backend_stop $gone
 q $VS -b "127.0.0.1#$port" >/dev/null || true	# to the dead member
 out=$(dig +short +tries=3 +time=1 -p $VS @127.0.0.1 -b "127.0.0.1#$port" \
@@ -112,7 +141,40 @@ out=$(dig +short +tries=3 +time=1 -p $VS @127.0.0.1 -b "127.0.0.1#$port" \
 assert_eq "the session on the stopped member ended: the retry is \
 answered by the other" "$left" "$out"
 assert_ge "the refusal counted against the stopped member" \
-    "$(stat_of "m(\"$gone\")[\"errors\"]")" $((e0 + 1))
+    "$(stat_of "[x for x in pool(\"d\")[\"members\"] if x[\"name\"] == \"$gone\"][0][\"errors\"]")" $((e0 + 1))
+if [ $gone = a ]; then dns_member a $DA 192.0.2.1; else dns_member b $DB 192.0.2.2; fi
+
+# ---- monitors ----
+sleep 0.5
+assert_eq "dns monitor: a answers www.example.test" up \
+    "$(member_health dm a)"
+assert_eq "... and b" up "$(member_health dm b)"
+assert_eq "a name the server refuses: down" down "$(member_health nx a)"
+assert_match "... saying why" "pool nx member a DOWN: nothing\.invalid: \
+REFUSED" "$(cat "$T/edged.log")"
+assert_eq "udp monitor: socat echoes what it expects" up \
+    "$(member_health ue e)"
+assert_eq "... a port with nothing on it: down" down \
+    "$(member_health ue n)"
+assert_match "... port unreachable" "pool ue member n DOWN: port \
+unreachable" "$(cat "$T/edged.log")"
+assert_eq "a reply without what receive wants: down" down \
+    "$(member_health up e)"
+port=$((IT_PORT + 28))
+ans=$(q $VM -b "127.0.0.1#$port")
+if [ "$ans" = 192.0.2.1 ]; then gone=a; left=192.0.2.2; else gone=b; left=192.0.2.1; fi
+backend_stop $gone
+for i in $(seq 1 40); do
+	[ "$(member_health dm $gone)" = down ] && break
+	sleep 0.05
+done
+assert_eq "the stopped member: down by its dns monitor" down \
+    "$(member_health dm $gone)"
+assert_eq "the pinned session's next query: answered by the other at once" \
+    "$left" "$(q $VM -b "127.0.0.1#$port" || true)"
+assert_match "... its session ended as its member went down" \
+    "virtual-server mon: udp session closed: member down" \
+    "$(cat "$T/edged.log")"
 if [ $gone = a ]; then dns_member a $DA 192.0.2.1; else dns_member b $DB 192.0.2.2; fi
 
 # ---- ip-hash ----

@@ -23,23 +23,9 @@
 #include <cmocka.h>
 #include <linux/netlink.h>
 
+#include "corpus.h"
 #include "fw_netlink.h"
 
-static size_t
-load(const char *name, void *buf, size_t size)
-{
-	char path[512];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	n = fread(buf, 1, size, f);
-	fclose(f);
-	assert_true(n > 0);
-	return n;
-}
 
 static const struct fw_nl_self stranger_is_nft = { .pid = 1,
     .name = "edged" };
@@ -54,7 +40,7 @@ notice(int cmd, int k, const char *table, const struct fw_nl_self *self,
 	size_t n;
 
 	snprintf(name, sizeof(name), "notice-%d-%d.bin", cmd, k);
-	n = load(name, buf, sizeof(buf));
+	n = corpus_load(name, buf, sizeof(buf));
 	return fw_nl_parse_notices(buf, n, table, self, g);
 }
 
@@ -100,7 +86,7 @@ static void
 test_cut(void **state)
 {
 	_Alignas(struct nlmsghdr) uint8_t buf[65536];
-	size_t n = load("notice-3-0.bin", buf, sizeof(buf));
+	size_t n = corpus_load("notice-3-0.bin", buf, sizeof(buf));
 	struct fw_nl_gen g = { 0 };
 
 	(void)state;
