@@ -51,6 +51,7 @@ static const struct ha_word ha_words[] = {
 	    "for 'ssl crt', edged takes a 'certificate' block, named by "
 	    "'certificates' in an application-profile of 'type https'" },
 	{ HA_DIRECTIVE, "bind", NULL, "'listen'", "virtual-server", NULL },
+	{ HA_DIRECTIVE, "source", NULL, "'source-address'", "pool", NULL },
 	{ HA_DIRECTIVE, "default_backend", NULL, "'default-pool'",
 	    "virtual-server", NULL },
 	{ HA_DIRECTIVE, "use_backend", NULL, NULL, NULL,

@@ -172,9 +172,24 @@ take_idle(struct lb_session *s)
 }
 
 /* Starts a non-blocking connect; returns the fd, or -1 with errno. */
-static int
-start_connect(const struct lb_member *m, bool *connected)
+int
+lb_bind_source(int fd, const struct lb_pool_conf *p)
 {
+	int one = 1;
+
+	if (p->source.ss_family == AF_UNSPEC)
+		return 0;
+	/* the port at connect, from the 4-tuples that are free, rather
+	 * than one held from bind: many connections to many members */
+	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one));
+	return bind(fd, (const struct sockaddr *)&p->source, p->sourcelen);
+}
+
+static int
+start_connect(const struct lb_session *s, bool *connected)
+{
+	const struct lb_member *m = s->member;
 	int one = 1, fd;
 
 	fd = socket(m->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -182,12 +197,15 @@ start_connect(const struct lb_member *m, bool *connected)
 	if (fd < 0)
 		return -1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (lb_bind_source(fd, s->pool->conf) < 0)
+		goto failed;
 	if (connect(fd, (const struct sockaddr *)&m->addr, m->addrlen) == 0) {
 		*connected = true;
 		return fd;
 	}
 	if (errno == EINPROGRESS)
 		return fd;
+failed:
 	one = errno;
 	(void)close(fd);
 	errno = one;
@@ -257,7 +275,7 @@ new_conn(struct lb_session *s)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((fd = start_connect(s->member, &connected)) < 0) {
+	if ((fd = start_connect(s, &connected)) < 0) {
 		free(c);
 		return NULL;
 	}

@@ -52,6 +52,8 @@ static const struct {
 	{ ENFILE, "the system's descriptor limit" },
 	{ ENOBUFS, "the edge's kernel buffers" },
 	{ ENOMEM, "the edge's memory" },
+	/* a source-address not on the host, or no local port left */
+	{ EADDRNOTAVAIL, "the edge's addresses or ports" },
 };
 
 const char *

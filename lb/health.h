@@ -38,7 +38,8 @@ enum lb_health_change lb_health_record(struct lb_health *h, bool ok,
 /*
  * A failure of the edge itself rather than of the member: the process or
  * the system is out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
- * ENOMEM, from socket(), connect(), a TLS or connection set-up).  It is
+ * ENOMEM, from socket(), connect(), a TLS or connection set-up), or it
+ * lacks the pool's source-address or a local port (EADDRNOTAVAIL).  It is
  * no member's error and no failed check, and another member would fail
  * the same way.  Returns what ran out ("the edge's descriptor limit"),
  * or NULL when err is not such an error.

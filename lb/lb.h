@@ -245,6 +245,11 @@ struct lb_pool_conf {
 	uint64_t max_queue;		/* requests waiting for a member at
 					 * its max-connections */
 	uint64_t queue_timeout;		/* ms; 0 = timeout connect's */
+	/* source-address: what connections to the members (and probes)
+	 * leave from; family AF_UNSPEC: the kernel's choice */
+	struct sockaddr_storage source;
+	socklen_t sourcelen;
+	struct conf_pos source_pos;
 };
 
 struct lb_listen_conf {

@@ -442,6 +442,38 @@ set_pool_timeout(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return conf_get_duration(d, n, 2, 1, 86400000, &p->queue_timeout);
 }
 
+/* source-address ADDRESS: an address of this host, no port (the kernel
+ * picks one at each connect). */
+static int
+set_source(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct lb_pool_conf *p = obj;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&p->source;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&p->source;
+
+	memset(&p->source, 0, sizeof(p->source));
+	p->source_pos = n->argpos[1];
+	if (inet_pton(AF_INET, n->args[1], &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		p->sourcelen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, n->args[1], &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		p->sourcelen = sizeof(*s6);
+	} else {
+		conf_error(d, &n->argpos[1], "'source-address' expects an "
+		    "IPv4 or IPv6 address without a port, got '%s'",
+		    n->args[1]);
+		return -1;
+	}
+	if (lb_sockaddr_wildcard(&p->source)) {
+		conf_error(d, &n->argpos[1], "'source-address' names an "
+		    "address, not a wildcard: without it, the kernel chooses");
+		p->source.ss_family = AF_UNSPEC;
+		return -1;
+	}
+	return 0;
+}
+
 static const struct conf_directive pool_rows[] = {
 	{ "monitor", 1, 1, CONF_NO_BLOCK, set_pool_monitor, "monitor NAME" },
 	{ "slow-start", 1, 1, CONF_NO_BLOCK, set_slow_start,
@@ -456,6 +488,8 @@ static const struct conf_directive pool_rows[] = {
 	{ "max-queue", 1, 1, CONF_NO_BLOCK, set_max_queue, "max-queue N" },
 	{ "timeout", 2, 2, CONF_NO_BLOCK, set_pool_timeout,
 	    "timeout queue DURATION" },
+	{ "source-address", 1, 1, CONF_NO_BLOCK, set_source,
+	    "source-address ADDRESS" },
 };
 
 /* What a pool cannot do without.  Checked against the statements

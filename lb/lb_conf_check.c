@@ -169,6 +169,27 @@ check_stats_listen(const struct lb_conf *c, struct conf_diag *d)
 	return 0;
 }
 
+/* A source-address of one family cannot reach a member of the other. */
+static unsigned
+check_source(const struct lb_pool_conf *p, struct conf_diag *d)
+{
+	char a[128];
+
+	if (p->source.ss_family == AF_UNSPEC)
+		return 0;
+	for (size_t i = 0; i < p->nmembers; i++) {
+		if (p->members[i].addr.ss_family == p->source.ss_family)
+			continue;
+		conf_fmt_sockaddr(a, sizeof(a), &p->members[i].addr);
+		conf_error(d, &p->source_pos, "pool %s: source-address is "
+		    "IPv%c and member %s (%s) is not: one family for both",
+		    p->name, p->source.ss_family == AF_INET ? '4' : '6',
+		    p->members[i].name, a);
+		return 1;
+	}
+	return 0;
+}
+
 unsigned
 lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 {
@@ -181,6 +202,7 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	for (size_t i = 0; i < c->npools; i++) {
 		struct lb_pool_conf *p = &c->pools[i];
 
+		errors += check_source(p, d);
 		if (p->monitor[0] != '\0' && (p->monitor_idx = lb_conf_ref(
 		    d, &p->monitor_pos, "monitor", p->monitor, c->monitors,
 		    c->nmonitors, sizeof(*c->monitors))) == c->nmonitors)

@@ -190,6 +190,12 @@ void lb_listener_drain(struct lb_listener *l);
 /* A session ended: paused listeners may accept again. */
 void lb_listeners_resume(struct lb_thread *t);
 
+/* ---- connect.c ---- */
+/* A socket for a pool's members, before its connect: bound to the
+ * pool's source-address, when it has one.  0, or -1 with errno
+ * (EADDRNOTAVAIL: not an address of this host). */
+int lb_bind_source(int fd, const struct lb_pool_conf *p);
+
 /* ---- session.c ---- */
 /* A connection accepted on l: a new session takes fd and its first
  * step.  Returns 0, or -1 out of memory (fd is still the caller's). */

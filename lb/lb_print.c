@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "lb.h"
 #include "persist.h"
 #include "rule_conf.h"
@@ -98,6 +99,10 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 		fprintf(out, "    slow-start %s\n", buf);
 	}
 	lb_tls_print_pool(p, out);
+	if (p->source.ss_family != AF_UNSPEC) {
+		addr_fmt(buf, sizeof(buf), (const struct sockaddr *)&p->source);
+		fprintf(out, "    source-address %s\n", buf);
+	}
 	if (has_limits(p)) {
 		fprintf(out, "    max-queue %llu\n",
 		    (unsigned long long)p->max_queue);

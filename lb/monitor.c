@@ -360,6 +360,11 @@ probe_start(struct lb_probe *p)
 	}
 	p->tr = (struct lb_transport){ .ops = &lb_transport_plain,
 	    .fd = p->fd };
+	if (lb_bind_source(p->fd, p->pool->conf) < 0) {
+		probe_fail(p, LB_CHECK_CONNECT, "bind to source-address",
+		    errno);
+		return;
+	}
 	if (p->tls != NULL && lb_tls_connect(&p->tr, p->tls, p->fd, p->sni,
 	    p->ip) < 0) {
 		p->tr = (struct lb_transport){ .ops = &lb_transport_plain,

@@ -439,9 +439,9 @@ struct lb_next lb_conn_get(struct lb_session *s);
  * was closed under us, on a new connection to the same member), bounded;
  * then asks for status (503 for connects, 502 for a close, 504 for a
  * timeout).  An err that is the edge's own (lb_err_local: EMFILE,
- * ENFILE, ENOBUFS, ENOMEM) is neither retried nor counted against the
- * member: a 503 at once, termination state RC.  LB_GO while a retry
- * goes on, else LB_REPLY. */
+ * ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL) is neither retried nor counted
+ * against the member: a 503 at once, termination state RC.  LB_GO while
+ * a retry goes on, else LB_REPLY. */
 struct lb_next lb_conn_retry(struct lb_session *s, const char *why, int err,
     bool fresh_same, int status);
 /* The member failed s's request (why, errno err) where it cannot be

@@ -243,16 +243,17 @@ idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void member_read(struct ev_loop *loop, ev_io *w, int revents);
 
-/* A socket connected to m, for one client's datagrams. */
+/* A socket connected to m of p, for one client's datagrams. */
 static int
-member_socket(const struct lb_member *m)
+member_socket(const struct lb_rt_pool *p, const struct lb_member *m)
 {
 	int fd = socket(m->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)&m->addr, m->addrlen) < 0) {
+	if (lb_bind_source(fd, p->conf) < 0 ||
+	    connect(fd, (const struct sockaddr *)&m->addr, m->addrlen) < 0) {
 		int err = errno;
 
 		(void)close(fd);
@@ -273,6 +274,20 @@ room_for_one(const struct lb_listener *l)
 	return atomic_load_explicit(&rt->conns, memory_order_relaxed) <
 	    rt->max_connections && (vsmax == 0 || atomic_load_explicit(
 	    &l->vs->conns, memory_order_relaxed) < vsmax);
+}
+
+/* Once a second at most: it could be every datagram. */
+static void
+socket_failed(const struct lb_listener *l, const struct lb_rt_pool *p,
+    const struct lb_member *m, int err)
+{
+	static _Atomic long last;
+	long now = (long)ev_now(l->thread->loop);
+
+	if (atomic_exchange(&last, now) != now)
+		log_warn("virtual-server %s: pool %s member %s: udp socket: "
+		    "%s; datagrams dropped", l->vs->conf->name,
+		    p->conf->name, m->name, strerror(err));
 }
 
 static struct lb_member *
@@ -318,10 +333,8 @@ flow_new(struct lb_udp *u, struct lb_listener *l, const union lb_sockaddr *a,
 
 	if (!room_for_one(l) || (m = pick(u, p, a)) == NULL)
 		return NULL;
-	if ((fd = member_socket(m)) < 0) {
-		log_warn("virtual-server %s: pool %s member %s: udp socket: "
-		    "%s", l->vs->conf->name, p->conf->name, m->name,
-		    strerror(errno));
+	if ((fd = member_socket(p, m)) < 0) {
+		socket_failed(l, p, m, errno);
 		return NULL;
 	}
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
