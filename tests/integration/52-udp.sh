@@ -164,12 +164,8 @@ port=$((IT_PORT + 28))
 ans=$(q $VM -b "127.0.0.1#$port")
 if [ "$ans" = 192.0.2.1 ]; then gone=a; left=192.0.2.2; else gone=b; left=192.0.2.1; fi
 backend_stop $gone
-for i in $(seq 1 40); do
-	[ "$(member_health dm $gone)" = down ] && break
-	sleep 0.05
-done
 assert_eq "the stopped member: down by its dns monitor" down \
-    "$(member_health dm $gone)"
+    "$(member_health_is dm $gone down)"
 assert_eq "the pinned session's next query: answered by the other at once" \
     "$left" "$(q $VM -b "127.0.0.1#$port" || true)"
 assert_match "... its session ended as its member went down" \

@@ -548,6 +548,18 @@ j['pools'][0]['members'] if m['name'] == '$2'][0]['health']")
 	echo "$h"
 }
 
+# member_health_is POOL MEMBER HEALTH: the member's health once it is
+# HEALTH, or what it is after 2 s.
+member_health_is() {
+	local i h
+	for i in $(seq 1 40); do
+		h=$(member_health "$1" "$2")
+		[ "$h" = "$3" ] && break
+		sleep 0.05
+	done
+	echo "$h"
+}
+
 edged_worker_pid() {
 	ctl status --json | json_get 'j["worker_pid"]'
 }
