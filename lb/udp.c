@@ -53,6 +53,8 @@ struct lb_udp_flow {
 	uint64_t hash;
 	uint64_t datagrams;		/* from the client */
 	uint64_t replies;		/* from the member */
+	uint64_t bytes_out;		/* to the client */
+	ev_tstamp start;
 	ev_io io;			/* the member's socket */
 	ev_timer idle;
 	ev_tstamp last;			/* the last datagram either way */
@@ -185,15 +187,45 @@ vs_ctr(const struct lb_udp_flow *f)
 	return &f->u->t->ctr_vs[f->l->vs->index];
 }
 
+/* The session's access-log line, when its virtual server logs: request
+ * "UDP", the member, the replies' bytes, and term (HAProxy's
+ * termination state: "--" all answered, "cD" idle, "SD" the member
+ * refused or went down, "KD" the worker stopping). */
+static void
+flow_log(const struct lb_udp_flow *f, const char *term)
+{
+	struct lb_thread *t = f->u->t;
+	const struct lb_rt_vs *vs = f->l->vs;
+	struct sockaddr_storage ss = { 0 };
+	char client[INET6_ADDRSTRLEN + 8], line[1024];
+	struct lb_log_record r;
+	size_t len;
+
+	if (t->rt->logger == NULL || vs->conf->access_log[0] == '\0')
+		return;
+	memcpy(&ss, &f->client, f->clientlen);
+	conf_fmt_sockaddr(client, sizeof(client), &ss);
+	r = (struct lb_log_record){ .client = client, .vs = vs->conf->name,
+	    .pool = f->pool->conf->name, .member = f->member->name,
+	    .when = f->start, .t_request = 0, .t_queue = 0, .t_connect = 0,
+	    .t_response = -1, .t_total = (int)((ev_now(t->loop) - f->start) *
+	    1000 + 0.5), .status = -1, .bytes = f->bytes_out, .term = term,
+	    .request = "UDP" };
+	len = lb_log_format(&r, vs->conf->access_log_json, line, sizeof(line));
+	lb_log_append(t->rt->logger, &t->logbufs[vs->index], vs->index, line,
+	    len);
+}
+
 /* The one teardown: every path that ends a session comes here. */
 static void
-flow_end(struct lb_udp_flow *f, const char *why)
+flow_end(struct lb_udp_flow *f, const char *why, const char *term)
 {
 	struct lb_thread *t = f->u->t;
 	struct lb_member *m = f->member;
 
 	log_debug("virtual-server %s: udp session closed: %s",
 	    f->l->vs->conf->name, why);
+	flow_log(f, term);
 	table_remove(f->u, f);
 	ev_io_stop(t->loop, &f->io);
 	ev_timer_stop(t->loop, &f->idle);
@@ -222,7 +254,7 @@ flow_failed(struct lb_udp_flow *f, int err)
 	    f->l->vs->conf->name, f->pool->conf->name, m->name,
 	    strerror(err));
 	flow_end(f, err == ECONNREFUSED ? "member refused" :
-	    "member socket error");
+	    "member socket error", "SD");
 }
 
 static void
@@ -238,7 +270,7 @@ idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_again(loop, w);
 		return;
 	}
-	flow_end(f, "idle");
+	flow_end(f, "idle", "cD");
 }
 
 static void member_read(struct ev_loop *loop, ev_io *w, int revents);
@@ -342,7 +374,8 @@ flow_new(struct lb_udp *u, struct lb_listener *l, const union lb_sockaddr *a,
 		return NULL;
 	}
 	*f = (struct lb_udp_flow){ .u = u, .l = l, .pool = p, .member = m,
-	    .clientlen = len, .hash = h, .last = ev_now(u->t->loop) };
+	    .clientlen = len, .hash = h, .last = ev_now(u->t->loop),
+	    .start = ev_now(u->t->loop) };
 	memcpy(&f->client, a, len);
 	ev_io_init(&f->io, member_read, fd, EV_READ);
 	f->io.data = f;
@@ -397,7 +430,7 @@ flow_for(struct lb_udp *u, struct lb_listener *l, unsigned i,
 		if (!send_run(u, f, *from, i))	/* it ended there */
 			return flow_new(u, l, a, len, h);
 	}
-	flow_end(f, "member down");
+	flow_end(f, "member down", "SD");
 	return flow_new(u, l, a, len, h);
 }
 
@@ -511,6 +544,7 @@ to_client(struct lb_udp_flow *f, int n)
 	    0, &f->client.sa, f->clientlen) < 0 ? 0 : 1) :
 	    sendmmsg(f->l->fd, u->msgs, (unsigned)n, 0)) < n)
 		CTR_ADD(vs_ctr(f)->errors, 1);
+	f->bytes_out += bytes;
 	CTR_ADD(vs_ctr(f)->bytes_out, bytes);
 	CTR_ADD(t->ctr_pool[f->pool->index].bytes_out, bytes);
 	CTR_ADD(t->ctr_member[f->member->index].bytes_out, bytes);
@@ -519,7 +553,7 @@ to_client(struct lb_udp_flow *f, int n)
 	/* each datagram of the client answered as often as the profile
 	 * says: a resolver may have several queries out on one port */
 	if (limit > 0 && f->replies >= limit * f->datagrams) {
-		flow_end(f, "udp-responses reached");
+		flow_end(f, "udp-responses reached", "--");
 		return false;
 	}
 	return true;
@@ -594,7 +628,7 @@ lb_udp_thread_done(struct lb_thread *t)
 	if (u == NULL)
 		return;
 	while (u->flows != NULL)
-		flow_end(u->flows, "stopping");
+		flow_end(u->flows, "stopping", "KD");
 	free(u->buckets);
 	free(u->bufs);
 	free(u);

@@ -6,7 +6,8 @@
 #     session gone once each query got its reply (udp-responses 1);
 #   - the reply comes from the virtual server's address (dig checks);
 #   - without udp-responses a client's port keeps its member until the
-#     session is idle for timeout udp, then it ends;
+#     session is idle for timeout udp, then it ends, with a "UDP" line
+#     in the access log;
 #   - a member stopped: the session pinned to it ends (its port
 #     unreachable), and the client's retry is answered by the other;
 #   - a dns monitor (query NAME) takes a stopped member down, and the
@@ -77,7 +78,12 @@ pool d { member a 127.0.0.1:$DA; member b 127.0.0.1:$DB }
 pool h { algorithm ip-hash; member a 127.0.0.1:$DA; member b 127.0.0.1:$DB }
 virtual-server dns1 { listen 127.0.0.1:$VD; profile dns1; default-pool d }
 virtual-server dns-tcp { listen 127.0.0.1:$VD; profile stream; default-pool d }
-virtual-server dns { listen 127.0.0.1:$VS; profile dns; default-pool d }
+virtual-server dns {
+    listen 127.0.0.1:$VS
+    profile dns
+    default-pool d
+    access-log $T/access.log
+}
 virtual-server hash { listen 127.0.0.1:$VH; profile dns; default-pool h }
 virtual-server lim {
     listen 127.0.0.1:$VL
@@ -128,6 +134,9 @@ assert_eq "the same port: the same session, the same member" "$first" \
 assert_eq "one session open" 1 "$(cur_of dns)"
 sleep 1.6
 assert_eq "idle for timeout udp (1 s): it ended" 0 "$(cur_of dns)"
+assert_match "its access-log line: the client, the member, 2 replies' \
+bytes, ended idle (cD)" "^127\.0\.0\.1:$((IT_PORT + 20)) .* dns d/[ab] \
+[0-9/-]+ -1 [0-9]+ cD \"UDP\"$" "$(head -n 1 "$T/access.log")"
 
 # ---- a member stopped ----
 port=$((IT_PORT + 21))
