@@ -68,8 +68,7 @@ check_l4_algo(const struct lb_conf *c, const struct lb_vs_conf *vs,
 	    lb_profile_type_name(pr->type));
 }
 
-/* A udp virtual server's listens are datagram sockets, bound to the
- * address replies leave from. */
+/* A udp virtual server's listens are datagram sockets. */
 static void
 mark_udp(const struct lb_conf *c, struct lb_vs_conf *vs,
     struct conf_diag *d)
@@ -82,10 +81,6 @@ mark_udp(const struct lb_conf *c, struct lb_vs_conf *vs,
 			conf_error(d, &l->pos, "virtual-server %s: "
 			    "accept-proxy is for TCP, and this virtual "
 			    "server's profile is udp", vs->name);
-		if (l->udp && lb_sockaddr_wildcard(&l->addr))
-			conf_error(d, &l->pos, "virtual-server %s: a udp "
-			    "listen names its address (replies leave from "
-			    "it), not a wildcard", vs->name);
 	}
 }
 

@@ -117,6 +117,8 @@ struct lb_listener {
 	bool paused;
 	bool accept_proxy;		/* a PROXY header comes first */
 	bool udp;			/* datagrams (udp.c), not accepts */
+	bool pktinfo;			/* ... on a wildcard address: each
+					 * one's own comes with it */
 };
 
 struct lb_thread {

@@ -225,6 +225,8 @@ void
 lb_listener_start(struct lb_listener *l)
 {
 	ev_io_init(&l->io, l->udp ? datagram_cb : accept_cb, l->fd, EV_READ);
+	if (l->udp)
+		l->pktinfo = lb_udp_listener_setup(l->fd);
 	l->io.data = l;
 	ev_io_start(l->thread->loop, &l->io);
 }

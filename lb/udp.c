@@ -23,8 +23,13 @@
  * Each thread has its own sessions: the kernel hands a client's
  * datagrams to one SO_REUSEPORT socket, so to one thread, by hashing
  * its addresses and ports.
+ *
+ * A listener on a wildcard address (0.0.0.0, ::) learns the address each
+ * datagram was sent to (IP_PKTINFO, IPV6_RECVPKTINFO): it is part of the
+ * session's key, and the replies leave from it, as the client expects.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,6 +46,18 @@
 #define UDP_DGRAM_MAX	65535
 #define UDP_BUCKETS_MIN	256
 
+/* The address a datagram came to, and replies leave from. */
+union lb_pktinfo {
+	struct in_pktinfo v4;
+	struct in6_pktinfo v6;
+};
+
+/* A control message that holds one. */
+union lb_pktinfo_cmsg {
+	char buf[CMSG_SPACE(sizeof(union lb_pktinfo))];
+	struct cmsghdr align;
+};
+
 struct lb_udp_flow {
 	struct lb_udp_flow *hnext;	/* the table's chain */
 	struct lb_udp_flow *next, *prev;	/* the thread's sessions */
@@ -50,6 +67,8 @@ struct lb_udp_flow {
 	struct lb_member *member;
 	union lb_sockaddr client;
 	socklen_t clientlen;
+	union lb_pktinfo local;		/* wildcard listeners: what the
+					 * client sent to */
 	uint64_t hash;
 	uint64_t datagrams;		/* from the client */
 	uint64_t replies;		/* from the member */
@@ -70,6 +89,7 @@ struct lb_udp {
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	union lb_sockaddr addrs[UDP_BATCH];
+	union lb_pktinfo_cmsg ctl[UDP_BATCH];	/* wildcard listeners */
 	char (*bufs)[UDP_DGRAM_MAX];	/* [UDP_BATCH] */
 };
 
@@ -83,24 +103,41 @@ idle_timeout(const struct lb_udp *u)
 
 /* ---- the table ---- */
 
+/* The address a datagram came to, of a wildcard listener (zeros for
+ * another). */
+static const void *
+local_addr(const union lb_pktinfo *p, int family, size_t *len)
+{
+	*len = family == AF_INET ? 4 : 16;
+	return family == AF_INET ? (const void *)&p->v4.ipi_addr :
+	    (const void *)&p->v6.ipi6_addr;
+}
+
 static uint64_t
-addr_hash(const struct lb_listener *l, const union lb_sockaddr *a)
+addr_hash(const struct lb_listener *l, const union lb_sockaddr *a,
+    const union lb_pktinfo *to)
 {
 	const char *key;
-	size_t len;
+	size_t len, tolen;
+	const void *dst = local_addr(to, a->sa.sa_family, &tolen);
 
 	lb_key_addr(&a->sa, &key, &len);
 	/* the port spread over the bits the buckets take */
-	return (lb_hash_bytes(key, len) ^ (uint64_t)(uintptr_t)l) +
-	    (a->sa.sa_family == AF_INET ? a->sin.sin_port :
-	    a->sin6.sin6_port) * 0x9e3779b97f4a7c15ULL;
+	return (lb_hash_bytes(key, len) ^ lb_hash_bytes(dst, tolen) ^
+	    (uint64_t)(uintptr_t)l) + (a->sa.sa_family == AF_INET ?
+	    a->sin.sin_port : a->sin6.sin6_port) * 0x9e3779b97f4a7c15ULL;
 }
 
 static bool
 same_client(const struct lb_udp_flow *f, const struct lb_listener *l,
-    const union lb_sockaddr *a, socklen_t len)
+    const union lb_sockaddr *a, socklen_t len, const union lb_pktinfo *to)
 {
-	return f->l == l && f->clientlen == len && (a->sa.sa_family == AF_INET ?
+	size_t tolen;
+	const void *dst = local_addr(to, a->sa.sa_family, &tolen);
+	const void *mine = local_addr(&f->local, a->sa.sa_family, &tolen);
+
+	return f->l == l && f->clientlen == len &&
+	    memcmp(dst, mine, tolen) == 0 && (a->sa.sa_family == AF_INET ?
 	    f->client.sin.sin_port == a->sin.sin_port &&
 	    f->client.sin.sin_addr.s_addr == a->sin.sin_addr.s_addr :
 	    f->client.sin6.sin6_port == a->sin6.sin6_port &&
@@ -109,11 +146,12 @@ same_client(const struct lb_udp_flow *f, const struct lb_listener *l,
 
 static struct lb_udp_flow *
 flow_find(struct lb_udp *u, const struct lb_listener *l,
-    const union lb_sockaddr *a, socklen_t len, uint64_t h)
+    const union lb_sockaddr *a, socklen_t len, const union lb_pktinfo *to,
+    uint64_t h)
 {
 	struct lb_udp_flow *f = u->buckets[h & (u->nbuckets - 1)];
 
-	while (f != NULL && (f->hash != h || !same_client(f, l, a, len)))
+	while (f != NULL && (f->hash != h || !same_client(f, l, a, len, to)))
 		f = f->hnext;
 	return f;
 }
@@ -356,7 +394,7 @@ count_new(struct lb_udp_flow *f)
  * datagram is then dropped. */
 static struct lb_udp_flow *
 flow_new(struct lb_udp *u, struct lb_listener *l, const union lb_sockaddr *a,
-    socklen_t len, uint64_t h)
+    socklen_t len, const union lb_pktinfo *to, uint64_t h)
 {
 	struct lb_rt_pool *p = l->vs->pool;
 	struct lb_member *m;
@@ -375,7 +413,7 @@ flow_new(struct lb_udp *u, struct lb_listener *l, const union lb_sockaddr *a,
 	}
 	*f = (struct lb_udp_flow){ .u = u, .l = l, .pool = p, .member = m,
 	    .clientlen = len, .hash = h, .last = ev_now(u->t->loop),
-	    .start = ev_now(u->t->loop) };
+	    .start = ev_now(u->t->loop), .local = *to };
 	memcpy(&f->client, a, len);
 	ev_io_init(&f->io, member_read, fd, EV_READ);
 	f->io.data = f;
@@ -401,6 +439,27 @@ member_gone(const struct lb_member *m)
 
 /* ---- the client's datagrams ---- */
 
+/* The address a datagram of a wildcard listener came to, from its
+ * control message: false when it has none (it is then dropped). */
+static bool
+received_at(struct msghdr *h, union lb_pktinfo *to)
+{
+	memset(to, 0, sizeof(*to));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL;
+	    c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&to->v4, CMSG_DATA(c), sizeof(to->v4));
+			return true;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&to->v6, CMSG_DATA(c), sizeof(to->v6));
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool send_run(struct lb_udp *u, struct lb_udp_flow *f, unsigned from,
     unsigned to);
 
@@ -413,25 +472,29 @@ flow_for(struct lb_udp *u, struct lb_listener *l, unsigned i,
 {
 	const union lb_sockaddr *a = &u->addrs[i];
 	socklen_t len = u->msgs[i].msg_hdr.msg_namelen;
+	union lb_pktinfo to;
 	struct lb_udp_flow *f;
 	uint64_t h;
 
 	if ((u->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 	    len > sizeof(*a) || (a->sa.sa_family != AF_INET &&
-	    a->sa.sa_family != AF_INET6))
+	    a->sa.sa_family != AF_INET6) ||
+	    (l->pktinfo && !received_at(&u->msgs[i].msg_hdr, &to)))
 		return NULL;
-	h = addr_hash(l, a);
-	if ((f = flow_find(u, l, a, len, h)) == NULL)
-		return flow_new(u, l, a, len, h);
+	if (!l->pktinfo)
+		memset(&to, 0, sizeof(to));
+	h = addr_hash(l, a, &to);
+	if ((f = flow_find(u, l, a, len, &to, h)) == NULL)
+		return flow_new(u, l, a, len, &to, h);
 	if (!member_gone(f->member))
 		return f;
 	if (*run == f) {
 		*run = NULL;
 		if (!send_run(u, f, *from, i))	/* it ended there */
-			return flow_new(u, l, a, len, h);
+			return flow_new(u, l, a, len, &to, h);
 	}
 	flow_end(f, "member down", "SD");
-	return flow_new(u, l, a, len, h);
+	return flow_new(u, l, a, len, &to, h);
 }
 
 /* Datagrams [from, to) of the batch, all f's, to its member at once:
@@ -472,15 +535,19 @@ send_run(struct lb_udp *u, struct lb_udp_flow *f, unsigned from,
 	return true;
 }
 
+/* The batch ready to read into; with pktinfo, each datagram's address
+ * too. */
 static void
-reset_batch(struct lb_udp *u)
+reset_batch(struct lb_udp *u, bool pktinfo)
 {
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
 		u->iov[i] = (struct iovec){ .iov_base = u->bufs[i],
 		    .iov_len = UDP_DGRAM_MAX };
 		u->msgs[i] = (struct mmsghdr){ .msg_hdr = {
 		    .msg_name = &u->addrs[i], .msg_namelen = sizeof(u->addrs[i]),
-		    .msg_iov = &u->iov[i], .msg_iovlen = 1 } };
+		    .msg_iov = &u->iov[i], .msg_iovlen = 1,
+		    .msg_control = pktinfo ? u->ctl[i].buf : NULL,
+		    .msg_controllen = pktinfo ? sizeof(u->ctl[i].buf) : 0 } };
 	}
 }
 
@@ -493,7 +560,7 @@ client_batch(struct lb_udp *u, struct lb_listener *l)
 	unsigned from = 0;
 	int n;
 
-	reset_batch(u);
+	reset_batch(u, l->pktinfo);
 	n = recvmmsg(l->fd, u->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return false;
@@ -524,6 +591,32 @@ lb_udp_read(struct lb_listener *l)
 
 /* ---- the member's replies ---- */
 
+/* The control message that makes a reply leave from the address f's
+ * client sent to: its length in c. */
+static size_t
+from_cmsg(const struct lb_udp_flow *f, union lb_pktinfo_cmsg *c)
+{
+	struct msghdr h = { .msg_control = c->buf,
+	    .msg_controllen = sizeof(c->buf) };
+	struct cmsghdr *m = CMSG_FIRSTHDR(&h);
+	bool v4 = f->client.sa.sa_family == AF_INET;
+
+	memset(c, 0, sizeof(*c));
+	m->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+	m->cmsg_type = v4 ? IP_PKTINFO : IPV6_PKTINFO;
+	m->cmsg_len = v4 ? CMSG_LEN(sizeof(struct in_pktinfo)) :
+	    CMSG_LEN(sizeof(struct in6_pktinfo));
+	if (v4) {
+		struct in_pktinfo pi = { .ipi_spec_dst =
+		    f->local.v4.ipi_addr };
+
+		memcpy(CMSG_DATA(m), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	memcpy(CMSG_DATA(m), &f->local.v6, sizeof(f->local.v6));
+	return CMSG_SPACE(sizeof(struct in6_pktinfo));
+}
+
 /* A batch of replies read on f's socket (n of them) to the client, from
  * the listener's socket; false once f ended. */
 static bool
@@ -534,14 +627,20 @@ to_client(struct lb_udp_flow *f, int n)
 	uint64_t bytes = 0;
 	uint64_t limit = f->l->vs->profile->udp_responses;
 
+	union lb_pktinfo_cmsg from;
+	size_t fromlen = f->l->pktinfo ? from_cmsg(f, &from) : 0;
+
 	for (int i = 0; i < n; i++) {
 		u->msgs[i].msg_hdr.msg_name = &f->client;
 		u->msgs[i].msg_hdr.msg_namelen = f->clientlen;
+		u->msgs[i].msg_hdr.msg_control = fromlen ? from.buf : NULL;
+		u->msgs[i].msg_hdr.msg_controllen = fromlen;
 		u->iov[i].iov_len = u->msgs[i].msg_len;
 		bytes += u->msgs[i].msg_len;
 	}
-	if ((n == 1 ? (sendto(f->l->fd, u->iov[0].iov_base, u->iov[0].iov_len,
-	    0, &f->client.sa, f->clientlen) < 0 ? 0 : 1) :
+	/* sendmmsg yields the CPU between datagrams: one alone goes with
+	 * sendmsg */
+	if ((n == 1 ? (sendmsg(f->l->fd, &u->msgs[0].msg_hdr, 0) < 0 ? 0 : 1) :
 	    sendmmsg(f->l->fd, u->msgs, (unsigned)n, 0)) < n)
 		CTR_ADD(vs_ctr(f)->errors, 1);
 	f->bytes_out += bytes;
@@ -569,7 +668,7 @@ member_read(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (int round = 0; round < 4; round++) {
-		reset_batch(u);
+		reset_batch(u, false);
 		for (unsigned i = 0; i < UDP_BATCH; i++)
 			u->msgs[i].msg_hdr.msg_name = NULL;
 		n = recvmmsg(w->fd, u->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -603,6 +702,23 @@ lb_udp_thread_init(struct lb_thread *t)
 	}
 	t->udp = u;
 	return 0;
+}
+
+bool
+lb_udp_listener_setup(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int one = 1;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    !lb_sockaddr_wildcard(&ss))
+		return false;
+	if (ss.ss_family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,
+		    sizeof(one)) == 0;
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+	    sizeof(one)) == 0;
 }
 
 void
