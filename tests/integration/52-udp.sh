@@ -25,6 +25,7 @@
 #   - a reload keeps the udp sockets: queries answered across it;
 #   - a wildcard udp listen: the reply leaves from the address each
 #     client sent to (127.0.0.5 and 127.0.0.6: dig takes only those);
+#     an IPv6 listen on the same port ([::1]) serves IPv6 clients;
 #   - a udp listen with accept-proxy, rules on a udp virtual server, and
 #     udp-responses elsewhere are refused.
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +89,7 @@ virtual-server dns {
 }
 virtual-server hash { listen 127.0.0.1:$VH; profile dns; default-pool h }
 virtual-server any { listen 0.0.0.0:$VW; profile dns1; default-pool d }
+virtual-server six { listen [::1]:$VW; profile dns1; default-pool d }
 virtual-server lim {
     listen 127.0.0.1:$VL
     profile dns
@@ -200,6 +202,10 @@ for a in 127.0.0.5 127.0.0.6; do
 	assert_match "wildcard: dig asked $a and took the reply (from it)" \
 	    "SERVER: ${a//./\\.}#$VW" "$out"
 done
+
+assert_match "an IPv6 client of IPv4 members, through [::1]" \
+    '^192\.0\.2\.[12]$' "$(dig +short +tries=1 +time=2 -p $VW @::1 \
+    www.example.test A 2>&1 | head -n 1)"
 
 # ---- max-connections ----
 e0=$(stat_of 'vs("lim")["errors"]')
