@@ -525,6 +525,8 @@ client_read(struct lb_session *s)
 	if (n < 0)
 		return errno == EAGAIN ? lb_next(LB_GO) :
 		    lb_next_close("client read error");
+	if ((uint32_t)n == read_limit(s, b) - b->len)
+		s->up_bulk = true;	/* splice from now on (tunnels) */
 	b->len += (uint32_t)n;
 	CTR_ADD(vs_ctr(s)->bytes_in, (uint64_t)n);
 	return client_data(s);
@@ -956,6 +958,8 @@ server_read(struct lb_session *s)
 	if (n < 0)
 		return errno == EAGAIN ? lb_next(LB_GO) :
 		    server_failed(s, "read error", errno);
+	if ((uint32_t)n == read_limit(s, b) - b->len)
+		s->down_bulk = true;	/* splice from now on (tunnels) */
 	b->len += (uint32_t)n;
 	count_bytes(s, 0, (uint64_t)n);
 	if (s->state == SESS_TUNNEL) {
@@ -1202,13 +1206,17 @@ tunnel_next(const struct lb_session *s)
 
 /* Whether a direction of the tunnel moves its bytes through p: it does
  * once it has one; it gets one when both sockets are plain (TLS must be
- * read) and its buffer b has nothing left to send.  Without a pipe to
- * be had (descriptors), the buffers serve. */
+ * read), its buffer b has nothing left to send, and a read has filled
+ * the buffer (bulk: small messages cost less copied than spliced, as
+ * HAProxy's splice-auto has it).  Without a pipe to be had
+ * (descriptors), the buffers serve. */
 static bool
 splicing(struct lb_session *s, struct lb_pipe *p, const struct lb_buf *b)
 {
 	if (p->rd >= 0)
 		return true;
+	if (!(p == &s->up ? s->up_bulk : s->down_bulk))
+		return false;
 	if (!s->proto->splice || s->no_splice ||
 	    s->cli.ops != &lb_transport_plain || s->conn == NULL ||
 	    s->conn->tr.ops != &lb_transport_plain || lb_buf_pending(b) > 0)

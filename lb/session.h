@@ -238,6 +238,8 @@ struct lb_session {
 	bool cli_shut;			/* tunnel: the server's FIN passed on
 					 * to the client (half_close) */
 	bool no_splice;			/* no pipe could be had: buffers */
+	bool up_bulk, down_bulk;	/* a read filled the buffer: that
+					 * direction of a tunnel splices */
 	struct lb_pipe up, down;	/* splice: client to member, member
 					 * to client (rd -1: none) */
 	bool req_sent;			/* body bytes went to a backend */
