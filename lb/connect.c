@@ -171,7 +171,6 @@ take_idle(struct lb_session *s)
 	return c;
 }
 
-/* Starts a non-blocking connect; returns the fd, or -1 with errno. */
 int
 lb_bind_source(int fd, const struct lb_pool_conf *p)
 {
@@ -186,6 +185,8 @@ lb_bind_source(int fd, const struct lb_pool_conf *p)
 	return bind(fd, (const struct sockaddr *)&p->source, p->sourcelen);
 }
 
+/* Starts a non-blocking connect to s's member, from its pool's
+ * source-address when it has one; returns the fd, or -1 with errno. */
 static int
 start_connect(const struct lb_session *s, bool *connected)
 {

@@ -196,8 +196,9 @@ struct lb_profile_conf {
 	size_t default_pool_idx;	/* resolved */
 	struct lb_persist_conf persist;
 	/* udp */
-	uint64_t udp_responses;		/* a session ends after as many
-					 * replies; 0: only when idle */
+	uint64_t udp_responses;		/* a session ends once each client
+					 * datagram got as many replies;
+					 * 0: only when idle */
 	struct conf_pos udp_responses_pos;
 };
 

@@ -109,7 +109,8 @@ set_xff(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
-/* udp-responses N: a udp session ends after N replies (DNS: 1). */
+/* udp-responses N: a udp session ends once each datagram of its client
+ * got N replies (DNS: 1). */
 static int
 set_udp_responses(struct conf_diag *d, const struct conf_node *n,
     void *obj)
