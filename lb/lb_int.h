@@ -181,6 +181,15 @@ struct lb_runtime {
 	void *shm_own;			/* the block, when not the master's */
 };
 
+/* A warning that could come at every accept or datagram is said once a
+ * second at most, whichever thread says it: true when it is due now
+ * (last: the call site's own, static). */
+static inline bool
+lb_warn_due(_Atomic long *last, ev_tstamp now)
+{
+	return atomic_exchange(last, (long)now) != (long)now;
+}
+
 /* ---- listener.c ---- */
 /* Starts accepting on every listener of t (fds set). */
 void lb_listeners_init(struct lb_thread *t);

@@ -121,10 +121,8 @@ static void
 out_of_fds(struct lb_listener *l, int err)
 {
 	static _Atomic long last;
-	long now = (long)ev_now(l->thread->loop);
 
-	/* once a second at most: this can happen at every accept */
-	if (atomic_exchange(&last, now) != now)
+	if (lb_warn_due(&last, ev_now(l->thread->loop)))
 		log_warn("virtual-server %s: accept: %s; pausing",
 		    l->vs->conf->name, strerror(err));
 	pause_listener(l);

@@ -346,15 +346,13 @@ room_for_one(const struct lb_listener *l)
 	    &l->vs->conns, memory_order_relaxed) < vsmax);
 }
 
-/* Once a second at most: it could be every datagram. */
 static void
 socket_failed(const struct lb_listener *l, const struct lb_rt_pool *p,
     const struct lb_member *m, int err)
 {
 	static _Atomic long last;
-	long now = (long)ev_now(l->thread->loop);
 
-	if (atomic_exchange(&last, now) != now)
+	if (lb_warn_due(&last, ev_now(l->thread->loop)))
 		log_warn("virtual-server %s: pool %s member %s: udp socket: "
 		    "%s; datagrams dropped", l->vs->conf->name,
 		    p->conf->name, m->name, strerror(err));
@@ -668,9 +666,9 @@ member_read(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (int round = 0; round < 4; round++) {
+		/* the member's address lands in addrs[], unused:
+		 * to_client names the client */
 		reset_batch(u, false);
-		for (unsigned i = 0; i < UDP_BATCH; i++)
-			u->msgs[i].msg_hdr.msg_name = NULL;
 		n = recvmmsg(w->fd, u->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			flow_failed(f, errno);
