@@ -25,8 +25,48 @@ edged_endpoints_add(struct edged_endpoints *eps,
 }
 
 void
+edged_kservice_release(struct edged_kservice *ks)
+{
+	free(ks->addrs);
+	free(ks->members);
+	memset(ks, 0, sizeof(*ks));
+}
+
+int
+edged_kservice_copy(struct edged_kservice *out,
+    const struct edged_kservice *ks)
+{
+	*out = *ks;
+	out->addrs = mem_array(ks->naddrs, sizeof(*ks->addrs));
+	out->members = mem_array(ks->nmembers, sizeof(*ks->members));
+	if (out->addrs == NULL || out->members == NULL) {
+		edged_kservice_release(out);
+		return -1;
+	}
+	memcpy(out->addrs, ks->addrs, ks->naddrs * sizeof(*ks->addrs));
+	memcpy(out->members, ks->members,
+	    ks->nmembers * sizeof(*ks->members));
+	return 0;
+}
+
+int
+edged_kservice_add(struct edged_endpoints *eps,
+    const struct edged_kservice *ks)
+{
+	if (mem_grow(&eps->ks, &eps->kscap, eps->nks + 1,
+	    sizeof(*eps->ks)) == -1 ||
+	    edged_kservice_copy(&eps->ks[eps->nks], ks) < 0)
+		return -1;
+	eps->nks++;
+	return 0;
+}
+
+void
 edged_endpoints_release(struct edged_endpoints *eps)
 {
+	for (size_t i = 0; i < eps->nks; i++)
+		edged_kservice_release(&eps->ks[i]);
+	free(eps->ks);
 	free(eps->v);
 	memset(eps, 0, sizeof(*eps));
 }

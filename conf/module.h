@@ -34,7 +34,15 @@
  * collects from every module and hands to the modules that filter
  * traffic (the firewall lets them in after its rules); it must add them
  * in the same order each time, since the order shows in what the filter
- * compiles to.
+ * compiles to.  The same list carries the virtual servers a module wants
+ * the kernel to balance by itself (edged_kservice: the load balancer's
+ * l4-kernel profile), which the module owning the packet filter compiles
+ * into its table.  While they run, their members' weights in force go
+ * from the module that knows them (monitors, edgectl member) through
+ * host->kernel_weights to every module's kernel_weights hook, which
+ * changes the kernel's elements without a reload; a module that publishes
+ * them does so again at each commit of its own (it comes first in the
+ * table), so that the table committed next starts from them.
  *
  * Compiled form.  print_compiled writes what the module hands the
  * kernel or a peer daemon, as text (the firewall: its nftables table):
@@ -131,10 +139,83 @@ struct edged_endpoint {
 					 * "virtual-server web", "stats" */
 };
 
+/*
+ * A virtual server the kernel balances by itself (the load balancer's
+ * l4-kernel profile): no process sees its packets.  The module that owns
+ * the kernel's packet filter (the firewall) compiles it into its table:
+ * a new flow to one of addrs goes to a member picked by pick among those
+ * whose weight in force is not 0.  The weights in force change at run
+ * time (host->kernel_weights), without a reload.
+ */
+enum edged_kpick {
+	EDGED_KPICK_ROUND_ROBIN,	/* in turn */
+	EDGED_KPICK_SOURCE,		/* by the client's address */
+};
+
+enum edged_ksnat {
+	EDGED_KSNAT_NONE,		/* inline: members see the client's
+					 * address and route back through
+					 * the edge */
+	EDGED_KSNAT_MASQUERADE,		/* one-armed: the edge's address
+					 * toward the member */
+	EDGED_KSNAT_ADDRESS,		/* one-armed, from snat_addr */
+};
+
+#define EDGED_KNAME_MAX	64
+
+struct edged_kmember {
+	char name[EDGED_KNAME_MAX];
+	struct sockaddr_storage addr;	/* the port inside */
+	unsigned weight;		/* the file's, 0 when it starts
+					 * with none (disabled, a backup) */
+};
+
+struct edged_kservice {
+	char name[EDGED_KNAME_MAX];	/* the virtual server's */
+	struct sockaddr_storage *addrs;	/* where clients connect, the port
+					 * inside; one family, the members' */
+	size_t naddrs;
+	int proto;			/* IPPROTO_TCP, IPPROTO_UDP */
+	enum edged_kpick pick;
+	enum edged_ksnat snat;
+	struct sockaddr_storage snat_addr;	/* EDGED_KSNAT_ADDRESS */
+	bool cut;			/* a member that goes down loses the
+					 * flows it has */
+	struct edged_kmember *members;
+	size_t nmembers;
+};
+
+/* A member's weight in force (host->kernel_weights), in
+ * 1/EDGED_KWEIGHT_SCALE: a slow start ramps even a weight of 1. */
+#define EDGED_KWEIGHT_SCALE	64
+
+struct edged_kweight {
+	const char *member;
+	unsigned weight;		/* 0: no new flows; the file's 2 is
+					 * 2 * EDGED_KWEIGHT_SCALE */
+	bool down;			/* its monitor says so, or edgectl
+					 * disabled it: with the service's
+					 * cut, its flows end */
+};
+
+/* What the modules serve: their endpoints, and the virtual servers the
+ * kernel balances. */
 struct edged_endpoints {
 	struct edged_endpoint *v;
 	size_t n, cap;
+	struct edged_kservice *ks;
+	size_t nks, kscap;
 };
+
+/* Adds a copy of ks (its addresses and members copied too) to eps.  0,
+ * or -1 out of memory. */
+int edged_kservice_add(struct edged_endpoints *eps,
+    const struct edged_kservice *ks);
+/* Frees what a copy made by edged_kservice_add holds. */
+void edged_kservice_release(struct edged_kservice *ks);
+/* A deep copy of ks into *out; 0, or -1 out of memory. */
+int edged_kservice_copy(struct edged_kservice *out,
+    const struct edged_kservice *ks);
 
 /* Adds one to eps: the address (its port inside), its protocol and
  * what it is (truncated to fit).  0, or -1 out of memory. */
@@ -193,6 +274,12 @@ struct edged_host {
 	    const struct edged_module *mod, unsigned which,
 	    void (*fn)(void *arg, void *gd, const struct edged_channel *ch),
 	    void *arg);
+	/* The weights in force of kernel-balanced virtual server
+	 * service's members (edged_kservice), by member name; the core
+	 * hands them to every module's kernel_weights.  A member not
+	 * named keeps what it had. */
+	void (*kernel_weights)(const struct edged_host *h,
+	    const char *service, const struct edged_kweight *w, size_t n);
 	void *core;			/* the core's */
 };
 
@@ -341,6 +428,10 @@ struct edged_module {
 	void (*carry_save)(void *ms, FILE *out,
 	    const struct edged_carry *carry);
 	int (*carry_line)(void *ms, const char *line);
+	/* host->kernel_weights from another module: what the kernel is
+	 * to do now for service's members */
+	void (*kernel_weights)(void *ms, const char *service,
+	    const struct edged_kweight *w, size_t n);
 
 	/* in the worker; NULL when it cannot (logged) */
 	void *(*worker_new)(const void *part,

@@ -27,9 +27,11 @@
 
 #include <ev.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "fw_apply.h"
 #include "fw_dyn.h"
+#include "fw_klb.h"
 #include "fw_master.h"
 #include "fw_module.h"
 #include "fw_netlink.h"
@@ -55,6 +57,8 @@ struct fw_master {
 					 * change by something else since
 					 * edged's table went in; 0 none */
 	struct fw_dyn dyn;		/* dynamic groups' members */
+	struct fw_klb *klb;		/* the kernel's virtual servers:
+					 * weights, slots (fw_klb.h) */
 	const struct fw_gen *cur;	/* the generation in force */
 };
 
@@ -62,7 +66,11 @@ struct fw_master {
 struct fw_gen {
 	const struct fw_conf *conf;
 	char *text;			/* its table (fw_nft.h); "" without
-					 * firewall and NAT */
+					 * firewall, NAT or kernel virtual
+					 * servers */
+	struct edged_kservice *ks;	/* the virtual servers the kernel
+					 * balances (copies) */
+	size_t nks;
 	char state_dir[256];		/* where its groups' members are
 					 * kept */
 	int blk_fd;			/* its counters for the metrics
@@ -205,22 +213,29 @@ replace_table(struct fw_master *fm, const struct fw_gen *g, double *ms,
     char *err, size_t errsize)
 {
 	char *copy = strdup(g->text);
-	char *extra = fw_dyn_elements(&fm->dyn, g->conf);
+	char *dyn = fw_dyn_elements(&fm->dyn, g->conf);
+	char *klb = fw_klb_elements(fm->klb, g->ks, g->nks);
+	char *extra = NULL;
 	ev_tstamp t0 = ev_time();
 	int rc = -1;
 
-	if (copy == NULL || extra == NULL)
+	if (copy == NULL || dyn == NULL || klb == NULL ||
+	    asprintf(&extra, "%s%s", dyn, klb) < 0) {
+		extra = NULL;
 		snprintf(err, errsize, "out of memory");
-	else if (fw_kernel_replace(g->text, extra, err, errsize) == 0) {
+	} else if (fw_kernel_replace(g->text, extra, err, errsize) == 0) {
 		*ms = (ev_time() - t0) * 1000.0;
 		free(fm->applied);
 		fm->applied = copy;
 		copy = NULL;
+		fw_klb_installed(fm->klb);
 		/* its notices, edged's own, come later and are told apart */
 		fm->tampered = 0;
 		rc = 0;
 	}
 	free(copy);
+	free(dyn);
+	free(klb);
 	free(extra);
 	return rc;
 }
@@ -242,7 +257,7 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
 	 * removed.  A load balancer alone changes nothing there, and
 	 * needs no privilege for it (a kernel that cannot be asked holds
 	 * no table of ours either). */
-	if (!fw_active(fw) && (fm->applied == NULL || back) &&
+	if (g->text[0] == '\0' && (fm->applied == NULL || back) &&
 	    fw_kernel_has_table() != 1) {
 		free(fm->applied);
 		fm->applied = strdup("");
@@ -251,15 +266,17 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
 	if (replace_table(fm, g, &ms, err, errsize) < 0)
 		return -1;
 	watch_start(fm);
-	if (fw_active(fw))
+	if (g->text[0] != '\0')
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
-		    "rules, %zu groups) in %.0f ms%s", FW_TABLE, fw->nrules,
-		    fw->nnats, fw->ngroups, ms, back ? "; back in the kernel "
-		    "after edgectl firewall flush" : "");
+		    "rules, %zu groups, %zu l4-kernel virtual servers) in "
+		    "%.0f ms%s", FW_TABLE, fw->nrules, fw->nnats, fw->ngroups,
+		    g->nks, ms, back ? "; back in the kernel after edgectl "
+		    "firewall flush" : "");
 	else
-		log_info("firewall: no firewall or NAT configured; table inet "
-		    "%s removed", FW_TABLE);
-	if (fw_wants_forwarding(fw) && fw_enable_forwarding(err, errsize) < 0)
+		log_info("firewall: no firewall, NAT or l4-kernel virtual "
+		    "server configured; table inet %s removed", FW_TABLE);
+	if ((fw_wants_forwarding(fw) || g->nks > 0) &&
+	    fw_enable_forwarding(err, errsize) < 0)
 		log_warn("firewall: cannot turn IP forwarding on: %s", err);
 	return 0;
 }
@@ -568,7 +585,7 @@ fw_cmd_group_show(void *ms, struct edged_ctl *c, char **args, size_t n,
 /* ---- show firewall, show nat ---- */
 
 struct counter {
-	char name[FW_NAME_MAX + 8];
+	char name[2 * FW_NAME_MAX + 16];	/* km_VS_I: the longest */
 	unsigned long long packets, bytes;
 };
 
@@ -1019,6 +1036,159 @@ fw_master_stop(void *ms)
 		    FW_TABLE);
 }
 
+/* ---- the kernel's virtual servers ---- */
+
+/*
+ * The weights in force of service's members, from the load balancer
+ * (module.h's kernel_weights): recorded for the next table, and put in
+ * the kernel's map now when the table in force has the service: an
+ * element change, not a table rewrite.
+ */
+void
+fw_master_kernel_weights(void *ms, const char *service,
+    const struct edged_kweight *w, size_t n)
+{
+	struct fw_master *fm = ms;
+	char err[1024], what[1024];
+	ev_tstamp t0 = ev_time();
+	int rc;
+
+	if (fw_klb_weights(fm->klb, service, w, n) < 0) {
+		log_err("firewall: virtual-server %s: out of memory; the "
+		    "kernel's slots stay as they are", service);
+		return;
+	}
+	if (!table_put(fm))
+		return;
+	if (fw_netlink(fm, err, sizeof(err)) < 0) {
+		log_err("firewall: virtual-server %s: %s", service, err);
+		return;
+	}
+	fw_nl_begin(fm->nl, FW_TABLE);
+	if ((rc = fw_klb_queue(fm->klb, fm->nl, service, what,
+	    sizeof(what))) != 0 || what[0] == '\0') {
+		if (rc < 0)
+			log_err("firewall: virtual-server %s: out of memory",
+			    service);
+		fw_klb_sent(fm->klb, false);
+		return;
+	}
+	rc = fw_nl_commit(fm->nl, err, sizeof(err));
+	fw_klb_sent(fm->klb, rc == 0);
+	if (rc < 0)
+		log_err("firewall: virtual-server %s: the kernel refused the "
+		    "new slots: %s", service, err);
+	else
+		log_info("firewall: virtual-server %s: the kernel's slots now "
+		    "%s (%.1f ms)", service, what, (ev_time() - t0) * 1000.0);
+}
+
+/* edgectl show l4-kernel: each member of each virtual server the kernel
+ * balances, with its counters. */
+struct klb_show {
+	FILE *out;
+	bool json, first;
+	const struct counter *v;
+	size_t n;
+};
+
+/* s->v sorted by read_counters */
+static const struct counter *
+counter_named(const struct klb_show *s, const char *name)
+{
+	struct counter want;
+
+	snprintf(want.name, sizeof(want.name), "%s", name);
+	return s->n > 0 ? bsearch(&want, s->v, s->n, sizeof(*s->v),
+	    cmp_counter) : NULL;
+}
+
+static void
+klb_row(const struct edged_kservice *ks, size_t i, unsigned weight,
+    unsigned slots, unsigned nslots, bool cut, void *arg)
+{
+	struct klb_show *s = arg;
+	const struct edged_kmember *m = &ks->members[i];
+	const struct counter *flows, *pkts;
+	double wt = (double)weight / EDGED_KWEIGHT_SCALE;
+	char name[160], a[64];
+
+	snprintf(name, sizeof(name), "kn_%s_%zu", ks->name, i);
+	flows = counter_named(s, name);
+	snprintf(name, sizeof(name), "km_%s_%zu", ks->name, i);
+	pkts = counter_named(s, name);
+	addr_fmt(a, sizeof(a), (const struct sockaddr *)&m->addr);
+	if (s->json) {
+		fprintf(s->out, "%s{\"virtual_server\":", s->first ? "" : ",");
+		text_json_string(s->out, ks->name);
+		fprintf(s->out, ",\"member\":");
+		text_json_string(s->out, m->name);
+		fprintf(s->out, ",\"address\":\"%s\",\"port\":%d,\"weight\":%g,"
+		    "\"slots\":%u,\"of\":%u,\"cut\":%s,\"flows\":%llu,"
+		    "\"packets\":%llu,\"bytes\":%llu}", a,
+		    addr_port((const struct sockaddr *)&m->addr), wt,
+		    slots, nslots, cut ? "true" : "false",
+		    flows ? (unsigned long long)flows->packets : 0ULL,
+		    pkts ? (unsigned long long)pkts->packets : 0ULL,
+		    pkts ? (unsigned long long)pkts->bytes : 0ULL);
+	} else {
+		if (s->first)
+			fprintf(s->out, "%-16s %-12s %-24s %6s %9s %10s %12s "
+			    "%14s\n", "VIRTUAL-SERVER", "MEMBER", "ADDRESS",
+			    "WEIGHT", "SLOTS", "FLOWS", "PACKETS", "BYTES");
+		snprintf(name, sizeof(name), "%s:%d", a,
+		    addr_port((const struct sockaddr *)&m->addr));
+		snprintf(a, sizeof(a), "%u/%u%s", slots, nslots,
+		    cut ? " cut" : "");
+		fprintf(s->out, "%-16s %-12s %-24s %6g %9s %10llu %12llu "
+		    "%14llu\n", ks->name, m->name, name, wt, a,
+		    flows ? (unsigned long long)flows->packets : 0ULL,
+		    pkts ? (unsigned long long)pkts->packets : 0ULL,
+		    pkts ? (unsigned long long)pkts->bytes : 0ULL);
+	}
+	s->first = false;
+}
+
+void
+fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct fw_master *fm = ms;
+	struct counters cs = { 0 };
+	struct klb_show s = { .json = json, .first = true };
+	struct text t;
+	char err[1024], *body;
+
+	(void)args;
+	(void)n;
+	if (table_put(fm) && read_counters(fm, &cs, err, sizeof(err)) < 0) {
+		edged_replyf(fm->host, c, false, "cannot read the kernel's "
+		    "counters: %s\n", err);
+		return;
+	}
+	s.v = cs.v;
+	s.n = cs.n;
+	if ((s.out = text_open(&t)) == NULL) {
+		free(cs.v);
+		fm->host->reply(c, false, "out of memory\n");
+		return;
+	}
+	if (json)
+		fprintf(s.out, "{\"members\":[");
+	fw_klb_each(fm->klb, klb_row, &s);
+	if (json)
+		fprintf(s.out, "]}\n");
+	else if (s.first)
+		fprintf(s.out, "no l4-kernel virtual server in force\n");
+	free(cs.v);
+	if ((body = text_close(&t, NULL)) == NULL) {
+		fm->host->reply(c, false, "out of memory\n");
+		return;
+	}
+	fm->host->reply(c, true, body);
+	free(body);
+}
+
 /* ---- the firewall's life in the master ---- */
 
 void *
@@ -1030,6 +1200,10 @@ fw_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 	if (fm == NULL)
 		return NULL;
 	fm->host = h;
+	if ((fm->klb = fw_klb_new()) == NULL) {
+		free(fm);
+		return NULL;
+	}
 	watch_init(fm);
 	state_path(first->state_dir, path, sizeof(path));
 	if (fw_dyn_load(&fm->dyn, path, err, sizeof(err)) < 0)
@@ -1049,6 +1223,7 @@ fw_master_free(void *ms)
 	fw_nl_close(&fm->nl);
 	free(fm->applied);
 	fw_dyn_free(&fm->dyn);
+	fw_klb_free(fm->klb);
 	free(fm);
 }
 
@@ -1061,11 +1236,20 @@ fw_master_gen_new(void *ms, const void *part,
 	size_t len;
 
 	(void)ms;
-	if (g == NULL || (g->text = fw_nft_text(part, eps, &len)) == NULL) {
+	if (g == NULL || (g->text = fw_nft_text(part, eps, &len)) == NULL ||
+	    (g->ks = mem_array(eps->nks, sizeof(*g->ks))) == NULL) {
+		if (g != NULL)
+			free(g->text);
 		free(g);
 		conf_oom(d, NULL);
 		return NULL;
 	}
+	for (; g->nks < eps->nks; g->nks++)
+		if (edged_kservice_copy(&g->ks[g->nks], &eps->ks[g->nks]) < 0) {
+			fw_master_gen_free(ms, g);
+			conf_oom(d, NULL);
+			return NULL;
+		}
 	g->conf = part;
 	g->blk_fd = -1;
 	snprintf(g->state_dir, sizeof(g->state_dir), "%s", info->state_dir);
@@ -1082,6 +1266,9 @@ fw_master_gen_free(void *ms, void *gd)
 	if (g == NULL)
 		return;
 	counters_block_release(g);
+	for (size_t i = 0; i < g->nks; i++)
+		edged_kservice_release(&g->ks[i]);
+	free(g->ks);
 	free(g->text);
 	free(g);
 }

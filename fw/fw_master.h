@@ -44,5 +44,11 @@ void fw_cmd_group_show(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
 void fw_cmd_flush(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
+void fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json);
+/* module.h's kernel_weights: the kernel's slots follow the weights in
+ * force of an l4-kernel virtual server's members. */
+void fw_master_kernel_weights(void *ms, const char *service,
+    const struct edged_kweight *w, size_t n);
 
 #endif /* EDGED_FW_MASTER_H */

@@ -75,6 +75,9 @@ static const struct edged_command commands[] = {
 	    "replace its members (none: empty it)", fw_cmd_group_set },
 	{ "group", "show", "NAME", true, "a group's members",
 	    fw_cmd_group_show },
+	{ "show", "l4-kernel", "", true,
+	    "members of l4-kernel virtual servers: weight, slots, flows",
+	    fw_cmd_show_klb },
 	{ "firewall", "flush", "", false,
 	    "remove edged's nftables table from the kernel", fw_cmd_flush },
 };
@@ -94,6 +97,7 @@ const struct edged_module fw_module = {
 	.gen_new = fw_master_gen_new,
 	.gen_free = fw_master_gen_free,
 	.commit = fw_master_commit,
+	.kernel_weights = fw_master_kernel_weights,
 	.commands = commands,
 	.ncommands = ARRAY_LEN(commands),
 	.feed_worker = fw_master_feed_worker,

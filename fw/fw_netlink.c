@@ -285,6 +285,51 @@ fw_nl_elems(struct fw_nl *nl, const char *set, bool add, int family,
 	return nl->oom ? -1 : 0;
 }
 
+/* One NEWSETELEM / DELSETELEM message with e[0..n). */
+static void
+raw_msg(struct fw_nl *nl, const char *set, bool add,
+    const struct fw_nl_elem *e, size_t n)
+{
+	uint16_t type = (NFNL_SUBSYS_NFTABLES << 8) |
+	    (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
+	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (add ? NLM_F_CREATE : 0);
+	uint32_t seq = nl->seq;
+	size_t off = msg_start(nl, type, flags, NFPROTO_INET, 0), list;
+
+	attr_str(nl, NFTA_SET_ELEM_LIST_TABLE, nl->table);
+	attr_str(nl, NFTA_SET_ELEM_LIST_SET, set);
+	list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (size_t i = 0; i < n; i++) {
+		size_t el = nest_start(nl, NFTA_LIST_ELEM), k;
+
+		k = nest_start(nl, NFTA_SET_ELEM_KEY);
+		attr_put(nl, NFTA_DATA_VALUE, e[i].key, e[i].keylen);
+		nest_end(nl, k);
+		if (add && e[i].datalen > 0) {
+			k = nest_start(nl, NFTA_SET_ELEM_DATA);
+			attr_put(nl, NFTA_DATA_VALUE, e[i].data,
+			    e[i].datalen);
+			nest_end(nl, k);
+		}
+		nest_end(nl, el);
+	}
+	nest_end(nl, list);
+	msg_end(nl, off);
+	(void)note_sent(nl, seq, set, add);
+}
+
+int
+fw_nl_elems_raw(struct fw_nl *nl, const char *set, bool add,
+    const struct fw_nl_elem *e, size_t n)
+{
+	/* 512 of up to 72 bytes each stay within a nested attribute's
+	 * 16-bit length */
+	for (size_t i = 0; i < n; i += 512)
+		raw_msg(nl, set, add, e + i, n - i < 512 ? n - i : 512);
+	return nl->oom ? -1 : 0;
+}
+
 int
 fw_nl_flush(struct fw_nl *nl, const char *set)
 {

@@ -20,6 +20,8 @@
 
 struct fw_nl;
 
+#define FW_NL_ELEM_MAX	20		/* an IPv6 address and a port */
+
 /* A NETLINK_NETFILTER socket (close-on-exec), or NULL with err. */
 struct fw_nl *fw_nl_open(char *err, size_t errsize);
 void fw_nl_close(struct fw_nl **nl);
@@ -77,6 +79,19 @@ void fw_nl_begin(struct fw_nl *nl, const char *table);
 int fw_nl_elems(struct fw_nl *nl, const char *set, bool add, int family,
     const struct fw_prefix *a, size_t n);
 int fw_nl_flush(struct fw_nl *nl, const char *set);
+
+/* One element of a set or a map as the kernel keeps it: the key's bytes
+ * and, in a map, the data's (each field of a concatenation padded to 4
+ * bytes, in the order of its type). */
+struct fw_nl_elem {
+	uint8_t key[FW_NL_ELEM_MAX], data[FW_NL_ELEM_MAX];
+	uint8_t keylen, datalen;	/* datalen 0: a set's element */
+};
+/* Queues adding (add) or deleting (!add) the elements e[0..n) to or from
+ * set or map `set`; a map's element is replaced by deleting it and then
+ * adding it in the same transaction.  0, or -1 out of memory. */
+int fw_nl_elems_raw(struct fw_nl *nl, const char *set, bool add,
+    const struct fw_nl_elem *e, size_t n);
 int fw_nl_commit(struct fw_nl *nl, char *err, size_t errsize);
 
 /*

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "fw_klb.h"
 #include "fw_nft.h"
 #include "text.h"
 
@@ -566,6 +567,8 @@ static void
 write_filter(FILE *out, const struct fw_conf *c,
     const struct edged_endpoints *eps, bool input)
 {
+	/* the kernel's virtual servers' flows, let through after the rules
+	 * as edged's own endpoints are let in */
 	fprintf(out, "\tchain filter_%s {\n\t\ttype filter hook %s priority "
 	    "filter; policy accept;\n", input ? "input" : "forward",
 	    input ? "input" : "forward");
@@ -578,6 +581,8 @@ write_filter(FILE *out, const struct fw_conf *c,
 	write_rules(out, c, input);
 	if (input)
 		write_endpoints(out, eps);
+	else
+		fw_klb_write_accepts(out, eps);
 	write_policy(out, c->default_policy, input ? "default_in" :
 	    "default_fwd");
 	fprintf(out, "\t}\n");
@@ -622,13 +627,20 @@ emit_nat(FILE *out, const char *const *parts, size_t n, enum svc_class cls,
 	rule_line(out, parts, n, tail);
 }
 
+/* The NAT rules of kind, after the kernel's virtual servers' (edged's
+ * own come first, as a listen does). */
 static void
-write_nat(FILE *out, const struct fw_conf *c, enum fw_nat_kind kind)
+write_nat(FILE *out, const struct fw_conf *c,
+    const struct edged_endpoints *eps, enum fw_nat_kind kind)
 {
 	fprintf(out, "\tchain nat_%s {\n\t\ttype nat hook %s priority %s; "
 	    "policy accept;\n", kind == FW_DNAT ? "prerouting" : "postrouting",
 	    kind == FW_DNAT ? "prerouting" : "postrouting",
 	    kind == FW_DNAT ? "dstnat" : "srcnat");
+	if (kind == FW_DNAT)
+		fw_klb_write_dnat(out, eps);
+	else
+		fw_klb_write_snat(out, eps);
 	for (size_t i = 0; i < c->nnats; i++) {
 		const struct fw_nat_rule *r = &c->nats[i];
 		struct nat_arg na = { .r = r };
@@ -646,11 +658,37 @@ write_nat(FILE *out, const struct fw_conf *c, enum fw_nat_kind kind)
 
 /* ---- the table ---- */
 
+static bool
+any_snat(const struct fw_conf *c)
+{
+	for (size_t i = 0; i < c->nnats; i++)
+		if (c->nats[i].kind == FW_SNAT)
+			return true;
+	return false;
+}
+
+bool
+fw_nft_active(const struct fw_conf *c, const struct edged_endpoints *eps)
+{
+	return fw_active(c) || eps->nks > 0;
+}
+
+/* The nat output chain: the kernel's virtual servers reached from the
+ * edge itself. */
+static void
+write_nat_output(FILE *out, const struct edged_endpoints *eps)
+{
+	fprintf(out, "\tchain nat_output {\n\t\ttype nat hook output "
+	    "priority -100; policy accept;\n");
+	fw_klb_write_dnat(out, eps);
+	fprintf(out, "\t}\n");
+}
+
 void
 fw_nft_write(FILE *out, const struct fw_conf *c,
     const struct edged_endpoints *eps)
 {
-	if (!fw_active(c))
+	if (!fw_nft_active(c, eps))
 		return;
 	fprintf(out, "table inet %s {\n", FW_TABLE);
 	write_sets(out, c);
@@ -658,6 +696,7 @@ fw_nft_write(FILE *out, const struct fw_conf *c,
 		fprintf(out, "\tcounter r_%s {\n\t}\n", c->rules[i].sel.name);
 	for (size_t i = 0; i < c->nnats; i++)
 		fprintf(out, "\tcounter n_%s {\n\t}\n", c->nats[i].sel.name);
+	fw_klb_write_decls(out, eps);
 	if (c->firewall) {
 		fprintf(out, "\tcounter default_in {\n\t}\n"
 		    "\tcounter default_fwd {\n\t}\n");
@@ -665,13 +704,12 @@ fw_nft_write(FILE *out, const struct fw_conf *c,
 		write_filter(out, c, eps, true);
 		write_filter(out, c, eps, false);
 	}
-	if (any_dnat(c))
-		write_nat(out, c, FW_DNAT);
-	for (size_t i = 0; i < c->nnats; i++)
-		if (c->nats[i].kind == FW_SNAT) {
-			write_nat(out, c, FW_SNAT);
-			break;
-		}
+	if (any_dnat(c) || eps->nks > 0)
+		write_nat(out, c, eps, FW_DNAT);
+	if (eps->nks > 0)
+		write_nat_output(out, eps);
+	if (any_snat(c) || fw_klb_any_snat(eps))
+		write_nat(out, c, eps, FW_SNAT);
 	fprintf(out, "}\n");
 }
 

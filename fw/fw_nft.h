@@ -28,11 +28,16 @@
  * Writes the table's definition (without the members of dynamic groups,
  * which fw_apply adds) to out.  eps are edged's own endpoints (module.h),
  * which the firewall lets in after the rules: the virtual servers', the
- * stats listener.  Writes nothing when the configuration has neither a
- * firewall nor NAT.
+ * stats listener; and the virtual servers the kernel balances, whose
+ * maps, sets and chains fw_klb.h writes (their elements, too, come at
+ * run time).  Writes nothing when there is no firewall, no NAT and no
+ * such virtual server.
  */
 void fw_nft_write(FILE *out, const struct fw_conf *c,
     const struct edged_endpoints *eps);
+/* Whether there is a table to write: a firewall, NAT, or virtual
+ * servers the kernel balances (fw_klb.h). */
+bool fw_nft_active(const struct fw_conf *c, const struct edged_endpoints *eps);
 /* The same into a malloc'd string (len without the NUL); NULL when out
  * of memory. */
 char *fw_nft_text(const struct fw_conf *c, const struct edged_endpoints *eps,

@@ -31,15 +31,17 @@ enum lb_profile_type {
 	LB_PROFILE_PASSTHROUGH,		/* TCP, routed by the ClientHello */
 	LB_PROFILE_TCP,			/* TCP, bytes both ways unread */
 	LB_PROFILE_UDP,			/* UDP datagrams, unread */
+	LB_PROFILE_KERNEL,		/* balanced by the kernel (nftables),
+					 * no process on the path */
 };
 
 /* Whether a profile's traffic is not read as HTTP (ssl-passthrough,
- * tcp, udp). */
+ * tcp, udp, l4-kernel). */
 static inline bool
 lb_profile_l4(enum lb_profile_type t)
 {
 	return t == LB_PROFILE_PASSTHROUGH || t == LB_PROFILE_TCP ||
-	    t == LB_PROFILE_UDP;
+	    t == LB_PROFILE_UDP || t == LB_PROFILE_KERNEL;
 }
 
 enum lb_client_verify {
@@ -200,6 +202,11 @@ struct lb_profile_conf {
 					 * datagram got as many replies;
 					 * 0: only when idle */
 	struct conf_pos udp_responses_pos;
+	/* l4-kernel */
+	bool kernel_udp;		/* protocol udp (else tcp) */
+	struct conf_pos protocol_pos;	/* file NULL: not written */
+	bool kernel_cut;		/* on-member-down cut */
+	struct conf_pos member_down_pos;
 };
 
 /* A pool's `tls { }` (tls_conf.c): re-encryption to its members. */
@@ -251,6 +258,8 @@ struct lb_pool_conf {
 	struct sockaddr_storage source;
 	socklen_t sourcelen;
 	struct conf_pos source_pos;
+	bool transparent;		/* members see the client's address */
+	struct conf_pos transparent_pos;
 };
 
 struct lb_listen_conf {
@@ -292,6 +301,9 @@ struct lb_vs_conf {
 	/* resolved by lb_conf_resolve */
 	size_t profile_idx;
 	size_t pool_idx;
+	bool kernel;			/* its profile is l4-kernel: the
+					 * kernel balances it, and no worker
+					 * listens for it */
 };
 
 /* `stats { listen ADDR }`: Prometheus /metrics and JSON /stats. */
@@ -438,8 +450,10 @@ void lb_monitor_print(const struct lb_monitor_conf *m, FILE *out);
 /* Number of listening sockets a worker thread needs (one per listen of
  * every virtual server, in order). */
 size_t lb_conf_nlisteners(const struct lb_conf *c);
-/* The address of listener i (0 <= i < lb_conf_nlisteners). */
+/* The address of listener i (0 <= i < lb_conf_nlisteners), and in *vs
+ * (unless NULL) its virtual server's index.  l4-kernel virtual servers
+ * have none: the kernel balances them. */
 const struct lb_listen_conf *lb_conf_listener(const struct lb_conf *c,
-    size_t i);
+    size_t i, size_t *vs);
 
 #endif /* EDGED_LB_H */

@@ -38,6 +38,7 @@ static const char *const profile_types[] = {
 	[LB_PROFILE_PASSTHROUGH] = "ssl-passthrough",
 	[LB_PROFILE_TCP] = "tcp",
 	[LB_PROFILE_UDP] = "udp",
+	[LB_PROFILE_KERNEL] = "l4-kernel",
 	NULL,
 };
 
@@ -121,9 +122,43 @@ set_udp_responses(struct conf_diag *d, const struct conf_node *n,
 	return conf_get_uint(d, n, 1, 1, 1000000, &p->udp_responses);
 }
 
+/* protocol tcp|udp: what an l4-kernel profile balances. */
+static int
+set_protocol(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	static const char *const protos[] = { "tcp", "udp", NULL };
+	struct lb_profile_conf *p = obj;
+	unsigned v;
+
+	p->protocol_pos = n->argpos[0];
+	if (conf_get_keyword(d, n, 1, protos, &v) < 0)
+		return -1;
+	p->kernel_udp = v == 1;
+	return 0;
+}
+
+/* on-member-down keep|cut: what becomes of the flows of an l4-kernel
+ * member its monitor takes out. */
+static int
+set_member_down(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	static const char *const modes[] = { "keep", "cut", NULL };
+	struct lb_profile_conf *p = obj;
+	unsigned v;
+
+	p->member_down_pos = n->argpos[0];
+	if (conf_get_keyword(d, n, 1, modes, &v) < 0)
+		return -1;
+	p->kernel_cut = v == 1;
+	return 0;
+}
+
 static const struct conf_directive profile_rows[] = {
 	{ "type", 1, 1, CONF_NO_BLOCK, set_profile_type,
-	    "type http|https|ssl-passthrough|tcp|udp" },
+	    "type http|https|ssl-passthrough|tcp|udp|l4-kernel" },
+	{ "protocol", 1, 1, CONF_NO_BLOCK, set_protocol, "protocol tcp|udp" },
+	{ "on-member-down", 1, 1, CONF_NO_BLOCK, set_member_down,
+	    "on-member-down keep|cut" },
 	{ "udp-responses", 1, 1, CONF_NO_BLOCK, set_udp_responses,
 	    "udp-responses N" },
 	{ "x-forwarded-for", 1, 1, CONF_NO_BLOCK, set_xff,
@@ -475,6 +510,21 @@ set_source(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
+/* transparent on|off: members see the client's address (inline). */
+static int
+set_transparent(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	static const char *const onoff[] = { "off", "on", NULL };
+	struct lb_pool_conf *p = obj;
+	unsigned v;
+
+	p->transparent_pos = n->argpos[0];
+	if (conf_get_keyword(d, n, 1, onoff, &v) < 0)
+		return -1;
+	p->transparent = v == 1;
+	return 0;
+}
+
 static const struct conf_directive pool_rows[] = {
 	{ "monitor", 1, 1, CONF_NO_BLOCK, set_pool_monitor, "monitor NAME" },
 	{ "slow-start", 1, 1, CONF_NO_BLOCK, set_slow_start,
@@ -491,6 +541,8 @@ static const struct conf_directive pool_rows[] = {
 	    "timeout queue DURATION" },
 	{ "source-address", 1, 1, CONF_NO_BLOCK, set_source,
 	    "source-address ADDRESS" },
+	{ "transparent", 1, 1, CONF_NO_BLOCK, set_transparent,
+	    "transparent on|off" },
 };
 
 /* What a pool cannot do without.  Checked against the statements
@@ -730,16 +782,22 @@ lb_conf_nlisteners(const struct lb_conf *c)
 	size_t n = 0;
 
 	for (size_t i = 0; i < c->nvservers; i++)
-		n += c->vservers[i].nlistens;
+		if (!c->vservers[i].kernel)
+			n += c->vservers[i].nlistens;
 	return n;
 }
 
 const struct lb_listen_conf *
-lb_conf_listener(const struct lb_conf *c, size_t i)
+lb_conf_listener(const struct lb_conf *c, size_t i, size_t *vs)
 {
 	for (size_t v = 0; v < c->nvservers; v++) {
-		if (i < c->vservers[v].nlistens)
+		if (c->vservers[v].kernel)
+			continue;
+		if (i < c->vservers[v].nlistens) {
+			if (vs != NULL)
+				*vs = v;
 			return &c->vservers[v].listens[i];
+		}
 		i -= c->vservers[v].nlistens;
 	}
 	return NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel.h"
 #include "lb.h"
 #include "persist.h"
 #include "rule_conf.h"
@@ -68,16 +69,21 @@ check_l4_algo(const struct lb_conf *c, const struct lb_vs_conf *vs,
 	    lb_profile_type_name(pr->type));
 }
 
-/* A udp virtual server's listens are datagram sockets. */
+/* A udp virtual server's listens are datagram sockets (an l4-kernel
+ * one's take datagrams too, for the duplicate check). */
 static void
 mark_udp(const struct lb_conf *c, struct lb_vs_conf *vs,
     struct conf_diag *d)
 {
+	const struct lb_profile_conf *pr = &c->profiles[vs->profile_idx];
+
+	vs->kernel = pr->type == LB_PROFILE_KERNEL;
 	for (size_t i = 0; i < vs->nlistens; i++) {
 		struct lb_listen_conf *l = &vs->listens[i];
 
-		l->udp = c->profiles[vs->profile_idx].type == LB_PROFILE_UDP;
-		if (l->udp && l->accept_proxy)
+		l->udp = pr->type == LB_PROFILE_UDP ||
+		    (vs->kernel && pr->kernel_udp);
+		if (pr->type == LB_PROFILE_UDP && l->accept_proxy)
 			conf_error(d, &l->pos, "virtual-server %s: "
 			    "accept-proxy is for TCP, and this virtual "
 			    "server's profile is udp", vs->name);
@@ -100,9 +106,15 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 		    vs->default_pool, c->pools, c->npools, sizeof(*c->pools));
 	if (vs->profile[0] != '\0' && vs->profile_idx < c->nprofiles)
 		mark_udp(c, vs, d);
-	if (vs->profile[0] != '\0' && vs->default_pool[0] != '\0' &&
-	    vs->profile_idx < c->nprofiles && vs->pool_idx < c->npools)
+	if (vs->profile[0] == '\0' || vs->default_pool[0] == '\0' ||
+	    vs->profile_idx >= c->nprofiles || vs->pool_idx >= c->npools)
+		return d->nerrors - before;
+	if (vs->kernel)
+		lb_kernel_check(c, vs, d);
+	else {
 		check_l4_algo(c, vs, d);
+		lb_transparent_check(c, vs, d);
+	}
 	return d->nerrors - before;
 }
 
@@ -113,18 +125,40 @@ same_sockaddr(const struct lb_listen_conf *a, const struct lb_listen_conf *b)
 	    memcmp(&a->addr, &b->addr, a->addrlen) == 0;
 }
 
-/* Two listens on one address would share a port by accident. */
-static unsigned
-check_listen_dups(const struct lb_conf *c, struct conf_diag *d)
+/* Every listen of every virtual server, l4-kernel ones too, in file
+ * order: a malloc'd array (NULL out of memory, after saying so). */
+static const struct lb_listen_conf **
+all_listens(const struct lb_conf *c, size_t *n, struct conf_diag *d)
 {
-	size_t n = lb_conf_nlisteners(c);
+	const struct lb_listen_conf **v;
+
+	*n = 0;
+	for (size_t i = 0; i < c->nvservers; i++)
+		*n += c->vservers[i].nlistens;
+	if ((v = mem_array(*n, sizeof(*v))) == NULL) {
+		conf_oom(d, NULL);
+		return NULL;
+	}
+	*n = 0;
+	for (size_t i = 0; i < c->nvservers; i++)
+		for (size_t k = 0; k < c->vservers[i].nlistens; k++)
+			v[(*n)++] = &c->vservers[i].listens[k];
+	return v;
+}
+
+/* Two listens on one address would share a port by accident (or the
+ * kernel's translation would take a proxied one's traffic). */
+static unsigned
+check_listen_dups(const struct lb_listen_conf **v, size_t n,
+    struct conf_diag *d)
+{
 	unsigned errors = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct lb_listen_conf *a = lb_conf_listener(c, i);
+		const struct lb_listen_conf *a = v[i];
 
 		for (size_t j = 0; j < i; j++) {
-			const struct lb_listen_conf *b = lb_conf_listener(c, j);
+			const struct lb_listen_conf *b = v[j];
 			char buf[128];
 
 			if (!same_sockaddr(a, b))
@@ -142,7 +176,8 @@ check_listen_dups(const struct lb_conf *c, struct conf_diag *d)
 
 /* The stats listener must not take a virtual server's address. */
 static unsigned
-check_stats_listen(const struct lb_conf *c, struct conf_diag *d)
+check_stats_listen(const struct lb_conf *c, const struct lb_listen_conf **v,
+    size_t n, struct conf_diag *d)
 {
 	const struct lb_listen_conf st = { .addr = c->stats.addr,
 	    .addrlen = c->stats.addrlen };
@@ -150,8 +185,8 @@ check_stats_listen(const struct lb_conf *c, struct conf_diag *d)
 
 	if (!c->stats.enabled)
 		return 0;
-	for (size_t i = 0; i < lb_conf_nlisteners(c); i++) {
-		const struct lb_listen_conf *l = lb_conf_listener(c, i);
+	for (size_t i = 0; i < n; i++) {
+		const struct lb_listen_conf *l = v[i];
 
 		if (!same_sockaddr(&st, l))
 			continue;
@@ -188,7 +223,9 @@ check_source(const struct lb_pool_conf *p, struct conf_diag *d)
 unsigned
 lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 {
+	const struct lb_listen_conf **listens;
 	unsigned errors = 0;
+	size_t n;
 
 	for (size_t i = 0; i < c->ncerts; i++)
 		errors += lb_cert_check(&c->certs[i], d);
@@ -208,5 +245,10 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	errors += lb_tls_conf_resolve(c, d);
 	errors += lb_persist_resolve(c, d);
 	errors += lb_rules_conf_resolve(c, d);
-	return errors + check_listen_dups(c, d) + check_stats_listen(c, d);
+	if ((listens = all_listens(c, &n, d)) == NULL)
+		return errors + 1;
+	errors += check_listen_dups(listens, n, d);
+	errors += check_stats_listen(c, listens, n, d);
+	free(listens);
+	return errors;
 }

@@ -26,6 +26,8 @@
 
 #include <ev.h>
 
+#include "clock.h"
+#include "kernel.h"
 #include "lb.h"
 #include "lb_master.h"
 #include "lb_module.h"
@@ -46,6 +48,8 @@ struct override {
 	unsigned weight;		/* 0 = unset */
 	int health;			/* the monitor's verdict: 1 up, 0 down,
 					 * -1 unknown (not from edgectl) */
+	uint64_t up_ms;			/* clock_ms() when it last came up
+					 * from down, 0: never (slow-start) */
 };
 
 /* A worker, as the load balancer sees it from the master: the block it
@@ -67,6 +71,8 @@ struct lb_master {
 					 * the serving and starting ones */
 	struct lb_stick_shm *sticks;	/* every generation's stick tables,
 					 * by name (stick_master.h) */
+	ev_timer ramp;			/* while an l4-kernel member's
+					 * slow-start ramps: once a second */
 };
 
 /* A generation's load balancer, as the master holds it for workers. */
@@ -114,7 +120,8 @@ find_member(const struct lb_conf *conf, const char *pool, const char *member,
 }
 
 static struct override *
-override_find(struct lb_master *lm, const char *pool, const char *member)
+override_find(const struct lb_master *lm, const char *pool,
+    const char *member)
 {
 	for (size_t i = 0; i < lm->n; i++)
 		if (strcmp(lm->v[i].pool, pool) == 0 &&
@@ -195,6 +202,86 @@ send_overrides(const struct lb_master *lm, const struct lb_gen *g,
 	return 0;
 }
 
+/* ---- l4-kernel virtual servers ---- */
+
+/* Member k of pool p as the master knows it now; *ramping when its
+ * slow-start is not over. */
+static struct lb_kernel_now
+kernel_now(const struct lb_master *lm, const struct lb_pool_conf *p,
+    size_t k, uint64_t now, bool *ramping)
+{
+	const struct lb_member_conf *m = &p->members[k];
+	const struct override *o = override_find(lm, p->name, m->name);
+	struct lb_kernel_now st = { .admin = LB_ADMIN_ENABLED,
+	    .weight = m->weight };
+	uint64_t since;
+
+	_Static_assert(LB_WEIGHT_SCALE == EDGED_KWEIGHT_SCALE, "one scale");
+	if (o != NULL) {
+		if (o->admin >= 0)
+			st.admin = o->admin;
+		if (o->weight > 0)
+			st.weight = o->weight;
+		st.down = o->health == 0;
+	}
+	since = o != NULL && o->up_ms > 0 && now > o->up_ms ?
+	    now - o->up_ms : UINT64_MAX;
+	st.weight = lb_slow_start_weight(st.weight, since, p->slow_start);
+	if (!st.down && since < p->slow_start)
+		*ramping = true;
+	return st;
+}
+
+/*
+ * The weights in force of every l4-kernel virtual server of conf's
+ * members, to the kernel (host->kernel_weights: the firewall's map):
+ * after each change of a monitor's verdict or of edgectl's, at each
+ * commit, and once a second while a slow-start ramps.
+ */
+static void
+publish_kernel(struct lb_master *lm, const struct lb_conf *conf)
+{
+	uint64_t now = clock_ms();
+	bool ramping = false;
+
+	for (size_t i = 0; i < conf->nvservers; i++) {
+		const struct lb_vs_conf *vs = &conf->vservers[i];
+		const struct lb_pool_conf *p = &conf->pools[vs->pool_idx];
+		struct lb_kernel_now *st;
+		struct edged_kweight *w;
+
+		if (!vs->kernel)
+			continue;
+		st = mem_array(p->nmembers, sizeof(*st));
+		w = mem_array(p->nmembers, sizeof(*w));
+		if (st != NULL && w != NULL) {
+			for (size_t k = 0; k < p->nmembers; k++)
+				st[k] = kernel_now(lm, p, k, now, &ramping);
+			lm->host->kernel_weights(lm->host, vs->name, w,
+			    lb_kernel_weights(p, st, w));
+		} else
+			log_err("virtual-server %s: out of memory; the "
+			    "kernel's weights stay as they are", vs->name);
+		free(st);
+		free(w);
+	}
+	if (ramping)
+		ev_timer_again(lm->host->loop, &lm->ramp);
+	else
+		ev_timer_stop(lm->host->loop, &lm->ramp);
+}
+
+static void
+ramp_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct lb_master *lm = t->data;
+
+	(void)loop;
+	(void)revents;
+	if (lm->cur != NULL)
+		publish_kernel(lm, lm->cur->conf);
+}
+
 /* A change for each_worker: to every worker whose generation has the
  * member; file_values: the values of that worker's file instead. */
 struct change {
@@ -269,6 +356,7 @@ member_set(struct lb_master *lm, struct edged_ctl *c, const char *op,
 	change_workers(lm, &(struct change){ o->pool, o->member,
 	    admin >= 0 ? LB_MEMBER_ADMIN : LB_MEMBER_WEIGHT,
 	    admin >= 0 ? (uint32_t)admin : o->weight, false });
+	publish_kernel(lm, lm->cur->conf);
 	log_info("edgectl: pool %s member %s: %s %s", o->pool, o->member,
 	    op, n == 3 ? args[2] : "");
 	edged_replyf(lm->host, c, true, "pool %s member %s: %s%s%s\n",
@@ -292,6 +380,7 @@ member_reset(struct lb_master *lm, struct edged_ctl *c, const char *pool,
 	if ((o = override_find(lm, pool, member)) != NULL)
 		(void)override_clear(o);
 	change_workers(lm, &(struct change){ pool, member, 0, 0, true });
+	publish_kernel(lm, lm->cur->conf);
 	log_info("edgectl: pool %s member %s: reset to the file: enabled, "
 	    "weight %u", pool, member, mc->weight);
 	edged_replyf(lm->host, c, true, "pool %s member %s: back to the "
@@ -317,6 +406,7 @@ member_reset_all(struct lb_master *lm, struct edged_ctl *c)
 		    sizeof(err)) != NULL)
 			changed++;
 	}
+	publish_kernel(lm, lm->cur->conf);
 	log_info("edgectl: member reset --all: %zu member%s back to the file",
 	    changed, changed == 1 ? "" : "s");
 	edged_replyf(lm->host, c, true, "%zu member%s back to the file's "
@@ -738,6 +828,9 @@ lb_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 	ev_init(&lm->refresh, refresh_cb);
 	lm->refresh.repeat = 0.25;
 	lm->refresh.data = lm;
+	ev_init(&lm->ramp, ramp_cb);
+	lm->ramp.repeat = 1.0;
+	lm->ramp.data = lm;
 	lb_master_figures_changed(lm);
 	return lm;
 }
@@ -750,6 +843,7 @@ lb_master_free(void *ms)
 	if (lm == NULL)
 		return;
 	ev_timer_stop(lm->host->loop, &lm->refresh);
+	ev_timer_stop(lm->host->loop, &lm->ramp);
 	while (lm->workers != NULL) {
 		struct lb_wd *wd = lm->workers;
 
@@ -845,6 +939,7 @@ lb_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	(void)err;
 	(void)errsize;
 	lm->cur = gd;
+	publish_kernel(lm, lm->cur->conf);
 	return 0;
 }
 
@@ -914,8 +1009,13 @@ lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
 	}
 	if (!live || lb_member_msg_parse(data, len, pool, member) < 0)
 		return;
-	if ((o = override_get(lm, pool, member)) != NULL)
-		o->health = arg != 0;
+	if ((o = override_get(lm, pool, member)) == NULL)
+		return;
+	if (o->health == 0 && arg != 0)
+		o->up_ms = clock_ms();
+	o->health = arg != 0;
+	if (lm->cur != NULL)
+		publish_kernel(lm, lm->cur->conf);
 }
 
 void

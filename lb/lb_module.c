@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel.h"
 #include "lb.h"
 #include "lb_master.h"
 #include "lb_module.h"
@@ -128,7 +129,8 @@ check_files(const void *part, struct conf_diag *d)
 	return lb_conf_check_files(part, d, NULL, NULL);
 }
 
-/* Each virtual server's listen addresses, then the stats listener. */
+/* Each proxied virtual server's listen addresses, then the stats
+ * listener; the l4-kernel virtual servers for the kernel to balance. */
 static int
 endpoints(const void *part, struct edged_endpoints *eps)
 {
@@ -138,16 +140,19 @@ endpoints(const void *part, struct edged_endpoints *eps)
 	for (size_t i = 0; i < c->nvservers; i++) {
 		const struct lb_vs_conf *v = &c->vservers[i];
 
+		if (v->kernel)
+			continue;
 		snprintf(what, sizeof(what), "virtual-server %s", v->name);
 		for (size_t k = 0; k < v->nlistens; k++)
 			if (edged_endpoints_add(eps, &v->listens[k].addr,
-			    IPPROTO_TCP, what) < 0)
+			    v->listens[k].udp ? IPPROTO_UDP : IPPROTO_TCP,
+			    what) < 0)
 				return -1;
 	}
 	if (c->stats.enabled && edged_endpoints_add(eps, &c->stats.addr,
 	    IPPROTO_TCP, "stats") < 0)
 		return -1;
-	return 0;
+	return lb_kernel_services(c, eps);
 }
 
 static const struct conf_directive directives[] = {
@@ -206,7 +211,7 @@ listens(const void *part, struct edged_listens *out)
 	const struct lb_conf *c = part;
 
 	for (size_t i = 0; i < lb_conf_nlisteners(c); i++) {
-		const struct lb_listen_conf *l = lb_conf_listener(c, i);
+		const struct lb_listen_conf *l = lb_conf_listener(c, i, NULL);
 
 		if (edged_listens_add(out, &l->addr, l->addrlen,
 		    l->udp ? SOCK_DGRAM : SOCK_STREAM, &l->pos) < 0)

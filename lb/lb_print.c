@@ -56,6 +56,10 @@ print_profile(const struct lb_profile_conf *p, FILE *out)
 	if (p->udp_responses > 0)
 		fprintf(out, "    udp-responses %llu\n",
 		    (unsigned long long)p->udp_responses);
+	if (p->type == LB_PROFILE_KERNEL)
+		fprintf(out, "    protocol %s\n    on-member-down %s\n",
+		    p->kernel_udp ? "udp" : "tcp", p->kernel_cut ? "cut" :
+		    "keep");
 	fprintf(out, "}\n");
 }
 
@@ -103,6 +107,8 @@ print_pool(const struct lb_pool_conf *p, FILE *out)
 		addr_fmt(buf, sizeof(buf), (const struct sockaddr *)&p->source);
 		fprintf(out, "    source-address %s\n", buf);
 	}
+	if (p->transparent)
+		fprintf(out, "    transparent on\n");
 	if (has_limits(p)) {
 		fprintf(out, "    max-queue %llu\n",
 		    (unsigned long long)p->max_queue);

@@ -193,6 +193,15 @@ lb_persist_resolve(struct lb_conf *c, struct conf_diag *d)
 		struct lb_profile_conf *pr = &c->profiles[i];
 
 		if (pr->persist.kind != LB_PERSIST_NONE &&
+		    pr->type == LB_PROFILE_KERNEL) {
+			conf_error(d, &pr->persist.pos, "application-profile "
+			    "%s: the kernel keeps a flow on its member, and "
+			    "keeps no table across flows: algorithm ip-hash "
+			    "keeps a client on one member", pr->name);
+			errors++;
+			continue;
+		}
+		if (pr->persist.kind != LB_PERSIST_NONE &&
 		    pr->type == LB_PROFILE_UDP) {
 			conf_error(d, &pr->persist.pos, "application-profile "
 			    "%s: a udp session keeps its member while it "

@@ -151,10 +151,11 @@ resolve_vs(struct lb_conf *c, struct lb_vs_conf *vs, struct conf_diag *d)
 		    r->name, c->rule_blocks, c->nrule_blocks,
 		    sizeof(*c->rule_blocks))) == c->nrule_blocks)
 			errors++;
-		else if (type == LB_PROFILE_UDP) {
+		else if (type == LB_PROFILE_UDP || type == LB_PROFILE_KERNEL) {
 			conf_error(d, &r->pos, "virtual-server %s: application "
-			    "rules do not apply to a udp virtual server",
-			    vs->name);
+			    "rules do not apply to a%s %s virtual server",
+			    vs->name, type == LB_PROFILE_UDP ? "" : "n",
+			    lb_profile_type_name(type));
 			errors++;
 		} else if (lb_profile_l4(type))
 			errors += check_l4(vs, type,

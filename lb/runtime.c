@@ -385,15 +385,13 @@ lb_thread_run(struct lb_runtime *rt, unsigned id, const int *fds)
 	t->listeners = mem_array(t->nlisteners, sizeof(*t->listeners));
 	if (t->listeners == NULL)
 		return -1;
-	for (size_t i = 0, v = 0, k = 0; i < t->nlisteners; i++, k++) {
-		while (k >= rt->vs[v].conf->nlistens) {
-			v++;
-			k = 0;
-		}
+	for (size_t i = 0, v; i < t->nlisteners; i++) {
+		const struct lb_listen_conf *lc = lb_conf_listener(rt->conf, i,
+		    &v);
+
 		t->listeners[i] = (struct lb_listener){ .thread = t,
 		    .vs = &rt->vs[v], .fd = fds[i],
-		    .accept_proxy = lb_conf_listener(rt->conf, i)->accept_proxy,
-		    .udp = lb_conf_listener(rt->conf, i)->udp };
+		    .accept_proxy = lc->accept_proxy, .udp = lc->udp };
 		if (t->listeners[i].udp && t->udp == NULL &&
 		    lb_udp_thread_init(t) < 0)
 			return -1;

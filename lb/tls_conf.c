@@ -377,13 +377,19 @@ check_type(const struct lb_profile_conf *p, struct conf_diag *d)
 		    "ssl-passthrough");
 	if (p->type != LB_PROFILE_UDP && p->udp_responses > 0)
 		misplaced(d, p, &p->udp_responses_pos, "udp-responses", "udp");
+	if (p->type != LB_PROFILE_KERNEL && p->protocol_pos.file != NULL)
+		misplaced(d, p, &p->protocol_pos, "protocol", "l4-kernel");
+	if (p->type != LB_PROFILE_KERNEL && p->member_down_pos.file != NULL)
+		misplaced(d, p, &p->member_down_pos, "on-member-down",
+		    "l4-kernel");
 	if (lb_profile_l4(p->type) && p->xff_insert)
 		conf_error(d, &p->pos, "application-profile %s: "
 		    "x-forwarded-for needs HTTP, and %s", p->name,
 		    p->type == LB_PROFILE_PASSTHROUGH ? "ssl-passthrough never "
 		    "decrypts" : p->type == LB_PROFILE_TCP ? "a tcp profile "
-		    "passes bytes unread" : "a udp profile passes datagrams "
-		    "unread");
+		    "passes bytes unread" : p->type == LB_PROFILE_UDP ?
+		    "a udp profile passes datagrams unread" : "an l4-kernel "
+		    "profile's packets are translated by the kernel, unread");
 	/* a `certificates` line that had errors has said so already */
 	if (p->type == LB_PROFILE_HTTPS && p->certs_pos.file == NULL)
 		conf_error(d, &p->pos, "application-profile %s is https and "

@@ -61,6 +61,20 @@ host_each_worker(const struct edged_host *h, const struct edged_module *mod,
 	workers_each(h->core, which, each_one, &e);
 }
 
+/* Every module's kernel_weights (the publisher has none). */
+static void
+host_kernel_weights(const struct edged_host *h, const char *service,
+    const struct edged_kweight *w, size_t n)
+{
+	struct master *m = h->core;
+
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->kernel_weights != NULL &&
+		    m->mods[i] != NULL)
+			edged_modules[i]->kernel_weights(m->mods[i], service,
+			    w, n);
+}
+
 /* The modules' runtime in the master, made with the first generation's
  * settings.  0, or -1 out of memory (logged). */
 static int
@@ -71,7 +85,8 @@ masters_new(struct master *m, const struct edged_conf *c)
 	m->host = (struct edged_host){ .loop = m->loop,
 	    .figures = &m->figures, .reply = ctl_host_reply,
 	    .ask = ctl_host_ask,
-	    .each_worker = host_each_worker, .core = m };
+	    .each_worker = host_each_worker,
+	    .kernel_weights = host_kernel_weights, .core = m };
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (edged_modules[i]->master_new != NULL &&
 		    (m->mods[i] = edged_modules[i]->master_new(&m->host,
