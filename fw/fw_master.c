@@ -640,16 +640,41 @@ read_counters(struct fw_master *fm, struct counters *cs, char *err,
 	return 0;
 }
 
-/* v sorted by read_counters */
+/* The counter called name among v, sorted by read_counters; NULL when
+ * there is none. */
+static const struct counter *
+find_counter(const struct counter *v, size_t n, const char *name)
+{
+	struct counter want;
+
+	snprintf(want.name, sizeof(want.name), "%s", name);
+	return n > 0 ? bsearch(&want, v, n, sizeof(*v), cmp_counter) : NULL;
+}
+
 static const struct counter *
 counter_of(const struct counter *v, size_t n, const struct fw_conf *fw,
     size_t slot)
 {
-	struct counter want;
+	char name[sizeof(v->name)];
 
 	/* the slots of fw_stats.h name every counter of the table */
-	fw_stats_counter(fw, slot, want.name, sizeof(want.name));
-	return n > 0 ? bsearch(&want, v, n, sizeof(*v), cmp_counter) : NULL;
+	fw_stats_counter(fw, slot, name, sizeof(name));
+	return find_counter(v, n, name);
+}
+
+/* Kernel-balanced member i of ks: its new flows (kn_VS_I) and its
+ * packets and bytes (km_VS_I). */
+static void
+kmember_counters(const struct counter *v, size_t n,
+    const struct edged_kservice *ks, size_t i, const struct counter **flows,
+    const struct counter **pkts)
+{
+	char name[sizeof(v->name)];
+
+	snprintf(name, sizeof(name), "kn_%s_%zu", ks->name, i);
+	*flows = find_counter(v, n, name);
+	snprintf(name, sizeof(name), "km_%s_%zu", ks->name, i);
+	*pkts = find_counter(v, n, name);
 }
 
 /* ---- what of edged's is in the kernel ---- */
@@ -857,19 +882,21 @@ show(struct fw_master *fm, struct edged_ctl *c, bool json, bool nat)
 
 /* ---- the counters for the metrics ---- */
 
-/* g's block of firewall counters, when it has a firewall or NAT (a
- * failure is logged: the metrics go without those figures). */
+/* g's block of firewall counters, when it has a table (a failure is
+ * logged: the metrics go without those figures). */
 static void
 counters_block(struct fw_gen *g)
 {
 	const struct fw_conf *fw = g->conf;
-	size_t len;
+	size_t len, nkm = 0, k = 0;
 	void *mem;
 	int fd;
 
-	if (!fw_active(fw))
+	if (g->text[0] == '\0')
 		return;
-	len = fw_stats_size(fw);
+	for (size_t j = 0; j < g->nks; j++)
+		nkm += g->ks[j].nmembers;
+	len = fw_stats_size(fw, nkm);
 	fd = memfd_create("edged-fw-counters", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)len) < 0 ||
 	    (mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -880,9 +907,65 @@ counters_block(struct fw_gen *g)
 			(void)close(fd);
 		return;
 	}
-	fw_stats_init(&g->blk, mem, fw);
+	fw_stats_init(&g->blk, mem, fw, nkm);
+	for (size_t j = 0; j < g->nks; j++)
+		for (size_t i = 0; i < g->ks[j].nmembers; i++, k++) {
+			snprintf(g->blk.km[k].vs, sizeof(g->blk.km[k].vs),
+			    "%s", g->ks[j].name);
+			snprintf(g->blk.km[k].member,
+			    sizeof(g->blk.km[k].member), "%s",
+			    g->ks[j].members[i].name);
+		}
 	g->blk_fd = fd;
 	g->blk_len = len;
+}
+
+/* fw_klb_each's: a member's weight and slots in force, into the block's
+ * entry of the same names. */
+static void
+kmember_state(const struct edged_kservice *ks, size_t i, unsigned weight,
+    unsigned slots, unsigned nslots, bool cut, void *arg)
+{
+	struct fw_stats *v = arg;
+
+	(void)nslots;
+	(void)cut;
+	for (size_t k = 0; k < v->hdr->nkm; k++) {
+		struct fw_stats_kmember *e = &v->km[k];
+
+		if (strncmp(e->vs, ks->name, sizeof(e->vs)) != 0 ||
+		    strncmp(e->member, ks->members[i].name,
+		    sizeof(e->member)) != 0)
+			continue;
+		atomic_store_explicit(&e->weight, weight,
+		    memory_order_relaxed);
+		atomic_store_explicit(&e->slots, slots, memory_order_relaxed);
+	}
+}
+
+/* The kernel-balanced members' figures into g's block. */
+static void
+publish_kmembers(const struct fw_master *fm, struct fw_gen *g,
+    const struct counters *cs)
+{
+	struct fw_stats *v = &g->blk;
+	size_t k = 0;
+
+	for (size_t j = 0; j < g->nks; j++)
+		for (size_t i = 0; i < g->ks[j].nmembers; i++, k++) {
+			const struct counter *flows, *pkts;
+
+			kmember_counters(cs->v, cs->n, &g->ks[j], i, &flows,
+			    &pkts);
+			atomic_store_explicit(&v->km[k].flows, flows ?
+			    flows->packets : 0, memory_order_relaxed);
+			atomic_store_explicit(&v->km[k].packets, pkts ?
+			    pkts->packets : 0, memory_order_relaxed);
+			atomic_store_explicit(&v->km[k].bytes, pkts ?
+			    pkts->bytes : 0, memory_order_relaxed);
+		}
+	if (fm->cur == g)
+		fw_klb_each(fm->klb, kmember_state, v);
 }
 
 static void
@@ -920,6 +1003,7 @@ publish(struct fw_master *fm, struct fw_gen *g)
 		atomic_store_explicit(&v->ctr[i].bytes, k ? k->bytes : 0,
 		    memory_order_relaxed);
 	}
+	publish_kmembers(fm, g, &cs);
 	free(cs.v);
 	atomic_store_explicit(&v->hdr->at_ms, fw_stats_clock_ms(),
 	    memory_order_release);
@@ -1092,17 +1176,6 @@ struct klb_show {
 	size_t n;
 };
 
-/* s->v sorted by read_counters */
-static const struct counter *
-counter_named(const struct klb_show *s, const char *name)
-{
-	struct counter want;
-
-	snprintf(want.name, sizeof(want.name), "%s", name);
-	return s->n > 0 ? bsearch(&want, s->v, s->n, sizeof(*s->v),
-	    cmp_counter) : NULL;
-}
-
 static void
 klb_row(const struct edged_kservice *ks, size_t i, unsigned weight,
     unsigned slots, unsigned nslots, bool cut, void *arg)
@@ -1113,10 +1186,7 @@ klb_row(const struct edged_kservice *ks, size_t i, unsigned weight,
 	double wt = (double)weight / EDGED_KWEIGHT_SCALE;
 	char name[160], a[64];
 
-	snprintf(name, sizeof(name), "kn_%s_%zu", ks->name, i);
-	flows = counter_named(s, name);
-	snprintf(name, sizeof(name), "km_%s_%zu", ks->name, i);
-	pkts = counter_named(s, name);
+	kmember_counters(s->v, s->n, ks, i, &flows, &pkts);
 	addr_fmt(a, sizeof(a), (const struct sockaddr *)&m->addr);
 	if (s->json) {
 		fprintf(s->out, "%s{\"virtual_server\":", s->first ? "" : ",");

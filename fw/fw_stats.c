@@ -13,25 +13,29 @@ nslots(const struct fw_conf *c)
 }
 
 size_t
-fw_stats_size(const struct fw_conf *c)
+fw_stats_size(const struct fw_conf *c, size_t nkm)
 {
 	return sizeof(struct fw_stats_hdr) +
-	    nslots(c) * sizeof(struct fw_stats_ctr);
+	    nslots(c) * sizeof(struct fw_stats_ctr) +
+	    nkm * sizeof(struct fw_stats_kmember);
 }
 
 static void
-view(struct fw_stats *v, void *mem)
+view(struct fw_stats *v, void *mem, size_t n)
 {
 	v->hdr = mem;
 	v->ctr = (struct fw_stats_ctr *)((char *)mem + sizeof(*v->hdr));
+	v->km = (struct fw_stats_kmember *)(v->ctr + n);
 }
 
 void
-fw_stats_init(struct fw_stats *v, void *mem, const struct fw_conf *c)
+fw_stats_init(struct fw_stats *v, void *mem, const struct fw_conf *c,
+    size_t nkm)
 {
-	view(v, mem);
+	view(v, mem, nslots(c));
 	v->hdr->magic = FW_STATS_MAGIC;
 	v->hdr->nslots = (uint32_t)nslots(c);
+	v->hdr->nkm = (uint32_t)nkm;
 }
 
 int
@@ -42,10 +46,11 @@ fw_stats_attach(struct fw_stats *v, void *mem, size_t len,
 
 	v->hdr = NULL;
 	v->ctr = NULL;
-	if (len != fw_stats_size(c) || h->magic != FW_STATS_MAGIC ||
-	    h->nslots != nslots(c))
+	v->km = NULL;
+	if (len < sizeof(*h) || h->magic != FW_STATS_MAGIC ||
+	    h->nslots != nslots(c) || len != fw_stats_size(c, h->nkm))
 		return -1;
-	view(v, mem);
+	view(v, mem, nslots(c));
 	return 0;
 }
 
@@ -115,6 +120,49 @@ family(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
 	}
 }
 
+/* The kernel-balanced members' families. */
+static void
+kmembers(FILE *out, const struct fw_stats *v)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fams[] = {
+		{ "edged_l4_kernel_flows_total", "counter",
+		    "New flows the kernel gave a member of an l4-kernel "
+		    "virtual server." },
+		{ "edged_l4_kernel_packets_total", "counter",
+		    "Packets of its flows, both ways." },
+		{ "edged_l4_kernel_bytes_total", "counter",
+		    "Bytes of those packets." },
+		{ "edged_l4_kernel_weight", "gauge",
+		    "Its weight in force (0: no new flows)." },
+		{ "edged_l4_kernel_slots", "gauge",
+		    "The slots of the virtual server's map it has." },
+	};
+
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", fams[f].name,
+		    fams[f].help, fams[f].name, fams[f].type);
+		for (size_t i = 0; i < v->hdr->nkm; i++) {
+			const struct fw_stats_kmember *k = &v->km[i];
+			const _Atomic uint64_t *ctr[] = { &k->flows,
+			    &k->packets, &k->bytes };
+
+			fprintf(out, "%s{virtual_server=\"%.*s\",member="
+			    "\"%.*s\"} ", fams[f].name, (int)sizeof(k->vs),
+			    k->vs, (int)sizeof(k->member), k->member);
+			if (f < 3)
+				fprintf(out, "%llu\n", (unsigned long long)
+				    atomic_load(ctr[f]));
+			else if (f == 3)
+				fprintf(out, "%g\n", (double)atomic_load(
+				    &k->weight) / EDGED_KWEIGHT_SCALE);
+			else
+				fprintf(out, "%u\n", atomic_load(&k->slots));
+		}
+	}
+}
+
 void
 fw_metrics(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
     uint64_t now_ms)
@@ -143,6 +191,8 @@ fw_metrics(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
 		return;
 	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
 		family(out, c, v, &fams[i]);
+	if (v->hdr->nkm > 0)
+		kmembers(out, v);
 	at = atomic_load_explicit(&v->hdr->at_ms, memory_order_acquire);
 	if (at == 0)
 		return;

@@ -137,6 +137,7 @@ static void
 stats_text(struct lb_runtime *rt, FILE *f)
 {
 	char addr[128], name[2 * LB_NAME_MAX + 2];
+	bool kernel = false;
 
 	fprintf(f, "%-15s %-20s %-24s %-5s %6s %9s %10s %12s %12s %8s %8s "
 	    "%8s %8s %8s %7s\n", "TYPE", "NAME", "ADDRESS", "STATE", "CUR",
@@ -147,8 +148,9 @@ stats_text(struct lb_runtime *rt, FILE *f)
 
 		conf_fmt_sockaddr(addr, sizeof(addr),
 		    &rt->vs[i].conf->listens[0].addr);
-		text_sum(f, "virtual-server", rt->vs[i].conf->name, addr, "open",
-		    &s);
+		text_sum(f, "virtual-server", rt->vs[i].conf->name, addr,
+		    rt->vs[i].conf->kernel ? "kernel" : "open", &s);
+		kernel = kernel || rt->vs[i].conf->kernel;
 	}
 	for (size_t i = 0; i < rt->npools; i++) {
 		struct lb_rt_pool *p = &rt->pools[i];
@@ -166,6 +168,10 @@ stats_text(struct lb_runtime *rt, FILE *f)
 		}
 	}
 	tls_text(rt, f);
+	if (kernel)
+		fprintf(f, "\nThe kernel balances the virtual servers in state "
+		    "kernel (l4-kernel): no connection of theirs passes here; "
+		    "their flows per member are in edgectl show l4-kernel.\n");
 }
 
 static void
@@ -206,8 +212,10 @@ stats_json(struct lb_runtime *rt, FILE *f)
 	for (size_t i = 0; i < rt->nvs; i++) {
 		struct lb_sum s = sum_of(rt, VS, i);
 
-		fprintf(f, "%s{\"name\":\"%s\",\"pool\":\"%s\",", i ? "," : "",
-		    rt->vs[i].conf->name, rt->vs[i].pool->conf->name);
+		fprintf(f, "%s{\"name\":\"%s\",\"pool\":\"%s\",\"kernel\":%s,",
+		    i ? "," : "", rt->vs[i].conf->name,
+		    rt->vs[i].pool->conf->name, rt->vs[i].conf->kernel ?
+		    "true" : "false");
 		json_sum(f, &s);
 		if (rt->vs[i].profile->type == LB_PROFILE_HTTPS)
 			fprintf(f, ",\"tls\":{\"handshakes\":%llu,\"resumed\":%llu,"

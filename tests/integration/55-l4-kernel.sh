@@ -27,7 +27,7 @@ for p in ip nft socat dig dnsmasq; do
 done
 
 VW=$((IT_PORT + 0)) VI=$((IT_PORT + 1)) VK=$((IT_PORT + 2))
-VC=$((IT_PORT + 3)) VD=$((IT_PORT + 4))
+VC=$((IT_PORT + 3)) VD=$((IT_PORT + 4)) VS=$((IT_PORT + 5))
 WEB=8080 ECHO=9000 HEALTH=9001 DNS=5353
 C=edged-it55-c-$$ E=edged-it55-e-$$ M=edged-it55-m-$$
 netns_add "$C"
@@ -67,6 +67,7 @@ global {
     control-socket $EDGED_SOCK
     state-directory $T/state
 }
+stats { listen 127.0.0.1:$VS }
 monitor hc { type tcp; interval 300ms; timeout 200ms; rise 1; fall 1; }
 monitor dc { type dns; query www.example.test; interval 300ms;
     timeout 200ms; rise 1; fall 1; }
@@ -154,6 +155,15 @@ assert_ge "show l4-kernel counts w11's flows" \
 j['members'] if m['member'] == 'w11' and m['virtual_server'] == 'web'][0]")" \
     27
 
+metric() {	# NAME{LABELS}: its value in the edge's /metrics
+	inE curl -sS --max-time 3 "http://127.0.0.1:$VS/metrics" |
+	    awk -v k="$1" '$1 == k { print $2 }'
+}
+assert_ge "the metrics count w11's flows" \
+    "$(metric 'edged_l4_kernel_flows_total{virtual_server="web",member="w11"}')" 27
+assert_eq "... and give its slots" 48 \
+    "$(metric 'edged_l4_kernel_slots{virtual_server="web",member="w11"}')"
+
 # ---- udp, ip-hash: one client, one member ----
 d=$(for i in 1 2 3 4 5; do
 	inC dig +short +tries=2 +time=1 -p $VD @10.55.1.1 www.example.test A
@@ -239,5 +249,9 @@ ctl member drain web w12 >/dev/null
 assert_eq "edgectl member drain: no slot" 0 "$(slots_are web w12 0)"
 ctl member enable web w12 >/dev/null
 assert_eq "edgectl member enable: back" 26 "$(slots_are web w12 26)"
+assert_match "show stats says the kernel balances web" \
+    "virtual-server +web +10\.55\.1\.1:$VW +kernel " "$(ctl show stats)"
+assert_match "show l4-kernel: w12's weight and slots" \
+    "web +w12 +10\.55\.2\.12:$WEB +2 +26/65 " "$(ctl show l4-kernel)"
 
 pass
