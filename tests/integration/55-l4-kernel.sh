@@ -17,8 +17,10 @@
 #   - a flow of a member that goes down is cut with on-member-down cut,
 #     and kept by default;
 #   - udp with ip-hash: one client stays on one member;
+#   - a connection from the edge itself is balanced too;
 #   - a firewall with default-policy drop lets the virtual servers'
-#     flows through; edgectl show l4-kernel counts flows per member;
+#     flows through; edgectl show l4-kernel, show stats and the metrics
+#     show them;
 #   - a reload that remakes the table keeps a member that is down out.
 . "$(dirname "$0")/lib.sh"
 it_begin 55-l4-kernel
@@ -145,6 +147,9 @@ assert_match "one-armed: the member sees the edge's address" \
     "^web1[12] addr=10\.55\.2\.1$" "$(get_c $VW)"
 assert_eq "inline: the member sees the client's address" \
     "web11 addr=10.55.1.2" "$(get_c $VI)"
+assert_match "from the edge itself too (nat output)" \
+    "^web1[12] addr=10\.55\.2\.1$" \
+    "$(inE curl -sS --max-time 3 "http://10.55.1.1:$VW/" 2>&1)"
 s=$(spread 40)
 assert_between "weights 3:1: w11's share of 40 new flows ($s)" \
     "$(count_of web11 "$s")" 27 33
