@@ -17,6 +17,7 @@
 #   - a flow of a member that goes down is cut with on-member-down cut,
 #     and kept by default;
 #   - udp with ip-hash: one client stays on one member;
+#   - IPv6: the same map, its slots moved when a member goes down;
 #   - a connection from the edge itself is balanced too;
 #   - a firewall with default-policy drop lets the virtual servers'
 #     flows through; edgectl show l4-kernel, show stats and the metrics
@@ -35,10 +36,14 @@ C=edged-it55-c-$$ E=edged-it55-e-$$ M=edged-it55-m-$$
 netns_add "$C"
 netns_add "$E"
 netns_add "$M"
-netns_link "$C" c0 "10.55.1.2/24" "$E" a0 "10.55.1.1/24"
-netns_link "$E" b0 "10.55.2.1/24" "$M" m0 "10.55.2.11/24 10.55.2.12/24"
+netns_link "$C" c0 "10.55.1.2/24 fd55:1::2/64" "$E" a0 \
+    "10.55.1.1/24 fd55:1::1/64"
+netns_link "$E" b0 "10.55.2.1/24 fd55:2::1/64" "$M" m0 \
+    "10.55.2.11/24 10.55.2.12/24 fd55:2::11/64 fd55:2::12/64"
 ip -n "$C" route add default via 10.55.1.1
+ip -n "$C" -6 route add default via fd55:1::1
 ip -n "$M" route add default via 10.55.2.1
+ip -n "$M" -6 route add default via fd55:2::1
 inC() { ip netns exec "$C" "$@"; }
 inE() { ip netns exec "$E" "$@"; }
 inM() { ip netns exec "$M" "$@"; }
@@ -46,6 +51,7 @@ inM() { ip netns exec "$M" "$@"; }
 for m in 11 12; do
 	netns_nginx "$M" "web$m" "10.55.2.$m:$WEB" "
         listen 10.55.2.$m:$WEB;
+        listen [fd55:2::$m]:$WEB;
         location / { return 200 \"web$m addr=\$remote_addr\\n\"; }"
 	spawn "$T/echo$m.log" ip netns exec "$M" socat \
 	    "TCP-LISTEN:$ECHO,bind=10.55.2.$m,reuseaddr,fork" EXEC:cat
@@ -102,6 +108,13 @@ virtual-server inline { listen 10.55.1.1:$VI; profile fast;
 virtual-server keep { listen 10.55.1.1:$VK; profile fast; default-pool echo }
 virtual-server cut { listen 10.55.1.1:$VC; profile cut; default-pool echo }
 virtual-server dns { listen 10.55.1.1:$VD; profile dns; default-pool dns }
+pool web6 {
+    monitor hc
+    member v11 [fd55:2::11]:$WEB
+    member v12 [fd55:2::12]:$WEB
+}
+virtual-server web6 { listen [fd55:1::1]:$VW; profile fast;
+    default-pool web6 }
 firewall { default-policy drop }
 CONF
 }
@@ -143,6 +156,9 @@ assert_eq "nothing listens on the virtual server's port in the edge" "" \
     "$(inE ss -Htln "sport = :$VW")"
 
 # ---- one-armed, inline, weights ----
+assert_match "IPv6: a member answers through the edge, seeing its address" \
+    "^web1[12] addr=fd55:2::1$" \
+    "$(inC curl -sS --max-time 3 "http://[fd55:1::1]:$VW/" 2>&1)"
 assert_match "one-armed: the member sees the edge's address" \
     "^web1[12] addr=10\.55\.2\.1$" "$(get_c $VW)"
 assert_eq "inline: the member sees the client's address" \
@@ -236,6 +252,14 @@ assert_eq "... without a reload (the same worker)" "$w0" \
     "$(edged_worker_pid)"
 grep -q "virtual-server web: the kernel's slots now w11 64, w12 0" \
     "$T/edged.log" || fail "the log does not say the slots moved"
+
+get6() {	# the IPv6 virtual server's answer, from C
+	inC curl -sS --max-time 3 "http://[fd55:1::1]:$VW/" 2>&1 || true
+}
+assert_eq "IPv6: v12 down too, its slots gone" "down 0" \
+    "$(member_health_is web6 v12 down) $(slots_are web6 v12 0)"
+assert_eq "... every new flow to v11, seeing the edge's address" \
+    "web11 addr=fd55:2::1 web11 addr=fd55:2::1" "$(get6) $(get6)"
 
 # ---- a reload that remakes the table keeps w12 out ----
 write_conf 2 >"$T/edged.conf"
