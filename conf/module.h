@@ -205,6 +205,11 @@ struct edged_endpoints {
 	size_t n, cap;
 	struct edged_kservice *ks;
 	size_t nks, kscap;
+	unsigned transparent;		/* families a module connects from
+					 * clients' own addresses in (1:
+					 * IPv4, 2: IPv6): the packet filter
+					 * and the routes deliver the
+					 * replies to its sockets */
 };
 
 /* Adds a copy of ks (its addresses and members copied too) to eps.  0,
@@ -413,9 +418,11 @@ struct edged_module {
 	int (*feed_worker)(void *ms, void *gd, void *wd,
 	    const struct edged_channel *ch);
 	/* live: from the serving or a starting worker, not a draining
-	 * one's (older news) */
+	 * one's (older news); back: the way to that worker, for an answer
+	 * now (valid during the call only) */
 	void (*from_worker)(void *ms, void *gd, bool live, uint16_t type,
-	    uint32_t arg, const void *data, size_t len);
+	    uint32_t arg, const void *data, size_t len,
+	    const struct edged_channel *back);
 	/* what `edgectl status` says of the module's part in force: JSON
 	 * fields, each followed by a comma, or text for the configuration's
 	 * line ("2 virtual servers, 1 pool") */

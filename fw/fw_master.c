@@ -36,6 +36,7 @@
 #include "fw_module.h"
 #include "fw_netlink.h"
 #include "fw_nft.h"
+#include "fw_route.h"
 #include "fw_stats.h"
 #include "log.h"
 #include "mem.h"
@@ -59,6 +60,10 @@ struct fw_master {
 	struct fw_dyn dyn;		/* dynamic groups' members */
 	struct fw_klb *klb;		/* the kernel's virtual servers:
 					 * weights, slots (fw_klb.h) */
+	unsigned routed;		/* families whose transparent rule
+					 * and route are in (fw_route.h) */
+	bool routes_known;		/* routed is what the kernel has
+					 * (after the first commit) */
 	const struct fw_gen *cur;	/* the generation in force */
 };
 
@@ -71,6 +76,8 @@ struct fw_gen {
 	struct edged_kservice *ks;	/* the virtual servers the kernel
 					 * balances (copies) */
 	size_t nks;
+	unsigned transparent;		/* families of transparent pools
+					 * (fw_route.h) */
 	char state_dir[256];		/* where its groups' members are
 					 * kept */
 	int blk_fd;			/* its counters for the metrics
@@ -281,6 +288,40 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
 	return 0;
 }
 
+/*
+ * The transparent pools' rule and route in for the families of want,
+ * out for the others that edged put in (at the first commit: any, in
+ * case an earlier run left them).  A failure is logged: the table is in
+ * force, and those pools' connections fail until a reload.
+ */
+static void
+sync_routes(struct fw_master *fm, unsigned want)
+{
+	char err[512];
+
+	for (unsigned bit = 1; bit <= 2; bit++) {
+		bool on = (want & bit) != 0;
+		int family = bit == 1 ? AF_INET : AF_INET6;
+
+		if (fm->routes_known && on == ((fm->routed & bit) != 0))
+			continue;
+		if (fw_route_transparent(family, on, err, sizeof(err)) < 0) {
+			log_err("transparent pools: %s", err);
+			continue;
+		}
+		if (on) {
+			fm->routed |= bit;
+			log_info("transparent pools: IPv%c replies marked %#x "
+			    "are delivered locally (ip rule fwmark %#x lookup "
+			    "%d; local default dev lo in table %d)",
+			    bit == 1 ? '4' : '6', FW_TPROXY_MARK,
+			    FW_TPROXY_MARK, FW_TPROXY_TABLE, FW_TPROXY_TABLE);
+		} else
+			fm->routed &= ~bit;
+	}
+	fm->routes_known = true;
+}
+
 int
 fw_master_commit(void *ms, void *gd, char *err, size_t errsize)
 {
@@ -294,6 +335,7 @@ fw_master_commit(void *ms, void *gd, char *err, size_t errsize)
 		return -1;
 	}
 	fm->cur = g;
+	sync_routes(fm, g->transparent);
 	return 0;
 }
 
@@ -1321,6 +1363,7 @@ fw_master_gen_new(void *ms, const void *part,
 			return NULL;
 		}
 	g->conf = part;
+	g->transparent = eps->transparent;
 	g->blk_fd = -1;
 	snprintf(g->state_dir, sizeof(g->state_dir), "%s", info->state_dir);
 	counters_block(g);
@@ -1359,9 +1402,11 @@ fw_master_feed_worker(void *ms, void *gd, void *wd,
 
 void
 fw_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
-    uint32_t arg, const void *data, size_t len)
+    uint32_t arg, const void *data, size_t len,
+    const struct edged_channel *back)
 {
 	(void)live;
+	(void)back;
 	(void)arg;
 	(void)data;
 	(void)len;

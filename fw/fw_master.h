@@ -27,7 +27,8 @@ int fw_master_feed_worker(void *ms, void *gd, void *wd,
     const struct edged_channel *ch);
 /* FW_MSG_REFRESH: fresh figures in gd's counters block. */
 void fw_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
-    uint32_t arg, const void *data, size_t len);
+    uint32_t arg, const void *data, size_t len,
+    const struct edged_channel *back);
 
 /* The commands' rows' run hooks (fw_module.c). */
 void fw_cmd_show_firewall(void *ms, struct edged_ctl *c, char **args,

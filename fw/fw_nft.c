@@ -30,6 +30,7 @@
 #include "addr.h"
 #include "fw_klb.h"
 #include "fw_nft.h"
+#include "fw_route.h"
 #include "text.h"
 
 #define F4	1u
@@ -670,7 +671,21 @@ any_snat(const struct fw_conf *c)
 bool
 fw_nft_active(const struct fw_conf *c, const struct edged_endpoints *eps)
 {
-	return fw_active(c) || eps->nks > 0;
+	return fw_active(c) || eps->nks > 0 || eps->transparent != 0;
+}
+
+/* The members' replies to a transparent pool's connections (which left
+ * from the clients' addresses) belong to edged's sockets: marked, for
+ * the route that delivers them locally (fw_route.h). */
+static void
+write_transparent(FILE *out, const struct edged_endpoints *eps)
+{
+	if (eps->transparent == 0)
+		return;
+	fprintf(out, "\tchain transparent {\n\t\ttype filter hook prerouting "
+	    "priority mangle; policy accept;\n\t\tmeta l4proto tcp socket "
+	    "transparent 1 meta mark set 0x%x accept comment \"replies to "
+	    "transparent pools\"\n\t}\n", FW_TPROXY_MARK);
 }
 
 /* The nat output chain: the kernel's virtual servers reached from the
@@ -697,6 +712,7 @@ fw_nft_write(FILE *out, const struct fw_conf *c,
 	for (size_t i = 0; i < c->nnats; i++)
 		fprintf(out, "\tcounter n_%s {\n\t}\n", c->nats[i].sel.name);
 	fw_klb_write_decls(out, eps);
+	write_transparent(out, eps);
 	if (c->firewall) {
 		fprintf(out, "\tcounter default_in {\n\t}\n"
 		    "\tcounter default_fwd {\n\t}\n");

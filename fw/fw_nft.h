@@ -35,8 +35,8 @@
  */
 void fw_nft_write(FILE *out, const struct fw_conf *c,
     const struct edged_endpoints *eps);
-/* Whether there is a table to write: a firewall, NAT, or virtual
- * servers the kernel balances (fw_klb.h). */
+/* Whether there is a table to write: a firewall, NAT, virtual servers
+ * the kernel balances (fw_klb.h), or transparent pools (fw_route.h). */
 bool fw_nft_active(const struct fw_conf *c, const struct edged_endpoints *eps);
 /* The same into a malloc'd string (len without the NUL); NULL when out
  * of memory. */

@@ -23,6 +23,7 @@
 #include "proxy_proto.h"
 #include "session.h"
 #include "tls_hello.h"
+#include "tsock.h"
 #include "transport_tls.h"
 
 /* ---- members ---- */
@@ -142,7 +143,7 @@ lb_conn_release(struct lb_session *s, bool reusable)
 	c->sess = NULL;
 	c->requests++;
 	l = &c->thread->idle[c->member->index];
-	if (!reusable || !c->connected || c->proxied ||
+	if (!reusable || !c->connected || c->client_bound ||
 	    l->n >= LB_IDLE_PER_MEMBER || c->thread->draining) {
 		conn_free(c);
 		return;
@@ -185,16 +186,50 @@ lb_bind_source(int fd, const struct lb_pool_conf *p)
 	return bind(fd, (const struct sockaddr *)&p->source, p->sourcelen);
 }
 
+/* A transparent pool's socket (one the master made, tsock.h), bound to
+ * the client's address (the port at connect); -1 with errno. */
+static int
+transparent_socket(const struct lb_session *s)
+{
+	union lb_sockaddr from = s->peer;
+	int one = 1, fd;
+
+	if (from.sa.sa_family != s->member->addr.ss_family) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if ((fd = lb_tsock_take(s->t->rt->tsock, from.sa.sa_family)) < 0)
+		return -1;
+	if (from.sa.sa_family == AF_INET)
+		from.sin.sin_port = 0;
+	else
+		from.sin6.sin6_port = 0;
+	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one));
+	if (bind(fd, &from.sa, from.sa.sa_family == AF_INET ?
+	    sizeof(from.sin) : sizeof(from.sin6)) < 0) {
+		one = errno;
+		(void)close(fd);
+		errno = one;
+		return -1;
+	}
+	return fd;
+}
+
 /* Starts a non-blocking connect to s's member, from its pool's
- * source-address when it has one; returns the fd, or -1 with errno. */
+ * source-address when it has one, from the client's when the pool is
+ * transparent; returns the fd, or -1 with errno. */
 static int
 start_connect(const struct lb_session *s, bool *connected)
 {
 	const struct lb_member *m = s->member;
 	int one = 1, fd;
 
-	fd = socket(m->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	if (s->pool->conf->transparent)
+		fd = transparent_socket(s);
+	else
+		fd = socket(m->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -291,6 +326,7 @@ new_conn(struct lb_session *s)
 	c->thread = s->t;
 	c->member = s->member;
 	c->proxied = s->member->send_proxy > 0;
+	c->client_bound = c->proxied || s->pool->conf->transparent;
 	/* with TLS, a connect that is done at once still needs its
 	 * handshake (server_connected, session.c, which also sends the
 	 * PROXY header of one that is not done yet) */

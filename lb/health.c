@@ -54,6 +54,9 @@ static const struct {
 	{ ENOMEM, "the edge's memory" },
 	/* a source-address not on the host, or no local port left */
 	{ EADDRNOTAVAIL, "the edge's addresses or ports" },
+	/* LB_ETSOCK (tsock.h): the sockets the master makes for the
+	 * transparent pools, all taken until its next top-up */
+	{ ENOSR, "the transparent sockets the master hands out" },
 };
 
 const char *

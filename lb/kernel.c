@@ -110,13 +110,33 @@ lb_transparent_check(const struct lb_conf *c, const struct lb_vs_conf *vs,
     struct conf_diag *d)
 {
 	const struct lb_pool_conf *p = &c->pools[vs->pool_idx];
+	const struct lb_profile_conf *pr = &c->profiles[vs->profile_idx];
+	unsigned before = d->nerrors;
 
 	if (vs->kernel || !p->transparent)
 		return 0;
-	conf_error(d, &p->transparent_pos, "pool %s: transparent on is for "
-	    "virtual servers of type l4-kernel for now (virtual-server %s "
-	    "proxies; members see the edge's address)", p->name, vs->name);
-	return 1;
+	if (pr->type == LB_PROFILE_UDP)
+		conf_error(d, &p->transparent_pos, "pool %s: transparent on "
+		    "is not there for udp virtual servers yet (virtual-server "
+		    "%s): members see the edge's address, or use type "
+		    "l4-kernel", p->name, vs->name);
+	if (p->source.ss_family != AF_UNSPEC)
+		conf_error(d, &p->source_pos, "pool %s: source-address and "
+		    "transparent on contradict each other: members see the "
+		    "client's address, or this one", p->name);
+	for (size_t i = 0; i < vs->nlistens; i++)
+		for (size_t k = 0; k < p->nmembers; k++)
+			if (p->members[k].addr.ss_family !=
+			    vs->listens[i].addr.ss_family) {
+				conf_error(d, &vs->listens[i].pos,
+				    "virtual-server %s: its pool %s is "
+				    "transparent, and a connection leaves "
+				    "from the client's address: its members "
+				    "must be of this listen's family",
+				    vs->name, p->name);
+				return d->nerrors - before;
+			}
+	return d->nerrors - before;
 }
 
 /* The file's weights: a backup has none while a member that is not one
@@ -179,7 +199,45 @@ lb_kernel_services(const struct lb_conf *c, struct edged_endpoints *eps)
 		if (c->vservers[i].kernel &&
 		    add_service(c, &c->vservers[i], eps) < 0)
 			return -1;
+	eps->transparent |= lb_transparent_families(c);
 	return 0;
+}
+
+/* Whether pool p is used by a virtual server that proxies: as its
+ * default pool, an ssl-passthrough profile's, or through a rule. */
+static bool
+proxied_pool(const struct lb_conf *c, size_t p)
+{
+	for (size_t i = 0; i < c->nvservers; i++) {
+		const struct lb_vs_conf *vs = &c->vservers[i];
+
+		if (vs->kernel)
+			continue;
+		/* the rules' and the sni routes' pools: any proxied virtual
+		 * server may reach any pool, so one is enough */
+		if (vs->pool_idx == p || vs->nrules > 0 ||
+		    c->profiles[vs->profile_idx].nroutes > 0 ||
+		    c->profiles[vs->profile_idx].default_pool[0] != '\0')
+			return true;
+	}
+	return false;
+}
+
+unsigned
+lb_transparent_families(const struct lb_conf *c)
+{
+	unsigned fam = 0;
+
+	for (size_t i = 0; i < c->npools; i++) {
+		const struct lb_pool_conf *p = &c->pools[i];
+
+		if (!p->transparent || !proxied_pool(c, i))
+			continue;
+		for (size_t k = 0; k < p->nmembers; k++)
+			fam |= p->members[k].addr.ss_family == AF_INET6 ? 2 :
+			    1;
+	}
+	return fam;
 }
 
 size_t

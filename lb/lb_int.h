@@ -93,9 +93,11 @@ struct lb_conn {
 	bool connected;			/* ready for requests (TLS: after the
 					 * handshake) */
 	bool handshaking;		/* TCP up, TLS handshake going on */
-	bool proxied;			/* it began with a PROXY header: it
-					 * carries one client's address, and
-					 * is never reused for another */
+	bool proxied;			/* it began with a PROXY header */
+	bool client_bound;		/* it carries one client's address (a
+					 * PROXY header, or its source in a
+					 * transparent pool), and is never
+					 * reused for another */
 };
 
 /* Requests waiting for a member of a pool, in arrival order. */
@@ -179,6 +181,8 @@ struct lb_runtime {
 	struct lb_tls *tls;		/* contexts (tls_ctx.h); NULL until
 					 * lb_runtime_tls */
 	void *shm_own;			/* the block, when not the master's */
+	struct lb_tsock *tsock;		/* transparent pools' sockets
+					 * (tsock.h); NULL: none */
 };
 
 /* A warning that could come at every accept or datagram is said once a

@@ -39,6 +39,7 @@
 #include "member.h"
 #include "stick_master.h"
 #include "tls_cert.h"
+#include "tsock.h"
 
 /* What edgectl set on a member, or what its monitor last said. */
 struct override {
@@ -988,20 +989,49 @@ lb_master_feed_worker(void *ms, void *gd, void *wdv,
 		if (g->log_fds[i] >= 0 && ch->send(ch, LB_MSG_LOG_FD,
 		    (uint32_t)i, NULL, 0, g->log_fds[i]) < 0)
 			return -1;
+	/* transparent pools: the first stock (a shortage is logged, and
+	 * their connections fail until the master can make more) */
+	for (unsigned bit = 1; bit <= 2; bit++)
+		if (lb_transparent_families(g->conf) & bit)
+			(void)lb_tsock_make(lb_tsock_family(bit),
+			    LB_TSOCK_MIN, ch, LB_MSG_TSOCK);
 	return send_overrides(ms, g, ch);
 }
 
+/* LB_MSG_TSOCK_WANT: transparent sockets for the worker that asks, of
+ * a family its generation's transparent pools have (tsock.h). */
+static void
+tsock_want(const struct lb_gen *g, uint32_t arg,
+    const struct edged_channel *back)
+{
+	unsigned bit = arg >> 24, n = arg & 0xffffff;
+
+	if ((lb_transparent_families(g->conf) & bit) == 0 ||
+	    n > LB_TSOCK_MAX) {
+		log_warn("load balancer: a worker asked for %u transparent "
+		    "sockets of family %u, which its pools do not use", n,
+		    bit);
+		return;
+	}
+	(void)lb_tsock_make(lb_tsock_family(bit), n, back, LB_MSG_TSOCK);
+}
+
 /* LB_MSG_HEALTH: a monitor's verdict, kept for the next worker (reload
- * or restart); a draining worker's view is older than the others'. */
+ * or restart); a draining worker's view is older than the others'.
+ * LB_MSG_TSOCK_WANT: sockets, from any worker. */
 void
 lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
-    uint32_t arg, const void *data, size_t len)
+    uint32_t arg, const void *data, size_t len,
+    const struct edged_channel *back)
 {
 	struct lb_master *lm = ms;
 	char pool[LB_NAME_MAX], member[LB_NAME_MAX];
 	struct override *o;
 
-	(void)gd;
+	if (type == LB_MSG_TSOCK_WANT) {
+		tsock_want(gd, arg, back);
+		return;
+	}
 	if (type != LB_MSG_HEALTH) {
 		log_warn("load balancer: a worker sent unknown message %u",
 		    type);

@@ -31,7 +31,8 @@ int lb_master_worker_adopt(void *ms, int fd, unsigned role, void **wd);
 void lb_master_figures_changed(void *ms);
 /* LB_MSG_HEALTH: a monitor's verdict, for the next worker. */
 void lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
-    uint32_t arg, const void *data, size_t len);
+    uint32_t arg, const void *data, size_t len,
+    const struct edged_channel *back);
 void lb_master_status(void *ms, bool json, FILE *out);
 /* The overrides, as "override POOL MEMBER ADMIN WEIGHT HEALTH" lines. */
 void lb_master_carry_save(void *ms, FILE *out,

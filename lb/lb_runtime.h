@@ -61,6 +61,9 @@ enum lb_member_op {
  */
 int lb_runtime_member_set(struct lb_runtime *rt, const char *pool,
     const char *member, enum lb_member_op op, unsigned value);
+/* The transparent pools' socket stock (tsock.h); NULL: no such pool. */
+struct lb_tsock *lb_runtime_tsock(struct lb_runtime *rt);
+
 /*
  * Health changes since the last call: calls report(pool, member, up,
  * arg) for each monitored member whose health differs from what was

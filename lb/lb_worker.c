@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lb.h"
 #include "lb_module.h"
 #include "lb_runtime.h"
@@ -24,6 +25,7 @@
 #include "stick_master.h"
 #include "tls_cert.h"
 #include "tls_ctx.h"
+#include "tsock.h"
 
 _Static_assert(LB_TICKET_KEY == EDGED_TICKET_KEY &&
     LB_TICKET_KEYS == EDGED_TICKET_KEYS, "the core's ticket keys are ours");
@@ -266,6 +268,7 @@ take_block(struct lb_worker *w, size_t len, int fd)
 		log_err("cannot build the load balancer's runtime");
 		return -1;
 	}
+	lb_tsock_channel(lb_runtime_tsock(w->rt), w->master);
 	return 0;
 }
 
@@ -277,6 +280,10 @@ lb_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
 
 	if (!started && type == LB_MSG_SHM && fd >= 0 && w->rt == NULL)
 		return take_block(w, arg, fd);
+	if (w->rt != NULL && type == LB_MSG_TSOCK && fd >= 0) {
+		lb_tsock_put(lb_runtime_tsock(w->rt), lb_tsock_family(arg), fd);
+		return 0;
+	}
 	if (w->rt != NULL && type > LB_MSG_MEMBER && type < LB_MSG_HEALTH) {
 		apply_member(w, (enum lb_member_op)(type - LB_MSG_MEMBER), arg,
 		    data, len);
@@ -437,13 +444,15 @@ report_health(const char *pool, const char *member, bool up, void *arg)
 		log_warn("cannot tell the master about %s/%s", pool, member);
 }
 
-/* Health changes, for the master to hand to the next worker. */
+/* Health changes, for the master to hand to the next worker; the
+ * transparent sockets' stock. */
 void
 lb_worker_tick(void *ws)
 {
 	struct lb_worker *w = ws;
 
 	lb_runtime_health_changes(w->rt, report_health, w);
+	lb_tsock_tick(lb_runtime_tsock(w->rt), clock_ms() / 1000.0);
 }
 
 void

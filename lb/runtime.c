@@ -7,11 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "log.h"
 #include "mem.h"
 #include "rule_conf.h"
 #include "rule_pattern.h"
 #include "session.h"
+#include "tsock.h"
 #include "udp.h"
 
 static const struct lb_balancer_ops *
@@ -204,7 +206,9 @@ lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
 	rt->conf = conf;
 	rt->nthreads = nthreads;
 	rt->max_connections = max_connections;
-	if (attach_shm(rt, shm, shm_len) < 0 || build(rt, conf) < 0)
+	if (attach_shm(rt, shm, shm_len) < 0 || build(rt, conf) < 0 ||
+	    (lb_transparent_families(conf) != 0 && (rt->tsock =
+	    lb_tsock_new(lb_transparent_families(conf))) == NULL))
 		lb_runtime_free(&rt);
 	return rt;
 }
@@ -497,8 +501,15 @@ lb_runtime_free(struct lb_runtime **rtp)
 	free(rt->vs);
 	free(rt->shm_own);
 	lb_tls_free(&rt->tls);
+	lb_tsock_free(rt->tsock);
 	free(rt);
 	*rtp = NULL;
+}
+
+struct lb_tsock *
+lb_runtime_tsock(struct lb_runtime *rt)
+{
+	return rt->tsock;
 }
 
 /* ---- run-time member changes ---- */

@@ -350,15 +350,17 @@ static void
 module_msg(struct master *m, struct worker *w, const struct ipc_msg *msg)
 {
 	uint16_t id = IPC_MODULE_ID(msg->hdr.arg0);
+	struct ipc_channel back;
 
 	if (id >= EDGED_NMODULES || edged_modules[id]->from_worker == NULL) {
 		log_warn("worker %d sent a message for no module (%u)",
 		    (int)w->pid, id);
 		return;
 	}
+	back = IPC_CHANNEL(w->ipc, id);
 	edged_modules[id]->from_worker(m->mods[id], w->gen->mods[id],
 	    w == m->worker || w == m->pending, IPC_MODULE_TYPE(msg->hdr.arg0),
-	    msg->hdr.arg1, msg->data, msg->hdr.len);
+	    msg->hdr.arg1, msg->data, msg->hdr.len, &back.ch);
 }
 
 static void
