@@ -683,9 +683,9 @@ write_transparent(FILE *out, const struct edged_endpoints *eps)
 	if (eps->transparent == 0)
 		return;
 	fprintf(out, "\tchain transparent {\n\t\ttype filter hook prerouting "
-	    "priority mangle; policy accept;\n\t\tmeta l4proto tcp socket "
-	    "transparent 1 meta mark set 0x%x accept comment \"replies to "
-	    "transparent pools\"\n\t}\n", FW_TPROXY_MARK);
+	    "priority mangle; policy accept;\n\t\tmeta l4proto { tcp, udp } "
+	    "socket transparent 1 meta mark set 0x%x accept comment "
+	    "\"replies to transparent pools\"\n\t}\n", FW_TPROXY_MARK);
 }
 
 /* The nat output chain: the kernel's virtual servers reached from the

@@ -186,26 +186,26 @@ lb_bind_source(int fd, const struct lb_pool_conf *p)
 	return bind(fd, (const struct sockaddr *)&p->source, p->sourcelen);
 }
 
-/* A transparent pool's socket (one the master made, tsock.h), bound to
- * the client's address (the port at connect); -1 with errno. */
-static int
-transparent_socket(const struct lb_session *s)
+int
+lb_transparent_socket(struct lb_runtime *rt, const union lb_sockaddr *client,
+    const struct lb_member *m, int socktype)
 {
-	union lb_sockaddr from = s->peer;
+	union lb_sockaddr from = *client;
 	int one = 1, fd;
 
-	if (from.sa.sa_family != s->member->addr.ss_family) {
+	if (from.sa.sa_family != m->addr.ss_family) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if ((fd = lb_tsock_take(s->t->rt->tsock, from.sa.sa_family)) < 0)
+	if ((fd = lb_tsock_take(rt->tsock, from.sa.sa_family, socktype)) < 0)
 		return -1;
 	if (from.sa.sa_family == AF_INET)
 		from.sin.sin_port = 0;
 	else
 		from.sin6.sin6_port = 0;
-	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-	    sizeof(one));
+	if (socktype == SOCK_STREAM)
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		    sizeof(one));
 	if (bind(fd, &from.sa, from.sa.sa_family == AF_INET ?
 	    sizeof(from.sin) : sizeof(from.sin6)) < 0) {
 		one = errno;
@@ -226,7 +226,7 @@ start_connect(const struct lb_session *s, bool *connected)
 	int one = 1, fd;
 
 	if (s->pool->conf->transparent)
-		fd = transparent_socket(s);
+		fd = lb_transparent_socket(s->t->rt, &s->peer, m, SOCK_STREAM);
 	else
 		fd = socket(m->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);

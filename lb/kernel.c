@@ -20,6 +20,7 @@
 #include "lb.h"
 #include "mem.h"
 #include "member.h"
+#include "tsock.h"
 
 static void
 refuse(struct conf_diag *d, const struct conf_pos *pos,
@@ -110,16 +111,10 @@ lb_transparent_check(const struct lb_conf *c, const struct lb_vs_conf *vs,
     struct conf_diag *d)
 {
 	const struct lb_pool_conf *p = &c->pools[vs->pool_idx];
-	const struct lb_profile_conf *pr = &c->profiles[vs->profile_idx];
 	unsigned before = d->nerrors;
 
 	if (vs->kernel || !p->transparent)
 		return 0;
-	if (pr->type == LB_PROFILE_UDP)
-		conf_error(d, &p->transparent_pos, "pool %s: transparent on "
-		    "is not there for udp virtual servers yet (virtual-server "
-		    "%s): members see the edge's address, or use type "
-		    "l4-kernel", p->name, vs->name);
 	if (p->source.ss_family != AF_UNSPEC)
 		conf_error(d, &p->source_pos, "pool %s: source-address and "
 		    "transparent on contradict each other: members see the "
@@ -199,45 +194,48 @@ lb_kernel_services(const struct lb_conf *c, struct edged_endpoints *eps)
 		if (c->vservers[i].kernel &&
 		    add_service(c, &c->vservers[i], eps) < 0)
 			return -1;
-	eps->transparent |= lb_transparent_families(c);
+	for (unsigned k = 0; k < LB_TSOCK_KINDS; k++)
+		if (lb_transparent_kinds(c) & (1u << k))
+			eps->transparent |= lb_tsock_kind_family(k) ==
+			    AF_INET ? 1 : 2;
 	return 0;
 }
 
-/* Whether pool p is used by a virtual server that proxies: as its
- * default pool, an ssl-passthrough profile's, or through a rule. */
-static bool
-proxied_pool(const struct lb_conf *c, size_t p)
+/* The kinds of pool p's members' sockets, connected from socktype's
+ * virtual servers. */
+static unsigned
+pool_kinds(const struct lb_pool_conf *p, int socktype)
 {
-	for (size_t i = 0; i < c->nvservers; i++) {
-		const struct lb_vs_conf *vs = &c->vservers[i];
+	unsigned kinds = 0;
 
-		if (vs->kernel)
-			continue;
-		/* the rules' and the sni routes' pools: any proxied virtual
-		 * server may reach any pool, so one is enough */
-		if (vs->pool_idx == p || vs->nrules > 0 ||
-		    c->profiles[vs->profile_idx].nroutes > 0 ||
-		    c->profiles[vs->profile_idx].default_pool[0] != '\0')
-			return true;
-	}
-	return false;
+	for (size_t k = 0; k < p->nmembers; k++)
+		kinds |= 1u << lb_tsock_kind(p->members[k].addr.ss_family,
+		    socktype);
+	return kinds;
 }
 
 unsigned
-lb_transparent_families(const struct lb_conf *c)
+lb_transparent_kinds(const struct lb_conf *c)
 {
-	unsigned fam = 0;
+	unsigned kinds = 0;
 
-	for (size_t i = 0; i < c->npools; i++) {
-		const struct lb_pool_conf *p = &c->pools[i];
+	for (size_t i = 0; i < c->nvservers; i++) {
+		const struct lb_vs_conf *vs = &c->vservers[i];
+		const struct lb_profile_conf *pr = &c->profiles[vs->profile_idx];
+		int type = pr->type == LB_PROFILE_UDP ? SOCK_DGRAM :
+		    SOCK_STREAM;
+		/* a rule's or an sni route's pool may be any: all of them */
+		bool any = vs->nrules > 0 || pr->nroutes > 0 ||
+		    pr->default_pool[0] != '\0';
 
-		if (!p->transparent || !proxied_pool(c, i))
+		if (vs->kernel)
 			continue;
-		for (size_t k = 0; k < p->nmembers; k++)
-			fam |= p->members[k].addr.ss_family == AF_INET6 ? 2 :
-			    1;
+		for (size_t p = 0; p < c->npools; p++)
+			if (c->pools[p].transparent &&
+			    (any || vs->pool_idx == p))
+				kinds |= pool_kinds(&c->pools[p], type);
 	}
-	return fam;
+	return kinds;
 }
 
 size_t

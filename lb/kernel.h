@@ -18,18 +18,18 @@
 unsigned lb_kernel_check(const struct lb_conf *c, const struct lb_vs_conf *vs,
     struct conf_diag *d);
 /* A proxied virtual server's pool with transparent on: what it may not
- * say (udp, a source-address, members of another family than a
- * listen's); the number of errors added to d. */
+ * say (a source-address, members of another family than a listen's);
+ * the number of errors added to d. */
 unsigned lb_transparent_check(const struct lb_conf *c,
     const struct lb_vs_conf *vs, struct conf_diag *d);
 
 /* Adds each l4-kernel virtual server of c to eps (module.h), with the
  * file's weights, and sets eps->transparent.  0, or -1 out of memory. */
 int lb_kernel_services(const struct lb_conf *c, struct edged_endpoints *eps);
-/* The families (1: IPv4, 2: IPv6) of the members of c's transparent
- * pools that a proxied virtual server uses: what the worker needs
- * transparent sockets of (tsock.h). */
-unsigned lb_transparent_families(const struct lb_conf *c);
+/* The kinds (tsock.h: family and type) of sockets the worker needs to
+ * reach the members of c's transparent pools from proxied virtual
+ * servers, as a mask. */
+unsigned lb_transparent_kinds(const struct lb_conf *c);
 
 /* A member as the master knows it now. */
 struct lb_kernel_now {

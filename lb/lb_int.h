@@ -210,6 +210,13 @@ void lb_listeners_resume(struct lb_thread *t);
  * pool's source-address, when it has one.  0, or -1 with errno
  * (EADDRNOTAVAIL: not an address of this host). */
 int lb_bind_source(int fd, const struct lb_pool_conf *p);
+/* A transparent pool's socket of socktype (one the master made,
+ * tsock.h) for member m, bound to the client's address (its port the
+ * kernel's); -1 with errno (LB_ETSOCK: the stock is empty). */
+union lb_sockaddr;
+int lb_transparent_socket(struct lb_runtime *rt,
+    const union lb_sockaddr *client, const struct lb_member *m,
+    int socktype);
 
 /* ---- session.c ---- */
 /* A connection accepted on l: a new session takes fd and its first

@@ -991,29 +991,30 @@ lb_master_feed_worker(void *ms, void *gd, void *wdv,
 			return -1;
 	/* transparent pools: the first stock (a shortage is logged, and
 	 * their connections fail until the master can make more) */
-	for (unsigned bit = 1; bit <= 2; bit++)
-		if (lb_transparent_families(g->conf) & bit)
-			(void)lb_tsock_make(lb_tsock_family(bit),
-			    LB_TSOCK_MIN, ch, LB_MSG_TSOCK);
+	for (unsigned k = 0; k < LB_TSOCK_KINDS; k++)
+		if (lb_transparent_kinds(g->conf) & (1u << k))
+			(void)lb_tsock_make(k, LB_TSOCK_MIN, ch,
+			    LB_MSG_TSOCK);
 	return send_overrides(ms, g, ch);
 }
 
 /* LB_MSG_TSOCK_WANT: transparent sockets for the worker that asks, of
- * a family its generation's transparent pools have (tsock.h). */
+ * a kind its generation's transparent pools use (tsock.h). */
 static void
 tsock_want(const struct lb_gen *g, uint32_t arg,
     const struct edged_channel *back)
 {
-	unsigned bit = arg >> 24, n = arg & 0xffffff;
+	unsigned kind = arg >> 24, n = arg & 0xffffff;
 
-	if ((lb_transparent_families(g->conf) & bit) == 0 ||
+	if (kind >= LB_TSOCK_KINDS ||
+	    (lb_transparent_kinds(g->conf) & (1u << kind)) == 0 ||
 	    n > LB_TSOCK_MAX) {
 		log_warn("load balancer: a worker asked for %u transparent "
-		    "sockets of family %u, which its pools do not use", n,
-		    bit);
+		    "sockets of kind %u, which its pools do not use", n,
+		    kind);
 		return;
 	}
-	(void)lb_tsock_make(lb_tsock_family(bit), n, back, LB_MSG_TSOCK);
+	(void)lb_tsock_make(kind, n, back, LB_MSG_TSOCK);
 }
 
 /* LB_MSG_HEALTH: a monitor's verdict, kept for the next worker (reload

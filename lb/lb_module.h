@@ -37,11 +37,9 @@ enum lb_msg {
 	LB_MSG_STICK_FD,		/* to the worker: fd, stick-table arg
 					 * (stick_master.h) */
 	LB_MSG_TSOCK,			/* to the worker: fd, a transparent
-					 * socket of family bit arg
-					 * (tsock.h) */
+					 * socket of kind arg (tsock.h) */
 	LB_MSG_TSOCK_WANT,		/* to the master: arg's low 24 bits
-					 * more of them, of family bit
-					 * arg >> 24 */
+					 * more of them, of kind arg >> 24 */
 };
 
 /* The payload of LB_MSG_MEMBER + op and of LB_MSG_HEALTH is "POOL

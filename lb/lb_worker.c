@@ -281,7 +281,7 @@ lb_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
 	if (!started && type == LB_MSG_SHM && fd >= 0 && w->rt == NULL)
 		return take_block(w, arg, fd);
 	if (w->rt != NULL && type == LB_MSG_TSOCK && fd >= 0) {
-		lb_tsock_put(lb_runtime_tsock(w->rt), lb_tsock_family(arg), fd);
+		lb_tsock_put(lb_runtime_tsock(w->rt), arg, fd);
 		return 0;
 	}
 	if (w->rt != NULL && type > LB_MSG_MEMBER && type < LB_MSG_HEALTH) {

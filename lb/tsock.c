@@ -15,12 +15,15 @@
 #include "mem.h"
 #include "tsock.h"
 
-/* One family's stock. */
+#define LB_TSOCK_WINDOW	0.2		/* s: how often the sizes follow */
+#define LB_TSOCK_AHEAD	0.8		/* s of connections a stock holds */
+
+/* One kind's stock. */
 struct stock {
 	bool used;
 	int *fds;
 	size_t n, cap;
-	size_t taken;			/* since the last lb_tsock_want */
+	size_t taken;			/* since window */
 	size_t target;			/* what it is topped up to */
 	size_t out;			/* asked for, not come yet */
 	double asked;			/* when */
@@ -28,41 +31,50 @@ struct stock {
 
 struct lb_tsock {
 	pthread_mutex_t mu;
-	struct stock s[2];		/* IPv4, IPv6 */
+	struct stock s[LB_TSOCK_KINDS];
 	const struct edged_channel *master;
 	double now;			/* the last tick's */
+	double window;			/* when taken was last counted */
 };
 
-unsigned
-lb_tsock_bit(int family)
+int
+lb_tsock_kind(int family, int socktype)
 {
-	return family == AF_INET ? 1 : family == AF_INET6 ? 2 : 0;
+	if ((family != AF_INET && family != AF_INET6) ||
+	    (socktype != SOCK_STREAM && socktype != SOCK_DGRAM))
+		return -1;
+	return (family == AF_INET6) + 2 * (socktype == SOCK_DGRAM);
 }
 
 int
-lb_tsock_family(unsigned bit)
+lb_tsock_kind_family(unsigned kind)
 {
-	return bit == 1 ? AF_INET : bit == 2 ? AF_INET6 : AF_UNSPEC;
+	return kind & 1 ? AF_INET6 : AF_INET;
+}
+
+int
+lb_tsock_kind_type(unsigned kind)
+{
+	return kind & 2 ? SOCK_DGRAM : SOCK_STREAM;
 }
 
 static struct stock *
-stock_of(struct lb_tsock *t, int family)
+stock_of(struct lb_tsock *t, unsigned kind)
 {
-	unsigned bit = lb_tsock_bit(family);
-
-	return bit == 0 || !t->s[bit - 1].used ? NULL : &t->s[bit - 1];
+	return kind >= LB_TSOCK_KINDS || !t->s[kind].used ? NULL :
+	    &t->s[kind];
 }
 
 struct lb_tsock *
-lb_tsock_new(unsigned families)
+lb_tsock_new(unsigned kinds)
 {
 	struct lb_tsock *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
 	pthread_mutex_init(&t->mu, NULL);
-	for (unsigned i = 0; i < 2; i++) {
-		t->s[i].used = (families & (1u << i)) != 0;
+	for (unsigned i = 0; i < LB_TSOCK_KINDS; i++) {
+		t->s[i].used = (kinds & (1u << i)) != 0;
 		t->s[i].target = LB_TSOCK_MIN;
 	}
 	return t;
@@ -73,7 +85,7 @@ lb_tsock_free(struct lb_tsock *t)
 {
 	if (t == NULL)
 		return;
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < LB_TSOCK_KINDS; i++) {
 		for (size_t k = 0; k < t->s[i].n; k++)
 			(void)close(t->s[i].fds[k]);
 		free(t->s[i].fds);
@@ -105,20 +117,21 @@ due(struct lb_tsock *t, struct stock *s)
 }
 
 static void
-ask(struct lb_tsock *t, unsigned bit, size_t n)
+ask(struct lb_tsock *t, unsigned kind, size_t n)
 {
 	if (n > 0 && t->master->send(t->master, LB_MSG_TSOCK_WANT,
-	    bit << 24 | (uint32_t)n, NULL, 0, -1) < 0)
+	    kind << 24 | (uint32_t)n, NULL, 0, -1) < 0)
 		log_warn("cannot ask the master for transparent sockets: %s",
 		    strerror(errno));
 }
 
 int
-lb_tsock_take(struct lb_tsock *t, int family)
+lb_tsock_take(struct lb_tsock *t, int family, int socktype)
 {
-	struct stock *s = t != NULL ? stock_of(t, family) : NULL;
+	int kind = lb_tsock_kind(family, socktype), fd = -1;
+	struct stock *s = t != NULL && kind >= 0 ?
+	    stock_of(t, (unsigned)kind) : NULL;
 	size_t more;
-	int fd = -1;
 
 	if (s == NULL) {
 		errno = LB_ETSOCK;
@@ -127,19 +140,23 @@ lb_tsock_take(struct lb_tsock *t, int family)
 	pthread_mutex_lock(&t->mu);
 	if (s->n > 0)
 		fd = s->fds[--s->n];
+	else if (s->target < LB_TSOCK_MAX)
+		/* a burst outran the window: twice as much at once */
+		s->target = s->target * 2 < LB_TSOCK_MAX ? s->target * 2 :
+		    LB_TSOCK_MAX;
 	s->taken++;
 	more = due(t, s);
 	pthread_mutex_unlock(&t->mu);
-	ask(t, lb_tsock_bit(family), more);
+	ask(t, (unsigned)kind, more);
 	if (fd < 0)
 		errno = LB_ETSOCK;
 	return fd;
 }
 
 void
-lb_tsock_put(struct lb_tsock *t, int family, int fd)
+lb_tsock_put(struct lb_tsock *t, unsigned kind, int fd)
 {
-	struct stock *s = t != NULL ? stock_of(t, family) : NULL;
+	struct stock *s = t != NULL ? stock_of(t, kind) : NULL;
 	bool kept = false;
 
 	if (s != NULL) {
@@ -160,20 +177,22 @@ lb_tsock_put(struct lb_tsock *t, int family, int fd)
 void
 lb_tsock_tick(struct lb_tsock *t, double now)
 {
-	size_t more[2] = { 0, 0 };
+	size_t more[LB_TSOCK_KINDS] = { 0 };
 
 	if (t == NULL)
 		return;
 	pthread_mutex_lock(&t->mu);
 	t->now = now;
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < LB_TSOCK_KINDS; i++) {
 		struct stock *s = &t->s[i];
+		double span = now - t->window;
 
-		if (!s->used)
+		if (!s->used || span < LB_TSOCK_WINDOW)
 			continue;
-		/* four ticks' worth of what the last one took */
-		s->target = s->taken * 4 > LB_TSOCK_MIN ? s->taken * 4 :
-		    LB_TSOCK_MIN;
+		/* LB_TSOCK_AHEAD seconds of what the last window took */
+		s->target = (size_t)((double)s->taken * LB_TSOCK_AHEAD / span);
+		if (s->target < LB_TSOCK_MIN)
+			s->target = LB_TSOCK_MIN;
 		if (s->target > LB_TSOCK_MAX)
 			s->target = LB_TSOCK_MAX;
 		s->taken = 0;
@@ -182,16 +201,19 @@ lb_tsock_tick(struct lb_tsock *t, double now)
 			s->out = 0;
 		more[i] = due(t, s);
 	}
+	if (now - t->window >= LB_TSOCK_WINDOW)
+		t->window = now;
 	pthread_mutex_unlock(&t->mu);
-	ask(t, 1, more[0]);
-	ask(t, 2, more[1]);
+	for (unsigned i = 0; i < LB_TSOCK_KINDS; i++)
+		ask(t, i, more[i]);
 }
 
-/* A socket the worker may bind to any address of family's. */
+/* A socket of kind the worker may bind to any address of its family. */
 static int
-make_one(int family)
+make_one(unsigned kind)
 {
-	int one = 1, fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK |
+	int family = lb_tsock_kind_family(kind), one = 1;
+	int fd = socket(family, lb_tsock_kind_type(kind) | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -209,13 +231,13 @@ make_one(int family)
 }
 
 unsigned
-lb_tsock_make(int family, unsigned n, const struct edged_channel *ch,
+lb_tsock_make(unsigned kind, unsigned n, const struct edged_channel *ch,
     uint16_t type)
 {
 	unsigned sent = 0;
 
 	while (sent < n) {
-		int fd = make_one(family), rc;
+		int fd = make_one(kind), rc;
 
 		if (fd < 0) {
 			log_err("transparent pools: cannot make a transparent "
@@ -223,7 +245,7 @@ lb_tsock_make(int family, unsigned n, const struct edged_channel *ch,
 			    strerror(errno));
 			break;
 		}
-		rc = ch->send(ch, type, lb_tsock_bit(family), NULL, 0, fd);
+		rc = ch->send(ch, type, kind, NULL, 0, fd);
 		(void)close(fd);
 		/* a worker that exited meanwhile wants nothing more */
 		if (rc < 0 && errno != EPIPE && errno != ECONNRESET)

@@ -313,11 +313,15 @@ idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void member_read(struct ev_loop *loop, ev_io *w, int revents);
 
-/* A socket connected to m of p, for one client's datagrams. */
+/* A socket connected to m of p, for the datagrams of the client at a
+ * (from its address when p is transparent). */
 static int
-member_socket(const struct lb_rt_pool *p, const struct lb_member *m)
+member_socket(struct lb_runtime *rt, const struct lb_rt_pool *p,
+    const struct lb_member *m, const union lb_sockaddr *a)
 {
-	int fd = socket(m->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	int fd = p->conf->transparent ?
+	    lb_transparent_socket(rt, a, m, SOCK_DGRAM) :
+	    socket(m->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -401,7 +405,7 @@ flow_new(struct lb_udp *u, struct lb_listener *l, const union lb_sockaddr *a,
 
 	if (!room_for_one(l) || (m = pick(u, p, a)) == NULL)
 		return NULL;
-	if ((fd = member_socket(p, m)) < 0) {
+	if ((fd = member_socket(u->t->rt, p, m, a)) < 0) {
 		socket_failed(l, p, m, errno);
 		return NULL;
 	}

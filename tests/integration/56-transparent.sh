@@ -7,21 +7,22 @@
 #
 # M's default route points to E.  A pool with `transparent on` connects
 # to its members from the client's own address: asserted on real traffic
-# (nginx answering with the address it sees, curl and wrk) for an http
-# and a tcp virtual server; a pool without it, beside, still shows the
-# edge.  Also: the rule and route edged sets in E (and removes on a
+# (nginx answering with the address it sees, curl and wrk; dnsmasq
+# logging whom it answers, dig) for an http, a tcp and a udp virtual
+# server; a pool without it, beside, still shows the edge.  Also: the rule and route edged sets in E (and removes on a
 # reload without transparent pools), keep-alive connections to members
 # never shared between two clients, thousands of connections through
 # the socket stock the master tops up (no failure), and a worker that
 # holds no capability at all.
 . "$(dirname "$0")/lib.sh"
 it_begin 56-transparent
-for p in ip nft wrk; do
+for p in ip nft wrk dig dnsmasq; do
 	command -v $p >/dev/null || fail "$p not found (install-deps.sh)"
 done
 
 VH=$((IT_PORT + 0)) VT=$((IT_PORT + 1)) VO=$((IT_PORT + 2))
-WEB=8080
+VU=$((IT_PORT + 3))
+WEB=8080 DNS=5353
 C=edged-it56-c-$$ E=edged-it56-e-$$ M=edged-it56-m-$$
 netns_add "$C"
 netns_add "$E"
@@ -38,6 +39,11 @@ for m in 11 12; do
         listen 10.56.2.$m:$WEB;
         keepalive_requests 10000;
         location / { return 200 \"web$m addr=\$remote_addr\\n\"; }"
+	spawn "$T/dns$m.log" ip netns exec "$M" dnsmasq --keep-in-foreground \
+	    --port=$DNS --listen-address=10.56.2.$m --bind-interfaces \
+	    --no-resolv --no-hosts --address=/example.test/192.0.2.$m \
+	    --pid-file= --conf-file=/dev/null --user=nobody \
+	    --log-facility=- --log-queries
 done
 
 write_conf() {		# TRANSPARENT: on or off
@@ -52,11 +58,17 @@ monitor hc { type http; url /; interval 300ms; timeout 200ms; rise 1;
     fall 1; }
 application-profile web { type http }
 application-profile raw { type tcp }
+application-profile dns { type udp; udp-responses 1 }
 pool inline {
     monitor hc
     transparent $1
     member w11 10.56.2.11:$WEB
     member w12 10.56.2.12:$WEB
+}
+pool dns {
+    transparent $1
+    member d11 10.56.2.11:$DNS
+    member d12 10.56.2.12:$DNS
 }
 pool onearmed {
     member w11 10.56.2.11:$WEB
@@ -65,6 +77,7 @@ virtual-server http { listen 10.56.1.1:$VH; profile web; default-pool inline }
 virtual-server tcp { listen 10.56.1.1:$VT; profile raw; default-pool inline }
 virtual-server other { listen 10.56.1.1:$VO; profile web;
     default-pool onearmed }
+virtual-server udp { listen 10.56.1.1:$VU; profile dns; default-pool dns }
 CONF
 }
 write_conf on >"$T/edged.conf"
@@ -94,6 +107,15 @@ assert_match "tcp: the member sees the client's address" \
     "^web1[12] addr=10\.56\.1\.3$" "$(get_from 10.56.1.3 $VT)"
 assert_match "a pool without transparent: the member sees the edge" \
     "^web11 addr=10\.56\.2\.1$" "$(get_from 10.56.1.2 $VO)"
+dig_from() {	# SOURCE: the udp virtual server's answer, from C
+	inC dig +short +tries=2 +time=1 -b "$1" -p $VU @10.56.1.1 \
+	    www.example.test A 2>&1 | head -n 1
+}
+assert_match "udp: dnsmasq answers through the edge" "^192\.0\.2\.1[12]$" \
+    "$(dig_from 10.56.1.3)"
+assert_match "... and the query came from the client's address" \
+    "query\[A\] www\.example\.test from 10\.56\.1\.3$" \
+    "$(cat "$T/dns11.log" "$T/dns12.log" | grep 'query\[A\]' | tail -n 1)"
 
 # ---- keep-alive: a member connection carries one client only ----
 out=$(for i in 1 2 3 4 5 6; do
@@ -131,5 +153,9 @@ assert_no_match "reload: the rule is gone" "lookup 25700" "$(inE ip rule)"
 assert_eq "... and the route" "" "$(inE ip route show table 25700 2>&1)"
 assert_match "... and members see the edge again" \
     "^web1[12] addr=10\.56\.2\.1$" "$(get_from 10.56.1.2 $VH)"
+assert_match "... udp too" "^192\.0\.2\.1[12]$" "$(dig_from 10.56.1.2)"
+assert_match "... its query from the edge" \
+    "query\[A\] www\.example\.test from 10\.56\.2\.1$" \
+    "$(cat "$T/dns11.log" "$T/dns12.log" | grep 'query\[A\]' | tail -n 1)"
 
 pass
