@@ -221,7 +221,8 @@ lb_transparent_kinds(const struct lb_conf *c)
 
 	for (size_t i = 0; i < c->nvservers; i++) {
 		const struct lb_vs_conf *vs = &c->vservers[i];
-		const struct lb_profile_conf *pr = &c->profiles[vs->profile_idx];
+		const struct lb_profile_conf *pr =
+		    &c->profiles[vs->profile_idx];
 		int type = pr->type == LB_PROFILE_UDP ? SOCK_DGRAM :
 		    SOCK_STREAM;
 		/* a rule's or an sni route's pool may be any: all of them */

@@ -9,8 +9,9 @@
 # to its members from the client's own address: asserted on real traffic
 # (nginx answering with the address it sees, curl and wrk; dnsmasq
 # logging whom it answers, dig) for an http, a tcp and a udp virtual
-# server; a pool without it, beside, still shows the edge.  Also: the rule and route edged sets in E (and removes on a
-# reload without transparent pools), keep-alive connections to members
+# server; a pool without it, beside, still shows the edge.  Also: the
+# rule and route edged sets in E (and removes on a reload without
+# transparent pools), keep-alive connections to members
 # never shared between two clients, thousands of connections through
 # the socket stock the master tops up (no failure), and a worker that
 # holds no capability at all.
