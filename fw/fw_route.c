@@ -73,6 +73,36 @@ route_req(struct req *r, int family, bool on)
 	attr_u32(r, RTA_OIF, if_nametoindex("lo"));
 }
 
+int
+fw_route_parse_ack(const void *buf, size_t len, uint32_t seq)
+{
+	const unsigned char *p = buf;
+	size_t off = 0;
+
+	/* each message whole within len; the next one at its aligned end
+	 * (NLMSG_NEXT would let len wrap past a last one cut short) */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+
+		memcpy(&h, p + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			break;
+		if (h.nlmsg_seq == seq && h.nlmsg_type == NLMSG_ERROR) {
+			if (h.nlmsg_len < NLMSG_LENGTH(sizeof(e)))
+				return EPROTO;
+			memcpy(&e, p + off + NLMSG_HDRLEN, sizeof(e));
+			/* a negative errno; anything else is not one */
+			return e.error <= 0 && e.error > -4096 ? -e.error :
+			    EPROTO;
+		}
+		if (NLMSG_ALIGN(h.nlmsg_len) >= len - off)
+			break;
+		off += NLMSG_ALIGN(h.nlmsg_len);
+	}
+	return -1;
+}
+
 /* Sends r and reads its acknowledgement: 0, or the kernel's errno. */
 static int
 talk(int fd, struct req *r, uint32_t seq)
@@ -80,30 +110,20 @@ talk(int fd, struct req *r, uint32_t seq)
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 	_Alignas(struct nlmsghdr) char buf[4096];
 	ssize_t n;
+	int e;
 
 	r->h.nlmsg_seq = seq;
 	if (sendto(fd, r, r->h.nlmsg_len, 0, (struct sockaddr *)&to,
 	    sizeof(to)) < 0)
 		return errno;
 	for (;;) {
-		const struct nlmsghdr *h = (const void *)buf;
-		size_t len;
-
 		if ((n = recv(fd, buf, sizeof(buf), 0)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return errno;
 		}
-		len = (size_t)n;
-		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			const struct nlmsgerr *e = NLMSG_DATA(h);
-
-			if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
-				continue;
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return EPROTO;
-			return -e->error;
-		}
+		if ((e = fw_route_parse_ack(buf, (size_t)n, seq)) >= 0)
+			return e;
 	}
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define FW_TPROXY_MARK	0x6564		/* "ed" */
 #define FW_TPROXY_TABLE	25700		/* and the rule's priority */
@@ -28,5 +29,12 @@
  * errors.  0, or -1 with the kernel's reason in err.
  */
 int fw_route_transparent(int family, bool on, char *err, size_t errsize);
+
+/* The kernel's answer to request seq among the messages of one datagram
+ * (buf, len bytes, 4-byte aligned; never read past len): 0 when it
+ * acknowledged, its errno when it refused, EPROTO for an answer cut
+ * short, -1 when the datagram holds no answer to seq.  The fuzzer's too
+ * (tests/fuzz/fuzz_nft_reply.c). */
+int fw_route_parse_ack(const void *buf, size_t len, uint32_t seq);
 
 #endif /* EDGED_FW_ROUTE_H */

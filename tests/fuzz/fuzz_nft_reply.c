@@ -1,8 +1,10 @@
 /*
  * tests/fuzz/fuzz_nft_reply.c - the nfnetlink answers the master reads
  * (fw/fw_netlink.c): the input is one datagram from the kernel, read as
- * the answer to a counter dump (fw_nl_parse_counters) and as the answers
- * to a set element batch (fw_nl_parse_acks).
+ * the answer to a counter dump (fw_nl_parse_counters), as the answers
+ * to a set element batch (fw_nl_parse_acks), as nftables change notices
+ * (fw_nl_parse_notices), and as the rtnetlink answer to a rule or route
+ * request (fw/fw_route.c's fw_route_parse_ack).
  *
  * Both expect the sequence numbers of their own requests.  Those are
  * taken from the input's first message, so that the fuzzer need not
@@ -17,6 +19,7 @@
 #include <linux/netlink.h>
 
 #include "fw_netlink.h"
+#include "fw_route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -88,5 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    v != FW_NL_REMOVED)
 			abort();
 	}
+	/* an errno, or -1 for no answer: never a negative other than -1 */
+	if (fw_route_parse_ack(data, size, seq) < -1)
+		abort();
 	return 0;
 }

@@ -13,6 +13,7 @@
  * change (a deletion of the table, its removal); one committed by edged
  * (by pid, or by name) is not, nor one that touched another table.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 
 #include "corpus.h"
 #include "fw_netlink.h"
+#include "fw_route.h"
 
 
 static const struct fw_nl_self stranger_is_nft = { .pid = 1,
@@ -104,6 +106,27 @@ test_cut(void **state)
 	assert_true(g.touched);
 }
 
+/* The rtnetlink answers to a transparent pool's rule, recorded: added
+ * (0), then added again (EEXIST, the request echoed); another sequence
+ * number's answer is none; cut short, no answer or EPROTO. */
+static void
+test_route_acks(void **state)
+{
+	_Alignas(struct nlmsghdr) uint8_t buf[4096];
+	size_t n = corpus_load("route-ack-ok.bin", buf, sizeof(buf));
+
+	(void)state;
+	assert_int_equal(fw_route_parse_ack(buf, n, 1), 0);
+	assert_int_equal(fw_route_parse_ack(buf, n, 2), -1);
+	for (size_t cut = 0; cut < n; cut++) {
+		int r = fw_route_parse_ack(buf, cut, 1);
+
+		assert_true(r == -1 || r == EPROTO);
+	}
+	n = corpus_load("route-ack-exists.bin", buf, sizeof(buf));
+	assert_int_equal(fw_route_parse_ack(buf, n, 2), EEXIST);
+}
+
 int
 main(void)
 {
@@ -111,6 +134,7 @@ main(void)
 		cmocka_unit_test(test_recorded),
 		cmocka_unit_test(test_self_and_others),
 		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_route_acks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
