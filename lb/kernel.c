@@ -73,10 +73,6 @@ check_pool(const struct lb_vs_conf *vs, const struct lb_pool_conf *p,
 		    vs->name);
 	if (p->tls.enabled)
 		refuse(d, &p->tls.pos, vs, "pool tls encrypts a connection");
-	if (p->transparent && p->source.ss_family != AF_UNSPEC)
-		conf_error(d, &p->source_pos, "pool %s: source-address and "
-		    "transparent on contradict each other: members see the "
-		    "client's address, or this one", p->name);
 	for (size_t k = 0; k < p->nmembers; k++) {
 		const struct lb_member_conf *m = &p->members[k];
 
@@ -115,10 +111,6 @@ lb_transparent_check(const struct lb_conf *c, const struct lb_vs_conf *vs,
 
 	if (vs->kernel || !p->transparent)
 		return 0;
-	if (p->source.ss_family != AF_UNSPEC)
-		conf_error(d, &p->source_pos, "pool %s: source-address and "
-		    "transparent on contradict each other: members see the "
-		    "client's address, or this one", p->name);
 	for (size_t i = 0; i < vs->nlistens; i++)
 		for (size_t k = 0; k < p->nmembers; k++)
 			if (p->members[k].addr.ss_family !=

@@ -17,9 +17,9 @@
  * not say; the number of errors added to d. */
 unsigned lb_kernel_check(const struct lb_conf *c, const struct lb_vs_conf *vs,
     struct conf_diag *d);
-/* A proxied virtual server's pool with transparent on: what it may not
- * say (a source-address, members of another family than a listen's);
- * the number of errors added to d. */
+/* A proxied virtual server's pool with transparent on: members of
+ * another family than a listen's are refused; the number of errors
+ * added to d. */
 unsigned lb_transparent_check(const struct lb_conf *c,
     const struct lb_vs_conf *vs, struct conf_diag *d);
 

@@ -199,7 +199,8 @@ check_stats_listen(const struct lb_conf *c, const struct lb_listen_conf **v,
 	return 0;
 }
 
-/* A source-address of one family cannot reach a member of the other. */
+/* A source-address of one family cannot reach a member of the other,
+ * and members see it or, transparent, the client's. */
 static unsigned
 check_source(const struct lb_pool_conf *p, struct conf_diag *d)
 {
@@ -207,6 +208,12 @@ check_source(const struct lb_pool_conf *p, struct conf_diag *d)
 
 	if (p->source.ss_family == AF_UNSPEC)
 		return 0;
+	if (p->transparent) {
+		conf_error(d, &p->source_pos, "pool %s: source-address and "
+		    "transparent on contradict each other: members see the "
+		    "client's address, or this one", p->name);
+		return 1;
+	}
 	for (size_t i = 0; i < p->nmembers; i++) {
 		if (p->members[i].addr.ss_family == p->source.ss_family)
 			continue;
