@@ -291,8 +291,9 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
 /*
  * The transparent pools' rule and route in for the families of want,
  * out for the others that edged put in (at the first commit: any, in
- * case an earlier run left them).  A failure is logged: the table is in
- * force, and those pools' connections fail until a reload.
+ * case an earlier run left them, quietly: an edged without privilege,
+ * a load balancer alone, has none to remove).  A failure is logged: the
+ * table is in force, and those pools' connections fail until a reload.
  */
 static void
 sync_routes(struct fw_master *fm, unsigned want)
@@ -306,7 +307,8 @@ sync_routes(struct fw_master *fm, unsigned want)
 		if (fm->routes_known && on == ((fm->routed & bit) != 0))
 			continue;
 		if (fw_route_transparent(family, on, err, sizeof(err)) < 0) {
-			log_err("transparent pools: %s", err);
+			if (on || fm->routes_known)
+				log_err("transparent pools: %s", err);
 			continue;
 		}
 		if (on) {
