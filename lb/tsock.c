@@ -26,6 +26,7 @@ struct stock {
 	size_t taken;			/* since window */
 	size_t target;			/* what it is topped up to */
 	size_t out;			/* asked for, not come yet */
+	bool grew;			/* doubled in this window */
 	double asked;			/* when */
 };
 
@@ -140,10 +141,12 @@ lb_tsock_take(struct lb_tsock *t, int family, int socktype)
 	pthread_mutex_lock(&t->mu);
 	if (s->n > 0)
 		fd = s->fds[--s->n];
-	else if (s->target < LB_TSOCK_MAX)
-		/* a burst outran the window: twice as much at once */
+	else if (!s->grew) {
+		/* a burst outran the window: twice as much, once a window */
 		s->target = s->target * 2 < LB_TSOCK_MAX ? s->target * 2 :
 		    LB_TSOCK_MAX;
+		s->grew = true;
+	}
 	s->taken++;
 	more = due(t, s);
 	pthread_mutex_unlock(&t->mu);
@@ -196,6 +199,7 @@ lb_tsock_tick(struct lb_tsock *t, double now)
 		if (s->target > LB_TSOCK_MAX)
 			s->target = LB_TSOCK_MAX;
 		s->taken = 0;
+		s->grew = false;
 		/* a request the master never answered is given up */
 		if (s->out > 0 && now - s->asked > 2.0)
 			s->out = 0;

@@ -59,7 +59,7 @@ kinds(void **state)
 }
 
 /* Half gone: one request for the rest of the target, and no second
- * while it is out; empty: LB_ETSOCK. */
+ * while it is out; empty: LB_ETSOCK, and a target twice as large. */
 static void
 take_and_ask(void **state)
 {
@@ -83,6 +83,15 @@ take_and_ask(void **state)
 		close(fd);
 	assert_int_equal(errno, LB_ETSOCK);
 	assert_int_equal(nasks, 1);
+	/* the request answered: emptied, the stock has doubled (once,
+	 * whatever the takes that found it empty) */
+	(void)lb_tsock_take(t, AF_INET, SOCK_STREAM);
+	fill(t, 0, LB_TSOCK_MIN / 2);
+	assert_true((fd = lb_tsock_take(t, AF_INET, SOCK_STREAM)) >= 0);
+	close(fd);
+	assert_int_equal(nasks, 2);
+	assert_int_equal(last_ask, 0u << 24 | (2 * LB_TSOCK_MIN -
+	    (LB_TSOCK_MIN / 2 - 1)));
 	/* no stock of another kind */
 	assert_int_equal(lb_tsock_take(t, AF_INET6, SOCK_STREAM), -1);
 	assert_int_equal(errno, LB_ETSOCK);
