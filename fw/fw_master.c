@@ -275,13 +275,15 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
 	watch_start(fm);
 	if (g->text[0] != '\0')
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
-		    "rules, %zu groups, %zu l4-kernel virtual servers) in "
+		    "rules, %zu groups, %zu l4-kernel virtual servers%s) in "
 		    "%.0f ms%s", FW_TABLE, fw->nrules, fw->nnats, fw->ngroups,
-		    g->nks, ms, back ? "; back in the kernel after edgectl "
-		    "firewall flush" : "");
+		    g->nks, g->transparent ? ", transparent pools" : "", ms,
+		    back ? "; back in the kernel after edgectl firewall flush" :
+		    "");
 	else
-		log_info("firewall: no firewall, NAT or l4-kernel virtual "
-		    "server configured; table inet %s removed", FW_TABLE);
+		log_info("firewall: no firewall, NAT, l4-kernel virtual server "
+		    "or transparent pool configured; table inet %s removed",
+		    FW_TABLE);
 	if ((fw_wants_forwarding(fw) || g->nks > 0) &&
 	    fw_enable_forwarding(err, errsize) < 0)
 		log_warn("firewall: cannot turn IP forwarding on: %s", err);
