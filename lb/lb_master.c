@@ -225,7 +225,8 @@ kernel_now(const struct lb_master *lm, const struct lb_pool_conf *p,
 			st.weight = o->weight;
 		st.down = o->health == 0;
 	}
-	since = o != NULL && o->up_ms > 0 && now > o->up_ms ?
+	/* the same millisecond it came up in is 0 ms of its slow-start */
+	since = o != NULL && o->up_ms > 0 && now >= o->up_ms ?
 	    now - o->up_ms : UINT64_MAX;
 	st.weight = lb_slow_start_weight(st.weight, since, p->slow_start);
 	if (!st.down && since < p->slow_start)

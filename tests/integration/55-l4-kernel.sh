@@ -13,7 +13,8 @@
 #   - new flows spread over the members by weight (3:1);
 #   - a member stopped is taken out by its monitor: it gets no new flow,
 #     through an element change in the kernel's map, not a reload; back
-#     when it is up again; edgectl member drain does the same;
+#     when it is up again, its share ramping (slow-start); edgectl member
+#     drain does the same;
 #   - a flow of a member that goes down is cut with on-member-down cut,
 #     and kept by default;
 #   - udp with ip-hash: one client stays on one member;
@@ -84,6 +85,7 @@ application-profile cut { type l4-kernel; on-member-down cut }
 application-profile dns { type l4-kernel; protocol udp }
 pool web {
     monitor hc
+    slow-start 2s
     member w11 10.55.2.11:$WEB weight 3
     member w12 10.55.2.12:$WEB weight $1
 }
@@ -136,9 +138,9 @@ slots_of() {	# VIRTUAL-SERVER MEMBER: its slots in the kernel's map
 	ctl show l4-kernel --json | json_get "[m['slots'] for m in \
 j['members'] if m['virtual_server'] == '$1' and m['member'] == '$2'][0]"
 }
-slots_are() {	# VIRTUAL-SERVER MEMBER N: its slots once N, or after 3 s
+slots_are() {	# VIRTUAL-SERVER MEMBER N: its slots once N, or after 5 s
 	local i s
-	for i in $(seq 1 60); do
+	for i in $(seq 1 100); do
 		s=$(slots_of "$1" "$2")
 		[ "$s" = "$3" ] && break
 		sleep 0.05
@@ -272,7 +274,14 @@ netns_nginx "$M" web12b "10.55.2.12:$WEB" "
         listen 10.55.2.12:$WEB;
         location / { return 200 \"web12 addr=\$remote_addr\\n\"; }"
 assert_eq "w12 up again" up "$(member_health_is web w12 up)"
-assert_eq "... with weight 2 of 5: 26 of 65 slots" 26 \
+for i in $(seq 1 60); do
+	ramp=$(slots_of web w12)
+	[ "$ramp" -gt 0 ] && break
+	sleep 0.05
+done
+assert_between "slow-start: w12 comes back with part of its share" \
+    "$ramp" 1 25
+assert_eq "... then all of it, weight 2 of 5: 26 of 65 slots" 26 \
     "$(slots_are web w12 26)"
 ctl member drain web w12 >/dev/null
 assert_eq "edgectl member drain: no slot" 0 "$(slots_are web w12 0)"
