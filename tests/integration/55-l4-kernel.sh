@@ -178,9 +178,12 @@ assert_ge "show l4-kernel counts w11's flows" \
 j['members'] if m['member'] == 'w11' and m['virtual_server'] == 'web'][0]")" \
     27
 
-metric() {	# NAME{LABELS}: its value in the edge's /metrics
-	inE curl -sS --max-time 3 "http://127.0.0.1:$VS/metrics" |
-	    awk -v k="$1" '$1 == k { print $2 }'
+inE curl -sS --max-time 5 "http://127.0.0.1:$VS/metrics" >"$T/metrics" ||
+    fail "GET /metrics failed"
+"$PY" "$IT_DIR/promcheck.py" <"$T/metrics" >/dev/null 2>"$T/promerr" ||
+    fail "metrics not valid exposition format: $(cat "$T/promerr")"
+metric() {	# NAME{LABELS}: its value in the metrics just read
+	awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"
 }
 assert_ge "the metrics count w11's flows" \
     "$(metric 'edged_l4_kernel_flows_total{virtual_server="web",member="w11"}')" 27
