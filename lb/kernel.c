@@ -187,7 +187,7 @@ lb_kernel_services(const struct lb_conf *c, struct edged_endpoints *eps)
 		    add_service(c, &c->vservers[i], eps) < 0)
 			return -1;
 	for (unsigned k = 0; k < LB_TSOCK_KINDS; k++)
-		if (lb_transparent_kinds(c) & (1u << k))
+		if (c->transparent_kinds & (1u << k))
 			eps->transparent |= lb_tsock_kind_family(k) ==
 			    AF_INET ? 1 : 2;
 	return 0;
@@ -213,16 +213,18 @@ lb_transparent_kinds(const struct lb_conf *c)
 
 	for (size_t i = 0; i < c->nvservers; i++) {
 		const struct lb_vs_conf *vs = &c->vservers[i];
-		const struct lb_profile_conf *pr =
-		    &c->profiles[vs->profile_idx];
-		int type = pr->type == LB_PROFILE_UDP ? SOCK_DGRAM :
-		    SOCK_STREAM;
-		/* a rule's or an sni route's pool may be any: all of them */
-		bool any = vs->nrules > 0 || pr->nroutes > 0 ||
-		    pr->default_pool[0] != '\0';
+		const struct lb_profile_conf *pr;
+		int type;
+		bool any;
 
-		if (vs->kernel)
+		/* a file with errors: a name that did not resolve */
+		if (vs->kernel || vs->profile_idx >= c->nprofiles)
 			continue;
+		pr = &c->profiles[vs->profile_idx];
+		type = pr->type == LB_PROFILE_UDP ? SOCK_DGRAM : SOCK_STREAM;
+		/* a rule's or an sni route's pool may be any: all of them */
+		any = vs->nrules > 0 || pr->nroutes > 0 ||
+		    pr->default_pool[0] != '\0';
 		for (size_t p = 0; p < c->npools; p++)
 			if (c->pools[p].transparent &&
 			    (any || vs->pool_idx == p))

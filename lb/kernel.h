@@ -28,7 +28,8 @@ unsigned lb_transparent_check(const struct lb_conf *c,
 int lb_kernel_services(const struct lb_conf *c, struct edged_endpoints *eps);
 /* The kinds (tsock.h: family and type) of sockets the worker needs to
  * reach the members of c's transparent pools from proxied virtual
- * servers, as a mask. */
+ * servers, as a mask: lb_conf_resolve keeps it in c->transparent_kinds,
+ * which the others read. */
 unsigned lb_transparent_kinds(const struct lb_conf *c);
 
 /* A member as the master knows it now. */

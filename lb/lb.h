@@ -362,6 +362,10 @@ struct lb_conf {
 	 * worker, by slot: certificate i is slot 2i (with its chain) and
 	 * its key 2i+1; CA files follow (client_ca_slot, ca_slot) */
 	size_t tls_nfiles;
+	/* resolved: the kinds of transparent sockets (tsock.h: family and
+	 * type, a mask) the worker needs for the transparent pools that
+	 * proxied virtual servers use; 0: none */
+	unsigned transparent_kinds;
 };
 
 /* The top-level directives the load balancer owns (their rows are in

@@ -252,6 +252,7 @@ lb_conf_resolve(struct lb_conf *c, struct conf_diag *d)
 	errors += lb_tls_conf_resolve(c, d);
 	errors += lb_persist_resolve(c, d);
 	errors += lb_rules_conf_resolve(c, d);
+	c->transparent_kinds = lb_transparent_kinds(c);
 	if ((listens = all_listens(c, &n, d)) == NULL)
 		return errors + 1;
 	errors += check_listen_dups(listens, n, d);

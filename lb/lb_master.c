@@ -993,7 +993,7 @@ lb_master_feed_worker(void *ms, void *gd, void *wdv,
 	/* transparent pools: the first stock (a shortage is logged, and
 	 * their connections fail until the master can make more) */
 	for (unsigned k = 0; k < LB_TSOCK_KINDS; k++)
-		if (lb_transparent_kinds(g->conf) & (1u << k))
+		if (g->conf->transparent_kinds & (1u << k))
 			(void)lb_tsock_make(k, LB_TSOCK_MIN, ch,
 			    LB_MSG_TSOCK);
 	return send_overrides(ms, g, ch);
@@ -1008,7 +1008,7 @@ tsock_want(const struct lb_gen *g, uint32_t arg,
 	unsigned kind = arg >> 24, n = arg & 0xffffff;
 
 	if (kind >= LB_TSOCK_KINDS ||
-	    (lb_transparent_kinds(g->conf) & (1u << kind)) == 0 ||
+	    (g->conf->transparent_kinds & (1u << kind)) == 0 ||
 	    n > LB_TSOCK_MAX) {
 		log_warn("load balancer: a worker asked for %u transparent "
 		    "sockets of kind %u, which its pools do not use", n,

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel.h"
 #include "log.h"
 #include "mem.h"
 #include "rule_conf.h"
@@ -207,8 +206,8 @@ lb_runtime_new(const struct lb_conf *conf, unsigned nthreads,
 	rt->nthreads = nthreads;
 	rt->max_connections = max_connections;
 	if (attach_shm(rt, shm, shm_len) < 0 || build(rt, conf) < 0 ||
-	    (lb_transparent_kinds(conf) != 0 && (rt->tsock =
-	    lb_tsock_new(lb_transparent_kinds(conf))) == NULL))
+	    (conf->transparent_kinds != 0 && (rt->tsock =
+	    lb_tsock_new(conf->transparent_kinds)) == NULL))
 		lb_runtime_free(&rt);
 	return rt;
 }
