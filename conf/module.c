@@ -7,6 +7,7 @@
 
 #include "mem.h"
 #include "module.h"
+#include "text.h"
 
 int
 edged_endpoints_add(struct edged_endpoints *eps,
@@ -108,6 +109,17 @@ edged_replyf(const struct edged_host *h, struct edged_ctl *c, bool ok,
 		text = NULL;
 	va_end(ap);
 	h->reply(c, ok, text != NULL ? text : "out of memory\n");
+	free(text);
+}
+
+void
+edged_reply_text(const struct edged_host *h, struct edged_ctl *c, bool ok,
+    struct text *t)
+{
+	char *text = text_close(t, NULL);
+
+	h->reply(c, text != NULL && ok, text != NULL ? text :
+	    "out of memory\n");
 	free(text);
 }
 

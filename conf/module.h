@@ -291,6 +291,11 @@ struct edged_host {
 /* host->reply with a printf format. */
 void edged_replyf(const struct edged_host *h, struct edged_ctl *c, bool ok,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* host->reply with what was written to t (base/text.h), which it ends;
+ * "out of memory" (not ok) when t could not hold it. */
+struct text;
+void edged_reply_text(const struct edged_host *h, struct edged_ctl *c,
+    bool ok, struct text *t);
 
 /* What a module's generation learns of the core's settings. */
 struct edged_gen_info {

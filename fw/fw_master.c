@@ -422,7 +422,7 @@ group_show(struct fw_master *fm, struct edged_ctl *c, const struct fw_group *g,
 	const struct fw_prefix *v = g->dynamic ? (dg ? dg->addrs : NULL) :
 	    g->members;
 	size_t nv = g->dynamic ? (dg ? dg->n : 0) : g->nmembers;
-	char *buf, a[64];
+	char a[64];
 	struct text t;
 	FILE *out = text_open(&t);
 
@@ -442,12 +442,7 @@ group_show(struct fw_master *fm, struct edged_ctl *c, const struct fw_group *g,
 	}
 	if (json)
 		fputs("]}\n", out);
-	if ((buf = text_close(&t, NULL)) == NULL) {
-		fm->host->reply(c, false, "out of memory\n");
-		return;
-	}
-	fm->host->reply(c, true, buf);
-	free(buf);
+	edged_reply_text(fm->host, c, true, &t);
 }
 
 enum group_op { GROUP_ADD, GROUP_DEL, GROUP_SET, GROUP_SHOW, GROUP_NOPS };
@@ -889,7 +884,7 @@ show(struct fw_master *fm, struct edged_ctl *c, bool json, bool nat)
 	bool configured = nat ? fw->nnats > 0 : fw->firewall;
 	bool known = configured && ts == TS_IN_FORCE;
 	struct counters cs = { 0 };
-	char err[1024], *buf;
+	char err[1024];
 	struct text t;
 	FILE *out;
 
@@ -918,12 +913,7 @@ show(struct fw_master *fm, struct edged_ctl *c, bool json, bool nat)
 	if (json)
 		fputs("}\n", out);
 	free(cs.v);
-	if ((buf = text_close(&t, NULL)) == NULL) {
-		fm->host->reply(c, false, "out of memory\n");
-		return;
-	}
-	fm->host->reply(c, true, buf);
-	free(buf);
+	edged_reply_text(fm->host, c, true, &t);
 }
 
 /* ---- the counters for the metrics ---- */
@@ -1273,7 +1263,7 @@ fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
 	struct counters cs = { 0 };
 	struct klb_show s = { .json = json, .first = true };
 	struct text t;
-	char err[1024], *body;
+	char err[1024];
 
 	(void)args;
 	(void)n;
@@ -1297,12 +1287,7 @@ fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
 	else if (s.first)
 		fprintf(s.out, "no l4-kernel virtual server in force\n");
 	free(cs.v);
-	if ((body = text_close(&t, NULL)) == NULL) {
-		fm->host->reply(c, false, "out of memory\n");
-		return;
-	}
-	fm->host->reply(c, true, body);
-	free(body);
+	edged_reply_text(fm->host, c, true, &t);
 }
 
 /* ---- the firewall's life in the master ---- */

@@ -505,7 +505,6 @@ table_cmd(struct lb_master *lm, struct edged_ctl *c, char **args, size_t n,
 	struct text t;
 	FILE *f = text_open(&t);
 	const struct lb_gen *g = lm->cur;
-	char *s;
 	bool ok;
 
 	if (f == NULL) {
@@ -515,12 +514,7 @@ table_cmd(struct lb_master *lm, struct edged_ctl *c, char **args, size_t n,
 	ok = clear ? lb_sticks_clear(g->sticks, g->conf, args[0], n > 1 ?
 	    args[1] : NULL, f) : lb_sticks_show(g->sticks, g->conf, args[0],
 	    n > 1 ? args[1] : NULL, json, f);
-	if ((s = text_close(&t, NULL)) == NULL) {
-		lm->host->reply(c, false, "out of memory");
-		return;
-	}
-	lm->host->reply(c, ok, s);
-	free(s);
+	edged_reply_text(lm->host, c, ok, &t);
 }
 
 void
@@ -652,18 +646,15 @@ lb_cmd_certificates(void *ms, struct edged_ctl *c, char **args, size_t n,
 	struct lb_master *lm = ms;
 	struct text t;
 	FILE *f = text_open(&t);
-	char *buf;
 
 	(void)args;
 	(void)n;
-	if (f != NULL)
-		certificates(lm->cur, json, f);
-	if (f == NULL || (buf = text_close(&t, NULL)) == NULL) {
+	if (f == NULL) {
 		lm->host->reply(c, false, "out of memory\n");
 		return;
 	}
-	lm->host->reply(c, true, buf);
-	free(buf);
+	certificates(lm->cur, json, f);
+	edged_reply_text(lm->host, c, true, &t);
 }
 
 /* ---- the workers' blocks ---- */
