@@ -109,6 +109,17 @@ write_chain(FILE *out, const struct edged_kservice *ks)
 	fprintf(out, "\t}\n");
 }
 
+/* "ip daddr A tcp dport P": a packet to ks's address a, as it came */
+static void
+dest(FILE *out, const struct edged_kservice *ks, size_t a)
+{
+	char h[64];
+
+	host_of(h, sizeof(h), &ks->addrs[a]);
+	fprintf(out, "%s daddr %s %s dport %d", l3(ks), h, l4(ks),
+	    port_of(&ks->addrs[a]));
+}
+
 /* "ct original ip daddr A meta l4proto tcp ct original proto-dst P" */
 static void
 original(FILE *out, const struct edged_kservice *ks, size_t a)
@@ -125,8 +136,6 @@ original(FILE *out, const struct edged_kservice *ks, size_t a)
 static void
 write_input(FILE *out, const struct edged_endpoints *eps)
 {
-	char h[64];
-
 	fprintf(out, "\tchain klb_input {\n\t\ttype filter hook input "
 	    "priority filter - 1; policy accept;\n");
 	for (size_t j = 0; j < eps->nks; j++) {
@@ -135,11 +144,10 @@ write_input(FILE *out, const struct edged_endpoints *eps)
 		    "icmpx port-unreachable" : "tcp reset";
 
 		for (size_t a = 0; a < ks->naddrs; a++) {
-			host_of(h, sizeof(h), &ks->addrs[a]);
-			fprintf(out, "\t\t%s daddr %s %s dport %d reject with "
-			    "%s comment \"virtual-server %s: no member\"\n",
-			    l3(ks), h, l4(ks), port_of(&ks->addrs[a]), how,
-			    ks->name);
+			fprintf(out, "\t\t");
+			dest(out, ks, a);
+			fprintf(out, " reject with %s comment \"virtual-server "
+			    "%s: no member\"\n", how, ks->name);
 		}
 	}
 	fprintf(out, "\t}\n");
@@ -182,7 +190,7 @@ fw_klb_write_dnat(FILE *out, const struct edged_endpoints *eps)
 {
 	for (size_t j = 0; j < eps->nks; j++) {
 		const struct edged_kservice *ks = &eps->ks[j];
-		char pick[128], h[64];
+		char pick[128];
 
 		if (ks->pick == EDGED_KPICK_SOURCE)
 			snprintf(pick, sizeof(pick), "jhash %s saddr mod %u "
@@ -192,11 +200,11 @@ fw_klb_write_dnat(FILE *out, const struct edged_endpoints *eps)
 			snprintf(pick, sizeof(pick), "numgen inc mod %u",
 			    fw_klb_nslots(ks));
 		for (size_t a = 0; a < ks->naddrs; a++) {
-			host_of(h, sizeof(h), &ks->addrs[a]);
-			fprintf(out, "\t\t%s daddr %s %s dport %d dnat %s to "
-			    "%s map @k_%s comment \"virtual-server %s\"\n",
-			    l3(ks), h, l4(ks), port_of(&ks->addrs[a]), l3(ks),
-			    pick, ks->name, ks->name);
+			fprintf(out, "\t\t");
+			dest(out, ks, a);
+			fprintf(out, " dnat %s to %s map @k_%s comment "
+			    "\"virtual-server %s\"\n", l3(ks), pick, ks->name,
+			    ks->name);
 		}
 	}
 }

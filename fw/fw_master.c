@@ -956,27 +956,34 @@ counters_block(struct fw_gen *g)
 	g->blk_len = len;
 }
 
+/* The block's next entry, as fw_klb_each goes through the services in
+ * force. */
+struct kstate_cursor {
+	struct fw_stats *v;
+	size_t k;
+};
+
 /* fw_klb_each's: a member's weight and slots in force, into the block's
- * entry of the same names. */
+ * next entry.  The services in force are g's, in g's order (the caller
+ * checks fm->cur == g), as the block's entries are; the names are
+ * checked all the same. */
 static void
 kmember_state(const struct edged_kservice *ks, size_t i, unsigned weight,
     unsigned slots, unsigned nslots, bool cut, void *arg)
 {
-	struct fw_stats *v = arg;
+	struct kstate_cursor *cur = arg;
+	struct fw_stats_kmember *e;
 
 	(void)nslots;
 	(void)cut;
-	for (size_t k = 0; k < v->hdr->nkm; k++) {
-		struct fw_stats_kmember *e = &v->km[k];
-
-		if (strncmp(e->vs, ks->name, sizeof(e->vs)) != 0 ||
-		    strncmp(e->member, ks->members[i].name,
-		    sizeof(e->member)) != 0)
-			continue;
-		atomic_store_explicit(&e->weight, weight,
-		    memory_order_relaxed);
-		atomic_store_explicit(&e->slots, slots, memory_order_relaxed);
-	}
+	if (cur->k >= cur->v->hdr->nkm)
+		return;
+	e = &cur->v->km[cur->k++];
+	if (strncmp(e->vs, ks->name, sizeof(e->vs)) != 0 ||
+	    strncmp(e->member, ks->members[i].name, sizeof(e->member)) != 0)
+		return;
+	atomic_store_explicit(&e->weight, weight, memory_order_relaxed);
+	atomic_store_explicit(&e->slots, slots, memory_order_relaxed);
 }
 
 /* The kernel-balanced members' figures into g's block. */
@@ -1001,7 +1008,8 @@ publish_kmembers(const struct fw_master *fm, struct fw_gen *g,
 			    pkts->bytes : 0, memory_order_relaxed);
 		}
 	if (fm->cur == g)
-		fw_klb_each(fm->klb, kmember_state, v);
+		fw_klb_each(fm->klb, kmember_state,
+		    &(struct kstate_cursor){ .v = v });
 }
 
 static void
