@@ -38,11 +38,7 @@ NOPE=$((IT_PORT + 13))
 require_free_ports $VD $VS $VH $VL $VM $VW $DA $DB $ECHO $NOPE
 
 dns_member() {	# NAME PORT ANSWER
-	spawn "$T/$1.log" dnsmasq --keep-in-foreground --port="$2" \
-	    --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
-	    --no-hosts --address="/example.test/$3" --pid-file= \
-	    --conf-file=/dev/null --user=nobody --log-facility=- \
-	    --log-queries
+	dnsmasq_member "$T/$1.log" 127.0.0.1 "$2" "$3"
 	BACKEND_PID[$1]=$SPAWNED
 	wait_port "$2"		# its TCP side: the UDP one is up with it
 }

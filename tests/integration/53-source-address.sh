@@ -20,10 +20,7 @@ require_free_ports $VH $VT $VU $VK $VX $N $D
 
 nginx_backend echo $N 'location = /who {
             return 200 "addr=$remote_addr\n"; }'
-spawn "$T/dns.log" dnsmasq --keep-in-foreground --port="$D" \
-    --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
-    --address=/example.test/192.0.2.1 --pid-file= --conf-file=/dev/null \
-    --user=nobody --log-facility=- --log-queries
+dnsmasq_member "$T/dns.log" 127.0.0.1 "$D" 192.0.2.1
 wait_port $D
 
 conf() {	# SOURCE-LINE-FOR-POOL-SRC

@@ -35,11 +35,7 @@ for m in 11 12; do
 	netns_nginx "$M" "web$m" "10.54.2.$m:$WEB" "
         listen 10.54.2.$m:$WEB;
         location / { return 200 \"web$m addr=\$remote_addr xff=\$http_x_forwarded_for\\n\"; }"
-	spawn "$T/dns$m.log" ip netns exec "$M" dnsmasq --keep-in-foreground \
-	    --port=$DNS --listen-address=10.54.2.$m --bind-interfaces \
-	    --no-resolv --no-hosts --address=/example.test/192.0.2.$m \
-	    --pid-file= --conf-file=/dev/null --user=nobody \
-	    --log-facility=- --log-queries
+	dnsmasq_member "$T/dns$m.log" 10.54.2.$m $DNS 192.0.2.$m "$M"
 	eval "DNS_PID_$m=$SPAWNED"
 done
 

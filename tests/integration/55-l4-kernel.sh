@@ -61,11 +61,7 @@ for m in 11 12; do
 	spawn "$T/health$m.log" ip netns exec "$M" socat \
 	    "TCP-LISTEN:$HEALTH,bind=10.55.2.$m,reuseaddr,fork" OPEN:/dev/null
 	eval "HEALTH_PID_$m=$SPAWNED"
-	spawn "$T/dns$m.log" ip netns exec "$M" dnsmasq --keep-in-foreground \
-	    --port=$DNS --listen-address=10.55.2.$m --bind-interfaces \
-	    --no-resolv --no-hosts --address=/example.test/192.0.2.$m \
-	    --pid-file= --conf-file=/dev/null --user=nobody \
-	    --log-facility=- --log-queries
+	dnsmasq_member "$T/dns$m.log" 10.55.2.$m $DNS 192.0.2.$m "$M"
 done
 
 write_conf() {		# WEIGHT-OF-W12
@@ -139,13 +135,7 @@ slots_of() {	# VIRTUAL-SERVER MEMBER: its slots in the kernel's map
 j['members'] if m['virtual_server'] == '$1' and m['member'] == '$2'][0]"
 }
 slots_are() {	# VIRTUAL-SERVER MEMBER N: its slots once N, or after 5 s
-	local i s
-	for i in $(seq 1 100); do
-		s=$(slots_of "$1" "$2")
-		[ "$s" = "$3" ] && break
-		sleep 0.05
-	done
-	echo "$s"
+	poll_until "$3" 100 slots_of "$1" "$2"
 }
 
 # ---- the table, and the forwarding it needs ----

@@ -40,11 +40,7 @@ for m in 11 12; do
         listen 10.56.2.$m:$WEB;
         keepalive_requests 10000;
         location / { return 200 \"web$m addr=\$remote_addr\\n\"; }"
-	spawn "$T/dns$m.log" ip netns exec "$M" dnsmasq --keep-in-foreground \
-	    --port=$DNS --listen-address=10.56.2.$m --bind-interfaces \
-	    --no-resolv --no-hosts --address=/example.test/192.0.2.$m \
-	    --pid-file= --conf-file=/dev/null --user=nobody \
-	    --log-facility=- --log-queries
+	dnsmasq_member "$T/dns$m.log" 10.56.2.$m $DNS 192.0.2.$m "$M"
 done
 
 write_conf() {		# TRANSPARENT: on or off

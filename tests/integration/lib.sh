@@ -325,6 +325,21 @@ netns_link() {
 	ip -n "$4" link set "$5" up
 }
 
+# ---- dnsmasq members ----
+
+# dnsmasq_member LOG ADDR PORT ANSWER [NS]: a dnsmasq on ADDR:PORT (in
+# namespace NS when given) answering ANSWER for every name under
+# example.test and logging each query to LOG ("query[A] NAME from
+# CLIENT"); SPAWNED is its pid.
+dnsmasq_member() {
+	local pre=()
+	[ -n "${5:-}" ] && pre=(ip netns exec "$5")
+	spawn "$1" "${pre[@]}" dnsmasq --keep-in-foreground --port="$3" \
+	    --listen-address="$2" --bind-interfaces --no-resolv --no-hosts \
+	    --address="/example.test/$4" --pid-file= --conf-file=/dev/null \
+	    --user=nobody --log-facility=- --log-queries
+}
+
 # ---- nginx backends ----
 
 # netns_nginx NS NAME HOST:PORT SERVER-BODY: one nginx (single process,
@@ -548,16 +563,23 @@ j['pools'][0]['members'] if m['name'] == '$2'][0]['health']")
 	echo "$h"
 }
 
+# poll_until WANT TRIES CMD...: what CMD prints once it is WANT, or what
+# it prints at the last of TRIES tries 50 ms apart.
+poll_until() {
+	local want=$1 tries=$2 i v
+	shift 2
+	for i in $(seq 1 "$tries"); do
+		v=$("$@")
+		[ "$v" = "$want" ] && break
+		sleep 0.05
+	done
+	echo "$v"
+}
+
 # member_health_is POOL MEMBER HEALTH: the member's health once it is
 # HEALTH, or what it is after 2 s.
 member_health_is() {
-	local i h
-	for i in $(seq 1 40); do
-		h=$(member_health "$1" "$2")
-		[ "$h" = "$3" ] && break
-		sleep 0.05
-	done
-	echo "$h"
+	poll_until "$3" 40 member_health "$1" "$2"
 }
 
 edged_worker_pid() {
