@@ -294,21 +294,7 @@ $(pin "$PROXY_CPUS") ip netns exec "$NS_E" "$EDGED" -c "$tmp/edged.conf" \
     >>"$tmp/edged.log" 2>&1 </dev/null &
 edged_master=$!
 pids="$pids $edged_master"
-edged_pid=''
-i=0
-while [ $i -lt 100 ]; do
-	st=$(edged_status)	# the control socket is a path: any namespace
-	case $st in
-	*'"ready":true'*) edged_pid=$(echo "$st" | worker_pid); break ;;
-	esac
-	alive "$edged_master" || break
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -n "$edged_pid" ] && [ "$edged_pid" -gt 0 ] || {
-	cat "$tmp/edged.log" >&2
-	die "edged did not become ready (edgectl status --json: ${st:-nothing})"
-}
+edged_wait_ready
 
 # edgectl show l4-kernel --json: l4k's member in the kernel's map, and
 # klb_flows the new flows the kernel counted for it

@@ -567,6 +567,13 @@ start_edged() {
 	    >>"$tmp/edged.log" 2>&1 </dev/null &
 	edged_master=$!
 	pids="$pids $edged_master"
+	edged_wait_ready
+}
+
+# edged_wait_ready: until the edged started as edged_master is ready (10 s
+# at most: else its log and die); sets edged_pid (its worker).  The
+# control socket is a path, so this works from any namespace.
+edged_wait_ready() {
 	edged_pid=''
 	i=0
 	while [ $i -lt 100 ]; do
