@@ -1169,24 +1169,31 @@ tunnel_activity(struct lb_session *s)
 }
 
 /* A tunnel's client closed its side: the server gets the FIN once it
- * has every byte before it, and may still answer. */
+ * has every byte before it, and may still answer.  When the client has
+ * the server's FIN already, the session ends at once: close(2) sends
+ * this one (both sides read to their end, so it is a FIN, not a reset),
+ * and a shutdown(2) first would be a system call for nothing. */
 static void
 tunnel_pass_fin(struct lb_session *s)
 {
 	if (s->state != SESS_TUNNEL || !s->cli_eof || s->srv_shut ||
 	    s->conn == NULL || !s->conn->connected || req_pending(s) > 0)
 		return;
-	s->conn->tr.ops->shutdown_write(&s->conn->tr);
+	if (!s->cli_shut)
+		s->conn->tr.ops->shutdown_write(&s->conn->tr);
 	s->srv_shut = true;
 }
 
 /* half_close: the member closed and the client has every byte it sent:
- * the client gets the FIN, and may go on sending until it closes too. */
+ * the client gets the FIN, and may go on sending until it closes too
+ * (if the server has the client's FIN already, close(2) sends it, as
+ * in tunnel_pass_fin). */
 static struct lb_next
 tunnel_shut_client(struct lb_session *s)
 {
 	if (!s->cli_shut) {
-		s->cli.ops->shutdown_write(&s->cli);
+		if (!s->srv_shut)
+			s->cli.ops->shutdown_write(&s->cli);
 		s->cli_shut = true;
 	}
 	return tunnel_next(s);

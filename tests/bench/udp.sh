@@ -129,7 +129,8 @@ EOC
 nginx -t -p "$tmp/nginx" -c "$tmp/nginx.conf" >/dev/null 2>&1 ||
     die "the nginx configuration: $(nginx -t -p "$tmp/nginx" -c "$tmp/nginx.conf" 2>&1)"
 start_edged
-$(pin "$PROXY_CPUS") nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" \
+cap_make nginx
+$(pin "$PROXY_CPUS") $(capped nginx) nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" \
     >"$tmp/nginx.log" 2>&1 </dev/null &
 ngx_master=$!
 pids="$pids $ngx_master"
