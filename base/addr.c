@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "addr.h"
 
@@ -55,4 +56,18 @@ addr_port(const struct sockaddr *sa)
 		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
 		    sin6_port);
 	return -1;
+}
+
+bool
+addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return a->ss_family == AF_INET6 &&
+	    memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr,
+	    sizeof(struct in6_addr)) == 0;
 }

@@ -4,6 +4,7 @@
 #ifndef EDGED_ADDR_H
 #define EDGED_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -14,5 +15,10 @@ void addr_fmt(char *buf, size_t size, const struct sockaddr *sa);
 
 /* The port of an IPv4 or IPv6 address; -1 for NULL or another family. */
 int addr_port(const struct sockaddr *sa);
+
+/* Whether a and b are the same IPv4 or IPv6 address, ports aside (false
+ * for another family). */
+bool addr_same(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b);
 
 #endif /* EDGED_ADDR_H */

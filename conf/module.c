@@ -1,10 +1,12 @@
 /*
  * conf/module.c - see module.h.
  */
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "mem.h"
 #include "module.h"
 #include "text.h"
@@ -62,11 +64,46 @@ edged_kservice_add(struct edged_endpoints *eps,
 	return 0;
 }
 
+static bool
+wildcard(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return a->ss_family != AF_INET6 || IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+int
+edged_vip_add(struct edged_endpoints *eps, const char *service,
+    const struct sockaddr_storage *addr)
+{
+	struct edged_vip v = { .addr = *addr };
+
+	if (wildcard(addr))
+		return 0;
+	if (addr->ss_family == AF_INET)
+		((struct sockaddr_in *)&v.addr)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)&v.addr)->sin6_port = 0;
+	snprintf(v.service, sizeof(v.service), "%s", service);
+	for (size_t i = 0; i < eps->nvips; i++)
+		if (strcmp(eps->vips[i].service, v.service) == 0 &&
+		    addr_same(&eps->vips[i].addr, &v.addr))
+			return 0;
+	if (mem_grow(&eps->vips, &eps->vipcap, eps->nvips + 1,
+	    sizeof(*eps->vips)) == -1)
+		return -1;
+	eps->vips[eps->nvips++] = v;
+	return 0;
+}
+
 void
 edged_endpoints_release(struct edged_endpoints *eps)
 {
 	for (size_t i = 0; i < eps->nks; i++)
 		edged_kservice_release(&eps->ks[i]);
+	free(eps->vips);
 	free(eps->ks);
 	free(eps->v);
 	memset(eps, 0, sizeof(*eps));

@@ -42,7 +42,11 @@
  * host->kernel_weights to every module's kernel_weights hook, which
  * changes the kernel's elements without a reload; a module that publishes
  * them does so again at each commit of its own (it comes first in the
- * table), so that the table committed next starts from them.
+ * table), so that the table committed next starts from them.  In the
+ * same way, the services' addresses (edged_vip) go to routing, and
+ * whether each service can serve goes through host->service_usable to
+ * every module's service_usable: routing announces an address while a
+ * service on it can.
  *
  * Compiled form.  print_compiled writes what the module hands the
  * kernel or a peer daemon, as text (the firewall: its nftables table):
@@ -198,13 +202,26 @@ struct edged_kweight {
 					 * cut, its flows end */
 };
 
-/* What the modules serve: their endpoints, and the virtual servers the
- * kernel balances. */
+/*
+ * An address a service answers on, which routing may announce to the
+ * network while the service can serve (route health injection): the
+ * load balancer's virtual servers.  Whether it can serve changes at run
+ * time (host->service_usable).
+ */
+struct edged_vip {
+	char service[EDGED_KNAME_MAX];	/* the virtual server's name */
+	struct sockaddr_storage addr;	/* port 0; never a wildcard */
+};
+
+/* What the modules serve: their endpoints, the virtual servers the
+ * kernel balances, and the services' addresses. */
 struct edged_endpoints {
 	struct edged_endpoint *v;
 	size_t n, cap;
 	struct edged_kservice *ks;
 	size_t nks, kscap;
+	struct edged_vip *vips;		/* each (service, address) once */
+	size_t nvips, vipcap;
 	unsigned transparent;		/* families a module connects from
 					 * clients' own addresses in (1:
 					 * IPv4, 2: IPv6): the packet filter
@@ -221,6 +238,11 @@ void edged_kservice_release(struct edged_kservice *ks);
 /* A deep copy of ks into *out; 0, or -1 out of memory. */
 int edged_kservice_copy(struct edged_kservice *out,
     const struct edged_kservice *ks);
+
+/* Adds service's address addr (its port is dropped) to eps->vips,
+ * unless it is a wildcard or there already.  0, or -1 out of memory. */
+int edged_vip_add(struct edged_endpoints *eps, const char *service,
+    const struct sockaddr_storage *addr);
 
 /* Adds one to eps: the address (its port inside), its protocol and
  * what it is (truncated to fit).  0, or -1 out of memory. */
@@ -285,6 +307,11 @@ struct edged_host {
 	 * named keeps what it had. */
 	void (*kernel_weights)(const struct edged_host *h,
 	    const char *service, const struct edged_kweight *w, size_t n);
+	/* Whether service (an edged_vip's) can serve now: the core hands
+	 * it to every module's service_usable.  Said again at each commit
+	 * of the publisher's and after every change. */
+	void (*service_usable)(const struct edged_host *h,
+	    const char *service, bool usable);
 	void *core;			/* the core's */
 };
 
@@ -444,6 +471,8 @@ struct edged_module {
 	 * to do now for service's members */
 	void (*kernel_weights)(void *ms, const char *service,
 	    const struct edged_kweight *w, size_t n);
+	/* host->service_usable from another module */
+	void (*service_usable)(void *ms, const char *service, bool usable);
 
 	/* in the worker; NULL when it cannot (logged) */
 	void *(*worker_new)(const void *part,

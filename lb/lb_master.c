@@ -235,10 +235,13 @@ kernel_now(const struct lb_master *lm, const struct lb_pool_conf *p,
 }
 
 /*
- * The weights in force of every l4-kernel virtual server of conf's
- * members, to the kernel (host->kernel_weights: the firewall's map):
- * after each change of a monitor's verdict or of edgectl's, at each
- * commit, and once a second while a slow-start ramps.
+ * What the master knows of conf's virtual servers, to the other modules:
+ * the weights in force of every l4-kernel one's members, to the kernel
+ * (host->kernel_weights: the firewall's map), and whether each one's
+ * pool has a member that takes new connections (host->service_usable:
+ * routing announces its address while it has).  After each change of a
+ * monitor's verdict or of edgectl's, at each commit, and once a second
+ * while a slow-start ramps.
  */
 static void
 publish_kernel(struct lb_master *lm, const struct lb_conf *conf)
@@ -251,19 +254,28 @@ publish_kernel(struct lb_master *lm, const struct lb_conf *conf)
 		const struct lb_pool_conf *p = &conf->pools[vs->pool_idx];
 		struct lb_kernel_now *st;
 		struct edged_kweight *w;
+		bool usable = false, ignored;
+		size_t n;
 
-		if (!vs->kernel)
-			continue;
 		st = mem_array(p->nmembers, sizeof(*st));
 		w = mem_array(p->nmembers, sizeof(*w));
-		if (st != NULL && w != NULL) {
-			for (size_t k = 0; k < p->nmembers; k++)
-				st[k] = kernel_now(lm, p, k, now, &ramping);
-			lm->host->kernel_weights(lm->host, vs->name, w,
-			    lb_kernel_weights(p, st, w));
-		} else
-			log_err("virtual-server %s: out of memory; the "
-			    "kernel's weights stay as they are", vs->name);
+		if (st == NULL || w == NULL) {
+			log_err("virtual-server %s: out of memory; what the "
+			    "kernel and routing have of it stays", vs->name);
+			free(st);
+			free(w);
+			continue;
+		}
+		/* only the kernel's weights follow a ramp second by second */
+		for (size_t k = 0; k < p->nmembers; k++)
+			st[k] = kernel_now(lm, p, k, now,
+			    vs->kernel ? &ramping : &ignored);
+		n = lb_kernel_weights(p, st, w);
+		for (size_t k = 0; k < n; k++)
+			usable = usable || w[k].weight > 0;
+		if (vs->kernel)
+			lm->host->kernel_weights(lm->host, vs->name, w, n);
+		lm->host->service_usable(lm->host, vs->name, usable);
 		free(st);
 		free(w);
 	}

@@ -140,6 +140,10 @@ endpoints(const void *part, struct edged_endpoints *eps)
 	for (size_t i = 0; i < c->nvservers; i++) {
 		const struct lb_vs_conf *v = &c->vservers[i];
 
+		for (size_t k = 0; k < v->nlistens; k++)
+			if (edged_vip_add(eps, v->name,
+			    &v->listens[k].addr) < 0)
+				return -1;
 		if (v->kernel)
 			continue;
 		snprintf(what, sizeof(what), "virtual-server %s", v->name);

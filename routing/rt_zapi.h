@@ -37,13 +37,16 @@ enum rt_zapi_cmd {
 };
 
 /*
- * The route type edged's routes carry: SHARP, the test daemon's, which
- * Debian's FRR does not ship, so that no other daemon on the box says
- * HELLO with it (zebra deletes every route of a client's type when the
- * client goes: edged's announcements, and nobody else's).  bgpd and
- * ospfd take them with `redistribute sharp`.
+ * The route type edged's routes carry: OPENFABRIC, fabricd's, which an
+ * edge does not run.  It must be one that no other daemon on the box
+ * says HELLO with (zebra deletes every route of a client's type when the
+ * client goes: edged's announcements, and nobody else's), and one that
+ * bgpd and ospfd can redistribute: Debian's FRR lists there only the
+ * types of the daemons it was built with, so not sharp (no sharpd).
+ * `redistribute openfabric` takes them; the kernel shows them as proto
+ * openfabric (197).
  */
-#define RT_ZAPI_TYPE_EDGED	23
+#define RT_ZAPI_TYPE_EDGED	26
 
 /* A route: a prefix, its length, and for an add its distance and
  * metric (the next hop is always blackhole: the address is the edge's

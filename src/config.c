@@ -259,7 +259,9 @@ edged_conf_load(const char *path, const char *text, size_t len,
 		/* Nor after out of memory: a block that could not be kept
 		 * would be called unknown wherever it is named. */
 		for (size_t i = 0; !d->oom && i < EDGED_NMODULES; i++)
-			edged_modules[i]->conf_resolve(c->parts[i], d);
+			if (edged_modules[i]->conf_resolve != NULL)
+				edged_modules[i]->conf_resolve(c->parts[i],
+				    d);
 	}
 	if (t != NULL) {
 		c->files = t->files;

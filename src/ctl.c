@@ -115,11 +115,21 @@ status_text(struct master *m, bool json, FILE *f)
 	    edged_conf_threads(c) == 1 ? "" : "s");
 	fprintf(f, "configuration %s", m->path);
 	for (size_t i = 0; i < EDGED_NMODULES; i++) {
-		if (edged_modules[i]->status == NULL)
+		char *part = NULL;
+		size_t len = 0;
+		FILE *pf;
+
+		/* a module with nothing to say gets no separator */
+		if (edged_modules[i]->status == NULL ||
+		    (pf = open_memstream(&part, &len)) == NULL)
 			continue;
-		fputs(first ? ": " : ", ", f);
-		edged_modules[i]->status(m->mods[i], false, f);
-		first = false;
+		edged_modules[i]->status(m->mods[i], false, pf);
+		if (fclose(pf) == 0 && len > 0) {
+			fputs(first ? ": " : ", ", f);
+			fputs(part, f);
+			first = false;
+		}
+		free(part);
 	}
 	fputc('\n', f);
 	if (m->draining != NULL) {

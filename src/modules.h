@@ -12,6 +12,7 @@
 enum edged_module_id {
 	EDGED_LB,
 	EDGED_FW,
+	EDGED_RT,
 	EDGED_NMODULES
 };
 

@@ -75,6 +75,20 @@ host_kernel_weights(const struct edged_host *h, const char *service,
 			    w, n);
 }
 
+/* Every module's service_usable (the publisher has none). */
+static void
+host_service_usable(const struct edged_host *h, const char *service,
+    bool usable)
+{
+	struct master *m = h->core;
+
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->service_usable != NULL &&
+		    m->mods[i] != NULL)
+			edged_modules[i]->service_usable(m->mods[i], service,
+			    usable);
+}
+
 /* The modules' runtime in the master, made with the first generation's
  * settings.  0, or -1 out of memory (logged). */
 static int
@@ -86,7 +100,8 @@ masters_new(struct master *m, const struct edged_conf *c)
 	    .figures = &m->figures, .reply = ctl_host_reply,
 	    .ask = ctl_host_ask,
 	    .each_worker = host_each_worker,
-	    .kernel_weights = host_kernel_weights, .core = m };
+	    .kernel_weights = host_kernel_weights,
+	    .service_usable = host_service_usable, .core = m };
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
 		if (edged_modules[i]->master_new != NULL &&
 		    (m->mods[i] = edged_modules[i]->master_new(&m->host,

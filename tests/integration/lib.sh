@@ -159,6 +159,11 @@ it_cleanup() {
 		fi
 		wait "$pid" 2>/dev/null
 	done
+	# a scenario's own leftovers outside $T (it_cleanup_extra, if it
+	# defines one: FRR's pathspace directories)
+	if declare -F it_cleanup_extra >/dev/null; then
+		it_cleanup_extra
+	fi
 	# the namespaces go with everything in them (addresses, rules)
 	for pid in "${IT_NETNS[@]}"; do
 		ip netns del "$pid" 2>/dev/null

@@ -2,7 +2,7 @@
  * tests/unit/base/test_addr.c - base/addr.c's addr_fmt: IPv4 written
  * without printf, compared with inet_ntop over the edge values and a
  * walk through the whole space; IPv6, a buffer too small for the fast
- * path, another family.
+ * path, another family; addr_port and addr_same.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -84,6 +84,43 @@ test_port(void **state)
 	assert_int_equal(addr_port(NULL), -1);
 }
 
+static struct sockaddr_storage
+ss(const char *text, uint16_t port)
+{
+	struct sockaddr_storage a = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a;
+
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+	}
+	return a;
+}
+
+/* addr_same: the address alone, whatever the ports; families apart;
+ * neither IPv4 nor IPv6 is never the same. */
+static void
+test_same(void **state)
+{
+	struct sockaddr_storage a = ss("192.0.2.1", 80), b = ss("192.0.2.1",
+	    443), c = ss("192.0.2.2", 80), d = ss("2001:db8::1", 80),
+	    e = ss("2001:db8::1", 0), f = ss("2001:db8::2", 80),
+	    g = ss("::ffff:192.0.2.1", 80), u = { .ss_family = AF_UNIX };
+
+	(void)state;
+	assert_true(addr_same(&a, &b));
+	assert_false(addr_same(&a, &c));
+	assert_true(addr_same(&d, &e));
+	assert_false(addr_same(&d, &f));
+	assert_false(addr_same(&a, &g));
+	assert_false(addr_same(&a, &d));
+	assert_false(addr_same(&u, &u));
+}
+
 int
 main(void)
 {
@@ -91,6 +128,7 @@ main(void)
 		cmocka_unit_test(test_v4),
 		cmocka_unit_test(test_others),
 		cmocka_unit_test(test_port),
+		cmocka_unit_test(test_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,7 +115,7 @@ test_route_prefix_bytes(void **state)
 	assert_int_equal(out[10 + 13], 20);
 	assert_memory_equal(out + 10 + 14, "\x0a\x01\x02", 3);
 	r = route("::", 0);
-	assert_int_equal(rt_zapi_route(true, 23, &r, out), 10 + 14 + 14);
+	assert_int_equal(rt_zapi_route(true, RT_ZAPI_TYPE_EDGED, &r, out), 10 + 14 + 14);
 }
 
 static void
@@ -125,11 +125,11 @@ test_route_refused(void **state)
 	struct rt_zapi_route r = route("192.0.2.1", 33);
 
 	(void)state;
-	assert_int_equal(rt_zapi_route(true, 23, &r, out), 0);
+	assert_int_equal(rt_zapi_route(true, RT_ZAPI_TYPE_EDGED, &r, out), 0);
 	r = route("2001:db8::1", 129);
-	assert_int_equal(rt_zapi_route(false, 23, &r, out), 0);
+	assert_int_equal(rt_zapi_route(false, RT_ZAPI_TYPE_EDGED, &r, out), 0);
 	r = route("not an address", 32);
-	assert_int_equal(rt_zapi_route(true, 23, &r, out), 0);
+	assert_int_equal(rt_zapi_route(true, RT_ZAPI_TYPE_EDGED, &r, out), 0);
 }
 
 /* ---- what zebra sends ---- */

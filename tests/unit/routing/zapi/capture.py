@@ -20,8 +20,12 @@ def msg(cmd, body):
     return struct.pack("!HBBIH", 10 + len(body), 0xFE, 6, 0, cmd) + body
 
 
+# edged's route type: OPENFABRIC (routing/rt_zapi.h says why)
+TYPE = 26
+
+
 def route(add, family, addr, plen, distance=20, metric=0):
-    body = bytes([23]) + struct.pack("!HI", 0, 0)
+    body = bytes([TYPE]) + struct.pack("!HI", 0, 0)
     body += struct.pack("!I", 0x07 if add else 0)
     body += bytes([1, 2 if family == socket.AF_INET else 10, plen])
     body += socket.inet_pton(family, addr)[: (plen + 7) // 8]
@@ -55,7 +59,7 @@ def main():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     sent = {
-        "hello": msg(18, bytes([23]) + struct.pack("!HIBB", 0, 0, 1, 0)),
+        "hello": msg(18, bytes([TYPE]) + struct.pack("!HIBB", 0, 0, 1, 0)),
         "add-v4": route(True, socket.AF_INET, "192.0.2.10", 32),
         "add-v6": route(True, socket.AF_INET6, "2001:db8::10", 128),
         "del-v4": route(False, socket.AF_INET, "192.0.2.10", 32),

@@ -1,0 +1,540 @@
+/*
+ * routing/rt_master.c - the virtual servers' addresses announced to
+ * zebra while they can serve (rt_master.h), top to bottom: the
+ * generations (which addresses, and whether to announce), what the load
+ * balancer says of its virtual servers, the announcements, and the
+ * connection to zebra.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "addr.h"
+#include "log.h"
+#include "mem.h"
+#include "rt_conf.h"
+#include "rt_master.h"
+#include "rt_zapi.h"
+
+#define BACKOFF_MIN	0.5
+#define BACKOFF_MAX	10.0
+/* what may wait for zebra to read it before the connection is given up */
+#define OUT_MAX		(1024 * 1024)
+/* a blackhole of distance 1: the edge's own route to the address wins
+ * over one learned from another edge, so that every edge that can serve
+ * it keeps announcing it (ECMP) */
+#define VIP_DISTANCE	1
+
+/* A generation: what it says, and its virtual servers' addresses. */
+struct rt_gen {
+	const struct rt_conf *conf;
+	struct edged_vip *vips;		/* announce on: every one */
+	size_t nvips;
+};
+
+/* What the load balancer said last of a virtual server. */
+struct rt_usable {
+	char service[EDGED_KNAME_MAX];
+	bool usable;
+};
+
+enum rt_zstate {
+	RT_Z_OFF,			/* nothing to announce */
+	RT_Z_WAIT,			/* to connect when retry fires */
+	RT_Z_HELLO,			/* HELLO sent, waiting for zebra */
+	RT_Z_READY,			/* zebra answered: announcing */
+};
+
+struct rt_master {
+	const struct edged_host *host;
+	const struct rt_gen *cur;	/* in force */
+	struct rt_usable *us;
+	size_t nus, uscap;
+
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	enum rt_zstate state;
+	int fd;
+	ev_io io;
+	ev_timer retry;
+	double backoff;
+	bool complained;		/* said once that zebra is not there */
+	uint8_t in[2 * RT_ZAPI_MAX];
+	size_t inlen;
+	uint8_t *out;
+	size_t outlen, outcap;
+	/* the addresses zebra has from this connection */
+	struct sockaddr_storage *ann;
+	size_t nann, anncap;
+};
+
+static void zebra_connect(struct rt_master *rm);
+static void zebra_drop(struct rt_master *rm, const char *why, int err);
+static void sync_routes(struct rt_master *rm);
+
+/* ---- addresses ---- */
+
+/* "192.0.2.10/32" */
+static void
+prefix_fmt(char *buf, size_t size, const struct sockaddr_storage *a)
+{
+	char ip[64];
+
+	addr_fmt(ip, sizeof(ip), (const struct sockaddr *)a);
+	snprintf(buf, size, "%s/%d", ip, a->ss_family == AF_INET ? 32 : 128);
+}
+
+static size_t
+find_addr(const struct sockaddr_storage *v, size_t n,
+    const struct sockaddr_storage *a)
+{
+	size_t i = 0;
+
+	while (i < n && !addr_same(&v[i], a))
+		i++;
+	return i;
+}
+
+/* ---- the virtual servers, as the load balancer says ---- */
+
+static struct rt_usable *
+usable_find(const struct rt_master *rm, const char *service)
+{
+	for (size_t i = 0; i < rm->nus; i++)
+		if (strcmp(rm->us[i].service, service) == 0)
+			return &rm->us[i];
+	return NULL;
+}
+
+void
+rt_master_service_usable(void *ms, const char *service, bool usable)
+{
+	struct rt_master *rm = ms;
+	struct rt_usable *u = usable_find(rm, service);
+
+	if (u == NULL) {
+		if (mem_grow(&rm->us, &rm->uscap, rm->nus + 1,
+		    sizeof(*rm->us)) == -1) {
+			log_err("routing: out of memory; virtual-server %s "
+			    "is taken as unable to serve", service);
+			return;
+		}
+		u = &rm->us[rm->nus++];
+		snprintf(u->service, sizeof(u->service), "%s", service);
+		u->usable = !usable;
+	}
+	if (u->usable == usable)
+		return;
+	u->usable = usable;
+	sync_routes(rm);
+}
+
+/* Whether a virtual server of the configuration in force on address a
+ * can serve; *name: the first one on it (for the log). */
+static bool
+addr_usable(const struct rt_master *rm, const struct sockaddr_storage *a,
+    const char **name)
+{
+	const struct rt_gen *g = rm->cur;
+	bool any = false;
+
+	*name = NULL;
+	for (size_t i = 0; g != NULL && i < g->nvips; i++) {
+		const struct rt_usable *u;
+
+		if (!addr_same(&g->vips[i].addr, a))
+			continue;
+		if (*name == NULL)
+			*name = g->vips[i].service;
+		u = usable_find(rm, g->vips[i].service);
+		if (u != NULL && u->usable) {
+			*name = g->vips[i].service;
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* ---- announcements ---- */
+
+/* Queues msg (len bytes) for zebra and writes what it can. */
+static void
+zebra_send(struct rt_master *rm, const uint8_t *msg, size_t len)
+{
+	ssize_t n;
+
+	if (rm->outlen + len > OUT_MAX || mem_grow(&rm->out, &rm->outcap,
+	    rm->outlen + len, 1) == -1) {
+		zebra_drop(rm, "too much waits for zebra to read it", 0);
+		return;
+	}
+	if (len > 0)
+		memcpy(rm->out + rm->outlen, msg, len);
+	rm->outlen += len;
+	n = send(rm->fd, rm->out, rm->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		zebra_drop(rm, "cannot write to zebra", errno);
+		return;
+	}
+	if (n > 0) {
+		memmove(rm->out, rm->out + n, rm->outlen - (size_t)n);
+		rm->outlen -= (size_t)n;
+	}
+	ev_io_stop(rm->host->loop, &rm->io);
+	ev_io_set(&rm->io, rm->fd, EV_READ | (rm->outlen > 0 ? EV_WRITE : 0));
+	ev_io_start(rm->host->loop, &rm->io);
+}
+
+/* ROUTE_ADD or ROUTE_DELETE of address a; why: for the log. */
+static void
+announce(struct rt_master *rm, const struct sockaddr_storage *a, bool add,
+    const char *service, const char *why)
+{
+	struct rt_zapi_route r = { .prefix = *a, .distance = VIP_DISTANCE,
+	    .plen = a->ss_family == AF_INET ? 32 : 128 };
+	uint8_t msg[RT_ZAPI_OUT_MAX];
+	size_t len = rt_zapi_route(add, RT_ZAPI_TYPE_EDGED, &r, msg);
+	char p[80];
+
+	prefix_fmt(p, sizeof(p), a);
+	log_info("virtual-server %s: %s %s to zebra (%s)", service,
+	    add ? "announcing" : "withdrawing", p, why);
+	zebra_send(rm, msg, len);
+}
+
+/* What zebra has from edged made what the configuration in force and
+ * the virtual servers' state say: every address one of whose virtual
+ * servers can serve, and no other. */
+static void
+sync_routes(struct rt_master *rm)
+{
+	const struct rt_gen *g = rm->cur;
+	const char *name;
+
+	for (size_t i = 0; rm->state == RT_Z_READY && i < rm->nann;) {
+		struct sockaddr_storage a = rm->ann[i];
+
+		if (addr_usable(rm, &a, &name)) {
+			i++;
+			continue;
+		}
+		rm->ann[i] = rm->ann[--rm->nann];
+		announce(rm, &a, false, name != NULL ? name : "-",
+		    name != NULL ? "no member of its pool can serve" :
+		    "no virtual server has it any more");
+	}
+	for (size_t i = 0; rm->state == RT_Z_READY && g != NULL &&
+	    i < g->nvips; i++) {
+		const struct sockaddr_storage *a = &g->vips[i].addr;
+
+		if (find_addr(rm->ann, rm->nann, a) < rm->nann ||
+		    !addr_usable(rm, a, &name))
+			continue;
+		if (mem_grow(&rm->ann, &rm->anncap, rm->nann + 1,
+		    sizeof(*rm->ann)) == -1) {
+			zebra_drop(rm, "out of memory", 0);
+			return;
+		}
+		rm->ann[rm->nann++] = *a;
+		announce(rm, a, true, name, "its pool can serve");
+	}
+}
+
+/* ---- zebra ---- */
+
+/* What zebra says of a route of edged's, or an error. */
+static void
+zebra_message(struct rt_master *rm, const struct rt_zapi_msg *m)
+{
+	struct rt_zapi_route r;
+	enum rt_zapi_note note;
+	const char *why;
+	uint32_t code;
+	char p[80];
+
+	if (m->cmd == RT_ZAPI_ROUTE_NOTIFY_OWNER) {
+		if (rt_zapi_notify(m, &note, &r, &why) < 0) {
+			log_warn("routing: zebra at %s sent %s", rm->path,
+			    why);
+			return;
+		}
+		prefix_fmt(p, sizeof(p), &r.prefix);
+		if (note == RT_ZAPI_INSTALLED || note == RT_ZAPI_REMOVED)
+			log_debug("routing: zebra: %s %s", p,
+			    rt_zapi_note_name(note));
+		else
+			log_warn("routing: zebra: %s %s", p,
+			    rt_zapi_note_name(note));
+	} else if (m->cmd == RT_ZAPI_ERROR) {
+		if (rt_zapi_error(m, &code, &why) == 0)
+			log_warn("routing: zebra at %s refused a message "
+			    "(error %u)", rm->path, code);
+	}
+}
+
+/* Every whole message read so far: the first must answer HELLO. */
+static void
+zebra_messages(struct rt_master *rm)
+{
+	size_t off = 0;
+	struct rt_zapi_msg m;
+	const char *why;
+	long n;
+
+	while ((n = rt_zapi_frame(rm->in + off, rm->inlen - off, &m,
+	    &why)) > 0) {
+		off += (size_t)n;
+		if (rm->state == RT_Z_HELLO) {
+			if (rt_zapi_capabilities(&m, &why) < 0) {
+				rm->backoff = BACKOFF_MAX;
+				zebra_drop(rm, why, 0);
+				return;
+			}
+			rm->state = RT_Z_READY;
+			rm->backoff = BACKOFF_MIN;
+			rm->complained = false;
+			log_info("routing: zebra at %s answered", rm->path);
+			sync_routes(rm);
+		} else
+			zebra_message(rm, &m);
+		if (rm->state < RT_Z_HELLO)
+			return;
+	}
+	if (n < 0) {
+		zebra_drop(rm, why, 0);
+		return;
+	}
+	memmove(rm->in, rm->in + off, rm->inlen - off);
+	rm->inlen -= off;
+}
+
+static void
+zebra_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct rt_master *rm = w->data;
+	ssize_t n;
+
+	(void)loop;
+	if (revents & EV_WRITE) {
+		zebra_send(rm, NULL, 0);
+		if (rm->state < RT_Z_HELLO)
+			return;
+	}
+	if (!(revents & EV_READ))
+		return;
+	n = recv(rm->fd, rm->in + rm->inlen, sizeof(rm->in) - rm->inlen,
+	    MSG_DONTWAIT);
+	if (n == 0) {
+		zebra_drop(rm, "zebra closed the connection", 0);
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			zebra_drop(rm, "cannot read from zebra", errno);
+		return;
+	}
+	rm->inlen += (size_t)n;
+	zebra_messages(rm);
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	zebra_connect(t->data);
+}
+
+/* Closes the connection (zebra deletes every route of edged's). */
+static void
+zebra_close(struct rt_master *rm)
+{
+	ev_io_stop(rm->host->loop, &rm->io);
+	ev_timer_stop(rm->host->loop, &rm->retry);
+	if (rm->fd >= 0)
+		close(rm->fd);
+	rm->fd = -1;
+	rm->inlen = rm->outlen = rm->nann = 0;
+	rm->state = RT_Z_OFF;
+}
+
+/* The connection failed or was lost: zebra has none of edged's routes
+ * now; another try after the back-off. */
+static void
+zebra_drop(struct rt_master *rm, const char *why, int err)
+{
+	bool had = rm->state == RT_Z_READY;
+
+	zebra_close(rm);
+	if (had || !rm->complained)
+		log_warn("routing: zebra at %s: %s%s%s; %strying again in "
+		    "%.1f s", rm->path, why, err ? ": " : "",
+		    err ? strerror(err) : "", had ? "the virtual servers' "
+		    "addresses are withdrawn; " : "", rm->backoff);
+	rm->complained = true;
+	rm->state = RT_Z_WAIT;
+	ev_timer_set(&rm->retry, rm->backoff, 0.);
+	ev_timer_start(rm->host->loop, &rm->retry);
+	rm->backoff = rm->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+	    rm->backoff * 2;
+}
+
+static void
+zebra_connect(struct rt_master *rm)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	uint8_t hello[RT_ZAPI_OUT_MAX];
+
+	zebra_close(rm);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", rm->path);
+	rm->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (rm->fd < 0 || connect(rm->fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) < 0) {
+		zebra_drop(rm, "cannot connect", errno);
+		return;
+	}
+	rm->state = RT_Z_HELLO;
+	ev_io_set(&rm->io, rm->fd, EV_READ);
+	ev_io_start(rm->host->loop, &rm->io);
+	zebra_send(rm, hello, rt_zapi_hello(RT_ZAPI_TYPE_EDGED, hello));
+}
+
+/* ---- the module's hooks ---- */
+
+void *
+rt_master_new(const struct edged_host *h, const struct edged_gen_info *first)
+{
+	struct rt_master *rm = calloc(1, sizeof(*rm));
+
+	(void)first;
+	if (rm == NULL)
+		return NULL;
+	rm->host = h;
+	rm->fd = -1;
+	rm->backoff = BACKOFF_MIN;
+	ev_init(&rm->io, zebra_io_cb);
+	rm->io.data = rm;
+	ev_init(&rm->retry, retry_cb);
+	rm->retry.data = rm;
+	return rm;
+}
+
+void
+rt_master_stop(void *ms)
+{
+	struct rt_master *rm = ms;
+
+	if (rm->state == RT_Z_READY && rm->nann > 0)
+		log_info("routing: edged stops: zebra withdraws the virtual "
+		    "servers' addresses");
+	zebra_close(rm);
+}
+
+void
+rt_master_free(void *ms)
+{
+	struct rt_master *rm = ms;
+
+	if (rm == NULL)
+		return;
+	zebra_close(rm);
+	free(rm->us);
+	free(rm->out);
+	free(rm->ann);
+	free(rm);
+}
+
+void *
+rt_master_gen_new(void *ms, const void *part,
+    const struct edged_gen_info *info, const struct edged_endpoints *eps,
+    struct conf_diag *d)
+{
+	const struct rt_conf *c = part;
+	struct rt_gen *g = calloc(1, sizeof(*g));
+
+	(void)ms;
+	(void)info;
+	if (g != NULL && c->announce_vs && eps->nvips > 0 &&
+	    (g->vips = mem_array(eps->nvips, sizeof(*g->vips))) == NULL) {
+		free(g);
+		g = NULL;
+	}
+	if (g == NULL) {
+		conf_oom(d, NULL);
+		return NULL;
+	}
+	g->conf = c;
+	if (g->vips != NULL) {
+		memcpy(g->vips, eps->vips, eps->nvips * sizeof(*g->vips));
+		g->nvips = eps->nvips;
+	}
+	return g;
+}
+
+void
+rt_master_gen_free(void *ms, void *gd)
+{
+	struct rt_gen *g = gd;
+
+	(void)ms;
+	if (g == NULL)
+		return;
+	free(g->vips);
+	free(g);
+}
+
+/* Nothing here can fail: zebra that is not there is tried again, and
+ * the routes follow once it answers. */
+int
+rt_master_commit(void *ms, void *gd, char *err, size_t errsize)
+{
+	struct rt_master *rm = ms;
+	const struct rt_gen *g = gd;
+	bool on = g->conf->announce_vs;
+
+	(void)err;
+	(void)errsize;
+	rm->cur = g;
+	if (rm->state != RT_Z_OFF && (!on ||
+	    strcmp(rm->path, g->conf->zebra_socket) != 0)) {
+		if (rm->state == RT_Z_READY && rm->nann > 0)
+			log_info("routing: the virtual servers' addresses are "
+			    "withdrawn from zebra at %s (%s)", rm->path, on ?
+			    "another zebra-socket" : "announce off");
+		zebra_close(rm);
+	}
+	if (on && rm->state == RT_Z_OFF) {
+		snprintf(rm->path, sizeof(rm->path), "%s",
+		    g->conf->zebra_socket);
+		rm->backoff = BACKOFF_MIN;
+		rm->complained = false;
+		zebra_connect(rm);
+	} else
+		sync_routes(rm);
+	return 0;
+}
+
+void
+rt_master_status(void *ms, bool json, FILE *out)
+{
+	static const char *const states[] = { "off", "connecting",
+	    "connecting", "connected" };
+	const struct rt_master *rm = ms;
+
+	if (json) {
+		fprintf(out, "\"zebra\":\"%s\",\"announced\":%zu,",
+		    states[rm->state], rm->nann);
+		return;
+	}
+	if (rm->state == RT_Z_OFF)
+		return;
+	fprintf(out, "zebra %s, %zu address%s announced", states[rm->state],
+	    rm->nann, rm->nann == 1 ? "" : "es");
+}

@@ -1,0 +1,37 @@
+/*
+ * routing/rt_master.h - the routing module's runtime in the master
+ * (module.h's hooks): the ZAPI client that announces the virtual
+ * servers' addresses to FRR's zebra while they can serve.  Private to
+ * routing/.
+ *
+ * One connection to zebra, made by the master (zserv.api is frr's, mode
+ * 0700), kept while the configuration in force says `announce
+ * virtual-servers on`: HELLO as route type openfabric, then a blackhole route
+ * of distance 1 for each address (a /32 or /128) one of whose virtual
+ * servers can serve, deleted when none can.  zebra deletes them all when
+ * the connection goes (edged stopped or died): nothing stays announced
+ * that edged no longer serves.  A connection refused or lost is tried
+ * again with a back-off (0.5 s doubling to 10 s), and everything is
+ * announced again once zebra answers HELLO.
+ */
+#ifndef EDGED_RT_MASTER_H
+#define EDGED_RT_MASTER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "module.h"
+
+void *rt_master_new(const struct edged_host *h,
+    const struct edged_gen_info *first);
+void rt_master_stop(void *ms);
+void rt_master_free(void *ms);
+void *rt_master_gen_new(void *ms, const void *part,
+    const struct edged_gen_info *info, const struct edged_endpoints *eps,
+    struct conf_diag *d);
+void rt_master_gen_free(void *ms, void *gd);
+int rt_master_commit(void *ms, void *gd, char *err, size_t errsize);
+void rt_master_service_usable(void *ms, const char *service, bool usable);
+void rt_master_status(void *ms, bool json, FILE *out);
+
+#endif /* EDGED_RT_MASTER_H */

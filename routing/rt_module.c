@@ -1,0 +1,56 @@
+/*
+ * routing/rt_module.c - routing as the core sees it (module.h): the
+ * `routing { }` block, and its runtime in the master (rt_master.c),
+ * which announces the virtual servers' addresses to FRR's zebra while
+ * they can serve.
+ */
+#include <stdlib.h>
+
+#include "rt_conf.h"
+#include "rt_master.h"
+#include "rt_module.h"
+#include "util.h"
+
+static const struct conf_directive directives[] = {
+	{ "routing", 0, 0, CONF_NEEDS_BLOCK, rt_routing_directive,
+	    "routing { }" },
+};
+
+static void *
+conf_new(void)
+{
+	struct rt_conf *c = malloc(sizeof(*c));
+
+	if (c != NULL)
+		rt_conf_init(c);
+	return c;
+}
+
+static void
+conf_print(const void *part, FILE *out)
+{
+	rt_conf_print(part, out);
+}
+
+static void
+conf_free(void *part)
+{
+	free(part);
+}
+
+const struct edged_module rt_module = {
+	.name = "routing",
+	.directives = directives,
+	.ndirectives = ARRAY_LEN(directives),
+	.conf_new = conf_new,
+	.conf_print = conf_print,
+	.conf_free = conf_free,
+	.master_new = rt_master_new,
+	.master_stop = rt_master_stop,
+	.master_free = rt_master_free,
+	.gen_new = rt_master_gen_new,
+	.gen_free = rt_master_gen_free,
+	.commit = rt_master_commit,
+	.service_usable = rt_master_service_usable,
+	.status = rt_master_status,
+};

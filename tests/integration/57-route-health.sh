@@ -1,0 +1,225 @@
+#!/bin/bash
+# 57-route-health: route health injection through real FRR (Debian's 8.4),
+# in network namespaces made here:
+#
+#   peer router P (10.57.0.2, fd57::2) --- edge E (10.57.0.1, fd57::1)
+#   zebra + bgpd, AS 65000                 edged + zebra + bgpd, AS 65057
+#
+# E's virtual servers answer on 192.0.2.57 and 2001:db8:57::10 (AnyIP:
+# local routes on lo, which zebra leaves alone), members nginx on E's
+# loopback.  E's bgpd configuration is the operator's own, by hand, with
+# `redistribute openfabric`; edged's `routing { announce virtual-servers on }`
+# puts each address in E's zebra, through its ZAPI client, while a
+# virtual server on it can serve.  Asserted:
+#   - edged started before zebra connects once zebra is there;
+#   - P learns both addresses over BGP (v4 and v6) and reaches the
+#     virtual server through them;
+#   - the members stopped: P loses the routes (the monitor's verdict,
+#     no reload), edged's log says why; back when they return; the same
+#     with edgectl member disable and enable;
+#   - a reload with announce off withdraws them, on announces again; a
+#     rejected reload leaves them;
+#   - edged killed (SIGKILL): zebra withdraws them, P loses them.
+. "$(dirname "$0")/lib.sh"
+it_begin 57-route-health
+for p in ip vtysh /usr/lib/frr/zebra /usr/lib/frr/bgpd; do
+	command -v $p >/dev/null || fail "$p not found (install-deps.sh)"
+done
+
+W1=8081 W2=8082 VP=80
+V4=192.0.2.57 V6=2001:db8:57::10
+P=edged-it57-p-$$ E=edged-it57-e-$$
+netns_add "$P"
+netns_add "$E"
+netns_link "$P" p0 "10.57.0.2/24 fd57::2/64" "$E" e0 "10.57.0.1/24 fd57::1/64"
+ip -n "$E" route add local $V4/32 dev lo table local
+ip -n "$E" -6 route add local $V6/128 dev lo table local
+inP() { ip netns exec "$P" "$@"; }
+inE() { ip netns exec "$E" "$@"; }
+
+# ---- FRR, one per namespace: sockets, pids and logs in $T/frr-NS ----
+
+# frr_start NS DIR BGPD-CONF: zebra and bgpd in NS, as frr, with FRR's
+# pathspace NS (its directory under /var/run/frr goes on exit)
+FRR_NS=()
+frr_start() {
+	local ns=$1 d=$2 i
+	mkdir -p "$d"
+	printf '%s\n' "$3" >"$d/bgpd.conf"
+	touch "$d/zebra.conf"
+	chown -R frr:frr "$d"
+	FRR_NS+=("$ns")
+	ip netns exec "$ns" /usr/lib/frr/zebra -d -u frr -g frr -N "$ns" \
+	    -P 0 --log "file:$d/zebra.log" -f "$d/zebra.conf" \
+	    -i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" ||
+	    fail "zebra did not start in $ns"
+	for i in $(seq 1 50); do
+		[ -S "$d/zserv.api" ] && [ -s "$d/zebra.pid" ] && break
+		sleep 0.1
+	done
+	IT_PIDS+=("$(cat "$d/zebra.pid")")
+	ip netns exec "$ns" /usr/lib/frr/bgpd -d -u frr -g frr -N "$ns" \
+	    -P 0 --log "file:$d/bgpd.log" -f "$d/bgpd.conf" \
+	    -i "$d/bgpd.pid" -z "$d/zserv.api" --vty_socket "$d" ||
+	    fail "bgpd did not start in $ns"
+	for i in $(seq 1 50); do
+		[ -s "$d/bgpd.pid" ] && break
+		sleep 0.1
+	done
+	IT_PIDS+=("$(cat "$d/bgpd.pid")")
+}
+# it_cleanup calls it once the daemons are stopped
+it_cleanup_extra() {
+	local ns
+	for ns in "${FRR_NS[@]}"; do rm -rf "/var/run/frr/$ns"; done
+}
+
+bgp_conf() {	# AS ROUTER-ID PEER4 PEER6 PEER-AS [LINES FOR EACH FAMILY]
+	cat <<EOF
+frr defaults traditional
+log file $T/bgpd-$1.log
+router bgp $1
+ bgp router-id $2
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ neighbor $3 remote-as $5
+ neighbor $3 timers 3 9
+ neighbor $3 timers connect 1
+ neighbor $4 remote-as $5
+ neighbor $4 timers 3 9
+ neighbor $4 timers connect 1
+ address-family ipv4 unicast
+  neighbor $3 activate
+  ${6:-}
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor $4 activate
+  ${6:-}
+ exit-address-family
+EOF
+}
+
+# ---- the members, and edged before zebra ----
+
+netns_nginx "$E" w1 "127.0.0.1:$W1" "
+        listen 127.0.0.1:$W1;
+        location / { return 200 \"w1\\n\"; }"
+W1_PID=$SPAWNED
+netns_nginx "$E" w2 "127.0.0.1:$W2" "
+        listen 127.0.0.1:$W2;
+        location / { return 200 \"w2\\n\"; }"
+W2_PID=$SPAWNED
+
+write_conf() {	# ANNOUNCE [ZEBRA-SOCKET]
+	cat <<CONF
+global {
+    workers 1
+    user edged
+    control-socket $EDGED_SOCK
+    state-directory $T/state
+}
+monitor hc { type http; interval 500ms; timeout 300ms; rise 1; fall 1; }
+application-profile web { type http }
+pool web {
+    monitor hc
+    member w1 127.0.0.1:$W1
+    member w2 127.0.0.1:$W2
+}
+virtual-server web { listen $V4:$VP; profile web; default-pool web }
+virtual-server web6 { listen [$V6]:$VP; profile web; default-pool web }
+routing {
+    zebra-socket ${2:-$T/frr-e/zserv.api}
+    announce virtual-servers $1
+}
+CONF
+}
+write_conf on >"$T/edged.conf"
+EDGED_WRAP="ip netns exec $E" edged_start "$T/edged.conf"
+poll_until yes 100 bash -c "grep -q 'zebra at $T/frr-e/zserv.api: cannot \
+connect' '$EDGED_LOG' && echo yes" >/dev/null
+assert_match "edged started before zebra says it cannot reach it" \
+    "zebra at .*: cannot connect" "$(cat "$EDGED_LOG")"
+
+frr_start "$E" "$T/frr-e" "$(bgp_conf 65057 10.57.0.1 10.57.0.2 fd57::2 \
+    65000 'redistribute openfabric')"
+frr_start "$P" "$T/frr-p" "$(bgp_conf 65000 10.57.0.2 10.57.0.1 fd57::1 \
+    65057)"
+
+# ---- learned, and reachable ----
+
+peer_has() {	# ADDR: "yes" once P's kernel has a BGP route to it
+	if [[ $1 == *:* ]]; then
+		ip -n "$P" -6 route show "$1" proto bgp
+	else
+		ip -n "$P" route show "$1" proto bgp
+	fi | grep -q . && echo yes || echo no
+}
+learned() {	# ADDR WANT [TRIES of 50 ms]: yes or no, once WANT
+	poll_until "$2" "${3:-600}" peer_has "$1"
+}
+
+assert_eq "the peer learns $V4 over BGP" yes "$(learned $V4 yes)"
+assert_eq "the peer learns $V6 over BGP" yes "$(learned $V6 yes)"
+assert_match "edged connected once zebra came" "zebra at .* answered" \
+    "$(cat "$EDGED_LOG")"
+assert_match "E's zebra has the address as edged's (openfabric) route" \
+    "blackhole $V4" "$(ip -n "$E" route show $V4 proto openfabric)"
+assert_match "the peer reaches the virtual server through the route" \
+    "^w[12]$" "$(inP curl -sS --max-time 3 "http://$V4:$VP/" 2>&1)"
+assert_match "and over IPv6" "^w[12]$" \
+    "$(inP curl -sS --max-time 3 "http://[$V6]:$VP/" 2>&1)"
+assert_match "status: zebra connected, two addresses" \
+    "zebra connected, 2 addresses announced" "$(ctl status)"
+
+# ---- the pool can no longer serve: withdrawn, without a reload ----
+
+WPID=$(edged_worker_pid)
+stop_pid "$W1_PID"
+assert_eq "one member left: still announced" yes "$(learned $V4 yes 1)"
+sleep 1.5
+assert_eq "one member left: still announced, later too" yes \
+    "$(learned $V4 yes 1)"
+stop_pid "$W2_PID"
+assert_eq "no member left: the peer loses $V4" no "$(learned $V4 no 200)"
+assert_eq "no member left: the peer loses $V6" no "$(learned $V6 no 200)"
+assert_match "edged's log says why" \
+    "virtual-server web: withdrawing $V4/32 to zebra \(no member of its pool can serve\)" \
+    "$(cat "$EDGED_LOG")"
+assert_eq "no reload: the same worker" "$WPID" "$(edged_worker_pid)"
+
+netns_nginx "$E" w1 "127.0.0.1:$W1" "
+        listen 127.0.0.1:$W1;
+        location / { return 200 \"w1\\n\"; }"
+assert_eq "a member back: the peer learns $V4 again" yes \
+    "$(learned $V4 yes 200)"
+assert_eq "and $V6" yes "$(learned $V6 yes 200)"
+
+# ---- edgectl: the last member disabled by hand ----
+
+ctl member disable web w1 >/dev/null || fail "member disable failed"
+assert_eq "the last member disabled: withdrawn" no "$(learned $V4 no 200)"
+ctl member enable web w1 >/dev/null || fail "member enable failed"
+assert_eq "enabled again: announced" yes "$(learned $V4 yes 200)"
+
+# ---- reloads ----
+
+write_conf off >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (announce off) failed"
+assert_eq "announce off: withdrawn" no "$(learned $V4 no 200)"
+write_conf on >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (announce on) failed"
+assert_eq "announce on again: announced" yes "$(learned $V4 yes 200)"
+write_conf on relative/zserv.api >"$T/edged.conf"
+out=$(ctl reload 2>&1) && fail "a relative zebra-socket was taken: $out"
+assert_match "a bad routing block is rejected where it stands" \
+    "edged.conf:[0-9]+:[0-9]+: error: 'zebra-socket' expects an absolute path" \
+    "$out"
+sleep 1
+assert_eq "the rejected reload left the routes" yes "$(learned $V4 yes 1)"
+
+# ---- edged dies: zebra withdraws what it announced ----
+
+kill -KILL "$EDGED_PID"
+assert_eq "edged killed: the peer loses $V4" no "$(learned $V4 no 200)"
+assert_eq "edged killed: the peer loses $V6" no "$(learned $V6 no 200)"
+pass
