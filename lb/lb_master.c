@@ -1115,5 +1115,9 @@ lb_master_carry_line(void *ms, const char *line)
 	o->admin = admin;
 	o->weight = weight;
 	o->health = health;
+	/* the first commit published what the file says; the kernel and
+	 * routing get what the previous image knew */
+	if (((struct lb_master *)ms)->cur != NULL)
+		publish_kernel(ms, ((struct lb_master *)ms)->cur->conf);
 	return 1;
 }

@@ -5,9 +5,11 @@
  * balancer says of its virtual servers, the announcements, and the
  * connection to zebra.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,6 +65,7 @@ struct rt_master {
 	int fd;
 	ev_io io;
 	ev_timer retry;
+	ev_timer resync;		/* after an upgrade's lines */
 	double backoff;
 	bool complained;		/* said once that zebra is not there */
 	uint8_t in[2 * RT_ZAPI_MAX];
@@ -351,12 +354,21 @@ retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	zebra_connect(t->data);
 }
 
+static void
+resync_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	sync_routes(t->data);
+}
+
 /* Closes the connection (zebra deletes every route of edged's). */
 static void
 zebra_close(struct rt_master *rm)
 {
 	ev_io_stop(rm->host->loop, &rm->io);
 	ev_timer_stop(rm->host->loop, &rm->retry);
+	ev_timer_stop(rm->host->loop, &rm->resync);
 	if (rm->fd >= 0)
 		close(rm->fd);
 	rm->fd = -1;
@@ -423,6 +435,8 @@ rt_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 	rm->io.data = rm;
 	ev_init(&rm->retry, retry_cb);
 	rm->retry.data = rm;
+	ev_init(&rm->resync, resync_cb);
+	rm->resync.data = rm;
 	return rm;
 }
 
@@ -511,13 +525,113 @@ rt_master_commit(void *ms, void *gd, char *err, size_t errsize)
 		zebra_close(rm);
 	}
 	if (on && rm->state == RT_Z_OFF) {
+		/* from the loop: after an upgrade, the connection the old
+		 * image hands over (carry_line) comes first */
 		snprintf(rm->path, sizeof(rm->path), "%s",
 		    g->conf->zebra_socket);
 		rm->backoff = BACKOFF_MIN;
 		rm->complained = false;
-		zebra_connect(rm);
+		rm->state = RT_Z_WAIT;
+		ev_timer_set(&rm->retry, 0., 0.);
+		ev_timer_start(rm->host->loop, &rm->retry);
 	} else
 		sync_routes(rm);
+	return 0;
+}
+
+/*
+ * An upgrade: the connection goes on in the next image, so that zebra
+ * keeps the routes (closing it would withdraw every one): "routing
+ * zebra FD HEX PATH" (HEX: the start of a message read but not whole
+ * yet, or "-"), then "routing announced ADDR" for each address zebra
+ * has.  Not while something waits to be written: then the next image
+ * connects anew.
+ */
+void
+rt_master_carry_save(void *ms, FILE *out, const struct edged_carry *carry)
+{
+	const struct rt_master *rm = ms;
+	char ip[64];
+
+	if (rm->state != RT_Z_READY || rm->outlen > 0 ||
+	    carry->pass(carry, rm->fd) < 0)
+		return;
+	fprintf(out, "routing zebra %d ", rm->fd);
+	for (size_t i = 0; i < rm->inlen; i++)
+		fprintf(out, "%02x", rm->in[i]);
+	fprintf(out, "%s %s\n", rm->inlen == 0 ? "-" : "", rm->path);
+	for (size_t i = 0; i < rm->nann; i++) {
+		addr_fmt(ip, sizeof(ip), (const struct sockaddr *)&rm->ann[i]);
+		fprintf(out, "routing announced %s\n", ip);
+	}
+}
+
+/* The old image's connection, in place of the one the first commit was
+ * to make; closed (zebra withdraws its routes) when this image is to
+ * announce nothing or to another zebra. */
+static int
+carry_zebra(struct rt_master *rm, const char *rest)
+{
+	char *end;
+	long fd = strtol(rest, &end, 10);
+	size_t n = 0;
+	unsigned byte;
+	const char *path;
+
+	if (end == rest || fd < 0 || fd > INT32_MAX || *end != ' ' ||
+	    (path = strchr(end + 1, ' ')) == NULL)
+		return -1;
+	for (end++; *end != '-' && *end != ' ' && n < sizeof(rm->in) &&
+	    sscanf(end, "%2x", &byte) == 1; end += 2)
+		rm->in[n++] = (uint8_t)byte;
+	if (rm->state != RT_Z_WAIT || strcmp(path + 1, rm->path) != 0) {
+		close((int)fd);
+		return 1;
+	}
+	ev_timer_stop(rm->host->loop, &rm->retry);
+	(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	rm->fd = (int)fd;
+	rm->inlen = n;
+	rm->state = RT_Z_READY;
+	ev_io_set(&rm->io, rm->fd, EV_READ);
+	ev_io_start(rm->host->loop, &rm->io);
+	/* once every line is in: what is announced made right */
+	ev_timer_set(&rm->resync, 0., 0.);
+	ev_timer_start(rm->host->loop, &rm->resync);
+	log_info("routing: the connection to zebra at %s goes on", rm->path);
+	return 1;
+}
+
+/* "routing announced ADDR": zebra has it. */
+static int
+carry_announced(struct rt_master *rm, const char *text)
+{
+	struct sockaddr_storage a = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a;
+
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1)
+		sin->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1)
+		sin6->sin6_family = AF_INET6;
+	else
+		return -1;
+	if (rm->state != RT_Z_READY)
+		return 1;		/* its connection was not kept */
+	if (mem_grow(&rm->ann, &rm->anncap, rm->nann + 1,
+	    sizeof(*rm->ann)) == -1)
+		return -1;
+	rm->ann[rm->nann++] = a;
+	return 1;
+}
+
+int
+rt_master_carry_line(void *ms, const char *line)
+{
+	if (strncmp(line, "routing zebra ", 14) == 0)
+		return carry_zebra(ms, line + 14);
+	if (strncmp(line, "routing announced ", 18) == 0)
+		return carry_announced(ms, line + 18);
 	return 0;
 }
 

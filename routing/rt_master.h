@@ -33,5 +33,8 @@ void rt_master_gen_free(void *ms, void *gd);
 int rt_master_commit(void *ms, void *gd, char *err, size_t errsize);
 void rt_master_service_usable(void *ms, const char *service, bool usable);
 void rt_master_status(void *ms, bool json, FILE *out);
+void rt_master_carry_save(void *ms, FILE *out,
+    const struct edged_carry *carry);
+int rt_master_carry_line(void *ms, const char *line);
 
 #endif /* EDGED_RT_MASTER_H */

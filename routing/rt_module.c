@@ -53,4 +53,6 @@ const struct edged_module rt_module = {
 	.commit = rt_master_commit,
 	.service_usable = rt_master_service_usable,
 	.status = rt_master_status,
+	.carry_save = rt_master_carry_save,
+	.carry_line = rt_master_carry_line,
 };

@@ -17,6 +17,8 @@
 #   - the members stopped: P loses the routes (the monitor's verdict,
 #     no reload), edged's log says why; back when they return; the same
 #     with edgectl member disable and enable;
+#   - edgectl upgrade hands the connection to the new binary: the peer's
+#     route is never withdrawn, and the new master steers it;
 #   - a reload with announce off withdraws them, on announces again; a
 #     rejected reload leaves them;
 #   - edged killed (SIGKILL): zebra withdraws them, P loses them.
@@ -200,6 +202,30 @@ ctl member disable web w1 >/dev/null || fail "member disable failed"
 assert_eq "the last member disabled: withdrawn" no "$(learned $V4 no 200)"
 ctl member enable web w1 >/dev/null || fail "member enable failed"
 assert_eq "enabled again: announced" yes "$(learned $V4 yes 200)"
+
+# ---- an upgrade keeps the connection: zebra never withdraws ----
+
+zebra_age() {	# seconds since E's zebra got edged's route to V4
+	inE vtysh --vty_socket "$T/frr-e" -c "show ip route $V4/32 json" |
+	    json_get "sum(int(x) * m for x, m in zip(j['$V4/32'][0]\
+['uptime'].split(':'), (3600, 60, 1)))"
+}
+sleep 4
+age=$(zebra_age)
+assert_match "E's zebra has had the route for a while" \
+    '^([4-9]|[1-9][0-9]+)$' "$age"
+out=$(ctl upgrade 2>&1) || fail "edgectl upgrade failed: $out"
+edged_wait_ready
+assert_match "the upgrade kept the connection to zebra" \
+    "the connection to zebra at .* goes on" "$(cat "$EDGED_LOG")"
+sleep 1.5
+assert_ge "the upgrade did not withdraw and add it again in zebra" \
+    "$(zebra_age)" $((age + 1))
+ctl member disable web w1 >/dev/null || fail "member disable failed"
+assert_eq "after the upgrade, the connection serves: withdrawn" no \
+    "$(learned $V4 no 200)"
+ctl member enable web w1 >/dev/null || fail "member enable failed"
+assert_eq "and announced" yes "$(learned $V4 yes 200)"
 
 # ---- reloads ----
 
