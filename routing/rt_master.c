@@ -23,7 +23,10 @@
 #include "mem.h"
 #include "rt_conf.h"
 #include "rt_master.h"
+#include "rt_module.h"
+#include "rt_worker.h"
 #include "rt_zapi.h"
+#include "text.h"
 
 #define BACKOFF_MIN	0.5
 #define BACKOFF_MAX	10.0
@@ -80,6 +83,7 @@ struct rt_master {
 static void zebra_connect(struct rt_master *rm);
 static void zebra_drop(struct rt_master *rm, const char *why, int err);
 static void sync_routes(struct rt_master *rm);
+static void publish(const struct rt_master *rm);
 
 /* ---- addresses ---- */
 
@@ -247,6 +251,62 @@ sync_routes(struct rt_master *rm)
 		rm->ann[rm->nann++] = *a;
 		announce(rm, a, true, name, "its pool can serve");
 	}
+	publish(rm);
+}
+
+/* ---- the workers' metrics ---- */
+
+/* The state for the workers (rt_worker.h's lines), in a text of its own;
+ * NULL out of memory. */
+static char *
+state_text(const struct rt_master *rm, size_t *len)
+{
+	const struct rt_gen *g = rm->cur;
+	struct text t;
+	char ip[64];
+	FILE *f = text_open(&t);
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "zebra %d\n", rm->state == RT_Z_READY);
+	for (size_t i = 0; g != NULL && i < g->nvips; i++) {
+		addr_fmt(ip, sizeof(ip), (const struct sockaddr *)
+		    &g->vips[i].addr);
+		fprintf(f, "vip %s %s %d\n", g->vips[i].service, ip,
+		    find_addr(rm->ann, rm->nann, &g->vips[i].addr) <
+		    rm->nann);
+	}
+	return text_close(&t, len);
+}
+
+struct rt_state_msg {
+	const char *s;
+	size_t len;
+};
+
+static void
+send_state(void *arg, void *gd, const struct edged_channel *ch)
+{
+	const struct rt_state_msg *m = arg;
+
+	(void)gd;
+	if (ch->send(ch, RT_MSG_STATE, 0, m->s, m->len, -1) < 0)
+		log_debug("routing: a worker missed the announcements' state");
+}
+
+/* The announcements changed (or may have): every worker's metrics. */
+static void
+publish(const struct rt_master *rm)
+{
+	struct rt_state_msg m;
+	char *s = state_text(rm, &m.len);
+
+	if (s == NULL)
+		return;
+	m.s = s;
+	rm->host->each_worker(rm->host, &rt_module, EDGED_W_SERVING |
+	    EDGED_W_STARTING | EDGED_W_DRAINING, send_state, &m);
+	free(s);
 }
 
 /* ---- zebra ---- */
@@ -395,6 +455,7 @@ zebra_drop(struct rt_master *rm, const char *why, int err)
 	ev_timer_start(rm->host->loop, &rm->retry);
 	rm->backoff = rm->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
 	    rm->backoff * 2;
+	publish(rm);
 }
 
 static void
@@ -536,6 +597,7 @@ rt_master_commit(void *ms, void *gd, char *err, size_t errsize)
 		ev_timer_start(rm->host->loop, &rm->retry);
 	} else
 		sync_routes(rm);
+	publish(rm);
 	return 0;
 }
 
@@ -633,6 +695,23 @@ rt_master_carry_line(void *ms, const char *line)
 	if (strncmp(line, "routing announced ", 18) == 0)
 		return carry_announced(ms, line + 18);
 	return 0;
+}
+
+int
+rt_master_feed_worker(void *ms, void *gd, void *wd,
+    const struct edged_channel *ch)
+{
+	size_t len;
+	char *s = state_text(ms, &len);
+	int rc;
+
+	(void)gd;
+	(void)wd;
+	if (s == NULL)
+		return 0;		/* its metrics wait for a change */
+	rc = ch->send(ch, RT_MSG_STATE, 0, s, len, -1);
+	free(s);
+	return rc;
 }
 
 void

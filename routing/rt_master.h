@@ -32,6 +32,8 @@ void *rt_master_gen_new(void *ms, const void *part,
 void rt_master_gen_free(void *ms, void *gd);
 int rt_master_commit(void *ms, void *gd, char *err, size_t errsize);
 void rt_master_service_usable(void *ms, const char *service, bool usable);
+int rt_master_feed_worker(void *ms, void *gd, void *wd,
+    const struct edged_channel *ch);
 void rt_master_status(void *ms, bool json, FILE *out);
 void rt_master_carry_save(void *ms, FILE *out,
     const struct edged_carry *carry);

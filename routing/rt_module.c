@@ -9,6 +9,7 @@
 #include "rt_conf.h"
 #include "rt_master.h"
 #include "rt_module.h"
+#include "rt_worker.h"
 #include "util.h"
 
 static const struct conf_directive directives[] = {
@@ -55,4 +56,9 @@ const struct edged_module rt_module = {
 	.status = rt_master_status,
 	.carry_save = rt_master_carry_save,
 	.carry_line = rt_master_carry_line,
+	.feed_worker = rt_master_feed_worker,
+	.worker_new = rt_worker_new,
+	.worker_msg = rt_worker_msg,
+	.worker_free = rt_worker_free,
+	.metrics = rt_worker_metrics,
 };

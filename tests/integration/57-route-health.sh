@@ -13,7 +13,8 @@
 # virtual server on it can serve.  Asserted:
 #   - edged started before zebra connects once zebra is there;
 #   - P learns both addresses over BGP (v4 and v6) and reaches the
-#     virtual server through them;
+#     virtual server through them; the metrics say so
+#     (edged_vip_announced, edged_zebra_connected);
 #   - the members stopped: P loses the routes (the monitor's verdict,
 #     no reload), edged's log says why; back when they return; the same
 #     with edgectl member disable and enable;
@@ -28,7 +29,7 @@ for p in ip vtysh /usr/lib/frr/zebra /usr/lib/frr/bgpd; do
 	command -v $p >/dev/null || fail "$p not found (install-deps.sh)"
 done
 
-W1=8081 W2=8082 VP=80
+W1=8081 W2=8082 VP=80 VS=8090
 V4=192.0.2.57 V6=2001:db8:57::10
 P=edged-it57-p-$$ E=edged-it57-e-$$
 netns_add "$P"
@@ -120,6 +121,7 @@ global {
     control-socket $EDGED_SOCK
     state-directory $T/state
 }
+stats { listen 127.0.0.1:$VS }
 monitor hc { type http; interval 500ms; timeout 300ms; rise 1; fall 1; }
 application-profile web { type http }
 pool web {
@@ -173,6 +175,21 @@ assert_match "and over IPv6" "^w[12]$" \
 assert_match "status: zebra connected, two addresses" \
     "zebra connected, 2 addresses announced" "$(ctl status)"
 
+announced_metric() {	# VIRTUAL-SERVER ADDRESS: edged_vip_announced
+	inE curl -sS --max-time 5 "http://127.0.0.1:$VS/metrics" \
+	    >"$T/metrics" || fail "GET /metrics failed"
+	"$PY" "$IT_DIR/promcheck.py" <"$T/metrics" >/dev/null \
+	    2>"$T/promerr" ||
+	    fail "metrics not valid exposition format: $(cat "$T/promerr")"
+	awk -v k="edged_vip_announced{virtual_server=\"$1\",address=\"$2\"}" \
+	    '$1 == k { print $2 }' "$T/metrics"
+}
+assert_eq "metrics: web's address announced" 1 "$(announced_metric web $V4)"
+assert_eq "metrics: web6's address announced" 1 \
+    "$(announced_metric web6 $V6)"
+assert_match "metrics: the connection to zebra is up" \
+    "^edged_zebra_connected 1$" "$(cat "$T/metrics")"
+
 # ---- the pool can no longer serve: withdrawn, without a reload ----
 
 WPID=$(edged_worker_pid)
@@ -188,6 +205,8 @@ assert_match "edged's log says why" \
     "virtual-server web: withdrawing $V4/32 to zebra \(no member of its pool can serve\)" \
     "$(cat "$EDGED_LOG")"
 assert_eq "no reload: the same worker" "$WPID" "$(edged_worker_pid)"
+assert_eq "metrics: web's address no longer announced" 0 \
+    "$(poll_until 0 40 announced_metric web $V4)"
 
 netns_nginx "$E" w1 "127.0.0.1:$W1" "
         listen 127.0.0.1:$W1;
