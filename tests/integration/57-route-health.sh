@@ -22,6 +22,8 @@
 #     route is never withdrawn, and the new master steers it;
 #   - a reload with announce off withdraws them, on announces again; a
 #     rejected reload leaves them;
+#   - zebra stopped and started again: edged connects again (back-off)
+#     and announces again;
 #   - edged killed (SIGKILL): zebra withdraws them, P loses them.
 . "$(dirname "$0")/lib.sh"
 it_begin 57-route-health
@@ -42,8 +44,26 @@ inE() { ip netns exec "$E" "$@"; }
 
 # ---- FRR, one per namespace: sockets, pids and logs in $T/frr-NS ----
 
-# frr_start NS DIR BGPD-CONF: zebra and bgpd in NS, as frr, with FRR's
-# pathspace NS (its directory under /var/run/frr goes on exit)
+# frr_daemon NS DIR NAME: FRR's daemon NAME in NS, as frr, with FRR's
+# pathspace NS (its directory under /var/run/frr goes on exit); its pid
+# in $FRR_PID
+frr_daemon() {
+	local ns=$1 d=$2 name=$3 i
+	rm -f "$d/$name.pid"
+	ip netns exec "$ns" /usr/lib/frr/$name -d -u frr -g frr -N "$ns" \
+	    -P 0 --log "file:$d/$name.log" -f "$d/$name.conf" \
+	    -i "$d/$name.pid" -z "$d/zserv.api" --vty_socket "$d" ||
+	    fail "$name did not start in $ns"
+	for i in $(seq 1 50); do
+		[ -s "$d/$name.pid" ] && break
+		sleep 0.1
+	done
+	FRR_PID=$(cat "$d/$name.pid")
+	IT_PIDS+=("$FRR_PID")
+}
+
+# frr_start NS DIR BGPD-CONF: zebra and bgpd in NS, their sockets, pids
+# and logs in DIR
 FRR_NS=()
 frr_start() {
 	local ns=$1 d=$2 i
@@ -52,24 +72,12 @@ frr_start() {
 	touch "$d/zebra.conf"
 	chown -R frr:frr "$d"
 	FRR_NS+=("$ns")
-	ip netns exec "$ns" /usr/lib/frr/zebra -d -u frr -g frr -N "$ns" \
-	    -P 0 --log "file:$d/zebra.log" -f "$d/zebra.conf" \
-	    -i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" ||
-	    fail "zebra did not start in $ns"
+	frr_daemon "$ns" "$d" zebra
 	for i in $(seq 1 50); do
-		[ -S "$d/zserv.api" ] && [ -s "$d/zebra.pid" ] && break
+		[ -S "$d/zserv.api" ] && break
 		sleep 0.1
 	done
-	IT_PIDS+=("$(cat "$d/zebra.pid")")
-	ip netns exec "$ns" /usr/lib/frr/bgpd -d -u frr -g frr -N "$ns" \
-	    -P 0 --log "file:$d/bgpd.log" -f "$d/bgpd.conf" \
-	    -i "$d/bgpd.pid" -z "$d/zserv.api" --vty_socket "$d" ||
-	    fail "bgpd did not start in $ns"
-	for i in $(seq 1 50); do
-		[ -s "$d/bgpd.pid" ] && break
-		sleep 0.1
-	done
-	IT_PIDS+=("$(cat "$d/bgpd.pid")")
+	frr_daemon "$ns" "$d" bgpd
 }
 # it_cleanup calls it once the daemons are stopped
 it_cleanup_extra() {
@@ -146,6 +154,7 @@ assert_match "edged started before zebra says it cannot reach it" \
 
 frr_start "$E" "$T/frr-e" "$(bgp_conf 65057 10.57.0.1 10.57.0.2 fd57::2 \
     65000 'redistribute openfabric')"
+ZEBRA_E=$(cat "$T/frr-e/zebra.pid")
 frr_start "$P" "$T/frr-p" "$(bgp_conf 65000 10.57.0.2 10.57.0.1 fd57::1 \
     65057)"
 
@@ -261,6 +270,27 @@ assert_match "a bad routing block is rejected where it stands" \
     "$out"
 sleep 1
 assert_eq "the rejected reload left the routes" yes "$(learned $V4 yes 1)"
+
+# ---- zebra restarts: edged connects again and announces again ----
+
+# as watchfrr would: zebra goes, bgpd with it, and both come back
+stop_pid "$ZEBRA_E"
+poll_until yes 100 bash -c "grep -q 'zebra closed the connection' \
+'$EDGED_LOG' && echo yes" >/dev/null
+assert_match "edged saw zebra go" "zebra closed the connection; the \
+virtual servers' addresses are withdrawn; trying again" "$(cat "$EDGED_LOG")"
+stop_pid "$(cat "$T/frr-e/bgpd.pid")"
+assert_eq "E's FRR stopped: the peer loses $V4" no "$(learned $V4 no 400)"
+frr_daemon "$E" "$T/frr-e" zebra
+frr_daemon "$E" "$T/frr-e" bgpd
+edge_has() {	# "yes" once E's zebra has edged's route to V4 again
+	ip -n "$E" route show $V4 proto openfabric | grep -q . &&
+	    echo yes || echo no
+}
+assert_eq "zebra back: edged announces again" yes \
+    "$(poll_until yes 400 edge_has)"
+assert_eq "the peer learns $V4 again" yes "$(learned $V4 yes 600)"
+assert_eq "and $V6" yes "$(learned $V6 yes 200)"
 
 # ---- edged dies: zebra withdraws what it announced ----
 
