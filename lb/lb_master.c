@@ -244,7 +244,7 @@ kernel_now(const struct lb_master *lm, const struct lb_pool_conf *p,
  * while a slow-start ramps.
  */
 static void
-publish_kernel(struct lb_master *lm, const struct lb_conf *conf)
+publish_state(struct lb_master *lm, const struct lb_conf *conf)
 {
 	uint64_t now = clock_ms();
 	bool ramping = false;
@@ -293,7 +293,7 @@ ramp_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	if (lm->cur != NULL)
-		publish_kernel(lm, lm->cur->conf);
+		publish_state(lm, lm->cur->conf);
 }
 
 /* A change for each_worker: to every worker whose generation has the
@@ -370,7 +370,7 @@ member_set(struct lb_master *lm, struct edged_ctl *c, const char *op,
 	change_workers(lm, &(struct change){ o->pool, o->member,
 	    admin >= 0 ? LB_MEMBER_ADMIN : LB_MEMBER_WEIGHT,
 	    admin >= 0 ? (uint32_t)admin : o->weight, false });
-	publish_kernel(lm, lm->cur->conf);
+	publish_state(lm, lm->cur->conf);
 	log_info("edgectl: pool %s member %s: %s %s", o->pool, o->member,
 	    op, n == 3 ? args[2] : "");
 	edged_replyf(lm->host, c, true, "pool %s member %s: %s%s%s\n",
@@ -394,7 +394,7 @@ member_reset(struct lb_master *lm, struct edged_ctl *c, const char *pool,
 	if ((o = override_find(lm, pool, member)) != NULL)
 		(void)override_clear(o);
 	change_workers(lm, &(struct change){ pool, member, 0, 0, true });
-	publish_kernel(lm, lm->cur->conf);
+	publish_state(lm, lm->cur->conf);
 	log_info("edgectl: pool %s member %s: reset to the file: enabled, "
 	    "weight %u", pool, member, mc->weight);
 	edged_replyf(lm->host, c, true, "pool %s member %s: back to the "
@@ -420,7 +420,7 @@ member_reset_all(struct lb_master *lm, struct edged_ctl *c)
 		    sizeof(err)) != NULL)
 			changed++;
 	}
-	publish_kernel(lm, lm->cur->conf);
+	publish_state(lm, lm->cur->conf);
 	log_info("edgectl: member reset --all: %zu member%s back to the file",
 	    changed, changed == 1 ? "" : "s");
 	edged_replyf(lm->host, c, true, "%zu member%s back to the file's "
@@ -944,7 +944,7 @@ lb_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	(void)err;
 	(void)errsize;
 	lm->cur = gd;
-	publish_kernel(lm, lm->cur->conf);
+	publish_state(lm, lm->cur->conf);
 	return 0;
 }
 
@@ -1050,7 +1050,7 @@ lb_master_from_worker(void *ms, void *gd, bool live, uint16_t type,
 		o->up_ms = clock_ms();
 	o->health = arg != 0;
 	if (lm->cur != NULL)
-		publish_kernel(lm, lm->cur->conf);
+		publish_state(lm, lm->cur->conf);
 }
 
 void
@@ -1118,6 +1118,6 @@ lb_master_carry_line(void *ms, const char *line)
 	/* the first commit published what the file says; the kernel and
 	 * routing get what the previous image knew */
 	if (((struct lb_master *)ms)->cur != NULL)
-		publish_kernel(ms, ((struct lb_master *)ms)->cur->conf);
+		publish_state(ms, ((struct lb_master *)ms)->cur->conf);
 	return 1;
 }

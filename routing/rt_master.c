@@ -198,7 +198,8 @@ zebra_send(struct rt_master *rm, const uint8_t *msg, size_t len)
 	ev_io_start(rm->host->loop, &rm->io);
 }
 
-/* ROUTE_ADD or ROUTE_DELETE of address a; why: for the log. */
+/* ROUTE_ADD or ROUTE_DELETE of address a; service (NULL: none has it
+ * any more) and why: for the log. */
 static void
 announce(struct rt_master *rm, const struct sockaddr_storage *a, bool add,
     const char *service, const char *why)
@@ -210,8 +211,12 @@ announce(struct rt_master *rm, const struct sockaddr_storage *a, bool add,
 	char p[80];
 
 	prefix_fmt(p, sizeof(p), a);
-	log_info("virtual-server %s: %s %s to zebra (%s)", service,
-	    add ? "announcing" : "withdrawing", p, why);
+	if (service != NULL)
+		log_info("virtual-server %s: %s %s to zebra (%s)", service,
+		    add ? "announcing" : "withdrawing", p, why);
+	else
+		log_info("routing: %s %s to zebra (%s)", add ? "announcing" :
+		    "withdrawing", p, why);
 	zebra_send(rm, msg, len);
 }
 
@@ -232,8 +237,8 @@ sync_routes(struct rt_master *rm)
 			continue;
 		}
 		rm->ann[i] = rm->ann[--rm->nann];
-		announce(rm, &a, false, name != NULL ? name : "-",
-		    name != NULL ? "no member of its pool can serve" :
+		announce(rm, &a, false, name, name != NULL ?
+		    "no member of its pool can serve" :
 		    "no virtual server has it any more");
 	}
 	for (size_t i = 0; rm->state == RT_Z_READY && g != NULL &&
