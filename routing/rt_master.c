@@ -30,6 +30,8 @@
 
 #define BACKOFF_MIN	0.5
 #define BACKOFF_MAX	10.0
+/* zebra answers HELLO at once; one that says nothing is not 8.4's */
+#define HELLO_TIMEOUT	5.0
 /* what may wait for zebra to read it before the connection is given up */
 #define OUT_MAX		(1024 * 1024)
 /* a blackhole of distance 1: the edge's own route to the address wins
@@ -364,6 +366,7 @@ zebra_messages(struct rt_master *rm)
 				zebra_drop(rm, why, 0);
 				return;
 			}
+			ev_timer_stop(rm->host->loop, &rm->retry);
 			rm->state = RT_Z_READY;
 			rm->backoff = BACKOFF_MIN;
 			rm->complained = false;
@@ -411,12 +414,20 @@ zebra_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	zebra_messages(rm);
 }
 
+/* The back-off is over: connect again; or HELLO went unanswered. */
 static void
 retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
+	struct rt_master *rm = t->data;
+
 	(void)loop;
 	(void)revents;
-	zebra_connect(t->data);
+	if (rm->state != RT_Z_HELLO) {
+		zebra_connect(rm);
+		return;
+	}
+	rm->backoff = BACKOFF_MAX;
+	zebra_drop(rm, "no answer to HELLO (is it FRR 8.4's zebra?)", 0);
 }
 
 static void
@@ -481,6 +492,8 @@ zebra_connect(struct rt_master *rm)
 	rm->state = RT_Z_HELLO;
 	ev_io_set(&rm->io, rm->fd, EV_READ);
 	ev_io_start(rm->host->loop, &rm->io);
+	ev_timer_set(&rm->retry, HELLO_TIMEOUT, 0.);
+	ev_timer_start(rm->host->loop, &rm->retry);
 	zebra_send(rm, hello, rt_zapi_hello(RT_ZAPI_TYPE_EDGED, hello));
 }
 

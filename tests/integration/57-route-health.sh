@@ -24,6 +24,8 @@
 #     rejected reload leaves them;
 #   - zebra stopped and started again: edged connects again (back-off)
 #     and announces again;
+#   - a socket that is not zebra's (it answers something else, or
+#     nothing) is refused, and the real one announced to again;
 #   - edged killed (SIGKILL): zebra withdraws them, P loses them.
 . "$(dirname "$0")/lib.sh"
 it_begin 57-route-health
@@ -41,6 +43,9 @@ ip -n "$E" route add local $V4/32 dev lo table local
 ip -n "$E" -6 route add local $V6/128 dev lo table local
 inP() { ip netns exec "$P" "$@"; }
 inE() { ip netns exec "$E" "$@"; }
+log_has() {	# TEXT: "yes" when edged's log has it, else "no"
+	grep -qF -- "$1" "$EDGED_LOG" && echo yes || echo no
+}
 
 # ---- FRR, one per namespace: sockets, pids and logs in $T/frr-NS ----
 
@@ -147,8 +152,8 @@ CONF
 }
 write_conf on >"$T/edged.conf"
 EDGED_WRAP="ip netns exec $E" edged_start "$T/edged.conf"
-poll_until yes 100 bash -c "grep -q 'zebra at $T/frr-e/zserv.api: cannot \
-connect' '$EDGED_LOG' && echo yes" >/dev/null
+poll_until yes 100 log_has "zebra at $T/frr-e/zserv.api: cannot connect" \
+    >/dev/null
 assert_match "edged started before zebra says it cannot reach it" \
     "zebra at .*: cannot connect" "$(cat "$EDGED_LOG")"
 
@@ -275,8 +280,7 @@ assert_eq "the rejected reload left the routes" yes "$(learned $V4 yes 1)"
 
 # as watchfrr would: zebra goes, bgpd with it, and both come back
 stop_pid "$ZEBRA_E"
-poll_until yes 100 bash -c "grep -q 'zebra closed the connection' \
-'$EDGED_LOG' && echo yes" >/dev/null
+poll_until yes 100 log_has "zebra closed the connection" >/dev/null
 assert_match "edged saw zebra go" "zebra closed the connection; the \
 virtual servers' addresses are withdrawn; trying again" "$(cat "$EDGED_LOG")"
 stop_pid "$(cat "$T/frr-e/bgpd.pid")"
@@ -291,6 +295,35 @@ assert_eq "zebra back: edged announces again" yes \
     "$(poll_until yes 400 edge_has)"
 assert_eq "the peer learns $V4 again" yes "$(learned $V4 yes 600)"
 assert_eq "and $V6" yes "$(learned $V6 yes 200)"
+
+# ---- a "zebra" that is not one: refused, never misread ----
+
+# one that accepts and says nothing, one that answers something else
+spawn "$T/silent.log" socat "UNIX-LISTEN:$T/silent.api,fork" \
+    SYSTEM:"sleep 60"
+printf '%s\n' "printf 'HTTP/1.1 400 Bad Request\\r\\n\\r\\n'" 'sleep 60' \
+    >"$T/garbage.sh"
+spawn "$T/garbage.log" socat "UNIX-LISTEN:$T/garbage.api,fork" \
+    SYSTEM:"sh $T/garbage.sh"
+for i in $(seq 1 50); do
+	[ -S "$T/silent.api" ] && [ -S "$T/garbage.api" ] && break
+	sleep 0.1
+done
+write_conf on "$T/garbage.api" >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (another zebra-socket) failed"
+assert_eq "another zebra-socket: withdrawn from the real zebra" no \
+    "$(learned $V4 no 200)"
+assert_eq "a peer that is not ZAPI is refused" yes \
+    "$(poll_until yes 100 log_has \
+    "zebra at $T/garbage.api: a message length out of bounds")"
+write_conf on "$T/silent.api" >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (a silent zebra-socket) failed"
+assert_eq "a peer that never answers HELLO is given up after 5 s" yes \
+    "$(poll_until yes 200 log_has "zebra at $T/silent.api: no answer \
+to HELLO (is it FRR 8.4's zebra?)")"
+write_conf on >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (the real zebra again) failed"
+assert_eq "the real zebra again: announced" yes "$(learned $V4 yes 400)"
 
 # ---- edged dies: zebra withdraws what it announced ----
 

@@ -137,12 +137,26 @@ assert_between() {		# WHAT GOT MIN MAX
 
 # ---- life ----
 
+# proc_start PID: when the process started (clock ticks after boot,
+# /proc/PID/stat's 22nd field), or nothing when it is gone
+proc_start() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+}
+
 it_cleanup() {
-	local rc=$? pid i
+	local rc=$? pid i kids=()
 	set +e
 	trap - EXIT
 	# a closed stderr must not stop the cleanup half-way
 	trap '' INT TERM HUP PIPE
+	# what they forked (socat's handler of a connection that never
+	# ends once its namespace is gone): stopped after them, if it is
+	# still there then (edged's workers go with their master)
+	for pid in "${IT_PIDS[@]}"; do
+		for i in $(pgrep -P "$pid" 2>/dev/null); do
+			kids+=("$i:$(proc_start "$i")")
+		done
+	done
 	# edged first: its master stops its workers
 	for ((i = ${#IT_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${IT_PIDS[i]}
@@ -158,6 +172,17 @@ it_cleanup() {
 			kill -KILL "$pid" 2>/dev/null
 		fi
 		wait "$pid" 2>/dev/null
+	done
+	for pid in "${kids[@]}"; do
+		# the same process, not another that got its number since
+		[ "$(proc_start "${pid%%:*}")" = "${pid#*:}" ] || continue
+		pid=${pid%%:*}
+		kill -TERM "$pid" 2>/dev/null
+		for i in $(seq 1 20); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
 	done
 	# a scenario's own leftovers outside $T (it_cleanup_extra, if it
 	# defines one: FRR's pathspace directories)
