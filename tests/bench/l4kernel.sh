@@ -134,33 +134,7 @@ raise_nofile
 pick_cpus
 make_tmp edged-bench-l4k
 
-# ---- the namespaces, gone on exit after the processes in them ----
-
-netns_made=''
-bench_exit() {
-	cleanup
-	for ns in $netns_made; do
-		ip netns del "$ns" 2>/dev/null ||
-		    note "could not delete the network namespace $ns"
-	done
-}
-trap bench_exit EXIT
-
-netns_add() {
-	ip netns add "$1" || die "cannot make the network namespace $1"
-	netns_made="$netns_made $1"
-	ip -n "$1" link set lo up || die "no loopback in $1"
-}
-
-# netns_link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair made inside the two
-# namespaces (never in this one), both ends up
-netns_link() {
-	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" ||
-	    die "cannot make the veth pair $1/$2 - $4/$5"
-	ip -n "$1" addr add "$3" dev "$2" && ip -n "$4" addr add "$6" dev "$5" &&
-	    ip -n "$1" link set "$2" up && ip -n "$4" link set "$5" up ||
-	    die "cannot set up the veth pair $1/$2 - $4/$5"
-}
+# ---- the namespaces (lib.sh's netns_add: gone on exit) ----
 
 inC() { ip netns exec "$NS_C" "$@"; }
 inE() { ip netns exec "$NS_E" "$@"; }

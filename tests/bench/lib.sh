@@ -243,6 +243,15 @@ cleanup() {
 	for d in $cap_dirs; do
 		rmdir "$d" 2>/dev/null || note "could not remove the cgroup $d"
 	done
+	# a script's own leftovers outside $tmp (cleanup_extra, if it
+	# defines one), then the namespaces with what is left in them
+	if command -v cleanup_extra >/dev/null 2>&1; then
+		cleanup_extra
+	fi
+	for ns in $netns_made; do
+		ip netns del "$ns" 2>/dev/null ||
+		    note "could not delete the network namespace $ns"
+	done
 	if [ -n "$tmp" ]; then
 		if [ "$KEEP_TMP" = 1 ]; then
 			note "kept $tmp"
@@ -250,6 +259,28 @@ cleanup() {
 			rm -rf "$tmp"
 		fi
 	fi
+}
+
+# ---- network namespaces (the benches that route), gone on exit ----
+
+netns_made=''
+
+# netns_add NAME: a network namespace with its loopback up, deleted by
+# cleanup once the processes are stopped
+netns_add() {
+	ip netns add "$1" || die "cannot make the network namespace $1"
+	netns_made="$netns_made $1"
+	ip -n "$1" link set lo up || die "no loopback in $1"
+}
+
+# netns_link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair made inside the two
+# namespaces (never in this one), both ends up
+netns_link() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" ||
+	    die "cannot make the veth pair $1/$2 - $4/$5"
+	ip -n "$1" addr add "$3" dev "$2" && ip -n "$4" addr add "$6" dev "$5" &&
+	    ip -n "$1" link set "$2" up && ip -n "$4" link set "$5" up ||
+	    die "cannot set up the veth pair $1/$2 - $4/$5"
 }
 
 # make_tmp NAME: sets the traps that clean up on exit, then makes tmp

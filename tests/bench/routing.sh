@@ -57,33 +57,20 @@ for d in /usr/lib/frr/zebra /usr/lib/frr/bgpd; do
 done
 make_tmp edged-bench-routing
 
-# ---- the namespaces and FRR's pathspaces, gone on exit ----
+# ---- the namespaces (lib.sh's netns_add) and FRR's pathspaces, gone
+# on exit ----
 
-netns_made=''
-bench_exit() {
-	cleanup
+cleanup_extra() {
 	for ns in $netns_made; do
-		ip netns del "$ns" 2>/dev/null ||
-		    note "could not delete the network namespace $ns"
 		rm -rf "/var/run/frr/$ns"
 	done
-}
-trap bench_exit EXIT
-
-netns_add() {
-	ip netns add "$1" || die "cannot make the network namespace $1"
-	netns_made="$netns_made $1"
-	ip -n "$1" link set lo up || die "no loopback in $1"
 }
 
 netns_add "$NS_P"
 netns_add "$NS_E"
-ip link add p0 netns "$NS_P" type veth peer name e0 netns "$NS_E" &&
-    ip -n "$NS_P" addr add 10.78.0.2/24 dev p0 &&
-    ip -n "$NS_E" addr add 10.78.0.1/24 dev e0 &&
-    ip -n "$NS_P" link set p0 up && ip -n "$NS_E" link set e0 up &&
-    ip -n "$NS_E" route add local "$VIP/32" dev lo table local ||
-    die "cannot set up the namespaces"
+netns_link "$NS_P" p0 10.78.0.2/24 "$NS_E" e0 10.78.0.1/24
+ip -n "$NS_E" route add local "$VIP/32" dev lo table local ||
+    die "cannot make $VIP local in $NS_E"
 
 # frr_start NS DIR AS ROUTER-ID NEIGHBOR NEIGHBOR-AS [LINE]: zebra and
 # bgpd in NS as frr (FRR's pathspace NS), their sockets, pids and logs in
@@ -224,23 +211,23 @@ echo "  edge: E's zebra has (or no longer has) edged's route;" \
     "peer: P's table, over eBGP"
 echo
 printf '%-5s %-5s %8s %8s\n' round event 'edge ms' 'peer ms'
+# event ROUND NAME ACTION WANT: ACTION on the member at t0, then how long
+# until E's zebra and P's table have the route (WANT 1) or not (0); then
+# a random pause, so that the next event falls at another phase of the
+# monitor's timer
+event() {
+	t0=$(now_ms)
+	$3
+	e=$(until_ms "$NS_E" openfabric "$4" "$t0")
+	p=$(until_ms "$NS_P" bgp "$4" "$t0")
+	echo "$1 $2 $e $p" >>"$results"
+	printf '%-5s %-5s %8s %8s\n' "$1" "$2" "$e" "$p"
+	sleep "0.$(awk -v s="$1$4" 'BEGIN { srand(s); printf "%03d", rand() * 999 }')"
+}
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	t0=$(now_ms)
-	web_stop
-	e=$(until_ms "$NS_E" openfabric 0 "$t0")
-	p=$(until_ms "$NS_P" bgp 0 "$t0")
-	echo "$r down $e $p" >>"$results"
-	printf '%-5s %-5s %8s %8s\n' "$r" down "$e" "$p"
-	# a random phase against the monitor's timer for the next round
-	sleep "0.$(awk -v s="$r" 'BEGIN { srand(s); printf "%03d", rand() * 999 }')"
-	t0=$(now_ms)
-	web_start
-	e=$(until_ms "$NS_E" openfabric 1 "$t0")
-	p=$(until_ms "$NS_P" bgp 1 "$t0")
-	echo "$r up $e $p" >>"$results"
-	printf '%-5s %-5s %8s %8s\n' "$r" up "$e" "$p"
-	sleep "0.$(awk -v s="$r" 'BEGIN { srand(s + 100); printf "%03d", rand() * 999 }')"
+	event "$r" down web_stop 0
+	event "$r" up web_start 1
 	r=$((r + 1))
 done
 echo
