@@ -59,6 +59,16 @@ addr_port(const struct sockaddr *sa)
 }
 
 bool
+addr_wildcard(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return a->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+bool
 addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family)

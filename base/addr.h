@@ -16,6 +16,10 @@ void addr_fmt(char *buf, size_t size, const struct sockaddr *sa);
 /* The port of an IPv4 or IPv6 address; -1 for NULL or another family. */
 int addr_port(const struct sockaddr *sa);
 
+/* Whether a is 0.0.0.0 or :: (any address of its family: a listen may
+ * take it, a member or a route must name one). */
+bool addr_wildcard(const struct sockaddr_storage *a);
+
 /* Whether a and b are the same IPv4 or IPv6 address, ports aside (false
  * for another family). */
 bool addr_same(const struct sockaddr_storage *a,

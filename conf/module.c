@@ -64,23 +64,14 @@ edged_kservice_add(struct edged_endpoints *eps,
 	return 0;
 }
 
-static bool
-wildcard(const struct sockaddr_storage *a)
-{
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	return a->ss_family != AF_INET6 || IN6_IS_ADDR_UNSPECIFIED(
-	    &((const struct sockaddr_in6 *)a)->sin6_addr);
-}
-
 int
 edged_vip_add(struct edged_endpoints *eps, const char *service,
     const struct sockaddr_storage *addr)
 {
 	struct edged_vip v = { .addr = *addr };
 
-	if (wildcard(addr))
+	if (addr_wildcard(addr) || (addr->ss_family != AF_INET &&
+	    addr->ss_family != AF_INET6))
 		return 0;
 	if (addr->ss_family == AF_INET)
 		((struct sockaddr_in *)&v.addr)->sin_port = 0;

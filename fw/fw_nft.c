@@ -526,8 +526,7 @@ write_endpoint(FILE *out, const struct edged_endpoint *e)
 	bool v4 = ss->ss_family == AF_INET;
 	const struct sockaddr_in *s4 = (const void *)ss;
 	const struct sockaddr_in6 *s6 = (const void *)ss;
-	bool wild = v4 ? s4->sin_addr.s_addr == htonl(INADDR_ANY) :
-	    IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+	bool wild = addr_wildcard(ss);
 	unsigned port = ntohs(v4 ? s4->sin_port : s6->sin6_port);
 	char a[64];
 

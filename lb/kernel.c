@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "kernel.h"
 #include "lb.h"
 #include "mem.h"
@@ -40,7 +41,7 @@ check_listens(const struct lb_vs_conf *vs, const struct lb_pool_conf *p,
 	for (size_t i = 0; i < vs->nlistens; i++) {
 		const struct lb_listen_conf *l = &vs->listens[i];
 
-		if (lb_sockaddr_wildcard(&l->addr))
+		if (addr_wildcard(&l->addr))
 			refuse(d, &l->pos, vs, "a wildcard listen would take "
 			    "that port of every address the edge forwards "
 			    "to: name the virtual server's address");

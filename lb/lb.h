@@ -402,9 +402,6 @@ void lb_conf_print(const struct lb_conf *c, FILE *out);
 /* The index of the object called name among n objects of size sz whose
  * name is their first field; when there is none, an error at pos
  * ("unknown WHAT 'NAME'; did you mean ...") and n. */
-/* 0.0.0.0 or :: : a listen may take any address; a member must name one
- * (connecting to "any" quietly means this host). */
-bool lb_sockaddr_wildcard(const struct sockaddr_storage *ss);
 size_t lb_conf_ref(struct conf_diag *d, const struct conf_pos *pos,
     const char *what, const char *name, const void *arr, size_t n,
     size_t sz);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "lb.h"
 #include "persist.h"
 #include "rule_conf.h"
@@ -401,18 +402,6 @@ set_member_options(struct conf_diag *d, const struct conf_node *n,
 	return 0;
 }
 
-bool
-lb_sockaddr_wildcard(const struct sockaddr_storage *ss)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &any6,
-	    sizeof(any6)) == 0;
-}
-
 static int
 set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
@@ -424,7 +413,7 @@ set_member(struct conf_diag *d, const struct conf_node *n, void *obj)
 	    conf_get_sockaddr(d, n, 2, &m.addr, &m.addrlen) < 0 ||
 	    set_member_options(d, n, &m) < 0)
 		return -1;
-	if (lb_sockaddr_wildcard(&m.addr)) {
+	if (addr_wildcard(&m.addr)) {
 		conf_error(d, &n->argpos[2], "member %s: '%s' is a wildcard "
 		    "address; a member needs the address of a server",
 		    m.name, n->args[2]);
@@ -501,7 +490,7 @@ set_source(struct conf_diag *d, const struct conf_node *n, void *obj)
 		    n->args[1]);
 		return -1;
 	}
-	if (lb_sockaddr_wildcard(&p->source)) {
+	if (addr_wildcard(&p->source)) {
 		conf_error(d, &n->argpos[1], "'source-address' names an "
 		    "address, not a wildcard: without it, the kernel chooses");
 		p->source.ss_family = AF_UNSPEC;

@@ -714,7 +714,7 @@ lb_udp_listener_setup(int fd)
 	int one = 1;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    !lb_sockaddr_wildcard(&ss))
+	    !addr_wildcard(&ss))
 		return false;
 	if (ss.ss_family == AF_INET)
 		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,

@@ -2,7 +2,7 @@
  * tests/unit/base/test_addr.c - base/addr.c's addr_fmt: IPv4 written
  * without printf, compared with inet_ntop over the edge values and a
  * walk through the whole space; IPv6, a buffer too small for the fast
- * path, another family; addr_port and addr_same.
+ * path, another family; addr_port, addr_wildcard and addr_same.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -121,6 +121,24 @@ test_same(void **state)
 	assert_false(addr_same(&u, &u));
 }
 
+/* addr_wildcard: 0.0.0.0 and :: whatever the port; no other address,
+ * no other family. */
+static void
+test_wildcard(void **state)
+{
+	struct sockaddr_storage a = ss("0.0.0.0", 80), b = ss("::", 0),
+	    c = ss("192.0.2.1", 80), d = ss("::1", 80),
+	    e = ss("::ffff:0.0.0.0", 80), u = { .ss_family = AF_UNIX };
+
+	(void)state;
+	assert_true(addr_wildcard(&a));
+	assert_true(addr_wildcard(&b));
+	assert_false(addr_wildcard(&c));
+	assert_false(addr_wildcard(&d));
+	assert_false(addr_wildcard(&e));
+	assert_false(addr_wildcard(&u));
+}
+
 int
 main(void)
 {
@@ -129,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_others),
 		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_same),
+		cmocka_unit_test(test_wildcard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
