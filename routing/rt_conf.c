@@ -1,8 +1,13 @@
 /*
- * routing/rt_conf.c - the `routing { }` block (rt_conf.h).
+ * routing/rt_conf.c - the `routing { }` block (rt_conf.h): its own
+ * directives, the checks across it, and its normal form.  The FRR
+ * statements are in rt_conf_frr.c and rt_conf_bgp.c.
  */
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "rt_conf.h"
 #include "util.h"
 
@@ -12,44 +17,77 @@ rt_conf_init(struct rt_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->zebra_socket, sizeof(c->zebra_socket), "%s",
 	    RT_ZEBRA_SOCKET);
+	snprintf(c->frr_config, sizeof(c->frr_config), "%s", RT_FRR_CONFIG);
+	snprintf(c->vty_socket, sizeof(c->vty_socket), "%s", RT_VTY_SOCKET);
 }
 
-/* zebra-socket PATH: an absolute path that fits a unix socket address */
+void
+rt_conf_release(struct rt_conf *c)
+{
+	free(c->statics);
+	for (size_t i = 0; i < c->npls; i++)
+		free(c->pls[i].v);
+	free(c->pls);
+	free(c->bgp.nb);
+	free(c->bgp.rd);
+	for (size_t i = 0; i < c->ospf.nareas; i++)
+		free(c->ospf.areas[i].ifs);
+	free(c->ospf.areas);
+	free(c->ospf.rd);
+	rt_conf_init(c);
+}
+
+/* WORD PATH: an absolute path of at most size - 1 bytes, into out */
+static int
+get_path(struct conf_diag *d, const struct conf_node *n, char *out,
+    size_t size)
+{
+	const char *path = n->args[1];
+
+	if (path[0] != '/') {
+		conf_error(d, &n->argpos[1], "'%s' expects an absolute path, "
+		    "not '%s'", n->args[0], path);
+		return -1;
+	}
+	if (strlen(path) >= size) {
+		conf_error(d, &n->argpos[1], "'%s': a path of at most %zu "
+		    "bytes", n->args[0], size - 1);
+		return -1;
+	}
+	snprintf(out, size, "%s", path);
+	return 0;
+}
+
+/* zebra-socket PATH: it fits a unix socket's address */
 static int
 set_zebra_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct rt_conf *c = obj;
-	const char *path = n->args[1];
 
-	if (path[0] != '/') {
-		conf_error(d, &n->argpos[1], "'zebra-socket' expects an "
-		    "absolute path, not '%s'", path);
-		return -1;
-	}
-	if (strlen(path) >= sizeof(c->zebra_socket)) {
-		conf_error(d, &n->argpos[1], "'zebra-socket': a path of at "
-		    "most %zu bytes (a unix socket's)",
-		    sizeof(c->zebra_socket) - 1);
-		return -1;
-	}
-	snprintf(c->zebra_socket, sizeof(c->zebra_socket), "%s", path);
-	return 0;
+	return get_path(d, n, c->zebra_socket, sizeof(c->zebra_socket));
 }
 
-/* announce virtual-servers on|off */
+static int
+set_frr_config(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct rt_conf *c = obj;
+
+	return get_path(d, n, c->frr_config, sizeof(c->frr_config));
+}
+
+/* vty-socket DIR: the daemons' "DIR/bgpd.vty" fit a socket's address */
+static int
+set_vty_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct rt_conf *c = obj;
+
+	return get_path(d, n, c->vty_socket, sizeof(c->vty_socket));
+}
+
 static int
 set_announce(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
-	static const char *const what[] = { "virtual-servers", NULL };
-	static const char *const onoff[] = { "off", "on", NULL };
-	struct rt_conf *c = obj;
-	unsigned w, v;
-
-	if (conf_get_keyword(d, n, 1, what, &w) < 0 ||
-	    conf_get_keyword(d, n, 2, onoff, &v) < 0)
-		return -1;
-	c->announce_vs = v == 1;
-	return 0;
+	return rt_get_announce(d, n, &((struct rt_conf *)obj)->announce_vs);
 }
 
 static const struct conf_directive routing_rows[] = {
@@ -57,6 +95,19 @@ static const struct conf_directive routing_rows[] = {
 	    "zebra-socket PATH" },
 	{ "announce", 2, 2, CONF_NO_BLOCK, set_announce,
 	    "announce virtual-servers on|off" },
+	{ "frr-config", 1, 1, CONF_NO_BLOCK, set_frr_config,
+	    "frr-config PATH" },
+	{ "vty-socket", 1, 1, CONF_NO_BLOCK, set_vty_socket,
+	    "vty-socket DIRECTORY" },
+	{ "router-id", 1, 1, CONF_NO_BLOCK, rt_set_router_id,
+	    "router-id A.B.C.D" },
+	{ "static", 2, 7, CONF_NO_BLOCK, rt_set_static,
+	    "static PREFIX via ADDRESS|dev INTERFACE|blackhole "
+	    "[distance N]" },
+	{ "prefix-list", 1, 1, CONF_NEEDS_BLOCK, rt_set_prefix_list,
+	    "prefix-list NAME { permit PREFIX }" },
+	{ "bgp", 0, 0, CONF_NEEDS_BLOCK, rt_set_bgp, "bgp { asn N }" },
+	{ "ospf", 0, 0, CONF_NEEDS_BLOCK, rt_set_ospf, "ospf { area ID { } }" },
 };
 
 int
@@ -77,13 +128,58 @@ rt_routing_directive(struct conf_diag *d, const struct conf_node *n,
 	    ARRAY_LEN(routing_rows), c) ? -1 : 0;
 }
 
-void
-rt_conf_print(const struct rt_conf *c, FILE *out)
+bool
+rt_conf_announces(const struct rt_conf *c)
 {
-	if (!c->present)
-		return;
-	fputs("routing {\n    zebra-socket ", out);
-	conf_print_word(out, c->zebra_socket);
-	fprintf(out, "\n    announce virtual-servers %s\n}\n",
-	    c->announce_vs ? "on" : "off");
+	return c->announce_vs || c->bgp.announce_vs || c->ospf.announce_vs;
+}
+
+bool
+rt_conf_drives_frr(const struct rt_conf *c)
+{
+	return c->has_router_id || c->nstatics > 0 || c->npls > 0 ||
+	    c->bgp.present || c->ospf.present;
+}
+
+/* ---- across the block ---- */
+
+const struct rt_prefix_list *
+rt_conf_prefix_list(const struct rt_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->npls; i++)
+		if (strcmp(c->pls[i].name, name) == 0)
+			return &c->pls[i];
+	return NULL;
+}
+
+static int
+redist_check(const struct rt_conf *c, const struct rt_redist *rd, size_t n,
+    struct conf_diag *d)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (rd[i].plist[0] != '\0' && rt_conf_prefix_list(c, rd[i].plist) ==
+		    NULL) {
+			conf_error(d, &rd[i].pos, "'redistribute %s' names "
+			    "prefix-list '%s', which routing { } does not "
+			    "have", rt_source_name(rd[i].src), rd[i].plist);
+			rc = -1;
+		}
+	return rc;
+}
+
+int
+rt_conf_resolve(struct rt_conf *c, struct conf_diag *d)
+{
+	int rc = redist_check(c, c->bgp.rd, c->bgp.nrd, d);
+
+	if (redist_check(c, c->ospf.rd, c->ospf.nrd, d) < 0)
+		rc = -1;
+	if (c->ospf.present && c->ospf.nareas == 0) {
+		conf_error(d, &c->ospf.pos, "ospf { } has no area: OSPF runs "
+		    "on the interfaces its areas name");
+		rc = -1;
+	}
+	return rc;
 }

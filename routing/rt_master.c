@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mem.h"
 #include "rt_conf.h"
+#include "rt_frr.h"
 #include "rt_master.h"
 #include "rt_module.h"
 #include "rt_worker.h"
@@ -39,11 +40,15 @@
  * it keeps announcing it (ECMP) */
 #define VIP_DISTANCE	1
 
-/* A generation: what it says, and its virtual servers' addresses. */
+/* A generation: what it says, its virtual servers' addresses, and its
+ * section of frr.conf. */
 struct rt_gen {
 	const struct rt_conf *conf;
 	struct edged_vip *vips;		/* announce on: every one */
 	size_t nvips;
+	char *frr;			/* rt_frr_render's, with secrets */
+	bool frr_apply;			/* it has one, or frr.conf has one
+					 * of an earlier edged's */
 };
 
 /* What the load balancer said last of a virtual server. */
@@ -544,6 +549,25 @@ rt_master_free(void *ms)
 	free(rm);
 }
 
+/* The generation's section of frr.conf, checked by FRR's vtysh: 0, or
+ * -1 with an error in d (the file is rejected). */
+static int
+gen_frr(struct rt_gen *g, const struct rt_conf *c, struct conf_diag *d)
+{
+	struct text t;
+	FILE *f = text_open(&t);
+	char err[1024];
+
+	if (f == NULL || (rt_frr_render(c, true, f),
+	    (g->frr = text_close(&t, NULL)) == NULL))
+		return conf_oom(d, NULL);
+	g->frr_apply = g->frr[0] != '\0' || rt_frr_has_section(c);
+	if (!g->frr_apply || rt_frr_check(c, g->frr, err, sizeof(err)) == 0)
+		return 0;
+	conf_error(d, c->present ? &c->pos : NULL, "routing: %s", err);
+	return -1;
+}
+
 void *
 rt_master_gen_new(void *ms, const void *part,
     const struct edged_gen_info *info, const struct edged_endpoints *eps,
@@ -552,9 +576,8 @@ rt_master_gen_new(void *ms, const void *part,
 	const struct rt_conf *c = part;
 	struct rt_gen *g = calloc(1, sizeof(*g));
 
-	(void)ms;
 	(void)info;
-	if (g != NULL && c->announce_vs && eps->nvips > 0 &&
+	if (g != NULL && rt_conf_announces(c) && eps->nvips > 0 &&
 	    (g->vips = mem_array(eps->nvips, sizeof(*g->vips))) == NULL) {
 		free(g);
 		g = NULL;
@@ -568,6 +591,10 @@ rt_master_gen_new(void *ms, const void *part,
 		memcpy(g->vips, eps->vips, eps->nvips * sizeof(*g->vips));
 		g->nvips = eps->nvips;
 	}
+	if (gen_frr(g, c, d) < 0) {
+		rt_master_gen_free(ms, g);
+		return NULL;
+	}
 	return g;
 }
 
@@ -580,20 +607,49 @@ rt_master_gen_free(void *ms, void *gd)
 	if (g == NULL)
 		return;
 	free(g->vips);
+	free(g->frr);
 	free(g);
 }
 
-/* Nothing here can fail: zebra that is not there is tried again, and
- * the routes follow once it answers. */
+/* FRR made to run the generation's section: 0, or -1 with err (FRR as
+ * it was). */
+static int
+commit_frr(struct rt_master *rm, const struct rt_gen *g, char *err,
+    size_t errsize)
+{
+	const struct rt_conf *c = g->conf;
+	int rc;
+
+	if (!g->frr_apply)
+		return 0;
+	rc = rt_frr_apply(c, g->frr, err, errsize);
+	if (rc < 0) {
+		if (rm->cur != NULL)	/* the old passwords too */
+			rt_frr_redact(err, rm->cur->conf);
+		return -1;
+	}
+	if (rc == 1)
+		log_warn("routing: FRR is not running (nothing answers on "
+		    "%s/zebra.vty): %s has edged's section, which FRR reads "
+		    "when it starts", c->vty_socket, c->frr_config);
+	else
+		log_info("routing: FRR runs %s%s (frr-reload.py applied "
+		    "what differs)", c->frr_config, g->frr[0] != '\0' ?
+		    " with edged's section" : ", edged's section removed");
+	return 0;
+}
+
+/* Only FRR refusing the section fails: zebra that is not there is
+ * tried again, and the routes follow once it answers. */
 int
 rt_master_commit(void *ms, void *gd, char *err, size_t errsize)
 {
 	struct rt_master *rm = ms;
 	const struct rt_gen *g = gd;
-	bool on = g->conf->announce_vs;
+	bool on = rt_conf_announces(g->conf);
 
-	(void)err;
-	(void)errsize;
+	if (commit_frr(rm, g, err, errsize) < 0)
+		return -1;
 	rm->cur = g;
 	if (rm->state != RT_Z_OFF && (!on ||
 	    strcmp(rm->path, g->conf->zebra_socket) != 0)) {

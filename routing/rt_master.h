@@ -13,6 +13,11 @@
  * that edged no longer serves.  A connection refused or lost is tried
  * again with a back-off (0.5 s doubling to 10 s), and everything is
  * announced again once zebra answers HELLO.
+ *
+ * And FRR's configuration (rt_frr.h): each generation's section of
+ * frr.conf, checked by FRR's vtysh when it loads (gen_new: a refusal
+ * rejects the file), put in force by frr-reload.py when it commits (the
+ * only commit of routing's that can fail).
  */
 #ifndef EDGED_RT_MASTER_H
 #define EDGED_RT_MASTER_H

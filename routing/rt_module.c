@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "rt_conf.h"
+#include "rt_frr.h"
 #include "rt_master.h"
 #include "rt_module.h"
 #include "rt_worker.h"
@@ -36,7 +37,25 @@ conf_print(const void *part, FILE *out)
 static void
 conf_free(void *part)
 {
+	if (part == NULL)
+		return;
+	rt_conf_release(part);
 	free(part);
+}
+
+static void
+conf_resolve(void *part, struct conf_diag *d)
+{
+	rt_conf_resolve(part, d);
+}
+
+/* `edged -n`: edged's section of frr.conf, passwords hidden */
+static void
+print_compiled(const void *part, const struct edged_endpoints *eps,
+    FILE *out)
+{
+	(void)eps;
+	rt_frr_render(part, false, out);
 }
 
 const struct edged_module rt_module = {
@@ -46,6 +65,8 @@ const struct edged_module rt_module = {
 	.conf_new = conf_new,
 	.conf_print = conf_print,
 	.conf_free = conf_free,
+	.conf_resolve = conf_resolve,
+	.print_compiled = print_compiled,
 	.master_new = rt_master_new,
 	.master_stop = rt_master_stop,
 	.master_free = rt_master_free,

@@ -49,45 +49,13 @@ log_has() {	# TEXT: "yes" when edged's log has it, else "no"
 
 # ---- FRR, one per namespace: sockets, pids and logs in $T/frr-NS ----
 
-# frr_daemon NS DIR NAME: FRR's daemon NAME in NS, as frr, with FRR's
-# pathspace NS (its directory under /var/run/frr goes on exit); its pid
-# in $FRR_PID
-frr_daemon() {
-	local ns=$1 d=$2 name=$3 i
-	rm -f "$d/$name.pid"
-	ip netns exec "$ns" /usr/lib/frr/$name -d -u frr -g frr -N "$ns" \
-	    -P 0 --log "file:$d/$name.log" -f "$d/$name.conf" \
-	    -i "$d/$name.pid" -z "$d/zserv.api" --vty_socket "$d" ||
-	    fail "$name did not start in $ns"
-	for i in $(seq 1 50); do
-		[ -s "$d/$name.pid" ] && break
-		sleep 0.1
-	done
-	FRR_PID=$(cat "$d/$name.pid")
-	IT_PIDS+=("$FRR_PID")
-}
-
 # frr_start NS DIR BGPD-CONF: zebra and bgpd in NS, their sockets, pids
 # and logs in DIR
-FRR_NS=()
 frr_start() {
-	local ns=$1 d=$2 i
-	mkdir -p "$d"
-	printf '%s\n' "$3" >"$d/bgpd.conf"
-	touch "$d/zebra.conf"
-	chown -R frr:frr "$d"
-	FRR_NS+=("$ns")
-	frr_daemon "$ns" "$d" zebra
-	for i in $(seq 1 50); do
-		[ -S "$d/zserv.api" ] && break
-		sleep 0.1
-	done
-	frr_daemon "$ns" "$d" bgpd
-}
-# it_cleanup calls it once the daemons are stopped
-it_cleanup_extra() {
-	local ns
-	for ns in "${FRR_NS[@]}"; do rm -rf "/var/run/frr/$ns"; done
+	mkdir -p "$2"
+	printf '%s\n' "$3" >"$2/bgpd.conf"
+	frr_daemon "$1" "$2" zebra
+	frr_daemon "$1" "$2" bgpd
 }
 
 bgp_conf() {	# AS ROUTER-ID PEER4 PEER6 PEER-AS [LINES FOR EACH FAMILY]

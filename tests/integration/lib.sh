@@ -47,7 +47,8 @@ EDGED_PID=
 EDGED_SOCK=
 EDGED_LOG=
 declare -A BACKEND_PID=()
-IT_NETNS=()			# network namespaces we made
+IT_NETNS=()
+IT_FRR_NS=()			# FRR pathspaces (frr_daemon)			# network namespaces we made
 
 # ---- messages ----
 
@@ -189,6 +190,10 @@ it_cleanup() {
 	if declare -F it_cleanup_extra >/dev/null; then
 		it_cleanup_extra
 	fi
+	# FRR's pathspace directories (frr_daemon), its daemons stopped
+	for pid in "${IT_FRR_NS[@]}"; do
+		rm -rf "/var/run/frr/$pid"
+	done
 	# the namespaces go with everything in them (addresses, rules)
 	for pid in "${IT_NETNS[@]}"; do
 		ip netns del "$pid" 2>/dev/null
@@ -353,6 +358,39 @@ netns_link() {
 	for a in $6; do netns_addr "$4" "$5" "$a"; done
 	ip -n "$1" link set "$2" up
 	ip -n "$4" link set "$5" up
+}
+
+# ---- FRR ----
+
+# frr_daemon NS DIR NAME [ARGS...]: FRR's daemon NAME in namespace NS, as
+# frr, with FRR's pathspace NS (its directory under /var/run/frr goes on
+# exit), its vty socket, zserv socket, pid file and log in DIR (made
+# frr's), its configuration DIR/NAME.conf (made empty when missing); its
+# pid in $FRR_PID, stopped on exit.
+frr_daemon() {
+	local ns=$1 d=$2 name=$3 i
+	shift 3
+	mkdir -p "$d"
+	[ -e "$d/$name.conf" ] || : >"$d/$name.conf"
+	chown -R frr:frr "$d"
+	rm -f "$d/$name.pid"
+	IT_FRR_NS+=("$ns")
+	ip netns exec "$ns" /usr/lib/frr/$name -d -u frr -g frr -N "$ns" \
+	    -P 0 --log "file:$d/$name.log" -f "$d/$name.conf" \
+	    -i "$d/$name.pid" -z "$d/zserv.api" --vty_socket "$d" "$@" ||
+	    fail "$name did not start in $ns"
+	for i in $(seq 1 50); do
+		[ -s "$d/$name.pid" ] && break
+		sleep 0.1
+	done
+	FRR_PID=$(cat "$d/$name.pid")
+	IT_PIDS+=("$FRR_PID")
+	if [ "$name" = zebra ]; then
+		for i in $(seq 1 50); do
+			[ -S "$d/zserv.api" ] && break
+			sleep 0.1
+		done
+	fi
 }
 
 # ---- dnsmasq members ----

@@ -1,0 +1,270 @@
+#!/bin/bash
+# 58-frr-config: FRR's configuration from edged's file, against real FRR
+# (Debian's 8.4) in network namespaces made here:
+#
+#   peer router P (10.58.0.2, fd58::2) --- edge E (10.58.0.1, fd58::1)
+#   zebra, bgpd, ospfd: AS 65000,          edged; zebra, bgpd, ospfd,
+#   its own plain configuration            staticd: nothing but what
+#                                          edged's file says
+#
+# E's FRR keeps one integrated frr.conf ($T/frr-e/frr.conf, with
+# `service integrated-vtysh-config`), which holds an operator's own
+# line; edged renders its section into it from `routing { }` (static
+# routes, a prefix-list, BGP with a password and both families, OSPF
+# with fast timers, the virtual server's address announced) and has
+# frr-reload.py apply it.  Asserted:
+#   - BGP (v4 with TCP MD5, v6) and OSPF come up; the peer learns the
+#     static routes through BGP and OSPF, filtered by the prefix-list,
+#     and the virtual server's address through both;
+#   - the operator's line is in force and stays in the file;
+#   - a reload that changes a static route: the peer loses the old one
+#     and learns the new one; the sessions stay up (FRR got the diff,
+#     not a new configuration); a line the operator added by hand to
+#     frr.conf meanwhile is kept and applied;
+#   - a reload FRR refuses (the operator's frr.conf broken by hand) is
+#     rejected with FRR's words; what runs and the file stay as they
+#     were;
+#   - the password is in frr.conf (FRR needs it) but never in edged's
+#     log, its replies, `edged -T` or `edged -n`;
+#   - routing's FRR statements removed by a reload: edged's section goes
+#     from the file and from FRR, the operator's line stays.
+. "$(dirname "$0")/lib.sh"
+it_begin 58-frr-config
+for p in ip vtysh /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/lib/frr/ospfd \
+    /usr/lib/frr/staticd /usr/lib/frr/frr-reload.py; do
+	command -v $p >/dev/null || fail "$p not found (install-deps.sh)"
+done
+
+W1=8081 VP=80 VS=8090 V4=192.0.2.58
+PW='pw-v4!58'
+P=edged-it58-p-$$ E=edged-it58-e-$$
+netns_add "$P"
+netns_add "$E"
+netns_link "$P" p0 "10.58.0.2/24 fd58::2/64" "$E" e0 "10.58.0.1/24 fd58::1/64"
+ip -n "$E" route add local $V4/32 dev lo table local
+inP() { ip netns exec "$P" "$@"; }
+DE=$T/frr-e DP=$T/frr-p
+vtyE() { vtysh --vty_socket "$DE" "$@"; }
+vtyP() { vtysh --vty_socket "$DP" "$@"; }
+
+# ---- the peer: its own plain configuration ----
+
+mkdir -p "$DP"
+cat >"$DP/bgpd.conf" <<EOF
+router bgp 65000
+ bgp router-id 10.58.0.2
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ neighbor 10.58.0.1 remote-as 65058
+ neighbor 10.58.0.1 password $PW
+ neighbor 10.58.0.1 timers 3 9
+ neighbor 10.58.0.1 timers connect 1
+ neighbor fd58::1 remote-as 65058
+ neighbor fd58::1 timers 3 9
+ neighbor fd58::1 timers connect 1
+ address-family ipv4 unicast
+  neighbor 10.58.0.1 activate
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor fd58::1 activate
+ exit-address-family
+EOF
+cat >"$DP/ospfd.conf" <<EOF
+interface p0
+ ip ospf area 0.0.0.0
+ ip ospf hello-interval 1
+ ip ospf dead-interval 4
+router ospf
+ ospf router-id 10.58.0.2
+EOF
+for d in zebra bgpd ospfd; do frr_daemon "$P" "$DP" $d; done
+
+# ---- the edge: FRR with nothing in it, an operator's frr.conf ----
+
+mkdir -p "$DE"
+echo "service integrated-vtysh-config" >"$DE/vtysh.conf"
+cat >"$DE/frr.conf" <<EOF
+frr defaults traditional
+! the operator's own
+ip route 10.58.99.0/24 blackhole
+EOF
+for d in zebra bgpd ospfd staticd; do frr_daemon "$E" "$DE" $d; done
+
+netns_nginx "$E" w1 "127.0.0.1:$W1" "
+        listen 127.0.0.1:$W1;
+        location / { return 200 \"w1\\n\"; }"
+
+write_conf() {	# STATIC-PREFIX [FRR: on|off]
+	cat <<CONF
+global {
+    workers 1
+    user edged
+    control-socket $EDGED_SOCK
+    state-directory $T/state
+}
+application-profile web { type http }
+pool web { member w1 127.0.0.1:$W1 }
+virtual-server web { listen $V4:$VP; profile web; default-pool web }
+routing {
+    zebra-socket $DE/zserv.api
+    vty-socket $DE
+    frr-config $DE/frr.conf
+CONF
+	[ "${2:-on}" = off ] && { echo "    announce virtual-servers on"; echo "}"; return; }
+	cat <<CONF
+    router-id 10.58.0.1
+    static $1 blackhole
+    static 10.58.60.0/24 blackhole
+    static 2001:db8:58:50::/64 blackhole
+    prefix-list statics {
+        permit 10.58.50.0/23 le 24
+        permit 2001:db8:58::/48 ge 64 le 64
+    }
+    bgp {
+        asn 65058
+        neighbor 10.58.0.2 {
+            remote-as 65000
+            password "$PW"
+            keepalive 3
+            hold 9
+        }
+        neighbor fd58::2 { remote-as external; keepalive 3; hold 9 }
+        announce virtual-servers on
+        redistribute static prefix-list statics
+    }
+    ospf {
+        area 0 { interface e0 { hello 1; dead 4 } }
+        announce virtual-servers on
+        redistribute static prefix-list statics
+    }
+}
+CONF
+}
+write_conf 10.58.50.0/24 >"$T/edged.conf"
+EDGED_WRAP="ip netns exec $E" edged_start "$T/edged.conf"
+
+# ---- what E's FRR runs, and what the peer learns ----
+
+assert_match "edged says FRR runs its section" \
+    "FRR runs $DE/frr.conf with edged's section" "$(cat "$EDGED_LOG")"
+running=$(vtyE -c 'show running-config')
+assert_match "E's bgpd runs edged's router bgp" "router bgp 65058" "$running"
+assert_match "the operator's line is in force" \
+    "ip route 10.58.99.0/24 blackhole" "$running"
+assert_match "and still in the file, before edged's section" \
+    "^frr defaults traditional.*10\.58\.99\.0/24.*! edged: begin.*! edged: end$" \
+    "$(tr '\n' ' ' <"$DE/frr.conf" | sed 's/ $//')"
+
+bgp_state() {	# NEIGHBOR: P's session with it
+	vtyP -c "show bgp neighbors $1 json" |
+	    "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(next(iter(d.values()), {}).get("bgpState", "none"))'
+}
+ospf_full() {	# "yes" once P's OSPF neighbour 10.58.0.1 is Full
+	vtyP -c 'show ip ospf neighbor json' | grep -q '"Full' &&
+	    echo yes || echo no
+}
+peer_route() {	# PROTO PREFIX: "yes" when P's zebra has it from PROTO
+	vtyP -c "show ${3:-ip} route $2 json" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print("yes" if any(r.get("protocol") == sys.argv[1]
+    for rs in d.values() for r in rs) else "no")' "$1"
+}
+assert_eq "BGP over IPv4, with the password: Established" Established \
+    "$(poll_until Established 600 bgp_state 10.58.0.1)"
+assert_eq "BGP over IPv6: Established" Established \
+    "$(poll_until Established 600 bgp_state fd58::1)"
+assert_eq "OSPF adjacency: Full" yes "$(poll_until yes 600 ospf_full)"
+assert_eq "the peer learns the static 10.58.50.0/24 over BGP" yes \
+    "$(poll_until yes 600 peer_route bgp 10.58.50.0/24)"
+assert_eq "and over OSPF" yes \
+    "$(poll_until yes 600 peer_route ospf 10.58.50.0/24)"
+assert_eq "and 2001:db8:58:50::/64 over BGP (IPv6)" yes \
+    "$(poll_until yes 600 peer_route bgp 2001:db8:58:50::/64 ipv6)"
+assert_eq "the virtual server's address over BGP" yes \
+    "$(poll_until yes 600 peer_route bgp $V4/32)"
+assert_eq "and over OSPF" yes "$(poll_until yes 600 peer_route ospf $V4/32)"
+assert_eq "the prefix-list holds 10.58.60.0/24 back (BGP)" no \
+    "$(peer_route bgp 10.58.60.0/24)"
+assert_eq "and from OSPF" no "$(peer_route ospf 10.58.60.0/24)"
+assert_eq "the operator's route is not edged's to send" no \
+    "$(peer_route bgp 10.58.99.0/24)"
+assert_match "the peer reaches the virtual server" "^w1$" \
+    "$(inP curl -sS --max-time 3 "http://$V4:$VP/" 2>&1)"
+
+# ---- a reload that changes one static route ----
+
+uptime_of() {	# P's BGP session with 10.58.0.1: its bgpTimerUpMsec
+	vtyP -c "show bgp neighbors 10.58.0.1 json" | "$PY" -c \
+	    'import json,sys; print(next(iter(json.load(sys.stdin).values()))["bgpTimerUpMsec"])'
+}
+up_before=$(uptime_of)
+printf 'ip route 10.58.98.0/24 blackhole\n' >>"$DE/frr.conf"
+write_conf 10.58.51.0/24 >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (one static changed) failed"
+assert_eq "the peer loses 10.58.50.0/24" no \
+    "$(poll_until no 600 peer_route bgp 10.58.50.0/24)"
+assert_eq "and learns 10.58.51.0/24" yes \
+    "$(poll_until yes 600 peer_route bgp 10.58.51.0/24)"
+assert_eq "over OSPF too" yes \
+    "$(poll_until yes 600 peer_route ospf 10.58.51.0/24)"
+assert_eq "the BGP session stayed up (FRR got the difference)" \
+    Established "$(bgp_state 10.58.0.1)"
+assert_ge "its uptime went on" "$(uptime_of)" "$up_before"
+running=$(vtyE -c 'show running-config')
+assert_match "the line the operator added by hand is applied" \
+    "ip route 10.58.98.0/24 blackhole" "$running"
+assert_match "and kept in the file" "^ip route 10.58.98.0/24 blackhole$" \
+    "$(cat "$DE/frr.conf")"
+assert_no_match "E's FRR no longer has the old static" \
+    "ip route 10.58.50.0/24" "$running"
+
+# ---- FRR refuses: the reload is rejected, nothing changes ----
+
+cp "$DE/frr.conf" "$T/frr.conf.before"
+printf 'router bgp 65058\n neighbor 10.58.0.2 no-such-thing 3\n' \
+    >>"$DE/frr.conf"
+cp "$DE/frr.conf" "$T/frr.conf.broken"
+write_conf 10.58.52.0/24 >"$T/edged.conf"
+out=$(ctl reload 2>&1) && fail "a reload FRR refuses was taken: $out"
+assert_match "the reload is rejected with FRR's words" \
+    "vtysh -C refuses it: .*no-such-thing" "$out"
+assert_eq "the file is as the operator left it" "" \
+    "$(cmp "$DE/frr.conf" "$T/frr.conf.broken" 2>&1)"
+assert_eq "the peer keeps 10.58.51.0/24" yes \
+    "$(peer_route bgp 10.58.51.0/24)"
+assert_eq "and never learns 10.58.52.0/24" no \
+    "$(peer_route bgp 10.58.52.0/24)"
+cp "$T/frr.conf.before" "$DE/frr.conf"
+
+# ---- the password stays FRR's ----
+
+assert_match "frr.conf has the password (FRR needs it)" \
+    "neighbor 10.58.0.2 password $PW" "$(cat "$DE/frr.conf")"
+assert_no_match "edged's log never has it" "$PW" "$(cat "$EDGED_LOG")"
+assert_no_match "nor the rejected reload's reply" "$PW" "$out"
+assert_no_match "nor edged -T" "$PW" "$("$EDGED" -T -c "$T/edged.conf")"
+assert_match "which says one is set" "# password: set" \
+    "$("$EDGED" -T -c "$T/edged.conf")"
+assert_no_match "nor edged -n" "$PW" "$("$EDGED" -n -c "$T/edged.conf")"
+assert_no_match "nor edgectl status" "$PW" "$(ctl status)"
+
+# ---- the FRR statements removed: edged's section goes ----
+
+write_conf x off >"$T/edged.conf"
+ctl reload >/dev/null || fail "reload (no FRR statements) failed"
+assert_eq "P's BGP session goes (E has no router bgp)" no \
+    "$(poll_until no 600 peer_route bgp 10.58.51.0/24)"
+running=$(vtyE -c 'show running-config')
+assert_no_match "E's FRR runs nothing of edged's" \
+    "router bgp|router ospf|EDGED-|10\.58\.51\.0" "$running"
+assert_match "the operator's lines stay in force" \
+    "10\.58\.99\.0/24.*10\.58\.98\.0/24|10\.58\.98\.0/24.*10\.58\.99\.0/24" \
+    "$(echo $running)"
+assert_no_match "edged's section is out of the file" "edged: begin" \
+    "$(cat "$DE/frr.conf")"
+assert_match "the operator's lines stay in it" \
+    "10\.58\.99\.0/24 blackhole ip route 10\.58\.98\.0/24" \
+    "$(echo $(cat "$DE/frr.conf"))"
+
+pass
