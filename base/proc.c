@@ -101,18 +101,14 @@ reap(pid_t pid, double deadline, bool *killed)
 	return WEXITSTATUS(status);
 }
 
-int
-proc_run(const char *const argv[], double timeout, char *out, size_t size)
+pid_t
+proc_spawn(const char *const argv[], int *rfd, char *err, size_t errsize)
 {
-	double deadline = now() + timeout;
-	size_t len = 0;
-	int fds[2], rc, late;
-	bool killed;
+	int fds[2];
 	pid_t pid;
 
-	out[0] = '\0';
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		snprintf(out, size, "cannot run %s: %s", argv[0],
+		snprintf(err, errsize, "cannot run %s: %s", argv[0],
 		    strerror(errno));
 		return -1;
 	}
@@ -121,12 +117,28 @@ proc_run(const char *const argv[], double timeout, char *out, size_t size)
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
-		snprintf(out, size, "cannot run %s: %s", argv[0],
+		snprintf(err, errsize, "cannot run %s: %s", argv[0],
 		    strerror(errno));
 		return -1;
 	}
-	late = drain(fds[0], deadline, out, size, &len);
-	close(fds[0]);
+	*rfd = fds[0];
+	return pid;
+}
+
+int
+proc_run(const char *const argv[], double timeout, char *out, size_t size)
+{
+	double deadline = now() + timeout;
+	size_t len = 0;
+	int fd, rc, late;
+	bool killed;
+	pid_t pid;
+
+	out[0] = '\0';
+	if ((pid = proc_spawn(argv, &fd, out, size)) < 0)
+		return -1;
+	late = drain(fd, deadline, out, size, &len);
+	close(fd);
 	out[len] = '\0';
 	rc = reap(pid, late < 0 ? now() : deadline, &killed);
 	if (killed || rc < 0)

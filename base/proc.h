@@ -7,6 +7,7 @@
 #define EDGED_PROC_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Runs argv[0] (a path, not looked up in PATH) with argv (NULL-ended),
@@ -20,5 +21,13 @@
  */
 int proc_run(const char *const argv[], double timeout, char *out,
     size_t size);
+
+/*
+ * Starts argv[0] as proc_run does, without waiting: its standard output
+ * and error go to a pipe whose reading end (close-on-exec, blocking) is
+ * put in *rfd.  Returns its pid, the caller's to reap; -1 with err.
+ */
+pid_t proc_spawn(const char *const argv[], int *rfd, char *err,
+    size_t errsize);
 
 #endif /* EDGED_PROC_H */

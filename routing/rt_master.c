@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "rt_conf.h"
 #include "rt_frr.h"
+#include "rt_neigh.h"
 #include "rt_master.h"
 #include "rt_module.h"
 #include "rt_worker.h"
@@ -85,6 +86,7 @@ struct rt_master {
 	/* the addresses zebra has from this connection */
 	struct sockaddr_storage *ann;
 	size_t nann, anncap;
+	struct rt_neigh neigh;		/* FRR's neighbours, and show */
 };
 
 static void zebra_connect(struct rt_master *rm);
@@ -288,6 +290,7 @@ state_text(const struct rt_master *rm, size_t *len)
 		    find_addr(rm->ann, rm->nann, &g->vips[i].addr) <
 		    rm->nann);
 	}
+	rt_neigh_state(&rm->neigh, f);
 	return text_close(&t, len);
 }
 
@@ -319,6 +322,12 @@ publish(const struct rt_master *rm)
 	rm->host->each_worker(rm->host, &rt_module, EDGED_W_SERVING |
 	    EDGED_W_STARTING | EDGED_W_DRAINING, send_state, &m);
 	free(s);
+}
+
+static void
+neigh_changed(void *arg)
+{
+	publish(arg);
 }
 
 /* ---- zebra ---- */
@@ -521,6 +530,7 @@ rt_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 	rm->retry.data = rm;
 	ev_init(&rm->resync, resync_cb);
 	rm->resync.data = rm;
+	rt_neigh_init(&rm->neigh, h, neigh_changed, rm);
 	return rm;
 }
 
@@ -533,6 +543,7 @@ rt_master_stop(void *ms)
 		log_info("routing: edged stops: zebra withdraws the virtual "
 		    "servers' addresses");
 	zebra_close(rm);
+	rt_neigh_stop(&rm->neigh);
 }
 
 void
@@ -543,6 +554,7 @@ rt_master_free(void *ms)
 	if (rm == NULL)
 		return;
 	zebra_close(rm);
+	rt_neigh_free(&rm->neigh);
 	free(rm->us);
 	free(rm->out);
 	free(rm->ann);
@@ -651,6 +663,7 @@ rt_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	if (commit_frr(rm, g, err, errsize) < 0)
 		return -1;
 	rm->cur = g;
+	rt_neigh_commit(&rm->neigh, g->conf);
 	if (rm->state != RT_Z_OFF && (!on ||
 	    strcmp(rm->path, g->conf->zebra_socket) != 0)) {
 		if (rm->state == RT_Z_READY && rm->nann > 0)
@@ -794,14 +807,54 @@ rt_master_status(void *ms, bool json, FILE *out)
 	static const char *const states[] = { "off", "connecting",
 	    "connecting", "connected" };
 	const struct rt_master *rm = ms;
+	bool sep = false;
 
 	if (json) {
 		fprintf(out, "\"zebra\":\"%s\",\"announced\":%zu,",
 		    states[rm->state], rm->nann);
+		rt_neigh_status(&rm->neigh, true, false, out);
 		return;
 	}
-	if (rm->state == RT_Z_OFF)
-		return;
-	fprintf(out, "zebra %s, %zu address%s announced", states[rm->state],
-	    rm->nann, rm->nann == 1 ? "" : "es");
+	if (rm->state != RT_Z_OFF) {
+		fprintf(out, "zebra %s, %zu address%s announced",
+		    states[rm->state], rm->nann, rm->nann == 1 ? "" : "es");
+		sep = true;
+	}
+	rt_neigh_status(&rm->neigh, false, sep, out);
+}
+
+/* ---- edgectl show routes|bgp|ospf ---- */
+
+void
+rt_master_show_routes(void *ms, struct edged_ctl *c, char **args,
+    size_t n, bool json)
+{
+	struct rt_master *rm = ms;
+
+	(void)args;
+	(void)n;
+	rt_neigh_show_routes(&rm->neigh, c, json, rm->cur != NULL ?
+	    rm->cur->vips : NULL, rm->cur != NULL ? rm->cur->nvips : 0);
+}
+
+void
+rt_master_show_bgp(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct rt_master *rm = ms;
+
+	(void)args;
+	(void)n;
+	rt_neigh_show_bgp(&rm->neigh, c, json);
+}
+
+void
+rt_master_show_ospf(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct rt_master *rm = ms;
+
+	(void)args;
+	(void)n;
+	rt_neigh_show_ospf(&rm->neigh, c, json);
 }

@@ -43,5 +43,12 @@ void rt_master_status(void *ms, bool json, FILE *out);
 void rt_master_carry_save(void *ms, FILE *out,
     const struct edged_carry *carry);
 int rt_master_carry_line(void *ms, const char *line);
+/* edgectl show routes|bgp|ospf (rt_neigh.h) */
+void rt_master_show_routes(void *ms, struct edged_ctl *c, char **args,
+    size_t n, bool json);
+void rt_master_show_bgp(void *ms, struct edged_ctl *c, char **args,
+    size_t n, bool json);
+void rt_master_show_ospf(void *ms, struct edged_ctl *c, char **args,
+    size_t n, bool json);
 
 #endif /* EDGED_RT_MASTER_H */

@@ -58,6 +58,15 @@ print_compiled(const void *part, const struct edged_endpoints *eps,
 	rt_frr_render(part, false, out);
 }
 
+static const struct edged_command commands[] = {
+	{ "show", "routes", "", true, "the routing table as FRR's zebra "
+	    "has it, edged's announcements marked", rt_master_show_routes },
+	{ "show", "bgp", "", true, "the BGP neighbours: state, uptime, "
+	    "prefixes received and sent", rt_master_show_bgp },
+	{ "show", "ospf", "", true, "the OSPF neighbours: interface, state",
+	    rt_master_show_ospf },
+};
+
 const struct edged_module rt_module = {
 	.name = "routing",
 	.directives = directives,
@@ -75,6 +84,8 @@ const struct edged_module rt_module = {
 	.commit = rt_master_commit,
 	.service_usable = rt_master_service_usable,
 	.status = rt_master_status,
+	.commands = commands,
+	.ncommands = ARRAY_LEN(commands),
 	.carry_save = rt_master_carry_save,
 	.carry_line = rt_master_carry_line,
 	.feed_worker = rt_master_feed_worker,

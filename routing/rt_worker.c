@@ -55,40 +55,68 @@ rt_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
 	return 0;
 }
 
-/* One "vip NAME ADDR 0|1" line as a sample. */
+/* One state line as a sample, when it is of the family kind. */
 static void
-vip_sample(FILE *out, const char *line)
+sample(FILE *out, const char *line, const char *kind)
 {
-	char name[EDGED_KNAME_MAX], addr[64];
+	char a[EDGED_KNAME_MAX], b[64];
 	int on;
 
-	if (sscanf(line, "vip %63s %63s %d", name, addr, &on) == 3)
+	if (strcmp(kind, "vip") == 0 &&
+	    sscanf(line, "vip %63s %63s %d", a, b, &on) == 3)
 		fprintf(out, "edged_vip_announced{virtual_server=\"%s\","
-		    "address=\"%s\"} %d\n", name, addr, on != 0);
+		    "address=\"%s\"} %d\n", a, b, on != 0);
+	else if (strcmp(kind, "bgp") == 0 &&
+	    sscanf(line, "bgp %63s %d", a, &on) == 2)
+		fprintf(out, "edged_bgp_neighbor_up{neighbor=\"%s\"} %d\n", a,
+		    on != 0);
+	else if (strcmp(kind, "ospf") == 0 &&
+	    sscanf(line, "ospf %63s %63s %d", a, b, &on) == 3)
+		fprintf(out, "edged_ospf_neighbor_up{neighbor=\"%s\","
+		    "interface=\"%s\"} %d\n", a, b, on != 0);
+}
+
+static void
+samples(FILE *out, const char *state, const char *kind)
+{
+	for (const char *line = state; line != NULL && *line != '\0';) {
+		sample(out, line, kind);
+		line = strchr(line, '\n');
+		line = line != NULL ? line + 1 : NULL;
+	}
 }
 
 int
 rt_worker_metrics(void *ws, FILE *out)
 {
 	const struct rt_worker *w = ws;
-	const char *line;
 	int zebra = 0;
 
-	if (!w->conf->announce_vs)
-		return 0;
-	if (w->state != NULL)
-		(void)sscanf(w->state, "zebra %d", &zebra);
-	fprintf(out, "# HELP edged_zebra_connected Whether the master's "
-	    "connection to zebra is up (announce virtual-servers on).\n"
-	    "# TYPE edged_zebra_connected gauge\n"
-	    "edged_zebra_connected %d\n"
-	    "# HELP edged_vip_announced Whether a virtual server's address "
-	    "is announced to zebra (route health injection).\n"
-	    "# TYPE edged_vip_announced gauge\n", zebra != 0);
-	for (line = w->state; line != NULL && *line != '\0';) {
-		vip_sample(out, line);
-		line = strchr(line, '\n');
-		line = line != NULL ? line + 1 : NULL;
+	if (rt_conf_announces(w->conf)) {
+		if (w->state != NULL)
+			(void)sscanf(w->state, "zebra %d", &zebra);
+		fprintf(out, "# HELP edged_zebra_connected Whether the "
+		    "master's connection to zebra is up (announce "
+		    "virtual-servers on).\n"
+		    "# TYPE edged_zebra_connected gauge\n"
+		    "edged_zebra_connected %d\n"
+		    "# HELP edged_vip_announced Whether a virtual server's "
+		    "address is announced to zebra (route health "
+		    "injection).\n"
+		    "# TYPE edged_vip_announced gauge\n", zebra != 0);
+		samples(out, w->state, "vip");
+	}
+	if (w->conf->bgp.present) {
+		fputs("# HELP edged_bgp_neighbor_up Whether the BGP session "
+		    "with a neighbour is Established (bgpd, polled).\n"
+		    "# TYPE edged_bgp_neighbor_up gauge\n", out);
+		samples(out, w->state, "bgp");
+	}
+	if (w->conf->ospf.present) {
+		fputs("# HELP edged_ospf_neighbor_up Whether the adjacency "
+		    "with an OSPF neighbour is Full (ospfd, polled).\n"
+		    "# TYPE edged_ospf_neighbor_up gauge\n", out);
+		samples(out, w->state, "ospf");
 	}
 	return ferror(out) ? -1 : 0;
 }

@@ -13,8 +13,10 @@
 #include "module.h"
 
 /* The master's message to the workers (module.h's channel): the state of
- * the announcements, as lines of text: "zebra 0|1", then "vip NAME ADDR
- * 0|1" for each virtual server's address. */
+ * the announcements and the neighbours, as lines of text: "zebra 0|1",
+ * then "vip NAME ADDR 0|1" for each virtual server's address, "bgp ADDR
+ * 0|1" for each BGP neighbour (Established), "ospf ROUTER-ID INTERFACE
+ * 0|1" for each OSPF neighbour (Full). */
 enum rt_msg {
 	RT_MSG_STATE = 1,
 };

@@ -24,6 +24,11 @@
 #   - a reload FRR refuses (the operator's frr.conf broken by hand) is
 #     rejected with FRR's words; what runs and the file stay as they
 #     were;
+#   - edgectl show bgp, show ospf and show routes (both families,
+#     edged's route marked with its virtual server), status and the
+#     metrics (edged_bgp_neighbor_up, edged_ospf_neighbor_up) say what
+#     FRR has; the peer's bgpd and ospfd stopped: logged with bgpd's
+#     reason, the metrics go to 0, and back once they return;
 #   - the password is in frr.conf (FRR needs it) but never in edged's
 #     log, its replies, `edged -T` or `edged -n`;
 #   - routing's FRR statements removed by a reload: edged's section goes
@@ -102,6 +107,7 @@ global {
     control-socket $EDGED_SOCK
     state-directory $T/state
 }
+stats { listen 127.0.0.1:$VS }
 application-profile web { type http }
 pool web { member w1 127.0.0.1:$W1 }
 virtual-server web { listen $V4:$VP; profile web; default-pool web }
@@ -192,6 +198,44 @@ assert_eq "the operator's route is not edged's to send" no \
 assert_match "the peer reaches the virtual server" "^w1$" \
     "$(inP curl -sS --max-time 3 "http://$V4:$VP/" 2>&1)"
 
+# ---- what edged says of FRR ----
+
+metric() {	# NAME{LABELS}: its value in edged's metrics
+	ip netns exec "$E" curl -sS --max-time 5 \
+	    "http://127.0.0.1:$VS/metrics" >"$T/metrics" ||
+	    fail "GET /metrics failed"
+	"$PY" "$IT_DIR/promcheck.py" <"$T/metrics" >/dev/null \
+	    2>"$T/promerr" ||
+	    fail "metrics not valid exposition format: $(cat "$T/promerr")"
+	awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"
+}
+BGP4='edged_bgp_neighbor_up{neighbor="10.58.0.2"}'
+BGP6='edged_bgp_neighbor_up{neighbor="fd58::2"}'
+OSPF='edged_ospf_neighbor_up{neighbor="10.58.0.2",interface="e0"}'
+assert_eq "metrics: the v4 BGP neighbour up" 1 "$(poll_until 1 100 metric "$BGP4")"
+assert_eq "metrics: the v6 one" 1 "$(metric "$BGP6")"
+assert_eq "metrics: the OSPF neighbour full" 1 "$(metric "$OSPF")"
+out=$(ctl show bgp)
+assert_match "show bgp: the v4 neighbour, Established, sending" \
+    "10\.58\.0\.2 +65000 +Established +[0-9:]+ +0 +[1-9]" "$out"
+assert_match "and the v6 one" "fd58::2 +65000 +Established" "$out"
+assert_eq "show bgp --json: two established" 2 "$(ctl show bgp --json |
+    "$PY" -c 'import json,sys; print(sum(n["established"] for n in json.load(sys.stdin)["neighbors"]))')"
+assert_match "show ospf: the neighbour on e0, Full" \
+    "10\.58\.0\.2 +e0 +10\.58\.0\.2 +Full" "$(ctl show ospf)"
+out=$(ctl show routes)
+assert_match "show routes: edged's route, with its virtual server" \
+    ">\* $V4/32 +edged +1/0 +blackhole +\[virtual-server web\]" "$out"
+assert_match "the static blackhole" ">\* 10\.58\.50\.0/24 +static" "$out"
+assert_match "and IPv6" "2001:db8:58:50::/64 +static" "$out"
+assert_eq "show routes --json: edged's route names web" '["web"]' \
+    "$(ctl show routes --json | "$PY" -c '
+import json, sys
+r = [x for x in json.load(sys.stdin)["routes"] if x["protocol"] == "edged"]
+print(json.dumps(r[0]["virtual_servers"]) if len(r) == 1 else r)')"
+assert_match "status: the neighbours" \
+    "bgp 2/2 established, ospf 1/1 full" "$(ctl status)"
+
 # ---- a reload that changes one static route ----
 
 uptime_of() {	# P's BGP session with 10.58.0.1: its bgpTimerUpMsec
@@ -248,6 +292,33 @@ assert_match "which says one is set" "# password: set" \
     "$("$EDGED" -T -c "$T/edged.conf")"
 assert_no_match "nor edged -n" "$PW" "$("$EDGED" -n -c "$T/edged.conf")"
 assert_no_match "nor edgectl status" "$PW" "$(ctl status)"
+
+# ---- the peer's daemons stop, and start again ----
+
+log_has() {	# TEXT: "yes" when edged's log has it
+	grep -qF -- "$1" "$EDGED_LOG" && echo yes || echo no
+}
+stop_pid "$(cat "$DP/bgpd.pid")"
+assert_eq "the v4 session's end is logged, with bgpd's reason" yes \
+    "$(poll_until yes 300 log_has 'BGP neighbour 10.58.0.2: Established -> ')"
+assert_match "the reason" "BGP neighbour 10\.58\.0\.2: Established -> [A-Za-z]+ \(bgpd: [^)]+\)" \
+    "$(cat "$EDGED_LOG")"
+assert_eq "metrics: the v4 neighbour down" 0 "$(poll_until 0 100 metric "$BGP4")"
+assert_eq "metrics: the v6 one down" 0 "$(poll_until 0 100 metric "$BGP6")"
+stop_pid "$(cat "$DP/ospfd.pid")"
+assert_eq "the OSPF neighbour's loss is logged (dead 4 s)" yes \
+    "$(poll_until yes 300 log_has ' -> Down (gone from ospfd')"
+assert_match "from Full" "OSPF neighbour 10\.58\.0\.2 on e0: Full/[A-Za-z]+ -> Down \(gone" \
+    "$(cat "$EDGED_LOG")"
+assert_eq "metrics: the OSPF neighbour down" 0 "$(poll_until 0 100 metric "$OSPF")"
+assert_match "status: none up" "bgp 0/2 established, ospf 0/1 full" \
+    "$(ctl status)"
+frr_daemon "$P" "$DP" bgpd
+frr_daemon "$P" "$DP" ospfd
+assert_eq "the peer's bgpd back: up again" 1 "$(poll_until 1 600 metric "$BGP4")"
+assert_eq "the peer's ospfd back: full again" 1 "$(poll_until 1 600 metric "$OSPF")"
+assert_eq "the peer relearns the static" yes \
+    "$(poll_until yes 600 peer_route bgp 10.58.51.0/24)"
 
 # ---- the FRR statements removed: edged's section goes ----
 
