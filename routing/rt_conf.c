@@ -24,6 +24,9 @@ rt_conf_init(struct rt_conf *c)
 void
 rt_conf_release(struct rt_conf *c)
 {
+	for (size_t i = 0; i < c->nifs; i++)
+		free(c->ifs[i].addrs);
+	free(c->ifs);
 	free(c->statics);
 	for (size_t i = 0; i < c->npls; i++)
 		free(c->pls[i].v);

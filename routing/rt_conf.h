@@ -156,7 +156,26 @@ struct rt_ospf {
 	struct conf_pos pos;
 };
 
+/*
+ * interface NAME { address CIDR; mtu N; state up|down; vlan ID [parent
+ * NAME] }: an interface of the edge's, set through rtnetlink by the
+ * master (rt_ifaces.h); a VLAN one is created by edged.
+ */
+struct rt_iface {
+	char name[IF_NAMESIZE];
+	struct rt_prefix *addrs;	/* the address itself, host bits
+					 * set, and its prefix length */
+	size_t naddrs;
+	unsigned mtu;			/* 0: left as it is */
+	bool down;			/* state down */
+	unsigned vlan;			/* 1-4094; 0: not a VLAN */
+	char parent[IF_NAMESIZE];	/* a VLAN's */
+	struct conf_pos pos;
+};
+
 struct rt_conf {
+	struct rt_iface *ifs;		/* interface blocks, top level */
+	size_t nifs;
 	bool present;			/* a routing block was given */
 	struct conf_pos pos;
 	char zebra_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -176,6 +195,12 @@ struct rt_conf {
 void rt_conf_init(struct rt_conf *c);
 /* Frees what c holds (not c). */
 void rt_conf_release(struct rt_conf *c);
+/* `interface NAME { }`, top level: a directive setter on a struct
+ * rt_conf (rt_conf_iface.c). */
+int rt_interface_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+/* The interface blocks in normal form. */
+void rt_conf_print_ifaces(const struct rt_conf *c, FILE *out);
 /* `routing { }`: a directive setter (conf.h) on a struct rt_conf. */
 int rt_routing_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);

@@ -1,7 +1,8 @@
 /*
  * routing/rt_conf_print.c - `routing { }` in normal form (rt_conf.h):
  * what `edged -T` prints and the worker reads, defaults written out.
- * A password is never printed; a comment says there is one.
+ * A password is never printed; a comment says there is one.  The
+ * interface blocks come first.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -127,6 +128,7 @@ rt_conf_print(const struct rt_conf *c, FILE *out)
 {
 	char id[INET_ADDRSTRLEN];
 
+	rt_conf_print_ifaces(c, out);
 	if (!c->present)
 		return;
 	fputs("routing {\n    zebra-socket ", out);

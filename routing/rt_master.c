@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "rt_conf.h"
 #include "rt_frr.h"
+#include "rt_ifaces.h"
 #include "rt_neigh.h"
 #include "rt_master.h"
 #include "rt_module.h"
@@ -574,6 +575,10 @@ gen_frr(struct rt_gen *g, const struct rt_conf *c, struct conf_diag *d)
 	    (g->frr = text_close(&t, NULL)) == NULL))
 		return conf_oom(d, NULL);
 	g->frr_apply = g->frr[0] != '\0' || rt_frr_has_section(c);
+	if (rt_ifaces_check(c, err, sizeof(err)) < 0) {
+		conf_error(d, NULL, "%s", err);
+		return -1;
+	}
 	if (!g->frr_apply || rt_frr_check(c, g->frr, err, sizeof(err)) == 0)
 		return 0;
 	conf_error(d, c->present ? &c->pos : NULL, "routing: %s", err);
@@ -651,8 +656,22 @@ commit_frr(struct rt_master *rm, const struct rt_gen *g, char *err,
 	return 0;
 }
 
-/* Only FRR refusing the section fails: zebra that is not there is
- * tried again, and the routes follow once it answers. */
+/* A commit failed after the interfaces changed: those in force again
+ * (none at start, when a failure stops edged anyway). */
+static void
+ifaces_back(const struct rt_master *rm)
+{
+	char err[256];
+
+	if (rm->cur != NULL && rt_ifaces_apply(rm->cur->conf, err,
+	    sizeof(err)) < 0)
+		log_err("routing: the interfaces could not be put back as "
+		    "they were: %s", err);
+}
+
+/* Only the kernel refusing the interfaces, or FRR the section, fails:
+ * zebra that is not there is tried again, and the routes follow once it
+ * answers. */
 int
 rt_master_commit(void *ms, void *gd, char *err, size_t errsize)
 {
@@ -660,8 +679,11 @@ rt_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	const struct rt_gen *g = gd;
 	bool on = rt_conf_announces(g->conf);
 
-	if (commit_frr(rm, g, err, errsize) < 0)
+	if (rt_ifaces_apply(g->conf, err, errsize) < 0 ||
+	    commit_frr(rm, g, err, errsize) < 0) {
+		ifaces_back(rm);
 		return -1;
+	}
 	rm->cur = g;
 	rt_neigh_commit(&rm->neigh, g->conf);
 	if (rm->state != RT_Z_OFF && (!on ||

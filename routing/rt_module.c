@@ -16,6 +16,8 @@
 static const struct conf_directive directives[] = {
 	{ "routing", 0, 0, CONF_NEEDS_BLOCK, rt_routing_directive,
 	    "routing { }" },
+	{ "interface", 1, 1, CONF_NEEDS_BLOCK, rt_interface_directive,
+	    "interface NAME { address CIDR }" },
 };
 
 static void *

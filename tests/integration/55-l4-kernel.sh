@@ -65,13 +65,8 @@ for m in 11 12; do
 done
 
 write_conf() {		# WEIGHT-OF-W12
+	edged_global
 	cat <<CONF
-global {
-    workers 1
-    user edged
-    control-socket $EDGED_SOCK
-    state-directory $T/state
-}
 stats { listen 127.0.0.1:$VS }
 monitor hc { type tcp; interval 300ms; timeout 200ms; rise 1; fall 1; }
 monitor dc { type dns; query www.example.test; interval 300ms;

@@ -44,13 +44,8 @@ for m in 11 12; do
 done
 
 write_conf() {		# TRANSPARENT: on or off
+	edged_global
 	cat <<CONF
-global {
-    workers 1
-    user edged
-    control-socket $EDGED_SOCK
-    state-directory $T/state
-}
 monitor hc { type http; url /; interval 300ms; timeout 200ms; rise 1;
     fall 1; }
 application-profile web { type http }

@@ -95,13 +95,8 @@ netns_nginx "$E" w2 "127.0.0.1:$W2" "
 W2_PID=$SPAWNED
 
 write_conf() {	# ANNOUNCE [ZEBRA-SOCKET]
+	edged_global
 	cat <<CONF
-global {
-    workers 1
-    user edged
-    control-socket $EDGED_SOCK
-    state-directory $T/state
-}
 stats { listen 127.0.0.1:$VS }
 monitor hc { type http; interval 500ms; timeout 300ms; rise 1; fall 1; }
 application-profile web { type http }

@@ -100,13 +100,8 @@ netns_nginx "$E" w1 "127.0.0.1:$W1" "
         location / { return 200 \"w1\\n\"; }"
 
 write_conf() {	# STATIC-PREFIX [FRR: on|off]
+	edged_global
 	cat <<CONF
-global {
-    workers 1
-    user edged
-    control-socket $EDGED_SOCK
-    state-directory $T/state
-}
 stats { listen 127.0.0.1:$VS }
 application-profile web { type http }
 pool web { member w1 127.0.0.1:$W1 }

@@ -561,6 +561,19 @@ backend_with() {
 # scenario shares (two threads, the edged user, the scenario's own control
 # socket, short timeouts: TMO_CONNECT, TMO_SERVER, TMO_HTTP_REQUEST
 # override them), on stdout.  Extra defaults lines may be passed.
+# edged_global: a global block for one worker whose state stays in $T
+# (the namespace scenarios')
+edged_global() {
+	cat <<GLOBAL
+global {
+    workers 1
+    user edged
+    control-socket $EDGED_SOCK
+    state-directory $T/state
+}
+GLOBAL
+}
+
 edged_conf_head() {
 	cat <<EOF
 global {
