@@ -562,8 +562,9 @@ rt_master_free(void *ms)
 	free(rm);
 }
 
-/* The generation's section of frr.conf, checked by FRR's vtysh: 0, or
- * -1 with an error in d (the file is rejected). */
+/* The generation's section of frr.conf, checked by FRR's vtysh (with
+ * the operator's lines around it): 0, or -1 with an error in d (the
+ * file is rejected). */
 static int
 gen_frr(struct rt_gen *g, const struct rt_conf *c, struct conf_diag *d)
 {
@@ -575,10 +576,6 @@ gen_frr(struct rt_gen *g, const struct rt_conf *c, struct conf_diag *d)
 	    (g->frr = text_close(&t, NULL)) == NULL))
 		return conf_oom(d, NULL);
 	g->frr_apply = g->frr[0] != '\0' || rt_frr_has_section(c);
-	if (rt_ifaces_check(c, err, sizeof(err)) < 0) {
-		conf_error(d, NULL, "%s", err);
-		return -1;
-	}
 	if (!g->frr_apply || rt_frr_check(c, g->frr, err, sizeof(err)) == 0)
 		return 0;
 	conf_error(d, c->present ? &c->pos : NULL, "routing: %s", err);
@@ -592,6 +589,7 @@ rt_master_gen_new(void *ms, const void *part,
 {
 	const struct rt_conf *c = part;
 	struct rt_gen *g = calloc(1, sizeof(*g));
+	char err[512];
 
 	(void)info;
 	if (g != NULL && rt_conf_announces(c) && eps->nvips > 0 &&
@@ -607,6 +605,12 @@ rt_master_gen_new(void *ms, const void *part,
 	if (g->vips != NULL) {
 		memcpy(g->vips, eps->vips, eps->nvips * sizeof(*g->vips));
 		g->nvips = eps->nvips;
+	}
+	/* the interfaces first: FRR's section may name them */
+	if (rt_ifaces_check(c, err, sizeof(err)) < 0) {
+		conf_error(d, NULL, "%s", err);
+		rt_master_gen_free(ms, g);
+		return NULL;
 	}
 	if (gen_frr(g, c, d) < 0) {
 		rt_master_gen_free(ms, g);
