@@ -270,14 +270,15 @@ rt_neigh_commit(struct rt_neigh *n, const struct rt_conf *c)
 {
 	bool had = n->nbgp + n->nospf > 0;
 
-	n->conf = c;
 	if (strcmp(n->dir, c->vty_socket) != 0) {
+		n->conf = NULL;		/* the polls' answers are dropped */
 		vtys_close(n, "another vty-socket");
 		snprintf(n->dir, sizeof(n->dir), "%s", c->vty_socket);
 		rt_vty_init(&n->bgpd, n->host->loop, n->dir, "bgpd");
 		rt_vty_init(&n->ospfd, n->host->loop, n->dir, "ospfd");
 		rt_vty_init(&n->zebra, n->host->loop, n->dir, "zebra");
 	}
+	n->conf = c;
 	if (!c->bgp.present) {
 		free(n->bgp);
 		n->bgp = NULL;
