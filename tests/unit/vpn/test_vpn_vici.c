@@ -81,7 +81,7 @@ test_write_simple(void **state)
 	vpn_vici_kv(&o, "name", "site-b", -1);
 	same_as(&o, "sent-unload-conn");
 	vpn_vici_begin(&o, VPN_VICI_CMD_REQUEST, "load-shared");
-	vpn_vici_kv(&o, "id", "site-b", -1);
+	vpn_vici_kv(&o, "id", "edged-site-b", -1);
 	vpn_vici_kv(&o, "type", "IKE", -1);
 	vpn_vici_kv(&o, "data", "s3cr3t-psk", -1);
 	list1(&o, "owners", "192.0.2.10", "198.51.100.1");
@@ -101,7 +101,7 @@ test_write_load_conn(void **state)
 	list1(&o, "remote_addrs", "198.51.100.1", NULL);
 	list1(&o, "proposals", "aes256gcm16-prfsha256-ecp256", NULL);
 	vpn_vici_kv(&o, "dpd_delay", "30s", -1);
-	vpn_vici_kv(&o, "rekey_time", "8h", -1);
+	vpn_vici_kv(&o, "rekey_time", "28800s", -1);
 	vpn_vici_section(&o, "local");
 	vpn_vici_kv(&o, "auth", "psk", -1);
 	vpn_vici_kv(&o, "id", "192.0.2.10", -1);
@@ -115,9 +115,9 @@ test_write_load_conn(void **state)
 	list1(&o, "local_ts", "10.0.0.0/16", NULL);
 	list1(&o, "remote_ts", "10.1.0.0/16", "10.2.0.0/16");
 	list1(&o, "esp_proposals", "aes256gcm16-ecp256", NULL);
-	vpn_vici_kv(&o, "rekey_time", "1h", -1);
+	vpn_vici_kv(&o, "rekey_time", "3600s", -1);
 	vpn_vici_kv(&o, "start_action", "none", -1);
-	vpn_vici_kv(&o, "dpd_action", "restart", -1);
+	vpn_vici_kv(&o, "dpd_action", "clear", -1);
 	vpn_vici_end(&o);
 	vpn_vici_end(&o);
 	vpn_vici_end(&o);

@@ -4,7 +4,8 @@
 # (DIR/sent-NAME.bin) and each one received (DIR/recv-NAME-N.bin), whole
 # (length included), for test_vpn_vici and fuzz_vici's seeds.  Its own
 # encoder, written from the protocol's description, so that the unit
-# test can compare edged's bytes with these, which charon took.
+# test can compare edged's bytes with these, which charon took; site-b is
+# what edged renders for tests/unit/vpn/test_vpn_site.c's `ipsec site-b`.
 import socket
 import struct
 import sys
@@ -80,23 +81,23 @@ site = (
     ("remote_addrs", ["198.51.100.1"]),
     ("proposals", ["aes256gcm16-prfsha256-ecp256"]),
     ("dpd_delay", "30s"),
-    ("rekey_time", "8h"),
+    ("rekey_time", "28800s"),
     ("local", (("auth", "psk"), ("id", "192.0.2.10"))),
     ("remote", (("auth", "psk"), ("id", "198.51.100.1"))),
     ("children", (("site-b", (
         ("local_ts", ["10.0.0.0/16"]),
         ("remote_ts", ["10.1.0.0/16", "10.2.0.0/16"]),
         ("esp_proposals", ["aes256gcm16-ecp256"]),
-        ("rekey_time", "1h"),
+        ("rekey_time", "3600s"),
         ("start_action", "none"),
-        ("dpd_action", "restart"),
+        ("dpd_action", "clear"),
     )),)),
 )
 exchange("version", packet(CMD_REQUEST, "version"))
 exchange("unknown-cmd", packet(CMD_REQUEST, "no-such-command"))
 exchange("unknown-event", packet(EVENT_REGISTER, "no-such-event"))
 exchange("load-shared", packet(CMD_REQUEST, "load-shared", (
-    ("id", "site-b"), ("type", "IKE"), ("data", "s3cr3t-psk"),
+    ("id", "edged-site-b"), ("type", "IKE"), ("data", "s3cr3t-psk"),
     ("owners", ["192.0.2.10", "198.51.100.1"]))))
 exchange("load-conn", packet(CMD_REQUEST, "load-conn", (("site-b", site),)))
 # local_addrs as a key, not a list: charon refuses the connection
@@ -113,5 +114,5 @@ exchange("list-sas", packet(CMD_REQUEST, "list-sas", (("noblock", "yes"),)),
 exchange("unload-conn", packet(CMD_REQUEST, "unload-conn",
                                (("name", "site-b"),)))
 exchange("unload-shared", packet(CMD_REQUEST, "unload-shared",
-                                 (("id", "site-b"),)))
+                                 (("id", "edged-site-b"),)))
 s.close()

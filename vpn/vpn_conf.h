@@ -1,0 +1,96 @@
+/*
+ * vpn/vpn_conf.h - the `ipsec NAME { }` blocks: site-to-site tunnels
+ * through strongSwan's charon (plain data, module.h).  Private to vpn/.
+ *
+ *     ipsec site-b {
+ *         local 192.0.2.10
+ *         peer 198.51.100.1              # or any: a responder only
+ *         local-id 192.0.2.10            # default: the local address
+ *         peer-id 198.51.100.1           # default: the peer's
+ *         authentication psk "..."
+ *         local-subnets 10.0.0.0/16
+ *         peer-subnets 10.1.0.0/16 10.2.0.0/16
+ *         ike aes256gcm16-prfsha256-ecp256
+ *         esp aes256gcm16-ecp256         # a DH group here: PFS
+ *         ike-lifetime 8h
+ *         esp-lifetime 1h
+ *         dpd 30s
+ *         start always                   # always | on-traffic | never
+ *     }
+ *
+ * NSX's words are taken where they differ (`encryption aes256`,
+ * `dh-group 14`, `pfs on`) and become strongSwan proposals; a weak
+ * choice (3DES, DH groups 1, 2 and 5, SHA-1 or MD5 alone) is a warning
+ * saying why.
+ */
+#ifndef EDGED_VPN_CONF_H
+#define EDGED_VPN_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+
+#define VPN_NAME_MAX		64
+#define VPN_ID_MAX		256
+#define VPN_PSK_MAX		256
+#define VPN_PROPOSALS_MAX	8
+#define VPN_PROPOSAL_LEN	128
+
+/* the proposals edged offers when the file names none: AES-GCM, ECP
+ * P-256, and PFS */
+#define VPN_IKE_DEFAULT		"aes256gcm16-prfsha256-ecp256"
+#define VPN_ESP_DEFAULT		"aes256gcm16-ecp256"
+
+enum vpn_start {
+	VPN_START_ALWAYS,		/* brought up at once, kept up */
+	VPN_START_ON_TRAFFIC,		/* brought up by the first packet */
+	VPN_START_NEVER,		/* waits for the peer, or edgectl */
+};
+
+struct vpn_subnet {
+	int family;
+	uint8_t addr[16];
+	unsigned plen;
+};
+
+struct vpn_site {
+	char name[VPN_NAME_MAX];
+	struct sockaddr_storage local;	/* port 0 */
+	bool peer_any;
+	struct sockaddr_storage peer;	/* port 0; not when peer_any */
+	char local_id[VPN_ID_MAX];	/* "": the local address */
+	char peer_id[VPN_ID_MAX];	/* "": the peer's, or any */
+	char psk[VPN_PSK_MAX];		/* a secret: never printed */
+	struct vpn_subnet *local_ts, *peer_ts;
+	size_t nlocal_ts, npeer_ts;
+	char ike[VPN_PROPOSALS_MAX][VPN_PROPOSAL_LEN];
+	size_t nike;
+	char esp[VPN_PROPOSALS_MAX][VPN_PROPOSAL_LEN];
+	size_t nesp;
+	uint64_t ike_life_ms, esp_life_ms, dpd_ms;
+	enum vpn_start start;
+	/* NSX's words, turned into ike and esp when those are not given */
+	char encryption[16];		/* "": none given */
+	unsigned dh_group;		/* 0: none given */
+	int pfs;			/* -1: not given; 0 off; 1 on */
+	struct conf_pos pos;
+};
+
+struct vpn_conf {
+	struct vpn_site *sites;
+	size_t nsites;
+};
+
+void vpn_conf_init(struct vpn_conf *c);
+void vpn_conf_release(struct vpn_conf *c);
+/* `ipsec NAME { }`: a directive setter (conf.h) on a struct vpn_conf. */
+int vpn_ipsec_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+/* The checks and NSX's words turned into proposals, once the whole file
+ * is applied (warnings for weak choices). */
+void vpn_conf_resolve(struct vpn_conf *c, struct conf_diag *d);
+
+#endif /* EDGED_VPN_CONF_H */
