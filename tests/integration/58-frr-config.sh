@@ -16,7 +16,8 @@
 #   - BGP (v4 with TCP MD5, v6) and OSPF come up; the peer learns the
 #     static routes through BGP and OSPF, filtered by the prefix-list,
 #     and the virtual server's address through both;
-#   - the operator's line is in force and stays in the file;
+#   - the operator's line is in force and stays in the file; the edge
+#     forwards (frr-reload.py makes zebra's forwarding the file's: on);
 #   - a reload that changes a static route: the peer loses the old one
 #     and learns the new one; the sessions stay up (FRR got the diff,
 #     not a new configuration); a line the operator added by hand to
@@ -142,10 +143,17 @@ CONF
 CONF
 }
 write_conf 10.58.50.0/24 >"$T/edged.conf"
+ip netns exec "$E" sysctl -qw net.ipv4.ip_forward=0 \
+    net.ipv6.conf.all.forwarding=0
 EDGED_WRAP="ip netns exec $E" edged_start "$T/edged.conf"
 
 # ---- what E's FRR runs, and what the peer learns ----
 
+forwarding() { ip netns exec "$E" sysctl -n net.ipv4.ip_forward \
+    net.ipv6.conf.all.forwarding | tr '\n' ' '; }
+assert_eq "E forwards: FRR's configuration applied whole says so (no \
+'no ip forwarding' in it)" "1 1 " \
+    "$(forwarding)"
 assert_match "edged says FRR runs its section" \
     "FRR runs $DE/frr.conf with edged's section" "$(cat "$EDGED_LOG")"
 running=$(vtyE -c 'show running-config')
