@@ -15,9 +15,9 @@
  * into out (NUL-terminated; what does not fit in size - 1 bytes is read
  * and dropped), and waits for it at most timeout seconds, then kills it
  * (SIGKILL).  No descriptor of the caller's but those three reaches it;
- * its signals are the defaults, its umask 077.  Returns its exit status (0 to 255), or
- * -1 when it could not run, was killed or ran out of time: out then
- * says why.  Blocks the caller while it runs.
+ * its signals are the defaults, its umask 077.  Returns its exit status
+ * (0 to 255), or -1 when it could not run, was killed or ran out of
+ * time: out then says why.  Blocks the caller while it runs.
  */
 int proc_run(const char *const argv[], double timeout, char *out,
     size_t size);

@@ -162,8 +162,8 @@ redist_check(const struct rt_conf *c, const struct rt_redist *rd, size_t n,
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (rd[i].plist[0] != '\0' && rt_conf_prefix_list(c, rd[i].plist) ==
-		    NULL) {
+		if (rd[i].plist[0] != '\0' &&
+		    rt_conf_prefix_list(c, rd[i].plist) == NULL) {
 			conf_error(d, &rd[i].pos, "'redistribute %s' names "
 			    "prefix-list '%s', which routing { } does not "
 			    "have", rt_source_name(rd[i].src), rd[i].plist);

@@ -52,7 +52,8 @@
 #define RT_FRR_CONFIG		"/etc/frr/frr.conf"
 #define RT_VTY_SOCKET		"/var/run/frr"
 
-#define RT_NAME_MAX		64	/* a prefix-list's name (conf_get_name) */
+/* a prefix-list's name (conf_get_name's) */
+#define RT_NAME_MAX		64
 #define RT_HOLD_NEVER		UINT_MAX	/* hold 0: no hold timer */
 #define RT_PASSWORD_MAX		80	/* TCP MD5's key (RFC 2385) */
 

@@ -77,7 +77,8 @@ render_route_maps(const struct rt_conf *c, const char *proto,
     const struct rt_redist *rd, size_t n, bool v6too, FILE *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct rt_prefix_list *pl = rt_conf_prefix_list(c, rd[i].plist);
+		const struct rt_prefix_list *pl =
+		    rt_conf_prefix_list(c, rd[i].plist);
 		const char *src = rt_source_name(rd[i].src);
 
 		if (rd[i].plist[0] == '\0' || pl == NULL)

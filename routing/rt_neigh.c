@@ -134,7 +134,8 @@ bgp_answer(void *arg, int status, const char *out, size_t len)
 /* ---- OSPF: what changed ---- */
 
 static const struct rt_ospf_peer *
-ospf_find(const struct rt_ospf_peer *v, size_t n, const struct rt_ospf_peer *p)
+ospf_find(const struct rt_ospf_peer *v, size_t n,
+    const struct rt_ospf_peer *p)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].id, p->id) == 0 &&
@@ -425,8 +426,8 @@ bgp_table(const struct rt_bgp_peer *v, size_t n, bool json, FILE *out)
 {
 	char up[32];
 
-	fputs(json ? "{\"neighbors\":[" : "NEIGHBOR                 AS          "
-	    "STATE        UP         RECEIVED  SENT\n", out);
+	fputs(json ? "{\"neighbors\":[" : "NEIGHBOR                 AS"
+	    "          STATE        UP         RECEIVED  SENT\n", out);
 	for (size_t i = 0; i < n; i++) {
 		uptime(up, sizeof(up), v[i].up_ms);
 		if (!json) {

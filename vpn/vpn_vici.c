@@ -321,13 +321,14 @@ read_section(struct rd *r, struct vpn_vici_node *sec, unsigned depth)
 		case EL_SECTION_START:
 		case EL_KEY_VALUE:
 		case EL_LIST_START:
-			if (el == EL_SECTION_START && depth >= VPN_VICI_DEPTH_MAX) {
+			if (el == EL_SECTION_START &&
+			    depth >= VPN_VICI_DEPTH_MAX) {
 				r->err = "sections nested too deep";
 				return false;
 			}
 			node = add(r, sec, el == EL_SECTION_START ?
-			    VPN_VICI_SECTION : el == EL_KEY_VALUE ? VPN_VICI_KEY :
-			    VPN_VICI_LIST);
+			    VPN_VICI_SECTION : el == EL_KEY_VALUE ?
+			    VPN_VICI_KEY : VPN_VICI_LIST);
 			if (node == NULL || !get_name(r, node->name) ||
 			    (el == EL_KEY_VALUE && !get_value(r, node)) ||
 			    (el == EL_LIST_START && !read_list(r, node)) ||

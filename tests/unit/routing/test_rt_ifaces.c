@@ -105,7 +105,10 @@ static bool
 has_step(const struct rt_if_step *v, size_t n, enum rt_if_op op,
     const char *name, const char *ip, unsigned plen)
 {
-	struct rt_prefix p = ip != NULL ? pfx(ip, plen) : (struct rt_prefix){ 0 };
+	struct rt_prefix p = { 0 };
+
+	if (ip != NULL)
+		p = pfx(ip, plen);
 
 	for (size_t i = 0; i < n; i++)
 		if (v[i].op == op && strcmp(v[i].name, name) == 0 &&
