@@ -205,6 +205,14 @@ rt_set_static(struct conf_diag *d, const struct conf_node *n, void *obj)
 		    n->args[1]);
 		return -1;
 	}
+	/* fe80::/10: the same address on every link */
+	if (s.has_via && s.dst.family == AF_INET6 && s.via[0] == 0xfe &&
+	    (s.via[1] & 0xc0) == 0x80 && s.dev[0] == '\0') {
+		conf_error(d, &n->argpos[1], "'static %s': a link-local next "
+		    "hop needs its interface (via ADDRESS dev INTERFACE)",
+		    n->args[1]);
+		return -1;
+	}
 	if (conf_push(&c->statics, &c->nstatics, sizeof(s)) == NULL)
 		return conf_oom(d, &n->pos);
 	c->statics[c->nstatics - 1] = s;

@@ -16,8 +16,8 @@ get_cidr(struct conf_diag *d, const struct conf_node *n, size_t i,
     struct rt_prefix *p)
 {
 	const char *w = n->args[i], *slash = strchr(w, '/');
-	char ip[INET6_ADDRSTRLEN], *end;
-	unsigned long len;
+	char ip[INET6_ADDRSTRLEN], *end = NULL;
+	unsigned long len = 0;
 
 	memset(p, 0, sizeof(*p));
 	if (slash != NULL && (size_t)(slash - w) < sizeof(ip)) {
@@ -27,10 +27,10 @@ get_cidr(struct conf_diag *d, const struct conf_node *n, size_t i,
 			p->family = AF_INET;
 		else if (inet_pton(AF_INET6, ip, p->addr) == 1)
 			p->family = AF_INET6;
-		len = slash[1] >= '0' && slash[1] <= '9' ?
-		    strtoul(slash + 1, &end, 10) : 999;
-		if (p->family != 0 && *end == '\0' && len >= 1 &&
-		    len <= (p->family == AF_INET ? 32u : 128u)) {
+		if (slash[1] >= '0' && slash[1] <= '9')
+			len = strtoul(slash + 1, &end, 10);
+		if (p->family != 0 && end != NULL && *end == '\0' &&
+		    len >= 1 && len <= (p->family == AF_INET ? 32u : 128u)) {
 			p->plen = (unsigned)len;
 			return 0;
 		}
