@@ -222,4 +222,17 @@ void conf_fmt_sockaddr(char *buf, size_t size,
  * escapes. */
 void conf_print_word(FILE *out, const char *word);
 
+/*
+ * Secrets (pre-shared keys, BGP passwords) in normal form: CONF_HIDDEN
+ * in their place, unless the operator asks for them (`edged -T
+ * --show-secrets`).  The text the worker reads has them hidden too, so
+ * a secret read back as CONF_HIDDEN is no secret: the master refuses it
+ * (conf_secret_hidden), the worker, which uses none, takes it.
+ */
+#define CONF_HIDDEN	"<hidden>"
+/* Writes secret (quoted as needed) when show, else CONF_HIDDEN. */
+void conf_print_secret(FILE *out, const char *secret, bool show);
+/* Whether secret is what a printer put in place of one. */
+bool conf_secret_hidden(const char *secret);
+
 #endif /* EDGED_CONF_H */

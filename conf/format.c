@@ -127,3 +127,18 @@ conf_print_word(FILE *out, const char *word)
 		put_quoted_byte(out, *p);
 	fputc('"', out);
 }
+
+void
+conf_print_secret(FILE *out, const char *secret, bool show)
+{
+	if (show)
+		conf_print_word(out, secret);
+	else
+		fputs(CONF_HIDDEN, out);
+}
+
+bool
+conf_secret_hidden(const char *secret)
+{
+	return strcmp(secret, CONF_HIDDEN) == 0;
+}

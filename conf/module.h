@@ -20,7 +20,9 @@
  * its top-level statements to it, then calls conf_resolve once every
  * statement of the file is applied (names across blocks, whole-file
  * checks); conf_print writes the part in normal form (`edged -T`, the
- * text sent to the worker), which parses again to the same part;
+ * text sent to the worker), which parses again to the same part, its
+ * secrets printed as CONF_HIDDEN (conf.h) unless flags has
+ * EDGED_PRINT_SECRETS;
  * conf_free releases it.  A part is plain data: it is built while the
  * running generation serves, and nothing running reads it until the
  * core has it in force.
@@ -138,7 +140,8 @@ struct edged_endpoint {
 	struct sockaddr_storage addr;	/* the port inside; INADDR_ANY or
 					 * in6addr_any: every address of
 					 * that family */
-	int proto;			/* IPPROTO_TCP, IPPROTO_UDP */
+	int proto;			/* IPPROTO_TCP, IPPROTO_UDP, or
+					 * IPPROTO_ESP (port 0) */
 	char what[96];			/* says which, in a comment:
 					 * "virtual-server web", "stats" */
 };
@@ -397,6 +400,10 @@ struct edged_worker_env {
 					 * the master (from_worker) */
 };
 
+/* conf_print's flags */
+#define EDGED_PRINT_SECRETS	0x1	/* the secrets themselves: -T
+					 * --show-secrets, never a worker */
+
 struct edged_module {
 	const char *name;		/* "lb", "fw": in messages */
 
@@ -410,7 +417,7 @@ struct edged_module {
 	const char *const *verbatim_blocks;
 	void *(*conf_new)(void);	/* defaults; NULL out of memory */
 	void (*conf_resolve)(void *part, struct conf_diag *d);
-	void (*conf_print)(const void *part, FILE *out);
+	void (*conf_print)(const void *part, FILE *out, unsigned flags);
 	void (*conf_free)(void *part);	/* part may be NULL */
 
 	/* Returns the number of errors added to d. */

@@ -537,8 +537,12 @@ write_endpoint(FILE *out, const struct edged_endpoint *e)
 		addr_fmt(a, sizeof(a), (const struct sockaddr *)ss);
 		fprintf(out, "%s daddr %s ", v4 ? "ip" : "ip6", a);
 	}
-	fprintf(out, "%s dport %u accept comment \"%s\"\n",
-	    e->proto == IPPROTO_UDP ? "udp" : "tcp", port, e->what);
+	if (e->proto == IPPROTO_ESP)	/* no port: IPsec's packets */
+		fprintf(out, "meta l4proto esp accept comment \"%s\"\n",
+		    e->what);
+	else
+		fprintf(out, "%s dport %u accept comment \"%s\"\n",
+		    e->proto == IPPROTO_UDP ? "udp" : "tcp", port, e->what);
 }
 
 /*

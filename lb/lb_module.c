@@ -38,8 +38,9 @@ conf_resolve(void *part, struct conf_diag *d)
 }
 
 static void
-conf_print(const void *part, FILE *out)
+conf_print(const void *part, FILE *out, unsigned flags)
 {
+	(void)flags;		/* no secrets */
 	lb_conf_print(part, out);
 }
 

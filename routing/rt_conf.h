@@ -208,9 +208,9 @@ int rt_routing_directive(struct conf_diag *d, const struct conf_node *n,
 /* The checks across the block (the prefix-lists named exist, ospf has
  * an area), once the whole file is applied: 0, or -1 with errors in d. */
 int rt_conf_resolve(struct rt_conf *c, struct conf_diag *d);
-/* c in normal form (nothing when c has no routing block).  Passwords are
- * never printed: a comment says one is there. */
-void rt_conf_print(const struct rt_conf *c, FILE *out);
+/* c in normal form (nothing when c has no routing block); passwords
+ * as CONF_HIDDEN unless secrets. */
+void rt_conf_print(const struct rt_conf *c, bool secrets, FILE *out);
 
 /* c's prefix-list name; NULL if it has none of that name. */
 const struct rt_prefix_list *rt_conf_prefix_list(const struct rt_conf *c,

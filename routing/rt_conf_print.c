@@ -1,8 +1,8 @@
 /*
  * routing/rt_conf_print.c - `routing { }` in normal form (rt_conf.h):
  * what `edged -T` prints and the worker reads, defaults written out.
- * A password is never printed; a comment says there is one.  The
- * interface blocks come first.
+ * A password is printed as <hidden> unless the operator asks for it
+ * (conf.h's secrets).  The interface blocks come first.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -61,7 +61,7 @@ print_redist(const struct rt_redist *rd, size_t n, FILE *out)
 }
 
 static void
-print_neighbor(const struct rt_neighbor *nb, FILE *out)
+print_neighbor(const struct rt_neighbor *nb, bool secrets, FILE *out)
 {
 	char a[INET6_ADDRSTRLEN];
 	unsigned k, h;
@@ -74,18 +74,21 @@ print_neighbor(const struct rt_neighbor *nb, FILE *out)
 	else
 		fprintf(out, "%s\n", nb->remote == RT_REMOTE_INTERNAL ?
 		    "internal" : "external");
-	if (nb->password[0] != '\0')
-		fputs("            # password: set (never printed)\n", out);
+	if (nb->password[0] != '\0') {
+		fputs("            password ", out);
+		conf_print_secret(out, nb->password, secrets);
+		fputc('\n', out);
+	}
 	fprintf(out, "            keepalive %u\n            hold %u\n"
 	    "            bfd %s\n        }\n", k, h, nb->bfd ? "on" : "off");
 }
 
 static void
-print_bgp(const struct rt_bgp *b, FILE *out)
+print_bgp(const struct rt_bgp *b, bool secrets, FILE *out)
 {
 	fprintf(out, "    bgp {\n        asn %u\n", b->asn);
 	for (size_t i = 0; i < b->nnb; i++)
-		print_neighbor(&b->nb[i], out);
+		print_neighbor(&b->nb[i], secrets, out);
 	fprintf(out, "        announce virtual-servers %s\n",
 	    b->announce_vs ? "on" : "off");
 	print_redist(b->rd, b->nrd, out);
@@ -124,7 +127,7 @@ print_ospf(const struct rt_ospf *o, FILE *out)
 }
 
 void
-rt_conf_print(const struct rt_conf *c, FILE *out)
+rt_conf_print(const struct rt_conf *c, bool secrets, FILE *out)
 {
 	char id[INET_ADDRSTRLEN];
 
@@ -148,7 +151,7 @@ rt_conf_print(const struct rt_conf *c, FILE *out)
 	for (size_t i = 0; i < c->npls; i++)
 		print_prefix_list(&c->pls[i], out);
 	if (c->bgp.present)
-		print_bgp(&c->bgp, out);
+		print_bgp(&c->bgp, secrets, out);
 	if (c->ospf.present)
 		print_ospf(&c->ospf, out);
 	fputs("}\n", out);

@@ -132,7 +132,7 @@ render_neighbor(const struct rt_neighbor *nb, bool secrets, FILE *out)
 		    "internal" : "external");
 	if (nb->password[0] != '\0')
 		fprintf(out, " neighbor %s password %s\n", a, secrets ?
-		    nb->password : "<hidden>");
+		    nb->password : CONF_HIDDEN);
 	if (k != 60 || h != 180)
 		fprintf(out, " neighbor %s timers %u %u\n", a, k, h);
 	if (nb->bfd)

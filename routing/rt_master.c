@@ -582,6 +582,21 @@ gen_frr(struct rt_gen *g, const struct rt_conf *c, struct conf_diag *d)
 	return -1;
 }
 
+/* A password that reads CONF_HIDDEN is `edged -T`'s output loaded
+ * back: refused, not handed to FRR as the password. */
+static int
+hidden_password(const struct rt_conf *c, struct conf_diag *d)
+{
+	for (size_t i = 0; i < c->bgp.nnb; i++)
+		if (conf_secret_hidden(c->bgp.nb[i].password)) {
+			conf_error(d, &c->bgp.nb[i].pos, "the neighbour's "
+			    "password reads %s, as edged -T prints it: "
+			    "write the password itself", CONF_HIDDEN);
+			return -1;
+		}
+	return 0;
+}
+
 void *
 rt_master_gen_new(void *ms, const void *part,
     const struct edged_gen_info *info, const struct edged_endpoints *eps,
@@ -605,6 +620,10 @@ rt_master_gen_new(void *ms, const void *part,
 	if (g->vips != NULL) {
 		memcpy(g->vips, eps->vips, eps->nvips * sizeof(*g->vips));
 		g->nvips = eps->nvips;
+	}
+	if (hidden_password(c, d) < 0) {
+		rt_master_gen_free(ms, g);
+		return NULL;
 	}
 	/* the interfaces first: FRR's section may name them */
 	if (rt_ifaces_check(c, err, sizeof(err)) < 0) {

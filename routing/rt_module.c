@@ -31,9 +31,9 @@ conf_new(void)
 }
 
 static void
-conf_print(const void *part, FILE *out)
+conf_print(const void *part, FILE *out, unsigned flags)
 {
-	rt_conf_print(part, out);
+	rt_conf_print(part, (flags & EDGED_PRINT_SECRETS) != 0, out);
 }
 
 static void

@@ -290,7 +290,7 @@ edged_conf_free(struct edged_conf **c)
 }
 
 void
-edged_conf_print(const struct edged_conf *c, FILE *out)
+edged_conf_print(const struct edged_conf *c, FILE *out, unsigned flags)
 {
 	char d[32];
 
@@ -314,7 +314,7 @@ edged_conf_print(const struct edged_conf *c, FILE *out)
 	conf_print_word(out, c->core.state_dir);
 	fprintf(out, "\n}\n");
 	for (size_t i = 0; i < EDGED_NMODULES; i++)
-		edged_modules[i]->conf_print(c->parts[i], out);
+		edged_modules[i]->conf_print(c->parts[i], out, flags);
 }
 
 int
@@ -353,7 +353,7 @@ edged_conf_to_text(const struct edged_conf *c, size_t *len)
 
 	if (f == NULL)
 		return NULL;
-	edged_conf_print(c, f);
+	edged_conf_print(c, f, 0);	/* the worker's: no secrets */
 	return text_close(&t, len);
 }
 

@@ -47,8 +47,11 @@ struct edged_conf {
 struct edged_conf *edged_conf_load(const char *path, const char *text,
     size_t len, struct conf_diag *d);
 void edged_conf_free(struct edged_conf **c);
-/* Normal form: what `edged -T` prints; parses again to the same text. */
-void edged_conf_print(const struct edged_conf *c, FILE *out);
+/* Normal form: what `edged -T` prints; parses again to the same text.
+ * flags: module.h's EDGED_PRINT_* (secrets hidden without
+ * EDGED_PRINT_SECRETS). */
+void edged_conf_print(const struct edged_conf *c, FILE *out,
+    unsigned flags);
 /* The same into a malloc'd NUL-terminated string; NULL out of memory. */
 char *edged_conf_to_text(const struct edged_conf *c, size_t *len);
 /* The checks that read files, each module's (module.h's check_files):

@@ -32,6 +32,9 @@ usage(FILE *out)
 	    "valid\n"
 	    "  -T, --print        print the configuration in normal form "
 	    "and exit\n"
+	    "      --show-secrets with -T: print pre-shared keys and passwords "
+	    "(hidden as\n"
+	    "                     <hidden> otherwise)\n"
 	    "  -n, --nft          print what the modules hand the kernel and "
 	    "FRR (the\n"
 	    "                     nftables table, edged's section of "
@@ -45,7 +48,7 @@ usage(FILE *out)
 
 /* -t, -T and -n: parse, report every error, maybe print. */
 static int
-check(const char *path, int mode)
+check(const char *path, int mode, unsigned flags)
 {
 	struct edged_conf *c = edged_conf_check(path, stderr);
 	int rc = 0;
@@ -53,7 +56,7 @@ check(const char *path, int mode)
 	if (c == NULL)
 		return 1;
 	if (mode == 'T') {
-		edged_conf_print(c, stdout);
+		edged_conf_print(c, stdout, flags);
 	} else if (mode == 'n') {
 		if (edged_conf_print_compiled(c, stdout) < 0) {
 			fprintf(stderr, "%s: out of memory\n", path);
@@ -73,6 +76,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 't' },
 		{ "print", no_argument, NULL, 'T' },
+		{ "show-secrets", no_argument, NULL, 'S' },
 		{ "nft", no_argument, NULL, 'n' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'v' },
@@ -82,6 +86,7 @@ main(int argc, char **argv)
 	const char *path = EDGED_DEFAULT_CONF;
 	bool debug = false;
 	int mode = 0, opt, upgrade_fd = -1;
+	unsigned flags = 0;
 
 	/* internal: the master starts the worker as "edged --worker FD" */
 	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
@@ -102,6 +107,9 @@ main(int argc, char **argv)
 		case 'n':
 			mode = opt;
 			break;
+		case 'S':
+			flags |= EDGED_PRINT_SECRETS;
+			break;
 		case 'U':
 			upgrade_fd = atoi(optarg);
 			break;
@@ -116,11 +124,11 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (flags != 0 && mode != 'T')) {
 		usage(stderr);
 		return 2;
 	}
 	if (mode != 0)
-		return check(path, mode);
+		return check(path, mode, flags);
 	return master_main(path, debug, upgrade_fd);
 }

@@ -6,11 +6,13 @@
 #include "lb_module.h"
 #include "modules.h"
 #include "rt_module.h"
+#include "vpn_module.h"
 
 const struct edged_module *const edged_modules[EDGED_NMODULES] = {
 	[EDGED_LB] = &lb_module,
 	[EDGED_FW] = &fw_module,
 	[EDGED_RT] = &rt_module,
+	[EDGED_VPN] = &vpn_module,
 };
 
 const char *const *

@@ -13,6 +13,7 @@ enum edged_module_id {
 	EDGED_LB,
 	EDGED_FW,
 	EDGED_RT,
+	EDGED_VPN,
 	EDGED_NMODULES
 };
 

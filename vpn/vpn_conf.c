@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 #include "vpn_conf.h"
@@ -14,6 +15,8 @@ void
 vpn_conf_init(struct vpn_conf *c)
 {
 	memset(c, 0, sizeof(*c));
+	snprintf(c->vici_socket, sizeof(c->vici_socket), "%s",
+	    VPN_VICI_SOCKET);
 }
 
 void
@@ -490,6 +493,46 @@ vpn_ipsec_directive(struct conf_diag *d, const struct conf_node *n,
 	return 0;
 }
 
+/* ---- vpn { } ---- */
+
+static int
+set_vici_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct vpn_conf *c = obj;
+	const char *w = n->args[1];
+
+	if (w[0] != '/' || strlen(w) >= sizeof(c->vici_socket)) {
+		conf_error(d, &n->argpos[1], "'vici-socket' expects an "
+		    "absolute path of at most %zu bytes",
+		    sizeof(c->vici_socket) - 1);
+		return -1;
+	}
+	snprintf(c->vici_socket, sizeof(c->vici_socket), "%s", w);
+	return 0;
+}
+
+static const struct conf_directive vpn_rows[] = {
+	{ "vici-socket", 1, 1, CONF_NO_BLOCK, set_vici_socket,
+	    "vici-socket PATH" },
+};
+
+int
+vpn_vpn_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj)
+{
+	struct vpn_conf *c = obj;
+
+	if (c->present) {
+		conf_error(d, &n->pos, "'vpn' is given twice (first at line "
+		    "%u)", c->pos.line);
+		return -1;
+	}
+	c->present = true;
+	c->pos = n->pos;
+	return conf_apply(d, n, "vpn", vpn_rows, ARRAY_LEN(vpn_rows), c) > 0 ?
+	    -1 : 0;
+}
+
 /* NSX's words (or nothing) as proposals */
 static void
 nsx_proposals(struct conf_diag *d, struct vpn_site *s)
@@ -532,4 +575,31 @@ vpn_conf_resolve(struct vpn_conf *c, struct conf_diag *d)
 			snprintf(s->ike[s->nike++], VPN_PROPOSAL_LEN, "%s",
 			    VPN_IKE_DEFAULT);
 	}
+}
+
+unsigned
+vpn_conf_check_secrets(const struct vpn_conf *c, struct conf_diag *d)
+{
+	unsigned errors = 0;
+	struct stat st;
+
+	for (size_t i = 0; i < c->nsites; i++) {
+		const struct vpn_site *s = &c->sites[i];
+
+		if (conf_secret_hidden(s->psk)) {
+			conf_error(d, &s->pos, "ipsec %s: the pre-shared key "
+			    "reads %s, as edged -T prints it: write the key "
+			    "itself", s->name, CONF_HIDDEN);
+			errors++;
+		} else if (stat(s->pos.file, &st) == 0 &&
+		    (st.st_mode & S_IROTH) != 0) {
+			conf_error(d, &s->pos, "ipsec %s: %s holds its "
+			    "pre-shared key and any user can read it (mode "
+			    "%04o): make it readable by root only (chmod "
+			    "o-rwx)", s->name, s->pos.file,
+			    (unsigned)(st.st_mode & 07777));
+			errors++;
+		}
+	}
+	return errors;
 }

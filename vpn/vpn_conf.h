@@ -1,6 +1,7 @@
 /*
  * vpn/vpn_conf.h - the `ipsec NAME { }` blocks: site-to-site tunnels
- * through strongSwan's charon (plain data, module.h).  Private to vpn/.
+ * through strongSwan's charon (plain data, module.h), and the `vpn { }`
+ * block that says where charon is.  Private to vpn/.
  *
  *     ipsec site-b {
  *         local 192.0.2.10
@@ -79,9 +80,17 @@ struct vpn_site {
 	struct conf_pos pos;
 };
 
+/* where Debian's charon (and charon-systemd) listens for VICI */
+#define VPN_VICI_SOCKET		"/var/run/charon.vici"
+#define VPN_PATH_MAX		108	/* sun_path */
+
 struct vpn_conf {
 	struct vpn_site *sites;
 	size_t nsites;
+	/* vpn { vici-socket PATH } */
+	bool present;
+	struct conf_pos pos;
+	char vici_socket[VPN_PATH_MAX];
 };
 
 void vpn_conf_init(struct vpn_conf *c);
@@ -89,8 +98,22 @@ void vpn_conf_release(struct vpn_conf *c);
 /* `ipsec NAME { }`: a directive setter (conf.h) on a struct vpn_conf. */
 int vpn_ipsec_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);
+/* What only the master checks (edged -t too; the worker's text has the
+ * keys hidden): a key that reads CONF_HIDDEN (edged -T's output loaded
+ * back), a key in a file other users can read.  The errors added. */
+unsigned vpn_conf_check_secrets(const struct vpn_conf *c,
+    struct conf_diag *d);
+/* `vpn { vici-socket PATH }`: where charon is asked. */
+int vpn_vpn_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
 /* The checks and NSX's words turned into proposals, once the whole file
  * is applied (warnings for weak choices). */
 void vpn_conf_resolve(struct vpn_conf *c, struct conf_diag *d);
+/* c in normal form (vpn_conf_print.c): nothing without a site or a vpn
+ * block; the proposals NSX's words made; PSKs as CONF_HIDDEN unless
+ * secrets. */
+void vpn_conf_print(const struct vpn_conf *c, bool secrets, FILE *out);
+/* "10.1.0.0/16" */
+void vpn_subnet_fmt(char *buf, size_t size, const struct vpn_subnet *s);
 
 #endif /* EDGED_VPN_CONF_H */

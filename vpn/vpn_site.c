@@ -128,7 +128,7 @@ vpn_site_load_shared(const struct vpn_site *s, size_t *len,
 	struct vpn_vici_out o;
 	char id[VPN_NAME_MAX + 8], a[INET6_ADDRSTRLEN];
 
-	snprintf(id, sizeof(id), "edged-%s", s->name);
+	snprintf(id, sizeof(id), VPN_KEY_PREFIX "%s", s->name);
 	vpn_vici_begin(&o, VPN_VICI_CMD_REQUEST, "load-shared");
 	vpn_vici_kv(&o, "id", id, -1);
 	vpn_vici_kv(&o, "type", "IKE", -1);
@@ -160,8 +160,20 @@ vpn_site_unload_shared(const char *site, size_t *len, const char **err)
 	struct vpn_vici_out o;
 	char id[VPN_NAME_MAX + 8];
 
-	snprintf(id, sizeof(id), "edged-%s", site);
+	snprintf(id, sizeof(id), VPN_KEY_PREFIX "%s", site);
 	vpn_vici_begin(&o, VPN_VICI_CMD_REQUEST, "unload-shared");
 	vpn_vici_kv(&o, "id", id, -1);
+	return vpn_vici_finish(&o, len, err);
+}
+
+uint8_t *
+vpn_site_request(const char *command, const char *const *kv, size_t n,
+    size_t *len, const char **err)
+{
+	struct vpn_vici_out o;
+
+	vpn_vici_begin(&o, VPN_VICI_CMD_REQUEST, command);
+	for (size_t i = 0; i + 1 < n; i += 2)
+		vpn_vici_kv(&o, kv[i], kv[i + 1], -1);
 	return vpn_vici_finish(&o, len, err);
 }

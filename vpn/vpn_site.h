@@ -30,4 +30,11 @@ uint8_t *vpn_site_unload_conn(const char *site, size_t *len,
 uint8_t *vpn_site_unload_shared(const char *site, size_t *len,
     const char **err);
 
+/* The id of site's key in charon: "edged-" and its name. */
+#define VPN_KEY_PREFIX		"edged-"
+/* Any command of keys and values only: kv holds n names and values in
+ * turn ({ "ike", "site-b", "timeout", "-1" }); as above. */
+uint8_t *vpn_site_request(const char *command, const char *const *kv,
+    size_t n, size_t *len, const char **err);
+
 #endif /* EDGED_VPN_SITE_H */

@@ -291,8 +291,17 @@ assert_match "frr.conf has the password (FRR needs it)" \
 assert_no_match "edged's log never has it" "$PW" "$(cat "$EDGED_LOG")"
 assert_no_match "nor the rejected reload's reply" "$PW" "$out"
 assert_no_match "nor edged -T" "$PW" "$("$EDGED" -T -c "$T/edged.conf")"
-assert_match "which says one is set" "# password: set" \
+assert_match "which prints it <hidden>" "password <hidden>" \
     "$("$EDGED" -T -c "$T/edged.conf")"
+assert_match "and -T --show-secrets, the password" "password \"?$PW" \
+    "$("$EDGED" -T --show-secrets -c "$T/edged.conf")"
+cp "$T/edged.conf" "$T/edged.conf.good"
+"$EDGED" -T -c "$T/edged.conf" >"$T/edged.conf.hidden"
+cp "$T/edged.conf.hidden" "$T/edged.conf"
+out=$(ctl reload 2>&1)
+assert_match "-T's output loaded back is refused: no password <hidden>" \
+    "password reads <hidden>.*write the password itself" "$out"
+cp "$T/edged.conf.good" "$T/edged.conf"
 assert_no_match "nor edged -n" "$PW" "$("$EDGED" -n -c "$T/edged.conf")"
 assert_no_match "nor edgectl status" "$PW" "$(ctl status)"
 

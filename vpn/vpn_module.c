@@ -1,0 +1,123 @@
+/*
+ * vpn/vpn_module.c - IPsec as the core sees it (module.h): the `vpn { }`
+ * and `ipsec NAME { }` blocks, the ports IKE needs let in, and the
+ * sites loaded into strongSwan's charon by the master (vpn_master.c).
+ * Nothing of it runs in the worker: charon carries the tunnels.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "util.h"
+#include "vpn_conf.h"
+#include "vpn_master.h"
+#include "vpn_module.h"
+
+static const struct conf_directive directives[] = {
+	{ "vpn", 0, 0, CONF_NEEDS_BLOCK, vpn_vpn_directive, "vpn { }" },
+	{ "ipsec", 1, 1, CONF_NEEDS_BLOCK, vpn_ipsec_directive,
+	    "ipsec NAME { }" },
+};
+
+static void *
+conf_new(void)
+{
+	struct vpn_conf *c = malloc(sizeof(*c));
+
+	if (c != NULL)
+		vpn_conf_init(c);
+	return c;
+}
+
+static void
+conf_resolve(void *part, struct conf_diag *d)
+{
+	vpn_conf_resolve(part, d);
+}
+
+static void
+conf_print(const void *part, FILE *out, unsigned flags)
+{
+	vpn_conf_print(part, (flags & EDGED_PRINT_SECRETS) != 0, out);
+}
+
+static void
+conf_free(void *part)
+{
+	if (part == NULL)
+		return;
+	vpn_conf_release(part);
+	free(part);
+}
+
+static unsigned
+check_files(const void *part, struct conf_diag *d)
+{
+	return vpn_conf_check_secrets(part, d);
+}
+
+/* IKE (UDP 500), IKE and ESP in UDP (4500) and ESP on each site's local
+ * address, once each */
+static int
+endpoints(const void *part, struct edged_endpoints *eps)
+{
+	static const struct { int proto, port; const char *what; } eps_v[] = {
+		{ IPPROTO_UDP, 500, "ipsec: IKE" },
+		{ IPPROTO_UDP, 4500, "ipsec: IKE and ESP in UDP" },
+		{ IPPROTO_ESP, 0, "ipsec: ESP" },
+	};
+	const struct vpn_conf *c = part;
+
+	for (size_t i = 0; i < c->nsites; i++) {
+		struct sockaddr_storage a = c->sites[i].local;
+		bool seen = false;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = addr_same(&c->sites[k].local, &a);
+		for (size_t k = 0; k < ARRAY_LEN(eps_v) && !seen; k++) {
+			in_port_t p = htons((in_port_t)eps_v[k].port);
+
+			if (a.ss_family == AF_INET)
+				((struct sockaddr_in *)&a)->sin_port = p;
+			else
+				((struct sockaddr_in6 *)&a)->sin6_port = p;
+			if (edged_endpoints_add(eps, &a, eps_v[k].proto,
+			    eps_v[k].what) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static const struct edged_command commands[] = {
+	{ "show", "ipsec", "", true, "the IPsec sites: IKE SA and tunnels "
+	    "(state, algorithms, SPIs, bytes), as charon has them",
+	    vpn_master_show },
+	{ "ipsec", "up", "SITE", false, "has charon bring the site's "
+	    "tunnel up now", vpn_master_up },
+	{ "ipsec", "down", "SITE", false, "has charon take the site's "
+	    "tunnel down (start always brings it up again)",
+	    vpn_master_down },
+};
+
+const struct edged_module vpn_module = {
+	.name = "vpn",
+	.directives = directives,
+	.ndirectives = ARRAY_LEN(directives),
+	.conf_new = conf_new,
+	.conf_resolve = conf_resolve,
+	.conf_print = conf_print,
+	.conf_free = conf_free,
+	.check_files = check_files,
+	.endpoints = endpoints,
+	.master_new = vpn_master_new,
+	.master_stop = vpn_master_stop,
+	.master_free = vpn_master_free,
+	.gen_new = vpn_master_gen_new,
+	.gen_free = vpn_master_gen_free,
+	.commit = vpn_master_commit,
+	.status = vpn_master_status,
+	.commands = commands,
+	.ncommands = ARRAY_LEN(commands),
+};
