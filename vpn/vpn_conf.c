@@ -91,20 +91,22 @@ bad:
 	return -1;
 }
 
-/* An identity: printable, no blank (charon's own syntax inside). */
+/* An identity: printable (charon's own syntax inside; a distinguished
+ * name has blanks: quoted). */
 static int
 get_id(struct conf_diag *d, const struct conf_node *n, char *out)
 {
 	const char *w = n->args[1];
 	size_t len = strlen(w);
-	bool ok = len > 0 && len < VPN_ID_MAX;
+	bool ok = len > 0 && len < VPN_ID_MAX && w[0] != ' ';
 
 	for (size_t i = 0; ok && i < len; i++)
-		ok = w[i] > 0x20 && w[i] < 0x7f;
+		ok = w[i] >= 0x20 && w[i] < 0x7f;
 	if (!ok) {
 		conf_error(d, &n->argpos[1], "'%s' expects an identity of 1 "
-		    "to %d printable characters without blanks (an address, "
-		    "a name, email@example.com)", n->args[0], VPN_ID_MAX - 1);
+		    "to %d printable characters (an address, a name, "
+		    "email@example.com, \"CN=gw, O=Example\")", n->args[0],
+		    VPN_ID_MAX - 1);
 		return -1;
 	}
 	memcpy(out, w, len + 1);
@@ -188,6 +190,12 @@ check_proposal(struct conf_diag *d, const struct conf_pos *pos,
 		if (a->weak != NULL)
 			conf_warning(d, pos, "'%s': %s", w, a->weak);
 		p += len + (p[len] == '-');
+	}
+	if (have[ALG_ENC] > 0 && have[ALG_AEAD] > 0) {
+		conf_error(d, pos, "'%s' mixes AEAD (aes256gcm16) and classic "
+		    "(aes256) encryption, which charon refuses in one "
+		    "proposal: give two", w);
+		return -1;
 	}
 	if (have[ALG_ENC] + have[ALG_AEAD] == 0 ||
 	    (have[ALG_ENC] > 0 && have[ALG_INTEG] == 0) ||
@@ -447,8 +455,10 @@ site_check(struct conf_diag *d, const struct conf_node *n,
 {
 	static const char *const need[] = { "local", "peer",
 	    "authentication", "local-subnets", "peer-subnets", NULL };
+	char what[VPN_NAME_MAX + 8];
 
-	if (conf_require(d, n, "ipsec", need) > 0)
+	snprintf(what, sizeof(what), "ipsec %s", s->name);
+	if (conf_require(d, n, what, need) > 0)
 		return -1;
 	if (!s->peer_any && s->peer.ss_family != s->local.ss_family) {
 		conf_error(d, &n->argpos[1], "ipsec %s: 'local' and 'peer' "

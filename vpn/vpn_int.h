@@ -12,6 +12,7 @@
 
 #include "module.h"
 #include "vpn_conf.h"
+#include "vpn_vici.h"
 
 /* seconds: a command's answer (charon answers a load-conn in ms) */
 #define VPN_TIMEOUT		10.
@@ -33,6 +34,28 @@ struct vpn_gen {
 	size_t n;
 };
 
+struct vpn_master;
+
+/* An edgectl command's exchange with charon (vpn_call.c). */
+struct vpn_call {
+	struct vpn_master *vm;
+	struct edged_ctl *c;		/* to answer */
+	bool json;
+	/* each message charon sends, events and answers */
+	void (*on_msg)(struct vpn_call *call, const struct vpn_vici_msg *m);
+	/* the end: err NULL when every answer came; call goes after */
+	void (*done)(struct vpn_call *call, const char *err);
+	void *arg;			/* the command's */
+
+	int fd;
+	ev_io io;
+	ev_timer timer;
+	uint8_t *out, *in;
+	size_t outlen, outcap, inlen, incap;
+	unsigned answers;		/* still to come */
+	struct vpn_call *next;		/* vm->calls */
+};
+
 struct vpn_master {
 	const struct edged_host *host;
 	const struct vpn_gen *cur;	/* in force */
@@ -44,10 +67,12 @@ struct vpn_master {
 
 	/* the watch connection: tunnels up and down, charon gone */
 	int wfd;
+	char wpath[VPN_PATH_MAX];	/* the charon it watches */
 	ev_io wio;
 	uint8_t *win;
 	size_t winlen, wincap;
 	uint64_t lost;			/* times charon went away */
+	struct vpn_call *calls;		/* edgectl's, under way */
 	uint64_t ups, downs;		/* tunnels (child SAs) */
 };
 
@@ -55,9 +80,20 @@ struct vpn_master {
 const struct vpn_gsite *vpn_gen_site(const struct vpn_gen *g,
     const char *name);
 
-/* vpn_watch.c: the watch connection to cur's charon opened (nothing
- * when it is); closed */
-void vpn_watch_open(struct vpn_master *vm);
+/* vpn_call.c: msg (a whole request of *lenp bytes, taken: freed) added
+ * to call's, its answer awaited; 0, or -1 out of memory (or msg NULL).
+ * The length by address: read after the call that made msg set it. */
+int vpn_call_add(struct vpn_call *call, uint8_t *msg, const size_t *lenp);
+/* call (calloc'd, its requests added) sent to the charon at path: it
+ * ends with done, now or later, within timeout seconds */
+void vpn_call_start(struct vpn_call *call, const char *path,
+    double timeout);
+/* every call under way ends ("edged stops") */
+void vpn_calls_end(struct vpn_master *vm);
+
+/* vpn_watch.c: the watch connection to the charon at path opened
+ * (nothing when it is, to that charon); closed */
+void vpn_watch_open(struct vpn_master *vm, const char *path);
 void vpn_watch_close(struct vpn_master *vm);
 /* charon went away (the watch saw it, or a command): logged, and every
  * site loaded again once it is back */

@@ -274,7 +274,7 @@ synced(struct vpn_master *vm)
 	vm->backoff = VPN_BACKOFF_MIN;
 	ev_timer_stop(vm->host->loop, &vm->retry);
 	if (vm->cur->n > 0)
-		vpn_watch_open(vm);
+		vpn_watch_open(vm, vm->cur->conf->vici_socket);
 	else
 		vpn_watch_close(vm);
 }
@@ -300,6 +300,7 @@ retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	if (vm->cur == NULL || vm->synced)
 		return;
+	vpn_watch_open(vm, vm->cur->conf->vici_socket);
 	rc = apply(vm->cur, NULL, err, sizeof(err));
 	if (rc == 0) {
 		log_info("vpn: charon answers at %s: it has the %zu site%s",
@@ -355,6 +356,7 @@ vpn_master_stop(void *ms)
 
 	ev_timer_stop(vm->host->loop, &vm->retry);
 	vpn_watch_close(vm);
+	vpn_calls_end(vm);
 	if (vm->cur != NULL && vm->cur->n > 0)
 		log_info("vpn: edged stops: charon keeps the %zu site%s and "
 		    "their tunnels", vm->cur->n, plural(vm->cur->n));
@@ -368,6 +370,7 @@ vpn_master_free(void *ms)
 	if (vm == NULL)
 		return;
 	vpn_watch_close(vm);
+	vpn_calls_end(vm);
 	free(vm);
 }
 
@@ -390,6 +393,10 @@ vpn_master_commit(void *ms, void *gd, char *err, size_t errsize)
 		vm->cur = g;
 		return 0;
 	}
+	/* watching before the sites go in: a tunnel they start is seen
+	 * coming up */
+	if (g->n > 0)
+		vpn_watch_open(vm, g->conf->vici_socket);
 	rc = apply(g, from, why, sizeof(why));
 	if (rc < 0) {
 		snprintf(err, errsize, "%s", why);

@@ -1,28 +1,33 @@
 /*
  * vpn/vpn_show.c - edgectl show ipsec, ipsec up|down SITE: charon asked
- * on a VICI session of the command's own (list-sas streams one list-sa
- * event per IKE SA before its answer; initiate and terminate return at
- * once, charon carrying on).  Blocking, within VPN_SHOW_TIMEOUT: charon
- * answers these from memory.  Only edged's sites are shown; no secret
- * is in what charon lists.
+ * on a VICI connection of the command's own (vpn_call.c), in the
+ * master's loop: list-sas streams one list-sa event per IKE SA before
+ * its answer; initiate and terminate answer once charon is done (or
+ * VPN_UPDOWN_MS), their log lines streamed before (control-log), which
+ * say why when it fails.  Only edged's sites are shown; no secret is in
+ * what charon lists.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
-#include "vpn_client.h"
+#include "util.h"
 #include "vpn_int.h"
 #include "vpn_master.h"
 #include "vpn_site.h"
 
 #define VPN_SHOW_TIMEOUT	5.
+#define VPN_UPDOWN_MS		"15000"	/* what ipsec up|down waits */
 
-/* what list-sa said, one IKE SA at a time */
+/* what list-sa said, one IKE SA at a time; the sites' names copied
+ * (a reload may free the generation meanwhile) */
 struct listing {
-	const struct vpn_gen *g;
+	char (*names)[VPN_NAME_MAX];
+	size_t n;
 	bool json;
 	FILE *f;
-	bool *seen;			/* [g->n]: the site has an IKE SA */
+	struct text t;
+	bool *seen;			/* [n]: the site has an IKE SA */
 	size_t nsas;
 };
 
@@ -138,70 +143,109 @@ show_ike(struct listing *l, const struct vpn_vici_node *ike)
 }
 
 static void
-on_sa(void *arg, const struct vpn_vici_msg *ev)
+on_sa(struct vpn_call *call, const struct vpn_vici_msg *ev)
 {
-	struct listing *l = arg;
+	struct listing *l = call->arg;
 
-	if (strcmp(ev->name, "list-sa") != 0)
+	if (ev->type != VPN_VICI_EVENT || strcmp(ev->name, "list-sa") != 0)
 		return;
 	for (size_t i = 0; i < ev->root.n; i++) {
 		const struct vpn_vici_node *ike = &ev->root.v[i];
 
-		for (size_t k = 0; k < l->g->n; k++)
-			if (ike->kind == VPN_VICI_SECTION && strcmp(ike->name,
-			    l->g->v[k].site->name) == 0) {
+		for (size_t k = 0; k < l->n; k++)
+			if (ike->kind == VPN_VICI_SECTION &&
+			    strcmp(ike->name, l->names[k]) == 0) {
 				l->seen[k] = true;
 				show_ike(l, ike);
 			}
 	}
 }
 
-/* registered for list-sa, then list-sas: 0, or -1 with err */
-static int
-list_sas(struct vpn_client *cl, struct listing *l, char *err,
-    size_t errsize)
-{
-	static const char *const kv[] = { "noblock", "yes" };
-	struct vpn_vici_out o;
-	struct vpn_vici_msg m;
-	const char *why;
-	uint8_t *req;
-	size_t len;
-	int rc;
-
-	vpn_vici_begin(&o, VPN_VICI_EVENT_REGISTER, "list-sa");
-	if ((req = vpn_vici_finish(&o, &len, &why)) == NULL)
-		return -1;
-	rc = vpn_client_call(cl, req, len, NULL, NULL, &m, err, errsize);
-	free(req);
-	if (rc < 0)
-		return -1;
-	vpn_vici_msg_free(&m);
-	if ((req = vpn_site_request("list-sas", kv, 2, &len, &why)) == NULL)
-		return -1;
-	rc = vpn_client_call(cl, req, len, on_sa, l, &m, err, errsize);
-	free(req);
-	if (rc == 0)
-		vpn_vici_msg_free(&m);
-	return rc;
-}
-
 /* the sites without an IKE SA */
 static void
 show_down(struct listing *l)
 {
-	for (size_t k = 0; k < l->g->n; k++) {
+	for (size_t k = 0; k < l->n; k++) {
 		if (l->seen[k])
 			continue;
 		if (l->json) {
 			fprintf(l->f, "%s{\"site\":", l->nsas++ > 0 ? "," :
 			    "");
-			text_json_string(l->f, l->g->v[k].site->name);
+			text_json_string(l->f, l->names[k]);
 			fputs(",\"state\":\"DOWN\",\"tunnels\":[]}", l->f);
 		} else
-			fprintf(l->f, "%s: down (no IKE SA)\n",
-			    l->g->v[k].site->name);
+			fprintf(l->f, "%s: down (no IKE SA)\n", l->names[k]);
 	}
+}
+
+static void
+listing_free(struct listing *l)
+{
+	free(l->names);
+	free(l->seen);
+	free(l);
+}
+
+static void
+show_done(struct vpn_call *call, const char *err)
+{
+	struct listing *l = call->arg;
+
+	show_down(l);
+	if (l->json) {
+		fputs("],\"charon\":", l->f);
+		text_json_string(l->f, err == NULL ? "up" : err);
+		fputs("}\n", l->f);
+	} else if (err != NULL)
+		fprintf(l->f, "charon: %s\n", err);
+	edged_reply_text(call->vm->host, call->c, true, &l->t);
+	listing_free(l);
+}
+
+static struct listing *
+listing_new(const struct vpn_gen *g, bool json)
+{
+	struct listing *l = calloc(1, sizeof(*l));
+
+	if (l == NULL || (l->names = calloc(g->n, sizeof(*l->names))) ==
+	    NULL || (l->seen = calloc(g->n, sizeof(*l->seen))) == NULL ||
+	    (l->f = text_open(&l->t)) == NULL) {
+		if (l != NULL)
+			listing_free(l);
+		return NULL;
+	}
+	l->n = g->n;
+	l->json = json;
+	for (size_t i = 0; i < g->n; i++)
+		snprintf(l->names[i], VPN_NAME_MAX, "%s", g->v[i].site->name);
+	if (json)
+		fputs("{\"sites\":[", l->f);
+	return l;
+}
+
+/* registered for list-sa, then list-sas: its events before its answer */
+static struct vpn_call *
+show_call(struct vpn_master *vm, struct edged_ctl *c, struct listing *l)
+{
+	static const char *const kv[] = { "noblock", "yes" };
+	struct vpn_call *call = calloc(1, sizeof(*call));
+	struct vpn_vici_out o;
+	const char *why;
+	size_t len;
+
+	if (call == NULL)
+		return NULL;
+	*call = (struct vpn_call){ .vm = vm, .c = c, .on_msg = on_sa,
+	    .done = show_done, .arg = l, .fd = -1 };
+	vpn_vici_begin(&o, VPN_VICI_EVENT_REGISTER, "list-sa");
+	if (vpn_call_add(call, vpn_vici_finish(&o, &len, &why), &len) < 0 ||
+	    vpn_call_add(call, vpn_site_request("list-sas", kv, 2, &len,
+	    &why), &len) < 0) {
+		free(call->out);
+		free(call);
+		return NULL;
+	}
+	return call;
 }
 
 void
@@ -209,79 +253,131 @@ vpn_master_show(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json)
 {
 	struct vpn_master *vm = ms;
-	struct listing l = { .g = vm->cur, .json = json };
-	struct vpn_client cl;
-	struct text t;
-	char err[512] = "";
-	int rc = -1;
+	struct listing *l;
+	struct vpn_call *call;
 
 	(void)args;
 	(void)n;
 	if (vm->cur == NULL || vm->cur->n == 0) {
-		edged_replyf(vm->host, c, true, json ? "{\"charon\":null,"
-		    "\"sites\":[]}\n" : "no ipsec site is configured\n");
+		edged_replyf(vm->host, c, true, json ? "{\"sites\":[],"
+		    "\"charon\":null}\n" : "no ipsec site is configured\n");
 		return;
 	}
-	if ((l.seen = calloc(vm->cur->n, sizeof(*l.seen))) == NULL ||
-	    (l.f = text_open(&t)) == NULL) {
-		free(l.seen);
+	if ((l = listing_new(vm->cur, json)) == NULL ||
+	    (call = show_call(vm, c, l)) == NULL) {
+		if (l != NULL) {
+			free(text_close(&l->t, NULL));
+			listing_free(l);
+		}
 		edged_replyf(vm->host, c, false, "out of memory");
 		return;
 	}
-	if (json)
-		fputs("{\"sites\":[", l.f);
-	if (vpn_client_open(&cl, vm->cur->conf->vici_socket,
-	    VPN_SHOW_TIMEOUT, err, sizeof(err)) == 0) {
-		rc = list_sas(&cl, &l, err, sizeof(err));
-		vpn_client_close(&cl);
-	}
-	show_down(&l);
-	if (json) {
-		fputs("],\"charon\":", l.f);
-		text_json_string(l.f, rc == 0 ? "up" : err);
-		fputs("}\n", l.f);
-	} else if (rc < 0)
-		fprintf(l.f, "charon: %s\n", err);
-	free(l.seen);
-	edged_reply_text(vm->host, c, true, &t);
+	vpn_call_start(call, vm->cur->conf->vici_socket, VPN_SHOW_TIMEOUT);
 }
 
-/* initiate or terminate site (args[0]), returning at once */
+/* ---- ipsec up|down ---- */
+
+/* what charon said while it tried: its last lines, its answer */
+struct updown {
+	char site[VPN_NAME_MAX];
+	bool up;
+	char log[6][256];		/* the last lines, in a ring */
+	size_t nlog;
+	bool ok;
+	char errmsg[256];
+};
+
+static void
+updown_msg(struct vpn_call *call, const struct vpn_vici_msg *m)
+{
+	struct updown *u = call->arg;
+	const char *v;
+
+	if (m->type == VPN_VICI_EVENT && strcmp(m->name, "control-log") ==
+	    0 && (v = vpn_vici_value(&m->root, "msg")) != NULL) {
+		snprintf(u->log[u->nlog % ARRAY_LEN(u->log)],
+		    sizeof(u->log[0]), "%s", v);
+		u->nlog++;
+	} else if (m->type == VPN_VICI_CMD_RESPONSE) {
+		v = vpn_vici_value(&m->root, "success");
+		u->ok = v != NULL && strcmp(v, "yes") == 0;
+		v = vpn_vici_value(&m->root, "errmsg");
+		snprintf(u->errmsg, sizeof(u->errmsg), "%s", v != NULL ? v :
+		    "");
+	}
+}
+
+static void
+updown_done(struct vpn_call *call, const char *err)
+{
+	struct updown *u = call->arg;
+	const struct edged_host *h = call->vm->host;
+	struct text t;
+	FILE *f;
+	size_t first = u->nlog > ARRAY_LEN(u->log) ?
+	    u->nlog - ARRAY_LEN(u->log) : 0;
+
+	if (err == NULL && u->ok) {
+		edged_replyf(h, call->c, true, "ipsec %s: %s\n", u->site,
+		    u->up ? "up" : "down");
+	} else if ((f = text_open(&t)) == NULL) {
+		edged_replyf(h, call->c, false, "out of memory");
+	} else {
+		fprintf(f, "ipsec %s: charon could not %s: %s", u->site,
+		    u->up ? "bring it up" : "take it down", err != NULL ? err :
+		    u->errmsg[0] != '\0' ? u->errmsg : "no reason given");
+		if (u->nlog > 0)
+			fputs("; charon says:", f);
+		for (size_t i = first; i < u->nlog; i++)
+			fprintf(f, "\n  %s", u->log[i % ARRAY_LEN(u->log)]);
+		edged_reply_text(h, call->c, false, &t);
+	}
+	free(u);
+}
+
+/* initiate or terminate the site, waiting for charon's result (at most
+ * VPN_UPDOWN_MS), its log lines on the way */
 static void
 up_down(struct vpn_master *vm, struct edged_ctl *c, const char *site,
     bool up)
 {
-	const char *ups[] = { "ike", site, "child", site, "timeout", "-1" };
-	const char *downs[] = { "ike", site, "timeout", "-1" };
-	struct vpn_client cl;
-	char err[512];
+	const char *ups[] = { "ike", site, "child", site, "timeout",
+	    VPN_UPDOWN_MS, "loglevel", "1" };
+	const char *downs[] = { "ike", site, "timeout", VPN_UPDOWN_MS,
+	    "loglevel", "1" };
+	struct vpn_call *call = calloc(1, sizeof(*call));
+	struct updown *u = calloc(1, sizeof(*u));
+	struct vpn_vici_out o;
 	const char *why;
-	uint8_t *req;
 	size_t len;
-	int rc = -1;
 
 	if (vpn_gen_site(vm->cur, site) == NULL) {
 		edged_replyf(vm->host, c, false, "no ipsec site %s", site);
+		free(call);
+		free(u);
 		return;
 	}
-	/* terminate takes one of ike and child: the IKE SA, children and
-	 * all */
-	if ((req = up ? vpn_site_request("initiate", ups, 6, &len, &why) :
-	    vpn_site_request("terminate", downs, 4, &len, &why)) == NULL) {
-		edged_replyf(vm->host, c, false, "%s", why);
+	if (call != NULL && u != NULL) {
+		*call = (struct vpn_call){ .vm = vm, .c = c, .on_msg =
+		    updown_msg, .done = updown_done, .arg = u, .fd = -1 };
+		snprintf(u->site, sizeof(u->site), "%s", site);
+		u->up = up;
+		vpn_vici_begin(&o, VPN_VICI_EVENT_REGISTER, "control-log");
+	}
+	if (call == NULL || u == NULL || vpn_call_add(call,
+	    vpn_vici_finish(&o, &len, &why), &len) < 0 ||
+	    vpn_call_add(call, up ? vpn_site_request("initiate", ups, 8, &len,
+	    &why) : vpn_site_request("terminate", downs, 6, &len, &why),
+	    &len) < 0) {
+		if (call != NULL)
+			free(call->out);
+		free(call);
+		free(u);
+		edged_replyf(vm->host, c, false, "out of memory");
 		return;
 	}
-	if (vpn_client_open(&cl, vm->cur->conf->vici_socket,
-	    VPN_SHOW_TIMEOUT, err, sizeof(err)) == 0) {
-		rc = vpn_client_command(&cl, req, len, err, sizeof(err));
-		vpn_client_close(&cl);
-	}
-	free(req);
-	if (rc == 0)
-		edged_replyf(vm->host, c, true, "ipsec %s: charon %s\n", site,
-		    up ? "brings it up" : "takes it down");
-	else
-		edged_replyf(vm->host, c, false, "ipsec %s: %s", site, err);
+	vpn_call_start(call, vm->cur->conf->vici_socket,
+	    atoi(VPN_UPDOWN_MS) / 1000. + 2);
 }
 
 void

@@ -180,25 +180,30 @@ watch_register(int fd)
 }
 
 void
-vpn_watch_open(struct vpn_master *vm)
+vpn_watch_open(struct vpn_master *vm, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = vm->cur->conf->vici_socket;
 	int fd;
 
-	if (vm->wfd >= 0)
+	if (vm->wfd >= 0 && strcmp(vm->wpath, path) == 0)
 		return;
+	vpn_watch_close(vm);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    watch_register(fd) < 0) {
-		log_warn("vpn: cannot watch charon at %s: %s (tunnels coming "
-		    "up and down are not logged)", path, strerror(errno));
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		/* charon is not there: the commit or the retry says so */
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
+	if (watch_register(fd) < 0) {
+		log_warn("vpn: cannot watch charon at %s: %s (tunnels coming "
+		    "up and down are not logged)", path, strerror(errno));
+		close(fd);
+		return;
+	}
 	vm->wfd = fd;
+	snprintf(vm->wpath, sizeof(vm->wpath), "%s", path);
 	ev_io_init(&vm->wio, watch_cb, fd, EV_READ);
 	vm->wio.data = vm;
 	ev_io_start(vm->host->loop, &vm->wio);

@@ -10,9 +10,11 @@
 #     before the answer, named by get-conns, taken away again;
 #   - a connection charon refuses: charon's reason;
 #   - a socket that never answers fails within the time limit (1 s), one
-#     that closes says so.
-# (The vpn module that will use this session is not in the module table
-# yet: issue 19.)
+#     that closes says so;
+#   - the vpn module's commit: a site charon refuses (a proposal past
+#     edged's own checks) fails it at the site's line in charon's words,
+#     and what it had changed is put back; a generation without sites
+#     takes them away.
 . "$(dirname "$0")/lib.sh"
 it_begin 61-vici-client
 CHECK=$EDGED_BUILD/tests/vici_check
@@ -54,11 +56,14 @@ rc=$?
 while read -r line; do
 	case $line in
 	ok\ *) it_log "$line" ;;
+	"<"[0-9]">"*) ;;	# the module's log lines
 	*) check_failed "$line" ;;
 	esac
 done <"$T/check.out"
 assert_eq "vici_check: every step passed" 0 "$rc"
-assert_eq "and it took them all" 14 "$(grep -c '^ok ' "$T/check.out")"
+assert_eq "and it took them all" 24 "$(grep -c '^ok ' "$T/check.out")"
+assert_match "the module logged what it took away" "vpn: ipsec x taken \
+away from charon" "$(cat "$T/check.out")"
 assert_match "the charon asked was the one started here" "loaded plugins: \
 charon .*vici" "$(cat "$T/charon.log")"
 

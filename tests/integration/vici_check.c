@@ -17,8 +17,11 @@
 #include <string.h>
 
 #include "conf.h"
+#include <ev.h>
+
 #include "vpn_client.h"
 #include "vpn_conf.h"
+#include "vpn_master.h"
 #include "vpn_site.h"
 
 static int failures;
@@ -185,6 +188,137 @@ taken_away(struct vpn_client *c)
 	check(!has_site_b(c), "get-conns no longer names site-b", NULL);
 }
 
+/* text's ipsec blocks read into c, with the VICI socket at path */
+static int
+read_conf(struct vpn_conf *c, struct conf_tree **t, const char *text,
+    const char *path)
+{
+	struct conf_diag d;
+
+	vpn_conf_init(c);
+	snprintf(c->vici_socket, sizeof(c->vici_socket), "%s", path);
+	conf_diag_init(&d);
+	*t = conf_parse_string("t.conf", text, strlen(text), NULL, &d);
+	for (size_t i = 0; *t != NULL && i < (*t)->root.nchildren; i++)
+		vpn_ipsec_directive(&d, &(*t)->root.children[i], c);
+	vpn_conf_resolve(c, &d);
+	conf_diag_free(&d);
+	return d.nerrors == 0 ? 0 : -1;
+}
+
+/* what list-conns says of conn: its remote_ts in buf ("" when charon
+ * has no such connection) */
+static void
+conn_ts(void *arg, const struct vpn_vici_msg *ev)
+{
+	char **want = arg;	/* [0] the connection, [1] the buffer */
+	const struct vpn_vici_node *conn = vpn_vici_child(&ev->root, want[0]);
+	const struct vpn_vici_node *ch, *ts;
+
+	if (conn == NULL || (ch = vpn_vici_child(conn, "children")) == NULL ||
+	    (ch = vpn_vici_child(ch, want[0])) == NULL ||
+	    (ts = vpn_vici_child(ch, "remote-ts")) == NULL || ts->n == 0)
+		return;
+	snprintf(want[1], 64, "%s", ts->v[0].value);
+}
+
+static void
+remote_ts(struct vpn_client *c, const char *conn, char *buf)
+{
+	struct vpn_vici_out o;
+	struct vpn_vici_msg m;
+	char err[256], name[VPN_NAME_MAX], *want[2] = { name, buf };
+	const char *why;
+	uint8_t *msg;
+	size_t len;
+
+	buf[0] = '\0';
+	snprintf(name, sizeof(name), "%s", conn);
+	vpn_vici_begin(&o, VPN_VICI_EVENT_REGISTER, "list-conn");
+	msg = vpn_vici_finish(&o, &len, &why);
+	if (vpn_client_call(c, msg, len, NULL, NULL, &m, err,
+	    sizeof(err)) == 0)
+		vpn_vici_msg_free(&m);
+	free(msg);
+	msg = request("list-conns", NULL, NULL, &len);
+	if (vpn_client_call(c, msg, len, conn_ts, want, &m, err,
+	    sizeof(err)) == 0)
+		vpn_vici_msg_free(&m);
+	free(msg);
+}
+
+#define SITE(name, peer, ts) "ipsec " name " { local 192.0.2.10; peer " \
+	peer "; authentication psk k-" name "; local-subnets 10.0.0.0/16; " \
+	"peer-subnets " ts "; start never }\n"
+
+/*
+ * The module's commit against charon: a commit charon refuses a site of
+ * fails at the site's line with charon's words, and what it had changed
+ * before is put back (a changed site as it was, a new one taken away);
+ * the commit that undoes it (the core's, with the generation in force)
+ * and one without the sites take them away.
+ */
+static void
+commit(struct vpn_client *c, const char *path)
+{
+	struct edged_host host = { .loop = ev_default_loop(0) };
+	struct conf_tree *t1, *t2, *t3;
+	struct vpn_conf c1, c2, c3;
+	struct conf_diag d;
+	void *vm = vpn_master_new(&host, NULL), *g1 = NULL, *g2 = NULL;
+	void *g3 = NULL;
+	char err[512] = "", ts[64];
+
+	conf_diag_init(&d);
+	check(read_conf(&c1, &t1, SITE("x", "198.51.100.7", "10.7.0.0/16")
+	    SITE("y", "198.51.100.8", "10.8.0.0/16"), path) == 0 &&
+	    read_conf(&c2, &t2, SITE("x", "198.51.100.7", "10.77.0.0/16")
+	    SITE("z", "198.51.100.9", "10.9.0.0/16")
+	    SITE("y", "198.51.100.8", "10.8.0.0/16"), path) == 0 &&
+	    read_conf(&c3, &t3, "", path) == 0, "three generations read",
+	    NULL);
+	/* past edged's checks: charon refuses AEAD and not in one */
+	snprintf(c2.sites[2].esp[0], VPN_PROPOSAL_LEN,
+	    "aes256gcm16-aes256-sha256");
+	g1 = vpn_master_gen_new(vm, &c1, NULL, NULL, &d);
+	g2 = vpn_master_gen_new(vm, &c2, NULL, NULL, &d);
+	g3 = vpn_master_gen_new(vm, &c3, NULL, NULL, &d);
+	check(g1 != NULL && g2 != NULL && g3 != NULL, "their sites render",
+	    NULL);
+	check(g1 != NULL && vpn_master_commit(vm, g1, err, sizeof(err)) ==
+	    0, "commit: charon takes x and y", err);
+	remote_ts(c, "x", ts);
+	check(strcmp(ts, "10.7.0.0/16") == 0, "charon has x", ts);
+	check(g2 != NULL && vpn_master_commit(vm, g2, err, sizeof(err)) ==
+	    -1 && strcmp(err, "t.conf:3: ipsec y: charon refuses it: invalid "
+	    "value for: esp_proposals, config discarded") == 0,
+	    "a site charon refuses fails the commit, at its line, in "
+	    "charon's words", err);
+	remote_ts(c, "x", ts);
+	check(strcmp(ts, "10.7.0.0/16") == 0, "x, changed before, is put "
+	    "back as it was", ts);
+	remote_ts(c, "z", ts);
+	check(ts[0] == '\0', "z, new, is taken away", ts);
+	check(vpn_master_commit(vm, g1, err, sizeof(err)) == 0,
+	    "the core's undo: the generation in force again", err);
+	check(g3 != NULL && vpn_master_commit(vm, g3, err, sizeof(err)) ==
+	    0, "a generation without sites", err);
+	remote_ts(c, "x", ts);
+	check(ts[0] == '\0' && !has_site_b(c), "takes them away", ts);
+	vpn_master_stop(vm);
+	vpn_master_gen_free(vm, g1);
+	vpn_master_gen_free(vm, g2);
+	vpn_master_gen_free(vm, g3);
+	vpn_master_free(vm);
+	vpn_conf_release(&c1);
+	vpn_conf_release(&c2);
+	vpn_conf_release(&c3);
+	conf_tree_free(&t1);
+	conf_tree_free(&t2);
+	conf_tree_free(&t3);
+	conf_diag_free(&d);
+}
+
 /* a socket that never answers, one that closes */
 static void
 broken(const char *silent, const char *closing)
@@ -242,6 +376,7 @@ main(int argc, char **argv)
 	listed(&c);
 	refused(&c);
 	taken_away(&c);
+	commit(&c, argv[1]);
 	vpn_client_close(&c);
 	broken(argv[2], argv[3]);
 	return failures;

@@ -154,7 +154,7 @@ test_errors(void **state)
 	assert_int_equal(c.nsites, 0);
 	assert_true(said(&d, "ipsec a: 'local' and 'peer' are of different "
 	    "families"));
-	assert_true(said(&d, "ipsec has no 'local'"));
+	assert_true(said(&d, "ipsec b has no 'local'"));
 	assert_true(said(&d, "directive 'authentication' takes 1 to 2 "
 	    "arguments, got 3"));
 	assert_true(said(&d, "'10.0.0.1/8' for 'local-subnets' has bits set"));
