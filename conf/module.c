@@ -89,12 +89,24 @@ edged_vip_add(struct edged_endpoints *eps, const char *service,
 	return 0;
 }
 
+int
+edged_nat_exempt_add(struct edged_endpoints *eps,
+    const struct edged_nat_exempt *x)
+{
+	if (mem_grow(&eps->nx, &eps->nxcap, eps->nnx + 1,
+	    sizeof(*eps->nx)) == -1)
+		return -1;
+	eps->nx[eps->nnx++] = *x;
+	return 0;
+}
+
 void
 edged_endpoints_release(struct edged_endpoints *eps)
 {
 	for (size_t i = 0; i < eps->nks; i++)
 		edged_kservice_release(&eps->ks[i]);
 	free(eps->vips);
+	free(eps->nx);
 	free(eps->ks);
 	free(eps->v);
 	memset(eps, 0, sizeof(*eps));

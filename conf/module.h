@@ -48,7 +48,9 @@
  * same way, the services' addresses (edged_vip) go to routing, and
  * whether each service can serve goes through host->service_usable to
  * every module's service_usable: routing announces an address while a
- * service on it can.
+ * service on it can.  And the traffic a module needs kept from source
+ * NAT (edged_nat_exempt: an IPsec site's subnets) goes to the module
+ * owning the packet filter, which lets it by before its NAT rules.
  *
  * Compiled form.  print_compiled writes what the module hands the
  * kernel or a peer daemon, as text (the firewall: its nftables table):
@@ -216,8 +218,22 @@ struct edged_vip {
 	struct sockaddr_storage addr;	/* port 0; never a wildcard */
 };
 
+/*
+ * Traffic a module needs kept from source NAT: from src/src_len to
+ * dst/dst_len, one family (the vpn module: a site's local subnets to
+ * its peer's, which must reach the tunnel with the addresses its traffic
+ * selectors name, as NSX exempts them).  The module owning the packet
+ * filter lets them by before its source NAT rules.
+ */
+struct edged_nat_exempt {
+	struct sockaddr_storage src, dst;	/* port 0 */
+	unsigned src_len, dst_len;
+	char what[96];			/* in a comment: "ipsec site-b" */
+};
+
 /* What the modules serve: their endpoints, the virtual servers the
- * kernel balances, and the services' addresses. */
+ * kernel balances, the services' addresses, and the traffic kept from
+ * source NAT. */
 struct edged_endpoints {
 	struct edged_endpoint *v;
 	size_t n, cap;
@@ -225,6 +241,8 @@ struct edged_endpoints {
 	size_t nks, kscap;
 	struct edged_vip *vips;		/* each (service, address) once */
 	size_t nvips, vipcap;
+	struct edged_nat_exempt *nx;
+	size_t nnx, nxcap;
 	unsigned transparent;		/* families a module connects from
 					 * clients' own addresses in (1:
 					 * IPv4, 2: IPv6): the packet filter
@@ -246,6 +264,10 @@ int edged_kservice_copy(struct edged_kservice *out,
  * unless it is a wildcard or there already.  0, or -1 out of memory. */
 int edged_vip_add(struct edged_endpoints *eps, const char *service,
     const struct sockaddr_storage *addr);
+
+/* Adds a copy of x to eps->nx.  0, or -1 out of memory. */
+int edged_nat_exempt_add(struct edged_endpoints *eps,
+    const struct edged_nat_exempt *x);
 
 /* Adds one to eps: the address (its port inside), its protocol and
  * what it is (truncated to fit).  0, or -1 out of memory. */

@@ -631,6 +631,25 @@ emit_nat(FILE *out, const char *const *parts, size_t n, enum svc_class cls,
 	rule_line(out, parts, n, tail);
 }
 
+/* What the modules keep from source NAT (an IPsec site's subnets),
+ * let by before the rules: accept ends the nat chain, untranslated. */
+static void
+write_nat_exempt(FILE *out, const struct edged_endpoints *eps)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < eps->nnx; i++) {
+		const struct edged_nat_exempt *x = &eps->nx[i];
+		const char *l3 = x->src.ss_family == AF_INET ? "ip" : "ip6";
+
+		addr_fmt(s, sizeof(s), (const struct sockaddr *)&x->src);
+		addr_fmt(d, sizeof(d), (const struct sockaddr *)&x->dst);
+		fprintf(out, "\t\t%s saddr %s/%u %s daddr %s/%u accept comment "
+		    "\"%s: no NAT\"\n", l3, s, x->src_len, l3, d, x->dst_len,
+		    x->what);
+	}
+}
+
 /* The NAT rules of kind, after the kernel's virtual servers' (edged's
  * own come first, as a listen does). */
 static void
@@ -643,8 +662,10 @@ write_nat(FILE *out, const struct fw_conf *c,
 	    kind == FW_DNAT ? "dstnat" : "srcnat");
 	if (kind == FW_DNAT)
 		fw_klb_write_dnat(out, eps);
-	else
+	else {
 		fw_klb_write_snat(out, eps);
+		write_nat_exempt(out, eps);
+	}
 	for (size_t i = 0; i < c->nnats; i++) {
 		const struct fw_nat_rule *r = &c->nats[i];
 		struct nat_arg na = { .r = r };

@@ -57,8 +57,40 @@ check_files(const void *part, struct conf_diag *d)
 	return vpn_conf_check_secrets(part, d);
 }
 
+static void
+subnet_addr(struct sockaddr_storage *a, const struct vpn_subnet *s)
+{
+	memset(a, 0, sizeof(*a));
+	a->ss_family = (sa_family_t)s->family;
+	if (s->family == AF_INET)
+		memcpy(&((struct sockaddr_in *)a)->sin_addr, s->addr, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)a)->sin6_addr, s->addr, 16);
+}
+
+/* a site's traffic between its subnets, kept from source NAT */
+static int
+nat_exempt(const struct vpn_site *s, struct edged_endpoints *eps)
+{
+	struct edged_nat_exempt x;
+
+	for (size_t i = 0; i < s->nlocal_ts; i++)
+		for (size_t k = 0; k < s->npeer_ts; k++) {
+			if (s->local_ts[i].family != s->peer_ts[k].family)
+				continue;
+			subnet_addr(&x.src, &s->local_ts[i]);
+			subnet_addr(&x.dst, &s->peer_ts[k]);
+			x.src_len = s->local_ts[i].plen;
+			x.dst_len = s->peer_ts[k].plen;
+			snprintf(x.what, sizeof(x.what), "ipsec %s", s->name);
+			if (edged_nat_exempt_add(eps, &x) < 0)
+				return -1;
+		}
+	return 0;
+}
+
 /* IKE (UDP 500), IKE and ESP in UDP (4500) and ESP on each site's local
- * address, once each */
+ * address, once each; each site's traffic kept from source NAT */
 static int
 endpoints(const void *part, struct edged_endpoints *eps)
 {
@@ -73,6 +105,8 @@ endpoints(const void *part, struct edged_endpoints *eps)
 		struct sockaddr_storage a = c->sites[i].local;
 		bool seen = false;
 
+		if (nat_exempt(&c->sites[i], eps) < 0)
+			return -1;
 		for (size_t k = 0; k < i && !seen; k++)
 			seen = addr_same(&c->sites[k].local, &a);
 		for (size_t k = 0; k < ARRAY_LEN(eps_v) && !seen; k++) {

@@ -27,7 +27,9 @@
 #   - the site removed by a reload: charon has it no more, the tunnel is
 #     down.
 # edged's firewall on GA drops what it is not told to let in: IKE and
-# ESP in UDP come in as the vpn module's endpoints.
+# ESP in UDP come in as the vpn module's endpoints; and it masquerades
+# everything HA sends, but what goes between the site's subnets, which
+# the vpn module keeps from source NAT (as NSX does).
 . "$(dirname "$0")/lib.sh"
 it_begin 62-ipsec
 for p in ip /usr/lib/ipsec/charon swanctl socat ping sha256sum; do
@@ -135,6 +137,12 @@ firewall {
         action accept
     }
 }
+nat {
+    snat everything-out {
+        source 10.62.0.0/16
+        translate-to masquerade
+    }
+}
 vpn { vici-socket $T/a.vici }
 CONF
 	[ "${NO_B:-0}" = 1 ] || cat <<CONF
@@ -175,7 +183,7 @@ assert_match "charon B has the IKE SA with A" "ESTABLISHED" \
 
 # 10 MiB from HA to HB through the tunnel, whole
 head -c 10485760 /dev/urandom >"$T/10m"
-spawn "$T/recv.out" ip netns exec "$HB" socat -u TCP-LISTEN:6262,reuseaddr \
+spawn "$T/recv.out" ip netns exec "$HB" socat -d -d -u TCP-LISTEN:6262,reuseaddr \
     "OPEN:$T/10m.got,creat,trunc"
 RECV=$SPAWNED
 listening() { ip netns exec "$HB" ss -ltn | grep -q ':6262 ' &&
@@ -186,6 +194,8 @@ timeout 60 ip netns exec "$HA" socat -u "OPEN:$T/10m" TCP:10.62.2.2:6262 ||
 for i in $(seq 1 100); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
 assert_eq "10 MiB arrive intact at HB" "$(sha256sum <"$T/10m")" \
     "$(sha256sum <"$T/10m.got")"
+assert_match "from HA's own address: the masquerade rule left it alone" \
+    "accepting connection from AF=2 10\.62\.1\.2:" "$(cat "$T/recv.out")"
 
 # ---- what edged shows ----
 
@@ -247,6 +257,9 @@ drops the rest: the tunnel came up through it)" \
     "$("$EDGED" -n -c "$T/edged.conf")"
 assert_match "the firewall is edged's, in force on GA" "ipsec: IKE" \
     "$(ip netns exec "$GA" nft list ruleset)"
+assert_match "the site's traffic goes by the masquerade rule" \
+    "ip saddr 10.62.1.0/24 ip daddr 10.62.2.0/24 accept comment \
+\"ipsec b: no NAT\"" "$(ip netns exec "$GA" nft list ruleset)"
 
 # ---- a reload that changes site c only ----
 
