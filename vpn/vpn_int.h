@@ -59,6 +59,7 @@ struct vpn_call {
 struct vpn_master {
 	const struct edged_host *host;
 	const struct vpn_gen *cur;	/* in force */
+	size_t ncur;			/* its sites */
 	bool synced;			/* charon has cur's sites */
 	bool complained;		/* said charon is not there */
 	double backoff;

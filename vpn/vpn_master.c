@@ -259,6 +259,15 @@ apply(const struct vpn_gen *g, const struct vpn_gen *from, char *err,
 	return 0;
 }
 
+/* g in force; its count kept for master_stop, which comes after the
+ * generations are gone */
+static void
+set_cur(struct vpn_master *vm, const struct vpn_gen *g)
+{
+	vm->cur = g;
+	vm->ncur = g->n;
+}
+
 static const char *
 plural(size_t n)
 {
@@ -357,9 +366,10 @@ vpn_master_stop(void *ms)
 	ev_timer_stop(vm->host->loop, &vm->retry);
 	vpn_watch_close(vm);
 	vpn_calls_end(vm);
-	if (vm->cur != NULL && vm->cur->n > 0)
+	vm->cur = NULL;		/* gone already */
+	if (vm->ncur > 0)
 		log_info("vpn: edged stops: charon keeps the %zu site%s and "
-		    "their tunnels", vm->cur->n, plural(vm->cur->n));
+		    "their tunnels", vm->ncur, plural(vm->ncur));
 }
 
 void
@@ -390,7 +400,7 @@ vpn_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	int rc;
 
 	if (!first && g->n == 0 && vm->cur->n == 0) {
-		vm->cur = g;
+		set_cur(vm, g);
 		return 0;
 	}
 	/* watching before the sites go in: a tunnel they start is seen
@@ -402,7 +412,7 @@ vpn_master_commit(void *ms, void *gd, char *err, size_t errsize)
 		snprintf(err, errsize, "%s", why);
 		return -1;
 	}
-	vm->cur = g;
+	set_cur(vm, g);
 	if (rc == 0) {
 		synced(vm);
 		return 0;
