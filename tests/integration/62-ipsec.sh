@@ -17,7 +17,8 @@
 #     its SPIs and bytes; status counts the sites; edged -T hides the
 #     key, which is in no log line and no reply;
 #   - a reload that changes another site leaves this tunnel alone (same
-#     SPIs, nothing reloaded in charon for it);
+#     SPIs, nothing reloaded in charon for it); so does stopping edged
+#     and starting it again;
 #   - a site charon refuses rejects the reload, with charon's words and
 #     the site's line; the tunnel stays;
 #   - ipsec down and up; a wrong key: the tunnel does not come up, and
@@ -271,6 +272,18 @@ assert_eq "charon was not given site b again" "$before" \
     "$(grep -c "vici connection: b" "$T/charon-a.log")"
 assert_match "charon has site c's new subnets" "10.62.31.0/24" \
     "$(swanctl --list-conns --uri "unix://$T/a.vici" 2>&1)"
+
+# ---- edged stopped and started again ----
+
+stop_pid "$EDGED_PID"
+assert_match "edged stops: charon keeps the tunnels" "vpn: edged stops: \
+charon keeps the 2 sites and their tunnels" "$(cat "$EDGED_LOG")"
+assert_eq "the tunnel carries HA's ping without edged" yes \
+    "$(ping_through "$HA" 10.62.2.2)"
+mv "$EDGED_LOG" "$T/edged-first.log"
+EDGED_WRAP="ip netns exec $GA" edged_start "$T/edged.conf"
+assert_eq "edged started again: the tunnel keeps its SPI (not rekeyed)" \
+    "$SPI" "$(spi_of)"
 
 # ---- ipsec down and up ----
 
