@@ -21,11 +21,12 @@ TEST_PKGS="nginx-light curl wrk haproxy iproute2 procps python3 \
 python3-websockets groff-base openssl nftables iputils-ping \
 libclang-rt-14-dev valgrind dnsmasq-base dnsperf bind9-dnsutils \
 libnginx-mod-stream socat frr frr-pythontools strongswan-charon \
-strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins"
+strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins \
+iperf3"
 
 # The packages that bring a service, as PACKAGE:UNIT.
 SERVICE_PKGS="nginx-common:nginx haproxy:haproxy frr:frr \
-strongswan-starter:strongswan-starter"
+strongswan-starter:strongswan-starter iperf3:iperf3"
 
 # Asked by invoke-rc.d and deb-systemd-invoke before a package's scripts
 # start, stop or restart a service; 101 is "action forbidden".
