@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "log.h"
 #include "mem.h"
 #include "module.h"
 #include "text.h"
@@ -278,4 +279,49 @@ edged_command_usage(const struct edged_command *cmd, bool cli, char *buf,
 		used += (size_t)n;
 		a = bar + 3;
 	}
+}
+
+struct publish {
+	const struct edged_module *mod;
+	uint16_t type;
+	const char *text;
+	size_t len;
+};
+
+static void
+publish_one(void *arg, void *gd, const struct edged_channel *ch)
+{
+	const struct publish *p = arg;
+
+	(void)gd;
+	if (ch->send(ch, p->type, 0, p->text, p->len, -1) < 0)
+		log_debug("%s: a worker missed the state for its metrics",
+		    p->mod->name);
+}
+
+void
+edged_publish_text(const struct edged_host *h,
+    const struct edged_module *mod, uint16_t type, const char *text,
+    size_t len)
+{
+	struct publish p = { mod, type, text, len };
+
+	h->each_worker(h, mod, EDGED_W_SERVING | EDGED_W_STARTING |
+	    EDGED_W_DRAINING, publish_one, &p);
+}
+
+int
+edged_state_take(char **state, const void *data, size_t len)
+{
+	char *s = malloc(len + 1);
+
+	if (s == NULL) {
+		log_warn("out of memory: the metrics keep the older state");
+		return -1;
+	}
+	memcpy(s, data, len);
+	s[len] = '\0';
+	free(*state);
+	*state = s;
+	return 0;
 }

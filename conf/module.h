@@ -349,6 +349,17 @@ struct text;
 void edged_reply_text(const struct edged_host *h, struct edged_ctl *c,
     bool ok, struct text *t);
 
+/* A module's state as text, for its workers' metrics (routing's
+ * announcements, the IPsec tunnels): one message of type to every
+ * worker of mod, serving, starting or draining; a worker that misses it
+ * is logged (debug) and gets the next. */
+void edged_publish_text(const struct edged_host *h,
+    const struct edged_module *mod, uint16_t type, const char *text,
+    size_t len);
+/* In the worker: a copy of such a message (len bytes), NUL-ended, in
+ * place of *state.  0, or -1 out of memory (*state kept, logged). */
+int edged_state_take(char **state, const void *data, size_t len);
+
 /* What a module's generation learns of the core's settings. */
 struct edged_gen_info {
 	const char *state_dir;		/* what outlives restarts */

@@ -295,33 +295,16 @@ state_text(const struct rt_master *rm, size_t *len)
 	return text_close(&t, len);
 }
 
-struct rt_state_msg {
-	const char *s;
-	size_t len;
-};
-
-static void
-send_state(void *arg, void *gd, const struct edged_channel *ch)
-{
-	const struct rt_state_msg *m = arg;
-
-	(void)gd;
-	if (ch->send(ch, RT_MSG_STATE, 0, m->s, m->len, -1) < 0)
-		log_debug("routing: a worker missed the announcements' state");
-}
-
 /* The announcements changed (or may have): every worker's metrics. */
 static void
 publish(const struct rt_master *rm)
 {
-	struct rt_state_msg m;
-	char *s = state_text(rm, &m.len);
+	size_t len;
+	char *s = state_text(rm, &len);
 
 	if (s == NULL)
 		return;
-	m.s = s;
-	rm->host->each_worker(rm->host, &rt_module, EDGED_W_SERVING |
-	    EDGED_W_STARTING | EDGED_W_DRAINING, send_state, &m);
+	edged_publish_text(rm->host, &rt_module, RT_MSG_STATE, s, len);
 	free(s);
 }
 

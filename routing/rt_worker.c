@@ -32,26 +32,16 @@ rt_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
     const void *data, size_t len, int fd)
 {
 	struct rt_worker *w = ws;
-	char *s;
 
 	(void)started;
 	(void)arg;
 	if (fd >= 0)
 		(void)close(fd);
-	if (type != RT_MSG_STATE) {
+	if (type != RT_MSG_STATE)
 		log_warn("routing: unexpected message %u from the master",
 		    type);
-		return 0;
-	}
-	if ((s = malloc(len + 1)) == NULL) {
-		log_warn("routing: out of memory; the metrics keep the "
-		    "older state");
-		return 0;
-	}
-	memcpy(s, data, len);
-	s[len] = '\0';
-	free(w->state);
-	w->state = s;
+	else
+		(void)edged_state_take(&w->state, data, len);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "mem.h"
 #include "vpn_int.h"
+#include "vpn_site.h"
 #include "vpn_vici.h"
 
 static void
@@ -160,4 +161,30 @@ vpn_calls_end(struct vpn_master *vm)
 {
 	while (vm->calls != NULL)
 		call_end(vm->calls, "edged stops");
+}
+
+struct vpn_call *
+vpn_call_list_sas(struct vpn_master *vm, struct edged_ctl *c,
+    void (*on_msg)(struct vpn_call *, const struct vpn_vici_msg *),
+    void (*done)(struct vpn_call *, const char *), void *arg)
+{
+	static const char *const kv[] = { "noblock", "yes" };
+	struct vpn_call *call = calloc(1, sizeof(*call));
+	struct vpn_vici_out o;
+	const char *why;
+	size_t len;
+
+	if (call == NULL)
+		return NULL;
+	*call = (struct vpn_call){ .vm = vm, .c = c, .on_msg = on_msg,
+	    .done = done, .arg = arg, .fd = -1 };
+	vpn_vici_begin(&o, VPN_VICI_EVENT_REGISTER, "list-sa");
+	if (vpn_call_add(call, vpn_vici_finish(&o, &len, &why), &len) < 0 ||
+	    vpn_call_add(call, vpn_site_request("list-sas", kv, 2, &len,
+	    &why), &len) < 0) {
+		free(call->out);
+		free(call);
+		return NULL;
+	}
+	return call;
 }

@@ -56,6 +56,15 @@ struct vpn_call {
 	struct vpn_call *next;		/* vm->calls */
 };
 
+/* A site's figures, as charon said last (vpn_stats.c); kept by name
+ * across reloads. */
+struct vpn_sstat {
+	char name[VPN_NAME_MAX];
+	bool up;			/* an INSTALLED child SA */
+	uint64_t v[6];			/* bytes in, out, packets in, out;
+					 * tunnels up, down (the watch's) */
+};
+
 struct vpn_master {
 	const struct edged_host *host;
 	const struct vpn_gen *cur;	/* in force */
@@ -74,7 +83,11 @@ struct vpn_master {
 	size_t winlen, wincap;
 	uint64_t lost;			/* times charon went away */
 	struct vpn_call *calls;		/* edgectl's, under way */
-	uint64_t ups, downs;		/* tunnels (child SAs) */
+	struct vpn_sstat *st;		/* the sites' figures */
+	size_t nst, stcap;
+	ev_timer poll;			/* list-sas, for them */
+	bool polling;
+	bool stopping;			/* master_stop: nothing more */
 };
 
 /* a site of g by name; NULL if none */
@@ -89,8 +102,25 @@ int vpn_call_add(struct vpn_call *call, uint8_t *msg, const size_t *lenp);
  * ends with done, now or later, within timeout seconds */
 void vpn_call_start(struct vpn_call *call, const char *path,
     double timeout);
+/* a call (not started) asking list-sas, registered for its list-sa
+ * events first (charon sends events only to who asked): each to
+ * on_msg; NULL out of memory */
+struct vpn_call *vpn_call_list_sas(struct vpn_master *vm,
+    struct edged_ctl *c,
+    void (*on_msg)(struct vpn_call *, const struct vpn_vici_msg *),
+    void (*done)(struct vpn_call *, const char *), void *arg);
 /* every call under way ends ("edged stops") */
 void vpn_calls_end(struct vpn_master *vm);
+
+/* vpn_stats.c: site's figures (made when new; NULL out of memory); a
+ * tunnel of site came up or went down (counted, and charon asked soon);
+ * charon asked after `after` seconds; the figures to every worker; no
+ * more asking */
+struct vpn_sstat *vpn_stats_site(struct vpn_master *vm, const char *name);
+void vpn_stats_changed(struct vpn_master *vm, const char *site, bool up);
+void vpn_stats_poll(struct vpn_master *vm, double after);
+void vpn_stats_publish(const struct vpn_master *vm);
+void vpn_stats_stop(struct vpn_master *vm);
 
 /* vpn_watch.c: the watch connection to the charon at path opened
  * (nothing when it is, to that charon); closed */

@@ -282,9 +282,10 @@ synced(struct vpn_master *vm)
 	vm->complained = false;
 	vm->backoff = VPN_BACKOFF_MIN;
 	ev_timer_stop(vm->host->loop, &vm->retry);
-	if (vm->cur->n > 0)
+	if (vm->cur->n > 0) {
 		vpn_watch_open(vm, vm->cur->conf->vici_socket);
-	else
+		vpn_stats_poll(vm, 0.);
+	} else
 		vpn_watch_close(vm);
 }
 
@@ -335,6 +336,7 @@ vpn_charon_lost(struct vpn_master *vm, const char *why)
 	snprintf(vm->charon_err, sizeof(vm->charon_err), "%s", why);
 	log_warn("vpn: charon went away (%s): the sites are loaded again "
 	    "when it is back", why);
+	vpn_stats_publish(vm);
 	vm->backoff = VPN_BACKOFF_MIN;
 	retry_later(vm);
 }
@@ -363,7 +365,9 @@ vpn_master_stop(void *ms)
 {
 	struct vpn_master *vm = ms;
 
+	vm->stopping = true;
 	ev_timer_stop(vm->host->loop, &vm->retry);
+	vpn_stats_stop(vm);
 	vpn_watch_close(vm);
 	vpn_calls_end(vm);
 	vm->cur = NULL;		/* gone already */
@@ -379,8 +383,10 @@ vpn_master_free(void *ms)
 
 	if (vm == NULL)
 		return;
+	vpn_stats_stop(vm);
 	vpn_watch_close(vm);
 	vpn_calls_end(vm);
+	free(vm->st);
 	free(vm);
 }
 
@@ -415,8 +421,10 @@ vpn_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	set_cur(vm, g);
 	if (rc == 0) {
 		synced(vm);
+		vpn_stats_publish(vm);
 		return 0;
 	}
+	vpn_stats_publish(vm);
 	vm->synced = false;
 	vpn_watch_close(vm);
 	snprintf(vm->charon_err, sizeof(vm->charon_err), "%s", why);

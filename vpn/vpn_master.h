@@ -23,6 +23,9 @@ void *vpn_master_gen_new(void *ms, const void *part,
 void vpn_master_gen_free(void *ms, void *gd);
 int vpn_master_commit(void *ms, void *gd, char *err, size_t errsize);
 void vpn_master_status(void *ms, bool json, FILE *out);
+/* the tunnels' state to a worker about to start (vpn_stats.c) */
+int vpn_master_feed_worker(void *ms, void *gd, void *wd,
+    const struct edged_channel *ch);
 
 /* edgectl show ipsec [--json]; ipsec up|down SITE */
 void vpn_master_show(void *ms, struct edged_ctl *c, char **args, size_t n,

@@ -2,7 +2,8 @@
  * vpn/vpn_module.c - IPsec as the core sees it (module.h): the `vpn { }`
  * and `ipsec NAME { }` blocks, the ports IKE needs let in, and the
  * sites loaded into strongSwan's charon by the master (vpn_master.c).
- * Nothing of it runs in the worker: charon carries the tunnels.
+ * Of it, the worker has only the metrics (vpn_worker.c): charon carries
+ * the tunnels.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "vpn_conf.h"
 #include "vpn_master.h"
 #include "vpn_module.h"
+#include "vpn_worker.h"
 
 static const struct conf_directive directives[] = {
 	{ "vpn", 0, 0, CONF_NEEDS_BLOCK, vpn_vpn_directive, "vpn { }" },
@@ -152,6 +154,11 @@ const struct edged_module vpn_module = {
 	.gen_free = vpn_master_gen_free,
 	.commit = vpn_master_commit,
 	.status = vpn_master_status,
+	.feed_worker = vpn_master_feed_worker,
+	.worker_new = vpn_worker_new,
+	.worker_msg = vpn_worker_msg,
+	.worker_free = vpn_worker_free,
+	.metrics = vpn_worker_metrics,
 	.commands = commands,
 	.ncommands = ARRAY_LEN(commands),
 };

@@ -223,31 +223,6 @@ listing_new(const struct vpn_gen *g, bool json)
 	return l;
 }
 
-/* registered for list-sa, then list-sas: its events before its answer */
-static struct vpn_call *
-show_call(struct vpn_master *vm, struct edged_ctl *c, struct listing *l)
-{
-	static const char *const kv[] = { "noblock", "yes" };
-	struct vpn_call *call = calloc(1, sizeof(*call));
-	struct vpn_vici_out o;
-	const char *why;
-	size_t len;
-
-	if (call == NULL)
-		return NULL;
-	*call = (struct vpn_call){ .vm = vm, .c = c, .on_msg = on_sa,
-	    .done = show_done, .arg = l, .fd = -1 };
-	vpn_vici_begin(&o, VPN_VICI_EVENT_REGISTER, "list-sa");
-	if (vpn_call_add(call, vpn_vici_finish(&o, &len, &why), &len) < 0 ||
-	    vpn_call_add(call, vpn_site_request("list-sas", kv, 2, &len,
-	    &why), &len) < 0) {
-		free(call->out);
-		free(call);
-		return NULL;
-	}
-	return call;
-}
-
 void
 vpn_master_show(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json)
@@ -264,7 +239,7 @@ vpn_master_show(void *ms, struct edged_ctl *c, char **args, size_t n,
 		return;
 	}
 	if ((l = listing_new(vm->cur, json)) == NULL ||
-	    (call = show_call(vm, c, l)) == NULL) {
+	    (call = vpn_call_list_sas(vm, c, on_sa, show_done, l)) == NULL) {
 		if (l != NULL) {
 			free(text_close(&l->t, NULL));
 			listing_free(l);

@@ -62,10 +62,7 @@ child_event(struct vpn_master *vm, const struct vpn_vici_node *ike,
 
 		ts_text(vpn_vici_child(c, "local-ts"), l, sizeof(l));
 		ts_text(vpn_vici_child(c, "remote-ts"), r, sizeof(r));
-		if (up)
-			vm->ups++;
-		else
-			vm->downs++;
+		vpn_stats_changed(vm, ike->name, up);
 		log_info("vpn: ipsec %s: tunnel %s, %s === %s (SPIs %s in, "
 		    "%s out)", ike->name, up ? "up" : "down", l, r,
 		    in != NULL ? in : "-", outs != NULL ? outs : "-");

@@ -298,7 +298,7 @@ assert_match "and -T --show-secrets, the password" "password \"?$PW" \
 cp "$T/edged.conf" "$T/edged.conf.good"
 "$EDGED" -T -c "$T/edged.conf" >"$T/edged.conf.hidden"
 cp "$T/edged.conf.hidden" "$T/edged.conf"
-out=$(ctl reload 2>&1)
+out=$(ctl reload 2>&1) && fail "edged -T's output, password hidden, loaded: $out"
 assert_match "-T's output loaded back is refused: no password <hidden>" \
     "password reads <hidden>.*write the password itself" "$out"
 cp "$T/edged.conf.good" "$T/edged.conf"

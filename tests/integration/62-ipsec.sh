@@ -14,8 +14,9 @@
 #   - the tunnel comes up from edged's start alone; HA and HB ping each
 #     other through it, and 10 MiB sent from HA arrives whole at HB;
 #   - edgectl show ipsec (text and JSON) has the IKE SA and the tunnel,
-#     its SPIs and bytes; status counts the sites; edged -T hides the
-#     key, which is in no log line and no reply;
+#     its SPIs and bytes; status counts the sites; the metrics have the
+#     tunnel up, its bytes, its changes and charon's state; edged -T
+#     hides the key, which is in no log line and no reply;
 #   - a reload that changes another site leaves this tunnel alone (same
 #     SPIs, nothing reloaded in charon for it); so does stopping edged
 #     and starting it again;
@@ -130,6 +131,7 @@ write_conf() {	# KEY [C-SUBNETS] [B-LINE...]
 	shift $(($# < 2 ? $# : 2))
 	edged_global
 	cat <<CONF
+stats { listen 127.0.0.1:9062 }
 firewall {
     default-policy drop
     rule between-sites {
@@ -172,6 +174,15 @@ write_conf "$PSK" >"$T/edged.conf"
 chmod 600 "$T/edged.conf"
 EDGED_WRAP="ip netns exec $GA" edged_start "$T/edged.conf"
 
+metric() {	# SAMPLE: its value in GA's edged's /metrics
+	ip netns exec "$GA" curl -s --max-time 5 http://127.0.0.1:9062/metrics |
+	    awk -v k="$1" '$1 == k { print $2 }'
+}
+metric_at_least() {	# SAMPLE MIN: "yes" once it is
+	local v
+	v=$(metric "$1")
+	[ -n "$v" ] && [ "$v" -ge "$2" ] && echo yes || echo "no ($v)"
+}
 ping_through() {	# FROM-NS TO: "yes" when one ping is answered
 	ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1 &&
 	    echo yes || echo no
@@ -221,6 +232,15 @@ assert_ge "show ipsec --json: the tunnel's bytes out count the 10 MiB" \
 SPI=$(spi_of)
 assert_match "and its inbound SPI" "^[0-9a-f]{8}$" "$SPI"
 assert_eq "charon is there" up "$(echo "$json" | json_get 'j["charon"]')"
+assert_eq "metrics: site b's tunnel is up" 1 \
+    "$(poll_until 1 200 metric 'edged_ipsec_tunnel_up{site="b"}')"
+assert_eq "site c's is not" 0 "$(metric 'edged_ipsec_tunnel_up{site="c"}')"
+assert_eq "charon is up" 1 "$(metric edged_ipsec_charon_up)"
+assert_eq "the bytes out count the 10 MiB (charon asked every 5 s)" yes \
+    "$(poll_until yes 160 metric_at_least \
+    'edged_ipsec_bytes_total{site="b",direction="out"}' 10485760)"
+assert_eq "and the tunnel's coming up" 1 \
+    "$(metric 'edged_ipsec_tunnel_changes_total{site="b",change="up"}')"
 assert_match "status counts the sites" "2 ipsec sites, charon has them" \
     "$(ctl status)"
 assert_match "the tunnel coming up is logged" \
@@ -290,6 +310,10 @@ assert_eq "edged started again: the tunnel keeps its SPI (not rekeyed)" \
 out=$(ctl ipsec down b 2>&1) || fail "ipsec down b failed: $out"
 assert_eq "ipsec down b waits for charon, and says so" "ipsec b: down" "$out"
 assert_eq "HB is not reached any more" no "$(ping_through "$HA" 10.62.2.2)"
+assert_eq "metrics: the tunnel is down at once (the event)" 0 \
+    "$(poll_until 0 100 metric 'edged_ipsec_tunnel_up{site="b"}')"
+assert_eq "and counted" yes "$(metric_at_least \
+    'edged_ipsec_tunnel_changes_total{site="b",change="down"}' 1)"
 assert_match "show ipsec: b is down" "^b: down \(no IKE SA\)" \
     "$(ctl show ipsec)"
 out=$(ctl ipsec up b 2>&1) || fail "ipsec up b failed: $out"
@@ -332,6 +356,9 @@ assert_match "edged sees charon go" "vpn: charon went away" \
 assert_match "show ipsec says charon is not there" "charon: charon is not \
 there" "$(ctl show ipsec)"
 assert_match "status too" "charon not there" "$(ctl status)"
+assert_eq "metrics: charon is not up" 0 "$(metric edged_ipsec_charon_up)"
+assert_eq "and went away once" 1 "$(metric edged_ipsec_charon_lost_total)"
+assert_eq "no tunnel is up" 0 "$(metric 'edged_ipsec_tunnel_up{site="b"}')"
 charon_start "$GA" a
 assert_eq "edged loads the sites into the new charon: the tunnel is back" \
     yes "$(poll_until yes 400 ping_through "$HA" 10.62.2.2)"

@@ -258,10 +258,24 @@ remote_ts(struct vpn_client *c, const char *conn, char *buf)
  * the commit that undoes it (the core's, with the generation in force)
  * and one without the sites take them away.
  */
+/* the host's workers: none here */
+static void
+no_workers(const struct edged_host *h, const struct edged_module *mod,
+    unsigned which, void (*fn)(void *arg, void *gd,
+    const struct edged_channel *ch), void *arg)
+{
+	(void)h;
+	(void)mod;
+	(void)which;
+	(void)fn;
+	(void)arg;
+}
+
 static void
 commit(struct vpn_client *c, const char *path)
 {
-	struct edged_host host = { .loop = ev_default_loop(0) };
+	struct edged_host host = { .loop = ev_default_loop(0),
+	    .each_worker = no_workers };
 	struct conf_tree *t1, *t2, *t3;
 	struct vpn_conf c1, c2, c3;
 	struct conf_diag d;
