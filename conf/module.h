@@ -27,6 +27,12 @@
  * running generation serves, and nothing running reads it until the
  * core has it in force.
  *
+ * Certificates.  A module that owns certificate blocks lists them with
+ * certificates, as plain data (edged_cert: names and paths); once every
+ * part is resolved, the core hands every module's list to each
+ * use_certificates, which resolves the names its part gives and copies
+ * what it needs (the vpn's sites name the load balancer's blocks).
+ *
  * Files.  check_files reads what the part names on disk (certificates,
  * keys) and checks it, adding errors to d, without keeping anything: the
  * check of `edged -t` and `edgectl check`.
@@ -136,6 +142,24 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+
+/* A certificate block, as plain data for the modules that use one
+ * another module owns (the load balancer's `certificate` blocks, for
+ * the vpn's IKE): its name and its files' paths, not their contents. */
+#define EDGED_PATH_MAX	1024
+
+struct edged_cert {
+	char name[64];
+	struct conf_pos pos;		/* the block's */
+	char cert[EDGED_PATH_MAX];	/* PEM, leaf first */
+	char key[EDGED_PATH_MAX];	/* PEM, unencrypted */
+	char chain[EDGED_PATH_MAX];	/* "": in cert, after the leaf */
+};
+
+struct edged_certs {
+	struct edged_cert *v;
+	size_t n, cap;
+};
 
 /* A local address and port a module receives traffic on. */
 struct edged_endpoint {
@@ -452,6 +476,14 @@ struct edged_module {
 	void (*conf_resolve)(void *part, struct conf_diag *d);
 	void (*conf_print)(const void *part, FILE *out, unsigned flags);
 	void (*conf_free)(void *part);	/* part may be NULL */
+
+	/* The certificate blocks it owns, added to out for the others (0,
+	 * or -1 out of memory); and, once every module's part is resolved,
+	 * every module's blocks, for a part that names some (an unknown
+	 * name is an error in d; what it uses it copies). */
+	int (*certificates)(const void *part, struct edged_certs *out);
+	void (*use_certificates)(void *part, const struct edged_certs *certs,
+	    struct conf_diag *d);
 
 	/* Returns the number of errors added to d. */
 	unsigned (*check_files)(const void *part, struct conf_diag *d);

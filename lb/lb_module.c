@@ -15,6 +15,7 @@
 #include "lb_master.h"
 #include "lb_module.h"
 #include "lb_worker.h"
+#include "mem.h"
 #include "rule_conf.h"
 #include "stick_conf.h"
 #include "tls_cert.h"
@@ -160,6 +161,30 @@ endpoints(const void *part, struct edged_endpoints *eps)
 	return lb_kernel_services(c, eps);
 }
 
+/* the certificate blocks, for the modules that name them (the vpn) */
+static int
+certificates(const void *part, struct edged_certs *out)
+{
+	const struct lb_conf *c = part;
+
+	for (size_t i = 0; i < c->ncerts; i++) {
+		const struct lb_cert_conf *lc = &c->certs[i];
+		struct edged_cert *e;
+
+		if (mem_grow(&out->v, &out->cap, out->n + 1,
+		    sizeof(*out->v)) == -1)
+			return -1;
+		e = &out->v[out->n++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->name, sizeof(e->name), "%s", lc->name);
+		e->pos = lc->pos;
+		snprintf(e->cert, sizeof(e->cert), "%s", lc->cert);
+		snprintf(e->key, sizeof(e->key), "%s", lc->key);
+		snprintf(e->chain, sizeof(e->chain), "%s", lc->chain);
+	}
+	return 0;
+}
+
 static const struct conf_directive directives[] = {
 	{ "stats", 0, 0, CONF_NEEDS_BLOCK, lb_stats_directive,
 	    "stats { listen ADDR }" },
@@ -248,6 +273,7 @@ const struct edged_module lb_module = {
 	.conf_resolve = conf_resolve,
 	.conf_print = conf_print,
 	.conf_free = conf_free,
+	.certificates = certificates,
 	.check_files = check_files,
 	.endpoints = endpoints,
 	.master_new = lb_master_new,

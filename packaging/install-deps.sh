@@ -22,7 +22,7 @@ python3-websockets groff-base openssl nftables iputils-ping \
 libclang-rt-14-dev valgrind dnsmasq-base dnsperf bind9-dnsutils \
 libnginx-mod-stream socat frr frr-pythontools strongswan-charon \
 strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins \
-iperf3"
+libcharon-extauth-plugins iperf3"
 
 # The packages that bring a service, as PACKAGE:UNIT.
 SERVICE_PKGS="nginx-common:nginx haproxy:haproxy frr:frr \

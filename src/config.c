@@ -230,6 +230,26 @@ core_conf_init(struct core_conf *c)
 	    EDGED_DEFAULT_STATE_DIR);
 }
 
+/* Every module's certificate blocks, to the modules that use them. */
+static void
+share_certs(struct edged_conf *c, struct conf_diag *d)
+{
+	struct edged_certs certs = { 0 };
+
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->certificates != NULL &&
+		    edged_modules[i]->certificates(c->parts[i], &certs) < 0) {
+			conf_oom(d, NULL);
+			free(certs.v);
+			return;
+		}
+	for (size_t i = 0; i < EDGED_NMODULES; i++)
+		if (edged_modules[i]->use_certificates != NULL)
+			edged_modules[i]->use_certificates(c->parts[i], &certs,
+			    d);
+	free(certs.v);
+}
+
 struct edged_conf *
 edged_conf_load(const char *path, const char *text, size_t len,
     struct conf_diag *d)
@@ -262,6 +282,8 @@ edged_conf_load(const char *path, const char *text, size_t len,
 			if (edged_modules[i]->conf_resolve != NULL)
 				edged_modules[i]->conf_resolve(c->parts[i],
 				    d);
+		if (!d->oom)
+			share_certs(c, d);
 	}
 	if (t != NULL) {
 		c->files = t->files;

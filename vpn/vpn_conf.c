@@ -4,12 +4,14 @@
  * weighed, NSX's words turned into proposals.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "util.h"
 #include "vpn_conf.h"
+#include "vpn_conf_int.h"
 
 void
 vpn_conf_init(struct vpn_conf *c)
@@ -34,8 +36,8 @@ vpn_conf_release(struct vpn_conf *c)
 
 /* ---- values ---- */
 
-static int
-get_addr(struct conf_diag *d, const struct conf_node *n, size_t i,
+int
+vpn_get_addr(struct conf_diag *d, const struct conf_node *n, size_t i,
     struct sockaddr_storage *a)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)a;
@@ -54,8 +56,8 @@ get_addr(struct conf_diag *d, const struct conf_node *n, size_t i,
 	return 0;
 }
 
-static int
-get_subnet(struct conf_diag *d, const struct conf_node *n, size_t i,
+int
+vpn_get_subnet(struct conf_diag *d, const struct conf_node *n, size_t i,
     struct vpn_subnet *s)
 {
 	const char *w = n->args[i], *slash = strchr(w, '/');
@@ -216,10 +218,10 @@ check_proposal(struct conf_diag *d, const struct conf_pos *pos,
 
 /* ---- the directives ---- */
 
-static int
-set_local(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+vpn_set_local(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
-	return get_addr(d, n, 1, &((struct vpn_site *)obj)->local);
+	return vpn_get_addr(d, n, 1, &((struct vpn_site *)obj)->local);
 }
 
 static int
@@ -228,11 +230,11 @@ set_peer(struct conf_diag *d, const struct conf_node *n, void *obj)
 	struct vpn_site *s = obj;
 
 	s->peer_any = strcmp(n->args[1], "any") == 0;
-	return s->peer_any ? 0 : get_addr(d, n, 1, &s->peer);
+	return s->peer_any ? 0 : vpn_get_addr(d, n, 1, &s->peer);
 }
 
-static int
-set_id(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+vpn_set_id(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct vpn_site *s = obj;
 
@@ -241,7 +243,8 @@ set_id(struct conf_diag *d, const struct conf_node *n, void *obj)
 }
 
 /* authentication psk SECRET: printable, 1 to 255 bytes; the secret is
- * never repeated in a message */
+ * never repeated in a message.  authentication certificate NAME: a
+ * certificate block (resolved once every part is: use_certificates). */
 static int
 set_auth(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
@@ -255,9 +258,12 @@ set_auth(struct conf_diag *d, const struct conf_node *n, void *obj)
 	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
 		return -1;
 	if (k == 1) {
-		conf_error(d, &n->argpos[1], "'authentication certificate' "
-		    "is not built yet (issue 19): use psk");
-		return -1;
+		s->auth = VPN_AUTH_CERT;
+		s->cert_pos = n->argpos[n->nargs > 2 ? 2 : 1];
+		return n->nargs != 3 ? (conf_error(d, &n->argpos[1],
+		    "'authentication certificate' expects the name of a "
+		    "certificate block"), -1) : conf_get_name(d, n, 2,
+		    s->cert_name, sizeof(s->cert_name));
 	}
 	for (size_t i = 0; ok && i < len; i++)
 		ok = (unsigned char)w[i] >= 0x20 && w[i] != 0x7f;
@@ -268,15 +274,32 @@ set_auth(struct conf_diag *d, const struct conf_node *n, void *obj)
 		    VPN_PSK_MAX - 1);
 		return -1;
 	}
+	s->auth = VPN_AUTH_PSK;
 	memcpy(s->psk, w, len + 1);
 	return 0;
 }
 
-static int
-set_subnets(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+vpn_set_path(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct vpn_site *s = obj;
-	bool local = strcmp(n->args[0], "local-subnets") == 0;
+	char *out = strcmp(n->args[0], "users") == 0 ? s->users : s->peer_ca;
+	const char *w = n->args[1];
+
+	if (w[0] == '\0' || strlen(w) >= EDGED_PATH_MAX) {
+		conf_error(d, &n->argpos[1], "'%s' expects a path of 1 to %d "
+		    "bytes", n->args[0], EDGED_PATH_MAX - 1);
+		return -1;
+	}
+	snprintf(out, EDGED_PATH_MAX, "%s", w);
+	return 0;
+}
+
+int
+vpn_set_subnets(struct conf_diag *d, const struct conf_node *n, void *obj)
+{
+	struct vpn_site *s = obj;
+	bool local = strcmp(n->args[0], "peer-subnets") != 0;
 	struct vpn_subnet **v = local ? &s->local_ts : &s->peer_ts;
 	size_t *nv = local ? &s->nlocal_ts : &s->npeer_ts, i;
 	struct vpn_subnet sub, *slot;
@@ -287,7 +310,7 @@ set_subnets(struct conf_diag *d, const struct conf_node *n, void *obj)
 		return -1;
 	}
 	for (i = 1; i < n->nargs; i++) {
-		if (get_subnet(d, n, i, &sub) < 0)
+		if (vpn_get_subnet(d, n, i, &sub) < 0)
 			return -1;
 		if ((slot = conf_push(v, nv, sizeof(sub))) == NULL)
 			return conf_oom(d, &n->pos);
@@ -296,8 +319,8 @@ set_subnets(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
-static int
-set_proposals(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+vpn_set_proposals(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct vpn_site *s = obj;
 	bool ike = strcmp(n->args[0], "ike") == 0;
@@ -327,8 +350,8 @@ set_proposals(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return 0;
 }
 
-static int
-set_duration(struct conf_diag *d, const struct conf_node *n, void *obj)
+int
+vpn_set_duration(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct vpn_site *s = obj;
 	uint64_t *out = strcmp(n->args[0], "dpd") == 0 ? &s->dpd_ms :
@@ -421,25 +444,26 @@ set_pfs(struct conf_diag *d, const struct conf_node *n, void *obj)
 }
 
 static const struct conf_directive site_rows[] = {
-	{ "local", 1, 1, CONF_NO_BLOCK, set_local, "local ADDRESS" },
+	{ "local", 1, 1, CONF_NO_BLOCK, vpn_set_local, "local ADDRESS" },
 	{ "peer", 1, 1, CONF_NO_BLOCK, set_peer, "peer ADDRESS|any" },
-	{ "local-id", 1, 1, CONF_NO_BLOCK, set_id, "local-id IDENTITY" },
-	{ "peer-id", 1, 1, CONF_NO_BLOCK, set_id, "peer-id IDENTITY" },
+	{ "local-id", 1, 1, CONF_NO_BLOCK, vpn_set_id, "local-id IDENTITY" },
+	{ "peer-id", 1, 1, CONF_NO_BLOCK, vpn_set_id, "peer-id IDENTITY" },
 	{ "authentication", 1, 2, CONF_NO_BLOCK, set_auth,
-	    "authentication psk SECRET" },
-	{ "local-subnets", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, set_subnets,
+	    "authentication psk SECRET|certificate NAME" },
+	{ "peer-ca", 1, 1, CONF_NO_BLOCK, vpn_set_path, "peer-ca FILE" },
+	{ "local-subnets", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, vpn_set_subnets,
 	    "local-subnets SUBNET..." },
-	{ "peer-subnets", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, set_subnets,
+	{ "peer-subnets", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, vpn_set_subnets,
 	    "peer-subnets SUBNET..." },
-	{ "ike", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, set_proposals,
+	{ "ike", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, vpn_set_proposals,
 	    "ike PROPOSAL..." },
-	{ "esp", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, set_proposals,
+	{ "esp", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, vpn_set_proposals,
 	    "esp PROPOSAL..." },
-	{ "ike-lifetime", 1, 1, CONF_NO_BLOCK, set_duration,
+	{ "ike-lifetime", 1, 1, CONF_NO_BLOCK, vpn_set_duration,
 	    "ike-lifetime DURATION" },
-	{ "esp-lifetime", 1, 1, CONF_NO_BLOCK, set_duration,
+	{ "esp-lifetime", 1, 1, CONF_NO_BLOCK, vpn_set_duration,
 	    "esp-lifetime DURATION" },
-	{ "dpd", 1, 1, CONF_NO_BLOCK, set_duration, "dpd DURATION|off" },
+	{ "dpd", 1, 1, CONF_NO_BLOCK, vpn_set_duration, "dpd DURATION|off" },
 	{ "start", 1, 1, CONF_NO_BLOCK, set_start,
 	    "start always|on-traffic|never" },
 	{ "encryption", 1, 1, CONF_NO_BLOCK, set_encryption,
@@ -465,6 +489,17 @@ site_check(struct conf_diag *d, const struct conf_node *n,
 		    "are of different families", s->name);
 		return -1;
 	}
+	if (s->auth == VPN_AUTH_CERT && s->peer_ca[0] == '\0') {
+		conf_error(d, &n->argpos[1], "ipsec %s: with 'authentication "
+		    "certificate', 'peer-ca' names the CA the peer's "
+		    "certificate must chain to", s->name);
+		return -1;
+	}
+	if (s->auth == VPN_AUTH_PSK && s->peer_ca[0] != '\0') {
+		conf_error(d, &n->argpos[1], "ipsec %s: 'peer-ca' is for "
+		    "'authentication certificate'", s->name);
+		return -1;
+	}
 	if ((s->nike > 0 || s->nesp > 0) && (s->encryption[0] != '\0' ||
 	    s->dh_group != 0 || s->pfs >= 0)) {
 		conf_error(d, &n->argpos[1], "ipsec %s: ike and esp, or NSX's "
@@ -475,32 +510,49 @@ site_check(struct conf_diag *d, const struct conf_node *n,
 }
 
 int
+vpn_site_add(struct conf_diag *d, const struct conf_node *n,
+    struct vpn_conf *c, struct vpn_site *s, const struct conf_directive *rows,
+    size_t nrows, int (*check)(struct conf_diag *, const struct conf_node *,
+    const struct vpn_site *))
+{
+	const char *kind = n->args[0];
+	struct vpn_site *slot;
+
+	s->pos = n->pos;
+	s->pfs = -1;
+	s->dpd_ms = 30000;
+	s->ike_life_ms = 8 * 3600 * 1000;
+	s->esp_life_ms = 3600 * 1000;
+	if (conf_get_name(d, n, 1, s->name, sizeof(s->name)) < 0)
+		return -1;
+	for (size_t i = 0; i < c->nsites; i++)
+		if (strcmp(c->sites[i].name, s->name) == 0) {
+			conf_error(d, &n->argpos[1], "%s %s: the name is given "
+			    "twice (first at line %u: ipsec sites and "
+			    "remote-access blocks are charon's connections, "
+			    "one name each)", kind, s->name,
+			    c->sites[i].pos.line);
+			return -1;
+		}
+	if (conf_apply(d, n, kind, rows, nrows, s) > 0 || check(d, n, s) < 0 ||
+	    (slot = conf_push(&c->sites, &c->nsites, sizeof(*s))) == NULL) {
+		free(s->local_ts);
+		free(s->peer_ts);
+		explicit_bzero(s->psk, sizeof(s->psk));
+		return d->nerrors > 0 ? -1 : conf_oom(d, &n->pos);
+	}
+	*slot = *s;
+	return 0;
+}
+
+int
 vpn_ipsec_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj)
 {
-	struct vpn_conf *c = obj;
-	struct vpn_site s = { .pos = n->pos, .pfs = -1, .dpd_ms = 30000,
-	    .ike_life_ms = 8 * 3600 * 1000, .esp_life_ms = 3600 * 1000 };
-	struct vpn_site *slot;
+	struct vpn_site s = { .auth = VPN_AUTH_PSK };
 
-	if (conf_get_name(d, n, 1, s.name, sizeof(s.name)) < 0)
-		return -1;
-	for (size_t i = 0; i < c->nsites; i++)
-		if (strcmp(c->sites[i].name, s.name) == 0) {
-			conf_error(d, &n->argpos[1], "ipsec %s is given twice "
-			    "(first at line %u)", s.name, c->sites[i].pos.line);
-			return -1;
-		}
-	if (conf_apply(d, n, "ipsec", site_rows, ARRAY_LEN(site_rows),
-	    &s) > 0 || site_check(d, n, &s) < 0 ||
-	    (slot = conf_push(&c->sites, &c->nsites, sizeof(s))) == NULL) {
-		free(s.local_ts);
-		free(s.peer_ts);
-		explicit_bzero(s.psk, sizeof(s.psk));
-		return d->nerrors > 0 ? -1 : conf_oom(d, &n->pos);
-	}
-	*slot = s;
-	return 0;
+	return vpn_site_add(d, n, obj, &s, site_rows, ARRAY_LEN(site_rows),
+	    site_check);
 }
 
 /* ---- vpn { } ---- */
@@ -587,6 +639,29 @@ vpn_conf_resolve(struct vpn_conf *c, struct conf_diag *d)
 	}
 }
 
+/* the users file: there, and not for every user's eyes */
+static unsigned
+check_users(const struct vpn_site *s, struct conf_diag *d)
+{
+	struct stat st;
+	const char *why = stat(s->users, &st) < 0 ? strerror(errno) :
+	    !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
+
+	if (why != NULL) {
+		conf_error(d, &s->pos, "remote-access %s: users file %s: %s",
+		    s->name, s->users, why);
+		return 1;
+	}
+	if ((st.st_mode & S_IROTH) != 0) {
+		conf_error(d, &s->pos, "remote-access %s: users file %s holds "
+		    "passwords and any user can read it (mode %04o): make it "
+		    "readable by root only (chmod o-rwx)", s->name, s->users,
+		    (unsigned)(st.st_mode & 07777));
+		return 1;
+	}
+	return 0;
+}
+
 unsigned
 vpn_conf_check_secrets(const struct vpn_conf *c, struct conf_diag *d)
 {
@@ -596,6 +671,12 @@ vpn_conf_check_secrets(const struct vpn_conf *c, struct conf_diag *d)
 	for (size_t i = 0; i < c->nsites; i++) {
 		const struct vpn_site *s = &c->sites[i];
 
+		if (s->auth == VPN_AUTH_EAP) {
+			errors += check_users(s, d);
+			continue;
+		}
+		if (s->auth != VPN_AUTH_PSK)
+			continue;
 		if (conf_secret_hidden(s->psk)) {
 			conf_error(d, &s->pos, "ipsec %s: the pre-shared key "
 			    "reads %s, as edged -T prints it: write the key "

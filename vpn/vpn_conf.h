@@ -22,7 +22,20 @@
  * NSX's words are taken where they differ (`encryption aes256`,
  * `dh-group 14`, `pfs on`) and become strongSwan proposals; a weak
  * choice (3DES, DH groups 1, 2 and 5, SHA-1 or MD5 alone) is a warning
- * saying why.
+ * saying why.  `authentication certificate NAME` with `peer-ca FILE`
+ * authenticates with a certificate block instead of a key.
+ *
+ * Remote access (IKEv2 road warriors) is a site too, answering any peer:
+ *
+ *     remote-access staff {
+ *         local 192.0.2.10
+ *         certificate vpn-gw             # clients verify the gateway's
+ *         authentication eap-mschapv2    # or: certificate (client-ca)
+ *         users /etc/edged/vpn-users     # user:password lines, 0600
+ *         pool 10.200.0.0/24             # the clients' addresses
+ *         dns 10.0.0.53
+ *         subnets 10.0.0.0/16            # what they reach
+ *     }
  */
 #ifndef EDGED_VPN_CONF_H
 #define EDGED_VPN_CONF_H
@@ -33,6 +46,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "module.h"
 
 #define VPN_NAME_MAX		64
 #define VPN_ID_MAX		256
@@ -57,8 +71,31 @@ struct vpn_subnet {
 	unsigned plen;
 };
 
+enum vpn_auth {
+	VPN_AUTH_PSK,			/* ipsec: authentication psk */
+	VPN_AUTH_CERT,			/* certificate: the peer's checked
+					 * against peer-ca (client-ca) */
+	VPN_AUTH_EAP,			/* remote-access: eap-mschapv2, the
+					 * users file's */
+};
+
+#define VPN_DNS_MAX		4
+
 struct vpn_site {
 	char name[VPN_NAME_MAX];
+	bool ra;			/* a remote-access block */
+	enum vpn_auth auth;
+	/* authentication certificate NAME (a site), certificate NAME (a
+	 * remote-access block): the block, copied by use_certificates */
+	char cert_name[VPN_NAME_MAX];
+	struct conf_pos cert_pos;
+	struct edged_cert cert;
+	char peer_ca[EDGED_PATH_MAX];	/* peer-ca, client-ca */
+	/* remote access */
+	char users[EDGED_PATH_MAX];	/* user:password lines */
+	struct vpn_subnet pool;		/* the clients' addresses */
+	struct sockaddr_storage dns[VPN_DNS_MAX];
+	size_t ndns;
 	struct sockaddr_storage local;	/* port 0 */
 	bool peer_any;
 	struct sockaddr_storage peer;	/* port 0; not when peer_any */
@@ -98,6 +135,15 @@ void vpn_conf_release(struct vpn_conf *c);
 /* `ipsec NAME { }`: a directive setter (conf.h) on a struct vpn_conf. */
 int vpn_ipsec_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);
+/* `remote-access NAME { }` (vpn_conf_ra.c): a directive setter on a
+ * struct vpn_conf. */
+int vpn_ra_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+/* The sites' certificate names resolved against every module's blocks,
+ * their paths copied (use_certificates). */
+void vpn_conf_use_certs(struct vpn_conf *c, const struct edged_certs *certs,
+    struct conf_diag *d);
+
 /* What only the master checks (edged -t too; the worker's text has the
  * keys hidden): a key that reads CONF_HIDDEN (edged -T's output loaded
  * back), a key in a file other users can read.  The errors added. */

@@ -45,7 +45,7 @@ print_proposals(const char *name, const char (*v)[VPN_PROPOSAL_LEN],
 }
 
 static void
-print_times(const struct vpn_site *s, FILE *out)
+print_times(const struct vpn_site *s, FILE *out, bool start)
 {
 	static const char *const starts[] = { "always", "on-traffic",
 	    "never" };
@@ -59,7 +59,9 @@ print_times(const struct vpn_site *s, FILE *out)
 		snprintf(d, sizeof(d), "off");
 	else
 		conf_fmt_duration(d, sizeof(d), s->dpd_ms);
-	fprintf(out, "    dpd %s\n    start %s\n", d, starts[s->start]);
+	fprintf(out, "    dpd %s\n", d);
+	if (start)
+		fprintf(out, "    start %s\n", starts[s->start]);
 }
 
 static void
@@ -87,14 +89,56 @@ print_site(const struct vpn_site *s, bool secrets, FILE *out)
 		print_id("local-id", s->local_id, out);
 	if (s->peer_id[0] != '\0')
 		print_id("peer-id", s->peer_id, out);
-	fputs("    authentication psk ", out);
-	conf_print_secret(out, s->psk, secrets);
+	if (s->auth == VPN_AUTH_CERT) {
+		fprintf(out, "    authentication certificate %s\n    peer-ca ",
+		    s->cert_name);
+		conf_print_word(out, s->peer_ca);
+	} else {
+		fputs("    authentication psk ", out);
+		conf_print_secret(out, s->psk, secrets);
+	}
 	fputc('\n', out);
 	print_subnets("local-subnets", s->local_ts, s->nlocal_ts, out);
 	print_subnets("peer-subnets", s->peer_ts, s->npeer_ts, out);
 	print_proposals("ike", s->ike, s->nike, out);
 	print_proposals("esp", s->esp, s->nesp, out);
-	print_times(s, out);
+	print_times(s, out, true);
+	fputs("}\n", out);
+}
+
+static void
+print_ra(const struct vpn_site *s, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+
+	fprintf(out, "remote-access %s {\n", s->name);
+	addr_fmt(a, sizeof(a), (const struct sockaddr *)&s->local);
+	fprintf(out, "    local %s\n", a);
+	if (s->local_id[0] != '\0')
+		print_id("local-id", s->local_id, out);
+	fprintf(out, "    certificate %s\n", s->cert_name);
+	if (s->auth == VPN_AUTH_EAP) {
+		fputs("    authentication eap-mschapv2\n    users ", out);
+		conf_print_word(out, s->users);
+	} else {
+		fputs("    authentication certificate\n    client-ca ", out);
+		conf_print_word(out, s->peer_ca);
+	}
+	vpn_subnet_fmt(a, sizeof(a), &s->pool);
+	fprintf(out, "\n    pool %s\n", a);
+	if (s->ndns > 0) {
+		fputs("    dns", out);
+		for (size_t i = 0; i < s->ndns; i++) {
+			addr_fmt(a, sizeof(a), (const struct sockaddr *)
+			    &s->dns[i]);
+			fprintf(out, " %s", a);
+		}
+		fputc('\n', out);
+	}
+	print_subnets("subnets", s->local_ts, s->nlocal_ts, out);
+	print_proposals("ike", s->ike, s->nike, out);
+	print_proposals("esp", s->esp, s->nesp, out);
+	print_times(s, out, false);
 	fputs("}\n", out);
 }
 
@@ -107,5 +151,8 @@ vpn_conf_print(const struct vpn_conf *c, bool secrets, FILE *out)
 	conf_print_word(out, c->vici_socket);
 	fputs("\n}\n", out);
 	for (size_t i = 0; i < c->nsites; i++)
-		print_site(&c->sites[i], secrets, out);
+		if (c->sites[i].ra)
+			print_ra(&c->sites[i], out);
+		else
+			print_site(&c->sites[i], secrets, out);
 }

@@ -20,12 +20,31 @@
 #define VPN_BACKOFF_MIN		0.5
 #define VPN_BACKOFF_MAX		30.
 
-/* A site of a generation: its two messages (the PSK inside: wiped when
- * they go). */
+/* A site's VICI messages, in the order charon is given them; each
+ * taken away (unloaded) in the other order. */
+enum vpn_mkind {
+	VPN_M_KEY,			/* load-key: the certificate's key;
+					 * unload-key by the id charon gave */
+	VPN_M_CERT,			/* load-cert: a chain certificate
+					 * (no unload: not a secret) */
+	VPN_M_POOL,			/* load-pool, unload-pool id */
+	VPN_M_SHARED,			/* load-shared, unload-shared id */
+	VPN_M_CONN,			/* load-conn, unload-conn id */
+};
+
+struct vpn_msg {
+	enum vpn_mkind kind;
+	char id[VPN_NAME_MAX + 256 + 8];	/* the pool's, key's, conn's */
+	uint8_t *b;			/* the whole message: wiped when it
+					 * goes (keys, passwords) */
+	size_t len;
+};
+
+/* A site of a generation. */
 struct vpn_gsite {
 	const struct vpn_site *site;
-	uint8_t *shared, *conn;
-	size_t sharedlen, connlen;
+	struct vpn_msg *m;
+	size_t n;
 };
 
 struct vpn_gen {
@@ -69,6 +88,13 @@ struct vpn_master {
 	const struct edged_host *host;
 	const struct vpn_gen *cur;	/* in force */
 	size_t ncur;			/* its sites */
+	/* the ids charon gave the keys it has of edged's, by their
+	 * load-key message (its hash) */
+	struct vpn_keyid {
+		uint64_t hash;
+		char id[128];
+	} *keys;
+	size_t nkeys, keycap;
 	bool synced;			/* charon has cur's sites */
 	bool complained;		/* said charon is not there */
 	double backoff;
@@ -89,6 +115,22 @@ struct vpn_master {
 	bool polling;
 	bool stopping;			/* master_stop: nothing more */
 };
+
+/* vpn_gen.c: s's messages into gs (reading the files it names): 0, or
+ * -1 with an error in d (what was made stays, for release); release;
+ * whether two sites' messages are the same */
+int vpn_gsite_render(struct vpn_gsite *gs, const struct vpn_site *s,
+    struct conf_diag *d);
+void vpn_gsite_release(struct vpn_gsite *gs);
+bool vpn_gsite_same(const struct vpn_gsite *a, const struct vpn_gsite *b);
+
+/* vpn_load.c: g's sites into charon, those that differ from from's (in
+ * charon), or all (from NULL: and what an earlier edged left taken
+ * away); from's sites that g has not, out.  0; 1 when charon is not
+ * there (err says why); -1 with err when it refuses a site (what the
+ * call changed put back). */
+int vpn_apply(struct vpn_master *vm, const struct vpn_gen *g,
+    const struct vpn_gen *from, char *err, size_t errsize);
 
 /* a site of g by name; NULL if none */
 const struct vpn_gsite *vpn_gen_site(const struct vpn_gen *g,

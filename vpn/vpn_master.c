@@ -39,15 +39,6 @@ vpn_gen_site(const struct vpn_gen *g, const char *name)
 
 /* ---- generations ---- */
 
-static void
-gsite_release(struct vpn_gsite *s)
-{
-	if (s->shared != NULL)
-		explicit_bzero(s->shared, s->sharedlen);
-	free(s->shared);
-	free(s->conn);
-}
-
 void
 vpn_master_gen_free(void *ms, void *gd)
 {
@@ -57,26 +48,9 @@ vpn_master_gen_free(void *ms, void *gd)
 	if (g == NULL)
 		return;
 	for (size_t i = 0; i < g->n; i++)
-		gsite_release(&g->v[i]);
+		vpn_gsite_release(&g->v[i]);
 	free(g->v);
 	free(g);
-}
-
-/* site's messages into gs: 0, or -1 with an error in d */
-static int
-gsite_render(struct vpn_gsite *gs, const struct vpn_site *s,
-    struct conf_diag *d)
-{
-	const char *why = NULL;
-
-	gs->site = s;
-	if ((gs->shared = vpn_site_load_shared(s, &gs->sharedlen,
-	    &why)) == NULL || (gs->conn = vpn_site_load_conn(s, &gs->connlen,
-	    &why)) == NULL) {
-		conf_error(d, &s->pos, "ipsec %s: %s", s->name, why);
-		return -1;
-	}
-	return 0;
 }
 
 void *
@@ -101,162 +75,13 @@ vpn_master_gen_new(void *ms, const void *part,
 		return NULL;
 	}
 	for (; g->n < c->nsites; g->n++) {
-		memset(&g->v[g->n], 0, sizeof(g->v[g->n]));
-		if (gsite_render(&g->v[g->n], &c->sites[g->n], d) < 0) {
+		if (vpn_gsite_render(&g->v[g->n], &c->sites[g->n], d) < 0) {
 			g->n++;
 			vpn_master_gen_free(ms, g);
 			return NULL;
 		}
 	}
 	return g;
-}
-
-/* ---- charon ---- */
-
-static bool
-same_site(const struct vpn_gsite *a, const struct vpn_gsite *b)
-{
-	return a->sharedlen == b->sharedlen && a->connlen == b->connlen &&
-	    memcmp(a->shared, b->shared, a->sharedlen) == 0 &&
-	    memcmp(a->conn, b->conn, a->connlen) == 0;
-}
-
-/* s's key and connection into charon: 0, 1 refused, -1 (err) */
-static int
-load_site(struct vpn_client *cl, const struct vpn_gsite *s, char *err,
-    size_t errsize)
-{
-	int rc = vpn_client_command(cl, s->shared, s->sharedlen, err,
-	    errsize);
-
-	return rc != 0 ? rc : vpn_client_command(cl, s->conn, s->connlen,
-	    err, errsize);
-}
-
-/* site's connection and key out of charon (what charon does not have
- * is not an error: it may have restarted without them) */
-static int
-unload_site(struct vpn_client *cl, const char *site)
-{
-	uint8_t *m;
-	size_t len;
-	const char *why;
-	char err[256];
-	int rc = 0;
-
-	for (int k = 0; k < 2 && rc >= 0; k++) {
-		m = k == 0 ? vpn_site_unload_conn(site, &len, &why) :
-		    vpn_site_unload_shared(site, &len, &why);
-		if (m == NULL)
-			return -1;
-		rc = vpn_client_command(cl, m, len, err, sizeof(err));
-		free(m);
-		if (rc == 1)
-			log_info("vpn: ipsec %s: charon had no %s of it (%s)",
-			    site, k == 0 ? "connection" : "key", err);
-	}
-	return rc < 0 ? -1 : 0;
-}
-
-/* the sites a failed commit had changed (g's first n) put back as
- * they were in from */
-static void
-put_back(struct vpn_client *cl, const struct vpn_gen *g, size_t n,
-    const struct vpn_gen *from)
-{
-	char err[256];
-
-	for (size_t i = 0; i < n; i++) {
-		const struct vpn_gsite *old = vpn_gen_site(from,
-		    g->v[i].site->name);
-
-		if (old == NULL ? unload_site(cl, g->v[i].site->name) < 0 :
-		    load_site(cl, old, err, sizeof(err)) != 0)
-			log_err("vpn: ipsec %s could not be put back as it "
-			    "was", g->v[i].site->name);
-	}
-}
-
-/* The keys (and connections) an earlier edged left for sites g has
- * not: get-shared lists the keys loaded over VICI, edged's by their
- * prefix. */
-static void
-sweep(struct vpn_client *cl, const struct vpn_gen *g)
-{
-	struct vpn_vici_msg m;
-	const struct vpn_vici_node *keys;
-	const char *why;
-	char err[256];
-	size_t len;
-	uint8_t *req = vpn_site_request("get-shared", NULL, 0, &len, &why);
-
-	if (req == NULL || vpn_client_call(cl, req, len, NULL, NULL, &m, err,
-	    sizeof(err)) < 0) {
-		free(req);
-		return;
-	}
-	free(req);
-	keys = vpn_vici_child(&m.root, "keys");
-	for (size_t i = 0; keys != NULL && keys->kind == VPN_VICI_LIST &&
-	    i < keys->n; i++) {
-		const char *id = keys->v[i].value;
-		size_t plen = strlen(VPN_KEY_PREFIX);
-
-		if (id == NULL || strncmp(id, VPN_KEY_PREFIX, plen) != 0 ||
-		    vpn_gen_site(g, id + plen) != NULL)
-			continue;
-		if (unload_site(cl, id + plen) == 0)
-			log_info("vpn: ipsec %s, which an earlier edged "
-			    "loaded, taken away from charon", id + plen);
-	}
-	vpn_vici_msg_free(&m);
-}
-
-/*
- * g's sites into charon, those of from (in charon) that differ, or all
- * (from NULL); from's sites that g has not, out.  0; 1 when charon is
- * not there (err says why); -1 with err when it refuses a site (as it
- * was, then).
- */
-static int
-apply(const struct vpn_gen *g, const struct vpn_gen *from, char *err,
-    size_t errsize)
-{
-	struct vpn_client cl;
-	char why[256];
-	size_t i;
-	int rc = 0;
-
-	if (vpn_client_open(&cl, g->conf->vici_socket, VPN_TIMEOUT, err,
-	    errsize) < 0)
-		return 1;
-	for (i = 0; i < g->n && rc == 0; i++) {
-		const struct vpn_gsite *old = vpn_gen_site(from,
-		    g->v[i].site->name);
-
-		if (old == NULL || !same_site(old, &g->v[i]))
-			rc = load_site(&cl, &g->v[i], why, sizeof(why));
-	}
-	if (rc != 0) {
-		const struct vpn_site *s = g->v[i - 1].site;
-
-		snprintf(err, errsize, "%s:%u: ipsec %s: %s%s", s->pos.file,
-		    s->pos.line, s->name, rc == 1 ? "charon refuses it: " :
-		    "", why);
-		if (rc == 1)
-			put_back(&cl, g, i, from);
-		vpn_client_close(&cl);
-		return rc == 1 ? -1 : 1;
-	}
-	for (i = 0; from != NULL && i < from->n; i++)
-		if (vpn_gen_site(g, from->v[i].site->name) == NULL &&
-		    unload_site(&cl, from->v[i].site->name) == 0)
-			log_info("vpn: ipsec %s taken away from charon",
-			    from->v[i].site->name);
-	if (from == NULL)
-		sweep(&cl, g);
-	vpn_client_close(&cl);
-	return 0;
 }
 
 /* g in force; its count kept for master_stop, which comes after the
@@ -311,7 +136,7 @@ retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	if (vm->cur == NULL || vm->synced)
 		return;
 	vpn_watch_open(vm, vm->cur->conf->vici_socket);
-	rc = apply(vm->cur, NULL, err, sizeof(err));
+	rc = vpn_apply(vm, vm->cur, NULL, err, sizeof(err));
 	if (rc == 0) {
 		log_info("vpn: charon answers at %s: it has the %zu site%s",
 		    vm->cur->conf->vici_socket, vm->cur->n,
@@ -387,6 +212,7 @@ vpn_master_free(void *ms)
 	vpn_watch_close(vm);
 	vpn_calls_end(vm);
 	free(vm->st);
+	free(vm->keys);
 	free(vm);
 }
 
@@ -413,7 +239,7 @@ vpn_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	 * coming up */
 	if (g->n > 0)
 		vpn_watch_open(vm, g->conf->vici_socket);
-	rc = apply(g, from, why, sizeof(why));
+	rc = vpn_apply(vm, g, from, why, sizeof(why));
 	if (rc < 0) {
 		snprintf(err, errsize, "%s", why);
 		return -1;

@@ -34,5 +34,8 @@ void vpn_master_up(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
 void vpn_master_down(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
+/* edgectl ipsec disconnect USER: a remote-access user's sessions */
+void vpn_master_disconnect(void *ms, struct edged_ctl *c, char **args,
+    size_t n, bool json);
 
 #endif /* EDGED_VPN_MASTER_H */

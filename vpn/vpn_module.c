@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "util.h"
 #include "vpn_conf.h"
+#include "vpn_int.h"
 #include "vpn_master.h"
 #include "vpn_module.h"
 #include "vpn_worker.h"
@@ -20,6 +21,8 @@ static const struct conf_directive directives[] = {
 	{ "vpn", 0, 0, CONF_NEEDS_BLOCK, vpn_vpn_directive, "vpn { }" },
 	{ "ipsec", 1, 1, CONF_NEEDS_BLOCK, vpn_ipsec_directive,
 	    "ipsec NAME { }" },
+	{ "remote-access", 1, 1, CONF_NEEDS_BLOCK, vpn_ra_directive,
+	    "remote-access NAME { }" },
 };
 
 static void *
@@ -53,10 +56,30 @@ conf_free(void *part)
 	free(part);
 }
 
+static void
+use_certificates(void *part, const struct edged_certs *certs,
+    struct conf_diag *d)
+{
+	vpn_conf_use_certs(part, certs, d);
+}
+
+/* the secrets' files, then each site rendered as the master would (its
+ * certificate, key, CA and users files read), and dropped */
 static unsigned
 check_files(const void *part, struct conf_diag *d)
 {
-	return vpn_conf_check_secrets(part, d);
+	const struct vpn_conf *c = part;
+	unsigned errors = vpn_conf_check_secrets(c, d);
+	struct vpn_gsite gs;
+
+	for (size_t i = 0; errors == 0 && i < c->nsites; i++) {
+		unsigned before = d->nerrors;
+
+		(void)vpn_gsite_render(&gs, &c->sites[i], d);
+		vpn_gsite_release(&gs);
+		errors += d->nerrors - before;
+	}
+	return errors;
 }
 
 static void
@@ -76,15 +99,20 @@ nat_exempt(const struct vpn_site *s, struct edged_endpoints *eps)
 {
 	struct edged_nat_exempt x;
 
+	/* a remote-access block's peers are its pool */
+	const struct vpn_subnet *peer = s->ra ? &s->pool : s->peer_ts;
+	size_t npeer = s->ra ? 1 : s->npeer_ts;
+
 	for (size_t i = 0; i < s->nlocal_ts; i++)
-		for (size_t k = 0; k < s->npeer_ts; k++) {
-			if (s->local_ts[i].family != s->peer_ts[k].family)
+		for (size_t k = 0; k < npeer; k++) {
+			if (s->local_ts[i].family != peer[k].family)
 				continue;
 			subnet_addr(&x.src, &s->local_ts[i]);
-			subnet_addr(&x.dst, &s->peer_ts[k]);
+			subnet_addr(&x.dst, &peer[k]);
 			x.src_len = s->local_ts[i].plen;
-			x.dst_len = s->peer_ts[k].plen;
-			snprintf(x.what, sizeof(x.what), "ipsec %s", s->name);
+			x.dst_len = peer[k].plen;
+			snprintf(x.what, sizeof(x.what), "%s %s", s->ra ?
+			    "remote-access" : "ipsec", s->name);
 			if (edged_nat_exempt_add(eps, &x) < 0)
 				return -1;
 		}
@@ -127,14 +155,17 @@ endpoints(const void *part, struct edged_endpoints *eps)
 }
 
 static const struct edged_command commands[] = {
-	{ "show", "ipsec", "", true, "the IPsec sites: IKE SA and tunnels "
-	    "(state, algorithms, SPIs, bytes), as charon has them",
+	{ "show", "ipsec", "", true, "the IPsec sites and remote-access "
+	    "users: IKE SA and tunnels (state, algorithms, SPIs, bytes)",
 	    vpn_master_show },
 	{ "ipsec", "up", "SITE", false, "has charon bring the site's "
 	    "tunnel up now", vpn_master_up },
 	{ "ipsec", "down", "SITE", false, "has charon take the site's "
-	    "tunnel down (start always brings it up again)",
+	    "tunnel down (until ipsec up, or the site changes)",
 	    vpn_master_down },
+	{ "ipsec", "disconnect", "USER", false, "ends a remote-access "
+	    "user's sessions (the user may connect again)",
+	    vpn_master_disconnect },
 };
 
 const struct edged_module vpn_module = {
@@ -145,6 +176,7 @@ const struct edged_module vpn_module = {
 	.conf_resolve = conf_resolve,
 	.conf_print = conf_print,
 	.conf_free = conf_free,
+	.use_certificates = use_certificates,
 	.check_files = check_files,
 	.endpoints = endpoints,
 	.master_new = vpn_master_new,

@@ -28,6 +28,7 @@ struct listing {
 	FILE *f;
 	struct text t;
 	bool *seen;			/* [n]: the site has an IKE SA */
+	bool *ra;			/* [n]: a remote-access block */
 	size_t nsas;
 };
 
@@ -110,19 +111,45 @@ show_child(struct listing *l, const struct vpn_vici_node *c)
 	    val(c, "install-time"), val(c, "rekey-time"));
 }
 
+/* a remote-access client's name: its EAP identity, else its IKE one
+ * (a certificate's); NULL for a site's SA (no virtual address) */
+static const char *
+ra_user(const struct vpn_vici_node *ike)
+{
+	const struct vpn_vici_node *vips = vpn_vici_child(ike, "remote-vips");
+
+	if (vips == NULL || vips->n == 0)
+		return NULL;
+	return vpn_vici_value(ike, "remote-eap-id") != NULL ?
+	    vpn_vici_value(ike, "remote-eap-id") : val(ike, "remote-id");
+}
+
 static void
 show_ike(struct listing *l, const struct vpn_vici_node *ike)
 {
 	const struct vpn_vici_node *cs = vpn_vici_child(ike, "child-sas");
 	FILE *f = l->f;
 
+	const char *user = ra_user(ike);
+
 	if (l->json) {
 		fprintf(f, "%s{\"site\":", l->nsas > 0 ? "," : "");
 		text_json_string(f, ike->name);
 		fputc(',', f);
 		json_keys(f, ike, ike_keys);
+		if (user != NULL) {
+			fputs(",\"user\":", f);
+			text_json_string(f, user);
+			json_ts(f, "virtual-addresses", vpn_vici_child(ike,
+			    "remote-vips"));
+		}
 		fputs(",\"tunnels\":[", f);
-	} else
+	} else {
+		if (user != NULL) {
+			fprintf(f, "%s: user %s, address ", ike->name, user);
+			text_ts(f, vpn_vici_child(ike, "remote-vips"));
+			fputc('\n', f);
+		}
 		fprintf(f, "%s: IKE SA #%s %s, %s[%s] - %s[%s]\n  IKE %s-%s/"
 		    "%s/%s, established %ss ago, rekeyed in %ss\n", ike->name,
 		    val(ike, "uniqueid"), val(ike, "state"),
@@ -131,6 +158,7 @@ show_ike(struct listing *l, const struct vpn_vici_node *ike)
 		    val(ike, "encr-alg"), val(ike, "encr-keysize"),
 		    val(ike, "prf-alg"), val(ike, "dh-group"),
 		    val(ike, "established"), val(ike, "rekey-time"));
+	}
 	for (size_t i = 0; cs != NULL && cs->kind == VPN_VICI_SECTION &&
 	    i < cs->n; i++) {
 		if (l->json && i > 0)
@@ -174,7 +202,8 @@ show_down(struct listing *l)
 			text_json_string(l->f, l->names[k]);
 			fputs(",\"state\":\"DOWN\",\"tunnels\":[]}", l->f);
 		} else
-			fprintf(l->f, "%s: down (no IKE SA)\n", l->names[k]);
+			fprintf(l->f, "%s: %s\n", l->names[k], l->ra[k] ?
+			    "no user connected" : "down (no IKE SA)");
 	}
 }
 
@@ -183,6 +212,7 @@ listing_free(struct listing *l)
 {
 	free(l->names);
 	free(l->seen);
+	free(l->ra);
 	free(l);
 }
 
@@ -209,6 +239,7 @@ listing_new(const struct vpn_gen *g, bool json)
 
 	if (l == NULL || (l->names = calloc(g->n, sizeof(*l->names))) ==
 	    NULL || (l->seen = calloc(g->n, sizeof(*l->seen))) == NULL ||
+	    (l->ra = calloc(g->n, sizeof(*l->ra))) == NULL ||
 	    (l->f = text_open(&l->t)) == NULL) {
 		if (l != NULL)
 			listing_free(l);
@@ -216,8 +247,10 @@ listing_new(const struct vpn_gen *g, bool json)
 	}
 	l->n = g->n;
 	l->json = json;
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; i < g->n; i++) {
 		snprintf(l->names[i], VPN_NAME_MAX, "%s", g->v[i].site->name);
+		l->ra[i] = g->v[i].site->ra;
+	}
 	if (json)
 		fputs("{\"sites\":[", l->f);
 	return l;
@@ -371,4 +404,135 @@ vpn_master_down(void *ms, struct edged_ctl *c, char **args, size_t n,
 	(void)n;
 	(void)json;
 	up_down(ms, c, args[0], false);
+}
+
+/* ---- ipsec disconnect USER ---- */
+
+#define VPN_DISC_MAX	64		/* sessions of one user */
+
+struct disconnect {
+	char user[VPN_USER_MAX];
+	char ids[VPN_DISC_MAX][24];	/* their IKE SAs' unique ids */
+	size_t n;
+	bool ok;			/* terminate: charon's success */
+	char errmsg[256];
+};
+
+static void
+disc_sa(struct vpn_call *call, const struct vpn_vici_msg *m)
+{
+	struct disconnect *dc = call->arg;
+
+	if (m->type != VPN_VICI_EVENT || strcmp(m->name, "list-sa") != 0)
+		return;
+	for (size_t i = 0; i < m->root.n; i++) {
+		const struct vpn_vici_node *ike = &m->root.v[i];
+		const struct vpn_gsite *gs = vpn_gen_site(call->vm->cur,
+		    ike->name);
+		const char *user = ra_user(ike);
+
+		if (gs != NULL && gs->site->ra && user != NULL &&
+		    strcmp(user, dc->user) == 0 && dc->n < VPN_DISC_MAX)
+			snprintf(dc->ids[dc->n++], sizeof(dc->ids[0]), "%s",
+			    val(ike, "uniqueid"));
+	}
+}
+
+static void
+disc_answer(struct vpn_call *call, const struct vpn_vici_msg *m)
+{
+	struct disconnect *dc = call->arg;
+	const char *v;
+
+	if (m->type != VPN_VICI_CMD_RESPONSE)
+		return;
+	v = vpn_vici_value(&m->root, "success");
+	if (v == NULL || strcmp(v, "yes") != 0) {
+		dc->ok = false;
+		v = vpn_vici_value(&m->root, "errmsg");
+		snprintf(dc->errmsg, sizeof(dc->errmsg), "%s", v != NULL ? v :
+		    "refused");
+	}
+}
+
+static void
+disc_done(struct vpn_call *call, const char *err)
+{
+	struct disconnect *dc = call->arg;
+
+	if (err == NULL && dc->ok)
+		edged_replyf(call->vm->host, call->c, true, "%s disconnected "
+		    "(%zu session%s)\n", dc->user, dc->n, dc->n == 1 ? "" :
+		    "s");
+	else
+		edged_replyf(call->vm->host, call->c, false, "%s: charon "
+		    "could not disconnect every session: %s", dc->user,
+		    err != NULL ? err : dc->errmsg);
+	free(dc);
+}
+
+/* the user's sessions listed: each terminated */
+static void
+disc_listed(struct vpn_call *call, const char *err)
+{
+	struct disconnect *dc = call->arg;
+	struct vpn_call *next;
+	const char *kv[4] = { "ike-id", NULL, "timeout", VPN_UPDOWN_MS };
+	const char *why;
+	size_t len;
+
+	if (err != NULL || dc->n == 0) {
+		edged_replyf(call->vm->host, call->c, false, err != NULL ?
+		    "%s: %s" : "%s is not connected", dc->user, err);
+		free(dc);
+		return;
+	}
+	if ((next = calloc(1, sizeof(*next))) == NULL)
+		goto oom;
+	*next = (struct vpn_call){ .vm = call->vm, .c = call->c, .on_msg =
+	    disc_answer, .done = disc_done, .arg = dc, .fd = -1 };
+	dc->ok = true;
+	for (size_t i = 0; i < dc->n; i++) {
+		kv[1] = dc->ids[i];
+		if (vpn_call_add(next, vpn_site_request("terminate", kv, 4,
+		    &len, &why), &len) < 0) {
+			free(next->out);
+			free(next);
+			goto oom;
+		}
+	}
+	vpn_call_start(next, call->vm->cur->conf->vici_socket,
+	    atoi(VPN_UPDOWN_MS) / 1000. + 2);
+	return;
+oom:
+	edged_replyf(call->vm->host, call->c, false, "out of memory");
+	free(dc);
+}
+
+void
+vpn_master_disconnect(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct vpn_master *vm = ms;
+	struct disconnect *dc = calloc(1, sizeof(*dc));
+	struct vpn_call *call;
+
+	(void)n;
+	(void)json;
+	if (dc == NULL || (call = vpn_call_list_sas(vm, c, disc_sa,
+	    disc_listed, dc)) == NULL) {
+		free(dc);
+		edged_replyf(vm->host, c, false, "out of memory");
+		return;
+	}
+	snprintf(dc->user, sizeof(dc->user), "%s", args[0]);
+	if (vm->cur == NULL) {
+		free(call->out);
+		free(call);
+		free(dc);
+		edged_replyf(vm->host, c, false, "no remote-access block is "
+		    "configured");
+		return;
+	}
+	vpn_call_start(call, vm->cur->conf->vici_socket, VPN_SHOW_TIMEOUT);
 }

@@ -49,7 +49,7 @@ ts_text(const struct vpn_vici_node *l, char *buf, size_t size)
 /* child-updown: each child SA of the event's IKE SA */
 static void
 child_event(struct vpn_master *vm, const struct vpn_vici_node *ike,
-    bool up)
+    const char *kind, bool up)
 {
 	const struct vpn_vici_node *cs = vpn_vici_child(ike, "child-sas");
 	char l[256], r[256];
@@ -63,8 +63,8 @@ child_event(struct vpn_master *vm, const struct vpn_vici_node *ike,
 		ts_text(vpn_vici_child(c, "local-ts"), l, sizeof(l));
 		ts_text(vpn_vici_child(c, "remote-ts"), r, sizeof(r));
 		vpn_stats_changed(vm, ike->name, up);
-		log_info("vpn: ipsec %s: tunnel %s, %s === %s (SPIs %s in, "
-		    "%s out)", ike->name, up ? "up" : "down", l, r,
+		log_info("vpn: %s %s: tunnel %s, %s === %s (SPIs %s in, "
+		    "%s out)", kind, ike->name, up ? "up" : "down", l, r,
 		    in != NULL ? in : "-", outs != NULL ? outs : "-");
 	}
 }
@@ -78,19 +78,30 @@ event(struct vpn_master *vm, const struct vpn_vici_msg *m)
 
 	for (size_t i = 0; i < m->root.n; i++) {
 		const struct vpn_vici_node *ike = &m->root.v[i];
-		const char *rh;
+		const struct vpn_gsite *gs = vpn_gen_site(vm->cur, ike->name);
+		const char *rh = vpn_vici_value(ike, "remote-host");
+		const char *user = vpn_vici_value(ike, "remote-eap-id");
+		char vips[256];
 
-		if (ike->kind != VPN_VICI_SECTION ||
-		    vpn_gen_site(vm->cur, ike->name) == NULL)
+		if (ike->kind != VPN_VICI_SECTION || gs == NULL)
 			continue;	/* not one of edged's sites */
-		if (child) {
-			child_event(vm, ike, up);
-			continue;
-		}
-		rh = vpn_vici_value(ike, "remote-host");
-		log_info("vpn: ipsec %s: IKE SA %s with %s (%s)", ike->name,
-		    up ? "established" : "gone", rh != NULL ? rh : "?",
-		    up ? "authenticated" : "deleted, expired or failed");
+		if (child)
+			child_event(vm, ike, gs->site->ra ? "remote-access" :
+			    "ipsec", up);
+		else if (gs->site->ra) {
+			ts_text(vpn_vici_child(ike, "remote-vips"), vips,
+			    sizeof(vips));
+			log_info("vpn: remote-access %s: user %s %s %s%s%s",
+			    ike->name, user != NULL ? user :
+			    vpn_vici_value(ike, "remote-id") != NULL ?
+			    vpn_vici_value(ike, "remote-id") : "?", up ?
+			    "connected from" : "gone from", rh != NULL ? rh :
+			    "?", vips[0] != '\0' ? ", address " : "", vips);
+		} else
+			log_info("vpn: ipsec %s: IKE SA %s with %s (%s)",
+			    ike->name, up ? "established" : "gone",
+			    rh != NULL ? rh : "?", up ? "authenticated" :
+			    "deleted, expired or failed");
 	}
 }
 

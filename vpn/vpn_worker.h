@@ -16,7 +16,7 @@
 
 #include "module.h"
 
-enum vpn_msg {
+enum vpn_wmsg {
 	VPN_MSG_STATE = 1,
 };
 

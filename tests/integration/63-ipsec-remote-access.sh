@@ -1,0 +1,257 @@
+#!/bin/bash
+# 63-ipsec-remote-access: IKEv2 road warriors through the charon edged
+# configures (Debian's strongSwan 5.9.8), against a strongSwan client
+# that swanctl configures, in network namespaces made here:
+#
+#   client C ============ gateway G ---- host H
+#   172.31.64.2           172.31.64.1  10.64.2.1  10.64.2.2
+#   charon (swanctl)      edged, charon
+#
+# Both charons use kernel-libipsec (no ESP in this kernel), each in a
+# mount namespace of its own.  The test makes a CA, the gateway's
+# certificate (for 172.31.64.1) and a client's (CN=carol) with openssl.
+# Asserted:
+#   - EAP-MSCHAPv2: the client connects as alice (from the users file,
+#     0600), gets an address from the pool and reaches H; show ipsec
+#     (text and JSON) lists alice and her address, the metrics have the
+#     tunnel; ipsec disconnect alice ends her session; a wrong password
+#     is refused; a user taken out of the file by a reload is refused,
+#     the others still connect; the users file readable by anyone is
+#     refused;
+#   - a reload to certificate authentication (client-ca): carol
+#     connects with her certificate, and is listed by her identity;
+#   - the passwords and the key are in no log line of edged's.
+. "$(dirname "$0")/lib.sh"
+it_begin 63-ipsec-remote-access
+for p in ip /usr/lib/ipsec/charon swanctl openssl ping; do
+	command -v $p >/dev/null || fail "$p not found (install-deps.sh)"
+done
+[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-mschapv2.so ] ||
+    fail "no eap-mschapv2 plugin (libcharon-extauth-plugins: install-deps.sh)"
+
+C=edged-it63-c-$$ G=edged-it63-g-$$ H=edged-it63-h-$$
+for ns in "$C" "$G" "$H"; do netns_add "$ns"; done
+netns_link "$C" cw0 172.31.64.2/24 "$G" gw0 172.31.64.1/24
+netns_link "$G" gh0 10.64.2.1/24 "$H" h0 10.64.2.2/24
+ip -n "$H" route add default via 10.64.2.1
+ip netns exec "$G" sysctl -qw net.ipv4.ip_forward=1
+
+# ---- certificates ----
+
+pki() { openssl "$@" >>"$T/openssl.log" 2>&1 || fail "openssl $1 failed"; }
+pki req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/ca.key" -out "$T/ca.crt" -subj "/CN=edged test CA" -days 2
+issue() {	# NAME SUBJECT SAN
+	pki req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/$1.key" -out "$T/$1.csr" -subj "$2"
+	printf 'subjectAltName=%s\n' "$3" >"$T/$1.ext"
+	pki x509 -req -in "$T/$1.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+	    -CAcreateserial -out "$T/$1.crt" -days 2 -extfile "$T/$1.ext"
+	chmod 600 "$T/$1.key"
+}
+issue gw "/CN=vpn.example.test" "IP:172.31.64.1,DNS:vpn.example.test"
+issue carol "/CN=carol" "email:carol@example.test"
+
+# ---- the two charons ----
+
+charon_conf() {	# NAME
+	cat >"$T/$1.strongswan.conf" <<CONF
+charon {
+    load_modular = no
+    load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kdf kernel-libipsec kernel-netlink socket-default eap-identity eap-mschapv2 attr vici
+    retransmit_timeout = 1
+    retransmit_tries = 2
+    plugins { vici { socket = unix://$T/$1.vici } }
+    filelog {
+        log { path = $T/charon-$1.log
+              flush_line = yes
+              default = 1
+              ike = 2
+              cfg = 2 }
+    }
+}
+CONF
+}
+sock_there() { [ -S "$1" ] && echo yes || echo no; }
+charon_start() {	# NS NAME
+	rm -f "$T/$2.vici"
+	spawn "$T/charon-$2.out" ip netns exec "$1" unshare -m sh -c \
+	    'mount -t tmpfs tmpfs /run && STRONGSWAN_CONF=$1 exec \
+	    /usr/lib/ipsec/charon' sh "$T/$2.strongswan.conf"
+	[ "$(poll_until yes 200 sock_there "$T/$2.vici")" = yes ] ||
+	    fail "charon $2 did not start: $(cat "$T/charon-$2.out")"
+}
+charon_conf g
+charon_conf c
+charon_start "$G" g
+charon_start "$C" c
+
+# the client: EAP (alice or bob, with PASSWORD) or its certificate
+client_conf() {	# eap USER PASSWORD | cert
+	cat <<CONF
+connections {
+    rw {
+        version = 2
+        remote_addrs = 172.31.64.1
+        vips = 0.0.0.0
+        proposals = aes256gcm16-prfsha256-ecp256
+CONF
+	if [ "$1" = eap ]; then
+		printf '        local { auth = eap-mschapv2\n                eap_id = %s }\n' "$2"
+	else
+		printf '        local { auth = pubkey\n                certs = %s\n                id = "CN=carol" }\n' "$T/carol.crt"
+	fi
+	cat <<CONF
+        remote { auth = pubkey
+                 id = 172.31.64.1
+                 cacerts = $T/ca.crt }
+        children {
+            rw {
+                remote_ts = 10.64.2.0/24
+                esp_proposals = aes256gcm16-ecp256
+            }
+        }
+    }
+}
+secrets {
+CONF
+	if [ "$1" = eap ]; then
+		printf '    eap-%s { id = %s\n        secret = "%s" }\n' "$2" "$2" "$3"
+	fi
+	echo "}"
+}
+# swanctl's directory: its configuration, and the client's key in
+# private/ (what --load-all loads from there)
+mkdir -p "$T/sw/private"
+client_load() {	# ARGS of client_conf
+	client_conf "$@" >"$T/sw/swanctl.conf"
+	if [ "$1" = cert ]; then
+		cp "$T/carol.key" "$T/sw/private/carol.key"
+	else
+		rm -f "$T/sw/private/carol.key"
+	fi
+	swanctl --load-all --clear --noprompt --file "$T/sw/swanctl.conf" \
+	    --uri "unix://$T/c.vici" >"$T/swanctl-c.out" 2>&1 ||
+	    fail "swanctl could not load the client: $(cat "$T/swanctl-c.out")"
+}
+client_up() {	# 0 when the client's tunnel comes up
+	swanctl --initiate --child rw --timeout 15 \
+	    --uri "unix://$T/c.vici" >"$T/initiate.out" 2>&1
+}
+client_down() {
+	swanctl --terminate --ike rw --timeout 10 \
+	    --uri "unix://$T/c.vici" >/dev/null 2>&1
+}
+client_vip() {	# the address the client was given
+	swanctl --list-sas --uri "unix://$T/c.vici" 2>/dev/null |
+	    sed -n 's/.*local.*\(10\.200\.0\.[0-9]*\).*/\1/p' | head -n 1
+}
+ping_h() { ip netns exec "$C" ping -c 1 -W 1 10.64.2.2 >/dev/null 2>&1 &&
+    echo yes || echo no; }
+
+# ---- edged on G ----
+
+printf '# the VPN users\nalice:alice-pass-63\nbob:bob-pass-63\n' \
+    >"$T/vpn-users"
+chmod 600 "$T/vpn-users"
+write_conf() {	# eap | cert
+	edged_global
+	cat <<CONF
+stats { listen 127.0.0.1:9063 }
+certificate vpn-gw { cert $T/gw.crt; key $T/gw.key }
+vpn { vici-socket $T/g.vici }
+remote-access staff {
+    local 172.31.64.1
+    certificate vpn-gw
+CONF
+	if [ "$1" = eap ]; then
+		printf '    authentication eap-mschapv2\n    users %s\n' \
+		    "$T/vpn-users"
+	else
+		printf '    authentication certificate\n    client-ca %s\n' \
+		    "$T/ca.crt"
+	fi
+	cat <<CONF
+    pool 10.200.0.0/24
+    dns 10.64.2.53
+    subnets 10.64.2.0/24
+}
+CONF
+}
+write_conf eap >"$T/edged.conf"
+chmod 600 "$T/edged.conf"
+EDGED_WRAP="ip netns exec $G" edged_start "$T/edged.conf"
+metric() {
+	ip netns exec "$G" curl -s --max-time 5 http://127.0.0.1:9063/metrics |
+	    awk -v k="$1" '$1 == k { print $2 }'
+}
+
+# ---- EAP-MSCHAPv2 ----
+
+client_load eap alice alice-pass-63
+client_up || fail "alice could not connect: $(cat "$T/initiate.out")"
+vip=$(client_vip)
+assert_match "alice is given an address from the pool" \
+    '^10\.200\.0\.[0-9]+$' "$vip"
+assert_eq "and reaches H behind the gateway" yes "$(poll_until yes 100 ping_h)"
+show=$(ctl show ipsec)
+it_log "show ipsec: $show"
+assert_match "show ipsec lists alice and her address" \
+    "^staff: user alice, address $vip" "$show"
+assert_eq "show ipsec --json: her address" "$vip" \
+    "$(ctl show ipsec --json | json_get \
+    '[s for s in j["sites"] if s.get("user") == "alice"][0]["virtual-addresses"][0]')"
+assert_eq "metrics: staff's tunnel is up" 1 \
+    "$(poll_until 1 100 metric 'edged_ipsec_tunnel_up{site="staff"}')"
+assert_match "her connection is logged, with her address" \
+    "vpn: remote-access staff: user alice connected from 172.31.64.2, \
+address $vip" "$(cat "$EDGED_LOG")"
+out=$(ctl ipsec disconnect alice 2>&1) || fail "disconnect alice: $out"
+assert_eq "ipsec disconnect alice" "alice disconnected (1 session)" "$out"
+assert_eq "her session is gone" no "$(ping_h)"
+assert_match "show ipsec: nobody is connected" "^staff: no user connected" \
+    "$(ctl show ipsec)"
+out=$(ctl ipsec disconnect alice 2>&1) && fail "disconnect twice: $out"
+assert_match "disconnecting her again says she is not connected" \
+    "alice is not connected" "$out"
+
+client_load eap bob wrong-password
+client_up && fail "bob connected with a wrong password"
+assert_match "a wrong password is refused" "EAP|AUTHENTICATION_FAILED" \
+    "$(cat "$T/initiate.out")"
+client_load eap bob bob-pass-63
+client_up || fail "bob could not connect: $(cat "$T/initiate.out")"
+assert_match "bob, with his password, is listed" "^staff: user bob" \
+    "$(ctl show ipsec)"
+client_down
+printf 'alice:alice-pass-63\n' >"$T/vpn-users"
+out=$(ctl reload 2>&1) || fail "the reload without bob failed: $out"
+client_up && fail "bob connected after his line went"
+assert_match "bob, taken out of the users file, is refused" \
+    "EAP|AUTHENTICATION_FAILED" "$(cat "$T/initiate.out")"
+client_load eap alice alice-pass-63
+client_up || fail "alice could not connect again: $(cat "$T/initiate.out")"
+client_down
+
+chmod 644 "$T/vpn-users"
+out=$(ctl reload 2>&1) && fail "a users file anyone can read was taken: $out"
+assert_match "a users file anyone can read is refused" \
+    "users file $T/vpn-users holds passwords and any user can read it" \
+    "$out"
+chmod 600 "$T/vpn-users"
+
+# ---- certificates ----
+
+write_conf cert >"$T/edged.conf"
+out=$(ctl reload 2>&1) || fail "the reload to certificates failed: $out"
+client_load cert
+client_up || fail "carol could not connect: $(cat "$T/initiate.out")"
+assert_eq "carol reaches H" yes "$(poll_until yes 100 ping_h)"
+assert_match "show ipsec lists her by her certificate's identity" \
+    "^staff: user CN=carol, address 10\.200\.0\." "$(ctl show ipsec)"
+client_down
+
+assert_no_match "no password in edged's log" "alice-pass-63|bob-pass-63" \
+    "$(cat "$EDGED_LOG")"
+assert_no_match "no key" "PRIVATE KEY" "$(cat "$EDGED_LOG")"
+pass
