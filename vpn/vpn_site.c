@@ -120,6 +120,10 @@ child(struct vpn_vici_out *o, const struct vpn_site *s)
 	seconds(o, "rekey_time", s->esp_life_ms);
 	vpn_vici_kv(o, "start_action", start[s->start], -1);
 	vpn_vici_kv(o, "dpd_action", dpd[s->start], -1);
+	/* closed by the peer: opened again (always), trapped (on-traffic) */
+	if (s->start != VPN_START_NEVER)
+		vpn_vici_kv(o, "close_action", s->start == VPN_START_ALWAYS ?
+		    "start" : "trap", -1);
 	vpn_vici_end(o);
 	vpn_vici_end(o);
 }
@@ -161,6 +165,9 @@ vpn_site_load_conn_files(const struct vpn_site *s,
 	if (s->dpd_ms != 0)
 		seconds(&o, "dpd_delay", s->dpd_ms);
 	seconds(&o, "rekey_time", s->ike_life_ms);
+	/* kept up: tried until the peer answers, not once */
+	if (s->start == VPN_START_ALWAYS)
+		vpn_vici_kv(&o, "keyingtries", "0", -1);
 	auths(&o, s, f);
 	child(&o, s);
 	vpn_vici_end(&o);

@@ -7,9 +7,10 @@
  * the site's name, so that edged's keys never meet swanctl's.  One IKEv2
  * connection with one child of the same name: the local and peer
  * subnets as traffic selectors, the site's proposals, lifetimes as
- * rekey times, DPD, and `start` as the child's start and DPD actions
- * (always: start and restart; on-traffic: trap and trap; never: none and
- * clear).
+ * rekey times, DPD, and `start` as the child's start, DPD and close
+ * actions (always: start, restart, start, with keyingtries 0: tried
+ * until the peer answers; on-traffic: trap, trap, trap; never: none and
+ * clear).  Certificates, pools and remote-access users: below.
  */
 #ifndef EDGED_VPN_SITE_H
 #define EDGED_VPN_SITE_H

@@ -26,6 +26,9 @@
 #     ipsec up says why;
 #   - charon A killed and started again: edged sees it go, loads the
 #     sites into the new charon, the tunnel comes back, no edged restart;
+#   - the peer's charon gone a while (closing the tunnel as it stops):
+#     `start always` has charon open it again, and try until the peer
+#     is back;
 #   - the site removed by a reload: charon has it no more, the tunnel is
 #     down.
 # edged's firewall on GA drops what it is not told to let in: IKE and
@@ -88,6 +91,7 @@ charon_conf b
 charon_start "$GA" a
 CHARON_A=$CHARON_PID
 charon_start "$GB" b
+CHARON_B=$CHARON_PID
 
 cat >"$T/swanctl-b.conf" <<CONF
 connections {
@@ -366,6 +370,25 @@ assert_match "edged says charon has them" "vpn: charon answers at \
 $T/a.vici: it has the 2 sites" "$(cat "$EDGED_LOG")"
 assert_eq "the same edged" "$EDGED_PID" \
     "$(ctl status --json | json_get 'j["master_pid"]')"
+
+# ---- the peer gone a while: start always tries until it is back ----
+
+stop_pid "$CHARON_B"
+tunnel_gone() { [ "$(ping_through "$HA" 10.62.2.2)" = no ] &&
+    [ "$(metric 'edged_ipsec_tunnel_up{site="b"}')" = 0 ] && echo yes ||
+    echo no; }
+assert_eq "B gone (it says so as it stops): the tunnel is down" yes \
+    "$(poll_until yes 200 tunnel_gone)"
+# longer than A's first try (its retransmits): the tries after it
+# (keyingtries 0) are what bring the tunnel up
+sleep 13
+charon_start "$GB" b
+CHARON_B=$CHARON_PID
+swanctl --load-all --noprompt --file "$T/swanctl-b.conf" \
+    --uri "unix://$T/b.vici" >"$T/swanctl-b.out" 2>&1 ||
+    fail "swanctl could not load B again: $(cat "$T/swanctl-b.out")"
+assert_eq "B back: A, still trying, brings the tunnel up by itself" yes \
+    "$(poll_until yes 200 ping_through "$HA" 10.62.2.2)"
 
 # ---- site b removed ----
 

@@ -20,6 +20,8 @@
 #     refused;
 #   - a reload to certificate authentication (client-ca): carol
 #     connects with her certificate, and is listed by her identity;
+#   - a site whose ends authenticate with certificates (a certificate
+#     block, peer-ca, peer-id) carries traffic;
 #   - the passwords and the key are in no log line of edged's.
 . "$(dirname "$0")/lib.sh"
 it_begin 63-ipsec-remote-access
@@ -177,6 +179,19 @@ CONF
     subnets 10.64.2.0/24
 }
 CONF
+	[ "${2:-}" = site ] && cat <<CONF
+ipsec c-site {
+    local 172.31.64.1
+    peer 172.31.64.2
+    authentication certificate vpn-gw
+    peer-ca $T/ca.crt
+    peer-id "CN=carol"
+    local-subnets 10.64.2.0/24
+    peer-subnets 10.64.9.1/32
+    start never
+}
+CONF
+	return 0
 }
 write_conf eap >"$T/edged.conf"
 chmod 600 "$T/edged.conf"
@@ -250,6 +265,50 @@ assert_eq "carol reaches H" yes "$(poll_until yes 100 ping_h)"
 assert_match "show ipsec lists her by her certificate's identity" \
     "^staff: user CN=carol, address 10\.200\.0\." "$(ctl show ipsec)"
 client_down
+
+# ---- a site authenticated by certificates ----
+
+# C as a site now: its own subnet (an address of its loopback), carol's
+# certificate, G's checked against the CA
+ip -n "$C" addr add 10.64.9.1/32 dev lo
+write_conf cert site >"$T/edged.conf"
+out=$(ctl reload 2>&1) || fail "the reload adding c-site failed: $out"
+cat >"$T/sw/swanctl.conf" <<CONF
+connections {
+    site {
+        version = 2
+        local_addrs = 172.31.64.2
+        remote_addrs = 172.31.64.1
+        proposals = aes256gcm16-prfsha256-ecp256
+        local { auth = pubkey
+                certs = $T/carol.crt
+                id = "CN=carol" }
+        remote { auth = pubkey
+                 id = "CN=vpn.example.test"
+                 cacerts = $T/ca.crt }
+        children {
+            site {
+                local_ts = 10.64.9.1/32
+                remote_ts = 10.64.2.0/24
+                esp_proposals = aes256gcm16-ecp256
+            }
+        }
+    }
+}
+CONF
+swanctl --load-all --clear --noprompt --file "$T/sw/swanctl.conf" \
+    --uri "unix://$T/c.vici" >"$T/swanctl-c.out" 2>&1 ||
+    fail "swanctl could not load the site: $(cat "$T/swanctl-c.out")"
+swanctl --initiate --child site --timeout 15 --uri "unix://$T/c.vici" \
+    >"$T/initiate.out" 2>&1 ||
+    fail "the certificate site did not come up: $(cat "$T/initiate.out")"
+ping_site() { ip netns exec "$C" ping -c 1 -W 1 -I 10.64.9.1 10.64.2.2 \
+    >/dev/null 2>&1 && echo yes || echo no; }
+assert_eq "the site, both ends authenticated by certificates, carries a \
+ping" yes "$(poll_until yes 100 ping_site)"
+assert_match "show ipsec: c-site established with CN=carol" \
+    "^c-site: IKE SA #[0-9]+ ESTABLISHED, 172.31.64.1\[CN=vpn.example.test\] \
+- 172.31.64.2\[CN=carol\]" "$(ctl show ipsec)"
 
 assert_no_match "no password in edged's log" "alice-pass-63|bob-pass-63" \
     "$(cat "$EDGED_LOG")"
