@@ -3,6 +3,11 @@
 # create the unprivileged "edged" system user the worker process runs as.
 #     EDGED_WITH_DEMO=1   also what packaging/demo.sh needs
 #     EDGED_WITH_TESTS=1  also what tests/run.sh needs
+#     EDGED_WITH_VPN=1    also strongSwan for the ipsec and remote-access
+#                         blocks: charon-systemd (strongswan.service,
+#                         disabled at boot when this run installs it:
+#                         systemctl enable --now strongswan), swanctl and
+#                         the plugins (EAP-MSCHAPv2 among them)
 #
 # It never stops, disables, restarts or reconfigures a service already on
 # the machine: the demo and the tests start their own nginx on loopback
@@ -17,6 +22,8 @@ set -eu
 BUILD_PKGS="meson ninja-build gcc clang pkg-config libev-dev libssl-dev \
 libpcre2-dev libcmocka-dev node-llhttp libnftables-dev"
 DEMO_PKGS="nginx-light curl iproute2"
+VPN_PKGS="charon-systemd strongswan-swanctl libcharon-extra-plugins \
+libcharon-extauth-plugins libstrongswan-standard-plugins"
 TEST_PKGS="nginx-light curl wrk haproxy iproute2 procps python3 \
 python3-websockets groff-base openssl nftables iputils-ping \
 libclang-rt-14-dev valgrind dnsmasq-base dnsperf bind9-dnsutils \
@@ -26,7 +33,8 @@ libcharon-extauth-plugins iperf3"
 
 # The packages that bring a service, as PACKAGE:UNIT.
 SERVICE_PKGS="nginx-common:nginx haproxy:haproxy frr:frr \
-strongswan-starter:strongswan-starter iperf3:iperf3"
+strongswan-starter:strongswan-starter iperf3:iperf3 \
+charon-systemd:strongswan"
 
 # Asked by invoke-rc.d and deb-systemd-invoke before a package's scripts
 # start, stop or restart a service; 101 is "action forbidden".
@@ -113,7 +121,7 @@ keep_off_at_boot() {
 
 want=""
 for p in $BUILD_PKGS ${EDGED_WITH_DEMO:+$DEMO_PKGS} \
-    ${EDGED_WITH_TESTS:+$TEST_PKGS}; do
+    ${EDGED_WITH_TESTS:+$TEST_PKGS} ${EDGED_WITH_VPN:+$VPN_PKGS}; do
 	case " $want " in
 	*" $p "*) continue ;;
 	esac

@@ -142,10 +142,12 @@ vpn_call_start(struct vpn_call *call, const char *path, double timeout)
 int
 vpn_call_add(struct vpn_call *call, uint8_t *msg, const size_t *lenp)
 {
-	size_t len = *lenp;
+	size_t len;
 
-	if (msg == NULL || mem_grow(&call->out, &call->outcap,
-	    call->outlen + len, 1) == -1) {
+	if (msg == NULL)
+		return -1;
+	len = *lenp;
+	if (mem_grow(&call->out, &call->outcap, call->outlen + len, 1) == -1) {
 		free(msg);
 		return -1;
 	}

@@ -29,13 +29,14 @@ add(struct vpn_gsite *gs, enum vpn_mkind kind, const char *id, uint8_t *msg,
     const size_t *lenp, const char *const *whyp, struct conf_diag *d)
 {
 	struct vpn_msg *m;
-	size_t len = *lenp;
+	size_t len;
 
 	if (msg == NULL) {
 		conf_error(d, &gs->site->pos, "%s %s: %s",
 		    kind_names[gs->site->ra], gs->site->name, *whyp);
 		return -1;
 	}
+	len = *lenp;
 	if (mem_resize(&gs->m, gs->n + 1, sizeof(*gs->m)) == -1) {
 		explicit_bzero(msg, len);
 		free(msg);

@@ -1,19 +1,21 @@
 /*
- * vpn/vpn_master.c - the sites into charon (vpn_master.h).
+ * vpn/vpn_master.c - the sites into charon (vpn_master.h): the module's
+ * hooks in the master.
  *
- * A generation renders each site's two VICI messages (load-shared,
- * load-conn) when it is loaded; a commit sends charon those of the sites
- * whose messages differ from the ones in force, then takes away the
- * sites no longer there: an unchanged tunnel is never touched by a
- * reload.  charon refusing a site fails the commit, and what the commit
- * had changed is put back as it was.  charon not running fails nothing:
- * the sites are loaded once it answers (tried again with back-off), and
- * again whenever it comes back after going away.
+ * A generation renders each site's VICI messages when it is loaded,
+ * reading the files they need (vpn_gen.c); a commit gives charon those
+ * of the sites whose messages differ from the ones in force, then takes
+ * away what is no longer there (vpn_load.c): an unchanged tunnel is
+ * never touched by a reload.  charon refusing a site fails the commit,
+ * and what the commit had changed is put back as it was.  charon not
+ * running fails nothing: the sites are loaded once it answers (tried
+ * again with back-off), and again whenever it comes back after going
+ * away (the watch connection sees it go: vpn_watch.c).
  *
  * The first commit (edged's start) loads every site (charon keeps an
- * unchanged connection as it is) and takes away the keys an earlier
- * edged left for sites that are gone, with their connections: a key of
- * edged's has an id of VPN_KEY_PREFIX and the site's name.
+ * unchanged connection as it is) and takes away what an earlier edged
+ * left for sites that are gone: the keys and pools whose ids start with
+ * VPN_KEY_PREFIX, with their connections.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -250,8 +252,8 @@ vpn_master_commit(void *ms, void *gd, char *err, size_t errsize)
 		vpn_stats_publish(vm);
 		return 0;
 	}
-	vpn_stats_publish(vm);
 	vm->synced = false;
+	vpn_stats_publish(vm);
 	vpn_watch_close(vm);
 	snprintf(vm->charon_err, sizeof(vm->charon_err), "%s", why);
 	if (g->n == 0)
@@ -272,8 +274,10 @@ vpn_master_status(void *ms, bool json, FILE *out)
 	size_t n = vm->cur != NULL ? vm->cur->n : 0;
 
 	if (json) {
-		fprintf(out, "\"ipsec_sites\":%zu,\"charon\":\"%s\",", n,
-		    vm->synced ? "up" : "down");
+		fprintf(out, "\"ipsec_sites\":%zu,", n);
+		if (n > 0)
+			fprintf(out, "\"charon\":\"%s\",", vm->synced ?
+			    "up" : "down");
 		return;
 	}
 	if (n > 0)

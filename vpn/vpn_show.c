@@ -359,8 +359,12 @@ up_down(struct vpn_master *vm, struct edged_ctl *c, const char *site,
 	const char *why;
 	size_t len;
 
-	if (vpn_gen_site(vm->cur, site) == NULL) {
-		edged_replyf(vm->host, c, false, "no ipsec site %s", site);
+	const struct vpn_gsite *gs = vpn_gen_site(vm->cur, site);
+
+	if (gs == NULL || (up && gs->site->ra)) {
+		edged_replyf(vm->host, c, false, gs == NULL ? "no ipsec site "
+		    "%s" : "%s is a remote-access block: its users connect",
+		    site);
 		free(call);
 		free(u);
 		return;

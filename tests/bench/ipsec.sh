@@ -323,5 +323,6 @@ echo "  ratios edged/swanctl: start $(ratio "$(col 1)" "$(col 2)")," \
 echo "  throughput HA to HB (iperf3, ${SECONDS_IPERF} s, 3 runs):" \
     "routed $(median <"$plain") Mbit/s; through the tunnel" \
     "$(median <"$tunnel") Mbit/s (kernel-libipsec, user space)"
-[ "$(col 7)" = 1 ] || problem "edged gave charon $(col 7) connections for one changed site"
+[ "$(col 7)" = 1 ] ||
+    problem "edged gave charon $(col 7) connections for one changed site"
 print_problems

@@ -12,9 +12,10 @@
 #    namespace where /usr/sbin has neither nginx nor policy-rc.d (an
 #    overlay) and /run/systemd/system exists (systemd "runs"), with
 #    dpkg-query and apt-get stand-ins that pretend nginx is missing and
-#    then installed: apt-get install runs while the real invoke-rc.d is
-#    denied every action by policy, the policy file is gone afterwards,
-#    and systemctl is asked exactly to disable nginx.service (haproxy,
+#    then installed (and charon-systemd, with EDGED_WITH_VPN): apt-get
+#    install runs while the real invoke-rc.d is denied every action by
+#    policy, the policy file is gone afterwards, and systemctl is asked
+#    exactly to disable nginx.service and strongswan.service (haproxy,
 #    installed before, is not touched).
 # Uses IT_PORT+0.
 . "$(dirname "$0")/lib.sh"
@@ -103,7 +104,7 @@ assert_eq "the user's nginx answers after" "the user's site" \
 # ones); apt-get install records what the real invoke-rc.d would do.
 F=$T/fake
 mkdir -p "$F/bin" "$F/ovl"
-grep -v -E '^(nginx|nginx-light|nginx-common)$' \
+grep -v -E '^(nginx|nginx-light|nginx-common|charon-systemd)$' \
     <(dpkg-query -W -f='${Status} ${Package}\n' |
     awk '$3 == "installed" { print $4 }' | sort -u) >"$F/installed"
 grep -qx haproxy "$F/installed" ||
@@ -127,7 +128,8 @@ case " \$* " in
 	rc=0
 	/usr/sbin/invoke-rc.d --query --quiet nginx start 2>/dev/null || rc=\$?
 	echo "invoke-rc.d start: \$rc" >>"$F/apt.calls"
-	printf 'nginx\nnginx-common\nnginx-light\n' >>"$F/installed"
+	printf 'nginx\nnginx-common\nnginx-light\ncharon-systemd\n' \
+	    >>"$F/installed"
 	sort -u -o "$F/installed" "$F/installed"
 	;;
 esac
@@ -151,15 +153,16 @@ unshare -m sh -c '
 	mkdir -p /run/systemd/system
 	[ ! -e /usr/sbin/nginx ] && [ ! -e /usr/sbin/policy-rc.d ]
 	rc=0
-	EDGED_WITH_DEMO=1 PATH="$1/bin:$2:$PATH" sh "$3" || rc=$?
+	EDGED_WITH_DEMO=1 EDGED_WITH_VPN=1 PATH="$1/bin:$2:$PATH" sh "$3" ||
+	    rc=$?
 	[ ! -e /usr/sbin/policy-rc.d ] || echo "policy-rc.d left behind" >>"$1/apt.calls"
 	exit $rc
 ' sh "$F" "$SPY" "$DEPS" >"$T/deps-new.log" 2>&1 || rc=$?
 assert_eq "install-deps that installs nginx: exit status" 0 "$rc"
-assert_match "it says what it installs" 'installing: nginx-light' \
-    "$(cat "$T/deps-new.log")"
+assert_match "it says what it installs (EDGED_WITH_VPN: charon-systemd)" \
+    'installing: nginx-light charon-systemd' "$(cat "$T/deps-new.log")"
 assert_match "it says what this run installed" \
-    'this run installed: nginx nginx-common nginx-light' \
+    'this run installed: charon-systemd nginx nginx-common nginx-light' \
     "$(cat "$T/deps-new.log")"
 assert_match "apt-get install ran" '^apt-get .*install .*nginx-light' \
     "$(cat "$F/apt.calls" 2>/dev/null)"
@@ -168,8 +171,9 @@ assert_eq "invoke-rc.d during apt-get install: denied by policy (101)" \
     "$(grep '^invoke-rc.d' "$F/apt.calls" 2>/dev/null || true)"
 assert_no_match "no policy-rc.d left behind" 'left behind' \
     "$(cat "$F/apt.calls" 2>/dev/null)"
-assert_eq "systemctl: only the unit this run installed, at boot only" \
-    "systemctl disable nginx.service" "$(acts)"
+assert_eq "systemctl: only the units this run installed, at boot only" \
+    "systemctl disable nginx.service
+systemctl disable strongswan.service" "$(acts)"
 assert_eq "policy-rc.d of the machine, after all" "$POLICY_BEFORE" \
     "$(policy_state)"
 

@@ -199,7 +199,8 @@ assert_match "charon B has the IKE SA with A" "ESTABLISHED" \
 
 # 10 MiB from HA to HB through the tunnel, whole
 head -c 10485760 /dev/urandom >"$T/10m"
-spawn "$T/recv.out" ip netns exec "$HB" socat -d -d -u TCP-LISTEN:6262,reuseaddr \
+spawn "$T/recv.out" ip netns exec "$HB" socat -d -d -u \
+    TCP-LISTEN:6262,reuseaddr \
     "OPEN:$T/10m.got,creat,trunc"
 RECV=$SPAWNED
 listening() { ip netns exec "$HB" ss -ltn | grep -q ':6262 ' &&

@@ -99,9 +99,12 @@ connections {
         proposals = aes256gcm16-prfsha256-ecp256
 CONF
 	if [ "$1" = eap ]; then
-		printf '        local { auth = eap-mschapv2\n                eap_id = %s }\n' "$2"
+		printf '        local { auth = eap-mschapv2\n'
+		printf '                eap_id = %s }\n' "$2"
 	else
-		printf '        local { auth = pubkey\n                certs = %s\n                id = "CN=carol" }\n' "$T/carol.crt"
+		printf '        local { auth = pubkey\n'
+		printf '                certs = %s\n' "$T/carol.crt"
+		printf '                id = "CN=carol" }\n'
 	fi
 	cat <<CONF
         remote { auth = pubkey
@@ -214,8 +217,8 @@ it_log "show ipsec: $show"
 assert_match "show ipsec lists alice and her address" \
     "^staff: user alice, address $vip" "$show"
 assert_eq "show ipsec --json: her address" "$vip" \
-    "$(ctl show ipsec --json | json_get \
-    '[s for s in j["sites"] if s.get("user") == "alice"][0]["virtual-addresses"][0]')"
+    "$(ctl show ipsec --json | json_get '[s for s in j["sites"]
+    if s.get("user") == "alice"][0]["virtual-addresses"][0]')"
 assert_eq "metrics: staff's tunnel is up" 1 \
     "$(poll_until 1 100 metric 'edged_ipsec_tunnel_up{site="staff"}')"
 assert_match "her connection is logged, with her address" \
@@ -226,6 +229,9 @@ assert_eq "ipsec disconnect alice" "alice disconnected (1 session)" "$out"
 assert_eq "her session is gone" no "$(ping_h)"
 assert_match "show ipsec: nobody is connected" "^staff: no user connected" \
     "$(ctl show ipsec)"
+out=$(ctl ipsec up staff 2>&1) && fail "ipsec up of a remote-access block: $out"
+assert_match "ipsec up of a remote-access block is refused" \
+    "staff is a remote-access block: its users connect" "$out"
 out=$(ctl ipsec disconnect alice 2>&1) && fail "disconnect twice: $out"
 assert_match "disconnecting her again says she is not connected" \
     "alice is not connected" "$out"
