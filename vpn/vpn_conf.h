@@ -101,7 +101,7 @@ struct vpn_site {
 	struct sockaddr_storage peer;	/* port 0; not when peer_any */
 	char local_id[VPN_ID_MAX];	/* "": the local address */
 	char peer_id[VPN_ID_MAX];	/* "": the peer's, or any */
-	char psk[VPN_PSK_MAX];		/* a secret: never printed */
+	char psk[VPN_PSK_MAX];		/* a secret: printed <hidden> */
 	struct vpn_subnet *local_ts, *peer_ts;
 	size_t nlocal_ts, npeer_ts;
 	char ike[VPN_PROPOSALS_MAX][VPN_PROPOSAL_LEN];
