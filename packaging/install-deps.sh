@@ -29,12 +29,12 @@ python3-websockets groff-base openssl nftables iputils-ping \
 libclang-rt-14-dev valgrind dnsmasq-base dnsperf bind9-dnsutils \
 libnginx-mod-stream socat frr frr-pythontools strongswan-charon \
 strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins \
-libcharon-extauth-plugins iperf3"
+libcharon-extauth-plugins iperf3 freeradius"
 
 # The packages that bring a service, as PACKAGE:UNIT.
 SERVICE_PKGS="nginx-common:nginx haproxy:haproxy frr:frr \
 strongswan-starter:strongswan-starter iperf3:iperf3 \
-charon-systemd:strongswan"
+charon-systemd:strongswan freeradius:freeradius"
 
 # Asked by invoke-rc.d and deb-systemd-invoke before a package's scripts
 # start, stop or restart a service; 101 is "action forbidden".

@@ -19,6 +19,8 @@ vpn_conf_init(struct vpn_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->vici_socket, sizeof(c->vici_socket), "%s",
 	    VPN_VICI_SOCKET);
+	snprintf(c->radius_settings, sizeof(c->radius_settings), "%s",
+	    VPN_RADIUS_SETTINGS);
 }
 
 void
@@ -31,6 +33,8 @@ vpn_conf_release(struct vpn_conf *c)
 		explicit_bzero(c->sites[i].psk, sizeof(c->sites[i].psk));
 	}
 	free(c->sites);
+	for (size_t i = 0; i < c->nradius; i++)
+		explicit_bzero(c->radius[i].secret, sizeof(c->radius[i].secret));
 	vpn_conf_init(c);
 }
 
@@ -557,25 +561,38 @@ vpn_ipsec_directive(struct conf_diag *d, const struct conf_node *n,
 
 /* ---- vpn { } ---- */
 
+int
+vpn_get_abs_path(struct conf_diag *d, const struct conf_node *n, char *out,
+    size_t size)
+{
+	const char *w = n->args[1];
+
+	if (w[0] != '/' || strlen(w) >= size) {
+		conf_error(d, &n->argpos[1], "'%s' expects an absolute path "
+		    "of at most %zu bytes", n->args[0], size - 1);
+		return -1;
+	}
+	snprintf(out, size, "%s", w);
+	return 0;
+}
+
 static int
 set_vici_socket(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	struct vpn_conf *c = obj;
-	const char *w = n->args[1];
 
-	if (w[0] != '/' || strlen(w) >= sizeof(c->vici_socket)) {
-		conf_error(d, &n->argpos[1], "'vici-socket' expects an "
-		    "absolute path of at most %zu bytes",
-		    sizeof(c->vici_socket) - 1);
-		return -1;
-	}
-	snprintf(c->vici_socket, sizeof(c->vici_socket), "%s", w);
-	return 0;
+	return vpn_get_abs_path(d, n, c->vici_socket, sizeof(c->vici_socket));
 }
 
 static const struct conf_directive vpn_rows[] = {
 	{ "vici-socket", 1, 1, CONF_NO_BLOCK, set_vici_socket,
 	    "vici-socket PATH" },
+	{ "radius-settings", 1, 1, CONF_NO_BLOCK, vpn_set_radius_settings,
+	    "radius-settings PATH" },
+	{ "radius-accounting", 1, 1, CONF_NO_BLOCK,
+	    vpn_set_radius_accounting, "radius-accounting on|off" },
+	{ "radius", 1, 1, CONF_NEEDS_BLOCK, vpn_radius_directive,
+	    "radius NAME { address ADDRESS; secret SECRET }" },
 };
 
 int
@@ -625,6 +642,7 @@ nsx_proposals(struct conf_diag *d, struct vpn_site *s)
 void
 vpn_conf_resolve(struct vpn_conf *c, struct conf_diag *d)
 {
+	vpn_radius_resolve(c, d);
 	for (size_t i = 0; i < c->nsites; i++) {
 		struct vpn_site *s = &c->sites[i];
 
@@ -665,7 +683,7 @@ check_users(const struct vpn_site *s, struct conf_diag *d)
 unsigned
 vpn_conf_check_secrets(const struct vpn_conf *c, struct conf_diag *d)
 {
-	unsigned errors = 0;
+	unsigned errors = vpn_radius_check_secrets(c, d);
 	struct stat st;
 
 	for (size_t i = 0; i < c->nsites; i++) {

@@ -36,6 +36,19 @@
  *         dns 10.0.0.53
  *         subnets 10.0.0.0/16            # what they reach
  *     }
+ *
+ * `authentication eap-radius` hands the users' EAP to the RADIUS
+ * servers of the vpn block (charon's eap-radius, configured through a
+ * settings file edged writes and charon reads again):
+ *
+ *     vpn {
+ *         radius corp {
+ *             address 10.0.0.5          # port 1812 unless said
+ *             secret "..."
+ *             nas-identifier edge-1
+ *         }
+ *         radius-accounting on          # start and stop, bytes, to 1813
+ *     }
  */
 #ifndef EDGED_VPN_CONF_H
 #define EDGED_VPN_CONF_H
@@ -77,6 +90,8 @@ enum vpn_auth {
 					 * against peer-ca (client-ca) */
 	VPN_AUTH_EAP,			/* remote-access: eap-mschapv2, the
 					 * users file's */
+	VPN_AUTH_RADIUS,		/* remote-access: eap-radius, the
+					 * vpn block's RADIUS servers */
 };
 
 #define VPN_DNS_MAX		4
@@ -121,13 +136,35 @@ struct vpn_site {
 #define VPN_VICI_SOCKET		"/var/run/charon.vici"
 #define VPN_PATH_MAX		108	/* sun_path */
 
+/* where charon's eap-radius settings are written: a file Debian's
+ * strongswan.conf includes (the .conf files of strongswan.d) */
+#define VPN_RADIUS_SETTINGS	"/etc/strongswan.d/edged-radius.conf"
+#define VPN_RADIUS_MAX		8
+#define VPN_RADIUS_PORT		1812
+#define VPN_SECRET_MAX		128
+
+/* vpn { radius NAME { } }: a RADIUS server charon hands EAP to */
+struct vpn_radius {
+	char name[VPN_NAME_MAX];
+	struct sockaddr_storage addr;	/* port 0 */
+	unsigned port, acct_port;	/* authentication's, accounting's */
+	char secret[VPN_SECRET_MAX];	/* printed <hidden> */
+	char nas_id[VPN_ID_MAX];	/* "": charon's default */
+	struct conf_pos pos;
+};
+
 struct vpn_conf {
 	struct vpn_site *sites;
 	size_t nsites;
-	/* vpn { vici-socket PATH } */
+	/* vpn { vici-socket PATH; radius-settings PATH; radius NAME { };
+	 * radius-accounting on|off } */
 	bool present;
 	struct conf_pos pos;
 	char vici_socket[VPN_PATH_MAX];
+	char radius_settings[EDGED_PATH_MAX];
+	struct vpn_radius radius[VPN_RADIUS_MAX];
+	size_t nradius;
+	bool radius_accounting;
 };
 
 void vpn_conf_init(struct vpn_conf *c);
@@ -149,9 +186,22 @@ void vpn_conf_use_certs(struct vpn_conf *c, const struct edged_certs *certs,
  * back), a key in a file other users can read.  The errors added. */
 unsigned vpn_conf_check_secrets(const struct vpn_conf *c,
     struct conf_diag *d);
-/* `vpn { vici-socket PATH }`: where charon is asked. */
+/* `vpn { vici-socket PATH }`: where charon is asked; its RADIUS
+ * servers (vpn_conf_radius.c). */
 int vpn_vpn_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);
+/* `radius NAME { }` in the vpn block (vpn_conf_radius.c): a directive
+ * setter on a struct vpn_conf; the RADIUS secrets' checks (as
+ * vpn_conf_check_secrets'); the RADIUS servers in normal form. */
+int vpn_radius_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+unsigned vpn_radius_check_secrets(const struct vpn_conf *c,
+    struct conf_diag *d);
+void vpn_radius_print(const struct vpn_conf *c, bool secrets, FILE *out);
+/* whether a remote-access block of c authenticates with eap-radius */
+bool vpn_conf_uses_radius(const struct vpn_conf *c);
+/* eap-radius without a server: an error; servers none uses: a warning */
+void vpn_radius_resolve(struct vpn_conf *c, struct conf_diag *d);
 /* The checks and NSX's words turned into proposals, once the whole file
  * is applied (warnings for weak choices). */
 void vpn_conf_resolve(struct vpn_conf *c, struct conf_diag *d);

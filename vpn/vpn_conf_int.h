@@ -13,6 +13,11 @@ int vpn_get_addr(struct conf_diag *d, const struct conf_node *n, size_t i,
 int vpn_get_subnet(struct conf_diag *d, const struct conf_node *n, size_t i,
     struct vpn_subnet *s);
 
+/* word 1 of n as an absolute path of fewer than size bytes, into out: 0,
+ * or -1 with an error in d */
+int vpn_get_abs_path(struct conf_diag *d, const struct conf_node *n,
+    char *out, size_t size);
+
 /* directive setters on a struct vpn_site: local; local-subnets,
  * peer-subnets, subnets; ike, esp; the lifetimes and dpd; peer-ca,
  * client-ca, users */
@@ -25,6 +30,13 @@ int vpn_set_proposals(struct conf_diag *d, const struct conf_node *n,
 int vpn_set_duration(struct conf_diag *d, const struct conf_node *n,
     void *obj);
 int vpn_set_path(struct conf_diag *d, const struct conf_node *n, void *obj);
+
+/* directive setters on a struct vpn_conf (vpn_conf_radius.c):
+ * radius-settings, radius-accounting */
+int vpn_set_radius_settings(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int vpn_set_radius_accounting(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
 
 /* Block n (ipsec, remote-access) read into s (its defaults set here)
  * by rows, checked by check, and added to c: 0, or -1 after errors (s's

@@ -120,6 +120,8 @@ print_ra(const struct vpn_site *s, FILE *out)
 	if (s->auth == VPN_AUTH_EAP) {
 		fputs("    authentication eap-mschapv2\n    users ", out);
 		conf_print_word(out, s->users);
+	} else if (s->auth == VPN_AUTH_RADIUS) {
+		fputs("    authentication eap-radius", out);
 	} else {
 		fputs("    authentication certificate\n    client-ca ", out);
 		conf_print_word(out, s->peer_ca);
@@ -149,7 +151,9 @@ vpn_conf_print(const struct vpn_conf *c, bool secrets, FILE *out)
 		return;
 	fputs("vpn {\n    vici-socket ", out);
 	conf_print_word(out, c->vici_socket);
-	fputs("\n}\n", out);
+	fputc('\n', out);
+	vpn_radius_print(c, secrets, out);
+	fputs("}\n", out);
 	for (size_t i = 0; i < c->nsites; i++)
 		if (c->sites[i].ra)
 			print_ra(&c->sites[i], out);

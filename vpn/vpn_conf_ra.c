@@ -25,13 +25,14 @@ static int
 set_ra_auth(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
 	static const char *const kinds[] = { "eap-mschapv2", "certificate",
-	    NULL };
+	    "eap-radius", NULL };
+	static const enum vpn_auth auths[] = { VPN_AUTH_EAP, VPN_AUTH_CERT,
+	    VPN_AUTH_RADIUS };
 	unsigned k;
 
 	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
 		return -1;
-	((struct vpn_site *)obj)->auth = k == 0 ? VPN_AUTH_EAP :
-	    VPN_AUTH_CERT;
+	((struct vpn_site *)obj)->auth = auths[k];
 	return 0;
 }
 
@@ -72,7 +73,7 @@ static const struct conf_directive ra_rows[] = {
 	{ "local-id", 1, 1, CONF_NO_BLOCK, vpn_set_id, "local-id IDENTITY" },
 	{ "certificate", 1, 1, CONF_NO_BLOCK, set_cert, "certificate NAME" },
 	{ "authentication", 1, 1, CONF_NO_BLOCK, set_ra_auth,
-	    "authentication eap-mschapv2|certificate" },
+	    "authentication eap-mschapv2|certificate|eap-radius" },
 	{ "users", 1, 1, CONF_NO_BLOCK, vpn_set_path, "users FILE" },
 	{ "client-ca", 1, 1, CONF_NO_BLOCK, vpn_set_path, "client-ca FILE" },
 	{ "pool", 1, 1, CONF_NO_BLOCK, set_pool, "pool SUBNET" },
@@ -110,8 +111,10 @@ ra_check(struct conf_diag *d, const struct conf_node *n,
 	else if (s->auth == VPN_AUTH_CERT && s->peer_ca[0] == '\0')
 		bad = "'authentication certificate' needs 'client-ca' (the CA "
 		    "the clients' certificates chain to)";
-	else if (s->auth == VPN_AUTH_CERT && s->users[0] != '\0')
+	else if (s->auth != VPN_AUTH_EAP && s->users[0] != '\0')
 		bad = "'users' is for 'authentication eap-mschapv2'";
+	else if (s->auth == VPN_AUTH_RADIUS && s->peer_ca[0] != '\0')
+		bad = "'client-ca' is for 'authentication certificate'";
 	if (bad != NULL) {
 		conf_error(d, &n->argpos[1], "%s: %s", what, bad);
 		return -1;

@@ -51,9 +51,14 @@ struct vpn_gen {
 	const struct vpn_conf *conf;
 	struct vpn_gsite *v;
 	size_t n;
+	char *radius;			/* charon's settings of the RADIUS
+					 * servers; NULL when none is used:
+					 * wiped when it goes */
+	size_t radius_len;
 };
 
 struct vpn_master;
+struct vpn_client;
 
 /* An edgectl command's exchange with charon (vpn_call.c). */
 struct vpn_call {
@@ -131,6 +136,36 @@ bool vpn_gsite_same(const struct vpn_gsite *a, const struct vpn_gsite *b);
  * call changed put back). */
 int vpn_apply(struct vpn_master *vm, const struct vpn_gen *g,
     const struct vpn_gen *from, char *err, size_t errsize);
+
+/* vpn_radius.c: c's RADIUS servers as charon's settings, into *text
+ * (NULL when no site uses them): 0, or -1 out of memory; wiped */
+int vpn_radius_render(const struct vpn_conf *c, char **text, size_t *len);
+void vpn_radius_wipe(char **text, size_t *len);
+
+/* What a commit's apply changed of the settings files, to put back: g's
+ * file, and the previous generation's when at another path. */
+struct vpn_radius_was {
+	struct vpn_radius_file {
+		char path[EDGED_PATH_MAX];	/* "": none */
+		bool changed;
+		char *text;		/* what it held; NULL: nothing */
+		size_t len;
+	} f[2];
+};
+
+/* g's RADIUS settings into its settings file (taken away when NULL; and
+ * prev's file when at another path), and charon (cl; NULL when it is not
+ * there) asked to read them when they changed, or when force; then
+ * charon's eap-radius plugin looked for.  0; 1 when charon could not be
+ * asked (err); -1 with err when a file cannot be written or charon
+ * refuses (the files put back).  *was says what to put back. */
+int vpn_radius_apply(struct vpn_client *cl, const struct vpn_gen *g,
+    const struct vpn_gen *prev, bool force, struct vpn_radius_was *was,
+    char *err, size_t errsize);
+/* what apply changed put back (the files; charon's settings, cl not
+ * NULL); was freed.  Freed without. */
+void vpn_radius_put_back(struct vpn_client *cl, struct vpn_radius_was *was);
+void vpn_radius_was_free(struct vpn_radius_was *was);
 
 /* a site of g by name; NULL if none */
 const struct vpn_gsite *vpn_gen_site(const struct vpn_gen *g,

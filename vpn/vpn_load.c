@@ -6,7 +6,8 @@
  * sites gone taken away, last message first.  A refusal puts back what
  * the commit had changed.  At start (or when charon comes back), the
  * sites an earlier edged left (edged's key ids and pool names: "edged-"
- * and the site's name) are taken away.
+ * and the site's name) are taken away.  The RADIUS servers go in first
+ * (vpn_radius.c), and are put back as well after a refusal.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -261,19 +262,48 @@ sweep_list(struct vpn_client *cl, const struct vpn_gen *g, bool pools)
 
 /* ---- a generation ---- */
 
+/* the session with charon opened, and the RADIUS settings given first:
+ * written even when charon is not there (it reads them when it starts).
+ * 0; 1 charon is not there; -1 refused (the settings put back); err */
+static int
+open_session(struct vpn_master *vm, struct vpn_client *cl,
+    const struct vpn_gen *g, bool first, struct vpn_radius_was *was,
+    char *err, size_t errsize)
+{
+	char why[256];
+	bool up = vpn_client_open(cl, g->conf->vici_socket, VPN_TIMEOUT, why,
+	    sizeof(why)) == 0;
+	int rc = vpn_radius_apply(up ? cl : NULL, g, vm->cur, first, was,
+	    err, errsize);
+
+	if (rc == 0 && up)
+		return 0;
+	if (rc == 0) {
+		snprintf(err, errsize, "%s", why);
+		rc = 1;
+	}
+	if (rc < 0)
+		vpn_radius_put_back(up ? cl : NULL, was);
+	vpn_radius_was_free(was);
+	if (up)
+		vpn_client_close(cl);
+	return rc;
+}
+
 int
 vpn_apply(struct vpn_master *vm, const struct vpn_gen *g,
     const struct vpn_gen *from, char *err, size_t errsize)
 {
 	struct vpn_client cl;
+	struct vpn_radius_was was;
 	const struct vpn_gsite *old = NULL;
 	char why[256];
 	size_t i;
-	int rc = 0;
+	int rc = open_session(vm, &cl, g, from == NULL, &was, err,
+	    errsize);
 
-	if (vpn_client_open(&cl, g->conf->vici_socket, VPN_TIMEOUT, err,
-	    errsize) < 0)
-		return 1;
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < g->n && rc == 0; i++) {
 		old = vpn_gen_site(from, g->v[i].site->name);
 		if (old != NULL && vpn_gsite_same(old, &g->v[i]))
@@ -288,8 +318,11 @@ vpn_apply(struct vpn_master *vm, const struct vpn_gen *g,
 		snprintf(err, errsize, "%s:%u: %s %s: %s%s", s->pos.file,
 		    s->pos.line, s->ra ? "remote-access" : "ipsec", s->name,
 		    rc == 1 ? "charon refuses it: " : "", why);
-		if (rc == 1)
+		if (rc == 1) {
 			put_back(vm, &cl, g, i, from);
+			vpn_radius_put_back(&cl, &was);
+		}
+		vpn_radius_was_free(&was);
 		vpn_client_close(&cl);
 		return rc == 1 ? -1 : 1;
 	}
@@ -305,6 +338,7 @@ vpn_apply(struct vpn_master *vm, const struct vpn_gen *g,
 		sweep_list(&cl, g, false);
 		sweep_list(&cl, g, true);
 	}
+	vpn_radius_was_free(&was);
 	vpn_client_close(&cl);
 	return 0;
 }

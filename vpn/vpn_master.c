@@ -52,6 +52,7 @@ vpn_master_gen_free(void *ms, void *gd)
 	for (size_t i = 0; i < g->n; i++)
 		vpn_gsite_release(&g->v[i]);
 	free(g->v);
+	vpn_radius_wipe(&g->radius, &g->radius_len);
 	free(g);
 }
 
@@ -74,6 +75,11 @@ vpn_master_gen_new(void *ms, const void *part,
 	g->conf = c;
 	if (vpn_conf_check_secrets(c, d) > 0) {
 		vpn_master_gen_free(ms, g);
+		return NULL;
+	}
+	if (vpn_radius_render(c, &g->radius, &g->radius_len) < 0) {
+		vpn_master_gen_free(ms, g);
+		conf_oom(d, NULL);
 		return NULL;
 	}
 	for (; g->n < c->nsites; g->n++) {

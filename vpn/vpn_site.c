@@ -90,8 +90,9 @@ auths(struct vpn_vici_out *o, const struct vpn_site *s,
 		    a, -1);
 	vpn_vici_end(o);
 	vpn_vici_section(o, "remote");
-	if (s->auth == VPN_AUTH_EAP) {
-		vpn_vici_kv(o, "auth", "eap-mschapv2", -1);
+	if (s->auth == VPN_AUTH_EAP || s->auth == VPN_AUTH_RADIUS) {
+		vpn_vici_kv(o, "auth", s->auth == VPN_AUTH_EAP ?
+		    "eap-mschapv2" : "eap-radius", -1);
 		vpn_vici_kv(o, "eap_id", "%any", -1);
 	} else
 		vpn_vici_kv(o, "auth", psk ? "psk" : "pubkey", -1);

@@ -18,6 +18,16 @@
 #     is refused; a user taken out of the file by a reload is refused,
 #     the others still connect; the users file readable by anyone is
 #     refused;
+#   - RADIUS (FreeRADIUS on H, radius.sh): a reload to eap-radius is
+#     refused while charon has no eap-radius plugin; with it, the
+#     settings file (0600) reaches charon, dave (RADIUS's user, EAP-
+#     MSCHAPv2) connects, reaches H, is listed; accounting start and
+#     stop reach FreeRADIUS; a wrong password, or a reload to a wrong
+#     secret, is refused; edged -T hides the secret, an edged.conf anyone
+#     can read is refused, a settings file edged did not write is left;
+#     the file goes when no block uses RADIUS, and edged says charon
+#     must be restarted for accounting to stop (charon takes it when
+#     it starts: edged said so when it was turned on);
 #   - a reload to certificate authentication (client-ca): carol
 #     connects with her certificate, and is listed by her identity;
 #   - a site whose ends authenticate with certificates (a certificate
@@ -30,6 +40,9 @@ for p in ip /usr/lib/ipsec/charon swanctl openssl ping; do
 done
 [ -e /usr/lib/ipsec/plugins/libstrongswan-eap-mschapv2.so ] ||
     fail "no eap-mschapv2 plugin (libcharon-extauth-plugins: install-deps.sh)"
+[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-radius.so ] ||
+    fail "no eap-radius plugin (libcharon-extra-plugins: install-deps.sh)"
+[ -x /usr/sbin/freeradius ] || fail "no freeradius (install-deps.sh)"
 
 C=edged-it63-c-$$ G=edged-it63-g-$$ H=edged-it63-h-$$
 for ns in "$C" "$G" "$H"; do netns_add "$ns"; done
@@ -56,11 +69,14 @@ issue carol "/CN=carol" "email:carol@example.test"
 
 # ---- the two charons ----
 
-charon_conf() {	# NAME
+# NAME [PLUGIN...]: and the RADIUS settings edged writes for it (a glob:
+# none at first)
+charon_conf() {
 	cat >"$T/$1.strongswan.conf" <<CONF
+include $T/$1-radius*.conf
 charon {
     load_modular = no
-    load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kdf kernel-libipsec kernel-netlink socket-default eap-identity eap-mschapv2 attr vici
+    load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kdf kernel-libipsec kernel-netlink socket-default eap-identity eap-mschapv2 attr vici ${*:2}
     retransmit_timeout = 1
     retransmit_tries = 2
     plugins { vici { socket = unix://$T/$1.vici } }
@@ -86,6 +102,7 @@ charon_start() {	# NS NAME
 charon_conf g
 charon_conf c
 charon_start "$G" g
+G_CHARON=$SPAWNED
 charon_start "$C" c
 
 # the client: EAP (alice or bob, with PASSWORD) or its certificate
@@ -159,12 +176,27 @@ ping_h() { ip netns exec "$C" ping -c 1 -W 1 10.64.2.2 >/dev/null 2>&1 &&
 printf '# the VPN users\nalice:alice-pass-63\nbob:bob-pass-63\n' \
     >"$T/vpn-users"
 chmod 600 "$T/vpn-users"
-write_conf() {	# eap | cert
+# the RADIUS server's secret, and where edged writes charon's settings
+RSECRET=radius-secret-63 RSETTINGS=$T/g-radius.conf
+write_conf() {	# eap | radius | cert [site]
 	edged_global
 	cat <<CONF
 stats { listen 127.0.0.1:9063 }
 certificate vpn-gw { cert $T/gw.crt; key $T/gw.key }
-vpn { vici-socket $T/g.vici }
+vpn {
+    vici-socket $T/g.vici
+CONF
+	[ "$1" = radius ] && cat <<CONF
+    radius-settings $RSETTINGS
+    radius corp {
+        address 10.64.2.2
+        secret "$RSECRET"
+        nas-identifier edge-63
+    }
+    radius-accounting on
+CONF
+	cat <<CONF
+}
 remote-access staff {
     local 172.31.64.1
     certificate vpn-gw
@@ -172,6 +204,8 @@ CONF
 	if [ "$1" = eap ]; then
 		printf '    authentication eap-mschapv2\n    users %s\n' \
 		    "$T/vpn-users"
+	elif [ "$1" = radius ]; then
+		printf '    authentication eap-radius\n'
 	else
 		printf '    authentication certificate\n    client-ca %s\n' \
 		    "$T/ca.crt"
@@ -261,10 +295,112 @@ assert_match "a users file anyone can read is refused" \
     "$out"
 chmod 600 "$T/vpn-users"
 
+# ---- RADIUS ----
+
+# a FreeRADIUS server on H, behind the gateway, that knows dave
+. "$(dirname "$0")/radius.sh"
+R=$T/radius
+mkdir -m 700 "$R"
+radius_conf "$R" 10.64.2.2 10.64.2.0/24 "$RSECRET"
+radius_user "$R" dave dave-pass-63
+radius_start "$H" "$R" || fail "freeradius did not start"
+IT_PIDS+=("$(<"$R/pid")")
+
+# charon without its eap-radius plugin: the reload is refused, and the
+# settings file it would have needed is taken away again
+write_conf radius >"$T/edged.conf"
+out=$(ctl reload 2>&1) && fail "eap-radius taken without the plugin: $out"
+assert_match "a charon without eap-radius: the reload is refused" \
+    "charon has no eap-radius plugin loaded" "$out"
+assert_eq "and the settings file is not left" no \
+    "$([ -e "$RSETTINGS" ] && echo yes || echo no)"
+
+# charon started again with it: edged loads staff into it once more
+g_has_staff() { swanctl --list-conns --uri "unix://$T/g.vici" 2>/dev/null |
+    grep -q '^staff:' && echo yes || echo no; }
+g_restart() {
+	stop_pid "$G_CHARON"
+	charon_start "$G" g
+	G_CHARON=$SPAWNED
+	assert_eq "charon back: edged loads staff into it again" yes \
+	    "$(poll_until yes 150 g_has_staff)"
+}
+charon_conf g eap-radius
+g_restart
+out=$(ctl reload 2>&1) || fail "the reload to eap-radius failed: $out"
+assert_eq "the settings file is root's only" 600 "$(stat -c %a "$RSETTINGS")"
+assert_match "charon is told of the server" "vpn: charon has the RADIUS \
+servers of $RSETTINGS" "$(cat "$EDGED_LOG")"
+# charon takes accounting at its start alone: edged says so, and the
+# settings file is there for the next
+assert_match "edged says accounting waits for charon's restart" \
+    "charon takes radius-accounting on only when it starts" \
+    "$(cat "$EDGED_LOG")"
+g_restart
+
+client_load eap dave dave-pass-63
+client_up || fail "dave could not connect: $(cat "$T/initiate.out")"
+vip=$(client_vip)
+assert_match "dave, whom RADIUS knows, is given a pool address" \
+    '^10\.200\.0\.[0-9]+$' "$vip"
+assert_eq "and reaches H" yes "$(poll_until yes 100 ping_h)"
+assert_match "show ipsec lists dave" "^staff: user dave, address $vip" \
+    "$(ctl show ipsec)"
+assert_match "FreeRADIUS said yes to dave" "Login OK: \[dave\]" \
+    "$(cat "$R/radius.log")"
+acct() { grep -c "^$1 dave $vip" "$R/accounting.log" 2>/dev/null || true; }
+assert_eq "charon's accounting start reaches FreeRADIUS" 1 \
+    "$(poll_until 1 100 acct Start)"
+client_down
+assert_eq "and its stop" 1 "$(poll_until 1 100 acct Stop)"
+client_load eap dave wrong-password
+client_up && fail "dave connected with a wrong password"
+assert_match "RADIUS refuses a wrong password" "Login incorrect.*\[dave\]" \
+    "$(cat "$R/radius.log")"
+
+# a wrong secret reaches charon with the reload (FreeRADIUS drops what
+# it cannot authenticate), the right one again
+RSECRET=not-the-secret write_conf radius >"$T/edged.conf"
+out=$(ctl reload 2>&1) || fail "the reload of another secret failed: $out"
+client_load eap dave dave-pass-63
+client_up && fail "dave connected through a server with another secret"
+write_conf radius >"$T/edged.conf"
+out=$(ctl reload 2>&1) || fail "the reload of the secret failed: $out"
+client_up || fail "dave could not connect again: $(cat "$T/initiate.out")"
+client_down
+
+out=$("$EDGED" -T -c "$T/edged.conf" 2>&1) || fail "edged -T: $out"
+assert_match "edged -T hides the secret" "secret <hidden>" "$out"
+assert_no_match "and prints it nowhere" "$RSECRET" "$out"
+chmod 644 "$T/edged.conf"
+out=$(ctl reload 2>&1) && fail "a secret anyone can read was taken: $out"
+assert_match "edged.conf readable by anyone, with a secret: refused" \
+    "radius corp: $T/edged.conf holds its secret and any user can read" \
+    "$out"
+chmod 600 "$T/edged.conf"
+printf '# the operator own settings\n' >"$T/mine-radius.conf"
+RSETTINGS=$T/mine-radius.conf write_conf radius >"$T/edged.conf"
+out=$(ctl reload 2>&1) && fail "a file edged did not write was replaced"
+assert_match "a settings file edged did not write is not replaced" \
+    "$T/mine-radius.conf is there and edged did not write it" "$out"
+assert_eq "and is left as it was" "# the operator own settings" \
+    "$(cat "$T/mine-radius.conf")"
+rm "$T/mine-radius.conf"
+
 # ---- certificates ----
 
 write_conf cert >"$T/edged.conf"
 out=$(ctl reload 2>&1) || fail "the reload to certificates failed: $out"
+# charon still accounts (it took that at its start) and has no server
+# to account to: edged says to restart it
+assert_match "edged says accounting stops with charon's restart" \
+    "charon takes radius-accounting off only when it starts" \
+    "$(cat "$EDGED_LOG")"
+g_restart
+# (radius-settings gone with the rest: the file is taken away from
+# where the configuration before had it)
+assert_eq "without eap-radius, the settings file is taken away" no \
+    "$([ -e "$RSETTINGS" ] && echo yes || echo no)"
 client_load cert
 client_up || fail "carol could not connect: $(cat "$T/initiate.out")"
 assert_eq "carol reaches H" yes "$(poll_until yes 100 ping_h)"
@@ -316,7 +452,7 @@ assert_match "show ipsec: c-site established with CN=carol" \
     "^c-site: IKE SA #[0-9]+ ESTABLISHED, 172.31.64.1\[CN=vpn.example.test\] \
 - 172.31.64.2\[CN=carol\]" "$(ctl show ipsec)"
 
-assert_no_match "no password in edged's log" "alice-pass-63|bob-pass-63" \
-    "$(cat "$EDGED_LOG")"
+assert_no_match "no password in edged's log" \
+    "alice-pass-63|bob-pass-63|$RSECRET" "$(cat "$EDGED_LOG")"
 assert_no_match "no key" "PRIVATE KEY" "$(cat "$EDGED_LOG")"
 pass
