@@ -44,13 +44,17 @@ fw_dyn_get(struct fw_dyn *d, const char *name, bool create)
 	return g;
 }
 
-/* IPv4 before IPv6, then by address */
+/* IPv4 before IPv6, then by address, then the shorter prefix first */
 static int
 cmp_addr(const struct fw_prefix *a, const struct fw_prefix *b)
 {
+	int c;
+
 	if (a->family != b->family)
 		return a->family == AF_INET ? -1 : 1;
-	return memcmp(a->addr, b->addr, sizeof(a->addr));
+	if ((c = memcmp(a->addr, b->addr, sizeof(a->addr))) != 0)
+		return c;
+	return (int)a->len - (int)b->len;
 }
 
 /* The index of a in g, or where it would go (*found false). */
@@ -103,6 +107,19 @@ fw_dyn_add(struct fw_dyn_group *g, const struct fw_prefix *a)
 	return 0;
 }
 
+int
+fw_dyn_copy(struct fw_dyn_group *dst, const struct fw_dyn_group *src)
+{
+	*dst = *src;
+	dst->addrs = NULL;
+	if (src->n == 0)
+		return 0;
+	if ((dst->addrs = malloc(src->n * sizeof(*src->addrs))) == NULL)
+		return -1;
+	memcpy(dst->addrs, src->addrs, src->n * sizeof(*src->addrs));
+	return 0;
+}
+
 void
 fw_dyn_del(struct fw_dyn_group *g, const struct fw_prefix *a)
 {
@@ -148,8 +165,7 @@ fw_dyn_load(struct fw_dyn *d, const char *path, char *err, size_t errsize)
 		while ((w = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
 			struct fw_prefix a;
 
-			if (fw_prefix_parse(w, &a) < 0 ||
-			    a.len != (a.family == AF_INET ? 32 : 128)) {
+			if (fw_prefix_parse(w, &a) < 0) {
 				snprintf(err, errsize, "%s:%u: bad address "
 				    "'%s'", path, lineno, w);
 				rc = -1;
@@ -224,43 +240,76 @@ fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
 	return 0;
 }
 
-/* "add element inet edged SET { a, b }\n" for the addresses of family in
- * a[0..n) */
-static void
-element_cmd(FILE *out, const char *verb, const struct fw_group *g,
-    int family, const struct fw_prefix *a, size_t n)
+/* "add element inet edged SET { a, b-c }\n": the members of family among
+ * a[0..n), merged into the ranges the interval set holds; -1 out of
+ * memory */
+static int
+element_cmd(FILE *out, const struct fw_group *g, int family,
+    const struct fw_prefix *a, size_t n)
 {
-	char set[96], s[64];
-	size_t count = 0;
+	char set[96], s[100];
+	struct fw_range *r;
+	ssize_t nr = fw_ranges_merge(a, n, family, &r);
 
+	if (nr < 0)
+		return -1;
 	fw_nft_dyn_set(set, sizeof(set), g, family);
-	for (size_t i = 0; i < n; i++) {
-		if (a[i].family != family)
-			continue;
-		fw_prefix_fmt(s, sizeof(s), &a[i]);
-		if (count == 0)
-			fprintf(out, "%s element inet %s %s { %s", verb,
-			    FW_TABLE, set, s);
+	for (ssize_t i = 0; i < nr; i++) {
+		fw_range_fmt(s, sizeof(s), &r[i], family);
+		if (i == 0)
+			fprintf(out, "add element inet %s %s { %s", FW_TABLE,
+			    set, s);
 		else
 			fprintf(out, ", %s", s);
-		count++;
 	}
-	if (count > 0)
+	if (nr > 0)
 		fprintf(out, " }\n");
+	free(r);
+	return 0;
+}
+
+/* one family's change from before's members to after's */
+static int
+queue_family(struct fw_nl *nl, const char *set, int family,
+    const struct fw_dyn_group *before, const struct fw_dyn_group *after)
+{
+	struct fw_range *rb = NULL, *ra = NULL, *gone = NULL, *come = NULL;
+	ssize_t nb = before != NULL ? fw_ranges_merge(before->addrs,
+	    before->n, family, &rb) : 0;
+	ssize_t na = fw_ranges_merge(after->addrs, after->n, family, &ra);
+	size_t ngone = 0, ncome = 0;
+	int rc = -1;
+
+	if (nb < 0 || na < 0 || fw_ranges_diff(rb, (size_t)nb, ra,
+	    (size_t)na, &gone, &ngone, &come, &ncome) < 0)
+		goto out;
+	/* what goes first: a range that grew is taken away, then put in
+	 * whole, and no two ranges of the set ever overlap */
+	if ((ngone > 0 && fw_nl_ranges(nl, set, false, family, gone,
+	    ngone) < 0) || (ncome > 0 && fw_nl_ranges(nl, set, true, family,
+	    come, ncome) < 0))
+		goto out;
+	rc = 0;
+out:
+	free(rb);
+	free(ra);
+	free(gone);
+	free(come);
+	return rc;
 }
 
 int
 fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
-    const struct fw_prefix *a, size_t n, bool add, bool flush)
+    const struct fw_dyn_group *before, const struct fw_dyn_group *after)
 {
 	static const int fams[] = { AF_INET, AF_INET6 };
 	char set[96];
 
 	for (size_t i = 0; i < 2; i++) {
 		fw_nft_dyn_set(set, sizeof(set), g, fams[i]);
-		if (flush && fw_nl_flush(nl, set) < 0)
+		if (before == NULL && fw_nl_flush(nl, set) < 0)
 			return -1;
-		if (fw_nl_elems(nl, set, add, fams[i], a, n) < 0)
+		if (queue_family(nl, set, fams[i], before, after) < 0)
 			return -1;
 	}
 	return 0;
@@ -285,10 +334,13 @@ fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c)
 			continue;
 		for (size_t k = 0; k < d->n; k++)
 			if (strcmp(d->groups[k].name, g->name) == 0) {
-				element_cmd(out, "add", g, AF_INET,
-				    d->groups[k].addrs, d->groups[k].n);
-				element_cmd(out, "add", g, AF_INET6,
-				    d->groups[k].addrs, d->groups[k].n);
+				if (element_cmd(out, g, AF_INET,
+				    d->groups[k].addrs, d->groups[k].n) < 0 ||
+				    element_cmd(out, g, AF_INET6,
+				    d->groups[k].addrs, d->groups[k].n) < 0) {
+					free(text_close(&t, NULL));
+					return NULL;
+				}
 			}
 	}
 	return text_close(&t, NULL);

@@ -1,7 +1,8 @@
 /*
- * fw/fw_dyn.h - the members of dynamic address groups: set at run time
- * (edgectl group), kept by the master in memory and in a state file, and
- * put in the kernel's sets (d_NAME_4, d_NAME_6) without touching rules.
+ * fw/fw_dyn.h - the members of dynamic address groups (addresses and
+ * prefixes): set at run time (edgectl group), kept by the master in
+ * memory and in a state file, and put in the kernel's interval sets
+ * (d_NAME_4, d_NAME_6) without touching rules.
  */
 #ifndef EDGED_FW_DYN_H
 #define EDGED_FW_DYN_H
@@ -14,7 +15,8 @@ struct fw_nl;
 
 struct fw_dyn_group {
 	char name[FW_NAME_MAX];
-	struct fw_prefix *addrs;	/* host addresses, sorted, unique */
+	struct fw_prefix *addrs;	/* addresses and prefixes, sorted,
+					 * unique (they may overlap) */
 	size_t n;
 };
 
@@ -34,6 +36,8 @@ bool fw_dyn_has(const struct fw_dyn_group *g, const struct fw_prefix *a);
 int fw_dyn_add(struct fw_dyn_group *g, const struct fw_prefix *a);
 /* Removes a if present. */
 void fw_dyn_del(struct fw_dyn_group *g, const struct fw_prefix *a);
+/* dst made a copy of src (its own members): 0, or -1 out of memory. */
+int fw_dyn_copy(struct fw_dyn_group *dst, const struct fw_dyn_group *src);
 
 /*
  * The state file: one line per group, "NAME ADDR ADDR...".  Load
@@ -53,10 +57,11 @@ int fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
  * has neither a firewall nor NAT).  NULL out of memory.
  */
 char *fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c);
-/* Queues in nl's transaction (fw_netlink.h) adding (add) or deleting
- * (!add) the addresses a[0..n) to or from group g's sets; with flush,
- * the sets are emptied first.  0, or -1 out of memory. */
+/* Queues in nl's transaction (fw_netlink.h) what turns group g's sets
+ * (interval sets: the members merged into ranges) from before's members
+ * into after's: the ranges that went, then those that came; before NULL
+ * empties the sets first.  0, or -1 out of memory. */
 int fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
-    const struct fw_prefix *a, size_t n, bool add, bool flush);
+    const struct fw_dyn_group *before, const struct fw_dyn_group *after);
 
 #endif /* EDGED_FW_DYN_H */

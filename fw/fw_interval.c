@@ -77,7 +77,12 @@ fw_ranges_merge(const struct fw_prefix *p, size_t n, int family,
 	for (size_t i = 0; i < n; i++)
 		if (p[i].family == family)
 			prefix_range(&p[i], &r[k++]);
-	qsort(r, count, sizeof(*r), cmp_lo);
+	/* members kept sorted (a dynamic group's) need no sort */
+	for (size_t i = 1; i < count; i++)
+		if (cmp_lo(&r[i - 1], &r[i]) > 0) {
+			qsort(r, count, sizeof(*r), cmp_lo);
+			break;
+		}
 	k = 0;
 	for (size_t i = 1; i < count; i++) {
 		if (!joins(&r[k], &r[i], w)) {
@@ -89,6 +94,38 @@ fw_ranges_merge(const struct fw_prefix *p, size_t n, int family,
 	}
 	*out = r;
 	return (ssize_t)(k + 1);
+}
+
+int
+fw_ranges_diff(const struct fw_range *a, size_t na,
+    const struct fw_range *b, size_t nb, struct fw_range **gone,
+    size_t *ngone, struct fw_range **come, size_t *ncome)
+{
+	size_t i = 0, k = 0;
+
+	*ngone = *ncome = 0;
+	*gone = calloc(na + 1, sizeof(**gone));
+	*come = calloc(nb + 1, sizeof(**come));
+	if (*gone == NULL || *come == NULL) {
+		free(*gone);
+		free(*come);
+		*gone = *come = NULL;
+		return -1;
+	}
+	while (i < na || k < nb) {
+		int c = i == na ? 1 : k == nb ? -1 : cmp_lo(&a[i], &b[k]);
+
+		if (c == 0 && memcmp(a[i].hi, b[k].hi, 16) == 0) {
+			i++;
+			k++;
+		} else if (c <= 0 && i < na) {
+			(*gone)[(*ngone)++] = a[i++];
+			if (c == 0)	/* the same start, another end */
+				(*come)[(*ncome)++] = b[k++];
+		} else
+			(*come)[(*ncome)++] = b[k++];
+	}
+	return 0;
 }
 
 /* The prefix length r is exactly, or -1 when it is no prefix. */

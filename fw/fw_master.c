@@ -352,17 +352,17 @@ fw_netlink(struct fw_master *fm, char *err, size_t errsize)
 	return fm->nl != NULL ? 0 : -1;
 }
 
-/* op 0 add, 1 del, 2 set: one transaction on g's sets.  0, or -1 with
- * err. */
+/* g's sets from before's members to after's (before NULL: emptied
+ * first), in one transaction.  0, or -1 with err. */
 static int
 group_to_kernel(struct fw_master *fm, const struct fw_group *g,
-    const struct fw_prefix *addrs, size_t n, unsigned op, char *err,
-    size_t errsize)
+    const struct fw_dyn_group *before, const struct fw_dyn_group *after,
+    char *err, size_t errsize)
 {
 	if (fw_netlink(fm, err, errsize) < 0)
 		return -1;
 	fw_nl_begin(fm->nl, FW_TABLE);
-	if (fw_dyn_queue(fm->nl, g, addrs, n, op != 1, op == 2) < 0) {
+	if (fw_dyn_queue(fm->nl, g, before, after) < 0) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
@@ -465,12 +465,14 @@ group_addrs(struct fw_master *fm, struct edged_ctl *c,
 	for (size_t i = 0; i < n; i++) {
 		struct fw_prefix *p = &addrs[na];
 
-		if (fw_prefix_parse(words[i], p) < 0 ||
-		    p->len != (p->family == AF_INET ? 32 : 128)) {
+		int r = fw_prefix_parse(words[i], p);
+
+		if (r < 0) {
 			edged_replyf(fm->host, c, false, "group %s: '%s' is "
-			    "not an IPv4 or IPv6 address (a dynamic group "
-			    "holds addresses, not prefixes); nothing changed\n",
-			    name, words[i]);
+			    "not an IPv4 or IPv6 address or prefix%s; nothing "
+			    "changed\n", name, words[i], r == -2 ? " (bits "
+			    "set after the prefix length: the network "
+			    "address?)" : "");
 			return -1;
 		}
 		/* the kernel refuses to delete what is not there, and
@@ -483,27 +485,41 @@ group_addrs(struct fw_master *fm, struct edged_ctl *c,
 	return (ssize_t)na;
 }
 
-/* The master's copy after the kernel took the change, and the state
- * file: -1 with why in err when the file could not be written (the
+/* next: dg's members with op's addresses added, taken away, or in their
+ * place.  0, or -1 out of memory. */
+static int
+group_next(struct fw_dyn_group *next, const struct fw_dyn_group *dg,
+    enum group_op op, const struct fw_prefix *addrs, size_t na)
+{
+	if (op == GROUP_SET) {
+		*next = *dg;
+		next->addrs = NULL;
+		next->n = 0;
+	} else if (fw_dyn_copy(next, dg) < 0)
+		return -1;
+	for (size_t i = 0; i < na; i++) {
+		if (op == GROUP_DEL)
+			fw_dyn_del(next, &addrs[i]);
+		else if (fw_dyn_add(next, &addrs[i]) < 0) {
+			free(next->addrs);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The master's copy made next after the kernel took the change, and the
+ * state file: -1 with why in err when the file could not be written (the
  * change holds, the file keeps the members it had). */
 static int
 group_keep(struct fw_master *fm, const struct fw_gen *g,
-    struct fw_dyn_group *dg, enum group_op op, const struct fw_prefix *addrs,
-    size_t na, char *err, size_t errsize)
+    struct fw_dyn_group *dg, struct fw_dyn_group *next, char *err,
+    size_t errsize)
 {
 	char path[512];
 
-	if (op == GROUP_SET) {
-		free(dg->addrs);
-		dg->addrs = NULL;
-		dg->n = 0;
-	}
-	for (size_t i = 0; i < na; i++) {
-		if (op == GROUP_DEL)
-			fw_dyn_del(dg, &addrs[i]);
-		else if (fw_dyn_add(dg, &addrs[i]) < 0)
-			log_err("group %s: out of memory", dg->name);
-	}
+	free(dg->addrs);
+	*dg = *next;
 	state_path(g->state_dir, path, sizeof(path));
 	if (fw_dyn_save(&fm->dyn, g->state_dir, path, err, errsize) < 0) {
 		log_warn("firewall: dynamic group members not saved: %s; "
@@ -522,7 +538,7 @@ group_change(struct fw_master *fm, struct edged_ctl *c, const struct fw_gen *g,
     const struct fw_group *fg, enum group_op op, char **words, size_t n)
 {
 	struct fw_prefix *addrs;
-	struct fw_dyn_group *dg;
+	struct fw_dyn_group *dg, next;
 	bool flushed = table_flushed(fm);
 	bool in_kernel = table_put(fm);
 	const char *note = in_kernel ? "" : flushed ? " (table inet " FW_TABLE
@@ -545,14 +561,18 @@ group_change(struct fw_master *fm, struct edged_ctl *c, const struct fw_gen *g,
 		    "(%zu members)\n", fg->name, dg->n);
 		goto free_addrs;
 	}
-	if (in_kernel && group_to_kernel(fm, fg, addrs, (size_t)na, op, err,
-	    sizeof(err)) < 0) {
-		edged_replyf(fm->host, c, false, "group %s: the kernel refused "
-		    "the change: %s; nothing changed\n", fg->name, err);
+	if (group_next(&next, dg, op, addrs, (size_t)na) < 0) {
+		fm->host->reply(c, false, "out of memory\n");
 		goto free_addrs;
 	}
-	saved = group_keep(fm, g, dg, op, addrs, (size_t)na, err,
-	    sizeof(err)) == 0;
+	if (in_kernel && group_to_kernel(fm, fg, op == GROUP_SET ? NULL : dg,
+	    &next, err, sizeof(err)) < 0) {
+		edged_replyf(fm->host, c, false, "group %s: the kernel refused "
+		    "the change: %s; nothing changed\n", fg->name, err);
+		free(next.addrs);
+		goto free_addrs;
+	}
+	saved = group_keep(fm, g, dg, &next, err, sizeof(err)) == 0;
 	log_info("edgectl: group %s %s: %zd address%s; %zu member%s%s",
 	    fg->name, group_ops[op], na, na == 1 ? "" : "es", dg->n,
 	    dg->n == 1 ? "" : "s", note);

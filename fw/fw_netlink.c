@@ -29,6 +29,7 @@
 #include <linux/netlink.h>
 
 #include "fw_netlink.h"
+#include "fw_nft.h"
 
 #define RBUF_SIZE	65536		/* above what a dump part can be */
 #define ELEMS_PER_MSG	1024		/* a nested attribute's length is
@@ -229,22 +230,32 @@ note_sent(struct fw_nl *nl, uint32_t seq, const char *set, bool add)
 	return 0;
 }
 
+/* A NEWSETELEM (add) or DELSETELEM message begun, naming the table and
+ * set; its offset, for msg_end */
+static size_t
+elems_start(struct fw_nl *nl, const char *set, bool add)
+{
+	uint16_t type = (NFNL_SUBSYS_NFTABLES << 8) |
+	    (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
+	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (add ? NLM_F_CREATE : 0);
+	size_t off = msg_start(nl, type, flags, NFPROTO_INET, 0);
+
+	attr_str(nl, NFTA_SET_ELEM_LIST_TABLE, nl->table);
+	attr_str(nl, NFTA_SET_ELEM_LIST_SET, set);
+	return off;
+}
+
 /* One NEWSETELEM / DELSETELEM message with the elements of family among
  * a[from..to); none (from == to) deletes them all. */
 static void
 elems_msg(struct fw_nl *nl, const char *set, bool add, int family,
     const struct fw_prefix *a, size_t from, size_t to)
 {
-	uint16_t type = (NFNL_SUBSYS_NFTABLES << 8) |
-	    (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
-	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK |
-	    (add ? NLM_F_CREATE : 0);
 	size_t w = family == AF_INET ? 4 : 16;
 	uint32_t seq = nl->seq;
-	size_t off = msg_start(nl, type, flags, NFPROTO_INET, 0), list;
+	size_t off = elems_start(nl, set, add), list;
 
-	attr_str(nl, NFTA_SET_ELEM_LIST_TABLE, nl->table);
-	attr_str(nl, NFTA_SET_ELEM_LIST_SET, set);
 	if (to > from) {
 		list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
 		for (size_t i = from; i < to; i++) {
@@ -290,15 +301,9 @@ static void
 raw_msg(struct fw_nl *nl, const char *set, bool add,
     const struct fw_nl_elem *e, size_t n)
 {
-	uint16_t type = (NFNL_SUBSYS_NFTABLES << 8) |
-	    (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
-	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK |
-	    (add ? NLM_F_CREATE : 0);
 	uint32_t seq = nl->seq;
-	size_t off = msg_start(nl, type, flags, NFPROTO_INET, 0), list;
+	size_t off = elems_start(nl, set, add), list;
 
-	attr_str(nl, NFTA_SET_ELEM_LIST_TABLE, nl->table);
-	attr_str(nl, NFTA_SET_ELEM_LIST_SET, set);
 	list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
 	for (size_t i = 0; i < n; i++) {
 		size_t el = nest_start(nl, NFTA_LIST_ELEM), k;
@@ -327,6 +332,63 @@ fw_nl_elems_raw(struct fw_nl *nl, const char *set, bool add,
 	 * 16-bit length */
 	for (size_t i = 0; i < n; i += 512)
 		raw_msg(nl, set, add, e + i, n - i < 512 ? n - i : 512);
+	return nl->oom ? -1 : 0;
+}
+
+/* One element of an interval set: key, and the flag of a range's end */
+static void
+range_elem(struct fw_nl *nl, const uint8_t *key, size_t w, bool end)
+{
+	size_t el = nest_start(nl, NFTA_LIST_ELEM);
+	size_t k = nest_start(nl, NFTA_SET_ELEM_KEY);
+
+	attr_put(nl, NFTA_DATA_VALUE, key, w);
+	nest_end(nl, k);
+	if (end) {
+		uint32_t f = htonl(NFT_SET_ELEM_INTERVAL_END);
+
+		attr_put(nl, NFTA_SET_ELEM_FLAGS, &f, sizeof(f));
+	}
+	nest_end(nl, el);
+}
+
+/* One NEWSETELEM / DELSETELEM message with the ranges r[0..n): each its
+ * start (lo), then its end (the address after hi, flagged), as nft sends
+ * them; a range that reaches the top of the space has no end. */
+static void
+ranges_msg(struct fw_nl *nl, const char *set, bool add, int family,
+    const struct fw_range *r, size_t n)
+{
+	size_t w = family == AF_INET ? 4 : 16;
+	uint32_t seq = nl->seq;
+	size_t off = elems_start(nl, set, add), list;
+
+	list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t next[16];
+		size_t b = w;
+
+		range_elem(nl, r[i].lo, w, false);
+		memcpy(next, r[i].hi, w);
+		while (b > 0 && ++next[b - 1] == 0)
+			b--;
+		if (b > 0)		/* else hi is the last address */
+			range_elem(nl, next, w, true);
+	}
+	nest_end(nl, list);
+	msg_end(nl, off);
+	(void)note_sent(nl, seq, set, add);
+}
+
+int
+fw_nl_ranges(struct fw_nl *nl, const char *set, bool add, int family,
+    const struct fw_range *r, size_t n)
+{
+	/* 256 ranges of two elements of up to 44 bytes each stay within a
+	 * nested attribute's 16-bit length */
+	for (size_t i = 0; i < n; i += 256)
+		ranges_msg(nl, set, add, family, r + i, n - i < 256 ? n - i :
+		    256);
 	return nl->oom ? -1 : 0;
 }
 

@@ -19,6 +19,7 @@
 #include "fw_conf.h"
 
 struct fw_nl;
+struct fw_range;
 
 #define FW_NL_ELEM_MAX	20		/* an IPv6 address and a port */
 
@@ -79,6 +80,12 @@ void fw_nl_begin(struct fw_nl *nl, const char *table);
 int fw_nl_elems(struct fw_nl *nl, const char *set, bool add, int family,
     const struct fw_prefix *a, size_t n);
 int fw_nl_flush(struct fw_nl *nl, const char *set);
+/* Queues adding (add) or deleting (!add) the ranges r[0..n) of family
+ * (sorted, disjoint: fw_interval.c) to or from interval set `set`: the
+ * kernel refuses a range that overlaps one it has (EEXIST), and deleting
+ * one it has not (ENOENT).  0, or -1 out of memory. */
+int fw_nl_ranges(struct fw_nl *nl, const char *set, bool add, int family,
+    const struct fw_range *r, size_t n);
 
 /* One element of a set or a map as the kernel keeps it: the key's bytes
  * and, in a map, the data's (each field of a concatenation padded to 4

@@ -111,6 +111,8 @@ write_sets(FILE *out, const struct fw_conf *c)
 			    f == F4 ? "ipv4_addr" : "ipv6_addr");
 			if (!g->dynamic)
 				write_elements(out, g, f);
+			else	/* its members come with the batch */
+				fprintf(out, "\t\tflags interval\n");
 			fprintf(out, "\t}\n");
 		}
 	}

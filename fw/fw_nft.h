@@ -2,9 +2,10 @@
  * fw/fw_nft.h - the firewall and NAT configuration compiled into one
  * nftables table, `table inet edged`, as the text nft reads.
  *
- * The table holds a set per address group (g_NAME_4 / g_NAME_6 with
- * intervals for static groups; d_NAME_4 / d_NAME_6 hash sets of
- * addresses for dynamic ones), a named counter per rule (r_NAME), per
+ * The table holds a set per address group, with intervals (g_NAME_4 /
+ * g_NAME_6 for static groups, their members in the text; d_NAME_4 /
+ * d_NAME_6 for dynamic ones, filled at run time), a named counter per
+ * rule (r_NAME), per
  * NAT rule (n_NAME) and for the default policy (default_in,
  * default_fwd), and the chains filter_input, filter_forward,
  * nat_prerouting and nat_postrouting, with rules_1, rules_2... holding
@@ -62,6 +63,13 @@ struct fw_range {
  */
 ssize_t fw_ranges_merge(const struct fw_prefix *p, size_t n, int family,
     struct fw_range **out);
+/* What changes from a's ranges to b's (each sorted and disjoint, of one
+ * family, as fw_ranges_merge makes them): those of a that b has not
+ * exactly, into *gone, and those of b that a has not, into *come (both
+ * malloc'd, the caller's).  0, or -1 out of memory. */
+int fw_ranges_diff(const struct fw_range *a, size_t na,
+    const struct fw_range *b, size_t nb, struct fw_range **gone,
+    size_t *ngone, struct fw_range **come, size_t *ncome);
 /* r as one set element: ADDR, ADDR/LEN when it is exactly a prefix,
  * else LO-HI.  buf: at least 100 bytes. */
 void fw_range_fmt(char *buf, size_t size, const struct fw_range *r,

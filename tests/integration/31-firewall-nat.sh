@@ -14,7 +14,8 @@
 # address), the virtual server's listener let in by the default policy's
 # side, forwarding turned on, counters (nft, edgectl show firewall|nat
 # and the metrics), a dynamic group changed with edgectl taking effect on
-# the next connection without a reload, kept across a reload that remakes
+# the next connection without a reload (addresses and prefixes, merged
+# in the kernel's interval set), kept across a reload that remakes
 # the table and across a restart, a table of someone else's never
 # touched, a rejected reload that leaves `nft list ruleset` as it was, a
 # reload that changes only the load balancer not touching the table
@@ -238,8 +239,32 @@ assert_eq "group show" "10.31.1.2 fd31:1::2" \
     "$(ctl group show quarantine | tr '\n' ' ' | sed 's/ $//')"
 assert_match "kept in the state file" '^quarantine 10\.31\.1\.2 fd31:1::2$' \
     "$(grep -v '^#' "$T/state/groups")"
-out=$(ctl group add quarantine 10.31.1.0/24 2>&1) &&
-    fail "a prefix was accepted in a dynamic group: $out"
+# prefixes: the kernel's interval set holds the members merged, each
+# change sent as the ranges that went and came
+set4() { inE nft list set inet edged d_quarantine_4 |
+    sed -n 's/.*elements = { \(.*\) }.*/\1/p'; }
+out=$(ctl group add quarantine 10.31.1.3) || fail "group add .3: $out"
+assert_eq "a neighbour joins the range" "10.31.1.2/31" "$(set4)"
+out=$(ctl group add quarantine 10.31.1.0/24) || fail "add a prefix: $out"
+assert_eq "a prefix takes the range in" "10.31.1.0/24" "$(set4)"
+ctl group del quarantine 10.31.1.2 10.31.1.3 >/dev/null ||
+    fail "group del of members under the prefix failed"
+assert_eq "members under a prefix go: the set holds the prefix" \
+    "10.31.1.0/24" "$(set4)"
+ctl group add quarantine 10.31.1.2 >/dev/null || fail "group add .2"
+ctl group del quarantine 10.31.1.0/24 >/dev/null || fail "del the prefix"
+assert_eq "the prefix gone, the member it covered stays" "10.31.1.2" \
+    "$(set4)"
+rc=0
+inC curl -sS --connect-timeout 1 -o /dev/null http://10.31.2.2:80/ \
+    2>/dev/null || rc=$?
+assert_eq "and is still dropped" 28 "$rc"
+assert_eq "group show: the members as given" "10.31.1.2 fd31:1::2" \
+    "$(ctl group show quarantine | tr '\n' ' ' | sed 's/ $//')"
+out=$(ctl group add quarantine 10.31.1.1/24 2>&1) &&
+    fail "a prefix with host bits was accepted: $out"
+assert_match "a prefix with host bits set is refused" \
+    "bits set after the prefix length" "$out"
 out=$(ctl group add servers 10.31.1.9 2>&1) &&
     fail "a static group was changed at run time: $out"
 assert_ge "block-quarantined counted" "$(ctl show firewall --json |

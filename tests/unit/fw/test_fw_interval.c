@@ -46,6 +46,81 @@ merged(const char *const *words, int fam)
 
 #define WORDS(...)	((const char *const[]){ __VA_ARGS__, NULL })
 
+/* fw_range_fmt's texts of r[0..n), separated by spaces, into out */
+static void
+fmt_ranges(char *out, size_t size, const struct fw_range *r, size_t n,
+    int fam)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char a[100];
+
+		fw_range_fmt(a, sizeof(a), &r[i], fam);
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+		    i ? " " : "", a);
+	}
+}
+
+/* From the members before to those after (IPv4): the ranges gone and
+ * come, as "GONE | COME" */
+static char *
+diffed(const char *const *before, const char *const *after)
+{
+	struct fw_prefix pb[MAXP], pa[MAXP];
+	struct fw_range *rb, *ra, *gone, *come;
+	size_t nb = 0, na = 0, ngone, ncome;
+	static char out[2100];
+	char g[1024], c[1024];
+	ssize_t kb, ka;
+
+	for (; before[nb] != NULL; nb++)
+		assert_int_equal(fw_prefix_parse(before[nb], &pb[nb]), 0);
+	for (; after[na] != NULL; na++)
+		assert_int_equal(fw_prefix_parse(after[na], &pa[na]), 0);
+	kb = fw_ranges_merge(pb, nb, AF_INET, &rb);
+	ka = fw_ranges_merge(pa, na, AF_INET, &ra);
+	assert_true(kb >= 0 && ka >= 0);
+	assert_int_equal(fw_ranges_diff(rb, (size_t)kb, ra, (size_t)ka,
+	    &gone, &ngone, &come, &ncome), 0);
+	fmt_ranges(g, sizeof(g), gone, ngone, AF_INET);
+	fmt_ranges(c, sizeof(c), come, ncome, AF_INET);
+	snprintf(out, sizeof(out), "%s | %s", g, c);
+	free(rb);
+	free(ra);
+	free(gone);
+	free(come);
+	return out;
+}
+
+static void
+test_diff(void **state)
+{
+	(void)state;
+	/* nothing changes */
+	assert_string_equal(diffed(WORDS("10.0.0.0/8"),
+	    WORDS("10.0.0.0/8", "10.1.0.0/16")), " | ");
+	/* one added, one taken away, the rest untouched */
+	assert_string_equal(diffed(WORDS("10.0.0.1", "10.0.0.9"),
+	    WORDS("10.0.0.9", "192.0.2.1")), "10.0.0.1 | 192.0.2.1");
+	/* a range that grows: the old one goes, the new one comes */
+	assert_string_equal(diffed(WORDS("10.0.0.0/25"),
+	    WORDS("10.0.0.0/25", "10.0.0.128/25")),
+	    "10.0.0.0/25 | 10.0.0.0/24");
+	/* one split in two by a member taken away */
+	assert_string_equal(diffed(WORDS("10.0.0.0/25", "10.0.0.128",
+	    "10.0.0.129/32", "10.0.0.130/31"), WORDS("10.0.0.0/25",
+	    "10.0.0.130/31")), "10.0.0.0-10.0.0.131 | 10.0.0.0/25 "
+	    "10.0.0.130/31");
+	/* from nothing, to nothing */
+	assert_string_equal(diffed(WORDS("0.0.0.0/0"), WORDS("10.0.0.1")),
+	    "0.0.0.0/0 | 10.0.0.1");
+	assert_string_equal(diffed(WORDS("255.255.255.255"),
+	    WORDS("255.255.255.254/31")), "255.255.255.255 | "
+	    "255.255.255.254/31");
+}
+
 static void
 test_disjoint_sorted(void **state)
 {
@@ -122,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_overlap_extends),
 		cmocka_unit_test(test_top_of_space),
 		cmocka_unit_test(test_families_apart),
+		cmocka_unit_test(test_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
