@@ -102,6 +102,7 @@ void conf_tree_free(struct conf_tree **tree);
 enum conf_block_rule {
 	CONF_NO_BLOCK,			/* a block after it is an error */
 	CONF_NEEDS_BLOCK,		/* it must be followed by { } */
+	CONF_MAY_BLOCK,			/* a block after it, or none */
 };
 
 struct conf_directive {

@@ -383,6 +383,7 @@ set_group_dynamic(struct conf_diag *d, const struct conf_node *n, void *obj)
 	(void)d;
 	(void)n;
 	g->dynamic = true;
+	g->feed_and_dynamic = g->feed != NULL;
 	return 0;
 }
 
@@ -390,6 +391,8 @@ static const struct conf_directive group_rows[] = {
 	{ "address", 1, CONF_ARGS_ANY, CONF_NO_BLOCK, set_group_address,
 	    "address ADDR[/LEN]..." },
 	{ "dynamic", 0, 0, CONF_NO_BLOCK, set_group_dynamic, "dynamic" },
+	{ "feed", 1, 1, CONF_MAY_BLOCK, fw_group_feed,
+	    "feed URL [{ refresh; format; max-entries }]" },
 };
 
 int
@@ -420,6 +423,12 @@ fw_group_directive(struct conf_diag *d, const struct conf_node *n,
 	snprintf(ctx, sizeof(ctx), "address-group %s", name);
 	if (conf_apply(d, n, ctx, group_rows, ARRAY_LEN(group_rows), g))
 		return -1;
+	if (g->feed != NULL && (g->nmembers > 0 || g->feed_and_dynamic)) {
+		conf_error(d, &n->pos, "address-group %s is fed from %s: its "
+		    "members come from the feed alone (no 'address', no "
+		    "'dynamic')", name, g->feed->url);
+		return -1;
+	}
 	if (g->dynamic && g->nmembers > 0) {
 		conf_error(d, &n->pos, "address-group %s is dynamic: its "
 		    "members are set with 'edgectl group', not 'address'",
@@ -914,8 +923,10 @@ sel_release(struct fw_sel *sel)
 void
 fw_conf_release(struct fw_conf *c)
 {
-	for (size_t i = 0; i < c->ngroups; i++)
+	for (size_t i = 0; i < c->ngroups; i++) {
 		free(c->groups[i].members);
+		free(c->groups[i].feed);
+	}
 	free(c->groups);
 	for (size_t i = 0; i < c->nservices; i++)
 		free(c->services[i].items);

@@ -24,10 +24,30 @@ struct fw_prefix {
 	uint8_t addr[16];		/* network byte order, host bits 0 */
 };
 
+/* feed URL { refresh; format list; max-entries }: where a group's
+ * members come from, read again and again by the master (fw_feed.c) */
+#define FW_URL_MAX		1024
+#define FW_FEED_REFRESH_MS	(5 * 60 * 1000)
+#define FW_FEED_MAX_ENTRIES	150000
+#define FW_FEED_ENTRIES_LIMIT	10000000
+
+struct fw_feed {
+	char url[FW_URL_MAX];		/* file:///PATH */
+	uint64_t refresh_ms;		/* jittered: up to 10% sooner */
+	uint64_t max_entries;		/* beyond: the first ones, alarmed */
+	struct conf_pos pos;
+};
+
+/* the file a file:// feed names */
+#define FW_FEED_PATH(f)		((f)->url + 7)
+
 struct fw_group {
 	char name[FW_NAME_MAX];
 	struct conf_pos pos;
-	bool dynamic;			/* members set at runtime (edgectl) */
+	bool dynamic;			/* members set at runtime (edgectl, or
+					 * the feed) */
+	struct fw_feed *feed;		/* NULL: not fed */
+	bool feed_and_dynamic;		/* `dynamic` after `feed`: refused */
 	struct fw_prefix *members;	/* static members, in file order */
 	size_t nmembers;
 	bool used;			/* referenced by a rule */

@@ -57,6 +57,31 @@ cmp_addr(const struct fw_prefix *a, const struct fw_prefix *b)
 	return (int)a->len - (int)b->len;
 }
 
+static int
+cmp_qsort(const void *a, const void *b)
+{
+	return cmp_addr(a, b);
+}
+
+size_t
+fw_dyn_sort(struct fw_prefix *v, size_t n)
+{
+	size_t k = 0;
+
+	if (n == 0)
+		return 0;
+	/* a feed is often sorted already */
+	for (size_t i = 1; i < n; i++)
+		if (cmp_addr(&v[i - 1], &v[i]) > 0) {
+			qsort(v, n, sizeof(*v), cmp_qsort);
+			break;
+		}
+	for (size_t i = 1; i < n; i++)
+		if (cmp_addr(&v[k], &v[i]) != 0)
+			v[++k] = v[i];
+	return k + 1;
+}
+
 /* The index of a in g, or where it would go (*found false). */
 static size_t
 find(const struct fw_dyn_group *g, const struct fw_prefix *a, bool *found)
@@ -316,7 +341,7 @@ fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
 }
 
 char *
-fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c)
+fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c, bool fed)
 {
 	struct text t;
 	FILE *out;
@@ -330,7 +355,7 @@ fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c)
 	for (size_t i = 0; i < c->ngroups; i++) {
 		const struct fw_group *g = &c->groups[i];
 
-		if (!g->dynamic)
+		if (!g->dynamic || (g->feed != NULL) != fed)
 			continue;
 		for (size_t k = 0; k < d->n; k++)
 			if (strcmp(d->groups[k].name, g->name) == 0) {

@@ -36,6 +36,9 @@ bool fw_dyn_has(const struct fw_dyn_group *g, const struct fw_prefix *a);
 int fw_dyn_add(struct fw_dyn_group *g, const struct fw_prefix *a);
 /* Removes a if present. */
 void fw_dyn_del(struct fw_dyn_group *g, const struct fw_prefix *a);
+/* v[0..n) sorted as a group's members are, duplicates dropped: their
+ * number now. */
+size_t fw_dyn_sort(struct fw_prefix *v, size_t n);
 /* dst made a copy of src (its own members): 0, or -1 out of memory. */
 int fw_dyn_copy(struct fw_dyn_group *dst, const struct fw_dyn_group *src);
 
@@ -51,12 +54,14 @@ int fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
     char *err, size_t errsize);
 
 /*
- * nft commands that put the members of every group dynamic in c into
- * the kernel's sets ("add element inet edged d_web_4 { ... }"), for the
- * batch that replaces the table; "" when there are none, or no table (c
- * has neither a firewall nor NAT).  NULL out of memory.
+ * nft commands that put d's members of every group of c dynamic (fed
+ * false) or fed (fed true) into the kernel's sets ("add element inet
+ * edged d_web_4 { ... }"), for the batch that replaces the table; ""
+ * when there are none, or no table (c has neither a firewall nor NAT).
+ * NULL out of memory.
  */
-char *fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c);
+char *fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c,
+    bool fed);
 /* Queues in nl's transaction (fw_netlink.h) what turns group g's sets
  * (interval sets: the members merged into ranges) from before's members
  * into after's: the ranges that went, then those that came; before NULL

@@ -168,3 +168,44 @@ fw_range_fmt(char *buf, size_t size, const struct fw_range *r, int family)
 	fw_prefix_fmt(b, sizeof(b), &hi);
 	snprintf(buf, size, "%s-%s", a, b);
 }
+
+/* whether bit b (0: the highest) of a is set */
+static bool
+bit_set(const uint8_t *a, size_t b)
+{
+	return (a[b / 8] & (0x80u >> (b % 8))) != 0;
+}
+
+size_t
+fw_range_prefixes(const struct fw_prefix *lo, const struct fw_prefix *hi,
+    struct fw_prefix *out)
+{
+	size_t w = width(lo->family), bits = w * 8, n = 0;
+	struct fw_prefix p = *lo;
+
+	for (;;) {
+		size_t len = bits, b;
+		struct fw_range r;
+
+		/* the shortest prefix at p that starts there (its host
+		 * bits zero) and ends at or before hi */
+		while (len > 0 && !bit_set(p.addr, len - 1)) {
+			p.len = (uint8_t)(len - 1);
+			prefix_range(&p, &r);
+			if (memcmp(r.hi, hi->addr, w) > 0)
+				break;
+			len--;
+		}
+		p.len = (uint8_t)len;
+		prefix_range(&p, &r);
+		out[n++] = p;
+		if (memcmp(r.hi, hi->addr, w) >= 0)
+			return n;
+		/* the address after the prefix's last */
+		memcpy(p.addr, r.hi, w);
+		for (b = w; b > 0 && ++p.addr[b - 1] == 0; b--)
+			;
+		if (b == 0)
+			return n;	/* the top of the space */
+	}
+}

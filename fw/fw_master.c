@@ -17,20 +17,24 @@
  * firewall flush takes it out of the kernel until the next reload or
  * restart, which put it back.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ev.h>
 
 #include "addr.h"
 #include "conf.h"
+#include "file.h"
 #include "fw_apply.h"
 #include "fw_dyn.h"
+#include "fw_feed.h"
 #include "fw_klb.h"
 #include "fw_master.h"
 #include "fw_module.h"
@@ -58,6 +62,9 @@ struct fw_master {
 					 * change by something else since
 					 * edged's table went in; 0 none */
 	struct fw_dyn dyn;		/* dynamic groups' members */
+	struct fw_dyn fed;		/* fed groups' members: their last
+					 * good lists */
+	struct fw_feeds *feeds;		/* the fed groups' readers */
 	struct fw_klb *klb;		/* the kernel's virtual servers:
 					 * weights, slots (fw_klb.h) */
 	unsigned routed;		/* families whose transparent rule
@@ -220,14 +227,15 @@ replace_table(struct fw_master *fm, const struct fw_gen *g, double *ms,
     char *err, size_t errsize)
 {
 	char *copy = strdup(g->text);
-	char *dyn = fw_dyn_elements(&fm->dyn, g->conf);
+	char *dyn = fw_dyn_elements(&fm->dyn, g->conf, false);
+	char *fed = fw_dyn_elements(&fm->fed, g->conf, true);
 	char *klb = fw_klb_elements(fm->klb, g->ks, g->nks);
 	char *extra = NULL;
 	ev_tstamp t0 = ev_time();
 	int rc = -1;
 
-	if (copy == NULL || dyn == NULL || klb == NULL ||
-	    asprintf(&extra, "%s%s", dyn, klb) < 0) {
+	if (copy == NULL || dyn == NULL || fed == NULL || klb == NULL ||
+	    asprintf(&extra, "%s%s%s", dyn, fed, klb) < 0) {
 		extra = NULL;
 		snprintf(err, errsize, "out of memory");
 	} else if (fw_kernel_replace(g->text, extra, err, errsize) == 0) {
@@ -242,6 +250,7 @@ replace_table(struct fw_master *fm, const struct fw_gen *g, double *ms,
 	}
 	free(copy);
 	free(dyn);
+	free(fed);
 	free(klb);
 	free(extra);
 	return rc;
@@ -340,6 +349,7 @@ fw_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	}
 	fm->cur = g;
 	sync_routes(fm, g->transparent);
+	fw_feeds_sync(fm->feeds, g->conf);
 	return 0;
 }
 
@@ -418,7 +428,8 @@ group_show(struct fw_master *fm, struct edged_ctl *c, const struct fw_group *g,
     bool json)
 {
 	const struct fw_dyn_group *dg = g->dynamic ?
-	    fw_dyn_get(&fm->dyn, g->name, false) : NULL;
+	    fw_dyn_get(g->feed != NULL ? &fm->fed : &fm->dyn, g->name,
+	    false) : NULL;
 	const struct fw_prefix *v = g->dynamic ? (dg ? dg->addrs : NULL) :
 	    g->members;
 	size_t nv = g->dynamic ? (dg ? dg->n : 0) : g->nmembers;
@@ -431,8 +442,12 @@ group_show(struct fw_master *fm, struct edged_ctl *c, const struct fw_group *g,
 		return;
 	}
 	if (json)
-		fprintf(out, "{\"group\":\"%s\",\"dynamic\":%s,\"members\":[",
-		    g->name, g->dynamic ? "true" : "false");
+		fprintf(out, "{\"group\":\"%s\",\"dynamic\":%s,", g->name,
+		    g->dynamic ? "true" : "false");
+	if (g->feed != NULL)
+		(void)fw_feeds_status(fm->feeds, g->name, json, out);
+	if (json)
+		fputs("\"members\":[", out);
 	for (size_t i = 0; i < nv; i++) {
 		fw_prefix_fmt(a, sizeof(a), &v[i]);
 		if (json)
@@ -602,7 +617,11 @@ group_cmd(void *ms, struct edged_ctl *c, char **args, size_t n,
 	struct fw_master *fm = ms;
 	const struct fw_group *fg = group_arg(fm, c, args, false);
 
-	if (fg != NULL)
+	if (fg != NULL && fg->feed != NULL)
+		edged_replyf(fm->host, c, false, "group %s is fed from %s: its "
+		    "members follow the feed; nothing changed\n", fg->name,
+		    fg->feed->url);
+	else if (fg != NULL)
 		group_change(fm, c, fm->cur, fg, op, args + 1, n - 1);
 }
 
@@ -1318,6 +1337,102 @@ fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
 	edged_reply_text(fm->host, c, true, &t);
 }
 
+/* ---- fed groups ---- */
+
+/* a feed's new members (v[0..n), sorted, unique; taken on success) into
+ * g's sets, and the text they came from (len bytes) kept under the state
+ * directory for a restart: fw_feed_apply_fn */
+static int
+feed_apply(void *arg, const struct fw_group *g, struct fw_prefix *v,
+    size_t n, const char *text, size_t len, double *kept_ms, char *err,
+    size_t errsize)
+{
+	struct fw_master *fm = arg;
+	struct fw_dyn_group *dg = fw_dyn_get(&fm->fed, g->name, true), next;
+	char why[512], path[1024];
+	ev_tstamp t0;
+
+	if (dg == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	next = *dg;
+	next.addrs = v;
+	next.n = n;
+	if (table_put(fm) && group_to_kernel(fm, g, dg, &next, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errsize, "the kernel refused the change: %s",
+		    why);
+		return -1;
+	}
+	free(dg->addrs);
+	*dg = next;
+	ev_now_update(fm->host->loop);
+	t0 = ev_now(fm->host->loop);
+	snprintf(path, sizeof(path), "%s/feeds", fm->cur->state_dir);
+	if ((mkdir(fm->cur->state_dir, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(path, 0700) < 0 && errno != EEXIST) ||
+	    (snprintf(path, sizeof(path), "%s/feeds/%s", fm->cur->state_dir,
+	    g->name), file_replace(path, text, len, 0600)) < 0)
+		log_warn("firewall: feed of address-group %s: its list not "
+		    "kept for a restart: %s: %s", g->name, path,
+		    strerror(errno));
+	ev_now_update(fm->host->loop);
+	*kept_ms = (ev_now(fm->host->loop) - t0) * 1000;
+	return 0;
+}
+
+/* the fed groups' last good lists, as an earlier edged kept them */
+static void
+feeds_restore(struct fw_master *fm, const char *state_dir)
+{
+	char path[1024];
+	DIR *dir;
+	struct dirent *e;
+
+	snprintf(path, sizeof(path), "%s/feeds", state_dir);
+	if ((dir = opendir(path)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		struct fw_dyn_group *dg;
+		struct fw_feed_list l;
+		char *text = NULL, file[1300];
+		size_t len;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= FW_NAME_MAX)
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		if (file_read(file, 256u << 20, &text, &len, NULL) < 0)
+			continue;
+		if (fw_feed_parse_list(text, len, FW_FEED_ENTRIES_LIMIT,
+		    &l) == 0 && (dg = fw_dyn_get(&fm->fed, e->d_name,
+		    true)) != NULL) {
+			dg->n = fw_dyn_sort(l.v, l.n);
+			dg->addrs = l.v;
+			l.v = NULL;
+			log_info("firewall: feed of address-group %s: %zu "
+			    "members kept from before", e->d_name, dg->n);
+		}
+		fw_feed_list_free(&l);
+		free(text);
+	}
+	closedir(dir);
+}
+
+/* the feeds' figures to every worker, for the metrics */
+static void
+feeds_changed(void *arg)
+{
+	struct fw_master *fm = arg;
+	size_t len;
+	char *text = fw_feeds_metrics(fm->feeds, &len);
+
+	if (text != NULL)
+		edged_publish_text(fm->host, &fw_module, FW_MSG_FEEDS, text,
+		    len);
+	free(text);
+}
+
 /* ---- the firewall's life in the master ---- */
 
 void *
@@ -1333,11 +1448,18 @@ fw_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 		free(fm);
 		return NULL;
 	}
+	if ((fm->feeds = fw_feeds_new(h->loop, feed_apply, feeds_changed,
+	    fm)) == NULL) {
+		fw_klb_free(fm->klb);
+		free(fm);
+		return NULL;
+	}
 	watch_init(fm);
 	state_path(first->state_dir, path, sizeof(path));
 	if (fw_dyn_load(&fm->dyn, path, err, sizeof(err)) < 0)
 		log_warn("firewall: dynamic group members not restored: %s",
 		    err);
+	feeds_restore(fm, first->state_dir);
 	return fm;
 }
 
@@ -1349,9 +1471,11 @@ fw_master_free(void *ms)
 	if (fm == NULL)
 		return;
 	watch_close(fm);
+	fw_feeds_free(fm->feeds);
 	fw_nl_close(&fm->nl);
 	free(fm->applied);
 	fw_dyn_free(&fm->dyn);
+	fw_dyn_free(&fm->fed);
 	fw_klb_free(fm->klb);
 	free(fm);
 }
@@ -1408,11 +1532,17 @@ fw_master_feed_worker(void *ms, void *gd, void *wd,
     const struct edged_channel *ch)
 {
 	const struct fw_gen *g = gd;
+	struct fw_master *fm = ms;
+	size_t len;
+	char *text = fw_feeds_metrics(fm->feeds, &len);
+	int rc = 0;
 
-	(void)ms;
 	(void)wd;
-	if (g->blk_fd < 0)
-		return 0;
+	if (text != NULL && len > 0)
+		rc = ch->send(ch, FW_MSG_FEEDS, 0, text, len, -1);
+	free(text);
+	if (rc < 0 || g->blk_fd < 0)
+		return rc;
 	return ch->send(ch, FW_MSG_STATS, (uint32_t)g->blk_len, NULL, 0,
 	    g->blk_fd);
 }

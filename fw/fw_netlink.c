@@ -46,6 +46,7 @@ struct fw_nl {
 	struct fw_nl_sent *sent;	/* the batch's change messages */
 	size_t nsent, sent_cap;
 	int sndbuf;			/* what SO_SNDBUF was raised to */
+	int rcvbuf;			/* what SO_RCVBUF was raised to */
 	bool oom;
 	/* netlink headers are read in place: aligned as they are */
 	_Alignas(struct nlmsghdr) uint8_t rbuf[RBUF_SIZE];
@@ -403,17 +404,35 @@ fw_nl_flush(struct fw_nl *nl, const char *set)
 /* A batch bigger than the socket's send buffer is refused whole
  * (EMSGSIZE): raise it, as root may beyond the system's maximum. */
 static void
+raise_buf(int fd, int force, int plain, int want)
+{
+	if (setsockopt(fd, SOL_SOCKET, force, &want, sizeof(want)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, plain, &want, sizeof(want));
+}
+
+static void
 fit_sndbuf(struct fw_nl *nl)
 {
 	int want = (int)nl->len + 4096;
 
 	if (nl->len < 128 * 1024 || want <= nl->sndbuf)
 		return;
-	if (setsockopt(nl->fd, SOL_SOCKET, SO_SNDBUFFORCE, &want,
-	    sizeof(want)) < 0)
-		(void)setsockopt(nl->fd, SOL_SOCKET, SO_SNDBUF, &want,
-		    sizeof(want));
+	raise_buf(nl->fd, SO_SNDBUFFORCE, SO_SNDBUF, want);
 	nl->sndbuf = want;
+}
+
+/* The kernel answers each message of a batch at once, one buffer each
+ * (about 1 KiB counted against the socket, whatever the answer's own
+ * size): room for all of them, or the last ones are lost (ENOBUFS). */
+static void
+fit_rcvbuf(struct fw_nl *nl)
+{
+	int want = (int)(nl->nsent * 2048 + 65536);
+
+	if (nl->nsent < 64 || want <= nl->rcvbuf)
+		return;
+	raise_buf(nl->fd, SO_RCVBUFFORCE, SO_RCVBUF, want);
+	nl->rcvbuf = want;
 }
 
 static int
@@ -423,6 +442,7 @@ send_all(struct fw_nl *nl, char *err, size_t errsize)
 	ssize_t n;
 
 	fit_sndbuf(nl);
+	fit_rcvbuf(nl);
 	do
 		n = sendto(nl->fd, nl->buf, nl->len, 0, (struct sockaddr *)&to,
 		    sizeof(to));

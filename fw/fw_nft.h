@@ -70,6 +70,12 @@ ssize_t fw_ranges_merge(const struct fw_prefix *p, size_t n, int family,
 int fw_ranges_diff(const struct fw_range *a, size_t na,
     const struct fw_range *b, size_t nb, struct fw_range **gone,
     size_t *ngone, struct fw_range **come, size_t *ncome);
+/* The prefixes that cover exactly the addresses lo to hi (one family,
+ * lo <= hi, lo's and hi's len ignored), into out (room for
+ * FW_RANGE_PREFIXES_MAX), fewest first to last; their number. */
+#define FW_RANGE_PREFIXES_MAX	256
+size_t fw_range_prefixes(const struct fw_prefix *lo,
+    const struct fw_prefix *hi, struct fw_prefix *out);
 /* r as one set element: ADDR, ADDR/LEN when it is exactly a prefix,
  * else LO-HI.  buf: at least 100 bytes. */
 void fw_range_fmt(char *buf, size_t size, const struct fw_range *r,

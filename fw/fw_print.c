@@ -120,7 +120,9 @@ fw_conf_print(const struct fw_conf *c, FILE *out)
 		const struct fw_group *g = &c->groups[i];
 
 		fprintf(out, "address-group %s {\n", g->name);
-		if (g->dynamic)
+		if (g->feed != NULL)
+			fw_feed_print(g->feed, out);
+		else if (g->dynamic)
 			fprintf(out, "    dynamic\n");
 		for (size_t k = 0; k < g->nmembers; k++) {
 			fw_prefix_fmt(buf, sizeof(buf), &g->members[k]);

@@ -24,6 +24,8 @@ struct fw_worker {
 	const struct edged_channel *master;
 	struct fw_stats view;		/* hdr NULL: no block */
 	size_t len;
+	char *feeds;			/* the feeds' metrics, as the master
+					 * wrote them */
 };
 
 void *
@@ -39,7 +41,7 @@ fw_worker_new(const void *part, const struct edged_worker_env *env)
 }
 
 /* FW_MSG_STATS: the block; the metrics go without it when it cannot be
- * mapped. */
+ * mapped.  FW_MSG_FEEDS: the feeds' metrics, kept. */
 int
 fw_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
     const void *data, size_t len, int fd)
@@ -48,8 +50,10 @@ fw_worker_msg(void *ws, bool started, uint16_t type, uint32_t arg,
 	void *p;
 
 	(void)started;
-	(void)data;
-	(void)len;
+	if (type == FW_MSG_FEEDS && fd < 0) {
+		(void)edged_state_take(&w->feeds, data, len);
+		return 0;
+	}
 	if (type != FW_MSG_STATS || fd < 0 || w->view.hdr != NULL) {
 		log_err("unexpected firewall message %u from master", type);
 		if (fd >= 0)
@@ -95,6 +99,8 @@ fw_worker_metrics(void *ws, FILE *out)
 {
 	struct fw_worker *w = ws;
 
+	if (w->feeds != NULL)
+		fputs(w->feeds, out);
 	if (w->view.hdr == NULL)
 		return 0;
 	refresh(w);
@@ -111,5 +117,6 @@ fw_worker_free(void *ws)
 		return;
 	if (w->view.hdr != NULL)
 		(void)munmap(w->view.hdr, w->len);
+	free(w->feeds);
 	free(w);
 }

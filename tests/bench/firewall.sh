@@ -17,6 +17,10 @@
 #      control socket, the kernel's set, the state file); side by side,
 #      `nft add element` / `delete element` run as a process, as VyOS's
 #      helpers do.
+#   4. a fed group of FEED entries (its file replaced by a rename): the
+#      first read, then ROUNDS times CHANGES entries changed, each read,
+#      parsed and applied as edged logs it; side by side, `nft -f` of
+#      a change as large, once (bounded by NFT_WAIT).
 #
 # It prints figures and the targets (apply under 1 s, an update under
 # 5 ms); it never fails on them.
@@ -27,6 +31,9 @@
 #   GROUP        members of the static group [100000]
 #   ROUNDS       starts and reloads measured [3]
 #   UPDATES      dynamic group updates measured [200]
+#   FEED         entries of the fed group [100000]
+#   CHANGES      of them changed a round [1000]
+#   NFT_WAIT     seconds nft's fed-group change may take [60]
 #   KEEP_TMP     1 = keep the temporary directory
 
 set -eu
@@ -38,8 +45,11 @@ RULES=${RULES:-10000}
 GROUP=${GROUP:-100000}
 ROUNDS=${ROUNDS:-3}
 UPDATES=${UPDATES:-200}
+FEED=${FEED:-100000}
+CHANGES=${CHANGES:-1000}
+NFT_WAIT=${NFT_WAIT:-60}
 KEEP_TMP=${KEEP_TMP:-0}
-need_uint RULES GROUP ROUNDS UPDATES
+need_uint RULES GROUP ROUNDS UPDATES FEED CHANGES NFT_WAIT
 [ "$RULES" -ge 1 ] && [ "$RULES" -le 60000 ] || die "RULES: 1-60000"
 [ "$GROUP" -ge 1 ] && [ "$GROUP" -le 131072 ] || die "GROUP: 1-131072"
 [ "$ROUNDS" -ge 1 ] && [ "$UPDATES" -ge 1 ] ||
@@ -213,4 +223,99 @@ printf '  %-44s %8s ms  p99 %s ms\n' "edged: edgectl group add|del (median)" \
 printf '  %-44s %8s ms  p99 %s ms\n' "nft add|delete element as a process" \
     "$(pct "$tmp/nftupd" 50)" "$(pct "$tmp/nftupd" 99)"
 echo "  target: under 5 ms"
+stop_edged
+echo
+
+# ---- 4: a fed group's update ----
+
+# address I of the feed's space: every other address of 100.64.0.0/10,
+# so that none merge (the set holds one range an entry)
+feed_addr_awk='function fa(i,  a) {
+	a = 100 * 16777216 + 64 * 65536 + i * 2
+	return sprintf("%d.%d.%d.%d", int(a / 16777216), int(a / 65536) % 256,
+	    int(a / 256) % 256, a % 256)
+}'
+# round R: entries 0..FEED-1, CHANGES of them (from R * CHANGES on)
+# moved past the end (FEED * 2 + ...), as a feed's churn
+feed_file() {	# ROUND
+	awk -v n="$FEED" -v c="$CHANGES" -v r="$1" "$feed_addr_awk"'
+	BEGIN {
+	for (i = 0; i < n; i++) {
+		k = i
+		if (r > 0 && i >= r * c && i < (r + 1) * c)
+			k = 2 * n + r * c + (i - r * c)
+		print fa(k)
+	}
+	}' >"$tmp/feed.new" && mv "$tmp/feed.new" "$tmp/feed.txt"
+}
+# the same change as nft element commands, one nft -f
+nft_change() {	# ROUND
+	awk -v n="$FEED" -v c="$CHANGES" -v r="$1" "$feed_addr_awk"'
+	BEGIN {
+	printf "delete element inet edged d_fed_4 {"
+	for (i = r * c; i < (r + 1) * c; i++)
+		printf "%s %s", (i > r * c ? "," : ""), fa(i)
+	printf " }\nadd element inet edged d_fed_4 {"
+	for (i = r * c; i < (r + 1) * c; i++)
+		printf "%s %s", (i > r * c ? "," : ""),
+		    fa(2 * n + r * c + (i - r * c))
+	printf " }\n"
+	}'
+}
+{
+	printf 'global {\n    workers 1\n    user edged\n'
+	printf '    control-socket %s\n' "$tmp/edged.sock"
+	printf '    state-directory %s\n}\n' "$tmp/state-feed"
+	printf 'address-group fed {\n    feed file://%s {\n' "$tmp/feed.txt"
+	printf '        refresh 1s\n        max-entries %s\n    }\n}\n' "$FEED"
+	printf 'firewall {\n    default-policy accept\n'
+	printf '    rule fed { source fed; action drop }\n}\n'
+} >"$tmp/feed.conf"
+# the "applied in N ms" lines edged logged for the feed
+feed_lines() { grep -c 'feed of address-group fed: .* applied in' \
+    "$tmp/edged.log" || true; }
+feed_ms() { sed -n \
+    's/.*feed of address-group fed: .* applied in \([0-9.]*\) ms.*/\1/p' \
+    "$tmp/edged.log" | tail -n 1; }
+feed_wait() {	# COUNT: until edged has logged COUNT such lines
+	i=0
+	while [ "$(feed_lines)" -lt "$1" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(feed_lines)" -ge "$1" ] || die "the feed was not read"
+}
+feed_file 0
+inNS nft delete table inet edged 2>/dev/null || true
+: >"$tmp/edged.log"
+ip netns exec "$NS" "$EDGED" -c "$tmp/feed.conf" >>"$tmp/edged.log" 2>&1 &
+edged_pid=$!
+pids="$pids $edged_pid"
+wait_ready
+feed_wait 1
+first=$(feed_ms)
+: >"$tmp/feedupd"
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	feed_file $r
+	feed_wait $((r + 1))
+	feed_ms >>"$tmp/feedupd"
+	r=$((r + 1))
+done
+# nft: a change of as many entries (the next round's), once, in at most
+# NFT_WAIT seconds (nft reads the whole set before it changes it)
+nft_change $r >"$tmp/nftfeed.nft"
+t0=$(now_ns)
+if inNS timeout "$NFT_WAIT" nft -f "$tmp/nftfeed.nft"; then
+	nftfeed="$(ms_since "$t0")"
+else
+	nftfeed="over $((NFT_WAIT * 1000))"
+fi
+echo "fed group: $FEED entries, $CHANGES changed a round (median of $ROUNDS):"
+printf '  %-44s %8s ms\n' "edged: the first read, all of it (logged)" "$first"
+printf '  %-44s %8s ms\n' "edged: a change read and applied (logged)" \
+    "$(med "$tmp/feedupd")"
+printf '  %-44s %8s ms\n' "nft -f of as large a change (once)" \
+    "$nftfeed"
+echo "  target: under 20 ms"
 stop_edged

@@ -1,0 +1,160 @@
+/*
+ * tests/unit/fw/test_fw_feed.c - fw/fw_feed_parse.c: a feed's text,
+ * format list, read into members: addresses, prefixes, ranges taken as
+ * the prefixes that cover them exactly (fw_interval.c's
+ * fw_range_prefixes), comments and text after a word ignored, bad lines
+ * refused and told, max entries, Windows line ends, a last line without
+ * its end, NUL bytes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "fw_feed.h"
+#include "fw_nft.h"
+
+/* l's members as text, separated by spaces */
+static const char *
+members(const struct fw_feed_list *l)
+{
+	static char out[4096];
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < l->n; i++) {
+		char a[64];
+
+		fw_prefix_fmt(a, sizeof(a), &l->v[i]);
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+		    i ? " " : "", a);
+	}
+	return out;
+}
+
+static void
+parse(const char *text, size_t len, uint64_t max, struct fw_feed_list *l)
+{
+	assert_int_equal(fw_feed_parse_list(text, len, max, l), 0);
+}
+
+static void
+test_list(void **state)
+{
+	static const char text[] =
+	    "# a feed\n"
+	    "\n"
+	    "192.0.2.1\n"
+	    "  10.0.0.0/8   # a prefix\n"
+	    "2001:db8::/32 text after it\r\n"
+	    "198.51.100.10-198.51.100.20 a range\n"
+	    "not-an-address\n"
+	    "10.0.0.1/8\n"
+	    "192.0.2.9-192.0.2.1\n"
+	    "203.0.113.7";		/* no line end */
+	struct fw_feed_list l;
+
+	(void)state;
+	parse(text, sizeof(text) - 1, 100, &l);
+	assert_int_equal(l.lines, 10);
+	assert_int_equal(l.entries, 5);
+	assert_int_equal(l.refused, 3);
+	assert_false(l.truncated);
+	assert_string_equal(members(&l), "192.0.2.1 10.0.0.0/8 "
+	    "2001:db8::/32 198.51.100.10/31 198.51.100.12/30 "
+	    "198.51.100.16/30 198.51.100.20 203.0.113.7");
+	assert_int_equal(l.nshown, 3);
+	assert_string_equal(l.shown[0], "line 7: 'not-an-address': not an "
+	    "address, a prefix or a range");
+	assert_string_equal(l.shown[1], "line 8: '10.0.0.1/8': bits set "
+	    "after the prefix length");
+	assert_string_equal(l.shown[2], "line 9: '192.0.2.9-192.0.2.1': a "
+	    "range that ends before it starts");
+	fw_feed_list_free(&l);
+}
+
+static void
+test_max_and_odd_bytes(void **state)
+{
+	static const char text[] = "192.0.2.1\n192.0.2.2\n\0zz\n192.0.2.3\n"
+	    "::1-192.0.2.4\n192.0.2.5\n";
+	struct fw_feed_list l;
+	char longword[300];
+
+	(void)state;
+	parse(text, sizeof(text) - 1, 3, &l);
+	assert_int_equal(l.entries, 3);
+	assert_true(l.truncated);
+	assert_int_equal(l.refused, 1);	/* the NUL line, before the max */
+	assert_string_equal(members(&l), "192.0.2.1 192.0.2.2 192.0.2.3");
+	fw_feed_list_free(&l);
+	/* a word longer than any address: refused, not cut */
+	memset(longword, '1', sizeof(longword));
+	parse(longword, sizeof(longword), 10, &l);
+	assert_int_equal(l.entries, 0);
+	assert_int_equal(l.refused, 1);
+	fw_feed_list_free(&l);
+	/* nothing at all */
+	parse("", 0, 10, &l);
+	assert_int_equal(l.lines, 0);
+	assert_int_equal(l.n, 0);
+	fw_feed_list_free(&l);
+}
+
+/* the prefixes lo to hi make, as text */
+static const char *
+cover(const char *lo, const char *hi)
+{
+	struct fw_prefix a, b, p[FW_RANGE_PREFIXES_MAX];
+	static char out[8192];
+	size_t n, len = 0;
+
+	assert_int_equal(fw_prefix_parse(lo, &a), 0);
+	assert_int_equal(fw_prefix_parse(hi, &b), 0);
+	n = fw_range_prefixes(&a, &b, p);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char s[64];
+
+		fw_prefix_fmt(s, sizeof(s), &p[i]);
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+		    i ? " " : "", s);
+	}
+	return out;
+}
+
+static void
+test_range_prefixes(void **state)
+{
+	(void)state;
+	assert_string_equal(cover("10.0.0.0", "10.255.255.255"),
+	    "10.0.0.0/8");
+	assert_string_equal(cover("192.0.2.7", "192.0.2.7"), "192.0.2.7");
+	assert_string_equal(cover("10.0.0.1", "10.0.0.6"),
+	    "10.0.0.1 10.0.0.2/31 10.0.0.4/31 10.0.0.6");
+	assert_string_equal(cover("0.0.0.0", "255.255.255.255"),
+	    "0.0.0.0/0");
+	assert_string_equal(cover("255.255.255.254", "255.255.255.255"),
+	    "255.255.255.254/31");
+	assert_string_equal(cover("::", "::3"), "::/126");
+	assert_string_equal(cover("2001:db8::ffff", "2001:db8::1:0"),
+	    "2001:db8::ffff 2001:db8::1:0");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_max_and_odd_bytes),
+		cmocka_unit_test(test_range_prefixes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
