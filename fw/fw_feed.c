@@ -135,7 +135,7 @@ read_feed(struct feed *fd)
 {
 	const char *path = FW_FEED_PATH(&fd->conf);
 	struct fw_feed_list l;
-	struct stat st;
+	struct stat st = { 0 };
 	char *text = NULL, why[300];
 	size_t len;
 	double t0 = mono();

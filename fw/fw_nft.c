@@ -49,8 +49,12 @@ fam_bit(int family)
 static void
 set_name(char *buf, size_t size, const struct fw_group *g, unsigned f)
 {
-	snprintf(buf, size, "%c_%s_%c", g->dynamic ? 'd' : 'g', g->name,
-	    f == F4 ? '4' : '6');
+	/* f_ for a fed group, d_ for another dynamic one: a group that
+	 * turns from one to the other changes the table, which is then
+	 * made again with the right members */
+	char kind = g->feed != NULL ? 'f' : g->dynamic ? 'd' : 'g';
+
+	snprintf(buf, size, "%c_%s_%c", kind, g->name, f == F4 ? '4' : '6');
 }
 
 void

@@ -4,7 +4,8 @@
  *
  * The table holds a set per address group, with intervals (g_NAME_4 /
  * g_NAME_6 for static groups, their members in the text; d_NAME_4 /
- * d_NAME_6 for dynamic ones, filled at run time), a named counter per
+ * d_NAME_6 for dynamic ones and f_NAME_4 / f_NAME_6 for fed ones, filled
+ * at run time), a named counter per
  * rule (r_NAME), per
  * NAT rule (n_NAME) and for the default policy (default_in,
  * default_fwd), and the chains filter_input, filter_forward,

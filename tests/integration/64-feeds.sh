@@ -16,8 +16,9 @@
 # dropped) and say why (edgectl group show, its JSON, the metrics); a
 # restart with the file still gone keeps the list (the state directory's
 # copy of the last good read); the file back takes over; max-entries
-# truncates and says so; a feed of 100,001 entries goes in whole;
-# edgectl cannot change a fed group.
+# truncates and says so; edgectl cannot change a fed group; the group
+# made dynamic, then fed again, by reloads (its set made again each
+# time); a feed of 100,001 entries goes in whole.
 . "$(dirname "$0")/lib.sh"
 it_begin 64-feeds
 for p in ip nft ping; do
@@ -41,17 +42,16 @@ feed "# threat feed, as published" "" "192.0.2.1" \
     "198.51.100.10-198.51.100.20 a range, then text" "not-an-address" \
     "  203.0.113.7"
 
-write_conf() {	# MAX-ENTRIES
+write_conf() {	# MAX-ENTRIES | dynamic
 	edged_global
+	printf 'stats { listen 127.0.0.1:9064 }\naddress-group threat-feed {\n'
+	if [ "$1" = dynamic ]; then
+		printf '    dynamic\n}\n'
+	else
+		printf '    feed file://%s {\n        refresh 1s\n' "$T/feed.txt"
+		printf '        format list\n        max-entries %s\n    }\n}\n' "$1"
+	fi
 	cat <<CONF
-stats { listen 127.0.0.1:9064 }
-address-group threat-feed {
-    feed file://$T/feed.txt {
-        refresh 1s
-        format list
-        max-entries $1
-    }
-}
 firewall {
     default-policy accept
     rule block-feed {
@@ -67,7 +67,7 @@ metric() {
 	inE curl -s --max-time 5 http://127.0.0.1:9064/metrics |
 	    awk -v k="$1" '$1 == k { print $2 }'
 }
-set4() { inE nft list set inet edged d_threat-feed_4 2>/dev/null |
+set4() { inE nft list set inet edged f_threat-feed_4 2>/dev/null |
     tr -d '\n\t' | tr -s ' ' | sed -n 's/.*elements = { \(.*\) }.*/\1/p'; }
 # poll_until_match REGEX TRIES CMD...: what CMD prints once it matches
 poll_until_match() {
@@ -158,9 +158,27 @@ taken" "$(cat "$EDGED_LOG")"
 assert_eq "JSON: truncated" true \
     "$(ctl group show threat-feed --json | json_get 'j["feed"]["truncated"]')"
 
-# a big feed: 100,000 addresses that do not touch (200,000 elements of
-# the interval set, sent in some 391 messages whose answers must all be
-# read), the client's among them
+out=$(ctl group add threat-feed 192.0.2.9 2>&1) &&
+    fail "edgectl changed a fed group: $out"
+assert_match "edgectl cannot change a fed group" \
+    "group threat-feed is fed from file://$T/feed.txt" "$out"
+
+# the client in the feed, then the group made dynamic by a reload: the
+# table is made again (its set is another), without the feed's members;
+# edgectl sets them now
+feed "172.31.65.2"
+assert_eq "the client in the feed: dropped" no "$(poll_until no 50 ping_s)"
+write_conf dynamic >"$T/edged.conf"
+out=$(ctl reload 2>&1) || fail "the reload to a dynamic group failed: $out"
+assert_eq "made dynamic: the client passes" yes "$(poll_until yes 50 ping_s)"
+out=$(ctl group add threat-feed 172.31.65.2 2>&1) ||
+    fail "group add to the group made dynamic: $out"
+assert_eq "and edgectl sets its members" no "$(ping_s)"
+ctl group set threat-feed >/dev/null || fail "group set (empty) failed"
+
+# fed again, from a big feed: 100,000 addresses that do not touch
+# (200,000 elements of the interval set, sent in some 391 messages whose
+# answers must all be read), the client's among them
 awk 'BEGIN { for (i = 0; i < 100000; i++) {
 	a = 100 * 16777216 + 64 * 65536 + i * 2
 	printf "%d.%d.%d.%d\n", int(a / 16777216), int(a / 65536) % 256,
@@ -176,8 +194,4 @@ assert_eq "a feed of 100,001 entries, in the kernel whole" 100001 \
 assert_eq "with no error" "" "$(err_of)"
 assert_eq "the client, among them, dropped" no "$(ping_s)"
 
-out=$(ctl group add threat-feed 192.0.2.9 2>&1) &&
-    fail "edgectl changed a fed group: $out"
-assert_match "edgectl cannot change a fed group" \
-    "group threat-feed is fed from file://$T/feed.txt" "$out"
 pass
