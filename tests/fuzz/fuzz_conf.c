@@ -12,9 +12,11 @@
  * lines must each be bytes of the input, found where their position says.
  *
  * `include` must not read the machine's files (an include of /dev/zero
- * would never end, one of /proc a different file each time): glob() is
- * wrapped (-Wl,--wrap=glob) to match nothing, so every include is one
- * that names no file.
+ * would never end, one of /proc a different file each time, and one of
+ * the build directory's edged a text whose lines are not the input's):
+ * glob() is wrapped (-Wl,--wrap=glob, and glob64, which glob() is with
+ * 64-bit file offsets) to match nothing, so every include is one that
+ * names no file.
  */
 #include <glob.h>
 #include <stdint.h>
@@ -27,10 +29,23 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int __wrap_glob(const char *pattern, int flags,
     int (*errfunc)(const char *, int), glob_t *g);
+int __wrap_glob64(const char *pattern, int flags,
+    int (*errfunc)(const char *, int), glob64_t *g);
 
 int
 __wrap_glob(const char *pattern, int flags,
     int (*errfunc)(const char *, int), glob_t *g)
+{
+	(void)pattern;
+	(void)flags;
+	(void)errfunc;
+	memset(g, 0, sizeof(*g));
+	return GLOB_NOMATCH;
+}
+
+int
+__wrap_glob64(const char *pattern, int flags,
+    int (*errfunc)(const char *, int), glob64_t *g)
 {
 	(void)pattern;
 	(void)flags;
