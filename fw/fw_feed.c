@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "file.h"
 #include "fw_dyn.h"
 #include "fw_feed.h"
@@ -51,13 +52,11 @@ struct fw_feeds {
 	size_t n, cap;
 };
 
+/* the wall clock, in seconds (for the status and the metrics) */
 static double
 wall(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_ms_of(CLOCK_REALTIME) / 1000.0;
 }
 
 static bool
@@ -81,20 +80,12 @@ failed(struct feed *fd, const char *why)
 	snprintf(fd->last_error, sizeof(fd->last_error), "%s", why);
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* a good read of a new text (begun at t0): l's members sorted, given to
+/* a good read of a new text (begun at t0, clock_ms): l's members
+ * sorted, given to
  * apply */
 static void
 take(struct feed *fd, struct fw_feed_list *l, const char *text, size_t len,
-    const struct stat *st, double t0)
+    const struct stat *st, uint64_t t0)
 {
 	struct fw_feeds *f = fd->owner;
 	char err[512];
@@ -120,7 +111,7 @@ take(struct feed *fd, struct fw_feed_list *l, const char *text, size_t len,
 	log_info("firewall: feed of address-group %s: %lu entries (%zu "
 	    "members) from %s, applied in %.1f ms (kept for a restart in "
 	    "%.1f ms more)", fd->group, l->entries, n, fd->conf.url,
-	    (mono() - t0) * 1000 - kept, kept);
+	    (double)(clock_ms() - t0) - kept, kept);
 	fw_feed_list_free(&fd->last);
 	fd->last = *l;
 	memset(l, 0, sizeof(*l));
@@ -138,7 +129,7 @@ read_feed(struct feed *fd)
 	struct stat st = { 0 };
 	char *text = NULL, why[300];
 	size_t len;
-	double t0 = mono();
+	uint64_t t0 = clock_ms();
 
 	fd->last_attempt = wall();
 	if (stat(path, &st) == 0 && fd->have_seen && same_file(&st,
