@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "conf.h"
 
@@ -24,22 +25,43 @@ struct fw_prefix {
 	uint8_t addr[16];		/* network byte order, host bits 0 */
 };
 
-/* feed URL { refresh; format list; max-entries }: where a group's
- * members come from, read again and again by the master (fw_feed.c) */
+/* feed URL { refresh; format; max-entries; timeout; ca; header }: where
+ * a group's members come from, read again and again by the master
+ * (fw_feed.c): a file, or an answer to an HTTP(S) GET */
 #define FW_URL_MAX		1024
 #define FW_FEED_REFRESH_MS	(5 * 60 * 1000)
 #define FW_FEED_MAX_ENTRIES	150000
 #define FW_FEED_ENTRIES_LIMIT	10000000
+#define FW_FEED_TIMEOUT_MS	(30 * 1000)
+#define FW_FEED_JSON_PATHS	8	/* format json PATH... */
+#define FW_FEED_JSON_PATH_MAX	128
+#define FW_FEED_HEADER_MAX	1024
+#define FW_FEED_CA_MAX		512
+
+enum fw_feed_format {
+	FW_FEED_LIST,			/* a line an entry */
+	FW_FEED_JSON,			/* strings where paths lead */
+};
 
 struct fw_feed {
-	char url[FW_URL_MAX];		/* file:///PATH */
+	char url[FW_URL_MAX];		/* file:///PATH, https://..., or
+					 * http://... */
 	uint64_t refresh_ms;		/* jittered: up to 10% sooner */
 	uint64_t max_entries;		/* beyond: the first ones, alarmed */
+	enum fw_feed_format format;
+	char json[FW_FEED_JSON_PATHS][FW_FEED_JSON_PATH_MAX];
+	size_t njson;			/* format json: ".a[].b"; 0: "." */
+	uint64_t timeout_ms;		/* http(s): a fetch's whole time */
+	char ca[FW_FEED_CA_MAX];	/* https: the CAs to verify with;
+					 * "": the system's */
+	char header[FW_FEED_HEADER_MAX]; /* https: "Name: value" sent with
+					 * each GET (a secret); "": none */
 	struct conf_pos pos;
 };
 
-/* the file a file:// feed names */
+/* the file a file:// feed names; whether it is one */
 #define FW_FEED_PATH(f)		((f)->url + 7)
+#define FW_FEED_IS_FILE(f)	(strncmp((f)->url, "file://", 7) == 0)
 
 struct fw_group {
 	char name[FW_NAME_MAX];
@@ -161,8 +183,13 @@ void fw_conf_init(struct fw_conf *c);
  * file; errors go to d. */
 void fw_conf_resolve(struct fw_conf *c, struct conf_diag *d);
 void fw_conf_release(struct fw_conf *c);
-/* Normal form, as part of `edged -T`. */
-void fw_conf_print(const struct fw_conf *c, FILE *out);
+/* Normal form, as part of `edged -T`; secrets (a feed's header) as they
+ * are only when secrets, else CONF_HIDDEN. */
+void fw_conf_print(const struct fw_conf *c, bool secrets, FILE *out);
+/* What the feeds name on disk, checked (the CAs readable), and their
+ * secrets (a header in a file anyone can read, or read back hidden):
+ * the number of errors added to d. */
+unsigned fw_conf_check_feeds(const struct fw_conf *c, struct conf_diag *d);
 
 /* The index of the group called name, or -1. */
 long fw_group_find(const struct fw_conf *c, const char *name);

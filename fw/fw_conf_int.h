@@ -24,6 +24,6 @@ int fw_proto_any(struct conf_diag *d, const struct conf_pos *pos,
 /* `feed URL { }` in an address-group (fw_conf_feed.c): a directive
  * setter on a struct fw_group; its normal form. */
 int fw_group_feed(struct conf_diag *d, const struct conf_node *n, void *obj);
-void fw_feed_print(const struct fw_feed *f, FILE *out);
+void fw_feed_print(const struct fw_feed *f, bool secrets, FILE *out);
 
 #endif /* EDGED_FW_CONF_INT_H */

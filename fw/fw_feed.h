@@ -39,6 +39,38 @@ int fw_feed_parse_list(const char *text, size_t len, uint64_t max,
 void fw_feed_list_free(struct fw_feed_list *l);
 
 /*
+ * text (len bytes), format json: the strings that paths (npaths of
+ * them; none: ".") lead to, each an address, a prefix or a range, at
+ * most max entries, into l.  A path is jq's: ".", ".KEY" and "[]"
+ * steps (".prefixes[].ip_prefix"); "[]" takes an array's elements or an
+ * object's values, and where a path ends on an array its elements are
+ * taken.  A value there that is not a string is refused as a list's bad
+ * line is ("value N: ...").  Returns 0; -1 out of memory; -2 with err
+ * when the text is not JSON, or when the paths found nothing to walk
+ * (a key missing, a step on the wrong type) and so no value at all: a
+ * feed whose shape changed, not an empty one (l then empty).
+ */
+int fw_feed_parse_json(const char *text, size_t len,
+    const char (*paths)[FW_FEED_JSON_PATH_MAX], size_t npaths, uint64_t max,
+    struct fw_feed_list *l, char *err, size_t errsize);
+/* path as format json takes it: 0, or -1 with why */
+int fw_feed_json_path_check(const char *path, const char **why);
+
+/* a feed's text in its format (f's), as above: 0, -1, -2 with err */
+int fw_feed_parse(const struct fw_feed *f, const char *text, size_t len,
+    struct fw_feed_list *l, char *err, size_t errsize);
+
+/* For the formats' readers: entry number no (its unit: "line", "value")
+ * whose word is w, taken into l, refused (counted, the first few told)
+ * or, past max, dropped as truncated: 0, or -1 out of memory; and an
+ * entry refused for why. */
+#define FW_FEED_WORD_MAX	(2 * 46 + 8)
+int fw_feed_list_word(struct fw_feed_list *l, const char *w, uint64_t max,
+    const char *unit, unsigned long no);
+void fw_feed_list_refuse(struct fw_feed_list *l, const char *unit,
+    unsigned long no, const char *w, const char *why);
+
+/*
  * The runtime.  apply puts a group's new members (v[0..n), sorted and
  * unique, taken on success) into its sets, and keeps the text they came
  * from (len bytes) for a restart, saying in *kept_ms how long keeping

@@ -77,14 +77,34 @@ take(struct fw_feed_list *l, const char *w, const char **why)
 	return take_range(l, w, why);
 }
 
-static void
-refused(struct fw_feed_list *l, unsigned long lineno, const char *w,
-    const char *why)
+void
+fw_feed_list_refuse(struct fw_feed_list *l, const char *unit,
+    unsigned long no, const char *w, const char *why)
 {
 	if (l->nshown < FW_FEED_SHOWN)
-		snprintf(l->shown[l->nshown++], sizeof(l->shown[0]), "line "
-		    "%lu: '%.60s': %s", lineno, w, why);
+		snprintf(l->shown[l->nshown++], sizeof(l->shown[0]), "%s "
+		    "%lu: '%.60s': %s", unit, no, w, why);
 	l->refused++;
+}
+
+int
+fw_feed_list_word(struct fw_feed_list *l, const char *w, uint64_t max,
+    const char *unit, unsigned long no)
+{
+	const char *why = NULL;
+	int r;
+
+	if (l->entries == max) {
+		l->truncated = true;
+		return 0;
+	}
+	if ((r = take(l, w, &why)) < 0)
+		return -1;
+	if (r > 0)
+		fw_feed_list_refuse(l, unit, no, w, why);
+	else
+		l->entries++;
+	return 0;
 }
 
 /* the first word of line (len bytes) into w (size bytes): its length, 0
@@ -118,32 +138,22 @@ fw_feed_parse_list(const char *text, size_t len, uint64_t max,
 	memset(l, 0, sizeof(*l));
 	while (off < len) {
 		const char *line = text + off, *nl = memchr(line, '\n',
-		    len - off), *why = NULL;
+		    len - off);
 		size_t llen = nl != NULL ? (size_t)(nl - line) : len - off;
-		char w[2 * INET6_ADDRSTRLEN + 8];
+		char w[FW_FEED_WORD_MAX];
 		size_t k = first_word(line, llen, w, sizeof(w));
-		int r;
 
 		off += llen + 1;
 		lineno++;
 		if (k == 0)
 			continue;
-		if (k == sizeof(w)) {
-			refused(l, lineno, "...", "a word too long");
-			continue;
-		}
-		if (l->entries == max) {
-			l->truncated = true;
-			continue;
-		}
-		if ((r = take(l, w, &why)) < 0) {
+		if (k == sizeof(w))
+			fw_feed_list_refuse(l, "line", lineno, "...",
+			    "a word too long");
+		else if (fw_feed_list_word(l, w, max, "line", lineno) < 0) {
 			fw_feed_list_free(l);
 			return -1;
 		}
-		if (r > 0)
-			refused(l, lineno, w, why);
-		else
-			l->entries++;
 	}
 	l->lines = lineno;
 	return 0;

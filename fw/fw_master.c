@@ -1506,6 +1506,10 @@ fw_master_gen_new(void *ms, const void *part,
 	g->conf = part;
 	g->transparent = eps->transparent;
 	g->blk_fd = -1;
+	if (fw_conf_check_feeds(part, d) > 0) {
+		fw_master_gen_free(ms, g);
+		return NULL;
+	}
 	snprintf(g->state_dir, sizeof(g->state_dir), "%s", info->state_dir);
 	counters_block(g);
 	return g;

@@ -42,8 +42,7 @@ conf_resolve(void *part, struct conf_diag *d)
 static void
 conf_print(const void *part, FILE *out, unsigned flags)
 {
-	(void)flags;		/* no secrets */
-	fw_conf_print(part, out);
+	fw_conf_print(part, (flags & EDGED_PRINT_SECRETS) != 0, out);
 }
 
 static void
@@ -53,6 +52,13 @@ conf_free(void *part)
 		return;
 	fw_conf_release(part);
 	free(part);
+}
+
+/* the feeds' CA files and header secrets */
+static unsigned
+check_files(const void *part, struct conf_diag *d)
+{
+	return fw_conf_check_feeds(part, d);
 }
 
 static void
@@ -91,6 +97,7 @@ const struct edged_module fw_module = {
 	.conf_resolve = conf_resolve,
 	.conf_print = conf_print,
 	.conf_free = conf_free,
+	.check_files = check_files,
 	.print_compiled = print_compiled,
 	.master_new = fw_master_new,
 	.master_stop = fw_master_stop,

@@ -112,7 +112,7 @@ print_nat(FILE *out, const struct fw_nat_rule *r)
 }
 
 void
-fw_conf_print(const struct fw_conf *c, FILE *out)
+fw_conf_print(const struct fw_conf *c, bool secrets, FILE *out)
 {
 	char buf[64];
 
@@ -121,7 +121,7 @@ fw_conf_print(const struct fw_conf *c, FILE *out)
 
 		fprintf(out, "address-group %s {\n", g->name);
 		if (g->feed != NULL)
-			fw_feed_print(g->feed, out);
+			fw_feed_print(g->feed, secrets, out);
 		else if (g->dynamic)
 			fprintf(out, "    dynamic\n");
 		for (size_t k = 0; k < g->nmembers; k++) {

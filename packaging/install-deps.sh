@@ -20,7 +20,7 @@
 set -eu
 
 BUILD_PKGS="meson ninja-build gcc clang pkg-config libev-dev libssl-dev \
-libpcre2-dev libcmocka-dev node-llhttp libnftables-dev"
+libpcre2-dev libcmocka-dev node-llhttp libnftables-dev libcurl4-openssl-dev"
 DEMO_PKGS="nginx-light curl iproute2"
 VPN_PKGS="charon-systemd strongswan-swanctl libcharon-extra-plugins \
 libcharon-extauth-plugins libstrongswan-standard-plugins"

@@ -46,13 +46,14 @@ examples=../../conf/examples
 chmod 600 tls/*.key && chmod 644 tls/readable.key || exit 2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/edged-golden.XXXXXX") || exit 2
-# edged refuses a pre-shared key, a RADIUS secret (or a users file)
-# others can read: the printed forms are made unreadable to them, and so
+# edged refuses a pre-shared key, a RADIUS secret, a feed's header (or
+# a users file) others can read: the printed forms are made unreadable to them, and so
 # are the goldens with secrets and the users file (git keeps no such
 # mode)
 umask 077
 for f in [0-9][0-9]-*.conf; do
-	grep -qE 'authentication psk|^ *secret ' "$f" && chmod go-rwx "$f"
+	grep -qE 'authentication psk|^ *(secret|header) ' "$f" &&
+	    chmod go-rwx "$f"
 done
 chmod go-rwx tls/vpn-users
 trap 'rm -rf "$tmp"' EXIT

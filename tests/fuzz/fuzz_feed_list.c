@@ -7,35 +7,12 @@
  * each member a prefix of its family with its host bits zero; the same
  * text read twice gives the same members.  A broken promise aborts.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "fw_feed.h"
+#define FUZZ_TARGET "fuzz_feed_list"
+#include "fuzz_feed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-fail(const char *what)
-{
-	fprintf(stderr, "fuzz_feed_list: %s\n", what);
-	abort();
-}
-
-static void
-check_member(const struct fw_prefix *p)
-{
-	unsigned bits = p->family == AF_INET ? 32 : 128;
-
-	if (p->family != AF_INET && p->family != AF_INET6)
-		fail("a member of no family");
-	if (p->len > bits)
-		fail("a prefix longer than its family's addresses");
-	for (unsigned b = p->len; b < bits; b++)
-		if (p->addr[b / 8] & (0x80 >> (b % 8)))
-			fail("a member with host bits set");
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,8 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("max entries not kept");
 	if (a.nshown > FW_FEED_SHOWN || a.nshown > a.refused)
 		fail("more refused lines told than refused");
-	for (size_t i = 0; i < a.n; i++)
-		check_member(&a.v[i]);
+	check_members(&a);
 	if (fw_feed_parse_list((const char *)data + 1, size - 1, max,
 	    &b) < 0) {
 		fw_feed_list_free(&a);

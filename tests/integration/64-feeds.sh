@@ -69,17 +69,6 @@ metric() {
 }
 set4() { inE nft list set inet edged f_threat-feed_4 2>/dev/null |
     tr -d '\n\t' | tr -s ' ' | sed -n 's/.*elements = { \(.*\) }.*/\1/p'; }
-# poll_until_match REGEX TRIES CMD...: what CMD prints once it matches
-poll_until_match() {
-	local re=$1 tries=$2 i v
-	shift 2
-	for i in $(seq 1 "$tries"); do
-		v=$("$@")
-		[[ $v =~ $re ]] && break
-		sleep 0.05
-	done
-	echo "$v"
-}
 want_set="10.99.0.0/16, 192.0.2.1, 198.51.100.10-198.51.100.20, 203.0.113.7"
 assert_eq "the feed in the kernel's set: prefixes, addresses, a range" \
     "$want_set" "$(poll_until "$want_set" 100 set4)"

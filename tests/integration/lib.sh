@@ -657,6 +657,20 @@ poll_until() {
 	echo "$v"
 }
 
+# poll_until_match REGEX TRIES CMD...: what CMD prints once it matches
+# the extended REGEX, or what it prints at the last of TRIES tries 50 ms
+# apart.
+poll_until_match() {
+	local re=$1 tries=$2 i v
+	shift 2
+	for i in $(seq 1 "$tries"); do
+		v=$("$@")
+		[[ $v =~ $re ]] && break
+		sleep 0.05
+	done
+	echo "$v"
+}
+
 # member_health_is POOL MEMBER HEALTH: the member's health once it is
 # HEALTH, or what it is after 2 s.
 member_health_is() {

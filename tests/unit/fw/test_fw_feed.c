@@ -4,7 +4,9 @@
  * the prefixes that cover them exactly (fw_interval.c's
  * fw_range_prefixes), comments and text after a word ignored, bad lines
  * refused and told, max entries, Windows line ends, a last line without
- * its end, NUL bytes.
+ * its end, NUL bytes; and format json (fw_feed_json.c): jq's paths
+ * walked, strings taken, other values refused, a text that is not JSON
+ * or whose paths lead nowhere an error, an empty array no error.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,6 +149,102 @@ test_range_prefixes(void **state)
 	    "2001:db8::ffff 2001:db8::1:0");
 }
 
+/* format json, with paths (NULL-ended): its return */
+static int
+parse_json(const char *text, const char *const *paths, uint64_t max,
+    struct fw_feed_list *l, char *err)
+{
+	char p[FW_FEED_JSON_PATHS][FW_FEED_JSON_PATH_MAX];
+	size_t n = 0;
+
+	for (; paths != NULL && paths[n] != NULL; n++)
+		snprintf(p[n], sizeof(p[n]), "%s", paths[n]);
+	err[0] = '\0';
+	return fw_feed_parse_json(text, strlen(text), p, n, max, l, err, 300);
+}
+
+static void
+test_json(void **state)
+{
+	/* AWS's ip-ranges.json, in short */
+	static const char aws[] = "{\"syncToken\": \"1\", \"prefixes\": ["
+	    "{\"ip_prefix\": \"3.5.140.0/22\", \"region\": \"ap\"},"
+	    "{\"ip_prefix\": \"52.94.76.0/22\"},"
+	    "{\"ip_prefix\": 7},"
+	    "{\"ip_prefix\": \"10.0.0.1/8\"},"
+	    "{\"service\": \"none\"}],"
+	    "\"ipv6_prefixes\": [{\"ipv6_prefix\": \"2600:1f14::/35\"}]}";
+	static const char *const both[] = { ".prefixes[].ip_prefix",
+	    ".ipv6_prefixes[].ipv6_prefix", NULL };
+	static const char *const leaf[] = { ".a.list", NULL };
+	static const char *const values[] = { ".[]", NULL };
+	static const char *const astray[] = { ".prefix[].ip_prefix", NULL };
+	struct fw_feed_list l;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(parse_json(aws, both, 100, &l, err), 0);
+	assert_string_equal(members(&l), "3.5.140.0/22 52.94.76.0/22 "
+	    "2600:1f14::/35");
+	assert_int_equal(l.lines, 5);	/* values reached */
+	assert_int_equal(l.entries, 3);
+	assert_int_equal(l.refused, 2);
+	assert_string_equal(l.shown[0], "value 3: 'a number': not a string");
+	assert_string_equal(l.shown[1], "value 4: '10.0.0.1/8': bits set "
+	    "after the prefix length");
+	fw_feed_list_free(&l);
+	/* max entries across paths */
+	assert_int_equal(parse_json(aws, both, 2, &l, err), 0);
+	assert_int_equal(l.entries, 2);
+	assert_true(l.truncated);
+	fw_feed_list_free(&l);
+	/* no path: the top array's strings; a path that ends on an array
+	 * takes its elements; [] takes an object's values */
+	assert_int_equal(parse_json("[\"192.0.2.1\", \"192.0.2.0-192.0.2.3\"]",
+	    NULL, 10, &l, err), 0);
+	assert_string_equal(members(&l), "192.0.2.1 192.0.2.0/30");
+	fw_feed_list_free(&l);
+	assert_int_equal(parse_json("{\"a\": {\"list\": [\"192.0.2.9\", "
+	    "null]}}", leaf, 10, &l, err), 0);
+	assert_string_equal(members(&l), "192.0.2.9");
+	assert_string_equal(l.shown[0], "value 2: 'null': not a string");
+	fw_feed_list_free(&l);
+	assert_int_equal(parse_json("{\"x\": \"192.0.2.1\", \"y\": "
+	    "\"2001:db8::1\"}", values, 10, &l, err), 0);
+	assert_string_equal(members(&l), "192.0.2.1 2001:db8::1");
+	fw_feed_list_free(&l);
+	/* an empty feed is one; a feed whose shape changed is an error */
+	assert_int_equal(parse_json("{\"prefixes\": [], \"ipv6_prefixes\": "
+	    "{}}", both, 10, &l, err), 0);
+	assert_int_equal(l.n, 0);
+	fw_feed_list_free(&l);
+	assert_int_equal(parse_json(aws, astray, 10, &l, err), -2);
+	assert_non_null(strstr(err, "lead to no value"));
+	assert_int_equal(l.n, 0);
+	assert_int_equal(parse_json("[\"192.0.2.1\",]", NULL, 10, &l, err),
+	    -2);
+	assert_non_null(strstr(err, "not JSON: at byte"));
+}
+
+static void
+test_json_paths(void **state)
+{
+	static const char *const good[] = { ".", ".[]", ".a", ".a.b",
+	    ".a[]", ".a[].b", ".a[][]", ".[].x", ".with-dash_and$" };
+	static const char *const bad[] = { "", "a", "..", ".a.", ".a[",
+	    ".a[x]", ".a]", "[]", ".a..b" };
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(fw_feed_json_path_check(good[i], &why), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(fw_feed_json_path_check(bad[i], &why), -1);
+		assert_non_null(why);
+	}
+}
+
 int
 main(void)
 {
@@ -154,6 +252,8 @@ main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_max_and_odd_bytes),
 		cmocka_unit_test(test_range_prefixes),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
