@@ -300,8 +300,8 @@ static const struct conf_directive service_rows[] = {
 	    "icmpv6 [TYPE,...|any]" },
 };
 
-static bool
-name_taken(struct conf_diag *d, const struct conf_node *n, const char *what,
+bool
+fw_name_taken(struct conf_diag *d, const struct conf_node *n, const char *what,
     const char *name, const struct conf_pos *first)
 {
 	if (first == NULL)
@@ -329,7 +329,7 @@ fw_service_directive(struct conf_diag *d, const struct conf_node *n,
 	char name[FW_NAME_MAX], ctx[96];
 
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0 ||
-	    name_taken(d, n, "service", name, find_service_pos(c, name)))
+	    fw_name_taken(d, n, "service", name, find_service_pos(c, name)))
 		return -1;
 	if ((s = conf_push(&c->services, &c->nservices, sizeof(*s))) == NULL)
 		return conf_oom(d, &n->pos);
@@ -407,7 +407,7 @@ fw_group_directive(struct conf_diag *d, const struct conf_node *n,
 	if (conf_get_name(d, n, 1, name, sizeof(name)) < 0)
 		return -1;
 	old = fw_group_find(c, name);
-	if (name_taken(d, n, "address-group", name,
+	if (fw_name_taken(d, n, "address-group", name,
 	    old >= 0 ? &c->groups[old].pos : NULL))
 		return -1;
 	if (strcmp(name, "any") == 0 || strcmp(name, "self") == 0) {
@@ -498,8 +498,8 @@ set_match(struct conf_diag *d, const struct conf_node *n, struct fw_match *m,
 	return 0;
 }
 
-static int
-get_ifname(struct conf_diag *d, const struct conf_node *n, char *out)
+int
+fw_get_ifname(struct conf_diag *d, const struct conf_node *n, char *out)
 {
 	const char *w = n->args[1];
 	size_t len = strlen(w);
@@ -578,7 +578,7 @@ sel_service(struct conf_diag *d, const struct conf_node *n, void *obj)
 static int
 sel_in_if(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
-	return get_ifname(d, n, ((struct fw_sel *)obj)->in_if);
+	return fw_get_ifname(d, n, ((struct fw_sel *)obj)->in_if);
 }
 
 /*
@@ -604,7 +604,7 @@ sel_block(struct conf_diag *d, const struct conf_node *n, const char *what,
 		const struct fw_sel *o = (const void *)((const char *)others +
 		    i * stride);
 
-		if (name_taken(d, n, what, sel->name, strcmp(o->name,
+		if (fw_name_taken(d, n, what, sel->name, strcmp(o->name,
 		    sel->name) == 0 ? &o->pos : NULL))
 			return -1;
 	}
@@ -664,6 +664,7 @@ static const struct conf_directive rule_rows[] = {
 	    "match-translated on|off" },
 	{ "in-interface", 1, 1, CONF_NO_BLOCK, sel_in_if,
 	    "in-interface NAME" },
+	{ "steer", 1, 1, CONF_NO_BLOCK, fw_rule_steer, "steer CHAIN" },
 };
 
 static int
@@ -727,7 +728,7 @@ fw_firewall_directive(struct conf_diag *d, const struct conf_node *n,
 static int
 nat_out_if(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
-	return get_ifname(d, n, ((struct fw_nat_rule *)obj)->out_if);
+	return fw_get_ifname(d, n, ((struct fw_nat_rule *)obj)->out_if);
 }
 
 /* The port of "ADDR:PORT" or "[V6ADDR]:PORT" in buf, which keeps the
@@ -937,6 +938,7 @@ fw_conf_release(struct fw_conf *c)
 	for (size_t i = 0; i < c->nnats; i++)
 		sel_release(&c->nats[i].sel);
 	free(c->nats);
+	fw_steer_release(c);
 	fw_conf_init(c);
 }
 

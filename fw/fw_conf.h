@@ -135,6 +135,45 @@ struct fw_rule {
 	bool action_set;
 	bool log;
 	bool match_translated;
+	char steer[FW_NAME_MAX];	/* a service-chain; "": none */
+	struct conf_pos steer_pos;
+	long chain;			/* its index once resolved; -1 none */
+};
+
+/*
+ * Service insertion: an appliance that inspects traffic (a firewall VM,
+ * an IDS that routes), and a chain of them, which a firewall rule's
+ * `steer` sends the flows it accepts through.
+ */
+#define FW_APPLIANCES_MAX	64
+#define FW_CHAINS_MAX		64
+#define FW_CHAIN_HOPS_MAX	8
+
+enum fw_appliance_monitor { FW_MON_PING, FW_MON_TCP };
+
+struct fw_appliance {
+	char name[FW_NAME_MAX];
+	struct conf_pos pos;
+	struct fw_prefix addr[2];	/* [0] IPv4, [1] IPv6: family 0 none */
+	char ifname[FW_IFNAME_MAX];	/* where steered traffic leaves, and
+					 * comes back */
+	enum fw_appliance_monitor monitor;
+	uint16_t port;			/* FW_MON_TCP */
+	uint64_t interval_ms;
+	uint64_t rise, fall;
+	bool fail_open;			/* down: bypassed (else dropped) */
+	bool used;			/* in a chain */
+};
+
+struct fw_chain {
+	char name[FW_NAME_MAX];
+	struct conf_pos pos;
+	char names[FW_CHAIN_HOPS_MAX][FW_NAME_MAX];	/* the appliances */
+	struct conf_pos name_pos[FW_CHAIN_HOPS_MAX];
+	size_t hops[FW_CHAIN_HOPS_MAX];	/* their indexes, in order */
+	size_t nhops;
+	unsigned families;		/* 1 IPv4, 2 IPv6: every hop has */
+	bool used;			/* steered to */
 };
 
 enum fw_nat_kind { FW_SNAT, FW_DNAT };
@@ -165,6 +204,10 @@ struct fw_conf {
 	bool nat;			/* a nat block was given */
 	struct fw_nat_rule *nats;
 	size_t nnats;
+	struct fw_appliance *appliances;
+	size_t nappliances;
+	struct fw_chain *chains;
+	size_t nchains;
 };
 
 /* The top-level directives the firewall owns (their rows are in
@@ -176,6 +219,10 @@ int fw_service_directive(struct conf_diag *d, const struct conf_node *n,
 int fw_firewall_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);
 int fw_nat_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int fw_appliance_directive(struct conf_diag *d, const struct conf_node *n,
+    void *obj);
+int fw_chain_directive(struct conf_diag *d, const struct conf_node *n,
     void *obj);
 
 void fw_conf_init(struct fw_conf *c);

@@ -26,4 +26,20 @@ int fw_proto_any(struct conf_diag *d, const struct conf_pos *pos,
 int fw_group_feed(struct conf_diag *d, const struct conf_node *n, void *obj);
 void fw_feed_print(const struct fw_feed *f, bool secrets, FILE *out);
 
+/* name, what (a "rule", a "service-chain") defined before at first:
+ * true after an error at n's name; false when first is NULL. */
+bool fw_name_taken(struct conf_diag *d, const struct conf_node *n,
+    const char *what, const char *name, const struct conf_pos *first);
+/* n's interface name into out (FW_IFNAME_MAX bytes): 0, or -1 after an
+ * error. */
+int fw_get_ifname(struct conf_diag *d, const struct conf_node *n, char *out);
+
+/* Service insertion (fw_conf_steer.c): the top-level directives, a
+ * rule's `steer`, the names resolved (after the rules'), the normal
+ * form. */
+int fw_rule_steer(struct conf_diag *d, const struct conf_node *n, void *obj);
+void fw_steer_resolve(struct fw_conf *c, struct conf_diag *d);
+void fw_steer_print(const struct fw_conf *c, FILE *out);
+void fw_steer_release(struct fw_conf *c);
+
 #endif /* EDGED_FW_CONF_INT_H */

@@ -35,6 +35,7 @@
 #include "fw_apply.h"
 #include "fw_dyn.h"
 #include "fw_feed.h"
+#include "fw_steer.h"
 #include "fw_klb.h"
 #include "fw_master.h"
 #include "fw_module.h"
@@ -65,6 +66,8 @@ struct fw_master {
 	struct fw_dyn fed;		/* fed groups' members: their last
 					 * good lists */
 	struct fw_feeds *feeds;		/* the fed groups' readers */
+	struct fw_steer *steer;		/* service insertion: monitors,
+					 * routes (fw_steer.h) */
 	struct fw_klb *klb;		/* the kernel's virtual servers:
 					 * weights, slots (fw_klb.h) */
 	unsigned routed;		/* families whose transparent rule
@@ -350,6 +353,7 @@ fw_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	fm->cur = g;
 	sync_routes(fm, g->transparent);
 	fw_feeds_sync(fm->feeds, g->conf);
+	fw_steer_sync(fm->steer, g->conf);
 	return 0;
 }
 
@@ -718,6 +722,21 @@ read_counters(struct fw_master *fm, struct counters *cs, char *err,
 	if (cs->n > 0)
 		qsort(cs->v, cs->n, sizeof(*cs->v), cmp_counter);
 	return 0;
+}
+
+/* The counters of the table in force (none when there is none) into
+ * cs: true, or false after telling c why not. */
+static bool
+counters_for(struct fw_master *fm, struct edged_ctl *c, struct counters *cs)
+{
+	char err[1024];
+
+	memset(cs, 0, sizeof(*cs));
+	if (!table_put(fm) || read_counters(fm, cs, err, sizeof(err)) == 0)
+		return true;
+	edged_replyf(fm->host, c, false, "cannot read the kernel's counters: "
+	    "%s\n", err);
+	return false;
 }
 
 /* The counter called name among v, sorted by read_counters; NULL when
@@ -1123,6 +1142,7 @@ fw_flush(struct fw_master *fm, struct edged_ctl *c)
 		    "table inet %s: %s\n", FW_TABLE, err);
 		return;
 	}
+	fw_steer_clear(fm->steer);
 	if ((none = strdup(ours ? FW_FLUSHED : "")) != NULL) {
 		free(fm->applied);
 		fm->applied = none;
@@ -1310,15 +1330,11 @@ fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
 	struct counters cs = { 0 };
 	struct klb_show s = { .json = json, .first = true };
 	struct text t;
-	char err[1024];
 
 	(void)args;
 	(void)n;
-	if (table_put(fm) && read_counters(fm, &cs, err, sizeof(err)) < 0) {
-		edged_replyf(fm->host, c, false, "cannot read the kernel's "
-		    "counters: %s\n", err);
+	if (!counters_for(fm, c, &cs))
 		return;
-	}
 	s.v = cs.v;
 	s.n = cs.n;
 	if ((s.out = text_open(&t)) == NULL) {
@@ -1333,6 +1349,44 @@ fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
 		fprintf(s.out, "]}\n");
 	else if (s.first)
 		fprintf(s.out, "no l4-kernel virtual server in force\n");
+	free(cs.v);
+	edged_reply_text(fm->host, c, true, &t);
+}
+
+/* ---- show steering ---- */
+
+void
+fw_cmd_show_steering(void *ms, struct edged_ctl *c, char **args, size_t n,
+    bool json)
+{
+	struct fw_master *fm = ms;
+	const struct fw_conf *fw = fm->cur->conf;
+	struct counters cs = { 0 };
+	uint64_t *packets = NULL;
+	struct text t;
+	FILE *out;
+	char name[FW_NAME_MAX + 4];
+
+	(void)args;
+	(void)n;
+	if (!counters_for(fm, c, &cs))
+		return;
+	if ((fw->nchains > 0 && (packets = calloc(fw->nchains,
+	    sizeof(*packets))) == NULL) || (out = text_open(&t)) == NULL) {
+		free(packets);
+		free(cs.v);
+		fm->host->reply(c, false, "out of memory\n");
+		return;
+	}
+	for (size_t i = 0; i < fw->nchains; i++) {
+		const struct counter *k;
+
+		snprintf(name, sizeof(name), "s_%s", fw->chains[i].name);
+		if ((k = find_counter(cs.v, cs.n, name)) != NULL)
+			packets[i] = k->packets;
+	}
+	fw_steer_show(fm->steer, packets, json, out);
+	free(packets);
 	free(cs.v);
 	edged_reply_text(fm->host, c, true, &t);
 }
@@ -1449,7 +1503,8 @@ fw_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 		return NULL;
 	}
 	if ((fm->feeds = fw_feeds_new(h->loop, feed_apply, feeds_changed,
-	    fm)) == NULL) {
+	    fm)) == NULL || (fm->steer = fw_steer_new(h->loop)) == NULL) {
+		fw_feeds_free(fm->feeds);
 		fw_klb_free(fm->klb);
 		free(fm);
 		return NULL;
@@ -1472,6 +1527,7 @@ fw_master_free(void *ms)
 		return;
 	watch_close(fm);
 	fw_feeds_free(fm->feeds);
+	fw_steer_free(fm->steer);
 	fw_nl_close(&fm->nl);
 	free(fm->applied);
 	fw_dyn_free(&fm->dyn);

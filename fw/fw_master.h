@@ -45,6 +45,8 @@ void fw_cmd_group_show(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
 void fw_cmd_flush(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
+void fw_cmd_show_steering(void *ms, struct edged_ctl *c, char **args,
+    size_t n, bool json);
 void fw_cmd_show_klb(void *ms, struct edged_ctl *c, char **args, size_t n,
     bool json);
 /* module.h's kernel_weights: the kernel's slots follow the weights in

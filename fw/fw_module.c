@@ -21,6 +21,10 @@ static const struct conf_directive directives[] = {
 	{ "firewall", 0, 0, CONF_NEEDS_BLOCK, fw_firewall_directive,
 	    "firewall { }" },
 	{ "nat", 0, 0, CONF_NEEDS_BLOCK, fw_nat_directive, "nat { }" },
+	{ "service-appliance", 1, 1, CONF_NEEDS_BLOCK, fw_appliance_directive,
+	    "service-appliance NAME { }" },
+	{ "service-chain", 1, 1, CONF_NEEDS_BLOCK, fw_chain_directive,
+	    "service-chain NAME { }" },
 };
 
 static void *
@@ -82,6 +86,9 @@ static const struct edged_command commands[] = {
 	    "replace its members (none: empty it)", fw_cmd_group_set },
 	{ "group", "show", "NAME", true, "a group's members",
 	    fw_cmd_group_show },
+	{ "show", "steering", "", true,
+	    "service chains: their appliances' health, packets steered",
+	    fw_cmd_show_steering },
 	{ "show", "l4-kernel", "", true,
 	    "members of l4-kernel virtual servers: weight, slots, flows",
 	    fw_cmd_show_klb },

@@ -718,6 +718,100 @@ write_transparent(FILE *out, const struct edged_endpoints *eps)
 	    "\"replies to transparent pools\"\n\t}\n", FW_TPROXY_MARK);
 }
 
+/* ---- service insertion ---- */
+
+struct steer_arg {
+	const struct fw_conf *c;
+	const struct fw_rule *r;
+};
+
+static void
+emit_steer(FILE *out, const char *const *parts, size_t n,
+    enum svc_class cls, void *arg)
+{
+	struct steer_arg *sa = arg;
+	char tail[300];
+
+	(void)cls;
+	if (sa->r->chain < 0) {
+		rule_line(out, parts, n, "return");
+		return;
+	}
+	snprintf(tail, sizeof(tail), "ct mark set 0x%x meta mark set 0x%x "
+	    "counter name \"s_%s\" comment \"rule %s\"",
+	    FW_STEER_CT(sa->r->chain), FW_STEER_MARK(sa->r->chain, 0),
+	    sa->c->chains[sa->r->chain].name, sa->r->sel.name);
+	rule_line(out, parts, n, tail);
+}
+
+/* what comes back from the chains' appliances: on to the next hop, or
+ * routed as usual after the last; then the flows steered before */
+static void
+write_steer_hops(FILE *out, const struct fw_conf *c)
+{
+	for (size_t i = 0; i < c->nchains; i++) {
+		const struct fw_chain *ch = &c->chains[i];
+
+		if (!ch->used)
+			continue;
+		for (size_t k = 0; k < ch->nhops; k++) {
+			fprintf(out, "\t\tiifname \"%s\" ct mark 0x%x ",
+			    c->appliances[ch->hops[k]].ifname,
+			    FW_STEER_CT(i));
+			if (k + 1 < ch->nhops)
+				fprintf(out, "meta mark set 0x%x ",
+				    FW_STEER_MARK(i, k + 1));
+			fprintf(out, "return\n");
+		}
+		fprintf(out, "\t\tct mark 0x%x meta mark set 0x%x counter name "
+		    "\"s_%s\" return\n", FW_STEER_CT(i), FW_STEER_MARK(i, 0),
+		    ch->name);
+	}
+}
+
+/*
+ * Service insertion's classifier, before routing: a new flow is matched
+ * against the rules in order, as the filter will match it, up to the
+ * last that steers; the first it matches decides: a rule that steers
+ * marks the connection for its chain (and the packet for the chain's
+ * first hop), any other leaves it alone.  What the appliances send
+ * themselves is never steered.
+ */
+static void
+write_steer(FILE *out, const struct fw_conf *c)
+{
+	size_t last = c->nrules, k = 0;
+	char ifs[FW_APPLIANCES_MAX * (FW_IFNAME_MAX + 4)] = "";
+
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].chain >= 0)
+			last = i;
+	if (last == c->nrules)
+		return;
+	fprintf(out, "\tchain steer {\n\t\ttype filter hook prerouting "
+	    "priority mangle; policy accept;\n");
+	write_steer_hops(out, c);
+	fprintf(out, "\t\tct state != new return\n");
+	for (size_t i = 0; i < c->nappliances; i++)
+		if (c->appliances[i].used)
+			k += (size_t)snprintf(ifs + k, sizeof(ifs) - k,
+			    "%s\"%s\"", k > 0 ? ", " : "",
+			    c->appliances[i].ifname);
+	fprintf(out, "\t\tiifname { %s } return\n", ifs);
+	for (size_t i = 0; i <= last; i++) {
+		const struct fw_rule *r = &c->rules[i];
+		struct steer_arg sa = { c, r };
+		struct expand e = { .sel = &r->sel,
+		    .original = any_dnat(c) && !r->match_translated,
+		    .only = r->chain >= 0 ? c->chains[r->chain].families :
+		    F4 | F6 };
+
+		if (!r->sel.dst.self)
+			expand(out, c, &e, emit_steer, &sa);
+	}
+	fprintf(out, "\t}\n");
+}
+
 /* The nat output chain: the kernel's virtual servers reached from the
  * edge itself. */
 static void
@@ -741,8 +835,14 @@ fw_nft_write(FILE *out, const struct fw_conf *c,
 		fprintf(out, "\tcounter r_%s {\n\t}\n", c->rules[i].sel.name);
 	for (size_t i = 0; i < c->nnats; i++)
 		fprintf(out, "\tcounter n_%s {\n\t}\n", c->nats[i].sel.name);
+	for (size_t i = 0; i < c->nchains; i++)
+		if (c->chains[i].used)
+			fprintf(out, "\tcounter s_%s {\n\t}\n",
+			    c->chains[i].name);
 	fw_klb_write_decls(out, eps);
 	write_transparent(out, eps);
+	if (c->firewall)
+		write_steer(out, c);
 	if (c->firewall) {
 		fprintf(out, "\tcounter default_in {\n\t}\n"
 		    "\tcounter default_fwd {\n\t}\n");

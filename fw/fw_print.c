@@ -132,6 +132,7 @@ fw_conf_print(const struct fw_conf *c, bool secrets, FILE *out)
 	}
 	for (size_t i = 0; i < c->nservices; i++)
 		print_service(out, &c->services[i]);
+	fw_steer_print(c, out);
 	if (c->firewall) {
 		fprintf(out, "firewall {\n    default-policy %s\n",
 		    fw_action_name(c->default_policy));
@@ -145,6 +146,8 @@ fw_conf_print(const struct fw_conf *c, bool secrets, FILE *out)
 				fprintf(out, "        log on\n");
 			if (r->match_translated)
 				fprintf(out, "        match-translated on\n");
+			if (r->steer[0] != '\0')
+				fprintf(out, "        steer %s\n", r->steer);
 			fprintf(out, "    }\n");
 		}
 		fprintf(out, "}\n");

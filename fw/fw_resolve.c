@@ -220,5 +220,6 @@ fw_conf_resolve(struct fw_conf *c, struct conf_diag *d)
 	for (size_t i = 0; i < c->nnats; i++)
 		if (!c->nats[i].sel.bad)
 			resolve_nat(c, &c->nats[i], d);
+	fw_steer_resolve(c, d);
 }
 

@@ -26,7 +26,9 @@ struct req {
 static void
 attr_put(struct req *r, uint16_t type, const void *v, size_t len)
 {
-	struct rtattr *a = (struct rtattr *)((char *)&r->h +
+	/* from r, not r->h (the same address): the compiler then knows
+	 * the room there is */
+	struct rtattr *a = (struct rtattr *)((char *)r +
 	    NLMSG_ALIGN(r->h.nlmsg_len));
 
 	a->rta_type = type;
@@ -167,5 +169,95 @@ fw_route_transparent(int family, bool on, char *err, size_t errsize)
 	snprintf(err, errsize, "%s the %s rule or route of table %d: %s",
 	    on ? "adding" : "removing", family == AF_INET ? "IPv4" : "IPv6",
 	    FW_TPROXY_TABLE, strerror(e));
+	return -1;
+}
+
+/* r sent on a socket of its own: 0, or the kernel's errno */
+static int
+request(struct req *r)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int fd, e;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	e = talk(fd, r, 1);
+	(void)close(fd);
+	return e;
+}
+
+int
+fw_route_steer_rule(int family, uint32_t mark, uint32_t table, bool on,
+    char *err, size_t errsize)
+{
+	struct req r;
+	struct fib_rule_hdr *f = NLMSG_DATA(&r.h);
+	int e;
+
+	memset(&r, 0, sizeof(r));
+	r.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (on ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	r.h.nlmsg_type = on ? RTM_NEWRULE : RTM_DELRULE;
+	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(*f));
+	f->family = (uint8_t)family;
+	f->action = FR_ACT_TO_TBL;
+	attr_u32(&r, FRA_FWMARK, mark);
+	attr_u32(&r, FRA_FWMASK, 0xffffffff);
+	attr_u32(&r, FRA_PRIORITY, table);
+	attr_u32(&r, FRA_TABLE, table);
+	attr_put(&r, FRA_PROTOCOL, &(uint8_t){ FW_RTPROT }, 1);
+	if (harmless(e = request(&r), on))
+		return 0;
+	snprintf(err, errsize, "%s the %s rule fwmark %#x lookup %u: %s",
+	    on ? "adding" : "removing", family == AF_INET ? "IPv4" : "IPv6",
+	    mark, table, strerror(e));
+	return -1;
+}
+
+/* r: table's default route set (kind), or removed */
+static void
+default_req(struct req *r, int family, uint32_t table, enum fw_route_kind kind,
+    const uint8_t *gw, unsigned ifindex)
+{
+	struct rtmsg *m = NLMSG_DATA(&r->h);
+
+	r->h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (kind != FW_RT_NONE ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	r->h.nlmsg_type = kind != FW_RT_NONE ? RTM_NEWROUTE : RTM_DELROUTE;
+	r->h.nlmsg_len = NLMSG_LENGTH(sizeof(*m));
+	m->rtm_family = (uint8_t)family;
+	m->rtm_table = RT_TABLE_UNSPEC;
+	m->rtm_protocol = FW_RTPROT;
+	m->rtm_scope = RT_SCOPE_UNIVERSE;
+	m->rtm_type = kind == FW_RT_BLACKHOLE ? RTN_BLACKHOLE : RTN_UNICAST;
+	attr_u32(r, RTA_TABLE, table);
+	if (kind == FW_RT_VIA) {
+		attr_put(r, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
+		attr_u32(r, RTA_OIF, ifindex);
+	}
+}
+
+int
+fw_route_steer_default(int family, uint32_t table, enum fw_route_kind kind,
+    const uint8_t *gw, const char *ifname, char *err, size_t errsize)
+{
+	struct req r;
+	unsigned ifindex = 0;
+	int e;
+
+	if (kind == FW_RT_VIA && (ifindex = if_nametoindex(ifname)) == 0) {
+		snprintf(err, errsize, "table %u: no interface %s", table,
+		    ifname);
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	default_req(&r, family, table, kind, gw, ifindex);
+	if (harmless(e = request(&r), kind != FW_RT_NONE))
+		return 0;
+	snprintf(err, errsize, "%s the %s default route of table %u: %s",
+	    kind != FW_RT_NONE ? "setting" : "removing", family == AF_INET ?
+	    "IPv4" : "IPv6", table, strerror(e));
 	return -1;
 }

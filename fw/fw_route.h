@@ -23,12 +23,43 @@
 					 * removal names nobody else's */
 
 /*
+ * Service insertion: a flow a rule steers through chain c carries
+ * connection mark FW_STEER_CT(c); each of its packets that enters from
+ * elsewhere than the chain's appliances gets packet mark
+ * FW_STEER_MARK(c, 0), and one that comes back from hop k's appliance
+ * FW_STEER_MARK(c, k + 1) (none after the last hop).  Rule
+ * `fwmark FW_STEER_MARK(c, k) lookup FW_STEER_TABLE(c, k)` (of that
+ * priority) sends it to the table whose default route is hop k's
+ * appliance (or, while it is down, the next one up, or a blackhole, or
+ * nothing: the main table's routes).
+ */
+#define FW_STEER_CT(c)		(0x65730000u | ((unsigned)(c) + 1))
+#define FW_STEER_MARK(c, k)	(0x65740000u | ((unsigned)(c) << 4) | \
+				    (unsigned)(k))
+#define FW_STEER_TABLE(c, k)	(25800u + (unsigned)(c) * 16 + \
+				    (unsigned)(k))
+
+/*
  * Adds (on) or removes (!on) family's rule (fwmark FW_TPROXY_MARK
  * lookup FW_TPROXY_TABLE) and route (local default dev lo in that
  * table).  Adding what is there and removing what is not are no
  * errors.  0, or -1 with the kernel's reason in err.
  */
 int fw_route_transparent(int family, bool on, char *err, size_t errsize);
+
+/*
+ * Service insertion's rule, `fwmark mark lookup table` of priority
+ * table, added (on) or removed; and table's default route set: through
+ * the gateway gw (4 or 16 bytes) on interface ifname, a blackhole, or
+ * none (removed: what the table does not route, the next rules and the
+ * main table do).  0, or -1 with the kernel's reason in err.
+ */
+enum fw_route_kind { FW_RT_NONE, FW_RT_VIA, FW_RT_BLACKHOLE };
+
+int fw_route_steer_rule(int family, uint32_t mark, uint32_t table, bool on,
+    char *err, size_t errsize);
+int fw_route_steer_default(int family, uint32_t table, enum fw_route_kind kind,
+    const uint8_t *gw, const char *ifname, char *err, size_t errsize);
 
 /* The kernel's answer to request seq among the messages of one datagram
  * (buf, len bytes, 4-byte aligned; never read past len): 0 when it
