@@ -231,7 +231,9 @@ default_req(struct req *r, int family, uint32_t table, enum fw_route_kind kind,
 	m->rtm_table = RT_TABLE_UNSPEC;
 	m->rtm_protocol = FW_RTPROT;
 	m->rtm_scope = RT_SCOPE_UNIVERSE;
-	m->rtm_type = kind == FW_RT_BLACKHOLE ? RTN_BLACKHOLE : RTN_UNICAST;
+	/* a removal names no type: the route there may be a blackhole */
+	m->rtm_type = kind == FW_RT_BLACKHOLE ? RTN_BLACKHOLE : kind ==
+	    FW_RT_VIA ? RTN_UNICAST : RTN_UNSPEC;
 	attr_u32(r, RTA_TABLE, table);
 	if (kind == FW_RT_VIA) {
 		attr_put(r, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);

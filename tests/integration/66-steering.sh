@@ -20,8 +20,9 @@
 # drops it, and recovery resumes steering; a two-appliance chain is
 # crossed in order, and with its first appliance down (open) goes to the
 # second alone; edgectl show steering says it all, with the packets
-# steered; a reload without steering, and edgectl firewall flush, take
-# edged's rules out of the routing policy.
+# steered; a reload without steering (an appliance down, its hop a
+# blackhole), and edgectl firewall flush, take edged's rules and routes
+# out of the routing policy.
 . "$(dirname "$0")/lib.sh"
 it_begin 66-steering
 for p in ip nft ping socat; do
@@ -211,12 +212,20 @@ json=$(ctl show steering --json)
 assert_ge "JSON: the packets steered" \
     "$(json_get 'j["chains"][0]["packets"]' <<<"$json")" 4
 
-# a reload without steering, then firewall flush: edged's rules go
+# a2 down again (its hop a blackhole), then a reload without steering:
+# edged's rules and routes go, the blackhole too; then firewall flush
+broken "$A2" on
+assert_eq "a2 down again" down "$(poll_until down 40 health 2)"
+assert_match "failure closed: a blackhole in hop 2's table" "blackhole" \
+    "$(ip -n "$E" route show table all proto 237)"
 edged_global >"$T/edged.conf"
 printf 'firewall {\n    default-policy accept\n}\n' >>"$T/edged.conf"
 out=$(ctl reload 2>&1) || fail "the reload without steering failed: $out"
 assert_no_match "no steering: edged's rules are gone" "0x6574" \
     "$(ip -n "$E" rule)"
+assert_eq "and its routes, the blackhole too" "" \
+    "$(ip -n "$E" route show table all proto 237)"
+broken "$A2" off
 write_conf one open >"$T/edged.conf"
 out=$(ctl reload 2>&1) || fail "the reload back failed: $out"
 assert_match "steering again: the rule is back" "fwmark 0x65740000" \
