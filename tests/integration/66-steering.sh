@@ -11,7 +11,8 @@
 # Each appliance routes what it gets back to the edge and counts it with
 # its own nft counters (A1 also marks what it forwards with DSCP CS1, so
 # that A2 can tell what came through A1 first).  edged steers the
-# client's pings through a chain; the rest goes straight.  Asserted:
+# client's pings (IPv4 and IPv6) through a chain; the rest goes
+# straight.  Asserted:
 # steered flows cross the appliance (its counters rise, both ways),
 # unsteered ones do not touch it; the interface where the appliance
 # hands traffic back is made loose for reverse-path filtering (strict
@@ -32,22 +33,32 @@ done
 C=edged-it66-c-$$ E=edged-it66-e-$$ S=edged-it66-s-$$
 A1=edged-it66-a1-$$ A2=edged-it66-a2-$$
 for ns in "$C" "$E" "$S" "$A1" "$A2"; do netns_add "$ns"; done
-netns_link "$C" c0 172.31.67.2/24 "$E" e0 172.31.67.1/24
-netns_link "$E" e1 10.67.2.1/24 "$S" s0 10.67.2.2/24
-netns_link "$E" ins0 10.67.9.1/24 "$A1" a0 10.67.9.2/24
-netns_link "$E" ins1 10.67.8.1/24 "$A2" a0 10.67.8.2/24
-ip -n "$C" route add default via 172.31.67.1
-ip -n "$S" route add default via 10.67.2.1
+netns_link "$C" c0 "172.31.67.2/24 fd67:c::2/64" \
+    "$E" e0 "172.31.67.1/24 fd67:c::1/64"
+netns_link "$E" e1 "10.67.2.1/24 fd67:2::1/64" \
+    "$S" s0 "10.67.2.2/24 fd67:2::2/64"
+netns_link "$E" ins0 "10.67.9.1/24 fd67:9::1/64" \
+    "$A1" a0 "10.67.9.2/24 fd67:9::2/64"
+netns_link "$E" ins1 "10.67.8.1/24 fd67:8::1/64" \
+    "$A2" a0 "10.67.8.2/24 fd67:8::2/64"
+for r in "$C 172.31.67.1 fd67:c::1" "$S 10.67.2.1 fd67:2::1"; do
+	set -- $r
+	ip -n "$1" route add default via "$2"
+	ip -n "$1" -6 route add default via "$3"
+done
 # strict reverse-path filtering on the edge, as some hosts have it
 ip netns exec "$E" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
     net.ipv4.conf.ins0.rp_filter=1 net.ipv4.conf.ins1.rp_filter=1
 
 # an appliance: routes back to the edge, counts; A1 marks what it passes
-appliance() {	# NS EDGE-ADDR MARK(yes|no)
+appliance() {	# NS EDGE-ADDR EDGE-ADDR6 MARK(yes|no)
 	local set=
-	[ "$3" = yes ] && set="ip dscp set cs1"
+	[ "$4" = yes ] && set="ip dscp set cs1
+		ip6 dscp set cs1"
 	ip -n "$1" route add default via "$2"
+	ip -n "$1" -6 route add default via "$3"
 	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 \
 	    net.ipv4.conf.all.send_redirects=0 \
 	    net.ipv4.conf.a0.send_redirects=0 net.ipv4.conf.all.rp_filter=0 \
 	    net.ipv4.conf.a0.rp_filter=0
@@ -63,13 +74,15 @@ table inet app {
 	chain passing {
 		type filter hook forward priority 0; policy accept;
 		ip dscp cs1 counter name "marked"
-		counter name "seen" $set
+		ip6 dscp cs1 counter name "marked"
+		counter name "seen"
+		$set
 	}
 }
 NFT
 }
-appliance "$A1" 10.67.9.1 yes
-appliance "$A2" 10.67.8.1 no
+appliance "$A1" 10.67.9.1 fd67:9::1 yes
+appliance "$A2" 10.67.8.1 fd67:8::1 no
 count() {	# NS COUNTER
 	ip netns exec "$1" nft list counter inet app "$2" |
 	    awk '/packets/ { print $2 }'
@@ -86,6 +99,8 @@ spawn "$T/server.log" ip netns exec "$S" socat \
     TCP-LISTEN:8080,bind=10.67.2.2,reuseaddr,fork SYSTEM:'echo hello'
 ping_s() { ip netns exec "$C" ping -c 1 -W 1 10.67.2.2 >/dev/null 2>&1 &&
     echo yes || echo no; }
+ping6_s() { ip netns exec "$C" ping -6 -c 1 -W 1 fd67:2::2 >/dev/null 2>&1 &&
+    echo yes || echo no; }
 tcp_s() { ip netns exec "$C" socat -T 2 - TCP:10.67.2.2:8080 </dev/null \
     2>/dev/null || echo failed; }
 
@@ -93,7 +108,7 @@ write_conf() {	# CHAIN A1-FAILURE
 	edged_global
 	cat <<CONF
 service-appliance a1 {
-    address 10.67.9.2
+    address 10.67.9.2 fd67:9::2
     interface ins0
     monitor ping
     interval 200ms
@@ -102,7 +117,7 @@ service-appliance a1 {
     failure $2
 }
 service-appliance a2 {
-    address 10.67.8.2
+    address 10.67.8.2 fd67:8::2
     interface ins1
     interval 200ms
     rise 2
@@ -118,8 +133,8 @@ service-chain two {
 firewall {
     default-policy accept
     rule inspect-pings {
-        source 172.31.67.0/24
-        service icmp/echo-request
+        source 172.31.67.0/24 fd67:c::/64
+        service icmp/echo-request icmpv6/echo-request
         action accept
         steer $1
     }
@@ -141,6 +156,12 @@ assert_eq "a steered ping passes" yes "$(ping_s)"
 assert_ge "it crossed appliance a1, both ways" \
     "$(( $(count "$A1" seen) - s1 ))" 2
 assert_eq "and not a2 (not in chain one)" "$s2" "$(count "$A2" seen)"
+s1=$(count "$A1" seen)
+# (the first IPv6 packets wait for neighbour discovery on every link of
+# the way: a few tries)
+assert_eq "a steered IPv6 ping passes" yes "$(poll_until yes 3 ping6_s)"
+assert_ge "it crossed appliance a1, both ways" \
+    "$(( $(count "$A1" seen) - s1 ))" 2
 s1=$(count "$A1" seen)
 assert_eq "an unsteered flow (TCP) passes" hello "$(tcp_s)"
 assert_eq "without touching the appliance" "$s1" "$(count "$A1" seen)"
@@ -192,6 +213,11 @@ d2=$(( $(count "$A2" seen) - s2 ))
 assert_ge "it crossed a2 too, both ways" "$d2" 2
 assert_eq "in order: all a2 saw had crossed a1 first" "$d2" \
     "$(( $(count "$A2" marked) - m2 ))"
+s2=$(count "$A2" seen) m2=$(count "$A2" marked)
+assert_eq "IPv6 too" yes "$(ping6_s)"
+d2=$(( $(count "$A2" seen) - s2 ))
+assert_ge "across a2, both ways" "$d2" 2
+assert_eq "after a1" "$d2" "$(( $(count "$A2" marked) - m2 ))"
 # a1 down, failure open: hop 1 goes to a2 directly
 broken "$A1" on
 assert_eq "a1 down in chain two" down "$(poll_until down 40 health 1)"
