@@ -149,7 +149,7 @@ struct fw_rule {
 #define FW_CHAINS_MAX		64
 #define FW_CHAIN_HOPS_MAX	8
 
-enum fw_appliance_monitor { FW_MON_PING, FW_MON_TCP };
+enum fw_appliance_monitor { FW_MON_PING, FW_MON_TCP, FW_MON_HTTP };
 
 struct fw_appliance {
 	char name[FW_NAME_MAX];
@@ -159,6 +159,7 @@ struct fw_appliance {
 					 * comes back */
 	enum fw_appliance_monitor monitor;
 	uint16_t port;			/* FW_MON_TCP */
+	char url[FW_URL_MAX];		/* FW_MON_HTTP: 200 is up */
 	uint64_t interval_ms;
 	uint64_t rise, fall;
 	bool fail_open;			/* down: bypassed (else dropped) */

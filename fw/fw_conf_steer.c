@@ -7,7 +7,7 @@
  *         address 10.9.0.2           # one per family: IPv4, IPv6
  *         interface inspect0         # where steered traffic leaves and
  *                                    # comes back
- *         monitor ping               # or tcp PORT
+ *         monitor ping               # or tcp PORT, or http URL
  *         interval 1s                # rise 2, fall 3
  *         failure open               # down: bypassed; closed: dropped
  *     }
@@ -18,6 +18,7 @@
  *         rule to-web { ... action accept; steer web-inspect }
  *     }
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -62,22 +63,48 @@ set_interface(struct conf_diag *d, const struct conf_node *n, void *obj)
 	return fw_get_ifname(d, n, ((struct fw_appliance *)obj)->ifname);
 }
 
+/* http://... or https://..., printable, no blanks */
+static int
+get_monitor_url(struct conf_diag *d, const struct conf_node *n,
+    struct fw_appliance *a)
+{
+	const char *u = n->args[2];
+	size_t len = strlen(u);
+	bool ok = len < sizeof(a->url) && (strncmp(u, "http://", 7) == 0 ||
+	    strncmp(u, "https://", 8) == 0);
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (unsigned char)u[i] > ' ' && u[i] != 0x7f;
+	if (!ok) {
+		conf_error(d, &n->argpos[2], "'monitor http' expects an "
+		    "http:// or https:// URL (up to %zu bytes), not '%.60s'",
+		    sizeof(a->url) - 1, u);
+		return -1;
+	}
+	memcpy(a->url, u, len + 1);
+	return 0;
+}
+
 static int
 set_monitor(struct conf_diag *d, const struct conf_node *n, void *obj)
 {
-	static const char *const kinds[] = { "ping", "tcp", NULL };
+	static const char *const kinds[] = { "ping", "tcp", "http", NULL };
+	static const enum fw_appliance_monitor mon[] = { FW_MON_PING,
+	    FW_MON_TCP, FW_MON_HTTP };
 	struct fw_appliance *a = obj;
 	uint64_t port;
 	unsigned k;
 
 	if (conf_get_keyword(d, n, 1, kinds, &k) < 0)
 		return -1;
-	a->monitor = k == 0 ? FW_MON_PING : FW_MON_TCP;
+	a->monitor = mon[k];
 	if ((k == 0) != (n->nargs == 2)) {
-		conf_error(d, &n->pos, "'monitor' expects 'ping' or 'tcp "
-		    "PORT'");
+		conf_error(d, &n->pos, "'monitor' expects 'ping', 'tcp PORT' "
+		    "or 'http URL'");
 		return -1;
 	}
+	if (k == 2)
+		return get_monitor_url(d, n, a);
 	if (k == 1) {
 		if (conf_get_uint(d, n, 2, 1, 65535, &port) < 0)
 			return -1;
@@ -123,7 +150,7 @@ static const struct conf_directive appliance_rows[] = {
 	{ "address", 1, 2, CONF_NO_BLOCK, set_address, "address ADDR [ADDR]" },
 	{ "interface", 1, 1, CONF_NO_BLOCK, set_interface, "interface NAME" },
 	{ "monitor", 1, 2, CONF_NO_BLOCK, set_monitor,
-	    "monitor ping | monitor tcp PORT" },
+	    "monitor ping | tcp PORT | http URL" },
 	{ "interval", 1, 1, CONF_NO_BLOCK, set_interval, "interval DURATION" },
 	{ "rise", 1, 1, CONF_NO_BLOCK, set_rise, "rise N" },
 	{ "fall", 1, 1, CONF_NO_BLOCK, set_fall, "fall N" },
@@ -368,8 +395,13 @@ fw_steer_print(const struct fw_conf *c, FILE *out)
 		fprintf(out, "\n    interface %s\n    monitor ", a->ifname);
 		if (a->monitor == FW_MON_PING)
 			fputs("ping\n", out);
-		else
+		else if (a->monitor == FW_MON_TCP)
 			fprintf(out, "tcp %u\n", a->port);
+		else {
+			fputs("http ", out);
+			conf_print_word(out, a->url);
+			fputc('\n', out);
+		}
 		conf_fmt_duration(buf, sizeof(buf), a->interval_ms);
 		fprintf(out, "    interval %s\n    rise %llu\n    fall %llu\n"
 		    "    failure %s\n}\n", buf, (unsigned long long)a->rise,

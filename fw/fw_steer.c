@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fw_fetch.h"
 #include "fw_route.h"
 #include "fw_steer.h"
 #include "log.h"
@@ -39,6 +40,7 @@ struct appl {
 	int fd;				/* the probe's socket; -1 none */
 	bool waiting;			/* a probe is out */
 	uint16_t id, seq;
+	struct fw_fetch *fetch;		/* an http monitor's GET; NULL */
 };
 
 /* a rule edged put in: family, hop */
@@ -55,6 +57,8 @@ struct fw_steer {
 	size_t nchains;
 	struct hop_rule rules[FW_CHAINS_MAX * FW_CHAIN_HOPS_MAX * 2];
 	size_t nrules;
+	struct fw_fetcher *fetcher;	/* the http monitors'; made for the
+					 * first */
 };
 
 static void route_all(struct fw_steer *s);
@@ -257,6 +261,42 @@ tcp_send(struct appl *a)
 	ev_io_start(a->owner->loop, &a->io);
 }
 
+/* an http monitor's GET ended: fw_fetch_done_fn */
+static void
+http_done(void *arg, struct fw_fetch_res *r)
+{
+	struct appl *a = arg;
+
+	a->fetch = NULL;
+	free(r->body);
+	if (a->waiting)
+		result(a, r->status != 0, r->error);
+}
+
+static void
+http_send(struct appl *a)
+{
+	struct fw_steer *s = a->owner;
+	struct fw_fetch_req q = {
+		.url = a->conf.url,
+		.timeout_ms = a->conf.interval_ms,
+		.max_bytes = 64 * 1024,
+	};
+	char err[300];
+
+	fw_fetch_cancel(a->fetch);
+	a->fetch = NULL;
+	a->waiting = true;
+	if (s->fetcher == NULL &&
+	    (s->fetcher = fw_fetcher_new(s->loop)) == NULL) {
+		result(a, false, "libcurl could not start");
+		return;
+	}
+	if ((a->fetch = fw_fetch_start(s->fetcher, &q, http_done, a, err,
+	    sizeof(err))) == NULL)
+		result(a, false, err);
+}
+
 static void
 probe_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -269,8 +309,10 @@ probe_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	a->probes++;
 	if (a->conf.monitor == FW_MON_PING)
 		ping_send(a);
-	else
+	else if (a->conf.monitor == FW_MON_TCP)
 		tcp_send(a);
+	else
+		http_send(a);
 }
 
 static struct appl *
@@ -300,6 +342,7 @@ appl_free(struct fw_steer *s, struct appl *a)
 		return;
 	ev_timer_stop(s->loop, &a->timer);
 	close_probe(a);
+	fw_fetch_cancel(a->fetch);
 	free(a);
 }
 
@@ -460,6 +503,7 @@ fw_steer_free(struct fw_steer *s)
 	if (s == NULL)
 		return;
 	drop_appliances(s);
+	fw_fetcher_free(s->fetcher);
 	free(s->chains);
 	free(s);
 }
@@ -476,7 +520,8 @@ keep(struct appl **old, size_t n, const struct fw_appliance *conf)
 		if (memcmp(a->conf.addr, conf->addr, sizeof(conf->addr)) ||
 		    strcmp(a->conf.ifname, conf->ifname) != 0 ||
 		    a->conf.monitor != conf->monitor || a->conf.port !=
-		    conf->port || a->conf.interval_ms != conf->interval_ms)
+		    conf->port || strcmp(a->conf.url, conf->url) != 0 ||
+		    a->conf.interval_ms != conf->interval_ms)
 			return NULL;
 		old[i] = NULL;
 		a->conf = *conf;

@@ -1,7 +1,8 @@
 /*
  * fw/fw_steer.h - service insertion's runtime in the master: each
- * appliance monitored (ping or a TCP connect, every interval; down after
- * fall failures in a row, up after rise successes), and the policy
+ * appliance monitored (ping, a TCP connect or an HTTP(S) GET answered
+ * 200, every interval; down after fall failures in a row, up after rise
+ * successes), and the policy
  * routing that sends each hop of a chain to its appliance (fw_route.h)
  * kept in step with their health: a hop whose appliance is down goes to
  * the next one up in the chain (failure open; none up: routed as usual)

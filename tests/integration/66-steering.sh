@@ -103,14 +103,28 @@ ping6_s() { ip netns exec "$C" ping -6 -c 1 -W 1 fd67:2::2 >/dev/null 2>&1 &&
     echo yes || echo no; }
 tcp_s() { ip netns exec "$C" socat -T 2 - TCP:10.67.2.2:8080 </dev/null \
     2>/dev/null || echo failed; }
+# what the appliances' other monitors reach: a port on a1, a health page
+# on a2
+spawn "$T/a1-port.log" ip netns exec "$A1" socat \
+    TCP-LISTEN:8081,bind=10.67.9.2,reuseaddr,fork SYSTEM:'echo up'
+cat >"$T/health.sh" <<'SH'
+# the request read to its blank line, then 200
+cr=$(printf '\r')
+while IFS= read -r line; do
+	case $line in "" | "$cr") break ;; esac
+done
+printf 'HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n'
+SH
+spawn "$T/a2-health.log" ip netns exec "$A2" socat \
+    TCP-LISTEN:8080,bind=10.67.8.2,reuseaddr,fork SYSTEM:"sh $T/health.sh"
 
-write_conf() {	# CHAIN A1-FAILURE
+write_conf() {	# CHAIN A1-FAILURE [A1-MONITOR]
 	edged_global
 	cat <<CONF
 service-appliance a1 {
     address 10.67.9.2 fd67:9::2
     interface ins0
-    monitor ping
+    monitor ${3:-ping}
     interval 200ms
     rise 2
     fall 2
@@ -119,6 +133,7 @@ service-appliance a1 {
 service-appliance a2 {
     address 10.67.8.2 fd67:8::2
     interface ins1
+    monitor http http://10.67.8.2:8080/health
     interval 200ms
     rise 2
     fall 2
@@ -192,8 +207,9 @@ assert_eq "a1 back: up after rise" up "$(poll_until up 40 health 1)"
 assert_eq "the pings pass" yes "$(ping_s)"
 assert_ge "through a1 again" "$(( $(count "$A1" seen) - s1 ))" 2
 
-# a1 fails, failure closed: the steered pings are dropped
-write_conf one closed >"$T/edged.conf"
+# a1 fails, failure closed (its monitor a TCP connect now): the steered
+# pings are dropped
+write_conf one closed "tcp 8081" >"$T/edged.conf"
 out=$(ctl reload 2>&1) || fail "the reload to failure closed failed: $out"
 broken "$A1" on
 assert_eq "a1 failing again: down" down "$(poll_until down 40 health 1)"
@@ -228,7 +244,7 @@ assert_eq "none of it through a1" "$m2" "$(count "$A2" marked)"
 assert_match "show steering: hop 1 goes to a2" "hop 1: a1 .*to a2" \
     "$(ctl show steering)"
 broken "$A1" off
-# a2 down, failure closed: dropped
+# a2 down (its monitor a GET of its health page), failure closed: dropped
 broken "$A2" on
 assert_eq "a2 down" down "$(poll_until down 40 health 2)"
 assert_eq "failure closed at hop 2: dropped" no "$(ping_s)"
