@@ -1473,15 +1473,36 @@ feeds_restore(struct fw_master *fm, const char *state_dir)
 	closedir(dir);
 }
 
-/* the feeds' figures to every worker, for the metrics */
+/* the metrics the master keeps (the feeds', the appliances' health):
+ * Prometheus text, NULL out of memory */
+static char *
+master_metrics(const struct fw_master *fm, size_t *len)
+{
+	char *feeds = fw_feeds_metrics(fm->feeds, len);
+	struct text t;
+	FILE *out;
+
+	if (feeds == NULL || (out = text_open(&t)) == NULL) {
+		free(feeds);
+		return NULL;
+	}
+	fputs(feeds, out);
+	free(feeds);
+	fw_steer_metrics(fm->steer, out);
+	return text_close(&t, len);
+}
+
+/* those figures to every worker, for the metrics */
 static void
 feeds_changed(void *arg)
 {
 	struct fw_master *fm = arg;
 	size_t len;
-	char *text = fw_feeds_metrics(fm->feeds, &len);
+	char *text;
 
-	if (text != NULL)
+	if (fm->steer == NULL)		/* at fw_master_new, not there yet */
+		return;
+	if ((text = master_metrics(fm, &len)) != NULL)
 		edged_publish_text(fm->host, &fw_module, FW_MSG_FEEDS, text,
 		    len);
 	free(text);
@@ -1503,7 +1524,8 @@ fw_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 		return NULL;
 	}
 	if ((fm->feeds = fw_feeds_new(h->loop, feed_apply, feeds_changed,
-	    fm)) == NULL || (fm->steer = fw_steer_new(h->loop)) == NULL) {
+	    fm)) == NULL || (fm->steer = fw_steer_new(h->loop, feeds_changed,
+	    fm)) == NULL) {
 		fw_feeds_free(fm->feeds);
 		fw_klb_free(fm->klb);
 		free(fm);
@@ -1594,7 +1616,7 @@ fw_master_feed_worker(void *ms, void *gd, void *wd,
 	const struct fw_gen *g = gd;
 	struct fw_master *fm = ms;
 	size_t len;
-	char *text = fw_feeds_metrics(fm->feeds, &len);
+	char *text = master_metrics(fm, &len);
 	int rc = 0;
 
 	(void)wd;

@@ -16,8 +16,10 @@ enum fw_msg {
 					 * block (fw_stats.h), arg bytes */
 	FW_MSG_REFRESH,			/* to the master: fresh figures in
 					 * that block, please */
-	FW_MSG_FEEDS,			/* to the worker: the feeds' metrics,
-					 * Prometheus text (fw_feed.h) */
+	FW_MSG_FEEDS,			/* to the worker: the metrics the
+					 * master keeps (the feeds', the
+					 * appliances' health), Prometheus
+					 * text */
 };
 
 #endif /* EDGED_FW_MODULE_H */

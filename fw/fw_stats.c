@@ -9,7 +9,7 @@
 static size_t
 nslots(const struct fw_conf *c)
 {
-	return c->nrules + 2 + c->nnats;
+	return c->nrules + 2 + c->nnats + c->nchains;
 }
 
 size_t
@@ -72,8 +72,11 @@ fw_stats_counter(const struct fw_conf *c, size_t i, char *buf, size_t size)
 		snprintf(buf, size, "default_in");
 	else if (i == c->nrules + 1)
 		snprintf(buf, size, "default_fwd");
-	else
+	else if (i < c->nrules + 2 + c->nnats)
 		snprintf(buf, size, "n_%s", c->nats[i - c->nrules - 2].sel.name);
+	else
+		snprintf(buf, size, "s_%s",
+		    c->chains[i - c->nrules - 2 - c->nnats].name);
 }
 
 /* The labels of slot i. */
@@ -87,11 +90,14 @@ labels(const struct fw_conf *c, size_t i, char *buf, size_t size)
 		snprintf(buf, size, "direction=\"%s\",action=\"%s\"",
 		    i == c->nrules ? "input" : "forward",
 		    fw_action_name(c->default_policy));
-	else
+	else if (i < c->nrules + 2 + c->nnats)
 		snprintf(buf, size, "rule=\"%s\",type=\"%s\"",
 		    c->nats[i - c->nrules - 2].sel.name,
 		    c->nats[i - c->nrules - 2].kind == FW_SNAT ? "snat" :
 		    "dnat");
+	else
+		snprintf(buf, size, "chain=\"%s\"",
+		    c->chains[i - c->nrules - 2 - c->nnats].name);
 }
 
 struct family {
@@ -167,7 +173,7 @@ void
 fw_metrics(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
     uint64_t now_ms)
 {
-	size_t r = c->nrules, all = nslots(c);
+	size_t r = c->nrules, n = r + 2 + c->nnats, all = nslots(c);
 	const struct family fams[] = {
 		{ "edged_firewall_rule_packets_total",
 		    "Packets a firewall rule decided on.", 0, r, false },
@@ -181,9 +187,14 @@ fw_metrics(FILE *out, const struct fw_conf *c, const struct fw_stats *v,
 		    true },
 		{ "edged_nat_rule_packets_total",
 		    "Connections a NAT rule translated (their first packet).",
-		    r + 2, all, false },
+		    r + 2, n, false },
 		{ "edged_nat_rule_bytes_total",
-		    "Bytes of those first packets.", r + 2, all, true },
+		    "Bytes of those first packets.", r + 2, n, true },
+		{ "edged_steered_packets_total",
+		    "Packets steered into a service chain (both ways).", n,
+		    all, false },
+		{ "edged_steered_bytes_total",
+		    "Bytes of those packets.", n, all, true },
 	};
 	uint64_t at;
 

@@ -7,10 +7,11 @@
  * the kernel's named counters when the worker asks (FW_MSG_REFRESH),
  * and the worker, which maps it read-only, writes the samples.
  *
- *   header | ctr[nrules + 2 + nnats] | km[nkm]
+ *   header | ctr[nrules + 2 + nnats + nchains] | km[nkm]
  *
  * Slots in the order of the configuration: the rules, the default
- * policy to the edge (input) and through it (forward), the NAT rules.
+ * policy to the edge (input) and through it (forward), the NAT rules,
+ * the service chains (what was steered into each).
  * Then one entry per member of each virtual server the kernel balances
  * (fw_klb.h), names inside: the worker's configuration does not say
  * which those are (the load balancer's part does).

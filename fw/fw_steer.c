@@ -59,6 +59,8 @@ struct fw_steer {
 	size_t nrules;
 	struct fw_fetcher *fetcher;	/* the http monitors'; made for the
 					 * first */
+	void (*changed)(void *);
+	void *arg;
 };
 
 static void route_all(struct fw_steer *s);
@@ -148,6 +150,7 @@ result(struct appl *a, bool ok, const char *why)
 		    "next appliance up, or are routed as usual" : "what its "
 		    "hops steer is dropped");
 	route_all(a->owner);
+	a->owner->changed(a->owner->arg);
 }
 
 /* a ping's answers (and anything else ICMP to us from a's address) */
@@ -478,12 +481,15 @@ loose_rp_filter(const char *ifname)
 /* ---- the life ---- */
 
 struct fw_steer *
-fw_steer_new(struct ev_loop *loop)
+fw_steer_new(struct ev_loop *loop, void (*changed)(void *), void *arg)
 {
 	struct fw_steer *s = calloc(1, sizeof(*s));
 
-	if (s != NULL)
-		s->loop = loop;
+	if (s == NULL)
+		return NULL;
+	s->loop = loop;
+	s->changed = changed;
+	s->arg = arg;
 	return s;
 }
 
@@ -569,6 +575,7 @@ fw_steer_sync(struct fw_steer *s, const struct fw_conf *c)
 	s->nchains = c->nchains;
 	rules_sync(s);
 	route_all(s);
+	s->changed(s->arg);
 }
 
 void
@@ -581,6 +588,21 @@ fw_steer_clear(struct fw_steer *s)
 	free(s->chains);
 	s->chains = NULL;
 	s->nchains = 0;
+	s->changed(s->arg);
+}
+
+void
+fw_steer_metrics(const struct fw_steer *s, FILE *out)
+{
+	if (s->n == 0)
+		return;
+	fputs("# HELP edged_service_appliance_up Whether a service "
+	    "appliance's monitor says it is up (1) or down (0).\n"
+	    "# TYPE edged_service_appliance_up gauge\n", out);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] != NULL)
+			fprintf(out, "edged_service_appliance_up{appliance=\"%s\"}"
+			    " %d\n", s->v[i]->conf.name, s->v[i]->up ? 1 : 0);
 }
 
 /* ---- show steering ---- */

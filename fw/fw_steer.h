@@ -20,7 +20,10 @@
 
 struct fw_steer;
 
-struct fw_steer *fw_steer_new(struct ev_loop *loop);
+/* changed(arg): an appliance's health changed, or the appliances did
+ * (for the metrics) */
+struct fw_steer *fw_steer_new(struct ev_loop *loop, void (*changed)(void *),
+    void *arg);
 /* the monitors stopped; the rules and routes left in force (as the
  * table is, when edged stops) */
 void fw_steer_free(struct fw_steer *s);
@@ -37,5 +40,8 @@ void fw_steer_clear(struct fw_steer *s);
  * each appliance's health and where its hop goes now; text or JSON */
 void fw_steer_show(const struct fw_steer *s, const uint64_t *packets,
     bool json, FILE *out);
+
+/* the appliances' health, Prometheus text (edged_service_appliance_up) */
+void fw_steer_metrics(const struct fw_steer *s, FILE *out);
 
 #endif /* EDGED_FW_STEER_H */

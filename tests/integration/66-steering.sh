@@ -121,6 +121,9 @@ spawn "$T/a2-health.log" ip netns exec "$A2" socat \
 write_conf() {	# CHAIN A1-FAILURE [A1-MONITOR]
 	edged_global
 	cat <<CONF
+stats {
+    listen 127.0.0.1:9066
+}
 service-appliance a1 {
     address 10.67.9.2 fd67:9::2
     interface ins0
@@ -191,6 +194,19 @@ assert_match "the rule and the route in the edge's policy routing" \
 assert_match "the hop's table routes to the appliance" \
     "default via 10.67.9.2 dev ins0" "$(ip -n "$E" route show table 25800)"
 
+metric() {
+	ip netns exec "$E" curl -s --max-time 5 http://127.0.0.1:9066/metrics |
+	    awk -v k="$1" '$1 == k { print $2 }'
+}
+assert_eq "metrics: a1 up" 1 \
+    "$(metric 'edged_service_appliance_up{appliance="a1"}')"
+assert_ge "metrics: packets steered into chain one" \
+    "$(metric 'edged_steered_packets_total{chain="one"}')" 4
+ip netns exec "$E" curl -s --max-time 5 http://127.0.0.1:9066/metrics \
+    >"$T/metrics"
+"$PY" "$IT_DIR/promcheck.py" <"$T/metrics" >/dev/null 2>"$T/promerr" ||
+    fail "the metrics are not valid exposition: $(cat "$T/promerr")"
+
 # a1 fails: failure open, the pings bypass it
 broken "$A1" on
 assert_eq "a1 failing: down within interval x fall" down \
@@ -202,6 +218,8 @@ assert_match "show steering: routed as usual" \
     "$(ctl show steering)"
 assert_match "the log says so" "service-appliance a1 is down" \
     "$(cat "$EDGED_LOG")"
+assert_eq "metrics: a1 down" 0 \
+    "$(metric 'edged_service_appliance_up{appliance="a1"}')"
 broken "$A1" off
 assert_eq "a1 back: up after rise" up "$(poll_until up 40 health 1)"
 assert_eq "the pings pass" yes "$(ping_s)"
