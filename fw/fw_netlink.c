@@ -777,7 +777,8 @@ counter_msg(const struct nlmsghdr *h, fw_nl_counter_fn *fn, void *arg)
 	char name[FW_NAME_MAX + 8];
 	size_t nlen;
 
-	if (!msg_attrs(h, tb, NFTA_OBJ_MAX) || tb[NFTA_OBJ_NAME] == NULL || tb[NFTA_OBJ_DATA] == NULL)
+	if (!msg_attrs(h, tb, NFTA_OBJ_MAX) || tb[NFTA_OBJ_NAME] == NULL ||
+	    tb[NFTA_OBJ_DATA] == NULL)
 		return;
 	nlen = tb[NFTA_OBJ_NAME]->nla_len - NLA_HDRLEN;
 	snprintf(name, sizeof(name), "%.*s", (int)(nlen < sizeof(name) ?
