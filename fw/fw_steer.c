@@ -391,6 +391,11 @@ route_hop(struct fw_steer *s, size_t c, size_t k, int family)
 		    sizeof(err));
 	if (r < 0)
 		log_err("service-chain %s, hop %zu: %s", ch->name, k + 1, err);
+	/* failure closed: what cannot go to the appliance goes nowhere */
+	if (r < 0 && a != NULL && !s->v[ch->hops[k]]->conf.fail_open &&
+	    fw_route_steer_default(family, FW_STEER_TABLE(c, k),
+	    FW_RT_BLACKHOLE, NULL, NULL, err, sizeof(err)) < 0)
+		log_err("service-chain %s, hop %zu: %s", ch->name, k + 1, err);
 }
 
 /* every hop's route, as the appliances' health says */

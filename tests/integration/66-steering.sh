@@ -272,6 +272,29 @@ json=$(ctl show steering --json)
 assert_ge "JSON: the packets steered" \
     "$(json_get 'j["chains"][0]["packets"]' <<<"$json")" 4
 
+# an appliance on an interface that is not there, failure closed: what
+# its hop steers is dropped, never let past it
+write_conf ghost open >"$T/edged.conf"
+cat >>"$T/edged.conf" <<'CONF'
+service-appliance a3 {
+    address 10.67.7.2
+    interface nosuch0
+    failure closed
+}
+service-chain ghost {
+    appliances a3
+}
+CONF
+out=$(ctl reload 2>&1) || fail "the reload to chain ghost failed: $out"
+assert_match "the missing interface is logged" "no interface nosuch0" \
+    "$(poll_until_match 'nosuch0' 40 cat "$EDGED_LOG")"
+assert_eq "failure closed: the steered pings are dropped" no "$(ping_s)"
+assert_eq "the unsteered flow passes" hello "$(tcp_s)"
+write_conf two open >"$T/edged.conf"
+out=$(ctl reload 2>&1) || fail "the reload back to chain two failed: $out"
+assert_eq "chain two again: the pings pass" yes \
+    "$(poll_until yes 40 ping_s)"
+
 # a2 down again (its hop a blackhole), then a reload without steering:
 # edged's rules and routes go, the blackhole too; then firewall flush
 broken "$A2" on
