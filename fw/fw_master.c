@@ -1385,7 +1385,7 @@ fw_cmd_show_steering(void *ms, struct edged_ctl *c, char **args, size_t n,
 		if ((k = find_counter(cs.v, cs.n, name)) != NULL)
 			packets[i] = k->packets;
 	}
-	fw_steer_show(fm->steer, packets, json, out);
+	fw_steer_show(fm->steer, packets, fw->nchains, json, out);
 	free(packets);
 	free(cs.v);
 	edged_reply_text(fm->host, c, true, &t);

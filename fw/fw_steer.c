@@ -665,8 +665,8 @@ show_hop(const struct fw_steer *s, const struct fw_chain *ch, size_t k,
 }
 
 void
-fw_steer_show(const struct fw_steer *s, const uint64_t *packets, bool json,
-    FILE *out)
+fw_steer_show(const struct fw_steer *s, const uint64_t *packets,
+    size_t npackets, bool json, FILE *out)
 {
 	bool first = true;
 
@@ -674,18 +674,17 @@ fw_steer_show(const struct fw_steer *s, const uint64_t *packets, bool json,
 		fputs("{\"chains\":[", out);
 	for (size_t i = 0; i < s->nchains; i++) {
 		const struct fw_chain *ch = &s->chains[i];
+		unsigned long long p = i < npackets ? packets[i] : 0;
 
 		if (!ch->used)
 			continue;
 		if (json) {
 			fprintf(out, "%s{\"name\":", first ? "" : ",");
 			text_json_string(out, ch->name);
-			fprintf(out, ",\"packets\":%llu,\"hops\":[",
-			    packets ? (unsigned long long)packets[i] : 0ULL);
+			fprintf(out, ",\"packets\":%llu,\"hops\":[", p);
 		} else
 			fprintf(out, "chain %s: %llu packets steered\n",
-			    ch->name, packets ?
-			    (unsigned long long)packets[i] : 0ULL);
+			    ch->name, p);
 		for (size_t k = 0; k < ch->nhops; k++) {
 			if (json && k > 0)
 				fputc(',', out);

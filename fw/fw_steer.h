@@ -36,10 +36,11 @@ void fw_steer_sync(struct fw_steer *s, const struct fw_conf *c);
  * flush), the monitors stopped until the next sync */
 void fw_steer_clear(struct fw_steer *s);
 /* `edgectl show steering`: the chains (packets steered into each, from
- * packets[i], the counter of chain i; NULL when unknown), their hops,
- * each appliance's health and where its hop goes now; text or JSON */
+ * packets[i], the counter of chain i of the configuration in force, of
+ * which there are npackets), their hops, each appliance's health and
+ * where its hop goes now; text or JSON */
 void fw_steer_show(const struct fw_steer *s, const uint64_t *packets,
-    bool json, FILE *out);
+    size_t npackets, bool json, FILE *out);
 
 /* the appliances' health, Prometheus text (edged_service_appliance_up) */
 void fw_steer_metrics(const struct fw_steer *s, FILE *out);
