@@ -926,6 +926,9 @@ fw_conf_release(struct fw_conf *c)
 {
 	for (size_t i = 0; i < c->ngroups; i++) {
 		free(c->groups[i].members);
+		if (c->groups[i].feed != NULL)
+			explicit_bzero(c->groups[i].feed->header,
+			    sizeof(c->groups[i].feed->header));
 		free(c->groups[i].feed);
 	}
 	free(c->groups);

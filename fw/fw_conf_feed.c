@@ -111,7 +111,10 @@ set_header(struct conf_diag *d, const struct conf_node *n, void *obj)
 	struct fw_feed *f = obj;
 	const char *h = n->args[1], *colon = strchr(h, ':');
 	size_t len = strlen(h);
-	bool ok = colon != NULL && colon > h && len < sizeof(f->header);
+	/* a name and a value: "Name:" alone would make libcurl remove
+	 * the header, not send it */
+	bool ok = colon != NULL && colon > h && len < sizeof(f->header) &&
+	    colon[1 + strspn(colon + 1, " \t")] != '\0';
 
 	for (const char *c = h; ok && c < colon; c++)
 		ok = (*c >= '!' && *c <= '~');
@@ -119,8 +122,8 @@ set_header(struct conf_diag *d, const struct conf_node *n, void *obj)
 		ok = (unsigned char)h[i] >= 0x20 && h[i] != 0x7f;
 	if (!ok) {
 		conf_error(d, &n->argpos[1], "'header' expects \"Name: "
-		    "value\" (a token, a colon, printable text; quoted; up "
-		    "to %zu bytes)", sizeof(f->header) - 1);
+		    "value\" (a token, a colon, printable text that is not "
+		    "empty; quoted; up to %zu bytes)", sizeof(f->header) - 1);
 		return -1;
 	}
 	memcpy(f->header, h, len + 1);
@@ -152,6 +155,20 @@ bad_authority(const char *a)
 	return NULL;
 }
 
+/* whether a URL's query names a credential: token=, key=, sig=... */
+static bool
+secret_query(const char *u)
+{
+	static const char *const words[] = { "token", "key", "sig",
+	    "secret", "pass", "auth", NULL };
+	const char *q = strchr(u, '?');
+
+	for (size_t i = 0; q != NULL && words[i] != NULL; i++)
+		if (strcasestr(q, words[i]) != NULL)
+			return true;
+	return false;
+}
+
 /* file:///PATH, https://HOST..., http://HOST...: 0, or -1 with an error
  * saying what is taken */
 static int
@@ -177,6 +194,11 @@ check_url(struct conf_diag *d, const struct conf_node *n,
 	else if (why == NULL && strncmp(u, "file:///", 8) != 0)
 		why = "expected file:///PATH (a file the master reads), "
 		    "https://HOST/... or http://HOST/...";
+	if (why == NULL && secret_query(u))
+		conf_warning(d, &n->argpos[1], "'feed': the URL's query looks "
+		    "like it holds a credential: it shows in the log, in "
+		    "edgectl group show and in edged -T; send it with "
+		    "'header' instead, where the publisher takes one");
 	if (why != NULL) {
 		/* a URL with credentials is not repeated */
 		conf_error(d, &n->argpos[1], "'feed' %.60s: %s",
@@ -203,9 +225,10 @@ check_fetch_only(struct conf_diag *d, const struct fw_feed *f,
 		    ((strcmp(w, "ca") == 0 || strcmp(w, "header") == 0) &&
 		    !https)) {
 			conf_error(d, &c->pos, "'%s' is for feeds fetched "
-			    "over %s, not %s", w, file && w[0] == 't' ?
-			    "HTTP(S)" : "HTTPS (a header over http:// would "
-			    "cross the network in clear)", f->url);
+			    "over %s, not %s", w, w[0] == 't' ? "HTTP(S)" :
+			    w[0] == 'c' ? "HTTPS" : "HTTPS (a header over "
+			    "http:// would cross the network in clear)",
+			    f->url);
 			return -1;
 		}
 	}

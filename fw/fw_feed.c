@@ -89,7 +89,8 @@ static void
 failed(struct feed *fd, const char *why)
 {
 	fd->errors++;
-	if (strcmp(fd->last_error, why) != 0)
+	/* as kept: a long reason cut the same way each time */
+	if (strncmp(fd->last_error, why, sizeof(fd->last_error) - 1) != 0)
 		log_warn("firewall: feed of address-group %s (%s): %s; the "
 		    "last good list stays", fd->group, fd->conf.url, why);
 	snprintf(fd->last_error, sizeof(fd->last_error), "%s", why);
@@ -325,6 +326,7 @@ feed_free(struct fw_feeds *f, struct feed *fd)
 	ev_timer_stop(f->loop, &fd->timer);
 	fw_fetch_cancel(fd->fetch);
 	fw_feed_list_free(&fd->last);
+	explicit_bzero(fd->conf.header, sizeof(fd->conf.header));
 	free(fd);
 }
 

@@ -10,9 +10,11 @@
  *
  * A feed is fetched with what an operator expects of a careful client:
  * only http and https (redirects, at most 5, to https only when the feed
- * is https), the certificate and the host name verified (against the
- * feed's own CA file alone when it names one), a size limit checked as
- * the body arrives, an overall timeout, compression accepted.
+ * is https; none when the feed sends a header, a secret, that a
+ * redirect could carry to another host), the certificate and the host
+ * name verified (against the feed's own CA file alone when it names
+ * one), a size limit checked as the body arrives, an overall timeout,
+ * compression accepted.
  */
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -30,6 +32,7 @@ struct fw_fetcher {
 	CURLM *multi;
 	ev_timer timer;			/* libcurl's timeout */
 	struct fw_fetch *running;
+	struct sock *socks;		/* watched */
 };
 
 /* a socket libcurl waits on */
@@ -37,6 +40,7 @@ struct sock {
 	ev_io io;
 	struct fw_fetcher *f;
 	curl_socket_t fd;
+	struct sock *next, **prev;
 };
 
 struct fw_fetch {
@@ -80,6 +84,16 @@ timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	finished(f);
 }
 
+static void
+sock_free(struct fw_fetcher *f, struct sock *k)
+{
+	ev_io_stop(f->loop, &k->io);
+	*k->prev = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	free(k);
+}
+
 /* CURLMOPT_SOCKETFUNCTION: what libcurl waits for on s */
 static int
 sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
@@ -89,10 +103,8 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 
 	(void)e;
 	if (what == CURL_POLL_REMOVE) {
-		if (k != NULL) {
-			ev_io_stop(f->loop, &k->io);
-			free(k);
-		}
+		if (k != NULL)
+			sock_free(f, k);
 		return 0;
 	}
 	if (k == NULL) {
@@ -102,6 +114,11 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 		k->fd = s;
 		ev_init(&k->io, io_cb);
 		k->io.data = k;
+		k->next = f->socks;
+		if (k->next != NULL)
+			k->next->prev = &k->next;
+		k->prev = &f->socks;
+		f->socks = k;
 		(void)curl_multi_assign(f->multi, s, k);
 	}
 	ev_io_stop(f->loop, &k->io);
@@ -183,8 +200,12 @@ fw_fetcher_free(struct fw_fetcher *f)
 		return;
 	while (f->running != NULL)
 		fw_fetch_cancel(f->running);
-	ev_timer_stop(f->loop, &f->timer);
 	(void)curl_multi_cleanup(f->multi);
+	/* what libcurl's closing of its kept connections may have started
+	 * or left */
+	ev_timer_stop(f->loop, &f->timer);
+	while (f->socks != NULL)
+		sock_free(f, f->socks);
 	curl_global_cleanup();
 	free(f);
 }
@@ -311,7 +332,10 @@ set_options(struct fw_fetch *x, const struct fw_fetch_req *q)
 	SET(CURLOPT_CONNECTTIMEOUT_MS, t < CONNECT_TIMEOUT_MS ? t :
 	    (long)CONNECT_TIMEOUT_MS);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	/* not with a header of the feed's own: libcurl keeps only
+	 * Authorization and Cookie from other hosts, not an API key's */
+	SET(CURLOPT_FOLLOWLOCATION, q->header == NULL || q->header[0] == '\0' ?
+	    1L : 0L);
 	SET(CURLOPT_MAXREDIRS, (long)REDIRECTS_MAX);
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)q->max_bytes);

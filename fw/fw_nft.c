@@ -573,6 +573,8 @@ write_policy(FILE *out, enum fw_action p, const char *counter)
 	write_action(out, none, 1, p, SC_N, counter, "");
 }
 
+static void write_steer_back(FILE *out, const struct fw_conf *c);
+
 static void
 write_filter(FILE *out, const struct fw_conf *c,
     const struct edged_endpoints *eps, bool input)
@@ -586,6 +588,8 @@ write_filter(FILE *out, const struct fw_conf *c,
 	fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
 	    "nd-neighbor-solicit, nd-neighbor-advert } accept\n");
 	fprintf(out, "\t\tct state invalid drop\n");
+	if (!input)
+		write_steer_back(out, c);
 	if (input)
 		fprintf(out, "\t\tiifname \"lo\" accept\n");
 	write_rules(out, c, input);
@@ -723,6 +727,7 @@ write_transparent(FILE *out, const struct edged_endpoints *eps)
 struct steer_arg {
 	const struct fw_conf *c;
 	const struct fw_rule *r;
+	bool pass;			/* matched, not steered: return */
 };
 
 static void
@@ -733,12 +738,12 @@ emit_steer(FILE *out, const char *const *parts, size_t n,
 	char tail[300];
 
 	(void)cls;
-	if (sa->r->chain < 0) {
+	if (sa->r->chain < 0 || sa->pass) {
 		rule_line(out, parts, n, "return");
 		return;
 	}
 	snprintf(tail, sizeof(tail), "ct mark set 0x%x meta mark set 0x%x "
-	    "counter name \"s_%s\" comment \"rule %s\"",
+	    "counter name \"s_%s\" return comment \"rule %s\"",
 	    FW_STEER_CT(sa->r->chain), FW_STEER_MARK(sa->r->chain, 0),
 	    sa->c->chains[sa->r->chain].name, sa->r->sel.name);
 	rule_line(out, parts, n, tail);
@@ -769,6 +774,77 @@ write_steer_hops(FILE *out, const struct fw_conf *c)
 	}
 }
 
+/* the interfaces of the appliances in chains, each once, as an nft
+ * set's elements: "\"ins0\", \"ins1\"" */
+static void
+steer_ifs(const struct fw_conf *c, char *buf, size_t size)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->nappliances; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			seen |= c->appliances[j].used && strcmp(
+			    c->appliances[j].ifname, c->appliances[i].ifname) == 0;
+		if (c->appliances[i].used && !seen && k < size)
+			k += (size_t)snprintf(buf + k, size - k, "%s\"%s\"",
+			    k > 0 ? ", " : "", c->appliances[i].ifname);
+	}
+}
+
+/* the index of the last rule that steers; c->nrules: none */
+static size_t
+last_steer(const struct fw_conf *c)
+{
+	size_t last = c->nrules;
+
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].chain >= 0)
+			last = i;
+	return last;
+}
+
+/* rule r in the classifier: its matches, for the families its chain has
+ * (steered) and for the others (matched: the classifying ends) */
+static void
+write_steer_rule(FILE *out, const struct fw_conf *c, const struct fw_rule *r)
+{
+	unsigned fam = r->chain >= 0 ? c->chains[r->chain].families :
+	    F4 | F6;
+	struct steer_arg sa = { c, r, false };
+	struct expand e = { .sel = &r->sel,
+	    .original = any_dnat(c) && !r->match_translated, .only = fam };
+
+	expand(out, c, &e, emit_steer, &sa);
+	if (fam == (F4 | F6))
+		return;
+	sa.pass = true;
+	e.only = (F4 | F6) & ~fam;
+	expand(out, c, &e, emit_steer, &sa);
+}
+
+/*
+ * A steered flow's first packets cross the forward filter again when
+ * their appliance hands them back (the connection has seen no reply
+ * yet: still new), now from the appliance's interface, where a rule's
+ * in-interface would not match: what comes back from an appliance with
+ * a chain's mark was accepted on its way in, and is accepted again.
+ */
+static void
+write_steer_back(FILE *out, const struct fw_conf *c)
+{
+	char ifs[FW_APPLIANCES_MAX * (FW_IFNAME_MAX + 4)];
+
+	if (last_steer(c) == c->nrules)
+		return;
+	steer_ifs(c, ifs, sizeof(ifs));
+	fprintf(out, "\t\tiifname { %s } ct mark and 0x%x == 0x%x accept "
+	    "comment \"steered, back from its appliance\"\n", ifs,
+	    FW_STEER_CT_MASK, FW_STEER_CT(-1));
+}
+
 /*
  * Service insertion's classifier, before routing: a new flow is matched
  * against the rules in order, as the filter will match it, up to the
@@ -780,35 +856,20 @@ write_steer_hops(FILE *out, const struct fw_conf *c)
 static void
 write_steer(FILE *out, const struct fw_conf *c)
 {
-	size_t last = c->nrules, k = 0;
-	char ifs[FW_APPLIANCES_MAX * (FW_IFNAME_MAX + 4)] = "";
+	size_t last = last_steer(c);
+	char ifs[FW_APPLIANCES_MAX * (FW_IFNAME_MAX + 4)];
 
-	for (size_t i = 0; i < c->nrules; i++)
-		if (c->rules[i].chain >= 0)
-			last = i;
 	if (last == c->nrules)
 		return;
 	fprintf(out, "\tchain steer {\n\t\ttype filter hook prerouting "
 	    "priority mangle; policy accept;\n");
 	write_steer_hops(out, c);
 	fprintf(out, "\t\tct state != new return\n");
-	for (size_t i = 0; i < c->nappliances; i++)
-		if (c->appliances[i].used)
-			k += (size_t)snprintf(ifs + k, sizeof(ifs) - k,
-			    "%s\"%s\"", k > 0 ? ", " : "",
-			    c->appliances[i].ifname);
+	steer_ifs(c, ifs, sizeof(ifs));
 	fprintf(out, "\t\tiifname { %s } return\n", ifs);
-	for (size_t i = 0; i <= last; i++) {
-		const struct fw_rule *r = &c->rules[i];
-		struct steer_arg sa = { c, r };
-		struct expand e = { .sel = &r->sel,
-		    .original = any_dnat(c) && !r->match_translated,
-		    .only = r->chain >= 0 ? c->chains[r->chain].families :
-		    F4 | F6 };
-
-		if (!r->sel.dst.self)
-			expand(out, c, &e, emit_steer, &sa);
-	}
+	for (size_t i = 0; i <= last; i++)
+		if (!c->rules[i].sel.dst.self)
+			write_steer_rule(out, c, &c->rules[i]);
 	fprintf(out, "\t}\n");
 }
 

@@ -34,6 +34,8 @@
  * nothing: the main table's routes).
  */
 #define FW_STEER_CT(c)		(0x65730000u | ((unsigned)(c) + 1))
+#define FW_STEER_CT_MASK	0xffff0000u	/* what every chain's has:
+						 * FW_STEER_CT(-1) */
 #define FW_STEER_MARK(c, k)	(0x65740000u | ((unsigned)(c) << 4) | \
 				    (unsigned)(k))
 #define FW_STEER_TABLE(c, k)	(25800u + (unsigned)(c) * 16 + \

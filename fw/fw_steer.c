@@ -352,7 +352,9 @@ appl_free(struct fw_steer *s, struct appl *a)
 /* ---- the routes ---- */
 
 /* where hop k of chain c goes now: the appliance it goes to (NULL: a
- * blackhole, or routed as usual when *routed) */
+ * blackhole, or routed as usual when *routed).  A hop down with failure
+ * open goes on to the next up; one down with failure closed on the way
+ * stops it there. */
 static const struct appl *
 hop_target(const struct fw_steer *s, const struct fw_chain *ch, size_t k,
     int family, bool *routed)
@@ -364,10 +366,14 @@ hop_target(const struct fw_steer *s, const struct fw_chain *ch, size_t k,
 		return a;
 	if (!a->conf.fail_open)
 		return NULL;
-	for (size_t j = k + 1; j < ch->nhops; j++)
-		if (s->v[ch->hops[j]]->up && s->v[ch->hops[j]]->conf.addr[
-		    family == AF_INET ? 0 : 1].family != 0)
-			return s->v[ch->hops[j]];
+	for (size_t j = k + 1; j < ch->nhops; j++) {
+		const struct appl *b = s->v[ch->hops[j]];
+
+		if (b->up && b->conf.addr[family == AF_INET ? 0 : 1].family)
+			return b;
+		if (!b->up && !b->conf.fail_open)
+			return NULL;		/* closed: a blackhole */
+	}
 	*routed = true;
 	return NULL;
 }
@@ -462,21 +468,41 @@ rules_sync(struct fw_steer *s)
 			}
 }
 
-/* loose reverse-path filtering where appliances hand traffic back: it
- * carries the clients' and servers' addresses, which strict filtering
- * drops there */
-static void
-loose_rp_filter(const char *ifname)
+/* the first character of an rp_filter setting ('0', '1', '2'; 0 when
+ * it cannot be read) */
+static char
+rp_filter(const char *ifname)
 {
 	char path[96], v = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter",
 	    ifname);
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (read(fd, &v, 1) != 1)
+		v = 0;
+	(void)close(fd);
+	return v;
+}
+
+/* loose reverse-path filtering where appliances hand traffic back: it
+ * carries the clients' and servers' addresses, which strict filtering
+ * drops there (the kernel applies the larger of the interface's setting
+ * and all's) */
+static void
+loose_rp_filter(const char *ifname)
+{
+	char path[96], v = rp_filter(ifname);
+	int fd;
+
+	if (v == '2' || v == 0 || (v != '1' && rp_filter("all") != '1'))
 		return;
-	if (read(fd, &v, 1) == 1 && v == '1' && lseek(fd, 0, SEEK_SET) == 0 &&
-	    write(fd, "2\n", 2) == 2)
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter",
+	    ifname);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return;
+	if (write(fd, "2\n", 2) == 2)
 		log_info("service insertion: loose reverse-path filtering on "
 		    "%s (what its appliance hands back carries others' "
 		    "addresses)", ifname);

@@ -149,12 +149,17 @@ service-chain two {
     appliances a1 a2
 }
 firewall {
-    default-policy accept
+    default-policy drop
     rule inspect-pings {
         source 172.31.67.0/24 fd67:c::/64
         service icmp/echo-request icmpv6/echo-request
+        in-interface e0
         action accept
         steer $1
+    }
+    rule tcp-in {
+        service tcp/8080
+        action accept
     }
 }
 CONF
@@ -266,6 +271,15 @@ broken "$A1" off
 broken "$A2" on
 assert_eq "a2 down" down "$(poll_until down 40 health 2)"
 assert_eq "failure closed at hop 2: dropped" no "$(ping_s)"
+# a1 down too: its failure open does not take hop 1 past a2, whose
+# failure is closed
+broken "$A1" on
+assert_eq "a1 down as well" down "$(poll_until down 40 health 1)"
+assert_eq "hop 1 stops at a2, closed: dropped" no "$(ping_s)"
+assert_match "show steering: hop 1 dropped" "hop 1: a1 .*to dropped" \
+    "$(ctl show steering)"
+broken "$A1" off
+assert_eq "a1 back" up "$(poll_until up 40 health 1)"
 broken "$A2" off
 assert_eq "a2 back: the pings pass" yes "$(poll_until yes 40 ping_s)"
 json=$(ctl show steering --json)
