@@ -175,7 +175,13 @@ struct fw_chain {
 	size_t nhops;
 	unsigned families;		/* 1 IPv4, 2 IPv6: every hop has */
 	bool used;			/* steered to */
+	unsigned id;			/* from its name, below FW_STEER_IDS:
+					 * its marks and tables (fw_route.h)
+					 * stay when other chains come and
+					 * go, and so do its flows */
 };
+
+#define FW_STEER_IDS	4093
 
 enum fw_nat_kind { FW_SNAT, FW_DNAT };
 

@@ -19,6 +19,7 @@
  *     }
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -362,11 +363,34 @@ resolve_rule(struct fw_conf *c, struct fw_rule *r, struct conf_diag *d)
 	r->chain = (long)k;
 }
 
+/* chain i's id: its name's hash, or the next one free after the earlier
+ * chains' */
+static void
+chain_id(struct fw_conf *c, size_t i)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	bool taken;
+
+	for (const char *p = c->chains[i].name; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h %= FW_STEER_IDS;
+	do {
+		taken = false;
+		for (size_t j = 0; j < i; j++)
+			taken |= c->chains[j].id == h;
+		if (taken)
+			h = (h + 1) % FW_STEER_IDS;
+	} while (taken);
+	c->chains[i].id = h;
+}
+
 void
 fw_steer_resolve(struct fw_conf *c, struct conf_diag *d)
 {
-	for (size_t i = 0; i < c->nchains; i++)
+	for (size_t i = 0; i < c->nchains; i++) {
+		chain_id(c, i);
 		resolve_chain(c, &c->chains[i], d);
+	}
 	for (size_t i = 0; i < c->nrules; i++) {
 		c->rules[i].chain = -1;
 		if (c->rules[i].steer[0] != '\0' && !c->rules[i].sel.bad)

@@ -735,6 +735,7 @@ emit_steer(FILE *out, const char *const *parts, size_t n,
     enum svc_class cls, void *arg)
 {
 	struct steer_arg *sa = arg;
+	const struct fw_chain *ch;
 	char tail[300];
 
 	(void)cls;
@@ -742,10 +743,11 @@ emit_steer(FILE *out, const char *const *parts, size_t n,
 		rule_line(out, parts, n, "return");
 		return;
 	}
+	ch = &sa->c->chains[sa->r->chain];
 	snprintf(tail, sizeof(tail), "ct mark set 0x%x meta mark set 0x%x "
 	    "counter name \"s_%s\" return comment \"rule %s\"",
-	    FW_STEER_CT(sa->r->chain), FW_STEER_MARK(sa->r->chain, 0),
-	    sa->c->chains[sa->r->chain].name, sa->r->sel.name);
+	    FW_STEER_CT(ch->id), FW_STEER_MARK(ch->id, 0), ch->name,
+	    sa->r->sel.name);
 	rule_line(out, parts, n, tail);
 }
 
@@ -762,14 +764,15 @@ write_steer_hops(FILE *out, const struct fw_conf *c)
 		for (size_t k = 0; k < ch->nhops; k++) {
 			fprintf(out, "\t\tiifname \"%s\" ct mark 0x%x ",
 			    c->appliances[ch->hops[k]].ifname,
-			    FW_STEER_CT(i));
+			    FW_STEER_CT(ch->id));
 			if (k + 1 < ch->nhops)
 				fprintf(out, "meta mark set 0x%x ",
-				    FW_STEER_MARK(i, k + 1));
+				    FW_STEER_MARK(ch->id, k + 1));
 			fprintf(out, "return\n");
 		}
 		fprintf(out, "\t\tct mark 0x%x meta mark set 0x%x counter name "
-		    "\"s_%s\" return\n", FW_STEER_CT(i), FW_STEER_MARK(i, 0),
+		    "\"s_%s\" return\n", FW_STEER_CT(ch->id),
+		    FW_STEER_MARK(ch->id, 0),
 		    ch->name);
 	}
 }

@@ -205,7 +205,7 @@ fw_route_steer_rule(int family, uint32_t mark, uint32_t table, bool on,
 	f->action = FR_ACT_TO_TBL;
 	attr_u32(&r, FRA_FWMARK, mark);
 	attr_u32(&r, FRA_FWMASK, 0xffffffff);
-	attr_u32(&r, FRA_PRIORITY, table);
+	attr_u32(&r, FRA_PRIORITY, FW_STEER_PRIO);
 	attr_u32(&r, FRA_TABLE, table);
 	attr_put(&r, FRA_PROTOCOL, &(uint8_t){ FW_RTPROT }, 1);
 	if (harmless(e = request(&r), on))

@@ -23,23 +23,24 @@
 					 * removal names nobody else's */
 
 /*
- * Service insertion: a flow a rule steers through chain c carries
- * connection mark FW_STEER_CT(c); each of its packets that enters from
- * elsewhere than the chain's appliances gets packet mark
- * FW_STEER_MARK(c, 0), and one that comes back from hop k's appliance
- * FW_STEER_MARK(c, k + 1) (none after the last hop).  Rule
- * `fwmark FW_STEER_MARK(c, k) lookup FW_STEER_TABLE(c, k)` (of that
- * priority) sends it to the table whose default route is hop k's
- * appliance (or, while it is down, the next one up, or a blackhole, or
- * nothing: the main table's routes).
+ * Service insertion: a flow a rule steers through the chain of id c
+ * (fw_conf.h: from its name) carries connection mark FW_STEER_CT(c);
+ * each of its packets that enters from elsewhere than the chain's
+ * appliances gets packet mark FW_STEER_MARK(c, 0), and one that comes
+ * back from hop k's appliance FW_STEER_MARK(c, k + 1) (none after the
+ * last hop).  Rule `fwmark FW_STEER_MARK(c, k) lookup FW_STEER_TABLE(c,
+ * k)` (priority FW_STEER_PRIO, before the main table's) sends it to the
+ * table whose default route is hop k's appliance (or, while it is down,
+ * the next one up, or a blackhole, or nothing: the main table's routes).
+ * The table's number is the mark's.
  */
 #define FW_STEER_CT(c)		(0x65730000u | ((unsigned)(c) + 1))
 #define FW_STEER_CT_MASK	0xffff0000u	/* what every chain's has:
 						 * FW_STEER_CT(-1) */
 #define FW_STEER_MARK(c, k)	(0x65740000u | ((unsigned)(c) << 4) | \
 				    (unsigned)(k))
-#define FW_STEER_TABLE(c, k)	(25800u + (unsigned)(c) * 16 + \
-				    (unsigned)(k))
+#define FW_STEER_TABLE(c, k)	FW_STEER_MARK(c, k)
+#define FW_STEER_PRIO		25800u
 
 /*
  * Adds (on) or removes (!on) family's rule (fwmark FW_TPROXY_MARK

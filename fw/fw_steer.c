@@ -43,10 +43,10 @@ struct appl {
 	struct fw_fetch *fetch;		/* an http monitor's GET; NULL */
 };
 
-/* a rule edged put in: family, hop */
+/* a rule edged put in: family, chain (its id), hop */
 struct hop_rule {
 	int family;
-	unsigned chain, hop;
+	unsigned id, hop;
 };
 
 struct fw_steer {
@@ -379,9 +379,10 @@ hop_target(const struct fw_steer *s, const struct fw_chain *ch, size_t k,
 }
 
 static void
-route_hop(struct fw_steer *s, size_t c, size_t k, int family)
+route_hop(struct fw_steer *s, const struct fw_chain *ch, size_t k,
+    int family)
 {
-	const struct fw_chain *ch = &s->chains[c];
+	unsigned c = ch->id;
 	bool routed;
 	const struct appl *a = hop_target(s, ch, k, family, &routed);
 	char err[300];
@@ -404,24 +405,33 @@ route_hop(struct fw_steer *s, size_t c, size_t k, int family)
 		log_err("service-chain %s, hop %zu: %s", ch->name, k + 1, err);
 }
 
+/* the chain in force of that id; NULL none */
+static const struct fw_chain *
+chain_of(const struct fw_steer *s, unsigned id)
+{
+	for (size_t i = 0; i < s->nchains; i++)
+		if (s->chains[i].id == id)
+			return &s->chains[i];
+	return NULL;
+}
+
 /* every hop's route, as the appliances' health says */
 static void
 route_all(struct fw_steer *s)
 {
 	for (size_t i = 0; i < s->nrules; i++)
-		route_hop(s, s->rules[i].chain, s->rules[i].hop,
+		route_hop(s, chain_of(s, s->rules[i].id), s->rules[i].hop,
 		    s->rules[i].family);
 }
 
+/* whether r is one of the chains in force (route_all's chain_of finds
+ * it) */
 static bool
 rule_wanted(const struct fw_steer *s, const struct hop_rule *r)
 {
-	const struct fw_chain *ch;
+	const struct fw_chain *ch = chain_of(s, r->id);
 
-	if (r->chain >= s->nchains)
-		return false;
-	ch = &s->chains[r->chain];
-	return ch->used && r->hop < ch->nhops &&
+	return ch != NULL && ch->used && r->hop < ch->nhops &&
 	    (ch->families & (r->family == AF_INET ? 1u : 2u)) != 0;
 }
 
@@ -430,10 +440,10 @@ rule_set(const struct hop_rule *r, bool on)
 {
 	char err[300];
 
-	if (fw_route_steer_rule(r->family, FW_STEER_MARK(r->chain, r->hop),
-	    FW_STEER_TABLE(r->chain, r->hop), on, err, sizeof(err)) < 0)
+	if (fw_route_steer_rule(r->family, FW_STEER_MARK(r->id, r->hop),
+	    FW_STEER_TABLE(r->id, r->hop), on, err, sizeof(err)) < 0)
 		log_err("service insertion: %s", err);
-	if (!on && fw_route_steer_default(r->family, FW_STEER_TABLE(r->chain,
+	if (!on && fw_route_steer_default(r->family, FW_STEER_TABLE(r->id,
 	    r->hop), FW_RT_NONE, NULL, NULL, err, sizeof(err)) < 0)
 		log_err("service insertion: %s", err);
 }
@@ -455,7 +465,7 @@ rules_sync(struct fw_steer *s)
 		for (unsigned h = 0; h < s->chains[c].nhops; h++)
 			for (int f = 0; f < 2; f++) {
 				struct hop_rule r = { f ? AF_INET6 : AF_INET,
-				    c, h };
+				    s->chains[c].id, h };
 				bool have = false;
 
 				for (size_t i = 0; i < s->nrules; i++)

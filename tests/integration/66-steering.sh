@@ -194,10 +194,34 @@ assert_match "show steering: the chain, its packets" \
     "chain one: [1-9][0-9]* packets steered" "$show"
 assert_match "show steering: the hop, up, where it goes" \
     "hop 1: a1 10.67.9.2 on ins0: up, failure open: to a1" "$show"
-assert_match "the rule and the route in the edge's policy routing" \
-    "fwmark 0x65740000 lookup 25800" "$(ip -n "$E" rule)"
+rules=$(ip -n "$E" rule)
+it_log "the edge's rules: $rules"
+assert_match "the rule in the edge's policy routing" \
+    "25800:.*fwmark 0x6574[0-9a-f]{3}0 lookup [0-9]+ proto 237" "$rules"
+table=$(sed -n 's/.*fwmark 0x6574[0-9a-f]*0 lookup \([0-9]*\).*/\1/p' \
+    <<<"$rules" | head -n 1)
 assert_match "the hop's table routes to the appliance" \
-    "default via 10.67.9.2 dev ins0" "$(ip -n "$E" route show table 25800)"
+    "default via 10.67.9.2 dev ins0" \
+    "$(ip -n "$E" route show table "$table")"
+
+# a flow steered before a reload that adds a chain before its own: it
+# stays on its chain (a chain's marks come from its name, not its place)
+ip netns exec "$C" ping -i 0.2 -c 20 -W 1 10.67.2.2 >"$T/longping" 2>&1 &
+longping=$!
+sleep 1
+write_conf one open | sed 's/^service-chain one {$/service-chain aaa {\
+    appliances a2\
+}\
+&/' >"$T/edged.conf"
+s1=$(count "$A1" seen) s2=$(count "$A2" seen)
+out=$(ctl reload 2>&1) || fail "the reload adding chain aaa failed: $out"
+wait "$longping" || true
+assert_match "the flow lost nothing across the reload" " 0% packet loss" \
+    "$(cat "$T/longping")"
+assert_ge "it went on through a1" "$(( $(count "$A1" seen) - s1 ))" 10
+assert_eq "and not through chain aaa's a2" "$s2" "$(count "$A2" seen)"
+write_conf one open >"$T/edged.conf"
+out=$(ctl reload 2>&1) || fail "the reload without chain aaa failed: $out"
 
 metric() {
 	ip netns exec "$E" curl -s --max-time 5 http://127.0.0.1:9066/metrics |
@@ -325,8 +349,8 @@ assert_eq "and its routes, the blackhole too" "" \
 broken "$A2" off
 write_conf one open >"$T/edged.conf"
 out=$(ctl reload 2>&1) || fail "the reload back failed: $out"
-assert_match "steering again: the rule is back" "fwmark 0x65740000" \
-    "$(ip -n "$E" rule)"
+assert_match "steering again: the rule is back, the same" \
+    "fwmark 0x6574[0-9a-f]{3}0 lookup $table " "$(ip -n "$E" rule)"
 ctl firewall flush >/dev/null || fail "firewall flush failed"
 assert_no_match "firewall flush takes them out" "0x6574" \
     "$(ip -n "$E" rule)"
