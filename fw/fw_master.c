@@ -338,6 +338,37 @@ sync_routes(struct fw_master *fm, unsigned want)
 	fm->routes_known = true;
 }
 
+/*
+ * The groups no more fed in c: their last good lists dropped, from
+ * memory and from the state directory, so that a group fed again later
+ * starts from its feed, not from a list that may be long stale.
+ */
+static void
+feeds_forget(struct fw_master *fm, const struct fw_conf *c)
+{
+	char path[1024];
+	size_t k = 0;
+
+	for (size_t i = 0; i < fm->fed.n; i++) {
+		struct fw_dyn_group *dg = &fm->fed.groups[i];
+		long gi = fw_group_find(c, dg->name);
+
+		if (gi >= 0 && c->groups[gi].feed != NULL) {
+			fm->fed.groups[k++] = *dg;
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/feeds/%s",
+		    fm->cur->state_dir, dg->name);
+		if (unlink(path) < 0 && errno != ENOENT)
+			log_warn("firewall: %s: %s", path, strerror(errno));
+		else
+			log_info("firewall: address-group %s is fed no more: "
+			    "its last list forgotten", dg->name);
+		free(dg->addrs);
+	}
+	fm->fed.n = k;
+}
+
 int
 fw_master_commit(void *ms, void *gd, char *err, size_t errsize)
 {
@@ -352,6 +383,7 @@ fw_master_commit(void *ms, void *gd, char *err, size_t errsize)
 	}
 	fm->cur = g;
 	sync_routes(fm, g->transparent);
+	feeds_forget(fm, g->conf);
 	fw_feeds_sync(fm->feeds, g->conf);
 	fw_steer_sync(fm->steer, g->conf);
 	return 0;

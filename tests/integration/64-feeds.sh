@@ -17,8 +17,9 @@
 # restart with the file still gone keeps the list (the state directory's
 # copy of the last good read); the file back takes over; max-entries
 # truncates and says so; edgectl cannot change a fed group; the group
-# made dynamic, then fed again, by reloads (its set made again each
-# time); a feed of 100,001 entries goes in whole.
+# made dynamic (its kept list forgotten), then fed again, by reloads
+# (its set made again each time); a feed of 100,001 entries goes in
+# whole.
 . "$(dirname "$0")/lib.sh"
 it_begin 64-feeds
 for p in ip nft ping; do
@@ -160,6 +161,10 @@ assert_eq "the client in the feed: dropped" no "$(poll_until no 50 ping_s)"
 write_conf dynamic >"$T/edged.conf"
 out=$(ctl reload 2>&1) || fail "the reload to a dynamic group failed: $out"
 assert_eq "made dynamic: the client passes" yes "$(poll_until yes 50 ping_s)"
+[ -e "$T/state/feeds/threat-feed" ] &&
+    fail "the list of a group fed no more is still kept in the state directory"
+assert_match "and forgotten, said" "address-group threat-feed is fed no \
+more: its last list forgotten" "$(cat "$EDGED_LOG")"
 out=$(ctl group add threat-feed 172.31.65.2 2>&1) ||
     fail "group add to the group made dynamic: $out"
 assert_eq "and edgectl sets its members" no "$(ping_s)"
