@@ -122,18 +122,20 @@ fw_wants_forwarding(const struct fw_conf *c)
 	return false;
 }
 
-static int
-write_one(const char *path, char *err, size_t errsize)
+int
+fw_sysctl_write(const char *path, const char *value, char *err,
+    size_t errsize)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(value);
 	ssize_t n;
 
 	if (fd < 0) {
 		snprintf(err, errsize, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	n = write(fd, "1\n", 2);
-	if (n != 2) {
+	n = write(fd, value, len);
+	if (n < 0 || (size_t)n != len) {
 		snprintf(err, errsize, "%s: %s", path, n < 0 ?
 		    strerror(errno) : "short write");
 		close(fd);
@@ -146,12 +148,13 @@ write_one(const char *path, char *err, size_t errsize)
 int
 fw_enable_forwarding(char *err, size_t errsize)
 {
-	if (write_one("/proc/sys/net/ipv4/ip_forward", err, errsize) < 0)
+	if (fw_sysctl_write("/proc/sys/net/ipv4/ip_forward", "1\n", err,
+	    errsize) < 0)
 		return -1;
 	/* a kernel without IPv6 has no such file: IPv4 is enough then */
 	if (access("/proc/sys/net/ipv6/conf/all/forwarding", F_OK) == 0 &&
-	    write_one("/proc/sys/net/ipv6/conf/all/forwarding", err,
-	    errsize) < 0)
+	    fw_sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1\n",
+	    err, errsize) < 0)
 		return -1;
 	return 0;
 }

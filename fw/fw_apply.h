@@ -34,5 +34,9 @@ int fw_kernel_has_table(void);
 bool fw_wants_forwarding(const struct fw_conf *c);
 /* Turns IPv4 and IPv6 forwarding on; 0, or -1 with err. */
 int fw_enable_forwarding(char *err, size_t errsize);
+/* value ("1\n") written to the kernel setting at path (/proc/sys/...);
+ * 0, or -1 with err. */
+int fw_sysctl_write(const char *path, const char *value, char *err,
+    size_t errsize);
 
 #endif /* EDGED_FW_APPLY_H */

@@ -61,7 +61,7 @@ struct fw_feeds {
 	fw_feed_apply_fn *apply;
 	fw_feed_changed_fn *changed;
 	void *arg;
-	struct fw_fetcher *fetcher;	/* made for the first URL */
+	struct fw_fetcher *fetcher;	/* the master's, for the URLs */
 	struct feed **v;		/* each on its own: libev holds the
 					 * timers' addresses */
 	size_t n, cap;
@@ -275,11 +275,6 @@ fetch(struct feed *fd)
 
 	if (fd->fetch != NULL)
 		return;
-	if (f->fetcher == NULL &&
-	    (f->fetcher = fw_fetcher_new(f->loop)) == NULL) {
-		failed(fd, "libcurl could not start");
-		return;
-	}
 	if ((fd->fetch = fw_fetch_start(f->fetcher, &q, fetched, fd, err,
 	    sizeof(err))) == NULL)
 		failed(fd, err);
@@ -306,14 +301,15 @@ timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 struct fw_feeds *
-fw_feeds_new(struct ev_loop *loop, fw_feed_apply_fn *apply,
-    fw_feed_changed_fn *changed, void *arg)
+fw_feeds_new(struct ev_loop *loop, struct fw_fetcher *fetcher,
+    fw_feed_apply_fn *apply, fw_feed_changed_fn *changed, void *arg)
 {
 	struct fw_feeds *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return NULL;
 	f->loop = loop;
+	f->fetcher = fetcher;
 	f->apply = apply;
 	f->changed = changed;
 	f->arg = arg;
@@ -338,7 +334,6 @@ fw_feeds_free(struct fw_feeds *f)
 	for (size_t i = 0; i < f->n; i++)
 		feed_free(f, f->v[i]);
 	free(f->v);
-	fw_fetcher_free(f->fetcher);
 	free(f);
 }
 

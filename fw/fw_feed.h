@@ -82,9 +82,11 @@ typedef int fw_feed_apply_fn(void *arg, const struct fw_group *g,
     double *kept_ms, char *err, size_t errsize);
 typedef void fw_feed_changed_fn(void *arg);
 struct fw_feeds;
+struct fw_fetcher;
 
-struct fw_feeds *fw_feeds_new(struct ev_loop *loop, fw_feed_apply_fn *apply,
-    fw_feed_changed_fn *changed, void *arg);
+/* fetcher: the master's (fw_fetch.h), for the URLs; it outlives f */
+struct fw_feeds *fw_feeds_new(struct ev_loop *loop, struct fw_fetcher *fetcher,
+    fw_feed_apply_fn *apply, fw_feed_changed_fn *changed, void *arg);
 void fw_feeds_free(struct fw_feeds *f);
 /* c's feeds in force from now on: a new or changed one read at once, a
  * gone one stopped; the others go on, their groups now c's. */

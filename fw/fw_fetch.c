@@ -150,23 +150,29 @@ fw_fetcher_new(struct ev_loop *loop)
 
 	if (f == NULL)
 		return NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		free(f);
-		return NULL;
-	}
-	if ((f->multi = curl_multi_init()) == NULL) {
-		curl_global_cleanup();
-		free(f);
-		return NULL;
-	}
 	f->loop = loop;
 	ev_init(&f->timer, timeout_cb);
 	f->timer.data = f;
+	return f;
+}
+
+/* libcurl started for f, at its first GET: 0, or -1 */
+static int
+start_curl(struct fw_fetcher *f)
+{
+	if (f->multi != NULL)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	if ((f->multi = curl_multi_init()) == NULL) {
+		curl_global_cleanup();
+		return -1;
+	}
 	(void)curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	(void)curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
 	(void)curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	(void)curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
-	return f;
+	return 0;
 }
 
 /* x out of the multi handle and the list, and freed (not its body) */
@@ -198,6 +204,10 @@ fw_fetcher_free(struct fw_fetcher *f)
 {
 	if (f == NULL)
 		return;
+	if (f->multi == NULL) {		/* never started */
+		free(f);
+		return;
+	}
 	while (f->running != NULL)
 		fw_fetch_cancel(f->running);
 	(void)curl_multi_cleanup(f->multi);
@@ -357,10 +367,15 @@ struct fw_fetch *
 fw_fetch_start(struct fw_fetcher *f, const struct fw_fetch_req *q,
     fw_fetch_done_fn *done, void *arg, char *err, size_t errsize)
 {
-	struct fw_fetch *x = calloc(1, sizeof(*x));
+	struct fw_fetch *x;
 	CURLcode r;
 	CURLMcode mr;
 
+	if (start_curl(f) < 0) {
+		snprintf(err, errsize, "libcurl could not start");
+		return NULL;
+	}
+	x = calloc(1, sizeof(*x));
 	if (x == NULL || (x->easy = curl_easy_init()) == NULL ||
 	    add_headers(x, q) < 0) {
 		snprintf(err, errsize, "out of memory");

@@ -43,7 +43,9 @@ typedef void fw_fetch_done_fn(void *arg, struct fw_fetch_res *r);
 struct fw_fetcher;
 struct fw_fetch;
 
-/* NULL out of memory, or when libcurl cannot start */
+/* NULL out of memory; libcurl itself starts at the first GET, so that
+ * an edged without fed URLs or HTTP monitors never starts it.  One
+ * serves every user in the master (the feeds, the steering's monitors). */
 struct fw_fetcher *fw_fetcher_new(struct ev_loop *loop);
 /* every GET still running dropped, their callbacks not called */
 void fw_fetcher_free(struct fw_fetcher *f);

@@ -35,6 +35,7 @@
 #include "fw_apply.h"
 #include "fw_dyn.h"
 #include "fw_feed.h"
+#include "fw_fetch.h"
 #include "fw_steer.h"
 #include "fw_klb.h"
 #include "fw_master.h"
@@ -68,6 +69,8 @@ struct fw_master {
 	struct fw_feeds *feeds;		/* the fed groups' readers */
 	struct fw_steer *steer;		/* service insertion: monitors,
 					 * routes (fw_steer.h) */
+	struct fw_fetcher *fetcher;	/* HTTP(S) GETs, for both
+					 * (fw_fetch.h) */
 	struct fw_klb *klb;		/* the kernel's virtual servers:
 					 * weights, slots (fw_klb.h) */
 	unsigned routed;		/* families whose transparent rule
@@ -1526,7 +1529,7 @@ master_metrics(const struct fw_master *fm, size_t *len)
 
 /* those figures to every worker, for the metrics */
 static void
-feeds_changed(void *arg)
+metrics_changed(void *arg)
 {
 	struct fw_master *fm = arg;
 	size_t len;
@@ -1555,10 +1558,12 @@ fw_master_new(const struct edged_host *h, const struct edged_gen_info *first)
 		free(fm);
 		return NULL;
 	}
-	if ((fm->feeds = fw_feeds_new(h->loop, feed_apply, feeds_changed,
-	    fm)) == NULL || (fm->steer = fw_steer_new(h->loop, feeds_changed,
-	    fm)) == NULL) {
+	if ((fm->fetcher = fw_fetcher_new(h->loop)) == NULL ||
+	    (fm->feeds = fw_feeds_new(h->loop, fm->fetcher, feed_apply,
+	    metrics_changed, fm)) == NULL || (fm->steer = fw_steer_new(h->loop,
+	    fm->fetcher, metrics_changed, fm)) == NULL) {
 		fw_feeds_free(fm->feeds);
+		fw_fetcher_free(fm->fetcher);
 		fw_klb_free(fm->klb);
 		free(fm);
 		return NULL;
@@ -1582,6 +1587,7 @@ fw_master_free(void *ms)
 	watch_close(fm);
 	fw_feeds_free(fm->feeds);
 	fw_steer_free(fm->steer);
+	fw_fetcher_free(fm->fetcher);	/* after its users' GETs went */
 	fw_nl_close(&fm->nl);
 	free(fm->applied);
 	fw_dyn_free(&fm->dyn);

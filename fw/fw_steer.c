@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fw_apply.h"
 #include "fw_fetch.h"
 #include "fw_route.h"
 #include "fw_steer.h"
@@ -57,8 +58,8 @@ struct fw_steer {
 	size_t nchains;
 	struct hop_rule rules[FW_CHAINS_MAX * FW_CHAIN_HOPS_MAX * 2];
 	size_t nrules;
-	struct fw_fetcher *fetcher;	/* the http monitors'; made for the
-					 * first */
+	struct fw_fetcher *fetcher;	/* the master's, for the http
+					 * monitors */
 	void (*changed)(void *);
 	void *arg;
 };
@@ -290,11 +291,6 @@ http_send(struct appl *a)
 	fw_fetch_cancel(a->fetch);
 	a->fetch = NULL;
 	a->waiting = true;
-	if (s->fetcher == NULL &&
-	    (s->fetcher = fw_fetcher_new(s->loop)) == NULL) {
-		result(a, false, "libcurl could not start");
-		return;
-	}
 	if ((a->fetch = fw_fetch_start(s->fetcher, &q, http_done, a, err,
 	    sizeof(err))) == NULL)
 		result(a, false, err);
@@ -478,6 +474,12 @@ rules_sync(struct fw_steer *s)
 			}
 }
 
+static void
+rp_path(char *buf, size_t size, const char *ifname)
+{
+	snprintf(buf, size, "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname);
+}
+
 /* the first character of an rp_filter setting ('0', '1', '2'; 0 when
  * it cannot be read) */
 static char
@@ -486,8 +488,7 @@ rp_filter(const char *ifname)
 	char path[96], v = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter",
-	    ifname);
+	rp_path(path, sizeof(path), ifname);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	if (read(fd, &v, 1) != 1)
@@ -503,32 +504,29 @@ rp_filter(const char *ifname)
 static void
 loose_rp_filter(const char *ifname)
 {
-	char path[96], v = rp_filter(ifname);
-	int fd;
+	char path[96], err[200], v = rp_filter(ifname);
 
 	if (v == '2' || v == 0 || (v != '1' && rp_filter("all") != '1'))
 		return;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter",
-	    ifname);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return;
-	if (write(fd, "2\n", 2) == 2)
+	rp_path(path, sizeof(path), ifname);
+	if (fw_sysctl_write(path, "2\n", err, sizeof(err)) == 0)
 		log_info("service insertion: loose reverse-path filtering on "
 		    "%s (what its appliance hands back carries others' "
 		    "addresses)", ifname);
-	(void)close(fd);
 }
 
 /* ---- the life ---- */
 
 struct fw_steer *
-fw_steer_new(struct ev_loop *loop, void (*changed)(void *), void *arg)
+fw_steer_new(struct ev_loop *loop, struct fw_fetcher *fetcher,
+    void (*changed)(void *), void *arg)
 {
 	struct fw_steer *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
 	s->loop = loop;
+	s->fetcher = fetcher;
 	s->changed = changed;
 	s->arg = arg;
 	return s;
@@ -550,7 +548,6 @@ fw_steer_free(struct fw_steer *s)
 	if (s == NULL)
 		return;
 	drop_appliances(s);
-	fw_fetcher_free(s->fetcher);
 	free(s->chains);
 	free(s);
 }

@@ -19,11 +19,13 @@
 #include "fw_conf.h"
 
 struct fw_steer;
+struct fw_fetcher;
 
-/* changed(arg): an appliance's health changed, or the appliances did
+/* fetcher: the master's (fw_fetch.h), for the http monitors; it outlives
+ * s.  changed(arg): an appliance's health changed, or the appliances did
  * (for the metrics) */
-struct fw_steer *fw_steer_new(struct ev_loop *loop, void (*changed)(void *),
-    void *arg);
+struct fw_steer *fw_steer_new(struct ev_loop *loop, struct fw_fetcher *fetcher,
+    void (*changed)(void *), void *arg);
 /* the monitors stopped; the rules and routes left in force (as the
  * table is, when edged stops) */
 void fw_steer_free(struct fw_steer *s);
