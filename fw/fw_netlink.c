@@ -29,6 +29,7 @@
 #include <linux/netlink.h>
 
 #include "fw_netlink.h"
+#include "fw_nlmsg.h"
 #include "fw_nft.h"
 
 #define RBUF_SIZE	65536		/* above what a dump part can be */
@@ -126,9 +127,9 @@ grow(struct fw_nl *nl, size_t n)
 }
 
 /* Starts a message; its offset in the buffer. */
-static size_t
-msg_start(struct fw_nl *nl, uint16_t type, uint16_t flags, uint8_t family,
-    uint16_t res_id)
+size_t
+fw_nl_msg_start(struct fw_nl *nl, uint16_t type, uint16_t flags,
+    uint8_t family, uint16_t res_id)
 {
 	size_t off = nl->len;
 	struct nlmsghdr *h = grow(nl, NLMSG_HDRLEN +
@@ -147,16 +148,16 @@ msg_start(struct fw_nl *nl, uint16_t type, uint16_t flags, uint8_t family,
 	return off;
 }
 
-static void
-msg_end(struct fw_nl *nl, size_t off)
+void
+fw_nl_msg_end(struct fw_nl *nl, size_t off)
 {
 	if (!nl->oom)
 		((struct nlmsghdr *)(nl->buf + off))->nlmsg_len =
 		    (uint32_t)(nl->len - off);
 }
 
-static void
-attr_put(struct fw_nl *nl, uint16_t type, const void *data, size_t len)
+void
+fw_nl_attr(struct fw_nl *nl, uint16_t type, const void *data, size_t len)
 {
 	struct nlattr *a = grow(nl, NLA_HDRLEN + NLA_ALIGN(len));
 
@@ -167,14 +168,14 @@ attr_put(struct fw_nl *nl, uint16_t type, const void *data, size_t len)
 	memcpy((uint8_t *)a + NLA_HDRLEN, data, len);
 }
 
-static void
-attr_str(struct fw_nl *nl, uint16_t type, const char *s)
+void
+fw_nl_attr_str(struct fw_nl *nl, uint16_t type, const char *s)
 {
-	attr_put(nl, type, s, strlen(s) + 1);
+	fw_nl_attr(nl, type, s, strlen(s) + 1);
 }
 
-static size_t
-nest_start(struct fw_nl *nl, uint16_t type)
+size_t
+fw_nl_nest_start(struct fw_nl *nl, uint16_t type)
 {
 	size_t off = nl->len;
 	struct nlattr *a = grow(nl, NLA_HDRLEN);
@@ -184,8 +185,8 @@ nest_start(struct fw_nl *nl, uint16_t type)
 	return off;
 }
 
-static void
-nest_end(struct fw_nl *nl, size_t off)
+void
+fw_nl_nest_end(struct fw_nl *nl, size_t off)
 {
 	if (!nl->oom)
 		((struct nlattr *)(nl->buf + off))->nla_len =
@@ -204,13 +205,14 @@ fw_nl_begin(struct fw_nl *nl, const char *table)
 	nl->oom = false;
 	snprintf(nl->table, sizeof(nl->table), "%s", table);
 	nl->batch_seq = nl->seq;
-	off = msg_start(nl, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC,
-	    NFNL_SUBSYS_NFTABLES);
-	msg_end(nl, off);
+	off = fw_nl_msg_start(nl, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST,
+	    AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	fw_nl_msg_end(nl, off);
 }
 
-static int
-note_sent(struct fw_nl *nl, uint32_t seq, const char *set, bool add)
+int
+fw_nl_note(struct fw_nl *nl, uint32_t seq, const char *what, unsigned line,
+    bool add)
 {
 	struct fw_nl_sent *s;
 
@@ -227,8 +229,27 @@ note_sent(struct fw_nl *nl, uint32_t seq, const char *set, bool add)
 	s = &nl->sent[nl->nsent++];
 	s->seq = seq;
 	s->add = add;
-	snprintf(s->set, sizeof(s->set), "%s", set);
+	s->line = line;
+	snprintf(s->set, sizeof(s->set), "%s", what);
 	return 0;
+}
+
+uint32_t
+fw_nl_next_seq(const struct fw_nl *nl)
+{
+	return nl->seq;
+}
+
+const char *
+fw_nl_table(const struct fw_nl *nl)
+{
+	return nl->table;
+}
+
+bool
+fw_nl_oom(const struct fw_nl *nl)
+{
+	return nl->oom;
 }
 
 /* A NEWSETELEM (add) or DELSETELEM message begun, naming the table and
@@ -240,10 +261,10 @@ elems_start(struct fw_nl *nl, const char *set, bool add)
 	    (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
 	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK |
 	    (add ? NLM_F_CREATE : 0);
-	size_t off = msg_start(nl, type, flags, NFPROTO_INET, 0);
+	size_t off = fw_nl_msg_start(nl, type, flags, NFPROTO_INET, 0);
 
-	attr_str(nl, NFTA_SET_ELEM_LIST_TABLE, nl->table);
-	attr_str(nl, NFTA_SET_ELEM_LIST_SET, set);
+	fw_nl_attr_str(nl, NFTA_SET_ELEM_LIST_TABLE, nl->table);
+	fw_nl_attr_str(nl, NFTA_SET_ELEM_LIST_SET, set);
 	return off;
 }
 
@@ -258,22 +279,22 @@ elems_msg(struct fw_nl *nl, const char *set, bool add, int family,
 	size_t off = elems_start(nl, set, add), list;
 
 	if (to > from) {
-		list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+		list = fw_nl_nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
 		for (size_t i = from; i < to; i++) {
 			size_t el, key;
 
 			if (a[i].family != family)
 				continue;
-			el = nest_start(nl, NFTA_LIST_ELEM);
-			key = nest_start(nl, NFTA_SET_ELEM_KEY);
-			attr_put(nl, NFTA_DATA_VALUE, a[i].addr, w);
-			nest_end(nl, key);
-			nest_end(nl, el);
+			el = fw_nl_nest_start(nl, NFTA_LIST_ELEM);
+			key = fw_nl_nest_start(nl, NFTA_SET_ELEM_KEY);
+			fw_nl_attr(nl, NFTA_DATA_VALUE, a[i].addr, w);
+			fw_nl_nest_end(nl, key);
+			fw_nl_nest_end(nl, el);
 		}
-		nest_end(nl, list);
+		fw_nl_nest_end(nl, list);
 	}
-	msg_end(nl, off);
-	(void)note_sent(nl, seq, set, add);
+	fw_nl_msg_end(nl, off);
+	(void)fw_nl_note(nl, seq, set, 0, add);
 }
 
 int
@@ -305,24 +326,24 @@ raw_msg(struct fw_nl *nl, const char *set, bool add,
 	uint32_t seq = nl->seq;
 	size_t off = elems_start(nl, set, add), list;
 
-	list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+	list = fw_nl_nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
 	for (size_t i = 0; i < n; i++) {
-		size_t el = nest_start(nl, NFTA_LIST_ELEM), k;
+		size_t el = fw_nl_nest_start(nl, NFTA_LIST_ELEM), k;
 
-		k = nest_start(nl, NFTA_SET_ELEM_KEY);
-		attr_put(nl, NFTA_DATA_VALUE, e[i].key, e[i].keylen);
-		nest_end(nl, k);
+		k = fw_nl_nest_start(nl, NFTA_SET_ELEM_KEY);
+		fw_nl_attr(nl, NFTA_DATA_VALUE, e[i].key, e[i].keylen);
+		fw_nl_nest_end(nl, k);
 		if (add && e[i].datalen > 0) {
-			k = nest_start(nl, NFTA_SET_ELEM_DATA);
-			attr_put(nl, NFTA_DATA_VALUE, e[i].data,
+			k = fw_nl_nest_start(nl, NFTA_SET_ELEM_DATA);
+			fw_nl_attr(nl, NFTA_DATA_VALUE, e[i].data,
 			    e[i].datalen);
-			nest_end(nl, k);
+			fw_nl_nest_end(nl, k);
 		}
-		nest_end(nl, el);
+		fw_nl_nest_end(nl, el);
 	}
-	nest_end(nl, list);
-	msg_end(nl, off);
-	(void)note_sent(nl, seq, set, add);
+	fw_nl_nest_end(nl, list);
+	fw_nl_msg_end(nl, off);
+	(void)fw_nl_note(nl, seq, set, 0, add);
 }
 
 int
@@ -340,17 +361,17 @@ fw_nl_elems_raw(struct fw_nl *nl, const char *set, bool add,
 static void
 range_elem(struct fw_nl *nl, const uint8_t *key, size_t w, bool end)
 {
-	size_t el = nest_start(nl, NFTA_LIST_ELEM);
-	size_t k = nest_start(nl, NFTA_SET_ELEM_KEY);
+	size_t el = fw_nl_nest_start(nl, NFTA_LIST_ELEM);
+	size_t k = fw_nl_nest_start(nl, NFTA_SET_ELEM_KEY);
 
-	attr_put(nl, NFTA_DATA_VALUE, key, w);
-	nest_end(nl, k);
+	fw_nl_attr(nl, NFTA_DATA_VALUE, key, w);
+	fw_nl_nest_end(nl, k);
 	if (end) {
 		uint32_t f = htonl(NFT_SET_ELEM_INTERVAL_END);
 
-		attr_put(nl, NFTA_SET_ELEM_FLAGS, &f, sizeof(f));
+		fw_nl_attr(nl, NFTA_SET_ELEM_FLAGS, &f, sizeof(f));
 	}
-	nest_end(nl, el);
+	fw_nl_nest_end(nl, el);
 }
 
 /* One NEWSETELEM / DELSETELEM message with the ranges r[0..n): each its
@@ -364,7 +385,7 @@ ranges_msg(struct fw_nl *nl, const char *set, bool add, int family,
 	uint32_t seq = nl->seq;
 	size_t off = elems_start(nl, set, add), list;
 
-	list = nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
+	list = fw_nl_nest_start(nl, NFTA_SET_ELEM_LIST_ELEMENTS);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t next[16];
 		size_t b = w;
@@ -376,9 +397,9 @@ ranges_msg(struct fw_nl *nl, const char *set, bool add, int family,
 		if (b > 0)		/* else hi is the last address */
 			range_elem(nl, next, w, true);
 	}
-	nest_end(nl, list);
-	msg_end(nl, off);
-	(void)note_sent(nl, seq, set, add);
+	fw_nl_nest_end(nl, list);
+	fw_nl_msg_end(nl, off);
+	(void)fw_nl_note(nl, seq, set, 0, add);
 }
 
 int
@@ -496,12 +517,24 @@ next_msg(const struct nlmsghdr *h, size_t *len)
 	    *len);
 }
 
+/* The change message of b numbered seq: they were noted in the order
+ * they were numbered (a table's batch has tens of thousands). */
 static const struct fw_nl_sent *
 sent_of(const struct fw_nl_batch *b, uint32_t seq)
 {
-	for (size_t i = 0; i < b->nsent; i++)
-		if (b->sent[i].seq == seq)
-			return &b->sent[i];
+	size_t lo = 0, hi = b->nsent;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t d = b->sent[mid].seq - b->first_seq;
+
+		if (d == seq - b->first_seq)
+			return &b->sent[mid];
+		if (d < seq - b->first_seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -692,7 +725,10 @@ fw_nl_parse_acks(const void *buf, size_t len, const struct fw_nl_batch *b,
 			continue;	/* not this batch's */
 		if (e->error == 0)
 			continue;
-		if (!*failed && s != NULL)
+		if (!*failed && s != NULL && s->line > 0)
+			snprintf(err, errsize, "line %u (%s): %s", s->line,
+			    s->set, nl_strerror(e->error, ebuf, sizeof(ebuf)));
+		else if (!*failed && s != NULL)
 			snprintf(err, errsize, "set %s: %s%s", s->set,
 			    nl_strerror(e->error, ebuf, sizeof(ebuf)),
 			    !s->add && e->error == -ENOENT ? " (no such set, "
@@ -711,9 +747,9 @@ fw_nl_commit(struct fw_nl *nl, char *err, size_t errsize)
 	bool failed = false;
 	struct fw_nl_batch b;
 
-	off = msg_start(nl, NFNL_MSG_BATCH_END, NLM_F_REQUEST, AF_UNSPEC,
+	off = fw_nl_msg_start(nl, NFNL_MSG_BATCH_END, NLM_F_REQUEST, AF_UNSPEC,
 	    NFNL_SUBSYS_NFTABLES);
-	msg_end(nl, off);
+	fw_nl_msg_end(nl, off);
 	b = (struct fw_nl_batch){ .sent = nl->sent, .nsent = nl->nsent,
 	    .first_seq = nl->batch_seq, .last_seq = nl->seq - 1 };
 	if (nl->oom) {
@@ -852,11 +888,11 @@ fw_nl_counters(struct fw_nl *nl, const char *table, fw_nl_counter_fn *fn,
 
 	nl->len = 0;
 	nl->oom = false;
-	off = msg_start(nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETOBJ,
+	off = fw_nl_msg_start(nl, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETOBJ,
 	    NLM_F_REQUEST | NLM_F_DUMP, NFPROTO_INET, 0);
-	attr_str(nl, NFTA_OBJ_TABLE, table);
-	attr_put(nl, NFTA_OBJ_TYPE, &type, sizeof(type));
-	msg_end(nl, off);
+	fw_nl_attr_str(nl, NFTA_OBJ_TABLE, table);
+	fw_nl_attr(nl, NFTA_OBJ_TYPE, &type, sizeof(type));
+	fw_nl_msg_end(nl, off);
 	if (nl->oom) {
 		snprintf(err, errsize, "out of memory");
 		return -1;

@@ -122,7 +122,8 @@ int fw_nl_counters(struct fw_nl *nl, const char *table, fw_nl_counter_fn *fn,
 struct fw_nl_sent {
 	uint32_t seq;
 	bool add;
-	char set[FW_NAME_MAX + 8];
+	unsigned line;			/* a table's: its line; 0: a set's */
+	char set[FW_NAME_MAX + 8];	/* the set, or what the line made */
 };
 
 /* What a batch sent: its change messages, and the sequence numbers of
