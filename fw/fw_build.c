@@ -116,7 +116,9 @@ bld_num(const struct bld_word *w, uint64_t max, uint64_t *v)
 int
 bld_fail(struct bld *b, const char *why, const struct bld_word *w)
 {
-	if (w != NULL)
+	if (b->line == NULL)
+		snprintf(b->err, b->errsize, "%s", why);
+	else if (w != NULL)
 		snprintf(b->err, b->errsize, "line %u: %s at \"%.*s\"",
 		    b->line->no, why, (int)(w->n < 40 ? w->n : 40), w->s);
 	else
@@ -207,14 +209,118 @@ bld_ud_typeof(struct bld_ud *u, uint8_t type, const struct bld_key *k)
 	bld_ud_end(u, top);
 }
 
-/* ---- messages ---- */
-
 void
 bld_put_u32(struct fw_nl *nl, uint16_t type, uint32_t v)
 {
 	v = htonl(v);
 	fw_nl_attr(nl, type, &v, sizeof(v));
 }
+
+/* ---- the state ---- */
+
+struct fw_build_state *
+fw_build_state_new(void)
+{
+	return calloc(1, sizeof(struct fw_build_state));
+}
+
+static void
+state_clear(struct fw_build_state *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->c[i].h);
+	free(st->c);
+	free(st->made);
+	*st = (struct fw_build_state){ .known = false };
+}
+
+void
+fw_build_state_free(struct fw_build_state **st)
+{
+	if (*st == NULL)
+		return;
+	state_clear(*st);
+	free(*st);
+	*st = NULL;
+}
+
+void
+fw_build_forget(struct fw_build_state *st)
+{
+	state_clear(st);
+}
+
+bool
+fw_build_made(const struct fw_build_state *st, const char *set)
+{
+	for (size_t i = 0; i < st->nmade; i++)
+		if (strcmp(st->made[i], set) == 0)
+			return true;
+	return false;
+}
+
+struct bld_chain *
+bld_chain_find(struct fw_build_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->c[i].name, name) == 0)
+			return &st->c[i];
+	return NULL;
+}
+
+/* Room for one more of size bytes in *v (n used of *cap). */
+static bool
+room(void *v, size_t n, size_t *cap, size_t size)
+{
+	void **p = v;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *q;
+
+	if (n < *cap)
+		return true;
+	if ((q = realloc(*p, c * size)) == NULL)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+struct bld_chain *
+bld_chain_add(struct fw_build_state *st, const char *name)
+{
+	struct bld_chain *c;
+
+	if (!room(&st->c, st->n, &st->cap, sizeof(*st->c))) {
+		st->oom = true;
+		return NULL;
+	}
+	c = &st->c[st->n++];
+	*c = (struct bld_chain){ .n = 0 };
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+void
+bld_chain_push(struct fw_build_state *st, struct bld_chain *c, uint64_t h)
+{
+	if (c == NULL || !room(&c->h, c->n, &c->cap, sizeof(*c->h))) {
+		st->oom = true;
+		return;
+	}
+	c->h[c->n++] = h;
+}
+
+static void
+made_push(struct fw_build_state *st, const char *set)
+{
+	if (!room(&st->made, st->nmade, &st->madecap, sizeof(*st->made))) {
+		st->oom = true;
+		return;
+	}
+	snprintf(st->made[st->nmade++], sizeof(*st->made), "%s", set);
+}
+
+/* ---- messages ---- */
 
 size_t
 bld_change(struct bld *b, uint16_t type, uint16_t flags, const char *what)
@@ -223,8 +329,15 @@ bld_change(struct bld *b, uint16_t type, uint16_t flags, const char *what)
 	size_t off = fw_nl_msg_start(b->nl, MSG(type), NLM_F_REQUEST |
 	    NLM_F_ACK | flags, NFPROTO_INET, 0);
 
+	/* what the kernel gives a handle */
+	if (type == NFT_MSG_NEWCHAIN || type == NFT_MSG_NEWOBJ ||
+	    type == NFT_MSG_NEWSET || type == NFT_MSG_NEWRULE)
+		b->st->last++;
+	if (type == NFT_MSG_NEWRULE)
+		b->rule = b->st->last;
+
 	(void)fw_nl_note(b->nl, seq, what, b->line != NULL ? b->line->no :
-	    1, true);
+	    0, true);
 	return off;
 }
 
@@ -244,7 +357,8 @@ bld_elems_send(struct bld *b, const char *name, uint32_t id,
 		fw_nl_attr_str(b->nl, NFTA_SET_ELEM_LIST_TABLE,
 		    fw_nl_table(b->nl));
 		fw_nl_attr_str(b->nl, NFTA_SET_ELEM_LIST_SET, name);
-		bld_put_u32(b->nl, NFTA_SET_ELEM_LIST_SET_ID, id);
+		if (id != 0)	/* a set of this batch */
+			bld_put_u32(b->nl, NFTA_SET_ELEM_LIST_SET_ID, id);
 		list = fw_nl_nest_start(b->nl, NFTA_SET_ELEM_LIST_ELEMENTS);
 		for (size_t k = i; k < end; k++) {
 			size_t el = fw_nl_nest_start(b->nl, NFTA_LIST_ELEM);
@@ -517,6 +631,7 @@ chain_msg(struct bld *b, const char *name, const struct bld_line *next)
 	size_t off;
 
 	snprintf(what, sizeof(what), "chain %s", name);
+	(void)bld_chain_add(b->st, name);
 	off = bld_change(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, what);
 	fw_nl_attr_str(b->nl, NFTA_CHAIN_TABLE, fw_nl_table(b->nl));
 	fw_nl_attr_str(b->nl, NFTA_CHAIN_NAME, name);
@@ -598,6 +713,7 @@ set_msg(struct bld *b, struct set *s)
 	size_t off;
 
 	s->id = ++b->set_id;
+	made_push(b->st, s->name);
 	snprintf(what, sizeof(what), "set %s", s->name);
 	off = bld_change(b, NFT_MSG_NEWSET, NLM_F_CREATE, what);
 	fw_nl_attr_str(b->nl, NFTA_SET_TABLE, fw_nl_table(b->nl));
@@ -635,6 +751,8 @@ struct reader {
 	struct bld_range *r;		/* the set's elements as read */
 	size_t nr, rcap;
 	bool first;			/* the chain's first line */
+	struct bld_chain *chain;	/* the chain being read */
+	bool exists;			/* the set is in the kernel already */
 };
 
 /* The line at *p (len bytes, without its newline); *p moves past it.
@@ -685,6 +803,7 @@ table_line(struct reader *rd, const struct bld_line *l)
 	} else if (bld_is(&w[0], "chain")) {
 		rd->st = S_CHAIN;
 		rd->first = true;
+		rd->chain = bld_chain_find(rd->b->st, rd->name);
 	} else {
 		return bld_fail(rd->b, "unknown table member", &w[0]);
 	}
@@ -710,12 +829,13 @@ set_line(struct reader *rd, const struct bld_line *l)
 	}
 	if (l->n == 3 && bld_is(&w[0], "elements") && bld_is(&w[1], "=") &&
 	    bld_is(&w[2], "{") && s->interval && s->id == 0) {
-		set_msg(rd->b, s);
+		if (!rd->exists)
+			set_msg(rd->b, s);
 		rd->st = S_ELEMS;
 		return 0;
 	}
 	if (l->n == 1 && bld_is(&w[0], "}")) {
-		if (s->id == 0)
+		if (s->id == 0 && !rd->exists)
 			set_msg(rd->b, s);
 		rd->st = S_TABLE;
 		return 0;
@@ -797,7 +917,10 @@ read_line(struct reader *rd, const struct bld_line *l)
 			return 0;	/* its hook: sent with the chain */
 		}
 		rd->first = false;
-		return bld_rule(rd->b, rd->name);
+		if (bld_rule(rd->b, rd->name) < 0)
+			return -1;
+		bld_chain_push(rd->b->st, rd->chain, rd->b->rule);
+		return 0;
 	case S_END:
 		break;
 	}
@@ -861,13 +984,14 @@ build(struct bld *b, const char *text, struct bld_line *l)
 }
 
 int
-fw_build_table(struct fw_nl *nl, const char *text, char *err,
-    size_t errsize)
+fw_build_table(struct fw_nl *nl, const char *text, struct fw_build_state *st,
+    char *err, size_t errsize)
 {
-	struct bld b = { .nl = nl, .err = err, .errsize = errsize };
+	struct bld b = { .nl = nl, .st = st, .err = err, .errsize = errsize };
 	struct bld_line *l = malloc(2 * sizeof(*l));
 	int rc;
 
+	state_clear(st);
 	if (l == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
@@ -880,9 +1004,69 @@ fw_build_table(struct fw_nl *nl, const char *text, char *err,
 	if (rc == 0 && text[0] != '\0')
 		rc = build(&b, text, l);
 	free(l);
-	if (rc == 0 && fw_nl_oom(nl)) {
+	if (rc == 0 && (fw_nl_oom(nl) || st->oom)) {
 		snprintf(err, errsize, "out of memory");
 		rc = -1;
 	}
+	st->known = rc == 0;
+	return rc;
+}
+
+/* ---- for fw_build_diff.c ---- */
+
+struct bld_reader {
+	struct reader rd;
+	struct bld_line l;
+};
+
+struct bld_reader *
+bld_reader_new(struct bld *b, bool exists)
+{
+	struct bld_reader *r = calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		r->rd = (struct reader){ .b = b, .st = S_TABLE,
+		    .exists = exists };
+	return r;
+}
+
+int
+bld_reader_line(struct bld_reader *r, const char *s, size_t n, unsigned no)
+{
+	r->l.no = no;
+	r->rd.b->line = &r->l;
+	if (bld_split(s, n, &r->l) < 0)
+		return bld_fail(r->rd.b, "too many words, or a quote not "
+		    "closed", NULL);
+	return read_line(&r->rd, &r->l);
+}
+
+void
+bld_reader_free(struct bld_reader **r)
+{
+	if (*r == NULL)
+		return;
+	free((*r)->rd.set.kv);
+	free((*r)->rd.r);
+	free(*r);
+	*r = NULL;
+}
+
+int
+bld_new_chain(struct bld *b, const char *name, const char *hook,
+    size_t hooklen, unsigned no)
+{
+	struct bld_line *l = malloc(sizeof(*l));
+	int rc;
+
+	if (l == NULL)
+		return bld_fail(b, "out of memory", NULL);
+	l->no = no;
+	l->n = 0;
+	b->line = l;
+	rc = hook != NULL && bld_split(hook, hooklen, l) < 0 ?
+	    bld_fail(b, "not a chain's hook", NULL) : chain_msg(b, name, l);
+	b->line = NULL;
+	free(l);
 	return rc;
 }

@@ -78,12 +78,48 @@ struct bld_key {
 
 void bld_ud_typeof(struct bld_ud *u, uint8_t type, const struct bld_key *k);
 
+/* ---- what the builder knows of the table in the kernel ---- */
+
+/* A chain and its rules' handles, in order. */
+struct bld_chain {
+	char name[80];
+	uint64_t *h;
+	size_t n, cap;
+};
+
+/*
+ * The kernel numbers a table's chains, counters, sets (anonymous ones
+ * too) and rules as it reads their messages, one counter per table from
+ * 1: the handles of a table the builder made, and of what it added
+ * since, are known without asking (rules are deleted, and put before
+ * another, by handle).
+ */
+struct fw_build_state {
+	bool known;			/* the table is as the batch left it */
+	uint64_t last;			/* the last handle given */
+	struct bld_chain *c;
+	size_t n, cap;
+	char (*made)[80];		/* the named sets the batch made */
+	size_t nmade, madecap;
+	bool oom;
+};
+
+struct bld_chain *bld_chain_find(struct fw_build_state *st,
+    const char *name);
+struct bld_chain *bld_chain_add(struct fw_build_state *st, const char *name);
+void bld_chain_push(struct fw_build_state *st, struct bld_chain *c,
+    uint64_t h);
+
 /* ---- the builder ---- */
 
 struct bld {
 	struct fw_nl *nl;
+	struct fw_build_state *st;	/* the table after the batch */
 	const struct bld_line *line;	/* the line being built */
 	uint32_t set_id;		/* the last set's NFTA_SET_ID */
+	uint64_t before;		/* a rule goes before this handle;
+					 * 0: at the chain's end */
+	uint64_t rule;			/* the last rule's handle */
 	char *err;
 	size_t errsize;
 };
@@ -139,5 +175,21 @@ int bld_addr(const struct bld_word *w, int family, struct bld_range *r,
  * elements. */
 void bld_elems_send(struct bld *b, const char *name, uint32_t id,
     const struct bld_elems *e);
+
+/* ---- for fw_build_diff.c ---- */
+
+/* A reader of a table's members' lines, as the whole table's: from the
+ * opening of a counter, set, map or chain to its closing.  exists: a
+ * set read is in the kernel already (only its elements are sent); a
+ * chain's rules go in b->st's chain of that name. */
+struct bld_reader;
+struct bld_reader *bld_reader_new(struct bld *b, bool exists);
+int bld_reader_line(struct bld_reader *r, const char *s, size_t n,
+    unsigned no);
+void bld_reader_free(struct bld_reader **r);
+/* NEWCHAIN for chain name, with the hook line ("\t\ttype filter hook
+ * ...", NULL: a regular chain) of line no.  0, or -1 (bld_fail). */
+int bld_new_chain(struct bld *b, const char *name, const char *hook,
+    size_t hooklen, unsigned no);
 
 #endif /* EDGED_FW_BUILD_INT_H */

@@ -1343,10 +1343,16 @@ send_rule(struct bld *b, struct rule *r, const char *chain)
 	for (size_t i = 0; i < r->nanon; i++)
 		send_anon(b, &r->anon[i]);
 	snprintf(what, sizeof(what), "a rule of chain %s", chain);
-	off = bld_change(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
-	    what);
+	/* appended, or put before the rule numbered b->before */
+	off = bld_change(b, NFT_MSG_NEWRULE, NLM_F_CREATE | (b->before == 0 ?
+	    NLM_F_APPEND : 0), what);
 	fw_nl_attr_str(b->nl, NFTA_RULE_TABLE, fw_nl_table(b->nl));
 	fw_nl_attr_str(b->nl, NFTA_RULE_CHAIN, chain);
+	if (b->before != 0) {
+		uint64_t pos = htobe64(b->before);
+
+		fw_nl_attr(b->nl, NFTA_RULE_POSITION, &pos, sizeof(pos));
+	}
 	list = fw_nl_nest_start(b->nl, NFTA_RULE_EXPRESSIONS);
 	for (size_t i = 0; i < r->nex; i++) {
 		const struct ex *e = &r->ex[i];

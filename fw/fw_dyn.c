@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fw_build.h"
 #include "fw_dyn.h"
 #include "mem.h"
 #include "text.h"
@@ -369,4 +370,34 @@ fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c, bool fed)
 			}
 	}
 	return text_close(&t, NULL);
+}
+
+int
+fw_dyn_queue_all(struct fw_nl *nl, const struct fw_dyn *d,
+    const struct fw_conf *c, bool fed, const struct fw_build_state *made)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	char set[96];
+
+	if (!fw_active(c))
+		return 0;
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct fw_group *g = &c->groups[i];
+
+		if (!g->dynamic || (g->feed != NULL) != fed)
+			continue;
+		for (size_t k = 0; k < d->n; k++) {
+			if (strcmp(d->groups[k].name, g->name) != 0)
+				continue;
+			for (size_t f = 0; f < 2; f++) {
+				fw_nft_dyn_set(set, sizeof(set), g, fams[f]);
+				if (!fw_build_made(made, set))
+					continue;	/* has them */
+				if (queue_family(nl, set, fams[f], NULL,
+				    &d->groups[k]) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
 }

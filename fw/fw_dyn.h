@@ -68,5 +68,12 @@ char *fw_dyn_elements(const struct fw_dyn *d, const struct fw_conf *c,
  * empties the sets first.  0, or -1 out of memory. */
 int fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
     const struct fw_dyn_group *before, const struct fw_dyn_group *after);
+/* Queues in nl's transaction what fw_dyn_elements writes: d's members
+ * of every dynamic (fed false) or fed (fed true) group of c, into those
+ * of their sets the batch made (fw_build_made: a set kept from the
+ * table before has them).  0, or -1 out of memory. */
+struct fw_build_state;
+int fw_dyn_queue_all(struct fw_nl *nl, const struct fw_dyn *d,
+    const struct fw_conf *c, bool fed, const struct fw_build_state *made);
 
 #endif /* EDGED_FW_DYN_H */

@@ -76,6 +76,10 @@ int fw_klb_weights(struct fw_klb *k, const char *service,
 char *fw_klb_elements(struct fw_klb *k, const struct edged_kservice *ks,
     size_t n);
 void fw_klb_installed(struct fw_klb *k);
+/* The same elements (those fw_klb_elements kept aside) queued in nl's
+ * transaction instead, after the table made or changed by fw_build.h
+ * (each map and cut set emptied first).  0, or -1 out of memory. */
+int fw_klb_queue_ready(const struct fw_klb *k, struct fw_nl *nl);
 /*
  * Queues in nl's transaction the element changes that bring service's
  * map and cut set in the kernel to the weights recorded; *what says

@@ -435,3 +435,58 @@ fw_klb_each(const struct fw_klb *k, fw_klb_member_fn *fn, void *arg)
 		}
 	}
 }
+
+/* s's whole map and cut set, emptied first */
+static int
+queue_whole(const struct klb_svc *s, struct fw_nl *nl)
+{
+	const struct edged_kservice *ks = &s->ks;
+	size_t cap = s->nslots > ks->nmembers ? s->nslots : ks->nmembers;
+	struct fw_nl_elem *add = mem_array(cap ? cap : 1, sizeof(*add));
+	char set[EDGED_KNAME_MAX + 4];
+	size_t n = 0;
+	int rc = -1;
+
+	if (add == NULL)
+		return -1;
+	for (unsigned i = 0; i < s->nslots; i++) {
+		uint32_t key = i;
+
+		if (s->slot[i] < 0)
+			continue;
+		memcpy(add[n].key, &key, 4);
+		add[n].keylen = 4;
+		add[n].datalen = member_bytes(add[n].data,
+		    &ks->members[s->slot[i]].addr);
+		n++;
+	}
+	/* a map kept from the table before holds the slots it had */
+	snprintf(set, sizeof(set), "k_%s", ks->name);
+	if (fw_nl_flush(nl, set) < 0 || (n > 0 && fw_nl_elems_raw(nl, set,
+	    true, add, n) < 0))
+		goto out;
+	n = 0;
+	for (size_t i = 0; i < ks->nmembers; i++) {
+		if (!s->cut[i])
+			continue;
+		add[n].keylen = member_bytes(add[n].key, &ks->members[i].addr);
+		add[n++].datalen = 0;
+	}
+	snprintf(set, sizeof(set), "kc_%s", ks->name);
+	if (fw_nl_flush(nl, set) < 0 || (n > 0 && fw_nl_elems_raw(nl, set,
+	    true, add, n) < 0))
+		goto out;
+	rc = 0;
+out:
+	free(add);
+	return rc;
+}
+
+int
+fw_klb_queue_ready(const struct fw_klb *k, struct fw_nl *nl)
+{
+	for (size_t i = 0; i < k->ready.n; i++)
+		if (queue_whole(&k->ready.v[i], nl) < 0)
+			return -1;
+	return 0;
+}

@@ -33,6 +33,7 @@
 #include "conf.h"
 #include "file.h"
 #include "fw_apply.h"
+#include "fw_build.h"
 #include "fw_dyn.h"
 #include "fw_feed.h"
 #include "fw_fetch.h"
@@ -55,6 +56,8 @@ struct fw_master {
 					 * opened once needed */
 	char *applied;			/* the table in the kernel as we put
 					 * it there; NULL: not yet */
+	struct fw_build_state *built;	/* its handles, for reloads that
+					 * send what changed (fw_build.h) */
 	ev_io watch;			/* nftables change notices (fd -1:
 					 * none) */
 	struct fw_nl_self self;		/* edged, as the notices name it */
@@ -226,25 +229,135 @@ in_force(const struct fw_master *fm, const struct fw_gen *g)
 	return false;
 }
 
+static int fw_netlink(struct fw_master *fm, char *err, size_t errsize);
+
+/* The members of the dynamic and fed groups whose sets the batch made,
+ * and the kernel's virtual servers' slots, queued after g's table. */
+static int
+queue_members(struct fw_master *fm, const struct fw_gen *g)
+{
+	if (g->text[0] == '\0')
+		return 0;
+	if (fw_dyn_queue_all(fm->nl, &fm->dyn, g->conf, false,
+	    fm->built) < 0 || fw_dyn_queue_all(fm->nl, &fm->fed, g->conf,
+	    true, fm->built) < 0 || fw_klb_queue_ready(fm->klb, fm->nl) < 0)
+		return -1;
+	return 0;
+}
+
+/* g's table as a batch: what changed since the table in force when the
+ * builder knows it, else the whole table.  0, 1 (built whole), or -1
+ * when the builder does not know a line of it. */
+static int
+build(struct fw_master *fm, const struct fw_gen *g, bool whole,
+    size_t *changes, char *err, size_t errsize)
+{
+	int rc = 1;
+
+	if (!whole && table_put(fm) && fm->tampered == 0) {
+		fw_nl_begin(fm->nl, FW_TABLE);
+		rc = fw_build_update(fm->nl, fm->applied, g->text, fm->built,
+		    changes, err, errsize);
+	}
+	if (rc == 1) {
+		fw_nl_begin(fm->nl, FW_TABLE);
+		if (fw_build_table(fm->nl, g->text, fm->built, err,
+		    errsize) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * g's table built as nfnetlink messages (fw_build.h), with the members
+ * of the sets it makes and the kernel's virtual servers' slots, in one
+ * transaction: only what changed when it can.  0; -1 with err when it
+ * was refused (or out of memory); -2 with err when the builder does not
+ * know a line of the text, sending nothing (then libnftables applies
+ * it).  *changes: the messages of a change, 0 for a whole table.
+ */
+static int
+send_built(struct fw_master *fm, const struct fw_gen *g, size_t *changes,
+    char *err, size_t errsize)
+{
+	bool whole = false;
+	int rc;
+
+	if (fw_netlink(fm, err, errsize) < 0)
+		return -1;
+	if (fm->built == NULL && (fm->built = fw_build_state_new()) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		*changes = 0;
+		if ((rc = build(fm, g, whole, changes, err, errsize)) < 0) {
+			fw_build_forget(fm->built);
+			return -2;
+		}
+		if (queue_members(fm, g) < 0) {
+			snprintf(err, errsize, "out of memory");
+			rc = -1;
+		} else {
+			rc = fw_nl_commit(fm->nl, err, errsize);
+		}
+		if (rc < 0)
+			fw_build_forget(fm->built);
+		/* a change the kernel refused: the whole table, once */
+		if (rc == 0 || whole || *changes == 0)
+			return rc;
+		log_warn("firewall: the change to table inet %s was refused "
+		    "(%s); sending the whole table", FW_TABLE, err);
+		whole = true;
+	}
+}
+
+/* The same through libnftables, when the builder does not know a line
+ * of g's text (an nft statement edged learnt to write and the builder
+ * not yet): the members and slots as nft commands after it. */
+static int
+send_text(struct fw_master *fm, const struct fw_gen *g, const char *klb,
+    char *err, size_t errsize)
+{
+	char *dyn = fw_dyn_elements(&fm->dyn, g->conf, false);
+	char *fed = fw_dyn_elements(&fm->fed, g->conf, true);
+	char *extra = NULL;
+	int rc = -1;
+
+	if (dyn == NULL || fed == NULL || asprintf(&extra, "%s%s%s", dyn,
+	    fed, klb) < 0) {
+		extra = NULL;
+		snprintf(err, errsize, "out of memory");
+	} else {
+		rc = fw_kernel_replace(g->text, extra, err, errsize);
+	}
+	free(dyn);
+	free(fed);
+	free(extra);
+	return rc;
+}
+
 /* g's table and the dynamic groups' members into the kernel, in one
  * transaction; 0, or -1 with err.  *ms: how long the kernel took. */
 static int
 replace_table(struct fw_master *fm, const struct fw_gen *g, double *ms,
-    char *err, size_t errsize)
+    size_t *changes, char *err, size_t errsize)
 {
 	char *copy = strdup(g->text);
-	char *dyn = fw_dyn_elements(&fm->dyn, g->conf, false);
-	char *fed = fw_dyn_elements(&fm->fed, g->conf, true);
 	char *klb = fw_klb_elements(fm->klb, g->ks, g->nks);
-	char *extra = NULL;
 	ev_tstamp t0 = ev_time();
 	int rc = -1;
 
-	if (copy == NULL || dyn == NULL || fed == NULL || klb == NULL ||
-	    asprintf(&extra, "%s%s%s", dyn, fed, klb) < 0) {
-		extra = NULL;
+	if (copy == NULL || klb == NULL) {
 		snprintf(err, errsize, "out of memory");
-	} else if (fw_kernel_replace(g->text, extra, err, errsize) == 0) {
+		goto out;
+	}
+	if ((rc = send_built(fm, g, changes, err, errsize)) == -2) {
+		log_warn("firewall: %s; applying the table through "
+		    "libnftables", err);
+		rc = send_text(fm, g, klb, err, errsize);
+	}
+	if (rc == 0) {
 		*ms = (ev_time() - t0) * 1000.0;
 		free(fm->applied);
 		fm->applied = copy;
@@ -252,14 +365,11 @@ replace_table(struct fw_master *fm, const struct fw_gen *g, double *ms,
 		fw_klb_installed(fm->klb);
 		/* its notices, edged's own, come later and are told apart */
 		fm->tampered = 0;
-		rc = 0;
 	}
+out:
 	free(copy);
-	free(dyn);
-	free(fed);
 	free(klb);
-	free(extra);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Puts g's table in force unless it already is; 0, or -1 with err
@@ -271,6 +381,8 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
 	const struct fw_conf *fw = g->conf;
 	bool back = table_flushed(fm);
 	double ms = 0;
+	size_t changes = 0;
+	char how[64] = "";
 
 	if (in_force(fm, g))
 		return 0;
@@ -285,16 +397,19 @@ sync_table(struct fw_master *fm, const struct fw_gen *g, char *err,
 		fm->applied = strdup("");
 		return 0;
 	}
-	if (replace_table(fm, g, &ms, err, errsize) < 0)
+	if (replace_table(fm, g, &ms, &changes, err, errsize) < 0)
 		return -1;
 	watch_start(fm);
+	if (changes > 0)
+		snprintf(how, sizeof(how), ", what changed only (%zu "
+		    "messages)", changes);
 	if (g->text[0] != '\0')
 		log_info("firewall: table inet %s applied (%zu rules, %zu NAT "
-		    "rules, %zu groups, %zu l4-kernel virtual servers%s) in "
-		    "%.0f ms%s", FW_TABLE, fw->nrules, fw->nnats, fw->ngroups,
-		    g->nks, g->transparent ? ", transparent pools" : "", ms,
-		    back ? "; back in the kernel after edgectl firewall flush" :
-		    "");
+		    "rules, %zu groups, %zu l4-kernel virtual servers%s%s) in "
+		    "%.1f ms%s", FW_TABLE, fw->nrules, fw->nnats, fw->ngroups,
+		    g->nks, g->transparent ? ", transparent pools" : "", how,
+		    ms, back ? "; back in the kernel after edgectl firewall "
+		    "flush" : "");
 	else
 		log_info("firewall: no firewall, NAT, l4-kernel virtual server "
 		    "or transparent pool configured; table inet %s removed",
@@ -1589,6 +1704,7 @@ fw_master_free(void *ms)
 	fw_steer_free(fm->steer);
 	fw_fetcher_free(fm->fetcher);	/* after its users' GETs went */
 	fw_nl_close(&fm->nl);
+	fw_build_state_free(&fm->built);
 	free(fm->applied);
 	fw_dyn_free(&fm->dyn);
 	fw_dyn_free(&fm->fed);

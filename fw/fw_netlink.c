@@ -230,8 +230,17 @@ fw_nl_note(struct fw_nl *nl, uint32_t seq, const char *what, unsigned line,
 	s->seq = seq;
 	s->add = add;
 	s->line = line;
+	s->table = true;
 	snprintf(s->set, sizeof(s->set), "%s", what);
 	return 0;
+}
+
+/* a set elements' message, named by its set */
+static void
+note_elems(struct fw_nl *nl, uint32_t seq, const char *set, bool add)
+{
+	if (fw_nl_note(nl, seq, set, 0, add) == 0)
+		nl->sent[nl->nsent - 1].table = false;
 }
 
 uint32_t
@@ -294,7 +303,7 @@ elems_msg(struct fw_nl *nl, const char *set, bool add, int family,
 		fw_nl_nest_end(nl, list);
 	}
 	fw_nl_msg_end(nl, off);
-	(void)fw_nl_note(nl, seq, set, 0, add);
+	note_elems(nl, seq, set, add);
 }
 
 int
@@ -343,7 +352,7 @@ raw_msg(struct fw_nl *nl, const char *set, bool add,
 	}
 	fw_nl_nest_end(nl, list);
 	fw_nl_msg_end(nl, off);
-	(void)fw_nl_note(nl, seq, set, 0, add);
+	note_elems(nl, seq, set, add);
 }
 
 int
@@ -399,7 +408,7 @@ ranges_msg(struct fw_nl *nl, const char *set, bool add, int family,
 	}
 	fw_nl_nest_end(nl, list);
 	fw_nl_msg_end(nl, off);
-	(void)fw_nl_note(nl, seq, set, 0, add);
+	note_elems(nl, seq, set, add);
 }
 
 int
@@ -716,7 +725,7 @@ fw_nl_parse_acks(const void *buf, size_t len, const struct fw_nl_batch *b,
 		if (h->nlmsg_type != NLMSG_ERROR ||
 		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 			continue;
-		if (s != NULL)
+		if (s != NULL && (b->ack_seq == 0 || s->seq == b->ack_seq))
 			(*acked)++;
 		/* the batch's own messages are answered only when
 		 * refused (no privilege, say) */
@@ -728,6 +737,9 @@ fw_nl_parse_acks(const void *buf, size_t len, const struct fw_nl_batch *b,
 		if (!*failed && s != NULL && s->line > 0)
 			snprintf(err, errsize, "line %u (%s): %s", s->line,
 			    s->set, nl_strerror(e->error, ebuf, sizeof(ebuf)));
+		else if (!*failed && s != NULL && s->table)
+			snprintf(err, errsize, "%s: %s", s->set,
+			    nl_strerror(e->error, ebuf, sizeof(ebuf)));
 		else if (!*failed && s != NULL)
 			snprintf(err, errsize, "set %s: %s%s", s->set,
 			    nl_strerror(e->error, ebuf, sizeof(ebuf)),
@@ -738,6 +750,29 @@ fw_nl_parse_acks(const void *buf, size_t len, const struct fw_nl_batch *b,
 			    ebuf, sizeof(ebuf)));
 		*failed = true;
 	}
+}
+
+/* Leaves the acknowledgement asked for by the batch's last change
+ * message only, and returns its sequence number: the kernel answers a
+ * refused message whether asked or not, and the answers come in the
+ * order of the messages, so the last one's says the batch was read
+ * whole and all refusals are in. */
+static uint32_t
+ack_last(struct fw_nl *nl)
+{
+	uint32_t last = nl->sent[nl->nsent - 1].seq;
+	size_t off = 0;
+
+	while (off + NLMSG_HDRLEN <= nl->len) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(nl->buf + off);
+
+		if (h->nlmsg_len < NLMSG_HDRLEN)
+			break;
+		if (h->nlmsg_seq != last)
+			h->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	return last;
 }
 
 int
@@ -756,9 +791,11 @@ fw_nl_commit(struct fw_nl *nl, char *err, size_t errsize)
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
+	if (nl->nsent > 1)
+		b.ack_seq = ack_last(nl);
 	if (send_all(nl, err, errsize) < 0)
 		return -1;
-	while (acked < nl->nsent) {
+	while (acked < (b.ack_seq != 0 ? 1 : nl->nsent)) {
 		ssize_t n = recv(nl->fd, nl->rbuf, sizeof(nl->rbuf),
 		    MSG_DONTWAIT);
 

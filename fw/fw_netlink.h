@@ -122,22 +122,27 @@ int fw_nl_counters(struct fw_nl *nl, const char *table, fw_nl_counter_fn *fn,
 struct fw_nl_sent {
 	uint32_t seq;
 	bool add;
-	unsigned line;			/* a table's: its line; 0: a set's */
-	char set[FW_NAME_MAX + 8];	/* the set, or what the line made */
+	unsigned line;			/* a table's: its line, or 0 */
+	bool table;			/* a table's message (fw_build.h) */
+	char set[FW_NAME_MAX + 24];	/* the set; a table's: what */
 };
 
 /* What a batch sent: its change messages, and the sequence numbers of
  * all its messages, first_seq to last_seq (both in, BATCH_BEGIN and
- * BATCH_END too). */
+ * BATCH_END too); ack_seq, when not 0, the only change message that
+ * asked for an acknowledgement (the others are answered when refused:
+ * a table's tens of thousands of acknowledgements cost the kernel and
+ * edged more than the rest of the batch's answers). */
 struct fw_nl_batch {
 	const struct fw_nl_sent *sent;
 	size_t nsent;
 	uint32_t first_seq, last_seq;
+	uint32_t ack_seq;
 };
 
 /*
  * Counts in *acked the acknowledgements of b's change messages among
- * the answers in buf; the first refusal of a message of b sets *failed
+ * the answers in buf (of ack_seq's alone when b has one); the first refusal of a message of b sets *failed
  * and err (not overwritten by later ones).  Answers to anything else
  * are ignored.
  */

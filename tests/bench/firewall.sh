@@ -123,7 +123,7 @@ ms_since() { echo $(( ($(now_ns) - $1) / 1000000 )); }
 
 # the last "applied ... in N ms" of edged's log
 applied_ms() {
-	sed -n 's/.*table inet edged applied.* in \([0-9]*\) ms.*/\1/p' \
+	sed -n 's/.*table inet edged applied.* in \([0-9.]*\) ms.*/\1/p' \
 	    "$tmp/edged.log" | tail -n 1
 }
 

@@ -9,7 +9,8 @@
 # Asserted, with `default-policy drop`: the client reaches the virtual
 # server and scrapes the stats listener's /metrics with no rule for either,
 # while a port without a rule is dropped; a rule that drops the stats port
-# closes it after a reload; SIGTERM leaves the table in force (nft still
+# closes it after a reload, which sends only what changed (the default
+# policy's counter goes on, not from 0); SIGTERM leaves the table in force (nft still
 # lists it, the port without a rule is still dropped) and the log says so
 # and how to remove it; `firewall flush` after a restart removes the table
 # (nft lists no inet edged, that port now answers with a reset), show
@@ -135,10 +136,20 @@ assert_eq "show firewall --json: the default policy's counters" true \
     "$(echo "$fwjson" | json_get 'j["default_policy"]["input"]["packets"] >= 1')"
 
 # ---- a rule comes first: it closes the stats port ----
+dropped=$(ctl show firewall --json |
+    json_get 'j["default_policy"]["input"]["packets"]')
 write_conf "$no_scrape" >"$T/edged.conf"
 ctl reload >/dev/null || fail "reload (rule no-scrape) failed"
 assert_eq "stats port closed by a rule (curl 28)" 28 \
     "$(reach "$STATS" /metrics)"
+# the reload sent what changed (a rule, its counter), not the whole
+# table: the default policy's counter went on counting, not from 0
+assert_match "the reload sent only what changed" \
+    'table inet edged applied .*what changed only \([0-9]+ messages\)' \
+    "$(cat "$EDGED_LOG")"
+assert_ge "the default policy's counter kept across the reload" \
+    "$(ctl show firewall --json |
+    json_get 'j["default_policy"]["input"]["packets"]')" "$dropped"
 assert_eq "the virtual server still answers" 0 "$(reach "$VS")"
 write_conf >"$T/edged.conf"
 ctl reload >/dev/null || fail "reload (rule no-scrape gone) failed"

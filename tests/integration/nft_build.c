@@ -5,6 +5,9 @@
  * current network namespace as the master does without libnftables:
  * fw_build_table into one nfnetlink transaction, committed whole.
  *
+ * nft_build OLD FILE applies OLD, then the change from OLD to FILE as a
+ * reload sends it (fw_build_update: what changed only).
+ *
  * Exit status: 0 applied; 1 the builder or the kernel refused it, said
  * on stderr as "nft_build: WHY"; 2 a usage or I/O error.
  */
@@ -97,46 +100,85 @@ fail:
 	return -1;
 }
 
-/*
- * The master's apply, step for step: nothing is committed unless the
- * whole text was built, and the kernel takes all of the batch or none.
- * 0, or -1 said on stderr.
- */
+/* One transaction: text whole, or (old != NULL) the change from old,
+ * which st describes.  0, or -1 said on stderr. */
 static int
-apply(const char *text)
+send_one(struct fw_nl *nl, const char *old, const char *text,
+    struct fw_build_state *st)
 {
 	char err[512] = "";
+	size_t changes = 0;
+	int rc = 1;
+
+	fw_nl_begin(nl, FW_TABLE);
+	if (old != NULL)
+		rc = fw_build_update(nl, old, text, st, &changes, err,
+		    sizeof(err));
+	if (rc == 1) {
+		fw_nl_begin(nl, FW_TABLE);
+		rc = fw_build_table(nl, text, st, err, sizeof(err));
+	}
+	if (rc < 0) {
+		fprintf(stderr, "nft_build: cannot build: %s\n", err);
+		return -1;
+	}
+	if (fw_nl_commit(nl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nft_build: kernel refused: %s\n", err);
+		return -1;
+	}
+	if (old != NULL)
+		printf("%s %zu\n", changes > 0 ? "changed" : "whole",
+		    changes);
+	return 0;
+}
+
+/*
+ * The master's apply, step for step: nothing is committed unless the
+ * whole text was built, and the kernel takes all of the batch or none;
+ * with old, old whole first, then what changed from it to text, as a
+ * reload sends it (on stdout: "changed N", N messages; "whole 0" when
+ * the builder sent the whole table instead).  0, or -1 said on stderr.
+ */
+static int
+apply(const char *old, const char *text)
+{
+	char err[512] = "";
+	struct fw_build_state *st = fw_build_state_new();
 	struct fw_nl *nl;
 	int rc = -1;
 
-	if ((nl = fw_nl_open(err, sizeof(err))) == NULL) {
-		fprintf(stderr, "nft_build: %s\n", err);
+	if (st == NULL || (nl = fw_nl_open(err, sizeof(err))) == NULL) {
+		fprintf(stderr, "nft_build: %s\n", st == NULL ?
+		    "out of memory" : err);
+		fw_build_state_free(&st);
 		return -1;
 	}
-	fw_nl_begin(nl, FW_TABLE);
-	if (fw_build_table(nl, text, err, sizeof(err)) < 0)
-		fprintf(stderr, "nft_build: cannot build: %s\n", err);
-	else if (fw_nl_commit(nl, err, sizeof(err)) < 0)
-		fprintf(stderr, "nft_build: kernel refused: %s\n", err);
-	else
-		rc = 0;
+	if (old == NULL || send_one(nl, NULL, old, st) == 0)
+		rc = send_one(nl, old, text, st);
 	fw_nl_close(&nl);
+	fw_build_state_free(&st);
 	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
-	char *text;
+	char *text, *old = NULL;
 	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nft_build FILE (\"-\": stdin)\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: nft_build [OLD] FILE (\"-\": "
+		    "stdin)\n");
 		return 2;
 	}
-	if (read_text(argv[1], &text) < 0)
+	if (argc == 3 && read_text(argv[1], &old) < 0)
 		return 2;
-	rc = apply(text) == 0 ? 0 : 1;
+	if (read_text(argv[argc - 1], &text) < 0) {
+		free(old);
+		return 2;
+	}
+	rc = apply(old, text) == 0 ? 0 : 1;
+	free(old);
 	free(text);
 	return rc;
 }
