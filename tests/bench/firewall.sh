@@ -22,8 +22,9 @@
 #      parsed and applied as edged logs it; side by side, `nft -f` of
 #      a change as large, once (bounded by NFT_WAIT).
 #
-# It prints figures and the targets (apply under 1 s, an update under
-# 5 ms); it never fails on them.
+# It prints figures and the targets (apply at most 0.3x nft -f's time, a
+# one-rule reload under 50 ms, an update under 5 ms, a fed group's change
+# under 20 ms); it never fails on them.
 #
 # Environment (defaults in brackets):
 #   EDGED_BUILD  build directory with edged and edgectl [../../build]
@@ -185,7 +186,11 @@ printf '  %-44s %8s ms\n' "edged start to serving (parse, all of it)" \
     "$(med "$tmp/startup")"
 printf '  %-44s %8s ms\n' "reload, one rule changed (logged)" \
     "$(med "$tmp/reload")"
-echo "  target: under 1000 ms"
+awk -v e="$(med "$tmp/apply")" -v n="$(med "$tmp/nftf")" 'BEGIN {
+	if (n > 0)
+		printf "  %-44s %8.2fx\n", "edged / nft -f", e / n }'
+echo "  targets (issue 20): apply at most 0.3x nft -f; a reload that" \
+    "changes one rule under 50 ms"
 echo
 
 # ---- 3: dynamic group updates ----
