@@ -252,6 +252,20 @@ anon_set(struct rule *r, const struct bld_key *k, elem_fn *elem)
 		if (!next_is(r, ","))
 			return fail(r, "not \",\"");
 	}
+	if (a->n == 1 && k->type != T_IPADDR && k->type != T_IP6ADDR) {
+		/* nft makes a set of one value or range a comparison */
+		struct bld_range x = a->r[0];
+
+		free(a->r);
+		r->nanon--;
+		if (memcmp(x.lo, x.hi, k->len) == 0) {
+			cmp(r, NFT_CMP_EQ, x.lo, k->len);
+		} else {
+			cmp(r, NFT_CMP_GTE, x.lo, k->len);
+			cmp(r, NFT_CMP_LTE, x.hi, k->len);
+		}
+		return 0;
+	}
 	e = push(r, X_LOOKUP);
 	e->anon = (int)(a - r->anon);
 	e->reg = 0;			/* a set: no data */

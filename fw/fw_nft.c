@@ -282,10 +282,13 @@ class_match(const struct fw_svc_item *svc, size_t n, enum svc_class k,
 		    class_proto[k]) < 0)
 			res = NULL;
 	} else if (k == SC_TCP || k == SC_UDP) {
+		/* nft takes `ct original proto-dst` with one port or a set,
+		 * not with a bare range */
+		bool braces = count > 1 || (original && strchr(buf, '-'));
 		char *vals = NULL;
 
-		if (asprintf(&vals, "%s%s%s", count > 1 ? "{ " : "", buf,
-		    count > 1 ? " }" : "") >= 0) {
+		if (asprintf(&vals, "%s%s%s", braces ? "{ " : "", buf,
+		    braces ? " }" : "") >= 0) {
 			if (original && asprintf(&res, "meta l4proto %s ct "
 			    "original proto-dst %s", class_proto[k], vals) < 0)
 				res = NULL;
