@@ -266,32 +266,86 @@ fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
 	return 0;
 }
 
-/* "add element inet edged SET { a, b-c }\n": the members of family among
- * a[0..n), merged into the ranges the interval set holds; -1 out of
- * memory */
+/* ---- fed groups: addresses in a hash set, the rest in ranges ---- */
+
+static bool
+is_host(const struct fw_prefix *p)
+{
+	return p->len == (p->family == AF_INET ? 32 : 128);
+}
+
+/* The members of family among a[0..n) that are one address (hosts) or
+ * not, in order, as a group of its own in *out (its addrs malloc'd).  0,
+ * or -1 out of memory. */
 static int
-element_cmd(FILE *out, const struct fw_group *g, int family,
+pick(const struct fw_prefix *a, size_t n, int family, bool hosts,
+    struct fw_dyn_group *out)
+{
+	*out = (struct fw_dyn_group){ .n = 0 };
+	if (n == 0)
+		return 0;
+	if ((out->addrs = malloc(n * sizeof(*out->addrs))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (a[i].family == family && is_host(&a[i]) == hosts)
+			out->addrs[out->n++] = a[i];
+	return 0;
+}
+
+/* "add element inet edged SET { A, B/24, C-D }" for the ranges r[0..n)
+ * (interval set) or the addresses a[0..n) (host set) */
+static void
+add_cmd(FILE *out, const char *set, int family, const struct fw_range *r,
     const struct fw_prefix *a, size_t n)
 {
-	char set[96], s[100];
-	struct fw_range *r;
-	ssize_t nr = fw_ranges_merge(a, n, family, &r);
+	char s[100];
 
-	if (nr < 0)
-		return -1;
-	fw_nft_dyn_set(set, sizeof(set), g, family);
-	for (ssize_t i = 0; i < nr; i++) {
-		fw_range_fmt(s, sizeof(s), &r[i], family);
+	for (size_t i = 0; i < n; i++) {
+		if (r != NULL)
+			fw_range_fmt(s, sizeof(s), &r[i], family);
+		else
+			fw_prefix_fmt(s, sizeof(s), &a[i]);
 		if (i == 0)
 			fprintf(out, "add element inet %s %s { %s", FW_TABLE,
 			    set, s);
 		else
 			fprintf(out, ", %s", s);
 	}
-	if (nr > 0)
+	if (n > 0)
 		fprintf(out, " }\n");
+}
+
+/* The nft command that puts g's members of family among a[0..n) into
+ * its sets: merged into ranges for the interval set (a fed group's
+ * addresses into its host set); -1 out of memory */
+static int
+element_cmd(FILE *out, const struct fw_group *g, int family,
+    const struct fw_prefix *a, size_t n)
+{
+	struct fw_dyn_group hosts = { .n = 0 }, rest = { .n = 0 };
+	struct fw_range *r = NULL;
+	char set[96];
+	ssize_t nr;
+	int rc = -1;
+
+	if (g->feed != NULL && (pick(a, n, family, true, &hosts) < 0 ||
+	    pick(a, n, family, false, &rest) < 0))
+		goto out;
+	if ((nr = g->feed != NULL ? fw_ranges_merge(rest.addrs, rest.n,
+	    family, &r) : fw_ranges_merge(a, n, family, &r)) < 0)
+		goto out;
+	fw_nft_dyn_set(set, sizeof(set), g, family);
+	add_cmd(out, set, family, r, NULL, (size_t)nr);
+	if (g->feed != NULL) {
+		fw_nft_host_set(set, sizeof(set), g, family);
+		add_cmd(out, set, family, NULL, hosts.addrs, hosts.n);
+	}
+	rc = 0;
+out:
 	free(r);
-	return 0;
+	free(hosts.addrs);
+	free(rest.addrs);
+	return rc;
 }
 
 /* one family's change from before's members to after's */
@@ -324,6 +378,71 @@ out:
 	return rc;
 }
 
+/* The hosts of a that b has not, into gone (or the reverse, into come:
+ * call it twice); both sorted.  Their number. */
+static size_t
+hosts_minus(const struct fw_dyn_group *a, const struct fw_dyn_group *b,
+    struct fw_prefix *out)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < a->n) {
+		int c = j < b->n ? cmp_addr(&a->addrs[i], &b->addrs[j]) : -1;
+
+		if (c < 0)
+			out[n++] = a->addrs[i++];
+		else if (c > 0)
+			j++;
+		else {
+			i++;
+			j++;
+		}
+	}
+	return n;
+}
+
+/*
+ * A fed group's change in one family: its addresses in the hash set
+ * (fw_nft.h's host set: the kernel changes a few of 100,000 of them
+ * without touching the rest, where an interval set of that many is made
+ * again at each commit), its prefixes and ranges in the interval set.
+ */
+static int
+queue_fed_family(struct fw_nl *nl, const struct fw_group *g, int family,
+    const struct fw_dyn_group *before, const struct fw_dyn_group *after)
+{
+	struct fw_dyn_group hb = { .n = 0 }, ha = hb, pb = hb, pa = hb;
+	const struct fw_prefix *ba = before != NULL ? before->addrs : NULL;
+	size_t bn = before != NULL ? before->n : 0, ngone, ncome;
+	struct fw_prefix *gone = NULL, *come = NULL;
+	char set[96];
+	int rc = -1;
+
+	if (pick(ba, bn, family, true, &hb) < 0 || pick(after->addrs,
+	    after->n, family, true, &ha) < 0 || pick(ba, bn, family, false,
+	    &pb) < 0 || pick(after->addrs, after->n, family, false, &pa) < 0 ||
+	    (gone = malloc((hb.n + 1) * sizeof(*gone))) == NULL ||
+	    (come = malloc((ha.n + 1) * sizeof(*come))) == NULL)
+		goto out;
+	ngone = hosts_minus(&hb, &ha, gone);
+	ncome = hosts_minus(&ha, &hb, come);
+	fw_nft_host_set(set, sizeof(set), g, family);
+	if ((ngone > 0 && fw_nl_elems(nl, set, false, family, gone,
+	    ngone) < 0) || (ncome > 0 && fw_nl_elems(nl, set, true, family,
+	    come, ncome) < 0))
+		goto out;
+	fw_nft_dyn_set(set, sizeof(set), g, family);
+	rc = queue_family(nl, set, family, before != NULL ? &pb : NULL, &pa);
+out:
+	free(hb.addrs);
+	free(ha.addrs);
+	free(pb.addrs);
+	free(pa.addrs);
+	free(gone);
+	free(come);
+	return rc;
+}
+
 int
 fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
     const struct fw_dyn_group *before, const struct fw_dyn_group *after)
@@ -335,8 +454,15 @@ fw_dyn_queue(struct fw_nl *nl, const struct fw_group *g,
 		fw_nft_dyn_set(set, sizeof(set), g, fams[i]);
 		if (before == NULL && fw_nl_flush(nl, set) < 0)
 			return -1;
-		if (queue_family(nl, set, fams[i], before, after) < 0)
+		if (g->feed != NULL) {
+			fw_nft_host_set(set, sizeof(set), g, fams[i]);
+			if ((before == NULL && fw_nl_flush(nl, set) < 0) ||
+			    queue_fed_family(nl, g, fams[i], before,
+			    after) < 0)
+				return -1;
+		} else if (queue_family(nl, set, fams[i], before, after) < 0) {
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -393,8 +519,9 @@ fw_dyn_queue_all(struct fw_nl *nl, const struct fw_dyn *d,
 				fw_nft_dyn_set(set, sizeof(set), g, fams[f]);
 				if (!fw_build_made(made, set))
 					continue;	/* has them */
-				if (queue_family(nl, set, fams[f], NULL,
-				    &d->groups[k]) < 0)
+				if ((fed ? queue_fed_family(nl, g, fams[f],
+				    NULL, &d->groups[k]) : queue_family(nl, set,
+				    fams[f], NULL, &d->groups[k])) < 0)
 					return -1;
 			}
 		}

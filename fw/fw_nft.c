@@ -63,6 +63,20 @@ fw_nft_dyn_set(char *buf, size_t size, const struct fw_group *g, int family)
 	set_name(buf, size, g, fam_bit(family));
 }
 
+/* a fed group's hash set of single addresses: fh_NAME_4 */
+static void
+host_set_name(char *buf, size_t size, const struct fw_group *g, unsigned f)
+{
+	snprintf(buf, size, "fh_%s_%c", g->name, f == F4 ? '4' : '6');
+}
+
+void
+fw_nft_host_set(char *buf, size_t size, const struct fw_group *g,
+    int family)
+{
+	host_set_name(buf, size, g, fam_bit(family));
+}
+
 /* Static groups have a set per family they hold; dynamic ones both. */
 static bool
 group_has(const struct fw_group *g, unsigned f)
@@ -118,14 +132,21 @@ write_sets(FILE *out, const struct fw_conf *c)
 			else	/* its members come with the batch */
 				fprintf(out, "\t\tflags interval\n");
 			fprintf(out, "\t}\n");
+			if (g->feed == NULL)
+				continue;
+			/* a fed group's addresses, the bulk of a feed,
+			 * in a hash set: see fw_dyn.c */
+			host_set_name(name, sizeof(name), g, f);
+			fprintf(out, "\tset %s {\n\t\ttype %s\n\t}\n", name,
+			    f == F4 ? "ipv4_addr" : "ipv6_addr");
 		}
 	}
 }
 
 /* ---- matches ---- */
 
-/* the inline addresses, then each group */
-#define ALT_MAX	(FW_MATCH_GROUPS_MAX + 1)
+/* the inline addresses, then each group (a fed group's two sets) */
+#define ALT_MAX	(2 * FW_MATCH_GROUPS_MAX + 1)	/* fed: two sets */
 
 struct alts {
 	char *s[ALT_MAX];
@@ -206,6 +227,12 @@ match_alts(const struct fw_conf *c, const struct fw_match *m, unsigned f,
 		if (!group_has(g, f))
 			continue;
 		set_name(name, sizeof(name), g, f);
+		if (asprintf(&ref, "%s @%s", what, name) < 0)
+			ref = NULL;
+		alts_add(a, ref);
+		if (g->feed == NULL)
+			continue;
+		host_set_name(name, sizeof(name), g, f);
 		if (asprintf(&ref, "%s @%s", what, name) < 0)
 			ref = NULL;
 		alts_add(a, ref);

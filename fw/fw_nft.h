@@ -5,7 +5,8 @@
  * The table holds a set per address group, with intervals (g_NAME_4 /
  * g_NAME_6 for static groups, their members in the text; d_NAME_4 /
  * d_NAME_6 for dynamic ones and f_NAME_4 / f_NAME_6 for fed ones, filled
- * at run time), a named counter per
+ * at run time, a fed group's single addresses in fh_NAME_4 / fh_NAME_6),
+ * a named counter per
  * rule (r_NAME), per
  * NAT rule (n_NAME) and for the default policy (default_in,
  * default_fwd), and the chains filter_input, filter_forward,
@@ -47,6 +48,11 @@ char *fw_nft_text(const struct fw_conf *c, const struct edged_endpoints *eps,
 /* The name of dynamic group g's set for family (AF_INET, AF_INET6), into
  * buf (at least 80 bytes). */
 void fw_nft_dyn_set(char *buf, size_t size, const struct fw_group *g,
+    int family);
+/* A fed group's other set for family: its single addresses, in a hash
+ * set (fh_NAME_4), beside its prefixes and ranges in the interval set
+ * (f_NAME_4); rules look up both.  buf: at least 80 bytes. */
+void fw_nft_host_set(char *buf, size_t size, const struct fw_group *g,
     int family);
 
 /* A range of addresses of one family, both ends included, in network

@@ -257,10 +257,10 @@ feed_file() {	# ROUND
 nft_change() {	# ROUND
 	awk -v n="$FEED" -v c="$CHANGES" -v r="$1" "$feed_addr_awk"'
 	BEGIN {
-	printf "delete element inet edged f_fed_4 {"
+	printf "delete element inet edged fh_fed_4 {"
 	for (i = r * c; i < (r + 1) * c; i++)
 		printf "%s %s", (i > r * c ? "," : ""), fa(i)
-	printf " }\nadd element inet edged f_fed_4 {"
+	printf " }\nadd element inet edged fh_fed_4 {"
 	for (i = r * c; i < (r + 1) * c; i++)
 		printf "%s %s", (i > r * c ? "," : ""),
 		    fa(2 * n + r * c + (i - r * c))

@@ -657,6 +657,22 @@ poll_until() {
 	echo "$v"
 }
 
+# feed_set NS GROUP 4|6: the elements of fed group GROUP's two sets in
+# NS (f_GROUP_4, its prefixes and ranges; fh_GROUP_4, its single
+# addresses), as nft lists them, in address order: "A, B/24, C-D"
+feed_set() {
+	local s all=
+	for s in "f_$2_$3" "fh_$2_$3"; do
+		all+=$(ip netns exec "$1" nft list set inet edged "$s" \
+		    2>/dev/null | tr -d '\n\t' | tr -s ' ' |
+		    sed -n 's/.*elements = { \(.*\) }.*/\1/p'),
+	done
+	"$PY" -c 'import ipaddress, sys
+v = [e.strip() for e in sys.argv[1].split(",") if e.strip()]
+key = lambda e: ipaddress.ip_address(e.split("/")[0].split("-")[0])
+print(", ".join(sorted(v, key=key)))' "$all"
+}
+
 # poll_until_match REGEX TRIES CMD...: what CMD prints once it matches
 # the extended REGEX, or what it prints at the last of TRIES tries 50 ms
 # apart.
