@@ -28,6 +28,7 @@
 #include "fw_conf.h"
 #include "fw_netlink.h"
 #include "fw_nlmsg.h"
+#include "mem.h"
 
 #define MSG(t)	((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (t)))
 #define ELEMS_PER_MSG	1024	/* 36 bytes each at most: within 64 KiB */
@@ -268,29 +269,12 @@ bld_chain_find(struct fw_build_state *st, const char *name)
 	return NULL;
 }
 
-/* Room for one more of size bytes in *v (n used of *cap). */
-static bool
-room(void *v, size_t n, size_t *cap, size_t size)
-{
-	void **p = v;
-	size_t c = *cap ? *cap * 2 : 16;
-	void *q;
-
-	if (n < *cap)
-		return true;
-	if ((q = realloc(*p, c * size)) == NULL)
-		return false;
-	*p = q;
-	*cap = c;
-	return true;
-}
-
 struct bld_chain *
 bld_chain_add(struct fw_build_state *st, const char *name)
 {
 	struct bld_chain *c;
 
-	if (!room(&st->c, st->n, &st->cap, sizeof(*st->c))) {
+	if (mem_grow(&st->c, &st->cap, st->n + 1, sizeof(*st->c)) < 0) {
 		st->oom = true;
 		return NULL;
 	}
@@ -303,7 +287,8 @@ bld_chain_add(struct fw_build_state *st, const char *name)
 void
 bld_chain_push(struct fw_build_state *st, struct bld_chain *c, uint64_t h)
 {
-	if (c == NULL || !room(&c->h, c->n, &c->cap, sizeof(*c->h))) {
+	if (c == NULL || mem_grow(&c->h, &c->cap, c->n + 1,
+	    sizeof(*c->h)) < 0) {
 		st->oom = true;
 		return;
 	}
@@ -313,7 +298,8 @@ bld_chain_push(struct fw_build_state *st, struct bld_chain *c, uint64_t h)
 static void
 made_push(struct fw_build_state *st, const char *set)
 {
-	if (!room(&st->made, st->nmade, &st->madecap, sizeof(*st->made))) {
+	if (mem_grow(&st->made, &st->madecap, st->nmade + 1,
+	    sizeof(*st->made)) < 0) {
 		st->oom = true;
 		return;
 	}
@@ -386,18 +372,14 @@ bld_elems_push(struct bld_elems *e, const uint8_t *key, uint32_t flags)
 	if (e->oom)
 		return;
 	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		uint8_t *kv = realloc(e->kv, cap * e->len);
-		uint32_t *f = kv != NULL ? realloc(e->flags, cap *
-		    sizeof(*f)) : NULL;
+		size_t cap = e->cap;
 
-		if (kv != NULL)
-			e->kv = kv;
-		if (f == NULL) {
+		/* the flags follow the keys' capacity */
+		if (mem_grow(&e->kv, &cap, e->n + 1, e->len) < 0 ||
+		    mem_resize(&e->flags, cap, sizeof(*e->flags)) < 0) {
 			e->oom = true;
 			return;
 		}
-		e->flags = f;
 		e->cap = cap;
 	}
 	memcpy(e->kv + e->n * e->len, key, e->len);
@@ -864,16 +846,9 @@ elems_line(struct reader *rd, const struct bld_line *l)
 		return 0;
 	}
 	for (size_t i = 0; i < l->n; i += 2) {
-		if (rd->nr == rd->rcap) {
-			size_t cap = rd->rcap ? rd->rcap * 2 : 1024;
-			struct bld_range *r = realloc(rd->r, cap *
-			    sizeof(*r));
-
-			if (r == NULL)
-				return bld_fail(rd->b, "out of memory", NULL);
-			rd->r = r;
-			rd->rcap = cap;
-		}
+		if (mem_grow(&rd->r, &rd->rcap, rd->nr + 1,
+		    sizeof(*rd->r)) < 0)
+			return bld_fail(rd->b, "out of memory", NULL);
 		if (bld_addr(&l->w[i], family, &rd->r[rd->nr++], &one) < 0)
 			return bld_fail(rd->b, "not an element", &l->w[i]);
 		if (i + 1 < l->n && !bld_is(&l->w[i + 1], ","))

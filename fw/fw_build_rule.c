@@ -25,6 +25,7 @@
 #include "fw_build_int.h"
 #include "fw_conf.h"
 #include "fw_nlmsg.h"
+#include "mem.h"
 
 #define MSG(t)		((uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | (t)))
 #define EX_MAX		48
@@ -207,15 +208,8 @@ anon_new(struct rule *r, const struct bld_key *key)
 static int
 anon_add(struct anon *a, const struct bld_range *x, bool one)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 8;
-		struct bld_range *p = realloc(a->r, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -1;
-		a->r = p;
-		a->cap = cap;
-	}
+	if (mem_grow(&a->r, &a->cap, a->n + 1, sizeof(*a->r)) < 0)
+		return -1;
 	a->r[a->n++] = *x;
 	a->interval |= !one;
 	return 0;
@@ -598,7 +592,6 @@ st_concat(struct rule *r, int family, bool dst)
 	payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, pdst ? 2 : 0, 2, v4 ? 1 : 4);
 	if (!named_set(r, 0))
 		return fail(r, "a concatenation not looked up in a set");
-	r->ex[r->nex - 1].reg = 0;
 	return 0;
 }
 
