@@ -5,8 +5,11 @@
  *
  * The commands are the rows the daemon dispatches by (ctl.h: the core's
  * and each module's): each turns into one control line that the master
- * answers.  `check` is edgectl's own: it parses the file here and needs
- * no daemon.
+ * answers.  `check` needs no daemon: it runs `edged -t` (edged beside
+ * edgectl, else the installed one), whose parser knows every module.
+ * edgectl itself links only base/ and conf/, with the rows written at
+ * build time (edgectl_rows.h): a command costs a process start of a
+ * millisecond, not the daemon's libraries'.
  *
  * The socket is -s, else the control-socket of -c FILE, else the
  * default.  Only that one setting of FILE is read: runtime commands must
@@ -15,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +27,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ctl.h"
+#include "ctl_cmd.h"
+#include "edgectl_rows.h"
 
 #define WORD_MAX	64		/* a name on a control line */
 #define SOCK_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -38,8 +43,9 @@ static const struct edged_command check_row = {
 static size_t
 tables(struct ctl_table *t)
 {
-	size_t n = ctl_tables(t, NULL, NULL);
+	size_t n = edgectl_ntables;
 
+	memcpy(t, edgectl_tables, n * sizeof(*t));
 	t[n++] = (struct ctl_table){ &check_row, 1, NULL };
 	return n;
 }
@@ -70,7 +76,7 @@ usage(FILE *out)
 	    "  -v, --version        print the version and exit\n"
 	    "  -h, --help           print this help and exit\n"
 	    "commands:\n");
-	struct ctl_table t[CTL_TABLES_MAX + 1];
+	struct ctl_table t[EDGECTL_TABLES_MAX];
 	size_t nt = tables(t);
 
 	for (size_t i = 0; i < nt; i++)
@@ -86,16 +92,30 @@ usage(FILE *out)
 		}
 }
 
+/* Runs edged -t -c path: edged in edgectl's own directory (a build
+ * directory, or the installed pair), else in the configured sbindir.
+ * Returns only when neither could be run. */
 static int
-cmd_check(const char *path)
+cmd_check(char *path)
 {
-	struct edged_conf *c = edged_conf_check(path, stderr);
+	char self[PATH_MAX], prog[PATH_MAX + 8];
+	char *argv[] = { "edged", "-t", "-c", path, NULL };
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
 
-	if (c == NULL)
-		return 1;
-	printf("configuration file %s is valid\n", path);
-	edged_conf_free(&c);
-	return 0;
+	fflush(stdout);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(prog, sizeof(prog), "%s/edged", self);
+			execv(prog, argv);
+		}
+	}
+	execv(EDGED_SBINDIR "/edged", argv);
+	fprintf(stderr, "edgectl: cannot run %s to check %s: %s\n",
+	    EDGED_SBINDIR "/edged", path, strerror(errno));
+	return 1;
 }
 
 /* ---- the control socket named by a file ---- */
@@ -152,7 +172,6 @@ static const struct conf_directive socket_row[] = {
 static int
 socket_from_conf(const char *path, char *out)
 {
-	const char *verbatim[EDGED_VERBATIM_MAX + 1];
 	struct conf_tree *t;
 	struct conf_node *n, blk = { .nchildren = 1 };
 	struct conf_diag d, own;
@@ -166,8 +185,7 @@ socket_from_conf(const char *path, char *out)
 	(void)close(fd);
 	conf_diag_init(&d);
 	conf_diag_init(&own);
-	if ((t = conf_parse_file(path, edged_verbatim_blocks(verbatim,
-	    EDGED_VERBATIM_MAX), &d)) == NULL) {
+	if ((t = conf_parse_file(path, edgectl_verbatim, &d)) == NULL) {
 		fprintf(stderr, "edgectl: out of memory\n");
 		goto free_diag;
 	}
@@ -315,7 +333,7 @@ join_line(const struct edged_command *cmd, int argc, char **args,
 static const struct edged_command *
 find_command(int argc, char **argv, int *used)
 {
-	struct ctl_table t[CTL_TABLES_MAX + 1];
+	struct ctl_table t[EDGECTL_TABLES_MAX];
 	size_t nt = tables(t), u, ti;
 	const struct edged_command *c;
 	char err[512];

@@ -139,6 +139,19 @@ assert_eq "an unknown command is named first" \
 assert_match "usage for an unknown command" '^usage: edgectl' \
     "$(sed -n 2p "$T/usage.err")"
 
+# ---- a small client: none of the daemon's libraries ----
+# (its command rows are written at build time: edgectl_gen)
+needed=$(readelf -d "$EDGECTL" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+    tr '\n' ' ')
+assert_match "edgectl needs the C library" 'libc\.so' "$needed"
+assert_no_match "edgectl needs none of the daemon's libraries" \
+    'ssl|crypto|curl|nftables|libev|pcre|llhttp' "$needed"
+it_log "edgectl needs: $needed"
+ctl --help >"$T/help.out"
+for c in 'status' 'show pool' 'group add' 'show firewall' 'reload' 'check'; do
+	assert_match "usage lists '$c'" "^  $c( |\$)" "$(cat "$T/help.out")"
+done
+
 # ---- the control socket's mode ----
 mode=$(stat -c %a "$EDGED_SOCK")
 assert_eq "control socket is a socket" socket "$(stat -c %F "$EDGED_SOCK" | awk '{print $NF}')"
