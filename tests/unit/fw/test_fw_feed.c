@@ -81,6 +81,43 @@ test_list(void **state)
 	fw_feed_list_free(&l);
 }
 
+/* The dotted quads read on the fast path (fw_feed_parse.c's plain_v4)
+ * are read as fw_prefix_parse reads them, and what is not one is left
+ * to it: the same members, the same refusals. */
+static void
+test_plain_v4(void **state)
+{
+	static const char *const words[] = {
+		"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.20.30.40",
+		"01.2.3.4", "1.2.3.04", "0.0.0.00", "192.168.001.1",
+		"1.2.3.256", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1..3.4",
+		".1.2.3", "1.2.3.", "1234.1.1.1", "1.2.3.4a", "1.2.3.4/32",
+		"1.2.3.0/24", "1.2.3.4/24", "::ffff:1.2.3.4", "1.2.3.-4",
+		"+1.2.3.4", "1.2.3.4-1.2.3.5",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		struct fw_feed_list l;
+		struct fw_prefix p;
+		int r = fw_prefix_parse(words[i], &p);
+		char want[64];
+
+		parse(words[i], strlen(words[i]), 10, &l);
+		if (r == 0) {
+			fw_prefix_fmt(want, sizeof(want), &p);
+			assert_int_equal(l.entries, 1);
+			assert_int_equal(l.n, 1);
+			assert_memory_equal(&l.v[0], &p, sizeof(p));
+			assert_string_equal(members(&l), want);
+		} else if (strchr(words[i], '-') == NULL) {
+			assert_int_equal(l.entries, 0);
+			assert_int_equal(l.refused, 1);
+		}
+		fw_feed_list_free(&l);
+	}
+}
+
 static void
 test_max_and_odd_bytes(void **state)
 {
@@ -250,6 +287,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_plain_v4),
 		cmocka_unit_test(test_max_and_odd_bytes),
 		cmocka_unit_test(test_range_prefixes),
 		cmocka_unit_test(test_json),
