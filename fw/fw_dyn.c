@@ -14,6 +14,7 @@
 #include "fw_build.h"
 #include "fw_dyn.h"
 #include "mem.h"
+#include "slots.h"
 #include "text.h"
 #include "fw_netlink.h"
 #include "fw_nft.h"
@@ -234,22 +235,17 @@ fw_dyn_del(struct fw_dyn_group *g, const struct fw_prefix *a)
 	g->n--;
 }
 
-int
-fw_dyn_load(struct fw_dyn *d, const char *path, char *err, size_t errsize)
+/* The lines of a state text, "NAME ADDR ADDR...", into d (named path in
+ * errors): 0, or -1 with err. */
+static int
+parse_state(struct fw_dyn *d, FILE *f, const char *path, char *err,
+    size_t errsize)
 {
-	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
 	int rc = 0;
 
-	fw_dyn_free(d);
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	while (rc == 0 && getline(&line, &cap, f) > 0) {
 		char *save = NULL, *w = strtok_r(line, " \t\r\n", &save);
 		struct fw_dyn_group *g;
@@ -280,34 +276,67 @@ fw_dyn_load(struct fw_dyn *d, const char *path, char *err, size_t errsize)
 		}
 	}
 	free(line);
-	fclose(f);
-	if (rc < 0)
-		fw_dyn_free(d);
 	return rc;
 }
 
 int
-fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
-    char *err, size_t errsize)
+fw_dyn_load(struct fw_dyn *d, const char *path, char *err, size_t errsize)
 {
-	char tmp[512], a[64];
+	char *text = NULL;
+	size_t len = 0;
+	uint64_t gen;
+	FILE *f = NULL;
+	int rc = 0, r;
+
+	fw_dyn_free(d);
+	d->gen = 0;
+	if ((r = slots_read(path, FW_DYN_STATE_MAX, &text, &len, &gen)) < 0) {
+		snprintf(err, errsize, "%s.%s: %s", path, "0 or .1",
+		    strerror(errno));
+		return -1;
+	}
+	if (r == 0 && len == 0) {
+		d->gen = gen;
+		free(text);
+		return 0;
+	}
+	/* no slot yet: the single file an edged before 2026-12 wrote */
+	f = r == 0 ? fmemopen(text, len, "r") : fopen(path, "re");
+	if (f == NULL) {
+		free(text);
+		if (r == 1 && errno == ENOENT)
+			return 0;
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((rc = parse_state(d, f, path, err, errsize)) < 0)
+		fw_dyn_free(d);
+	else if (r == 0)
+		d->gen = gen;
+	fclose(f);
+	free(text);
+	return rc;
+}
+
+int
+fw_dyn_save(struct fw_dyn *d, const char *dir, const char *path, char *err,
+    size_t errsize)
+{
+	struct text t;
+	char a[64], *text;
+	size_t len;
 	FILE *f;
-	int fd;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if ((f = text_open(&t)) == NULL) {
+		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
 	fprintf(f, "# edged: members of dynamic address groups "
-	    "(edgectl group); rewritten on every change\n");
+	    "(edgectl group)\n");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct fw_dyn_group *g = &d->groups[i];
 
@@ -320,24 +349,20 @@ fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
 		}
 		fputc('\n', f);
 	}
-	/* On disk before it replaces the old file, and the rename on disk
-	 * before edged says it is saved: a crash or a full disk leaves
-	 * the old file or the new one, whole. */
-	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0) {
-		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
-		(void)fclose(f);
-		(void)unlink(tmp);
+	if ((text = text_close(&t, &len)) == NULL) {
+		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
-		(void)unlink(tmp);
+	/* on disk before edged answers (slots.h: one fdatasync) */
+	if (slots_write(path, d->gen + 1, text, len) < 0) {
+		snprintf(err, errsize, "%s.%u: %s", path,
+		    (unsigned)((d->gen + 1) % 2), strerror(errno));
+		free(text);
 		return -1;
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(fd);
-		(void)close(fd);
-	}
+	free(text);
+	if (d->gen++ == 0)		/* the older single file goes */
+		(void)unlink(path);
 	return 0;
 }
 

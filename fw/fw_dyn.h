@@ -8,6 +8,7 @@
 #define EDGED_FW_DYN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fw_conf.h"
 
@@ -23,7 +24,11 @@ struct fw_dyn_group {
 struct fw_dyn {
 	struct fw_dyn_group *groups;
 	size_t n;
+	uint64_t gen;			/* of the state on disk (fw_dyn_save) */
 };
+
+/* The most a state file may hold when read. */
+#define FW_DYN_STATE_MAX	(256u << 20)
 
 void fw_dyn_free(struct fw_dyn *d);
 /* The group called name; created empty when create is set (NULL out of
@@ -43,14 +48,18 @@ size_t fw_dyn_sort(struct fw_prefix *v, size_t n);
 int fw_dyn_copy(struct fw_dyn_group *dst, const struct fw_dyn_group *src);
 
 /*
- * The state file: one line per group, "NAME ADDR ADDR...".  Load
- * replaces d's contents (a missing file is an empty state); save writes
- * a new file and renames it over the old one (mode 0600), creating the
- * directory (0700) if needed.  0, or -1 with err.
+ * The state: one line per group, "NAME ADDR ADDR...", in the two slot
+ * files PATH.0 and PATH.1 (base/slots.h: a save is one write into room
+ * on disk and an fdatasync, and a crash leaves the previous generation
+ * whole).  Load replaces d's contents with the newer slot's (none is an
+ * empty state; without slots, the single file PATH that earlier edged
+ * wrote).  Save writes generation d->gen + 1 (mode 0600), creating the
+ * directory (0700) if needed, and removes PATH after the first.  0, or
+ * -1 with err (d->gen unchanged).
  */
 int fw_dyn_load(struct fw_dyn *d, const char *path, char *err,
     size_t errsize);
-int fw_dyn_save(const struct fw_dyn *d, const char *dir, const char *path,
+int fw_dyn_save(struct fw_dyn *d, const char *dir, const char *path,
     char *err, size_t errsize);
 
 /*

@@ -238,7 +238,7 @@ assert_eq "no reload for a group change" "$applied" \
 assert_eq "group show" "10.31.1.2 fd31:1::2" \
     "$(ctl group show quarantine | tr '\n' ' ' | sed 's/ $//')"
 assert_match "kept in the state file" '^quarantine 10\.31\.1\.2 fd31:1::2$' \
-    "$(grep -v '^#' "$T/state/groups")"
+    "$(state_groups "$T/state")"
 # prefixes: the kernel's interval set holds the members merged, each
 # change sent as the ranges that went and came
 set4() { inE nft list set inet edged d_quarantine_4 |
@@ -326,6 +326,20 @@ assert_eq "still quarantined after a restart" 28 "$rc"
 ctl group set quarantine >/dev/null || fail "group set (empty) failed"
 assert_eq "allowed once the group is empty" 10.31.1.2 \
     "$(cget http://10.31.2.2:80/)"
+
+# the single state file an edged before the slot files wrote is read,
+# and gives way to them at the first change
+stop_pid "$EDGED_PID"
+rm -f "$T/state"/groups.[01]
+printf '# edged: members of dynamic address groups (edgectl group); %s\n%s\n' \
+    'rewritten on every change' 'quarantine 10.31.1.2' >"$T/state/groups"
+EDGED_WRAP="ip netns exec $E" edged_start "$T/edged.conf"
+assert_match "an earlier edged's state file restored" \
+    'elements = \{ 10\.31\.1\.2 \}' \
+    "$(inE nft list set inet edged d_quarantine_4)"
+ctl group set quarantine >/dev/null || fail "group set (empty) failed"
+assert_eq "... then replaced by a slot file" "groups.1" \
+    "$(ls "$T/state" | tr '\n' ' ' | sed 's/ $//')"
 
 assert_eq "the other table, untouched" "$other_before" \
     "$(inE nft list table inet other)"

@@ -140,7 +140,7 @@ assert_eq "the tmpfs is edged's alone" "" \
 out=$(ctl group add trusted 10.41.0.5)
 assert_no_match "group add, disk not full: saved" 'not saved' "$out"
 assert_eq "the state file" "trusted 10.41.0.5" \
-    "$(inFS grep -v '^#' "$FULL/state/groups")"
+    "$(state_groups inFS "$FULL/state")"
 requests 5
 sleep 0.3
 assert_eq "before the disk is full: no line dropped" 0 "$(dropped)"
@@ -178,9 +178,9 @@ assert_match "... and edgectl says it was not saved, and why" \
 assert_match "the kernel's set has the new member" '10\.41\.0\.6' \
     "$(inE nft list table inet edged)"
 assert_eq "the state file keeps its last whole content" "trusted 10.41.0.5" \
-    "$(inFS grep -v '^#' "$FULL/state/groups")"
-assert_eq "no temporary file left behind" "groups" \
-    "$(inFS ls "$FULL/state")"
+    "$(state_groups inFS "$FULL/state")"
+assert_eq "no slot left half made" "groups.1" \
+    "$(inFS ls "$FULL/state" | tr '\n' ' ' | sed 's/ $//')"
 
 # room again
 inFS rm -f "$FULL/filler"
@@ -205,7 +205,20 @@ assert_le "... and at most one cut line besides, on a line of its own" \
 out=$(ctl group add trusted 10.41.0.7)
 assert_no_match "group add with room again: saved" 'not saved' "$out"
 assert_eq "the state file has every member" "trusted 10.41.0.5 10.41.0.6 10.41.0.7" \
-    "$(inFS grep -v '^#' "$FULL/state/groups")"
+    "$(state_groups inFS "$FULL/state")"
+# both slots made: a change that fits their room is saved on a full disk
+ctl group add trusted 10.41.0.8 >/dev/null
+inFS dd if=/dev/zero of="$FULL/filler" bs=64k >/dev/null 2>&1 || true
+assert_match "the disk is full again" '^0$' \
+    "$(inFS df --output=avail "$FULL" | tail -n 1 | tr -d ' ')"
+assert_eq "both slots made" "groups.0 groups.1" \
+    "$(inFS ls "$FULL/state" | tr '\n' ' ' | sed 's/ $//')"
+out=$(ctl group del trusted 10.41.0.8)
+assert_no_match "group del on a full disk, into the slots' room: saved" \
+    'not saved' "$out"
+assert_eq "... and kept" "trusted 10.41.0.5 10.41.0.6 10.41.0.7" \
+    "$(state_groups inFS "$FULL/state")"
+inFS rm -f "$FULL/filler"
 
 # ---- 3. the table changed, then removed, by hand ----
 chain=$(inE nft list table inet edged | awk '$1 == "chain" { print $2; exit }')

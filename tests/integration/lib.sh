@@ -610,6 +610,22 @@ one_pool_conf() {
 }
 
 ctl() { "$EDGECTL" -s "$EDGED_SOCK" "$@"; }
+# [CMD...] STATE-DIR: the members of dynamic groups edged keeps there,
+# the lines of the newer of its two slot files (base/slots.h), without
+# comments and padding; CMD runs the reader (nsenter into edged's
+# mounts...), which looks for the files where it runs
+state_groups() {
+	local dir=${!#}
+	"${@:1:$#-1}" sh -c 'awk '\''
+	FNR == 1 { f++; gen[f] = $2 == "edged" && $3 == "state:" ? $5 + 0 : -1 }
+	FNR > 1 && $0 !~ /^#/ && $0 != "" { text[f] = text[f] $0 "\n" }
+	END {
+		for (i = 1; i <= f; i++)
+			if (gen[i] >= 0 && (!b || gen[i] > gen[b]))
+				b = i
+		printf "%s", text[b]
+	}'\'' "$1"/groups.[01] 2>/dev/null' sh "$dir" || true
+}
 
 # json_get EXPR: reads JSON on stdin, prints the python expression EXPR
 # evaluated with the document as `j` (e.g. 'j["worker_pid"]').
