@@ -68,15 +68,17 @@ void fw_klb_free(struct fw_klb *k);
 int fw_klb_weights(struct fw_klb *k, const char *service,
     const struct edged_kweight *w, size_t n);
 /*
- * The elements of the services ks[0..n), as nft commands for the batch
- * that puts a new table in ("" when none), from the weights recorded;
- * the slots are kept aside until fw_klb_installed says the table went
- * in.  NULL out of memory.
+ * The slots of the services ks[0..n), from the weights recorded, for
+ * the batch that puts a new table in: kept aside until fw_klb_installed
+ * says the table went in.  0, or -1 out of memory.
  */
-char *fw_klb_elements(struct fw_klb *k, const struct edged_kservice *ks,
+int fw_klb_prepare(struct fw_klb *k, const struct edged_kservice *ks,
     size_t n);
+/* Those elements as nft commands, for a batch through libnftables (""
+ * when none); NULL out of memory. */
+char *fw_klb_elements(const struct fw_klb *k);
 void fw_klb_installed(struct fw_klb *k);
-/* The same elements (those fw_klb_elements kept aside) queued in nl's
+/* The same elements (those fw_klb_prepare kept aside) queued in nl's
  * transaction instead, after the table made or changed by fw_build.h
  * (each map and cut set emptied first).  0, or -1 out of memory. */
 int fw_klb_queue_ready(const struct fw_klb *k, struct fw_nl *nl);

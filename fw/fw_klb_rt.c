@@ -47,7 +47,7 @@ struct fw_klb {
 	struct klb_weight *w;
 	size_t nw, capw;
 	struct klb_set live;		/* in the kernel */
-	struct klb_set ready;		/* fw_klb_elements', until
+	struct klb_set ready;		/* fw_klb_prepare's, until
 					 * fw_klb_installed */
 	struct klb_svc *queued;		/* fw_klb_queue's, until
 					 * fw_klb_sent */
@@ -259,22 +259,27 @@ out:
 	return rc;
 }
 
-char *
-fw_klb_elements(struct fw_klb *k, const struct edged_kservice *ks,
-    size_t n)
+int
+fw_klb_prepare(struct fw_klb *k, const struct edged_kservice *ks, size_t n)
 {
-	struct text t;
-	FILE *f;
-
 	set_release(&k->ready);
 	if ((k->ready.v = mem_array(n, sizeof(*k->ready.v))) == NULL)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i < n; i++, k->ready.n++)
 		if (svc_make(k, &k->ready.v[i], &ks[i]) < 0) {
 			svc_release(&k->ready.v[i]);
 			set_release(&k->ready);
-			return NULL;
+			return -1;
 		}
+	return 0;
+}
+
+char *
+fw_klb_elements(const struct fw_klb *k)
+{
+	struct text t;
+	FILE *f;
+
 	if ((f = text_open(&t)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < k->ready.n; i++)

@@ -343,18 +343,22 @@ static int
 replace_table(struct fw_master *fm, const struct fw_gen *g, double *ms,
     size_t *changes, char *err, size_t errsize)
 {
-	char *copy = strdup(g->text);
-	char *klb = fw_klb_elements(fm->klb, g->ks, g->nks);
+	char *copy = strdup(g->text), *klb = NULL;
 	ev_tstamp t0 = ev_time();
 	int rc = -1;
 
-	if (copy == NULL || klb == NULL) {
+	if (copy == NULL || fw_klb_prepare(fm->klb, g->ks, g->nks) < 0) {
 		snprintf(err, errsize, "out of memory");
 		goto out;
 	}
+	/* the kernel LB's elements as nft text only for libnftables */
 	if ((rc = send_built(fm, g, changes, err, errsize)) == -2) {
 		log_warn("firewall: %s; applying the table through "
 		    "libnftables", err);
+		if ((klb = fw_klb_elements(fm->klb)) == NULL) {
+			snprintf(err, errsize, "out of memory");
+			goto out;
+		}
 		rc = send_text(fm, g, klb, err, errsize);
 	}
 	if (rc == 0) {

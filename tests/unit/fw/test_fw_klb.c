@@ -159,7 +159,8 @@ test_elements(void **state)
 	assert_non_null(k);
 	ks.cut = true;
 	assert_int_equal(fw_klb_weights(k, "web", w, 2), 0);
-	text = fw_klb_elements(k, &ks, 1);
+	assert_int_equal(fw_klb_prepare(k, &ks, 1), 0);
+	text = fw_klb_elements(k);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "add element inet edged k_web { 0 : "
 	    "10.0.1.11 . 8080, 1 : 10.0.1.11 . 8080,"));
