@@ -45,32 +45,42 @@ slot_path(char *buf, const char *path, uint64_t gen)
 	snprintf(buf, SLOTS_PATH_MAX + 8, "%s.%u", path, (unsigned)(gen % 2));
 }
 
-/* The slot at p, whole: 0 (its text moved to the front of *buf, NUL
- * ended), 1 torn or not there, -1 unreadable. */
+int
+slots_parse(char *buf, size_t flen, size_t *len, uint64_t *gen)
+{
+	char want[HEAD_MAX], *nl;
+	size_t hlen, dlen;
+	uint64_t g;
+
+	/* the header as head() writes it, byte for byte: sscanf alone
+	 * would take spaces, signs and leading zeros */
+	if ((nl = memchr(buf, '\n', flen < HEAD_MAX ? flen : HEAD_MAX)) ==
+	    NULL || sscanf(buf, "# edged state: generation %" SCNu64 ", %zu "
+	    "bytes", &g, &dlen) != 2)
+		return 1;
+	hlen = (size_t)(nl - buf) + 1;
+	if (dlen > flen - hlen || (size_t)head(want, g, buf + hlen, dlen) !=
+	    hlen || memcmp(want, buf, hlen) != 0)
+		return 1;
+	memmove(buf, buf + hlen, dlen);
+	buf[dlen] = '\0';
+	*len = dlen;
+	*gen = g;
+	return 0;
+}
+
+/* The slot at p, whole: 0 (its text in *buf), 1 torn or not there, -1
+ * unreadable. */
 static int
 slot_read(const char *p, size_t max, char **buf, size_t *len, uint64_t *gen)
 {
-	char want[HEAD_MAX], *nl;
-	size_t flen, hlen, dlen;
-	uint64_t g;
+	size_t flen;
 
 	*buf = NULL;
 	if (file_read(p, max, buf, &flen, NULL) < 0)
 		return errno == ENOENT ? 1 : -1;
-	if ((nl = memchr(*buf, '\n', flen < HEAD_MAX ? flen : HEAD_MAX)) ==
-	    NULL || sscanf(*buf, "# edged state: generation %" SCNu64 ", %zu "
-	    "bytes", &g, &dlen) != 2)
-		goto torn;
-	hlen = (size_t)(nl - *buf) + 1;
-	if (dlen > flen - hlen || (size_t)head(want, g, *buf + hlen, dlen) !=
-	    hlen || memcmp(want, *buf, hlen) != 0)
-		goto torn;
-	memmove(*buf, *buf + hlen, dlen);
-	(*buf)[dlen] = '\0';
-	*len = dlen;
-	*gen = g;
-	return 0;
-torn:
+	if (slots_parse(*buf, flen, len, gen) == 0)
+		return 0;
 	free(*buf);
 	*buf = NULL;
 	return 1;

@@ -35,6 +35,15 @@ int slots_read(const char *path, size_t max, char **data, size_t *len,
     uint64_t *gen);
 
 /*
+ * One slot file's bytes (buf, flen of them, a NUL after them) read in
+ * place: when its header is whole and its check holds, its text is moved
+ * to the front of buf (NUL ended), its length in *len, its generation
+ * in *gen, and 0 is returned; 1 for a torn slot (buf as it was, or
+ * moved: not to be read again).
+ */
+int slots_parse(char *buf, size_t flen, size_t *len, uint64_t *gen);
+
+/*
  * Writes data (len bytes) as generation gen of path, into slot gen % 2
  * (mode 0600).  Returns 0 once it is on disk, or -1 with errno: the
  * other slot, the previous generation, is untouched either way.

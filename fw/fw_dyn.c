@@ -13,6 +13,7 @@
 
 #include "fw_build.h"
 #include "fw_dyn.h"
+#include "file.h"
 #include "mem.h"
 #include "slots.h"
 #include "text.h"
@@ -280,61 +281,34 @@ parse_state(struct fw_dyn *d, FILE *f, const char *path, char *err,
 }
 
 int
-fw_dyn_load(struct fw_dyn *d, const char *path, char *err, size_t errsize)
+fw_dyn_parse(struct fw_dyn *d, const char *text, size_t len,
+    const char *name, char *err, size_t errsize)
 {
-	char *text = NULL;
-	size_t len = 0;
-	uint64_t gen;
-	FILE *f = NULL;
-	int rc = 0, r;
+	FILE *f;
+	int rc;
 
 	fw_dyn_free(d);
-	d->gen = 0;
-	if ((r = slots_read(path, FW_DYN_STATE_MAX, &text, &len, &gen)) < 0) {
-		snprintf(err, errsize, "%s.%s: %s", path, "0 or .1",
-		    strerror(errno));
-		return -1;
-	}
-	if (r == 0 && len == 0) {
-		d->gen = gen;
-		free(text);
+	if (len == 0)		/* fmemopen wants a buffer of a byte or more */
 		return 0;
-	}
-	/* no slot yet: the single file an edged before 2026-12 wrote */
-	f = r == 0 ? fmemopen(text, len, "r") : fopen(path, "re");
-	if (f == NULL) {
-		free(text);
-		if (r == 1 && errno == ENOENT)
-			return 0;
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+	if ((f = fmemopen((void *)(uintptr_t)text, len, "r")) == NULL) {
+		snprintf(err, errsize, "%s: %s", name, strerror(errno));
 		return -1;
 	}
-	if ((rc = parse_state(d, f, path, err, errsize)) < 0)
+	if ((rc = parse_state(d, f, name, err, errsize)) < 0)
 		fw_dyn_free(d);
-	else if (r == 0)
-		d->gen = gen;
 	fclose(f);
-	free(text);
 	return rc;
 }
 
-int
-fw_dyn_save(struct fw_dyn *d, const char *dir, const char *path, char *err,
-    size_t errsize)
+char *
+fw_dyn_text(const struct fw_dyn *d, size_t *len)
 {
 	struct text t;
-	char a[64], *text;
-	size_t len;
-	FILE *f;
+	FILE *f = text_open(&t);
+	char a[64];
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if ((f = text_open(&t)) == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
+	if (f == NULL)
+		return NULL;
 	fprintf(f, "# edged: members of dynamic address groups "
 	    "(edgectl group)\n");
 	for (size_t i = 0; i < d->n; i++) {
@@ -349,7 +323,55 @@ fw_dyn_save(struct fw_dyn *d, const char *dir, const char *path, char *err,
 		}
 		fputc('\n', f);
 	}
-	if ((text = text_close(&t, &len)) == NULL) {
+	return text_close(&t, len);
+}
+
+int
+fw_dyn_load(struct fw_dyn *d, const char *path, char *err, size_t errsize)
+{
+	char *text = NULL, name[SLOTS_PATH_MAX + 16];
+	size_t len = 0;
+	uint64_t gen;
+	int rc, r;
+
+	fw_dyn_free(d);
+	d->gen = 0;
+	if ((r = slots_read(path, FW_DYN_STATE_MAX, &text, &len, &gen)) < 0) {
+		snprintf(err, errsize, "%s.0 or .1: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (r == 1) {	/* no slot: the single file an earlier edged wrote */
+		snprintf(name, sizeof(name), "%s", path);
+		if (file_read(path, FW_DYN_STATE_MAX, &text, &len, NULL) < 0) {
+			if (errno == ENOENT)
+				return 0;
+			snprintf(err, errsize, "%s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+	} else {
+		snprintf(name, sizeof(name), "%s.%u", path,
+		    (unsigned)(gen % 2));
+	}
+	if ((rc = fw_dyn_parse(d, text, len, name, err, errsize)) == 0)
+		d->gen = r == 0 ? gen : 0;
+	free(text);
+	return rc;
+}
+
+int
+fw_dyn_save(struct fw_dyn *d, const char *dir, const char *path, char *err,
+    size_t errsize)
+{
+	char *text;
+	size_t len;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((text = fw_dyn_text(d, &len)) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}

@@ -59,6 +59,12 @@ int fw_dyn_copy(struct fw_dyn_group *dst, const struct fw_dyn_group *src);
  */
 int fw_dyn_load(struct fw_dyn *d, const char *path, char *err,
     size_t errsize);
+/* The state's text (len bytes) into d, replacing what it held; name is
+ * what errors call it.  0, or -1 with err (d left empty). */
+int fw_dyn_parse(struct fw_dyn *d, const char *text, size_t len,
+    const char *name, char *err, size_t errsize);
+/* d as the state's text, malloc'd (*len bytes); NULL out of memory. */
+char *fw_dyn_text(const struct fw_dyn *d, size_t *len);
 int fw_dyn_save(struct fw_dyn *d, const char *dir, const char *path,
     char *err, size_t errsize);
 
