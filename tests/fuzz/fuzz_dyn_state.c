@@ -10,22 +10,14 @@
  * the same groups.  A broken promise aborts.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#define FUZZ_TARGET "fuzz_dyn_state"
+#include "fuzz_feed.h"
 #include "fw_dyn.h"
 #include "slots.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-fail(const char *what)
-{
-	fprintf(stderr, "fuzz_dyn_state: %s\n", what);
-	abort();
-}
 
 static int
 order(const struct fw_prefix *a, const struct fw_prefix *b)
@@ -39,23 +31,16 @@ order(const struct fw_prefix *a, const struct fw_prefix *b)
 	return (int)a->len - (int)b->len;
 }
 
+/* each member a prefix of its family (fuzz_feed.h), in order, once */
 static void
 check_group(const struct fw_dyn_group *g)
 {
-	for (size_t i = 0; i < g->n; i++) {
-		const struct fw_prefix *p = &g->addrs[i];
-		unsigned bits = p->family == AF_INET ? 32 : 128;
+	struct fw_feed_list l = { .v = g->addrs, .n = g->n };
 
-		if (p->family != AF_INET && p->family != AF_INET6)
-			fail("a member of no family");
-		if (p->len > bits)
-			fail("a prefix longer than its family's addresses");
-		for (unsigned b = p->len; b < bits; b++)
-			if (p->addr[b / 8] & (0x80 >> (b % 8)))
-				fail("a member with host bits set");
-		if (i > 0 && order(&g->addrs[i - 1], p) >= 0)
+	check_members(&l);
+	for (size_t i = 1; i < g->n; i++)
+		if (order(&g->addrs[i - 1], &g->addrs[i]) >= 0)
 			fail("members out of order, or twice");
-	}
 }
 
 /* b holds a's groups that have members, with the same members */
