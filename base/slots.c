@@ -93,14 +93,16 @@ slots_read(const char *path, size_t max, char **data, size_t *len,
 	char p[SLOTS_PATH_MAX + 8], *text[2];
 	size_t tlen[2] = { 0, 0 };
 	uint64_t g[2] = { 0, 0 };
-	int r[2], e;
+	int r[2], e = 0;
 
 	for (unsigned i = 0; i < 2; i++) {
 		slot_path(p, path, i);
-		r[i] = slot_read(p, max, &text[i], &tlen[i], &g[i]);
+		/* the first slot's error, not what reading the second left */
+		if ((r[i] = slot_read(p, max, &text[i], &tlen[i], &g[i])) < 0 &&
+		    e == 0)
+			e = errno;
 	}
 	if (r[0] < 0 || r[1] < 0) {
-		e = errno;
 		free(text[0]);
 		free(text[1]);
 		errno = e;

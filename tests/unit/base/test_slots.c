@@ -181,6 +181,15 @@ test_failure(void **state)
 	assert_int_equal(slots_read(path, 1 << 20, &data, &len, &g), -1);
 	assert_int_equal(rmdir(p), 0);
 	expect("kept\n", 2);
+	/* the error is the unreadable slot's, whichever it is */
+	snprintf(p, sizeof(p), "%s.0", path);
+	assert_int_equal(rename(p, path), 0);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(slots_read(path, 1 << 20, &data, &len, &g), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(rename(path, p), 0);
+	expect("kept\n", 2);
 }
 
 int
